@@ -1,0 +1,50 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/portal_test
+
+.PHONY: run test test-sqlite test-postgres test-browser lint bench messages install clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# XStatic-Bootstrap ships only an sdist whose setup still imports pkg_resources,
+# which setuptools 81 removed: build it against the venv's own older setuptools.
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet "setuptools<81" wheel
+	$(PIP) install --quiet --no-build-isolation "XStatic-Bootstrap>=5.3"
+	$(PIP) install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Local development settings: debugging on and a secret key of this checkout's own.
+.env: | $(PY)
+	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
+
+run: $(STAMP) .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=portal.test_settings $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=portal.test_settings $(PY) manage.py check
+
+test: $(STAMP) lint
+	$(PY) tests/run_suite.py
+
+test-browser: $(STAMP)
+	$(PY) -m pytest -m browser tests/e2e
+
+bench: $(STAMP)
+	$(PY) -m pytest -m bench tests/bench -s -p no:cacheprovider
+
+messages: $(STAMP) .env
+	$(PY) manage.py makemessages -l nl --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages -l nl --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,20 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.utils.translation import gettext as _
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email):
+        email = super().clean_email(email)
+        request = getattr(self, "request", None)
+        user = getattr(request, "user", None)
+        environment = getattr(request, "environment", None)
+        # Only when a signed-in user adds an address: sign-up decides the environment instead.
+        if user is not None and user.is_authenticated and environment is not None:
+            if not environment.allows_email(email):
+                raise forms.ValidationError(
+                    _("Addresses in this environment must end in @%(domain)s. Platform "
+                      "support can mark the environment as shared to allow other domains.")
+                    % {"domain": environment.domain}
+                )
+        return email

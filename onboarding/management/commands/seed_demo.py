@@ -1,0 +1,82 @@
+"""Demo data for a new database, so `make run` has something to sign in to."""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from onboarding.models import Environment, Membership, Role, Subscription, User
+
+DEMO_PASSWORD = "demo-portal-2026"
+
+DEMO_USERS = [
+    # email, environment domain, role, description
+    ("admin@demo-bakery.nl", "demo-bakery.nl", Role.ADMINISTRATOR, "environment administrator"),
+    ("basic@demo-bakery.nl", "demo-bakery.nl", Role.BASIC, "basic user"),
+    ("accountant@demo-accountants.nl", "demo-accountants.nl", Role.ADMINISTRATOR,
+     "accountant (administrator of an accountancy environment)"),
+]
+TECHSUPPORT_EMAIL = "techsupport@portal.example"
+
+
+class Command(BaseCommand):
+    help = "Create the demo environments and logins when the database has no users yet."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="Create the demo data even if users exist.")
+
+    def handle(self, *args, force=False, **options):
+        if User.objects.exists() and not force:
+            self.stdout.write("Database already has users; demo data left as it is.")
+        else:
+            with transaction.atomic():
+                self._create()
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self._print_logins()
+
+    def _create(self):
+        environments = {}
+        for email, domain, role, _description in DEMO_USERS:
+            env = environments.get(domain)
+            if env is None:
+                env = Environment.objects.create(
+                    name=domain, domain=domain,
+                    subscription=Subscription.PROFESSIONAL
+                    if "accountants" in domain else Subscription.INVOICE_PORTAL,
+                )
+                environments[domain] = env
+            user = self._user(email)
+            Membership.objects.create(environment=env, user=user, role=role)
+        staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
+        # Staff pages need MFA; the demo staff user gets TOTP with a published secret.
+        Authenticator.objects.create(
+            user=staff, type=Authenticator.Type.TOTP,
+            data={"secret": _encrypted_demo_secret()},
+        )
+
+    def _user(self, email, **flags):
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, **flags)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    def _print_logins(self):
+        self.stdout.write("")
+        self.stdout.write("Open http://127.0.0.1:8000 and sign in with one of these demo logins")
+        self.stdout.write(f"(password for all: {DEMO_PASSWORD}):")
+        for email, _domain, _role, description in DEMO_USERS:
+            self.stdout.write(f"  {email:<34} {description}")
+        self.stdout.write(f"  {TECHSUPPORT_EMAIL:<34} TechSupport staff; TOTP secret "
+                          f"{DEMO_TOTP_SECRET} (add it to an authenticator app)")
+        if settings.DEBUG:
+            self.stdout.write("Emails (verification links, invitations) are printed here.")
+
+
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOPORTAL"
+
+
+def _encrypted_demo_secret():
+    from allauth.mfa.adapter import get_adapter
+
+    return get_adapter().encrypt(DEMO_TOTP_SECRET)

@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """Events of the current environment, for its administrators only."""
+        from onboarding.models.environments import Role
+
+        if environment is None or not environment.has_role(user, Role.ADMINISTRATOR):
+            return self.none()
+        return self.filter(environment=environment)
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, with the values before and after."""
+
+    environment = models.ForeignKey(
+        "onboarding.Environment", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="audit_events", verbose_name=_("environment"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("actor"),
+    )
+    # Kept as text so the log still says who acted after the user is gone.
+    actor_label = models.CharField(_("actor"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("object type"), max_length=64, blank=True)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target_label = models.CharField(_("object"), max_length=254, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["environment", "-created_at"], name="audit_env_recent")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def changes(self):
+        """(field, before, after) for each value that differs."""
+        keys = sorted(set(self.before) | set(self.after))
+        return [
+            (key, self.before.get(key), self.after.get(key))
+            for key in keys
+            if self.before.get(key) != self.after.get(key)
+        ]

@@ -1,0 +1,403 @@
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit import record
+
+
+class Role(models.TextChoices):
+    BASIC = "basic", _("Basic")
+    ADVANCED = "advanced", _("Advanced")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+ROLE_RANK = {Role.BASIC: 0, Role.ADVANCED: 1, Role.ADMINISTRATOR: 2}
+
+
+class Subscription(models.TextChoices):
+    INVOICE_PORTAL = "invoice_portal", _("Invoice Portal")
+    BASIC = "basic", _("Basic")
+    PROFESSIONAL = "professional", _("Professional")
+
+
+class ChangeRefused(Exception):
+    """A refused change, with a message for the user."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.nl", "live.com",
+    "live.nl", "msn.com", "yahoo.com", "yahoo.nl", "icloud.com", "me.com", "mac.com",
+    "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.net", "gmx.de", "web.de",
+    "ziggo.nl", "kpnmail.nl", "kpnplanet.nl", "planet.nl", "home.nl", "xs4all.nl",
+    "hetnet.nl", "casema.nl", "upcmail.nl", "chello.nl", "telenet.be", "skynet.be",
+    "mail.com", "zoho.com", "yandex.com", "fastmail.com", "hey.com", "tutanota.com",
+})
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower()
+
+
+def is_public_domain(domain: str) -> bool:
+    extra = {d.lower() for d in getattr(settings, "PUBLIC_MAIL_DOMAINS_EXTRA", [])}
+    return domain in PUBLIC_MAIL_DOMAINS or domain in extra
+
+
+class EnvironmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Environment(models.Model):
+    """A company's space on the portal: its users, organizations and subscription."""
+
+    name = models.CharField(_("name"), max_length=200)
+    domain = models.CharField(_("email domain"), max_length=253, db_index=True)
+    joins_by_domain = models.BooleanField(
+        _("new sign-ups from the domain join"), default=True,
+        help_text=_("Off for public mail domains: every sign-up there gets its own environment."),
+    )
+    is_shared = models.BooleanField(
+        _("shared environment"), default=False,
+        help_text=_("Users may add email addresses on other domains. Set by platform staff."),
+    )
+    subscription = models.CharField(
+        _("subscription"), max_length=20, choices=Subscription.choices,
+        default=Subscription.INVOICE_PORTAL,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = EnvironmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("environment")
+        verbose_name_plural = _("environments")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=models.Q(joins_by_domain=True),
+                name="environment_one_per_company_domain",
+                violation_error_message=_("An environment for this domain already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def membership_for(self, user):
+        if not user.is_authenticated:
+            return None
+        return self.memberships.filter(user=user).first()
+
+    def has_role(self, user, role) -> bool:
+        membership = self.membership_for(user)
+        return membership is not None and membership.has_role(role)
+
+    def administrators(self):
+        from onboarding.models.users import User
+
+        return User.objects.filter(
+            memberships__environment=self, memberships__role=Role.ADMINISTRATOR, is_active=True
+        )
+
+    def allows_email(self, email: str) -> bool:
+        return self.is_shared or email_domain(email) == self.domain
+
+    @classmethod
+    def provision_for(cls, user, email: str) -> Membership:
+        """Put a newly verified user in the environment their email domain calls for.
+
+        A company domain has one environment: the first verified user founds it as
+        administrator, later ones join as Basic. A public mail domain never groups strangers.
+        """
+        domain = email_domain(email)
+        if is_public_domain(domain):
+            with transaction.atomic():
+                env = cls.objects.create(name=email.lower(), domain=domain, joins_by_domain=False)
+                return env._add_founder(user)
+        for _attempt in range(2):
+            existing = cls.objects.filter(domain=domain, joins_by_domain=True).first()
+            if existing is not None:
+                return existing._join_by_domain(user)
+            try:
+                with transaction.atomic():
+                    env = cls.objects.create(name=domain, domain=domain, joins_by_domain=True)
+                    return env._add_founder(user)
+            except IntegrityError:
+                continue  # someone from the same domain founded it a moment ago: join it
+        raise ChangeRefused(_("Could not set up your environment; please try again."))
+
+    def _add_founder(self, user) -> Membership:
+        membership = Membership.objects.create(environment=self, user=user, role=Role.ADMINISTRATOR)
+        record(environment=self, actor=user, action="environment.created", target=self,
+               after={"name": self.name, "domain": self.domain})
+        record(environment=self, actor=user, action="member.joined", target=membership,
+               after={"email": user.email, "role": membership.role, "via": "founder"})
+        return membership
+
+    def _join_by_domain(self, user) -> Membership:
+        from onboarding.notifications import notify_admins_of_join
+
+        with transaction.atomic():
+            membership, created = Membership.objects.get_or_create(
+                environment=self, user=user, defaults={"role": Role.BASIC}
+            )
+            if created:
+                record(environment=self, actor=user, action="member.joined", target=membership,
+                       after={"email": user.email, "role": membership.role, "via": "domain"})
+                transaction.on_commit(lambda: notify_admins_of_join(membership))
+        return membership
+
+    def _lock(self):
+        return Environment.objects.select_for_update().get(pk=self.pk)
+
+    def admin_count(self) -> int:
+        return self.memberships.filter(role=Role.ADMINISTRATOR, user__is_active=True).count()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        if environment is None or not environment.has_role(user, Role.BASIC):
+            return self.none()
+        return self.filter(environment=environment)
+
+
+class Membership(models.Model):
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("environment"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BASIC)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "user"], name="membership_once_per_environment",
+                violation_error_message=_("This user is already a member of the environment."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user.email} ({self.get_role_display()})"
+
+    def has_role(self, role) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    def change_role(self, by, role) -> Membership:
+        role = Role(role)
+        with transaction.atomic():
+            env = self.environment._lock()
+            current = Membership.objects.select_for_update().get(pk=self.pk)
+            if current.role == role:
+                return current
+            if current.role == Role.ADMINISTRATOR and env.admin_count() <= 1:
+                raise ChangeRefused(
+                    _("This is the last administrator. Make someone else administrator first."),
+                    field="role",
+                )
+            before = {"role": current.role}
+            current.role = role
+            current.save(update_fields=["role"])
+            record(environment=env, actor=by, action="member.role_changed", target=current,
+                   before=before, after={"role": role})
+        self.role = role
+        return current
+
+    def remove(self, by) -> None:
+        with transaction.atomic():
+            env = self.environment._lock()
+            current = Membership.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            if current.role == Role.ADMINISTRATOR and env.admin_count() <= 1:
+                raise ChangeRefused(
+                    _("This is the last administrator and cannot be removed.")
+                )
+            record(environment=env, actor=by, action="member.removed", target=current,
+                   before={"email": current.user.email, "role": current.role})
+            current.delete()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        if environment is None or not environment.has_role(user, Role.ADMINISTRATOR):
+            return self.none()
+        return self.filter(environment=environment)
+
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    SIGNING_SALT = "onboarding.invitation"
+    # Where the link's token waits while the invitee signs up or signs in.
+    SESSION_KEY = "pending_invitation_token"
+
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="invitations",
+        verbose_name=_("environment"),
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BASIC)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("invited by"),
+    )
+    # Secret part of the link; a signed token alone could not be revoked.
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.environment}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    def get_status_display(self):
+        return self.Status(self.status).label
+
+    @property
+    def token(self) -> str:
+        return signing.dumps({"i": self.pk, "k": self.key}, salt=self.SIGNING_SALT)
+
+    @classmethod
+    def from_token(cls, token: str):
+        """The invitation a link points to, or None when the link was altered."""
+        try:
+            data = signing.loads(token, salt=cls.SIGNING_SALT)
+        except signing.BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        return cls.objects.select_related("environment").filter(
+            pk=data.get("i"), key=data.get("k")
+        ).first()
+
+    @classmethod
+    def send(cls, *, environment, email: str, role, by) -> Invitation:
+        """Create an invitation, replacing a pending one to the same address."""
+        email = email.strip().lower()
+        if environment.memberships.filter(user__emailaddress__email__iexact=email).exists() or \
+                environment.memberships.filter(user__email__iexact=email).exists():
+            raise ChangeRefused(_("This person is already a member of the environment."),
+                                   field="email")
+        with transaction.atomic():
+            env = environment._lock()
+            for old in cls.objects.select_for_update().pending().filter(
+                environment=env, email__iexact=email
+            ):
+                old.revoked_at = timezone.now()
+                old.save(update_fields=["revoked_at"])
+            invitation = cls.objects.create(
+                environment=env, email=email, role=Role(role), invited_by=by,
+                key=secrets.token_urlsafe(32),
+                expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+            )
+            record(environment=env, actor=by, action="invitation.sent", target=invitation,
+                   after={"email": email, "role": invitation.role})
+        return invitation
+
+    def revoke(self, by) -> Invitation:
+        with transaction.atomic():
+            current = Invitation.objects.select_for_update().get(pk=self.pk)
+            if current.status != self.Status.PENDING:
+                return current
+            current.revoked_at = timezone.now()
+            current.save(update_fields=["revoked_at"])
+            record(environment=current.environment, actor=by, action="invitation.revoked",
+                   target=current, before={"status": "pending"}, after={"status": "revoked"})
+        self.revoked_at = current.revoked_at
+        return current
+
+    def accept(self, user) -> Membership:
+        """Join the environment; the link must reach the invited address."""
+        from allauth.account.models import EmailAddress
+
+        with transaction.atomic():
+            current = Invitation.objects.select_for_update().get(pk=self.pk)
+            if current.status == self.Status.ACCEPTED and current.accepted_by_id == user.pk:
+                return current.environment.memberships.get(user=user)
+            if current.status == self.Status.EXPIRED:
+                raise ChangeRefused(
+                    _("This invitation has expired. Ask the administrator to send a new one.")
+                )
+            if current.status != self.Status.PENDING:
+                raise ChangeRefused(_("This invitation is no longer valid."))
+            verified = EmailAddress.objects.filter(
+                user=user, email__iexact=current.email, verified=True
+            ).exists()
+            if not verified:
+                raise ChangeRefused(
+                    _("This invitation was sent to %(email)s. Sign in with that address to "
+                      "accept it.") % {"email": current.email}
+                )
+            membership, created = Membership.objects.get_or_create(
+                environment=current.environment, user=user, defaults={"role": current.role}
+            )
+            current.accepted_at = timezone.now()
+            current.accepted_by = user
+            current.save(update_fields=["accepted_at", "accepted_by"])
+            record(environment=current.environment, actor=user, action="invitation.accepted",
+                   target=current, after={"email": current.email, "role": membership.role})
+            if created:
+                record(environment=current.environment, actor=user, action="member.joined",
+                       target=membership,
+                       after={"email": user.email, "role": membership.role, "via": "invitation"})
+        return membership

@@ -1,0 +1,38 @@
+"""Emails the portal sends, each in its recipient's language."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+
+def _send(template: str, to: str, language: str, context: dict):
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"onboarding/email/{template}_subject.txt", context)
+        body = render_to_string(f"onboarding/email/{template}.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        body, settings.DEFAULT_FROM_EMAIL, [to],
+    )
+
+
+def notify_admins_of_join(membership):
+    for admin in membership.environment.administrators().exclude(pk=membership.user_id):
+        _send("member_joined", admin.email, admin.language, {
+            "membership": membership,
+            "environment": membership.environment,
+            "admin": admin,
+        })
+
+
+def send_invitation(invitation, request):
+    url = request.build_absolute_uri(
+        reverse("onboarding:invitation_accept", args=[invitation.token])
+    )
+    _send("invitation", invitation.email, translation.get_language(), {
+        "invitation": invitation,
+        "environment": invitation.environment,
+        "url": url,
+        "inviter": invitation.invited_by,
+    })

@@ -1,0 +1,37 @@
+"""Placing users in environments when allauth tells us an address is theirs."""
+
+from allauth.account.signals import email_confirmed, user_signed_up
+from django.dispatch import receiver
+
+from onboarding.models import Environment, Invitation
+from onboarding.models.environments import ChangeRefused
+
+
+@receiver(user_signed_up)
+def accept_invitation_on_signup(request, user, **kwargs):
+    token = request.session.pop(Invitation.SESSION_KEY, None) if request else None
+    invitation = Invitation.from_token(token) if token else None
+    if invitation is None:
+        return
+    try:
+        invitation.accept(user)
+    except ChangeRefused:
+        # Signed up with another address than invited: the link still works later on.
+        request.session[Invitation.SESSION_KEY] = token
+
+
+@receiver(email_confirmed)
+def provision_environment(request, email_address, **kwargs):
+    user = email_address.user
+    if user.memberships.exists():
+        return
+    if request is not None and request.session.get(Invitation.SESSION_KEY):
+        invitation = Invitation.from_token(request.session[Invitation.SESSION_KEY])
+        if invitation is not None and invitation.email == email_address.email.lower():
+            try:
+                invitation.accept(user)
+                request.session.pop(Invitation.SESSION_KEY, None)
+                return
+            except ChangeRefused:
+                pass
+    Environment.provision_for(user, email_address.email)

@@ -1,0 +1,18 @@
+from django.shortcuts import render
+
+from onboarding.forms import ActivityFilterForm
+from onboarding.models import AuditEvent, Role
+from portal.pagination import paginate
+from portal.tenancy import environment_required
+
+
+@environment_required(Role.ADMINISTRATOR)
+def activity(request):
+    form = ActivityFilterForm(request.GET or None, environment=request.environment)
+    events = form.filter(AuditEvent.objects.visible_to(request.user, request.environment))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "onboarding/activity.html", {
+        "form": form, "page": paginate(request, events, per_page=50),
+        "filter_query": query.urlencode(),
+    })

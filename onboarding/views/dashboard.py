@@ -1,0 +1,31 @@
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from onboarding.models import Invitation, Role
+from portal.tenancy import environment_required
+
+
+@environment_required()
+def dashboard(request):
+    env = request.environment
+    admin_count = env.admin_count()
+    is_admin = request.membership.is_administrator
+    context = {
+        "member_count": env.memberships.count(),
+        "admin_count": admin_count,
+        "pending_invitations": Invitation.objects.filter(environment=env).pending().count()
+        if is_admin else 0,
+        "recommend_second_admin": is_admin and admin_count < 2,
+        "is_admin": is_admin,
+        "can_partner": request.membership.has_role(Role.ADVANCED),
+        "mfa_enabled": is_mfa_enabled(request.user),
+    }
+    return render(request, "onboarding/dashboard.html", context)
+
+
+@login_required
+def no_environment(request):
+    if request.membership is not None:
+        return redirect("onboarding:dashboard")
+    return render(request, "onboarding/no_environment.html")

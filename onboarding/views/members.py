@@ -1,0 +1,158 @@
+from allauth.account.adapter import get_adapter
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onboarding.forms import InvitationForm, RoleForm
+from onboarding.models import Invitation, Membership, Role
+from onboarding.models.environments import ChangeRefused
+from onboarding.notifications import send_invitation
+from portal.pagination import paginate
+from portal.tenancy import SESSION_KEY as ENVIRONMENT_SESSION_KEY
+from portal.tenancy import environment_required, switch_environment
+
+
+@environment_required()
+def members(request):
+    env = request.environment
+    query = request.GET.get("q", "").strip()
+    memberships = Membership.objects.visible_to(request.user, env).select_related("user")
+    if query:
+        memberships = memberships.filter(
+            Q(user__email__icontains=query) | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+        )
+    is_admin = request.membership.is_administrator
+    return render(request, "onboarding/members.html", {
+        "page": paginate(request, memberships),
+        "query": query,
+        "is_admin": is_admin,
+        "invitations": Invitation.objects.visible_to(request.user, env).pending()
+        .select_related("invited_by"),
+        "form": InvitationForm() if is_admin else None,
+        "admin_count": env.admin_count(),
+    })
+
+
+@environment_required(Role.ADMINISTRATOR)
+def invite(request):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = Invitation.send(
+                environment=request.environment, email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"], by=request.user,
+            )
+        except ChangeRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            send_invitation(invitation, request)
+            messages.success(request, _("Invitation sent to %(email)s.") % {
+                "email": invitation.email})
+            return redirect("onboarding:members")
+    return render(request, "onboarding/invite.html", {"form": form})
+
+
+@environment_required(Role.ADMINISTRATOR)
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(Invitation.objects.visible_to(request.user,
+                                                                 request.environment), pk=pk)
+    if request.method == "POST":
+        invitation.revoke(request.user)
+        messages.success(request, _("The invitation to %(email)s was revoked.") % {
+            "email": invitation.email})
+        return redirect("onboarding:members")
+    return render(request, "onboarding/invitation_revoke.html", {"invitation": invitation})
+
+
+def _visible_membership(request, pk):
+    return get_object_or_404(
+        Membership.objects.visible_to(request.user, request.environment).select_related("user"),
+        pk=pk,
+    )
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_role(request, pk):
+    # Look the member up before asking for the password, so a foreign id is a plain 404.
+    return _change_role(request, _visible_membership(request, pk))
+
+
+@reauthentication_required
+def _change_role(request, membership):
+    form = RoleForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership.change_role(request.user, form.cleaned_data["role"])
+        except ChangeRefused as refused:
+            form.add_error("role", refused.message)
+        else:
+            messages.success(request, _("%(user)s is now %(role)s.") % {
+                "user": membership.user.email, "role": membership.get_role_display()})
+            return redirect("onboarding:members")
+    return render(request, "onboarding/member_role.html", {
+        "membership": membership, "form": form})
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_remove(request, pk):
+    return _remove_member(request, _visible_membership(request, pk))
+
+
+@reauthentication_required
+def _remove_member(request, membership):
+    error = None
+    if request.method == "POST":
+        try:
+            membership.remove(request.user)
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("%(user)s was removed from the environment.") % {
+                "user": membership.user.email})
+            if membership.user_id == request.user.pk:
+                return redirect("onboarding:no_environment")
+            return redirect("onboarding:members")
+    return render(request, "onboarding/member_remove.html", {
+        "membership": membership, "error": error}, status=400 if error else 200)
+
+
+def invitation_accept(request, token):
+    invitation = Invitation.from_token(token)
+    if invitation is None:
+        return render(request, "onboarding/invitation_invalid.html", status=404)
+    error = None
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            invitation.accept(request.user)
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            request.session.pop(Invitation.SESSION_KEY, None)
+            request.session[ENVIRONMENT_SESSION_KEY] = invitation.environment_id
+            messages.success(request, _("Welcome to %(environment)s.") % {
+                "environment": invitation.environment.name})
+            return redirect("onboarding:dashboard")
+    if not request.user.is_authenticated and invitation.status == Invitation.Status.PENDING:
+        # The link reached this inbox, so signing up with the address needs no second mail.
+        request.session[Invitation.SESSION_KEY] = token
+        get_adapter(request).stash_verified_email(request, invitation.email)
+    return render(request, "onboarding/invitation_accept.html", {
+        "invitation": invitation, "error": error, "token": token,
+    }, status=400 if error else 200)
+
+
+@require_POST
+def environment_switch(request):
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    try:
+        environment_id = int(request.POST.get("environment", ""))
+    except ValueError:
+        environment_id = None
+    if environment_id is None or not switch_environment(request, environment_id):
+        messages.error(request, _("You are not a member of that environment."))
+    return redirect("onboarding:dashboard")

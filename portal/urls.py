@@ -1,0 +1,12 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Peppol onboarding portal"
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("onboarding.urls")),
+]

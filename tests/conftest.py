@@ -1,0 +1,128 @@
+"""The fixed cast every test may use, and the browser for end-to-end tests."""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+
+from onboarding.models import Environment, Membership, Role, Subscription, User
+
+PASSWORD = "correct-horse-battery-9"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTSECRET"
+
+
+def make_user(email, *, password=PASSWORD, **fields):
+    user = User.objects.create_user(email=email, password=password, **fields)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def make_environment(domain, **fields):
+    return Environment.objects.create(name=fields.pop("name", domain), domain=domain, **fields)
+
+
+def enable_totp(user, secret=TOTP_SECRET):
+    return Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP,
+        data={"secret": get_mfa_adapter().encrypt(secret)},
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # allauth keeps its rate-limit counters in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@dataclass
+class Cast:
+    company: Environment
+    admin: User
+    basic: User
+    accountancy: Environment
+    accountant: User
+    client: Environment
+    client_admin: User
+    techsupport: User
+    sales: User
+    other: Environment
+    outsider: User
+
+
+@pytest.fixture
+def cast(db):
+    company = make_environment("acme.nl", name="Acme")
+    admin = make_user("admin@acme.nl", first_name="Anna", last_name="Admin")
+    basic = make_user("basic@acme.nl", first_name="Bas", last_name="Basic")
+    Membership.objects.create(environment=company, user=admin, role=Role.ADMINISTRATOR)
+    Membership.objects.create(environment=company, user=basic, role=Role.BASIC)
+
+    accountancy = make_environment("numbers.nl", name="Numbers Accountants",
+                                   subscription=Subscription.PROFESSIONAL)
+    accountant = make_user("accountant@numbers.nl")
+    Membership.objects.create(environment=accountancy, user=accountant, role=Role.ADMINISTRATOR)
+    client = make_environment("bakery.nl", name="Bakery")
+    client_admin = make_user("owner@bakery.nl")
+    Membership.objects.create(environment=client, user=client_admin, role=Role.ADMINISTRATOR)
+    # The accountant's staff also works inside the client's own environment.
+    Membership.objects.create(environment=client, user=accountant, role=Role.ADVANCED)
+
+    techsupport = make_user("support@portal.example", is_techsupport=True)
+    enable_totp(techsupport)
+    sales = make_user("sales@portal.example", is_sales=True)
+
+    other = make_environment("other.nl", name="Other")
+    outsider = make_user("outsider@other.nl")
+    Membership.objects.create(environment=other, user=outsider, role=Role.ADMINISTRATOR)
+    return Cast(company, admin, basic, accountancy, accountant, client, client_admin,
+                techsupport, sales, other, outsider)
+
+
+def chromium_path():
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        message = "Chromium is not installed (Debian package 'chromium'); browser tests need it."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in(client, user, password=PASSWORD):
+    """Sign in and confirm the password again, as sensitive actions ask (reauthentication)."""
+    client.force_login(user)
+    response = client.post("/accounts/reauthenticate/", {"password": password})
+    assert response.status_code == 302, response.content[:500]
+    return client

@@ -1,0 +1,48 @@
+import pytest
+
+from onboarding.models import AuditEvent, Invitation, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_changes_with_who_and_what(client, cast):
+    Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.ADVANCED,
+                    by=cast.admin)
+    client.force_login(cast.admin)
+    response = client.get("/activity/")
+    assert b"invitation.sent" in response.content
+    assert b"admin@acme.nl" in response.content
+    assert b"new@acme.nl" in response.content
+
+
+def test_it_filters_by_action_and_actor(client, cast):
+    Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.BASIC,
+                    by=cast.admin)
+    AuditEvent.objects.create(environment=cast.company, actor_label="basic@acme.nl",
+                              action="member.joined", target_label="x")
+    client.force_login(cast.admin)
+    response = client.get("/activity/", {"action": "member.joined"})
+    assert b"basic@acme.nl" in response.content
+    assert b"invitation.sent</code>" not in response.content
+    response = client.get("/activity/", {"actor": "admin@"})
+    assert b"invitation.sent" in response.content
+    assert b"member.joined</code>" not in response.content
+
+
+def test_it_paginates(client, cast):
+    AuditEvent.objects.bulk_create([
+        AuditEvent(environment=cast.company, actor_label=f"user{i}@acme.nl", action="test.event")
+        for i in range(120)
+    ])
+    client.force_login(cast.admin)
+    first = client.get("/activity/")
+    assert b"Page 1 of 3" in first.content
+    third = client.get("/activity/?page=3")
+    assert third.content.count(b"test.event</code>") == 20
+
+
+def test_it_shows_only_the_current_environment(client, cast):
+    AuditEvent.objects.create(environment=cast.other, actor_label="outsider@other.nl",
+                              action="secret.event")
+    client.force_login(cast.admin)
+    assert b"secret.event" not in client.get("/activity/").content

@@ -1,0 +1,94 @@
+import pytest
+
+from onboarding.models import AuditEvent, Membership, Role
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def membership(user, env):
+    return Membership.objects.get(user=user, environment=env)
+
+
+def test_it_asks_to_reauthenticate_before_a_role_change(client, cast):
+    client.force_login(cast.admin)
+    target = membership(cast.basic, cast.company)
+    response = client.post(f"/users/{target.pk}/role/", {"role": Role.ADVANCED})
+    assert response.status_code == 302
+    assert "/accounts/reauthenticate/" in response["Location"]
+    target.refresh_from_db()
+    assert target.role == Role.BASIC
+
+
+def test_it_changes_a_role_and_records_before_and_after(client, cast):
+    sign_in(client, cast.admin)
+    target = membership(cast.basic, cast.company)
+    response = client.post(f"/users/{target.pk}/role/", {"role": Role.ADVANCED})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.role == Role.ADVANCED
+    event = AuditEvent.objects.get(action="member.role_changed")
+    assert event.before == {"role": "basic"}
+    assert event.after == {"role": "advanced"}
+    assert event.actor == cast.admin
+
+
+def test_it_refuses_to_demote_the_last_administrator(client, cast):
+    sign_in(client, cast.admin)
+    own = membership(cast.admin, cast.company)
+    response = client.post(f"/users/{own.pk}/role/", {"role": Role.BASIC})
+    assert response.status_code == 200
+    assert b"last administrator" in response.content
+    own.refresh_from_db()
+    assert own.role == Role.ADMINISTRATOR
+
+
+def test_it_refuses_to_remove_the_last_administrator(client, cast):
+    sign_in(client, cast.admin)
+    own = membership(cast.admin, cast.company)
+    response = client.post(f"/users/{own.pk}/remove/")
+    assert response.status_code == 400
+    assert b"last administrator" in response.content
+    assert Membership.objects.filter(pk=own.pk).exists()
+
+
+def test_it_removes_a_user_after_confirmation(client, cast):
+    sign_in(client, cast.admin)
+    target = membership(cast.basic, cast.company)
+    page = client.get(f"/users/{target.pk}/remove/")
+    assert b"will lose access" in page.content
+    assert Membership.objects.filter(pk=target.pk).exists()
+    client.post(f"/users/{target.pk}/remove/")
+    assert not Membership.objects.filter(pk=target.pk).exists()
+    event = AuditEvent.objects.get(action="member.removed")
+    assert event.before["email"] == "basic@acme.nl"
+
+
+def test_it_allows_demoting_an_administrator_when_another_remains(client, cast):
+    second = membership(cast.basic, cast.company)
+    second.role = Role.ADMINISTRATOR
+    second.save()
+    sign_in(client, cast.admin)
+    own = membership(cast.admin, cast.company)
+    client.post(f"/users/{own.pk}/role/", {"role": Role.ADVANCED})
+    own.refresh_from_db()
+    assert own.role == Role.ADVANCED
+
+
+def test_it_recommends_a_second_administrator_while_there_is_one(client, cast):
+    client.force_login(cast.admin)
+    assert b"second-admin-hint" in client.get("/users/").content
+    second = membership(cast.basic, cast.company)
+    second.role = Role.ADMINISTRATOR
+    second.save()
+    assert b"second-admin-hint" not in client.get("/users/").content
+
+
+def test_it_hides_management_from_basic_users(client, cast):
+    client.force_login(cast.basic)
+    target = membership(cast.admin, cast.company)
+    assert client.get(f"/users/{target.pk}/role/").status_code == 403
+    assert client.get("/activity/").status_code == 403
+    page = client.get("/users/")
+    assert page.status_code == 200
+    assert b"Change role" not in page.content

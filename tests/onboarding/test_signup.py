@@ -1,0 +1,94 @@
+import re
+
+import pytest
+from django.core import mail
+
+from onboarding.models import AuditEvent, Environment, Membership, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_up(client, email, password="a-long-password-42"):
+    return client.post("/accounts/signup/", {
+        "email": email, "password1": password, "password2": password,
+    })
+
+
+def confirm_link(message):
+    return re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+", message.body).group(0)
+
+
+def verify(client, message):
+    url = confirm_link(message)
+    return client.post(url.split("testserver", 1)[-1])
+
+
+def test_it_creates_the_environment_only_once_the_address_is_verified(client):
+    response = sign_up(client, "founder@newco.nl")
+    assert response.status_code == 302
+    assert not Environment.objects.exists()
+    assert len(mail.outbox) == 1
+
+    verify(client, mail.outbox[0])
+
+    env = Environment.objects.get()
+    assert env.name == "newco.nl"
+    membership = Membership.objects.get(environment=env)
+    assert membership.user.email == "founder@newco.nl"
+    assert membership.role == Role.ADMINISTRATOR
+    assert AuditEvent.objects.filter(environment=env, action="environment.created").exists()
+
+
+def test_it_joins_a_later_signup_from_the_domain_as_basic_and_tells_the_admins(
+    client, cast, django_capture_on_commit_callbacks
+):
+    sign_up(client, "newbie@acme.nl")
+    with django_capture_on_commit_callbacks(execute=True):
+        verify(client, mail.outbox[0])
+
+    membership = Membership.objects.get(user__email="newbie@acme.nl")
+    assert membership.environment == cast.company
+    assert membership.role == Role.BASIC
+    notices = [m for m in mail.outbox if "admin@acme.nl" in m.to]
+    assert len(notices) == 1
+    assert "newbie@acme.nl" in notices[0].subject
+    assert "Basic" in notices[0].body
+    assert Environment.objects.filter(domain="acme.nl").count() == 1
+
+
+def test_it_gives_each_public_mail_address_its_own_environment(client):
+    sign_up(client, "jan@gmail.com")
+    verify(client, mail.outbox[0])
+    client.logout()
+    sign_up(client, "piet@gmail.com")
+    verify(client, mail.outbox[1])
+
+    environments = Environment.objects.filter(domain="gmail.com")
+    assert environments.count() == 2
+    assert set(environments.values_list("name", flat=True)) == {"jan@gmail.com", "piet@gmail.com"}
+    assert Membership.objects.filter(role=Role.ADMINISTRATOR).count() == 2
+
+
+def test_it_refuses_sign_in_before_verification(client):
+    sign_up(client, "waiting@newco.nl")
+    client.logout()
+    response = client.post("/accounts/login/", {
+        "login": "waiting@newco.nl", "password": "a-long-password-42"})
+    assert response.status_code == 302
+    assert "confirm-email" in response["Location"]
+    assert client.get("/").status_code == 302
+
+
+def test_it_shows_the_dashboard_after_verification(client):
+    sign_up(client, "founder@newco.nl")
+    verify(client, mail.outbox[0])
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"newco.nl" in response.content
+    assert b"Add a second administrator" in response.content
+
+
+def test_it_sends_password_reset_mail(client, cast):
+    client.post("/accounts/password/reset/", {"email": "basic@acme.nl"})
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body

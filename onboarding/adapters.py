@@ -10,11 +10,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user = getattr(request, "user", None)
         environment = getattr(request, "environment", None)
         # Only when a signed-in user adds an address: sign-up decides the environment instead.
-        if user is not None and user.is_authenticated and environment is not None:
-            if not environment.allows_email(email):
-                raise forms.ValidationError(
-                    _("Addresses in this environment must end in @%(domain)s. Platform "
-                      "support can mark the environment as shared to allow other domains.")
-                    % {"domain": environment.domain}
-                )
+        adding = user is not None and user.is_authenticated and environment is not None
+        if adding and not environment.allows_email(email):
+            raise forms.ValidationError(
+                _("Addresses in this environment must end in @%(domain)s. Platform "
+                  "support can mark the environment as shared to allow other domains.")
+                % {"domain": environment.domain}
+            )
         return email

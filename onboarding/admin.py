@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import AuditEvent, Environment, Invitation, Membership, User
+from portal.audit import record
 
 
 @admin.register(User)
@@ -34,6 +35,20 @@ class EnvironmentAdmin(admin.ModelAdmin):
     list_filter = ["subscription", "is_shared"]
     search_fields = ["name", "domain"]
     inlines = [MembershipInline]
+    audited_fields = ["name", "domain", "joins_by_domain", "is_shared", "subscription"]
+
+    def save_model(self, request, obj, form, change):
+        # Staff changes here (sharing, subscription) belong in the environment's own log.
+        before = {}
+        if change:
+            old = Environment.objects.get(pk=obj.pk)
+            before = {f: getattr(old, f) for f in self.audited_fields}
+        super().save_model(request, obj, form, change)
+        after = {f: getattr(obj, f) for f in self.audited_fields}
+        if before != after:
+            record(environment=obj, actor=request.user,
+                   action="environment.changed" if change else "environment.created",
+                   target=obj, before=before, after=after)
 
 
 @admin.register(Invitation)

@@ -12,7 +12,7 @@ from allauth.mfa.models import Authenticator
 from onboarding.models import Environment, Membership, Role, Subscription, User
 
 PASSWORD = "correct-horse-battery-9"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTSECRET"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def make_user(email, *, password=PASSWORD, **fields):

@@ -6,7 +6,6 @@ from portal.pagination import paginate
 from portal.tenancy import staff_required
 
 
-
 @staff_required("is_platform_staff")
 def staff_home(request):
     query = request.GET.get("q", "").strip()

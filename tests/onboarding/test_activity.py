@@ -46,3 +46,22 @@ def test_it_shows_only_the_current_environment(client, cast):
                               action="secret.event")
     client.force_login(cast.admin)
     assert b"secret.event" not in client.get("/activity/").content
+
+
+def test_it_records_staff_changes_to_the_environment(client, cast):
+    from onboarding.models import User
+
+    staff = User.objects.create_superuser("root@portal.example", "x-long-password-1")
+    client.force_login(staff)
+    response = client.post(f"/admin/onboarding/environment/{cast.company.pk}/change/", {
+        "name": "Acme", "domain": "acme.nl", "joins_by_domain": "on", "is_shared": "on",
+        "subscription": "basic",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content[:2000]
+    event = AuditEvent.objects.get(action="environment.changed")
+    assert event.environment == cast.company
+    assert event.before["is_shared"] is False and event.after["is_shared"] is True
+    assert event.after["subscription"] == "basic"
+    client.force_login(cast.admin)
+    assert b"environment.changed" in client.get("/activity/").content

@@ -25,9 +25,9 @@ def _walk(patterns, namespace=None):
     for entry in patterns:
         if isinstance(entry, URLResolver):
             yield from _walk(entry.url_patterns, entry.namespace or namespace)
-        elif isinstance(entry, URLPattern) and namespace in OUR_NAMESPACES and entry.name:
-            if entry.pattern.converters:
-                yield f"{namespace}:{entry.name}"
+        elif (isinstance(entry, URLPattern) and namespace in OUR_NAMESPACES and entry.name
+              and entry.pattern.converters):
+            yield f"{namespace}:{entry.name}"
 
 
 def object_urls():

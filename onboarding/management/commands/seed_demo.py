@@ -8,7 +8,7 @@ from django.db import transaction
 
 from onboarding.models import Environment, Membership, Role, Subscription, User
 
-DEMO_PASSWORD = "demo-portal-2026"
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - published demo login
 
 DEMO_USERS = [
     # email, environment domain, role, description
@@ -73,7 +73,7 @@ class Command(BaseCommand):
             self.stdout.write("Emails (verification links, invitations) are printed here.")
 
 
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOPORTAL"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOPORTALSTAFFA"  # noqa: S105 - published demo secret
 
 
 def _encrypted_demo_secret():

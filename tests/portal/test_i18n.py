@@ -16,7 +16,7 @@ def untranslated_entries(text):
             missing.append(entry)
             continue
         strings = re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', entry + "\n", re.M)
-        if any(re.sub(r'"\s*"', "", s).strip() == '""' for s in strings):
+        if any("".join(re.findall(r'"(.*)"', s)) == "" for s in strings):
             missing.append(entry)
     return missing
 

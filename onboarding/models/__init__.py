@@ -1,9 +1,21 @@
 from onboarding.models.audit import AuditEvent
 from onboarding.models.environments import Environment, Invitation, Membership, Role, Subscription
+from onboarding.models.organizations import (
+    ActivationRequest,
+    Country,
+    Organization,
+    OrganizationIdentifier,
+    OrganizationMember,
+)
 from onboarding.models.users import User
 
 __all__ = [
+    "ActivationRequest",
     "AuditEvent",
+    "Country",
+    "Organization",
+    "OrganizationIdentifier",
+    "OrganizationMember",
     "Environment",
     "Invitation",
     "Membership",

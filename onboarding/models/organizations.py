@@ -1,0 +1,309 @@
+"""Organizations: the companies that send and receive on Peppol, and their identifiers."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoices.peppol import identifiers as peppol_ids
+from onboarding.models.environments import ChangeRefused, Subscription
+from portal.audit import record
+
+# The free subscription covers this many organizations of the environment's own.
+FREE_ORGANIZATION_LIMIT = 2
+
+
+class Country(models.TextChoices):
+    NL = "NL", _("Netherlands")
+    BE = "BE", _("Belgium")
+    DE = "DE", _("Germany")
+    LU = "LU", _("Luxembourg")
+    FR = "FR", _("France")
+    OTHER = "XX", _("Other country")
+
+
+# Which registry identifier comes first per country, as the seeds and Peppol practice have it.
+PRIMARY_SCHEME = {Country.NL: "0106", Country.BE: "0208"}
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """All of the environment's organizations for its administrators; for other users,
+        those they were made members of (a new Basic user starts without any)."""
+        membership = environment.membership_for(user) if environment is not None else None
+        if membership is None:
+            return self.none()
+        scoped = self.filter(environment=environment)
+        if membership.is_administrator:
+            return scoped
+        return scoped.filter(members__user=user)
+
+
+class Organization(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Pending activation")
+        ACTIVE = "active", _("Active")
+        REJECTED = "rejected", _("Rejected")
+        DEACTIVATED = "deactivated", _("Deactivated")
+
+    class ReceiveDecision(models.TextChoices):
+        UNDECIDED = "undecided", _("Not decided")
+        ENABLED = "enabled", _("Receiving on")
+        DECLINED = "declined", _("Receiving off")
+
+    environment = models.ForeignKey(
+        "onboarding.Environment", on_delete=models.CASCADE, related_name="organizations",
+        verbose_name=_("environment"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices,
+                               default=Country.NL)
+    registry_number = models.CharField(
+        _("registry number"), max_length=40, blank=True,
+        help_text=_("The KvK number in the Netherlands, the enterprise number in Belgium."),
+    )
+    registry_checked = models.BooleanField(
+        _("registry number checked"), default=False,
+        help_text=_("Filled in from the KvK register, or checked by TechSupport."),
+    )
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    company_id = models.CharField(_("company ID"), max_length=20, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    registry_snapshot = models.JSONField(_("register data"), default=dict, blank=True)
+    receive_decision = models.CharField(
+        _("receiving"), max_length=20, choices=ReceiveDecision.choices,
+        default=ReceiveDecision.UNDECIDED,
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["environment", "name"], name="org_env_name")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def receiving_enabled(self) -> bool:
+        return self.receive_decision == self.ReceiveDecision.ENABLED
+
+    @classmethod
+    def create(cls, *, environment, by, **fields) -> Organization:
+        """Add an organization, within the subscription's limit, with a platform company ID."""
+        with transaction.atomic():
+            env = environment._lock()
+            if (env.subscription == Subscription.INVOICE_PORTAL
+                    and env.organizations.count() >= FREE_ORGANIZATION_LIMIT):
+                raise ChangeRefused(
+                    _("The free Invoice Portal subscription covers %(limit)d organizations. "
+                      "Upgrade to Basic or Professional to add more.")
+                    % {"limit": FREE_ORGANIZATION_LIMIT}
+                )
+            org = cls(environment=env, created_by=by, **fields)
+            org.company_id = f"tmp{secrets.token_hex(8)}"
+            org.save()
+            # The ID follows from the row's own number, so it is unique without a retry loop.
+            prefix = org.country if org.country != Country.OTHER else "XX"
+            org.company_id = f"XC{prefix}{org.pk:08d}"
+            org.save(update_fields=["company_id"])
+            record(environment=env, actor=by, action="organization.created", target=org,
+                   after={"name": org.name, "country": org.country,
+                          "registry_number": org.registry_number, "company_id": org.company_id})
+        return org
+
+    def _locked(self) -> Organization:
+        return Organization.objects.select_for_update().get(pk=self.pk)
+
+    def _transition(self, by, action, to_status, allowed_from, extra_after=None, **changes):
+        with transaction.atomic():
+            current = self._locked()
+            if current.status == to_status:
+                return current
+            if current.status not in allowed_from:
+                raise ChangeRefused(
+                    _("This organization is %(status)s; that step is not possible now.")
+                    % {"status": current.get_status_display().lower()}
+                )
+            before = {"status": current.status}
+            current.status = to_status
+            for field, value in changes.items():
+                setattr(current, field, value)
+            current.save(update_fields=["status", *changes])
+            record(environment=current.environment, actor=by, action=action, target=current,
+                   before=before, after={"status": to_status, **(extra_after or {})})
+        self.refresh_from_db()
+        return current
+
+    def request_activation(self, by, *, requester_name, requester_role, registry_number):
+        if self.country == Country.NL and registry_number.strip() != self.registry_number:
+            raise ChangeRefused(_("The KvK number does not match this organization's."),
+                                field="registry_number")
+        current = self._transition(
+            by, "organization.activation_requested", self.Status.PENDING,
+            {self.Status.DRAFT, self.Status.REJECTED, self.Status.DEACTIVATED},
+            extra_after={"requester_name": requester_name, "requester_role": requester_role},
+        )
+        ActivationRequest.objects.create(
+            organization=current, requested_by=by, requester_name=requester_name,
+            requester_role=requester_role, registry_number=registry_number.strip(),
+            registry_snapshot=current.registry_snapshot,
+        )
+        return current
+
+    def approve(self, by):
+        if not self.registry_checked:
+            raise ChangeRefused(_("Check the registry number before activating: it was entered "
+                                  "by hand."))
+        current = self._transition(by, "organization.activated", self.Status.ACTIVE,
+                                   {self.Status.PENDING})
+        ActivationRequest.objects.filter(organization=current, decision="").update(
+            decision="approved", decided_by=by, decided_at=timezone.now())
+        return current
+
+    def reject(self, by, reason: str):
+        if not reason.strip():
+            raise ChangeRefused(_("Give the reason; the requester will read it."), field="reason")
+        current = self._transition(by, "organization.rejected", self.Status.REJECTED,
+                                   {self.Status.PENDING}, extra_after={"reason": reason})
+        ActivationRequest.objects.filter(organization=current, decision="").update(
+            decision="rejected", decided_by=by, decided_at=timezone.now(), reason=reason)
+        return current
+
+    def deactivate(self, by):
+        return self._transition(by, "organization.deactivated", self.Status.DEACTIVATED,
+                                {self.Status.ACTIVE})
+
+    def decide_receiving(self, by, enabled: bool):
+        decision = self.ReceiveDecision.ENABLED if enabled else self.ReceiveDecision.DECLINED
+        with transaction.atomic():
+            current = self._locked()
+            if enabled and not current.is_active:
+                raise ChangeRefused(_("Only an active organization can receive."))
+            if current.receive_decision == decision:
+                return current
+            before = {"receive_decision": current.receive_decision}
+            current.receive_decision = decision
+            current.save(update_fields=["receive_decision"])
+            record(environment=current.environment, actor=by, action="organization.receiving",
+                   target=current, before=before, after={"receive_decision": decision})
+        self.receive_decision = decision
+        return current
+
+    def delete_by(self, by, typed_name: str):
+        if self.is_active:
+            raise ChangeRefused(_("Deactivate the organization before deleting it."))
+        if typed_name.strip() != self.name:
+            raise ChangeRefused(_("Type the organization's name exactly to confirm."),
+                                field="confirm_name")
+        with transaction.atomic():
+            record(environment=self.environment, actor=by, action="organization.deleted",
+                   target=self, before={"name": self.name, "company_id": self.company_id})
+            self.delete()
+
+
+class ActivationRequest(models.Model):
+    """One "Activate now" request with the register data as it was then."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="activation_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    requester_name = models.CharField(_("your name"), max_length=200)
+    requester_role = models.CharField(_("your role in the company"), max_length=200)
+    registry_number = models.CharField(_("registry number"), max_length=40)
+    registry_snapshot = models.JSONField(default=dict, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decision = models.CharField(max_length=20, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.organization} ({self.requested_at:%Y-%m-%d})"
+
+
+class OrganizationIdentifier(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="identifiers")
+    scheme = models.CharField(_("scheme"), max_length=4)
+    value = models.CharField(_("identifier"), max_length=130)
+    can_send = models.BooleanField(_("send"), default=True)
+    can_receive = models.BooleanField(_("receive"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Peppol identifier")
+        verbose_name_plural = _("Peppol identifiers")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "value"], name="identifier_once_on_the_platform",
+                violation_error_message=_("This identifier is already in use by an "
+                                          "organization on the platform."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scheme}:{self.value}"
+
+    @classmethod
+    def add(cls, organization, by, scheme: str, value: str) -> OrganizationIdentifier:
+        """Check the identifier with the Peppol rules and attach it, once on the platform."""
+        identifier = peppol_ids.check(scheme, value)  # raises IdentifierError
+        if cls.objects.filter(scheme=identifier.scheme, value=identifier.value).exists():
+            raise ChangeRefused(_("This identifier is already in use by an organization on the "
+                                  "platform."), field="value")
+        try:
+            with transaction.atomic():
+                created = cls.objects.create(organization=organization,
+                                             scheme=identifier.scheme, value=identifier.value)
+                record(environment=organization.environment, actor=by,
+                       action="identifier.added", target=organization,
+                       after={"identifier": str(identifier)})
+        except IntegrityError as exc:
+            raise ChangeRefused(_("This identifier is already in use by an organization on "
+                                  "the platform."), field="value") from exc
+        return created
+
+
+class OrganizationMember(models.Model):
+    class OrgRole(models.TextChoices):
+        MEMBER = "member", _("Member")
+        ADMINISTRATOR = "administrator", _("Administrator")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="organization_memberships")
+    role = models.CharField(_("role"), max_length=20, choices=OrgRole.choices,
+                            default=OrgRole.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"],
+                                               name="org_member_once")]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+

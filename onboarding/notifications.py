@@ -36,3 +36,16 @@ def send_invitation(invitation, request):
         "url": url,
         "inviter": invitation.invited_by,
     })
+
+
+def notify_activation_decision(activation_request, url: str):
+    """Tell whoever asked for the activation what TechSupport decided, and why if refused."""
+    requester = activation_request.requested_by
+    if requester is None or not requester.is_active:
+        return
+    _send("activation_decision", requester.email, requester.language, {
+        "activation": activation_request,
+        "organization": activation_request.organization,
+        "approved": activation_request.decision == "approved",
+        "url": url,
+    })

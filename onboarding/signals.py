@@ -1,6 +1,8 @@
-"""Placing users in environments when allauth tells us an address is theirs."""
+"""Placing users in environments when allauth tells us an address is theirs, and asking
+about receiving at login."""
 
 from allauth.account.signals import email_confirmed, user_signed_up
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from onboarding.models import Environment, Invitation
@@ -35,3 +37,13 @@ def provision_environment(request, email_address, **kwargs):
             except ChangeRefused:
                 pass
     Environment.provision_for(user, email_address.email)
+
+
+# Set at login; the dashboard uses it up when it asks about receiving.
+ASK_RECEIVING_SESSION_KEY = "ask_receiving"
+
+
+@receiver(user_logged_in)
+def ask_about_receiving(request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[ASK_RECEIVING_SESSION_KEY] = True

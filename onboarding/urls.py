@@ -1,6 +1,16 @@
 from django.urls import path
 
-from onboarding.views import activity, dashboard, members, preferences, staff
+from onboarding.views import (
+    activations,
+    activity,
+    dashboard,
+    members,
+    preferences,
+    receiving,
+    sales,
+    staff,
+)
+from onboarding.views import organizations as org_views
 
 app_name = "onboarding"
 
@@ -17,5 +27,45 @@ urlpatterns = [
          name="invitation_accept"),
     path("activity/", activity.activity, name="activity"),
     path("staff/", staff.staff_home, name="staff_home"),
+    path("receiving/", receiving.receive_decide, name="receive_decide"),
+    path("subscription/", sales.subscription, name="subscription"),
+    path("staff/activations/", activations.activation_queue, name="staff_activations"),
+    path("staff/activations/<int:pk>/", activations.activation_detail,
+         name="staff_activation"),
+    path("staff/activations/<int:pk>/approve/", activations.activation_approve,
+         name="staff_activation_approve"),
+    path("staff/activations/<int:pk>/reject/", activations.activation_reject,
+         name="staff_activation_reject"),
+    path("staff/activations/<int:pk>/registry-checked/", activations.registry_checked,
+         name="staff_registry_checked"),
+    path("staff/subscriptions/", sales.subscriptions, name="staff_subscriptions"),
+    path("staff/subscriptions/<int:pk>/", sales.subscription_detail,
+         name="staff_subscription"),
+    path("staff/subscriptions/<int:pk>/contracts/", sales.contract_add,
+         name="staff_contract_add"),
+    path("staff/contracts/<int:pk>/end/", sales.contract_end, name="staff_contract_end"),
+    path("organizations/", org_views.organizations, name="organizations"),
+    path("organizations/add/", org_views.organization_add, name="organization_add"),
+    path("organizations/<int:pk>/", org_views.organization_detail, name="organization_detail"),
+    path("organizations/<int:pk>/activate/", org_views.organization_activate,
+         name="organization_activate"),
+    path("organizations/<int:pk>/deactivate/", org_views.organization_deactivate,
+         name="organization_deactivate"),
+    path("organizations/<int:pk>/receiving/", org_views.organization_receiving,
+         name="organization_receiving"),
+    path("organizations/<int:pk>/delete/", org_views.organization_delete,
+         name="organization_delete"),
+    path("organizations/<int:pk>/identifiers/add/", org_views.identifier_add,
+         name="organization_identifier_add"),
+    path("organizations/identifiers/<int:pk>/switch/", org_views.identifier_switch,
+         name="organization_identifier_switch"),
+    path("organizations/identifiers/<int:pk>/remove/", org_views.identifier_remove,
+         name="organization_identifier_remove"),
+    path("organizations/<int:pk>/members/add/", org_views.member_add,
+         name="organization_member_add"),
+    path("organizations/members/<int:pk>/role/", org_views.member_role,
+         name="organization_member_role"),
+    path("organizations/members/<int:pk>/remove/", org_views.member_remove,
+         name="organization_member_remove"),
     path("language/", preferences.set_language, name="set_language"),
 ]

@@ -193,6 +193,11 @@ SESSION_COOKIE_HTTPONLY = True
 # Invitations are valid this long.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
+# KvK Handelsregister (Zoeken v2, Basisprofiel v1); the lookup is off until a key is set.
+KVK_API_URL = env.str("KVK_API_URL", default="https://api.kvk.nl/api")
+KVK_API_KEY = env.str("KVK_API_KEY", default="")
+KVK_TIMEOUT = env.float("KVK_TIMEOUT", default=5.0)
+
 # Mail domains that never identify a company: sign-ups from them get their own environment.
 PUBLIC_MAIL_DOMAINS_EXTRA = env.list("PUBLIC_MAIL_DOMAINS_EXTRA", default=[])
 

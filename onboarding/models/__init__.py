@@ -7,11 +7,13 @@ from onboarding.models.organizations import (
     OrganizationIdentifier,
     OrganizationMember,
 )
+from onboarding.models.subscriptions import Contract, change_subscription, has_api_contract
 from onboarding.models.users import User
 
 __all__ = [
     "ActivationRequest",
     "AuditEvent",
+    "Contract",
     "Country",
     "Organization",
     "OrganizationIdentifier",
@@ -21,5 +23,7 @@ __all__ = [
     "Membership",
     "Role",
     "Subscription",
+    "change_subscription",
+    "has_api_contract",
     "User",
 ]

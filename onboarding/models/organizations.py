@@ -152,10 +152,16 @@ class Organization(models.Model):
         self.refresh_from_db()
         return current
 
-    def request_activation(self, by, *, requester_name, requester_role, registry_number):
+    def request_activation(self, by, *, requester_name, requester_role, registry_number,
+                           registry_snapshot=None):
+        """Queue the organization for TechSupport with the register's data as of now
+        (`registry_snapshot`), or as it was when the organization was added."""
         if self.country == Country.NL and registry_number.strip() != self.registry_number:
             raise ChangeRefused(_("The KvK number does not match this organization's."),
                                 field="registry_number")
+        if Organization.objects.filter(pk=self.pk, status=self.Status.PENDING).exists():
+            self.refresh_from_db()
+            return self
         current = self._transition(
             by, "organization.activation_requested", self.Status.PENDING,
             {self.Status.DRAFT, self.Status.REJECTED, self.Status.DEACTIVATED},
@@ -164,7 +170,7 @@ class Organization(models.Model):
         ActivationRequest.objects.create(
             organization=current, requested_by=by, requester_name=requester_name,
             requester_role=requester_role, registry_number=registry_number.strip(),
-            registry_snapshot=current.registry_snapshot,
+            registry_snapshot=registry_snapshot or current.registry_snapshot,
         )
         return current
 
@@ -185,6 +191,21 @@ class Organization(models.Model):
                                    {self.Status.PENDING}, extra_after={"reason": reason})
         ActivationRequest.objects.filter(organization=current, decision="").update(
             decision="rejected", decided_by=by, decided_at=timezone.now(), reason=reason)
+        return current
+
+    def record_registry_check(self, by):
+        """TechSupport looked the hand-typed registry number up and vouches for it."""
+        with transaction.atomic():
+            current = self._locked()
+            if current.registry_checked:
+                return current
+            current.registry_checked = True
+            current.save(update_fields=["registry_checked"])
+            record(environment=current.environment, actor=by,
+                   action="organization.registry_checked", target=current,
+                   before={"registry_checked": False},
+                   after={"registry_checked": True, "registry_number": current.registry_number})
+        self.registry_checked = True
         return current
 
     def deactivate(self, by):

@@ -2,7 +2,9 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from onboarding.models import Invitation, Role
+from onboarding.models import Invitation, Organization, Role
+from onboarding.views.activations import recent_decisions
+from onboarding.views.receiving import receive_prompt
 from portal.tenancy import environment_required
 
 
@@ -20,6 +22,9 @@ def dashboard(request):
         "is_admin": is_admin,
         "can_partner": request.membership.has_role(Role.ADVANCED),
         "mfa_enabled": is_mfa_enabled(request.user),
+        "organization_count": Organization.objects.visible_to(request.user, env).count(),
+        "recent_decisions": recent_decisions(request.user, request.membership),
+        "receive_prompt": receive_prompt(request),
     }
     return render(request, "onboarding/dashboard.html", context)
 

@@ -3,12 +3,34 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from onboarding.models import Invitation, Membership, Role
-from tests.conftest import sign_in
+from onboarding.models import (
+    Contract,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationIdentifier,
+    OrganizationMember,
+    Role,
+)
+from tests.conftest import enable_totp, sign_in
 
 pytestmark = pytest.mark.django_db
 
 OUR_NAMESPACES = {"onboarding", "organizations", "customers", "invoices", "api"}
+
+
+def _organization(cast):
+    return Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
+                               registry_number="12345678", registry_checked=True)
+
+
+def _identifier(cast):
+    return OrganizationIdentifier.add(_organization(cast), cast.admin, "0106", "12345678")
+
+
+def _organization_member(cast):
+    return OrganizationMember.objects.create(organization=_organization(cast), user=cast.basic)
+
 
 # One way to make an object of the Acme environment for each URL that takes an id.
 OBJECT_FACTORIES = {
@@ -16,9 +38,43 @@ OBJECT_FACTORIES = {
     "onboarding:member_remove": lambda cast: Membership.objects.get(user=cast.basic).pk,
     "onboarding:invitation_revoke": lambda cast: Invitation.send(
         environment=cast.company, email="new@acme.nl", role=Role.BASIC, by=cast.admin).pk,
+    "onboarding:organization_detail": lambda cast: _organization(cast).pk,
+    "onboarding:organization_activate": lambda cast: _organization(cast).pk,
+    "onboarding:organization_deactivate": lambda cast: _organization(cast).pk,
+    "onboarding:organization_receiving": lambda cast: _organization(cast).pk,
+    "onboarding:organization_delete": lambda cast: _organization(cast).pk,
+    "onboarding:organization_identifier_add": lambda cast: _organization(cast).pk,
+    "onboarding:organization_identifier_switch": lambda cast: _identifier(cast).pk,
+    "onboarding:organization_identifier_remove": lambda cast: _identifier(cast).pk,
+    "onboarding:organization_member_add": lambda cast: _organization(cast).pk,
+    "onboarding:organization_member_role": lambda cast: _organization_member(cast).pk,
+    "onboarding:organization_member_remove": lambda cast: _organization_member(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept"}
+
+
+def _pending_organization(cast):
+    organization = _organization(cast)
+    organization.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
+                                    registry_number="12345678")
+    return organization
+
+
+# Platform staff pages reach across environments: by staff flag, a 404 to everyone else.
+STAFF_OBJECT_URLS = {
+    "onboarding:staff_activation": ("is_techsupport", lambda cast: _pending_organization(cast).pk),
+    "onboarding:staff_activation_approve": ("is_techsupport",
+                                            lambda cast: _pending_organization(cast).pk),
+    "onboarding:staff_activation_reject": ("is_techsupport",
+                                           lambda cast: _pending_organization(cast).pk),
+    "onboarding:staff_registry_checked": ("is_techsupport",
+                                          lambda cast: _pending_organization(cast).pk),
+    "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
+    "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
+    "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(
+        environment=cast.company, by=cast.sales, reference="C-1").pk),
+}
 
 
 def _walk(patterns, namespace=None):
@@ -35,7 +91,8 @@ def object_urls():
 
 
 def test_it_knows_how_to_make_an_object_for_every_url_with_an_id():
-    missing = set(object_urls()) - set(OBJECT_FACTORIES) - CAPABILITY_URLS
+    missing = (set(object_urls()) - set(OBJECT_FACTORIES) - CAPABILITY_URLS
+               - set(STAFF_OBJECT_URLS))
     assert not missing, f"add these to OBJECT_FACTORIES: {sorted(missing)}"
 
 
@@ -52,3 +109,25 @@ def test_it_still_opens_for_the_owning_administrator(client, cast, name):
     url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])
     sign_in(client, cast.admin)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
+def test_it_answers_404_on_staff_pages_to_everyone_without_the_flag(client, cast, name):
+    flag, factory = STAFF_OBJECT_URLS[name]
+    url = reverse(name, args=[factory(cast)])
+    other_staff = cast.sales if flag == "is_techsupport" else cast.techsupport
+    enable_totp(cast.sales)
+    for user in (cast.admin, cast.outsider, other_staff):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
+def test_it_opens_staff_pages_to_staff_with_the_flag(client, cast, name):
+    flag, factory = STAFF_OBJECT_URLS[name]
+    url = reverse(name, args=[factory(cast)])
+    enable_totp(cast.sales)
+    client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
+    # Pages answer 200; actions answer GET with 405 (POST only).
+    assert client.get(url).status_code in (200, 405)

@@ -1,0 +1,175 @@
+"""Forms of the organization pages. Checks that need the database stay in the model methods."""
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from invoices.peppol import identifiers as peppol_ids
+from invoices.peppol import schemes
+from onboarding.models import Country, OrganizationMember, User
+
+# The schemes Dutch and Belgian companies use, offered first.
+COMMON_SCHEMES = ("0106", "0190", "0088", "9944", "0208", "9925")
+
+# Each country's registry number is checked as the Peppol scheme it becomes.
+REGISTRY_SCHEME = {Country.NL: "0106", Country.BE: "0208"}
+
+
+def registry_label(country) -> str:
+    if country == Country.NL:
+        return gettext("KvK number")
+    if country == Country.BE:
+        return gettext("Enterprise number (ondernemingsnummer)")
+    return gettext("Registry number")
+
+
+def check_registry_number(country, value: str) -> str:
+    """The number in canonical form; ValidationError in the words of the identifier rules."""
+    scheme = REGISTRY_SCHEME.get(country)
+    if scheme is None:
+        return value.strip()
+    try:
+        return peppol_ids.check(scheme, value).value
+    except peppol_ids.IdentifierError as err:
+        raise forms.ValidationError(err.render(gettext)) from err
+
+
+class CountryForm(forms.Form):
+    country = forms.ChoiceField(
+        label=_("Where is the organization registered?"), choices=Country.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Dutch organizations are looked up in the KvK register; for other "
+                    "countries you enter the details yourself."),
+    )
+
+
+class KvKSearchForm(forms.Form):
+    q = forms.CharField(label=_("KvK number or company name"), max_length=100)
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    registry_number = forms.CharField(max_length=40)
+    street = forms.CharField(label=_("Street and number"), max_length=200)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    city = forms.CharField(label=_("City"), max_length=100)
+
+    def __init__(self, *args, country, from_registry=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country = country
+        field = self.fields["registry_number"]
+        field.label = registry_label(country)
+        if from_registry:
+            field.widget.attrs["readonly"] = True
+            field.help_text = gettext("From the KvK register; it cannot be changed here.")
+        elif country == Country.NL:
+            field.help_text = gettext("8 digits, as on the KvK extract.")
+        elif country == Country.BE:
+            field.help_text = gettext("10 digits, starting with 0 or 1, for example 0403170701.")
+        else:
+            field.help_text = gettext("The number of the company in its national register.")
+
+    def clean_registry_number(self):
+        return check_registry_number(self.country, self.cleaned_data["registry_number"])
+
+    def clean_postal_code(self):
+        postal_code = self.cleaned_data["postal_code"].strip()
+        return postal_code.replace(" ", "").upper() if self.country == Country.NL else postal_code
+
+
+class ActivationForm(forms.Form):
+    requester_name = forms.CharField(label=_("Your name"), max_length=200)
+    requester_role = forms.CharField(
+        label=_("Your role in the company"), max_length=200,
+        help_text=_("For example director, owner or financial manager."),
+    )
+    registry_number = forms.CharField(max_length=40)
+    authorised = forms.BooleanField(
+        label=_("I confirm that I may act for this company and ask for its activation."),
+    )
+
+    def __init__(self, *args, country, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country = country
+        self.fields["registry_number"].label = registry_label(country)
+        self.fields["registry_number"].help_text = gettext(
+            "Type it again from the register extract, as a check.")
+
+    def clean_registry_number(self):
+        # Spaces and dots are how people copy numbers from an extract; the digits decide.
+        value = self.cleaned_data["registry_number"]
+        if self.country in REGISTRY_SCHEME:
+            return "".join(ch for ch in value if ch not in " .")
+        return value.strip()
+
+
+class DeleteForm(forms.Form):
+    confirm_name = forms.CharField(label=_("Type the organization's name to confirm"),
+                                   max_length=200)
+
+
+def scheme_choices():
+    common = [(code, _scheme_label(code)) for code in COMMON_SCHEMES]
+    others = [(s.code, _scheme_label(s.code)) for s in schemes.all_schemes()
+              if s.active and s.code not in COMMON_SCHEMES]
+    return [(gettext("Common in the Netherlands and Belgium"), common),
+            (gettext("Other schemes"), others)]
+
+
+def _scheme_label(code: str) -> str:
+    scheme = schemes.get_scheme(code)
+    return f"{code} · {scheme.scheme_id} · {gettext(peppol_ids.scheme_title(code))}"
+
+
+class IdentifierForm(forms.Form):
+    scheme = forms.ChoiceField(label=_("Scheme"))
+    value = forms.CharField(label=_("Identifier"), max_length=peppol_ids.MAX_VALUE_LENGTH,
+                            help_text=_("The number without the scheme, for example 12345678."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].choices = scheme_choices()
+
+
+class IdentifierSwitchForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("send", _("send")), ("receive", _("receive"))])
+    enabled = forms.TypedChoiceField(choices=[("1", _("on")), ("0", _("off"))],
+                                     coerce=lambda value: value == "1")
+
+
+class ReceivingForm(forms.Form):
+    enabled = forms.TypedChoiceField(choices=[("1", _("on")), ("0", _("off"))],
+                                     coerce=lambda value: value == "1")
+
+
+class MemberAddForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none(),
+                                  empty_label=_("Choose a user"))
+    role = forms.ChoiceField(label=_("Role in the organization"),
+                             choices=OrganizationMember.OrgRole.choices,
+                             initial=OrganizationMember.OrgRole.MEMBER)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Users of this environment who are not members yet.
+        self.fields["user"].queryset = (
+            User.objects.filter(memberships__environment=organization.environment_id,
+                                is_active=True)
+            .exclude(organization_memberships__organization=organization)
+            .order_by("email")
+        )
+        self.fields["user"].label_from_instance = _user_label
+
+    @property
+    def has_candidates(self) -> bool:
+        return self.fields["user"].queryset.exists()
+
+
+def _user_label(user) -> str:
+    name = user.get_full_name()
+    return f"{name} <{user.email}>" if name else user.email
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role in the organization"),
+                             choices=OrganizationMember.OrgRole.choices)

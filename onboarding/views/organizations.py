@@ -1,0 +1,563 @@
+"""The organization pages: list, add (with the KvK lookup), detail, activation, delete,
+and the organization's Peppol identifiers and members."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import requests
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from invoices.peppol.identifiers import IdentifierError
+from onboarding import kvk
+from onboarding import organization_forms as forms
+from onboarding.models import (
+    Country,
+    Organization,
+    OrganizationIdentifier,
+    OrganizationMember,
+    Role,
+    Subscription,
+)
+from onboarding.models.environments import ChangeRefused
+from onboarding.models.organizations import FREE_ORGANIZATION_LIMIT, PRIMARY_SCHEME
+from portal.audit import record
+from portal.pagination import paginate
+from portal.tenancy import environment_required
+
+logger = logging.getLogger(__name__)
+
+# Basisprofielen fetched in this session, by KvK number: only these make an organization
+# "checked in the register", so a posted form cannot claim a lookup that never happened.
+KVK_SESSION_KEY = "organization_kvk_profiles"
+KVK_SESSION_LIMIT = 5
+
+# From these an administrator may ask for activation (again).
+ACTIVATABLE = {Organization.Status.DRAFT, Organization.Status.REJECTED,
+               Organization.Status.DEACTIVATED}
+
+
+def _visible_organizations(request):
+    return Organization.objects.visible_to(request.user, request.environment)
+
+
+def _visible_organization(request, pk):
+    return get_object_or_404(_visible_organizations(request), pk=pk)
+
+
+def _detail_url(organization, anchor=""):
+    url = reverse("onboarding:organization_detail", args=[organization.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _form_error(form, field, message):
+    form.add_error(field if field in form.fields else None, message)
+
+
+# -- list -------------------------------------------------------------------
+
+
+@environment_required()
+def organizations(request):
+    query = request.GET.get("q", "").strip()
+    found = _visible_organizations(request)
+    if query:
+        found = found.filter(Q(name__icontains=query) | Q(company_id__icontains=query)
+                             | Q(registry_number__icontains=query))
+    return render(request, "onboarding/organizations/list.html", {
+        "page": paginate(request, found),
+        "query": query,
+        "is_admin": request.membership.is_administrator,
+    })
+
+
+# -- add --------------------------------------------------------------------
+
+
+@environment_required(Role.ADMINISTRATOR)
+def organization_add(request):
+    data = request.POST if request.method == "POST" else request.GET
+    country = data.get("country", "")
+    if country not in Country.values:
+        form = forms.CountryForm(data if "country" in data else None)
+        return render(request, "onboarding/organizations/add_country.html", {
+            "form": form, "free_limit_reached": _free_limit_reached(request.environment),
+            "free_limit": FREE_ORGANIZATION_LIMIT,
+        }, status=400 if form.is_bound else 200)
+    if request.method == "POST":
+        if request.POST.get("action") == "pick" and country == Country.NL:
+            return _pick_from_register(request)
+        return _save_organization(request, country)
+    if country == Country.NL and not request.GET.get("manual"):
+        return _search_register(request)
+    return _render_add(request, country, form=forms.OrganizationForm(country=country))
+
+
+def _free_limit_reached(environment) -> bool:
+    # Only a hint before the user starts typing; Organization.create decides.
+    return (environment.subscription == Subscription.INVOICE_PORTAL
+            and environment.organizations.count() >= FREE_ORGANIZATION_LIMIT)
+
+
+def _render_add(request, country, *, form=None, status=200, **context):
+    return render(request, "onboarding/organizations/add.html", {
+        "country": country,
+        "country_label": Country(country).label,
+        "form": form,
+        "free_limit_reached": _free_limit_reached(request.environment),
+        "free_limit": FREE_ORGANIZATION_LIMIT,
+        **context,
+    }, status=status)
+
+
+@contextmanager
+def _kvk_client():
+    with requests.Session() as session:
+        yield kvk.KvKClient(settings.KVK_API_URL, settings.KVK_API_KEY, settings.KVK_TIMEOUT,
+                            session=session)
+
+
+def _kvk_failure(exc: kvk.KvKError) -> str:
+    if not isinstance(exc, kvk.KvKNotFound | kvk.KvKBadRequest | kvk.KvKNotConfigured):
+        logger.warning("KvK lookup failed: %s (status %s)", exc.detail, exc.status)
+    return _(exc.message)
+
+
+def _register_snapshot(organization) -> dict | None:
+    """The register's data as it is now, for TechSupport; None when KvK cannot answer."""
+    if organization.country != Country.NL or not organization.registry_checked:
+        return None
+    try:
+        with _kvk_client() as client:
+            if not client.configured:
+                return None
+            return client.basisprofiel(organization.registry_number).raw
+    except kvk.KvKError as exc:
+        _kvk_failure(exc)
+        return None
+
+
+def _search_register(request):
+    search_form = forms.KvKSearchForm(request.GET if "q" in request.GET else None)
+    context = {"search_form": search_form}
+    try:
+        with _kvk_client() as client:
+            if not client.configured:
+                raise kvk.KvKNotConfigured("KVK_API_URL or KVK_API_KEY is not set")
+            if not search_form.is_valid():
+                return _render_add(request, Country.NL, **context)
+            results = client.search(search_form.cleaned_data["q"])
+    except kvk.KvKNotConfigured as exc:
+        # Without a key there is nothing to search: the form by hand is the only way.
+        return _render_add(request, Country.NL, form=forms.OrganizationForm(country=Country.NL),
+                           kvk_error=_kvk_failure(exc))
+    except kvk.KvKError as exc:
+        return _render_add(request, Country.NL, form=forms.OrganizationForm(country=Country.NL),
+                           kvk_error=_kvk_failure(exc), **context)
+    # A company appears once per kind of entry (main branch, legal person); list it once.
+    unique = list({r.kvk_number: r for r in reversed(results) if r.kvk_number}.values())[::-1]
+    return _render_add(request, Country.NL, results=unique, searched=True, **context)
+
+
+def _pick_from_register(request):
+    number = request.POST.get("kvk_number", "")
+    try:
+        with _kvk_client() as client:
+            profile = client.basisprofiel(number)
+    except kvk.KvKError as exc:
+        form = forms.OrganizationForm(country=Country.NL,
+                                      initial={"registry_number": number.strip()})
+        return _render_add(request, Country.NL, form=form, kvk_error=_kvk_failure(exc),
+                           search_form=forms.KvKSearchForm())
+    stored = _store_profile(request, profile)
+    form = forms.OrganizationForm(country=Country.NL, from_registry=True, initial={
+        "registry_number": profile.kvk_number, **{k: stored[k] for k in
+                                                  ("name", "street", "postal_code", "city")}})
+    return _render_add(request, Country.NL, form=form, from_registry=True, profile=stored)
+
+
+def _store_profile(request, profile: kvk.KvKProfile) -> dict:
+    street = " ".join(part for part in (profile.street, profile.house_number) if part)
+    stored = {"name": profile.name, "street": street, "postal_code": profile.postal_code,
+              "city": profile.city, "legal_form": profile.legal_form, "raw": profile.raw}
+    profiles = request.session.get(KVK_SESSION_KEY, {})
+    profiles.pop(profile.kvk_number, None)
+    profiles[profile.kvk_number] = stored
+    while len(profiles) > KVK_SESSION_LIMIT:
+        profiles.pop(next(iter(profiles)))
+    request.session[KVK_SESSION_KEY] = profiles
+    return stored
+
+
+def _stored_profile(request, kvk_number: str) -> dict | None:
+    return request.session.get(KVK_SESSION_KEY, {}).get(kvk_number)
+
+
+def _save_organization(request, country):
+    posted_number = request.POST.get("registry_number", "").strip()
+    profile = _stored_profile(request, posted_number) if country == Country.NL else None
+    form = forms.OrganizationForm(request.POST, country=country, from_registry=profile is not None)
+    if not form.is_valid():
+        return _render_add(request, country, form=form, from_registry=profile is not None,
+                           profile=profile)
+    data = form.cleaned_data
+    if country == Country.NL:
+        # The cleaned number may differ in spaces from what was posted.
+        profile = _stored_profile(request, data["registry_number"])
+    try:
+        organization = Organization.create(
+            environment=request.environment, by=request.user, name=data["name"],
+            country=country, registry_number=data["registry_number"],
+            street=data["street"], postal_code=data["postal_code"], city=data["city"],
+            registry_checked=profile is not None,
+            registry_snapshot=profile["raw"] if profile else {},
+        )
+    except ChangeRefused as refused:
+        _form_error(form, refused.field, refused.message)
+        return _render_add(request, country, form=form, from_registry=profile is not None,
+                           profile=profile)
+    if profile is not None:
+        profiles = request.session.get(KVK_SESSION_KEY, {})
+        profiles.pop(data["registry_number"], None)
+        request.session[KVK_SESSION_KEY] = profiles
+    _add_primary_identifier(request, organization)
+    return redirect(_detail_url(organization))
+
+
+def _add_primary_identifier(request, organization):
+    scheme = PRIMARY_SCHEME.get(organization.country)
+    if scheme is None or not organization.registry_number:
+        messages.success(request, _("%(name)s was added. Add its Peppol identifiers below.")
+                         % {"name": organization.name})
+        return
+    label = forms.registry_label(organization.country)
+    try:
+        identifier = OrganizationIdentifier.add(organization, request.user, scheme,
+                                                organization.registry_number)
+    except IdentifierError as err:
+        problem = err.render(_)
+    except ChangeRefused as refused:
+        problem = refused.message
+    else:
+        messages.success(request, _("%(name)s was added, with its %(label)s as Peppol "
+                                    "identifier %(identifier)s.")
+                         % {"name": organization.name, "label": label,
+                            "identifier": identifier})
+        return
+    messages.warning(request, _(
+        "%(name)s was added, but its %(label)s could not become Peppol identifier "
+        "%(scheme)s: %(problem)s The organization is saved without it; add the identifier "
+        "below once this is sorted out, or ask TechSupport for help."
+    ) % {"name": organization.name, "label": label, "scheme": scheme, "problem": problem})
+
+
+# -- detail -----------------------------------------------------------------
+
+
+@environment_required()
+def organization_detail(request, pk):
+    return _render_detail(request, _visible_organization(request, pk))
+
+
+def _render_detail(request, organization, *, status=200, **context):
+    is_admin = request.membership.is_administrator
+    if is_admin:
+        context.setdefault("identifier_form", forms.IdentifierForm())
+        context.setdefault("member_form", forms.MemberAddForm(organization=organization))
+    return render(request, "onboarding/organizations/detail.html", {
+        "organization": organization,
+        "is_admin": is_admin,
+        "identifiers": list(organization.identifiers.all()),
+        "members": list(organization.members.select_related("user").order_by("user__email")),
+        "latest_request": organization.activation_requests.first(),
+        "registry_facts": _registry_facts(organization.registry_snapshot),
+        "can_request_activation": organization.status in ACTIVATABLE,
+        **context,
+    }, status=status)
+
+
+def _registry_facts(snapshot) -> list[tuple[str, str]]:
+    """What the KvK register said when the organization was added, for people to compare."""
+    if not isinstance(snapshot, dict) or not snapshot:
+        return []
+    profile = kvk.profile_from_basisprofiel(snapshot)
+    address = " ".join(p for p in (profile.street, profile.house_number) if p)
+    place = " ".join(p for p in (profile.postal_code, profile.city) if p)
+    registered = str(snapshot.get("formeleRegistratiedatum") or "")
+    if len(registered) == 8 and registered.isdigit():
+        registered = f"{registered[6:]}-{registered[4:6]}-{registered[:4]}"
+    activities = [a for a in snapshot.get("sbiActiviteiten") or [] if isinstance(a, dict)]
+    main = next((a for a in activities if a.get("indHoofdactiviteit") == "Ja"), None)
+    facts = [
+        (_("Name in the register"), profile.name),
+        (_("Legal form"), profile.legal_form),
+        (_("Address in the register"), ", ".join(p for p in (address, place) if p)),
+        (_("Registered since"), registered),
+        (_("Main activity"), f"{main.get('sbiCode', '')} {main.get('sbiOmschrijving', '')}"
+         .strip() if main else ""),
+    ]
+    return [(label, value) for label, value in facts if value]
+
+
+# -- activation, receiving, delete -------------------------------------------
+
+
+@environment_required(Role.ADMINISTRATOR)
+def organization_activate(request, pk):
+    organization = _visible_organization(request, pk)
+    can_request = organization.status in ACTIVATABLE
+    form = forms.ActivationForm(request.POST if request.method == "POST" and can_request else None,
+                          country=organization.country)
+    if form.is_bound and form.is_valid():
+        try:
+            organization.request_activation(
+                request.user, requester_name=form.cleaned_data["requester_name"],
+                requester_role=form.cleaned_data["requester_role"],
+                registry_number=form.cleaned_data["registry_number"],
+                registry_snapshot=_register_snapshot(organization),
+            )
+        except ChangeRefused as refused:
+            _form_error(form, refused.field, refused.message)
+        else:
+            messages.success(request, _("Activation requested. TechSupport checks the "
+                                        "details; you will get an email when they decide."))
+            return redirect("onboarding:organization_activate", pk=organization.pk)
+    return render(request, "onboarding/organizations/activate.html", {
+        "organization": organization, "form": form if can_request else None,
+        "latest_request": organization.activation_requests.first(),
+    })
+
+
+@environment_required(Role.ADMINISTRATOR)
+def organization_deactivate(request, pk):
+    organization = _visible_organization(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            organization.deactivate(request.user)
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("%(name)s is deactivated: it no longer sends or "
+                                        "receives.") % {"name": organization.name})
+            return redirect(_detail_url(organization))
+    return render(request, "onboarding/organizations/deactivate.html", {
+        "organization": organization, "error": error}, status=400 if error else 200)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def organization_receiving(request, pk):
+    organization = _visible_organization(request, pk)
+    if request.method != "POST":
+        return render(request, "onboarding/organizations/receiving.html",
+                      {"organization": organization})
+    form = forms.ReceivingForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, organization, status=400,
+                              receiving_error=_("Choose on or off."))
+    try:
+        organization.decide_receiving(request.user, form.cleaned_data["enabled"])
+    except ChangeRefused as refused:
+        return _render_detail(request, organization, status=400,
+                              receiving_error=refused.message)
+    if organization.receiving_enabled:
+        messages.success(request, _("%(name)s now receives invoices through Peppol.")
+                         % {"name": organization.name})
+    else:
+        messages.success(request, _("%(name)s does not receive invoices through Peppol.")
+                         % {"name": organization.name})
+    return redirect(_detail_url(organization, "receiving"))
+
+
+@environment_required(Role.ADMINISTRATOR)
+def organization_delete(request, pk):
+    # Look the organization up before asking for the password, so a foreign id is a plain 404.
+    return _delete_organization(request, _visible_organization(request, pk))
+
+
+@reauthentication_required
+def _delete_organization(request, organization):
+    form = forms.DeleteForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            organization.delete_by(request.user, form.cleaned_data["confirm_name"])
+        except ChangeRefused as refused:
+            _form_error(form, refused.field, refused.message)
+        else:
+            messages.success(request, _("%(name)s was deleted.") % {"name": organization.name})
+            return redirect("onboarding:organizations")
+    return render(request, "onboarding/organizations/delete.html", {
+        "organization": organization, "form": form,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+# -- identifiers --------------------------------------------------------------
+
+
+def _visible_identifier(request, pk):
+    return get_object_or_404(
+        OrganizationIdentifier.objects.select_related("organization")
+        .filter(organization__in=_visible_organizations(request)), pk=pk)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def identifier_add(request, pk):
+    organization = _visible_organization(request, pk)
+    if request.method != "POST":
+        return _render_detail(request, organization)
+    form = forms.IdentifierForm(request.POST)
+    if form.is_valid():
+        try:
+            identifier = OrganizationIdentifier.add(
+                organization, request.user, form.cleaned_data["scheme"],
+                form.cleaned_data["value"])
+        except IdentifierError as err:
+            _form_error(form, err.field, err.render(_))
+        except ChangeRefused as refused:
+            _form_error(form, refused.field, refused.message)
+        else:
+            messages.success(request, _("Peppol identifier %(identifier)s was added.")
+                             % {"identifier": identifier})
+            return redirect(_detail_url(organization, "identifiers"))
+    return _render_detail(request, organization, identifier_form=form)
+
+
+def _switch_identifier(identifier, by, field: str, enabled: bool):
+    """Turn sending or receiving on one identifier on or off, locked, audited, idempotent."""
+    with transaction.atomic():
+        current = get_object_or_404(OrganizationIdentifier.objects.select_for_update(),
+                                    pk=identifier.pk)
+        if getattr(current, field) == enabled:
+            return current
+        setattr(current, field, enabled)
+        current.save(update_fields=[field])
+        record(environment=identifier.organization.environment, actor=by,
+               action="identifier.switched", target=identifier.organization,
+               before={"identifier": str(current), field: not enabled},
+               after={"identifier": str(current), field: enabled})
+    return current
+
+
+@environment_required(Role.ADMINISTRATOR)
+def identifier_switch(request, pk):
+    identifier = _visible_identifier(request, pk)
+    form = forms.IdentifierSwitchForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        direction, enabled = form.cleaned_data["direction"], form.cleaned_data["enabled"]
+        _switch_identifier(identifier, request.user,
+                           "can_send" if direction == "send" else "can_receive", enabled)
+        messages.success(request, _switch_message(direction, enabled)
+                         % {"identifier": identifier})
+        return redirect(_detail_url(identifier.organization, "identifiers"))
+    return render(request, "onboarding/organizations/identifier_switch.html", {
+        "identifier": identifier, "organization": identifier.organization,
+    }, status=400 if form.is_bound else 200)
+
+
+def _switch_message(direction, enabled):
+    if direction == "send":
+        return (_("%(identifier)s now sends.") if enabled
+                else _("%(identifier)s no longer sends."))
+    return (_("%(identifier)s now receives.") if enabled
+            else _("%(identifier)s no longer receives."))
+
+
+@environment_required(Role.ADMINISTRATOR)
+def identifier_remove(request, pk):
+    identifier = _visible_identifier(request, pk)
+    organization = identifier.organization
+    if request.method == "POST":
+        with transaction.atomic():
+            removed, _count = OrganizationIdentifier.objects.filter(pk=identifier.pk).delete()
+            if removed:
+                record(environment=organization.environment, actor=request.user,
+                       action="identifier.removed", target=organization,
+                       before={"identifier": str(identifier)})
+        messages.success(request, _("Peppol identifier %(identifier)s was removed.")
+                         % {"identifier": identifier})
+        return redirect(_detail_url(organization, "identifiers"))
+    return render(request, "onboarding/organizations/identifier_remove.html", {
+        "identifier": identifier, "organization": organization})
+
+
+# -- members ------------------------------------------------------------------
+
+
+def _visible_member(request, pk):
+    return get_object_or_404(
+        OrganizationMember.objects.select_related("organization", "user")
+        .filter(organization__in=_visible_organizations(request)), pk=pk)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_add(request, pk):
+    organization = _visible_organization(request, pk)
+    if request.method != "POST":
+        return _render_detail(request, organization)
+    form = forms.MemberAddForm(request.POST, organization=organization)
+    if form.is_valid():
+        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+        with transaction.atomic():
+            member, created = OrganizationMember.objects.get_or_create(
+                organization=organization, user=user, defaults={"role": role})
+            if created:
+                record(environment=organization.environment, actor=request.user,
+                       action="organization.member_added", target=organization,
+                       after={"user": user.email, "role": role})
+        messages.success(request, _("%(user)s is now %(role)s of %(name)s.") % {
+            "user": user.email, "role": member.get_role_display().lower(),
+            "name": organization.name})
+        return redirect(_detail_url(organization, "members"))
+    return _render_detail(request, organization, member_form=form)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_role(request, pk):
+    member = _visible_member(request, pk)
+    form = forms.MemberRoleForm(request.POST if request.method == "POST" else None,
+                          initial={"role": member.role})
+    if form.is_bound and form.is_valid():
+        role = form.cleaned_data["role"]
+        with transaction.atomic():
+            current = get_object_or_404(OrganizationMember.objects.select_for_update(),
+                                        pk=member.pk)
+            if current.role != role:
+                before = current.role
+                current.role = role
+                current.save(update_fields=["role"])
+                record(environment=member.organization.environment, actor=request.user,
+                       action="organization.member_role_changed", target=member.organization,
+                       before={"user": member.user.email, "role": before},
+                       after={"user": member.user.email, "role": role})
+        messages.success(request, _("%(user)s is now %(role)s of %(name)s.") % {
+            "user": member.user.email, "role": current.get_role_display().lower(),
+            "name": member.organization.name})
+        return redirect(_detail_url(member.organization, "members"))
+    return render(request, "onboarding/organizations/member_role.html", {
+        "member": member, "organization": member.organization, "form": form})
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_remove(request, pk):
+    member = _visible_member(request, pk)
+    organization = member.organization
+    if request.method == "POST":
+        with transaction.atomic():
+            removed, _count = OrganizationMember.objects.filter(pk=member.pk).delete()
+            if removed:
+                record(environment=organization.environment, actor=request.user,
+                       action="organization.member_removed", target=organization,
+                       before={"user": member.user.email, "role": member.role})
+        messages.success(request, _("%(user)s is no longer a member of %(name)s.") % {
+            "user": member.user.email, "name": organization.name})
+        return redirect(_detail_url(organization, "members"))
+    return render(request, "onboarding/organizations/member_remove.html", {
+        "member": member, "organization": organization})

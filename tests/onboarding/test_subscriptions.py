@@ -1,0 +1,165 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from onboarding.models import AuditEvent, Contract, Subscription, has_api_contract
+from tests.conftest import enable_totp, make_environment, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sales(client, cast):
+    enable_totp(cast.sales)
+    client.force_login(cast.sales)
+    return client
+
+
+def test_it_lists_environments_with_their_subscription(sales, cast):
+    page = sales.get("/staff/subscriptions/", {"q": "numbers"}).content.decode()
+    assert "Numbers Accountants" in page and "Professional" in page
+    assert "Acme" not in page
+
+    page = sales.get("/staff/subscriptions/", {"subscription": "invoice_portal"}).content.decode()
+    assert "Acme" in page and "Numbers Accountants" not in page
+
+
+def test_it_pages_the_environments_and_keeps_the_search(sales, cast):
+    for number in range(30):
+        make_environment(f"shop{number:02d}.nl", name=f"Shop {number:02d}")
+
+    first = sales.get("/staff/subscriptions/", {"q": "shop"})
+    second = sales.get("/staff/subscriptions/", {"q": "shop", "page": 2})
+
+    assert len(first.context["page"].object_list) == 25
+    assert "?q=shop&page=2" in first.content.decode()
+    assert [e.name for e in second.context["page"].object_list] == [
+        "Shop 25", "Shop 26", "Shop 27", "Shop 28", "Shop 29"]
+
+
+def test_it_lets_sales_change_the_subscription_with_an_audit_event(sales, cast):
+    response = sales.post(f"/staff/subscriptions/{cast.company.pk}/",
+                          {"subscription": "professional"}, follow=True)
+
+    assert "Acme now has the Professional subscription." in response.content.decode()
+    cast.company.refresh_from_db()
+    assert cast.company.subscription == Subscription.PROFESSIONAL
+    event = AuditEvent.objects.get(action="environment.subscription_changed")
+    assert event.environment == cast.company and event.actor == cast.sales
+    assert event.before == {"subscription": "invoice_portal"}
+    assert event.after == {"subscription": "professional"}
+
+    bad = sales.post(f"/staff/subscriptions/{cast.company.pk}/", {"subscription": "gold"})
+    assert bad.status_code == 400
+    assert AuditEvent.objects.filter(action="environment.subscription_changed").count() == 1
+
+
+def test_it_adds_a_contract_with_a_subscription_key(sales, cast):
+    response = sales.post(f"/staff/subscriptions/{cast.accountancy.pk}/contracts/", {
+        "reference": "C-2025-017", "api_rights": "on",
+        "starts_on": timezone.localdate().isoformat(),
+    }, follow=True)
+
+    contract = Contract.objects.get(environment=cast.accountancy)
+    assert contract.reference == "C-2025-017" and contract.api_rights
+    assert contract.created_by == cast.sales and contract.is_current
+    assert re.fullmatch(r"[0-9a-f]{32}", contract.subscription_key)
+    assert contract.subscription_key in response.content.decode()
+    assert AuditEvent.objects.get(action="contract.added").environment == cast.accountancy
+    assert has_api_contract(cast.accountancy)
+
+
+def test_it_refuses_a_contract_that_ends_before_it_starts(sales, cast):
+    today = timezone.localdate()
+    response = sales.post(f"/staff/subscriptions/{cast.company.pk}/contracts/", {
+        "reference": "C-1", "starts_on": today.isoformat(),
+        "ends_on": (today - timedelta(days=1)).isoformat(),
+    })
+    assert response.status_code == 400
+    assert 'id="error_1_id_ends_on"' in response.content.decode()
+    assert not Contract.objects.exists()
+
+
+def test_it_ends_a_contract_and_with_it_api_access(sales, cast):
+    start = timezone.localdate() - timedelta(days=30)
+    contract = Contract.add(environment=cast.accountancy, by=cast.sales, reference="C-9",
+                            starts_on=start)
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    sales.post(f"/staff/contracts/{contract.pk}/end/", {"ends_on": yesterday.isoformat()})
+
+    contract.refresh_from_db()
+    assert contract.ends_on == yesterday and not contract.is_current
+    assert not has_api_contract(cast.accountancy)
+    assert AuditEvent.objects.get(action="contract.ended").after == {
+        "ends_on": yesterday.isoformat()}
+
+    too_early = sales.post(f"/staff/contracts/{contract.pk}/end/",
+                           {"ends_on": (start - timedelta(days=1)).isoformat()}, follow=True)
+    assert "cannot end before it starts" in too_early.content.decode()
+
+
+def test_it_needs_professional_and_a_running_contract_with_api_rights_for_the_api(cast):
+    today = timezone.localdate()
+    env = cast.accountancy  # Professional
+    assert not has_api_contract(env)
+    Contract.add(environment=env, by=cast.sales, reference="no api", api_rights=False)
+    assert not has_api_contract(env)
+    Contract.add(environment=env, by=cast.sales, reference="later",
+                 starts_on=today + timedelta(days=5))
+    assert not has_api_contract(env)
+    Contract.add(environment=cast.company, by=cast.sales, reference="basic")
+    assert not has_api_contract(cast.company)  # Invoice Portal, however signed
+    Contract.add(environment=env, by=cast.sales, reference="now")
+    assert has_api_contract(env)
+
+
+def test_it_shows_administrators_their_subscription_and_contracts_read_only(client, cast):
+    cast.company.subscription = Subscription.PROFESSIONAL
+    cast.company.save()
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    Contract.add(environment=cast.accountancy, by=cast.sales, reference="C-42")
+    sign_in(client, cast.admin)
+
+    page = client.get("/subscription/").content.decode()
+
+    assert "Professional" in page and "ACME-1" in page and contract.subscription_key in page
+    assert "Your software may connect through the API." in page
+    assert "C-42" not in page
+    assert "<form" not in page.split('<main id="main"')[1].split("</main>")[0]
+    assert 'href="/subscription/"' in page  # in the navigation
+
+
+def test_it_keeps_the_subscription_page_for_administrators(client, cast):
+    Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    client.force_login(cast.basic)
+    assert client.get("/subscription/").status_code == 403
+    assert 'href="/subscription/"' not in client.get("/").content.decode()
+    client.force_login(cast.outsider)
+    assert "ACME-1" not in client.get("/subscription/").content.decode()
+
+
+def test_it_keeps_sales_and_techsupport_to_their_own_pages(client, cast):
+    enable_totp(cast.sales)
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    sales_urls = ["/staff/subscriptions/", f"/staff/subscriptions/{cast.company.pk}/"]
+    client.force_login(cast.techsupport)
+    for url in sales_urls:
+        assert client.get(url).status_code == 404
+    assert client.post(f"/staff/contracts/{contract.pk}/end/").status_code == 404
+    client.force_login(cast.admin)
+    for url in sales_urls:
+        assert client.get(url).status_code == 404
+    client.force_login(cast.sales)
+    assert client.get("/staff/activations/").status_code == 404
+    assert client.get("/staff/subscriptions/").status_code == 200
+    staff_home = client.get("/staff/").content.decode()
+    assert "/staff/subscriptions/" in staff_home and "/staff/activations/" not in staff_home
+
+
+def test_it_sends_sales_without_mfa_to_set_it_up(client, cast):
+    client.force_login(cast.sales)
+    response = client.get("/staff/subscriptions/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/"

@@ -6,7 +6,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from onboarding.models import Environment, Membership, Role, Subscription, User
+from onboarding.models import (
+    Environment,
+    Membership,
+    Organization,
+    OrganizationIdentifier,
+    Role,
+    Subscription,
+    User,
+)
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - published demo login
 
@@ -49,6 +57,14 @@ class Command(BaseCommand):
                 environments[domain] = env
             user = self._user(email)
             Membership.objects.create(environment=env, user=user, role=role)
+        bakery = environments["demo-bakery.nl"]
+        admin = bakery.administrators().get()
+        org = Organization.create(
+            environment=bakery, by=admin, name="Demo Bakery B.V.", country="NL",
+            registry_number="81234567", registry_checked=True, street="Langestraat 12",
+            postal_code="3811AB", city="Amersfoort",
+        )
+        OrganizationIdentifier.add(org, admin, "0106", "81234567")
         staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
         # Staff pages need MFA; the demo staff user gets TOTP with a published secret.
         Authenticator.objects.create(

@@ -1,0 +1,85 @@
+"""An administrator adds the company by KvK number, TechSupport activates it, and the
+receive prompt is answered at the next login."""
+
+import pytest
+
+from onboarding.models import Organization, OrganizationIdentifier
+from tests.conftest import PASSWORD
+from tests.onboarding.test_mfa import current_code
+from tests.standins.kvk import KvKStandIn
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def kvk(settings):
+    standin = KvKStandIn(api_key="browser-key").start()
+    settings.KVK_API_URL = standin.base_url
+    settings.KVK_API_KEY = "browser-key"
+    yield standin
+    standin.stop()
+
+
+def signed_in_page(browser, live_server, email):
+    page = browser.new_context(locale="en-GB").new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def test_it_takes_an_organization_from_kvk_lookup_to_receiving(live_server, browser, cast, kvk):
+    admin = signed_in_page(browser, live_server, cast.admin.email)
+    admin.goto(f"{live_server.url}/organizations/add/")
+    admin.get_by_label("Netherlands").check()
+    admin.get_by_role("button", name="Next").click()
+    admin.locator("#kvk-q").fill("81234567")
+    admin.get_by_role("button", name="Search").click()
+    admin.get_by_text("Bakkerij De Gouden Korenaar B.V.").wait_for()
+    admin.get_by_role("button", name="Use this").click()
+    admin.locator("#from-registry").wait_for()
+    assert admin.get_by_label("City").input_value() == "Amersfoort"
+    admin.locator("form button[type=submit]", has_text="Add organization").click()
+    admin.get_by_role("heading", name="Bakkerij De Gouden Korenaar B.V.").wait_for()
+
+    admin.locator("#identifier-form select").select_option("0088")
+    admin.locator("#identifier-form input[name=value]").fill("1234567890123")
+    admin.locator("#identifier-form button[type=submit]").click()
+    admin.get_by_text("does not match").first.wait_for()
+    admin.locator("#identifier-form input[name=value]").fill("1234567890128")
+    admin.locator("#identifier-form button[type=submit]").click()
+    admin.get_by_text("0088:1234567890128", exact=True).wait_for()
+
+    admin.get_by_role("link", name="Activate now").first.click()
+    admin.get_by_label("Your name").fill("Anna Admin")
+    admin.get_by_label("Your role in the company").fill("Director")
+    admin.get_by_label("KvK number").fill("81234567")
+    admin.get_by_label("I confirm").check()
+    admin.get_by_role("button", name="Activate now").click()
+    admin.get_by_text("Activation requested.").wait_for()
+    org = Organization.objects.get(name="Bakkerij De Gouden Korenaar B.V.")
+    assert org.status == Organization.Status.PENDING
+
+    staff = signed_in_page(browser, live_server, cast.techsupport.email)
+    staff.locator("input[name=code]").fill(current_code())
+    staff.locator("button[type=submit]").first.click()
+    staff.wait_for_url(lambda url: "/accounts/" not in url)
+    staff.goto(f"{live_server.url}/staff/activations/")
+    staff.get_by_role("link", name="Bakkerij De Gouden Korenaar B.V.").click()
+    staff.get_by_role("button", name="Approve and activate").click()
+    staff.get_by_text("Bakkerij De Gouden Korenaar B.V. is active.").wait_for()
+    org.refresh_from_db()
+    assert org.status == Organization.Status.ACTIVE
+
+    again = signed_in_page(browser, live_server, cast.admin.email)
+    prompt = again.locator("#receive-prompt")
+    prompt.wait_for(state="visible")
+    prompt.get_by_role("button", name="Enable receiving").first.click()
+    again.get_by_text("Receiving is on for Bakkerij De Gouden Korenaar B.V.").wait_for()
+    org.refresh_from_db()
+    assert org.receiving_enabled
+    assert OrganizationIdentifier.objects.filter(organization=org, scheme="0106",
+                                                 value="81234567").exists()

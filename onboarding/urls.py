@@ -10,6 +10,7 @@ from onboarding.views import (
     sales,
     staff,
 )
+from onboarding.views import organization_parts as org_parts
 from onboarding.views import organizations as org_views
 
 app_name = "onboarding"
@@ -55,17 +56,17 @@ urlpatterns = [
          name="organization_receiving"),
     path("organizations/<int:pk>/delete/", org_views.organization_delete,
          name="organization_delete"),
-    path("organizations/<int:pk>/identifiers/add/", org_views.identifier_add,
+    path("organizations/<int:pk>/identifiers/add/", org_parts.identifier_add,
          name="organization_identifier_add"),
-    path("organizations/identifiers/<int:pk>/switch/", org_views.identifier_switch,
+    path("organizations/identifiers/<int:pk>/switch/", org_parts.identifier_switch,
          name="organization_identifier_switch"),
-    path("organizations/identifiers/<int:pk>/remove/", org_views.identifier_remove,
+    path("organizations/identifiers/<int:pk>/remove/", org_parts.identifier_remove,
          name="organization_identifier_remove"),
-    path("organizations/<int:pk>/members/add/", org_views.member_add,
+    path("organizations/<int:pk>/members/add/", org_parts.member_add,
          name="organization_member_add"),
-    path("organizations/members/<int:pk>/role/", org_views.member_role,
+    path("organizations/members/<int:pk>/role/", org_parts.member_role,
          name="organization_member_role"),
-    path("organizations/members/<int:pk>/remove/", org_views.member_remove,
+    path("organizations/members/<int:pk>/remove/", org_parts.member_remove,
          name="organization_member_remove"),
     path("language/", preferences.set_language, name="set_language"),
 ]

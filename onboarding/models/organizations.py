@@ -308,6 +308,29 @@ class OrganizationIdentifier(models.Model):
                                   "the platform."), field="value") from exc
         return created
 
+    def switch(self, by, direction: str, enabled: bool) -> OrganizationIdentifier:
+        """Turn sending ("send") or receiving ("receive") on this identifier on or off."""
+        field = {"send": "can_send", "receive": "can_receive"}[direction]
+        with transaction.atomic():
+            current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
+            if getattr(current, field) != enabled:
+                setattr(current, field, enabled)
+                current.save(update_fields=[field])
+                record(environment=self.organization.environment, actor=by,
+                       action="identifier.switched", target=self.organization,
+                       before={"identifier": str(current), field: not enabled},
+                       after={"identifier": str(current), field: enabled})
+        setattr(self, field, enabled)
+        return current
+
+    def remove(self, by) -> None:
+        with transaction.atomic():
+            removed, _count = OrganizationIdentifier.objects.filter(pk=self.pk).delete()
+            if removed:
+                record(environment=self.organization.environment, actor=by,
+                       action="identifier.removed", target=self.organization,
+                       before={"identifier": str(self)})
+
 
 class OrganizationMember(models.Model):
     class OrgRole(models.TextChoices):
@@ -327,4 +350,37 @@ class OrganizationMember(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+    @classmethod
+    def add(cls, organization, by, user, role) -> OrganizationMember:
+        with transaction.atomic():
+            member, created = cls.objects.get_or_create(
+                organization=organization, user=user, defaults={"role": role})
+            if created:
+                record(environment=organization.environment, actor=by,
+                       action="organization.member_added", target=organization,
+                       after={"user": user.email, "role": role})
+        return member
+
+    def change_role(self, by, role) -> OrganizationMember:
+        with transaction.atomic():
+            current = OrganizationMember.objects.select_for_update().get(pk=self.pk)
+            if current.role != role:
+                before = current.role
+                current.role = role
+                current.save(update_fields=["role"])
+                record(environment=self.organization.environment, actor=by,
+                       action="organization.member_role_changed", target=self.organization,
+                       before={"user": self.user.email, "role": before},
+                       after={"user": self.user.email, "role": role})
+        self.role = role
+        return current
+
+    def remove(self, by) -> None:
+        with transaction.atomic():
+            removed, _count = OrganizationMember.objects.filter(pk=self.pk).delete()
+            if removed:
+                record(environment=self.organization.environment, actor=by,
+                       action="organization.member_removed", target=self.organization,
+                       before={"user": self.user.email, "role": self.role})
 

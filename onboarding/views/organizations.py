@@ -10,7 +10,6 @@ import requests
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,13 +22,11 @@ from onboarding.models import (
     Country,
     Organization,
     OrganizationIdentifier,
-    OrganizationMember,
     Role,
     Subscription,
 )
 from onboarding.models.environments import ChangeRefused
 from onboarding.models.organizations import FREE_ORGANIZATION_LIMIT, PRIMARY_SCHEME
-from portal.audit import record
 from portal.pagination import paginate
 from portal.tenancy import environment_required
 
@@ -45,20 +42,20 @@ ACTIVATABLE = {Organization.Status.DRAFT, Organization.Status.REJECTED,
                Organization.Status.DEACTIVATED}
 
 
-def _visible_organizations(request):
+def visible_organizations(request):
     return Organization.objects.visible_to(request.user, request.environment)
 
 
-def _visible_organization(request, pk):
-    return get_object_or_404(_visible_organizations(request), pk=pk)
+def visible_organization(request, pk):
+    return get_object_or_404(visible_organizations(request), pk=pk)
 
 
-def _detail_url(organization, anchor=""):
+def detail_url(organization, anchor=""):
     url = reverse("onboarding:organization_detail", args=[organization.pk])
     return f"{url}#{anchor}" if anchor else url
 
 
-def _form_error(form, field, message):
+def form_error(form, field, message):
     form.add_error(field if field in form.fields else None, message)
 
 
@@ -68,7 +65,7 @@ def _form_error(form, field, message):
 @environment_required()
 def organizations(request):
     query = request.GET.get("q", "").strip()
-    found = _visible_organizations(request)
+    found = visible_organizations(request)
     if query:
         found = found.filter(Q(name__icontains=query) | Q(company_id__icontains=query)
                              | Q(registry_number__icontains=query))
@@ -221,7 +218,7 @@ def _save_organization(request, country):
             registry_snapshot=profile["raw"] if profile else {},
         )
     except ChangeRefused as refused:
-        _form_error(form, refused.field, refused.message)
+        form_error(form, refused.field, refused.message)
         return _render_add(request, country, form=form, from_registry=profile is not None,
                            profile=profile)
     if profile is not None:
@@ -229,7 +226,7 @@ def _save_organization(request, country):
         profiles.pop(data["registry_number"], None)
         request.session[KVK_SESSION_KEY] = profiles
     _add_primary_identifier(request, organization)
-    return redirect(_detail_url(organization))
+    return redirect(detail_url(organization))
 
 
 def _add_primary_identifier(request, organization):
@@ -264,10 +261,10 @@ def _add_primary_identifier(request, organization):
 
 @environment_required()
 def organization_detail(request, pk):
-    return _render_detail(request, _visible_organization(request, pk))
+    return render_detail(request, visible_organization(request, pk))
 
 
-def _render_detail(request, organization, *, status=200, **context):
+def render_detail(request, organization, *, status=200, **context):
     is_admin = request.membership.is_administrator
     if is_admin:
         context.setdefault("identifier_form", forms.IdentifierForm())
@@ -312,7 +309,7 @@ def _registry_facts(snapshot) -> list[tuple[str, str]]:
 
 @environment_required(Role.ADMINISTRATOR)
 def organization_activate(request, pk):
-    organization = _visible_organization(request, pk)
+    organization = visible_organization(request, pk)
     can_request = organization.status in ACTIVATABLE
     form = forms.ActivationForm(request.POST if request.method == "POST" and can_request else None,
                           country=organization.country)
@@ -325,7 +322,7 @@ def organization_activate(request, pk):
                 registry_snapshot=_register_snapshot(organization),
             )
         except ChangeRefused as refused:
-            _form_error(form, refused.field, refused.message)
+            form_error(form, refused.field, refused.message)
         else:
             messages.success(request, _("Activation requested. TechSupport checks the "
                                         "details; you will get an email when they decide."))
@@ -338,7 +335,7 @@ def organization_activate(request, pk):
 
 @environment_required(Role.ADMINISTRATOR)
 def organization_deactivate(request, pk):
-    organization = _visible_organization(request, pk)
+    organization = visible_organization(request, pk)
     error = None
     if request.method == "POST":
         try:
@@ -348,25 +345,25 @@ def organization_deactivate(request, pk):
         else:
             messages.success(request, _("%(name)s is deactivated: it no longer sends or "
                                         "receives.") % {"name": organization.name})
-            return redirect(_detail_url(organization))
+            return redirect(detail_url(organization))
     return render(request, "onboarding/organizations/deactivate.html", {
         "organization": organization, "error": error}, status=400 if error else 200)
 
 
 @environment_required(Role.ADMINISTRATOR)
 def organization_receiving(request, pk):
-    organization = _visible_organization(request, pk)
+    organization = visible_organization(request, pk)
     if request.method != "POST":
         return render(request, "onboarding/organizations/receiving.html",
                       {"organization": organization})
     form = forms.ReceivingForm(request.POST)
     if not form.is_valid():
-        return _render_detail(request, organization, status=400,
+        return render_detail(request, organization, status=400,
                               receiving_error=_("Choose on or off."))
     try:
         organization.decide_receiving(request.user, form.cleaned_data["enabled"])
     except ChangeRefused as refused:
-        return _render_detail(request, organization, status=400,
+        return render_detail(request, organization, status=400,
                               receiving_error=refused.message)
     if organization.receiving_enabled:
         messages.success(request, _("%(name)s now receives invoices through Peppol.")
@@ -374,13 +371,13 @@ def organization_receiving(request, pk):
     else:
         messages.success(request, _("%(name)s does not receive invoices through Peppol.")
                          % {"name": organization.name})
-    return redirect(_detail_url(organization, "receiving"))
+    return redirect(detail_url(organization, "receiving"))
 
 
 @environment_required(Role.ADMINISTRATOR)
 def organization_delete(request, pk):
     # Look the organization up before asking for the password, so a foreign id is a plain 404.
-    return _delete_organization(request, _visible_organization(request, pk))
+    return _delete_organization(request, visible_organization(request, pk))
 
 
 @reauthentication_required
@@ -390,174 +387,10 @@ def _delete_organization(request, organization):
         try:
             organization.delete_by(request.user, form.cleaned_data["confirm_name"])
         except ChangeRefused as refused:
-            _form_error(form, refused.field, refused.message)
+            form_error(form, refused.field, refused.message)
         else:
             messages.success(request, _("%(name)s was deleted.") % {"name": organization.name})
             return redirect("onboarding:organizations")
     return render(request, "onboarding/organizations/delete.html", {
         "organization": organization, "form": form,
     }, status=400 if form.is_bound and form.errors else 200)
-
-
-# -- identifiers --------------------------------------------------------------
-
-
-def _visible_identifier(request, pk):
-    return get_object_or_404(
-        OrganizationIdentifier.objects.select_related("organization")
-        .filter(organization__in=_visible_organizations(request)), pk=pk)
-
-
-@environment_required(Role.ADMINISTRATOR)
-def identifier_add(request, pk):
-    organization = _visible_organization(request, pk)
-    if request.method != "POST":
-        return _render_detail(request, organization)
-    form = forms.IdentifierForm(request.POST)
-    if form.is_valid():
-        try:
-            identifier = OrganizationIdentifier.add(
-                organization, request.user, form.cleaned_data["scheme"],
-                form.cleaned_data["value"])
-        except IdentifierError as err:
-            _form_error(form, err.field, err.render(_))
-        except ChangeRefused as refused:
-            _form_error(form, refused.field, refused.message)
-        else:
-            messages.success(request, _("Peppol identifier %(identifier)s was added.")
-                             % {"identifier": identifier})
-            return redirect(_detail_url(organization, "identifiers"))
-    return _render_detail(request, organization, identifier_form=form)
-
-
-def _switch_identifier(identifier, by, field: str, enabled: bool):
-    """Turn sending or receiving on one identifier on or off, locked, audited, idempotent."""
-    with transaction.atomic():
-        current = get_object_or_404(OrganizationIdentifier.objects.select_for_update(),
-                                    pk=identifier.pk)
-        if getattr(current, field) == enabled:
-            return current
-        setattr(current, field, enabled)
-        current.save(update_fields=[field])
-        record(environment=identifier.organization.environment, actor=by,
-               action="identifier.switched", target=identifier.organization,
-               before={"identifier": str(current), field: not enabled},
-               after={"identifier": str(current), field: enabled})
-    return current
-
-
-@environment_required(Role.ADMINISTRATOR)
-def identifier_switch(request, pk):
-    identifier = _visible_identifier(request, pk)
-    form = forms.IdentifierSwitchForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        direction, enabled = form.cleaned_data["direction"], form.cleaned_data["enabled"]
-        _switch_identifier(identifier, request.user,
-                           "can_send" if direction == "send" else "can_receive", enabled)
-        messages.success(request, _switch_message(direction, enabled)
-                         % {"identifier": identifier})
-        return redirect(_detail_url(identifier.organization, "identifiers"))
-    return render(request, "onboarding/organizations/identifier_switch.html", {
-        "identifier": identifier, "organization": identifier.organization,
-    }, status=400 if form.is_bound else 200)
-
-
-def _switch_message(direction, enabled):
-    if direction == "send":
-        return (_("%(identifier)s now sends.") if enabled
-                else _("%(identifier)s no longer sends."))
-    return (_("%(identifier)s now receives.") if enabled
-            else _("%(identifier)s no longer receives."))
-
-
-@environment_required(Role.ADMINISTRATOR)
-def identifier_remove(request, pk):
-    identifier = _visible_identifier(request, pk)
-    organization = identifier.organization
-    if request.method == "POST":
-        with transaction.atomic():
-            removed, _count = OrganizationIdentifier.objects.filter(pk=identifier.pk).delete()
-            if removed:
-                record(environment=organization.environment, actor=request.user,
-                       action="identifier.removed", target=organization,
-                       before={"identifier": str(identifier)})
-        messages.success(request, _("Peppol identifier %(identifier)s was removed.")
-                         % {"identifier": identifier})
-        return redirect(_detail_url(organization, "identifiers"))
-    return render(request, "onboarding/organizations/identifier_remove.html", {
-        "identifier": identifier, "organization": organization})
-
-
-# -- members ------------------------------------------------------------------
-
-
-def _visible_member(request, pk):
-    return get_object_or_404(
-        OrganizationMember.objects.select_related("organization", "user")
-        .filter(organization__in=_visible_organizations(request)), pk=pk)
-
-
-@environment_required(Role.ADMINISTRATOR)
-def member_add(request, pk):
-    organization = _visible_organization(request, pk)
-    if request.method != "POST":
-        return _render_detail(request, organization)
-    form = forms.MemberAddForm(request.POST, organization=organization)
-    if form.is_valid():
-        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
-        with transaction.atomic():
-            member, created = OrganizationMember.objects.get_or_create(
-                organization=organization, user=user, defaults={"role": role})
-            if created:
-                record(environment=organization.environment, actor=request.user,
-                       action="organization.member_added", target=organization,
-                       after={"user": user.email, "role": role})
-        messages.success(request, _("%(user)s is now %(role)s of %(name)s.") % {
-            "user": user.email, "role": member.get_role_display().lower(),
-            "name": organization.name})
-        return redirect(_detail_url(organization, "members"))
-    return _render_detail(request, organization, member_form=form)
-
-
-@environment_required(Role.ADMINISTRATOR)
-def member_role(request, pk):
-    member = _visible_member(request, pk)
-    form = forms.MemberRoleForm(request.POST if request.method == "POST" else None,
-                          initial={"role": member.role})
-    if form.is_bound and form.is_valid():
-        role = form.cleaned_data["role"]
-        with transaction.atomic():
-            current = get_object_or_404(OrganizationMember.objects.select_for_update(),
-                                        pk=member.pk)
-            if current.role != role:
-                before = current.role
-                current.role = role
-                current.save(update_fields=["role"])
-                record(environment=member.organization.environment, actor=request.user,
-                       action="organization.member_role_changed", target=member.organization,
-                       before={"user": member.user.email, "role": before},
-                       after={"user": member.user.email, "role": role})
-        messages.success(request, _("%(user)s is now %(role)s of %(name)s.") % {
-            "user": member.user.email, "role": current.get_role_display().lower(),
-            "name": member.organization.name})
-        return redirect(_detail_url(member.organization, "members"))
-    return render(request, "onboarding/organizations/member_role.html", {
-        "member": member, "organization": member.organization, "form": form})
-
-
-@environment_required(Role.ADMINISTRATOR)
-def member_remove(request, pk):
-    member = _visible_member(request, pk)
-    organization = member.organization
-    if request.method == "POST":
-        with transaction.atomic():
-            removed, _count = OrganizationMember.objects.filter(pk=member.pk).delete()
-            if removed:
-                record(environment=organization.environment, actor=request.user,
-                       action="organization.member_removed", target=organization,
-                       before={"user": member.user.email, "role": member.role})
-        messages.success(request, _("%(user)s is no longer a member of %(name)s.") % {
-            "user": member.user.email, "name": organization.name})
-        return redirect(_detail_url(organization, "members"))
-    return render(request, "onboarding/organizations/member_remove.html", {
-        "member": member, "organization": organization})

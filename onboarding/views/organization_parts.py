@@ -1,0 +1,138 @@
+"""An organization's Peppol identifiers and members."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from invoices.peppol.identifiers import IdentifierError
+from onboarding import organization_forms as forms
+from onboarding.models import OrganizationIdentifier, OrganizationMember, Role
+from onboarding.models.environments import ChangeRefused
+from onboarding.views.organizations import (
+    detail_url,
+    form_error,
+    render_detail,
+    visible_organization,
+    visible_organizations,
+)
+from portal.tenancy import environment_required
+
+# -- identifiers --------------------------------------------------------------
+
+
+def _visible_identifier(request, pk):
+    return get_object_or_404(
+        OrganizationIdentifier.objects.select_related("organization")
+        .filter(organization__in=visible_organizations(request)), pk=pk)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def identifier_add(request, pk):
+    organization = visible_organization(request, pk)
+    if request.method != "POST":
+        return render_detail(request, organization)
+    form = forms.IdentifierForm(request.POST)
+    if form.is_valid():
+        try:
+            identifier = OrganizationIdentifier.add(
+                organization, request.user, form.cleaned_data["scheme"],
+                form.cleaned_data["value"])
+        except IdentifierError as err:
+            form_error(form, err.field, err.render(_))
+        except ChangeRefused as refused:
+            form_error(form, refused.field, refused.message)
+        else:
+            messages.success(request, _("Peppol identifier %(identifier)s was added.")
+                             % {"identifier": identifier})
+            return redirect(detail_url(organization, "identifiers"))
+    return render_detail(request, organization, identifier_form=form)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def identifier_switch(request, pk):
+    identifier = _visible_identifier(request, pk)
+    form = forms.IdentifierSwitchForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        direction, enabled = form.cleaned_data["direction"], form.cleaned_data["enabled"]
+        identifier.switch(request.user, direction, enabled)
+        messages.success(request, _switch_message(direction, enabled)
+                         % {"identifier": identifier})
+        return redirect(detail_url(identifier.organization, "identifiers"))
+    return render(request, "onboarding/organizations/identifier_switch.html", {
+        "identifier": identifier, "organization": identifier.organization,
+    }, status=400 if form.is_bound else 200)
+
+
+def _switch_message(direction, enabled):
+    if direction == "send":
+        return (_("%(identifier)s now sends.") if enabled
+                else _("%(identifier)s no longer sends."))
+    return (_("%(identifier)s now receives.") if enabled
+            else _("%(identifier)s no longer receives."))
+
+
+@environment_required(Role.ADMINISTRATOR)
+def identifier_remove(request, pk):
+    identifier = _visible_identifier(request, pk)
+    organization = identifier.organization
+    if request.method == "POST":
+        identifier.remove(request.user)
+        messages.success(request, _("Peppol identifier %(identifier)s was removed.")
+                         % {"identifier": identifier})
+        return redirect(detail_url(organization, "identifiers"))
+    return render(request, "onboarding/organizations/identifier_remove.html", {
+        "identifier": identifier, "organization": organization})
+
+
+# -- members ------------------------------------------------------------------
+
+
+def _visible_member(request, pk):
+    return get_object_or_404(
+        OrganizationMember.objects.select_related("organization", "user")
+        .filter(organization__in=visible_organizations(request)), pk=pk)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_add(request, pk):
+    organization = visible_organization(request, pk)
+    if request.method != "POST":
+        return render_detail(request, organization)
+    form = forms.MemberAddForm(request.POST, organization=organization)
+    if form.is_valid():
+        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+        member = OrganizationMember.add(organization, request.user, user, role)
+        messages.success(request, _("%(user)s is now %(role)s of %(name)s.") % {
+            "user": user.email, "role": member.get_role_display().lower(),
+            "name": organization.name})
+        return redirect(detail_url(organization, "members"))
+    return render_detail(request, organization, member_form=form)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_role(request, pk):
+    member = _visible_member(request, pk)
+    form = forms.MemberRoleForm(request.POST if request.method == "POST" else None,
+                          initial={"role": member.role})
+    if form.is_bound and form.is_valid():
+        role = form.cleaned_data["role"]
+        current = member.change_role(request.user, role)
+        messages.success(request, _("%(user)s is now %(role)s of %(name)s.") % {
+            "user": member.user.email, "role": current.get_role_display().lower(),
+            "name": member.organization.name})
+        return redirect(detail_url(member.organization, "members"))
+    return render(request, "onboarding/organizations/member_role.html", {
+        "member": member, "organization": member.organization, "form": form})
+
+
+@environment_required(Role.ADMINISTRATOR)
+def member_remove(request, pk):
+    member = _visible_member(request, pk)
+    organization = member.organization
+    if request.method == "POST":
+        member.remove(request.user)
+        messages.success(request, _("%(user)s is no longer a member of %(name)s.") % {
+            "user": member.user.email, "name": organization.name})
+        return redirect(detail_url(organization, "members"))
+    return render(request, "onboarding/organizations/member_remove.html", {
+        "member": member, "organization": organization})

@@ -38,6 +38,8 @@ import dns.rdatatype
 import dns.rdtypes.IN.NAPTR
 from lxml import etree
 
+from tests.standins.serving import BackgroundServer
+
 TEST_SML_ZONE = "acc.edelivery.tech.ec.europa.eu"
 PARTICIPANT_SCHEME = "iso6523-actorid-upis"
 SMP_NS = "http://busdox.org/serviceMetadata/publishing/1.0/"
@@ -82,7 +84,7 @@ class Naptr:
         return cls(100, 10, "U", "Meta:SMP", f"!^.*$!{smp_url}!")
 
 
-class DnsStandIn:
+class DnsStandIn(BackgroundServer):
     """An authoritative-looking DNS server for the SML zone, answering NAPTR over UDP."""
 
     def __init__(self, zone: str = TEST_SML_ZONE, host: str = "127.0.0.1") -> None:
@@ -92,8 +94,6 @@ class DnsStandIn:
         # True makes the server swallow queries, which a client sees as a timeout.
         self.drop_queries = False
         self.queries: list[str] = []
-        self._server: socketserver.UDPServer | None = None
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -126,7 +126,7 @@ class DnsStandIn:
             raise RuntimeError("the DNS stand-in is not running")
         return self._server.server_address[1]
 
-    def start(self) -> DnsStandIn:
+    def _make_server(self) -> socketserver.UDPServer:
         standin = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -136,28 +136,9 @@ class DnsStandIn:
                 if reply is not None:
                     sock.sendto(reply, self.client_address)
 
-        self._server = socketserver.ThreadingUDPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> DnsStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        server = socketserver.ThreadingUDPServer((self.host, 0), Handler)
+        server.daemon_threads = True
+        return server
 
     def _answer(self, data: bytes) -> bytes | None:
         try:
@@ -202,7 +183,7 @@ class DnsStandIn:
         return response.to_wire()
 
 
-class SmpStandIn:
+class SmpStandIn(BackgroundServer):
     """An SMP answering ``GET /iso6523-actorid-upis::{scheme}:{value}`` with a ServiceGroup."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -213,8 +194,6 @@ class SmpStandIn:
         self.fail_with: int | None = None
         self.delay = 0.0
         self.requests: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @staticmethod
@@ -252,7 +231,7 @@ class SmpStandIn:
             )
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
-    def start(self) -> SmpStandIn:
+    def _make_server(self) -> ThreadingHTTPServer:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -269,30 +248,11 @@ class SmpStandIn:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
+        server = ThreadingHTTPServer((self.host, 0), Handler)
+        server.daemon_threads = True
         # A delayed answer must not hold up stop() once the client has given up.
-        self._server.block_on_close = False
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> SmpStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        server.block_on_close = False
+        return server
 
     def _answer(self, raw_path: str) -> tuple[int, bytes]:
         with self._lock:

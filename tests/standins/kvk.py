@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.standins.serving import BackgroundServer
+
 API_PREFIX = "/api"
 
 _ZOEKEN_PARAMETERS = frozenset(
@@ -251,7 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class KvKStandIn:
+class KvKStandIn(BackgroundServer):
     def __init__(
         self,
         api_key: str = "test-key",
@@ -272,48 +274,23 @@ class KvKStandIn:
         self._failure: int | None = None
         self._delay = 0.0
         self._next_branch = 41_000_001
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         if preload:
             for args, details in _PRELOADED:
                 self.add_company(*args, **details)
 
     # -- lifecycle -------------------------------------------------------
 
-    def start(self) -> KvKStandIn:
-        if self._server is not None:
-            return self
+    def _make_server(self) -> _Server:
         self._stopping.clear()
         server = _Server((self.host, self.port), _Handler)
         server.standin = self
         self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            # shutdown() waits for the next poll; keep stop() quick.
-            kwargs={"poll_interval": 0.05},
-            name=f"kvk-standin-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        return server
 
     def stop(self) -> None:
-        if self._server is None:
-            return
+        # Wakes handlers that are sleeping out a simulated delay.
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> KvKStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:

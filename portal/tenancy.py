@@ -43,6 +43,7 @@ class CurrentEnvironmentMiddleware:
             if current is not None:
                 request.membership = current
                 request.environment = current.environment
+                request.environment.remember_membership(current)
                 if chosen != current.environment_id:
                     request.session[SESSION_KEY] = current.environment_id
         return self.get_response(request)

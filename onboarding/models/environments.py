@@ -99,9 +99,17 @@ class Environment(models.Model):
         return self.name
 
     def membership_for(self, user):
+        """The user's membership here; remembered on this instance, since every scoped
+        query of a request asks again (the current-environment middleware fills it in)."""
         if not user.is_authenticated:
             return None
-        return self.memberships.filter(user=user).first()
+        known = self.__dict__.setdefault("_memberships_by_user", {})
+        if user.pk not in known:
+            known[user.pk] = self.memberships.filter(user=user).first()
+        return known[user.pk]
+
+    def remember_membership(self, membership) -> None:
+        self.__dict__.setdefault("_memberships_by_user", {})[membership.user_id] = membership
 
     def has_role(self, user, role) -> bool:
         membership = self.membership_for(user)
@@ -334,8 +342,9 @@ class Invitation(models.Model):
     def send(cls, *, environment, email: str, role, by) -> Invitation:
         """Create an invitation, replacing a pending one to the same address."""
         email = email.strip().lower()
-        if environment.memberships.filter(user__emailaddress__email__iexact=email).exists() or \
-                environment.memberships.filter(user__email__iexact=email).exists():
+        if environment.memberships.filter(
+            models.Q(user__email__iexact=email) | models.Q(user__emailaddress__email__iexact=email)
+        ).exists():
             raise ChangeRefused(_("This person is already a member of the environment."),
                                    field="email")
         with transaction.atomic():

@@ -49,3 +49,25 @@ def notify_activation_decision(activation_request, url: str):
         "approved": activation_request.decision == "approved",
         "url": url,
     })
+
+
+def send_authorisation_request(authorisation_request, url: str):
+    _send("authorisation_request", authorisation_request.client_email,
+          translation.get_language(), {
+              "request": authorisation_request,
+              "accountant": authorisation_request.environment,
+              "sender": authorisation_request.requested_by,
+              "url": url,
+          })
+
+
+def notify_authorisation_answer(authorisation_request, url: str):
+    """Tell the accountant who asked whether the client accepted or declined."""
+    sender = authorisation_request.requested_by
+    if sender is None or not sender.is_active:
+        return
+    _send("authorisation_answer", sender.email, sender.language, {
+        "request": authorisation_request,
+        "accepted": authorisation_request.status == "accepted",
+        "url": url,
+    })

@@ -198,6 +198,9 @@ KVK_API_URL = env.str("KVK_API_URL", default="https://api.kvk.nl/api")
 KVK_API_KEY = env.str("KVK_API_KEY", default="")
 KVK_TIMEOUT = env.float("KVK_TIMEOUT", default=5.0)
 
+# Connection-key secrets are stored as HMAC-SHA-256 under this key (SECRET_KEY when empty).
+CONNECTION_KEY_HMAC_KEY = env.str("CONNECTION_KEY_HMAC_KEY", default="")
+
 # Mail domains that never identify a company: sign-ups from them get their own environment.
 PUBLIC_MAIL_DOMAINS_EXTRA = env.list("PUBLIC_MAIL_DOMAINS_EXTRA", default=[])
 

@@ -1,4 +1,5 @@
 from onboarding.models.audit import AuditEvent
+from onboarding.models.connection_keys import ConnectionKey, IssuedKey
 from onboarding.models.environments import Environment, Invitation, Membership, Role, Subscription
 from onboarding.models.organizations import (
     ActivationRequest,
@@ -7,12 +8,24 @@ from onboarding.models.organizations import (
     OrganizationIdentifier,
     OrganizationMember,
 )
+from onboarding.models.partnerships import (
+    AuthorisationRequest,
+    Partnership,
+    Software,
+    record_on_organization,
+)
 from onboarding.models.subscriptions import Contract, change_subscription, has_api_contract
 from onboarding.models.users import User
 
 __all__ = [
     "ActivationRequest",
     "AuditEvent",
+    "AuthorisationRequest",
+    "ConnectionKey",
+    "IssuedKey",
+    "Partnership",
+    "Software",
+    "record_on_organization",
     "Contract",
     "Country",
     "Organization",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
-from onboarding.models.environments import ChangeRefused, Subscription
+from onboarding.models.environments import ChangeRefused, Role, Subscription
 from portal.audit import record
 
 # The free subscription covers this many organizations of the environment's own.
@@ -41,6 +41,20 @@ class OrganizationQuerySet(models.QuerySet):
         if membership.is_administrator:
             return scoped
         return scoped.filter(members__user=user)
+
+    def manageable_by(self, user, environment):
+        """What `visible_to` gives, plus the clients' organizations that the environment has a
+        partnership with, for its Advanced users and administrators."""
+        membership = environment.membership_for(user) if environment is not None else None
+        if membership is None:
+            return self.none()
+        own = models.Q(environment=environment)
+        if not membership.is_administrator:
+            own &= models.Q(members__user=user)
+        if membership.has_role(Role.ADVANCED):
+            own |= models.Q(partnerships__accountant=environment,
+                            partnerships__ended_at__isnull=True)
+        return self.filter(own).distinct()
 
 
 class Organization(models.Model):
@@ -104,6 +118,26 @@ class Organization(models.Model):
     @property
     def receiving_enabled(self) -> bool:
         return self.receive_decision == self.ReceiveDecision.ENABLED
+
+    def administered_by(self, user) -> bool:
+        """Its environment's administrators and its own organization administrators."""
+        if self.environment.has_role(user, Role.ADMINISTRATOR):
+            return True
+        return self.members.filter(user=user, role=OrganizationMember.OrgRole.ADMINISTRATOR
+                                   ).exists()
+
+    def partnership_of(self, environment):
+        """The active partnership through which `environment` works on this organization."""
+        if environment is None or environment.pk == self.environment_id:
+            return None
+        return self.partnerships.filter(accountant=environment, ended_at__isnull=True).first()
+
+    def configurable_by(self, user, environment) -> bool:
+        """May `user`, working in `environment`, change keys and cards of this organization?"""
+        if environment is not None and environment.pk == self.environment_id:
+            return self.administered_by(user)
+        return (self.partnership_of(environment) is not None
+                and environment.has_role(user, Role.ADVANCED))
 
     @classmethod
     def create(cls, *, environment, by, **fields) -> Organization:

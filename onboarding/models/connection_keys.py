@@ -1,0 +1,171 @@
+"""Connection keys: an App Key and a Secret with which an ERP package uses the native API."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models.environments import ChangeRefused, Subscription
+from onboarding.models.organizations import Organization
+from onboarding.models.partnerships import Software, acting_label, record_on_organization
+from onboarding.models.subscriptions import has_api_contract
+
+APP_KEY_PREFIX = "ppk_"
+SECRET_PREFIX = "pps_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
+QUICK_CONNECT_PREFIX = "ppqc1."
+# Writes of "last used" are skipped when the previous one is this recent, so that a busy
+# ERP does not turn every API call into an UPDATE; a test connection is always recorded.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def secret_digest(secret: str) -> str:
+    """HMAC-SHA-256 under a server-side key: secrets are random, so a slow hash adds nothing."""
+    key = (settings.CONNECTION_KEY_HMAC_KEY or settings.SECRET_KEY).encode()
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def subscription_refusal(environment, software) -> str | None:
+    """Why `environment` may not have keys for `software`, as the setup guides require."""
+    basic_needed = (Software.AFAS, Software.ACCEPT)
+    contract_needed = (Software.FOURPS_CONSTRUCT, Software.FOURPS_BUSINESS_CENTRAL)
+    if software in basic_needed and environment.subscription == Subscription.INVOICE_PORTAL:
+        return _("%(software)s needs at least a Basic subscription.") % {
+            "software": Software(software).label}
+    if software in contract_needed and not has_api_contract(environment):
+        return _("%(software)s needs a Professional subscription and a contract with API "
+                 "rights; ask Sales for one.") % {"software": Software(software).label}
+    return None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key as its creator sees it once: the Secret is not stored anywhere."""
+
+    key: ConnectionKey
+    secret: str
+
+    @property
+    def quick_connect(self) -> str:
+        payload = {"app_key": self.key.app_key, "secret": self.secret,
+                   "company_id": self.key.organization.company_id}
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        return QUICK_CONNECT_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class ConnectionKeyQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
+
+
+class ConnectionKey(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="connection_keys",
+                                     verbose_name=_("organization"))
+    software = models.CharField(_("software package"), max_length=30, choices=Software.choices)
+    label = models.CharField(_("description"), max_length=100, blank=True)
+    app_key = models.CharField(_("App Key"), max_length=64, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_by_label = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_tested_at = models.DateTimeField(_("last successful test"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    objects = ConnectionKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("connection key")
+        verbose_name_plural = _("connection keys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.app_key} ({self.get_software_display()})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @classmethod
+    def issue(cls, *, organization, software, by, environment=None, label="") -> IssuedKey:
+        """Create a key pair. `environment` is where `by` works (an accountant's own)."""
+        environment = environment or organization.environment
+        if not organization.configurable_by(by, environment):
+            raise ChangeRefused(_("Only administrators of the organization create keys."))
+        if not organization.is_active:
+            raise ChangeRefused(_("Connection keys are for active organizations. Activate the "
+                                  "organization first."))
+        refusal = subscription_refusal(organization.environment, software)
+        if refusal:
+            raise ChangeRefused(refusal, field="software")
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        actor_label = acting_label(by, organization, environment)
+        with transaction.atomic():
+            key = cls.objects.create(
+                organization=organization, software=software, label=label, created_by=by,
+                created_by_label=actor_label, app_key=APP_KEY_PREFIX + secrets.token_hex(12),
+                secret_hash=secret_digest(secret),
+            )
+            record_on_organization(organization, by=by, environment=environment,
+                                   action="connection_key.created", target=key,
+                                   after={"organization": organization.company_id,
+                                          "software": software})
+        return IssuedKey(key, secret)
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.secret_hash, secret_digest(secret))
+
+    def revoke(self, by, environment=None) -> ConnectionKey:
+        environment = environment or self.organization.environment
+        with transaction.atomic():
+            current = ConnectionKey.objects.select_for_update().get(pk=self.pk)
+            if current.revoked_at is None:
+                current.revoked_at = timezone.now()
+                current.revoked_by = by
+                current.save(update_fields=["revoked_at", "revoked_by"])
+                record_on_organization(self.organization, by=by, environment=environment,
+                                       action="connection_key.revoked", target=current)
+        self.revoked_at, self.revoked_by = current.revoked_at, current.revoked_by
+        return current
+
+    def delete_by(self, by, environment=None) -> None:
+        environment = environment or self.organization.environment
+        with transaction.atomic():
+            current = ConnectionKey.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            if current.revoked_at is None:
+                raise ChangeRefused(_("Revoke the key before deleting it."))
+            record_on_organization(self.organization, by=by, environment=environment,
+                                   action="connection_key.deleted", target=current,
+                                   before={"app_key": current.app_key,
+                                           "software": current.software})
+            current.delete()
+
+    def note_use(self, *, tested: bool = False) -> None:
+        """Remember that the ERP used the key; a test connection is recorded to the second."""
+        now = timezone.now()
+        changes = {}
+        if self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION:
+            changes["last_used_at"] = now
+        if tested:
+            changes["last_tested_at"] = now
+            changes["last_used_at"] = now
+        if changes:
+            ConnectionKey.objects.filter(pk=self.pk).update(**changes)
+            for field, value in changes.items():
+                setattr(self, field, value)
+

@@ -1,0 +1,319 @@
+"""Authorisation requests and the partnerships they make between an accountant and a client."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models.environments import ChangeRefused, Role, Subscription
+from onboarding.models.organizations import Organization
+from portal.audit import record
+
+REQUEST_VALID_FOR = timedelta(days=14)
+
+
+class Software(models.TextChoices):
+    AFAS = "afas", "AFAS"
+    FOURPS_CONSTRUCT = "4ps_construct", "4PS Construct"
+    FOURPS_BUSINESS_CENTRAL = "4ps_business_central", "4PS Business Central"
+    ACCEPT = "accept", "Accept"
+    OTHER = "other", _("Other software")
+
+
+def new_request_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class AuthorisationRequestQuerySet(models.QuerySet):
+    def sent_by(self, environment):
+        """The requests an accountant's environment sent."""
+        if environment is None:
+            return self.none()
+        return self.filter(environment=environment)
+
+    def pending(self):
+        return self.filter(status=AuthorisationRequest.Status.PENDING,
+                           expires_at__gt=timezone.now())
+
+
+class AuthorisationRequest(models.Model):
+    """An accountant's request for access to a client's organization, decided by the client."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    environment = models.ForeignKey(
+        "onboarding.Environment", on_delete=models.CASCADE, related_name="authorisation_requests",
+        verbose_name=_("accountant's environment"),
+    )
+    client_name = models.CharField(_("client's name"), max_length=200)
+    client_email = models.EmailField(_("client's email"))
+    software = models.CharField(_("software package"), max_length=30, choices=Software.choices)
+    registry_number = models.CharField(_("KvK number"), max_length=8)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING)
+    key = models.CharField(max_length=64, unique=True, default=new_request_key, editable=False)
+    message = models.TextField(_("message to the client"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="authorisation_requests", verbose_name=_("organization"),
+    )
+
+    objects = AuthorisationRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("authorisation request")
+        verbose_name_plural = _("authorisation requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "client_email", "registry_number"],
+                condition=models.Q(status="pending"),
+                name="one_pending_authorisation_request",
+                violation_error_message=_("A request to this client for this organization "
+                                          "is already pending."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.client_name} ({self.registry_number})"
+
+    @property
+    def current_status(self) -> str:
+        if self.status == self.Status.PENDING and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return self.Status(self.current_status).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.current_status == self.Status.PENDING
+
+    @classmethod
+    def send(cls, *, environment, by, client_name, client_email, software, registry_number,
+             message="") -> AuthorisationRequest:
+        """Send a request; a pending one to the same client for the same number is replaced."""
+        if environment.subscription == Subscription.INVOICE_PORTAL:
+            raise ChangeRefused(_("Authorisation requests need at least a Basic subscription."))
+        if not environment.has_role(by, Role.ADVANCED):
+            raise ChangeRefused(_("Only Advanced users and administrators send authorisation "
+                                  "requests."))
+        client_email = client_email.strip().lower()
+        with transaction.atomic():
+            environment._lock()
+            replaced = list(
+                cls.objects.select_for_update().filter(
+                    environment=environment, client_email=client_email,
+                    registry_number=registry_number, status=cls.Status.PENDING)
+            )
+            for old in replaced:
+                old.status = cls.Status.WITHDRAWN
+                old.decided_at = timezone.now()
+                old.decided_by = by
+                old.save(update_fields=["status", "decided_at", "decided_by"])
+            request = cls.objects.create(
+                environment=environment, requested_by=by, client_name=client_name,
+                client_email=client_email, software=software, registry_number=registry_number,
+                message=message, expires_at=timezone.now() + REQUEST_VALID_FOR,
+            )
+            record(environment=environment, actor=by,
+                   action="authorisation_request.resent" if replaced
+                   else "authorisation_request.sent",
+                   target=request, after={"client_email": client_email,
+                                          "registry_number": registry_number,
+                                          "software": software})
+        return request
+
+    def _locked(self) -> AuthorisationRequest:
+        return AuthorisationRequest.objects.select_for_update().get(pk=self.pk)
+
+    def _refuse_unless_open(self, current):
+        if current.current_status != self.Status.PENDING:
+            raise ChangeRefused(_("This request is %(status)s and can no longer be answered.")
+                                % {"status": current.get_current_status_display().lower()})
+
+    def accept(self, by, organization: Organization) -> Partnership:
+        """The client grants access to `organization`, one they administer."""
+        if organization.registry_number != self.registry_number:
+            raise ChangeRefused(
+                _("The request is for KvK number %(number)s; choose that organization.")
+                % {"number": self.registry_number}, field="organization")
+        if not organization.administered_by(by):
+            raise ChangeRefused(_("Only an administrator of the organization can accept."),
+                                field="organization")
+        if organization.environment_id == self.environment_id:
+            raise ChangeRefused(_("This organization already belongs to the accountant's "
+                                  "environment."), field="organization")
+        with transaction.atomic():
+            current = self._locked()
+            if current.status == self.Status.ACCEPTED:
+                return Partnership.objects.get(request=current)
+            self._refuse_unless_open(current)
+            current.status = self.Status.ACCEPTED
+            current.decided_at = timezone.now()
+            current.decided_by = by
+            current.organization = organization
+            current.save(update_fields=["status", "decided_at", "decided_by", "organization"])
+            partnership = Partnership.start(accountant=current.environment,
+                                            organization=organization, by=by, request=current)
+            record(environment=organization.environment, actor=by,
+                   action="authorisation_request.accepted", target=current,
+                   after={"accountant": current.environment.name,
+                          "organization": organization.company_id})
+            record(environment=current.environment, actor=by,
+                   action="authorisation_request.accepted", target=current,
+                   after={"organization": organization.company_id})
+        self.refresh_from_db()
+        return partnership
+
+    def decline(self, by) -> AuthorisationRequest:
+        return self._close(by, self.Status.DECLINED, "authorisation_request.declined")
+
+    def withdraw(self, by) -> AuthorisationRequest:
+        return self._close(by, self.Status.WITHDRAWN, "authorisation_request.withdrawn")
+
+    def _close(self, by, status, action):
+        with transaction.atomic():
+            current = self._locked()
+            if current.status == status:
+                return current
+            self._refuse_unless_open(current)
+            current.status = status
+            current.decided_at = timezone.now()
+            current.decided_by = by
+            current.save(update_fields=["status", "decided_at", "decided_by"])
+            record(environment=current.environment, actor=by, action=action, target=current,
+                   after={"status": status})
+        self.refresh_from_db()
+        return current
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+    def of_accountant(self, environment):
+        if environment is None:
+            return self.none()
+        return self.filter(accountant=environment)
+
+
+class Partnership(models.Model):
+    """An accountant's environment may configure a client's organization until either ends it."""
+
+    accountant = models.ForeignKey(
+        "onboarding.Environment", on_delete=models.CASCADE, related_name="partnerships",
+        verbose_name=_("accountant's environment"),
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="partnerships",
+        verbose_name=_("organization"),
+    )
+    request = models.OneToOneField(
+        AuthorisationRequest, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="partnership",
+    )
+    started_at = models.DateTimeField(_("since"), auto_now_add=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["accountant", "organization"], condition=models.Q(ended_at__isnull=True),
+                name="one_active_partnership",
+                violation_error_message=_("This accountant already has a partnership with the "
+                                          "organization."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.accountant} – {self.organization}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    @classmethod
+    def start(cls, *, accountant, organization, by, request=None) -> Partnership:
+        existing = cls.objects.active().filter(accountant=accountant,
+                                               organization=organization).first()
+        if existing is not None:
+            return existing
+        partnership = cls.objects.create(accountant=accountant, organization=organization,
+                                         started_by=by, request=request)
+        record(environment=organization.environment, actor=by, action="partnership.started",
+               target=organization, after={"accountant": accountant.name})
+        return partnership
+
+    def end(self, by) -> Partnership:
+        """End at once: the accountant's next request no longer reaches the organization."""
+        with transaction.atomic():
+            current = Partnership.objects.select_for_update().get(pk=self.pk)
+            if current.ended_at is not None:
+                return current
+            current.ended_at = timezone.now()
+            current.ended_by = by
+            current.save(update_fields=["ended_at", "ended_by"])
+            record(environment=current.organization.environment, actor=by,
+                   action="partnership.ended", target=current.organization,
+                   before={"accountant": current.accountant.name})
+            record(environment=current.accountant, actor=by, action="partnership.ended",
+                   target=current.organization)
+        self.refresh_from_db()
+        return current
+
+
+def acting_label(user, organization, environment) -> str:
+    """Who did it, as the client's audit log shows it: an accountant under their firm's name."""
+    if environment is not None and environment.pk != organization.environment_id:
+        return f"{user.email} ({environment.name})"
+    return user.email
+
+
+def note_partner_activity(organization, environment) -> None:
+    if environment is not None and environment.pk != organization.environment_id:
+        organization.partnerships.filter(accountant=environment, ended_at__isnull=True).update(
+            last_activity_at=timezone.now())
+
+
+def record_on_organization(organization, *, by, environment, action, target=None, before=None,
+                           after=None):
+    """Record a change to `organization` in its own environment's audit log, also when an
+    accountant working in `environment` made it through a partnership."""
+    note_partner_activity(organization, environment)
+    return record(environment=organization.environment, actor=by,
+                  actor_label=acting_label(by, organization, environment), action=action,
+                  target=target if target is not None else organization, before=before,
+                  after=after)

@@ -56,6 +56,21 @@ class OrganizationQuerySet(models.QuerySet):
                             partnerships__ended_at__isnull=True)
         return self.filter(own).distinct()
 
+    def configurable_by(self, user, environment):
+        """Those of `manageable_by` whose keys and cards `user` may change: as administrator of
+        the environment or of the organization, or as Advanced user of a partner environment."""
+        membership = environment.membership_for(user) if environment is not None else None
+        if membership is None:
+            return self.none()
+        own = models.Q(environment=environment)
+        if not membership.is_administrator:
+            own &= models.Q(members__user=user,
+                            members__role=OrganizationMember.OrgRole.ADMINISTRATOR)
+        if membership.has_role(Role.ADVANCED):
+            own |= models.Q(partnerships__accountant=environment,
+                            partnerships__ended_at__isnull=True)
+        return self.filter(own).distinct()
+
 
 class Organization(models.Model):
     class Status(models.TextChoices):
@@ -134,10 +149,7 @@ class Organization(models.Model):
 
     def configurable_by(self, user, environment) -> bool:
         """May `user`, working in `environment`, change keys and cards of this organization?"""
-        if environment is not None and environment.pk == self.environment_id:
-            return self.administered_by(user)
-        return (self.partnership_of(environment) is not None
-                and environment.has_role(user, Role.ADVANCED))
+        return Organization.objects.configurable_by(user, environment).filter(pk=self.pk).exists()
 
     @classmethod
     def create(cls, *, environment, by, **fields) -> Organization:

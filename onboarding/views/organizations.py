@@ -277,6 +277,8 @@ def render_detail(request, organization, *, status=200, **context):
         "latest_request": organization.activation_requests.first(),
         "registry_facts": _registry_facts(organization.registry_snapshot),
         "can_request_activation": organization.status in ACTIVATABLE,
+        "key_count": organization.connection_keys.filter(revoked_at__isnull=True).count(),
+        "partnerships": list(organization.partnerships.active().select_related("accountant")),
         **context,
     }, status=status)
 

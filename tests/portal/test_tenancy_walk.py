@@ -4,13 +4,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from onboarding.models import (
+    AuthorisationRequest,
+    ConnectionKey,
     Contract,
     Invitation,
     Membership,
     Organization,
     OrganizationIdentifier,
     OrganizationMember,
+    Partnership,
     Role,
+    Subscription,
 )
 from tests.conftest import enable_totp, sign_in
 
@@ -32,6 +36,32 @@ def _organization_member(cast):
     return OrganizationMember.objects.create(organization=_organization(cast), user=cast.basic)
 
 
+def _active_organization(cast):
+    organization = _organization(cast)
+    Organization.objects.filter(pk=organization.pk).update(status=Organization.Status.ACTIVE)
+    organization.refresh_from_db()
+    return organization
+
+
+def _key(cast, revoked=False):
+    key = ConnectionKey.issue(organization=_active_organization(cast), software="other",
+                              by=cast.admin).key
+    return key.revoke(cast.admin) if revoked else key
+
+
+def _authorisation_request(cast):
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save()
+    return AuthorisationRequest.send(environment=cast.company, by=cast.admin, client_name="Cy",
+                                     client_email="cy@client.nl", software="afas",
+                                     registry_number="87654321")
+
+
+def _partnership(cast):
+    return Partnership.start(accountant=cast.accountancy, organization=_organization(cast),
+                             by=cast.admin)
+
+
 # One way to make an object of the Acme environment for each URL that takes an id.
 OBJECT_FACTORIES = {
     "onboarding:member_role": lambda cast: Membership.objects.get(user=cast.basic).pk,
@@ -49,9 +79,18 @@ OBJECT_FACTORIES = {
     "onboarding:organization_member_add": lambda cast: _organization(cast).pk,
     "onboarding:organization_member_role": lambda cast: _organization_member(cast).pk,
     "onboarding:organization_member_remove": lambda cast: _organization_member(cast).pk,
+    "onboarding:connection_key_add": lambda cast: _active_organization(cast).pk,
+    "onboarding:connection_key_detail": lambda cast: _key(cast).pk,
+    "onboarding:connection_key_created": lambda cast: _key(cast).pk,
+    "onboarding:connection_key_status": lambda cast: _key(cast).pk,
+    "onboarding:connection_key_revoke": lambda cast: _key(cast).pk,
+    "onboarding:connection_key_delete": lambda cast: _key(cast, revoked=True).pk,
+    "onboarding:authorisation_request_resend": lambda cast: _authorisation_request(cast).pk,
+    "onboarding:authorisation_request_withdraw": lambda cast: _authorisation_request(cast).pk,
+    "onboarding:partnership_end": lambda cast: _partnership(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
-CAPABILITY_URLS = {"onboarding:invitation_accept"}
+CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_answer"}
 
 
 def _pending_organization(cast):

@@ -1,0 +1,60 @@
+"""Forms of the connection-key and authorisation-request pages."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models import Country, Software
+from onboarding.models.connection_keys import subscription_refusal
+from onboarding.organization_forms import check_registry_number
+
+
+class ConnectionKeyForm(forms.Form):
+    software = forms.ChoiceField(label=_("Software package"), choices=Software.choices)
+    label = forms.CharField(
+        label=_("Description"), max_length=100, required=False,
+        help_text=_("Optional, to tell keys apart, e.g. the AFAS environment they are for."),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        # Say up front which packages the subscription does not cover yet.
+        self.refusals = {
+            value: reason for value, _label in Software.choices
+            if (reason := subscription_refusal(organization.environment, value))
+        }
+
+    def clean_software(self):
+        software = self.cleaned_data["software"]
+        if software in self.refusals:
+            raise forms.ValidationError(self.refusals[software])
+        return software
+
+
+class AuthorisationRequestForm(forms.Form):
+    client_name = forms.CharField(label=_("Client's name"), max_length=200,
+                                  help_text=_("The person who decides for the client."))
+    client_email = forms.EmailField(label=_("Client's email address"),
+                                    help_text=_("The request is sent here."))
+    registry_number = forms.CharField(
+        label=_("KvK number of the organization"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    software = forms.ChoiceField(label=_("Software package"), choices=Software.choices)
+    message = forms.CharField(label=_("Personal message"), required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_registry_number(self):
+        return check_registry_number(Country.NL, self.cleaned_data["registry_number"])
+
+
+class AcceptForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=None, empty_label=None, widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["organization"].label_from_instance = (
+            lambda org: f"{org.name} ({org.company_id}, {org.environment.name})")

@@ -1,0 +1,173 @@
+"""Connection keys: list, create (the Secret shown once), revoke and delete."""
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from onboarding.models import ConnectionKey, Organization
+from onboarding.models.environments import ChangeRefused
+from onboarding.partner_forms import ConnectionKeyForm
+from portal.pagination import paginate
+from portal.tenancy import environment_required
+
+# The Secret of a key just made waits here for the one page that shows it.
+NEW_KEY_SESSION_KEY = "new_connection_key"
+
+
+def visible_keys(request):
+    return ConnectionKey.objects.visible_to(request.user, request.environment)
+
+
+def visible_key(request, pk):
+    return get_object_or_404(visible_keys(request).select_related("organization"), pk=pk)
+
+
+def _configurable(request, key):
+    return key.organization.configurable_by(request.user, request.environment)
+
+
+@environment_required()
+def connection_keys(request):
+    query = request.GET.get("q", "").strip()
+    organizations = Organization.objects.manageable_by(request.user, request.environment)
+    chosen = request.GET.get("organization", "")
+    keys = visible_keys(request).select_related("organization", "created_by")
+    if chosen.isdigit():
+        keys = keys.filter(organization_id=int(chosen))
+    if request.GET.get("status") == "active":
+        keys = keys.filter(revoked_at__isnull=True)
+    elif request.GET.get("status") == "revoked":
+        keys = keys.filter(revoked_at__isnull=False)
+    if query:
+        keys = keys.filter(Q(app_key__icontains=query) | Q(label__icontains=query)
+                           | Q(organization__name__icontains=query)
+                           | Q(organization__company_id__icontains=query))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(request, "onboarding/connection_keys/list.html", {
+        "page": paginate(request, keys),
+        "query": query,
+        "chosen": chosen,
+        "status": request.GET.get("status", ""),
+        "filter_query": filters.urlencode(),
+        "organizations": organizations.order_by("name").only("pk", "name", "company_id"),
+        "creatable": Organization.objects.configurable_by(request.user, request.environment)
+        .filter(status=Organization.Status.ACTIVE).order_by("name"),
+    })
+
+
+@environment_required()
+def connection_key_add(request, pk):
+    organization = get_object_or_404(
+        Organization.objects.configurable_by(request.user, request.environment), pk=pk)
+    return _add_key(request, organization)
+
+
+@reauthentication_required
+def _add_key(request, organization):
+    form = ConnectionKeyForm(request.POST or None, organization=organization)
+    if not organization.is_active:
+        messages.error(request, _("Connection keys are for active organizations. Activate the "
+                                  "organization first."))
+        return redirect("onboarding:connection_keys")
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = ConnectionKey.issue(
+                organization=organization, software=form.cleaned_data["software"],
+                label=form.cleaned_data["label"], by=request.user,
+                environment=request.environment)
+        except ChangeRefused as refused:
+            form.add_error(refused.field if refused.field in form.fields else None,
+                           refused.message)
+        else:
+            request.session[NEW_KEY_SESSION_KEY] = {
+                "key": issued.key.pk, "secret": issued.secret,
+                "quick_connect": issued.quick_connect}
+            return redirect("onboarding:connection_key_created", issued.key.pk)
+    return render(request, "onboarding/connection_keys/add.html", {
+        "organization": organization, "form": form,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@never_cache
+@environment_required()
+def connection_key_created(request, pk):
+    """Shows the Secret once: the session forgets it as soon as this page is rendered."""
+    key = visible_key(request, pk)
+    shown = request.session.get(NEW_KEY_SESSION_KEY) or {}
+    if shown.get("key") == key.pk:
+        del request.session[NEW_KEY_SESSION_KEY]
+    else:
+        shown = {}
+    return render(request, "onboarding/connection_keys/created.html", {
+        "key": key, "secret": shown.get("secret"), "quick_connect": shown.get("quick_connect"),
+    })
+
+
+@environment_required()
+def connection_key_detail(request, pk):
+    key = visible_key(request, pk)
+    return render(request, "onboarding/connection_keys/detail.html", {
+        "key": key, "can_change": _configurable(request, key),
+    })
+
+
+def _when(moment):
+    if moment is None:
+        return None
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+@never_cache
+@environment_required()
+def connection_key_status(request, pk):
+    """What the key page polls, so a test connection shows up without a reload."""
+    key = visible_key(request, pk)
+    return JsonResponse({
+        "last_used": _when(key.last_used_at),
+        "last_tested": _when(key.last_tested_at),
+        "revoked": _when(key.revoked_at),
+    })
+
+
+@environment_required()
+def connection_key_revoke(request, pk):
+    key = visible_key(request, pk)
+    if not _configurable(request, key):
+        return _refuse(request, key, _("Only administrators of the organization revoke keys."))
+    if request.method == "POST":
+        key.revoke(request.user, environment=request.environment)
+        messages.success(request, _("The key %(app_key)s was revoked. Software that still uses "
+                                    "it is refused from now on.") % {"app_key": key.app_key})
+        return redirect("onboarding:connection_key_detail", key.pk)
+    return render(request, "onboarding/connection_keys/revoke.html", {"key": key})
+
+
+@environment_required()
+def connection_key_delete(request, pk):
+    key = visible_key(request, pk)
+    if not _configurable(request, key):
+        return _refuse(request, key, _("Only administrators of the organization delete keys."))
+    if request.method == "POST":
+        try:
+            key.delete_by(request.user, environment=request.environment)
+        except ChangeRefused as refused:
+            return _refuse(request, key, refused.message)
+        messages.success(request, _("The key %(app_key)s was deleted.") % {
+            "app_key": key.app_key})
+        return redirect(reverse("onboarding:connection_keys"))
+    if not key.is_revoked:
+        return _refuse(request, key, _("Revoke the key before deleting it."))
+    return render(request, "onboarding/connection_keys/delete.html", {"key": key})
+
+
+def _refuse(request, key, message):
+    messages.error(request, message)
+    return redirect("onboarding:connection_key_detail", key.pk)
+

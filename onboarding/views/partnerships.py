@@ -1,0 +1,197 @@
+"""Authorisation requests: the accountant sends and follows them, the client answers them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from onboarding.models import AuthorisationRequest, Organization, Partnership, Role
+from onboarding.models.environments import ChangeRefused, Subscription
+from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
+from onboarding.partner_forms import AcceptForm, AuthorisationRequestForm
+from portal.pagination import paginate
+from portal.tenancy import environment_required
+
+RESENDABLE = (AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.EXPIRED,
+              AuthorisationRequest.Status.DECLINED)
+
+STATUS_FILTERS = {
+    "pending": Q(status=AuthorisationRequest.Status.PENDING),
+    "accepted": Q(status=AuthorisationRequest.Status.ACCEPTED),
+    "declined": Q(status=AuthorisationRequest.Status.DECLINED),
+    "withdrawn": Q(status=AuthorisationRequest.Status.WITHDRAWN),
+}
+
+
+def _sent_requests(request):
+    return AuthorisationRequest.objects.sent_by(request.environment)
+
+
+def _sent_request(request, pk):
+    return get_object_or_404(_sent_requests(request), pk=pk)
+
+
+def _mail_request(request, authorisation_request):
+    url = request.build_absolute_uri(
+        reverse("onboarding:authorisation_answer", args=[authorisation_request.key]))
+    send_authorisation_request(authorisation_request, url)
+
+
+@environment_required(Role.ADVANCED)
+def clients(request):
+    """All of the accountant's clients: the requests sent and the partnerships they made."""
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    found = _sent_requests(request).select_related("organization", "requested_by", "partnership")
+    if status in STATUS_FILTERS:
+        found = found.filter(STATUS_FILTERS[status])
+    else:
+        # Withdrawn requests, also those a resend replaced, only show when asked for.
+        found = found.exclude(status=AuthorisationRequest.Status.WITHDRAWN)
+    if query:
+        found = found.filter(Q(client_name__icontains=query) | Q(client_email__icontains=query)
+                             | Q(registry_number__icontains=query)
+                             | Q(organization__name__icontains=query))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(request, "onboarding/partnerships/clients.html", {
+        "page": paginate(request, found),
+        "query": query,
+        "status": status,
+        "filter_query": filters.urlencode(),
+        "can_send": request.environment.subscription != Subscription.INVOICE_PORTAL,
+    })
+
+
+@environment_required(Role.ADVANCED)
+def authorisation_request_add(request):
+    form = AuthorisationRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = AuthorisationRequest.send(environment=request.environment, by=request.user,
+                                             **form.cleaned_data)
+        except ChangeRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            _mail_request(request, sent)
+            messages.success(request, _("The authorisation request was sent to %(email)s.")
+                             % {"email": sent.client_email})
+            return redirect("onboarding:clients")
+    return render(request, "onboarding/partnerships/request_add.html", {
+        "form": form,
+        "can_send": request.environment.subscription != Subscription.INVOICE_PORTAL,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@environment_required(Role.ADVANCED)
+def authorisation_request_resend(request, pk):
+    old = _sent_request(request, pk)
+    if old.current_status not in RESENDABLE:
+        messages.error(request, _("This request is %(status)s; it cannot be sent again.")
+                       % {"status": old.get_current_status_display().lower()})
+        return redirect("onboarding:clients")
+    if request.method != "POST":
+        return _confirm(request, old, "resend")
+    try:
+        sent = AuthorisationRequest.send(
+            environment=request.environment, by=request.user, client_name=old.client_name,
+            client_email=old.client_email, software=old.software,
+            registry_number=old.registry_number, message=old.message)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        _mail_request(request, sent)
+        messages.success(request, _("The request was sent again to %(email)s; the earlier link "
+                                    "no longer works.") % {"email": sent.client_email})
+    return redirect("onboarding:clients")
+
+
+@environment_required(Role.ADVANCED)
+def authorisation_request_withdraw(request, pk):
+    found = _sent_request(request, pk)
+    if request.method != "POST":
+        return _confirm(request, found, "withdraw")
+    try:
+        found.withdraw(request.user)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("The request was withdrawn."))
+    return redirect("onboarding:clients")
+
+
+def _confirm(request, authorisation_request, action):
+    return render(request, "onboarding/partnerships/request_confirm.html", {
+        "authorisation": authorisation_request, "action": action,
+    })
+
+
+def _answerable_organizations(user, authorisation_request):
+    """The client's organizations with the requested KvK number that the user administers."""
+    candidates = Organization.objects.filter(
+        registry_number=authorisation_request.registry_number,
+        environment__memberships__user=user,
+    ).exclude(environment=authorisation_request.environment).select_related("environment")
+    return Organization.objects.filter(
+        pk__in=[org.pk for org in candidates if org.administered_by(user)]
+    ).select_related("environment").order_by("name")
+
+
+@login_required
+def authorisation_answer(request, key):
+    """The client's page, reached by the emailed link (the key is the capability)."""
+    found = AuthorisationRequest.objects.filter(key=key).select_related(
+        "environment", "requested_by", "organization").first()
+    if found is None:
+        return render(request, "onboarding/partnerships/answer_invalid.html", status=404)
+    organizations = _answerable_organizations(request.user, found)
+    form = AcceptForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and found.is_open:
+        if "decline" in request.POST:
+            found.decline(request.user)
+            notify_authorisation_answer(found, request.build_absolute_uri(
+                reverse("onboarding:clients")))
+            messages.success(request, _("You declined the request of %(firm)s.")
+                             % {"firm": found.environment.name})
+            return redirect("onboarding:dashboard")
+        if form.is_valid():
+            try:
+                found.accept(request.user, form.cleaned_data["organization"])
+            except ChangeRefused as refused:
+                form.add_error(refused.field if refused.field in form.fields else None,
+                               refused.message)
+            else:
+                notify_authorisation_answer(found, request.build_absolute_uri(
+                    reverse("onboarding:clients")))
+                messages.success(request, _("%(firm)s can now set up %(organization)s for you. "
+                                            "You can end the partnership at any time on the "
+                                            "organization's page.") % {
+                    "firm": found.environment.name,
+                    "organization": form.cleaned_data["organization"].name})
+                return redirect("onboarding:organization_detail",
+                                form.cleaned_data["organization"].pk)
+    return render(request, "onboarding/partnerships/answer.html", {
+        "authorisation": found, "form": form, "has_candidates": organizations.exists(),
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@environment_required()
+def partnership_end(request, pk):
+    """The client's administrator ends an accountant's access to an organization."""
+    partnership = get_object_or_404(
+        Partnership.objects.active().select_related("organization", "accountant").filter(
+            organization__in=Organization.objects.visible_to(request.user,
+                                                             request.environment)),
+        pk=pk)
+    organization = partnership.organization
+    if not organization.administered_by(request.user):
+        messages.error(request, _("Only administrators of the organization end partnerships."))
+        return redirect("onboarding:organization_detail", organization.pk)
+    if request.method == "POST":
+        partnership.end(request.user)
+        messages.success(request, _("%(firm)s no longer has access to %(organization)s.") % {
+            "firm": partnership.accountant.name, "organization": organization.name})
+        return redirect("onboarding:organization_detail", organization.pk)
+    return render(request, "onboarding/partnerships/end.html", {"partnership": partnership})

@@ -1,0 +1,262 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from onboarding.models import (
+    AuditEvent,
+    AuthorisationRequest,
+    ConnectionKey,
+    Partnership,
+    Role,
+    Subscription,
+)
+from onboarding.models.environments import ChangeRefused
+from portal.tenancy import SESSION_KEY
+from tests.conftest import sign_in
+from tests.onboarding.test_connection_keys import active_org
+
+pytestmark = pytest.mark.django_db
+
+BAKERY_KVK = "11223344"
+
+
+def text(response):
+    return response.content.decode()
+
+
+def work_in(client, environment):
+    session = client.session
+    session[SESSION_KEY] = environment.pk
+    session.save()
+    return client
+
+
+def as_accountant(client, cast):
+    sign_in(client, cast.accountant)
+    return work_in(client, cast.accountancy)
+
+
+def send(client, **data):
+    return client.post("/clients/requests/new/", {
+        "client_name": "Bea Baker", "client_email": "owner@bakery.nl",
+        "registry_number": BAKERY_KVK, "software": "afas", "message": "", **data})
+
+
+def emailed_link(message):
+    return re.search(r"http://testserver(/authorisation/[^/\s]+/)", message.body).group(1)
+
+
+def test_it_sends_a_request_by_email_and_lists_it_as_pending(client, cast):
+    as_accountant(client, cast)
+
+    response = send(client)
+
+    assert response.status_code == 302
+    sent = AuthorisationRequest.objects.get()
+    assert sent.status == "pending" and sent.requested_by == cast.accountant
+    assert mail.outbox[0].to == ["owner@bakery.nl"]
+    assert "Numbers Accountants asks for access" in mail.outbox[0].subject
+    assert emailed_link(mail.outbox[0]) == f"/authorisation/{sent.key}/"
+    clients = text(client.get("/clients/"))
+    assert "Bea Baker" in clients and "Pending" in clients and BAKERY_KVK in clients
+
+
+def test_it_shows_a_bad_kvk_number_next_to_the_field(client, cast):
+    as_accountant(client, cast)
+
+    response = send(client, registry_number="1234")
+
+    assert response.status_code == 400
+    assert re.search(r'id="id_registry_number_error"', text(response))
+    assert not AuthorisationRequest.objects.exists()
+
+
+def test_it_needs_an_advanced_user_and_a_paid_subscription(client, cast):
+    client.force_login(cast.basic)
+    assert send(client).status_code == 403
+
+    client.force_login(cast.admin)  # Acme has the free Invoice Portal subscription
+    response = send(client)
+    assert "at least a Basic subscription" in text(response)
+    assert not AuthorisationRequest.objects.exists()
+
+
+def test_it_replaces_a_pending_request_when_sent_again(client, cast):
+    as_accountant(client, cast)
+    send(client)
+    first = AuthorisationRequest.objects.get()
+
+    client.post(f"/clients/requests/{first.pk}/resend/")
+
+    first.refresh_from_db()
+    assert first.status == "withdrawn"
+    second = AuthorisationRequest.objects.get(status="pending")
+    assert second.key != first.key and len(mail.outbox) == 2
+    old_link = text(client.get(f"/authorisation/{first.key}/"))
+    assert "can no longer be answered" in old_link
+
+
+def test_it_lets_the_client_accept_and_the_accountant_create_keys(client, cast):
+    cast.client.subscription = Subscription.BASIC  # AFAS needs it, in the client's environment
+    cast.client.save()
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    as_accountant(client, cast)
+    send(client)
+    link = emailed_link(mail.outbox[0])
+    url = f"/organizations/{bakery.pk}/connection-keys/new/"
+    assert client.get(url).status_code == 404
+
+    sign_in(client, cast.client_admin)
+    page = text(client.get(link))
+    assert "Numbers Accountants asks for access" in page and "Bakery BV" in page
+    response = client.post(link, {"organization": bakery.pk, "accept": ""})
+    assert response.status_code == 302
+    partnership = Partnership.objects.get()
+    assert partnership.accountant == cast.accountancy and partnership.organization == bakery
+    assert "accepted" in mail.outbox[-1].subject
+
+    as_accountant(client, cast)
+    assert client.post(url, {"software": "afas"}).status_code == 302
+    key = ConnectionKey.objects.get()
+    assert key.organization == bakery
+    event = AuditEvent.objects.get(action="connection_key.created")
+    assert event.environment == cast.client
+    assert event.actor_label == "accountant@numbers.nl (Numbers Accountants)"
+    clients = text(client.get("/clients/"))
+    assert "Partnership active" in clients and "Bakery BV" in clients
+    partnership.refresh_from_db()
+    assert partnership.last_activity_at is not None
+
+
+def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
+                                    by=cast.client_admin)
+    key = ConnectionKey.issue(organization=bakery, software="other", by=cast.accountant,
+                              environment=cast.accountancy).key
+    as_accountant(client, cast)
+    assert client.get(f"/connection-keys/{key.pk}/").status_code == 200
+
+    sign_in(client, cast.client_admin)
+    assert "Numbers Accountants" in text(client.get(f"/organizations/{bakery.pk}/"))
+    assert "no longer has access" in text(client.get(f"/partnerships/{partnership.pk}/end/"))
+    client.post(f"/partnerships/{partnership.pk}/end/")
+
+    as_accountant(client, cast)
+    assert client.get(f"/connection-keys/{key.pk}/").status_code == 404
+    assert client.get(f"/organizations/{bakery.pk}/connection-keys/new/").status_code == 404
+    assert AuditEvent.objects.filter(environment=cast.client,
+                                     action="partnership.ended").exists()
+
+
+def test_it_lets_the_client_decline_and_tells_the_accountant(client, cast):
+    active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    as_accountant(client, cast)
+    send(client)
+    link = emailed_link(mail.outbox[0])
+
+    sign_in(client, cast.client_admin)
+    client.post(link, {"decline": ""})
+
+    assert AuthorisationRequest.objects.get().status == "declined"
+    assert "declined" in mail.outbox[-1].subject and mail.outbox[-1].to == [
+        "accountant@numbers.nl"]
+    assert not Partnership.objects.exists()
+
+
+def test_it_tells_a_client_without_the_organization_to_add_it_first(client, cast):
+    as_accountant(client, cast)
+    send(client)
+    sign_in(client, cast.client_admin)
+
+    page = text(client.get(emailed_link(mail.outbox[0])))
+
+    assert "You do not administer an organization with KvK number 11223344 yet" in page
+
+
+def test_it_sends_a_stranger_to_the_login_page(client, cast):
+    as_accountant(client, cast)
+    send(client)
+    client.logout()
+
+    response = client.get(emailed_link(mail.outbox[0]))
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_it_refuses_answers_to_an_expired_or_withdrawn_request(client, cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    sent = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name="Bea", client_email="owner@bakery.nl",
+                                     software="afas", registry_number=BAKERY_KVK)
+    AuthorisationRequest.objects.filter(pk=sent.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1))
+    sent.refresh_from_db()
+    assert sent.current_status == "expired"
+    with pytest.raises(ChangeRefused):
+        sent.accept(cast.client_admin, bakery)
+
+    fresh = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                      client_name="Bea", client_email="owner@bakery.nl",
+                                      software="afas", registry_number=BAKERY_KVK)
+    fresh.withdraw(cast.accountant)
+    with pytest.raises(ChangeRefused):
+        fresh.accept(cast.client_admin, bakery)
+    assert not Partnership.objects.exists()
+
+
+def test_it_accepts_only_the_organization_with_the_requested_number(cast):
+    other = active_org(cast, environment=cast.client, name="Other BV", number="87654321")
+    sent = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name="Bea", client_email="owner@bakery.nl",
+                                     software="afas", registry_number=BAKERY_KVK)
+    with pytest.raises(ChangeRefused, match="KvK number 11223344"):
+        sent.accept(cast.client_admin, other)
+
+
+def test_it_accepts_only_from_an_administrator_of_the_organization(cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    sent = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name="Bea", client_email="owner@bakery.nl",
+                                     software="afas", registry_number=BAKERY_KVK)
+    # The accountant is an Advanced member of the client's environment, not an administrator.
+    assert cast.client.membership_for(cast.accountant).role == Role.ADVANCED
+    with pytest.raises(ChangeRefused):
+        sent.accept(cast.accountant, bakery)
+
+
+def test_it_accepts_twice_into_one_partnership(cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    sent = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name="Bea", client_email="owner@bakery.nl",
+                                     software="afas", registry_number=BAKERY_KVK)
+    first = sent.accept(cast.client_admin, bakery)
+    second = sent.accept(cast.client_admin, bakery)
+    assert first.pk == second.pk and Partnership.objects.count() == 1
+
+
+def test_it_filters_and_searches_the_clients_list(client, cast):
+    cast.accountancy.subscription = Subscription.BASIC
+    cast.accountancy.save()
+    for number, name in (("11111110", "Alpha"), ("22222220", "Beta")):
+        AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                  client_name=name, client_email=f"{name}@x.nl",
+                                  software="afas", registry_number=number)
+    AuthorisationRequest.objects.get(client_name="Beta").withdraw(cast.accountant)
+    as_accountant(client, cast)
+
+    default = text(client.get("/clients/"))
+    assert "Alpha" in default and "Beta" not in default
+    withdrawn = text(client.get("/clients/", {"status": "withdrawn"}))
+    assert "Beta" in withdrawn and "Alpha" not in withdrawn
+    searched = text(client.get("/clients/", {"q": "1111"}))
+    assert "Alpha" in searched
+
+
+def test_it_keeps_the_clients_list_from_basic_users(client, cast):
+    client.force_login(cast.basic)
+    assert client.get("/clients/").status_code == 403
+    assert "/clients/" not in text(client.get("/"))

@@ -1,0 +1,207 @@
+import base64
+import json
+import re
+
+import pytest
+
+from onboarding.models import (
+    AuditEvent,
+    ConnectionKey,
+    Contract,
+    Organization,
+    OrganizationMember,
+    Subscription,
+)
+from onboarding.models.connection_keys import secret_digest
+from onboarding.models.environments import ChangeRefused
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def active_org(cast, environment=None, name="Acme Trading BV", number="12345678"):
+    environment = environment or cast.company
+    by = environment.administrators().first()
+    org = Organization.create(environment=environment, by=by, name=name,
+                              registry_number=number, registry_checked=True)
+    Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
+    org.refresh_from_db()
+    return org
+
+
+def text(response):
+    return response.content.decode()
+
+
+def create(client, org, **data):
+    return client.post(f"/organizations/{org.pk}/connection-keys/new/",
+                       {"software": "other", "label": "", **data})
+
+
+def test_it_shows_the_secret_once_and_stores_only_its_hmac(client, cast):
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+
+    response = create(client, org, label="Main AFAS")
+    key = ConnectionKey.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/connection-keys/{key.pk}/created/"
+
+    page = text(client.get(response["Location"]))
+    secret = re.search(r'id="secret" value="([^"]+)"', page).group(1)
+    assert secret.startswith("pps_") and len(secret) >= 4 + 43  # 32 random bytes, base64
+    assert key.app_key.startswith("ppk_") and key.app_key in page
+    assert key.secret_hash == secret_digest(secret) and secret not in key.secret_hash
+    assert key.matches(secret) and not key.matches(secret + "x")
+
+    quick = re.search(r'id="quick-connect" value="ppqc1\.([^"]+)"', page).group(1)
+    decoded = json.loads(base64.urlsafe_b64decode(quick + "=" * (-len(quick) % 4)))
+    assert decoded == {"app_key": key.app_key, "secret": secret, "company_id": org.company_id}
+
+    again = text(client.get(response["Location"]))
+    assert secret not in again
+    assert "already shown and is not kept" in again
+
+
+def test_it_records_who_created_the_key(client, cast):
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+    create(client, org)
+
+    key = ConnectionKey.objects.get()
+    assert key.created_by == cast.admin and key.created_by_label == "admin@acme.nl"
+    event = AuditEvent.objects.get(action="connection_key.created")
+    assert event.environment == cast.company and event.actor == cast.admin
+    page = text(client.get(f"/connection-keys/{key.pk}/"))
+    assert "admin@acme.nl" in page and "Waiting for a test connection" in page
+
+
+def test_it_asks_for_the_password_before_creating_keys(client, cast):
+    org = active_org(cast)
+    client.force_login(cast.admin)
+
+    response = create(client, org)
+
+    assert response.status_code == 302 and "/reauthenticate/" in response["Location"]
+    assert not ConnectionKey.objects.exists()
+
+
+def test_it_lets_only_administrators_create_keys(client, cast):
+    org = active_org(cast)
+    OrganizationMember.objects.create(organization=org, user=cast.basic)
+    sign_in(client, cast.basic)
+
+    assert create(client, org).status_code == 404
+    assert "Create connection keys" not in text(client.get("/connection-keys/"))
+
+    OrganizationMember.objects.filter(user=cast.basic).update(role="administrator")
+    assert create(client, org).status_code == 302
+    assert ConnectionKey.objects.get().created_by == cast.basic
+
+
+def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
+    org = Organization.create(environment=cast.company, by=cast.admin, name="Draft BV",
+                              registry_number="12345678", registry_checked=True)
+    sign_in(client, cast.admin)
+
+    response = create(client, org)
+
+    assert response.status_code == 302
+    assert "Activate the organization first" in text(client.get(response["Location"]))
+    assert not ConnectionKey.objects.exists()
+
+
+@pytest.mark.parametrize("software, subscription, contract, refused", [
+    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription."),
+    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription."),
+    ("afas", Subscription.BASIC, False, None),
+    ("4ps_construct", Subscription.BASIC, False, "4PS Construct needs a Professional"),
+    ("4ps_business_central", Subscription.PROFESSIONAL, False, "4PS Business Central needs a"),
+    ("4ps_business_central", Subscription.PROFESSIONAL, True, None),
+    ("other", Subscription.INVOICE_PORTAL, False, None),
+])
+def test_it_follows_the_subscription_each_package_needs(client, cast, software, subscription,
+                                                        contract, refused):
+    cast.company.subscription = subscription
+    cast.company.save()
+    if contract:
+        Contract.add(environment=cast.company, by=cast.sales, reference="API-1")
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+
+    response = create(client, org, software=software)
+
+    if refused:
+        assert response.status_code == 400
+        error = re.search(r'id="id_software_error"[^>]*>(.*?)</div>', text(response), re.S)
+        assert refused in error.group(1)
+        assert not ConnectionKey.objects.exists()
+    else:
+        assert response.status_code == 302
+        assert ConnectionKey.objects.get().software == software
+
+
+def test_it_revokes_at_once_and_deletes_only_revoked_keys(client, cast):
+    org = active_org(cast)
+    issued = ConnectionKey.issue(organization=org, software="other", by=cast.admin)
+    key = issued.key
+    sign_in(client, cast.admin)
+
+    refused = client.post(f"/connection-keys/{key.pk}/delete/", follow=True)
+    assert "Revoke the key before deleting it." in text(refused)
+    assert ConnectionKey.objects.filter(pk=key.pk).exists()
+
+    confirm = text(client.get(f"/connection-keys/{key.pk}/revoke/"))
+    assert "This cannot be undone" in confirm
+    client.post(f"/connection-keys/{key.pk}/revoke/")
+    key.refresh_from_db()
+    assert key.is_revoked and key.revoked_by == cast.admin
+    assert AuditEvent.objects.filter(action="connection_key.revoked").count() == 1
+
+    client.post(f"/connection-keys/{key.pk}/delete/")
+    assert not ConnectionKey.objects.filter(pk=key.pk).exists()
+    assert AuditEvent.objects.get(action="connection_key.deleted").before["app_key"] == \
+        key.app_key
+
+
+def test_it_refuses_deleting_an_active_key_in_the_model_too(cast):
+    key = ConnectionKey.issue(organization=active_org(cast), software="other", by=cast.admin).key
+    with pytest.raises(ChangeRefused):
+        key.delete_by(cast.admin)
+
+
+def test_it_reports_the_last_test_on_the_status_the_page_polls(client, cast):
+    key = ConnectionKey.issue(organization=active_org(cast), software="other", by=cast.admin).key
+    client.force_login(cast.admin)
+    assert client.get(f"/connection-keys/{key.pk}/status/").json()["last_tested"] is None
+
+    key.note_use(tested=True)
+
+    status = client.get(f"/connection-keys/{key.pk}/status/").json()
+    assert status["last_tested"] and status["last_used"]
+
+
+def test_it_lists_searches_and_filters_keys(client, cast):
+    org = active_org(cast)
+    second = active_org(cast, name="Acme Two BV", number="87654321")
+    first = ConnectionKey.issue(organization=org, software="other", by=cast.admin,
+                                label="warehouse").key
+    other = ConnectionKey.issue(organization=second, software="other", by=cast.admin).key
+    other.revoke(cast.admin)
+    client.force_login(cast.admin)
+
+    everything = text(client.get("/connection-keys/"))
+    assert first.app_key in everything and other.app_key in everything
+    searched = text(client.get("/connection-keys/", {"q": "warehouse"}))
+    assert first.app_key in searched and other.app_key not in searched
+    revoked = text(client.get("/connection-keys/", {"status": "revoked"}))
+    assert other.app_key in revoked and first.app_key not in revoked
+    by_org = text(client.get("/connection-keys/", {"organization": second.pk}))
+    assert other.app_key in by_org and first.app_key not in by_org
+
+
+def test_it_explains_an_empty_list(client, cast):
+    client.force_login(cast.admin)
+    page = text(client.get("/connection-keys/"))
+    assert "No connection keys yet" in page
+    assert "Activate an organization first" in page

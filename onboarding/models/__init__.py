@@ -1,4 +1,12 @@
 from onboarding.models.audit import AuditEvent
+from onboarding.models.entra import (
+    BrokerEnvironment,
+    EntraIdentity,
+    PartyLink,
+    PartyLinkRequest,
+    PartyLinkRequestItem,
+    PreparationChecklist,
+)
 from onboarding.models.environments import Environment, Invitation, Membership, Role, Subscription
 from onboarding.models.organizations import (
     ActivationRequest,
@@ -13,11 +21,17 @@ from onboarding.models.users import User
 __all__ = [
     "ActivationRequest",
     "AuditEvent",
+    "BrokerEnvironment",
     "Contract",
     "Country",
+    "EntraIdentity",
     "Organization",
     "OrganizationIdentifier",
     "OrganizationMember",
+    "PartyLink",
+    "PartyLinkRequest",
+    "PartyLinkRequestItem",
+    "PreparationChecklist",
     "Environment",
     "Invitation",
     "Membership",

@@ -5,11 +5,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from onboarding.models import (
     Contract,
+    EntraIdentity,
     Invitation,
     Membership,
     Organization,
     OrganizationIdentifier,
     OrganizationMember,
+    PartyLink,
+    PartyLinkRequest,
     Role,
 )
 from tests.conftest import enable_totp, sign_in
@@ -32,6 +35,24 @@ def _organization_member(cast):
     return OrganizationMember.objects.create(organization=_organization(cast), user=cast.basic)
 
 
+def _entra_identity(cast):
+    return EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-acme",
+                                        object_id="object-anna", username="anna@acme.nl")
+
+
+def _party_link_request(cast):
+    return PartyLinkRequest.submit(identity=_entra_identity(cast), by=cast.admin,
+                                   environment=cast.company, broker="production",
+                                   entra_username="anna@acme.nl",
+                                   organizations=[_organization(cast)])
+
+
+def _party_link(cast):
+    return PartyLink.grant(identity=_entra_identity(cast), organization=_organization(cast),
+                           broker="production", can_send=True, can_receive=False,
+                           by=cast.techsupport)
+
+
 # One way to make an object of the Acme environment for each URL that takes an id.
 OBJECT_FACTORIES = {
     "onboarding:member_role": lambda cast: Membership.objects.get(user=cast.basic).pk,
@@ -49,6 +70,12 @@ OBJECT_FACTORIES = {
     "onboarding:organization_member_add": lambda cast: _organization(cast).pk,
     "onboarding:organization_member_role": lambda cast: _organization_member(cast).pk,
     "onboarding:organization_member_remove": lambda cast: _organization_member(cast).pk,
+    # Entra ID: an identity and its requests and links belong to their portal user.
+    "onboarding:entra_unlink": lambda cast: _entra_identity(cast).pk,
+    "onboarding:party_link_request": lambda cast: _party_link_request(cast).pk,
+    "onboarding:party_link_request_withdraw": lambda cast: _party_link_request(cast).pk,
+    "onboarding:party_link_connection": lambda cast: _party_link(cast).pk,
+    "onboarding:party_link_revoke": lambda cast: _party_link(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept"}

@@ -97,6 +97,12 @@ STAFF_OBJECT_URLS = {
                                            lambda cast: _pending_organization(cast).pk),
     "onboarding:staff_registry_checked": ("is_techsupport",
                                           lambda cast: _pending_organization(cast).pk),
+    "onboarding:staff_party_link": ("is_techsupport", lambda cast: _party_link_request(cast).pk),
+    "onboarding:staff_party_link_approve": ("is_techsupport",
+                                            lambda cast: _party_link_request(cast).pk),
+    "onboarding:staff_party_link_reject": ("is_techsupport",
+                                           lambda cast: _party_link_request(cast).pk),
+    "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
     "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(

@@ -93,7 +93,9 @@ class PartyLinkRequestForm(forms.Form):
         cleaned = super().clean()
         if (not self.errors and not cleaned.get("organizations")
                 and not cleaned.get("typed")):
-            self.add_error("organizations", _("Choose or type at least one organization."))
+            # Next to the list, or next to the typed field when there is no list to show.
+            shown = "organizations" if self.fields["organizations"].queryset.exists() else "typed"
+            self.add_error(shown, _("Choose or type at least one organization."))
         return cleaned
 
 

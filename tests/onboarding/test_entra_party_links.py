@@ -161,6 +161,19 @@ def test_it_shows_request_errors_next_to_the_fields(requester, cast, orgs):
     assert not PartyLinkRequest.objects.exists()
 
 
+def test_it_asks_to_type_organizations_when_the_environment_has_no_active_one(requester,
+                                                                             cast):
+    page = requester.get("/entra/connection/")
+    assert "Organizations in your environment" not in page.content.decode()
+
+    response = requester.post("/entra/connection/", {"entra_username": "anna"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["typed"] == [
+        "Choose or type at least one organization."]
+    assert 'id="error_1_id_typed"' in response.content.decode()
+
+
 def test_it_sends_someone_without_an_entra_sign_in_to_sign_in_first(client, cast, entra):
     client.force_login(cast.admin)
     response = client.get("/entra/connection/")

@@ -71,3 +71,17 @@ def notify_authorisation_answer(authorisation_request, url: str):
         "accepted": authorisation_request.status == "accepted",
         "url": url,
     })
+
+
+def notify_party_link_decision(link_request, url: str):
+    """Tell the requester which organizations TechSupport linked, and why not the others."""
+    requester = link_request.identity.user
+    if not requester.is_active:
+        return
+    items = list(link_request.items.select_related("organization"))
+    _send("party_link_decision", requester.email, requester.language, {
+        "link_request": link_request,
+        "approved": [item for item in items if item.decision == "approved"],
+        "not_approved": [item for item in items if item.decision != "approved"],
+        "url": url,
+    })

@@ -200,6 +200,31 @@ KVK_TIMEOUT = env.float("KVK_TIMEOUT", default=5.0)
 
 # Connection-key secrets are stored as HMAC-SHA-256 under this key (SECRET_KEY when empty).
 CONNECTION_KEY_HMAC_KEY = env.str("CONNECTION_KEY_HMAC_KEY", default="")
+# Microsoft Entra ID sign-in for the Peppol service broker (PSB). Acceptance and production
+# are separate broker environments with app registrations of their own: production reads
+# ENTRA_*, acceptance ENTRA_ACCEPTANCE_*. An environment is offered once its client id and
+# secret are set; with neither, the "Sign in with Microsoft" button is hidden.
+ENTRA_DEFAULT_AUTHORITY = "https://login.microsoftonline.com/organizations"
+
+
+def _entra_broker(prefix: str) -> dict:
+    return {
+        "CLIENT_ID": env.str(f"{prefix}CLIENT_ID", default=""),
+        "CLIENT_SECRET": env.str(f"{prefix}CLIENT_SECRET", default=""),
+        "AUTHORITY": env.str(f"{prefix}AUTHORITY", default=ENTRA_DEFAULT_AUTHORITY),
+        # A non-Microsoft OpenID Connect authority (the local stand-in in tests).
+        "OIDC_AUTHORITY": env.str(f"{prefix}OIDC_AUTHORITY", default=""),
+        "CA_BUNDLE": env.str(f"{prefix}CA_BUNDLE", default=""),
+    }
+
+
+ENTRA_BROKERS = {
+    "production": _entra_broker("ENTRA_"),
+    "acceptance": _entra_broker("ENTRA_ACCEPTANCE_"),
+}
+ENTRA_TIMEOUT = env.float("ENTRA_TIMEOUT", default=10.0)
+# How long a started sign-in may take before its state is no longer accepted.
+ENTRA_FLOW_MAX_AGE = env.int("ENTRA_FLOW_MAX_AGE", default=600)
 
 # Mail domains that never identify a company: sign-ups from them get their own environment.
 PUBLIC_MAIL_DOMAINS_EXTRA = env.list("PUBLIC_MAIL_DOMAINS_EXTRA", default=[])

@@ -1,5 +1,13 @@
 from onboarding.models.audit import AuditEvent
 from onboarding.models.connection_keys import ConnectionKey, IssuedKey
+from onboarding.models.entra import (
+    BrokerEnvironment,
+    EntraIdentity,
+    PartyLink,
+    PartyLinkRequest,
+    PartyLinkRequestItem,
+    PreparationChecklist,
+)
 from onboarding.models.environments import Environment, Invitation, Membership, Role, Subscription
 from onboarding.models.organizations import (
     ActivationRequest,
@@ -26,11 +34,17 @@ __all__ = [
     "Partnership",
     "Software",
     "record_on_organization",
+    "BrokerEnvironment",
     "Contract",
     "Country",
+    "EntraIdentity",
     "Organization",
     "OrganizationIdentifier",
     "OrganizationMember",
+    "PartyLink",
+    "PartyLinkRequest",
+    "PartyLinkRequestItem",
+    "PreparationChecklist",
     "Environment",
     "Invitation",
     "Membership",

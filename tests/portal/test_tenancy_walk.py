@@ -7,12 +7,15 @@ from onboarding.models import (
     AuthorisationRequest,
     ConnectionKey,
     Contract,
+    EntraIdentity,
     Invitation,
     Membership,
     Organization,
     OrganizationIdentifier,
     OrganizationMember,
     Partnership,
+    PartyLink,
+    PartyLinkRequest,
     Role,
     Subscription,
 )
@@ -60,6 +63,22 @@ def _authorisation_request(cast):
 def _partnership(cast):
     return Partnership.start(accountant=cast.accountancy, organization=_organization(cast),
                              by=cast.admin)
+def _entra_identity(cast):
+    return EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-acme",
+                                        object_id="object-anna", username="anna@acme.nl")
+
+
+def _party_link_request(cast):
+    return PartyLinkRequest.submit(identity=_entra_identity(cast), by=cast.admin,
+                                   environment=cast.company, broker="production",
+                                   entra_username="anna@acme.nl",
+                                   organizations=[_organization(cast)])
+
+
+def _party_link(cast):
+    return PartyLink.grant(identity=_entra_identity(cast), organization=_organization(cast),
+                           broker="production", can_send=True, can_receive=False,
+                           by=cast.techsupport)
 
 
 # One way to make an object of the Acme environment for each URL that takes an id.
@@ -88,6 +107,12 @@ OBJECT_FACTORIES = {
     "onboarding:authorisation_request_resend": lambda cast: _authorisation_request(cast).pk,
     "onboarding:authorisation_request_withdraw": lambda cast: _authorisation_request(cast).pk,
     "onboarding:partnership_end": lambda cast: _partnership(cast).pk,
+    # Entra ID: an identity and its requests and links belong to their portal user.
+    "onboarding:entra_unlink": lambda cast: _entra_identity(cast).pk,
+    "onboarding:party_link_request": lambda cast: _party_link_request(cast).pk,
+    "onboarding:party_link_request_withdraw": lambda cast: _party_link_request(cast).pk,
+    "onboarding:party_link_connection": lambda cast: _party_link(cast).pk,
+    "onboarding:party_link_revoke": lambda cast: _party_link(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_answer"}
@@ -109,6 +134,12 @@ STAFF_OBJECT_URLS = {
                                            lambda cast: _pending_organization(cast).pk),
     "onboarding:staff_registry_checked": ("is_techsupport",
                                           lambda cast: _pending_organization(cast).pk),
+    "onboarding:staff_party_link": ("is_techsupport", lambda cast: _party_link_request(cast).pk),
+    "onboarding:staff_party_link_approve": ("is_techsupport",
+                                            lambda cast: _party_link_request(cast).pk),
+    "onboarding:staff_party_link_reject": ("is_techsupport",
+                                           lambda cast: _party_link_request(cast).pk),
+    "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
     "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(

@@ -1,0 +1,201 @@
+"""Signing in with Microsoft Entra ID, linking a Microsoft account to a portal account, and
+the preparation checklist of the service-broker guide."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from allauth.account.decorators import reauthentication_required
+from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onboarding import entra
+from onboarding.models import EntraIdentity, PartyLinkRequest, PreparationChecklist
+from onboarding.models.environments import ChangeRefused
+from onboarding.party_link_forms import BrokerForm, PreparationForm
+
+# The Entra sign-in of this browser session: which identity, in which broker environment.
+SIGN_IN_SESSION_KEY = "entra_sign_in"
+
+ERROR_STATUS = {
+    entra.SignInError.CONSENT: 403,
+    entra.SignInError.DENIED: 403,
+    entra.SignInError.CANCELLED: 200,
+    entra.SignInError.STATE: 400,
+    entra.SignInError.UNAVAILABLE: 503,
+    entra.SignInError.FAILED: 502,
+}
+
+
+def entra_enabled(view):
+    """Pages that exist only while an Entra app registration is configured."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not entra.is_enabled():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def current_sign_in(request):
+    """(identity, broker key, session data) of this session's Entra sign-in, or None."""
+    data = request.session.get(SIGN_IN_SESSION_KEY)
+    if not isinstance(data, dict) or not request.user.is_authenticated:
+        return None
+    identity = EntraIdentity.objects.filter(pk=data.get("identity"), user=request.user).first()
+    if identity is None or entra.broker(data.get("broker", "")) is None:
+        return None
+    return identity, data["broker"], data
+
+
+def _callback_url(request) -> str:
+    return request.build_absolute_uri(reverse("onboarding:entra_callback"))
+
+
+def _error_page(request, error: entra.SignInError):
+    chosen = error.broker or next(iter(entra.brokers()), None)
+    return render(request, "onboarding/entra/error.html", {
+        "error": error,
+        "admin_consent_url": chosen.admin_consent_url(_callback_url(request))
+        if chosen is not None and error.kind == error.CONSENT else "",
+    }, status=ERROR_STATUS[error.kind])
+
+
+@entra_enabled
+def entra_signin(request):
+    """Step 2 of the guide: choose the broker environment, then sign in with Microsoft."""
+    form = BrokerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            url = entra.begin(request.session, form.chosen(),
+                              redirect_uri=_callback_url(request), purpose="signin")
+        except entra.SignInError as error:
+            return _error_page(request, error)
+        return redirect(url)
+    return render(request, "onboarding/entra/signin.html", {"form": form},
+                  status=400 if form.is_bound else 200)
+
+
+@entra_enabled
+def entra_callback(request):
+    if request.GET.get("admin_consent"):
+        # Back from the admin-consent page: the tenant may now sign in.
+        return render(request, "onboarding/entra/consent_granted.html", {
+            "granted": request.GET.get("admin_consent", "").lower() == "true"})
+    try:
+        signed_in = entra.finish(request.session, request.GET.dict())
+    except entra.SignInError as error:
+        return _error_page(request, error)
+    if signed_in.purpose == "link":
+        return _link(request, signed_in)
+    return _sign_in(request, signed_in)
+
+
+def _link(request, signed_in):
+    if not request.user.is_authenticated or request.user.pk != signed_in.user_id:
+        # Started by another portal user (or before signing out): not this session's to finish.
+        return _error_page(request, entra.SignInError(entra.SignInError.STATE))
+    try:
+        EntraIdentity.link(user=request.user, environment=request.environment,
+                           tenant_id=signed_in.tenant_id, object_id=signed_in.object_id,
+                           username=signed_in.username, display_name=signed_in.name)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Your Microsoft account %(username)s is linked. You can "
+                                    "now sign in with Microsoft.")
+                         % {"username": signed_in.username})
+    return redirect("onboarding:entra_account")
+
+
+def _sign_in(request, signed_in):
+    identity = EntraIdentity.find(signed_in.tenant_id, signed_in.object_id)
+    if identity is None:
+        request.session.pop(SIGN_IN_SESSION_KEY, None)
+        return render(request, "onboarding/entra/unknown.html", {"signed_in": signed_in})
+    identity.signed_in(username=signed_in.username, display_name=signed_in.name)
+    if request.user.is_authenticated and request.user.pk != identity.user_id:
+        logout(request)
+    request.session[SIGN_IN_SESSION_KEY] = {
+        "identity": identity.pk, "broker": signed_in.broker.key,
+        "username": signed_in.username, "name": signed_in.name,
+    }
+    signed_in.remember_tokens(request.session)
+    target = reverse("onboarding:party_link_connect")
+    if request.user.is_authenticated:
+        return redirect(target)
+    # allauth's own login, so its stages (two-factor authentication among them) still apply.
+    return perform_login(request, identity.user, redirect_url=target)
+
+
+@login_required
+def entra_account(request):
+    return render(request, "onboarding/entra/account.html", {
+        "identities": request.user.entra_identities.all(),
+        "broker_form": BrokerForm() if entra.is_enabled() else None,
+        "sign_in": current_sign_in(request),
+        "checklist": PreparationChecklist.for_user(request.user),
+        "link_requests": PartyLinkRequest.objects.visible_to(request.user)[:5],
+    })
+
+
+@login_required
+@entra_enabled
+@require_POST
+@reauthentication_required
+def entra_link(request):
+    form = BrokerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a service broker environment."))
+        return redirect("onboarding:entra_account")
+    try:
+        url = entra.begin(request.session, form.chosen(), redirect_uri=_callback_url(request),
+                          purpose="link", user_id=request.user.pk)
+    except entra.SignInError as error:
+        return _error_page(request, error)
+    return redirect(url)
+
+
+@login_required
+def entra_unlink(request, pk):
+    identity = get_object_or_404(request.user.entra_identities, pk=pk)
+    if request.method == "POST":
+        identity.unlink(request.user, request.environment)
+        data = request.session.get(SIGN_IN_SESSION_KEY)
+        if isinstance(data, dict) and data.get("identity") == pk:
+            request.session.pop(SIGN_IN_SESSION_KEY, None)
+        messages.success(request, _("The Microsoft account %(username)s is no longer linked.")
+                         % {"username": identity})
+        return redirect("onboarding:entra_account")
+    return render(request, "onboarding/entra/unlink.html", {"identity": identity})
+
+
+@login_required
+def entra_preparation(request):
+    checklist = PreparationChecklist.for_user(request.user)
+    initial = {name: getattr(checklist, name) for name, _label in PreparationChecklist.ITEMS}
+    form = PreparationForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        checklist = PreparationChecklist.tick(request.user, form.cleaned_data)
+        if checklist.is_complete:
+            messages.success(request, _("Everything is ready. Sign in with Microsoft to "
+                                        "connect."))
+        else:
+            messages.success(request, _("Saved. %(done)d of %(total)d ready.")
+                             % {"done": checklist.done_count,
+                                "total": len(PreparationChecklist.ITEMS)})
+        return redirect("onboarding:entra_preparation")
+    broker = next(iter(entra.brokers()), None)
+    return render(request, "onboarding/entra/preparation.html", {
+        "form": form, "checklist": checklist,
+        "admin_consent_url": broker.admin_consent_url(_callback_url(request)) if broker else "",
+    })

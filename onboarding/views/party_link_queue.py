@@ -1,0 +1,147 @@
+"""TechSupport's party-link queue: review requests, approve some or all organizations with
+their permissions, reject with a reason, revoke links."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
+from onboarding.models.environments import ChangeRefused
+from onboarding.notifications import notify_party_link_decision
+from onboarding.party_link_forms import ApproveForm, QueueFilterForm, RejectForm
+from portal.pagination import paginate
+from portal.tenancy import staff_required
+
+PENDING = PartyLinkRequest.Status.PENDING
+
+
+@staff_required("is_techsupport")
+def staff_party_links(request):
+    data = request.GET.copy()
+    data.setdefault("status", PENDING)
+    form = QueueFilterForm(data)
+    found = (PartyLinkRequest.objects.select_related("identity__user", "environment")
+             .prefetch_related("items"))
+    if form.is_valid():
+        wanted = form.cleaned_data
+        if wanted["status"]:
+            found = found.filter(status=wanted["status"])
+        if wanted["older_than"]:
+            found = found.filter(
+                requested_at__lt=timezone.now() - timedelta(days=int(wanted["older_than"])))
+        if wanted["tenant"]:
+            found = found.filter(identity__tenant_id__icontains=wanted["tenant"].strip())
+        if wanted["q"]:
+            query = wanted["q"].strip()
+            found = found.filter(
+                Q(entra_username__icontains=query) | Q(identity__user__email__icontains=query)
+                | Q(items__name__icontains=query) | Q(items__registry_number__icontains=query)
+                | Q(environment__name__icontains=query)).distinct()
+    return render(request, "onboarding/staff/party_links.html", {
+        "form": form, "page": paginate(request, found.order_by("requested_at", "id")),
+    })
+
+
+def _reviewable(pk):
+    return get_object_or_404(
+        PartyLinkRequest.objects.select_related("identity__user", "environment", "decided_by"),
+        pk=pk)
+
+
+def _render_review(request, link_request, *, approve_form=None, reject_form=None, status=200):
+    identity = link_request.identity
+    return render(request, "onboarding/staff/party_link.html", {
+        "link_request": link_request,
+        "identity": identity,
+        "approve_form": approve_form or ApproveForm(link_request=link_request),
+        "reject_form": reject_form or RejectForm(),
+        "items": link_request.items.select_related("organization__environment"),
+        "events": AuditEvent.objects.filter(target_type="partylinkrequest",
+                                            target_id=str(link_request.pk))
+        .order_by("created_at", "id"),
+        "other_requests": identity.link_requests.exclude(pk=link_request.pk),
+        "links": PartyLink.objects.active().filter(identity=identity)
+        .select_related("organization__environment"),
+    }, status=status)
+
+
+@staff_required("is_techsupport")
+def staff_party_link(request, pk):
+    return _render_review(request, _reviewable(pk))
+
+
+def _decide(request, link_request, grants, reason) -> bool:
+    """True when this call made the decision; only then is the requester told."""
+    url = request.build_absolute_uri(reverse("onboarding:party_link_request",
+                                             args=[link_request.pk]))
+    decided = link_request.decide(request.user, grants, reason)
+    if decided:
+        transaction.on_commit(lambda: notify_party_link_decision(link_request, url))
+    return decided
+
+
+@staff_required("is_techsupport")
+@require_POST
+def staff_party_link_approve(request, pk):
+    link_request = _reviewable(pk)
+    if not link_request.is_pending:
+        messages.info(request, _("This request was decided already: %(status)s.")
+                      % {"status": link_request.get_status_display().lower()})
+        return redirect("onboarding:staff_party_link", pk=link_request.pk)
+    form = ApproveForm(request.POST, link_request=link_request)
+    if form.is_valid():
+        try:
+            decided = _decide(request, link_request, form.grants, form.cleaned_data["reason"])
+        except ChangeRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            if decided:
+                messages.success(request, _("%(count)d organization(s) linked to %(user)s. The "
+                                            "requester was told by email.")
+                                 % {"count": len(form.grants),
+                                    "user": link_request.entra_username})
+            else:
+                messages.info(request, _("This request was decided already."))
+            return redirect("onboarding:staff_party_links")
+    return _render_review(request, link_request, approve_form=form, status=400)
+
+
+@staff_required("is_techsupport")
+@require_POST
+def staff_party_link_reject(request, pk):
+    link_request = _reviewable(pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            decided = _decide(request, link_request, {}, form.cleaned_data["reason"])
+        except ChangeRefused as refused:
+            form.add_error("reason", refused.message)
+        else:
+            if decided:
+                messages.success(request, _("The request of %(user)s was rejected. The "
+                                            "requester was told by email.")
+                                 % {"user": link_request.entra_username})
+            else:
+                messages.info(request, _("This request was decided already."))
+            return redirect("onboarding:staff_party_links")
+    return _render_review(request, link_request, reject_form=form, status=400)
+
+
+@staff_required("is_techsupport")
+@require_POST
+def staff_party_link_revoke(request, pk):
+    link = get_object_or_404(PartyLink.objects.select_related("organization", "identity"),
+                             pk=pk)
+    link.revoke(request.user)
+    messages.success(request, _("%(identity)s can no longer use %(name)s.")
+                     % {"identity": link.identity, "name": link.organization.name})
+    if link.link_request_id:
+        return redirect("onboarding:staff_party_link", pk=link.link_request_id)
+    return redirect("onboarding:staff_party_links")

@@ -232,7 +232,9 @@ SPECTACULAR_SETTINGS = {
         "The API for ERP software. Authenticate with HTTP Basic: a connection key's App Key "
         "as user name and its Secret as password; create keys in the portal. Each key "
         "answers for its own organization only. Errors come as application/problem+json "
-        "(RFC 9457); more requests per key than the rate limit get 429 with Retry-After."
+        "(RFC 9457); more requests per key than the rate limit get 429 with Retry-After.\n\n"
+        "4PS Business Central's API31 connection test is a SOAP 1.1 endpoint at /api/api31 "
+        "(operation TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -141,7 +141,7 @@ def refuse_must_understand(root) -> None:
 
 def check_connection(fields: dict[str, str]) -> dict[str, str]:
     try:
-        key = check_credentials(fields["AppKey"], fields["Secret"])
+        key = check_credentials(fields["AppKey"], fields["Secret"]).key
     except KeyRefused as refused:
         raise Fault("Client", refusal_message(refused.refusal, refused.key),
                     refused.refusal.value) from None

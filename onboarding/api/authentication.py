@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hmac
 from enum import Enum
 
@@ -14,6 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from onboarding.api.queries import key_with_organization
 from onboarding.models import ConnectionKey
 from onboarding.models.connection_keys import secret_digest
 from portal.problems import ProblemKind
@@ -49,42 +49,43 @@ def refusal_message(refusal: Refusal, key: ConnectionKey | None = None) -> str:
                  "a new key in the portal."))
 
 
-def check_credentials(app_key: str, secret: str) -> ConnectionKey:
-    """The key with its organization, or KeyRefused.
-
-    Whether a key exists is only told to whoever knows its Secret: revocation and an
-    inactive organization are checked after the Secret matched."""
-    key = None
-    if app_key and len(app_key) <= _APP_KEY_MAX_LENGTH:
-        with contextlib.suppress(ConnectionKey.DoesNotExist):
-            key = (ConnectionKey.objects.select_related("organization")
-                   .defer("organization__registry_snapshot").get(app_key=app_key))
-    if key is None:
-        hmac.compare_digest(_NO_SUCH_DIGEST, secret_digest(secret))
-        raise KeyRefused(Refusal.INVALID)
-    if not key.matches(secret):
-        raise KeyRefused(Refusal.INVALID)
-    if key.is_revoked:
-        raise KeyRefused(Refusal.REVOKED, key)
-    if not key.organization.is_active:
-        raise KeyRefused(Refusal.INACTIVE, key)
-    return key
-
-
 class KeyHolder:
-    """Who called: the software holding a connection key (request.user in API views)."""
+    """Who called: the software holding a connection key (request.user in API views), with
+    the key's organization and that organization's Peppol identifiers as (scheme, value)."""
 
     is_authenticated = True
     is_anonymous = False
     is_active = True
     pk = None
 
-    def __init__(self, key: ConnectionKey):
+    def __init__(self, key: ConnectionKey, identifiers: list[tuple[str, str]]):
         self.key = key
         self.organization = key.organization
+        self.identifiers = identifiers
 
     def __str__(self):
         return f"connection key {self.key.app_key}"
+
+
+def check_credentials(app_key: str, secret: str) -> KeyHolder:
+    """The key with its organization, or KeyRefused.
+
+    Whether a key exists is only told to whoever knows its Secret: revocation and an
+    inactive organization are checked after the Secret matched."""
+    found = None
+    if app_key and len(app_key) <= _APP_KEY_MAX_LENGTH:
+        found = key_with_organization(app_key)
+    if found is None:
+        hmac.compare_digest(_NO_SUCH_DIGEST, secret_digest(secret))
+        raise KeyRefused(Refusal.INVALID)
+    key, identifiers = found
+    if not key.matches(secret):
+        raise KeyRefused(Refusal.INVALID)
+    if key.is_revoked:
+        raise KeyRefused(Refusal.REVOKED, key)
+    if not key.organization.is_active:
+        raise KeyRefused(Refusal.INACTIVE, key)
+    return KeyHolder(key, identifiers)
 
 
 class InvalidCredentials(ProblemKind, exceptions.AuthenticationFailed):
@@ -140,11 +141,11 @@ class ConnectionKeyAuthentication(BaseAuthentication):
         if credentials is None:
             return None
         try:
-            key = check_credentials(*credentials)
+            holder = check_credentials(*credentials)
         except KeyRefused as refused:
             raise _REFUSAL_EXCEPTIONS[refused.refusal](
                 refusal_message(refused.refusal, refused.key)) from None
-        return KeyHolder(key), key
+        return holder, holder.key
 
     def authenticate_header(self, request):
         return f'Basic realm="{self.www_authenticate_realm}"'

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from onboarding.api.throttling import ConnectionKeyRateThrottle
-from onboarding.models import ConnectionKey, Organization
+from onboarding.models import ConnectionKey, Organization, OrganizationIdentifier
 from tests.api.conftest import get
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -192,10 +192,15 @@ def test_it_records_repeated_tests_at_most_once_a_second(client, acme_key):
     assert ConnectionKey.objects.get(pk=acme_key.key.pk).last_tested_at > first
 
 
-def test_it_loads_the_key_organization_and_identifiers_in_two_queries(client, acme_key):
+def test_it_answers_ping_with_one_query(client, cast, acme, acme_key):
+    OrganizationIdentifier.add(acme, cast.admin, "0190", "00000001234567890000")
     client.get("/api/v1/ping", **basic(acme_key))
 
     with CaptureQueriesContext(connection) as queries:
-        assert client.get("/api/v1/ping", **basic(acme_key)).status_code == 200
+        response = client.get("/api/v1/ping", **basic(acme_key))
 
-    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert response.json()["organization"]["identifiers"] == [
+        {"scheme": "0106", "value": "12345678"},
+        {"scheme": "0190", "value": "00000001234567890000"},
+    ]

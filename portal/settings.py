@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
     "onboarding",
     "customers",
@@ -236,11 +237,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# The machine API: connection keys only (no sessions, so no CSRF), JSON in and out,
+# errors as problem+json.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["onboarding.api.authentication.ConnectionKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["onboarding.api.throttling.ConnectionKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "portal.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
 }
+# Requests per connection key, as "<count>/<s|min|hour|day>".
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Peppol onboarding portal API",
+    "DESCRIPTION": (
+        "The API for ERP software. Authenticate with HTTP Basic: a connection key's App Key "
+        "as user name and its Secret as password; create keys in the portal. Each key "
+        "answers for its own organization only. Errors come as application/problem+json "
+        "(RFC 9457); more requests per key than the rate limit get 429 with Retry-After.\n\n"
+        "4PS Business Central's API31 connection test is a SOAP 1.1 endpoint at /api/api31 "
+        "(operation TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # The docs page loads Swagger UI from the portal's own static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

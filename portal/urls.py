@@ -8,5 +8,10 @@ admin.site.site_header = "Peppol onboarding portal"
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
 ]
+
+# Under /api/ these answer as problem+json; elsewhere as Django's own pages.
+handler404 = "portal.problems.page_not_found"
+handler500 = "portal.problems.server_error"

@@ -161,7 +161,10 @@ class ConnectionKey(models.Model):
         changes = {}
         if self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION:
             changes["last_used_at"] = now
-        if tested:
+        # A test within a second of the recorded one changes nothing the portal shows, and
+        # skipping it keeps an ERP that tests in a loop from writing on every request.
+        if tested and (self.last_tested_at is None
+                       or now - self.last_tested_at >= timedelta(seconds=1)):
             changes["last_tested_at"] = now
             changes["last_used_at"] = now
         if changes:

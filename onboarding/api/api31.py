@@ -1,0 +1,208 @@
+"""API31: the SOAP 1.1 endpoint with which 4PS Business Central tests its connection
+("Verbinding testen") using the connection keys, the company ID and the subscription key.
+
+Request (POST, text/xml)::
+
+    <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+                      xmlns:api="urn:peppol-onboarding-portal:api31:v1">
+      <soapenv:Body>
+        <api:TestConnection>
+          <api:AppKey>ppk_...</api:AppKey>
+          <api:Secret>pps_...</api:Secret>
+          <api:CompanyId>XCNL00000001</api:CompanyId>
+          <api:SubscriptionKey>...</api:SubscriptionKey>
+        </api:TestConnection>
+      </soapenv:Body>
+    </soapenv:Envelope>
+
+The answer is a TestConnectionResponse (HTTP 200) or a SOAP Fault (HTTP 500) whose
+detail carries a machine-readable Reason.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from lxml import etree
+
+from invoices.peppol.xmlsafe import XmlForbiddenDoctype, XmlRejected, parse_xml
+from onboarding.api.authentication import KeyRefused, check_credentials, refusal_message
+from onboarding.models import Contract, Software, Subscription
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+API31_NS = "urn:peppol-onboarding-portal:api31:v1"
+OPERATION = "TestConnection"
+FIELDS = ("AppKey", "Secret", "CompanyId", "SubscriptionKey")
+# A connection test is a few hundred bytes; nothing bigger is read, let alone parsed.
+MAX_REQUEST_BYTES = 64 * 1024
+CONTENT_TYPE = "text/xml; charset=utf-8"
+
+logger = logging.getLogger(__name__)
+
+
+class Fault(Exception):
+    """A SOAP 1.1 fault: `code` is Client, Server, VersionMismatch or MustUnderstand."""
+
+    def __init__(self, code: str, message: str, reason: str, technical: str = ""):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.reason = reason
+        self.technical = technical
+
+
+def namespace_advice() -> str:
+    return _('In 4PS Business Central, check "Generieke webservice naamruimten": Prefix '
+             'soapenv, Namespace %(namespace)s.') % {"namespace": SOAP_ENV}
+
+
+@csrf_exempt
+def api31(request):
+    """Never raises: every failure is a SOAP fault, as the client expects."""
+    try:
+        if request.method != "POST":
+            response = fault_response(Fault("Client", _("Send a SOAP 1.1 envelope by HTTP "
+                                                        "POST."), "method-not-allowed"),
+                                      status=405)
+            response["Allow"] = "POST"
+            return response
+        return envelope_response(check_connection(read_operation(request)))
+    except Fault as fault:
+        return fault_response(fault)
+    except Exception:
+        logger.exception("API31 request failed")
+        return fault_response(Fault("Server", _("The server could not answer the connection "
+                                                "test. It was logged; please try again later."),
+                                    "server-error"))
+
+
+def read_operation(request) -> dict[str, str]:
+    """The TestConnection fields of the request's envelope, or a Fault saying what is wrong."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_REQUEST_BYTES:
+        raise Fault("Client", _("The request is larger than a connection test can be."),
+                    "too-large")
+    try:
+        root = parse_xml(request.body, max_bytes=MAX_REQUEST_BYTES)
+    except XmlForbiddenDoctype as exc:
+        raise Fault("Client", _("The request contains a DOCTYPE (a DTD or entity "
+                                "declarations), which is not accepted."),
+                    "doctype-forbidden", str(exc)) from None
+    except XmlRejected as exc:
+        message = _("The request is not a well-formed XML document.")
+        if "Namespace prefix" in str(exc):
+            # An undeclared "soapenv:" prefix: the namespaces setting is empty or misspelt.
+            message = f"{message} {namespace_advice()}"
+        raise Fault("Client", message, "malformed-xml", str(exc)) from None
+
+    name = etree.QName(root)
+    if name.localname != "Envelope" or name.namespace != SOAP_ENV:
+        given = name.namespace or _("no namespace")
+        raise Fault(
+            "VersionMismatch" if name.localname == "Envelope" else "Client",
+            _("The request is not a SOAP 1.1 envelope: its root element is %(element)s in "
+              "%(namespace)s.") % {"element": name.localname, "namespace": given}
+            + " " + namespace_advice(),
+            "envelope-namespace")
+    refuse_must_understand(root)
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    elements = [child for child in body if isinstance(child.tag, str)] if body is not None else []
+    operation = elements[0] if elements else None
+    if operation is None or operation.tag != f"{{{API31_NS}}}{OPERATION}":
+        raise Fault("Client", _("The SOAP Body must hold a %(operation)s element in namespace "
+                                "%(namespace)s.") % {"operation": OPERATION,
+                                                     "namespace": API31_NS},
+                    "unknown-operation")
+    # Children are matched by local name: clients differ in qualifying them.
+    fields = {etree.QName(child).localname: (child.text or "").strip()
+              for child in operation if isinstance(child.tag, str)}
+    missing = [field for field in FIELDS if not fields.get(field)]
+    if missing:
+        raise Fault("Client", _("The connection test lacks: %(fields)s.")
+                    % {"fields": ", ".join(missing)}, "missing-fields")
+    return fields
+
+
+def refuse_must_understand(root) -> None:
+    header = root.find(f"{{{SOAP_ENV}}}Header")
+    if header is None:
+        return
+    for block in header:
+        if isinstance(block.tag, str) and block.get(f"{{{SOAP_ENV}}}mustUnderstand") == "1":
+            raise Fault("MustUnderstand", _("The header %(header)s is not understood here.")
+                        % {"header": etree.QName(block).localname}, "must-understand")
+
+
+def check_connection(fields: dict[str, str]) -> dict[str, str]:
+    try:
+        key = check_credentials(fields["AppKey"], fields["Secret"]).key
+    except KeyRefused as refused:
+        raise Fault("Client", refusal_message(refused.refusal, refused.key),
+                    refused.refusal.value) from None
+    organization = key.organization
+    if fields["CompanyId"].upper() != organization.company_id:
+        raise Fault("Client", _("The company ID %(given)s is not that of this connection key's "
+                                "organization, which has %(company_id)s.")
+                    % {"given": fields["CompanyId"], "company_id": organization.company_id},
+                    "company-id-mismatch")
+    if key.software != Software.FOURPS_BUSINESS_CENTRAL:
+        raise Fault("Client", _("This connection key was made for %(software)s. API31 takes "
+                                "a key made for 4PS Business Central.")
+                    % {"software": key.get_software_display()}, "wrong-software")
+    contract_holds = Contract.objects.current().filter(
+        environment_id=organization.environment_id, api_rights=True,
+        subscription_key=fields["SubscriptionKey"]).exists()
+    if not contract_holds:
+        raise Fault("Client", _("The subscription key does not belong to a current contract "
+                                "with API rights of this organization's environment. Ask Sales "
+                                "for the key of your contract."), "subscription-key")
+    if organization.environment.subscription != Subscription.PROFESSIONAL:
+        raise Fault("Client", _("API31 needs a Professional subscription."),
+                    "subscription-level")
+    key.note_use(tested=True)
+    return {"Result": "OK", "Message": _("The connection works."),
+            "CompanyId": organization.company_id, "OrganizationName": organization.name,
+            "TestedAt": key.last_tested_at.isoformat()}
+
+
+def _envelope():
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV,
+                                                                "api": API31_NS})
+    return envelope, etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+
+
+def _xml_response(envelope, status: int) -> HttpResponse:
+    return HttpResponse(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
+                        status=status, content_type=CONTENT_TYPE)
+
+
+def envelope_response(values: dict[str, str]) -> HttpResponse:
+    envelope, body = _envelope()
+    answer = etree.SubElement(body, f"{{{API31_NS}}}{OPERATION}Response")
+    for name, value in values.items():
+        etree.SubElement(answer, f"{{{API31_NS}}}{name}").text = str(value)
+    return _xml_response(envelope, 200)
+
+
+def fault_response(fault: Fault, status: int = 500) -> HttpResponse:
+    """SOAP 1.1 over HTTP answers a fault with status 500."""
+    envelope, body = _envelope()
+    element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
+    # faultcode, faultstring and detail are unqualified, as SOAP 1.1 defines them.
+    etree.SubElement(element, "faultcode").text = f"soapenv:{fault.code}"
+    etree.SubElement(element, "faultstring").text = str(fault.message)
+    if fault.code == "MustUnderstand":
+        # SOAP 1.1 keeps detail for faults about the Body, not about headers.
+        return _xml_response(envelope, status)
+    detail = etree.SubElement(element, "detail")
+    info = etree.SubElement(detail, f"{{{API31_NS}}}FaultDetail")
+    etree.SubElement(info, f"{{{API31_NS}}}Reason").text = fault.reason
+    if fault.technical:
+        etree.SubElement(info, f"{{{API31_NS}}}Technical").text = fault.technical
+    return _xml_response(envelope, status)

@@ -1,0 +1,164 @@
+"""Connection-key authentication: HTTP Basic with the App Key as user name, the Secret as
+password. Shared by the native API and the API31 SOAP endpoint."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from enum import Enum
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from onboarding.api.queries import key_with_organization
+from onboarding.models import ConnectionKey
+from onboarding.models.connection_keys import secret_digest
+from portal.problems import ProblemKind
+
+# Compared against when the App Key is unknown, so that an unknown key and a wrong secret
+# cost the same HMAC and answer alike.
+_NO_SUCH_DIGEST = "0" * 64
+_APP_KEY_MAX_LENGTH = ConnectionKey._meta.get_field("app_key").max_length
+
+
+class Refusal(Enum):
+    INVALID = "invalid-credentials"
+    REVOKED = "key-revoked"
+    INACTIVE = "organization-inactive"
+
+
+class KeyRefused(Exception):
+    def __init__(self, refusal: Refusal, key: ConnectionKey | None = None):
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.key = key
+
+
+def refusal_message(refusal: Refusal, key: ConnectionKey | None = None) -> str:
+    if refusal is Refusal.REVOKED:
+        return str(_("This connection key was revoked. Create a new key in the portal and "
+                     "enter its App Key and Secret in your software."))
+    if refusal is Refusal.INACTIVE:
+        return str(_("The organization %(name)s (%(company_id)s) is not active; it can use "
+                     "the API once it is activated.")
+                   % {"name": key.organization.name, "company_id": key.organization.company_id})
+    return str(_("The App Key and Secret do not match a connection key. Check both, or create "
+                 "a new key in the portal."))
+
+
+class KeyHolder:
+    """Who called: the software holding a connection key (request.user in API views), with
+    the key's organization and that organization's Peppol identifiers as (scheme, value)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    pk = None
+
+    def __init__(self, key: ConnectionKey, identifiers: list[tuple[str, str]]):
+        self.key = key
+        self.organization = key.organization
+        self.identifiers = identifiers
+
+    def __str__(self):
+        return f"connection key {self.key.app_key}"
+
+
+def check_credentials(app_key: str, secret: str) -> KeyHolder:
+    """The key with its organization, or KeyRefused.
+
+    Whether a key exists is only told to whoever knows its Secret: revocation and an
+    inactive organization are checked after the Secret matched."""
+    found = None
+    if app_key and len(app_key) <= _APP_KEY_MAX_LENGTH:
+        found = key_with_organization(app_key)
+    if found is None:
+        hmac.compare_digest(_NO_SUCH_DIGEST, secret_digest(secret))
+        raise KeyRefused(Refusal.INVALID)
+    key, identifiers = found
+    if not key.matches(secret):
+        raise KeyRefused(Refusal.INVALID)
+    if key.is_revoked:
+        raise KeyRefused(Refusal.REVOKED, key)
+    if not key.organization.is_active:
+        raise KeyRefused(Refusal.INACTIVE, key)
+    return KeyHolder(key, identifiers)
+
+
+class InvalidCredentials(ProblemKind, exceptions.AuthenticationFailed):
+    problem_code = Refusal.INVALID.value
+    problem_title = _("Invalid connection key")
+
+
+class KeyRevoked(ProblemKind, exceptions.AuthenticationFailed):
+    problem_code = Refusal.REVOKED.value
+    problem_title = _("Connection key revoked")
+
+
+class OrganizationInactive(ProblemKind, exceptions.PermissionDenied):
+    problem_code = Refusal.INACTIVE.value
+    problem_title = _("Organization not active")
+
+
+class CredentialsMissing(ProblemKind, exceptions.NotAuthenticated):
+    problem_code = "credentials-missing"
+    problem_title = _("Connection key needed")
+    default_detail = _("Authenticate with HTTP Basic: the App Key as user name and the Secret "
+                       "as password.")
+
+
+_REFUSAL_EXCEPTIONS = {
+    Refusal.INVALID: InvalidCredentials,
+    Refusal.REVOKED: KeyRevoked,
+    Refusal.INACTIVE: OrganizationInactive,
+}
+
+
+def basic_credentials(request) -> tuple[str, str] | None:
+    """(App Key, Secret) from an HTTP Basic Authorization header; None without one."""
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() != b"basic":
+        return None
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        decoded = base64.b64decode(parts[1], validate=True).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCredentials(_("The Authorization header is not valid HTTP Basic: send "
+                                   "base64 of App Key, a colon and the Secret.")) from None
+    app_key, _colon, secret = decoded.partition(":")
+    return app_key, secret
+
+
+class ConnectionKeyAuthentication(BaseAuthentication):
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        credentials = basic_credentials(request)
+        if credentials is None:
+            return None
+        try:
+            holder = check_credentials(*credentials)
+        except KeyRefused as refused:
+            raise _REFUSAL_EXCEPTIONS[refused.refusal](
+                refusal_message(refused.refusal, refused.key)) from None
+        return holder, holder.key
+
+    def authenticate_header(self, request):
+        return f'Basic realm="{self.www_authenticate_realm}"'
+
+
+class ConnectionKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = ConnectionKeyAuthentication
+    name = "connectionKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "HTTP Basic with the connection key's App Key as user name and its "
+                           "Secret as password.",
+        }

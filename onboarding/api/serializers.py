@@ -1,0 +1,52 @@
+"""What the native API answers. Read-only: the ERP reads its organization, it changes
+nothing here."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class IdentifierSerializer(serializers.Serializer):
+    scheme = serializers.CharField(help_text=_("Peppol identifier scheme (ICD), e.g. 0106."))
+    value = serializers.CharField()
+
+
+class IdentifierDetailSerializer(IdentifierSerializer):
+    can_send = serializers.BooleanField()
+    can_receive = serializers.BooleanField()
+
+
+class PingOrganizationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    company_id = serializers.CharField(help_text=_("The platform's company ID (XC...)."))
+    identifiers = IdentifierSerializer(many=True)
+
+
+class PingSerializer(serializers.Serializer):
+    result = serializers.CharField(help_text=_('"ok" when the connection works.'))
+    software = serializers.CharField(help_text=_("The software package the key was made for."))
+    tested_at = serializers.DateTimeField(
+        help_text=_("The successful test as the portal records it (at most a second earlier "
+                    "when tests follow each other quickly)."))
+    organization = PingOrganizationSerializer()
+
+
+class OrganizationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    company_id = serializers.CharField()
+    country = serializers.CharField()
+    registry_number = serializers.CharField()
+    street = serializers.CharField()
+    postal_code = serializers.CharField()
+    city = serializers.CharField()
+    status = serializers.CharField()
+    receiving = serializers.BooleanField(source="receiving_enabled")
+    identifiers = IdentifierDetailSerializer(many=True)
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An error as RFC 9457 problem details."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()

@@ -1,0 +1,79 @@
+"""Native API views: each answers for the one organization its connection key belongs to."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from onboarding.api.authentication import ConnectionKeyAuthentication, CredentialsMissing
+from onboarding.api.serializers import OrganizationSerializer, PingSerializer, ProblemSerializer
+from onboarding.api.throttling import ConnectionKeyRateThrottle, RateLimited
+from onboarding.models import Organization
+from portal.problems import PROBLEM_CONTENT_TYPE
+
+PROBLEMS = {
+    (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, _("No credentials, an App Key and Secret that do not match, or a "
+                             "revoked key.")),
+    (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, _("The key's organization is not active.")),
+    (429, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, _("Too many requests with this key; Retry-After says how many "
+                             "seconds to wait.")),
+}
+
+
+class ConnectionKeyView(APIView):
+    """For software holding a connection key; no sessions, so no CSRF either."""
+
+    authentication_classes = [ConnectionKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ConnectionKeyRateThrottle]
+
+    def permission_denied(self, request, message=None, code=None):
+        if not request.successful_authenticator:
+            raise CredentialsMissing()
+        super().permission_denied(request, message, code)
+
+    def throttled(self, request, wait):
+        raise RateLimited(wait)
+
+
+class PingView(ConnectionKeyView):
+    @extend_schema(
+        operation_id="ping", summary=_("Test the connection"),
+        description=_("Checks the App Key and Secret and answers the organization they belong "
+                      "to. The portal shows the successful test with the key."),
+        responses={200: PingSerializer, **PROBLEMS},
+    )
+    def get(self, request):
+        key = request.auth
+        key.note_use(tested=True)
+        organization = key.organization
+        # Built by hand, not by PingSerializer (which documents it): this is the call ERP
+        # software makes most, and the serializer would add more than half to its time.
+        return Response({
+            "result": "ok", "software": key.software,
+            "tested_at": timezone.localtime(key.last_tested_at).isoformat(),
+            "organization": {
+                "name": organization.name, "company_id": organization.company_id,
+                "identifiers": [{"scheme": scheme, "value": value}
+                                for scheme, value in request.user.identifiers],
+            },
+        })
+
+
+class OrganizationView(ConnectionKeyView):
+    @extend_schema(
+        operation_id="organization", summary=_("The key's organization"),
+        description=_("The organization the connection key belongs to, with its Peppol "
+                      "identifiers and whether each sends and receives."),
+        responses={200: OrganizationSerializer, **PROBLEMS},
+    )
+    def get(self, request):
+        request.auth.note_use()
+        organization = Organization.objects.prefetch_related("identifiers").get(
+            pk=request.auth.organization_id)
+        return Response(OrganizationSerializer(organization).data)

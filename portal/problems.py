@@ -1,0 +1,88 @@
+"""Errors of the machine API as problem details (RFC 9457, application/problem+json).
+
+ERP software reads `status` and `type` to decide what to do, and shows `detail` to the
+person who set it up; `title` stays the same for every occurrence of one kind of problem.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+
+# Problem types of our own are tag URIs (RFC 4151): stable names that need not resolve.
+TYPE_PREFIX = "tag:peppol-onboarding-portal,2026:problem:"
+
+
+class ProblemKind:
+    """Mixed into a DRF exception: a kind of problem of our own, with its type and title.
+
+    Keep the DRF base class (AuthenticationFailed, Throttled, ...): DRF adds the
+    WWW-Authenticate and Retry-After headers by it."""
+
+    problem_code: str = ""
+    problem_title = None
+
+
+def problem_type(code: str | None) -> str:
+    return f"{TYPE_PREFIX}{code}" if code else "about:blank"
+
+
+def problem(status: int, detail: str, *, code: str | None = None, title: str | None = None,
+            **extra) -> dict:
+    body = {"type": problem_type(code), "title": title or HTTPStatus(status).phrase,
+            "status": status, "detail": str(detail)}
+    body.update(extra)
+    return body
+
+
+def exception_handler(exc, context):
+    """DRF's handler (headers such as WWW-Authenticate and Retry-After, rollback), with
+    the body rewritten as a problem."""
+    # Imported here: DRF's views import the API settings, which import this module's users.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    extra = {}
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        detail = data["detail"]
+    else:
+        detail = _("The request has invalid fields; see errors.")
+        extra["errors"] = data
+    code = getattr(exc, "problem_code", None)
+    title = getattr(exc, "problem_title", None)
+    response.data = problem(response.status_code, detail, code=code,
+                            title=str(title) if title else None, **extra)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_response(status: int, detail: str, **kwargs) -> JsonResponse:
+    """A problem outside DRF's views: URL resolver 404s and unhandled errors."""
+    return JsonResponse(problem(status, detail, **kwargs), status=status,
+                        content_type=PROBLEM_CONTENT_TYPE)
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def page_not_found(request, exception=None):
+    if is_api_request(request):
+        return problem_response(404, _("There is no API resource at this address."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api_request(request):
+        return problem_response(500, _("The server could not answer this request. It was "
+                                        "logged; please try again later."))
+    return defaults.server_error(request)

@@ -1,0 +1,38 @@
+"""The OpenAPI document and the docs page, served by the portal itself."""
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_serves_a_valid_openapi_document(live_server, http):
+    response = http.get(f"{live_server.url}/api/schema/", timeout=10,
+                        headers={"Accept": "application/vnd.oai.openapi+json"})
+
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)
+    assert set(document["paths"]) == {"/api/v1/ping", "/api/v1/organization"}
+    ping = document["paths"]["/api/v1/ping"]["get"]
+    assert ping["security"] == [{"connectionKey": []}]
+    assert "application/problem+json" in ping["responses"]["401"]["content"]
+    assert document["components"]["securitySchemes"]["connectionKey"] == {
+        "type": "http", "scheme": "basic",
+        "description": "HTTP Basic with the connection key's App Key as user name and its "
+                       "Secret as password.",
+    }
+
+
+def test_it_renders_the_docs_from_the_portals_own_static_files(live_server, http):
+    page = http.get(f"{live_server.url}/api/docs/", timeout=10)
+
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert any(asset.endswith("swagger-ui-bundle.js") for asset in assets)
+    for asset in assets:
+        assert asset.startswith("/static/"), f"{asset} is not served by the portal"
+        assert http.get(f"{live_server.url}{asset}", timeout=10).status_code == 200
+    assert "/api/schema/" in page.text

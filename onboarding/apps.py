@@ -8,3 +8,4 @@ class OnboardingConfig(AppConfig):
 
     def ready(self):
         from onboarding import signals  # noqa: F401
+        from onboarding.api import keycache  # noqa: F401 - its receivers drop stale entries

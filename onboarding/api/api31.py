@@ -30,7 +30,7 @@ from lxml import etree
 
 from invoices.peppol.xmlsafe import XmlForbiddenDoctype, XmlRejected, parse_xml
 from onboarding.api.authentication import KeyRefused, check_credentials, refusal_message
-from onboarding.models import Contract, Software, Subscription
+from onboarding.models import Contract, Environment, Software, Subscription
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 API31_NS = "urn:peppol-onboarding-portal:api31:v1"
@@ -162,7 +162,9 @@ def check_connection(fields: dict[str, str]) -> dict[str, str]:
         raise Fault("Client", _("The subscription key does not belong to a current contract "
                                 "with API rights of this organization's environment. Ask Sales "
                                 "for the key of your contract."), "subscription-key")
-    if organization.environment.subscription != Subscription.PROFESSIONAL:
+    subscription = Environment.objects.values_list("subscription", flat=True).get(
+        pk=organization.environment_id)
+    if subscription != Subscription.PROFESSIONAL:
         raise Fault("Client", _("API31 needs a Professional subscription."),
                     "subscription-level")
     key.note_use(tested=True)

@@ -13,7 +13,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from onboarding.api.queries import key_with_organization
+from onboarding.api import keycache
+from onboarding.api.keycache import CachedKey
 from onboarding.models import ConnectionKey
 from onboarding.models.connection_keys import secret_digest
 from portal.problems import ProblemKind
@@ -31,13 +32,13 @@ class Refusal(Enum):
 
 
 class KeyRefused(Exception):
-    def __init__(self, refusal: Refusal, key: ConnectionKey | None = None):
+    def __init__(self, refusal: Refusal, key: CachedKey | None = None):
         super().__init__(refusal.value)
         self.refusal = refusal
         self.key = key
 
 
-def refusal_message(refusal: Refusal, key: ConnectionKey | None = None) -> str:
+def refusal_message(refusal: Refusal, key: CachedKey | None = None) -> str:
     if refusal is Refusal.REVOKED:
         return str(_("This connection key was revoked. Create a new key in the portal and "
                      "enter its App Key and Secret in your software."))
@@ -58,7 +59,7 @@ class KeyHolder:
     is_active = True
     pk = None
 
-    def __init__(self, key: ConnectionKey, identifiers: list[tuple[str, str]]):
+    def __init__(self, key: CachedKey, identifiers: list[tuple[str, str]]):
         self.key = key
         self.organization = key.organization
         self.identifiers = identifiers
@@ -72,20 +73,19 @@ def check_credentials(app_key: str, secret: str) -> KeyHolder:
 
     Whether a key exists is only told to whoever knows its Secret: revocation and an
     inactive organization are checked after the Secret matched."""
-    found = None
+    key = None
     if app_key and len(app_key) <= _APP_KEY_MAX_LENGTH:
-        found = key_with_organization(app_key)
-    if found is None:
+        key = keycache.lookup(app_key)
+    if key is None:
         hmac.compare_digest(_NO_SUCH_DIGEST, secret_digest(secret))
         raise KeyRefused(Refusal.INVALID)
-    key, identifiers = found
     if not key.matches(secret):
         raise KeyRefused(Refusal.INVALID)
     if key.is_revoked:
         raise KeyRefused(Refusal.REVOKED, key)
     if not key.organization.is_active:
         raise KeyRefused(Refusal.INACTIVE, key)
-    return KeyHolder(key, identifiers)
+    return KeyHolder(key, list(key.identifiers))
 
 
 class InvalidCredentials(ProblemKind, exceptions.AuthenticationFailed):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.throttling import BaseThrottle
 
-from onboarding.models import ConnectionKey
+from onboarding.api.keycache import CachedKey
 from portal.problems import ProblemKind
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -57,7 +57,7 @@ class ConnectionKeyRateThrottle(BaseThrottle):
     timer = time.time
 
     def allow_request(self, request, view):
-        if not isinstance(request.auth, ConnectionKey):
+        if not isinstance(request.auth, CachedKey):
             return True
         limit, period = parse_rate(settings.API_RATE_LIMIT)
         now = self.timer()

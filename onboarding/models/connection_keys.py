@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -156,19 +157,21 @@ class ConnectionKey(models.Model):
             current.delete()
 
     def note_use(self, *, tested: bool = False) -> None:
-        """Remember that the ERP used the key; a test connection is recorded to the second."""
+        moment = ConnectionKey.record_use(self.pk, tested=tested)
+        if tested:
+            self.last_tested_at = moment
+
+    @staticmethod
+    def record_use(pk: int, *, tested: bool = False):
+        """Remember that the ERP used key `pk`; a test connection is recorded to the second.
+
+        A marker in the cache says a write was made recently: an ERP that calls in a loop
+        then writes once a minute (once a second while testing), not on every request."""
         now = timezone.now()
-        changes = {}
-        if self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION:
-            changes["last_used_at"] = now
-        # A test within a second of the recorded one changes nothing the portal shows, and
-        # skipping it keeps an ERP that tests in a loop from writing on every request.
-        if tested and (self.last_tested_at is None
-                       or now - self.last_tested_at >= timedelta(seconds=1)):
-            changes["last_tested_at"] = now
-            changes["last_used_at"] = now
-        if changes:
-            ConnectionKey.objects.filter(pk=self.pk).update(**changes)
-            for field, value in changes.items():
-                setattr(self, field, value)
+        if tested:
+            if cache.add(f"key-tested:{pk}", True, 1):
+                ConnectionKey.objects.filter(pk=pk).update(last_tested_at=now, last_used_at=now)
+        elif cache.add(f"key-used:{pk}", True, LAST_USED_RESOLUTION.total_seconds()):
+            ConnectionKey.objects.filter(pk=pk).update(last_used_at=now)
+        return now
 

@@ -1,7 +1,7 @@
 """The native API over real HTTP: connection-key authentication, ping, organization, errors."""
 
 import base64
-from datetime import timedelta
+import time
 
 import pytest
 from django.db import connection
@@ -186,20 +186,19 @@ def test_it_records_repeated_tests_at_most_once_a_second(client, acme_key):
     assert not [q for q in queries if q["sql"].startswith("UPDATE")]
     assert ConnectionKey.objects.get(pk=acme_key.key.pk).last_tested_at == first
 
-    ConnectionKey.objects.filter(pk=acme_key.key.pk).update(
-        last_tested_at=first - timedelta(seconds=1))
+    time.sleep(1.05)
     assert client.get("/api/v1/ping", **basic(acme_key)).status_code == 200
     assert ConnectionKey.objects.get(pk=acme_key.key.pk).last_tested_at > first
 
 
-def test_it_answers_ping_with_one_query(client, cast, acme, acme_key):
+def test_it_answers_a_repeated_ping_without_queries(client, cast, acme, acme_key):
     OrganizationIdentifier.add(acme, cast.admin, "0190", "00000001234567890000")
     client.get("/api/v1/ping", **basic(acme_key))
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/v1/ping", **basic(acme_key))
 
-    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert len(queries) == 0, [q["sql"] for q in queries]
     assert response.json()["organization"]["identifiers"] == [
         {"scheme": "0106", "value": "12345678"},
         {"scheme": "0190", "value": "00000001234567890000"},

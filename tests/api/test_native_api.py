@@ -2,6 +2,7 @@
 
 import base64
 import time
+from datetime import datetime
 
 import pytest
 from django.db import connection
@@ -34,8 +35,7 @@ def test_it_answers_ping_with_the_organization_and_records_the_test(live_server,
     stored = ConnectionKey.objects.get(pk=acme_key.key.pk)
     assert stored.last_tested_at is not None and stored.last_tested_at >= before
     assert stored.last_used_at == stored.last_tested_at
-    assert body["tested_at"] == stored.last_tested_at.astimezone(
-        timezone.get_current_timezone()).isoformat()
+    assert datetime.fromisoformat(body["tested_at"]) == stored.last_tested_at
 
 
 def test_it_answers_the_keys_organization_with_its_identifiers(live_server, http, acme,

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def confirm_password(page):
     page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
     page.locator("#id_password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
+    page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(lambda url: "/reauthenticate/" not in url)
 
 
@@ -49,7 +49,7 @@ def test_it_shows_the_test_connection_of_a_new_key(live_server, browser, cast):
     answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
 
     assert answer.status_code == 200
-    assert answer.json()["company_id"] == organization.company_id
+    assert answer.json()["organization"]["company_id"] == organization.company_id
     admin.locator("#key-status .text-success").wait_for(timeout=3_000)
     admin.reload()
     assert secret not in admin.content()
@@ -86,4 +86,4 @@ def test_it_lets_an_accountant_make_keys_for_a_client_who_accepted(live_server, 
     app_key, secret = create_keys(accountant, "Bakery BV", "AFAS")
 
     answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
-    assert answer.json()["company_id"] == bakery.company_id
+    assert answer.json()["organization"]["company_id"] == bakery.company_id

@@ -251,6 +251,9 @@ REST_FRAMEWORK = {
 }
 # Requests per connection key, as "<count>/<s|min|hour|day>".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
+# How long an API call may trust a connection key looked up by an earlier call; every change
+# to the key or its organization drops it sooner.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Peppol onboarding portal API",
     "DESCRIPTION": (

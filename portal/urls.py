@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("onboarding.urls")),
+    path("", include("customers.urls")),
 ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +29,7 @@ STORED = ("name", "customer_number", "country", "invoice_email", "endpoint_schem
           "endpoint_value", "legal_scheme", "legal_value", "is_government",
           "buyer_reference_source", "einvoicing_method", "sending_profile_id",
           *CustomerCard.PEPPOL_FIELDS)
-UPSERT_FIELDS = [*(name.removesuffix("_id") for name in STORED if name != "customer_number"),
-                 "updated_at"]
+DATETIMES = {"peppol_checked_at"}
 
 
 @dataclass
@@ -182,13 +181,7 @@ def _save(job: ImportJob) -> None:
             for batch in reading.batches():
                 if reading.rejections and not job.import_valid_rows:
                     raise _RejectedWhileSaving
-                cards = [CustomerCard(organization=job.organization, **card)
-                         for card in (*batch.new, *batch.changed)]
-                if cards:
-                    CustomerCard.objects.bulk_create(
-                        cards, update_conflicts=True,
-                        unique_fields=["organization", "customer_number"],
-                        update_fields=UPSERT_FIELDS)
+                _write(job.organization, batch.new, batch.changed)
                 created += len(batch.new)
                 updated += len(batch.changed)
                 unchanged += batch.unchanged
@@ -209,6 +202,47 @@ def _save(job: ImportJob) -> None:
     finally:
         cache.delete(progress_key(job.pk))
     job.refresh_from_db()
+
+
+# What an import writes of a card, besides its organization, customer number and times.
+WRITTEN = [c for c in STORED if c != "customer_number"]
+
+
+def _statements() -> tuple[str, str]:
+    """An INSERT of a new card, and an UPDATE of a card found by its customer number."""
+    quote = connection.ops.quote_name
+    table = quote(CustomerCard._meta.db_table)
+    inserted = ["organization_id", "customer_number", *WRITTEN, "created_at", "updated_at"]
+    names = ", ".join(quote(c) for c in inserted)
+    values = ", ".join(["%s"] * len(inserted))
+    changes = ", ".join(f"{quote(c)} = %s" for c in [*WRITTEN, "updated_at"])
+    key = f"{quote('organization_id')} = %s AND {quote('customer_number')} = %s"
+    # Only the model's own table and column names are in the text; the values are parameters.
+    return (f"INSERT INTO {table} ({names}) VALUES ({values})",  # noqa: S608
+            f"UPDATE {table} SET {changes} WHERE {key}")  # noqa: S608
+
+
+def _write(organization, new: list[dict], changed: list[dict]) -> None:
+    """Insert the new cards and overwrite the changed ones, found by customer number.
+
+    Plain statements run with executemany: bulk_create spent more time turning 25 values a
+    row into SQL than the whole check of the row took, and SQLite's INSERT ... ON CONFLICT
+    slowed down with every row already in the table.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(timezone.now())
+    insert, update = _statements()
+
+    def values(card):
+        return [adapt(card[c]) if c in DATETIMES else card[c] for c in WRITTEN]
+
+    with connection.cursor() as cursor:
+        if new:
+            cursor.executemany(insert, [(organization.pk, card["customer_number"],
+                                         *values(card), now, now) for card in new])
+        if changed:
+            cursor.executemany(update, [(*values(card), now, organization.pk,
+                                         card["customer_number"]) for card in changed])
 
 
 def _audit(job: ImportJob, after: dict) -> None:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext
 
-from customers.importing.files import COMBINED
+from customers.importing.files import COMBINED, normalise_header
 from customers.models import BuyerReferenceSource, CardFieldError, EInvoicingMethod
 from customers.models.cards import endpoint_identifier, legal_identifier, split_identifier
 from invoices.peppol.identifiers import IdentifierError
@@ -14,12 +14,14 @@ from onboarding.models import Country
 
 YES = {"yes", "y", "ja", "j", "true", "waar", "1", "x"}
 NO = {"no", "n", "nee", "false", "onwaar", "0", ""}
+COUNTRY_CODES = frozenset(Country.values)
 COUNTRY_NAMES = {
     "netherlands": "NL", "the netherlands": "NL", "nederland": "NL", "holland": "NL",
     "belgium": "BE", "belgië": "BE", "belgie": "BE", "belgique": "BE",
     "germany": "DE", "duitsland": "DE", "deutschland": "DE",
     "luxembourg": "LU", "luxemburg": "LU", "france": "FR", "frankrijk": "FR",
 }
+# Names of the choices, as normalise_header writes them: the stored values read as names too.
 BUYER_REFERENCE_NAMES = {
     "your reference": BuyerReferenceSource.YOUR_REFERENCE,
     "uw referentie": BuyerReferenceSource.YOUR_REFERENCE,
@@ -37,6 +39,7 @@ METHOD_NAMES = {
     "e verbinding": EInvoicingMethod.LEGACY_CONNECTION,
     "everbinding (legacy connection)": EInvoicingMethod.LEGACY_CONNECTION,
     "legacy connection": EInvoicingMethod.LEGACY_CONNECTION,
+    "e connection": EInvoicingMethod.LEGACY_CONNECTION,
 }
 
 # A card's Peppol lookup once its Endpoint-ID changes: the answer was about another one.
@@ -124,7 +127,7 @@ class RowChecker:
         if not value:
             return self.default_country
         code = value.upper()
-        if code in Country.values:
+        if code in COUNTRY_CODES:
             return code
         code = COUNTRY_NAMES.get(value.lower())
         if code is None:
@@ -170,11 +173,7 @@ class RowChecker:
         if not value:
             fields[target] = empty
             return
-        lowered = value.lower()
-        if lowered in choices.values:
-            fields[target] = lowered
-            return
-        found = names.get(" ".join(lowered.replace("_", " ").replace("-", " ").split()))
+        found = names.get(normalise_header(value))
         if found is None:
             options = ", ".join(f"“{label}”" for label in choices.labels)
             raise RowRejected(target, gettext("“%(value)s” is not one of %(options)s.")

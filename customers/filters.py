@@ -15,9 +15,13 @@ NO_PROFILE = "none"
 class CardFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     reach = forms.ChoiceField(label=_("Peppol"), required=False,
-                              choices=[("", _("Any Peppol status")), *Reach.choices])
-    profile = forms.ChoiceField(label=_("Sending profile"), required=False)
-    problems = forms.BooleanField(label=_("Only cards with problems"), required=False)
+                              choices=[("", _("Any Peppol status")), *Reach.choices],
+                              widget=forms.Select(attrs={"class": "form-select"}))
+    profile = forms.ChoiceField(label=_("Sending profile"), required=False,
+                                widget=forms.Select(attrs={"class": "form-select"}))
+    problems = forms.BooleanField(
+        label=_("Only cards with problems"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
     def __init__(self, data=None, *, profiles, **kwargs):
         super().__init__(data, **kwargs)

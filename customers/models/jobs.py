@@ -141,7 +141,8 @@ class ImportJob(BackgroundJob):
         return self.filename
 
     def _locked(self) -> ImportJob:
-        return ImportJob.objects.select_for_update().get(pk=self.pk)
+        return ImportJob.objects.select_for_update().defer("content", "rejections").get(
+            pk=self.pk)
 
     def _begin(self, to_status, allowed_from, **fields) -> ImportJob:
         try:

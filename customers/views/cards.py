@@ -59,7 +59,8 @@ def card_list(request, pk):
         "running_check": PeppolCheckRun.objects.filter(
             organization=organization, status=PeppolCheckRun.Status.RUNNING).first(),
         "running_import": ImportJob.objects.filter(
-            organization=organization, status__in=ImportJob.RUNNING).first(),
+            organization=organization, status__in=ImportJob.RUNNING)
+        .only("pk", "filename").first(),
     })
 
 

@@ -34,10 +34,10 @@ def organization_from(request, pk, *, change=False) -> Organization:
     return organization
 
 
-def _scoped(request, model, pk, change, *related):
+def _scoped(request, model, pk, change, *related, defer=()):
     obj = get_object_or_404(
         model.objects.visible_to(request.user, request.environment)
-        .select_related("organization", *related), pk=pk)
+        .select_related("organization", *related).defer(*defer), pk=pk)
     if change:
         _may_change(request, obj.organization)
     return obj
@@ -51,8 +51,11 @@ def profile_from(request, pk, *, change=False) -> SendingProfile:
     return _scoped(request, SendingProfile, pk, change)
 
 
-def import_from(request, pk, *, change=False) -> ImportJob:
-    return _scoped(request, ImportJob, pk, change)
+def import_from(request, pk, *, change=False, report=True) -> ImportJob:
+    # The upload itself is only for the thread that imports it; the rejections only for the
+    # report. A progress page polls every second, and either may run to megabytes.
+    return _scoped(request, ImportJob, pk, change,
+                   defer=("content",) if report else ("content", "rejections"))
 
 
 def check_run_from(request, pk, *, change=False) -> PeppolCheckRun:

@@ -34,7 +34,7 @@ def import_start(request, pk):
         **organization_context(request, organization, "import"), "form": form,
         "targets": [label for label, _aliases in importing.TARGETS.values()],
         "recent": ImportJob.objects.filter(organization=organization)
-        .select_related("created_by")[:5],
+        .defer("content", "rejections")[:5],
     }, status=400 if form.is_bound else 200)
 
 
@@ -51,8 +51,6 @@ def import_detail(request, pk):
             **context, "rejections": job.rejections[:REPORT_ROWS_SHOWN],
             "more_rejections": max(0, len(job.rejections) - REPORT_ROWS_SHOWN),
         })
-    if not job.columns or not job.content:
-        return render(request, "customers/imports/report.html", context)
     form = ImportMappingForm(request.POST if request.method == "POST" else None, job=job)
     if form.is_bound and form.is_valid():
         try:
@@ -70,7 +68,7 @@ def import_detail(request, pk):
 @environment_required()
 def import_status(request, pk):
     """What the progress page polls."""
-    job = import_from(request, pk, change=True)
+    job = import_from(request, pk, change=True, report=False)
     job.notice_stall()
     done = job.progress_done
     if job.status == ImportJob.Status.SAVING:

@@ -298,8 +298,8 @@ class CustomerCard(models.Model):
         _check_profile(self.organization, fields.get("sending_profile"))
         try:
             with transaction.atomic():
-                current = (CustomerCard.objects.select_for_update().select_related(
-                    "sending_profile").get(pk=self.pk))
+                current = (CustomerCard.objects.select_for_update(of=("self",))
+                           .select_related("sending_profile").get(pk=self.pk))
                 before = current.snapshot()
                 old_endpoint = current.endpoint_id
                 for field, value in fields.items():

@@ -93,6 +93,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A customer import writes all its rows in one transaction; in WAL mode the pages that
+    # show its progress keep reading meanwhile, and other writers wait instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "init_command", "PRAGMA journal_mode=WAL;")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -198,6 +204,24 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 KVK_API_URL = env.str("KVK_API_URL", default="https://api.kvk.nl/api")
 KVK_API_KEY = env.str("KVK_API_KEY", default="")
 KVK_TIMEOUT = env.float("KVK_TIMEOUT", default=5.0)
+
+# Peppol reachability of customers: the SML by DNS, then the customer's SMP over HTTP.
+PEPPOL_SML = env.str("PEPPOL_SML", default="production")
+if PEPPOL_SML not in ("production", "test"):
+    raise ImproperlyConfigured("PEPPOL_SML is production or test.")
+PEPPOL_SML_ZONE = env.str("PEPPOL_SML_ZONE", default="")
+PEPPOL_DNS_SERVERS = env.list("PEPPOL_DNS_SERVERS", default=[])
+PEPPOL_DNS_PORT = env.int("PEPPOL_DNS_PORT", default=53)
+PEPPOL_LOOKUP_TIMEOUT = env.float("PEPPOL_LOOKUP_TIMEOUT", default=5.0)
+PEPPOL_LOOKUP_CONCURRENCY = env.int("PEPPOL_LOOKUP_CONCURRENCY", default=8)
+PEPPOL_REACHABILITY_MAX_AGE_DAYS = env.int("PEPPOL_REACHABILITY_MAX_AGE_DAYS", default=30)
+
+# Customer card imports: the largest file accepted, and the most rows in one.
+CUSTOMER_IMPORT_MAX_MB = env.int("CUSTOMER_IMPORT_MAX_MB", default=50)
+CUSTOMER_IMPORT_MAX_ROWS = env.int("CUSTOMER_IMPORT_MAX_ROWS", default=200_000)
+# Imports and list-wide Peppol checks run in a thread of the web process; on, they run
+# inside the request that starts them.
+BACKGROUND_JOBS_INLINE = env.bool("BACKGROUND_JOBS_INLINE", default=False)
 
 # Connection-key secrets are stored as HMAC-SHA-256 under this key (SECRET_KEY when empty).
 CONNECTION_KEY_HMAC_KEY = env.str("CONNECTION_KEY_HMAC_KEY", default="")

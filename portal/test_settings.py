@@ -19,3 +19,10 @@ from portal.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
+# Background work runs inside the request, so tests see its result at once.
+BACKGROUND_JOBS_INLINE = True
+# Peppol lookups never leave the machine: tests that need answers start the stand-ins.
+PEPPOL_SML = "test"
+PEPPOL_DNS_SERVERS = ["127.0.0.1"]
+PEPPOL_DNS_PORT = 9
+PEPPOL_LOOKUP_TIMEOUT = 1.0

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
+    path("", include("customers.urls")),
 ]
 
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.

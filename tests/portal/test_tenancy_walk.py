@@ -3,6 +3,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from customers.models import CustomerCard, ImportJob, PeppolCheckRun, SendingProfile
 from onboarding.models import (
     AuthorisationRequest,
     ConnectionKey,
@@ -19,6 +20,7 @@ from onboarding.models import (
     Role,
     Subscription,
 )
+from portal.tenancy import SESSION_KEY
 from tests.conftest import enable_totp, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +65,8 @@ def _authorisation_request(cast):
 def _partnership(cast):
     return Partnership.start(accountant=cast.accountancy, organization=_organization(cast),
                              by=cast.admin)
+
+
 def _entra_identity(cast):
     return EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-acme",
                                         object_id="object-anna", username="anna@acme.nl")
@@ -79,6 +83,25 @@ def _party_link(cast):
     return PartyLink.grant(identity=_entra_identity(cast), organization=_organization(cast),
                            broker="production", can_send=True, can_receive=False,
                            by=cast.techsupport)
+
+
+def _card(cast):
+    return CustomerCard.objects.create(organization=_organization(cast), name="Bakker BV",
+                                       customer_number="1001")
+
+
+def _profile(cast):
+    return SendingProfile.objects.create(organization=_organization(cast), name="eConnect")
+
+
+def _import(cast):
+    return ImportJob.objects.create(organization=_organization(cast), filename="c.csv",
+                                    content=b"customer_number\n1\n", columns=["customer_number"],
+                                    mapping={"customer_number": 0}, rows_total=1)
+
+
+def _check_run(cast):
+    return PeppolCheckRun.objects.create(organization=_organization(cast), status="done")
 
 
 # One way to make an object of the Acme environment for each URL that takes an id.
@@ -113,6 +136,27 @@ OBJECT_FACTORIES = {
     "onboarding:party_link_request_withdraw": lambda cast: _party_link_request(cast).pk,
     "onboarding:party_link_connection": lambda cast: _party_link(cast).pk,
     "onboarding:party_link_revoke": lambda cast: _party_link(cast).pk,
+    "customers:cards": lambda cast: _organization(cast).pk,
+    "customers:card_add": lambda cast: _organization(cast).pk,
+    "customers:export": lambda cast: _organization(cast).pk,
+    "customers:check_all": lambda cast: _organization(cast).pk,
+    "customers:import_start": lambda cast: _organization(cast).pk,
+    "customers:profiles": lambda cast: _organization(cast).pk,
+    "customers:profile_add": lambda cast: _organization(cast).pk,
+    "customers:card_detail": lambda cast: _card(cast).pk,
+    "customers:card_edit": lambda cast: _card(cast).pk,
+    "customers:card_delete": lambda cast: _card(cast).pk,
+    "customers:card_check": lambda cast: _card(cast).pk,
+    "customers:check_run": lambda cast: _check_run(cast).pk,
+    "customers:check_run_status": lambda cast: _check_run(cast).pk,
+    "customers:import_detail": lambda cast: _import(cast).pk,
+    "customers:import_status": lambda cast: _import(cast).pk,
+    "customers:import_valid_rows": lambda cast: _import(cast).pk,
+    "customers:import_report": lambda cast: _import(cast).pk,
+    "customers:profile_edit": lambda cast: _profile(cast).pk,
+    "customers:profile_default": lambda cast: _profile(cast).pk,
+    "customers:profile_undefault": lambda cast: _profile(cast).pk,
+    "customers:profile_delete": lambda cast: _profile(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_answer"}
@@ -179,6 +223,22 @@ def test_it_still_opens_for_the_owning_administrator(client, cast, name):
     url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])
     sign_in(client, cast.admin)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OBJECT_FACTORIES if n.startswith("customers:")))
+def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_ends(
+        client, cast, name):
+    url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])
+    partnership = Partnership.start(accountant=cast.accountancy,
+                                    organization=Organization.objects.get(), by=cast.admin)
+    sign_in(client, cast.accountant)
+    session = client.session
+    session[SESSION_KEY] = cast.accountancy.pk
+    session.save()
+    assert client.get(url).status_code == 200
+    partnership.end(cast.admin)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))

@@ -1,0 +1,23 @@
+from customers.models.cards import (
+    DUMMY_KVK,
+    BuyerReferenceSource,
+    CardFieldError,
+    CustomerCard,
+    EInvoicingMethod,
+    Reach,
+)
+from customers.models.jobs import ImportJob, PeppolCheckRun
+from customers.models.profiles import ProcessingMode, SendingProfile
+
+__all__ = [
+    "DUMMY_KVK",
+    "BuyerReferenceSource",
+    "CardFieldError",
+    "CustomerCard",
+    "EInvoicingMethod",
+    "ImportJob",
+    "PeppolCheckRun",
+    "ProcessingMode",
+    "Reach",
+    "SendingProfile",
+]

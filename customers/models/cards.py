@@ -1,0 +1,373 @@
+"""Customer cards: an organization's debtors, each ready (or not yet) to receive on Peppol."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from invoices.peppol import identifiers as peppol_ids
+from invoices.peppol import schemes
+from invoices.peppol.smp import Reachability
+from onboarding.models import Country, Organization, record_on_organization
+from onboarding.models.environments import ChangeRefused
+
+# Accept sends for debtors without a KvK number under this stand-in number; the platform
+# accepts it, but nothing is registered on Peppol under it.
+DUMMY_KVK = peppol_ids.Identifier("0106", "99999998")
+OIN_SCHEME = "0190"
+
+LEGAL_SCHEME_STARTS_WITH_9 = _(
+    "A Legal ID takes an ISO 6523 scheme. Schemes starting with 9 are Peppol's own additions "
+    "for addressing (mostly VAT numbers) and are refused in a Legal ID; use for example "
+    "0106 (KvK), 0088 (GLN) or 0190 (OIN).")
+GOVERNMENT_NEEDS_OIN = _(
+    "A government customer is addressed by its OIN: choose scheme 0190 and enter the 20-digit "
+    "OIN.")
+
+
+class CardFieldError(ValueError):
+    """A card value that cannot be stored, with the field to show the message at."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _identifier(prefix: str, scheme: str, value: str) -> peppol_ids.Identifier | None:
+    if not scheme.strip() and not value.strip():
+        return None
+    try:
+        return peppol_ids.check(scheme, value)
+    except peppol_ids.IdentifierError as err:
+        raise CardFieldError(f"{prefix}_{err.field}", err.render(gettext)) from err
+
+
+def endpoint_identifier(scheme: str, value: str) -> peppol_ids.Identifier | None:
+    """The Endpoint-ID in canonical form, checked by its scheme's rules; None when empty."""
+    identifier = _identifier("endpoint", scheme, value)
+    if identifier is not None and not schemes.is_eas_code(identifier.scheme):
+        raise CardFieldError("endpoint_scheme", gettext(
+            "Scheme %(scheme)s cannot address an invoice on Peppol; an Endpoint-ID needs a "
+            "scheme from the EAS list, such as 0106, 0190, 0088 or 9944.")
+            % {"scheme": identifier.scheme})
+    return identifier
+
+
+def legal_identifier(scheme: str, value: str) -> peppol_ids.Identifier | None:
+    """The Legal ID in canonical form; its scheme may not start with 9."""
+    if scheme.strip().startswith("9"):
+        raise CardFieldError("legal_scheme", gettext(LEGAL_SCHEME_STARTS_WITH_9))
+    return _identifier("legal", scheme, value)
+
+
+def split_identifier(text: str) -> tuple[str, str]:
+    """("0106", "12345678") from "0106:12345678"; ("", "") from an empty text.
+
+    The plain "dddd:value" form is split here; anything else goes through the identifier
+    module's parser, whose messages explain scheme names and missing colons.
+    """
+    text = text.strip()
+    if not text:
+        return "", ""
+    if len(text) > 5 and text[4] == ":" and text[:4].isdigit():
+        return text[:4], text[5:]
+    identifier = peppol_ids.parse(text)
+    return identifier.scheme, identifier.value
+
+
+class BuyerReferenceSource(models.TextChoices):
+    YOUR_REFERENCE = "your_reference", _("Your reference")
+    EXTERNAL_DOCUMENT_NUMBER = "external_document_number", _("External document number")
+
+
+class EInvoicingMethod(models.TextChoices):
+    SENDING_PROFILE = "sending_profile", _("Sending profile of documents")
+    LEGACY_CONNECTION = "e_connection", _("eVerbinding (legacy connection)")
+
+
+class Reach(models.TextChoices):
+    """What the last Peppol lookup said, as the list filters it."""
+
+    REACHABLE = "reachable", _("Receives Peppol invoices")
+    NOT_REACHABLE = "not_reachable", _("Cannot receive Peppol invoices")
+    NOT_CHECKED = "not_checked", _("Not checked, or the check failed")
+    STALE = "stale", _("Checked too long ago")
+
+
+def stale_before():
+    return timezone.now() - timedelta(days=settings.PEPPOL_REACHABILITY_MAX_AGE_DAYS)
+
+
+class CustomerCardQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
+
+    def reach(self, reach: str):
+        if reach == Reach.REACHABLE:
+            return self.filter(CustomerCard.REACHABLE)
+        if reach == Reach.NOT_REACHABLE:
+            return self.filter(CustomerCard.UNREACHABLE)
+        if reach == Reach.NOT_CHECKED:
+            return self.filter(CustomerCard.NOT_CHECKED)
+        if reach == Reach.STALE:
+            return self.filter(peppol_checked_at__lt=stale_before())
+        return self
+
+    def with_problems(self, has_default_profile: bool):
+        """Cards whose invoices would fail when sent today."""
+        problems = CustomerCard.NO_ENDPOINT | CustomerCard.NO_BUYER_REFERENCE | \
+            CustomerCard.UNREACHABLE
+        if not has_default_profile:
+            problems |= models.Q(sending_profile__isnull=True)
+        return self.filter(problems)
+
+
+class CustomerCard(models.Model):
+    # The last lookup answered: registered, and whether BIS Billing 3.0 invoices go through.
+    REACHABLE = models.Q(peppol_registered=True, peppol_accepts_invoice=True)
+    UNREACHABLE = (models.Q(peppol_registered=False)
+                   | models.Q(peppol_registered=True, peppol_accepts_invoice=False))
+    # Never looked up, or the lookup could not get an answer.
+    NOT_CHECKED = models.Q(peppol_registered__isnull=True)
+    NO_ENDPOINT = models.Q(endpoint_scheme="")
+    NO_BUYER_REFERENCE = models.Q(buyer_reference_source="")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="customer_cards",
+                                     verbose_name=_("organization"))
+    name = models.CharField(_("name"), max_length=200)
+    customer_number = models.CharField(_("customer number"), max_length=50)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices,
+                               default=Country.NL)
+    invoice_email = models.EmailField(_("invoice email"), blank=True)
+    endpoint_scheme = models.CharField(_("Endpoint-ID scheme"), max_length=4, blank=True)
+    endpoint_value = models.CharField(_("Endpoint-ID"), max_length=130, blank=True)
+    legal_scheme = models.CharField(_("Legal ID scheme"), max_length=4, blank=True)
+    legal_value = models.CharField(_("Legal ID"), max_length=130, blank=True)
+    is_government = models.BooleanField(
+        _("government customer"), default=False,
+        help_text=_("Dutch government bodies receive invoices on their OIN (scheme 0190)."))
+    buyer_reference_source = models.CharField(
+        _("BuyerReference comes from"), max_length=30, choices=BuyerReferenceSource.choices,
+        blank=True)
+    einvoicing_method = models.CharField(
+        _("e-invoicing method"), max_length=20, choices=EInvoicingMethod.choices,
+        default=EInvoicingMethod.SENDING_PROFILE)
+    sending_profile = models.ForeignKey(
+        "customers.SendingProfile", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="customer_cards", verbose_name=_("sending profile"))
+
+    peppol_checked_at = models.DateTimeField(_("Peppol checked"), null=True, blank=True)
+    # None: never checked, or the last check could not get an answer (see peppol_error).
+    peppol_registered = models.BooleanField(_("on Peppol"), null=True, blank=True)
+    peppol_accepts_invoice = models.BooleanField(_("accepts invoices"), default=False)
+    peppol_accepts_credit_note = models.BooleanField(_("accepts credit notes"), default=False)
+    peppol_smp_url = models.CharField(_("SMP"), max_length=500, blank=True)
+    peppol_error = models.CharField(_("Peppol check problem"), max_length=500, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    objects = CustomerCardQuerySet.as_manager()
+
+    EDITABLE = ("name", "customer_number", "country", "invoice_email", "endpoint_scheme",
+                "endpoint_value", "legal_scheme", "legal_value", "is_government",
+                "buyer_reference_source", "einvoicing_method", "sending_profile")
+    PEPPOL_FIELDS = ("peppol_checked_at", "peppol_registered", "peppol_accepts_invoice",
+                     "peppol_accepts_credit_note", "peppol_smp_url", "peppol_error")
+
+    class Meta:
+        verbose_name = _("customer card")
+        verbose_name_plural = _("customer cards")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["organization", "name", "id"], name="card_org_name"),
+            models.Index(fields=["organization", "peppol_checked_at"], name="card_org_checked"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "customer_number"],
+                name="customer_number_once_per_organization",
+                violation_error_message=_("This organization already has a customer with this "
+                                          "customer number."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(customer_number=""), name="customer_number_required",
+                violation_error_message=_("Enter the customer number."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(endpoint_scheme="", endpoint_value="")
+                | (~models.Q(endpoint_scheme="") & ~models.Q(endpoint_value="")),
+                name="endpoint_scheme_with_value",
+                violation_error_message=_("An Endpoint-ID needs both a scheme and a value."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(legal_scheme="", legal_value="")
+                | (~models.Q(legal_scheme="") & ~models.Q(legal_value="")),
+                name="legal_id_scheme_with_value",
+                violation_error_message=_("A Legal ID needs both a scheme and a value."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_scheme__startswith="9"),
+                name="legal_id_scheme_not_9",
+                violation_error_message=LEGAL_SCHEME_STARTS_WITH_9,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_government=False) | models.Q(endpoint_scheme=OIN_SCHEME),
+                name="government_customer_by_oin",
+                violation_error_message=GOVERNMENT_NEEDS_OIN,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.customer_number})"
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def endpoint_id(self) -> str:
+        return f"{self.endpoint_scheme}:{self.endpoint_value}" if self.endpoint_scheme else ""
+
+    @property
+    def legal_id(self) -> str:
+        return f"{self.legal_scheme}:{self.legal_value}" if self.legal_scheme else ""
+
+    @property
+    def uses_dummy_kvk(self) -> bool:
+        return (self.endpoint_scheme, self.endpoint_value) == (DUMMY_KVK.scheme, DUMMY_KVK.value)
+
+    @property
+    def peppol_checked(self) -> bool:
+        return self.peppol_checked_at is not None
+
+    @property
+    def peppol_reachable(self) -> bool:
+        return bool(self.peppol_registered and self.peppol_accepts_invoice)
+
+    @property
+    def peppol_stale(self) -> bool:
+        return self.peppol_checked_at is not None and self.peppol_checked_at < stale_before()
+
+    def problems(self, has_default_profile: bool) -> list[str]:
+        """Why an invoice to this customer would fail today, in the user's words."""
+        found = []
+        if not self.endpoint_scheme:
+            found.append(gettext("No Endpoint-ID"))
+        if not self.buyer_reference_source:
+            found.append(gettext("No source for the BuyerReference"))
+        if self.peppol_registered is False:
+            found.append(gettext("Not on Peppol"))
+        elif self.peppol_registered and not self.peppol_accepts_invoice:
+            found.append(gettext("Does not accept BIS Billing 3.0 invoices"))
+        if self.sending_profile_id is None and not has_default_profile:
+            found.append(gettext("No sending profile, and no default"))
+        return found
+
+    def snapshot(self) -> dict:
+        values = {field: getattr(self, field) for field in self.EDITABLE
+                  if field != "sending_profile"}
+        values["sending_profile"] = self.sending_profile.name if self.sending_profile else None
+        return values
+
+    # -- changing ----------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, organization, *, by, environment, **fields) -> CustomerCard:
+        _check_profile(organization, fields.get("sending_profile"))
+        try:
+            with transaction.atomic():
+                card = cls(organization=organization, **fields)
+                card.save()
+                record_on_organization(organization, by=by, environment=environment,
+                                       action="customer_card.created", target=card,
+                                       after=card.snapshot())
+        except IntegrityError as exc:
+            raise _refusal(organization, fields.get("customer_number", "")) from exc
+        return card
+
+    def change(self, *, by, environment, **fields) -> CustomerCard:
+        unknown = set(fields) - set(self.EDITABLE)
+        if unknown:
+            raise TypeError(f"cannot change {sorted(unknown)} here")
+        _check_profile(self.organization, fields.get("sending_profile"))
+        try:
+            with transaction.atomic():
+                current = (CustomerCard.objects.select_for_update(of=("self",))
+                           .select_related("sending_profile").get(pk=self.pk))
+                before = current.snapshot()
+                old_endpoint = current.endpoint_id
+                for field, value in fields.items():
+                    setattr(current, field, value)
+                after = current.snapshot()
+                if after != before:
+                    changed = [f for f in fields if before.get(f) != after.get(f)]
+                    if current.endpoint_id != old_endpoint:
+                        # The last lookup was about another identifier.
+                        current.forget_reachability()
+                        changed += self.PEPPOL_FIELDS
+                    current.save(update_fields=[*changed, "updated_at"])
+                    record_on_organization(
+                        self.organization, by=by, environment=environment,
+                        action="customer_card.changed", target=current,
+                        before={k: v for k, v in before.items() if after.get(k) != v},
+                        after={k: v for k, v in after.items() if before.get(k) != v})
+        except IntegrityError as exc:
+            raise _refusal(self.organization, fields.get("customer_number", "")) from exc
+        self.refresh_from_db()
+        return current
+
+    def delete_by(self, *, by, environment) -> None:
+        with transaction.atomic():
+            removed, _count = CustomerCard.objects.filter(pk=self.pk).delete()
+            if removed:
+                record_on_organization(self.organization, by=by, environment=environment,
+                                       action="customer_card.deleted", target=self,
+                                       before=self.snapshot())
+
+    def forget_reachability(self) -> None:
+        self.peppol_checked_at = None
+        self.peppol_registered = None
+        self.peppol_accepts_invoice = self.peppol_accepts_credit_note = False
+        self.peppol_smp_url = self.peppol_error = ""
+
+    def apply_reachability(self, result: Reachability) -> None:
+        """Take over a lookup's answer (not saved). A failed lookup keeps no verdict."""
+        self.peppol_checked_at = result.checked_at
+        self.peppol_registered = None if result.error else result.registered
+        self.peppol_accepts_invoice = result.accepts_invoice
+        self.peppol_accepts_credit_note = result.accepts_credit_note
+        self.peppol_smp_url = result.smp_url[:500]
+        self.peppol_error = result.error[:500]
+
+    def record_reachability(self, result: Reachability) -> bool:
+        """Store the answer about this card's Endpoint-ID, unless someone changed the
+        Endpoint-ID while the lookup ran; False then.
+
+        Not audited: it is an observation of the Peppol network, not a change anyone made.
+        """
+        self.apply_reachability(result)
+        updated = CustomerCard.objects.filter(
+            pk=self.pk, endpoint_scheme=self.endpoint_scheme,
+            endpoint_value=self.endpoint_value,
+        ).update(**{field: getattr(self, field) for field in self.PEPPOL_FIELDS})
+        return bool(updated)
+
+
+def _check_profile(organization, profile) -> None:
+    if profile is not None and profile.organization_id != organization.pk:
+        raise ChangeRefused(_("Choose one of this organization's sending profiles."),
+                            field="sending_profile")
+
+
+def _refusal(organization, customer_number) -> ChangeRefused:
+    if CustomerCard.objects.filter(organization=organization,
+                                   customer_number=customer_number).exists():
+        return ChangeRefused(_("This organization already has a customer with this customer "
+                               "number."), field="customer_number")
+    return ChangeRefused(_("The card could not be saved; check the values and try again."))

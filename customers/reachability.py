@@ -1,0 +1,94 @@
+"""Can this customer receive Peppol invoices? The SML and SMP lookup of invoices.peppol.smp,
+configured from the settings, for one card or for a whole list in the background."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from customers.models import CustomerCard, PeppolCheckRun
+from invoices.peppol import smp
+from invoices.peppol.smp import LookupFailed, Reachability, SmlConfig
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+def sml_config() -> SmlConfig:
+    zone = settings.PEPPOL_SML_ZONE or (
+        smp.PRODUCTION_ZONE if settings.PEPPOL_SML == "production" else smp.TEST_ZONE)
+    return SmlConfig(zone=zone, nameservers=settings.PEPPOL_DNS_SERVERS or None,
+                     port=settings.PEPPOL_DNS_PORT, timeout=settings.PEPPOL_LOOKUP_TIMEOUT)
+
+
+def look_up(scheme: str, value: str, config: SmlConfig | None = None) -> Reachability:
+    """The network's answer; a lookup that got none comes back with `error` set."""
+    try:
+        return smp.lookup(scheme, value, config or sml_config())
+    except LookupFailed as failure:
+        logger.warning("Peppol lookup of %s:%s failed: %s", scheme, value, failure.detail)
+        return Reachability.from_failure(failure)
+
+
+def check_card(card: CustomerCard) -> Reachability | None:
+    """Look the card's Endpoint-ID up and store the answer; None when it has none."""
+    if not card.endpoint_scheme:
+        return None
+    result = look_up(card.endpoint_scheme, card.endpoint_value)
+    card.record_reachability(result)
+    return result
+
+
+def run_check(run_pk: int) -> None:
+    """Check every card of a PeppolCheckRun's list; never raises."""
+    run = PeppolCheckRun.objects.select_related("organization").get(pk=run_pk)
+    try:
+        _check_all(run)
+    except Exception:
+        logger.exception("Peppol check run %s failed", run.pk)
+        run.fail(gettext("The check stopped because of an unexpected error. The cards checked "
+                         "so far keep their result."))
+
+
+def cards_to_check(run: PeppolCheckRun):
+    from customers.filters import filtered_cards
+
+    return filtered_cards(run.organization, run.filters).exclude(CustomerCard.NO_ENDPOINT)
+
+
+def _check_all(run: PeppolCheckRun) -> None:
+    config = sml_config()
+    cards = cards_to_check(run).order_by("pk")
+    # One answer per identifier and run: many cards may share one (the dummy KvK number).
+    # Kept without the document type list, which can be long and is not stored anyway.
+    answers: dict[tuple[str, str], Reachability] = {}
+    with ThreadPoolExecutor(max_workers=max(1, settings.PEPPOL_LOOKUP_CONCURRENCY)) as pool:
+        while True:
+            batch = list(cards.filter(pk__gt=run.last_card)[:BATCH])
+            if not batch:
+                break
+            wanted = list({(c.endpoint_scheme, c.endpoint_value) for c in batch} - answers.keys())
+            for key, result in zip(wanted, pool.map(lambda k: look_up(*k, config), wanted),
+                                   strict=True):
+                answers[key] = dataclasses.replace(result, document_types=())
+            counts = {"reachable": run.reachable, "not_reachable": run.not_reachable,
+                      "failed": run.failed}
+            for card in batch:
+                result = answers[(card.endpoint_scheme, card.endpoint_value)]
+                card.record_reachability(result)
+                if result.error:
+                    counts["failed"] += 1
+                elif card.peppol_reachable:
+                    counts["reachable"] += 1
+                else:
+                    counts["not_reachable"] += 1
+            run.report(progress_done=run.progress_done + len(batch), last_card=batch[-1].pk,
+                       **counts)
+    run.report(status=PeppolCheckRun.Status.DONE, finished_at=timezone.now(),
+               progress_total=run.progress_done)

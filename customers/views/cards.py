@@ -1,0 +1,219 @@
+"""Customer cards: the list with search and filters, one card, add, change, delete,
+"Check Peppol" and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import reachability
+from customers.filters import CardFilterForm
+from customers.forms import CustomerCardForm
+from customers.models import CustomerCard, ImportJob, PeppolCheckRun
+from customers.views.common import card_from, organization_context, organization_from
+from onboarding.models import Organization
+from onboarding.models.environments import ChangeRefused
+from portal.pagination import paginate
+from portal.tenancy import environment_required
+
+
+@environment_required()
+def home(request):
+    """The organizations whose customers the user may manage, to pick one."""
+    organizations = (Organization.objects.manageable_by(request.user, request.environment)
+                     .annotate(cards=Count("customer_cards", distinct=True))
+                     .select_related("environment").order_by("name", "id"))
+    return render(request, "customers/home.html", {"page": paginate(request, organizations)})
+
+
+def _list_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@environment_required()
+def card_list(request, pk):
+    organization = organization_from(request, pk)
+    form = CardFilterForm(request.GET or None, profiles=organization.sending_profiles.all())
+    cards = form.apply(organization.customer_cards.select_related("sending_profile"))
+    page = paginate(request, cards)
+    has_default = form.has_default_profile
+    return render(request, "customers/cards/list.html", {
+        **organization_context(request, organization, "cards"),
+        "form": form,
+        "page": page,
+        "rows": [(card, card.problems(has_default)) for card in page.object_list],
+        "filtered": bool(form.values),
+        "filter_query": _list_query(request),
+        "has_default_profile": has_default,
+        "has_profiles": bool(form.profiles),
+        "running_check": PeppolCheckRun.objects.filter(
+            organization=organization, status=PeppolCheckRun.Status.RUNNING).first(),
+        "running_import": ImportJob.objects.filter(
+            organization=organization, status__in=ImportJob.RUNNING)
+        .only("pk", "filename").first(),
+    })
+
+
+def _card_form(request, organization, **kwargs):
+    return CustomerCardForm(request.POST if request.method == "POST" else None,
+                            organization=organization,
+                            profiles=list(organization.sending_profiles.all()), **kwargs)
+
+
+def _form_error(form, refused: ChangeRefused):
+    form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+
+
+@environment_required()
+def card_add(request, pk):
+    organization = organization_from(request, pk, change=True)
+    form = _card_form(request, organization)
+    if form.is_bound and form.is_valid():
+        try:
+            card = CustomerCard.create(organization, by=request.user,
+                                       environment=request.environment, **form.card_fields)
+        except ChangeRefused as refused:
+            _form_error(form, refused)
+        else:
+            messages.success(request, _("Customer %(name)s was added.") % {"name": card.name})
+            return redirect("customers:card_detail", pk=card.pk)
+    return render(request, "customers/cards/form.html", {
+        **organization_context(request, organization, "cards"), "form": form,
+    }, status=400 if form.is_bound else 200)
+
+
+def render_card(request, card, *, status=200, **context):
+    organization = card.organization
+    default = organization.sending_profiles.filter(is_default=True).first()
+    return render(request, "customers/cards/detail.html", {
+        **organization_context(request, organization, "cards"),
+        "card": card,
+        "default_profile": default,
+        "problems": card.problems(default is not None),
+        "stale_after_days": settings.PEPPOL_REACHABILITY_MAX_AGE_DAYS,
+        **context,
+    }, status=status)
+
+
+@environment_required()
+def card_detail(request, pk):
+    return render_card(request, card_from(request, pk))
+
+
+@environment_required()
+def card_edit(request, pk):
+    card = card_from(request, pk, change=True)
+    organization = card.organization
+    form = _card_form(request, organization, initial=CustomerCardForm.initial_for(card))
+    if form.is_bound and form.is_valid():
+        try:
+            card.change(by=request.user, environment=request.environment, **form.card_fields)
+        except ChangeRefused as refused:
+            _form_error(form, refused)
+        else:
+            messages.success(request, _("Customer %(name)s was saved.") % {"name": card.name})
+            return redirect("customers:card_detail", pk=card.pk)
+    return render(request, "customers/cards/form.html", {
+        **organization_context(request, organization, "cards"), "form": form, "card": card,
+    }, status=400 if form.is_bound else 200)
+
+
+@environment_required()
+def card_delete(request, pk):
+    card = card_from(request, pk, change=True)
+    if request.method == "POST":
+        card.delete_by(by=request.user, environment=request.environment)
+        messages.success(request, _("Customer %(name)s was deleted.") % {"name": card.name})
+        return redirect("customers:cards", pk=card.organization_id)
+    return render(request, "customers/cards/delete.html", {
+        **organization_context(request, card.organization, "cards"), "card": card})
+
+
+@environment_required()
+def card_check(request, pk):
+    """Look the card's Endpoint-ID up on Peppol now."""
+    card = card_from(request, pk, change=True)
+    if request.method != "POST":
+        return render_card(request, card)
+    result = reachability.check_card(card)
+    if result is None:
+        messages.warning(request, _("This card has no Endpoint-ID to look up."))
+    elif result.error:
+        messages.warning(request, _(result.error))
+    elif card.peppol_reachable:
+        messages.success(request, _("%(name)s receives Peppol invoices.") % {"name": card.name})
+    else:
+        messages.warning(request, _("%(name)s cannot receive Peppol BIS Billing 3.0 invoices.")
+                         % {"name": card.name})
+    return redirect(reverse("customers:card_detail", args=[card.pk]) + "#peppol")
+
+
+# -- export -----------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("customer_number", "name", "country", "invoice_email", "endpoint_id",
+                  "legal_id", "is_government", "buyer_reference_source", "einvoicing_method",
+                  "sending_profile", "peppol_registered", "peppol_accepts_invoice",
+                  "peppol_accepts_credit_note", "peppol_checked_at")
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def export_row(card) -> list[str]:
+    return [spreadsheet_safe(value) for value in (
+        card.customer_number, card.name, card.country, card.invoice_email, card.endpoint_id,
+        card.legal_id, _yes_no(card.is_government), card.buyer_reference_source,
+        card.einvoicing_method, card.sending_profile.name if card.sending_profile else "",
+        _yes_no(card.peppol_registered),
+        _yes_no(card.peppol_accepts_invoice) if card.peppol_registered else "",
+        _yes_no(card.peppol_accepts_credit_note) if card.peppol_registered else "",
+        card.peppol_checked_at.isoformat(timespec="seconds") if card.peppol_checked_at else "",
+    )]
+
+
+class _Line:
+    def write(self, text):
+        return text
+
+
+def csv_lines(header, rows):
+    writer = csv.writer(_Line())
+    # A byte-order mark, so spreadsheet programs read the file as UTF-8.
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def csv_download(lines, filename) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@environment_required()
+def card_export(request, pk):
+    organization = organization_from(request, pk)
+    form = CardFilterForm(request.GET or None, profiles=organization.sending_profiles.all())
+    cards = form.apply(organization.customer_cards.select_related("sending_profile"))
+    rows = (export_row(card) for card in cards.order_by("customer_number").iterator(2000))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return csv_download(csv_lines(EXPORT_COLUMNS, rows),
+                        f"customers-{organization.company_id}-{stamp}.csv")

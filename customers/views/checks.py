@@ -1,0 +1,65 @@
+"""Checking Peppol for every card of a list, in the background, and watching it go."""
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from customers import jobs, reachability
+from customers.filters import CardFilterForm
+from customers.models import CustomerCard, PeppolCheckRun
+from customers.views.common import check_run_from, organization_context, organization_from
+from onboarding.models.environments import ChangeRefused
+from portal.tenancy import environment_required
+
+
+@environment_required()
+def check_all(request, pk):
+    """Confirm, then check every card of the (filtered) list that has an Endpoint-ID."""
+    organization = organization_from(request, pk, change=True)
+    data = request.POST if request.method == "POST" else request.GET
+    form = CardFilterForm(data or None, profiles=organization.sending_profiles.all())
+    cards = form.apply(organization.customer_cards.all()).exclude(CustomerCard.NO_ENDPOINT)
+    running = PeppolCheckRun.objects.filter(organization=organization,
+                                            status=PeppolCheckRun.Status.RUNNING).first()
+    if running is not None:
+        running.notice_stall()
+        if running.is_running:
+            messages.info(request, _("A Peppol check of these customers is already running."))
+            return redirect("customers:check_run", pk=running.pk)
+    count = cards.count()
+    if request.method == "POST" and count:
+        try:
+            run = PeppolCheckRun.begin(organization, by=request.user,
+                                       environment=request.environment, filters=form.values,
+                                       total=count)
+        except ChangeRefused as refused:
+            messages.warning(request, refused.message)
+            return redirect("customers:cards", pk=organization.pk)
+        jobs.start(reachability.run_check, run.pk)
+        return redirect("customers:check_run", pk=run.pk)
+    return render(request, "customers/checks/confirm.html", {
+        **organization_context(request, organization, "cards"), "form": form, "count": count,
+        "filtered": bool(form.values), "filters": form.values,
+    })
+
+
+@environment_required()
+def check_run(request, pk):
+    run = check_run_from(request, pk)
+    run.notice_stall()
+    return render(request, "customers/checks/run.html", {
+        **organization_context(request, run.organization, "cards"), "run": run,
+    })
+
+
+@environment_required()
+def check_run_status(request, pk):
+    run = check_run_from(request, pk)
+    run.notice_stall()
+    return JsonResponse({
+        "status": run.status, "running": run.is_running, "done": run.progress_done,
+        "total": run.progress_total, "percent": run.percent,
+        "message": _("Checked %(done)s of %(total)s customers…")
+        % {"done": f"{run.progress_done:,}", "total": f"{run.progress_total:,}"},
+    })

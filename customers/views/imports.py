@@ -1,0 +1,113 @@
+"""Importing customer cards: upload, preview and column mapping, progress, the report."""
+
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from customers import importing, jobs
+from customers.forms import ImportMappingForm, ImportUploadForm
+from customers.models import ImportJob
+from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
+from customers.views.common import import_from, organization_context, organization_from
+from onboarding.models.environments import ChangeRefused
+from portal.tenancy import environment_required
+
+REPORT_ROWS_SHOWN = 100
+
+
+@environment_required()
+def import_start(request, pk):
+    organization = organization_from(request, pk, change=True)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = importing.upload(organization, by=request.user, environment=request.environment,
+                                   filename=upload.name, content=upload.read(),
+                                   language=get_language() or "")
+        except importing.FileProblem as problem:
+            form.add_error("file", problem.message)
+        else:
+            return redirect("customers:import_detail", pk=job.pk)
+    return render(request, "customers/imports/upload.html", {
+        **organization_context(request, organization, "import"), "form": form,
+        "targets": [label for label, _aliases in importing.TARGETS.values()],
+        "recent": ImportJob.objects.filter(organization=organization)
+        .defer("content", "rejections")[:5],
+    }, status=400 if form.is_bound else 200)
+
+
+@environment_required()
+def import_detail(request, pk):
+    """One page for the whole import: mapping, then progress, then the report."""
+    job = import_from(request, pk, change=True)
+    job.notice_stall()
+    context = {**organization_context(request, job.organization, "import"), "job": job}
+    if job.is_running:
+        return render(request, "customers/imports/progress.html", context)
+    if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE):
+        return render(request, "customers/imports/report.html", {
+            **context, "rejections": job.rejections[:REPORT_ROWS_SHOWN],
+            "more_rejections": max(0, len(job.rejections) - REPORT_ROWS_SHOWN),
+        })
+    form = ImportMappingForm(request.POST if request.method == "POST" else None, job=job)
+    if form.is_bound and form.is_valid():
+        try:
+            job.start(mapping=form.cleaned_data["mapping"],
+                      import_valid_rows=form.cleaned_data["import_valid_rows"])
+        except ChangeRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            jobs.start(importing.run, job.pk)
+            return redirect("customers:import_detail", pk=job.pk)
+    return render(request, "customers/imports/preview.html", {**context, "form": form},
+                  status=400 if form.is_bound else 200)
+
+
+@environment_required()
+def import_status(request, pk):
+    """What the progress page polls."""
+    job = import_from(request, pk, change=True, report=False)
+    job.notice_stall()
+    done = job.progress_done
+    if job.status == ImportJob.Status.SAVING:
+        done = importing.saved_so_far(job)
+        message = _("Saving %(done)s of %(total)s rows…")
+    else:
+        message = _("Checked %(done)s of %(total)s rows…")
+    total = job.progress_total
+    return JsonResponse({
+        "status": job.status, "running": job.is_running, "done": done, "total": total,
+        "percent": min(100, round(100 * done / total)) if total else 0,
+        "message": message % {"done": f"{done:,}", "total": f"{total:,}"},
+    })
+
+
+@environment_required()
+def import_valid_rows(request, pk):
+    """After a check that rejected rows: import the others, after a confirmation."""
+    job = import_from(request, pk, change=True)
+    error = None
+    if request.method == "POST":
+        try:
+            job.save_valid_rows()
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            jobs.start(importing.run, job.pk)
+            return redirect("customers:import_detail", pk=job.pk)
+    return render(request, "customers/imports/valid_rows.html", {
+        **organization_context(request, job.organization, "import"), "job": job,
+        "can_import": job.status == ImportJob.Status.CHECKED, "error": error,
+    }, status=400 if error else 200)
+
+
+@environment_required()
+def import_report(request, pk):
+    """The rejected rows as CSV, to correct in a spreadsheet."""
+    job = import_from(request, pk, change=True)
+    header = [_("row"), _("customer number"), _("column"), _("reason")]
+    rows = ([str(row), spreadsheet_safe(number), spreadsheet_safe(column),
+             spreadsheet_safe(reason)] for row, number, column, reason in job.rejections)
+    return csv_download(csv_lines(header, rows), f"import-{job.pk}-rejected-rows.csv")

@@ -1,0 +1,123 @@
+"""Sending profiles: list, add, change, make default (after a warning), delete."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from customers.forms import SendingProfileForm
+from customers.models import SendingProfile
+from customers.views.common import organization_context, organization_from, profile_from
+from onboarding.models.environments import ChangeRefused
+from portal.tenancy import environment_required
+
+
+@environment_required()
+def profile_list(request, pk):
+    organization = organization_from(request, pk)
+    profiles = organization.sending_profiles.annotate(cards=Count("customer_cards"))
+    return render(request, "customers/profiles/list.html", {
+        **organization_context(request, organization, "profiles"),
+        "profiles": profiles,
+        "without_profile": organization.customer_cards.filter(
+            sending_profile__isnull=True).count(),
+    })
+
+
+def _refused(form, refused):
+    form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+
+
+@environment_required()
+def profile_add(request, pk):
+    organization = organization_from(request, pk, change=True)
+    form = SendingProfileForm(request.POST if request.method == "POST" else None,
+                              offer_default=True)
+    if form.is_bound and form.is_valid():
+        try:
+            profile = SendingProfile.create(organization, by=request.user,
+                                            environment=request.environment,
+                                            **form.profile_fields)
+        except ChangeRefused as refused:
+            _refused(form, refused)
+        else:
+            messages.success(request, _("Sending profile %(name)s was added.")
+                             % {"name": profile.name})
+            if form.cleaned_data.get("make_default"):
+                return redirect("customers:profile_default", pk=profile.pk)
+            return redirect("customers:profiles", pk=organization.pk)
+    return render(request, "customers/profiles/form.html", {
+        **organization_context(request, organization, "profiles"), "form": form,
+    }, status=400 if form.is_bound else 200)
+
+
+@environment_required()
+def profile_edit(request, pk):
+    profile = profile_from(request, pk, change=True)
+    form = SendingProfileForm(request.POST if request.method == "POST" else None,
+                              initial=SendingProfileForm.initial_for(profile))
+    if form.is_bound and form.is_valid():
+        try:
+            profile.change(by=request.user, environment=request.environment,
+                           **form.profile_fields)
+        except ChangeRefused as refused:
+            _refused(form, refused)
+        else:
+            messages.success(request, _("Sending profile %(name)s was saved.")
+                             % {"name": profile.name})
+            return redirect("customers:profiles", pk=profile.organization_id)
+    return render(request, "customers/profiles/form.html", {
+        **organization_context(request, profile.organization, "profiles"), "form": form,
+        "profile": profile,
+    }, status=400 if form.is_bound else 200)
+
+
+@environment_required()
+def profile_default(request, pk):
+    """Making a profile the default reaches every customer without one: confirm first."""
+    profile = profile_from(request, pk, change=True)
+    error = None
+    if request.method == "POST" and not profile.is_default:
+        try:
+            profile.make_default(by=request.user, environment=request.environment)
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("%(name)s is now the default sending profile.")
+                             % {"name": profile.name})
+            return redirect("customers:profiles", pk=profile.organization_id)
+    current = (profile.organization.sending_profiles.filter(is_default=True)
+               .exclude(pk=profile.pk).first())
+    return render(request, "customers/profiles/default.html", {
+        **organization_context(request, profile.organization, "profiles"),
+        "profile": profile, "impact": profile.default_impact(), "current_default": current,
+        "error": error,
+    }, status=400 if error else 200)
+
+
+@environment_required()
+def profile_undefault(request, pk):
+    profile = profile_from(request, pk, change=True)
+    if request.method == "POST":
+        profile.stop_being_default(by=request.user, environment=request.environment)
+        messages.success(request, _("%(name)s is no longer the default sending profile.")
+                         % {"name": profile.name})
+        return redirect("customers:profiles", pk=profile.organization_id)
+    return render(request, "customers/profiles/undefault.html", {
+        **organization_context(request, profile.organization, "profiles"),
+        "profile": profile, "impact": profile.default_impact(),
+    })
+
+
+@environment_required()
+def profile_delete(request, pk):
+    profile = profile_from(request, pk, change=True)
+    if request.method == "POST":
+        profile.delete_by(by=request.user, environment=request.environment)
+        messages.success(request, _("Sending profile %(name)s was deleted.")
+                         % {"name": profile.name})
+        return redirect("customers:profiles", pk=profile.organization_id)
+    return render(request, "customers/profiles/delete.html", {
+        **organization_context(request, profile.organization, "profiles"),
+        "profile": profile, "cards": profile.customer_cards.count(),
+    })

@@ -49,7 +49,17 @@ class Reading:
         self.checker = RowChecker(job.organization, job.mapping)
         self.rejections: list[list] = []
         self.rows = 0
+        self.created = self.updated = self.unchanged = 0
         self._first_row_of: dict[str, int] = {}
+
+    @property
+    def valid(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def counts(self) -> dict:
+        return {"rows_total": self.rows, "rows_created": self.created,
+                "rows_updated": self.updated, "rows_unchanged": self.unchanged,
+                "rows_rejected": len(self.rejections), "rejections": self.rejections}
 
     def reject(self, row_number: int, customer_number: str, target: str, reason: str) -> None:
         index = self.job.mapping.get(target)
@@ -119,6 +129,9 @@ class Reading:
                 batch.changed.append(card)
             else:
                 batch.unchanged += 1
+        self.created += len(batch.new)
+        self.updated += len(batch.changed)
+        self.unchanged += batch.unchanged
         return batch
 
 
@@ -141,23 +154,15 @@ def run(job_pk: int) -> None:
 
 def _check(job: ImportJob) -> None:
     reading = Reading(job)
-    created = updated = unchanged = 0
-    for batch in reading.batches():
-        created += len(batch.new)
-        updated += len(batch.changed)
-        unchanged += batch.unchanged
+    for _batch in reading.batches():
         job.report(progress_done=reading.rows)
-    rejected = len(reading.rejections)
-    valid = created + updated + unchanged
-    stop = bool(rejected) and not job.import_valid_rows
-    job.report(
-        status=ImportJob.Status.CHECKED if stop else ImportJob.Status.SAVING,
-        rows_total=reading.rows, rows_created=created, rows_updated=updated,
-        rows_unchanged=unchanged, rows_rejected=rejected, rejections=reading.rejections,
-        progress_done=0 if not stop else reading.rows,
-        progress_total=valid if not stop else reading.rows,
-        finished_at=timezone.now() if stop else None,
-    )
+    stop = bool(reading.rejections) and not job.import_valid_rows
+    if stop:
+        job.report(status=ImportJob.Status.CHECKED, progress_done=reading.rows,
+                   progress_total=reading.rows, finished_at=timezone.now(), **reading.counts())
+    else:
+        job.report(status=ImportJob.Status.SAVING, progress_done=0,
+                   progress_total=reading.valid, **reading.counts())
 
 
 class _RejectedWhileSaving(Exception):
@@ -175,30 +180,25 @@ def saved_so_far(job: ImportJob) -> int:
 
 def _save(job: ImportJob) -> None:
     reading = Reading(job)
-    created = updated = unchanged = 0
     try:
         with transaction.atomic():
             for batch in reading.batches():
-                if reading.rejections and not job.import_valid_rows:
-                    raise _RejectedWhileSaving
-                _write(job.organization, batch.new, batch.changed)
-                created += len(batch.new)
-                updated += len(batch.changed)
-                unchanged += batch.unchanged
-                cache.set(progress_key(job.pk), created + updated + unchanged, 3600)
+                # Rows that passed the check may fail now, when the cards changed meanwhile:
+                # then nothing is written, and the reading goes on to report them all.
+                if not reading.rejections or job.import_valid_rows:
+                    _write(job.organization, batch.new, batch.changed)
+                    cache.set(progress_key(job.pk), reading.valid, 3600)
             if reading.rejections and not job.import_valid_rows:
                 raise _RejectedWhileSaving
-            _audit(job, {"file": job.filename, "imported": created, "updated": updated,
-                         "unchanged": unchanged, "rejected": len(reading.rejections)})
+            _audit(job, {"file": job.filename, "imported": reading.created,
+                         "updated": reading.updated, "unchanged": reading.unchanged,
+                         "rejected": len(reading.rejections)})
             ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.DONE, rows_total=reading.rows, rows_created=created,
-                rows_updated=updated, rows_unchanged=unchanged,
-                rows_rejected=len(reading.rejections), rejections=reading.rejections,
-                progress_done=created + updated + unchanged, content=b"",
-                heartbeat_at=timezone.now(), finished_at=timezone.now())
+                status=ImportJob.Status.DONE, progress_done=reading.valid, content=b"",
+                heartbeat_at=timezone.now(), finished_at=timezone.now(), **reading.counts())
     except _RejectedWhileSaving:
-        job.report(status=ImportJob.Status.CHECKED, rows_rejected=len(reading.rejections),
-                   rejections=reading.rejections, finished_at=timezone.now())
+        job.report(status=ImportJob.Status.CHECKED, finished_at=timezone.now(),
+                   **reading.counts())
     finally:
         cache.delete(progress_key(job.pk))
     job.refresh_from_db()

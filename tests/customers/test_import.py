@@ -337,7 +337,7 @@ def test_it_rolls_back_everything_when_saving_fails(admin, org, monkeypatch):
     upload(admin, org, GOOD)
     job = ImportJob.objects.get()
     monkeypatch.setattr(passes, "BATCH", 1)
-    real = CustomerCard.objects.bulk_create
+    real = passes._write
     calls = []
 
     def failing(*args, **kwargs):
@@ -346,7 +346,7 @@ def test_it_rolls_back_everything_when_saving_fails(admin, org, monkeypatch):
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(CustomerCard.objects, "bulk_create", failing)
+    monkeypatch.setattr(passes, "_write", failing)
     start(admin, job)
 
     job.refresh_from_db()
@@ -385,3 +385,21 @@ def test_it_names_an_unknown_organization_on_the_command_line(db, tmp_path):
     with pytest.raises(CommandError, match="No organization has company ID XCNL00000404"):
         call_command("import_customer_cards", "--organization", "XCNL00000404",
                      str(tmp_path / "missing.csv"))
+
+
+def test_it_writes_nothing_when_rows_fail_between_check_and_save(org):
+    make_card(org, customer_number="1")
+    make_card(org, customer_number="2")
+    job = importing.upload(org, by=None, environment=None, filename="ids.csv",
+                           content=b"customer_number,endpoint_id\n1,0106:87654321\n"
+                                   b"2,0106:11111111\n")
+    job.start(mapping=job.mapping, import_valid_rows=False)
+    passes._check(job)
+    assert job.status == "saving"
+    CustomerCard.objects.filter(customer_number="2").delete()
+
+    passes._save(job)
+
+    assert job.status == "checked" and job.rows_rejected == 1
+    assert job.rejections[0][0] == 3
+    assert CustomerCard.objects.get().endpoint_id == "0106:12345678"

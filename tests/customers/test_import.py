@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from datetime import timedelta
 
 import openpyxl
@@ -270,6 +271,44 @@ def test_it_refuses_unreadable_files_next_to_the_field(admin, org, content, mess
 
     assert response.status_code == 400
     assert message in text(response)
+    assert not ImportJob.objects.exists()
+
+
+def broken_workbook() -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["customer_number", "name"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    broken = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    return broken.getvalue()
+
+
+def test_it_refuses_a_workbook_whose_sheet_is_broken(admin, org):
+    response = upload(admin, org, broken_workbook(), name="broken.xlsx")
+
+    assert response.status_code == 400
+    assert "not an Excel workbook (.xlsx) we can read" in text(response)
+
+
+def test_it_reads_bytes_the_windows_code_page_leaves_undefined(admin, org):
+    upload(admin, org, b"customer_number;name\n1;Caf\xe9 \x81\n")
+    start(admin, ImportJob.objects.get())
+
+    assert CustomerCard.objects.get().name == "Café \ufffd"
+
+
+def test_it_refuses_a_file_over_the_size_limit_before_reading_it(admin, org, settings):
+    settings.CUSTOMER_IMPORT_MAX_MB = 0
+
+    response = upload(admin, org, GOOD)
+
+    assert "larger than 0 MB" in text(response)
     assert not ImportJob.objects.exists()
 
 

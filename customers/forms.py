@@ -2,6 +2,7 @@
 model module's, so the form and the import refuse the same values with the same words."""
 
 from django import forms
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -220,6 +221,15 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
         help_text=_("CSV (comma or semicolon separated) or Excel (.xlsx), with the column names "
                     "in the first row."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused before it is read into memory; the import checks the size again.
+        if upload.size > settings.CUSTOMER_IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                gettext("The file is larger than %(size)d MB; split it into smaller files.")
+                % {"size": settings.CUSTOMER_IMPORT_MAX_MB})
+        return upload
 
 
 class ImportMappingForm(forms.Form):

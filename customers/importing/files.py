@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from itertools import islice
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -83,7 +84,9 @@ def _delimiter(first_line: str) -> str:
 
 
 def _csv_rows(content: bytes, encoding: str, delimiter: str) -> Iterator[list[str]]:
-    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    # A byte the Windows code page leaves undefined shows as a replacement character.
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, errors="replace",
+                            newline="")
     try:
         yield from csv.reader(text, delimiter=delimiter)
     except csv.Error as exc:
@@ -106,13 +109,23 @@ def _cell_text(value) -> str:
 def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     import openpyxl  # noqa: PLC0415 - only XLSX uploads need it
 
+    unreadable = _("The file is not an Excel workbook (.xlsx) we can read.")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(_("The file is not an Excel workbook (.xlsx) we can read.")) from exc
+        raise FileProblem(unreadable) from exc
     try:
-        for row in workbook.active.iter_rows(values_only=True):
+        sheet = workbook.active
+        if not hasattr(sheet, "iter_rows"):
+            raise FileProblem(_("The workbook's first sheet holds no table."))
+        for row in sheet.iter_rows(values_only=True):
             yield [_cell_text(value) for value in row]
+    except FileProblem:
+        raise
+    except Exception as exc:
+        # The sheets are read only now, row by row; an uploaded workbook can be broken (or
+        # hostile: defusedxml refuses entities) in more ways than openpyxl names.
+        raise FileProblem(unreadable) from exc
     finally:
         workbook.close()
 
@@ -147,7 +160,9 @@ def upload(organization, *, by, environment, filename: str, content: bytes,
         raise FileProblem(_("The first row should name the columns; it is empty."))
     job.columns = [cell.strip() for cell in header]
     job.preview = [row for _row, row in zip(range(PREVIEW_ROWS), rows, strict=False)]
-    job.rows_total = len(job.preview) + sum(1 for _row in rows)
+    # Counted only up to the limit: a compressed workbook can unpack to endless rows.
+    job.rows_total = len(job.preview) + sum(
+        1 for _row in islice(rows, settings.CUSTOMER_IMPORT_MAX_ROWS + 1 - len(job.preview)))
     if job.rows_total > settings.CUSTOMER_IMPORT_MAX_ROWS:
         raise FileProblem(_("The file has more than %(rows)d rows; split it into smaller "
                             "files.") % {"rows": settings.CUSTOMER_IMPORT_MAX_ROWS})

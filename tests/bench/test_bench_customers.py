@@ -4,7 +4,8 @@ import resource
 import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from stdnum import ean
 
 from customers import importing
@@ -44,6 +45,12 @@ def csv_file(rows: int, name: str = "Customer", prefix: str = "C") -> bytes:
     return "".join(lines).encode()
 
 
+def mark_unreachable(org):
+    """A lookup said "not on Peppol" for every tenth card, so the filter has pages to show."""
+    CustomerCard.objects.filter(organization=org, customer_number__endswith="3").update(
+        peppol_registered=False, peppol_checked_at=timezone.now())
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -70,13 +77,14 @@ def test_bench_customer_import_and_list(client, cast):
     sign_in(client, cast.admin)
     pages = {
         "card list": f"/organizations/{org.pk}/customers/",
-        "card search": f"/organizations/{org.pk}/customers/?q=004242",
+        "card search": f"/organizations/{org.pk}/customers/?q=00002",
         "problems view": f"/organizations/{org.pk}/customers/?problems=on",
         "not reachable": f"/organizations/{org.pk}/customers/?reach=not_reachable&page=3",
     }
     client.get(pages["card list"])  # the first request of a session stores the environment
     small_job, _seconds = timed_import(org, cast.admin, csv_file(30, name="Small", prefix="S"))
     assert small_job.rows_created == 30
+    mark_unreachable(org)
     small = {label: query_count(client, url) for label, url in pages.items()}
 
     content = csv_file(ROWS)
@@ -90,6 +98,7 @@ def test_bench_customer_import_and_list(client, cast):
     job, seconds = timed_import(org, cast.admin, csv_file(ROWS, name="Renamed"))
     assert (job.status, job.rows_updated) == ("done", ROWS)
     updates = (seconds, peak_rss_mb())
+    mark_unreachable(org)
 
     # The floor: the same rows written by bare bulk_create, without reading or checking.
     profile = floor_org.sending_profiles.get()
@@ -110,6 +119,11 @@ def test_bench_customer_import_and_list(client, cast):
     print(f"re-import updating {ROWS:,} cards: {updates[0]:.1f} s = {ROWS / updates[0]:,.0f} "
           f"rows/s; process peak {updates[1]:.0f} MB")
 
+    if connection.vendor == "postgresql":
+        # What autovacuum does within a minute of a large import: the pages are measured with
+        # the planner knowing the table, as they are served most of the time.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE customers_customercard")
     baseline = server_time(client, "/bench/minimal/")
     for label, url in pages.items():
         queries = query_count(client, url)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from datetime import timedelta
 
 import openpyxl
@@ -273,6 +274,44 @@ def test_it_refuses_unreadable_files_next_to_the_field(admin, org, content, mess
     assert not ImportJob.objects.exists()
 
 
+def broken_workbook() -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["customer_number", "name"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    broken = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    return broken.getvalue()
+
+
+def test_it_refuses_a_workbook_whose_sheet_is_broken(admin, org):
+    response = upload(admin, org, broken_workbook(), name="broken.xlsx")
+
+    assert response.status_code == 400
+    assert "not an Excel workbook (.xlsx) we can read" in text(response)
+
+
+def test_it_reads_bytes_the_windows_code_page_leaves_undefined(admin, org):
+    upload(admin, org, b"customer_number;name\n1;Caf\xe9 \x81\n")
+    start(admin, ImportJob.objects.get())
+
+    assert CustomerCard.objects.get().name == "Café \ufffd"
+
+
+def test_it_refuses_a_file_over_the_size_limit_before_reading_it(admin, org, settings):
+    settings.CUSTOMER_IMPORT_MAX_MB = 0
+
+    response = upload(admin, org, GOOD)
+
+    assert "larger than 0 MB" in text(response)
+    assert not ImportJob.objects.exists()
+
+
 def test_it_refuses_a_file_with_too_many_rows(admin, org, settings):
     settings.CUSTOMER_IMPORT_MAX_ROWS = 2
 
@@ -337,7 +376,7 @@ def test_it_rolls_back_everything_when_saving_fails(admin, org, monkeypatch):
     upload(admin, org, GOOD)
     job = ImportJob.objects.get()
     monkeypatch.setattr(passes, "BATCH", 1)
-    real = CustomerCard.objects.bulk_create
+    real = passes._write
     calls = []
 
     def failing(*args, **kwargs):
@@ -346,7 +385,7 @@ def test_it_rolls_back_everything_when_saving_fails(admin, org, monkeypatch):
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(CustomerCard.objects, "bulk_create", failing)
+    monkeypatch.setattr(passes, "_write", failing)
     start(admin, job)
 
     job.refresh_from_db()
@@ -385,3 +424,21 @@ def test_it_names_an_unknown_organization_on_the_command_line(db, tmp_path):
     with pytest.raises(CommandError, match="No organization has company ID XCNL00000404"):
         call_command("import_customer_cards", "--organization", "XCNL00000404",
                      str(tmp_path / "missing.csv"))
+
+
+def test_it_writes_nothing_when_rows_fail_between_check_and_save(org):
+    make_card(org, customer_number="1")
+    make_card(org, customer_number="2")
+    job = importing.upload(org, by=None, environment=None, filename="ids.csv",
+                           content=b"customer_number,endpoint_id\n1,0106:87654321\n"
+                                   b"2,0106:11111111\n")
+    job.start(mapping=job.mapping, import_valid_rows=False)
+    passes._check(job)
+    assert job.status == "saving"
+    CustomerCard.objects.filter(customer_number="2").delete()
+
+    passes._save(job)
+
+    assert job.status == "checked" and job.rows_rejected == 1
+    assert job.rejections[0][0] == 3
+    assert CustomerCard.objects.get().endpoint_id == "0106:12345678"

@@ -45,31 +45,37 @@ class OrganizationQuerySet(models.QuerySet):
     def manageable_by(self, user, environment):
         """What `visible_to` gives, plus the clients' organizations that the environment has a
         partnership with, for its Advanced users and administrators."""
+        return self._reachable_by(user, environment, own_role=None)
+
+    def configurable_by(self, user, environment):
+        """Those of `manageable_by` whose keys and cards `user` may change: as administrator of
+        the environment or of the organization, or as Advanced user of a partner environment."""
+        return self._reachable_by(user, environment,
+                                  own_role=OrganizationMember.OrgRole.ADMINISTRATOR)
+
+    def _reachable_by(self, user, environment, own_role):
         membership = environment.membership_for(user) if environment is not None else None
         if membership is None:
             return self.none()
         own = models.Q(environment=environment)
         if not membership.is_administrator:
             own &= models.Q(members__user=user)
+            if own_role is not None:
+                own &= models.Q(members__role=own_role)
         if membership.has_role(Role.ADVANCED):
             own |= models.Q(partnerships__accountant=environment,
                             partnerships__ended_at__isnull=True)
         return self.filter(own).distinct()
 
-    def configurable_by(self, user, environment):
-        """Those of `manageable_by` whose keys and cards `user` may change: as administrator of
-        the environment or of the organization, or as Advanced user of a partner environment."""
-        membership = environment.membership_for(user) if environment is not None else None
-        if membership is None:
-            return self.none()
-        own = models.Q(environment=environment)
-        if not membership.is_administrator:
-            own &= models.Q(members__user=user,
-                            members__role=OrganizationMember.OrgRole.ADMINISTRATOR)
-        if membership.has_role(Role.ADVANCED):
-            own |= models.Q(partnerships__accountant=environment,
-                            partnerships__ended_at__isnull=True)
-        return self.filter(own).distinct()
+    def administered_by(self, user):
+        """Organizations `user` administers, in any environment: as administrator of the
+        environment or of the organization itself."""
+        return self.filter(
+            models.Q(environment__memberships__user=user,
+                     environment__memberships__role=Role.ADMINISTRATOR)
+            | models.Q(members__user=user,
+                       members__role=OrganizationMember.OrgRole.ADMINISTRATOR)
+        ).distinct()
 
 
 class Organization(models.Model):
@@ -136,10 +142,7 @@ class Organization(models.Model):
 
     def administered_by(self, user) -> bool:
         """Its environment's administrators and its own organization administrators."""
-        if self.environment.has_role(user, Role.ADMINISTRATOR):
-            return True
-        return self.members.filter(user=user, role=OrganizationMember.OrgRole.ADMINISTRATOR
-                                   ).exists()
+        return Organization.objects.administered_by(user).filter(pk=self.pk).exists()
 
     def partnership_of(self, environment):
         """The active partnership through which `environment` works on this organization."""

@@ -130,13 +130,10 @@ def _confirm(request, authorisation_request, action):
 
 def _answerable_organizations(user, authorisation_request):
     """The client's organizations with the requested KvK number that the user administers."""
-    candidates = Organization.objects.filter(
-        registry_number=authorisation_request.registry_number,
-        environment__memberships__user=user,
-    ).exclude(environment=authorisation_request.environment).select_related("environment")
-    return Organization.objects.filter(
-        pk__in=[org.pk for org in candidates if org.administered_by(user)]
-    ).select_related("environment").order_by("name")
+    return (Organization.objects.administered_by(user)
+            .filter(registry_number=authorisation_request.registry_number)
+            .exclude(environment=authorisation_request.environment)
+            .select_related("environment").order_by("name"))
 
 
 @login_required

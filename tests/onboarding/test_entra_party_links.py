@@ -23,27 +23,13 @@ from onboarding.models import (
 from tests.conftest import enable_totp, make_user
 from tests.onboarding.entra_helpers import (
     OTHER_TENANT,
-    configure,
     entra_sign_in,
     entra_user,
     link_identity,
 )
-from tests.standins.oidc import OidcStandIn
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")]
-
-
-@pytest.fixture(scope="module")
-def provider():
-    with OidcStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def entra(settings, provider):
-    configure(settings, provider)
-    return provider
 
 
 def active_org(environment, by, name, number):

@@ -21,22 +21,10 @@ from tests.onboarding.entra_helpers import (
     start,
 )
 from tests.onboarding.test_mfa import current_code
-from tests.standins.oidc import OidcStandIn, callback_path
+from tests.standins.oidc import callback_path
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")]
-
-
-@pytest.fixture(scope="module")
-def provider():
-    with OidcStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def entra(settings, provider):
-    configure(settings, provider)
-    return provider
 
 
 def test_it_hides_the_microsoft_button_until_entra_is_configured(client, settings, provider):

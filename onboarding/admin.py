@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import AuditEvent, Environment, Invitation, Membership, User
-from portal.audit import record
+from onboarding.models.audit import record
 
 
 @admin.register(User)

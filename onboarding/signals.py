@@ -6,7 +6,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from onboarding.models import Environment, Invitation
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 
 @receiver(user_signed_up)

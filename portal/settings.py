@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.tenancy.CurrentEnvironmentMiddleware",
+    "onboarding.tenancy.CurrentEnvironmentMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

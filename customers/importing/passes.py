@@ -18,7 +18,7 @@ from customers.importing.rows import NOT_CHECKED, RowChecker, RowRejected
 from customers.models import CustomerCard, ImportJob
 from customers.models.cards import GOVERNMENT_NEEDS_OIN, OIN_SCHEME
 from onboarding.models import record_on_organization
-from portal.audit import record
+from onboarding.models.audit import record
 
 logger = logging.getLogger(__name__)
 

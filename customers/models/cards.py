@@ -14,7 +14,7 @@ from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
 from invoices.peppol.smp import Reachability
 from onboarding.models import Country, Organization, record_on_organization
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 # Accept sends for debtors without a KvK number under this stand-in number; the platform
 # accepts it, but nothing is registered on Peppol under it.

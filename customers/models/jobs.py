@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 # A job that has not reported for this long died with its process (a restart, a crash).
 STALLED_AFTER = timedelta(minutes=10)

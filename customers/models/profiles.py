@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization, record_on_organization
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 
 class ProcessingMode(models.TextChoices):

@@ -20,9 +20,9 @@ from customers.forms import CustomerCardForm
 from customers.models import CustomerCard, ImportJob, PeppolCheckRun
 from customers.views.common import card_from, organization_context, organization_from
 from onboarding.models import Organization
-from onboarding.models.environments import ChangeRefused
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-from portal.tenancy import environment_required
 
 
 @environment_required()
@@ -70,10 +70,6 @@ def _card_form(request, organization, **kwargs):
                             profiles=list(organization.sending_profiles.all()), **kwargs)
 
 
-def _form_error(form, refused: ChangeRefused):
-    form.add_error(refused.field if refused.field in form.fields else None, refused.message)
-
-
 @environment_required()
 def card_add(request, pk):
     organization = organization_from(request, pk, change=True)
@@ -83,7 +79,7 @@ def card_add(request, pk):
             card = CustomerCard.create(organization, by=request.user,
                                        environment=request.environment, **form.card_fields)
         except ChangeRefused as refused:
-            _form_error(form, refused)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Customer %(name)s was added.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)
@@ -119,7 +115,7 @@ def card_edit(request, pk):
         try:
             card.change(by=request.user, environment=request.environment, **form.card_fields)
         except ChangeRefused as refused:
-            _form_error(form, refused)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Customer %(name)s was saved.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)

@@ -9,8 +9,8 @@ from customers import jobs, reachability
 from customers.filters import CardFilterForm
 from customers.models import CustomerCard, PeppolCheckRun
 from customers.views.common import check_run_from, organization_context, organization_from
-from onboarding.models.environments import ChangeRefused
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused
 
 
 @environment_required()

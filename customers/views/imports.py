@@ -10,8 +10,8 @@ from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
 from customers.views.common import import_from, organization_context, organization_from
-from onboarding.models.environments import ChangeRefused
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused
 
 REPORT_ROWS_SHOWN = 100
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from customers.forms import SendingProfileForm
 from customers.models import SendingProfile
 from customers.views.common import organization_context, organization_from, profile_from
-from onboarding.models.environments import ChangeRefused
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 
 
 @environment_required()
@@ -24,10 +24,6 @@ def profile_list(request, pk):
     })
 
 
-def _refused(form, refused):
-    form.add_error(refused.field if refused.field in form.fields else None, refused.message)
-
-
 @environment_required()
 def profile_add(request, pk):
     organization = organization_from(request, pk, change=True)
@@ -39,7 +35,7 @@ def profile_add(request, pk):
                                             environment=request.environment,
                                             **form.profile_fields)
         except ChangeRefused as refused:
-            _refused(form, refused)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Sending profile %(name)s was added.")
                              % {"name": profile.name})
@@ -61,7 +57,7 @@ def profile_edit(request, pk):
             profile.change(by=request.user, environment=request.environment,
                            **form.profile_fields)
         except ChangeRefused as refused:
-            _refused(form, refused)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Sending profile %(name)s was saved.")
                              % {"name": profile.name})

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,3 +56,23 @@ class AuditEvent(models.Model):
             for key in keys
             if self.before.get(key) != self.after.get(key)
         ]
+
+
+def _label(obj) -> str:
+    return str(obj)[:254] if obj is not None else ""
+
+
+def record(*, environment, actor, action: str, target: models.Model | None = None,
+           before: dict | None = None, after: dict | None = None, actor_label: str = ""):
+    """Record one audit event; called once per change, inside the change's transaction."""
+    return AuditEvent.objects.create(
+        environment=environment,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label or (actor.email if getattr(actor, "pk", None) else "system"),
+        action=action,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=_label(target),
+        before=before or {},
+        after=after or {},
+    )

@@ -16,10 +16,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models.environments import ChangeRefused, Subscription
+from onboarding.models.environments import Subscription
 from onboarding.models.organizations import Organization
 from onboarding.models.partnerships import Software, acting_label, record_on_organization
 from onboarding.models.subscriptions import has_api_contract
+from portal.errors import ChangeRefused
 
 APP_KEY_PREFIX = "ppk_"
 SECRET_PREFIX = "pps_"  # noqa: S105 - a prefix that makes leaked secrets recognisable

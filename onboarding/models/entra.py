@@ -9,9 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models.environments import ChangeRefused, Role
+from onboarding.models.audit import record
+from onboarding.models.environments import Role
 from onboarding.models.organizations import Organization, OrganizationMember
-from portal.audit import record
+from portal.errors import ChangeRefused
 
 
 class BrokerEnvironment(models.TextChoices):

@@ -9,7 +9,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import record
+from onboarding.models.audit import record
+from portal.errors import ChangeRefused
 
 
 class Role(models.TextChoices):
@@ -25,15 +26,6 @@ class Subscription(models.TextChoices):
     INVOICE_PORTAL = "invoice_portal", _("Invoice Portal")
     BASIC = "basic", _("Basic")
     PROFESSIONAL = "professional", _("Professional")
-
-
-class ChangeRefused(Exception):
-    """A refused change, with a message for the user."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 PUBLIC_MAIL_DOMAINS = frozenset({

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
-from onboarding.models.environments import ChangeRefused, Role, Subscription
-from portal.audit import record
+from onboarding.models.audit import record
+from onboarding.models.environments import Role, Subscription
+from portal.errors import ChangeRefused
 
 # The free subscription covers this many organizations of the environment's own.
 FREE_ORGANIZATION_LIMIT = 2

@@ -10,9 +10,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models.environments import ChangeRefused, Role, Subscription
+from onboarding.models.audit import record
+from onboarding.models.environments import Role, Subscription
 from onboarding.models.organizations import Organization
-from portal.audit import record
+from portal.errors import ChangeRefused
 
 REQUEST_VALID_FOR = timedelta(days=14)
 

@@ -10,8 +10,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models.environments import ChangeRefused, Role, Subscription
-from portal.audit import record
+from onboarding.models.audit import record
+from onboarding.models.environments import Role, Subscription
+from portal.errors import ChangeRefused
 
 
 def new_subscription_key() -> str:

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from onboarding import kvk
 from onboarding.models import ActivationRequest, Organization
-from onboarding.models.environments import ChangeRefused
 from onboarding.notifications import notify_activation_decision
+from portal.errors import ChangeRefused
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 

@@ -2,8 +2,8 @@ from django.shortcuts import render
 
 from onboarding.forms import ActivityFilterForm
 from onboarding.models import AuditEvent, Role
+from onboarding.tenancy import environment_required
 from portal.pagination import paginate
-from portal.tenancy import environment_required
 
 
 @environment_required(Role.ADMINISTRATOR)

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from onboarding.models import ConnectionKey, Organization
-from onboarding.models.environments import ChangeRefused
 from onboarding.partner_forms import ConnectionKeyForm
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-from portal.tenancy import environment_required
 
 # The Secret of a key just made waits here for the one page that shows it.
 NEW_KEY_SESSION_KEY = "new_connection_key"
@@ -83,8 +83,7 @@ def _add_key(request, organization):
                 label=form.cleaned_data["label"], by=request.user,
                 environment=request.environment)
         except ChangeRefused as refused:
-            form.add_error(refused.field if refused.field in form.fields else None,
-                           refused.message)
+            add_refusal(form, refused)
         else:
             request.session[NEW_KEY_SESSION_KEY] = {
                 "key": issued.key.pk, "secret": issued.secret,

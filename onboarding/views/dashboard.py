@@ -3,9 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from onboarding.models import Invitation, Organization, Role
+from onboarding.tenancy import environment_required
 from onboarding.views.activations import recent_decisions
 from onboarding.views.receiving import receive_prompt
-from portal.tenancy import environment_required
 
 
 @environment_required()

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from onboarding import entra
 from onboarding.models import EntraIdentity, PartyLinkRequest, PreparationChecklist
-from onboarding.models.environments import ChangeRefused
 from onboarding.party_link_forms import BrokerForm, PreparationForm
+from portal.errors import ChangeRefused
 
 # The Entra sign-in of this browser session: which identity, in which broker environment.
 SIGN_IN_SESSION_KEY = "entra_sign_in"

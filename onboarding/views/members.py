@@ -8,11 +8,12 @@ from django.views.decorators.http import require_POST
 
 from onboarding.forms import InvitationForm, RoleForm
 from onboarding.models import Invitation, Membership, Role
-from onboarding.models.environments import ChangeRefused
 from onboarding.notifications import send_invitation
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
 from portal.tenancy import SESSION_KEY as ENVIRONMENT_SESSION_KEY
-from portal.tenancy import environment_required, switch_environment
+from portal.tenancy import switch_environment
 
 
 @environment_required()
@@ -47,7 +48,7 @@ def invite(request):
                 role=form.cleaned_data["role"], by=request.user,
             )
         except ChangeRefused as refused:
-            form.add_error(refused.field, refused.message)
+            add_refusal(form, refused)
         else:
             send_invitation(invitation, request)
             messages.success(request, _("Invitation sent to %(email)s.") % {

@@ -7,15 +7,14 @@ from django.utils.translation import gettext as _
 from invoices.peppol.identifiers import IdentifierError
 from onboarding import organization_forms as forms
 from onboarding.models import OrganizationIdentifier, OrganizationMember, Role
-from onboarding.models.environments import ChangeRefused
+from onboarding.tenancy import environment_required
 from onboarding.views.organizations import (
     detail_url,
-    form_error,
     render_detail,
     visible_organization,
     visible_organizations,
 )
-from portal.tenancy import environment_required
+from portal.errors import ChangeRefused, add_field_error, add_refusal
 
 # -- identifiers --------------------------------------------------------------
 
@@ -38,9 +37,9 @@ def identifier_add(request, pk):
                 organization, request.user, form.cleaned_data["scheme"],
                 form.cleaned_data["value"])
         except IdentifierError as err:
-            form_error(form, err.field, err.render(_))
+            add_field_error(form, err.field, err.render(_))
         except ChangeRefused as refused:
-            form_error(form, refused.field, refused.message)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Peppol identifier %(identifier)s was added.")
                              % {"identifier": identifier})

@@ -25,10 +25,10 @@ from onboarding.models import (
     Role,
     Subscription,
 )
-from onboarding.models.environments import ChangeRefused
 from onboarding.models.organizations import FREE_ORGANIZATION_LIMIT, PRIMARY_SCHEME
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-from portal.tenancy import environment_required
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ def visible_organization(request, pk):
 def detail_url(organization, anchor=""):
     url = reverse("onboarding:organization_detail", args=[organization.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def form_error(form, field, message):
-    form.add_error(field if field in form.fields else None, message)
 
 
 # -- list -------------------------------------------------------------------
@@ -218,7 +214,7 @@ def _save_organization(request, country):
             registry_snapshot=profile["raw"] if profile else {},
         )
     except ChangeRefused as refused:
-        form_error(form, refused.field, refused.message)
+        add_refusal(form, refused)
         return _render_add(request, country, form=form, from_registry=profile is not None,
                            profile=profile)
     if profile is not None:
@@ -324,7 +320,7 @@ def organization_activate(request, pk):
                 registry_snapshot=_register_snapshot(organization),
             )
         except ChangeRefused as refused:
-            form_error(form, refused.field, refused.message)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Activation requested. TechSupport checks the "
                                         "details; you will get an email when they decide."))
@@ -389,7 +385,7 @@ def _delete_organization(request, organization):
         try:
             organization.delete_by(request.user, form.cleaned_data["confirm_name"])
         except ChangeRefused as refused:
-            form_error(form, refused.field, refused.message)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("%(name)s was deleted.") % {"name": organization.name})
             return redirect("onboarding:organizations")

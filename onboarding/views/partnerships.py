@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from onboarding.models import AuthorisationRequest, Organization, Partnership, Role
-from onboarding.models.environments import ChangeRefused, Subscription
+from onboarding.models.environments import Subscription
 from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
 from onboarding.partner_forms import AcceptForm, AuthorisationRequestForm
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-from portal.tenancy import environment_required
 
 RESENDABLE = (AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.EXPIRED,
               AuthorisationRequest.Status.DECLINED)
@@ -73,7 +74,7 @@ def authorisation_request_add(request):
             sent = AuthorisationRequest.send(environment=request.environment, by=request.user,
                                              **form.cleaned_data)
         except ChangeRefused as refused:
-            form.add_error(refused.field, refused.message)
+            add_refusal(form, refused)
         else:
             _mail_request(request, sent)
             messages.success(request, _("The authorisation request was sent to %(email)s.")
@@ -157,8 +158,7 @@ def authorisation_answer(request, key):
             try:
                 found.accept(request.user, form.cleaned_data["organization"])
             except ChangeRefused as refused:
-                form.add_error(refused.field if refused.field in form.fields else None,
-                               refused.message)
+                add_refusal(form, refused)
             else:
                 notify_authorisation_answer(found, request.build_absolute_uri(
                     reverse("onboarding:clients")))

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from onboarding.models import BrokerEnvironment, Organization, PartyLink, PartyLinkRequest
-from onboarding.models.environments import ChangeRefused
 from onboarding.party_link_forms import PartyLinkRequestForm, SendingForm
+from onboarding.tenancy import environment_required
 from onboarding.views.entra import current_sign_in
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-from portal.tenancy import environment_required
 
 
 def _requestable_organizations(request):
@@ -49,7 +49,7 @@ def party_link_connect(request):
                     organizations=list(form.cleaned_data["organizations"]),
                     typed=form.cleaned_data["typed"])
             except ChangeRefused as refused:
-                form.add_error(refused.field, refused.message)
+                add_refusal(form, refused)
             else:
                 messages.success(request, _(
                     "Your request went to TechSupport. You get an email when it is decided; "
@@ -75,8 +75,7 @@ def party_link_connection(request, pk):
         try:
             link.switch_sending(request.user, form.cleaned_data["sending_enabled"])
         except ChangeRefused as refused:
-            form.add_error(refused.field if refused.field in form.fields else None,
-                           refused.message)
+            add_refusal(form, refused)
         else:
             if link.sending_enabled:
                 messages.success(request, _("The connection for %(name)s is active.")

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onboarding.models import Organization, OrganizationMember
-from onboarding.models.environments import ChangeRefused
 from onboarding.signals import ASK_RECEIVING_SESSION_KEY
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused
 
 
 def organizations_to_decide(user, membership):

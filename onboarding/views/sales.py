@@ -20,10 +20,11 @@ from onboarding.models import (
     change_subscription,
     has_api_contract,
 )
-from onboarding.models.environments import ChangeRefused
 from onboarding.models.organizations import FREE_ORGANIZATION_LIMIT
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-from portal.tenancy import environment_required, staff_required
+from portal.tenancy import staff_required
 
 
 class SubscriptionForm(forms.Form):
@@ -126,7 +127,7 @@ def contract_add(request, pk):
         try:
             contract = Contract.add(environment=environment, by=request.user, **form.cleaned_data)
         except ChangeRefused as refused:
-            form.add_error(refused.field, refused.message)
+            add_refusal(form, refused)
         else:
             messages.success(request, _("Contract %(reference)s added. Its subscription key is "
                                         "%(key)s.")

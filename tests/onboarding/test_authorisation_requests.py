@@ -13,7 +13,7 @@ from onboarding.models import (
     Role,
     Subscription,
 )
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 from portal.tenancy import SESSION_KEY
 from tests.conftest import sign_in
 from tests.onboarding.test_connection_keys import active_org

@@ -13,7 +13,7 @@ from onboarding.models import (
     Subscription,
 )
 from onboarding.models.connection_keys import secret_digest
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

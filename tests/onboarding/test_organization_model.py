@@ -5,7 +5,7 @@ from django.db import close_old_connections, connection
 
 from invoices.peppol.identifiers import IdentifierError
 from onboarding.models import AuditEvent, Organization, OrganizationIdentifier, Subscription
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onboarding.models import ConnectionKey, Membership, Organization, Role, Software, User
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 
 class Command(BaseCommand):

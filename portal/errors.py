@@ -1,0 +1,22 @@
+"""Errors shared by every app, and how a view shows them."""
+
+from __future__ import annotations
+
+
+class ChangeRefused(Exception):
+    """A refused change, with a message for the user."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def add_field_error(form, field, message, default=None) -> None:
+    """Show `message` next to `field` if the form has it, else next to `default` (None: above
+    the form), so a model's refusal never breaks a form that lacks the field it names."""
+    form.add_error(field if field in form.fields else default, message)
+
+
+def add_refusal(form, refused: ChangeRefused, default=None) -> None:
+    add_field_error(form, refused.field, refused.message, default)

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from onboarding.forms import ActivityFilterForm
+from onboarding.forms.members import ActivityFilterForm
 from onboarding.models import AuditEvent, Role
 from onboarding.tenancy import environment_required
 from portal.pagination import paginate

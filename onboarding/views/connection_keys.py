@@ -10,8 +10,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from onboarding.forms.partners import ConnectionKeyForm
 from onboarding.models import ConnectionKey, Organization
-from onboarding.partner_forms import ConnectionKeyForm
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onboarding import entra
+from onboarding.forms.party_links import BrokerForm, PreparationForm
 from onboarding.models import EntraIdentity, PartyLinkRequest, PreparationChecklist
-from onboarding.party_link_forms import BrokerForm, PreparationForm
 from portal.errors import ChangeRefused
 
 # The Entra sign-in of this browser session: which identity, in which broker environment.

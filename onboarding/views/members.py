@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onboarding.forms import InvitationForm, RoleForm
+from onboarding.forms.members import InvitationForm, RoleForm
 from onboarding.models import Invitation, Membership, Role
 from onboarding.notifications import send_invitation
 from onboarding.tenancy import environment_required

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from invoices.peppol.identifiers import IdentifierError
-from onboarding import organization_forms as forms
+from onboarding.forms import organizations as forms
 from onboarding.models import OrganizationIdentifier, OrganizationMember, Role
 from onboarding.tenancy import environment_required
 from onboarding.views.organizations import (

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from invoices.peppol.identifiers import IdentifierError
 from onboarding import kvk
-from onboarding import organization_forms as forms
+from onboarding.forms import organizations as forms
 from onboarding.models import (
     Country,
     Organization,

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm
 from onboarding.models import AuthorisationRequest, Organization, Partnership, Role
 from onboarding.models.environments import Subscription
 from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
-from onboarding.partner_forms import AcceptForm, AuthorisationRequestForm
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate

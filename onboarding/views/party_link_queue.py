@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from onboarding.forms.party_links import ApproveForm, QueueFilterForm, RejectForm
 from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
 from onboarding.notifications import notify_party_link_decision
-from onboarding.party_link_forms import ApproveForm, QueueFilterForm, RejectForm
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
 from portal.tenancy import staff_required

@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from onboarding.forms.party_links import PartyLinkRequestForm, SendingForm
 from onboarding.models import BrokerEnvironment, Organization, PartyLink, PartyLinkRequest
-from onboarding.party_link_forms import PartyLinkRequestForm, SendingForm
 from onboarding.tenancy import environment_required
 from onboarding.views.entra import current_sign_in
 from portal.errors import ChangeRefused, add_refusal

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from onboarding.forms.organizations import check_registry_number
 from onboarding.models import Country, Software
 from onboarding.models.connection_keys import subscription_refusal
-from onboarding.organization_forms import check_registry_number
 
 
 class ConnectionKeyForm(forms.Form):

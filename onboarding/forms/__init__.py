@@ -1,0 +1,1 @@
+"""The onboarding app's forms, one module per part of the portal."""

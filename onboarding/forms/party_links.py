@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from onboarding import entra
+from onboarding.clients import entra
 from onboarding.models import Organization, PartyLinkRequest, PreparationChecklist
 
 REGISTRY_NUMBER = re.compile(r"^[A-Za-z0-9 .\-]{4,40}$")

@@ -1,6 +1,6 @@
 from django import template
 
-from onboarding import entra as entra_client
+from onboarding.clients import entra as entra_client
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from onboarding import kvk
+from onboarding.clients import kvk
 from onboarding.models import ActivationRequest, Organization
 from onboarding.notifications import notify_activation_decision
 from portal.errors import ChangeRefused

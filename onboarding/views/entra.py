@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onboarding import entra
+from onboarding.clients import entra
 from onboarding.forms.party_links import BrokerForm, PreparationForm
 from onboarding.models import EntraIdentity, PartyLinkRequest, PreparationChecklist
 from portal.errors import ChangeRefused

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from invoices.peppol.identifiers import IdentifierError
-from onboarding import kvk
+from onboarding.clients import kvk
 from onboarding.forms import organizations as forms
 from onboarding.models import (
     Country,

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from onboarding.entra import CACHE_SESSION_KEY, FLOW_SESSION_KEY
+from onboarding.clients.entra import CACHE_SESSION_KEY, FLOW_SESSION_KEY
 from onboarding.models import AuditEvent, EntraIdentity, User
 from tests.conftest import make_user, sign_in
 from tests.onboarding.entra_helpers import (

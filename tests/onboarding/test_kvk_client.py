@@ -3,7 +3,7 @@ import time
 import pytest
 import requests
 
-from onboarding.kvk import (
+from onboarding.clients.kvk import (
     NOT_CONFIGURED_MESSAGE,
     UNAVAILABLE_MESSAGE,
     KvKAuthError,

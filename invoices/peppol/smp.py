@@ -32,6 +32,7 @@ import dns.rdatatype
 import dns.resolver
 import requests
 
+from invoices.peppol.text import gettext_noop
 from invoices.peppol.xmlsafe import XmlRejected, parse_xml
 
 PARTICIPANT_ID_SCHEME = "iso6523-actorid-upis"
@@ -58,14 +59,8 @@ CREDIT_NOTE_DOCUMENT_TYPE = f"{DOCUMENT_ID_SCHEME}::{BIS_BILLING_CREDIT_NOTE}"
 # stays far below this. Anything bigger is not an SMP answer we want to hold in memory.
 MAX_SERVICE_GROUP_BYTES = 2 * 1024 * 1024
 
-
-def gettext_noop(message: str) -> str:
-    # Same name as Django's marker so that makemessages extracts these strings into the
-    # catalogue, while this module stays free of Django; the caller translates
-    # ``LookupFailed.message`` with gettext when it shows it.
-    return message
-
-
+# Marked for the catalogue only; the caller translates ``LookupFailed.message`` when it
+# shows it.
 DNS_UNAVAILABLE = gettext_noop(
     "The Peppol directory could not be reached, so we could not check whether this "
     "customer can receive Peppol invoices. Please try again later."

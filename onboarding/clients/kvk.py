@@ -12,12 +12,7 @@ from typing import Any
 
 import requests
 
-
-def gettext_noop(message: str) -> str:
-    # Named like Django's marker so `makemessages` collects these sentences
-    # into the catalogue without this module importing Django.
-    return message
-
+from invoices.peppol.text import gettext_noop
 
 NOT_CONFIGURED_MESSAGE = gettext_noop(
     "Looking up companies in the KvK register is switched off. Enter the details yourself."

@@ -117,14 +117,6 @@ class QueueFilterForm(forms.Form):
                             "placeholder": _("User, email, organization or KvK number")}))
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for rejecting"), max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The requester reads this in the email and in the portal."),
-        error_messages={"required": _("Give the reason; the requester will read it.")})
-
-
 @dataclass
 class ApprovalRow:
     item: object

@@ -1,16 +1,15 @@
 """TechSupport's activation queue: review "Activate now" requests, approve or reject them."""
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onboarding.clients import kvk
+from onboarding.forms.staff import ActivationRejectForm
 from onboarding.models import ActivationRequest, Organization
 from onboarding.notifications import notify_activation_decision
 from portal.errors import ChangeRefused
@@ -18,15 +17,6 @@ from portal.pagination import paginate
 from portal.tenancy import staff_required
 
 PENDING = Organization.Status.PENDING
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for rejecting"), max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("The requester reads this in the email and on the dashboard."),
-        error_messages={"required": gettext_lazy("Give the reason; the requester will read it.")},
-    )
 
 
 def _open_request(field):
@@ -101,7 +91,7 @@ def _render_review(request, organization, reject_form=None, status=200):
         "comparison": compare_with_register(shown.registry_snapshot if shown else {},
                                             organization),
         "history": history,
-        "reject_form": reject_form or RejectForm(),
+        "reject_form": reject_form or ActivationRejectForm(),
     }, status=status)
 
 
@@ -154,7 +144,7 @@ def activation_approve(request, pk):
 @require_POST
 def activation_reject(request, pk):
     organization = _reviewable(pk)
-    form = RejectForm(request.POST)
+    form = ActivationRejectForm(request.POST)
     if form.is_valid():
         try:
             decided = _decide(request, organization, reason=form.cleaned_data["reason"])

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onboarding.forms.party_links import ApproveForm, QueueFilterForm, RejectForm
+from onboarding.forms.party_links import ApproveForm, QueueFilterForm
+from onboarding.forms.staff import RejectForm
 from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
 from onboarding.notifications import notify_party_link_decision
 from portal.errors import ChangeRefused

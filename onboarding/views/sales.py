@@ -2,16 +2,15 @@
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from onboarding.forms.staff import ContractForm, EndContractForm, SubscriptionForm
 from onboarding.models import (
     Contract,
     Environment,
@@ -25,35 +24,6 @@ from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
 from portal.tenancy import staff_required
-
-
-class SubscriptionForm(forms.Form):
-    subscription = forms.ChoiceField(label=gettext_lazy("Subscription"),
-                                     choices=Subscription.choices)
-
-
-class ContractForm(forms.Form):
-    reference = forms.CharField(label=gettext_lazy("Contract reference"), max_length=100)
-    api_rights = forms.BooleanField(
-        label=gettext_lazy("API rights"), required=False, initial=True,
-        help_text=gettext_lazy("The environment's software may use the API (with Professional)."),
-    )
-    starts_on = forms.DateField(label=gettext_lazy("Starts on"), initial=timezone.localdate,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=gettext_lazy("Last day"), required=False,
-                              help_text=gettext_lazy("Leave empty while the contract runs on."),
-                              widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", _("A contract cannot end before it starts."))
-        return data
-
-
-class EndContractForm(forms.Form):
-    ends_on = forms.DateField(label=gettext_lazy("Last day"), initial=timezone.localdate,
-                              widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _current_contracts():

@@ -1,0 +1,54 @@
+"""Forms of the platform staff's pages: rejecting a request, subscriptions and contracts."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models import Subscription
+
+
+class RejectForm(forms.Form):
+    """A rejection always carries a reason, because the requester reads it."""
+
+    reason_help = _("The requester reads this in the email and in the portal.")
+
+    reason = forms.CharField(
+        label=_("Reason for rejecting"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason; the requester will read it.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = self.reason_help
+
+
+class ActivationRejectForm(RejectForm):
+    reason_help = _("The requester reads this in the email and on the dashboard.")
+
+
+class SubscriptionForm(forms.Form):
+    subscription = forms.ChoiceField(label=_("Subscription"), choices=Subscription.choices)
+
+
+class ContractForm(forms.Form):
+    reference = forms.CharField(label=_("Contract reference"), max_length=100)
+    api_rights = forms.BooleanField(
+        label=_("API rights"), required=False, initial=True,
+        help_text=_("The environment's software may use the API (with Professional)."),
+    )
+    starts_on = forms.DateField(label=_("Starts on"), initial=timezone.localdate,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last day"), required=False,
+                              help_text=_("Leave empty while the contract runs on."),
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("A contract cannot end before it starts."))
+        return data
+
+
+class EndContractForm(forms.Form):
+    ends_on = forms.DateField(label=_("Last day"), initial=timezone.localdate,
+                              widget=forms.DateInput(attrs={"type": "date"}))

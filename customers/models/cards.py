@@ -14,6 +14,7 @@ from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
 from invoices.peppol.smp import Reachability
 from onboarding.models import Country, Organization, record_on_organization
+from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 
 # Accept sends for debtors without a KvK number under this stand-in number; the platform
@@ -104,9 +105,7 @@ def stale_before():
     return timezone.now() - timedelta(days=settings.PEPPOL_REACHABILITY_MAX_AGE_DAYS)
 
 
-class CustomerCardQuerySet(models.QuerySet):
-    def visible_to(self, user, environment):
-        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
+class CustomerCardQuerySet(OrganizationPartQuerySet):
 
     def reach(self, reach: str):
         if reach == Reach.REACHABLE:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization
+from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 
 # A job that has not reported for this long died with its process (a restart, a crash).
@@ -21,11 +22,6 @@ STALLED_AFTER = timedelta(minutes=10)
 
 STALLED = _("The work stopped before it finished, probably because the server restarted. "
             "Nothing was saved; start it again.")
-
-
-class JobQuerySet(models.QuerySet):
-    def visible_to(self, user, environment):
-        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
 
 
 class BackgroundJob(models.Model):
@@ -47,7 +43,7 @@ class BackgroundJob(models.Model):
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    objects = JobQuerySet.as_manager()
+    objects = OrganizationPartQuerySet.as_manager()
 
     class Meta:
         abstract = True

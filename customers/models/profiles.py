@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization, record_on_organization
+from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 
 
@@ -86,11 +87,6 @@ class DefaultImpact:
     not_checked: int
 
 
-class SendingProfileQuerySet(models.QuerySet):
-    def visible_to(self, user, environment):
-        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
-
-
 class SendingProfile(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="sending_profiles",
@@ -110,7 +106,7 @@ class SendingProfile(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
-    objects = SendingProfileQuerySet.as_manager()
+    objects = OrganizationPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sending profile")

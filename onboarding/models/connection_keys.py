@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.environments import Subscription
-from onboarding.models.organizations import Organization
+from onboarding.models.organizations import Organization, OrganizationPartQuerySet
 from onboarding.models.partnerships import Software, acting_label, record_on_organization
 from onboarding.models.subscriptions import has_api_contract
 from portal.errors import ChangeRefused
@@ -64,11 +64,6 @@ class IssuedKey:
         return QUICK_CONNECT_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-class ConnectionKeyQuerySet(models.QuerySet):
-    def visible_to(self, user, environment):
-        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
-
-
 class ConnectionKey(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="connection_keys",
@@ -87,7 +82,7 @@ class ConnectionKey(models.Model):
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
 
-    objects = ConnectionKeyQuerySet.as_manager()
+    objects = OrganizationPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("connection key")

@@ -99,8 +99,9 @@ class EntraIdentity(models.Model):
 
 
 class PartyLinkRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A requester sees their own requests; TechSupport reaches them by the staff pages."""
+    def visible_to(self, user, environment):
+        """A requester sees their own requests, whichever environment they work in;
+        TechSupport reaches them by the staff pages."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(identity__user=user)
@@ -302,13 +303,13 @@ class PartyLinkQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
-    def of_user(self, user):
-        """Links of the user's own Entra identities."""
+    def visible_to(self, user, environment):
+        """Links of the user's own Entra identities, whichever environment they work in."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(identity__user=user)
 
-    def revocable_by(self, user, environment):
+    def manageable_by(self, user, environment):
         """Links to organizations the user administers: all of the environment's for its
         administrators, otherwise those where they are an organization administrator."""
         membership = environment.membership_for(user) if environment is not None else None

@@ -31,6 +31,13 @@ class Country(models.TextChoices):
 PRIMARY_SCHEME = {Country.NL: "0106", Country.BE: "0208"}
 
 
+def _open_request(field):
+    return models.Subquery(
+        ActivationRequest.objects.filter(organization=models.OuterRef("pk"), decision="")
+        .order_by("-requested_at").values(field)[:1]
+    )
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user, environment):
         """All of the environment's organizations for its administrators; for other users,
@@ -67,6 +74,34 @@ class OrganizationQuerySet(models.QuerySet):
             own |= models.Q(partnerships__accountant=environment,
                             partnerships__ended_at__isnull=True)
         return self.filter(own).distinct()
+
+    def administrable_by(self, user, environment):
+        """Those of `visible_to` that `user` administers: all of them for the environment's
+        administrators, those they administer as organization administrator for anyone else."""
+        scoped = self.visible_to(user, environment)
+        membership = environment.membership_for(user) if environment is not None else None
+        if membership is None or membership.is_administrator:
+            return scoped
+        return scoped.filter(members__user=user,
+                             members__role=OrganizationMember.OrgRole.ADMINISTRATOR)
+
+    def active(self):
+        return self.filter(status=Organization.Status.ACTIVE)
+
+    def awaiting_activation(self):
+        """TechSupport's queue, across environments: pending organizations with their open
+        request's time and requester, the longest waiting first."""
+        return (
+            self.filter(status=Organization.Status.PENDING).select_related("environment")
+            .annotate(requested_at=_open_request("requested_at"),
+                      requester_name=_open_request("requester_name"))
+            .order_by(models.F("requested_at").asc(nulls_first=True), "id")
+        )
+
+    def reviewable(self):
+        """Any organization that ever asked for activation; staff work across environments."""
+        return (self.filter(activation_requests__isnull=False).distinct()
+                .select_related("environment"))
 
     def administered_by(self, user):
         """Organizations `user` administers, in any environment: as administrator of the
@@ -144,12 +179,6 @@ class Organization(models.Model):
     def administered_by(self, user) -> bool:
         """Its environment's administrators and its own organization administrators."""
         return Organization.objects.administered_by(user).filter(pk=self.pk).exists()
-
-    def partnership_of(self, environment):
-        """The active partnership through which `environment` works on this organization."""
-        if environment is None or environment.pk == self.environment_id:
-            return None
-        return self.partnerships.filter(accountant=environment, ended_at__isnull=True).first()
 
     def configurable_by(self, user, environment) -> bool:
         """May `user`, working in `environment`, change keys and cards of this organization?"""
@@ -290,6 +319,39 @@ class Organization(models.Model):
             self.delete()
 
 
+class OrganizationPartQuerySet(models.QuerySet):
+    """Rows that belong to one organization, reached through the organization's own scope:
+    `manageable_by` (which takes in partnerships) unless a subclass names another."""
+
+    organization_scope = "manageable_by"
+
+    def visible_to(self, user, environment):
+        organizations = getattr(Organization.objects, self.organization_scope)(user, environment)
+        return self.filter(organization__in=organizations)
+
+
+class OwnOrganizationPartQuerySet(OrganizationPartQuerySet):
+    """Parts only the organization's own environment sees, never a partner."""
+
+    organization_scope = "visible_to"
+
+
+class ActivationRequestQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """All of the environment's requests to its administrators, a user's own to anyone
+        else."""
+        membership = environment.membership_for(user) if environment is not None else None
+        if membership is None:
+            return self.none()
+        scoped = self.filter(organization__environment=environment)
+        if membership.is_administrator:
+            return scoped
+        return scoped.filter(requested_by=user)
+
+    def decided(self):
+        return self.exclude(decision="")
+
+
 class ActivationRequest(models.Model):
     """One "Activate now" request with the register data as it was then."""
 
@@ -308,6 +370,8 @@ class ActivationRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
+    objects = ActivationRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["-requested_at"]
 
@@ -323,6 +387,8 @@ class OrganizationIdentifier(models.Model):
     can_send = models.BooleanField(_("send"), default=True)
     can_receive = models.BooleanField(_("receive"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnOrganizationPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Peppol identifier")
@@ -393,6 +459,8 @@ class OrganizationMember(models.Model):
                              related_name="organization_memberships")
     role = models.CharField(_("role"), max_length=20, choices=OrgRole.choices,
                             default=OrgRole.MEMBER)
+
+    objects = OwnOrganizationPartQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "user"],

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
 from onboarding.models.environments import Role, Subscription
-from onboarding.models.organizations import Organization
+from onboarding.models.organizations import Organization, OwnOrganizationPartQuerySet
 from portal.errors import ChangeRefused
 
 REQUEST_VALID_FOR = timedelta(days=14)
@@ -31,9 +31,9 @@ def new_request_key() -> str:
 
 
 class AuthorisationRequestQuerySet(models.QuerySet):
-    def sent_by(self, environment):
-        """The requests an accountant's environment sent."""
-        if environment is None:
+    def visible_to(self, user, environment):
+        """The requests an accountant's environment sent, for its Advanced users and up."""
+        if environment is None or not environment.has_role(user, Role.ADVANCED):
             return self.none()
         return self.filter(environment=environment)
 
@@ -211,14 +211,11 @@ class AuthorisationRequest(models.Model):
         return current
 
 
-class PartnershipQuerySet(models.QuerySet):
+class PartnershipQuerySet(OwnOrganizationPartQuerySet):
+    """`visible_to`: the partnerships on the organizations the environment's user sees."""
+
     def active(self):
         return self.filter(ended_at__isnull=True)
-
-    def of_accountant(self, environment):
-        if environment is None:
-            return self.none()
-        return self.filter(accountant=environment)
 
 
 class Partnership(models.Model):

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,40 +19,23 @@ from portal.tenancy import staff_required
 PENDING = Organization.Status.PENDING
 
 
-def _open_request(field):
-    return Subquery(
-        ActivationRequest.objects.filter(organization=OuterRef("pk"), decision="")
-        .order_by("-requested_at").values(field)[:1]
-    )
-
-
 @staff_required("is_techsupport")
 def activation_queue(request):
     query = request.GET.get("q", "").strip()
-    pending = (
-        Organization.objects.filter(status=PENDING).select_related("environment")
-        .annotate(requested_at=_open_request("requested_at"),
-                  requester_name=_open_request("requester_name"))
-    )
+    pending = Organization.objects.awaiting_activation()
     if query:
         pending = pending.filter(
             Q(name__icontains=query) | Q(company_id__icontains=query)
             | Q(registry_number__icontains=query) | Q(environment__name__icontains=query)
             | Q(environment__domain__icontains=query)
         )
-    pending = pending.order_by(F("requested_at").asc(nulls_first=True), "id")
     return render(request, "onboarding/staff/activations.html", {
         "page": paginate(request, pending), "query": query,
     })
 
 
 def _reviewable(pk):
-    """Any organization that ever asked for activation; staff work across environments."""
-    return get_object_or_404(
-        Organization.objects.filter(activation_requests__isnull=False).distinct()
-        .select_related("environment"),
-        pk=pk,
-    )
+    return get_object_or_404(Organization.objects.reviewable(), pk=pk)
 
 
 def _normalized(value) -> str:
@@ -179,9 +162,6 @@ def registry_checked(request, pk):
 def recent_decisions(user, membership, limit: int = 3):
     """The latest activation decisions the dashboard reports: all of the environment's to its
     administrators, a user's own requests to anyone else."""
-    decided = (ActivationRequest.objects.exclude(decision="")
-               .filter(organization__environment=membership.environment)
+    decided = (ActivationRequest.objects.visible_to(user, membership.environment).decided()
                .select_related("organization").order_by("-decided_at", "-id"))
-    if not membership.is_administrator:
-        decided = decided.filter(requested_by=user)
     return list(decided[:limit])

@@ -16,7 +16,7 @@ def dashboard(request):
     context = {
         "member_count": env.memberships.count(),
         "admin_count": admin_count,
-        "pending_invitations": Invitation.objects.filter(environment=env).pending().count()
+        "pending_invitations": Invitation.objects.visible_to(request.user, env).pending().count()
         if is_admin else 0,
         "recommend_second_admin": is_admin and admin_count < 2,
         "is_admin": is_admin,

@@ -144,7 +144,7 @@ def entra_account(request):
         "broker_form": BrokerForm() if entra.is_enabled() else None,
         "sign_in": current_sign_in(request),
         "checklist": PreparationChecklist.for_user(request.user),
-        "link_requests": PartyLinkRequest.objects.visible_to(request.user)[:5],
+        "link_requests": PartyLinkRequest.objects.visible_to(request.user, request.environment)[:5],
     })
 
 

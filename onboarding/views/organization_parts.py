@@ -12,7 +12,6 @@ from onboarding.views.organizations import (
     detail_url,
     render_detail,
     visible_organization,
-    visible_organizations,
 )
 from portal.errors import ChangeRefused, add_field_error, add_refusal
 
@@ -21,8 +20,8 @@ from portal.errors import ChangeRefused, add_field_error, add_refusal
 
 def _visible_identifier(request, pk):
     return get_object_or_404(
-        OrganizationIdentifier.objects.select_related("organization")
-        .filter(organization__in=visible_organizations(request)), pk=pk)
+        OrganizationIdentifier.objects.visible_to(request.user, request.environment)
+        .select_related("organization"), pk=pk)
 
 
 @environment_required(Role.ADMINISTRATOR)
@@ -88,8 +87,8 @@ def identifier_remove(request, pk):
 
 def _visible_member(request, pk):
     return get_object_or_404(
-        OrganizationMember.objects.select_related("organization", "user")
-        .filter(organization__in=visible_organizations(request)), pk=pk)
+        OrganizationMember.objects.visible_to(request.user, request.environment)
+        .select_related("organization", "user"), pk=pk)
 
 
 @environment_required(Role.ADMINISTRATOR)

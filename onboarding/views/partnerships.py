@@ -27,7 +27,7 @@ STATUS_FILTERS = {
 
 
 def _sent_requests(request):
-    return AuthorisationRequest.objects.sent_by(request.environment)
+    return AuthorisationRequest.objects.visible_to(request.user, request.environment)
 
 
 def _sent_request(request, pk):
@@ -178,10 +178,8 @@ def authorisation_answer(request, key):
 def partnership_end(request, pk):
     """The client's administrator ends an accountant's access to an organization."""
     partnership = get_object_or_404(
-        Partnership.objects.active().select_related("organization", "accountant").filter(
-            organization__in=Organization.objects.visible_to(request.user,
-                                                             request.environment)),
-        pk=pk)
+        Partnership.objects.active().visible_to(request.user, request.environment)
+        .select_related("organization", "accountant"), pk=pk)
     organization = partnership.organization
     if not organization.administered_by(request.user):
         messages.error(request, _("Only administrators of the organization end partnerships."))

@@ -16,10 +16,7 @@ from portal.pagination import paginate
 
 
 def _requestable_organizations(request):
-    if request.environment is None:
-        return Organization.objects.none()
-    return Organization.objects.visible_to(request.user, request.environment).filter(
-        status=Organization.Status.ACTIVE)
+    return Organization.objects.visible_to(request.user, request.environment).active()
 
 
 @login_required
@@ -67,7 +64,7 @@ def party_link_connect(request):
 def party_link_connection(request, pk):
     """The selected organization: review its settings, check "Sending via Peppol"."""
     link = get_object_or_404(
-        PartyLink.objects.active().of_user(request.user)
+        PartyLink.objects.active().visible_to(request.user, request.environment)
         .select_related("organization__environment", "identity"), pk=pk)
     form = SendingForm(request.POST if request.method == "POST" else None,
                        initial={"sending_enabled": link.sending_enabled})
@@ -92,14 +89,15 @@ def party_link_connection(request, pk):
 
 @login_required
 def party_link_requests(request):
-    found = (PartyLinkRequest.objects.visible_to(request.user)
+    found = (PartyLinkRequest.objects.visible_to(request.user, request.environment)
              .select_related("identity").prefetch_related("items"))
     return render(request, "onboarding/entra/requests.html", {"page": paginate(request, found)})
 
 
 def _own_request(request, pk):
     return get_object_or_404(
-        PartyLinkRequest.objects.visible_to(request.user).select_related("identity"), pk=pk)
+        PartyLinkRequest.objects.visible_to(request.user, request.environment)
+        .select_related("identity"), pk=pk)
 
 
 @login_required
@@ -129,7 +127,7 @@ def party_link_request_withdraw(request, pk):
 
 
 def _revocable(request):
-    return (PartyLink.objects.active().revocable_by(request.user, request.environment)
+    return (PartyLink.objects.active().manageable_by(request.user, request.environment)
             .select_related("organization", "identity", "granted_by"))
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onboarding.models import Organization, OrganizationMember
+from onboarding.models import Organization
 from onboarding.signals import ASK_RECEIVING_SESSION_KEY
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
@@ -15,12 +15,7 @@ from portal.errors import ChangeRefused
 def organizations_to_decide(user, membership):
     """Active organizations whose receiving this user decides: all of them for environment
     administrators, those they administer for anyone else."""
-    organizations = Organization.objects.visible_to(user, membership.environment).filter(
-        status=Organization.Status.ACTIVE)
-    if not membership.is_administrator:
-        organizations = organizations.filter(
-            members__user=user, members__role=OrganizationMember.OrgRole.ADMINISTRATOR)
-    return organizations
+    return Organization.objects.administrable_by(user, membership.environment).active()
 
 
 def receive_prompt(request) -> list:

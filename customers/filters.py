@@ -3,31 +3,40 @@ list-wide Peppol check (which stores the filters and applies them again in its t
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerCard, Reach
+from portal.filters import FilterSet
 
 NO_PROFILE = "none"
 
 
-class CardFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    reach = forms.ChoiceField(label=_("Peppol"), required=False,
-                              choices=[("", _("Any Peppol status")), *Reach.choices],
-                              widget=forms.Select(attrs={"class": "form-select"}))
-    profile = forms.ChoiceField(label=_("Sending profile"), required=False,
-                                widget=forms.Select(attrs={"class": "form-select"}))
-    problems = forms.BooleanField(
-        label=_("Only cards with problems"), required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+class CardFilter(FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), max_length=100, method="filter_search",
+        widget=forms.TextInput(attrs={
+            "type": "search", "placeholder": _("Name, customer number, email or Endpoint-ID")}))
+    reach = django_filters.ChoiceFilter(label=_("Peppol"), choices=Reach.choices,
+                                        empty_label=_("Any Peppol status"),
+                                        method="filter_reach")
+    profile = django_filters.ChoiceFilter(label=_("Sending profile"),
+                                          empty_label=_("Any sending profile"),
+                                          method="filter_profile")
+    problems = django_filters.BooleanFilter(label=_("Only cards with problems"),
+                                            widget=forms.CheckboxInput,
+                                            method="filter_problems")
 
-    def __init__(self, data=None, *, profiles, **kwargs):
-        super().__init__(data, **kwargs)
+    class Meta:
+        model = CustomerCard
+        fields = ["q", "reach", "profile", "problems"]
+
+    def __init__(self, data=None, *args, profiles, **kwargs):
+        super().__init__(data, *args, **kwargs)
         self.profiles = list(profiles)
-        self.fields["profile"].choices = [
-            ("", _("Any sending profile")),
+        self.form.fields["profile"].choices = [
             (NO_PROFILE, _("No profile of its own (gets the default)")),
             *((str(p.pk), p.name) for p in self.profiles),
         ]
@@ -39,27 +48,24 @@ class CardFilterForm(forms.Form):
     @property
     def values(self) -> dict:
         """The valid filters, as stored with a Peppol check; an invalid one is left out."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {name: value for name, value in getattr(self, "cleaned_data", {}).items()
+        self.form.is_valid()
+        return {name: value for name, value in getattr(self.form, "cleaned_data", {}).items()
                 if value}
 
-    def apply(self, cards):
-        values = self.values
-        query = values.get("q", "").strip()
-        if query:
-            cards = cards.filter(search(query))
-        if values.get("reach"):
-            cards = cards.reach(values["reach"])
-        profile = values.get("profile")
-        if profile == NO_PROFILE:
-            cards = cards.filter(sending_profile__isnull=True)
-        elif profile:
-            cards = cards.filter(sending_profile=int(profile))
-        if values.get("problems"):
-            cards = cards.with_problems(self.has_default_profile)
-        return cards
+    def filter_search(self, cards, name, value):
+        query = value.strip()
+        return cards.filter(search(query)) if query else cards
+
+    def filter_reach(self, cards, name, value):
+        return cards.reach(value)
+
+    def filter_profile(self, cards, name, value):
+        if value == NO_PROFILE:
+            return cards.filter(sending_profile__isnull=True)
+        return cards.filter(sending_profile=int(value))
+
+    def filter_problems(self, cards, name, value):
+        return cards.with_problems(self.has_default_profile) if value else cards
 
 
 def search(query: str) -> Q:
@@ -71,6 +77,8 @@ def search(query: str) -> Q:
             | Q(endpoint_value__icontains=query) | Q(invoice_email__icontains=query))
 
 
-def filtered_cards(organization, params: dict):
-    form = CardFilterForm(params, profiles=organization.sending_profiles.all())
-    return form.apply(CustomerCard.objects.filter(organization=organization))
+def filtered_cards(organization, params: dict, cards=None):
+    """The organization's cards (or `cards`) that pass the list's filters in `params`."""
+    return CardFilter(params, profiles=organization.sending_profiles.all(),
+                      queryset=cards if cards is not None
+                      else CustomerCard.objects.filter(organization=organization)).qs

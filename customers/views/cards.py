@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import reachability
-from customers.filters import CardFilterForm
+from customers.filters import CardFilter, filtered_cards
 from customers.forms import CustomerCardForm
 from customers.models import CustomerCard, ImportJob, PeppolCheckRun
 from customers.views.common import card_from, organization_context, organization_from
@@ -34,28 +34,21 @@ def home(request):
     return render(request, "customers/home.html", {"page": paginate(request, organizations)})
 
 
-def _list_query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @environment_required()
 def card_list(request, pk):
     organization = organization_from(request, pk)
-    form = CardFilterForm(request.GET or None, profiles=organization.sending_profiles.all())
-    cards = form.apply(organization.customer_cards.select_related("sending_profile"))
-    page = paginate(request, cards)
-    has_default = form.has_default_profile
+    cards = CardFilter(request.GET, profiles=organization.sending_profiles.all(),
+                       queryset=organization.customer_cards.select_related("sending_profile"))
+    page = paginate(request, cards.qs)
+    has_default = cards.has_default_profile
     return render(request, "customers/cards/list.html", {
         **organization_context(request, organization, "cards"),
-        "form": form,
+        "filter": cards,
         "page": page,
         "rows": [(card, card.problems(has_default)) for card in page.object_list],
-        "filtered": bool(form.values),
-        "filter_query": _list_query(request),
+        "filtered": bool(cards.values),
         "has_default_profile": has_default,
-        "has_profiles": bool(form.profiles),
+        "has_profiles": bool(cards.profiles),
         "running_check": PeppolCheckRun.objects.filter(
             organization=organization, status=PeppolCheckRun.Status.RUNNING).first(),
         "running_import": ImportJob.objects.filter(
@@ -207,8 +200,8 @@ def csv_download(lines, filename) -> StreamingHttpResponse:
 @environment_required()
 def card_export(request, pk):
     organization = organization_from(request, pk)
-    form = CardFilterForm(request.GET or None, profiles=organization.sending_profiles.all())
-    cards = form.apply(organization.customer_cards.select_related("sending_profile"))
+    cards = filtered_cards(organization, request.GET,
+                           organization.customer_cards.select_related("sending_profile"))
     rows = (export_row(card) for card in cards.order_by("customer_number").iterator(2000))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_download(csv_lines(EXPORT_COLUMNS, rows),

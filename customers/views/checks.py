@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from customers import jobs, reachability
-from customers.filters import CardFilterForm
+from customers.filters import CardFilter
 from customers.models import CustomerCard, PeppolCheckRun
 from customers.views.common import check_run_from, organization_context, organization_from
 from onboarding.tenancy import environment_required
@@ -18,8 +18,9 @@ def check_all(request, pk):
     """Confirm, then check every card of the (filtered) list that has an Endpoint-ID."""
     organization = organization_from(request, pk, change=True)
     data = request.POST if request.method == "POST" else request.GET
-    form = CardFilterForm(data or None, profiles=organization.sending_profiles.all())
-    cards = form.apply(organization.customer_cards.all()).exclude(CustomerCard.NO_ENDPOINT)
+    form = CardFilter(data, profiles=organization.sending_profiles.all(),
+                      queryset=organization.customer_cards.all())
+    cards = form.qs.exclude(CustomerCard.NO_ENDPOINT)
     running = PeppolCheckRun.objects.filter(organization=organization,
                                             status=PeppolCheckRun.Status.RUNNING).first()
     if running is not None:

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.clients import entra
-from onboarding.models import Organization, PartyLinkRequest, PreparationChecklist
+from onboarding.models import Organization, PreparationChecklist
 
 REGISTRY_NUMBER = re.compile(r"^[A-Za-z0-9 .\-]{4,40}$")
 
@@ -97,24 +97,6 @@ class PartyLinkRequestForm(forms.Form):
             shown = "organizations" if self.fields["organizations"].queryset.exists() else "typed"
             self.add_error(shown, _("Choose or type at least one organization."))
         return cleaned
-
-
-class QueueFilterForm(forms.Form):
-    AGES = (("", _("Any age")), ("1", _("Waiting over a day")),
-            ("7", _("Waiting over a week")), ("30", _("Waiting over 30 days")))
-
-    status = forms.ChoiceField(
-        label=_("Status"), required=False,
-        choices=[("", _("All statuses")), *PartyLinkRequest.Status.choices],
-        widget=forms.Select(attrs={"class": "form-select"}))
-    older_than = forms.ChoiceField(label=_("Age"), required=False, choices=AGES,
-                                   widget=forms.Select(attrs={"class": "form-select"}))
-    tenant = forms.CharField(label=_("Entra tenant ID"), required=False, max_length=64,
-                             widget=forms.TextInput(attrs={"class": "form-control"}))
-    q = forms.CharField(label=_("Search"), required=False, max_length=200,
-                        widget=forms.TextInput(attrs={
-                            "class": "form-control",
-                            "placeholder": _("User, email, organization or KvK number")}))
 
 
 @dataclass

@@ -53,6 +53,16 @@ class EnvironmentQuerySet(models.QuerySet):
             return self.none()
         return self.filter(memberships__user=user)
 
+    def with_member_count(self):
+        return self.annotate(member_count=models.Count("memberships"))
+
+    def with_current_contracts(self):
+        """Annotated with how many of its contracts run today."""
+        today = timezone.localdate()
+        running = models.Q(contracts__starts_on__lte=today) & (
+            models.Q(contracts__ends_on__isnull=True) | models.Q(contracts__ends_on__gte=today))
+        return self.annotate(current_contracts=models.Count("contracts", filter=running))
+
 
 class Environment(models.Model):
     """A company's space on the portal: its users, organizations and subscription."""

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onboarding.clients import kvk
+from onboarding.filters import ActivationQueueFilter
 from onboarding.forms.staff import ActivationRejectForm
 from onboarding.models import ActivationRequest, Organization
 from onboarding.notifications import notify_activation_decision
@@ -21,16 +21,10 @@ PENDING = Organization.Status.PENDING
 
 @staff_required("is_techsupport")
 def activation_queue(request):
-    query = request.GET.get("q", "").strip()
-    pending = Organization.objects.awaiting_activation()
-    if query:
-        pending = pending.filter(
-            Q(name__icontains=query) | Q(company_id__icontains=query)
-            | Q(registry_number__icontains=query) | Q(environment__name__icontains=query)
-            | Q(environment__domain__icontains=query)
-        )
+    pending = ActivationQueueFilter(request.GET,
+                                    queryset=Organization.objects.awaiting_activation())
     return render(request, "onboarding/staff/activations.html", {
-        "page": paginate(request, pending), "query": query,
+        "page": paginate(request, pending.qs), "filter": pending,
     })
 
 

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from onboarding.forms.members import ActivityFilterForm
+from onboarding.filters import ActivityFilter
 from onboarding.models import AuditEvent, Role
 from onboarding.tenancy import environment_required
 from portal.pagination import paginate
@@ -8,11 +8,8 @@ from portal.pagination import paginate
 
 @environment_required(Role.ADMINISTRATOR)
 def activity(request):
-    form = ActivityFilterForm(request.GET or None, environment=request.environment)
-    events = form.filter(AuditEvent.objects.visible_to(request.user, request.environment))
-    query = request.GET.copy()
-    query.pop("page", None)
+    events = ActivityFilter(
+        request.GET, queryset=AuditEvent.objects.visible_to(request.user, request.environment))
     return render(request, "onboarding/activity.html", {
-        "form": form, "page": paginate(request, events, per_page=50),
-        "filter_query": query.urlencode(),
+        "filter": events, "page": paginate(request, events.qs, per_page=50),
     })

@@ -2,7 +2,6 @@
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from onboarding.filters import ConnectionKeyFilter
 from onboarding.forms.partners import ConnectionKeyForm
 from onboarding.models import ConnectionKey, Organization
 from onboarding.tenancy import environment_required
@@ -34,31 +34,15 @@ def _configurable(request, key):
 
 @environment_required()
 def connection_keys(request):
-    query = request.GET.get("q", "").strip()
     organizations = Organization.objects.manageable_by(request.user, request.environment)
-    chosen = request.GET.get("organization", "")
-    keys = visible_keys(request).select_related("organization", "created_by")
-    if chosen.isdigit():
-        keys = keys.filter(organization_id=int(chosen))
-    if request.GET.get("status") == "active":
-        keys = keys.filter(revoked_at__isnull=True)
-    elif request.GET.get("status") == "revoked":
-        keys = keys.filter(revoked_at__isnull=False)
-    if query:
-        keys = keys.filter(Q(app_key__icontains=query) | Q(label__icontains=query)
-                           | Q(organization__name__icontains=query)
-                           | Q(organization__company_id__icontains=query))
-    filters = request.GET.copy()
-    filters.pop("page", None)
+    keys = ConnectionKeyFilter(
+        request.GET, queryset=visible_keys(request).select_related("organization", "created_by"),
+        organizations=organizations.order_by("name").only("pk", "name", "company_id"))
     return render(request, "onboarding/connection_keys/list.html", {
-        "page": paginate(request, keys),
-        "query": query,
-        "chosen": chosen,
-        "status": request.GET.get("status", ""),
-        "filter_query": filters.urlencode(),
-        "organizations": organizations.order_by("name").only("pk", "name", "company_id"),
+        "page": paginate(request, keys.qs),
+        "filter": keys,
         "creatable": Organization.objects.configurable_by(request.user, request.environment)
-        .filter(status=Organization.Status.ACTIVE).order_by("name"),
+        .active().order_by("name"),
     })
 
 

@@ -1,11 +1,11 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from onboarding.filters import MembershipFilter
 from onboarding.forms.members import InvitationForm, RoleForm
 from onboarding.models import Invitation, Membership, Role
 from onboarding.notifications import send_invitation
@@ -19,17 +19,13 @@ from portal.tenancy import switch_environment
 @environment_required()
 def members(request):
     env = request.environment
-    query = request.GET.get("q", "").strip()
-    memberships = Membership.objects.visible_to(request.user, env).select_related("user")
-    if query:
-        memberships = memberships.filter(
-            Q(user__email__icontains=query) | Q(user__first_name__icontains=query)
-            | Q(user__last_name__icontains=query)
-        )
+    memberships = MembershipFilter(
+        request.GET, queryset=Membership.objects.visible_to(request.user, env)
+        .select_related("user"))
     is_admin = request.membership.is_administrator
     return render(request, "onboarding/members.html", {
-        "page": paginate(request, memberships),
-        "query": query,
+        "page": paginate(request, memberships.qs),
+        "filter": memberships,
         "is_admin": is_admin,
         "invitations": Invitation.objects.visible_to(request.user, env).pending()
         .select_related("invited_by"),

@@ -10,13 +10,13 @@ import requests
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from invoices.peppol.identifiers import IdentifierError
 from onboarding.clients import kvk
+from onboarding.filters import OrganizationFilter
 from onboarding.forms import organizations as forms
 from onboarding.models import (
     Country,
@@ -60,14 +60,10 @@ def detail_url(organization, anchor=""):
 
 @environment_required()
 def organizations(request):
-    query = request.GET.get("q", "").strip()
-    found = visible_organizations(request)
-    if query:
-        found = found.filter(Q(name__icontains=query) | Q(company_id__icontains=query)
-                             | Q(registry_number__icontains=query))
+    found = OrganizationFilter(request.GET, queryset=visible_organizations(request))
     return render(request, "onboarding/organizations/list.html", {
-        "page": paginate(request, found),
-        "query": query,
+        "page": paginate(request, found.qs),
+        "filter": found,
         "is_admin": request.membership.is_administrator,
     })
 

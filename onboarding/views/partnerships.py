@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from onboarding.filters import AuthorisationRequestFilter
 from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm
 from onboarding.models import AuthorisationRequest, Organization, Partnership, Role
 from onboarding.models.environments import Subscription
@@ -17,14 +17,6 @@ from portal.pagination import paginate
 
 RESENDABLE = (AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.EXPIRED,
               AuthorisationRequest.Status.DECLINED)
-
-STATUS_FILTERS = {
-    "pending": Q(status=AuthorisationRequest.Status.PENDING),
-    "accepted": Q(status=AuthorisationRequest.Status.ACCEPTED),
-    "declined": Q(status=AuthorisationRequest.Status.DECLINED),
-    "withdrawn": Q(status=AuthorisationRequest.Status.WITHDRAWN),
-}
-
 
 def _sent_requests(request):
     return AuthorisationRequest.objects.visible_to(request.user, request.environment)
@@ -43,25 +35,12 @@ def _mail_request(request, authorisation_request):
 @environment_required(Role.ADVANCED)
 def clients(request):
     """All of the accountant's clients: the requests sent and the partnerships they made."""
-    query = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
-    found = _sent_requests(request).select_related("organization", "requested_by", "partnership")
-    if status in STATUS_FILTERS:
-        found = found.filter(STATUS_FILTERS[status])
-    else:
-        # Withdrawn requests, also those a resend replaced, only show when asked for.
-        found = found.exclude(status=AuthorisationRequest.Status.WITHDRAWN)
-    if query:
-        found = found.filter(Q(client_name__icontains=query) | Q(client_email__icontains=query)
-                             | Q(registry_number__icontains=query)
-                             | Q(organization__name__icontains=query))
-    filters = request.GET.copy()
-    filters.pop("page", None)
+    found = AuthorisationRequestFilter(
+        request.GET, queryset=_sent_requests(request)
+        .select_related("organization", "requested_by", "partnership"))
     return render(request, "onboarding/partnerships/clients.html", {
-        "page": paginate(request, found),
-        "query": query,
-        "status": status,
-        "filter_query": filters.urlencode(),
+        "page": paginate(request, found.qs),
+        "filter": found,
         "can_send": request.environment.subscription != Subscription.INVOICE_PORTAL,
     })
 

@@ -1,18 +1,16 @@
 """TechSupport's party-link queue: review requests, approve some or all organizations with
 their permissions, reject with a reason, revoke links."""
 
-from datetime import timedelta
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onboarding.forms.party_links import ApproveForm, QueueFilterForm
+from onboarding.filters import PartyLinkQueueFilter
+from onboarding.forms.party_links import ApproveForm
 from onboarding.forms.staff import RejectForm
 from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
 from onboarding.notifications import notify_party_link_decision
@@ -25,28 +23,12 @@ PENDING = PartyLinkRequest.Status.PENDING
 
 @staff_required("is_techsupport")
 def staff_party_links(request):
-    data = request.GET.copy()
-    data.setdefault("status", PENDING)
-    form = QueueFilterForm(data)
-    found = (PartyLinkRequest.objects.select_related("identity__user", "environment")
-             .prefetch_related("items"))
-    if form.is_valid():
-        wanted = form.cleaned_data
-        if wanted["status"]:
-            found = found.filter(status=wanted["status"])
-        if wanted["older_than"]:
-            found = found.filter(
-                requested_at__lt=timezone.now() - timedelta(days=int(wanted["older_than"])))
-        if wanted["tenant"]:
-            found = found.filter(identity__tenant_id__icontains=wanted["tenant"].strip())
-        if wanted["q"]:
-            query = wanted["q"].strip()
-            found = found.filter(
-                Q(entra_username__icontains=query) | Q(identity__user__email__icontains=query)
-                | Q(items__name__icontains=query) | Q(items__registry_number__icontains=query)
-                | Q(environment__name__icontains=query)).distinct()
+    found = PartyLinkQueueFilter(
+        request.GET, queryset=PartyLinkRequest.objects.select_related("identity__user",
+                                                                      "environment")
+        .prefetch_related("items").order_by("requested_at", "id"))
     return render(request, "onboarding/staff/party_links.html", {
-        "form": form, "page": paginate(request, found.order_by("requested_at", "id")),
+        "filter": found, "page": paginate(request, found.qs),
     })
 
 

@@ -1,15 +1,14 @@
 """Subscriptions and contracts: Sales staff set them; an environment's administrators read them."""
 
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from onboarding.filters import SubscriptionFilter
 from onboarding.forms.staff import ContractForm, EndContractForm, SubscriptionForm
 from onboarding.models import (
     Contract,
@@ -26,27 +25,12 @@ from portal.pagination import paginate
 from portal.tenancy import staff_required
 
 
-def _current_contracts():
-    today = timezone.localdate()
-    return Q(contracts__starts_on__lte=today) & (
-        Q(contracts__ends_on__isnull=True) | Q(contracts__ends_on__gte=today))
-
-
 @staff_required("is_sales")
 def subscriptions(request):
-    query = request.GET.get("q", "").strip()
-    chosen = request.GET.get("subscription", "")
-    environments = Environment.objects.annotate(
-        current_contracts=Count("contracts", filter=_current_contracts()))
-    if query:
-        environments = environments.filter(Q(name__icontains=query) | Q(domain__icontains=query))
-    if chosen in Subscription.values:
-        environments = environments.filter(subscription=chosen)
-    filters = {key: value for key, value in (("q", query), ("subscription", chosen)) if value}
+    environments = SubscriptionFilter(
+        request.GET, queryset=Environment.objects.with_current_contracts().order_by("name", "id"))
     return render(request, "onboarding/staff/subscriptions.html", {
-        "page": paginate(request, environments.order_by("name", "id")),
-        "query": query, "chosen": chosen, "subscriptions": Subscription.choices,
-        "filter_query": urlencode(filters),
+        "page": paginate(request, environments.qs), "filter": environments,
     })
 
 

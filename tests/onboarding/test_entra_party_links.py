@@ -1,6 +1,7 @@
 """Party links: the "no partyIds linked yet" request, TechSupport's queue and decision,
 choosing the organization and "Sending via Peppol", and revocation."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from onboarding.models import (
     PreparationChecklist,
     Subscription,
 )
+from portal.pagination import PAGE_SIZE
 from tests.conftest import enable_totp, make_user
 from tests.onboarding.entra_helpers import (
     OTHER_TENANT,
@@ -229,6 +231,21 @@ def test_it_filters_the_queue_by_status_age_and_tenant(support, cast, orgs, entr
     assert shown(q="owen@other") == {"Other Trading BV"}
     assert shown(q="outsider@other.nl") == {"Other Trading BV"}
     assert new.identity.tenant_id in support.get("/staff/party-links/").content.decode()
+
+
+def test_it_keeps_the_queue_filters_on_the_next_page(support, cast, orgs, entra):
+    anna = link_identity(cast.admin, entra_user(entra, "anna@acme.onmicrosoft.com"))
+    for number in range(PAGE_SIZE + 1):
+        submit(anna, cast, typed=[(f"Typed {number:02d} BV", f"7{number:07d}")],
+               broker="acceptance").reject(cast.techsupport, "No")
+
+    page = support.get("/staff/party-links/", {"status": "rejected", "q": "Typed"})
+    next_link = re.search(r'href="([^"]*)" rel="next"', page.content.decode()).group(1)
+    second = support.get(f"/staff/party-links/{next_link}").content.decode()
+
+    assert next_link == "?status=rejected&q=Typed&page=2"
+    assert f"Typed {PAGE_SIZE:02d} BV" in second
+    assert "Typed 00 BV" not in second
 
 
 def test_it_matches_the_asked_organizations_by_kvk_number_and_warns(support, cast, orgs,

@@ -1,0 +1,166 @@
+"""The list filters of the onboarding pages, one FilterSet per list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models import (
+    AuditEvent,
+    AuthorisationRequest,
+    ConnectionKey,
+    Environment,
+    Membership,
+    Organization,
+    PartyLinkRequest,
+    Subscription,
+)
+from portal.filters import FilterSet, SearchFilter
+
+
+class OrganizationFilter(FilterSet):
+    q = SearchFilter(fields=("name", "company_id", "registry_number"),
+                     placeholder=_("Name, Bedrijfs-ID or registry number"))
+
+    class Meta:
+        model = Organization
+        fields = ["q"]
+
+
+class ActivationQueueFilter(FilterSet):
+    q = SearchFilter(fields=("name", "company_id", "registry_number", "environment__name",
+                             "environment__domain"),
+                     placeholder=_("Name, company ID, KvK number or environment"))
+
+    class Meta:
+        model = Organization
+        fields = ["q"]
+
+
+class MembershipFilter(FilterSet):
+    q = SearchFilter(fields=("user__email", "user__first_name", "user__last_name"),
+                     placeholder=_("Search by name or email"))
+
+    class Meta:
+        model = Membership
+        fields = ["q"]
+
+
+class ConnectionKeyFilter(FilterSet):
+    STATUSES = (("active", _("Active")), ("revoked", _("Revoked")))
+
+    q = SearchFilter(fields=("app_key", "label", "organization__name",
+                             "organization__company_id"),
+                     placeholder=_("App Key, description or organization"))
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Organization"), queryset=Organization.objects.none(),
+        empty_label=_("All organizations"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUSES,
+                                         empty_label=_("Active and revoked"),
+                                         method="filter_status")
+
+    class Meta:
+        model = ConnectionKey
+        fields = ["q", "organization", "status"]
+
+    def __init__(self, data=None, *args, organizations, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.filters["organization"].queryset = organizations
+        self.form.fields["organization"].queryset = organizations
+
+    def filter_status(self, keys, name, value):
+        return keys.filter(revoked_at__isnull=value == "active")
+
+
+class AuthorisationRequestFilter(FilterSet):
+    q = SearchFilter(fields=("client_name", "client_email", "registry_number",
+                             "organization__name"),
+                     placeholder=_("Name, email, KvK number or organization"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), empty_label=_("All but withdrawn"),
+        choices=[(status, AuthorisationRequest.Status(status).label) for status in (
+            AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.ACCEPTED,
+            AuthorisationRequest.Status.DECLINED, AuthorisationRequest.Status.WITHDRAWN)])
+
+    class Meta:
+        model = AuthorisationRequest
+        fields = ["q", "status"]
+
+    def filter_queryset(self, queryset):
+        found = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            # Withdrawn requests, also those a resend replaced, only show when asked for.
+            found = found.exclude(status=AuthorisationRequest.Status.WITHDRAWN)
+        return found
+
+
+class EnvironmentFilter(FilterSet):
+    q = SearchFilter(fields=("name", "domain"), placeholder=_("Name or domain"))
+
+    class Meta:
+        model = Environment
+        fields = ["q"]
+
+
+class SubscriptionFilter(EnvironmentFilter):
+    subscription = django_filters.ChoiceFilter(label=_("Subscription"),
+                                               choices=Subscription.choices,
+                                               empty_label=_("All subscriptions"))
+
+    class Meta:
+        model = Environment
+        fields = ["q", "subscription"]
+
+
+class PartyLinkQueueFilter(FilterSet):
+    AGES = (("1", _("Waiting over a day")), ("7", _("Waiting over a week")),
+            ("30", _("Waiting over 30 days")))
+
+    status = django_filters.ChoiceFilter(label=_("Status"), empty_label=_("All statuses"),
+                                         choices=PartyLinkRequest.Status.choices)
+    older_than = django_filters.ChoiceFilter(label=_("Age"), choices=AGES,
+                                             empty_label=_("Any age"),
+                                             method="filter_older_than")
+    tenant = SearchFilter(label=_("Entra tenant ID"), max_length=64,
+                          fields=("identity__tenant_id",), widget=None)
+    q = SearchFilter(fields=("entra_username", "identity__user__email", "items__name",
+                             "items__registry_number", "environment__name"),
+                     placeholder=_("User, email, organization or KvK number"), distinct=True)
+
+    class Meta:
+        model = PartyLinkRequest
+        fields = ["status", "older_than", "tenant", "q"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # The queue opens on what waits for a decision; "All statuses" is an empty status.
+        data = data.copy() if data is not None else {}
+        data.setdefault("status", PartyLinkRequest.Status.PENDING)
+        super().__init__(data, *args, **kwargs)
+
+    def filter_older_than(self, found, name, value):
+        return found.filter(requested_at__lt=timezone.now() - timedelta(days=int(value)))
+
+
+class ActivityFilter(FilterSet):
+    action = django_filters.ChoiceFilter(label=_("Action"), empty_label=_("All actions"))
+    actor = django_filters.CharFilter(label=_("Who"), field_name="actor_label",
+                                      lookup_expr="icontains")
+    since = django_filters.DateFilter(label=_("From"), field_name="created_at",
+                                      lookup_expr="date__gte")
+    until = django_filters.DateFilter(label=_("Until"), field_name="created_at",
+                                      lookup_expr="date__lte")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "actor", "since", "until"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        actions = self.queryset.order_by("action").values_list("action", flat=True).distinct()
+        self.form.fields["action"].choices = [(a, a) for a in actions]
+        self.form.fields["actor"].widget.attrs["placeholder"] = _("email contains")
+        for name in ("since", "until"):
+            self.form.fields[name].widget.input_type = "date"

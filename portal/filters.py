@@ -1,0 +1,59 @@
+"""What every list's FilterSet shares: one search box over several fields, and widgets
+styled like the portal's other forms."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchFilter(django_filters.CharFilter):
+    """A row matches when any of `fields` contains the typed text (surrounding spaces dropped)."""
+
+    def __init__(self, *args, fields, placeholder="", **kwargs):
+        kwargs.setdefault("label", _("Search"))
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("widget", forms.TextInput(
+            attrs={"type": "search", "placeholder": placeholder}))
+        super().__init__(*args, **kwargs)
+        self.search_fields = fields
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        qs = qs.filter(condition)
+        return qs.distinct() if self.distinct else qs
+
+
+class FilterSet(django_filters.FilterSet):
+    """Always bound, so a list opened without a query string gets its defaults too."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+    @property
+    def is_filtered(self) -> bool:
+        self.form.is_valid()
+        return any(value not in (None, "", [], False)
+                   for value in getattr(self.form, "cleaned_data", {}).values())
+
+    @property
+    def query(self) -> str:
+        """The search text as used, for "nothing matches" messages."""
+        self.form.is_valid()
+        return (getattr(self.form, "cleaned_data", {}).get("q") or "").strip()

@@ -430,10 +430,10 @@ class Validator:
         except Exception as error:
             # The SI-UBL rules, for one, stop with XPTY0004 on a party with two names where
             # they expect one. The document is refused; the message says why.
-            report.messages = [_rules_stopped_message(error)]
-            report.verdict = (
-                f"Refused: the {rule_set.name} rules (release {rule_set.release}) could not be "
-                f"evaluated on this document: {report.messages[0].text}")
+            message, reason = _rules_stopped(error)
+            report.messages = [message]
+            report.verdict = (f"Refused: the {rule_set.name} rules (release {rule_set.release}) "
+                              f"could not be evaluated on this document: {reason}.")
             return report
 
         fatal, warnings = len(report.fatal), len(report.warnings)
@@ -489,14 +489,15 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _rules_stopped_message(error: Exception) -> RuleMessage:
+def _rules_stopped(error: Exception) -> tuple[RuleMessage, str]:
     detail = " ".join(str(error).split()) or type(error).__name__
     if "more than one item" in detail:
-        text = (f"XPTY0004: {detail}. The document holds more than one value where the rules "
-                "expect one (for example two names for one party), so the rules cannot judge it.")
+        reason = ("error XPTY0004, the document holds more than one value where the rules "
+                  "expect one (for example two names for one party)")
     else:
-        text = f"The rules stopped with an error: {detail}"
-    return RuleMessage(rule_id=RULES_STOPPED_RULE_ID, flag=FATAL, location="/", text=text)
+        reason = "the rules stopped with an error"
+    text = f"{reason[0].upper()}{reason[1:]}: {detail}"
+    return RuleMessage(rule_id=RULES_STOPPED_RULE_ID, flag=FATAL, location="/", text=text), reason
 
 
 def _stopped(stage: str, verdict: str) -> ValidationReport:

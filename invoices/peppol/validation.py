@@ -389,8 +389,8 @@ class Validator:
         document_type = DOCUMENT_TYPES.get(root.tag)
         if document_type is None:
             return _stopped("document_type", (
-                f"Refused: the document is a {_describe_tag(root.tag)}, not a UBL 2.1 "
-                "Invoice or CreditNote."))
+                f"Refused: the document is {_describe_tag(root.tag)}, not a UBL 2.1 Invoice "
+                "or CreditNote."))
         customization_id = _customization_id(root)
 
         schema_messages = self._schema_messages(root, document_type)
@@ -477,12 +477,9 @@ def _customization_id(root: etree._Element) -> str | None:
 
 
 def _describe_tag(tag) -> str:
-    if not isinstance(tag, str):
-        return "document without a root element"
     qname = etree.QName(tag)
-    if qname.namespace:
-        return f"{qname.localname} (namespace {qname.namespace})"
-    return f"{qname.localname} (no namespace)"
+    namespace = f"namespace {qname.namespace}" if qname.namespace else "no namespace"
+    return f"<{qname.localname}> ({namespace})"
 
 
 def _count(number: int, noun: str) -> str:

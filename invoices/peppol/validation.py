@@ -30,12 +30,51 @@ from pathlib import Path
 
 from lxml import etree
 
-from .xmlsafe import XmlRejected, parse_xml
+from .xmlsafe import (
+    DEFAULT_MAX_BYTES,
+    XmlForbiddenDoctype,
+    XmlRejected,
+    XmlTooLarge,
+    parse_xml,
+)
 
 
 def gettext_noop(message: str) -> str:
-    """Marks a message for translation without translating it here (no Django import)."""
+    """Mark a text for translation; the Django layer translates it when it is shown."""
     return message
+
+
+_ = gettext_noop
+
+# Verdicts as templates, filled in only after translation (ValidationReport.render_verdict).
+# Counts are given as "label: number", so that no template depends on a plural form.
+VERDICTS = {
+    "valid": _("Valid under {rules} (release {release}). Fatal errors: 0, warnings: "
+               "{warnings}."),
+    "refused": _("Refused under {rules} (release {release}). Fatal errors: {fatal}, "
+                 "warnings: {warnings}."),
+    "rules_stopped_xpty0004": _(
+        "Refused: the {rules} rules (release {release}) could not be evaluated on this "
+        "document, because it holds more than one value where the rules expect one (for "
+        "example two names for one party). Error XPTY0004."),
+    "rules_stopped": _("Refused: the {rules} rules (release {release}) stopped with an error "
+                       "on this document."),
+    "xsd": _("Refused: the document does not match the {schema} {document_type} schema. "
+             "Schema errors: {errors}."),
+    "customization_unknown": _("Refused: the CustomizationID “{customization_id}” names no "
+                               "rule set checked here. Accepted: {accepted}."),
+    "customization_missing": _("Refused: the document has no CustomizationID, which names "
+                               "the rules it follows. Accepted: {accepted}."),
+    "document_type": _("Refused: the document’s root element is {element}, not a UBL 2.1 "
+                       "Invoice or CreditNote."),
+    "empty": _("Refused: the document is empty."),
+    "too_large": _("Refused: the document is {size} bytes, more than the limit of {limit} "
+                   "bytes."),
+    "doctype": _("Refused: the document contains a DOCTYPE (a DTD or entity declarations), "
+                 "which is not accepted."),
+    "malformed": _("Refused: the document is not well-formed XML ({detail})."),
+    "unreadable": _("Refused: the file cannot be read ({detail})."),
+}
 
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().with_name("rules")
@@ -111,7 +150,9 @@ class ValidationReport:
     rules: str
     release: str
     messages: list[RuleMessage] = field(default_factory=list)
-    verdict: str = ""
+    verdict: str = ""  # in English; render_verdict() translates
+    verdict_key: str = ""
+    verdict_params: dict = field(default_factory=dict)
     # Where the check stopped before running the rules: "xml", "document_type", "xsd",
     # "customization", or "" when the rules ran (even if they then stopped with an error).
     stopped_at: str = ""
@@ -134,6 +175,23 @@ class ValidationReport:
     def warning_rule_ids(self) -> list[str]:
         return _rule_ids(self.warnings) if self.xsd_valid else []
 
+    def render_verdict(self, translate=gettext_noop) -> str:
+        """The verdict in the language of ``translate`` (Django's gettext, for one)."""
+        template = VERDICTS.get(self.verdict_key)
+        if template is None:
+            return self.verdict
+        try:
+            return translate(template).format(**self.verdict_params)
+        except (KeyError, IndexError, ValueError):
+            return self.verdict
+
+    @classmethod
+    def refused(cls, key: str, stopped_at: str, **params) -> ValidationReport:
+        """A report for a document refused before any check, such as a file that cannot be read."""
+        return cls(valid=False, xsd_valid=False, document_type=None, customization_id=None,
+                   rules="", release="", stopped_at=stopped_at, verdict_key=key,
+                   verdict_params=params, verdict=VERDICTS[key].format(**params))
+
     def to_dict(self) -> dict:
         return {
             "valid": self.valid,
@@ -144,6 +202,8 @@ class ValidationReport:
             "rules": self.rules,
             "release": self.release,
             "verdict": self.verdict,
+            "verdict_key": self.verdict_key,
+            "verdict_params": self.verdict_params,
             "stopped_at": self.stopped_at,
             "messages": [message.to_dict() for message in self.messages],
         }
@@ -159,6 +219,8 @@ class ValidationReport:
             release=str(data.get("release", "")),
             messages=[RuleMessage.from_dict(item) for item in data.get("messages", [])],
             verdict=str(data.get("verdict", "")),
+            verdict_key=str(data.get("verdict_key", "")),
+            verdict_params=dict(data.get("verdict_params") or {}),
             stopped_at=str(data.get("stopped_at", "")),
             schema=str(data.get("schema", SCHEMA_NAME)),
         )
@@ -384,45 +446,38 @@ class Validator:
         try:
             root = parse_xml(data) if max_bytes is None else parse_xml(data, max_bytes)
         except XmlRejected as error:
-            return _stopped("xml", f"Refused: {error}")
+            return _refused_by_parser(error, data, max_bytes)
 
         document_type = DOCUMENT_TYPES.get(root.tag)
         if document_type is None:
-            return _stopped("document_type", (
-                f"Refused: the document is {_describe_tag(root.tag)}, not a UBL 2.1 Invoice "
-                "or CreditNote."))
+            return ValidationReport.refused("document_type", "document_type",
+                                            element=_describe_tag(root.tag))
         customization_id = _customization_id(root)
+        report = ValidationReport(
+            valid=False, xsd_valid=False, document_type=document_type,
+            customization_id=customization_id, rules="", release="",
+        )
 
         schema_messages = self._schema_messages(root, document_type)
         if schema_messages:
-            count = len(schema_messages)
-            return ValidationReport(
-                valid=False, xsd_valid=False, document_type=document_type,
-                customization_id=customization_id, rules="", release="",
-                messages=schema_messages[:MAX_SCHEMA_MESSAGES], stopped_at="xsd",
-                verdict=(f"Refused: the document does not match the {SCHEMA_NAME} "
-                         f"{document_type} schema ({_count(count, 'error')})."),
-            )
+            report.messages = schema_messages[:MAX_SCHEMA_MESSAGES]
+            report.stopped_at = "xsd"
+            return _with_verdict(report, "xsd", schema=SCHEMA_NAME, document_type=document_type,
+                                 errors=len(schema_messages))
+        report.xsd_valid = True
 
         rule_set = self.rule_set_for(customization_id)
         if rule_set is None:
-            if customization_id:
-                why = f"its CustomizationID {customization_id!r} names no rule set checked here"
-            else:
-                why = "it has no CustomizationID, which names the rules it follows"
-            known = " and ".join(f"{r.name} ({r.customization_id})"
+            report.stopped_at = "customization"
+            accepted = "; ".join(f"{r.name} ({r.customization_id})"
                                  for r in self.rule_sets.values())
-            return ValidationReport(
-                valid=False, xsd_valid=True, document_type=document_type,
-                customization_id=customization_id, rules="", release="",
-                stopped_at="customization",
-                verdict=f"Refused: {why}. Accepted are {known}.",
-            )
+            if customization_id:
+                return _with_verdict(report, "customization_unknown", accepted=accepted,
+                                     customization_id=customization_id)
+            return _with_verdict(report, "customization_missing", accepted=accepted)
 
-        report = ValidationReport(
-            valid=False, xsd_valid=True, document_type=document_type,
-            customization_id=customization_id, rules=rule_set.name, release=rule_set.release,
-        )
+        report.rules, report.release = rule_set.name, rule_set.release
+        names = {"rules": rule_set.name, "release": rule_set.release}
         try:
             report.messages = self.check_rules(root, rule_set.key)
         except RulesUnavailable:
@@ -430,23 +485,15 @@ class Validator:
         except Exception as error:
             # The SI-UBL rules, for one, stop with XPTY0004 on a party with two names where
             # they expect one. The document is refused; the message says why.
-            message, reason = _rules_stopped(error)
+            message, key = _rules_stopped(error)
             report.messages = [message]
-            report.verdict = (f"Refused: the {rule_set.name} rules (release {rule_set.release}) "
-                              f"could not be evaluated on this document: {reason}.")
-            return report
+            return _with_verdict(report, key, **names)
 
         fatal, warnings = len(report.fatal), len(report.warnings)
-        under = f"{rule_set.name} (release {rule_set.release})"
         report.valid = fatal == 0
         if fatal:
-            extra = f" and {_count(warnings, 'warning')}" if warnings else ""
-            report.verdict = f"Refused: {_count(fatal, 'fatal error')}{extra} under {under}."
-        elif warnings:
-            report.verdict = f"Valid with {_count(warnings, 'warning')} under {under}."
-        else:
-            report.verdict = f"Valid: no fatal errors and no warnings under {under}."
-        return report
+            return _with_verdict(report, "refused", fatal=fatal, warnings=warnings, **names)
+        return _with_verdict(report, "valid", warnings=warnings, **names)
 
     def _schema_messages(self, root: etree._Element, document_type: str) -> list[RuleMessage]:
         schema = self.schema(document_type)
@@ -457,7 +504,7 @@ class Validator:
         messages = [
             RuleMessage(rule_id=XSD_RULE_ID, flag=FATAL,
                         location=readable_location(_clark_to_q(entry.path or "")),
-                        text=f"Line {entry.line}: {entry.message}")
+                        text=f"Line {entry.line}: {readable_location(_clark_to_q(entry.message))}")
             for entry in entries
         ]
         return messages or [RuleMessage(XSD_RULE_ID, FATAL, "/", "The schema check failed.")]
@@ -478,29 +525,37 @@ def _customization_id(root: etree._Element) -> str | None:
 
 def _describe_tag(tag) -> str:
     qname = etree.QName(tag)
-    namespace = f"namespace {qname.namespace}" if qname.namespace else "no namespace"
-    return f"<{qname.localname}> ({namespace})"
+    return f"{qname.localname} ({qname.namespace})" if qname.namespace else qname.localname
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _with_verdict(report: ValidationReport, key: str, **params) -> ValidationReport:
+    report.verdict_key, report.verdict_params = key, params
+    report.verdict = VERDICTS[key].format(**params)
+    return report
+
+
+def _refused_by_parser(error: XmlRejected, data, max_bytes: int | None) -> ValidationReport:
+    if isinstance(error, XmlTooLarge):
+        return ValidationReport.refused("too_large", "xml", size=f"{len(data):,}",
+                                        limit=f"{max_bytes or DEFAULT_MAX_BYTES:,}")
+    if isinstance(error, XmlForbiddenDoctype):
+        return ValidationReport.refused("doctype", "xml")
+    if not bytes(data).strip():
+        return ValidationReport.refused("empty", "xml")
+    detail = str(error.__cause__ or error)
+    return ValidationReport.refused("malformed", "xml", detail=detail)
 
 
 def _rules_stopped(error: Exception) -> tuple[RuleMessage, str]:
     detail = " ".join(str(error).split()) or type(error).__name__
     if "more than one item" in detail:
-        reason = ("error XPTY0004, the document holds more than one value where the rules "
-                  "expect one (for example two names for one party)")
+        text = (f"XPTY0004: {detail}. The document holds more than one value where the rules "
+                "expect one, so the rules cannot judge it.")
+        key = "rules_stopped_xpty0004"
     else:
-        reason = "the rules stopped with an error"
-    text = f"{reason[0].upper()}{reason[1:]}: {detail}"
-    return RuleMessage(rule_id=RULES_STOPPED_RULE_ID, flag=FATAL, location="/", text=text), reason
-
-
-def _stopped(stage: str, verdict: str) -> ValidationReport:
-    return ValidationReport(valid=False, xsd_valid=False, document_type=None,
-                            customization_id=None, rules="", release="",
-                            stopped_at=stage, verdict=verdict)
+        text = f"The rules stopped with an error: {detail}"
+        key = "rules_stopped"
+    return RuleMessage(rule_id=RULES_STOPPED_RULE_ID, flag=FATAL, location="/", text=text), key
 
 
 _default_lock = threading.Lock()

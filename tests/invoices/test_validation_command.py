@@ -29,9 +29,10 @@ def not_xsd_valid(tmp_path):
 def test_it_prints_a_verdict_per_valid_file(capsys):
     call_command("validate_document", str(VALID), str(WARNING))
     assert capsys.readouterr().out.splitlines() == [
-        f"{VALID}: Valid: no fatal errors and no warnings under Peppol BIS Billing 3.0 "
-        "(release 3.0.21).",
-        f"{WARNING}: Valid with 1 warning under SI-UBL 2.0 (NLCIUS) (release 2.0.3.13).",
+        f"{VALID}: Valid under Peppol BIS Billing 3.0 (release 3.0.21). Fatal errors: 0, "
+        "warnings: 0.",
+        f"{WARNING}: Valid under SI-UBL 2.0 (NLCIUS) (release 2.0.3.13). Fatal errors: 0, "
+        "warnings: 1.",
         "  warning BR-NL-19 at /ubl:Invoice[1]/cbc:TaxCurrencyCode[1]: [BR-NL-19] The use of a "
         "tax currency code (cbc:TaxCurrencyCode) is not recommended",
     ]
@@ -41,8 +42,8 @@ def test_it_prints_fatal_errors_and_warnings_of_a_refused_file_and_fails(capsys)
     with pytest.raises(CommandError) as excinfo:
         call_command("validate_document", str(FATAL), str(VALID))
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == (f"{FATAL}: Refused: 1 fatal error and 1 warning under SI-UBL 2.0 "
-                        "(NLCIUS) (release 2.0.3.13).")
+    assert lines[0] == (f"{FATAL}: Refused under SI-UBL 2.0 (NLCIUS) (release 2.0.3.13). "
+                        "Fatal errors: 1, warnings: 1.")
     assert lines[1].startswith(
         "  fatal BR-S-08 at /ubl:Invoice[1]/cac:TaxTotal[1]/cac:TaxSubtotal[2]/cac:TaxCategory[1]: "
         "[BR-S-08]-For each different value of VAT category rate (BT-119)")

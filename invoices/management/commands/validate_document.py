@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from invoices.peppol.validation import ValidationReport, validate
 
@@ -36,11 +37,8 @@ class Command(BaseCommand):
         try:
             data = Path(name).read_bytes()
         except OSError as error:
-            return ValidationReport(
-                valid=False, xsd_valid=False, document_type=None, customization_id=None,
-                rules="", release="", stopped_at="file",
-                verdict=f"Refused: the file cannot be read ({error.strerror}).",
-            )
+            return ValidationReport.refused("unreadable", "file",
+                                            detail=error.strerror or str(error))
         return validate(data)
 
     def as_json(self, name: str, report: ValidationReport) -> str:
@@ -55,7 +53,7 @@ class Command(BaseCommand):
         })
 
     def write_verdict(self, name: str, report: ValidationReport) -> None:
-        self.stdout.write(f"{name}: {report.verdict}")
+        self.stdout.write(f"{name}: {report.render_verdict(gettext)}")
         for message in report.fatal + report.warnings:
             where = f" at {message.location}" if message.location else ""
             self.stdout.write(f"  {message.flag} {message.rule_id}{where}: {message.text}")

@@ -97,3 +97,15 @@ def test_it_exits_with_status_1_when_a_file_is_refused(not_xsd_valid):
     assert result.returncode == 1
     assert [json.loads(line)["valid"] for line in result.stdout.splitlines()] == [True, False]
     assert result.stderr == "CommandError: 1 of 2 files are refused.\n"
+
+
+def test_the_verdicts_read_in_dutch():
+    from django.utils import translation
+
+    from invoices.peppol.validation import validate
+
+    report = validate(FATAL.read_bytes())
+    with translation.override("nl"):
+        assert report.render_verdict(translation.gettext) == (
+            "Geweigerd volgens SI-UBL 2.0 (NLCIUS) (release 2.0.3.13). Fatale fouten: 1, "
+            "waarschuwingen: 1.")

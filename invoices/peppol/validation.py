@@ -79,6 +79,7 @@ VERDICTS = {
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().with_name("rules")
 RULES_DIR_VARIABLE = "PEPPOL_RULES_DIR"
+RULES_DIR_PARTS = ("ubl-2.1", "bis-billing-3/rules", "si-ubl-2.0/rules")
 
 BIS_BILLING_3 = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 NLCIUS = "urn:cen.eu:en16931:2017#compliant#urn:fdc:nen.nl:nlcius:v1.0"
@@ -369,6 +370,13 @@ class Validator:
 
     def __init__(self, rules_dir: str | os.PathLike | None = None):
         self.rules_dir = Path(rules_dir) if rules_dir else None
+        if self.rules_dir is not None:
+            # A mistyped directory would otherwise quietly run the packaged release.
+            parts = [self.rules_dir / part for part in RULES_DIR_PARTS]
+            if not self.rules_dir.is_dir() or not any(path.is_dir() for path in parts):
+                raise RulesUnavailable(
+                    f"The rules directory {self.rules_dir} has none of "
+                    f"{', '.join(part + '/' for part in RULES_DIR_PARTS)}.")
         bases = [self.rules_dir, PACKAGE_RULES_DIR] if self.rules_dir else [PACKAGE_RULES_DIR]
         self.schema_dir = _first_dir(bases, "ubl-2.1")
         bis_dir = _first_dir(bases, "bis-billing-3/rules")

@@ -44,6 +44,22 @@ print(json.dumps(samples))
 """
 
 
+INVOICE_OPEN = b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
+HOSTILE = {
+    "billion laughs": b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&lol5;</Invoice>""",
+    "external entity": b"""<!DOCTYPE Invoice [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&x;</Invoice>""",
+    "deep nesting (1,000,000 levels)": INVOICE_OPEN + b"<a>" * 1_000_000,
+    "remote DTD": b'<!DOCTYPE Invoice SYSTEM "http://example.invalid/ubl.dtd">' + INVOICE_OPEN
+    + b"</Invoice>",
+}
+
+
 class Baseline:
     """The same rules compiled once with saxonche, run on each file with nothing around them."""
 
@@ -104,6 +120,15 @@ def test_bench_validation_per_invoice():
           f"({baseline_best * 1000:.2f} ms; target at most {TARGET_BASELINE}x, "
           f"{'met' if ratio <= TARGET_BASELINE else 'NOT met'}); medians "
           f"{statistics.median(ours) * 1000:.2f} ms and {statistics.median(theirs) * 1000:.2f} ms")
+
+    hostile_times = {name: min(per_document(validator.validate, [data] * 5) for _ in range(PASSES))
+                     for name, data in HOSTILE.items()}
+    assert {validator.validate(data).stopped_at for data in HOSTILE.values()} == {"xml"}
+    slowest = max(hostile_times, key=hostile_times.get)
+    print("hostile XML refused in " + ", ".join(
+        f"{name} {seconds * 1000:.2f} ms" for name, seconds in hostile_times.items())
+        + f"; slowest: {slowest}, {hostile_times[slowest] * 1000:.2f} ms "
+        "(target well under 100 ms)")
 
     base_example = (BIS / "examples" / "base-example.xml").read_bytes()
     one = min(per_document(validator.validate, [base_example] * 20) for _ in range(PASSES))

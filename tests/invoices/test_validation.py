@@ -328,3 +328,15 @@ def test_it_renders_the_verdict_through_a_translation_function(base):
     dutch = {validation.VERDICTS["valid"]: "Goedgekeurd volgens {rules} ({release})."}
     assert report.render_verdict(dutch.get) == (
         "Goedgekeurd volgens Peppol BIS Billing 3.0 (3.0.21).")
+
+
+@pytest.mark.parametrize("layout", ["missing", "empty"])
+def test_it_refuses_a_rules_dir_that_holds_no_rules(tmp_path, layout):
+    directory = tmp_path / "rules"
+    if layout == "empty":
+        directory.mkdir()
+    with pytest.raises(validation.RulesUnavailable) as excinfo:
+        Validator(directory)
+    assert str(excinfo.value) == (
+        f"The rules directory {directory} has none of ubl-2.1/, bis-billing-3/rules/, "
+        "si-ubl-2.0/rules/.")

@@ -109,3 +109,21 @@ def test_the_verdicts_read_in_dutch():
         assert report.render_verdict(translation.gettext) == (
             "Geweigerd volgens SI-UBL 2.0 (NLCIUS) (release 2.0.3.13). Fatale fouten: 1, "
             "waarschuwingen: 1.")
+
+
+def test_the_peppol_rules_dir_setting_chooses_the_rules(settings, tmp_path):
+    from django.apps import apps
+
+    from invoices.peppol import validation
+
+    rules = tmp_path / "si-ubl-2.0" / "rules"
+    rules.mkdir(parents=True)
+    (rules / "si-ubl-2.0.4.1.xsl").write_text("<xsl:stylesheet/>")
+    settings.PEPPOL_RULES_DIR = str(tmp_path)
+    saved = validation._default
+    try:
+        apps.get_app_config("invoices").ready()
+        assert validation.default_validator().rules_dir == tmp_path
+        assert validation.default_validator().rule_sets["nlcius"].release == "2.0.4.1"
+    finally:
+        validation._default = saved

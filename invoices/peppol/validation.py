@@ -9,7 +9,9 @@ Compiling a rule stylesheet takes seconds and running one takes milliseconds, so
 stylesheet is compiled once per process, on first use, and then shared between threads.
 Once the first stylesheet is compiled Saxon's access to external resources is switched off
 for good: the rules carry all their code lists inline, so nothing a document says can make
-the rules read a file or a URL.
+the rules read a file or a URL. saxonche keeps that switch for the whole process, so any
+other use of saxonche in the same process cannot read files or URLs either; later
+stylesheets are compiled from text for that reason.
 
 The rules live in ``invoices/peppol/rules/`` (package data) in the same layout as the
 published releases: ``ubl-2.1/``, ``bis-billing-3/rules/`` and ``si-ubl-2.0/rules/``. The

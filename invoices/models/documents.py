@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +153,9 @@ class Document(models.Model):
 
     def __str__(self):
         return self.number or gettext("Document %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("invoices:document", args=[self.pk])
 
     @property
     def environment(self):

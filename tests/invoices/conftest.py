@@ -21,6 +21,15 @@ def activate(organization):
 
 @pytest.fixture
 def sender(cast):
+    return make_sender(cast)
+
+
+@pytest.fixture
+def receiver(cast):
+    return make_receiver(cast)
+
+
+def make_sender(cast):
     org = activate(Organization.create(
         environment=cast.company, by=cast.admin, name="Acme Trading BV",
         registry_number=SENDER_KVK, registry_checked=True, street="Hoofdstraat 1",
@@ -29,8 +38,7 @@ def sender(cast):
     return org
 
 
-@pytest.fixture
-def receiver(cast):
+def make_receiver(cast):
     cast.client.subscription = Subscription.BASIC
     cast.client.save()
     org = activate(Organization.create(

@@ -301,3 +301,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Documents (invoices and credit notes): the largest UBL accepted, and how long received ones
+# are kept (from arrival, and from the download by the receiver's software).
+DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=10)
+DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
+DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS = env.int("DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS",
+                                                 default=7)

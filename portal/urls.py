@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
     path("", include("customers.urls")),
+    path("", include("invoices.urls")),
 ]
 
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.

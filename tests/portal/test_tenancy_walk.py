@@ -104,6 +104,22 @@ def _check_run(cast):
     return PeppolCheckRun.objects.create(organization=_organization(cast), status="done")
 
 
+def _document(cast):
+    from invoices.models import Channel, Direction, Document, Status
+    from tests.invoices.conftest import invoice
+
+    return Document.store(organization=_active_organization(cast), direction=Direction.OUTGOING,
+                          status=Status.CREATED, content=invoice(), channel=Channel.TEST)
+
+
+def _duplicate(cast):
+    from invoices.models import Channel, Direction, Document, Status
+    from tests.invoices.conftest import invoice
+
+    return Document.store(organization=_active_organization(cast), direction=Direction.INCOMING,
+                          status=Status.DUPLICATE, content=invoice(), channel=Channel.PLATFORM)
+
+
 # One way to make an object of the Acme environment for each URL that takes an id.
 OBJECT_FACTORIES = {
     "onboarding:member_role": lambda cast: Membership.objects.get(user=cast.basic).pk,
@@ -157,6 +173,13 @@ OBJECT_FACTORIES = {
     "customers:profile_default": lambda cast: _profile(cast).pk,
     "customers:profile_undefault": lambda cast: _profile(cast).pk,
     "customers:profile_delete": lambda cast: _profile(cast).pk,
+    "invoices:outbox": lambda cast: _organization(cast).pk,
+    "invoices:inbox": lambda cast: _organization(cast).pk,
+    "invoices:upload": lambda cast: _active_organization(cast).pk,
+    "invoices:test_invoice": lambda cast: _active_organization(cast).pk,
+    "invoices:document": lambda cast: _document(cast).pk,
+    "invoices:download": lambda cast: _document(cast).pk,
+    "invoices:mark_original": lambda cast: _duplicate(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_answer"}
@@ -225,7 +248,8 @@ def test_it_still_opens_for_the_owning_administrator(client, cast, name):
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("name", sorted(n for n in OBJECT_FACTORIES if n.startswith("customers:")))
+@pytest.mark.parametrize("name", sorted(n for n in OBJECT_FACTORIES
+                                     if n.startswith(("customers:", "invoices:"))))
 def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_ends(
         client, cast, name):
     url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])

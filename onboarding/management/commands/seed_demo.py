@@ -65,6 +65,9 @@ class Command(BaseCommand):
             postal_code="3811AB", city="Amersfoort",
         )
         OrganizationIdentifier.add(org, admin, "0106", "81234567")
+        from invoices.demo import create_demo_documents
+
+        create_demo_documents(org, admin)
         staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
         # Staff pages need MFA; the demo staff user gets TOTP with a published secret.
         Authenticator.objects.create(

@@ -1,0 +1,83 @@
+"""A few documents in the demo organization's outbox and inbox, so the pages have something
+to show on a fresh `make run`. Each is written with the portal's UBL writer and checked with
+the official rules, like any other document."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from invoices.models import Channel, Direction, Document, DocumentType, Status
+from invoices.peppol import xmlsafe
+from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build, read_facts
+from invoices.peppol.validation import validate
+
+# The demo bakery's own VAT number, as its invoices state it.
+DEMO_VAT_ID = "NL812345678B01"
+CUSTOMER = Party("Lunchroom De Korenaar", "0106", "87654321",
+                 Address("Markt 3", "Utrecht", "3511AA", "NL"), "0106", "87654321")
+SUPPLIER = Party("Meelhandel Molenzicht B.V.", "0106", "11223344",
+                 Address("Molenweg 8", "Wageningen", "6708PB", "NL"), "0106", "11223344",
+                 "NL004495445B01")
+
+
+def _party(organization) -> Party:
+    identifier = organization.identifiers.first()
+    return Party(organization.name, identifier.scheme, identifier.value,
+                 Address(organization.street, organization.city, organization.postal_code,
+                         organization.country), "0106", organization.registry_number,
+                 DEMO_VAT_ID)
+
+
+def _spec(number, supplier, customer, days_ago, **extra) -> DocumentSpec:
+    issued = timezone.localdate() - timedelta(days=days_ago)
+    return DocumentSpec(
+        number=number, issue_date=issued, due_date=issued + timedelta(days=30),
+        supplier=supplier, customer=customer, iban="NL91ABNA0417164300",
+        lines=[Line("Volkorenbrood", Decimal("40"), Decimal("2.35"), Decimal("9")),
+               Line("Bezorging", Decimal("1"), Decimal("15.00"), Decimal("21"))],
+        **{"buyer_reference": "Inkoop 2026", **extra})
+
+
+def _store(organization, direction, status, data, channel, by=None, **fields):
+    facts = read_facts(xmlsafe.parse_xml(data))
+    report = validate(data)
+    return Document.store(
+        organization=organization, direction=direction, status=status, content=data,
+        channel=channel, by=by, actor_label="demo data",
+        document_type=DocumentType.INVOICE, sender_scheme=facts.sender_scheme,
+        sender_value=facts.sender_value, receiver_scheme=facts.receiver_scheme,
+        receiver_value=facts.receiver_value, supplier_id=facts.sender_id,
+        number=facts.number, issue_date=facts.issue_date, currency=facts.currency,
+        payable_amount=facts.payable_amount, buyer_reference=facts.buyer_reference,
+        validation=report.to_dict(), rules=report.rules, rules_release=report.release,
+        **fields)
+
+
+def create_demo_documents(organization, by) -> list[Document]:
+    own = _party(organization)
+    with transaction.atomic():
+        queued = _store(organization, Direction.OUTGOING, Status.CREATED,
+                        build(_spec("2026-0412", own, CUSTOMER, 3)), Channel.CONNECTION_KEY,
+                        counterparty_name=CUSTOMER.name)
+        queued.queue(None, actor_label="demo data")
+        queued.wait_for_network()
+        refused = _store(organization, Direction.OUTGOING, Status.CREATED,
+                         build(_spec("2026-0413", own, CUSTOMER, 1, buyer_reference="")),
+                         Channel.PORTAL, by=by, counterparty_name=CUSTOMER.name,
+                         filename="2026-0413.xml")
+        refused.refuse(None, refused.validation["verdict"], actor_label="demo data")
+        delivery = _spec("M-88120", SUPPLIER, own, 5)
+        received = _store(organization, Direction.INCOMING, Status.RECEIVED, build(delivery),
+                          Channel.PLATFORM, counterparty_name=SUPPLIER.name)
+        duplicate = _store(organization, Direction.INCOMING, Status.DUPLICATE, build(delivery),
+                           Channel.PLATFORM, counterparty_name=SUPPLIER.name,
+                           status_reason="Same supplier, number and issue date as a document "
+                                         "received earlier.")
+    return [queued, refused, received, duplicate]
+
+
+__all__ = ["create_demo_documents"]

@@ -1,0 +1,86 @@
+"""The filters of the outbox and inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models import Direction, Document, Status
+from invoices.models.documents import INCOMING_STATUSES, OUTGOING_STATUSES
+
+SELECT = {"class": "form-select"}
+CONTROL = {"class": "form-control"}
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class DocumentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search",
+                                  widget=forms.TextInput(attrs={"type": "search", **CONTROL}))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices,
+                                         empty_label=_("Any status"),
+                                         widget=forms.Select(attrs=SELECT))
+    direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices,
+                                            empty_label=_("Sent and received"),
+                                            widget=forms.Select(attrs=SELECT))
+    date_from = django_filters.DateFilter(label=_("From"), method="created_from",
+                                          widget=forms.DateInput(attrs={"type": "date", **CONTROL}))
+    date_to = django_filters.DateFilter(label=_("To"), method="created_to",
+                                        widget=forms.DateInput(attrs={"type": "date", **CONTROL}))
+    counterparty = django_filters.CharFilter(label=_("Counterparty"), method="by_counterparty",
+                                             widget=forms.TextInput(attrs=CONTROL))
+    number = django_filters.CharFilter(label=_("Number"), field_name="number",
+                                       lookup_expr="istartswith",
+                                       widget=forms.TextInput(attrs=CONTROL))
+
+    class Meta:
+        model = Document
+        fields = ["q", "status", "direction", "date_from", "date_to", "counterparty", "number"]
+
+    def __init__(self, *args, direction=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_direction = direction
+        if direction is not None:
+            del self.filters["direction"]
+            statuses = OUTGOING_STATUSES if direction == Direction.OUTGOING else \
+                INCOMING_STATUSES
+            self.filters["status"].extra["choices"] = [
+                (status.value, status.label) for status in statuses]
+
+    @property
+    def active(self) -> bool:
+        return any(self.form.cleaned_data.get(name) for name in self.filters) \
+            if self.is_bound and self.form.is_valid() else False
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(counterparty_name__icontains=value)
+                               | Q(buyer_reference__icontains=value))
+
+    def by_counterparty(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        scheme, colon, rest = value.partition(":")
+        if colon and len(scheme) == 4 and scheme.isdigit():
+            return queryset.filter(
+                Q(receiver_scheme=scheme, receiver_value__iexact=rest.strip(),
+                  direction=Direction.OUTGOING)
+                | Q(sender_scheme=scheme, sender_value__iexact=rest.strip(),
+                    direction=Direction.INCOMING))
+        return queryset.filter(counterparty_name__icontains=value)
+
+    def created_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_day_start(value))
+
+    def created_to(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))

@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+SELF = "self"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("UBL file"),
+                           help_text=_("An invoice or credit note in UBL 2.1 (Peppol BIS "
+                                       "Billing 3.0 or SI-UBL 2.0), as your software exports "
+                                       "it."),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xml,text/xml"}))
+
+
+class TestInvoiceForm(forms.Form):
+    receiver = forms.ChoiceField(label=_("Send to"),
+                                 widget=forms.Select(attrs={"class": "form-select"}))
+    street = forms.CharField(label=_("Street and number"), required=False, max_length=200)
+    postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=20)
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+
+    def __init__(self, data=None, *, organization, cards, receives_itself, **kwargs):
+        super().__init__(data, **kwargs)
+        choices = []
+        if receives_itself:
+            choices.append((SELF, _("%(name)s itself (its own inbox)")
+                            % {"name": organization.name}))
+        choices += [(str(card.pk), f"{card.name} ({card.endpoint_id})") for card in cards]
+        self.fields["receiver"].choices = choices
+        self.cards = {str(card.pk): card for card in cards}

@@ -1,0 +1,350 @@
+"""Documents: invoices and credit notes an organization sent or received, with the UBL exactly
+as it came, its key facts, the validation result and an append-only history of statuses."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models import Organization, OrganizationMember, Role
+from onboarding.models.environments import ChangeRefused
+from portal.audit import record
+
+
+class Direction(models.TextChoices):
+    OUTGOING = "outgoing", _("Outgoing")
+    INCOMING = "incoming", _("Incoming")
+
+
+class DocumentType(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal upload")
+    CONNECTION_KEY = "connection_key", _("Connection key")
+    TEST = "test", _("Test invoice")
+    PLATFORM = "platform", _("Delivered inside the platform")
+
+
+class Status(models.TextChoices):
+    CREATED = "created", _("Created")
+    REFUSED = "refused", _("Refused")
+    QUEUED = "queued", _("Queued")
+    DELIVERED = "delivered", _("Delivered")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    RECEIVED = "received", _("Received")
+    DUPLICATE = "duplicate", _("Duplicate")
+    DOWNLOADED = "downloaded", _("Downloaded")
+    REJECTED = "rejected", _("Rejected")
+
+
+OUTGOING_STATUSES = (Status.CREATED, Status.REFUSED, Status.QUEUED, Status.DELIVERED,
+                     Status.DELIVERY_FAILED)
+INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, Status.REJECTED)
+
+WAITING_FOR_PEPPOL = "waiting for the Peppol network"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class DocumentQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """Documents of the organizations `user` may manage: their own environment's, and
+        clients' through a partnership."""
+        return self.filter(organization__in=Organization.objects.manageable_by(user, environment))
+
+    def outbox(self):
+        return self.filter(direction=Direction.OUTGOING)
+
+    def inbox(self):
+        return self.filter(direction=Direction.INCOMING)
+
+    def offered(self):
+        """Incoming documents an ERP may fetch: duplicates stay out until released."""
+        return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED))
+
+    def due_for_purge(self, now=None):
+        return self.filter(direction=Direction.INCOMING, keep_until__lte=now or timezone.now())
+
+    def for_list(self):
+        # The list never needs the document itself, which may run to megabytes.
+        return self.select_related("organization").defer("content", "validation")
+
+
+class Document(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="documents", verbose_name=_("organization"))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    document_type = models.CharField(_("type"), max_length=12, choices=DocumentType.choices,
+                                     blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # The UBL exactly as it came in; every download gives these bytes back.
+    content = models.BinaryField(_("UBL"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+
+    sender_scheme = models.CharField(_("sender scheme"), max_length=4, blank=True)
+    sender_value = models.CharField(_("sender Endpoint-ID"), max_length=130, blank=True)
+    receiver_scheme = models.CharField(_("receiver scheme"), max_length=4, blank=True)
+    receiver_value = models.CharField(_("receiver Endpoint-ID"), max_length=130, blank=True)
+    supplier_id = models.CharField(_("supplier identifier"), max_length=140, blank=True)
+    counterparty_name = models.CharField(_("counterparty"), max_length=200, blank=True)
+    number = models.CharField(_("number"), max_length=200, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    payable_amount = models.DecimalField(_("amount payable"), max_digits=19, decimal_places=2,
+                                         null=True, blank=True)
+    buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True)
+
+    validation = models.JSONField(_("validation report"), default=dict, blank=True)
+    rules = models.CharField(_("rule set"), max_length=100, blank=True)
+    rules_release = models.CharField(_("rules release"), max_length=40, blank=True)
+
+    delivery_id = models.UUIDField(_("Delivery ID"), null=True, blank=True, editable=False)
+    source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="deliveries", verbose_name=_("sent as"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+    # When a received document is purged; outgoing ones stay as long as the organization.
+    keep_until = models.DateTimeField(_("kept until"), null=True, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-id"]
+        indexes = [
+            # The outbox and inbox of one organization, newest first, by keyset on id.
+            models.Index(fields=["organization", "direction", "-id"], name="doc_org_dir_recent"),
+            # The same across all organizations a user may see.
+            models.Index(fields=["direction", "-id"], name="doc_dir_recent"),
+            models.Index(fields=["organization", "direction", "status", "-id"],
+                         name="doc_org_dir_status"),
+            # Duplicate detection on arrival.
+            models.Index(fields=["organization", "supplier_id", "number", "issue_date"],
+                         name="doc_duplicate_key"),
+            models.Index(fields=["keep_until"], name="doc_keep_until",
+                         condition=models.Q(keep_until__isnull=False)),
+            models.Index(fields=["delivery_id"], name="doc_delivery_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery_id", "direction"],
+                                    name="delivery_id_once_per_direction"),
+        ]
+
+    def __str__(self):
+        return self.number or gettext("Document %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("invoices:document", args=[self.pk])
+
+    @property
+    def environment(self):
+        return self.organization.environment
+
+    @property
+    def is_outgoing(self) -> bool:
+        return self.direction == Direction.OUTGOING
+
+    @property
+    def sender_id(self) -> str:
+        return f"{self.sender_scheme}:{self.sender_value}" if self.sender_value else ""
+
+    @property
+    def receiver_id(self) -> str:
+        return f"{self.receiver_scheme}:{self.receiver_value}" if self.receiver_value else ""
+
+    @property
+    def offered_for_download(self) -> bool:
+        return self.status != Status.DUPLICATE
+
+    # -- creating ---------------------------------------------------------------------------
+
+    @classmethod
+    def store(cls, *, organization, direction, status, content: bytes, channel, by=None,
+              actor_label="", detail="", **fields) -> Document:
+        """A new document with its first event and audit entry; call inside a transaction."""
+        now = timezone.now()
+        document = cls.objects.create(
+            organization=organization, direction=direction, status=status, channel=channel,
+            content=bytes(content), sha256=sha256(content), size=len(content),
+            created_by=by if getattr(by, "pk", None) else None, created_at=now,
+            status_changed_at=now,
+            keep_until=(now + timedelta(days=settings.DOCUMENT_RETENTION_DAYS)
+                        if direction == Direction.INCOMING else None),
+            **fields,
+        )
+        document._record(by, actor_label, "", status, detail)
+        return document
+
+    # -- history ----------------------------------------------------------------------------
+
+    def _record(self, by, actor_label, from_status, to_status, detail=""):
+        user = by if getattr(by, "pk", None) else None
+        label = actor_label or (user.email if user else "system")
+        DocumentEvent.objects.create(document=self, actor=user, actor_label=label[:254],
+                                     from_status=from_status, to_status=to_status,
+                                     detail=detail[:2000])
+        record(environment=self.organization.environment, actor=user, actor_label=label,
+               action=f"document.{to_status}", target=self,
+               before={"status": from_status} if from_status else {},
+               after={"status": to_status, "direction": self.direction,
+                      **({"detail": detail[:500]} if detail else {})})
+
+    def _transition(self, by, to_status, allowed_from, *, actor_label="", detail="",
+                    **changes) -> bool:
+        """Move to `to_status` under a row lock; False when it already was there."""
+        with transaction.atomic():
+            current = (Document.objects.select_for_update().select_related("organization")
+                       .defer("content").get(pk=self.pk))
+            if current.status == to_status:
+                self._refresh_from(current)
+                return False
+            if current.status not in allowed_from:
+                raise ChangeRefused(
+                    gettext("This document is %(status)s; that step is not possible now.")
+                    % {"status": current.get_status_display().lower()})
+            from_status = current.status
+            current.status = to_status
+            current.status_changed_at = timezone.now()
+            for name, value in changes.items():
+                setattr(current, name, value)
+            current.save(update_fields=["status", "status_changed_at", *changes])
+            current._record(by, actor_label, from_status, to_status, detail)
+        self._refresh_from(current)
+        return True
+
+    def _refresh_from(self, current):
+        for name in ("status", "status_reason", "status_changed_at", "delivery_id",
+                     "downloaded_at", "keep_until"):
+            setattr(self, name, getattr(current, name))
+
+    # -- outgoing ---------------------------------------------------------------------------
+
+    def refuse(self, by, reason: str, *, actor_label="") -> bool:
+        return self._transition(by, Status.REFUSED, {Status.CREATED}, actor_label=actor_label,
+                                detail=reason, status_reason=reason[:500])
+
+    def queue(self, by, reason: str = "", *, actor_label="") -> bool:
+        """Accepted: it passed the rules and the sender may send. The Delivery ID is given
+        here, once."""
+        return self._transition(by, Status.QUEUED, {Status.CREATED}, actor_label=actor_label,
+                                detail=reason, status_reason=reason[:500],
+                                delivery_id=self.delivery_id or uuid.uuid4())
+
+    def wait_for_network(self) -> bool:
+        """Nobody on the platform receives for it: it waits, with the reason shown."""
+        with transaction.atomic():
+            current = Document.objects.select_for_update().defer("content").get(pk=self.pk)
+            if current.status != Status.QUEUED or current.status_reason == WAITING_FOR_PEPPOL:
+                self._refresh_from(current)
+                return False
+            current.status_reason = WAITING_FOR_PEPPOL
+            current.save(update_fields=["status_reason"])
+            DocumentEvent.objects.create(document=current, actor_label="system: routing",
+                                         from_status=Status.QUEUED, to_status=Status.QUEUED,
+                                         detail=WAITING_FOR_PEPPOL)
+        self._refresh_from(current)
+        return True
+
+    def mark_delivered(self, by, detail: str, *, actor_label="") -> bool:
+        return self._transition(by, Status.DELIVERED, {Status.QUEUED, Status.DELIVERY_FAILED},
+                                actor_label=actor_label, detail=detail, status_reason="")
+
+    def mark_delivery_failed(self, by, reason: str, *, actor_label="") -> bool:
+        return self._transition(by, Status.DELIVERY_FAILED, {Status.QUEUED},
+                                actor_label=actor_label, detail=reason,
+                                status_reason=reason[:500])
+
+    # -- incoming ---------------------------------------------------------------------------
+
+    def mark_original(self, by, reason: str) -> bool:
+        """Release a duplicate that is not one: it becomes Received and is offered again."""
+        if not reason.strip():
+            raise ChangeRefused(gettext("Say why this document is not a duplicate."),
+                                field="reason")
+        if not self.may_mark_original(by):
+            raise ChangeRefused(gettext("Only administrators of this organization and "
+                                        "TechSupport mark a document as original."))
+        return self._transition(by, Status.RECEIVED, {Status.DUPLICATE}, detail=reason.strip(),
+                                status_reason="")
+
+    def may_mark_original(self, user) -> bool:
+        return bool(getattr(user, "is_techsupport", False)) or \
+            self.organization.administered_by(user)
+
+    def mark_downloaded(self, by, *, actor_label="") -> bool:
+        """Fetched by the receiver's software; kept a week more after that."""
+        now = timezone.now()
+        keep = now + timedelta(days=settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS)
+        return self._transition(by, Status.DOWNLOADED, {Status.RECEIVED},
+                                actor_label=actor_label, downloaded_at=now,
+                                keep_until=min(keep, self.keep_until) if self.keep_until
+                                else keep)
+
+    def reject(self, by, reason: str, *, actor_label="") -> bool:
+        if not reason.strip():
+            raise ChangeRefused(gettext("Give the reason for rejecting."), field="reason")
+        return self._transition(by, Status.REJECTED,
+                                {Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE},
+                                actor_label=actor_label, detail=reason.strip(),
+                                status_reason=reason.strip()[:500])
+
+
+class DocumentEvent(models.Model):
+    """One step in a document's history. Rows are only ever added."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("by"), max_length=254)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("document event")
+        verbose_name_plural = _("document events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.from_status or '-'} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Document events are never changed.")
+        return super().save(*args, **kwargs)
+
+
+def administrators_of(organization):
+    """Who hears about an organization's documents: its own administrators and its
+    environment's."""
+    from onboarding.models import User
+
+    return User.objects.filter(
+        models.Q(memberships__environment=organization.environment_id,
+                 memberships__role=Role.ADMINISTRATOR)
+        | models.Q(organization_memberships__organization=organization,
+                   organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR),
+        is_active=True,
+    ).distinct()

@@ -1,0 +1,241 @@
+"""Read a UBL invoice or credit note that has already been parsed with the hardened parser:
+the key facts the portal stores and indexes, and everything a person reads on the document
+page. Missing or malformed values come back empty; judging a document is validation's job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from invoices.peppol.ubl.names import NS, ROOT_NAMESPACES
+
+
+def _text(node, path: str) -> str:
+    found = node.find(path, NS) if node is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _attr(node, path: str, name: str) -> str:
+    found = node.find(path, NS) if node is not None else None
+    return (found.get(name) or "").strip() if found is not None else ""
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def document_type(root: etree._Element) -> str:
+    """"Invoice", "CreditNote", or "" for any other root element."""
+    qname = etree.QName(root)
+    for name, namespace in ROOT_NAMESPACES.items():
+        if qname.localname == name and qname.namespace == namespace:
+            return name
+    return ""
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    document_type: str
+    customization_id: str
+    number: str
+    issue_date: date | None
+    currency: str
+    payable_amount: Decimal | None
+    buyer_reference: str
+    sender_scheme: str
+    sender_value: str
+    receiver_scheme: str
+    receiver_value: str
+    supplier_name: str
+    customer_name: str
+
+    @property
+    def sender_id(self) -> str:
+        return f"{self.sender_scheme}:{self.sender_value}" if self.sender_value else ""
+
+    @property
+    def receiver_id(self) -> str:
+        return f"{self.receiver_scheme}:{self.receiver_value}" if self.receiver_value else ""
+
+
+SUPPLIER = "cac:AccountingSupplierParty/cac:Party"
+CUSTOMER = "cac:AccountingCustomerParty/cac:Party"
+
+
+def read_facts(root: etree._Element) -> KeyFacts:
+    supplier = root.find(SUPPLIER, NS)
+    customer = root.find(CUSTOMER, NS)
+    return KeyFacts(
+        document_type=document_type(root),
+        customization_id=_text(root, "cbc:CustomizationID"),
+        number=_text(root, "cbc:ID"),
+        issue_date=_date(_text(root, "cbc:IssueDate")),
+        currency=_text(root, "cbc:DocumentCurrencyCode"),
+        payable_amount=_decimal(_text(root, "cac:LegalMonetaryTotal/cbc:PayableAmount")),
+        buyer_reference=_text(root, "cbc:BuyerReference"),
+        sender_scheme=_attr(supplier, "cbc:EndpointID", "schemeID"),
+        sender_value=_text(supplier, "cbc:EndpointID"),
+        receiver_scheme=_attr(customer, "cbc:EndpointID", "schemeID"),
+        receiver_value=_text(customer, "cbc:EndpointID"),
+        supplier_name=_party_name(supplier),
+        customer_name=_party_name(customer),
+    )
+
+
+def _party_name(party) -> str:
+    return (_text(party, "cac:PartyName/cbc:Name")
+            or _text(party, "cac:PartyLegalEntity/cbc:RegistrationName"))
+
+
+@dataclass
+class ReadableParty:
+    name: str = ""
+    endpoint: str = ""
+    street: str = ""
+    postal_zone: str = ""
+    city: str = ""
+    country: str = ""
+    vat_id: str = ""
+    legal_id: str = ""
+
+
+@dataclass
+class ReadableLine:
+    number: str
+    name: str
+    description: str
+    quantity: Decimal | None
+    unit: str
+    price: Decimal | None
+    amount: Decimal | None
+    vat_category: str
+    vat_rate: Decimal | None
+
+
+@dataclass
+class ReadableVat:
+    category: str
+    rate: Decimal | None
+    taxable: Decimal | None
+    tax: Decimal | None
+    exemption_reason: str
+
+
+@dataclass
+class ReadableAllowance:
+    charge: bool
+    reason: str
+    amount: Decimal | None
+    vat_category: str
+    vat_rate: Decimal | None
+
+
+@dataclass
+class ReadableDocument:
+    facts: KeyFacts
+    due_date: date | None = None
+    notes: list[str] = field(default_factory=list)
+    billing_reference: str = ""
+    order_reference: str = ""
+    supplier: ReadableParty = field(default_factory=ReadableParty)
+    customer: ReadableParty = field(default_factory=ReadableParty)
+    lines: list[ReadableLine] = field(default_factory=list)
+    allowances: list[ReadableAllowance] = field(default_factory=list)
+    vat: list[ReadableVat] = field(default_factory=list)
+    totals: dict[str, Decimal | None] = field(default_factory=dict)
+    tax_total: Decimal | None = None
+    payment_means: str = ""
+    payment_account: str = ""
+    payment_terms: str = ""
+
+
+def _readable_party(party) -> ReadableParty:
+    if party is None:
+        return ReadableParty()
+    scheme = _attr(party, "cbc:EndpointID", "schemeID")
+    endpoint = _text(party, "cbc:EndpointID")
+    legal_scheme = _attr(party, "cac:PartyLegalEntity/cbc:CompanyID", "schemeID")
+    legal = _text(party, "cac:PartyLegalEntity/cbc:CompanyID")
+    return ReadableParty(
+        name=_party_name(party),
+        endpoint=f"{scheme}:{endpoint}" if scheme else endpoint,
+        street=_text(party, "cac:PostalAddress/cbc:StreetName"),
+        postal_zone=_text(party, "cac:PostalAddress/cbc:PostalZone"),
+        city=_text(party, "cac:PostalAddress/cbc:CityName"),
+        country=_text(party, "cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
+        vat_id=_text(party, "cac:PartyTaxScheme/cbc:CompanyID"),
+        legal_id=f"{legal_scheme}:{legal}" if legal_scheme and legal else legal,
+    )
+
+
+TOTALS = ("LineExtensionAmount", "AllowanceTotalAmount", "ChargeTotalAmount",
+          "TaxExclusiveAmount", "TaxInclusiveAmount", "PrepaidAmount", "PayableRoundingAmount",
+          "PayableAmount")
+
+
+def read_document(root: etree._Element) -> ReadableDocument:
+    facts = read_facts(root)
+    credit = facts.document_type == "CreditNote"
+    quantity_tag = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
+    readable = ReadableDocument(
+        facts=facts,
+        due_date=_date(_text(root, "cbc:DueDate")
+                       or _text(root, "cac:PaymentMeans/cbc:PaymentDueDate")),
+        notes=[(n.text or "").strip() for n in root.findall("cbc:Note", NS) if n.text],
+        billing_reference=_text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
+        order_reference=_text(root, "cac:OrderReference/cbc:ID"),
+        supplier=_readable_party(root.find(SUPPLIER, NS)),
+        customer=_readable_party(root.find(CUSTOMER, NS)),
+        payment_means=_text(root, "cac:PaymentMeans/cbc:PaymentMeansCode"),
+        payment_account=_text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"),
+        payment_terms=_text(root, "cac:PaymentTerms/cbc:Note"),
+    )
+    for line in root.findall("cac:CreditNoteLine" if credit else "cac:InvoiceLine", NS):
+        readable.lines.append(ReadableLine(
+            number=_text(line, "cbc:ID"),
+            name=_text(line, "cac:Item/cbc:Name"),
+            description=_text(line, "cac:Item/cbc:Description"),
+            quantity=_decimal(_text(line, quantity_tag)),
+            unit=_attr(line, quantity_tag, "unitCode"),
+            price=_decimal(_text(line, "cac:Price/cbc:PriceAmount")),
+            amount=_decimal(_text(line, "cbc:LineExtensionAmount")),
+            vat_category=_text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
+            vat_rate=_decimal(_text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent")),
+        ))
+    for item in root.findall("cac:AllowanceCharge", NS):
+        readable.allowances.append(ReadableAllowance(
+            charge=_text(item, "cbc:ChargeIndicator").lower() == "true",
+            reason=_text(item, "cbc:AllowanceChargeReason")
+            or _text(item, "cbc:AllowanceChargeReasonCode"),
+            amount=_decimal(_text(item, "cbc:Amount")),
+            vat_category=_text(item, "cac:TaxCategory/cbc:ID"),
+            vat_rate=_decimal(_text(item, "cac:TaxCategory/cbc:Percent")),
+        ))
+    for tax_total in root.findall("cac:TaxTotal", NS):
+        amount = tax_total.find("cbc:TaxAmount", NS)
+        if amount is not None and (amount.get("currencyID") or facts.currency) == facts.currency:
+            readable.tax_total = _decimal((amount.text or "").strip())
+        for subtotal in tax_total.findall("cac:TaxSubtotal", NS):
+            readable.vat.append(ReadableVat(
+                category=_text(subtotal, "cac:TaxCategory/cbc:ID"),
+                rate=_decimal(_text(subtotal, "cac:TaxCategory/cbc:Percent")),
+                taxable=_decimal(_text(subtotal, "cbc:TaxableAmount")),
+                tax=_decimal(_text(subtotal, "cbc:TaxAmount")),
+                exemption_reason=_text(subtotal, "cac:TaxCategory/cbc:TaxExemptionReason"),
+            ))
+    totals = root.find("cac:LegalMonetaryTotal", NS)
+    readable.totals = {name: _decimal(_text(totals, f"cbc:{name}")) for name in TOTALS}
+    return readable

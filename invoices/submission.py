@@ -1,0 +1,210 @@
+"""The one way a document enters the portal, whatever channel it came by: size, hostile XML,
+validation with the official rules, storage, the sender check, and then routing.
+
+Routing is a function of a document's primary key, so that a task queue can run it later; a
+request runs it after its transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from invoices import notifications
+from invoices.models import Channel, Direction, Document, DocumentType, Status
+from invoices.models.documents import WAITING_FOR_PEPPOL, administrators_of
+from invoices.peppol import xmlsafe
+from invoices.peppol.ubl import read_facts
+from invoices.peppol.validation import validate
+from onboarding.models import Organization, OrganizationIdentifier
+
+VALIDATION_ACTOR = "system: validation"
+SENDER_CHECK_ACTOR = "system: sender check"
+ROUTING_ACTOR = "system: routing"
+
+TYPES = {"Invoice": DocumentType.INVOICE, "CreditNote": DocumentType.CREDIT_NOTE}
+
+
+class DocumentRefused(ValueError):
+    """Not stored at all: too large, not XML, or hostile XML. The message is for the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class Submitted:
+    document: Document
+
+    @property
+    def accepted(self) -> bool:
+        return self.document.status != Status.REFUSED
+
+
+def max_bytes() -> int:
+    return settings.DOCUMENT_MAX_MB * 1024 * 1024
+
+
+def check_size(size: int) -> None:
+    if size > max_bytes():
+        raise DocumentRefused(
+            _("The file is larger than %(limit)d MB, the most a document may be.")
+            % {"limit": settings.DOCUMENT_MAX_MB})
+
+
+def _parse(data: bytes):
+    check_size(len(data))
+    try:
+        return xmlsafe.parse_xml(data, max_bytes())
+    except xmlsafe.XmlForbiddenDoctype as error:
+        raise DocumentRefused(_("The file contains a DOCTYPE (a DTD or entity declarations). "
+                                "Invoices never need one, so it is refused.")) from error
+    except xmlsafe.XmlRejected as error:
+        raise DocumentRefused(_("The file is not readable XML. Upload the UBL file of an "
+                                "invoice or credit note.")) from error
+
+
+def _sender_problem(organization: Organization, document: Document) -> str:
+    if not organization.is_active:
+        return gettext("%(organization)s is not active yet; only an active organization "
+                       "sends documents.") % {"organization": organization.name}
+    identifier = OrganizationIdentifier.objects.filter(
+        organization=organization, scheme=document.sender_scheme,
+        value__iexact=document.sender_value).first()
+    if identifier is None:
+        return gettext("The supplier's Endpoint-ID %(identifier)s in this document is not an "
+                       "identifier of %(organization)s. Add it to the organization, or correct "
+                       "the document.") % {"identifier": document.sender_id or "—",
+                                           "organization": organization.name}
+    if not identifier.can_send:
+        return gettext("Sending is switched off for identifier %(identifier)s of "
+                       "%(organization)s. Switch it on on the organization's page.") % {
+            "identifier": document.sender_id, "organization": organization.name}
+    return ""
+
+
+def submit(organization: Organization, data: bytes, channel: str, by=None, *,
+           filename: str = "", actor_label: str = "") -> Submitted:
+    """Store `data` as an outgoing document of `organization` and decide on it.
+
+    Raises DocumentRefused, writing nothing, for what cannot be read safely. Everything that
+    can be read is stored, refused or accepted, with the validation report."""
+    data = bytes(data)
+    root = _parse(data)
+    facts = read_facts(root)
+    report = validate(data)
+    with transaction.atomic():
+        document = Document.store(
+            organization=organization, direction=Direction.OUTGOING, status=Status.CREATED,
+            content=data, channel=channel, by=by, actor_label=actor_label,
+            filename=filename[:255],
+            document_type=TYPES.get(report.document_type or facts.document_type, ""),
+            sender_scheme=facts.sender_scheme[:4], sender_value=facts.sender_value[:130],
+            receiver_scheme=facts.receiver_scheme[:4], receiver_value=facts.receiver_value[:130],
+            supplier_id=facts.sender_id[:140], counterparty_name=facts.customer_name[:200],
+            number=facts.number[:200], issue_date=facts.issue_date,
+            currency=facts.currency[:3], payable_amount=_amount(facts.payable_amount),
+            buyer_reference=facts.buyer_reference[:200],
+            validation=report.to_dict(), rules=report.rules[:100],
+            rules_release=report.release[:40],
+        )
+        if not report.valid:
+            document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR)
+        elif problem := _sender_problem(organization, document):
+            document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR)
+        else:
+            document.queue(None, actor_label=VALIDATION_ACTOR)
+            pk = document.pk
+            transaction.on_commit(lambda: route(pk))
+    document.refresh_from_db()
+    return Submitted(document)
+
+
+def _amount(value):
+    if value is None:
+        return None
+    try:
+        quantized = value.quantize(type(value)("0.01"))
+    except ArithmeticError:
+        return None
+    return quantized if abs(quantized) < 10 ** 17 else None
+
+
+def receiver_for(scheme: str, value: str) -> Organization | None:
+    """The active organization on the platform that receives for this Endpoint-ID."""
+    identifier = (OrganizationIdentifier.objects
+                  .filter(scheme=scheme, value__iexact=value, can_receive=True,
+                          organization__status=Organization.Status.ACTIVE,
+                          organization__receive_decision=Organization.ReceiveDecision.ENABLED)
+                  .select_related("organization__environment").first())
+    return identifier.organization if identifier else None
+
+
+def route(document_pk: int) -> str:
+    """Deliver a queued outgoing document: inside the platform when an organization here
+    receives for its receiver, otherwise it waits for the Peppol network. Safe to run again.
+    Returns the document's status afterwards."""
+    document = Document.objects.select_related("organization").get(pk=document_pk)
+    if document.status != Status.QUEUED:
+        return document.status
+    receiver = receiver_for(document.receiver_scheme, document.receiver_value)
+    if receiver is None:
+        document.wait_for_network()
+        return document.status
+    duplicate_of = None
+    with transaction.atomic():
+        # The receiver's row serializes arrivals, so two copies arriving at once still meet
+        # the duplicate check one after the other.
+        Organization.objects.select_for_update().filter(pk=receiver.pk).first()
+        outgoing = Document.objects.select_for_update().get(pk=document_pk)
+        if outgoing.status != Status.QUEUED:
+            return outgoing.status
+        duplicate_of = (Document.objects.inbox()
+                        .filter(organization=receiver, supplier_id=outgoing.supplier_id,
+                                number=outgoing.number, issue_date=outgoing.issue_date)
+                        .exclude(status=Status.REJECTED).order_by("id").only("pk").first())
+        incoming = Document.store(
+            organization=receiver, direction=Direction.INCOMING,
+            status=Status.DUPLICATE if duplicate_of else Status.RECEIVED,
+            content=bytes(outgoing.content), channel=Channel.PLATFORM,
+            actor_label=ROUTING_ACTOR,
+            detail=(gettext("Same supplier, number and issue date as a document received "
+                            "earlier.") if duplicate_of else ""),
+            document_type=outgoing.document_type, sender_scheme=outgoing.sender_scheme,
+            sender_value=outgoing.sender_value, receiver_scheme=outgoing.receiver_scheme,
+            receiver_value=outgoing.receiver_value, supplier_id=outgoing.supplier_id,
+            counterparty_name=_supplier_name(outgoing), number=outgoing.number,
+            issue_date=outgoing.issue_date, currency=outgoing.currency,
+            payable_amount=outgoing.payable_amount, buyer_reference=outgoing.buyer_reference,
+            validation=outgoing.validation, rules=outgoing.rules,
+            rules_release=outgoing.rules_release, delivery_id=outgoing.delivery_id,
+            source=outgoing, status_reason=(gettext("Possible duplicate: not offered for "
+                                                    "download until it is marked as original.")
+                                            if duplicate_of else ""),
+        )
+        outgoing.mark_delivered(None, gettext("Delivered inside the platform to %(name)s.")
+                                % {"name": receiver.name}, actor_label=ROUTING_ACTOR)
+        if duplicate_of:
+            incoming_pk = incoming.pk
+            transaction.on_commit(lambda: notify_duplicate(incoming_pk))
+    return Status.DELIVERED
+
+
+def _supplier_name(outgoing: Document) -> str:
+    facts = read_facts(xmlsafe.parse_xml(bytes(outgoing.content), max_bytes()))
+    return (facts.supplier_name or outgoing.organization.name)[:200]
+
+
+def notify_duplicate(document_pk: int) -> None:
+    document = Document.objects.select_related("organization").get(pk=document_pk)
+    notifications.send("duplicate_received", administrators_of(document.organization),
+                       {"document": document, "organization": document.organization,
+                        "path": document.get_absolute_url()})
+
+
+__all__ = ["DocumentRefused", "Submitted", "WAITING_FOR_PEPPOL", "receiver_for", "route",
+           "submit"]

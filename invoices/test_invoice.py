@@ -1,0 +1,158 @@
+"""The test invoice an organization sends to check its set-up: built from the organization's
+own data with the UBL writer, to itself or to one of its customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from invoices.peppol import schemes
+from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build
+from onboarding.models import Country, Organization, OrganizationIdentifier
+from onboarding.models.organizations import PRIMARY_SCHEME
+
+# Legal IDs the Dutch rules accept for a Dutch customer of a Dutch supplier (NL-R-005).
+DUTCH_LEGAL_SCHEMES = {"0106", "0190"}
+
+
+class CannotBuild(ValueError):
+    """The organization's data lacks something an invoice needs; the message says what."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class Receiver:
+    name: str
+    endpoint_scheme: str
+    endpoint_value: str
+    country: str
+    street: str = ""
+    postal_zone: str = ""
+    city: str = ""
+    legal_scheme: str = ""
+    legal_value: str = ""
+
+
+def _country(organization) -> str:
+    return organization.country if organization.country != Country.OTHER else ""
+
+
+def vat_id(organization) -> str:
+    for identifier in organization.identifiers.all():
+        scheme = schemes.get_scheme(identifier.scheme)
+        if scheme is not None and scheme.scheme_id.endswith(":VAT"):
+            value = identifier.value.upper()
+            return value if value[:2].isalpha() else f"{scheme.country}{value}"
+    return ""
+
+
+def sending_identifier(organization) -> OrganizationIdentifier | None:
+    identifiers = [i for i in organization.identifiers.all() if i.can_send]
+    primary = PRIMARY_SCHEME.get(organization.country)
+    identifiers.sort(key=lambda i: (i.scheme != primary, i.created_at))
+    return identifiers[0] if identifiers else None
+
+
+def receiving_identifier(organization) -> OrganizationIdentifier | None:
+    return next((i for i in organization.identifiers.all() if i.can_receive), None)
+
+
+def receives_itself(organization) -> bool:
+    return (organization.is_active and organization.receiving_enabled
+            and receiving_identifier(organization) is not None)
+
+
+def organization_receiver(organization) -> Receiver:
+    identifier = receiving_identifier(organization)
+    return Receiver(
+        name=organization.name, endpoint_scheme=identifier.scheme,
+        endpoint_value=identifier.value, country=_country(organization),
+        street=organization.street, postal_zone=organization.postal_code,
+        city=organization.city,
+        legal_scheme=PRIMARY_SCHEME.get(organization.country, "")
+        if organization.registry_number else "",
+        legal_value=organization.registry_number,
+    )
+
+
+def card_receiver(card, *, street="", postal_zone="", city="") -> Receiver:
+    """A customer card as receiver. Cards hold no address: the address of the organization
+    here that holds the card's Endpoint-ID is used, otherwise the one typed in."""
+    receiver = Receiver(name=card.name, endpoint_scheme=card.endpoint_scheme,
+                        endpoint_value=card.endpoint_value, country=card.country,
+                        street=street, postal_zone=postal_zone, city=city,
+                        legal_scheme=card.legal_scheme, legal_value=card.legal_value)
+    holder = (OrganizationIdentifier.objects
+              .filter(scheme=card.endpoint_scheme, value__iexact=card.endpoint_value)
+              .select_related("organization").first())
+    if holder is not None and not (street or city or postal_zone):
+        receiver.street = holder.organization.street
+        receiver.postal_zone = holder.organization.postal_code
+        receiver.city = holder.organization.city
+    return receiver
+
+
+def build_test_invoice(organization: Organization, receiver: Receiver, *, now=None) -> bytes:
+    now = timezone.localtime(now or timezone.now())
+    sender = sending_identifier(organization)
+    if sender is None:
+        raise CannotBuild(gettext("%(organization)s has no identifier with sending switched "
+                                  "on. Add one, or switch sending on, on the organization's "
+                                  "page.") % {"organization": organization.name})
+    country = _country(organization)
+    if not (country and organization.street and organization.postal_code
+            and organization.city):
+        raise CannotBuild(gettext("An invoice names the supplier's address. Fill in the "
+                                  "street, postal code and city of %(organization)s first.")
+                          % {"organization": organization.name})
+    if not receiver.endpoint_scheme:
+        raise CannotBuild(gettext("This customer has no Endpoint-ID to send to."),
+                          field="receiver")
+    if not receiver.country:
+        raise CannotBuild(gettext("This customer's country is not known; an invoice needs "
+                                  "it."), field="receiver")
+    if country == "NL" and receiver.country == "NL" and not (
+            receiver.street and receiver.postal_zone and receiver.city):
+        raise CannotBuild(gettext("Dutch invoices to a Dutch customer name its street, "
+                                  "postal code and city. Fill them in."), field="street")
+    legal_scheme = PRIMARY_SCHEME.get(organization.country, "")
+    vat = vat_id(organization)
+    customer_legal = (receiver.legal_scheme, receiver.legal_value)
+    if country == "NL" and receiver.country == "NL" and \
+            receiver.legal_scheme not in DUTCH_LEGAL_SCHEMES:
+        customer_legal = ("", "")
+    supplier = Party(
+        name=organization.name, endpoint_scheme=sender.scheme, endpoint_value=sender.value,
+        address=Address(organization.street, organization.city, organization.postal_code,
+                        country),
+        legal_scheme=legal_scheme if organization.registry_number else "",
+        legal_value=organization.registry_number if legal_scheme else "", vat_id=vat)
+    customer = Party(
+        name=receiver.name, endpoint_scheme=receiver.endpoint_scheme,
+        endpoint_value=receiver.endpoint_value,
+        address=Address(receiver.street, receiver.city, receiver.postal_zone, receiver.country),
+        legal_scheme=customer_legal[0], legal_value=customer_legal[1])
+    description = gettext("Test invoice: checks the Peppol set-up, nothing to pay")
+    if vat:
+        line = Line(description, Decimal("1"), Decimal("0.01"), Decimal("21"), "S")
+        exemption = ""
+    else:
+        # Without a VAT number the supplier cannot charge VAT (BR-S-02), so the test invoice
+        # is "not subject to VAT", with the reason stated.
+        line = Line(description, Decimal("1"), Decimal("0.01"), Decimal("0"), "O")
+        exemption = gettext("Test invoice, not subject to VAT")
+    spec = DocumentSpec(
+        number=f"TEST-{now:%Y%m%d-%H%M%S}", issue_date=now.date(),
+        due_date=now.date() + timedelta(days=30), supplier=supplier, customer=customer,
+        lines=[line], buyer_reference=gettext("Test"), payment_means_code="57",
+        exemption_reason=exemption, note=gettext("Test invoice sent from the Peppol portal."),
+    )
+    return build(spec)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from invoices.views import documents, lists, sending
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("documents/", lists.documents, name="documents"),
+    path("documents/outbox/", lists.outbox_all, name="outbox_all"),
+    path("documents/inbox/", lists.inbox_all, name="inbox_all"),
+    path("organizations/<int:pk>/outbox/", lists.outbox, name="outbox"),
+    path("organizations/<int:pk>/inbox/", lists.inbox, name="inbox"),
+    path("organizations/<int:pk>/documents/upload/", sending.upload, name="upload"),
+    path("organizations/<int:pk>/test-invoice/", sending.test_invoice, name="test_invoice"),
+    path("documents/<int:pk>/", documents.document_detail, name="document"),
+    path("documents/<int:pk>/ubl/", documents.download, name="download"),
+    path("documents/<int:pk>/mark-original/", documents.mark_original, name="mark_original"),
+]

@@ -1,0 +1,78 @@
+"""One document: the readable invoice, its history, its validation report, the download."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from invoices.models import Status
+from invoices.peppol import xmlsafe
+from invoices.peppol.ubl import read_document
+from invoices.peppol.validation import ValidationReport
+from invoices.views.common import document_from
+from onboarding.models.environments import ChangeRefused
+from portal.tenancy import environment_required
+
+
+def _readable(document):
+    try:
+        root = xmlsafe.parse_xml(bytes(document.content), max(document.size, 1))
+    except xmlsafe.XmlRejected:
+        return None
+    return read_document(root)
+
+
+def render_document(request, document, *, status=200, **context):
+    report = ValidationReport.from_dict(document.validation or {})
+    return render(request, "invoices/document.html", {
+        "document": document,
+        "organization": document.organization,
+        "readable": _readable(document),
+        "events": document.events.select_related("actor").all(),
+        "report": report,
+        "has_report": bool(document.validation),
+        "may_mark_original": (document.status == Status.DUPLICATE
+                              and document.may_mark_original(request.user)),
+        **context,
+    }, status=status)
+
+
+@environment_required()
+def document_detail(request, pk):
+    return render_document(request, document_from(request, pk, content=True))
+
+
+@environment_required()
+def download(request, pk):
+    document = document_from(request, pk, content=True)
+    if not document.offered_for_download:
+        # A duplicate is held back until an administrator releases it.
+        raise Http404
+    response = HttpResponse(bytes(document.content), content_type="application/xml")
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in document.number)[:80] \
+        or f"document-{document.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@environment_required()
+def mark_original(request, pk):
+    document = document_from(request, pk, content=True)
+    error = ""
+    if request.method == "POST":
+        try:
+            changed = document.mark_original(request.user, request.POST.get("reason", ""))
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            if changed:
+                messages.success(request, _("Document %(number)s was marked as original and is "
+                                            "offered for download again.")
+                                 % {"number": document.number})
+            return redirect(document.get_absolute_url())
+    return render(request, "invoices/mark_original.html", {
+        "document": document, "organization": document.organization, "error": error,
+        "may_mark_original": document.may_mark_original(request.user),
+        "reason": request.POST.get("reason", ""),
+    }, status=400 if error else 200)

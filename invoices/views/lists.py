@@ -1,0 +1,63 @@
+"""Outbox and inbox: per organization, and across every organization the user may see."""
+
+from django.shortcuts import render
+
+from invoices.filters import DocumentFilter
+from invoices.models import Direction, Document
+from invoices.pagination import keyset_page
+from invoices.views.common import may_send, organization_from
+from portal.tenancy import environment_required
+
+TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "documents"}
+
+
+def _render(request, documents, *, direction, organization=None):
+    filters = DocumentFilter(request.GET or None, queryset=documents, direction=direction)
+    page = keyset_page(request, filters.qs)
+    return render(request, "invoices/list.html", {
+        "filter": filters,
+        "form": filters.form,
+        "filtered": filters.active,
+        "page": page,
+        "direction": direction,
+        "box": TITLES[direction],
+        "organization": organization,
+        "can_send": organization is not None and may_send(request, organization),
+    })
+
+
+def _scoped(request, direction):
+    documents = Document.objects.visible_to(request.user, request.environment).for_list()
+    return documents.filter(direction=direction) if direction else documents
+
+
+@environment_required()
+def documents(request):
+    return _render(request, _scoped(request, None), direction=None)
+
+
+@environment_required()
+def outbox_all(request):
+    return _render(request, _scoped(request, Direction.OUTGOING), direction=Direction.OUTGOING)
+
+
+@environment_required()
+def inbox_all(request):
+    return _render(request, _scoped(request, Direction.INCOMING), direction=Direction.INCOMING)
+
+
+def _organization_box(request, pk, direction):
+    organization = organization_from(request, pk)
+    documents = (Document.objects.for_list()
+                 .filter(organization=organization, direction=direction))
+    return _render(request, documents, direction=direction, organization=organization)
+
+
+@environment_required()
+def outbox(request, pk):
+    return _organization_box(request, pk, Direction.OUTGOING)
+
+
+@environment_required()
+def inbox(request, pk):
+    return _organization_box(request, pk, Direction.INCOMING)

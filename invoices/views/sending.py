@@ -1,0 +1,83 @@
+"""Sending from the portal: a UBL file upload, and the test invoice."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from invoices.forms import SELF, TestInvoiceForm, UploadForm
+from invoices.models import Channel, Status
+from invoices.submission import DocumentRefused, check_size, submit
+from invoices.test_invoice import (
+    CannotBuild,
+    build_test_invoice,
+    card_receiver,
+    organization_receiver,
+    receives_itself,
+)
+from invoices.views.common import organization_from
+from portal.tenancy import environment_required
+
+
+def _report_outcome(request, document):
+    if document.status == Status.REFUSED:
+        messages.error(request, _("Document %(number)s was refused. The validation report "
+                                  "below says why.") % {"number": document.number or "—"})
+    else:
+        messages.success(request, _("Document %(number)s was accepted.")
+                         % {"number": document.number})
+
+
+@environment_required()
+def upload(request, pk):
+    organization = organization_from(request, pk, send=True)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            # Refused before a byte of a too-large file is read into memory.
+            check_size(upload.size)
+            result = submit(organization, upload.read(), Channel.PORTAL, request.user,
+                            filename=upload.name or "")
+        except DocumentRefused as refused:
+            form.add_error("file", refused.message)
+        else:
+            _report_outcome(request, result.document)
+            return redirect(result.document.get_absolute_url())
+    return render(request, "invoices/upload.html", {
+        "organization": organization, "form": form,
+    }, status=400 if form.is_bound else 200)
+
+
+def _cards(organization):
+    return list(organization.customer_cards.exclude(endpoint_scheme="")
+                .order_by("name", "id")[:500])
+
+
+@environment_required()
+def test_invoice(request, pk):
+    organization = organization_from(request, pk, send=True)
+    receives = receives_itself(organization)
+    cards = _cards(organization)
+    form = TestInvoiceForm(request.POST or None, organization=organization, cards=cards,
+                           receives_itself=receives)
+    if organization.is_active and form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["receiver"] == SELF:
+                receiver = organization_receiver(organization)
+            else:
+                receiver = card_receiver(form.cards[data["receiver"]], street=data["street"],
+                                         postal_zone=data["postal_code"], city=data["city"])
+            content = build_test_invoice(organization, receiver)
+        except CannotBuild as problem:
+            form.add_error(problem.field if problem.field in form.fields else None,
+                           problem.message)
+        else:
+            result = submit(organization, content, Channel.TEST, request.user,
+                            filename="test-invoice.xml")
+            _report_outcome(request, result.document)
+            return redirect(result.document.get_absolute_url())
+    return render(request, "invoices/test_invoice.html", {
+        "organization": organization, "form": form, "receives_itself": receives,
+        "has_cards": bool(cards),
+    }, status=400 if form.is_bound else 200)

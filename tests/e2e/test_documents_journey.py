@@ -1,0 +1,81 @@
+"""A test invoice travels from one organization's outbox to another's inbox; a refused upload
+shows why; a duplicate is held back until the receiver's administrator releases it."""
+
+import pytest
+
+from customers.models import CustomerCard
+from invoices.models import Direction, Document, Status
+from tests.conftest import PASSWORD
+from tests.invoices.conftest import invoice, make_receiver, make_sender
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in_as(page, live_server, user):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_login").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def upload(page, live_server, org, path):
+    page.goto(f"{live_server.url}/organizations/{org.pk}/outbox/")
+    page.get_by_role("link", name="Upload a UBL file").first.click()
+    page.get_by_label("UBL file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and send").click()
+    page.locator("#document-status").wait_for()
+
+
+def test_it_sends_a_test_invoice_and_holds_a_duplicate_until_marked_original(
+        live_server, page, cast, tmp_path):
+    sender, _receiver = make_sender(cast), make_receiver(cast)
+    CustomerCard.objects.create(organization=sender, name="Bakery Client BV",
+                                customer_number="1001", endpoint_scheme="0106",
+                                endpoint_value="87654321", legal_scheme="0106",
+                                legal_value="87654321")
+    sign_in_as(page, live_server, cast.admin)
+
+    page.goto(f"{live_server.url}/organizations/{sender.pk}/")
+    page.locator("#documents").get_by_role("link", name="Send a test invoice").click()
+    page.get_by_label("Send to").select_option(label="Bakery Client BV (0106:87654321)")
+    page.get_by_role("button", name="Send the test invoice").click()
+    assert page.locator("#document-status").inner_text() == "Delivered"
+    assert "Delivered inside the platform to Bakery Client BV" in \
+        page.locator("#delivered-notice").inner_text()
+    delivery_id = page.locator("#delivery-id").inner_text()
+    assert delivery_id == str(Document.objects.get(direction=Direction.OUTGOING).delivery_id)
+
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link",
+                                                                        name="Outbox").click()
+    row = page.locator("#documents tbody tr").first
+    assert "Bakery Client BV" in row.inner_text() and "Delivered" in row.inner_text()
+
+    # A file that fails the official rules: the report says which rule and where.
+    refused = tmp_path / "refused.xml"
+    refused.write_bytes(invoice("F-REFUSED", buyer_reference=""))
+    upload(page, live_server, sender, refused)
+    assert page.locator("#document-status").inner_text() == "Refused"
+    assert "PEPPOL-EN16931-R003" in page.locator("#fatal").inner_text()
+
+    # The same invoice twice: the second is a duplicate at the receiver.
+    good = tmp_path / "F-1.xml"
+    good.write_bytes(invoice("F-1"))
+    upload(page, live_server, sender, good)
+    upload(page, live_server, sender, good)
+    assert Document.objects.filter(status=Status.DUPLICATE).count() == 1
+
+    sign_in_as(page, live_server, cast.client_admin)
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link",
+                                                                        name="Inbox").click()
+    table = page.locator("#documents").inner_text()
+    assert "TEST-" in table and "Duplicate" in table
+    page.locator("#documents tbody tr", has_text="Duplicate").get_by_role("link").first.click()
+    assert page.locator("#download").count() == 0
+    page.get_by_role("link", name="Mark as original").click()
+    page.get_by_label("Why it is not a duplicate").fill("Tweede levering, ander bedrag")
+    page.get_by_role("button", name="Mark as original").click()
+    assert page.locator("#document-status").inner_text() == "Received"
+    assert "Tweede levering, ander bedrag" in page.locator("#timeline").inner_text()
+    assert page.locator("#download").count() == 1

@@ -1,0 +1,68 @@
+"""Two active organizations on the platform, one sending and one receiving, and invoices
+between them written with the portal's own UBL writer."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build
+from onboarding.models import Organization, OrganizationIdentifier, Subscription
+
+SENDER_KVK = "12345678"
+RECEIVER_KVK = "87654321"
+
+
+def activate(organization):
+    Organization.objects.filter(pk=organization.pk).update(status=Organization.Status.ACTIVE)
+    organization.refresh_from_db()
+    return organization
+
+
+@pytest.fixture
+def sender(cast):
+    return make_sender(cast)
+
+
+@pytest.fixture
+def receiver(cast):
+    return make_receiver(cast)
+
+
+def make_sender(cast):
+    org = activate(Organization.create(
+        environment=cast.company, by=cast.admin, name="Acme Trading BV",
+        registry_number=SENDER_KVK, registry_checked=True, street="Hoofdstraat 1",
+        postal_code="3511 AA", city="Utrecht"))
+    OrganizationIdentifier.add(org, cast.admin, "0106", SENDER_KVK)
+    return org
+
+
+def make_receiver(cast):
+    cast.client.subscription = Subscription.BASIC
+    cast.client.save()
+    org = activate(Organization.create(
+        environment=cast.client, by=cast.client_admin, name="Bakery Client BV",
+        registry_number=RECEIVER_KVK, registry_checked=True, street="Kerkstraat 2",
+        postal_code="3701 AB", city="Zeist"))
+    identifier = OrganizationIdentifier.add(org, cast.client_admin, "0106", RECEIVER_KVK)
+    identifier.switch(cast.client_admin, "receive", True)
+    org.decide_receiving(cast.client_admin, True)
+    return org
+
+
+def party(name, kvk, street="Hoofdstraat 1", city="Utrecht", postal="3511 AA", vat=""):
+    return Party(name, "0106", kvk, Address(street, city, postal, "NL"), "0106", kvk, vat)
+
+
+def invoice(number="F-2026-001", *, supplier_kvk=SENDER_KVK, customer_kvk=RECEIVER_KVK,
+            issue_date=date(2026, 11, 30), supplier_name="Acme Trading BV", **spec) -> bytes:
+    values = {
+        "number": number, "issue_date": issue_date, "due_date": date(2026, 12, 30),
+        "supplier": party(supplier_name, supplier_kvk, vat="NL004495445B01"),
+        "customer": party("Bakery Client BV", customer_kvk, "Kerkstraat 2", "Zeist", "3701 AB"),
+        "lines": [Line("Advies", Decimal("2"), Decimal("100.00"), Decimal("21"))],
+        "buyer_reference": "PO-1", "iban": "NL91ABNA0417164300",
+        **spec,
+    }
+    return build(DocumentSpec(**values))

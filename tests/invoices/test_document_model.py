@@ -1,0 +1,88 @@
+"""Each status change of a document: locked, idempotent, audited, and only from where it may
+happen; the history only grows."""
+
+import pytest
+
+from invoices.models import Channel, Direction, Document, DocumentEvent, Status
+from onboarding.models import AuditEvent
+from onboarding.models.environments import ChangeRefused
+from tests.invoices.conftest import invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def outgoing(org, status=Status.CREATED):
+    return Document.store(organization=org, direction=Direction.OUTGOING, status=status,
+                          content=invoice(), channel=Channel.TEST)
+
+
+def incoming(org, status=Status.RECEIVED):
+    return Document.store(organization=org, direction=Direction.INCOMING, status=status,
+                          content=invoice(), channel=Channel.PLATFORM, number="F-1")
+
+
+def test_it_queues_once_and_gives_one_delivery_id(sender, cast):
+    document = outgoing(sender)
+    assert document.queue(cast.admin) is True
+    delivery_id = document.delivery_id
+    assert delivery_id is not None
+    assert document.queue(cast.admin) is False
+    document.refresh_from_db()
+    assert document.delivery_id == delivery_id
+    assert document.events.filter(to_status=Status.QUEUED).count() == 1
+    assert AuditEvent.objects.filter(action="document.queued", actor=cast.admin).count() == 1
+
+
+def test_it_refuses_steps_that_do_not_follow(sender, cast):
+    document = outgoing(sender)
+    with pytest.raises(ChangeRefused):
+        document.mark_delivered(None, "too early")
+    document.refuse(None, "Fails BR-01")
+    with pytest.raises(ChangeRefused):
+        document.queue(cast.admin)
+    document.refresh_from_db()
+    assert (document.status, document.status_reason) == (Status.REFUSED, "Fails BR-01")
+
+
+def test_it_records_a_failed_delivery_and_a_later_success(sender):
+    document = outgoing(sender)
+    document.queue(None)
+    assert document.mark_delivery_failed(None, "Access point did not answer") is True
+    assert document.mark_delivered(None, "Receipt received") is True
+    assert [e.to_status for e in document.events.all()] == [
+        Status.CREATED, Status.QUEUED, Status.DELIVERY_FAILED, Status.DELIVERED]
+    assert document.events.last().actor_label == "system"
+
+
+def test_it_marks_a_received_document_downloaded_and_keeps_it_a_week_more(receiver, settings):
+    document = incoming(receiver)
+    arrived_keep = document.keep_until
+    assert document.mark_downloaded(None, actor_label="API: AFAS") is True
+    assert document.mark_downloaded(None) is False
+    document.refresh_from_db()
+    assert document.status == Status.DOWNLOADED
+    assert document.keep_until < arrived_keep
+    assert (document.keep_until - document.downloaded_at).days == 7
+
+
+def test_it_does_not_offer_a_duplicate_for_download(receiver):
+    document = incoming(receiver, Status.DUPLICATE)
+    with pytest.raises(ChangeRefused):
+        document.mark_downloaded(None)
+    assert not Document.objects.offered().exists()
+
+
+def test_it_rejects_with_a_reason(receiver, cast):
+    document = incoming(receiver)
+    with pytest.raises(ChangeRefused):
+        document.reject(cast.client_admin, "")
+    assert document.reject(cast.client_admin, "Wrong customer") is True
+    assert document.status == Status.REJECTED
+
+
+def test_it_never_changes_a_history_entry(sender):
+    event = outgoing(sender).events.get()
+    event.detail = "rewritten"
+    with pytest.raises(ValueError):
+        event.save()
+    assert DocumentEvent.objects.get(pk=event.pk).detail == ""

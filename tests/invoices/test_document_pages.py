@@ -1,0 +1,248 @@
+"""Outbox, inbox, the document page, download, upload, the test invoice and "mark as
+original", as users see them."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import CustomerCard
+from invoices.models import Direction, Document, Status
+from onboarding.models import Partnership
+from portal.tenancy import SESSION_KEY
+from tests.conftest import sign_in
+from tests.invoices.conftest import invoice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    def post(url, data=None, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {}, **kwargs)
+    return post
+
+
+def upload(post, org, data, name="invoice.xml"):
+    return post(f"/organizations/{org.pk}/documents/upload/",
+                {"file": SimpleUploadedFile(name, data, content_type="text/xml")})
+
+
+def test_it_explains_how_documents_get_into_an_empty_outbox_and_inbox(client, cast, sender):
+    sign_in(client, cast.admin)
+    outbox = client.get(f"/organizations/{sender.pk}/outbox/").content.decode()
+    assert 'id="documents-empty"' in outbox
+    assert "connection key" in outbox and "Send a test invoice" in outbox
+    inbox = client.get(f"/organizations/{sender.pk}/inbox/").content.decode()
+    assert "receiving is switched on" in inbox
+
+
+def test_it_uploads_a_file_and_shows_where_it_went(client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    response = upload(post, sender, invoice("F-10"))
+    document = Document.objects.get(direction=Direction.OUTGOING)
+    assert response.status_code == 302 and response.url == f"/documents/{document.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Delivered" in page and "Bakery Client BV" in page
+    assert str(document.delivery_id) in page
+    assert "Passes the rules" in page
+    outbox = client.get(f"/organizations/{sender.pk}/outbox/").content.decode()
+    assert "F-10" in outbox and "Delivered" in outbox
+
+
+def test_it_shows_the_validation_report_of_a_refused_upload_grouped(client, post, cast, sender):
+    sign_in(client, cast.admin)
+    response = upload(post, sender, invoice("F-11", buyer_reference=""))
+    page = client.get(response.url).content.decode()
+    assert "Refused" in page
+    fatal = page.split('id="fatal"')[1].split("</table>")[0]
+    assert "PEPPOL-EN16931-R003" in fatal
+    assert "/ubl:Invoice[1]" in fatal  # the location
+
+
+def test_it_refuses_hostile_xml_at_the_field_and_stores_nothing(client, post, cast, sender):
+    sign_in(client, cast.admin)
+    response = upload(post, sender, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>')
+    assert response.status_code == 400
+    assert "DOCTYPE" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_it_refuses_a_too_large_upload_at_the_field(client, post, cast, sender, settings):
+    settings.DOCUMENT_MAX_MB = 1
+    sign_in(client, cast.admin)
+    response = upload(post, sender, b" " * (1024 * 1024 + 10))
+    assert response.status_code == 400
+    assert "larger than 1 MB" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_it_downloads_the_ubl_exactly_as_received(client, post, cast, sender, receiver):
+    # Line ends and a comment that any re-serialisation would change.
+    data = invoice("F-12").replace(b"\n", b"\r\n").replace(b"<cbc:ID>", b"<!-- x --><cbc:ID>", 1)
+    sign_in(client, cast.admin)
+    upload(post, sender, data)
+    document = Document.objects.get(direction=Direction.OUTGOING)
+    response = client.get(f"/documents/{document.pk}/ubl/")
+    assert response.status_code == 200
+    assert response.content == data
+    assert response["Content-Disposition"] == 'attachment; filename="F-12.xml"'
+
+
+def test_it_sends_a_test_invoice_to_the_organization_itself(client, post, cast, sender):
+    identifier = sender.identifiers.get()
+    identifier.switch(cast.admin, "receive", True)
+    sender.decide_receiving(cast.admin, True)
+    sign_in(client, cast.admin)
+    assert "itself" in client.get(f"/organizations/{sender.pk}/test-invoice/").content.decode()
+    response = post(f"/organizations/{sender.pk}/test-invoice/", {"receiver": "self"})
+    outgoing = Document.objects.get(direction=Direction.OUTGOING)
+    assert outgoing.status == Status.DELIVERED and outgoing.channel == "test"
+    assert outgoing.validation["messages"] == []
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    assert incoming.organization == sender
+    page = client.get(response.url).content.decode()
+    assert "Delivered inside the platform to Acme Trading BV" in page
+
+
+def test_it_sends_a_test_invoice_to_a_customer_card_and_asks_for_a_missing_address(
+        client, post, cast, sender):
+    card = CustomerCard.objects.create(organization=sender, name="Unknown BV",
+                                       customer_number="7", endpoint_scheme="0106",
+                                       endpoint_value="44445555")
+    sign_in(client, cast.admin)
+    url = f"/organizations/{sender.pk}/test-invoice/"
+    response = post(url, {"receiver": str(card.pk)})
+    assert response.status_code == 400
+    assert "street, postal code and city" in response.content.decode()
+    assert not Document.objects.exists()
+    response = post(url, {"receiver": str(card.pk), "street": "Dorpsweg 4",
+                          "postal_code": "1234 AB", "city": "Ede"})
+    document = Document.objects.get()
+    assert document.status == Status.QUEUED
+    assert document.validation["messages"] == []
+    assert "waiting for the Peppol network" in client.get(response.url).content.decode()
+
+
+def test_it_lists_what_the_filters_ask_for(client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-20"))
+    upload(post, sender, invoice("F-21", buyer_reference=""))
+    upload(post, sender, invoice("X-30", customer_kvk="11112222"))
+    base = f"/organizations/{sender.pk}/outbox/"
+
+    def numbers(query):
+        page = client.get(base + query).content.decode()
+        return sorted(n for n in ("F-20", "F-21", "X-30") if f">{n}<" in page)
+
+    assert numbers("") == ["F-20", "F-21", "X-30"]
+    assert numbers("?status=refused") == ["F-21"]
+    assert numbers("?status=queued") == ["X-30"]
+    assert numbers("?number=F-") == ["F-20", "F-21"]
+    assert numbers("?counterparty=0106:11112222") == ["X-30"]
+    assert numbers("?q=x-30") == ["X-30"]
+    assert numbers("?date_from=2000-01-01&date_to=2000-01-02") == []
+    assert "No documents match these filters." in client.get(base + "?number=nothing").content \
+        .decode()
+
+
+def test_it_pages_by_keyset_keeping_the_filters(client, cast, sender, settings):
+    from tests.invoices.test_document_model import outgoing
+
+    for _ in range(30):
+        outgoing(sender)
+    sign_in(client, cast.admin)
+    first = client.get(f"/organizations/{sender.pk}/outbox/?status=created").content.decode()
+    assert "30 documents" in first
+    newest = Document.objects.order_by("-pk")
+    older = newest[24].pk
+    assert f"?status=created&amp;before={older}" in first
+    second = client.get(f"/organizations/{sender.pk}/outbox/?status=created&before={older}")
+    rows = re.findall(r'href="/documents/(\d+)/"', second.content.decode())
+    assert rows == [str(d.pk) for d in newest[25:]]
+    assert "?status=created&amp;after=" in second.content.decode()
+
+
+def test_it_runs_the_same_number_of_queries_for_one_page_and_many(client, cast, sender):
+    from tests.invoices.test_document_model import outgoing
+
+    sign_in(client, cast.admin)
+    url = f"/organizations/{sender.pk}/outbox/"
+    outgoing(sender)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(40):
+        outgoing(sender)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+    with CaptureQueriesContext(connection) as across:
+        client.get("/documents/outbox/")
+    assert len(across) <= len(few)
+
+
+def test_it_shows_all_organizations_documents_including_a_clients(client, post, cast, sender,
+                                                                  receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-40"))
+    assert "F-40" in client.get("/documents/outbox/").content.decode()
+    assert "F-40" not in client.get("/documents/inbox/").content.decode()
+    # The accountant sees the client's inbox through the partnership.
+    Partnership.start(accountant=cast.accountancy, organization=receiver, by=cast.client_admin)
+    sign_in(client, cast.accountant)
+    session = client.session
+    session[SESSION_KEY] = cast.accountancy.pk
+    session.save()
+    assert "F-40" in client.get("/documents/inbox/").content.decode()
+    assert "F-40" in client.get("/documents/?direction=incoming").content.decode()
+
+
+def test_it_answers_404_for_another_environments_document_and_download(client, post, cast,
+                                                                       sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-50"))
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    outgoing = Document.objects.get(direction=Direction.OUTGOING)
+    # Acme sent it, but the copy in the Bakery's inbox is the Bakery's.
+    assert client.get(f"/documents/{incoming.pk}/").status_code == 404
+    assert client.get(f"/documents/{incoming.pk}/ubl/").status_code == 404
+    sign_in(client, cast.outsider)
+    assert client.get(f"/documents/{outgoing.pk}/").status_code == 404
+    assert client.get(f"/documents/{outgoing.pk}/ubl/").status_code == 404
+    assert "F-50" not in client.get("/documents/").content.decode()
+
+
+def test_it_holds_back_a_duplicate_until_an_administrator_marks_it_original(
+        client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-60"))
+    upload(post, sender, invoice("F-60"))
+    duplicate = Document.objects.get(status=Status.DUPLICATE)
+    sign_in(client, cast.client_admin)
+    page = client.get(f"/documents/{duplicate.pk}/").content.decode()
+    assert 'id="duplicate-notice"' in page and 'id="download"' not in page
+    assert client.get(f"/documents/{duplicate.pk}/ubl/").status_code == 404
+    url = f"/documents/{duplicate.pk}/mark-original/"
+    assert post(url, {"reason": ""}).status_code == 400
+    response = post(url, {"reason": "Ander bedrag, tweede levering"})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.RECEIVED
+    page = client.get(f"/documents/{duplicate.pk}/").content.decode()
+    assert "Ander bedrag, tweede levering" in page and 'id="download"' in page
+    assert client.get(f"/documents/{duplicate.pk}/ubl/").status_code == 200
+
+
+def test_it_shows_the_readable_invoice_in_dutch(client, post, cast, sender, receiver):
+    cast.client_admin.language = "nl"
+    cast.client_admin.save()
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-70"))
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    sign_in(client, cast.client_admin)
+    page = client.get(f"/documents/{incoming.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Btw-specificatie" in page
+    assert "242,00" in page and "Advies" in page and "Hoofdstraat 1" in page

@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization, OrganizationMember, Role
-from onboarding.models.environments import ChangeRefused
-from portal.audit import record
+from onboarding.models.audit import record
+from portal.errors import ChangeRefused
 
 
 class Direction(models.TextChoices):

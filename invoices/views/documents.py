@@ -10,8 +10,8 @@ from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
 from invoices.views.common import document_from
-from onboarding.models.environments import ChangeRefused
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused
 
 
 def _readable(document):

@@ -6,7 +6,7 @@ from invoices.filters import DocumentFilter
 from invoices.models import Direction, Document
 from invoices.pagination import keyset_page
 from invoices.views.common import may_send, organization_from
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
 
 TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "documents"}
 

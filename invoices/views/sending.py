@@ -15,7 +15,7 @@ from invoices.test_invoice import (
     receives_itself,
 )
 from invoices.views.common import organization_from
-from portal.tenancy import environment_required
+from onboarding.tenancy import environment_required
 
 
 def _report_outcome(request, document):

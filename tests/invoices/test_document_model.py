@@ -5,7 +5,7 @@ import pytest
 
 from invoices.models import Channel, Direction, Document, DocumentEvent, Status
 from onboarding.models import AuditEvent
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 from tests.invoices.conftest import invoice
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core import mail
 from invoices.models import Channel, Direction, Document, Status
 from invoices.submission import WAITING_FOR_PEPPOL, DocumentRefused, route, submit
 from onboarding.models import AuditEvent, OrganizationIdentifier
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 from tests.invoices.conftest import invoice
 
 pytestmark = pytest.mark.django_db

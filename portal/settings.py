@@ -328,3 +328,5 @@ PEPPOL_RECHECK_PER_HOUR = env.int("PEPPOL_RECHECK_PER_HOUR", default=600)
 # SMP addresses that are the platform's own: an organization's identifier that the SML points
 # at another SMP is flagged "registered elsewhere". Empty: the check is off.
 PEPPOL_OWN_SMP_URLS = env.list("PEPPOL_OWN_SMP_URLS", default=[])
+# The portal's address as users reach it, for links in mail that tasks send without a request.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")

@@ -24,8 +24,19 @@ SILENCED_SYSTEM_CHECKS = ["portal.W001"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
-# Peppol lookups never leave the machine: tests that need answers start the stand-ins.
+# Peppol lookups never leave the machine: tests that need answers start the stand-ins (a
+# worker process a test starts gets theirs through the environment).
 PEPPOL_SML = "test"
-PEPPOL_DNS_SERVERS = ["127.0.0.1"]
-PEPPOL_DNS_PORT = 9
+PEPPOL_DNS_SERVERS = env.list("PEPPOL_DNS_SERVERS", default=["127.0.0.1"])  # noqa: F405
+PEPPOL_DNS_PORT = env.int("PEPPOL_DNS_PORT", default=9)  # noqa: F405
+PEPPOL_SML_ZONE = env.str("PEPPOL_SML_ZONE", default="")  # noqa: F405
 PEPPOL_LOOKUP_TIMEOUT = 1.0
+# SQLite's test database is a file, not memory, so that the task worker a test starts as a
+# separate process (tests/portal/test_task_worker.py) works on the same database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")}
+    # A test database need not survive a power cut.
+    DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405

@@ -164,3 +164,27 @@ def test_it_warns_about_a_process_local_cache_outside_development(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert cache_shared_between_processes(None) == []
     assert isinstance(checks.Warning("x"), checks.CheckMessage)
+
+
+def test_it_expires_overdue_invitations_and_authorisation_requests(cast):
+    from onboarding.models import AuditEvent, AuthorisationRequest, Subscription
+    from onboarding.tasks import expire_authorisation_requests, expire_invitations
+
+    invitation = invite(cast)
+    token = invitation.token
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    cast.accountancy.subscription = Subscription.PROFESSIONAL
+    cast.accountancy.save()
+    request = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                        client_name="Bakery", client_email="owner@bakery.nl",
+                                        software="afas", registry_number="87654321")
+    AuthorisationRequest.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert expire_invitations.call() == 1 and expire_invitations.call() == 0
+    assert expire_authorisation_requests.call() == 1 and expire_authorisation_requests.call() == 0
+
+    assert Invitation.from_token(token) is None
+    request.refresh_from_db()
+    assert request.status == "expired"
+    assert AuditEvent.objects.filter(action__in=["invitation.expired",
+                                                 "authorisation_request.expired"]).count() == 2

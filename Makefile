@@ -26,7 +26,7 @@ install: $(STAMP)
 run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py run_with_worker 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

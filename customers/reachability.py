@@ -8,12 +8,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from customers.models import CustomerCard, PeppolCheckRun
 from invoices.peppol import smp
 from invoices.peppol.smp import LookupFailed, Reachability, SmlConfig
+from portal.tasks import HandBack, checkpoint, is_passing
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +48,24 @@ def check_card(card: CustomerCard) -> Reachability | None:
 
 
 def run_check(run_pk: int) -> None:
-    """Check every card of a PeppolCheckRun's list; never raises."""
+    """Check every card of a PeppolCheckRun's list, after the last one it finished, as the
+    run's task. Each batch of cards is written together with the run's progress, so a run
+    taken over after its worker died carries on where the last one committed, and no card
+    is written twice. Failures are handled as in customers.importing.passes.run."""
     run = PeppolCheckRun.objects.select_related("organization").get(pk=run_pk)
+    if not run.is_running:
+        return
     try:
         _check_all(run)
-    except Exception:
+    except HandBack:
+        raise
+    except Exception as exc:
+        if is_passing(exc):
+            raise
         logger.exception("Peppol check run %s failed", run.pk)
         run.fail(gettext("The check stopped because of an unexpected error. The cards checked "
                          "so far keep their result."))
+        raise
 
 
 def cards_to_check(run: PeppolCheckRun):
@@ -79,16 +91,18 @@ def _check_all(run: PeppolCheckRun) -> None:
                 answers[key] = dataclasses.replace(result, document_types=())
             counts = {"reachable": run.reachable, "not_reachable": run.not_reachable,
                       "failed": run.failed}
-            for card in batch:
-                result = answers[(card.endpoint_scheme, card.endpoint_value)]
-                card.record_reachability(result)
-                if result.error:
-                    counts["failed"] += 1
-                elif card.peppol_reachable:
-                    counts["reachable"] += 1
-                else:
-                    counts["not_reachable"] += 1
-            run.report(progress_done=run.progress_done + len(batch), last_card=batch[-1].pk,
-                       **counts)
+            with transaction.atomic():
+                for card in batch:
+                    result = answers[(card.endpoint_scheme, card.endpoint_value)]
+                    card.record_reachability(result)
+                    if result.error:
+                        counts["failed"] += 1
+                    elif card.peppol_reachable:
+                        counts["reachable"] += 1
+                    else:
+                        counts["not_reachable"] += 1
+                run.report(progress_done=run.progress_done + len(batch),
+                           last_card=batch[-1].pk, **counts)
+            checkpoint()
     run.report(status=PeppolCheckRun.Status.DONE, finished_at=timezone.now(),
                progress_total=run.progress_done)

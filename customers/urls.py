@@ -22,6 +22,8 @@ urlpatterns = [
     path("customers/peppol-checks/<int:pk>/", checks.check_run, name="check_run"),
     path("customers/peppol-checks/<int:pk>/status/", checks.check_run_status,
          name="check_run_status"),
+    path("customers/peppol-checks/<int:pk>/retry/", checks.check_run_retry,
+         name="check_run_retry"),
     path("customers/imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("customers/imports/<int:pk>/status/", imports.import_status, name="import_status"),
     path("customers/imports/<int:pk>/import-valid-rows/", imports.import_valid_rows,

@@ -1,20 +1,18 @@
-"""Emails the portal sends, each in its recipient's language."""
+"""Emails the portal sends, each in its recipient's language.
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+Each is queued (portal.mail), not sent inside the request: call these inside the transaction
+that records what the mail is about.
+"""
+
 from django.urls import reverse
 from django.utils import translation
 
+from portal.mail import send_templated_mail
+
 
 def _send(template: str, to: str, language: str, context: dict):
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"onboarding/email/{template}_subject.txt", context)
-        body = render_to_string(f"onboarding/email/{template}.txt", context)
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
-        body, settings.DEFAULT_FROM_EMAIL, [to],
-    )
+    send_templated_mail(f"onboarding/email/{template}", to=to, language=language,
+                        context=context)
 
 
 def notify_admins_of_join(membership):

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class PortalConfig(AppConfig):
     name = "portal"
+
+    def ready(self):
+        from portal import checks, maintenance  # noqa: F401 - system checks, periodic tasks

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "onboarding",
     "customers",
     "invoices",
+    # After the portal, whose db_worker command extends django-tasks-db's (see portal.worker).
+    "django_tasks",
+    "django_tasks_db",
+    "health_check",
 ]
 
 MIDDLEWARE = [
@@ -223,9 +227,6 @@ PEPPOL_RULES_DIR = env.str("PEPPOL_RULES_DIR", default="")
 # Customer card imports: the largest file accepted, and the most rows in one.
 CUSTOMER_IMPORT_MAX_MB = env.int("CUSTOMER_IMPORT_MAX_MB", default=50)
 CUSTOMER_IMPORT_MAX_ROWS = env.int("CUSTOMER_IMPORT_MAX_ROWS", default=200_000)
-# Imports and list-wide Peppol checks run in a thread of the web process; on, they run
-# inside the request that starts them.
-BACKGROUND_JOBS_INLINE = env.bool("BACKGROUND_JOBS_INLINE", default=False)
 
 # Connection-key secrets are stored as HMAC-SHA-256 under this key (SECRET_KEY when empty).
 CONNECTION_KEY_HMAC_KEY = env.str("CONNECTION_KEY_HMAC_KEY", default="")
@@ -308,3 +309,34 @@ DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=10)
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
 DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS = env.int("DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS",
                                                  default=7)
+# Background work (see portal.tasks and portal.worker): the queue lives in the portal's own
+# database and `manage.py db_worker` runs it. TASKS_BACKEND=immediate runs every task at
+# once where it is enqueued, inside the caller's request and transaction (tests, scripts).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+if TASKS_BACKEND not in ("database", "immediate"):
+    raise ImproperlyConfigured("TASKS_BACKEND is database or immediate.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
+# A running task whose worker has not been heard of for this long is given back to the queue.
+TASK_WORKER_TIMEOUT = env.int("TASK_WORKER_TIMEOUT", default=300)
+# Failures that may pass (timeouts, refused connections, 5xx answers) are tried again after
+# TASK_RETRY_BASE_DELAY seconds, doubling each time up to TASK_RETRY_MAX_DELAY, at most
+# TASK_RETRY_MAX_ATTEMPTS runs in all.
+TASK_RETRY_MAX_ATTEMPTS = env.int("TASK_RETRY_MAX_ATTEMPTS", default=8)
+TASK_RETRY_BASE_DELAY = env.float("TASK_RETRY_BASE_DELAY", default=15.0)
+TASK_RETRY_MAX_DELAY = env.float("TASK_RETRY_MAX_DELAY", default=3600.0)
+# Finished task results are kept this long (failed ones twice as long) for the staff page.
+TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=7)
+# /health/ fails when the oldest task waiting to run has waited longer than this (seconds).
+HEALTH_QUEUE_MAX_WAIT = env.int("HEALTH_QUEUE_MAX_WAIT", default=600)
+# The daily re-check of stale customer reachability looks up at most this many cards an hour.
+PEPPOL_RECHECK_PER_HOUR = env.int("PEPPOL_RECHECK_PER_HOUR", default=600)
+# SMP addresses that are the platform's own: an organization's identifier that the SML points
+# at another SMP is flagged "registered elsewhere". Empty: the check is off.
+PEPPOL_OWN_SMP_URLS = env.list("PEPPOL_OWN_SMP_URLS", default=[])
+# The portal's address as users reach it, for links in mail that tasks send without a request.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")

@@ -11,18 +11,34 @@ os.environ.setdefault(
     "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 os.environ.setdefault("EMAIL_URL", "consolemail://")
+# Tasks run at once where they are enqueued, so tests see their effect; the tests of the
+# queue itself switch to the database backend and run db_worker.
+os.environ.setdefault("TASKS_BACKEND", "immediate")
 # Browser tests drive Playwright's sync API, which runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from portal.settings import *  # noqa: E402,F403
 
+# One process and its own cache, on purpose.
+SILENCED_SYSTEM_CHECKS = ["portal.W001"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail stays in memory, unless a test gives its own EMAIL_URL (a worker process it starts).
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F405
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
-# Background work runs inside the request, so tests see its result at once.
-BACKGROUND_JOBS_INLINE = True
-# Peppol lookups never leave the machine: tests that need answers start the stand-ins.
+# Peppol lookups never leave the machine: tests that need answers start the stand-ins (a
+# worker process a test starts gets theirs through the environment).
 PEPPOL_SML = "test"
-PEPPOL_DNS_SERVERS = ["127.0.0.1"]
-PEPPOL_DNS_PORT = 9
+PEPPOL_DNS_SERVERS = env.list("PEPPOL_DNS_SERVERS", default=["127.0.0.1"])  # noqa: F405
+PEPPOL_DNS_PORT = env.int("PEPPOL_DNS_PORT", default=9)  # noqa: F405
+PEPPOL_SML_ZONE = env.str("PEPPOL_SML_ZONE", default="")  # noqa: F405
 PEPPOL_LOOKUP_TIMEOUT = 1.0
+# SQLite's test database is a file, not memory, so that the task worker a test starts as a
+# separate process (tests/portal/test_task_worker.py) works on the same database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")}
+    # A test database need not survive a power cut.
+    DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405

@@ -2,6 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.health import HealthView
+
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Peppol onboarding portal"
 
@@ -12,6 +14,8 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("customers.urls")),
     path("", include("invoices.urls")),
+    path("", include("portal.staff_urls")),
+    path("health/", HealthView.as_view(), name="health"),
 ]
 
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.

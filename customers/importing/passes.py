@@ -19,6 +19,7 @@ from customers.models import CustomerCard, ImportJob
 from customers.models.cards import GOVERNMENT_NEEDS_OIN, OIN_SCHEME
 from onboarding.models import record_on_organization
 from onboarding.models.audit import record
+from portal.tasks import HandBack, checkpoint, is_passing
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +136,21 @@ class Reading:
         return batch
 
 
+UNEXPECTED = _("The import stopped because of an unexpected error; nothing was saved. Try "
+               "again, or ask support if it happens again.")
+
+
 def run(job_pk: int) -> None:
-    """Do the job's next pass (and the save after a clean check); never raises."""
+    """Do the job's next pass (and the save after a clean check), as the task of the job.
+
+    Idempotent: a job that is no longer running is left alone, a check pass starts from the
+    first row again, and the save is one transaction, so a second run after a worker died
+    writes every card once. A failure that may pass propagates, for the worker to try again;
+    any other marks the job failed and propagates, so staff see the failed task too.
+    """
     job = ImportJob.objects.select_related("organization").get(pk=job_pk)
+    if not job.is_running:
+        return
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             if job.status == ImportJob.Status.CHECKING:
@@ -146,16 +159,22 @@ def run(job_pk: int) -> None:
                 _save(job)
         except FileProblem as problem:
             job.fail(problem.message)
-        except Exception:
+        except HandBack:
+            raise
+        except Exception as exc:
+            if is_passing(exc):
+                raise
             logger.exception("customer import %s failed", job.pk)
-            job.fail(gettext("The import stopped because of an unexpected error; nothing was "
-                             "saved. Try again, or ask support if it happens again."))
+            job.fail(gettext(UNEXPECTED))
+            raise
 
 
 def _check(job: ImportJob) -> None:
     reading = Reading(job)
     for _batch in reading.batches():
         job.report(progress_done=reading.rows)
+        # Nothing of a check is lost by stopping here: the next run reads from the top.
+        checkpoint()
     stop = bool(reading.rejections) and not job.import_valid_rows
     if stop:
         job.report(status=ImportJob.Status.CHECKED, progress_done=reading.rows,
@@ -273,7 +292,11 @@ def import_file(organization, *, by, environment, filename: str, content: bytes,
     if problems:
         job.fail(" ".join(problems))
         return job
-    job.start(mapping=job.mapping, import_valid_rows=import_valid_rows)
-    run(job.pk)
+    job.start(mapping=job.mapping, import_valid_rows=import_valid_rows, queue=False)
+    try:
+        run(job.pk)
+    except Exception:
+        # Failed jobs say so themselves; here nobody retries what might have passed.
+        job.fail_if_running(gettext(UNEXPECTED))
     job.refresh_from_db()
     return job

@@ -7,6 +7,7 @@ from customers.models.cards import (
     Reach,
 )
 from customers.models.jobs import ImportJob, PeppolCheckRun
+from customers.models.monitoring import ReachabilityLoss
 from customers.models.profiles import ProcessingMode, SendingProfile
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "PeppolCheckRun",
     "ProcessingMode",
     "Reach",
+    "ReachabilityLoss",
     "SendingProfile",
 ]

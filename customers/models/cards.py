@@ -349,12 +349,20 @@ class CustomerCard(models.Model):
         Endpoint-ID while the lookup ran; False then.
 
         Not audited: it is an observation of the Peppol network, not a change anyone made.
+        A card that could receive and no longer can is reported to the organization's
+        administrators (ReachabilityLoss).
         """
+        from customers.models.monitoring import ReachabilityLoss
+
+        was_reachable = self.peppol_reachable
         self.apply_reachability(result)
-        updated = CustomerCard.objects.filter(
-            pk=self.pk, endpoint_scheme=self.endpoint_scheme,
-            endpoint_value=self.endpoint_value,
-        ).update(**{field: getattr(self, field) for field in self.PEPPOL_FIELDS})
+        with transaction.atomic():
+            updated = CustomerCard.objects.filter(
+                pk=self.pk, endpoint_scheme=self.endpoint_scheme,
+                endpoint_value=self.endpoint_value,
+            ).update(**{field: getattr(self, field) for field in self.PEPPOL_FIELDS})
+            if updated:
+                ReachabilityLoss.notice(self, was_reachable=was_reachable, result=result)
         return bool(updated)
 
 

@@ -1,7 +1,10 @@
 """Work that outlives a request: customer imports and Peppol checks of a whole list.
 
-The job row is the only shared state, so `make run` needs no worker or broker: a thread of
-the web process does the work and commits its progress, and the page polls the row.
+The job row is what users see (status, progress, counts, report); the work itself is a task
+on the queue (customers.tasks), enqueued in the transaction that starts the job and run by a
+worker. A page that shows a running job compares it with its task (notice_stall) and says
+what is really going on: waiting for a worker, retrying, continuing after a worker stopped,
+or failed for good.
 """
 
 from __future__ import annotations
@@ -10,23 +13,28 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 
-# A job that has not reported for this long died with its process (a restart, a crash).
+# Without a task row to ask (the immediate backend), a job that has not reported for this
+# long has died with its process.
 STALLED_AFTER = timedelta(minutes=10)
+# Queued work that no worker has started after this long is reported as waiting.
+WAITING_AFTER = timedelta(minutes=1)
 
-STALLED = _("The work stopped before it finished, probably because the server restarted. "
-            "Nothing was saved; start it again.")
+WAITING = _("Waiting for a background worker: this has been queued for %(minutes)d "
+            "minute(s). If it stays like this, the task worker is not running; tell support.")
 
 
 class BackgroundJob(models.Model):
     RUNNING: tuple[str, ...] = ()
     FAILED = "failed"
+    # What each kind of job tells its user; see ImportJob and PeppolCheckRun.
+    INTERRUPTED = RETRYING = GAVE_UP = STOPPED = ""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="+", verbose_name=_("organization"))
@@ -42,6 +50,8 @@ class BackgroundJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The queued task doing the current step (its id on the task queue).
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = OrganizationPartQuerySet.as_manager()
 
@@ -69,14 +79,62 @@ class BackgroundJob(models.Model):
     def fail(self, message) -> None:
         self.report(status=self.FAILED, error=str(message), finished_at=timezone.now())
 
+    def fail_if_running(self, message) -> bool:
+        """Fail the job unless it finished meanwhile; True when this call failed it."""
+        failed = type(self).objects.filter(pk=self.pk, status__in=self.RUNNING).update(
+            status=self.FAILED, error=str(message), finished_at=timezone.now())
+        self.refresh_from_db()
+        return bool(failed)
+
+    def _enqueue(self, task) -> None:
+        """Queue the job's work in the caller's transaction (see portal.tasks)."""
+        from portal.tasks import enqueue
+
+        result = enqueue(task, self.pk)
+        type(self).objects.filter(pk=self.pk).update(task_id=str(result.id))
+        self.task_id = str(result.id)
+
+    def task_row(self):
+        """The job's task on the database queue; None with another backend or once pruned."""
+        from django_tasks_db.models import DBTaskResult
+
+        if not self.task_id or settings.TASKS_BACKEND != "database":
+            return None
+        return DBTaskResult.objects.filter(id=self.task_id).first()
+
     def notice_stall(self) -> None:
-        """Mark a job failed whose thread is gone; pages call this when they show it."""
-        if not self.is_running or self.heartbeat_at is None:
+        """Fail a running job whose task failed for good or is gone; pages call this when
+        they show a job, so the user reads what happened instead of a bar that never moves."""
+        if not self.is_running:
             return
-        if timezone.now() - self.heartbeat_at > STALLED_AFTER:
-            type(self).objects.filter(pk=self.pk, heartbeat_at=self.heartbeat_at).update(
-                status=self.FAILED, error=str(STALLED), finished_at=timezone.now())
-            self.refresh_from_db()
+        row = self.task_row()
+        if row is None:
+            if self.heartbeat_at and timezone.now() - self.heartbeat_at > STALLED_AFTER:
+                self.fail_if_running(self.STOPPED)
+            return
+        if row.status == "FAILED":
+            self.fail_if_running(self.GAVE_UP)
+        elif row.status == "SUCCESSFUL":
+            self.fail_if_running(self.STOPPED)
+
+    @property
+    def delay_note(self) -> str:
+        """Why a running job does not move, when it does not: for the progress page."""
+        if not self.is_running:
+            return ""
+        row = self.task_row()
+        if row is None or row.status != "READY":
+            return ""
+        now = timezone.now()
+        if row.exception_class_path and row.run_after > now:
+            return str(self.RETRYING) % {
+                "time": formats.time_format(timezone.localtime(row.run_after), "H:i:s")}
+        if row.worker_ids:
+            return str(self.INTERRUPTED) % {"done": f"{self.progress_done:,}",
+                                            "total": f"{self.progress_total:,}"}
+        if now - row.enqueued_at > WAITING_AFTER:
+            return str(WAITING) % {"minutes": (now - row.enqueued_at).total_seconds() // 60}
+        return ""
 
 
 class ImportJob(BackgroundJob):
@@ -89,6 +147,15 @@ class ImportJob(BackgroundJob):
         FAILED = "failed", _("Failed")
 
     RUNNING = (Status.CHECKING, Status.SAVING)
+    INTERRUPTED = _("The worker running this import stopped (a restart or a crash). Another "
+                    "worker carries on and starts the current step again from the first row; "
+                    "nothing is saved twice.")
+    RETRYING = _("The import could not reach the database or a service it needs; it tries "
+                 "again by itself at %(time)s.")
+    GAVE_UP = _("The import stopped after several tries because the database or a service it "
+                "needs did not answer. Nothing was saved; start it again.")
+    STOPPED = _("The import stopped before it finished and is no longer queued. Nothing was "
+                "saved; start it again.")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -140,7 +207,9 @@ class ImportJob(BackgroundJob):
         return ImportJob.objects.select_for_update().defer("content", "rejections").get(
             pk=self.pk)
 
-    def _begin(self, to_status, allowed_from, **fields) -> ImportJob:
+    def _begin(self, to_status, allowed_from, *, queue=True, **fields) -> ImportJob:
+        from customers.tasks import run_import
+
         try:
             with transaction.atomic():
                 current = self._locked()
@@ -154,16 +223,22 @@ class ImportJob(BackgroundJob):
                 for name, value in fields.items():
                     setattr(current, name, value)
                 current.save()
+                if queue:
+                    current._enqueue(run_import)
         except IntegrityError as exc:
             raise ChangeRefused(_("Another import for this organization is running; wait "
                                   "until it is done.")) from exc
         self.refresh_from_db()
         return current
 
-    def start(self, *, mapping: dict[str, int], import_valid_rows: bool) -> ImportJob:
-        """Check every row with this column mapping, then import (see customers.importing)."""
+    def start(self, *, mapping: dict[str, int], import_valid_rows: bool,
+              queue: bool = True) -> ImportJob:
+        """Check every row with this column mapping, then import (see customers.importing).
+
+        The work is queued in the same transaction; `queue=False` leaves it to the caller
+        (the command line runs it in its own process)."""
         return self._begin(self.Status.CHECKING, {self.Status.UPLOADED, self.Status.FAILED},
-                           mapping=mapping, import_valid_rows=import_valid_rows,
+                           queue=queue, mapping=mapping, import_valid_rows=import_valid_rows,
                            progress_done=0, progress_total=self.rows_total)
 
     def save_valid_rows(self) -> ImportJob:
@@ -185,6 +260,16 @@ class PeppolCheckRun(BackgroundJob):
         FAILED = "failed", _("Failed")
 
     RUNNING = (Status.RUNNING,)
+    INTERRUPTED = _("The worker running this check stopped (a restart or a crash). Another "
+                    "worker carries on after the last customer it finished (%(done)s of "
+                    "%(total)s).")
+    RETRYING = _("The check could not reach the database or a service it needs; it tries "
+                 "again by itself at %(time)s.")
+    GAVE_UP = _("The check stopped after several tries because the database or a service it "
+                "needs did not answer. The customers checked so far keep their result; retry "
+                "to check the others.")
+    STOPPED = _("The check stopped before it finished and is no longer queued. The customers "
+                "checked so far keep their result; retry to check the others.")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.RUNNING)
@@ -213,11 +298,40 @@ class PeppolCheckRun(BackgroundJob):
 
     @classmethod
     def begin(cls, organization, *, by, environment, filters, total) -> PeppolCheckRun:
+        """Start a check of the list and queue its work, in one transaction."""
+        from customers.tasks import run_peppol_check
+
         try:
             with transaction.atomic():
-                return cls.objects.create(organization=organization, created_by=by,
-                                          environment=environment, filters=filters,
-                                          progress_total=total, heartbeat_at=timezone.now())
+                run = cls.objects.create(organization=organization, created_by=by,
+                                         environment=environment, filters=filters,
+                                         progress_total=total, heartbeat_at=timezone.now())
+                run._enqueue(run_peppol_check)
         except IntegrityError as exc:
             raise ChangeRefused(_("A Peppol check of this organization's customers is already "
                                   "running.")) from exc
+        run.refresh_from_db()
+        return run
+
+    def retry(self, *, by) -> bool:
+        """Carry on with a failed check after the last customer it finished; False when it
+        is not failed (any more)."""
+        from customers.tasks import run_peppol_check
+
+        try:
+            with transaction.atomic():
+                current = PeppolCheckRun.objects.select_for_update().get(pk=self.pk)
+                if current.status != self.Status.FAILED:
+                    return False
+                current.status = self.Status.RUNNING
+                current.error = ""
+                current.finished_at = None
+                current.heartbeat_at = timezone.now()
+                current.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
+                current._enqueue(run_peppol_check)
+        except IntegrityError as exc:
+            raise ChangeRefused(_("A Peppol check of this organization's customers is already "
+                                  "running.")) from exc
+        finally:
+            self.refresh_from_db()
+        return True

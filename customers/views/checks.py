@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from customers import jobs, reachability
 from customers.filters import CardFilter
 from customers.models import CustomerCard, PeppolCheckRun
 from customers.views.common import check_run_from, organization_context, organization_from
@@ -37,7 +37,6 @@ def check_all(request, pk):
         except ChangeRefused as refused:
             messages.warning(request, refused.message)
             return redirect("customers:cards", pk=organization.pk)
-        jobs.start(reachability.run_check, run.pk)
         return redirect("customers:check_run", pk=run.pk)
     return render(request, "customers/checks/confirm.html", {
         **organization_context(request, organization, "cards"), "form": form, "count": count,
@@ -60,7 +59,20 @@ def check_run_status(request, pk):
     run.notice_stall()
     return JsonResponse({
         "status": run.status, "running": run.is_running, "done": run.progress_done,
+        "note": run.delay_note,
         "total": run.progress_total, "percent": run.percent,
         "message": _("Checked %(done)s of %(total)s customers…")
         % {"done": f"{run.progress_done:,}", "total": f"{run.progress_total:,}"},
     })
+
+
+@environment_required()
+@require_POST
+def check_run_retry(request, pk):
+    """Carry on with a failed check after the last customer it finished."""
+    run = check_run_from(request, pk, change=True)
+    try:
+        run.retry(by=request.user)
+    except ChangeRefused as refused:
+        messages.warning(request, refused.message)
+    return redirect("customers:check_run", pk=run.pk)

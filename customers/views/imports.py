@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from customers import importing, jobs
+from customers import importing
 from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
@@ -59,7 +59,6 @@ def import_detail(request, pk):
         except ChangeRefused as refused:
             form.add_error(None, refused.message)
         else:
-            jobs.start(importing.run, job.pk)
             return redirect("customers:import_detail", pk=job.pk)
     return render(request, "customers/imports/preview.html", {**context, "form": form},
                   status=400 if form.is_bound else 200)
@@ -79,6 +78,7 @@ def import_status(request, pk):
     total = job.progress_total
     return JsonResponse({
         "status": job.status, "running": job.is_running, "done": done, "total": total,
+        "note": job.delay_note,
         "percent": min(100, round(100 * done / total)) if total else 0,
         "message": message % {"done": f"{done:,}", "total": f"{total:,}"},
     })
@@ -95,7 +95,6 @@ def import_valid_rows(request, pk):
         except ChangeRefused as refused:
             error = refused.message
         else:
-            jobs.start(importing.run, job.pk)
             return redirect("customers:import_detail", pk=job.pk)
     return render(request, "customers/imports/valid_rows.html", {
         **organization_context(request, job.organization, "import"), "job": job,

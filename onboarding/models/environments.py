@@ -169,7 +169,7 @@ class Environment(models.Model):
             if created:
                 record(environment=self, actor=user, action="member.joined", target=membership,
                        after={"email": user.email, "role": membership.role, "via": "domain"})
-                transaction.on_commit(lambda: notify_admins_of_join(membership))
+                notify_admins_of_join(membership)
         return membership
 
     def _lock(self):

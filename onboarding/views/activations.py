@@ -96,7 +96,7 @@ def _decide(request, organization, reason=None) -> bool:
                        .select_related("requested_by", "organization")
                        .order_by("-decided_at", "-id").first())
             if decided is not None:
-                transaction.on_commit(lambda: notify_activation_decision(decided, dashboard_url))
+                notify_activation_decision(decided, dashboard_url)
     return was_pending
 
 

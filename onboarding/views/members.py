@@ -1,6 +1,7 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,14 +40,15 @@ def invite(request):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = Invitation.send(
-                environment=request.environment, email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"], by=request.user,
-            )
+            with transaction.atomic():
+                invitation = Invitation.send(
+                    environment=request.environment, email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"], by=request.user,
+                )
+                send_invitation(invitation, request)
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            send_invitation(invitation, request)
             messages.success(request, _("Invitation sent to %(email)s.") % {
                 "email": invitation.email})
             return redirect("onboarding:members")

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,12 +51,13 @@ def authorisation_request_add(request):
     form = AuthorisationRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sent = AuthorisationRequest.send(environment=request.environment, by=request.user,
-                                             **form.cleaned_data)
+            with transaction.atomic():
+                sent = AuthorisationRequest.send(environment=request.environment,
+                                                 by=request.user, **form.cleaned_data)
+                _mail_request(request, sent)
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            _mail_request(request, sent)
             messages.success(request, _("The authorisation request was sent to %(email)s.")
                              % {"email": sent.client_email})
             return redirect("onboarding:clients")
@@ -75,14 +77,15 @@ def authorisation_request_resend(request, pk):
     if request.method != "POST":
         return _confirm(request, old, "resend")
     try:
-        sent = AuthorisationRequest.send(
-            environment=request.environment, by=request.user, client_name=old.client_name,
-            client_email=old.client_email, software=old.software,
-            registry_number=old.registry_number, message=old.message)
+        with transaction.atomic():
+            sent = AuthorisationRequest.send(
+                environment=request.environment, by=request.user, client_name=old.client_name,
+                client_email=old.client_email, software=old.software,
+                registry_number=old.registry_number, message=old.message)
+            _mail_request(request, sent)
     except ChangeRefused as refused:
         messages.error(request, refused.message)
     else:
-        _mail_request(request, sent)
         messages.success(request, _("The request was sent again to %(email)s; the earlier link "
                                     "no longer works.") % {"email": sent.client_email})
     return redirect("onboarding:clients")
@@ -127,20 +130,22 @@ def authorisation_answer(request, key):
     form = AcceptForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and found.is_open:
         if "decline" in request.POST:
-            found.decline(request.user)
-            notify_authorisation_answer(found, request.build_absolute_uri(
-                reverse("onboarding:clients")))
+            with transaction.atomic():
+                found.decline(request.user)
+                notify_authorisation_answer(found, request.build_absolute_uri(
+                    reverse("onboarding:clients")))
             messages.success(request, _("You declined the request of %(firm)s.")
                              % {"firm": found.environment.name})
             return redirect("onboarding:dashboard")
         if form.is_valid():
             try:
-                found.accept(request.user, form.cleaned_data["organization"])
+                with transaction.atomic():
+                    found.accept(request.user, form.cleaned_data["organization"])
+                    notify_authorisation_answer(found, request.build_absolute_uri(
+                        reverse("onboarding:clients")))
             except ChangeRefused as refused:
                 add_refusal(form, refused)
             else:
-                notify_authorisation_answer(found, request.build_absolute_uri(
-                    reverse("onboarding:clients")))
                 messages.success(request, _("%(firm)s can now set up %(organization)s for you. "
                                             "You can end the partnership at any time on the "
                                             "organization's page.") % {

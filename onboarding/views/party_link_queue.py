@@ -64,9 +64,10 @@ def _decide(request, link_request, grants, reason) -> bool:
     """True when this call made the decision; only then is the requester told."""
     url = request.build_absolute_uri(reverse("onboarding:party_link_request",
                                              args=[link_request.pk]))
-    decided = link_request.decide(request.user, grants, reason)
-    if decided:
-        transaction.on_commit(lambda: notify_party_link_decision(link_request, url))
+    with transaction.atomic():
+        decided = link_request.decide(request.user, grants, reason)
+        if decided:
+            notify_party_link_decision(link_request, url)
     return decided
 
 

@@ -4,6 +4,7 @@
   document.querySelectorAll("[data-progress-url]").forEach(function (box) {
     var url = box.getAttribute("data-progress-url");
     var message = box.querySelector("[data-progress-message]");
+    var note = box.querySelector("[data-progress-note]");
     var meter = box.querySelector("[role=progressbar]");
     var bar = meter && meter.querySelector(".progress-bar");
 
@@ -15,6 +16,7 @@
         })
         .then(function (status) {
           if (message) { message.textContent = status.message; }
+          if (note) { note.textContent = status.note || ""; }
           if (bar) {
             bar.style.width = status.percent + "%";
             meter.setAttribute("aria-valuenow", status.percent);

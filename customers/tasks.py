@@ -1,0 +1,110 @@
+"""The customers app's background work: imports and list-wide Peppol checks started by users,
+and, on a schedule, the re-check of stale reachability and the daily digest of customers
+that can no longer receive."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks.signals import task_finished
+
+from customers.models import CustomerCard, ImportJob, PeppolCheckRun, ReachabilityLoss
+from customers.models.cards import stale_before
+from portal.tasks import checkpoint, periodic
+
+logger = logging.getLogger(__name__)
+
+RECHECK_EVERY = timedelta(minutes=15)
+
+
+@task()
+def run_import(job_pk: int) -> None:
+    from customers.importing import run
+
+    run(job_pk)
+
+
+@task()
+def run_peppol_check(run_pk: int) -> None:
+    from customers.reachability import run_check
+
+    run_check(run_pk)
+
+
+JOB_TASKS = {run_import.module_path: ImportJob, run_peppol_check.module_path: PeppolCheckRun}
+
+
+@receiver(task_finished)
+def fail_job_of_failed_task(sender, task_result, **kwargs):
+    """A job whose task failed for good (out of tries, or its worker kept dying) says so."""
+    job_model = JOB_TASKS.get(task_result.task.module_path)
+    if job_model is None or task_result.status != TaskResultStatus.FAILED:
+        return
+    job = job_model.objects.filter(pk=task_result.args[0]).first()
+    if job is not None:
+        job.fail_if_running(job.GAVE_UP)
+
+
+@periodic(every=RECHECK_EVERY)
+@task()
+def recheck_stale_reachability() -> int:
+    """Look up again the cards whose last answer is older than
+    PEPPOL_REACHABILITY_MAX_AGE_DAYS, the oldest first, at most PEPPOL_RECHECK_PER_HOUR an
+    hour: every quarter of an hour a share, so the lookups spread over the day."""
+    from customers.reachability import check_card
+
+    limit = max(1, settings.PEPPOL_RECHECK_PER_HOUR * RECHECK_EVERY // timedelta(hours=1))
+    stale = (CustomerCard.objects.exclude(CustomerCard.NO_ENDPOINT)
+             .filter(peppol_checked_at__lt=stale_before())
+             .order_by("peppol_checked_at", "pk")[:limit])
+    checked = 0
+    for card in stale:
+        check_card(card)
+        checked += 1
+        checkpoint()
+    return checked
+
+
+@periodic(every=timedelta(days=1))
+@task()
+def send_reachability_digests() -> int:
+    """Tell each organization's administrators, once a day, which customers could receive
+    Peppol invoices and no longer can."""
+    from onboarding.models import Organization
+    from portal.mail import send_templated_mail
+
+    sent = 0
+    pending = ReachabilityLoss.objects.open().filter(reported_at__isnull=True)
+    for organization in Organization.objects.filter(
+            pk__in=pending.values("organization_id")).select_related("environment"):
+        losses = list(pending.filter(organization=organization).select_related("card")
+                      .order_by("card__name"))
+        url = settings.PORTAL_URL.rstrip("/") + reverse("customers:cards", args=[organization.pk])
+        for admin in administrators(organization):
+            send_templated_mail("customers/email/reachability_digest", to=admin.email,
+                                language=admin.language, context={
+                                    "organization": organization, "losses": losses,
+                                    "url": f"{url}?reach=not_reachable"})
+            sent += 1
+        ReachabilityLoss.objects.filter(pk__in=[loss.pk for loss in losses]).update(
+            reported_at=timezone.now())
+    return sent
+
+
+def administrators(organization):
+    """Who administers the organization: its environment's administrators and its own."""
+    from onboarding.models import OrganizationMember, Role, User
+
+    return User.objects.filter(is_active=True).filter(
+        Q(memberships__environment=organization.environment_id,
+          memberships__role=Role.ADMINISTRATOR)
+        | Q(organization_memberships__organization=organization,
+            organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR)
+    ).distinct()

@@ -1,0 +1,63 @@
+"""The onboarding app's periodic work: expiring what was not answered in time."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from portal.tasks import periodic
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def expire_authorisation_requests() -> int:
+    """Close pending authorisation requests past their date, so they no longer hold the
+    one-pending-request slot and their link says expired. Idempotent."""
+    from portal.audit import record
+
+    from onboarding.models import AuthorisationRequest
+
+    expired = 0
+    overdue = AuthorisationRequest.objects.filter(status=AuthorisationRequest.Status.PENDING,
+                                                  expires_at__lte=timezone.now())
+    for pk in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            current = AuthorisationRequest.objects.select_for_update().get(pk=pk)
+            if current.status != AuthorisationRequest.Status.PENDING:
+                continue
+            current.status = AuthorisationRequest.Status.EXPIRED
+            current.decided_at = current.expires_at
+            current.save(update_fields=["status", "decided_at"])
+            record(environment=current.environment, actor=None, actor_label="schedule",
+                   action="authorisation_request.expired", target=current,
+                   after={"status": "expired"})
+            expired += 1
+    return expired
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def expire_invitations() -> int:
+    """Invitations past their date: their secret is replaced, so a link that leaked later
+    opens nothing, and the expiry is recorded once. Idempotent."""
+    import secrets
+
+    from portal.audit import record
+
+    from onboarding.models import Invitation
+
+    expired = 0
+    overdue = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                                        expires_at__lte=timezone.now()).exclude(
+        key__startswith="expired-")
+    for invitation in overdue.select_related("environment"):
+        with transaction.atomic():
+            changed = Invitation.objects.filter(pk=invitation.pk, key=invitation.key).update(
+                key="expired-" + secrets.token_urlsafe(32))
+            if changed:
+                record(environment=invitation.environment, actor=None, actor_label="schedule",
+                       action="invitation.expired", target=invitation,
+                       after={"email": invitation.email})
+                expired += 1
+    return expired

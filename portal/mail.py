@@ -1,0 +1,37 @@
+"""Every email the portal sends goes through the task queue, so a slow or failing mail
+server delays mail (retried with backoff, visible to staff on the task queue page) and never
+fails the action that sent it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tasks import task
+
+from portal.tasks import enqueue
+
+
+def send_templated_mail(template: str, *, to: str, language: str, context: dict) -> None:
+    """Send `template` (``<template>_subject.txt`` and ``<template>.txt``) to `to`, written
+    in `language` (the site's default when empty).
+
+    The text is written now, from the state the caller sees, and sent by a worker: call it
+    inside the transaction that records what the mail is about, so that a rolled-back
+    change sends nothing.
+    """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}.txt", context)
+    enqueue(deliver_mail, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+            body=body, to=[to], message_id=make_msgid(domain="portal"))
+
+
+@task()
+def deliver_mail(*, subject: str, body: str, to: list[str], message_id: str) -> None:
+    """Hand one message to the mail server. The Message-ID is fixed when the mail is queued,
+    so the rare second delivery after a worker died is recognisably the same message."""
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to,
+                 headers={"Message-ID": message_id}).send()

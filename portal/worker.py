@@ -1,0 +1,224 @@
+"""The portal's task worker: django-tasks-db's worker, plus what it leaves out.
+
+- Retries: a task that fails for a passing reason (portal.tasks.is_passing) goes back on the
+  queue with exponential backoff, until TASK_RETRY_MAX_ATTEMPTS runs; then it fails.
+- Stopping: the first SIGTERM or Ctrl-C lets the current task finish, or hand itself back at
+  its next checkpoint; a second one stops at once and hands the task back.
+- Dead workers: each worker reports in (WorkerBeat) from a thread of its own while it runs
+  tasks; a task held by a worker that has not reported for TASK_WORKER_TIMEOUT seconds is
+  given back to the queue and run again by another worker.
+- Schedules: each worker enqueues the periodic tasks (portal.tasks.PERIODIC) that are due.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tasks import TaskContext, TaskResultStatus
+from django_tasks.signals import task_finished, task_started
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from portal import tasks
+from portal.models import ScheduledTask, WorkerBeat
+
+logger = logging.getLogger("portal.worker")
+
+# How often a worker looks for abandoned tasks and due schedules.
+HOUSEKEEPING_EVERY = 5.0
+
+
+def beat_interval() -> float:
+    return max(0.5, settings.TASK_WORKER_TIMEOUT / 5)
+
+
+class PortalWorker(Worker):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._stopping = threading.Event()
+        self._current_task = ""
+
+    # Starting and stopping
+
+    def run(self) -> None:
+        self._report_in()
+        # At once, so that even a worker in batch mode takes over abandoned tasks and runs
+        # what is due; afterwards the reporting thread does it.
+        housekeeping()
+        reporter = threading.Thread(target=self._report, name="worker-report", daemon=True)
+        reporter.start()
+        try:
+            super().run()
+        finally:
+            self._stopping.set()
+            reporter.join(timeout=5)
+            WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
+
+    def shutdown(self, signum, frame) -> None:
+        tasks.request_stop()
+        super().shutdown(signum, frame)
+
+    def _report_in(self) -> None:
+        now = timezone.now()
+        WorkerBeat.objects.update_or_create(worker_id=self.worker_id, defaults={
+            "hostname": socket.gethostname()[:255], "pid": os.getpid(),
+            "started_at": now, "seen_at": now})
+
+    def _report(self) -> None:
+        """Report in, look for abandoned tasks and enqueue due schedules, from a thread of
+        its own: the main thread may be inside a task for a long time."""
+        interval = beat_interval()
+        last_beat = last_housekeeping = time.monotonic()
+        try:
+            while not self._stopping.wait(min(interval, HOUSEKEEPING_EVERY)):
+                if time.monotonic() - last_beat >= interval:
+                    last_beat = time.monotonic()
+                    try:
+                        WorkerBeat.objects.filter(worker_id=self.worker_id).update(
+                            seen_at=timezone.now(), task_id=self._current_task)
+                    except Exception:
+                        # A busy SQLite file; the next beat tries again.
+                        logger.warning("worker %s could not report in", self.worker_id,
+                                       exc_info=True)
+                if time.monotonic() - last_housekeeping >= HOUSEKEEPING_EVERY:
+                    last_housekeeping = time.monotonic()
+                    housekeeping()
+        finally:
+            connection.close()
+
+    # Running a task
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        self.running_task = True
+        self._current_task = str(db_task_result.id)
+        try:
+            self._run(db_task_result)
+        finally:
+            self._current_task = ""
+            self.running_task = False
+            self._run_tasks += 1
+
+    def _run(self, db_task_result: DBTaskResult) -> None:
+        try:
+            task = db_task_result.task
+            result = db_task_result.task_result
+            sender = type(task.get_backend())
+            task_started.send(sender=sender, task_result=result)
+            args = list(result.args)
+            if task.takes_context:
+                args.insert(0, TaskContext(task_result=result))
+            value = task.call(*args, **result.kwargs)
+            db_task_result.set_successful(value)
+            task_finished.send(sender=sender, task_result=db_task_result.task_result)
+        except tasks.HandBack:
+            logger.info("task %s handed back: the worker is stopping", db_task_result.id)
+            hand_back(db_task_result)
+        except (KeyboardInterrupt, SystemExit):
+            hand_back(db_task_result)
+            raise
+        except BaseException as exc:
+            attempts = len(db_task_result.worker_ids)
+            if tasks.is_passing(exc) and attempts < settings.TASK_RETRY_MAX_ATTEMPTS:
+                delay = tasks.retry_delay(attempts)
+                logger.warning("task %s failed (%s: %s); try %d of %d in %.0f s",
+                               db_task_result.id, type(exc).__name__, exc, attempts + 1,
+                               settings.TASK_RETRY_MAX_ATTEMPTS, delay)
+                retry_later(db_task_result, exc, delay)
+                return
+            fail(db_task_result, exc)
+
+
+def housekeeping() -> None:
+    now = timezone.now()
+    try:
+        take_over_abandoned(now)
+        enqueue_due(now)
+    except Exception:
+        logger.exception("worker housekeeping failed; it runs again shortly")
+
+
+def hand_back(db_task_result: DBTaskResult) -> None:
+    """Back on the queue at once; the run that was handed back does not count as a try."""
+    DBTaskResult.objects.filter(id=db_task_result.id, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY, run_after=timezone.now(),
+        worker_ids=db_task_result.worker_ids[:-1])
+
+
+def retry_later(db_task_result: DBTaskResult, exc: BaseException, delay: float) -> None:
+    from traceback import format_exception
+
+    DBTaskResult.objects.filter(id=db_task_result.id).update(
+        status=TaskResultStatus.READY,
+        run_after=timezone.now() + timedelta(seconds=delay),
+        exception_class_path=f"{type(exc).__module__}.{type(exc).__qualname__}",
+        traceback="".join(format_exception(exc)))
+
+
+def fail(db_task_result: DBTaskResult, exc: BaseException) -> None:
+    db_task_result.set_failed(exc)
+    try:
+        sender = type(db_task_result.task.get_backend())
+        result = db_task_result.task_result
+    except (ImportError, SuspiciousOperation):
+        logger.exception("task %s failed and cannot be loaded", db_task_result.id)
+        return
+    task_finished.send(sender=sender, task_result=result)
+
+
+class WorkerDied(Exception):  # noqa: N818 - the reason stored with the task
+    """The task's worker stopped reporting TASK_WORKER_TIMEOUT ago too many times."""
+
+
+def take_over_abandoned(now) -> int:
+    """Give back to the queue the tasks whose worker stopped reporting; returns how many."""
+    silent_since = now - timedelta(seconds=settings.TASK_WORKER_TIMEOUT)
+    alive = set(WorkerBeat.objects.filter(seen_at__gte=silent_since)
+                .values_list("worker_id", flat=True))
+    taken = 0
+    for row in DBTaskResult.objects.running().filter(started_at__lt=silent_since):
+        if row.worker_ids and row.worker_ids[-1] in alive:
+            continue
+        attempts = len(row.worker_ids)
+        same = DBTaskResult.objects.filter(id=row.id, status=TaskResultStatus.RUNNING,
+                                           started_at=row.started_at)
+        if attempts >= settings.TASK_RETRY_MAX_ATTEMPTS:
+            if same.exists():
+                fail(row, WorkerDied(f"its worker stopped during each of {attempts} tries"))
+            continue
+        taken += same.update(status=TaskResultStatus.READY, run_after=now)
+        logger.warning("task %s (%s) taken over from worker %s, which stopped reporting",
+                       row.id, row.task_path, row.worker_ids[-1] if row.worker_ids else "?")
+    WorkerBeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+    return taken
+
+
+def enqueue_due(now) -> list[str]:
+    """Enqueue each periodic task whose time has come; returns their names."""
+    enqueued = []
+    for periodic in tasks.PERIODIC.values():
+        try:
+            schedule, _created = ScheduledTask.objects.get_or_create(
+                name=periodic.name, defaults={"next_run_at": now})
+        except IntegrityError:
+            continue  # another worker created it a moment ago
+        if schedule.next_run_at > now:
+            continue
+        with transaction.atomic():
+            claimed = ScheduledTask.objects.filter(
+                name=periodic.name, next_run_at=schedule.next_run_at,
+            ).update(next_run_at=now + periodic.every, last_enqueued_at=now)
+            if claimed:
+                result = tasks.enqueue(periodic.task)
+                ScheduledTask.objects.filter(name=periodic.name).update(
+                    last_task_id=str(result.id))
+                enqueued.append(periodic.name)
+    return enqueued

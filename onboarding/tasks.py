@@ -14,9 +14,8 @@ from portal.tasks import periodic
 def expire_authorisation_requests() -> int:
     """Close pending authorisation requests past their date, so they no longer hold the
     one-pending-request slot and their link says expired. Idempotent."""
-    from portal.audit import record
-
     from onboarding.models import AuthorisationRequest
+    from onboarding.models.audit import record
 
     expired = 0
     overdue = AuthorisationRequest.objects.filter(status=AuthorisationRequest.Status.PENDING,
@@ -43,9 +42,8 @@ def expire_invitations() -> int:
     opens nothing, and the expiry is recorded once. Idempotent."""
     import secrets
 
-    from portal.audit import record
-
     from onboarding.models import Invitation
+    from onboarding.models.audit import record
 
     expired = 0
     overdue = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True,

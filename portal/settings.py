@@ -219,6 +219,13 @@ PEPPOL_REACHABILITY_MAX_AGE_DAYS = env.int("PEPPOL_REACHABILITY_MAX_AGE_DAYS", d
 # Customer card imports: the largest file accepted, and the most rows in one.
 CUSTOMER_IMPORT_MAX_MB = env.int("CUSTOMER_IMPORT_MAX_MB", default=50)
 CUSTOMER_IMPORT_MAX_ROWS = env.int("CUSTOMER_IMPORT_MAX_ROWS", default=200_000)
+# Checked while a file is read, so a hostile one stops after bounded work and memory.
+CUSTOMER_IMPORT_MAX_COLUMNS = env.int("CUSTOMER_IMPORT_MAX_COLUMNS", default=100)
+CUSTOMER_IMPORT_MAX_CELL_CHARS = env.int("CUSTOMER_IMPORT_MAX_CELL_CHARS", default=1000)
+CUSTOMER_IMPORT_MAX_EXPANDED_MB = env.int("CUSTOMER_IMPORT_MAX_EXPANDED_MB", default=100)
+# A CSV that has no byte order mark and is not UTF-8 is read in this encoding.
+CUSTOMER_IMPORT_FALLBACK_ENCODING = env.str("CUSTOMER_IMPORT_FALLBACK_ENCODING",
+                                            default="cp1252")
 # Imports and list-wide Peppol checks run in a thread of the web process; on, they run
 # inside the request that starts them.
 BACKGROUND_JOBS_INLINE = env.bool("BACKGROUND_JOBS_INLINE", default=False)

@@ -41,9 +41,17 @@ def unreadable() -> FileProblem:
     return FileProblem(UNREADABLE)
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag) -> str:
     # Transitional and strict OOXML name the same elements in different namespaces.
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < 1000:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _relationship_id(attrib) -> str | None:

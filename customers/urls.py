@@ -30,6 +30,7 @@ urlpatterns = [
          name="import_valid_rows"),
     path("customers/imports/<int:pk>/rejected-rows.csv", imports.import_report,
          name="import_report"),
+    path("customers/imports/<int:pk>/delete/", imports.import_delete, name="import_delete"),
     path("sending-profiles/<int:pk>/", profiles.profile_edit, name="profile_edit"),
     path("sending-profiles/<int:pk>/default/", profiles.profile_default,
          name="profile_default"),

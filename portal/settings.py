@@ -227,6 +227,13 @@ PEPPOL_RULES_DIR = env.str("PEPPOL_RULES_DIR", default="")
 # Customer card imports: the largest file accepted, and the most rows in one.
 CUSTOMER_IMPORT_MAX_MB = env.int("CUSTOMER_IMPORT_MAX_MB", default=50)
 CUSTOMER_IMPORT_MAX_ROWS = env.int("CUSTOMER_IMPORT_MAX_ROWS", default=200_000)
+# Checked while a file is read, so a hostile one stops after bounded work and memory.
+CUSTOMER_IMPORT_MAX_COLUMNS = env.int("CUSTOMER_IMPORT_MAX_COLUMNS", default=100)
+CUSTOMER_IMPORT_MAX_CELL_CHARS = env.int("CUSTOMER_IMPORT_MAX_CELL_CHARS", default=1000)
+CUSTOMER_IMPORT_MAX_EXPANDED_MB = env.int("CUSTOMER_IMPORT_MAX_EXPANDED_MB", default=100)
+# A CSV that has no byte order mark and is not UTF-8 is read in this encoding.
+CUSTOMER_IMPORT_FALLBACK_ENCODING = env.str("CUSTOMER_IMPORT_FALLBACK_ENCODING",
+                                            default="cp1252")
 
 # Connection-key secrets are stored as HMAC-SHA-256 under this key (SECRET_KEY when empty).
 CONNECTION_KEY_HMAC_KEY = env.str("CONNECTION_KEY_HMAC_KEY", default="")

@@ -10,14 +10,12 @@ Two passes over the stored upload keep memory flat whatever the size of the file
    user chose "import the valid rows".
 """
 
-from customers.importing.files import (
-    TARGETS,
-    FileProblem,
-    guess_mapping,
-    mapping_problems,
-    upload,
-)
+from customers.importing.files import TARGETS, guess_mapping, mapping_problems, upload
 from customers.importing.passes import import_file, progress_key, run, saved_so_far
+from customers.importing.problems import FileProblem
+from customers.importing.removal import delete
+from customers.importing.report import rejected_rows
 
-__all__ = ["TARGETS", "FileProblem", "guess_mapping", "import_file", "mapping_problems",
-           "progress_key", "run", "saved_so_far", "upload"]
+__all__ = ["TARGETS", "FileProblem", "delete", "guess_mapping", "import_file",
+           "mapping_problems", "progress_key", "rejected_rows", "run", "saved_so_far",
+           "upload"]

@@ -1,22 +1,24 @@
-"""Reading an upload: CSV (any common delimiter, UTF-8 or the Windows code page) or XLSX,
-its header and first rows, and which column fills which field of a card."""
+"""Reading an upload: CSV (any common delimiter and encoding) or XLSX, within the import's
+limits; its header and first rows, and which column fills which field of a card."""
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterator
-from itertools import islice
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.importing.csvfile import csv_rows, detect_delimiter, detect_encoding
+from customers.importing.limits import Limits
+from customers.importing.problems import FileProblem
+from customers.importing.xlsx import xlsx_rows
 from customers.models import ImportJob
 
 PREVIEW_ROWS = 5
-DELIMITERS = (";", ",", "\t", "|")
+# Cells are cut to this in the stored preview: it shows what a column holds, not all of it.
+PREVIEW_CHARS = 80
 
 # What a column can fill, with the header names (lower case, words separated by single
 # spaces) that choose it without the user's help: this portal's export, English, Dutch.
@@ -52,14 +54,6 @@ COMBINED = {"endpoint_id": ("endpoint_scheme", "endpoint_value"),
             "legal_id": ("legal_scheme", "legal_value")}
 
 
-class FileProblem(ValueError):
-    """The file as a whole cannot be read; `message` says why, for the uploader."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = message
-
-
 def normalise_header(header: str) -> str:
     return " ".join(header.replace("_", " ").replace("-", " ").lower().split())
 
@@ -70,104 +64,84 @@ def detect_format(filename: str, content: bytes) -> str:
     return ImportJob.Format.CSV
 
 
-def _encoding(content: bytes) -> str:
-    # Excel on Windows saves "CSV" in the Windows code page unless told UTF-8.
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
+def read_rows(content: bytes, file_format: str, *, encoding: str = "", delimiter: str = "",
+              limits: Limits | None = None) -> Iterator[list[str]]:
+    """Every row of an upload, the header first, within the import's limits."""
+    limits = limits or Limits.from_settings()
+    if file_format == ImportJob.Format.XLSX:
+        return xlsx_rows(content, limits)
+    return csv_rows(content, encoding, delimiter, limits)
 
 
-def _delimiter(first_line: str) -> str:
-    return max(DELIMITERS, key=first_line.count) if first_line else ","
-
-
-def _csv_rows(content: bytes, encoding: str, delimiter: str) -> Iterator[list[str]]:
-    # A byte the Windows code page leaves undefined shows as a replacement character.
-    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, errors="replace",
-                            newline="")
-    try:
-        yield from csv.reader(text, delimiter=delimiter)
-    except csv.Error as exc:
-        raise FileProblem(_("The file is not a CSV file we can read: %(problem)s")
-                          % {"problem": exc}) from exc
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    import openpyxl  # noqa: PLC0415 - only XLSX uploads need it
-
-    unreadable = _("The file is not an Excel workbook (.xlsx) we can read.")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(unreadable) from exc
-    try:
-        sheet = workbook.active
-        if not hasattr(sheet, "iter_rows"):
-            raise FileProblem(_("The workbook's first sheet holds no table."))
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in row]
-    except FileProblem:
-        raise
-    except Exception as exc:
-        # The sheets are read only now, row by row; an uploaded workbook can be broken (or
-        # hostile: defusedxml refuses entities) in more ways than openpyxl names.
-        raise FileProblem(unreadable) from exc
-    finally:
-        workbook.close()
+def stored_content(job: ImportJob) -> bytes:
+    """The upload, fetched on its own when the job was loaded without it."""
+    if "content" in job.get_deferred_fields():
+        content = ImportJob.objects.filter(pk=job.pk).values_list("content", flat=True).get()
+    else:
+        content = job.content
+    return content if isinstance(content, bytes) else bytes(content)
 
 
 def rows_of(job: ImportJob) -> Iterator[list[str]]:
-    """Every row of the upload, the header first."""
-    content = bytes(job.content)
-    if job.file_format == ImportJob.Format.XLSX:
-        return _xlsx_rows(content)
-    return _csv_rows(content, job.encoding, job.delimiter)
+    """Every row of the job's upload, the header first."""
+    return read_rows(stored_content(job), job.file_format, encoding=job.encoding,
+                     delimiter=job.delimiter)
 
 
-def upload(organization, *, by, environment, filename: str, content: bytes,
-           language: str = "") -> ImportJob:
-    """Store the file with its columns and first rows, for the preview and mapping."""
-    if not content.strip():
+def _preview_cell(value: str) -> str:
+    return value if len(value) <= PREVIEW_CHARS else value[:PREVIEW_CHARS - 1] + "…"
+
+
+@dataclass
+class Inspection:
+    """What the preview and mapping page needs of an upload, and no more."""
+
+    file_format: str
+    encoding: str = ""
+    delimiter: str = ""
+    columns: list[str] = field(default_factory=list)
+    preview: list[list[str]] = field(default_factory=list)
+    rows_total: int = 0
+
+
+def inspect(filename: str, content: bytes) -> Inspection:
+    """Read the whole upload once, within the limits: its columns, first rows and size."""
+    if not content or content.isspace():
         raise FileProblem(_("The file is empty."))
     limit = settings.CUSTOMER_IMPORT_MAX_MB * 1024 * 1024
     if len(content) > limit:
         raise FileProblem(_("The file is larger than %(size)d MB; split it into smaller files.")
                           % {"size": settings.CUSTOMER_IMPORT_MAX_MB})
-    job = ImportJob(organization=organization, created_by=by, environment=environment,
-                    filename=filename[:255], content=content, language=language,
-                    file_format=detect_format(filename, content))
-    if job.file_format == ImportJob.Format.CSV:
-        job.encoding = _encoding(content)
-        first_line = content[:4096].decode(job.encoding, "replace").splitlines()[0]
-        job.delimiter = _delimiter(first_line)
-    rows = rows_of(job)
+    found = Inspection(file_format=detect_format(filename, content))
+    if found.file_format == ImportJob.Format.CSV:
+        found.encoding = detect_encoding(content)
+        found.delimiter = detect_delimiter(content, found.encoding)
+    rows = read_rows(content, found.file_format, encoding=found.encoding,
+                     delimiter=found.delimiter)
     header = next(rows, None)
     if not header or not any(cell.strip() for cell in header):
         raise FileProblem(_("The first row should name the columns; it is empty."))
-    job.columns = [cell.strip() for cell in header]
-    job.preview = [row for _row, row in zip(range(PREVIEW_ROWS), rows, strict=False)]
-    # Counted only up to the limit: a compressed workbook can unpack to endless rows.
-    job.rows_total = len(job.preview) + sum(
-        1 for _row in islice(rows, settings.CUSTOMER_IMPORT_MAX_ROWS + 1 - len(job.preview)))
-    if job.rows_total > settings.CUSTOMER_IMPORT_MAX_ROWS:
-        raise FileProblem(_("The file has more than %(rows)d rows; split it into smaller "
-                            "files.") % {"rows": settings.CUSTOMER_IMPORT_MAX_ROWS})
-    job.progress_total = job.rows_total
-    job.mapping = guess_mapping(job.columns)
+    found.columns = [cell.strip() for cell in header]
+    width = len(found.columns)
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        found.rows_total += 1
+        if len(found.preview) < PREVIEW_ROWS:
+            found.preview.append([_preview_cell(cell) for cell in row[:width]])
+    return found
+
+
+def upload(organization, *, by, environment, filename: str, content: bytes,
+           language: str = "") -> ImportJob:
+    """Store the file with its columns and first rows, for the preview and mapping."""
+    found = inspect(filename, content)
+    job = ImportJob(organization=organization, created_by=by, environment=environment,
+                    filename=filename[:255], content=content, language=language,
+                    file_format=found.file_format, encoding=found.encoding,
+                    delimiter=found.delimiter, columns=found.columns, preview=found.preview,
+                    rows_total=found.rows_total, progress_total=found.rows_total,
+                    mapping=guess_mapping(found.columns))
     job.save()
     return job
 

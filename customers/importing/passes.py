@@ -13,7 +13,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.importing.files import TARGETS, FileProblem, mapping_problems, rows_of, upload
+from customers.importing.files import TARGETS, mapping_problems, rows_of, upload
+from customers.importing.problems import FileProblem
+from customers.importing.report import rejected_rows_file
 from customers.importing.rows import NOT_CHECKED, RowChecker, RowRejected
 from customers.models import CustomerCard, ImportJob
 from customers.models.cards import GOVERNMENT_NEEDS_OIN, OIN_SCHEME
@@ -75,9 +77,6 @@ class Reading:
             if not any(value.strip() for value in values):
                 continue
             self.rows += 1
-            if self.rows > settings.CUSTOMER_IMPORT_MAX_ROWS:
-                raise FileProblem(_("The file has more than %(rows)d rows; split it into "
-                                    "smaller files.") % {"rows": settings.CUSTOMER_IMPORT_MAX_ROWS})
             try:
                 fields = self.checker.check(values)
             except RowRejected as rejected:
@@ -148,7 +147,9 @@ def run(job_pk: int) -> None:
     writes every card once. A failure that may pass propagates, for the worker to try again;
     any other marks the job failed and propagates, so staff see the failed task too.
     """
-    job = ImportJob.objects.select_related("organization").get(pk=job_pk)
+    # The upload is fetched by each pass that reads it, and dropped when the pass is done.
+    job = ImportJob.objects.select_related("organization").defer(
+        "content", "rejected_rows").get(pk=job_pk)
     if not job.is_running:
         return
     with translation.override(job.language or settings.LANGUAGE_CODE):
@@ -178,7 +179,9 @@ def _check(job: ImportJob) -> None:
     stop = bool(reading.rejections) and not job.import_valid_rows
     if stop:
         job.report(status=ImportJob.Status.CHECKED, progress_done=reading.rows,
-                   progress_total=reading.rows, finished_at=timezone.now(), **reading.counts())
+                   progress_total=reading.rows, finished_at=timezone.now(),
+                   rejected_rows=rejected_rows_file(job, reading.rejections),
+                   **reading.counts())
     else:
         job.report(status=ImportJob.Status.SAVING, progress_done=0,
                    progress_total=reading.valid, **reading.counts())
@@ -214,9 +217,11 @@ def _save(job: ImportJob) -> None:
                          "rejected": len(reading.rejections)})
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportJob.Status.DONE, progress_done=reading.valid, content=b"",
+                rejected_rows=rejected_rows_file(job, reading.rejections),
                 heartbeat_at=timezone.now(), finished_at=timezone.now(), **reading.counts())
     except _RejectedWhileSaving:
         job.report(status=ImportJob.Status.CHECKED, finished_at=timezone.now(),
+                   rejected_rows=rejected_rows_file(job, reading.rejections),
                    **reading.counts())
     finally:
         cache.delete(progress_key(job.pk))

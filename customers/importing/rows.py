@@ -49,6 +49,16 @@ NOT_CHECKED = {"peppol_checked_at": None, "peppol_registered": None,
 
 _validate_email = EmailValidator()
 
+# The portal's downloads put an apostrophe before a value a spreadsheet would run as a
+# formula; a downloaded file imports again as it is.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _unescaped(value: str) -> str:
+    if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
 
 class RowRejected(ValueError):
     def __init__(self, target: str, reason: str) -> None:
@@ -76,7 +86,7 @@ class RowChecker:
         index = self.mapping.get(target)
         if index is None:
             return None
-        return values[index].strip() if index < len(values) else ""
+        return _unescaped(values[index].strip()) if index < len(values) else ""
 
     def customer_number(self, values: list[str]) -> str:
         return (self.cell(values, "customer_number") or "")[:50]

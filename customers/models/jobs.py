@@ -187,6 +187,9 @@ class ImportJob(BackgroundJob):
     rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
     # [[row number, customer number, column, reason], ...]
     rejections = models.JSONField(default=list, blank=True)
+    # The rejected rows as the file had them, each with its reason: a UTF-8 CSV made while
+    # the upload was still stored, for the report to correct and import again.
+    rejected_rows = models.BinaryField(default=b"", editable=False)
 
     class Meta(BackgroundJob.Meta):
         verbose_name = _("customer import")

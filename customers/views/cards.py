@@ -183,8 +183,8 @@ class _Line:
         return text
 
 
-def csv_lines(header, rows):
-    writer = csv.writer(_Line())
+def csv_lines(header, rows, delimiter=","):
+    writer = csv.writer(_Line(), delimiter=delimiter)
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
     yield "\ufeff" + writer.writerow(header)
     for row in rows:

@@ -55,7 +55,8 @@ def import_from(request, pk, *, change=False, report=True) -> ImportJob:
     # The upload itself is only for the thread that imports it; the rejections only for the
     # report. A progress page polls every second, and either may run to megabytes.
     return _scoped(request, ImportJob, pk, change,
-                   defer=("content",) if report else ("content", "rejections"))
+                   defer=("content", "rejected_rows") if report
+                   else ("content", "rejected_rows", "rejections", "preview", "columns"))
 
 
 def check_run_from(request, pk, *, change=False) -> PeppolCheckRun:

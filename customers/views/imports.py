@@ -1,5 +1,7 @@
 """Importing customer cards: upload, preview and column mapping, progress, the report."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -7,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from customers import importing
 from customers.forms import ImportMappingForm, ImportUploadForm
+from customers.importing.csvfile import encoding_name
+from customers.importing.limits import Limits
 from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
 from customers.views.common import import_from, organization_context, organization_from
@@ -33,8 +37,10 @@ def import_start(request, pk):
     return render(request, "customers/imports/upload.html", {
         **organization_context(request, organization, "import"), "form": form,
         "targets": [label for label, _aliases in importing.TARGETS.values()],
+        "limits": Limits.from_settings(), "max_mb": settings.CUSTOMER_IMPORT_MAX_MB,
+        # A list never loads what an upload stored: previews and reports can be large.
         "recent": ImportJob.objects.filter(organization=organization)
-        .defer("content", "rejections")[:5],
+        .only("pk", "organization", "filename", "status", "created_at")[:5],
     }, status=400 if form.is_bound else 200)
 
 
@@ -60,8 +66,12 @@ def import_detail(request, pk):
             form.add_error(None, refused.message)
         else:
             return redirect("customers:import_detail", pk=job.pk)
-    return render(request, "customers/imports/preview.html", {**context, "form": form},
-                  status=400 if form.is_bound else 200)
+    return render(request, "customers/imports/preview.html", {
+        **context, "form": form, "encoding": encoding_name(job.encoding) if job.encoding else "",
+        "fallback_encoding": job.encoding == settings.CUSTOMER_IMPORT_FALLBACK_ENCODING,
+        "columns": [(field, [row[index] for row in job.preview[:3] if index < len(row)])
+                    for index, field in enumerate(form.column_fields)],
+    }, status=400 if form.is_bound else 200)
 
 
 @environment_required()
@@ -102,11 +112,43 @@ def import_valid_rows(request, pk):
     }, status=400 if error else 200)
 
 
+# Spreadsheets in these languages use the comma as the decimal sign, and read ";" as the
+# separator of a CSV file.
+SEMICOLON_LANGUAGES = {"nl"}
+
+
 @environment_required()
 def import_report(request, pk):
-    """The rejected rows as CSV, to correct in a spreadsheet."""
+    """The rejected rows with the file's own columns and the reason, to correct in a
+    spreadsheet and upload again."""
     job = import_from(request, pk, change=True)
-    header = [_("row"), _("customer number"), _("column"), _("reason")]
-    rows = ([str(row), spreadsheet_safe(number), spreadsheet_safe(column),
-             spreadsheet_safe(reason)] for row, number, column, reason in job.rejections)
-    return csv_download(csv_lines(header, rows), f"import-{job.pk}-rejected-rows.csv")
+    job.rejected_rows = type(job).objects.filter(pk=job.pk).values_list(
+        "rejected_rows", flat=True).get()
+    rows = importing.rejected_rows(job)
+    header = next(rows)
+    language = (get_language() or "").split("-")[0]
+    delimiter = ";" if language in SEMICOLON_LANGUAGES else ","
+    safe = ([spreadsheet_safe(value) for value in row] for row in rows)
+    return csv_download(csv_lines(header, safe, delimiter=delimiter),
+                        f"import-{job.pk}-rejected-rows.csv")
+
+
+@environment_required()
+def import_delete(request, pk):
+    """Delete an import (its upload, preview and report) after a confirmation."""
+    job = import_from(request, pk, change=True, report=False)
+    job.notice_stall()
+    error = None
+    if request.method == "POST":
+        try:
+            importing.delete(job, by=request.user, environment=request.environment)
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("The import of %(file)s was deleted.")
+                             % {"file": job.filename})
+            return redirect("customers:import_start", pk=job.organization_id)
+    return render(request, "customers/imports/delete.html", {
+        **organization_context(request, job.organization, "import"), "job": job,
+        "error": error,
+    }, status=400 if error else 200)

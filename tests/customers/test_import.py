@@ -195,8 +195,8 @@ def test_it_offers_the_rejections_as_a_spreadsheet_safe_download(admin, org):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(
         "utf-8-sig"))))
-    assert rows[0] == ["row", "customer number", "column", "reason"]
-    assert rows[1][:3] == ["2", "'=HYPERLINK(1)", "endpoint_id"]
+    assert rows[0] == ["customer_number", "name", "endpoint_id", "reason"]
+    assert rows[1][:3] == ["'=HYPERLINK(1)", "Evil", "0106:1"]
 
 
 def test_it_rejects_a_new_customer_without_a_name_column(admin, org):

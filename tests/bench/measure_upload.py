@@ -1,0 +1,35 @@
+"""Reads one upload as the import's upload step does, in a process of its own, and prints
+its peak memory and time as JSON: `python -m tests.bench.measure_upload FILE NAME`."""
+
+import json
+import os
+import resource
+import sys
+import time
+
+
+def main(path: str, name: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.test_settings")
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from customers.importing import FileProblem  # noqa: PLC0415
+    from customers.importing.files import inspect  # noqa: PLC0415
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open(path, "rb") as upload:
+        content = upload.read()
+    start = time.perf_counter()
+    try:
+        found = inspect(name, content)
+        outcome = f"accepted: {found.rows_total} rows, {len(found.columns)} columns"
+    except FileProblem as problem:
+        outcome = f"refused: {problem.message}"
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"outcome": outcome, "seconds": seconds, "peak_mb": peak,
+                      "start_mb": before, "size_mb": len(content) / 1e6}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

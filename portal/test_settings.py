@@ -26,3 +26,12 @@ PEPPOL_SML = "test"
 PEPPOL_DNS_SERVERS = ["127.0.0.1"]
 PEPPOL_DNS_PORT = 9
 PEPPOL_LOOKUP_TIMEOUT = 1.0
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    # A file, not Django's shared in-memory database: shared-cache connections lock whole
+    # tables and fail at once, so only a file lets the race tests run threads that wait
+    # for each other as production does.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(  # noqa: F405
+        tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")

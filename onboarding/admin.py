@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models import AuditEvent, Environment, Invitation, Membership, User
+from onboarding.models import AuditEvent, Environment, Invitation, Membership, Role, User
+from onboarding.models.environments import ChangeRefused
 from portal.audit import record
 
 
@@ -23,8 +28,72 @@ class UserAdmin(BaseUserAdmin):
                              "fields": ["email", "password1", "password2"]})]
 
 
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A membership belongs to its user; moving it to someone else would dodge the log.
+            self.fields["user"].disabled = True
+
+
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """Role changes, additions and removals go through the Membership methods, which keep
+    the last-administrator rule and write the audit log; the rule is checked here too, so
+    the page shows it next to the rows instead of failing on save."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        administrators = 0
+        for form in self.forms:
+            if not form.instance.pk and not form.has_changed():
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            user = form.cleaned_data.get("user") or form.instance.user
+            if form.cleaned_data.get("role") == Role.ADMINISTRATOR and user.is_active:
+                administrators += 1
+        if administrators == 0 and self.instance.admin_count() > 0:
+            raise ValidationError(_("This is the last administrator. Make someone else "
+                                    "administrator first."))
+
+    def apply(self, by) -> None:
+        """Promotions and additions first, so that handing over the administrator role in
+        one save never passes through an environment without one."""
+        environment = self.instance
+        # What the admin's history message reads, as formset.save() would have set it.
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        changes = []
+        for form in self.forms:
+            if form in self.deleted_forms:
+                if form.instance.pk:
+                    self.deleted_objects.append(form.instance)
+                    changes.append((1, lambda f=form: Membership.objects.get(
+                        pk=f.instance.pk).remove(by)))
+            elif not form.instance.pk:
+                if form.has_changed():
+                    changes.append((0, lambda f=form: self.new_objects.append(Membership.add(
+                        environment=environment, user=f.cleaned_data["user"],
+                        role=f.cleaned_data["role"], by=by))))
+            elif "role" in form.changed_data:
+                role = form.cleaned_data["role"]
+                self.changed_objects.append((form.instance, ["role"]))
+                changes.append((0 if role == Role.ADMINISTRATOR else 1,
+                                lambda f=form, r=role: Membership.objects.get(
+                                    pk=f.instance.pk).change_role(by, r)))
+        for _order, change in sorted(changes, key=lambda c: c[0]):
+            change()
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
+    formset = MembershipInlineFormSet
     extra = 0
     raw_id_fields = ["user"]
 
@@ -49,6 +118,16 @@ class EnvironmentAdmin(admin.ModelAdmin):
             record(environment=obj, actor=request.user,
                    action="environment.changed" if change else "environment.created",
                    target=obj, before=before, after=after)
+
+    def save_formset(self, request, form, formset, change):
+        if not isinstance(formset, MembershipInlineFormSet):
+            return super().save_formset(request, form, formset, change)
+        try:
+            formset.apply(request.user)
+        except ChangeRefused as refused:
+            # Someone changed the memberships meanwhile: keep nothing of this save.
+            transaction.set_rollback(True)
+            messages.error(request, refused.message)
 
 
 @admin.register(Invitation)

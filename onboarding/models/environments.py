@@ -219,6 +219,18 @@ class Membership(models.Model):
     def is_administrator(self) -> bool:
         return self.role == Role.ADMINISTRATOR
 
+    @classmethod
+    def add(cls, *, environment, user, role, by) -> Membership:
+        """Make `user` a member (platform staff in the admin); a member already keeps theirs."""
+        with transaction.atomic():
+            env = environment._lock()
+            membership, created = cls.objects.get_or_create(
+                environment=env, user=user, defaults={"role": Role(role)})
+            if created:
+                record(environment=env, actor=by, action="member.joined", target=membership,
+                       after={"email": user.email, "role": membership.role, "via": "staff"})
+        return membership
+
     def change_role(self, by, role) -> Membership:
         role = Role(role)
         with transaction.atomic():

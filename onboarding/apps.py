@@ -7,5 +7,5 @@ class OnboardingConfig(AppConfig):
     verbose_name = _("Onboarding")
 
     def ready(self):
-        from onboarding import signals  # noqa: F401
+        from onboarding import checks, signals  # noqa: F401
         from onboarding.api import keycache  # noqa: F401 - its receivers drop stale entries

@@ -149,6 +149,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Peppol onboarding portal")
+MFA_ADAPTER = "onboarding.adapters.MFAAdapter"
+# Fernet keys for TOTP secrets and recovery-code seeds: the first encrypts, all decrypt.
+# Empty: a key derived from SECRET_KEY (development only; the deploy check warns).
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -49,16 +49,21 @@ class MembershipInlineFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors) or self.instance.pk is None:
             return
-        administrators = 0
+        # Start from the administrators stored, then apply the rows as submitted.
+        administrators = set(self.instance.memberships.filter(
+            role=Role.ADMINISTRATOR, user__is_active=True).values_list("user_id", flat=True))
+        had_one = bool(administrators)
         for form in self.forms:
             if not form.instance.pk and not form.has_changed():
                 continue
-            if self.can_delete and self._should_delete_form(form):
-                continue
             user = form.cleaned_data.get("user") or form.instance.user
-            if form.cleaned_data.get("role") == Role.ADMINISTRATOR and user.is_active:
-                administrators += 1
-        if administrators == 0 and self.instance.admin_count() > 0:
+            deleted = self.can_delete and self._should_delete_form(form)
+            if form.instance.pk:
+                administrators.discard(form.instance.user_id)
+            if (not deleted and form.cleaned_data.get("role") == Role.ADMINISTRATOR
+                    and user.is_active):
+                administrators.add(user.pk)
+        if had_one and not administrators:
             raise ValidationError(_("This is the last administrator. Make someone else "
                                     "administrator first."))
 
@@ -135,7 +140,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "environment", "role", "created_at", "expires_at"]
     search_fields = ["email", "environment__name"]
     raw_id_fields = ["environment", "invited_by", "accepted_by"]
-    exclude = ["key"]
+    exclude = ["key_hash"]
 
 
 @admin.register(AuditEvent)

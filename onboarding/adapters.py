@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.utils.translation import gettext as _
+
+from onboarding import encryption
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -18,3 +21,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 % {"domain": environment.domain}
             )
         return email
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Second-factor secrets are stored encrypted, so a database dump does not give them away."""
+
+    def encrypt(self, text: str) -> str:
+        return encryption.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return encryption.decrypt(encrypted_text)

@@ -1,9 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models import AuditEvent, Environment, Invitation, Membership, User
+from onboarding.models import AuditEvent, Environment, Invitation, Membership, Role, User
 from onboarding.models.audit import record
+from portal.errors import ChangeRefused
 
 
 @admin.register(User)
@@ -23,8 +28,77 @@ class UserAdmin(BaseUserAdmin):
                              "fields": ["email", "password1", "password2"]})]
 
 
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A membership belongs to its user; moving it to someone else would dodge the log.
+            self.fields["user"].disabled = True
+
+
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """Role changes, additions and removals go through the Membership methods, which keep
+    the last-administrator rule and write the audit log; the rule is checked here too, so
+    the page shows it next to the rows instead of failing on save."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        # Start from the administrators stored, then apply the rows as submitted.
+        administrators = set(self.instance.memberships.filter(
+            role=Role.ADMINISTRATOR, user__is_active=True).values_list("user_id", flat=True))
+        had_one = bool(administrators)
+        for form in self.forms:
+            if not form.instance.pk and not form.has_changed():
+                continue
+            user = form.cleaned_data.get("user") or form.instance.user
+            deleted = self.can_delete and self._should_delete_form(form)
+            if form.instance.pk:
+                administrators.discard(form.instance.user_id)
+            if (not deleted and form.cleaned_data.get("role") == Role.ADMINISTRATOR
+                    and user.is_active):
+                administrators.add(user.pk)
+        if had_one and not administrators:
+            raise ValidationError(_("This is the last administrator. Make someone else "
+                                    "administrator first."))
+
+    def apply(self, by) -> None:
+        """Promotions and additions first, so that handing over the administrator role in
+        one save never passes through an environment without one."""
+        environment = self.instance
+        # What the admin's history message reads, as formset.save() would have set it.
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        changes = []
+        for form in self.forms:
+            if form in self.deleted_forms:
+                if form.instance.pk:
+                    self.deleted_objects.append(form.instance)
+                    changes.append((1, lambda f=form: Membership.objects.get(
+                        pk=f.instance.pk).remove(by)))
+            elif not form.instance.pk:
+                if form.has_changed():
+                    changes.append((0, lambda f=form: self.new_objects.append(Membership.add(
+                        environment=environment, user=f.cleaned_data["user"],
+                        role=f.cleaned_data["role"], by=by))))
+            elif "role" in form.changed_data:
+                role = form.cleaned_data["role"]
+                self.changed_objects.append((form.instance, ["role"]))
+                changes.append((0 if role == Role.ADMINISTRATOR else 1,
+                                lambda f=form, r=role: Membership.objects.get(
+                                    pk=f.instance.pk).change_role(by, r)))
+        for _order, change in sorted(changes, key=lambda c: c[0]):
+            change()
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
+    formset = MembershipInlineFormSet
     extra = 0
     raw_id_fields = ["user"]
 
@@ -50,13 +124,23 @@ class EnvironmentAdmin(admin.ModelAdmin):
                    action="environment.changed" if change else "environment.created",
                    target=obj, before=before, after=after)
 
+    def save_formset(self, request, form, formset, change):
+        if not isinstance(formset, MembershipInlineFormSet):
+            return super().save_formset(request, form, formset, change)
+        try:
+            formset.apply(request.user)
+        except ChangeRefused as refused:
+            # Someone changed the memberships meanwhile: keep nothing of this save.
+            transaction.set_rollback(True)
+            messages.error(request, refused.message)
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "environment", "role", "created_at", "expires_at"]
     search_fields = ["email", "environment__name"]
     raw_id_fields = ["environment", "invited_by", "accepted_by"]
-    exclude = ["key"]
+    exclude = ["key_hash"]
 
 
 @admin.register(AuditEvent)

@@ -7,8 +7,9 @@ class OnboardingConfig(AppConfig):
     verbose_name = _("Onboarding")
 
     def ready(self):
-        from onboarding import (
-            signals,  # noqa: F401
-            tasks,  # noqa: F401 - periodic tasks
+        from onboarding import (  # noqa: F401 - receivers, checks and periodic tasks
+            checks,
+            signals,
+            tasks,
         )
         from onboarding.api import keycache  # noqa: F401 - its receivers drop stale entries

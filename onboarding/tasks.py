@@ -48,11 +48,13 @@ def expire_invitations() -> int:
     expired = 0
     overdue = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True,
                                         expires_at__lte=timezone.now()).exclude(
-        key__startswith="expired-")
+        key_hash__startswith="expired-")
     for invitation in overdue.select_related("environment"):
         with transaction.atomic():
-            changed = Invitation.objects.filter(pk=invitation.pk, key=invitation.key).update(
-                key="expired-" + secrets.token_urlsafe(32))
+            # Not a digest of any key, so no link matches it again; still unique.
+            changed = Invitation.objects.filter(
+                pk=invitation.pk, key_hash=invitation.key_hash,
+            ).update(key_hash="expired-" + secrets.token_hex(28))
             if changed:
                 record(environment=invitation.environment, actor=None, actor_label="schedule",
                        action="invitation.expired", target=invitation,

@@ -104,6 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "init_command", "PRAGMA journal_mode=WAL;")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
+    # A transaction that reads and then writes cannot upgrade its lock in WAL mode: SQLite
+    # answers "database is locked" at once instead of waiting. Taking the write lock at
+    # BEGIN makes concurrent writers queue up for the timeout above.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -150,6 +154,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Peppol onboarding portal")
+MFA_ADAPTER = "onboarding.adapters.MFAAdapter"
+# Fernet keys for TOTP secrets and recovery-code seeds: the first encrypts, all decrypt.
+# Empty: a key derived from SECRET_KEY (development only; the deploy check warns).
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEY", default=[])
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

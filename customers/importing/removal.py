@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import ImportJob
 from onboarding.models import record_on_organization
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 
 
 def delete(job: ImportJob, *, by, environment) -> bool:

@@ -30,7 +30,8 @@ from lxml import etree
 
 from invoices.peppol.xmlsafe import XmlForbiddenDoctype, XmlRejected, parse_xml
 from onboarding.api.authentication import KeyRefused, check_credentials, refusal_message
-from onboarding.models import Contract, Environment, Software, Subscription
+from onboarding.models import Environment, Software, Subscription
+from onboarding.models.subscriptions import api_contract_for_key
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 API31_NS = "urn:peppol-onboarding-portal:api31:v1"
@@ -155,10 +156,7 @@ def check_connection(fields: dict[str, str]) -> dict[str, str]:
         raise Fault("Client", _("This connection key was made for %(software)s. API31 takes "
                                 "a key made for 4PS Business Central.")
                     % {"software": key.get_software_display()}, "wrong-software")
-    contract_holds = Contract.objects.current().filter(
-        environment_id=organization.environment_id, api_rights=True,
-        subscription_key=fields["SubscriptionKey"]).exists()
-    if not contract_holds:
+    if api_contract_for_key(organization.environment_id, fields["SubscriptionKey"]) is None:
         raise Fault("Client", _("The subscription key does not belong to a current contract "
                                 "with API rights of this organization's environment. Ask Sales "
                                 "for the key of your contract."), "subscription-key")

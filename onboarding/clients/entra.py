@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import msal
@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy as _
 logger = logging.getLogger(__name__)
 
 FLOW_SESSION_KEY = "entra_flow"
+# Where sessions used to keep msal's token cache (refresh token included); dropped at the
+# next sign-in, since the portal only reads the ID token's claims once.
 CACHE_SESSION_KEY = "entra_token_cache"
-# msal adds openid, profile and offline_access itself; signing in needs nothing more.
+# msal adds openid and profile itself; signing in needs nothing more, and no refresh token.
 SCOPES: list[str] = []
 
 BROKER_LABELS = {
@@ -143,12 +145,13 @@ class _Session(requests.Session):
         return super().request(method, url, **kwargs)
 
 
-def _application(broker: Broker, cache: msal.SerializableTokenCache | None = None):
+def _application(broker: Broker):
     options = {
         "client_id": broker.client_id,
         "client_credential": broker.client_secret,
         "http_client": _Session(broker.ca_bundle, settings.ENTRA_TIMEOUT),
-        "token_cache": cache,
+        # Tokens stay in this object's own memory and go with it: nothing is stored.
+        "exclude_scopes": ["offline_access"],
     }
     if broker.oidc_authority:
         options["oidc_authority"] = broker.oidc_authority
@@ -185,11 +188,6 @@ class SignedIn:
     object_id: str
     username: str
     name: str
-    cache_state: str = field(repr=False, default="")
-
-    def remember_tokens(self, session) -> None:
-        if self.cache_state:
-            session[CACHE_SESSION_KEY] = self.cache_state
 
 
 def _pending_flow(session, answer: dict) -> dict:
@@ -217,10 +215,8 @@ def finish(session, answer: dict) -> SignedIn:
         raise SignInError(SignInError.STATE)
     if answer.get("error"):
         raise SignInError.from_response(answer, chosen)
-    cache = msal.SerializableTokenCache()
-    if session.get(CACHE_SESSION_KEY):
-        cache.deserialize(session[CACHE_SESSION_KEY])
-    application = _application(chosen, cache)
+    session.pop(CACHE_SESSION_KEY, None)
+    application = _application(chosen)
     try:
         result = application.acquire_token_by_auth_code_flow(pending["flow"], answer)
     except (ValueError, RuntimeError) as exc:
@@ -238,7 +234,6 @@ def finish(session, answer: dict) -> SignedIn:
         tenant_id=str(claims["tid"]), object_id=str(claims["oid"]),
         username=str(claims.get("preferred_username") or claims.get("email") or "")[:254],
         name=str(claims.get("name") or "")[:200],
-        cache_state=cache.serialize() if cache.has_state_changed else "",
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
+from portal import digests
 from portal.errors import ChangeRefused
 
 
@@ -221,6 +222,18 @@ class Membership(models.Model):
     def is_administrator(self) -> bool:
         return self.role == Role.ADMINISTRATOR
 
+    @classmethod
+    def add(cls, *, environment, user, role, by) -> Membership:
+        """Make `user` a member (platform staff in the admin); a member already keeps theirs."""
+        with transaction.atomic():
+            env = environment._lock()
+            membership, created = cls.objects.get_or_create(
+                environment=env, user=user, defaults={"role": Role(role)})
+            if created:
+                record(environment=env, actor=by, action="member.joined", target=membership,
+                       after={"email": user.email, "role": membership.role, "via": "staff"})
+        return membership
+
     def change_role(self, by, role) -> Membership:
         role = Role(role)
         with transaction.atomic():
@@ -289,8 +302,9 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("invited by"),
     )
-    # Secret part of the link; a signed token alone could not be revoked.
-    key = models.CharField(max_length=64, unique=True, editable=False)
+    # SHA-256 of the link's secret part (a signed token alone could not be revoked); the
+    # secret itself is only in the email.
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
@@ -325,7 +339,11 @@ class Invitation(models.Model):
 
     @property
     def token(self) -> str:
-        return signing.dumps({"i": self.pk, "k": self.key}, salt=self.SIGNING_SALT)
+        """The link's token; known only on the invitation `send` returned."""
+        key = getattr(self, "_key", None)
+        if not key:
+            raise ValueError("An invitation's link exists only when it is sent.")
+        return signing.dumps({"i": self.pk, "k": key}, salt=self.SIGNING_SALT)
 
     @classmethod
     def from_token(cls, token: str):
@@ -334,11 +352,12 @@ class Invitation(models.Model):
             data = signing.loads(token, salt=cls.SIGNING_SALT)
         except signing.BadSignature:
             return None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not isinstance(data.get("i"), int):
             return None
-        return cls.objects.select_related("environment").filter(
-            pk=data.get("i"), key=data.get("k")
-        ).first()
+        invitation = cls.objects.select_related("environment").filter(pk=data["i"]).first()
+        if invitation is None or not digests.matches(invitation.key_hash, data.get("k")):
+            return None
+        return invitation
 
     @classmethod
     def send(cls, *, environment, email: str, role, by) -> Invitation:
@@ -356,11 +375,13 @@ class Invitation(models.Model):
             ):
                 old.revoked_at = timezone.now()
                 old.save(update_fields=["revoked_at"])
+            key = secrets.token_urlsafe(32)
             invitation = cls.objects.create(
                 environment=env, email=email, role=Role(role), invited_by=by,
-                key=secrets.token_urlsafe(32),
+                key_hash=digests.digest(key),
                 expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
             )
+            invitation._key = key
             record(environment=env, actor=by, action="invitation.sent", target=invitation,
                    after={"email": email, "role": invitation.role})
         return invitation

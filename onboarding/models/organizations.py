@@ -211,7 +211,11 @@ class Organization(models.Model):
     def _locked(self) -> Organization:
         return Organization.objects.select_for_update().get(pk=self.pk)
 
-    def _transition(self, by, action, to_status, allowed_from, extra_after=None, **changes):
+    def _transition(self, by, action, to_status, allowed_from, extra_after=None, *,
+                    check=None, then=None, **changes):
+        """Move to `to_status` under the row lock. `check(current)` may refuse, and
+        `then(current)` writes the rows that go with the step, both inside the transaction,
+        so a concurrent call sees either none of it or all of it."""
         with transaction.atomic():
             current = self._locked()
             if current.status == to_status:
@@ -221,11 +225,15 @@ class Organization(models.Model):
                     _("This organization is %(status)s; that step is not possible now.")
                     % {"status": current.get_status_display().lower()}
                 )
+            if check is not None:
+                check(current)
             before = {"status": current.status}
             current.status = to_status
             for field, value in changes.items():
                 setattr(current, field, value)
             current.save(update_fields=["status", *changes])
+            if then is not None:
+                then(current)
             record(environment=current.environment, actor=by, action=action, target=current,
                    before=before, after={"status": to_status, **(extra_after or {})})
         self.refresh_from_db()
@@ -234,43 +242,48 @@ class Organization(models.Model):
     def request_activation(self, by, *, requester_name, requester_role, registry_number,
                            registry_snapshot=None):
         """Queue the organization for TechSupport with the register's data as of now
-        (`registry_snapshot`), or as it was when the organization was added."""
+        (`registry_snapshot`), or as it was when the organization was added. Asking again
+        while the request is pending changes nothing."""
         if self.country == Country.NL and registry_number.strip() != self.registry_number:
             raise ChangeRefused(_("The KvK number does not match this organization's."),
                                 field="registry_number")
-        if Organization.objects.filter(pk=self.pk, status=self.Status.PENDING).exists():
-            self.refresh_from_db()
-            return self
-        current = self._transition(
+
+        def file_request(current):
+            ActivationRequest.objects.create(
+                organization=current, requested_by=by, requester_name=requester_name,
+                requester_role=requester_role, registry_number=registry_number.strip(),
+                registry_snapshot=registry_snapshot or current.registry_snapshot,
+            )
+
+        return self._transition(
             by, "organization.activation_requested", self.Status.PENDING,
             {self.Status.DRAFT, self.Status.REJECTED, self.Status.DEACTIVATED},
             extra_after={"requester_name": requester_name, "requester_role": requester_role},
+            then=file_request,
         )
-        ActivationRequest.objects.create(
-            organization=current, requested_by=by, requester_name=requester_name,
-            requester_role=requester_role, registry_number=registry_number.strip(),
-            registry_snapshot=registry_snapshot or current.registry_snapshot,
-        )
-        return current
+
+    def _decide_request(self, by, decision, reason=""):
+        def write(current):
+            ActivationRequest.objects.filter(organization=current, decision="").update(
+                decision=decision, decided_by=by, decided_at=timezone.now(), reason=reason)
+        return write
 
     def approve(self, by):
-        if not self.registry_checked:
-            raise ChangeRefused(_("Check the registry number before activating: it was entered "
-                                  "by hand."))
-        current = self._transition(by, "organization.activated", self.Status.ACTIVE,
-                                   {self.Status.PENDING})
-        ActivationRequest.objects.filter(organization=current, decision="").update(
-            decision="approved", decided_by=by, decided_at=timezone.now())
-        return current
+        def registry_checked(current):
+            if not current.registry_checked:
+                raise ChangeRefused(_("Check the registry number before activating: it was "
+                                      "entered by hand."))
+
+        return self._transition(by, "organization.activated", self.Status.ACTIVE,
+                                {self.Status.PENDING}, check=registry_checked,
+                                then=self._decide_request(by, "approved"))
 
     def reject(self, by, reason: str):
         if not reason.strip():
             raise ChangeRefused(_("Give the reason; the requester will read it."), field="reason")
-        current = self._transition(by, "organization.rejected", self.Status.REJECTED,
-                                   {self.Status.PENDING}, extra_after={"reason": reason})
-        ActivationRequest.objects.filter(organization=current, decision="").update(
-            decision="rejected", decided_by=by, decided_at=timezone.now(), reason=reason)
-        return current
+        return self._transition(by, "organization.rejected", self.Status.REJECTED,
+                                {self.Status.PENDING}, extra_after={"reason": reason},
+                                then=self._decide_request(by, "rejected", reason))
 
     def record_registry_check(self, by):
         """TechSupport looked the hand-typed registry number up and vouches for it."""
@@ -308,15 +321,20 @@ class Organization(models.Model):
         return current
 
     def delete_by(self, by, typed_name: str):
-        if self.is_active:
-            raise ChangeRefused(_("Deactivate the organization before deleting it."))
         if typed_name.strip() != self.name:
             raise ChangeRefused(_("Type the organization's name exactly to confirm."),
                                 field="confirm_name")
         with transaction.atomic():
-            record(environment=self.environment, actor=by, action="organization.deleted",
-                   target=self, before={"name": self.name, "company_id": self.company_id})
-            self.delete()
+            current = Organization.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            # Under the lock: an activation approved a moment ago keeps the organization.
+            if current.is_active:
+                raise ChangeRefused(_("Deactivate the organization before deleting it."))
+            record(environment=current.environment, actor=by, action="organization.deleted",
+                   target=current, before={"name": current.name,
+                                           "company_id": current.company_id})
+            current.delete()
 
 
 class OrganizationPartQuerySet(models.QuerySet):

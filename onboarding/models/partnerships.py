@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.models.audit import record
 from onboarding.models.environments import Role, Subscription
 from onboarding.models.organizations import Organization, OwnOrganizationPartQuerySet
+from portal import digests
 from portal.errors import ChangeRefused
 
 REQUEST_VALID_FOR = timedelta(days=14)
@@ -28,6 +29,11 @@ class Software(models.TextChoices):
 
 def new_request_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def _key_hash_placeholder() -> str:
+    # Replaced by `send`; a random value keeps rows made elsewhere unique and unusable.
+    return digests.digest(new_request_key())
 
 
 class AuthorisationRequestQuerySet(models.QuerySet):
@@ -62,7 +68,9 @@ class AuthorisationRequest(models.Model):
     registry_number = models.CharField(_("KvK number"), max_length=8)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.PENDING)
-    key = models.CharField(max_length=64, unique=True, default=new_request_key, editable=False)
+    # SHA-256 of the key in the emailed link; the key itself is only in the email.
+    key_hash = models.CharField(max_length=64, unique=True, default=_key_hash_placeholder,
+                                editable=False)
     message = models.TextField(_("message to the client"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
@@ -134,11 +142,14 @@ class AuthorisationRequest(models.Model):
                 old.decided_at = timezone.now()
                 old.decided_by = by
                 old.save(update_fields=["status", "decided_at", "decided_by"])
+            link_key = new_request_key()
             request = cls.objects.create(
                 environment=environment, requested_by=by, client_name=client_name,
                 client_email=client_email, software=software, registry_number=registry_number,
                 message=message, expires_at=timezone.now() + REQUEST_VALID_FOR,
+                key_hash=digests.digest(link_key),
             )
+            request.link_key = link_key
             record(environment=environment, actor=by,
                    action="authorisation_request.resent" if replaced
                    else "authorisation_request.sent",
@@ -146,6 +157,12 @@ class AuthorisationRequest(models.Model):
                                           "registry_number": registry_number,
                                           "software": software})
         return request
+
+    @classmethod
+    def by_link_key(cls, key: str):
+        """The request an emailed link's key opens, or None."""
+        found = cls.objects.filter(key_hash=digests.digest(key)).first()
+        return found if found is not None and digests.matches(found.key_hash, key) else None
 
     def _locked(self) -> AuthorisationRequest:
         return AuthorisationRequest.objects.select_for_update().get(pk=self.pk)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
 from onboarding.models.environments import Role, Subscription
+from portal import digests
 from portal.errors import ChangeRefused
 
 
@@ -42,10 +43,11 @@ class Contract(models.Model):
     )
     reference = models.CharField(_("contract reference"), max_length=100)
     api_rights = models.BooleanField(_("API rights"), default=True)
-    subscription_key = models.CharField(
-        _("subscription key"), max_length=64, unique=True, editable=False,
-        default=new_subscription_key,
-    )
+    # SHA-256 of the key: Sales sees the key once, when the contract is entered.
+    subscription_key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Its last characters, so people can tell keys apart.
+    subscription_key_hint = models.CharField(_("subscription key"), max_length=8, blank=True,
+                                             editable=False)
     starts_on = models.DateField(_("starts on"), default=timezone.localdate)
     # The last day the contract runs; empty while it runs on.
     ends_on = models.DateField(_("last day"), null=True, blank=True)
@@ -84,11 +86,15 @@ class Contract(models.Model):
         starts_on = starts_on or timezone.localdate()
         if ends_on is not None and ends_on < starts_on:
             raise ChangeRefused(_("A contract cannot end before it starts."), field="ends_on")
+        key = new_subscription_key()
         with transaction.atomic():
             contract = cls.objects.create(
                 environment=environment, reference=reference.strip(), api_rights=api_rights,
                 starts_on=starts_on, ends_on=ends_on, created_by=by,
+                subscription_key_hash=digests.digest(key), subscription_key_hint=key[-4:],
             )
+            # The key itself, for the one page that shows it.
+            contract.issued_subscription_key = key
             record(environment=environment, actor=by, action="contract.added", target=contract,
                    after={"reference": contract.reference, "api_rights": api_rights,
                           "starts_on": starts_on.isoformat(),
@@ -128,6 +134,13 @@ def change_subscription(environment, by, subscription) -> bool:
                target=env, before=before, after={"subscription": subscription.value})
     environment.subscription = subscription
     return True
+
+
+def api_contract_for_key(environment_id: int, key: str, on: date | None = None):
+    """The environment's running contract with API rights whose subscription key is `key`."""
+    contracts = Contract.objects.current(on).filter(environment_id=environment_id,
+                                                    api_rights=True)
+    return next((c for c in contracts if digests.matches(c.subscription_key_hash, key)), None)
 
 
 def has_api_contract(environment, on: date | None = None) -> bool:

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -15,9 +16,6 @@ from onboarding.models import ConnectionKey, Organization
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
-
-# The Secret of a key just made waits here for the one page that shows it.
-NEW_KEY_SESSION_KEY = "new_connection_key"
 
 
 def visible_keys(request):
@@ -69,10 +67,14 @@ def _add_key(request, organization):
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            request.session[NEW_KEY_SESSION_KEY] = {
-                "key": issued.key.pk, "secret": issued.secret,
-                "quick_connect": issued.quick_connect}
-            return redirect("onboarding:connection_key_created", issued.key.pk)
+            # The Secret lives in this response only: nothing server-side keeps it.
+            response = render(request, "onboarding/connection_keys/created.html", {
+                "key": issued.key, "secret": issued.secret,
+                "quick_connect": issued.quick_connect,
+                "page_url": reverse("onboarding:connection_key_created", args=[issued.key.pk]),
+            })
+            add_never_cache_headers(response)
+            return response
     return render(request, "onboarding/connection_keys/add.html", {
         "organization": organization, "form": form,
     }, status=400 if form.is_bound and form.errors else 200)
@@ -81,16 +83,9 @@ def _add_key(request, organization):
 @never_cache
 @environment_required()
 def connection_key_created(request, pk):
-    """Shows the Secret once: the session forgets it as soon as this page is rendered."""
+    """Where the page that showed the Secret leads on reload: the Secret is gone by then."""
     key = visible_key(request, pk)
-    shown = request.session.get(NEW_KEY_SESSION_KEY) or {}
-    if shown.get("key") == key.pk:
-        del request.session[NEW_KEY_SESSION_KEY]
-    else:
-        shown = {}
-    return render(request, "onboarding/connection_keys/created.html", {
-        "key": key, "secret": shown.get("secret"), "quick_connect": shown.get("quick_connect"),
-    })
+    return render(request, "onboarding/connection_keys/created.html", {"key": key})
 
 
 @environment_required()

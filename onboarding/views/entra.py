@@ -129,7 +129,6 @@ def _sign_in(request, signed_in):
         "identity": identity.pk, "broker": signed_in.broker.key,
         "username": signed_in.username, "name": signed_in.name,
     }
-    signed_in.remember_tokens(request.session)
     target = reverse("onboarding:party_link_connect")
     if request.user.is_authenticated:
         return redirect(target)

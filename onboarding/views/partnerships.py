@@ -29,7 +29,7 @@ def _sent_request(request, pk):
 
 def _mail_request(request, authorisation_request):
     url = request.build_absolute_uri(
-        reverse("onboarding:authorisation_answer", args=[authorisation_request.key]))
+        reverse("onboarding:authorisation_answer", args=[authorisation_request.link_key]))
     send_authorisation_request(authorisation_request, url)
 
 
@@ -122,8 +122,7 @@ def _answerable_organizations(user, authorisation_request):
 @login_required
 def authorisation_answer(request, key):
     """The client's page, reached by the emailed link (the key is the capability)."""
-    found = AuthorisationRequest.objects.filter(key=key).select_related(
-        "environment", "requested_by", "organization").first()
+    found = AuthorisationRequest.by_link_key(key)
     if found is None:
         return render(request, "onboarding/partnerships/answer_invalid.html", status=404)
     organizations = _answerable_organizations(request.user, found)

@@ -4,6 +4,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,8 +36,9 @@ def subscriptions(request):
 
 
 def _render_environment(request, environment, *, subscription_form=None, contract_form=None,
-                        status=200):
+                        issued=None, status=200):
     return render(request, "onboarding/staff/subscription.html", {
+        "issued": issued,
         "environment": environment,
         "subscription_form": subscription_form
         or SubscriptionForm(initial={"subscription": environment.subscription}),
@@ -83,10 +85,10 @@ def contract_add(request, pk):
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            messages.success(request, _("Contract %(reference)s added. Its subscription key is "
-                                        "%(key)s.")
-                             % {"reference": contract.reference, "key": contract.subscription_key})
-            return redirect("onboarding:staff_subscription", pk=environment.pk)
+            # The key is in this response only, never in a message kept for the next page.
+            response = _render_environment(request, environment, issued=contract)
+            add_never_cache_headers(response)
+            return response
     return _render_environment(request, environment, contract_form=form, status=400)
 
 

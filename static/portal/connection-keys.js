@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // The Secret arrives in the answer to the form; a reload must not post the form again
+  // (another key) but open the key's page, which no longer has the Secret.
+  var shown = document.querySelector("[data-page-url]");
+  if (shown && window.history.replaceState) {
+    window.history.replaceState(null, "", shown.dataset.pageUrl);
+  }
+
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       var field = document.querySelector(button.dataset.copy);

@@ -29,9 +29,12 @@ def acme(cast):
     """Acme on Professional with a contract with API rights, and its active organization."""
     cast.company.subscription = Subscription.PROFESSIONAL
     cast.company.save(update_fields=["subscription"])
-    Contract.add(environment=cast.company, by=cast.sales, reference="ACME-API-1")
-    return active_organization(cast.company, cast.admin, cast.techsupport,
-                               "Acme Trading BV", "12345678")
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-API-1")
+    organization = active_organization(cast.company, cast.admin, cast.techsupport,
+                                       "Acme Trading BV", "12345678")
+    # The key Sales handed over; the database keeps only its digest.
+    organization.subscription_key = contract.issued_subscription_key
+    return organization
 
 
 @pytest.fixture

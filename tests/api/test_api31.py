@@ -26,9 +26,8 @@ def envelope(app_key="", secret="", company_id="", subscription_key="",
 
 @pytest.fixture
 def good(acme, bc_key):
-    contract = Contract.objects.get(environment=acme.environment)
     return {"app_key": bc_key.key.app_key, "secret": bc_key.secret,
-            "company_id": acme.company_id, "subscription_key": contract.subscription_key}
+            "company_id": acme.company_id, "subscription_key": acme.subscription_key}
 
 
 def post(http, live_server, body, path="/api/api31"):
@@ -143,7 +142,7 @@ def test_it_refuses_a_subscription_key_that_is_not_the_environments(live_server,
                                                                     acme, good):
     other = Contract.add(environment=cast.accountancy, by=cast.sales, reference="NUM-1")
 
-    for key in ("0" * 32, other.subscription_key):
+    for key in ("0" * 32, other.issued_subscription_key):
         code, message, reason = fault(post(http, live_server,
                                            envelope(**{**good, "subscription_key": key})))
         assert reason == "subscription-key"

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -212,8 +212,6 @@ def test_it_sends_techsupport_without_mfa_to_set_it_up(client, cast):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_makes_one_decision_when_two_reviewers_approve_at_once(cast):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite has no row locks; the race is run on PostgreSQL")
     org = pending_org(cast)
     second = make_user("support2@portal.example", is_techsupport=True)
     enable_totp(second)

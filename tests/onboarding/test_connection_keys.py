@@ -44,10 +44,10 @@ def test_it_shows_the_secret_once_and_stores_only_its_hmac(client, cast):
 
     response = create(client, org, label="Main AFAS")
     key = ConnectionKey.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/connection-keys/{key.pk}/created/"
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
 
-    page = text(client.get(response["Location"]))
+    page = text(response)
     secret = re.search(r'id="secret" value="([^"]+)"', page).group(1)
     assert secret.startswith("pps_") and len(secret) >= 4 + 43  # 32 random bytes, base64
     assert key.app_key.startswith("ppk_") and key.app_key in page
@@ -58,9 +58,21 @@ def test_it_shows_the_secret_once_and_stores_only_its_hmac(client, cast):
     decoded = json.loads(base64.urlsafe_b64decode(quick + "=" * (-len(quick) % 4)))
     assert decoded == {"app_key": key.app_key, "secret": secret, "company_id": org.company_id}
 
-    again = text(client.get(response["Location"]))
+    assert f'data-page-url="/connection-keys/{key.pk}/created/"' in page
+    again = text(client.get(f"/connection-keys/{key.pk}/created/"))
     assert secret not in again
     assert "already shown and is not kept" in again
+
+
+def test_it_keeps_nothing_of_a_new_secret_in_the_session(client, cast):
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+
+    page = text(create(client, org))
+
+    secret = re.search(r'id="secret" value="([^"]+)"', page).group(1)
+    stored = client.session.load()
+    assert secret not in json.dumps(stored, default=str)
 
 
 def test_it_records_who_created_the_key(client, cast):
@@ -95,7 +107,7 @@ def test_it_lets_only_administrators_create_keys(client, cast):
     assert "Create connection keys" not in text(client.get("/connection-keys/"))
 
     OrganizationMember.objects.filter(user=cast.basic).update(role="administrator")
-    assert create(client, org).status_code == 302
+    assert create(client, org).status_code == 200
     assert ConnectionKey.objects.get().created_by == cast.basic
 
 
@@ -137,7 +149,7 @@ def test_it_follows_the_subscription_each_package_needs(client, cast, software, 
         assert refused in error.group(1)
         assert not ConnectionKey.objects.exists()
     else:
-        assert response.status_code == 302
+        assert response.status_code == 200
         assert ConnectionKey.objects.get().software == software
 
 

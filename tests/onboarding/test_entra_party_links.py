@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 
@@ -362,8 +362,6 @@ def test_it_decides_once_when_approved_twice(support, cast, orgs, entra, anna,
 
 @pytest.mark.django_db(transaction=True)
 def test_it_makes_one_link_when_two_reviewers_approve_at_once(cast, orgs, entra):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite has no row locks; the race is run on PostgreSQL")
     identity = link_identity(cast.admin, entra_user(entra, "anna@acme.onmicrosoft.com"))
     link_request = submit(identity, cast, orgs[:1])
     data = approval(link_request, (link_request.items.get(), orgs[0], True, False))

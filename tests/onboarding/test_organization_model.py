@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from invoices.peppol.identifiers import IdentifierError
 from onboarding.models import AuditEvent, Organization, OrganizationIdentifier, Subscription
@@ -108,8 +108,6 @@ def test_it_refuses_to_delete_an_active_organization(cast):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_makes_one_decision_when_two_reviewers_approve_at_once(cast):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite has no row locks; the race is run on PostgreSQL")
     org = make_org(cast)
     org.request_activation(cast.admin, requester_name="A", requester_role="B",
                            registry_number="12345678")

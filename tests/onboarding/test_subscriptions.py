@@ -1,3 +1,4 @@
+import hashlib
 import re
 from datetime import timedelta
 
@@ -65,8 +66,13 @@ def test_it_adds_a_contract_with_a_subscription_key(sales, cast):
     contract = Contract.objects.get(environment=cast.accountancy)
     assert contract.reference == "C-2025-017" and contract.api_rights
     assert contract.created_by == cast.sales and contract.is_current
-    assert re.fullmatch(r"[0-9a-f]{32}", contract.subscription_key)
-    assert contract.subscription_key in response.content.decode()
+    key = re.search(r'<code class="user-select-all fs-5">([0-9a-f]{32})</code>',
+                    response.content.decode()).group(1)
+    assert response.redirect_chain == [] and "no-store" in response["Cache-Control"]
+    # Stored as a digest, shown once; the list keeps only the last characters.
+    assert contract.subscription_key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert contract.subscription_key_hint == key[-4:]
+    assert key not in sales.get(f"/staff/subscriptions/{cast.accountancy.pk}/").content.decode()
     assert AuditEvent.objects.get(action="contract.added").environment == cast.accountancy
     assert has_api_contract(cast.accountancy)
 
@@ -125,7 +131,9 @@ def test_it_shows_administrators_their_subscription_and_contracts_read_only(clie
 
     page = client.get("/subscription/").content.decode()
 
-    assert "Professional" in page and "ACME-1" in page and contract.subscription_key in page
+    assert "Professional" in page and "ACME-1" in page
+    assert f"…{contract.subscription_key_hint}" in page
+    assert contract.issued_subscription_key not in page
     assert "Your software may connect through the API." in page
     assert "C-42" not in page
     assert "<form" not in page.split('<main id="main"')[1].split("</main>")[0]

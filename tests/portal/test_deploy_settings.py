@@ -11,6 +11,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portal.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://portal.example.com",
     "DATABASE_URL": "sqlite:///:memory:",
+    "MFA_ENCRYPTION_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
 }

@@ -1,0 +1,92 @@
+"""Keys handed out in links and to software (invitations, authorisation requests, contracts'
+subscription keys) are stored as digests only, and rows from before keep working."""
+
+import importlib
+import json
+
+import pytest
+from django.apps import apps
+from django.core import signing
+from django.forms.models import model_to_dict
+
+from onboarding.models import AuthorisationRequest, Contract, Invitation, Role, Subscription
+from onboarding.models.subscriptions import api_contract_for_key
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+migration = importlib.import_module("onboarding.migrations.0007_store_key_digests")
+
+
+def stored(instance) -> str:
+    return json.dumps(model_to_dict(type(instance).objects.get(pk=instance.pk)), default=str)
+
+
+def send_request(cast, email="owner@bakery.nl"):
+    cast.accountancy.subscription = Subscription.PROFESSIONAL
+    cast.accountancy.save()
+    return AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name="Bea", client_email=email,
+                                     software="afas", registry_number="87654321")
+
+
+def test_it_stores_no_invitation_key_and_opens_only_the_emailed_link(client, cast):
+    invitation = Invitation.send(environment=cast.company, email="new@acme.nl",
+                                 role=Role.BASIC, by=cast.admin)
+    key = signing.loads(invitation.token, salt=Invitation.SIGNING_SALT)["k"]
+
+    assert key not in stored(invitation)
+    assert Invitation.from_token(invitation.token) == invitation
+    # A token signed with the right secret but holding another key opens nothing.
+    forged = signing.dumps({"i": invitation.pk, "k": key[:-1] + "A"},
+                           salt=Invitation.SIGNING_SALT)
+    assert Invitation.from_token(forged) is None
+    assert client.get(f"/invitations/accept/{forged}/").status_code == 404
+
+
+def test_it_stores_no_authorisation_request_key(client, cast):
+    sent = send_request(cast)
+    client.force_login(cast.client_admin)
+
+    assert sent.link_key not in stored(sent)
+    assert client.get(f"/authorisation/{sent.link_key}/").status_code == 200
+    assert client.get(f"/authorisation/{sent.link_key[:-1]}x/").status_code == 404
+    assert client.get(f"/authorisation/{sent.key_hash}/").status_code == 404
+
+
+def test_it_stores_no_subscription_key(cast):
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    key = contract.issued_subscription_key
+
+    assert key not in stored(contract)
+    assert contract.subscription_key_hint == key[-4:]
+    assert api_contract_for_key(cast.company.pk, key) == contract
+    assert api_contract_for_key(cast.company.pk, contract.subscription_key_hash) is None
+    assert api_contract_for_key(cast.accountancy.pk, key) is None
+
+
+def test_it_keeps_links_and_keys_handed_out_before_the_migration(client, cast):
+    invitation = Invitation.send(environment=cast.company, email="new@acme.nl",
+                                 role=Role.BASIC, by=cast.admin)
+    old_key = "plain-invitation-key-from-before"
+    Invitation.objects.filter(pk=invitation.pk).update(key_hash=old_key)
+    old_token = signing.dumps({"i": invitation.pk, "k": old_key}, salt=Invitation.SIGNING_SALT)
+    request = send_request(cast)
+    AuthorisationRequest.objects.filter(pk=request.pk).update(key_hash="plain-request-key")
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    plain_subscription_key = "0123456789abcdef0123456789abcdef"
+    Contract.objects.filter(pk=contract.pk).update(subscription_key_hash=plain_subscription_key,
+                                                   subscription_key_hint="")
+
+    migration.hash_stored_keys(apps, None)
+
+    assert old_key not in stored(invitation)
+    assert "plain-request-key" not in stored(request)
+    assert plain_subscription_key not in stored(contract)
+    assert Invitation.from_token(old_token) == invitation
+    assert AuthorisationRequest.by_link_key("plain-request-key") == request
+    assert api_contract_for_key(cast.company.pk, plain_subscription_key) == contract
+    assert Contract.objects.get(pk=contract.pk).subscription_key_hint == "cdef"
+    invitee = make_user("new@acme.nl")
+    client.force_login(invitee)
+    assert client.post(f"/invitations/accept/{old_token}/").status_code == 302

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from invoices.models import Status
+from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
@@ -31,6 +32,7 @@ def render_document(request, document, *, status=200, **context):
         "events": document.events.select_related("actor").all(),
         "report": report,
         "has_report": bool(document.validation),
+        "waiting_for_peppol": WAITING_FOR_PEPPOL,
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
         **context,

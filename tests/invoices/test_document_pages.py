@@ -246,3 +246,22 @@ def test_it_shows_the_readable_invoice_in_dutch(client, post, cast, sender, rece
     page = client.get(f"/documents/{incoming.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "Btw-specificatie" in page
     assert "242,00" in page and "Advies" in page and "Hoofdstraat 1" in page
+
+
+def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(
+        client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-80"))
+    upload(post, sender, invoice("F-80"))
+    duplicate = Document.objects.get(status=Status.DUPLICATE)
+    client.force_login(cast.techsupport)
+    page = client.get(f"/staff/documents/?delivery_id={duplicate.delivery_id}").content.decode()
+    assert "F-80" in page and f"/staff/documents/{duplicate.pk}/mark-original/" in page
+    response = post(f"/staff/documents/{duplicate.pk}/mark-original/",
+                    {"reason": "Supplier confirmed a second delivery"})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.RECEIVED
+    assert duplicate.events.last().actor == cast.techsupport
+    client.force_login(cast.admin)
+    assert client.get("/staff/documents/").status_code == 404

@@ -207,6 +207,7 @@ STAFF_OBJECT_URLS = {
     "onboarding:staff_party_link_reject": ("is_techsupport",
                                            lambda cast: _party_link_request(cast).pk),
     "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
+    "invoices:staff_mark_original": ("is_techsupport", lambda cast: _duplicate(cast).pk),
     "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(

@@ -61,3 +61,40 @@ def expire_invitations() -> int:
                        after={"email": invitation.email})
                 expired += 1
     return expired
+
+
+@periodic(every=timedelta(days=1))
+@task()
+def check_platform_registrations() -> int:
+    """Ask the SML where each identifier of every active organization is registered, and
+    flag those that another access point's SMP now serves ("registered elsewhere"): such an
+    organization no longer receives here. Off while PEPPOL_OWN_SMP_URLS is empty; a lookup
+    without an answer leaves the last verdict. Returns how many are registered elsewhere."""
+    from django.conf import settings
+
+    from invoices.peppol import smp
+    from onboarding.models import Organization, OrganizationIdentifier
+    from portal.tasks import checkpoint
+
+    own = {url.rstrip("/").lower() for url in settings.PEPPOL_OWN_SMP_URLS}
+    if not own:
+        return 0
+    zone = settings.PEPPOL_SML_ZONE or (
+        smp.PRODUCTION_ZONE if settings.PEPPOL_SML == "production" else smp.TEST_ZONE)
+    config = smp.SmlConfig(zone=zone, nameservers=settings.PEPPOL_DNS_SERVERS or None,
+                           port=settings.PEPPOL_DNS_PORT, timeout=settings.PEPPOL_LOOKUP_TIMEOUT)
+    elsewhere = 0
+    identifiers = OrganizationIdentifier.objects.filter(
+        organization__status=Organization.Status.ACTIVE).order_by("pk")
+    for identifier in identifiers.iterator():
+        try:
+            result = smp.lookup(identifier.scheme, identifier.value, config)
+        except smp.LookupFailed:
+            continue
+        found = result.smp_url.rstrip("/")
+        flag = found if found and found.lower() not in own else ""
+        OrganizationIdentifier.objects.filter(pk=identifier.pk).update(
+            registration_checked_at=timezone.now(), registered_elsewhere=flag[:500])
+        elsewhere += bool(flag)
+        checkpoint()
+    return elsewhere

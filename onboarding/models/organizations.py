@@ -405,6 +405,11 @@ class OrganizationIdentifier(models.Model):
     can_send = models.BooleanField(_("send"), default=True)
     can_receive = models.BooleanField(_("receive"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The daily registration check (onboarding.tasks): when it last got an answer, and the
+    # SMP the SML names when that is not the platform's own (another access point serves it).
+    registration_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    registered_elsewhere = models.CharField(_("registered at another SMP"), max_length=500,
+                                            blank=True, editable=False)
 
     objects = OwnOrganizationPartQuerySet.as_manager()
 

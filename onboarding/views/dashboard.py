@@ -2,7 +2,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from onboarding.models import Invitation, Organization, Role
+from onboarding.models import Invitation, Organization, OrganizationIdentifier, Role
 from onboarding.tenancy import environment_required
 from onboarding.views.activations import recent_decisions
 from onboarding.views.receiving import receive_prompt
@@ -25,6 +25,9 @@ def dashboard(request):
         "organization_count": Organization.objects.visible_to(request.user, env).count(),
         "recent_decisions": recent_decisions(request.user, request.membership),
         "receive_prompt": receive_prompt(request),
+        "registered_elsewhere": OrganizationIdentifier.objects.filter(
+            organization__in=Organization.objects.configurable_by(request.user, env),
+        ).exclude(registered_elsewhere="").select_related("organization"),
     }
     return render(request, "onboarding/dashboard.html", context)
 

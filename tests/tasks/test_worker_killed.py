@@ -108,3 +108,38 @@ def test_it_resumes_a_check_whose_worker_was_killed_after_the_last_card_it_finis
     assert CustomerCard.objects.filter(peppol_checked_at__gte=restarted_at).count() == (
         1200 - len(finished))
 
+
+
+def test_it_hands_the_check_back_when_its_worker_is_asked_to_stop(db_queue, org):
+    from django_tasks_db.models import DBTaskResult
+
+    for n in range(1200):
+        make_card(org, customer_number=f"{n:05d}", endpoint_value=f"{30000000 + n}")
+    run = PeppolCheckRun.begin(org, by=None, environment=None, filters={}, total=1200)
+
+    with PeppolNetwork() as network:
+        sml = network.sml_settings()
+        stand_in = {"PEPPOL_SML_ZONE": sml["zone"],
+                    "PEPPOL_DNS_SERVERS": ",".join(sml["nameservers"]),
+                    "PEPPOL_DNS_PORT": str(sml["port"])}
+        worker = start_worker(PEPPOL_LOOKUP_CONCURRENCY="1", **stand_in)
+        try:
+            wait_for(lambda: PeppolCheckRun.objects.filter(pk=run.pk, progress_done__gte=200)
+                     .exists())
+            worker.send_signal(signal.SIGTERM)
+            output, _ = worker.communicate(timeout=60)
+        finally:
+            worker.kill()
+        assert worker.returncode == 0, output
+
+        run.refresh_from_db()
+        assert run.status == "running" and run.progress_done < 1200
+        task = DBTaskResult.objects.get(id=run.task_id)
+        # Back on the queue at once, and the interrupted run does not count as a try.
+        assert task.status == "READY" and task.worker_ids == []
+
+        run_worker_batch(**stand_in)
+
+    run.refresh_from_db()
+    assert run.status == "done" and run.progress_done == 1200
+    assert run.reachable + run.not_reachable + run.failed == 1200

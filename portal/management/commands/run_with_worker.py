@@ -1,6 +1,11 @@
 """`manage.py run_with_worker [addrport]`: the development server and a task worker in one
-command. Ctrl-C (or SIGTERM) stops both; when either stops, the other is stopped too."""
+command. Ctrl-C (or SIGTERM) stops both; when either stops, the other is stopped too.
 
+Each runs in a process group of its own, because both have an autoreloader that runs the
+real server or worker as a child: stopping the group stops that child too."""
+
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -18,8 +23,10 @@ class Command(BaseCommand):
     def handle(self, *, addrport, **options):
         manage = [sys.executable, sys.argv[0]]
         children = [
-            subprocess.Popen([*manage, "runserver", addrport]),  # noqa: S603 - our own manage.py
-            subprocess.Popen([*manage, "db_worker", "--interval", "1"]),  # noqa: S603
+            subprocess.Popen([*manage, "runserver", addrport],  # noqa: S603 - our manage.py
+                             start_new_session=True),
+            subprocess.Popen([*manage, "db_worker", "--interval", "1"],  # noqa: S603
+                             start_new_session=True),
         ]
         stopping = False
 
@@ -34,12 +41,17 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         finally:
             for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+                _signal_group(child, signal.SIGTERM)
             deadline = time.monotonic() + 15
             for child in children:
                 try:
                     child.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    _signal_group(child, signal.SIGKILL)
                     child.wait()
+
+
+def _signal_group(child, signum) -> None:
+    # A group that is already gone has nothing left to stop.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)

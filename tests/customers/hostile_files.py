@@ -12,23 +12,38 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
-CONTENT_TYPES = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>"""
-PACKAGE_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>""".encode()
-WORKBOOK = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets><sheet name="Klanten" sheetId="1" r:id="rId1"/></sheets></workbook>""".encode()
-WORKBOOK_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/></Relationships>""".encode()
-SHEET_START = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}"><sheetData>'.encode()
+PROLOG = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _override(part: str, kind: str) -> str:
+    return f'<Override PartName="{part}" ContentType="{SPREADSHEET}.{kind}+xml"/>'
+
+
+def _relationship(number: int, kind: str, target: str) -> str:
+    return f'<Relationship Id="rId{number}" Type="{DOC_RELS}/{kind}" Target="{target}"/>'
+
+
+CONTENT_TYPES = (
+    PROLOG + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    + _override("/xl/workbook.xml", "sheet.main")
+    + _override("/xl/worksheets/sheet1.xml", "worksheet")
+    + _override("/xl/sharedStrings.xml", "sharedStrings") + "</Types>").encode()
+PACKAGE_RELS = (PROLOG + f'<Relationships xmlns="{RELS}">'
+                + _relationship(1, "officeDocument", "xl/workbook.xml")
+                + "</Relationships>").encode()
+WORKBOOK = (PROLOG + f'<workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets>'
+            '<sheet name="Klanten" sheetId="1" r:id="rId1"/></sheets></workbook>').encode()
+WORKBOOK_RELS = (PROLOG + f'<Relationships xmlns="{RELS}">'
+                 + _relationship(1, "worksheet", "worksheets/sheet1.xml")
+                 + _relationship(2, "sharedStrings", "sharedStrings.xml")
+                 + "</Relationships>").encode()
+SHEET_START = (PROLOG + f'<worksheet xmlns="{MAIN}"><sheetData>').encode()
 SHEET_END = b"</sheetData></worksheet>"
-STRINGS_START = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{MAIN}">'.encode()
+STRINGS_START = (PROLOG + f'<sst xmlns="{MAIN}">').encode()
 STRINGS_END = b"</sst>"
 
 HEADER_ROW = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>customer_number</t></is></c>'
@@ -65,7 +80,8 @@ def _repeated(piece: bytes, count: int, per_chunk: int = 10_000) -> Iterator[byt
 
 def many_rows_without_dimension(rows: int) -> bytes:
     """No `<dimension>`, no row numbers: only reading tells how many rows there are."""
-    row = b'<row><c t="inlineStr"><is><t>C1</t></is></c><c t="inlineStr"><is><t>Klant BV</t></is></c></row>'
+    row = (b'<row><c t="inlineStr"><is><t>C1</t></is></c>'
+           b'<c t="inlineStr"><is><t>Klant BV</t></is></c></row>')
 
     def chunks():
         yield HEADER_ROW
@@ -77,7 +93,8 @@ def many_rows_without_dimension(rows: int) -> bytes:
 def one_huge_cell(chars: int) -> bytes:
     def chunks():
         yield HEADER_ROW
-        yield b'<row r="2"><c r="A2" t="inlineStr"><is><t>1</t></is></c><c r="B2" t="inlineStr"><is><t>'
+        yield (b'<row r="2"><c r="A2" t="inlineStr"><is><t>1</t></is></c>'
+               b'<c r="B2" t="inlineStr"><is><t>')
         yield from _repeated(b"x", chars, per_chunk=1 << 20)
         yield b"</t></is></c></row>"
 

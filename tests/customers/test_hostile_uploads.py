@@ -171,9 +171,11 @@ ENTITY_WORKBOOK = (b'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY a "aaaaaa
     ("_rels/.rels", b"<Relationships><Relationship"),
     ("xl/_rels/workbook.xml.rels", hostile.WORKBOOK_RELS.replace(b"</Relationships>", b"")),
     ("xl/sharedStrings.xml", b"<sst><si><t>x</si></sst>"),
+    ("xl/sharedStrings.xml", b'<!DOCTYPE sst [<!ENTITY e "customer_number">]><sst><si><t>&e;</t>'
+                             b'</si></sst>'),
     ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c><v>1</c>"),
 ], ids=["workbook", "entity", "content-types", "package-rels", "workbook-rels",
-        "shared-strings", "sheet"])
+        "shared-strings", "shared-strings-entity", "sheet"])
 def test_it_refuses_broken_xml_in_any_package_part_with_the_same_message(admin, org, part,
                                                                           data):
     page = refused(admin, org, package_part_replaced(part, data), "klanten.xlsx")

@@ -2,11 +2,19 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onboarding import encryption
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": gettext_lazy(
+            "Too many failed sign-in attempts. Wait a few minutes and try again, or reset "
+            "your password."),
+    }
+
     def clean_email(self, email):
         email = super().clean_email(email)
         request = getattr(self, "request", None)

@@ -141,6 +141,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_MAX_EMAIL_ADDRESSES = 10
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Peppol portal] "
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Reverse proxies in front of the portal that append to X-Forwarded-For: the client's address
+# is the entry this many from the end. 0 ignores the header (no proxy, or one that replaces it
+# and sets REMOTE_ADDR); too low makes every user share the proxy's limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -295,6 +299,10 @@ REST_FRAMEWORK = {
 }
 # Requests per connection key, as "<count>/<s|min|hour|day>".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
+# Failed authentications (wrong App Key or Secret) per client address, API and API31 together.
+API_AUTH_FAILURE_LIMIT = env.str("API_AUTH_FAILURE_LIMIT", default="20/min")
+# API31 connection tests per client address.
+API31_RATE_LIMIT = env.str("API31_RATE_LIMIT", default="30/min")
 # How long an API call may trust a connection key looked up by an earlier call; every change
 # to the key or its organization drops it sooner.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)

@@ -8,6 +8,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Peppol onboarding portal"
 
 urlpatterns = [
+    path("accounts/", include("onboarding.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("onboarding.api.urls")),
@@ -21,3 +22,5 @@ urlpatterns = [
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.
 handler404 = "portal.problems.page_not_found"
 handler500 = "portal.problems.server_error"
+# allauth answers a request over one of its rate limits with this.
+handler429 = "onboarding.views.accounts.too_many_requests"

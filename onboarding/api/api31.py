@@ -22,14 +22,23 @@ detail carries a machine-readable Reason.
 from __future__ import annotations
 
 import logging
+import math
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from lxml import etree
 
 from invoices.peppol.xmlsafe import XmlForbiddenDoctype, XmlRejected, parse_xml
-from onboarding.api.authentication import KeyRefused, check_credentials, refusal_message
+from onboarding.api import abuse
+from onboarding.api.authentication import (
+    KeyRefused,
+    Refusal,
+    check_credentials,
+    failures_message,
+    refusal_message,
+)
 from onboarding.models import Environment, Software, Subscription
 from onboarding.models.subscriptions import api_contract_for_key
 
@@ -63,6 +72,7 @@ def namespace_advice() -> str:
 @csrf_exempt
 def api31(request):
     """Never raises: every failure is a SOAP fault, as the client expects."""
+    address = None
     try:
         if request.method != "POST":
             response = fault_response(Fault("Client", _("Send a SOAP 1.1 envelope by HTTP "
@@ -70,14 +80,39 @@ def api31(request):
                                       status=405)
             response["Allow"] = "POST"
             return response
+        address = abuse.client_address(request)
+        limited = rate_limited(address)
+        if limited is not None:
+            return limited
         return envelope_response(check_connection(read_operation(request)))
     except Fault as fault:
+        if fault.reason == Refusal.INVALID.value and address is not None:
+            abuse.failed_authentications.count(address)
         return fault_response(fault)
     except Exception:
         logger.exception("API31 request failed")
         return fault_response(Fault("Server", _("The server could not answer the connection "
                                                 "test. It was logged; please try again later."),
                                     "server-error"))
+
+
+def rate_limited(address: str) -> HttpResponse | None:
+    """A fault with Retry-After when `address` made too many calls, or too many with wrong
+    keys; each call counts, also those that answer a fault."""
+    wait = abuse.api31_requests.count(address)
+    if wait is not None:
+        fault = Fault("Client", _("Too many connection tests from your address (the limit is "
+                                  "%(rate)s). Try again in %(wait)d seconds.")
+                      % {"rate": settings.API31_RATE_LIMIT, "wait": math.ceil(wait)},
+                      "rate-limited")
+    else:
+        wait = abuse.failed_authentications.wait(address)
+        if wait is None:
+            return None
+        fault = Fault("Client", failures_message(math.ceil(wait)), "too-many-failures")
+    response = fault_response(fault, status=429)
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
 
 
 def read_operation(request) -> dict[str, str]:
@@ -191,7 +226,7 @@ def envelope_response(values: dict[str, str]) -> HttpResponse:
 
 
 def fault_response(fault: Fault, status: int = 500) -> HttpResponse:
-    """SOAP 1.1 over HTTP answers a fault with status 500."""
+    """SOAP 1.1 over HTTP answers a fault with status 500; a rate limit answers 429."""
     envelope, body = _envelope()
     element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
     # faultcode, faultstring and detail are unqualified, as SOAP 1.1 defines them.

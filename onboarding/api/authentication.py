@@ -6,14 +6,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 from enum import Enum
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from onboarding.api import keycache
+from onboarding.api import abuse, keycache
 from onboarding.api.keycache import CachedKey
 from onboarding.models import ConnectionKey
 from onboarding.models.connection_keys import secret_digest
@@ -133,16 +135,46 @@ def basic_credentials(request) -> tuple[str, str] | None:
     return app_key, secret
 
 
+class TooManyFailures(ProblemKind, exceptions.APIException):
+    # DRF's exception handler sends Retry-After for any exception with a `wait`.
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "throttled"
+    problem_code = "too-many-failed-authentications"
+    problem_title = _("Too many failed authentications")
+
+    def __init__(self, wait: float):
+        self.wait = max(1, math.ceil(wait))
+        super().__init__(failures_message(self.wait))
+
+
+def failures_message(wait: int) -> str:
+    return str(_("Too many failed authentications from your address (the limit is %(rate)s). "
+                 "Check the App Key and Secret in your software, and try again in %(wait)d "
+                 "seconds.") % {"rate": settings.API_AUTH_FAILURE_LIMIT, "wait": wait})
+
+
 class ConnectionKeyAuthentication(BaseAuthentication):
     www_authenticate_realm = "api"
 
     def authenticate(self, request):
-        credentials = basic_credentials(request)
+        address = abuse.client_address(request)
+        wait = abuse.failed_authentications.wait(address)
+        if wait is not None:
+            # Refused before the credentials are looked at: a guess that would have been
+            # right teaches nothing either.
+            raise TooManyFailures(wait)
+        try:
+            credentials = basic_credentials(request)
+        except InvalidCredentials:
+            abuse.failed_authentications.count(address)
+            raise
         if credentials is None:
             return None
         try:
             holder = check_credentials(*credentials)
         except KeyRefused as refused:
+            if refused.refusal is Refusal.INVALID:
+                abuse.failed_authentications.count(address)
             raise _REFUSAL_EXCEPTIONS[refused.refusal](
                 refusal_message(refused.refusal, refused.key)) from None
         return holder, holder.key

@@ -42,3 +42,10 @@ def test_it_refuses_to_start_without_a_secret_key_when_not_debugging():
     result = manage("check", env={**env, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_it_reads_the_trusted_proxy_count_from_the_environment():
+    result = manage("shell", "-c", "from django.conf import settings; "
+                    "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)",
+                    env={**PRODUCTION, "TRUSTED_PROXY_COUNT": "2"})
+    assert result.stdout.strip().splitlines()[-1] == "2", result.stderr

@@ -1,0 +1,65 @@
+"""Limits per client address for the machine endpoints: failed authentications (the native
+API and API31 together), and all API31 requests.
+
+Counters live in the cache, one per address and fixed window, raised with the cache's incr:
+with a shared cache (Redis) every server process counts together. The address is the one
+allauth's sign-in limits use, so ALLAUTH_TRUSTED_PROXY_COUNT decides for both which
+X-Forwarded-For entry is the client's."""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+
+from onboarding.api.throttling import parse_rate
+
+
+def client_address(request) -> str:
+    request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+class AddressLimit:
+    """At most `rate` ("20/min") events per client address in each window."""
+
+    timer = time.time
+
+    def __init__(self, name: str, setting: str):
+        self.name = name
+        self.setting = setting
+
+    def _window(self):
+        limit, period = parse_rate(getattr(settings, self.setting))
+        now = self.timer()
+        window = int(now // period)
+        return limit, period, window, (window + 1) * period - now
+
+    def _counter(self, address: str, window: int) -> str:
+        return f"abuse:{self.name}:{address}:{window}"
+
+    def wait(self, address: str) -> float | None:
+        """Seconds until `address` may try again, or None while it is under the limit."""
+        limit, _period, window, left = self._window()
+        count = cache.get(self._counter(address, window), 0)
+        return left if count >= limit else None
+
+    def count(self, address: str) -> float | None:
+        """Count one event; seconds to wait when this one went over the limit, else None."""
+        limit, period, window, left = self._window()
+        counter = self._counter(address, window)
+        try:
+            count = cache.incr(counter)
+        except ValueError:
+            count = 1 if cache.add(counter, 1, period + 1) else cache.incr(counter)
+        return left if count > limit else None
+
+
+failed_authentications = AddressLimit("auth-failed", "API_AUTH_FAILURE_LIMIT")
+api31_requests = AddressLimit("api31", "API31_RATE_LIMIT")

@@ -131,8 +131,4 @@ def change_subscription(environment, by, subscription) -> bool:
 
 
 def has_api_contract(environment, on: date | None = None) -> bool:
-    """The native API is for Professional environments with a running contract with API rights."""
-    return (
-        environment.subscription == Subscription.PROFESSIONAL
-        and environment.contracts.current(on).filter(api_rights=True).exists()
-    )
+    return environment.entitlements.has_api_contract(on)

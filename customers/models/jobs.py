@@ -20,13 +20,14 @@ from portal.errors import ChangeRefused
 # A job that has not reported for this long died with its process (a restart, a crash).
 STALLED_AFTER = timedelta(minutes=10)
 
-STALLED = _("The work stopped before it finished, probably because the server restarted. "
-            "Nothing was saved; start it again.")
 
 
 class BackgroundJob(models.Model):
     RUNNING: tuple[str, ...] = ()
     FAILED = "failed"
+    # What the user reads when the job's process died; each kind says what it left behind.
+    STALLED = _("The work stopped before it finished, probably because the server restarted. "
+                "Nothing was saved; start it again.")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="+", verbose_name=_("organization"))
@@ -75,7 +76,7 @@ class BackgroundJob(models.Model):
             return
         if timezone.now() - self.heartbeat_at > STALLED_AFTER:
             type(self).objects.filter(pk=self.pk, heartbeat_at=self.heartbeat_at).update(
-                status=self.FAILED, error=str(STALLED), finished_at=timezone.now())
+                status=self.FAILED, error=str(self.STALLED), finished_at=timezone.now())
             self.refresh_from_db()
 
 
@@ -185,12 +186,14 @@ class PeppolCheckRun(BackgroundJob):
         FAILED = "failed", _("Failed")
 
     RUNNING = (Status.RUNNING,)
+    STALLED = _("The check stopped before it finished, probably because the server restarted. "
+                "The cards checked so far keep their result; start it again for the rest.")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.RUNNING)
     # The list's filters when the run started: {"q": ..., "reach": ..., ...}
     filters = models.JSONField(default=dict, blank=True)
-    # Cards are checked in primary-key order; the run resumes after this one.
+    # Cards are checked in primary-key order, in batches; each batch starts after this one.
     last_card = models.BigIntegerField(default=0)
     reachable = models.PositiveIntegerField(_("receive Peppol invoices"), default=0)
     not_reachable = models.PositiveIntegerField(_("cannot receive Peppol invoices"), default=0)

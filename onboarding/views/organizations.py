@@ -1,5 +1,5 @@
-"""The organization pages: list, add (with the KvK lookup), detail, activation, delete,
-and the organization's Peppol identifiers and members."""
+"""The organization pages: list, add (with the KvK lookup), detail, activation, receiving,
+deactivation and delete. Its Peppol identifiers and members are in organization_parts."""
 
 from __future__ import annotations
 

@@ -2,9 +2,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-PG_URL ?= postgres://postgres@127.0.0.1:5432/portal_test
 
-.PHONY: run test test-sqlite test-postgres test-browser lint bench messages install clean
+.PHONY: run test test-browser lint bench messages install clean
 
 $(PY):
 	python3 -m venv $(VENV)

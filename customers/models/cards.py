@@ -242,10 +242,6 @@ class CustomerCard(models.Model):
         return (self.endpoint_scheme, self.endpoint_value) == (DUMMY_KVK.scheme, DUMMY_KVK.value)
 
     @property
-    def peppol_checked(self) -> bool:
-        return self.peppol_checked_at is not None
-
-    @property
     def peppol_reachable(self) -> bool:
         return bool(self.peppol_registered and self.peppol_accepts_invoice)
 

@@ -278,7 +278,7 @@ class PeppolCheckRun(BackgroundJob):
                               default=Status.RUNNING)
     # The list's filters when the run started: {"q": ..., "reach": ..., ...}
     filters = models.JSONField(default=dict, blank=True)
-    # Cards are checked in primary-key order; the run resumes after this one.
+    # Cards are checked in primary-key order, in batches; each batch starts after this one.
     last_card = models.BigIntegerField(default=0)
     reachable = models.PositiveIntegerField(_("receive Peppol invoices"), default=0)
     not_reachable = models.PositiveIntegerField(_("cannot receive Peppol invoices"), default=0)

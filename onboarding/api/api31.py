@@ -39,8 +39,7 @@ from onboarding.api.authentication import (
     failures_message,
     refusal_message,
 )
-from onboarding.models import Environment, Software, Subscription
-from onboarding.models.subscriptions import api_contract_for_key
+from onboarding.models import Environment, Software
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 API31_NS = "urn:peppol-onboarding-portal:api31:v1"
@@ -191,15 +190,12 @@ def check_connection(fields: dict[str, str]) -> dict[str, str]:
         raise Fault("Client", _("This connection key was made for %(software)s. API31 takes "
                                 "a key made for 4PS Business Central.")
                     % {"software": key.get_software_display()}, "wrong-software")
-    if api_contract_for_key(organization.environment_id, fields["SubscriptionKey"]) is None:
-        raise Fault("Client", _("The subscription key does not belong to a current contract "
-                                "with API rights of this organization's environment. Ask Sales "
-                                "for the key of your contract."), "subscription-key")
-    subscription = Environment.objects.values_list("subscription", flat=True).get(
-        pk=organization.environment_id)
-    if subscription != Subscription.PROFESSIONAL:
-        raise Fault("Client", _("API31 needs a Professional subscription."),
-                    "subscription-level")
+    # Read afresh: the key may come from the key cache, with the environment as it was then.
+    environment = Environment.objects.get(pk=organization.environment_id)
+    refusal = environment.entitlements.api31_refusal(fields["SubscriptionKey"])
+    if refusal is not None:
+        code, message = refusal
+        raise Fault("Client", message, code)
     key.note_use(tested=True)
     return {"Result": "OK", "Message": _("The connection works."),
             "CompanyId": organization.company_id, "OrganizationName": organization.name,

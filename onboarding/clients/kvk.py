@@ -103,6 +103,22 @@ class KvKProfile:
     legal_form: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def street_line(self) -> str:
+        """Street and house number in one line, as an organization keeps its address."""
+        return " ".join(part for part in (self.street, self.house_number) if part)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Any) -> KvKProfile:
+        """The profile in a stored Basisprofiel answer; anything else reads as an empty one."""
+        return profile_from_basisprofiel(snapshot if isinstance(snapshot, dict) else {})
+
+
+def one_per_company(results: list[KvKSearchResult]) -> list[KvKSearchResult]:
+    """Search results with each company once: the register lists a company once per kind of
+    entry (main branch, legal person); the first entry of each stays, in the order given."""
+    return list({r.kvk_number: r for r in reversed(results) if r.kvk_number}.values())[::-1]
+
 
 _KVK_NUMBER = re.compile(r"[0-9]{8}")
 _WHITESPACE = re.compile(r"\s+")

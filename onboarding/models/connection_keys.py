@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.models.environments import Subscription
 from onboarding.models.organizations import Organization, OrganizationPartQuerySet
 from onboarding.models.partnerships import Software, acting_label, record_on_organization
-from onboarding.models.subscriptions import has_api_contract
 from portal.errors import ChangeRefused
 
 APP_KEY_PREFIX = "ppk_"
@@ -43,7 +42,7 @@ def subscription_refusal(environment, software) -> str | None:
     if software in basic_needed and environment.subscription == Subscription.INVOICE_PORTAL:
         return _("%(software)s needs at least a Basic subscription.") % {
             "software": Software(software).label}
-    if software in contract_needed and not has_api_contract(environment):
+    if software in contract_needed and not environment.entitlements.has_api_contract():
         return _("%(software)s needs a Professional subscription and a contract with API "
                  "rights; ask Sales for one.") % {"software": Software(software).label}
     return None

@@ -114,6 +114,13 @@ class Environment(models.Model):
     def remember_membership(self, membership) -> None:
         self.__dict__.setdefault("_memberships_by_user", {})[membership.user_id] = membership
 
+    @property
+    def entitlements(self):
+        """What the subscription and contracts allow; every subscription rule asks here."""
+        from onboarding.models.entitlements import Entitlements
+
+        return Entitlements(self)
+
     def has_role(self, user, role) -> bool:
         membership = self.membership_for(user)
         return membership is not None and membership.has_role(role)

@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
 from onboarding.models.audit import record
-from onboarding.models.environments import Role, Subscription
+from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
+from onboarding.models.environments import Role
 from portal.errors import ChangeRefused
 
 # The free subscription covers this many organizations of the environment's own.
-FREE_ORGANIZATION_LIMIT = 2
 
 
 class Country(models.TextChoices):
@@ -189,8 +189,7 @@ class Organization(models.Model):
         """Add an organization, within the subscription's limit, with a platform company ID."""
         with transaction.atomic():
             env = environment._lock()
-            if (env.subscription == Subscription.INVOICE_PORTAL
-                    and env.organizations.count() >= FREE_ORGANIZATION_LIMIT):
+            if not env.entitlements.may_add_organization():
                 raise ChangeRefused(
                     _("The free Invoice Portal subscription covers %(limit)d organizations. "
                       "Upgrade to Basic or Professional to add more.")
@@ -208,18 +207,38 @@ class Organization(models.Model):
                           "registry_number": org.registry_number, "company_id": org.company_id})
         return org
 
+    @classmethod
+    def create_with_identifier(cls, *, environment, by, **fields):
+        """`create`, and in the same transaction the registry number as the first Peppol
+        identifier where the country has a scheme for it. Returns (organization, identifier,
+        problem): a number the Peppol rules refuse leaves the organization without identifier,
+        and `problem` (an IdentifierError or ChangeRefused) says why."""
+        with transaction.atomic():
+            organization = cls.create(environment=environment, by=by, **fields)
+            scheme = PRIMARY_SCHEME.get(organization.country)
+            if scheme is None or not organization.registry_number:
+                return organization, None, None
+            try:
+                identifier = OrganizationIdentifier.add(organization, by, scheme,
+                                                        organization.registry_number)
+            except (peppol_ids.IdentifierError, ChangeRefused) as problem:
+                return organization, None, problem
+        return organization, identifier, None
+
     def _locked(self) -> Organization:
         return Organization.objects.select_for_update().get(pk=self.pk)
 
     def _transition(self, by, action, to_status, allowed_from, extra_after=None, *,
-                    check=None, then=None, **changes):
+                    check=None, then=None, **changes) -> bool:
         """Move to `to_status` under the row lock. `check(current)` may refuse, and
         `then(current)` writes the rows that go with the step, both inside the transaction,
-        so a concurrent call sees either none of it or all of it."""
+        so a concurrent call sees either none of it or all of it. False when it was there
+        already."""
         with transaction.atomic():
             current = self._locked()
             if current.status == to_status:
-                return current
+                self.refresh_from_db()
+                return False
             if current.status not in allowed_from:
                 raise ChangeRefused(
                     _("This organization is %(status)s; that step is not possible now.")
@@ -237,7 +256,7 @@ class Organization(models.Model):
             record(environment=current.environment, actor=by, action=action, target=current,
                    before=before, after={"status": to_status, **(extra_after or {})})
         self.refresh_from_db()
-        return current
+        return True
 
     def request_activation(self, by, *, requester_name, requester_role, registry_number,
                            registry_snapshot=None):
@@ -268,7 +287,8 @@ class Organization(models.Model):
                 decision=decision, decided_by=by, decided_at=timezone.now(), reason=reason)
         return write
 
-    def approve(self, by):
+    def approve(self, by) -> bool:
+        """Activate; True when this call decided, False when it was active already."""
         def registry_checked(current):
             if not current.registry_checked:
                 raise ChangeRefused(_("Check the registry number before activating: it was "
@@ -278,12 +298,18 @@ class Organization(models.Model):
                                 {self.Status.PENDING}, check=registry_checked,
                                 then=self._decide_request(by, "approved"))
 
-    def reject(self, by, reason: str):
+    def reject(self, by, reason: str) -> bool:
+        """Reject with a reason; True when this call decided, False when it was rejected
+        already."""
         if not reason.strip():
             raise ChangeRefused(_("Give the reason; the requester will read it."), field="reason")
         return self._transition(by, "organization.rejected", self.Status.REJECTED,
                                 {self.Status.PENDING}, extra_after={"reason": reason},
                                 then=self._decide_request(by, "rejected", reason))
+
+    def latest_decision(self) -> ActivationRequest | None:
+        return (self.activation_requests.decided().select_related("requested_by", "organization")
+                .order_by("-decided_at", "-id").first())
 
     def record_registry_check(self, by):
         """TechSupport looked the hand-typed registry number up and vouches for it."""
@@ -300,7 +326,7 @@ class Organization(models.Model):
         self.registry_checked = True
         return current
 
-    def deactivate(self, by):
+    def deactivate(self, by) -> bool:
         return self._transition(by, "organization.deactivated", self.Status.DEACTIVATED,
                                 {self.Status.ACTIVE})
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
-from onboarding.models.environments import Role, Subscription
+from onboarding.models.environments import Role
 from onboarding.models.organizations import Organization, OwnOrganizationPartQuerySet
 from portal import digests
 from portal.errors import ChangeRefused
@@ -124,7 +124,7 @@ class AuthorisationRequest(models.Model):
     def send(cls, *, environment, by, client_name, client_email, software, registry_number,
              message="") -> AuthorisationRequest:
         """Send a request; a pending one to the same client for the same number is replaced."""
-        if environment.subscription == Subscription.INVOICE_PORTAL:
+        if not environment.entitlements.may_send_authorisation_requests:
             raise ChangeRefused(_("Authorisation requests need at least a Basic subscription."))
         if not environment.has_role(by, Role.ADVANCED):
             raise ChangeRefused(_("Only Advanced users and administrators send authorisation "

@@ -144,8 +144,4 @@ def api_contract_for_key(environment_id: int, key: str, on: date | None = None):
 
 
 def has_api_contract(environment, on: date | None = None) -> bool:
-    """The native API is for Professional environments with a running contract with API rights."""
-    return (
-        environment.subscription == Subscription.PROFESSIONAL
-        and environment.contracts.current(on).filter(api_rights=True).exists()
-    )
+    return environment.entitlements.has_api_contract(on)

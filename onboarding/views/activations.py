@@ -1,7 +1,6 @@
 """TechSupport's activation queue: review "Activate now" requests, approve or reject them."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,12 +39,10 @@ def _normalized(value) -> str:
 def compare_with_register(snapshot, organization) -> list[dict]:
     """Rows of what the KvK register said when activation was asked (the stored Basisprofiel
     answer) beside what the organization says now; empty register values are not compared."""
-    profile = kvk.profile_from_basisprofiel(snapshot if isinstance(snapshot, dict) else {})
+    profile = kvk.KvKProfile.from_snapshot(snapshot)
     rows = [
         (_("Name"), profile.name, organization.name),
-        (_("Street and number"),
-         " ".join(part for part in (profile.street, profile.house_number) if part),
-         organization.street),
+        (_("Street and number"), profile.street_line, organization.street),
         (_("Postal code"), profile.postal_code, organization.postal_code),
         (_("City"), profile.city, organization.city),
         (_("Registry number"), profile.kvk_number, organization.registry_number),
@@ -77,27 +74,12 @@ def activation_detail(request, pk):
     return _render_review(request, _reviewable(pk))
 
 
-def _decide(request, organization, reason=None) -> bool:
-    """Approve (no reason) or reject; True when this call made the decision.
-
-    The row lock is held around the model's own, so of two reviewers at once only the one
-    who found the request pending tells the requester.
-    """
-    dashboard_url = request.build_absolute_uri(reverse("onboarding:dashboard"))
-    with transaction.atomic():
-        locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        was_pending = locked.status == PENDING
-        if reason is None:
-            locked.approve(request.user)
-        else:
-            locked.reject(request.user, reason)
-        if was_pending:
-            decided = (locked.activation_requests.exclude(decision="")
-                       .select_related("requested_by", "organization")
-                       .order_by("-decided_at", "-id").first())
-            if decided is not None:
-                notify_activation_decision(decided, dashboard_url)
-    return was_pending
+def _tell_requester(request, organization, decided: bool) -> None:
+    """Only the reviewer whose call decided tells the requester, so two at once mail once."""
+    latest = organization.latest_decision() if decided else None
+    if latest is not None:
+        notify_activation_decision(
+            latest, request.build_absolute_uri(reverse("onboarding:dashboard")))
 
 
 @staff_required("is_techsupport")
@@ -105,10 +87,11 @@ def _decide(request, organization, reason=None) -> bool:
 def activation_approve(request, pk):
     organization = _reviewable(pk)
     try:
-        decided = _decide(request, organization)
+        decided = organization.approve(request.user)
     except ChangeRefused as refused:
         messages.error(request, refused.message)
         return redirect("onboarding:staff_activation", pk=organization.pk)
+    _tell_requester(request, organization, decided)
     if decided:
         messages.success(request, _("%(name)s is active. The requester was told by email.")
                          % {"name": organization.name})
@@ -124,7 +107,7 @@ def activation_reject(request, pk):
     form = ActivationRejectForm(request.POST)
     if form.is_valid():
         try:
-            decided = _decide(request, organization, reason=form.cleaned_data["reason"])
+            decided = organization.reject(request.user, form.cleaned_data["reason"])
         except ChangeRefused as refused:
             if refused.field not in form.fields:
                 # Decided meanwhile: the page no longer offers the form to show it next to.
@@ -132,6 +115,7 @@ def activation_reject(request, pk):
                 return redirect("onboarding:staff_activation", pk=organization.pk)
             form.add_error(refused.field, refused.message)
         else:
+            _tell_requester(request, organization, decided)
             if decided:
                 messages.success(request, _("The activation of %(name)s was rejected. The "
                                             "requester was told by email.")

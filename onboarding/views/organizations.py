@@ -1,5 +1,5 @@
-"""The organization pages: list, add (with the KvK lookup), detail, activation, delete,
-and the organization's Peppol identifiers and members."""
+"""The organization pages: list, add (with the KvK lookup), detail, activation, receiving,
+deactivation and delete. Its Peppol identifiers and members are in organization_parts."""
 
 from __future__ import annotations
 
@@ -21,11 +21,10 @@ from onboarding.forms import organizations as forms
 from onboarding.models import (
     Country,
     Organization,
-    OrganizationIdentifier,
     Role,
-    Subscription,
 )
-from onboarding.models.organizations import FREE_ORGANIZATION_LIMIT, PRIMARY_SCHEME
+from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
+from onboarding.models.organizations import PRIMARY_SCHEME
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
@@ -78,7 +77,8 @@ def organization_add(request):
     if country not in Country.values:
         form = forms.CountryForm(data if "country" in data else None)
         return render(request, "onboarding/organizations/add_country.html", {
-            "form": form, "free_limit_reached": _free_limit_reached(request.environment),
+            "form": form,
+            "free_limit_reached": not request.environment.entitlements.may_add_organization(),
             "free_limit": FREE_ORGANIZATION_LIMIT,
         }, status=400 if form.is_bound else 200)
     if request.method == "POST":
@@ -90,18 +90,13 @@ def organization_add(request):
     return _render_add(request, country, form=forms.OrganizationForm(country=country))
 
 
-def _free_limit_reached(environment) -> bool:
-    # Only a hint before the user starts typing; Organization.create decides.
-    return (environment.subscription == Subscription.INVOICE_PORTAL
-            and environment.organizations.count() >= FREE_ORGANIZATION_LIMIT)
-
-
 def _render_add(request, country, *, form=None, status=200, **context):
     return render(request, "onboarding/organizations/add.html", {
         "country": country,
         "country_label": Country(country).label,
         "form": form,
-        "free_limit_reached": _free_limit_reached(request.environment),
+        # Only a hint before the user starts typing; Organization.create decides.
+        "free_limit_reached": not request.environment.entitlements.may_add_organization(),
         "free_limit": FREE_ORGANIZATION_LIMIT,
         **context,
     }, status=status)
@@ -151,9 +146,8 @@ def _search_register(request):
     except kvk.KvKError as exc:
         return _render_add(request, Country.NL, form=forms.OrganizationForm(country=Country.NL),
                            kvk_error=_kvk_failure(exc), **context)
-    # A company appears once per kind of entry (main branch, legal person); list it once.
-    unique = list({r.kvk_number: r for r in reversed(results) if r.kvk_number}.values())[::-1]
-    return _render_add(request, Country.NL, results=unique, searched=True, **context)
+    return _render_add(request, Country.NL, results=kvk.one_per_company(results), searched=True,
+                       **context)
 
 
 def _pick_from_register(request):
@@ -174,8 +168,8 @@ def _pick_from_register(request):
 
 
 def _store_profile(request, profile: kvk.KvKProfile) -> dict:
-    street = " ".join(part for part in (profile.street, profile.house_number) if part)
-    stored = {"name": profile.name, "street": street, "postal_code": profile.postal_code,
+    stored = {"name": profile.name, "street": profile.street_line,
+              "postal_code": profile.postal_code,
               "city": profile.city, "legal_form": profile.legal_form, "raw": profile.raw}
     profiles = request.session.get(KVK_SESSION_KEY, {})
     profiles.pop(profile.kvk_number, None)
@@ -202,7 +196,7 @@ def _save_organization(request, country):
         # The cleaned number may differ in spaces from what was posted.
         profile = _stored_profile(request, data["registry_number"])
     try:
-        organization = Organization.create(
+        organization, identifier, problem = Organization.create_with_identifier(
             environment=request.environment, by=request.user, name=data["name"],
             country=country, registry_number=data["registry_number"],
             street=data["street"], postal_code=data["postal_code"], city=data["city"],
@@ -217,35 +211,28 @@ def _save_organization(request, country):
         profiles = request.session.get(KVK_SESSION_KEY, {})
         profiles.pop(data["registry_number"], None)
         request.session[KVK_SESSION_KEY] = profiles
-    _add_primary_identifier(request, organization)
+    _report_added(request, organization, identifier, problem)
     return redirect(detail_url(organization))
 
 
-def _add_primary_identifier(request, organization):
-    scheme = PRIMARY_SCHEME.get(organization.country)
-    if scheme is None or not organization.registry_number:
-        messages.success(request, _("%(name)s was added. Add its Peppol identifiers below.")
-                         % {"name": organization.name})
-        return
+def _report_added(request, organization, identifier, problem):
     label = forms.registry_label(organization.country)
-    try:
-        identifier = OrganizationIdentifier.add(organization, request.user, scheme,
-                                                organization.registry_number)
-    except IdentifierError as err:
-        problem = err.render(_)
-    except ChangeRefused as refused:
-        problem = refused.message
-    else:
+    if identifier is not None:
         messages.success(request, _("%(name)s was added, with its %(label)s as Peppol "
                                     "identifier %(identifier)s.")
                          % {"name": organization.name, "label": label,
                             "identifier": identifier})
-        return
-    messages.warning(request, _(
-        "%(name)s was added, but its %(label)s could not become Peppol identifier "
-        "%(scheme)s: %(problem)s The organization is saved without it; add the identifier "
-        "below once this is sorted out, or ask TechSupport for help."
-    ) % {"name": organization.name, "label": label, "scheme": scheme, "problem": problem})
+    elif problem is None:
+        messages.success(request, _("%(name)s was added. Add its Peppol identifiers below.")
+                         % {"name": organization.name})
+    else:
+        reason = problem.render(_) if isinstance(problem, IdentifierError) else problem.message
+        messages.warning(request, _(
+            "%(name)s was added, but its %(label)s could not become Peppol identifier "
+            "%(scheme)s: %(problem)s The organization is saved without it; add the identifier "
+            "below once this is sorted out, or ask TechSupport for help."
+        ) % {"name": organization.name, "label": label,
+             "scheme": PRIMARY_SCHEME[organization.country], "problem": reason})
 
 
 # -- detail -----------------------------------------------------------------

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from onboarding.filters import AuthorisationRequestFilter
 from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm
 from onboarding.models import AuthorisationRequest, Organization, Partnership, Role
-from onboarding.models.environments import Subscription
 from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
@@ -42,7 +41,7 @@ def clients(request):
     return render(request, "onboarding/partnerships/clients.html", {
         "page": paginate(request, found.qs),
         "filter": found,
-        "can_send": request.environment.subscription != Subscription.INVOICE_PORTAL,
+        "can_send": request.environment.entitlements.may_send_authorisation_requests,
     })
 
 
@@ -63,7 +62,7 @@ def authorisation_request_add(request):
             return redirect("onboarding:clients")
     return render(request, "onboarding/partnerships/request_add.html", {
         "form": form,
-        "can_send": request.environment.subscription != Subscription.INVOICE_PORTAL,
+        "can_send": request.environment.entitlements.may_send_authorisation_requests,
     }, status=400 if form.is_bound and form.errors else 200)
 
 

@@ -15,11 +15,9 @@ from onboarding.models import (
     Contract,
     Environment,
     Role,
-    Subscription,
     change_subscription,
-    has_api_contract,
 )
-from onboarding.models.organizations import FREE_ORGANIZATION_LIMIT
+from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
@@ -44,7 +42,7 @@ def _render_environment(request, environment, *, subscription_form=None, contrac
         or SubscriptionForm(initial={"subscription": environment.subscription}),
         "contract_form": contract_form or ContractForm(),
         "contracts": environment.contracts.select_related("created_by"),
-        "has_api_contract": has_api_contract(environment),
+        "has_api_contract": environment.entitlements.has_api_contract(),
         "organization_count": environment.organizations.count(),
         "today": timezone.localdate(),
     }, status=status)
@@ -63,13 +61,13 @@ def subscription_detail(request, pk):
                                         "subscription.")
                              % {"environment": environment.name,
                                 "subscription": environment.get_subscription_display()})
-            count = environment.organizations.count()
-            if environment.subscription == Subscription.INVOICE_PORTAL and \
-                    count > FREE_ORGANIZATION_LIMIT:
+            entitlements = environment.entitlements
+            if entitlements.is_over_organization_limit():
                 messages.warning(request, _("The environment has %(count)d organizations; the "
                                             "free subscription covers %(limit)d. It cannot add "
                                             "more until it upgrades.")
-                                 % {"count": count, "limit": FREE_ORGANIZATION_LIMIT})
+                                 % {"count": entitlements.organization_count(),
+                                    "limit": entitlements.organization_limit})
         return redirect("onboarding:staff_subscription", pk=environment.pk)
     return _render_environment(request, environment, subscription_form=form)
 
@@ -116,7 +114,7 @@ def subscription(request):
     return render(request, "onboarding/subscription.html", {
         "contracts": Contract.objects.visible_to(request.user, environment)
         .select_related("created_by"),
-        "has_api_contract": has_api_contract(environment),
+        "has_api_contract": environment.entitlements.has_api_contract(),
         "organization_count": environment.organizations.count(),
         "free_limit": FREE_ORGANIZATION_LIMIT,
     })

@@ -1,0 +1,61 @@
+"""What an environment's subscription and contracts allow: each subscription rule once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from onboarding.models.environments import Subscription
+
+# The free Invoice Portal subscription covers this many of an environment's own organizations.
+FREE_ORGANIZATION_LIMIT = 2
+
+
+class Entitlements:
+    """Read through `environment.entitlements`; asks the database afresh on every call, so a
+    subscription changed a moment ago counts at once."""
+
+    def __init__(self, environment):
+        self.environment = environment
+
+    @property
+    def organization_limit(self) -> int | None:
+        if self.environment.subscription == Subscription.INVOICE_PORTAL:
+            return FREE_ORGANIZATION_LIMIT
+        return None
+
+    def organization_count(self) -> int:
+        return self.environment.organizations.count()
+
+    def may_add_organization(self) -> bool:
+        limit = self.organization_limit
+        return limit is None or self.organization_count() < limit
+
+    def is_over_organization_limit(self) -> bool:
+        """More organizations than the subscription covers, as after a downgrade."""
+        limit = self.organization_limit
+        return limit is not None and self.organization_count() > limit
+
+    @property
+    def may_send_authorisation_requests(self) -> bool:
+        return self.environment.subscription != Subscription.INVOICE_PORTAL
+
+    def has_api_contract(self, on: date | None = None) -> bool:
+        """The native API is for Professional environments with a running contract with API
+        rights."""
+        return (self.environment.subscription == Subscription.PROFESSIONAL
+                and self.environment.contracts.current(on).filter(api_rights=True).exists())
+
+    def api31_refusal(self, subscription_key: str) -> tuple[str, str] | None:
+        """Why API31 may not connect with `subscription_key`, as (fault code, message); None
+        when it may: the key of a current contract with API rights, and Professional."""
+        from onboarding.models.subscriptions import api_contract_for_key
+
+        if api_contract_for_key(self.environment.pk, subscription_key) is None:
+            return ("subscription-key", _(
+                "The subscription key does not belong to a current contract with API rights of "
+                "this organization's environment. Ask Sales for the key of your contract."))
+        if self.environment.subscription != Subscription.PROFESSIONAL:
+            return ("subscription-level", _("API31 needs a Professional subscription."))
+        return None

@@ -1,9 +1,7 @@
-"""Every email the invoices app sends goes through `send`, in each recipient's language."""
+"""Every email the invoices app sends goes through `send`, in each recipient's language, and
+onto the task queue like all the portal's mail."""
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
+from portal.mail import send_templated_mail
 
 
 def send(template: str, recipients, context: dict) -> int:
@@ -13,11 +11,8 @@ def send(template: str, recipients, context: dict) -> int:
     for user in recipients:
         if not user.email:
             continue
-        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
-            personal = {**context, "recipient": user}
-            subject = render_to_string(f"invoices/email/{template}_subject.txt", personal)
-            body = render_to_string(f"invoices/email/{template}.txt", personal)
-        send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()), body,
-                  settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_templated_mail(f"invoices/email/{template}", to=user.email,
+                            language=getattr(user, "language", ""),
+                            context={**context, "recipient": user})
         sent += 1
     return sent

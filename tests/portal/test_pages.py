@@ -26,5 +26,6 @@ def test_it_sends_anonymous_visitors_to_sign_in(client):
 def test_it_lists_the_coming_sections_in_the_navigation(client, cast):
     client.force_login(cast.admin)
     page = client.get("/").content.decode()
-    for section in ("Organizations", "Connection keys", "Customers", "Integrations", "Invoices"):
+    for section in ("Organizations", "Connection keys", "Customers", "Integrations", "Outbox",
+                    "Inbox"):
         assert section in page

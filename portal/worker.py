@@ -68,10 +68,12 @@ class PortalWorker(Worker):
         super().shutdown(signum, frame)
 
     def _report_in(self) -> None:
+        # One plain INSERT: SQLite refuses at once, without waiting, a transaction that
+        # read first and then wants to write while another process writes.
         now = timezone.now()
-        WorkerBeat.objects.update_or_create(worker_id=self.worker_id, defaults={
-            "hostname": socket.gethostname()[:255], "pid": os.getpid(),
-            "started_at": now, "seen_at": now})
+        WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
+        WorkerBeat.objects.create(worker_id=self.worker_id, hostname=socket.gethostname()[:255],
+                                  pid=os.getpid(), started_at=now, seen_at=now)
 
     def _report(self) -> None:
         """Report in, look for abandoned tasks and enqueue due schedules, from a thread of

@@ -169,6 +169,7 @@ OBJECT_FACTORIES = {
     "customers:import_status": lambda cast: _import(cast).pk,
     "customers:import_valid_rows": lambda cast: _import(cast).pk,
     "customers:import_report": lambda cast: _import(cast).pk,
+    "customers:import_delete": lambda cast: _import(cast).pk,
     "customers:profile_edit": lambda cast: _profile(cast).pk,
     "customers:profile_default": lambda cast: _profile(cast).pk,
     "customers:profile_undefault": lambda cast: _profile(cast).pk,

@@ -11,8 +11,34 @@ from onboarding.models.audit import record
 from portal.errors import ChangeRefused
 
 
+def sole_administrator_of(user) -> list[Environment]:
+    """The environments `user` is the only active administrator of."""
+    return [membership.environment for membership in
+            Membership.objects.filter(user=user, role=Role.ADMINISTRATOR)
+            .select_related("environment")
+            if membership.environment.admin_count() <= 1]
+
+
+def last_administrator_message(user, environments) -> str:
+    return _("%(user)s is the last administrator of %(environments)s. Make someone else "
+             "administrator there first.") % {
+        "user": user.email, "environments": ", ".join(e.name for e in environments)}
+
+
+class UserChangeForm(BaseUserAdmin.form):
+    def clean_is_active(self):
+        active = self.cleaned_data["is_active"]
+        if not active and self.instance.pk and self.instance.is_active:
+            # A deactivated user no longer counts as administrator: the same rule as demoting.
+            stranded = sole_administrator_of(self.instance)
+            if stranded:
+                raise ValidationError(last_administrator_message(self.instance, stranded))
+        return active
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_techsupport", "is_sales", "is_active"]
     list_filter = ["is_techsupport", "is_sales", "is_staff", "is_active"]
@@ -26,6 +52,16 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"],
                              "fields": ["email", "password1", "password2"]})]
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting the last administrator would take their membership with them: the admin
+        # lists the reason as something that keeps the deletion from going ahead.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            stranded = sole_administrator_of(user)
+            if stranded:
+                protected = [*protected, last_administrator_message(user, stranded)]
+        return deleted, counts, perms_needed, protected
 
 
 class MembershipInlineForm(forms.ModelForm):

@@ -101,15 +101,17 @@ class ConnectionKey(models.Model):
         environment = environment or organization.environment
         if not organization.configurable_by(by, environment):
             raise ChangeRefused(_("Only administrators of the organization create keys."))
-        if not organization.is_active:
-            raise ChangeRefused(_("Connection keys are for active organizations. Activate the "
-                                  "organization first."))
         refusal = subscription_refusal(organization.environment, software)
         if refusal:
             raise ChangeRefused(refusal, field="software")
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         actor_label = acting_label(by, organization, environment)
         with transaction.atomic():
+            # Under the organization's lock: a deactivation at the same moment either comes
+            # first and refuses the key, or after it and finds the key to revoke.
+            if not Organization.objects.select_for_update().get(pk=organization.pk).is_active:
+                raise ChangeRefused(_("Connection keys are for active organizations. Activate "
+                                      "the organization first."))
             key = cls.objects.create(
                 organization=organization, software=software, label=label, created_by=by,
                 created_by_label=actor_label, app_key=APP_KEY_PREFIX + secrets.token_hex(12),

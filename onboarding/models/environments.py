@@ -370,13 +370,14 @@ class Invitation(models.Model):
     def send(cls, *, environment, email: str, role, by) -> Invitation:
         """Create an invitation, replacing a pending one to the same address."""
         email = email.strip().lower()
-        if environment.memberships.filter(
-            models.Q(user__email__iexact=email) | models.Q(user__emailaddress__email__iexact=email)
-        ).exists():
-            raise ChangeRefused(_("This person is already a member of the environment."),
-                                   field="email")
         with transaction.atomic():
             env = environment._lock()
+            if env.memberships.filter(
+                models.Q(user__email__iexact=email)
+                | models.Q(user__emailaddress__email__iexact=email)
+            ).exists():
+                raise ChangeRefused(_("This person is already a member of the environment."),
+                                    field="email")
             for old in cls.objects.select_for_update().pending().filter(
                 environment=env, email__iexact=email
             ):

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -286,8 +286,14 @@ class Partnership(models.Model):
                                                organization=organization).first()
         if existing is not None:
             return existing
-        partnership = cls.objects.create(accountant=accountant, organization=organization,
-                                         started_by=by, request=request)
+        try:
+            with transaction.atomic():
+                partnership = cls.objects.create(accountant=accountant,
+                                                 organization=organization, started_by=by,
+                                                 request=request)
+        except IntegrityError:
+            # Started a moment ago by another accepted request: that one stands.
+            return cls.objects.active().get(accountant=accountant, organization=organization)
         record(environment=organization.environment, actor=by, action="partnership.started",
                target=organization, after={"accountant": accountant.name})
         return partnership

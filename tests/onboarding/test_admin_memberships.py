@@ -111,3 +111,43 @@ def test_it_keeps_a_membership_with_its_user(superuser_client, cast):
     superuser_client.post(f"/admin/onboarding/environment/{cast.company.pk}/change/", data)
 
     assert Membership.objects.get(pk=basic.pk).user == cast.basic
+
+
+def user_form(user, **changes):
+    data = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "language": user.language or "", "is_active": "on", "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00", "initial-date_joined_0": "2026-01-01",
+            "initial-date_joined_1": "10:00:00"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_it_refuses_to_deactivate_the_last_administrator(superuser_client, cast):
+    response = superuser_client.post(f"/admin/onboarding/user/{cast.admin.pk}/change/",
+                                     user_form(cast.admin, is_active=None))
+
+    assert response.status_code == 200
+    assert "admin@acme.nl is the last administrator of Acme." in response.content.decode()
+    cast.admin.refresh_from_db()
+    assert cast.admin.is_active
+
+
+def test_it_refuses_to_delete_the_last_administrator(superuser_client, cast):
+    url = f"/admin/onboarding/user/{cast.admin.pk}/delete/"
+
+    page = superuser_client.get(url).content.decode()
+    superuser_client.post(url, {"post": "yes"})
+
+    assert "admin@acme.nl is the last administrator of Acme." in page
+    assert Membership.objects.filter(user=cast.admin).exists()
+
+
+def test_it_deactivates_an_administrator_who_is_not_the_last(superuser_client, cast):
+    Membership.objects.filter(user=cast.basic).update(role=Role.ADMINISTRATOR)
+
+    response = superuser_client.post(f"/admin/onboarding/user/{cast.admin.pk}/change/",
+                                     user_form(cast.admin, is_active=None))
+
+    assert response.status_code == 302
+    cast.admin.refresh_from_db()
+    assert not cast.admin.is_active

@@ -230,3 +230,46 @@ def test_it_tells_a_late_reviewer_that_the_other_decision_stands(cast):
     with pytest.raises(ChangeRefused, match="active; that step is not possible"):
         Organization.objects.get(pk=org.pk).reject(cast.techsupport, "Too late")
     assert ActivationRequest.objects.get(organization=org).decision == "approved"
+
+
+def test_it_checks_activity_under_the_lock_when_a_key_is_made(cast):
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save()
+    org = draft_org(cast)
+    Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
+    page_loaded = Organization.objects.get(pk=org.pk)
+    # Deactivated by someone else after the page read the organization as active.
+    Organization.objects.get(pk=org.pk).deactivate(cast.admin)
+
+    with pytest.raises(ChangeRefused, match="for active organizations"):
+        ConnectionKey.issue(organization=page_loaded, software="other", by=cast.admin)
+    assert not ConnectionKey.objects.exists()
+
+
+def test_it_checks_the_status_under_the_lock_when_an_organization_is_deleted(cast):
+    org = pending_org(cast)
+    page_loaded = Organization.objects.get(pk=org.pk)
+    Organization.objects.get(pk=org.pk).approve(cast.techsupport)
+
+    with pytest.raises(ChangeRefused, match="Deactivate the organization"):
+        page_loaded.delete_by(cast.admin, page_loaded.name)
+    assert Organization.objects.filter(pk=org.pk).exists()
+
+
+def test_it_starts_one_partnership_when_several_requests_are_accepted_at_once(cast):
+    from onboarding.models import AuthorisationRequest, Partnership
+
+    cast.accountancy.subscription = Subscription.PROFESSIONAL
+    cast.accountancy.save()
+    bakery = Organization.create(environment=cast.client, by=cast.client_admin,
+                                 name="Bakery BV", registry_number="87654321")
+    requests = [AuthorisationRequest.send(
+        environment=cast.accountancy, by=cast.accountant, client_name="Bea",
+        client_email=f"owner{i}@bakery.nl", software="afas", registry_number="87654321")
+        for i in range(N)]
+
+    results = at_once(N, lambda i: requests[i].accept(cast.client_admin, bakery))
+
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert Partnership.objects.active().filter(organization=bakery).count() == 1
+    assert AuditEvent.objects.filter(action="partnership.started").count() == 1

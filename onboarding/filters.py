@@ -13,7 +13,6 @@ from onboarding.models import (
     AuthorisationRequest,
     ConnectionKey,
     Environment,
-    Membership,
     Organization,
     PartyLinkRequest,
     Subscription,
@@ -25,28 +24,16 @@ class OrganizationFilter(FilterSet):
     q = SearchFilter(fields=("name", "company_id", "registry_number"),
                      placeholder=_("Name, Bedrijfs-ID or registry number"))
 
-    class Meta:
-        model = Organization
-        fields = ["q"]
-
 
 class ActivationQueueFilter(FilterSet):
     q = SearchFilter(fields=("name", "company_id", "registry_number", "environment__name",
                              "environment__domain"),
                      placeholder=_("Name, company ID, KvK number or environment"))
 
-    class Meta:
-        model = Organization
-        fields = ["q"]
-
 
 class MembershipFilter(FilterSet):
     q = SearchFilter(fields=("user__email", "user__first_name", "user__last_name"),
                      placeholder=_("Search by name or email"))
-
-    class Meta:
-        model = Membership
-        fields = ["q"]
 
 
 class ConnectionKeyFilter(FilterSet):

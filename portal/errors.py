@@ -20,3 +20,13 @@ def add_field_error(form, field, message, default=None) -> None:
 
 def add_refusal(form, refused: ChangeRefused, default=None) -> None:
     add_field_error(form, refused.field, refused.message, default)
+
+
+def attempt(form, change, *args, **kwargs):
+    """What `change(*args, **kwargs)` returns, or None when the change was refused; the
+    refusal is then shown on `form`. For model methods that return the changed row."""
+    try:
+        return change(*args, **kwargs)
+    except ChangeRefused as refused:
+        add_refusal(form, refused)
+        return None

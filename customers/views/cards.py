@@ -21,7 +21,7 @@ from customers.models import CustomerCard, ImportJob, PeppolCheckRun
 from customers.views.common import card_from, organization_context, organization_from
 from onboarding.models import Organization
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, add_refusal
+from portal.errors import attempt
 from portal.pagination import paginate
 
 
@@ -68,12 +68,9 @@ def card_add(request, pk):
     organization = organization_from(request, pk, change=True)
     form = _card_form(request, organization)
     if form.is_bound and form.is_valid():
-        try:
-            card = CustomerCard.create(organization, by=request.user,
-                                       environment=request.environment, **form.card_fields)
-        except ChangeRefused as refused:
-            add_refusal(form, refused)
-        else:
+        card = attempt(form, CustomerCard.create, organization, by=request.user,
+                       environment=request.environment, **form.card_fields)
+        if card is not None:
             messages.success(request, _("Customer %(name)s was added.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)
     return render(request, "customers/cards/form.html", {
@@ -104,12 +101,9 @@ def card_edit(request, pk):
     card = card_from(request, pk, change=True)
     organization = card.organization
     form = _card_form(request, organization, initial=CustomerCardForm.initial_for(card))
-    if form.is_bound and form.is_valid():
-        try:
-            card.change(by=request.user, environment=request.environment, **form.card_fields)
-        except ChangeRefused as refused:
-            add_refusal(form, refused)
-        else:
+    if form.is_bound and form.is_valid() and attempt(
+            form, card.change, by=request.user, environment=request.environment,
+            **form.card_fields):
             messages.success(request, _("Customer %(name)s was saved.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)
     return render(request, "customers/cards/form.html", {

@@ -9,7 +9,7 @@ from customers.forms import SendingProfileForm
 from customers.models import SendingProfile
 from customers.views.common import organization_context, organization_from, profile_from
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, add_refusal
+from portal.errors import ChangeRefused, attempt
 
 
 @environment_required()
@@ -30,13 +30,9 @@ def profile_add(request, pk):
     form = SendingProfileForm(request.POST if request.method == "POST" else None,
                               offer_default=True)
     if form.is_bound and form.is_valid():
-        try:
-            profile = SendingProfile.create(organization, by=request.user,
-                                            environment=request.environment,
-                                            **form.profile_fields)
-        except ChangeRefused as refused:
-            add_refusal(form, refused)
-        else:
+        profile = attempt(form, SendingProfile.create, organization, by=request.user,
+                          environment=request.environment, **form.profile_fields)
+        if profile is not None:
             messages.success(request, _("Sending profile %(name)s was added.")
                              % {"name": profile.name})
             if form.cleaned_data.get("make_default"):
@@ -52,16 +48,12 @@ def profile_edit(request, pk):
     profile = profile_from(request, pk, change=True)
     form = SendingProfileForm(request.POST if request.method == "POST" else None,
                               initial=SendingProfileForm.initial_for(profile))
-    if form.is_bound and form.is_valid():
-        try:
-            profile.change(by=request.user, environment=request.environment,
-                           **form.profile_fields)
-        except ChangeRefused as refused:
-            add_refusal(form, refused)
-        else:
-            messages.success(request, _("Sending profile %(name)s was saved.")
-                             % {"name": profile.name})
-            return redirect("customers:profiles", pk=profile.organization_id)
+    if form.is_bound and form.is_valid() and attempt(
+            form, profile.change, by=request.user, environment=request.environment,
+            **form.profile_fields):
+        messages.success(request, _("Sending profile %(name)s was saved.")
+                         % {"name": profile.name})
+        return redirect("customers:profiles", pk=profile.organization_id)
     return render(request, "customers/profiles/form.html", {
         **organization_context(request, profile.organization, "profiles"), "form": form,
         "profile": profile,
@@ -91,29 +83,29 @@ def profile_default(request, pk):
     }, status=400 if error else 200)
 
 
+def _confirm(request, profile, change, message, template, **context):
+    """Ask on `template`, then run `change` and report `message`."""
+    if request.method == "POST":
+        change(by=request.user, environment=request.environment)
+        messages.success(request, message % {"name": profile.name})
+        return redirect("customers:profiles", pk=profile.organization_id)
+    return render(request, f"customers/profiles/{template}.html", {
+        **organization_context(request, profile.organization, "profiles"),
+        "profile": profile, **context,
+    })
+
+
 @environment_required()
 def profile_undefault(request, pk):
     profile = profile_from(request, pk, change=True)
-    if request.method == "POST":
-        profile.stop_being_default(by=request.user, environment=request.environment)
-        messages.success(request, _("%(name)s is no longer the default sending profile.")
-                         % {"name": profile.name})
-        return redirect("customers:profiles", pk=profile.organization_id)
-    return render(request, "customers/profiles/undefault.html", {
-        **organization_context(request, profile.organization, "profiles"),
-        "profile": profile, "impact": profile.default_impact(),
-    })
+    return _confirm(request, profile, profile.stop_being_default,
+                    _("%(name)s is no longer the default sending profile."), "undefault",
+                    impact=profile.default_impact())
 
 
 @environment_required()
 def profile_delete(request, pk):
     profile = profile_from(request, pk, change=True)
-    if request.method == "POST":
-        profile.delete_by(by=request.user, environment=request.environment)
-        messages.success(request, _("Sending profile %(name)s was deleted.")
-                         % {"name": profile.name})
-        return redirect("customers:profiles", pk=profile.organization_id)
-    return render(request, "customers/profiles/delete.html", {
-        **organization_context(request, profile.organization, "profiles"),
-        "profile": profile, "cards": profile.customer_cards.count(),
-    })
+    return _confirm(request, profile, profile.delete_by,
+                    _("Sending profile %(name)s was deleted."), "delete",
+                    cards=profile.customer_cards.count())

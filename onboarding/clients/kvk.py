@@ -76,13 +76,11 @@ class KvKBadRequest(KvKError):
 
 
 @dataclass(frozen=True)
-class KvKSearchResult:
+class KvKEntry:
+    """A company in the register: its number, its name and where it is."""
+
     kvk_number: str
     name: str
-    # "hoofdvestiging", "nevenvestiging" or "rechtspersoon"; one company can
-    # appear once for each.
-    kind: str = ""
-    branch_number: str = ""
     street: str = ""
     house_number: str = ""
     postal_code: str = ""
@@ -90,13 +88,15 @@ class KvKSearchResult:
 
 
 @dataclass(frozen=True)
-class KvKProfile:
-    kvk_number: str
-    name: str
-    street: str = ""
-    house_number: str = ""
-    postal_code: str = ""
-    city: str = ""
+class KvKSearchResult(KvKEntry):
+    # "hoofdvestiging", "nevenvestiging" or "rechtspersoon"; one company can
+    # appear once for each.
+    kind: str = ""
+    branch_number: str = ""
+
+
+@dataclass(frozen=True)
+class KvKProfile(KvKEntry):
     # ISO 3166 alpha-2; empty when the register names a country we do not map,
     # so a form makes the user choose instead of silently claiming NL.
     country: str = "NL"

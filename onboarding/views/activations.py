@@ -13,6 +13,7 @@ from onboarding.models import ActivationRequest, Organization
 from onboarding.notifications import notify_activation_decision
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
+from portal.reporting import report_decision
 from portal.tenancy import staff_required
 
 PENDING = Organization.Status.PENDING
@@ -92,11 +93,10 @@ def activation_approve(request, pk):
         messages.error(request, refused.message)
         return redirect("onboarding:staff_activation", pk=organization.pk)
     _tell_requester(request, organization, decided)
-    if decided:
-        messages.success(request, _("%(name)s is active. The requester was told by email.")
-                         % {"name": organization.name})
-    else:
-        messages.info(request, _("%(name)s was already active.") % {"name": organization.name})
+    report_decision(request, decided,
+                    _("%(name)s is active. The requester was told by email.")
+                    % {"name": organization.name},
+                    _("%(name)s was already active.") % {"name": organization.name})
     return redirect("onboarding:staff_activations")
 
 
@@ -116,13 +116,10 @@ def activation_reject(request, pk):
             form.add_error(refused.field, refused.message)
         else:
             _tell_requester(request, organization, decided)
-            if decided:
-                messages.success(request, _("The activation of %(name)s was rejected. The "
-                                            "requester was told by email.")
-                                 % {"name": organization.name})
-            else:
-                messages.info(request, _("%(name)s was already rejected.")
-                              % {"name": organization.name})
+            report_decision(request, decided,
+                            _("The activation of %(name)s was rejected. The requester was told "
+                              "by email.") % {"name": organization.name},
+                            _("%(name)s was already rejected.") % {"name": organization.name})
             return redirect("onboarding:staff_activations")
     return _render_review(request, organization, reject_form=form, status=400)
 

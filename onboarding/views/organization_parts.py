@@ -69,17 +69,23 @@ def _switch_message(direction, enabled):
             else _("%(identifier)s no longer receives."))
 
 
+def _confirm_remove(request, part, name, anchor, message):
+    """Ask, then remove an identifier or a member (`part`, shown to its template as `name`)."""
+    organization = part.organization
+    if request.method == "POST":
+        part.remove(request.user)
+        messages.success(request, message)
+        return redirect(detail_url(organization, anchor))
+    return render(request, f"onboarding/organizations/{anchor[:-1]}_remove.html", {
+        name: part, "organization": organization})
+
+
 @environment_required(Role.ADMINISTRATOR)
 def identifier_remove(request, pk):
     identifier = _visible_identifier(request, pk)
-    organization = identifier.organization
-    if request.method == "POST":
-        identifier.remove(request.user)
-        messages.success(request, _("Peppol identifier %(identifier)s was removed.")
-                         % {"identifier": identifier})
-        return redirect(detail_url(organization, "identifiers"))
-    return render(request, "onboarding/organizations/identifier_remove.html", {
-        "identifier": identifier, "organization": organization})
+    return _confirm_remove(request, identifier, "identifier", "identifiers",
+                           _("Peppol identifier %(identifier)s was removed.")
+                           % {"identifier": identifier})
 
 
 # -- members ------------------------------------------------------------------
@@ -126,11 +132,6 @@ def member_role(request, pk):
 @environment_required(Role.ADMINISTRATOR)
 def member_remove(request, pk):
     member = _visible_member(request, pk)
-    organization = member.organization
-    if request.method == "POST":
-        member.remove(request.user)
-        messages.success(request, _("%(user)s is no longer a member of %(name)s.") % {
-            "user": member.user.email, "name": organization.name})
-        return redirect(detail_url(organization, "members"))
-    return render(request, "onboarding/organizations/member_remove.html", {
-        "member": member, "organization": organization})
+    return _confirm_remove(request, member, "member", "members",
+                           _("%(user)s is no longer a member of %(name)s.")
+                           % {"user": member.user.email, "name": member.organization.name})

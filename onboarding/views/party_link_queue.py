@@ -16,6 +16,7 @@ from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
 from onboarding.notifications import notify_party_link_decision
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
+from portal.reporting import report_decision
 from portal.tenancy import staff_required
 
 PENDING = PartyLinkRequest.Status.PENDING
@@ -86,13 +87,11 @@ def staff_party_link_approve(request, pk):
         except ChangeRefused as refused:
             form.add_error(None, refused.message)
         else:
-            if decided:
-                messages.success(request, _("%(count)d organization(s) linked to %(user)s. The "
-                                            "requester was told by email.")
-                                 % {"count": len(form.grants),
-                                    "user": link_request.entra_username})
-            else:
-                messages.info(request, _("This request was decided already."))
+            report_decision(request, decided,
+                            _("%(count)d organization(s) linked to %(user)s. The requester was "
+                              "told by email.") % {"count": len(form.grants),
+                                                   "user": link_request.entra_username},
+                            _("This request was decided already."))
             return redirect("onboarding:staff_party_links")
     return _render_review(request, link_request, approve_form=form, status=400)
 
@@ -108,12 +107,10 @@ def staff_party_link_reject(request, pk):
         except ChangeRefused as refused:
             form.add_error("reason", refused.message)
         else:
-            if decided:
-                messages.success(request, _("The request of %(user)s was rejected. The "
-                                            "requester was told by email.")
-                                 % {"user": link_request.entra_username})
-            else:
-                messages.info(request, _("This request was decided already."))
+            report_decision(request, decided,
+                            _("The request of %(user)s was rejected. The requester was told by "
+                              "email.") % {"user": link_request.entra_username},
+                            _("This request was decided already."))
             return redirect("onboarding:staff_party_links")
     return _render_review(request, link_request, reject_form=form, status=400)
 

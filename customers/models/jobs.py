@@ -207,7 +207,8 @@ class ImportJob(BackgroundJob):
         return self.filename
 
     def _locked(self) -> ImportJob:
-        return ImportJob.objects.select_for_update().defer("content", "rejections").get(
+        return ImportJob.objects.select_for_update().defer("content", "rejections",
+                                                          "rejected_rows").get(
             pk=self.pk)
 
     def _begin(self, to_status, allowed_from, *, queue=True, **fields) -> ImportJob:

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class InvoicesConfig(AppConfig):
     name = "invoices"
     verbose_name = _("Invoices")
+
+    def ready(self):
+        from django.conf import settings
+
+        from invoices.peppol import validation
+
+        # The validator itself reads PEPPOL_RULES_DIR from the environment; the setting lets a
+        # settings module choose the rules too.
+        if getattr(settings, "PEPPOL_RULES_DIR", ""):
+            validation.configure(settings.PEPPOL_RULES_DIR)

@@ -215,6 +215,9 @@ PEPPOL_DNS_PORT = env.int("PEPPOL_DNS_PORT", default=53)
 PEPPOL_LOOKUP_TIMEOUT = env.float("PEPPOL_LOOKUP_TIMEOUT", default=5.0)
 PEPPOL_LOOKUP_CONCURRENCY = env.int("PEPPOL_LOOKUP_CONCURRENCY", default=8)
 PEPPOL_REACHABILITY_MAX_AGE_DAYS = env.int("PEPPOL_REACHABILITY_MAX_AGE_DAYS", default=30)
+# A directory laid out like invoices/peppol/rules/ (ubl-2.1/, bis-billing-3/rules/,
+# si-ubl-2.0/rules/) with a newer release of the official rules; empty: the packaged rules.
+PEPPOL_RULES_DIR = env.str("PEPPOL_RULES_DIR", default="")
 
 # Customer card imports: the largest file accepted, and the most rows in one.
 CUSTOMER_IMPORT_MAX_MB = env.int("CUSTOMER_IMPORT_MAX_MB", default=50)

@@ -9,7 +9,9 @@ Compiling a rule stylesheet takes seconds and running one takes milliseconds, so
 stylesheet is compiled once per process, on first use, and then shared between threads.
 Once the first stylesheet is compiled Saxon's access to external resources is switched off
 for good: the rules carry all their code lists inline, so nothing a document says can make
-the rules read a file or a URL.
+the rules read a file or a URL. saxonche keeps that switch for the whole process, so any
+other use of saxonche in the same process cannot read files or URLs either; later
+stylesheets are compiled from text for that reason.
 
 The rules live in ``invoices/peppol/rules/`` (package data) in the same layout as the
 published releases: ``ubl-2.1/``, ``bis-billing-3/rules/`` and ``si-ubl-2.0/rules/``. The
@@ -30,16 +32,56 @@ from pathlib import Path
 
 from lxml import etree
 
-from .xmlsafe import XmlRejected, parse_xml
+from .xmlsafe import (
+    DEFAULT_MAX_BYTES,
+    XmlForbiddenDoctype,
+    XmlRejected,
+    XmlTooLarge,
+    parse_xml,
+)
 
 
 def gettext_noop(message: str) -> str:
-    """Marks a message for translation without translating it here (no Django import)."""
+    """Mark a text for translation; the Django layer translates it when it is shown."""
     return message
+
+
+_ = gettext_noop
+
+# Verdicts as templates, filled in only after translation (ValidationReport.render_verdict).
+# Counts are given as "label: number", so that no template depends on a plural form.
+VERDICTS = {
+    "valid": _("Valid under {rules} (release {release}). Fatal errors: 0, warnings: "
+               "{warnings}."),
+    "refused": _("Refused under {rules} (release {release}). Fatal errors: {fatal}, "
+                 "warnings: {warnings}."),
+    "rules_stopped_xpty0004": _(
+        "Refused: the {rules} rules (release {release}) could not be evaluated on this "
+        "document, because it holds more than one value where the rules expect one (for "
+        "example two names for one party). Error XPTY0004."),
+    "rules_stopped": _("Refused: the {rules} rules (release {release}) stopped with an error "
+                       "on this document."),
+    "xsd": _("Refused: the document does not match the {schema} {document_type} schema. "
+             "Schema errors: {errors}."),
+    "customization_unknown": _("Refused: the CustomizationID “{customization_id}” names no "
+                               "rule set checked here. Accepted: {accepted}."),
+    "customization_missing": _("Refused: the document has no CustomizationID, which names "
+                               "the rules it follows. Accepted: {accepted}."),
+    "document_type": _("Refused: the document’s root element is {element}, not a UBL 2.1 "
+                       "Invoice or CreditNote."),
+    "empty": _("Refused: the document is empty."),
+    "too_large": _("Refused: the document is {size} bytes, more than the limit of {limit} "
+                   "bytes."),
+    "doctype": _("Refused: the document contains a DOCTYPE (a DTD or entity declarations), "
+                 "which is not accepted."),
+    "malformed": _("Refused: the document is not well-formed XML ({detail})."),
+    "unreadable": _("Refused: the file cannot be read ({detail})."),
+}
 
 
 PACKAGE_RULES_DIR = Path(__file__).resolve().with_name("rules")
 RULES_DIR_VARIABLE = "PEPPOL_RULES_DIR"
+RULES_DIR_PARTS = ("ubl-2.1", "bis-billing-3/rules", "si-ubl-2.0/rules")
 
 BIS_BILLING_3 = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 NLCIUS = "urn:cen.eu:en16931:2017#compliant#urn:fdc:nen.nl:nlcius:v1.0"
@@ -111,7 +153,9 @@ class ValidationReport:
     rules: str
     release: str
     messages: list[RuleMessage] = field(default_factory=list)
-    verdict: str = ""
+    verdict: str = ""  # in English; render_verdict() translates
+    verdict_key: str = ""
+    verdict_params: dict = field(default_factory=dict)
     # Where the check stopped before running the rules: "xml", "document_type", "xsd",
     # "customization", or "" when the rules ran (even if they then stopped with an error).
     stopped_at: str = ""
@@ -134,6 +178,23 @@ class ValidationReport:
     def warning_rule_ids(self) -> list[str]:
         return _rule_ids(self.warnings) if self.xsd_valid else []
 
+    def render_verdict(self, translate=gettext_noop) -> str:
+        """The verdict in the language of ``translate`` (Django's gettext, for one)."""
+        template = VERDICTS.get(self.verdict_key)
+        if template is None:
+            return self.verdict
+        try:
+            return translate(template).format(**self.verdict_params)
+        except (KeyError, IndexError, ValueError):
+            return self.verdict
+
+    @classmethod
+    def refused(cls, key: str, stopped_at: str, **params) -> ValidationReport:
+        """A report for a document refused before any check, such as a file that cannot be read."""
+        return cls(valid=False, xsd_valid=False, document_type=None, customization_id=None,
+                   rules="", release="", stopped_at=stopped_at, verdict_key=key,
+                   verdict_params=params, verdict=VERDICTS[key].format(**params))
+
     def to_dict(self) -> dict:
         return {
             "valid": self.valid,
@@ -144,6 +205,8 @@ class ValidationReport:
             "rules": self.rules,
             "release": self.release,
             "verdict": self.verdict,
+            "verdict_key": self.verdict_key,
+            "verdict_params": self.verdict_params,
             "stopped_at": self.stopped_at,
             "messages": [message.to_dict() for message in self.messages],
         }
@@ -159,6 +222,8 @@ class ValidationReport:
             release=str(data.get("release", "")),
             messages=[RuleMessage.from_dict(item) for item in data.get("messages", [])],
             verdict=str(data.get("verdict", "")),
+            verdict_key=str(data.get("verdict_key", "")),
+            verdict_params=dict(data.get("verdict_params") or {}),
             stopped_at=str(data.get("stopped_at", "")),
             schema=str(data.get("schema", SCHEMA_NAME)),
         )
@@ -307,6 +372,13 @@ class Validator:
 
     def __init__(self, rules_dir: str | os.PathLike | None = None):
         self.rules_dir = Path(rules_dir) if rules_dir else None
+        if self.rules_dir is not None:
+            # A mistyped directory would otherwise quietly run the packaged release.
+            parts = [self.rules_dir / part for part in RULES_DIR_PARTS]
+            if not self.rules_dir.is_dir() or not any(path.is_dir() for path in parts):
+                raise RulesUnavailable(
+                    f"The rules directory {self.rules_dir} has none of "
+                    f"{', '.join(part + '/' for part in RULES_DIR_PARTS)}.")
         bases = [self.rules_dir, PACKAGE_RULES_DIR] if self.rules_dir else [PACKAGE_RULES_DIR]
         self.schema_dir = _first_dir(bases, "ubl-2.1")
         bis_dir = _first_dir(bases, "bis-billing-3/rules")
@@ -384,45 +456,38 @@ class Validator:
         try:
             root = parse_xml(data) if max_bytes is None else parse_xml(data, max_bytes)
         except XmlRejected as error:
-            return _stopped("xml", f"Refused: {error}")
+            return _refused_by_parser(error, data, max_bytes)
 
         document_type = DOCUMENT_TYPES.get(root.tag)
         if document_type is None:
-            return _stopped("document_type", (
-                f"Refused: the document is a {_describe_tag(root.tag)}, not a UBL 2.1 "
-                "Invoice or CreditNote."))
+            return ValidationReport.refused("document_type", "document_type",
+                                            element=_describe_tag(root.tag))
         customization_id = _customization_id(root)
+        report = ValidationReport(
+            valid=False, xsd_valid=False, document_type=document_type,
+            customization_id=customization_id, rules="", release="",
+        )
 
         schema_messages = self._schema_messages(root, document_type)
         if schema_messages:
-            count = len(schema_messages)
-            return ValidationReport(
-                valid=False, xsd_valid=False, document_type=document_type,
-                customization_id=customization_id, rules="", release="",
-                messages=schema_messages[:MAX_SCHEMA_MESSAGES], stopped_at="xsd",
-                verdict=(f"Refused: the document does not match the {SCHEMA_NAME} "
-                         f"{document_type} schema ({_count(count, 'error')})."),
-            )
+            report.messages = schema_messages[:MAX_SCHEMA_MESSAGES]
+            report.stopped_at = "xsd"
+            return _with_verdict(report, "xsd", schema=SCHEMA_NAME, document_type=document_type,
+                                 errors=len(schema_messages))
+        report.xsd_valid = True
 
         rule_set = self.rule_set_for(customization_id)
         if rule_set is None:
-            if customization_id:
-                why = f"its CustomizationID {customization_id!r} names no rule set checked here"
-            else:
-                why = "it has no CustomizationID, which names the rules it follows"
-            known = " and ".join(f"{r.name} ({r.customization_id})"
+            report.stopped_at = "customization"
+            accepted = "; ".join(f"{r.name} ({r.customization_id})"
                                  for r in self.rule_sets.values())
-            return ValidationReport(
-                valid=False, xsd_valid=True, document_type=document_type,
-                customization_id=customization_id, rules="", release="",
-                stopped_at="customization",
-                verdict=f"Refused: {why}. Accepted are {known}.",
-            )
+            if customization_id:
+                return _with_verdict(report, "customization_unknown", accepted=accepted,
+                                     customization_id=customization_id)
+            return _with_verdict(report, "customization_missing", accepted=accepted)
 
-        report = ValidationReport(
-            valid=False, xsd_valid=True, document_type=document_type,
-            customization_id=customization_id, rules=rule_set.name, release=rule_set.release,
-        )
+        report.rules, report.release = rule_set.name, rule_set.release
+        names = {"rules": rule_set.name, "release": rule_set.release}
         try:
             report.messages = self.check_rules(root, rule_set.key)
         except RulesUnavailable:
@@ -430,23 +495,15 @@ class Validator:
         except Exception as error:
             # The SI-UBL rules, for one, stop with XPTY0004 on a party with two names where
             # they expect one. The document is refused; the message says why.
-            report.messages = [_rules_stopped_message(error)]
-            report.verdict = (
-                f"Refused: the {rule_set.name} rules (release {rule_set.release}) could not be "
-                f"evaluated on this document: {report.messages[0].text}")
-            return report
+            message, key = _rules_stopped(error)
+            report.messages = [message]
+            return _with_verdict(report, key, **names)
 
         fatal, warnings = len(report.fatal), len(report.warnings)
-        under = f"{rule_set.name} (release {rule_set.release})"
         report.valid = fatal == 0
         if fatal:
-            extra = f" and {_count(warnings, 'warning')}" if warnings else ""
-            report.verdict = f"Refused: {_count(fatal, 'fatal error')}{extra} under {under}."
-        elif warnings:
-            report.verdict = f"Valid with {_count(warnings, 'warning')} under {under}."
-        else:
-            report.verdict = f"Valid: no fatal errors and no warnings under {under}."
-        return report
+            return _with_verdict(report, "refused", fatal=fatal, warnings=warnings, **names)
+        return _with_verdict(report, "valid", warnings=warnings, **names)
 
     def _schema_messages(self, root: etree._Element, document_type: str) -> list[RuleMessage]:
         schema = self.schema(document_type)
@@ -457,7 +514,7 @@ class Validator:
         messages = [
             RuleMessage(rule_id=XSD_RULE_ID, flag=FATAL,
                         location=readable_location(_clark_to_q(entry.path or "")),
-                        text=f"Line {entry.line}: {entry.message}")
+                        text=f"Line {entry.line}: {readable_location(_clark_to_q(entry.message))}")
             for entry in entries
         ]
         return messages or [RuleMessage(XSD_RULE_ID, FATAL, "/", "The schema check failed.")]
@@ -477,32 +534,38 @@ def _customization_id(root: etree._Element) -> str | None:
 
 
 def _describe_tag(tag) -> str:
-    if not isinstance(tag, str):
-        return "document without a root element"
     qname = etree.QName(tag)
-    if qname.namespace:
-        return f"{qname.localname} (namespace {qname.namespace})"
-    return f"{qname.localname} (no namespace)"
+    return f"{qname.localname} ({qname.namespace})" if qname.namespace else qname.localname
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _with_verdict(report: ValidationReport, key: str, **params) -> ValidationReport:
+    report.verdict_key, report.verdict_params = key, params
+    report.verdict = VERDICTS[key].format(**params)
+    return report
 
 
-def _rules_stopped_message(error: Exception) -> RuleMessage:
+def _refused_by_parser(error: XmlRejected, data, max_bytes: int | None) -> ValidationReport:
+    if isinstance(error, XmlTooLarge):
+        return ValidationReport.refused("too_large", "xml", size=f"{len(data):,}",
+                                        limit=f"{max_bytes or DEFAULT_MAX_BYTES:,}")
+    if isinstance(error, XmlForbiddenDoctype):
+        return ValidationReport.refused("doctype", "xml")
+    if not bytes(data).strip():
+        return ValidationReport.refused("empty", "xml")
+    detail = str(error.__cause__ or error)
+    return ValidationReport.refused("malformed", "xml", detail=detail)
+
+
+def _rules_stopped(error: Exception) -> tuple[RuleMessage, str]:
     detail = " ".join(str(error).split()) or type(error).__name__
     if "more than one item" in detail:
         text = (f"XPTY0004: {detail}. The document holds more than one value where the rules "
-                "expect one (for example two names for one party), so the rules cannot judge it.")
+                "expect one, so the rules cannot judge it.")
+        key = "rules_stopped_xpty0004"
     else:
         text = f"The rules stopped with an error: {detail}"
-    return RuleMessage(rule_id=RULES_STOPPED_RULE_ID, flag=FATAL, location="/", text=text)
-
-
-def _stopped(stage: str, verdict: str) -> ValidationReport:
-    return ValidationReport(valid=False, xsd_valid=False, document_type=None,
-                            customization_id=None, rules="", release="",
-                            stopped_at=stage, verdict=verdict)
+        key = "rules_stopped"
+    return RuleMessage(rule_id=RULES_STOPPED_RULE_ID, flag=FATAL, location="/", text=text), key
 
 
 _default_lock = threading.Lock()

@@ -59,6 +59,12 @@ class DocumentFilter(django_filters.FilterSet):
         return any(self.form.cleaned_data.get(name) for name in self.filters) \
             if self.is_bound and self.form.is_valid() else False
 
+    @property
+    def searches(self) -> bool:
+        """A text filter is on: few rows match, found through the search indexes."""
+        return self.active and any(self.form.cleaned_data.get(name)
+                                   for name in ("q", "number", "counterparty"))
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:

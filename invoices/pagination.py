@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import F
+
 PER_PAGE = 25
 COUNT_LIMIT = 1000
 
@@ -39,19 +41,25 @@ def _cursor(value) -> int | None:
 
 
 def keyset_page(request, queryset, per_page: int = PER_PAGE,
-                count_limit: int = COUNT_LIMIT) -> KeysetPage:
-    """Newest first. ``?before=ID`` goes to older rows, ``?after=ID`` back to newer ones."""
+                count_limit: int = COUNT_LIMIT, selective: bool = False) -> KeysetPage:
+    """Newest first. ``?before=ID`` goes to older rows, ``?after=ID`` back to newer ones.
+
+    ``selective`` says a filter picks few rows through an index of its own (a search). The
+    order is then written so that PostgreSQL cannot walk the id index instead, hoping to meet
+    enough matches soon: when they all lie at the far end, that walk reads every row."""
+    newest = (F("pk") + 0).desc() if selective else "-pk"
+    oldest = (F("pk") + 0).asc() if selective else "pk"
     before = _cursor(request.GET.get("before"))
     after = _cursor(request.GET.get("after"))
     page = KeysetPage()
     if after is not None and before is None:
-        rows = list(queryset.filter(pk__gt=after).order_by("pk")[:per_page + 1])
+        rows = list(queryset.filter(pk__gt=after).order_by(oldest)[:per_page + 1])
         page.has_previous = len(rows) > per_page
         page.object_list = rows[:per_page][::-1]
         page.has_next = True
     else:
         scoped = queryset.filter(pk__lt=before) if before is not None else queryset
-        rows = list(scoped.order_by("-pk")[:per_page + 1])
+        rows = list(scoped.order_by(newest)[:per_page + 1])
         page.has_next = len(rows) > per_page
         page.object_list = rows[:per_page]
         page.has_previous = before is not None

@@ -1,9 +1,10 @@
-"""Trigram indexes for the outbox and inbox search and filters on PostgreSQL.
+"""Search indexes for the outbox and inbox on PostgreSQL.
 
-Number, counterparty and buyer reference are searched with `icontains` and `istartswith`,
-which Django writes as UPPER(col::text) LIKE UPPER(...); a GIN trigram index on exactly that
-expression answers both without walking the list of a million documents. SQLite (development)
-has no such index and scans.
+Number, counterparty and buyer reference are searched with `icontains`, which Django writes as
+UPPER(col::text) LIKE UPPER('%...%'); a GIN trigram index on exactly that expression answers it
+without walking the list of a million documents. The number filter is a prefix
+(`istartswith`), which a B-tree on the same expression with text_pattern_ops answers as a
+range. SQLite (development) has no such indexes and scans.
 """
 
 import logging
@@ -32,6 +33,20 @@ def create_indexes(apps, schema_editor):
         )
 
 
+def create_prefix_index(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        'CREATE INDEX IF NOT EXISTS "doc_number_prefix" ON "invoices_document" '
+        '((UPPER("number"::text)) text_pattern_ops)'
+    )
+
+
+def drop_prefix_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute('DROP INDEX IF EXISTS "doc_number_prefix"')
+
+
 def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -42,4 +57,7 @@ def drop_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("invoices", "0001_documents_and_events")]
 
-    operations = [migrations.RunPython(create_indexes, drop_indexes)]
+    operations = [
+        migrations.RunPython(create_indexes, drop_indexes),
+        migrations.RunPython(create_prefix_index, drop_prefix_index),
+    ]

@@ -32,6 +32,7 @@ def render_document(request, document, *, status=200, **context):
         "events": document.events.select_related("actor").all(),
         "report": report,
         "has_report": bool(document.validation),
+        "verdict": report.render_verdict(_),
         "waiting_for_peppol": WAITING_FOR_PEPPOL,
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),

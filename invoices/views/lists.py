@@ -13,7 +13,7 @@ TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "docu
 
 def _render(request, documents, *, direction, organization=None):
     filters = DocumentFilter(request.GET or None, queryset=documents, direction=direction)
-    page = keyset_page(request, filters.qs)
+    page = keyset_page(request, filters.qs, selective=filters.searches)
     return render(request, "invoices/list.html", {
         "filter": filters,
         "form": filters.form,

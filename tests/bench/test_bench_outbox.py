@@ -76,6 +76,7 @@ def test_bench_outbox_with_a_million_documents(client, cast):
         "outbox, queued only": f"/organizations/{org.pk}/outbox/?status=queued",
         "outbox of all organizations": "/documents/outbox/",
         "all documents, by number": "/documents/?number=F0000",
+        "outbox search": f"/organizations/{org.pk}/outbox/?q=Customer+0042",
     }
     copy_documents([o.pk for o in orgs], 60)
     small = {label: query_count(client, url) for label, url in pages.items()}

@@ -246,6 +246,8 @@ def test_it_shows_the_readable_invoice_in_dutch(client, post, cast, sender, rece
     page = client.get(f"/documents/{incoming.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "Btw-specificatie" in page
     assert "242,00" in page and "Advies" in page and "Hoofdstraat 1" in page
+    verdict = page.split('id="verdict">')[1].split("</p>")[0]
+    assert verdict and "no fatal errors" not in verdict
 
 
 def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(

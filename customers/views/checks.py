@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from customers.filters import CardFilter
 from customers.models import CustomerCard, PeppolCheckRun
@@ -67,10 +66,12 @@ def check_run_status(request, pk):
 
 
 @environment_required()
-@require_POST
 def check_run_retry(request, pk):
-    """Carry on with a failed check after the last customer it finished."""
+    """Carry on with a failed check after the last customer it finished (POST; GET shows
+    the run, where the button is)."""
     run = check_run_from(request, pk, change=True)
+    if request.method != "POST":
+        return check_run(request, pk)
     try:
         run.retry(by=request.user)
     except ChangeRefused as refused:

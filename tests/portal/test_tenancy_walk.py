@@ -165,6 +165,7 @@ OBJECT_FACTORIES = {
     "customers:card_check": lambda cast: _card(cast).pk,
     "customers:check_run": lambda cast: _check_run(cast).pk,
     "customers:check_run_status": lambda cast: _check_run(cast).pk,
+    "customers:check_run_retry": lambda cast: _check_run(cast).pk,
     "customers:import_detail": lambda cast: _import(cast).pk,
     "customers:import_status": lambda cast: _import(cast).pk,
     "customers:import_valid_rows": lambda cast: _import(cast).pk,

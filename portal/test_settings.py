@@ -28,10 +28,15 @@ PEPPOL_DNS_PORT = 9
 PEPPOL_LOOKUP_TIMEOUT = 1.0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import atexit
+    import shutil
     import tempfile
 
     # A file, not Django's shared in-memory database: shared-cache connections lock whole
     # tables and fail at once, so only a file lets the race tests run threads that wait
-    # for each other as production does.
+    # for each other as production does. Its directory goes with the process, WAL files
+    # included.
+    _test_db_dir = tempfile.mkdtemp(prefix="portal-test-")
+    atexit.register(shutil.rmtree, _test_db_dir, ignore_errors=True)
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(  # noqa: F405
-        tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
+        _test_db_dir, "test.sqlite3")

@@ -50,6 +50,8 @@ urlpatterns = [
     path("staff/subscriptions/<int:pk>/contracts/", sales.contract_add,
          name="staff_contract_add"),
     path("staff/contracts/<int:pk>/end/", sales.contract_end, name="staff_contract_end"),
+    path("staff/contracts/<int:pk>/new-key/", sales.contract_renew_key,
+         name="staff_contract_renew_key"),
     path("organizations/", org_views.organizations, name="organizations"),
     path("organizations/add/", org_views.organization_add, name="organization_add"),
     path("organizations/<int:pk>/", org_views.organization_detail, name="organization_detail"),

@@ -36,9 +36,17 @@ PEPPOL_LOOKUP_TIMEOUT = 1.0
 # SQLite's test database is a file, not memory, so that the task worker a test starts as a
 # separate process (tests/portal/test_task_worker.py) works on the same database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import atexit
+    import shutil
     import tempfile
 
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")}
+    # A file, not Django's shared in-memory database: shared-cache connections lock whole
+    # tables and fail at once, so only a file lets the race tests run threads that wait
+    # for each other as production does. Its directory goes with the process, WAL files
+    # included.
+    _test_db_dir = tempfile.mkdtemp(prefix="portal-test-")
+    atexit.register(shutil.rmtree, _test_db_dir, ignore_errors=True)
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(  # noqa: F405
+        _test_db_dir, "test.sqlite3")
     # A test database need not survive a power cut.
     DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405

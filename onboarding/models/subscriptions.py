@@ -101,6 +101,22 @@ class Contract(models.Model):
                           "ends_on": ends_on.isoformat() if ends_on else None})
         return contract
 
+    def renew_key(self, by) -> Contract:
+        """A new subscription key for a lost one; the old key stops working at once. The
+        contract returned carries the new key in `issued_subscription_key`."""
+        key = new_subscription_key()
+        with transaction.atomic():
+            current = Contract.objects.select_for_update().get(pk=self.pk)
+            before = {"subscription_key": f"…{current.subscription_key_hint}"}
+            current.subscription_key_hash = digests.digest(key)
+            current.subscription_key_hint = key[-4:]
+            current.save(update_fields=["subscription_key_hash", "subscription_key_hint"])
+            record(environment=current.environment, actor=by, action="contract.key_renewed",
+                   target=current, before=before,
+                   after={"subscription_key": f"…{current.subscription_key_hint}"})
+        current.issued_subscription_key = key
+        return current
+
     def end(self, by, on: date | None = None) -> Contract:
         """Set the contract's last day; ending it again on the same day changes nothing."""
         on = on or timezone.localdate()

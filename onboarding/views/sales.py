@@ -108,6 +108,16 @@ def contract_end(request, pk):
     return redirect("onboarding:staff_subscription", pk=contract.environment_id)
 
 
+@staff_required("is_sales")
+@require_POST
+def contract_renew_key(request, pk):
+    contract = get_object_or_404(Contract.objects.select_related("environment"), pk=pk)
+    renewed = contract.renew_key(request.user)
+    response = _render_environment(request, contract.environment, issued=renewed)
+    add_never_cache_headers(response)
+    return response
+
+
 @environment_required(Role.ADMINISTRATOR)
 def subscription(request):
     environment = request.environment

@@ -69,7 +69,7 @@ def test_it_keeps_users_signing_in_while_the_key_is_rotated(client, cast, settin
         user=cast.admin, type=Authenticator.Type.RECOVERY_CODES)).generate_codes() == codes
 
 
-def test_it_locks_nobody_in_with_a_key_that_was_dropped_too_early(cast, settings):
+def test_it_names_the_cause_when_a_key_was_dropped_too_early(cast, settings):
     settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]
     enable_totp(cast.admin)
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]

@@ -9,9 +9,16 @@ from django.apps import apps
 from django.core import signing
 from django.forms.models import model_to_dict
 
-from onboarding.models import AuthorisationRequest, Contract, Invitation, Role, Subscription
+from onboarding.models import (
+    AuditEvent,
+    AuthorisationRequest,
+    Contract,
+    Invitation,
+    Role,
+    Subscription,
+)
 from onboarding.models.subscriptions import api_contract_for_key
-from tests.conftest import make_user
+from tests.conftest import enable_totp, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +97,24 @@ def test_it_keeps_links_and_keys_handed_out_before_the_migration(client, cast):
     invitee = make_user("new@acme.nl")
     client.force_login(invitee)
     assert client.post(f"/invitations/accept/{old_token}/").status_code == 302
+
+
+def test_it_gives_sales_a_new_key_for_a_lost_one(client, cast):
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    lost = contract.issued_subscription_key
+    enable_totp(cast.sales)  # staff pages need MFA
+    client.force_login(cast.sales)
+
+    response = client.post(f"/staff/contracts/{contract.pk}/new-key/")
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    new = page.split('<code class="user-select-all fs-5">')[1].split("</code>")[0]
+    assert "The subscription key of contract ACME-1." in page
+    assert api_contract_for_key(cast.company.pk, new) == contract
+    assert api_contract_for_key(cast.company.pk, lost) is None
+    assert new not in stored(contract)
+    event = AuditEvent.objects.get(action="contract.key_renewed")
+    assert event.actor == cast.sales and event.after == {"subscription_key": f"…{new[-4:]}"}
+    client.force_login(cast.admin)
+    assert client.post(f"/staff/contracts/{contract.pk}/new-key/").status_code == 404

@@ -214,6 +214,8 @@ STAFF_OBJECT_URLS = {
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(
         environment=cast.company, by=cast.sales, reference="C-1").pk),
+    "onboarding:staff_contract_renew_key": ("is_sales", lambda cast: Contract.add(
+        environment=cast.company, by=cast.sales, reference="C-2").pk),
 }
 
 

@@ -22,6 +22,14 @@ class BrokerEnvironment(models.TextChoices):
     PRODUCTION = "production", _("Production")
 
 
+class EntraIdentityQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """A user's own Microsoft accounts, whichever environment they work in."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
 class EntraIdentity(models.Model):
     """A Microsoft Entra ID user, known by tenant id and object id (never by email, which a
     tenant administrator can give to anyone), linked to one portal user."""
@@ -35,6 +43,8 @@ class EntraIdentity(models.Model):
     display_name = models.CharField(_("name"), max_length=200, blank=True)
     linked_at = models.DateTimeField(_("linked"), auto_now_add=True)
     last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    objects = EntraIdentityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Entra ID identity")

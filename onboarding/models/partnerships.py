@@ -172,6 +172,13 @@ class AuthorisationRequest(models.Model):
             raise ChangeRefused(_("This request is %(status)s and can no longer be answered.")
                                 % {"status": current.get_current_status_display().lower()})
 
+    def answerable_organizations(self, user):
+        """The client's organizations with the requested registry number that `user`
+        administers: those the request may be accepted for."""
+        return (Organization.objects.administered_by(user)
+                .filter(registry_number=self.registry_number).exclude(environment=self.environment)
+                .select_related("environment").order_by("name"))
+
     def accept(self, by, organization: Organization) -> Partnership:
         """The client grants access to `organization`, one they administer."""
         if organization.registry_number != self.registry_number:

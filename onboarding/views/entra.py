@@ -51,7 +51,8 @@ def current_sign_in(request):
     data = request.session.get(SIGN_IN_SESSION_KEY)
     if not isinstance(data, dict) or not request.user.is_authenticated:
         return None
-    identity = EntraIdentity.objects.filter(pk=data.get("identity"), user=request.user).first()
+    identity = (EntraIdentity.objects.visible_to(request.user, request.environment)
+                .filter(pk=data.get("identity")).first())
     if identity is None or entra.broker(data.get("broker", "")) is None:
         return None
     return identity, data["broker"], data

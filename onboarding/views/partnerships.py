@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from onboarding.filters import AuthorisationRequestFilter
 from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm
-from onboarding.models import AuthorisationRequest, Organization, Partnership, Role
+from onboarding.models import AuthorisationRequest, Partnership, Role
 from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
@@ -110,21 +110,13 @@ def _confirm(request, authorisation_request, action):
     })
 
 
-def _answerable_organizations(user, authorisation_request):
-    """The client's organizations with the requested KvK number that the user administers."""
-    return (Organization.objects.administered_by(user)
-            .filter(registry_number=authorisation_request.registry_number)
-            .exclude(environment=authorisation_request.environment)
-            .select_related("environment").order_by("name"))
-
-
 @login_required
 def authorisation_answer(request, key):
     """The client's page, reached by the emailed link (the key is the capability)."""
     found = AuthorisationRequest.by_link_key(key)
     if found is None:
         return render(request, "onboarding/partnerships/answer_invalid.html", status=404)
-    organizations = _answerable_organizations(request.user, found)
+    organizations = found.answerable_organizations(request.user)
     form = AcceptForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and found.is_open:
         if "decline" in request.POST:

@@ -1,6 +1,8 @@
 """The fixed cast every test may use, and the browser for end-to-end tests."""
 
+import html
 import os
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -126,3 +128,15 @@ def sign_in(client, user, password=PASSWORD):
     response = client.post("/accounts/reauthenticate/", {"password": password})
     assert response.status_code == 302, response.content[:500]
     return client
+
+
+def text(response) -> str:
+    """The page as the user reads its text: HTML entities resolved."""
+    return html.unescape(response.content.decode())
+
+
+def field_error(response, field) -> str:
+    """The error crispy forms shows under the field, as the user reads it."""
+    match = re.search(rf'<div id="id_{field}_error" class="invalid-feedback">(.*?)</div>',
+                      response.content.decode(), re.S)
+    return html.unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else ""

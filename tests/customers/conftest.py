@@ -1,7 +1,5 @@
 """An organization of the Acme environment to keep customers in, and the Peppol stand-ins."""
 
-import html
-import re
 
 import pytest
 
@@ -45,14 +43,3 @@ def make_card(org, **fields):
 
 def make_profile(org, name="eConnect", **fields):
     return SendingProfile.objects.create(organization=org, name=name, **fields)
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def field_error(response, field) -> str:
-    """The error crispy forms shows under the field, as the user reads it."""
-    match = re.search(rf'<div id="id_{field}_error" class="invalid-feedback">(.*?)</div>',
-                      response.content.decode(), re.S)
-    return html.unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else ""

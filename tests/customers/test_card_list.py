@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import CustomerCard
-from tests.conftest import sign_in
-from tests.customers.conftest import make_card, make_profile, text
+from tests.conftest import sign_in, text
+from tests.customers.conftest import make_card, make_profile
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from customers.models import CustomerCard
 from onboarding.models import AuditEvent, OrganizationMember
-from tests.conftest import sign_in
-from tests.customers.conftest import field_error, make_card, make_profile, text
+from tests.conftest import field_error, sign_in, text
+from tests.customers.conftest import make_card, make_profile
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from customers import importing
 from customers.importing import passes
 from customers.models import CustomerCard, ImportJob
 from onboarding.models import AuditEvent
-from tests.conftest import sign_in
-from tests.customers.conftest import make_card, make_profile, text
+from tests.conftest import sign_in, text
+from tests.customers.conftest import make_card, make_profile
 
 pytestmark = pytest.mark.django_db
 

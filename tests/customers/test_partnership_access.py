@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from customers.models import CustomerCard, ImportJob, SendingProfile
 from onboarding.models import AuditEvent, Partnership
 from portal.tenancy import SESSION_KEY
-from tests.conftest import sign_in
-from tests.customers.conftest import make_card, text
+from tests.conftest import sign_in, text
+from tests.customers.conftest import make_card
 
 pytestmark = pytest.mark.django_db
 

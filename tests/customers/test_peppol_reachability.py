@@ -8,8 +8,8 @@ from django.utils import timezone
 from customers import reachability
 from customers.models import PeppolCheckRun
 from invoices.peppol import smp
-from tests.conftest import sign_in
-from tests.customers.conftest import make_card, text
+from tests.conftest import sign_in, text
+from tests.customers.conftest import make_card
 from tests.standins.dns_smp import CREDIT_NOTE, INVOICE
 
 pytestmark = pytest.mark.django_db

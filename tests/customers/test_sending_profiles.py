@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from customers.models import SendingProfile
 from customers.models.profiles import parse_field_mapping
 from onboarding.models import AuditEvent, Membership, OrganizationMember, Role
-from tests.conftest import sign_in
-from tests.customers.conftest import field_error, make_card, make_profile, text
+from tests.conftest import field_error, sign_in, text
+from tests.customers.conftest import make_card, make_profile
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,3 @@
-import html
-import re
 
 import pytest
 from django.db import connection
@@ -12,7 +10,7 @@ from onboarding.models import (
     OrganizationMember,
     Subscription,
 )
-from tests.conftest import sign_in
+from tests.conftest import field_error, sign_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +28,6 @@ def activate(org, cast):
     org.approve(cast.techsupport)
     org.refresh_from_db()
     return org
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def field_error(response, field) -> str:
-    """The error crispy forms shows under the field, as the user reads it."""
-    match = re.search(rf'<div id="id_{field}_error" class="invalid-feedback">(.*?)</div>',
-                      response.content.decode(), re.S)
-    return html.unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else ""
 
 
 def manual(country="DE", **fields):

@@ -1,5 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 admin.site.login = secure_admin_login(admin.site.login)
@@ -11,6 +13,9 @@ urlpatterns = [
     path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
     path("", include("customers.urls")),
+    # Pages without an icon link (the admin's) make browsers ask for this one.
+    path("favicon.ico",
+         lambda request: HttpResponsePermanentRedirect(static("portal/favicon.svg"))),
 ]
 
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.

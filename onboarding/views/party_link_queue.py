@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
@@ -103,9 +104,13 @@ def staff_party_link_approve(request, pk):
             form.add_error(None, refused.message)
         else:
             if decided:
-                messages.success(request, _("%(count)d organization(s) linked to %(user)s. The "
-                                            "requester was told by email.")
-                                 % {"count": len(form.grants),
+                count = len(form.grants)
+                messages.success(request, ngettext(
+                    "%(count)d organization linked to %(user)s. The requester was told by "
+                    "email.",
+                    "%(count)d organizations linked to %(user)s. The requester was told by "
+                    "email.", count)
+                                 % {"count": count,
                                     "user": link_request.entra_username})
             else:
                 messages.info(request, _("This request was decided already."))

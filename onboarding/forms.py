@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from onboarding.audit_text import action_name
 from onboarding.models import AuditEvent, Role
 
 
@@ -32,7 +33,8 @@ class ActivityFilterForm(forms.Form):
             AuditEvent.objects.filter(environment=environment)
             .order_by("action").values_list("action", flat=True).distinct()
         )
-        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]
+        names = sorted((action_name(a), a) for a in actions)
+        self.fields["action"].choices = [("", _("All actions"))] + [(a, n) for n, a in names]
 
     def filter(self, events):
         if not self.is_valid():

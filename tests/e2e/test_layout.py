@@ -117,3 +117,30 @@ def test_it_sums_up_every_field_of_a_customer_card_in_dutch(live_server, browser
     assert page.locator("#form-error-summary h2").inner_text() == "Verbeter het volgende:"
     assert len(items) >= 3, items
     assert page.evaluate("() => document.activeElement.id") == "id_name"
+
+
+def overlaps(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_it_lays_out_the_activity_filter_without_overlap(live_server, browser, cast, width):
+    cast.admin.language = "nl"
+    cast.admin.save()
+    Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
+                        registry_number="12345678", registry_checked=True)
+    page = new_page(browser, width=width)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/activity/")
+    screenshot(page, f"activity-nl-{width}")
+    form = page.locator("#activity-filter")
+    labels = [label.bounding_box() for label in form.locator("label").all()]
+    controls = [control.bounding_box() for control in form.locator("input, select").all()]
+    assert len(labels) == 4 and len(controls) == 4
+    assert [(a, b) for a in labels for b in controls if overlaps(a, b)] == []
+    for label, control in zip(labels, controls, strict=True):
+        # Each label sits above its own field, not beside another one.
+        assert label["y"] + label["height"] <= control["y"] + 1
+        assert control["width"] >= 150
+    assert "Organisatie toegevoegd" in form.locator("select[name=action]").inner_text()

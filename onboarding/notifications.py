@@ -6,6 +6,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from onboarding.adapters import recipient_language
+
 
 def _send(template: str, to: str, language: str, context: dict):
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -30,7 +32,7 @@ def send_invitation(invitation, request):
     url = request.build_absolute_uri(
         reverse("onboarding:invitation_accept", args=[invitation.token])
     )
-    _send("invitation", invitation.email, translation.get_language(), {
+    _send("invitation", invitation.email, recipient_language(invitation.email), {
         "invitation": invitation,
         "environment": invitation.environment,
         "url": url,
@@ -53,7 +55,7 @@ def notify_activation_decision(activation_request, url: str):
 
 def send_authorisation_request(authorisation_request, url: str):
     _send("authorisation_request", authorisation_request.client_email,
-          translation.get_language(), {
+          recipient_language(authorisation_request.client_email), {
               "request": authorisation_request,
               "accountant": authorisation_request.environment,
               "sender": authorisation_request.requested_by,

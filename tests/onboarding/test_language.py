@@ -93,3 +93,15 @@ def test_it_writes_the_portals_own_mail_in_the_recipients_language(
     assert "Ken je deze persoon niet?" in to_admin[0].body
     # The sign-up itself happened in English, and its own mail says so.
     assert "Hello from Peppol onboarding portal!" in mail.outbox[0].body
+
+
+def test_it_invites_someone_who_has_an_account_in_their_own_language(client, cast):
+    cast.outsider.language = "nl"
+    cast.outsider.save()
+    cast.company.is_shared = True
+    cast.company.save()
+    client.force_login(cast.admin)
+    client.post("/users/invite/", {"email": cast.outsider.email, "role": "basic"},
+                headers={"accept-language": "en"})
+    (message,) = mail.outbox
+    assert "Open deze link om de uitnodiging te accepteren:" in message.body

@@ -11,7 +11,7 @@ from onboarding.models import (
     Software,
     Subscription,
 )
-from tests.e2e.browsing import Watcher, new_page, sign_in
+from tests.e2e.browsing import Watcher, new_page, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,6 +97,7 @@ def test_it_runs_swagger_ui_under_the_policy(live_server, browser):
     operation.wait_for()
     operation.click()
     page.get_by_role("button", name="Try it out").first.wait_for()
+    screenshot(page, "swagger-ui-1280")
     assert page.locator(".opblock").count() >= 2
     assert watcher.problems == []
 

@@ -36,7 +36,8 @@ class Watcher:
 def new_page(browser, *, width=1280, height=800, locale="en-GB"):
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI machines run the browser beside other work.
+    page.set_default_timeout(30_000)
     return page
 
 

@@ -29,6 +29,7 @@ from customers.models.profiles import (
 )
 from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
+from invoices.peppol.pasted import split_pasted_data
 from onboarding.models import Country
 
 # Offered first: the schemes Dutch and Belgian customers are addressed by.
@@ -83,8 +84,8 @@ class CustomerCardForm(forms.Form):
         widget=SchemeSelect(endpoint=True))
     endpoint_value = forms.CharField(
         label=_("Endpoint-ID"), required=False, max_length=peppol_ids.MAX_VALUE_LENGTH,
-        help_text=_("The number the customer receives on, without the scheme: together "
-                    "they make for example 0106:12345678."))
+        help_text=_("The number the customer receives on: together with the scheme it makes "
+                    "for example 0106:12345678. Pasted whole like that, it is split for you."))
     no_kvk = forms.BooleanField(
         label=_("The customer has no KvK number: use the dummy number 99999998"),
         required=False,
@@ -115,8 +116,10 @@ class CustomerCardForm(forms.Form):
     sending_profile = forms.ModelChoiceField(label=_("Sending profile"), queryset=None,
                                              required=False)
 
-    def __init__(self, *args, organization, profiles, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, organization, profiles, **kwargs):
+        data = split_pasted_data(data, "endpoint_scheme", "endpoint_value")
+        data = split_pasted_data(data, "legal_scheme", "legal_value")
+        super().__init__(data, *args, **kwargs)
         self.organization = organization
         field = self.fields["sending_profile"]
         field.queryset = organization.sending_profiles.all()

@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +33,16 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return email
 
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mail (address confirmation, password reset, ...) in the recipient's own
+        language, naming the portal rather than the host it was reached on."""
+        request = allauth_context.request
+        with translation.override(recipient_language(email, context.get("user"))):
+            ctx = {"request": request, "email": email, **context,
+                   "current_site": PortalSite(request)}
+            message = self.render_mail(template_prefix, email, ctx)
+        message.send()
+
 
 class MFAAdapter(DefaultMFAAdapter):
     """Second-factor secrets are stored encrypted, so a database dump does not give them away."""
@@ -39,3 +52,28 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return encryption.decrypt(encrypted_text)
+
+
+class PortalSite:
+    """What allauth's mail templates call the site: its name, and the host for links."""
+
+    def __init__(self, request):
+        self.name = _("Peppol onboarding portal")
+        self.domain = request.get_host() if request is not None else ""
+
+    def __str__(self):
+        return self.name
+
+
+def recipient_language(email, user=None) -> str:
+    """The language the person behind `email` chose, else the one they are using now."""
+    from onboarding.models import User
+
+    language = getattr(user, "language", "")
+    if not language:
+        owner = (User.objects.filter(email__iexact=email).first()
+                 or User.objects.filter(emailaddress__email__iexact=email).first())
+        language = getattr(owner, "language", "")
+    language = language or translation.get_language()
+    codes = {code for code, _name in settings.LANGUAGES}
+    return language if language in codes else settings.LANGUAGE_CODE

@@ -8,6 +8,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onboarding.audit_text import action_name
 from onboarding.models import (
     AuditEvent,
     AuthorisationRequest,
@@ -147,7 +148,8 @@ class ActivityFilter(FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         actions = self.queryset.order_by("action").values_list("action", flat=True).distinct()
-        self.form.fields["action"].choices = [(a, a) for a in actions]
+        names = sorted((action_name(a), a) for a in actions)
+        self.form.fields["action"].choices = [(a, n) for n, a in names]
         self.form.fields["actor"].widget.attrs["placeholder"] = _("email contains")
         for name in ("since", "until"):
             self.form.fields[name].widget.input_type = "date"

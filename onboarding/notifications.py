@@ -5,8 +5,8 @@ that records what the mail is about.
 """
 
 from django.urls import reverse
-from django.utils import translation
 
+from onboarding.adapters import recipient_language
 from portal.mail import send_templated_mail
 
 
@@ -28,7 +28,7 @@ def send_invitation(invitation, request):
     url = request.build_absolute_uri(
         reverse("onboarding:invitation_accept", args=[invitation.token])
     )
-    _send("invitation", invitation.email, translation.get_language(), {
+    _send("invitation", invitation.email, recipient_language(invitation.email), {
         "invitation": invitation,
         "environment": invitation.environment,
         "url": url,
@@ -51,7 +51,7 @@ def notify_activation_decision(activation_request, url: str):
 
 def send_authorisation_request(authorisation_request, url: str):
     _send("authorisation_request", authorisation_request.client_email,
-          translation.get_language(), {
+          recipient_language(authorisation_request.client_email), {
               "request": authorisation_request,
               "accountant": authorisation_request.environment,
               "sender": authorisation_request.requested_by,

@@ -2,6 +2,7 @@
 about receiving at login."""
 
 from allauth.account.signals import email_confirmed, user_signed_up
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
@@ -47,3 +48,17 @@ ASK_RECEIVING_SESSION_KEY = "ask_receiving"
 def ask_about_receiving(request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[ASK_RECEIVING_SESSION_KEY] = True
+
+
+@receiver(user_signed_up)
+@receiver(user_logged_in)
+def remember_language(request, user, **kwargs):
+    """The language a person signs up or first signs in with is theirs until they choose
+    another, so their mail and their next sign-in elsewhere use it."""
+    # The language the request was served in; a login without a request (force_login in
+    # tests, a management command) says nothing about the person.
+    language = getattr(request, "LANGUAGE_CODE", "")
+    codes = {code for code, _name in settings.LANGUAGES}
+    if not user.language and language in codes:
+        user.language = language
+        user.save(update_fields=["language"])

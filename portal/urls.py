@@ -1,5 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from portal.health import HealthView
@@ -17,6 +19,9 @@ urlpatterns = [
     path("", include("invoices.urls")),
     path("", include("portal.staff_urls")),
     path("health/", HealthView.as_view(), name="health"),
+    # Pages without an icon link (the admin's) make browsers ask for this one.
+    path("favicon.ico",
+         lambda request: HttpResponsePermanentRedirect(static("portal/favicon.svg"))),
 ]
 
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.

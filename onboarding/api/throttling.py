@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.throttling import BaseThrottle
 
@@ -30,8 +31,11 @@ class RateLimited(ProblemKind, exceptions.APIException):
     def __init__(self, wait: float | None):
         self.wait = max(1, math.ceil(wait or 0))
         super().__init__(
-            _("Too many requests with this connection key (the limit is %(rate)s). Try again "
-              "in %(wait)d seconds.") % {"rate": settings.API_RATE_LIMIT, "wait": self.wait})
+            ngettext("Too many requests with this connection key (the limit is %(rate)s). Try "
+                     "again in %(wait)d second.",
+                     "Too many requests with this connection key (the limit is %(rate)s). Try "
+                     "again in %(wait)d seconds.", self.wait)
+            % {"rate": settings.API_RATE_LIMIT, "wait": self.wait})
 
 
 @lru_cache(maxsize=8)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
+from invoices.peppol.pasted import split_pasted_data
 from onboarding.models import Country, OrganizationMember, User
 
 # The schemes Dutch and Belgian companies use, offered first.
@@ -124,10 +125,11 @@ def _scheme_label(code: str) -> str:
 class IdentifierForm(forms.Form):
     scheme = forms.ChoiceField(label=_("Scheme"))
     value = forms.CharField(label=_("Identifier"), max_length=peppol_ids.MAX_VALUE_LENGTH,
-                            help_text=_("The number without the scheme, for example 12345678."))
+                            help_text=_("The number, for example 12345678. Pasted whole as "
+                                        "0106:12345678, it is split for you."))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(split_pasted_data(data, "scheme", "value"), *args, **kwargs)
         self.fields["scheme"].choices = scheme_choices()
 
 

@@ -48,6 +48,20 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
 
     @property
+    def sentence(self) -> str:
+        """What happened, as a sentence in the reader's language."""
+        from onboarding.audit_text import sentence
+
+        return sentence(self)
+
+    @property
+    def readable_changes(self):
+        """The changes with translated labels and values written out."""
+        from onboarding.audit_text import changes
+
+        return changes(self)
+
+    @property
     def changes(self):
         """(field, before, after) for each value that differs."""
         keys = sorted(set(self.before) | set(self.after))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from onboarding.filters import PartyLinkQueueFilter
@@ -87,10 +88,13 @@ def staff_party_link_approve(request, pk):
         except ChangeRefused as refused:
             form.add_error(None, refused.message)
         else:
+            count = len(form.grants)
             report_decision(request, decided,
-                            _("%(count)d organization(s) linked to %(user)s. The requester was "
-                              "told by email.") % {"count": len(form.grants),
-                                                   "user": link_request.entra_username},
+                            ngettext("%(count)d organization linked to %(user)s. The requester "
+                                     "was told by email.",
+                                     "%(count)d organizations linked to %(user)s. The requester "
+                                     "was told by email.", count)
+                            % {"count": count, "user": link_request.entra_username},
                             _("This request was decided already."))
             return redirect("onboarding:staff_party_links")
     return _render_review(request, link_request, approve_form=form, status=400)

@@ -1,0 +1,313 @@
+"""The activity log in words: each recorded action as a sentence, each stored value as a
+person reads it, in the reader's language.
+
+An action recorded anywhere (`record(action="...")`) gets a line in ACTIONS: a short name for
+the filter and a sentence. A sentence may use %(actor)s, %(object)s (the target as recorded),
+every key of the event's `after` by its name and every key of its `before` as before_<key>,
+each already written out by `value_text`. A key's label for the details comes from FIELDS.
+`tests/onboarding/test_activity_sentences.py` fails for an action recorded in the code
+without a line here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models.entra import BrokerEnvironment, PartyLinkRequest
+from onboarding.models.environments import Invitation, Role, Subscription
+from onboarding.models.organizations import Country, Organization, OrganizationMember
+from onboarding.models.partnerships import AuthorisationRequest, Software
+
+# action: (short name, sentence)
+ACTIONS = {
+    "environment.created": (_("Environment created"), _("Created the environment %(name)s.")),
+    "environment.changed": (_("Environment changed"),
+                            _("Changed the settings of the environment %(object)s.")),
+    "environment.subscription_changed": (
+        _("Subscription changed"), _("Changed the subscription to %(subscription)s.")),
+    "member.joined": (_("User joined"), _("Joined the environment as %(role)s.")),
+    "member.role_changed": (_("User role changed"),
+                            _("Changed the role of %(member)s from %(before_role)s to %(role)s.")),
+    "member.removed": (_("User removed"),
+                       _("Removed %(before_email)s (%(before_role)s) from the environment.")),
+    "invitation.sent": (_("Invitation sent"), _("Invited %(email)s as %(role)s.")),
+    "invitation.revoked": (_("Invitation withdrawn"),
+                           _("Withdrew the invitation of %(invitee)s.")),
+    "invitation.accepted": (_("Invitation accepted"),
+                            _("Accepted the invitation and joined as %(role)s.")),
+    "organization.created": (_("Organization added"), _("Added the organization %(name)s.")),
+    "organization.activation_requested": (
+        _("Activation requested"), _("Asked TechSupport to activate %(object)s.")),
+    "organization.activated": (_("Organization activated"), _("Activated %(object)s.")),
+    "organization.rejected": (_("Activation refused"),
+                              _("Refused to activate %(object)s.")),
+    "organization.deactivated": (_("Organization deactivated"), _("Deactivated %(object)s.")),
+    "organization.registry_checked": (
+        _("Registry number checked"),
+        _("Checked registry number %(registry_number)s of %(object)s in the register.")),
+    "organization.receiving": (_("Receiving decided"),
+                               _("Decided about receiving for %(object)s: %(receive_decision)s.")),
+    "organization.deleted": (_("Organization deleted"),
+                             _("Deleted the organization %(before_name)s.")),
+    "organization.member_added": (_("Organization member added"),
+                                  _("Gave %(user)s the role %(role)s in %(object)s.")),
+    "organization.member_role_changed": (
+        _("Organization role changed"),
+        _("Changed the role of %(user)s in %(object)s from %(before_role)s to %(role)s.")),
+    "organization.member_removed": (_("Organization member removed"),
+                                    _("Removed %(before_user)s from %(object)s.")),
+    "identifier.added": (_("Identifier added"),
+                         _("Added Peppol identifier %(identifier)s to %(object)s.")),
+    "identifier.switched": (_("Identifier switched"),
+                            _("Switched sending or receiving for %(identifier)s.")),
+    "identifier.removed": (_("Identifier removed"),
+                           _("Removed Peppol identifier %(before_identifier)s from %(object)s.")),
+    "authorisation_request.sent": (
+        _("Authorisation requested"),
+        _("Asked %(client_email)s for access to the organization with KvK number "
+          "%(registry_number)s.")),
+    "authorisation_request.resent": (
+        _("Authorisation requested again"),
+        _("Asked %(client_email)s again for access to the organization with KvK number "
+          "%(registry_number)s.")),
+    "authorisation_request.accepted": (
+        _("Authorisation accepted"),
+        _("Accepted the authorisation request %(object)s.")),
+    "authorisation_request.declined": (_("Authorisation declined"),
+                                       _("Declined the authorisation request %(object)s.")),
+    "authorisation_request.withdrawn": (_("Authorisation request withdrawn"),
+                                        _("Withdrew the authorisation request %(object)s.")),
+    "partnership.started": (_("Partnership started"),
+                            _("Gave %(accountant)s access to %(object)s.")),
+    "partnership.ended": (_("Partnership ended"), _("Ended the partnership on %(object)s.")),
+    "connection_key.created": (_("Connection key created"),
+                               _("Created connection key %(object)s.")),
+    "connection_key.revoked": (_("Connection key revoked"),
+                               _("Revoked connection key %(object)s.")),
+    "connection_key.deleted": (_("Connection key deleted"),
+                               _("Deleted connection key %(object)s.")),
+    "contract.added": (_("Contract added"), _("Added contract %(reference)s.")),
+    "contract.ended": (_("Contract ended"), _("Ended contract %(object)s on %(ends_on)s.")),
+    "customer_card.created": (_("Customer card added"), _("Added customer card %(object)s.")),
+    "customer_card.changed": (_("Customer card changed"),
+                              _("Changed customer card %(object)s.")),
+    "customer_card.deleted": (_("Customer card deleted"),
+                              _("Deleted customer card %(object)s.")),
+    "customer_cards.imported": (_("Customer cards imported"),
+                                _("Imported customer cards from %(object)s.")),
+    "sending_profile.created": (_("Sending profile added"),
+                                _("Added sending profile %(object)s.")),
+    "sending_profile.changed": (_("Sending profile changed"),
+                                _("Changed sending profile %(object)s.")),
+    "sending_profile.deleted": (_("Sending profile deleted"),
+                                _("Deleted sending profile %(object)s.")),
+    "sending_profile.made_default": (_("Default sending profile chosen"),
+                                     _("Made %(default)s the default sending profile.")),
+    "sending_profile.default_removed": (
+        _("Default sending profile removed"),
+        _("%(before_default)s is no longer the default sending profile.")),
+    "entra.identity_linked": (_("Microsoft account linked"),
+                              _("Linked the Microsoft account %(username)s.")),
+    "entra.identity_unlinked": (_("Microsoft account unlinked"),
+                                _("Unlinked the Microsoft account %(before_username)s.")),
+    "party_link.requested": (_("Party link requested"),
+                             _("Asked TechSupport to link %(entra_username)s to "
+                               "%(organizations)s.")),
+    "party_link.withdrawn": (_("Party-link request withdrawn"),
+                             _("Withdrew the party-link request of %(object)s.")),
+    "party_link.approved": (_("Party-link request approved"),
+                            _("Approved the party-link request of %(object)s.")),
+    "party_link.rejected": (_("Party-link request rejected"),
+                            _("Rejected the party-link request of %(object)s.")),
+    "party_link.granted": (_("Party link granted"),
+                           _("Linked %(identity)s to %(object)s.")),
+    "party_link.changed": (_("Party link changed"),
+                           _("Changed what %(identity)s may do for %(object)s.")),
+    "party_link.sending_switched": (_("Party link sending switched"),
+                                    _("Switched sending for %(identity)s on %(object)s.")),
+    "party_link.revoked": (_("Party link ended"),
+                           _("Ended the link of %(identity)s to %(object)s.")),
+}
+
+# Stored key: its label in the details.
+FIELDS = {
+    "accountant": _("Accountant"),
+    "api_rights": _("API rights"),
+    "app_key": _("App Key"),
+    "approved": _("Approved"),
+    "broker": _("Service broker environment"),
+    "buyer_reference_source": _("BuyerReference comes from"),
+    "client_email": _("Client's email address"),
+    "company_id": _("Bedrijfs-ID"),
+    "country": _("Country"),
+    "customer_cards": _("Customer cards"),
+    "customer_number": _("Customer number"),
+    "customers_without_profile": _("Customers without a sending profile"),
+    "default": _("Default sending profile"),
+    "domain": _("Domain"),
+    "einvoicing_method": _("E-invoicing method"),
+    "email": _("Email address"),
+    "endpoint_scheme": _("Endpoint-ID scheme"),
+    "endpoint_value": _("Endpoint-ID"),
+    "ends_on": _("Ends on"),
+    "entra_username": _("Microsoft account"),
+    "field_mapping": _("Field mapping"),
+    "identifier": _("Peppol identifier"),
+    "identity": _("Microsoft account"),
+    "invoice_email": _("Invoice email"),
+    "is_government": _("Government customer"),
+    "legal_scheme": _("Legal ID scheme"),
+    "legal_value": _("Legal ID"),
+    "name": _("Name"),
+    "object_id": _("Object ID"),
+    "of_which_not_reachable": _("Of which not reachable on Peppol"),
+    "organization": _("Organization"),
+    "organizations": _("Organizations"),
+    "processing_mode": _("Processing mode"),
+    "reason": _("Reason"),
+    "receive": _("Receive"),
+    "receive_decision": _("Receiving"),
+    "reference": _("Reference"),
+    "registry_checked": _("Checked in the register"),
+    "registry_number": _("Registry number"),
+    "revoked": _("Ended"),
+    "role": _("Role"),
+    "send": _("Send"),
+    "send_via_peppol": _("Send via Peppol"),
+    "sending_profile": _("Sending profile"),
+    "software": _("Software"),
+    "starts_on": _("Starts on"),
+    "status": _("Status"),
+    "subscription": _("Subscription"),
+    "tenant_id": _("Tenant ID"),
+    "user": _("User"),
+    "username": _("Microsoft account"),
+    "via": _("How"),
+}
+
+# Stored codes written as their labels: by key, or by the target's type and key.
+CHOICES = {
+    "role": [Role, OrganizationMember.OrgRole],
+    "subscription": [Subscription],
+    "software": [Software],
+    "receive_decision": [Organization.ReceiveDecision],
+    "country": [Country],
+    "broker": [BrokerEnvironment],
+    ("organization", "status"): [Organization.Status],
+    ("invitation", "status"): [Invitation.Status],
+    ("authorisationrequest", "status"): [AuthorisationRequest.Status],
+    ("partylinkrequest", "status"): [PartyLinkRequest.Status],
+}
+VIA = {
+    "founder": _("founded the environment"),
+    "domain": _("signed up with an address on the company's domain"),
+    "invitation": _("by invitation"),
+}
+# Actions whose sentence depends on what was recorded: (action, key value) -> sentence.
+VARIANTS = {
+    ("member.joined", "founder"): _("Founded the environment and joined it as %(role)s."),
+    ("member.joined", "domain"): _("Joined as %(role)s by signing up with an address on the "
+                                   "company's domain."),
+    ("member.joined", "invitation"): _("Joined as %(role)s by invitation."),
+    ("identifier.switched", "send", True): _("Switched sending on for %(identifier)s."),
+    ("identifier.switched", "send", False): _("Switched sending off for %(identifier)s."),
+    ("identifier.switched", "receive", True): _("Switched receiving on for %(identifier)s."),
+    ("identifier.switched", "receive", False): _("Switched receiving off for %(identifier)s."),
+}
+ON_OFF_KEYS = {"send", "receive", "send_via_peppol", "api_rights"}
+# The party-link decision's list, as recorded: "XCNL00000001 send=True receive=False".
+GRANT = re.compile(r"^(?P<who>\S+) send=(?P<send>True|False) receive=(?P<receive>True|False)$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def action_name(action: str) -> str:
+    entry = ACTIONS.get(action)
+    if entry is not None:
+        return str(entry[0])
+    return action.replace("_", " ").replace(".", ": ").capitalize()
+
+
+def field_label(key: str) -> str:
+    label = FIELDS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+def value_text(key: str, value, target_type: str = "") -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        if key in ON_OFF_KEYS:
+            return gettext("on") if value else gettext("off")
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(key, item, target_type) for item in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{field_label(k)}: {value_text(k, v, target_type)}"
+                         for k, v in value.items())
+    text = str(value)
+    if key == "via" and text in VIA:
+        return str(VIA[text])
+    for choices in CHOICES.get((target_type, key), CHOICES.get(key, [])):
+        if text in choices.values:
+            return str(choices(text).label)
+    grant = GRANT.match(text)
+    if grant:
+        return gettext("%(who)s (send %(send)s, receive %(receive)s)") % {
+            "who": grant["who"],
+            "send": value_text("send", grant["send"] == "True"),
+            "receive": value_text("receive", grant["receive"] == "True"),
+        }
+    if ISO_DATE.match(text):
+        try:
+            return formats.date_format(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    return text
+
+
+class _Values(dict):
+    """Placeholders a sentence names but the event did not record read as a dash."""
+
+    def __missing__(self, key):
+        return "—"
+
+
+def sentence(event) -> str:
+    entry = ACTIONS.get(event.action)
+    if entry is None:
+        return action_name(event.action) + (f": {event.target_label}"
+                                            if event.target_label else "")
+    values = _Values(actor=event.actor_label or gettext("the system"),
+                     object=event.target_label or "—")
+    for key, value in (event.before or {}).items():
+        values[f"before_{key}"] = value_text(key, value, event.target_type)
+    for key, value in (event.after or {}).items():
+        values[key] = value_text(key, value, event.target_type)
+    after, before = event.after or {}, event.before or {}
+    # A membership is recorded as "email (Role)", an invitation as "email → environment";
+    # the sentences name the person and write the role themselves.
+    values["member"] = (after.get("email") or before.get("email")
+                        or event.target_label.split(" (")[0])
+    values["invitee"] = event.target_label.split(" → ")[0]
+    variant = VARIANTS.get((event.action, after.get("via")))
+    for direction in ("send", "receive"):
+        if direction in after:
+            variant = variant or VARIANTS.get((event.action, direction, after[direction]))
+    return str(variant or entry[1]) % values
+
+
+def changes(event) -> list[tuple[str, str | None, str]]:
+    """(label, before or None, after) for each value that differs, written out."""
+    rows = []
+    for key, before, after in event.changes:
+        rows.append((
+            field_label(key),
+            value_text(key, before, event.target_type) if before is not None else None,
+            value_text(key, after, event.target_type),
+        ))
+    return rows

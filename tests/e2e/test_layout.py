@@ -1,0 +1,146 @@
+"""Laptop widths: the navigation bar fits with the account menu in reach, and a form that
+fails says so at the top and puts the cursor in the first field in error."""
+
+import pytest
+
+from onboarding.models import Organization
+from tests.e2e.browsing import Watcher, new_page, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (1200, 1280, 1366, 1410)
+
+
+def fits(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_it_keeps_the_account_menu_on_screen_at_laptop_widths(
+        live_server, browser, cast, language):
+    # The longest bar: an environment administrator with a long first name.
+    user = cast.admin
+    user.first_name, user.language = "Anna-Maria", language
+    user.save()
+    for width in WIDTHS:
+        page = new_page(browser, width=width)
+        sign_in(page, live_server, user.email)
+        page.goto(f"{live_server.url}/organizations/")
+        if width in (1200, 1280, 1366):
+            screenshot(page, f"navbar-{language}-{width}")
+        assert fits(page), f"sideways scroll at {width} px in {language}"
+        menu = page.locator("#account-menu")
+        box = menu.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+        menu.click()
+        sign_out = page.locator("form[action='/accounts/logout/'] button")
+        sign_out.wait_for(state="visible")
+        out = sign_out.bounding_box()
+        assert out["x"] + out["width"] <= width, (width, out)
+        page.context.close()
+
+
+def test_it_signs_out_from_the_account_menu_at_1280_px(live_server, browser, cast):
+    page = new_page(browser, width=1280)
+    sign_in(page, live_server, cast.admin.email)
+    page.locator("#account-menu").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: "/accounts/" in url or url.endswith("/"))
+    page.goto(f"{live_server.url}/organizations/")
+    assert "/accounts/login/" in page.url
+
+
+def summary_items(page) -> list[str]:
+    summary = page.locator("#form-error-summary")
+    summary.wait_for()
+    return [item.strip() for item in summary.locator("li").all_inner_texts()]
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_it_sums_up_a_failed_form_at_the_top_and_focuses_the_field(
+        live_server, browser, cast, width):
+    org = Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
+                              registry_number="12345678", registry_checked=True)
+    page = new_page(browser, width=width)
+    watcher = Watcher(page)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/organizations/{org.pk}/")
+    form = page.locator("#identifier-form")
+    form.locator("select").select_option("0088")
+    form.locator("input[name=value]").fill("1234567890123")
+    form.locator("button[type=submit]").click()
+
+    items = summary_items(page)
+    screenshot(page, f"error-summary-{width}")
+    assert items == ["Identifier: The last digit of this GLN does not match the others; "
+                     "check for a typo."]
+    assert page.evaluate("() => document.activeElement.name") == "value"
+    # The summary comes first in the page's content, above the heading.
+    assert page.evaluate("""() => {
+        const main = document.getElementById("main");
+        const summary = document.getElementById("form-error-summary");
+        return summary.compareDocumentPosition(main.querySelector("h1"))
+            & Node.DOCUMENT_POSITION_FOLLOWING;
+    }""")
+    assert page.locator("#form-error-summary").is_visible()
+    page.locator("#form-error-summary a").click()
+    assert page.evaluate("() => document.activeElement.id") == "id_value"
+    assert watcher.problems == []
+
+
+def test_it_sums_up_a_failed_sign_in(live_server, browser, cast):
+    page = new_page(browser)
+    watcher = Watcher(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_login").fill(cast.admin.email)
+    page.locator("#id_password").fill("not the password")
+    page.locator("button[type=submit]").click()
+    items = summary_items(page)
+    assert any("not correct" in item for item in items), items
+    # Console errors from a refused sign-in (a 400 answer) are the browser's own note.
+    assert [p for p in watcher.problems if "status of 400" not in p] == []
+
+
+def test_it_sums_up_every_field_of_a_customer_card_in_dutch(live_server, browser, cast):
+    org = Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
+                              registry_number="12345678", registry_checked=True)
+    cast.admin.language = "nl"
+    cast.admin.save()
+    page = new_page(browser, width=1366)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/organizations/{org.pk}/customers/add/")
+    page.locator("#id_endpoint_value").fill("0106:1234")
+    page.locator("form button[type=submit]").last.click()
+    items = summary_items(page)
+    screenshot(page, "error-summary-card-nl-1366")
+    assert page.locator("#form-error-summary h2").inner_text() == "Verbeter het volgende:"
+    assert len(items) >= 3, items
+    assert page.evaluate("() => document.activeElement.id") == "id_name"
+
+
+def overlaps(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_it_lays_out_the_activity_filter_without_overlap(live_server, browser, cast, width):
+    cast.admin.language = "nl"
+    cast.admin.save()
+    Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
+                        registry_number="12345678", registry_checked=True)
+    page = new_page(browser, width=width)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/activity/")
+    screenshot(page, f"activity-nl-{width}")
+    form = page.locator("#activity-filter")
+    labels = [label.bounding_box() for label in form.locator("label").all()]
+    controls = [control.bounding_box() for control in form.locator("input, select").all()]
+    assert len(labels) == 4 and len(controls) == 4
+    assert [(a, b) for a in labels for b in controls if overlaps(a, b)] == []
+    for label, control in zip(labels, controls, strict=True):
+        # Each label sits above its own field, not beside another one.
+        assert label["y"] + label["height"] <= control["y"] + 1
+        assert control["width"] >= 150
+    assert "Organisatie toegevoegd" in form.locator("select[name=action]").inner_text()

@@ -1,0 +1,99 @@
+"""The activity log reads as sentences in the reader's language: no action codes, no Python
+values, every recorded action written out."""
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from onboarding.audit_text import ACTIONS
+from onboarding.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+LITERAL = re.compile(r'"([a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*)"')
+
+
+def recorded_actions() -> set[str]:
+    """Every action name the code records: the literals of `action=` and the like."""
+    sources = [path for app in ("onboarding", "customers", "invoices", "portal")
+               for path in (ROOT / app).rglob("*.py")
+               if "migrations" not in path.parts and path.name != "audit_text.py"]
+    texts = [path.read_text() for path in sources]
+    prefixes = {match.split(".")[0] for text in texts
+                for match in re.findall(r'action\s*=\s*\(?\s*"([a-z_]+)\.', text)}
+    return {literal for text in texts for literal in LITERAL.findall(text)
+            if literal.split(".")[0] in prefixes}
+
+
+def page_text(response) -> str:
+    body = response.content.decode()
+    body = body[body.index("<main"):body.index("</main>")]
+    body = re.sub(r"<select.*?</select>", " ", body, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.fixture
+def events(cast):
+    def add(action, **fields):
+        return AuditEvent.objects.create(environment=cast.company, actor_label="admin@acme.nl",
+                                         action=action, **fields)
+
+    add("member.joined", target_type="membership", target_label="bas@acme.nl (Basic)",
+        after={"email": "bas@acme.nl", "role": "basic", "via": "domain"})
+    add("identifier.switched", target_type="organization", target_label="Acme Trading BV",
+        before={"identifier": "0088:1234567890128", "send": False},
+        after={"identifier": "0088:1234567890128", "send": True})
+    add("party_link.approved", target_type="partylinkrequest",
+        target_label="anna@acme.onmicrosoft.com (2026-12-02)",
+        before={"status": "pending"},
+        after={"status": "approved", "reason": "",
+               "approved": ["XCNL00000001 send=True receive=False"]})
+    add("organization.activation_requested", target_type="organization",
+        target_label="Acme Trading BV", before={"status": "draft"}, after={"status": "pending"})
+    add("contract.ended", target_type="contract", target_label="C-2026-7",
+        before={"ends_on": None}, after={"ends_on": "2026-12-31"})
+
+
+def test_it_has_a_sentence_for_every_action_the_code_records():
+    found = recorded_actions()
+    assert "member.joined" in found and "party_link.approved" in found
+    assert sorted(found - set(ACTIONS)) == []
+
+
+def test_it_writes_each_event_as_a_sentence(client, cast, events):
+    client.force_login(cast.admin)
+    text = page_text(client.get("/activity/"))
+    assert "Joined as Basic by signing up with an address on the company's domain." in text
+    assert "Switched sending on for 0088:1234567890128." in text
+    assert "Approved the party-link request of anna@acme.onmicrosoft.com" in text
+    assert "XCNL00000001 (send on, receive off)" in text
+    assert "Asked TechSupport to activate Acme Trading BV." in text
+    assert "Pending activation" in text
+    assert "Ended contract C-2026-7 on 31 Dec 2026." in text
+    for raw in ("member.joined", "identifier.switched", "True", "False", "['", "send=",
+                "ends_on", "_"):
+        assert raw not in text, raw
+
+
+def test_it_writes_the_log_in_the_readers_language(client, cast, events):
+    cast.admin.language = "nl"
+    cast.admin.save()
+    client.force_login(cast.admin)
+    text = page_text(client.get("/activity/"))
+    assert "Verzenden aangezet voor 0088:1234567890128." in text
+    assert "Activering van Acme Trading BV gevraagd aan TechSupport." in text
+    assert "Wacht op activering" in text or "Activering aangevraagd" in text
+    assert "31 dec 2026" in text
+    assert "Switched" not in text and "True" not in text
+
+
+def test_it_names_the_actions_in_the_filter(client, cast, events):
+    client.force_login(cast.admin)
+    body = client.get("/activity/").content.decode()
+    select = body[body.index('name="action"'):]
+    select = select[:select.index("</select>")]
+    assert '<option value="member.joined">User joined</option>' in select
+    assert ">member.joined<" not in select

@@ -1,9 +1,23 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 
+def staff_queue_url(user) -> str | None:
+    """Where platform staff start: the queue their role works through."""
+    if getattr(user, "is_techsupport", False):
+        return reverse("onboarding:staff_activations")
+    if getattr(user, "is_sales", False):
+        return reverse("onboarding:staff_upgrades")
+    return None
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        # A `next` in the sign-in link still wins: allauth only asks here without one.
+        return staff_queue_url(request.user) or super().get_login_redirect_url(request)
+
     def clean_email(self, email):
         email = super().clean_email(email)
         request = getattr(self, "request", None)

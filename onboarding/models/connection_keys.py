@@ -16,10 +16,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models.environments import ChangeRefused, Subscription
+from onboarding.models.environments import ChangeRefused
 from onboarding.models.organizations import Organization
 from onboarding.models.partnerships import Software, acting_label, record_on_organization
-from onboarding.models.subscriptions import has_api_contract
+from onboarding.models.subscriptions import plan_refusal
 
 APP_KEY_PREFIX = "ppk_"
 SECRET_PREFIX = "pps_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
@@ -36,16 +36,8 @@ def secret_digest(secret: str) -> str:
 
 
 def subscription_refusal(environment, software) -> str | None:
-    """Why `environment` may not have keys for `software`, as the setup guides require."""
-    basic_needed = (Software.AFAS, Software.ACCEPT)
-    contract_needed = (Software.FOURPS_CONSTRUCT, Software.FOURPS_BUSINESS_CENTRAL)
-    if software in basic_needed and environment.subscription == Subscription.INVOICE_PORTAL:
-        return _("%(software)s needs at least a Basic subscription.") % {
-            "software": Software(software).label}
-    if software in contract_needed and not has_api_contract(environment):
-        return _("%(software)s needs a Professional subscription and a contract with API "
-                 "rights; ask Sales for one.") % {"software": Software(software).label}
-    return None
+    """Why `environment` may not have keys for `software`: see Environment.api_access_refusal."""
+    return environment.api_access_refusal(software)
 
 
 @dataclass(frozen=True)
@@ -109,9 +101,9 @@ class ConnectionKey(models.Model):
         if not organization.is_active:
             raise ChangeRefused(_("Connection keys are for active organizations. Activate the "
                                   "organization first."))
-        refusal = subscription_refusal(organization.environment, software)
+        refusal = organization.environment.api_access_refusal(software)
         if refusal:
-            raise ChangeRefused(refusal, field="software")
+            raise plan_refusal(refusal, field="software")
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         actor_label = acting_label(by, organization, environment)
         with transaction.atomic():

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.environments import ChangeRefused, Role, Subscription
 from onboarding.models.organizations import Organization
+from onboarding.models.subscriptions import plan_refusal
 from portal.audit import record
 
 REQUEST_VALID_FOR = timedelta(days=14)
@@ -116,7 +117,7 @@ class AuthorisationRequest(models.Model):
              message="") -> AuthorisationRequest:
         """Send a request; a pending one to the same client for the same number is replaced."""
         if environment.subscription == Subscription.INVOICE_PORTAL:
-            raise ChangeRefused(_("Authorisation requests need at least a Basic subscription."))
+            raise plan_refusal(_("Authorisation requests need at least a Basic subscription."))
         if not environment.has_role(by, Role.ADVANCED):
             raise ChangeRefused(_("Only Advanced users and administrators send authorisation "
                                   "requests."))

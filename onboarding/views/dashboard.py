@@ -2,9 +2,11 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from onboarding.adapters import staff_queue_url
 from onboarding.models import Invitation, Organization, Role
 from onboarding.views.activations import recent_decisions
 from onboarding.views.receiving import receive_prompt
+from onboarding.views.upgrades import latest_upgrade
 from portal.tenancy import environment_required
 
 
@@ -25,6 +27,7 @@ def dashboard(request):
         "organization_count": Organization.objects.visible_to(request.user, env).count(),
         "recent_decisions": recent_decisions(request.user, request.membership),
         "receive_prompt": receive_prompt(request),
+        "upgrade": latest_upgrade(request.user, request.membership),
     }
     return render(request, "onboarding/dashboard.html", context)
 
@@ -33,4 +36,7 @@ def dashboard(request):
 def no_environment(request):
     if request.membership is not None:
         return redirect("onboarding:dashboard")
+    queue = staff_queue_url(request.user)
+    if queue is not None:
+        return redirect(queue)
     return render(request, "onboarding/no_environment.html")

@@ -19,8 +19,12 @@ from tests.conftest import sign_in
 pytestmark = pytest.mark.django_db
 
 
-def active_org(cast, environment=None, name="Acme Trading BV", number="12345678"):
+def active_org(cast, environment=None, name="Acme Trading BV", number="12345678", paid=True):
     environment = environment or cast.company
+    if paid and environment.subscription == Subscription.INVOICE_PORTAL:
+        # Keys of any software need a plan with API access.
+        environment.subscription = Subscription.BASIC
+        environment.save(update_fields=["subscription"])
     by = environment.administrators().first()
     org = Organization.create(environment=environment, by=by, name=name,
                               registry_number=number, registry_checked=True)
@@ -112,13 +116,14 @@ def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
 
 
 @pytest.mark.parametrize("software, subscription, contract, refused", [
-    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription."),
-    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription."),
+    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription"),
+    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription"),
     ("afas", Subscription.BASIC, False, None),
     ("4ps_construct", Subscription.BASIC, False, "4PS Construct needs a Professional"),
     ("4ps_business_central", Subscription.PROFESSIONAL, False, "4PS Business Central needs a"),
     ("4ps_business_central", Subscription.PROFESSIONAL, True, None),
-    ("other", Subscription.INVOICE_PORTAL, False, None),
+    ("other", Subscription.INVOICE_PORTAL, False, "Other software needs at least a Basic"),
+    ("other", Subscription.BASIC, False, None),
 ])
 def test_it_follows_the_subscription_each_package_needs(client, cast, software, subscription,
                                                         contract, refused):
@@ -126,7 +131,7 @@ def test_it_follows_the_subscription_each_package_needs(client, cast, software, 
     cast.company.save()
     if contract:
         Contract.add(environment=cast.company, by=cast.sales, reference="API-1")
-    org = active_org(cast)
+    org = active_org(cast, paid=False)
     sign_in(client, cast.admin)
 
     response = create(client, org, software=software)
@@ -135,6 +140,7 @@ def test_it_follows_the_subscription_each_package_needs(client, cast, software, 
         assert response.status_code == 400
         error = re.search(r'id="id_software_error"[^>]*>(.*?)</div>', text(response), re.S)
         assert refused in error.group(1)
+        assert 'href="/subscription/upgrade/"' in error.group(1)
         assert not ConnectionKey.objects.exists()
     else:
         assert response.status_code == 302

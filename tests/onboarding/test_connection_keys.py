@@ -211,3 +211,18 @@ def test_it_explains_an_empty_list(client, cast):
     page = text(client.get("/connection-keys/"))
     assert "No connection keys yet" in page
     assert "Activate an organization first" in page
+
+
+def test_it_offers_no_revoking_of_a_revoked_key(client, cast):
+    issued = ConnectionKey.issue(organization=active_org(cast), software="other", by=cast.admin)
+    issued.key.revoke(cast.admin)
+    sign_in(client, cast.admin)
+
+    detail = text(client.get(f"/connection-keys/{issued.key.pk}/"))
+    revoke_page = client.get(f"/connection-keys/{issued.key.pk}/revoke/", follow=True)
+
+    assert "Revoke key" not in detail and "revoke this key" not in detail
+    assert "This key is revoked" in detail and "Delete key" in detail
+    assert revoke_page.redirect_chain[-1][0] == f"/connection-keys/{issued.key.pk}/"
+    assert "is revoked already" in text(revoke_page)
+    assert 'type="submit">Revoke key' not in text(revoke_page)

@@ -355,6 +355,21 @@ def test_it_asks_for_activation_with_the_kvk_number_as_a_check(client, cast):
     assert org.activation_requests.count() == 1
 
 
+def test_it_says_that_activating_sends_a_request_to_techsupport(client, cast):
+    org = make_org(cast)
+    sign_in(client, cast.admin)
+
+    detail = text(client.get(f"/organizations/{org.pk}/"))
+    form = text(client.get(f"/organizations/{org.pk}/activate/"))
+    sent = client.post(f"/organizations/{org.pk}/activate/", {
+        "requester_name": "Anna", "requester_role": "Director", "registry_number": "12345678",
+        "authorised": "on"}, follow=True)
+
+    assert "Ask TechSupport to activate" in detail and "Activate now" not in detail
+    assert "Send the activation request to TechSupport" in form
+    assert "Your activation request was sent to TechSupport" in text(sent)
+
+
 def test_it_needs_the_confirmation_that_the_requester_may_act(client, cast):
     org = make_org(cast)
     sign_in(client, cast.admin)

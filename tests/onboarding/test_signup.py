@@ -105,3 +105,10 @@ def test_it_sends_password_reset_mail(client, cast):
     client.post("/accounts/password/reset/", {"email": "basic@acme.nl"})
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_it_tells_newcomers_on_the_sign_in_page_what_the_portal_is(client):
+    page = client.get("/accounts/login/").content.decode()
+    intro = page[page.index('id="portal-intro"'):]
+    assert "gets your organizations onto Peppol" in intro
+    assert 'id="signup-link" href="/accounts/signup/"' in intro

@@ -1,11 +1,15 @@
 """Upgrade requests: an environment administrator asks Sales for a bigger plan (and a contract
 with API rights), Sales decides from a queue, and the administrator is told."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -166,10 +170,18 @@ def upgrade_decline(request, pk):
     return _decide(request, _staff_upgrade(pk), approve=False)
 
 
+# How long the dashboard keeps reporting Sales' decision on an upgrade request.
+DECISION_SHOWN_FOR = timedelta(days=30)
+
+
 def latest_upgrade(user, membership):
-    """The environment's latest upgrade request, for the dashboard of its administrators."""
+    """The environment's latest upgrade request, for the dashboard of its administrators:
+    while it waits, and for a while after Sales decided."""
     if not membership.is_administrator:
         return None
-    return UpgradeRequest.objects.visible_to(user, membership.environment).first()
+    return (UpgradeRequest.objects.visible_to(user, membership.environment)
+            .filter(Q(status=UpgradeRequest.Status.PENDING)
+                    | Q(decided_at__gte=timezone.now() - DECISION_SHOWN_FOR))
+            .first())
 
 

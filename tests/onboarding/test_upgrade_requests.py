@@ -1,8 +1,11 @@
 """Upgrade requests: where every plan limit leads, what Sales decides, and what the
 administrator is told."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from onboarding.models import (
     AuditEvent,
@@ -152,3 +155,15 @@ def test_it_declines_with_the_reason_the_administrator_reads(
         upgrade.approve(cast.sales)
     admin = sign_in(type(sales)(), cast.admin)
     assert "Please call us first." in text(admin.get("/subscription/upgrade/"))
+
+
+def test_it_reports_a_decision_on_the_dashboard_for_a_month(client, cast):
+    upgrade = UpgradeRequest.submit(environment=cast.company, by=cast.admin,
+                                    subscription="basic")
+    upgrade.approve(cast.sales)
+    sign_in(client, cast.admin)
+    assert 'id="upgrade-status"' in text(client.get("/"))
+
+    UpgradeRequest.objects.filter(pk=upgrade.pk).update(
+        decided_at=timezone.now() - timedelta(days=31))
+    assert 'id="upgrade-status"' not in text(client.get("/"))

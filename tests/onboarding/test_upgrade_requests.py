@@ -1,10 +1,12 @@
 """Upgrade requests: where every plan limit leads, what Sales decides, and what the
 administrator is told."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from onboarding.models import (
@@ -167,3 +169,33 @@ def test_it_reports_a_decision_on_the_dashboard_for_a_month(client, cast):
     UpgradeRequest.objects.filter(pk=upgrade.pk).update(
         decided_at=timezone.now() - timedelta(days=31))
     assert 'id="upgrade-status"' not in text(client.get("/"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_decides_once_when_two_sales_people_approve_at_once(cast):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; the race is run on PostgreSQL")
+    upgrade = UpgradeRequest.submit(environment=cast.company, by=cast.admin,
+                                    subscription="professional", api_contract=True)
+    barrier = threading.Barrier(2)
+    decided, errors = [], []
+
+    def approve(reference):
+        try:
+            barrier.wait()
+            decided.append(UpgradeRequest.objects.get(pk=upgrade.pk).approve(
+                cast.sales, contract_reference=reference))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=approve, args=(f"API-{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(decided) == [False, True]
+    assert Contract.objects.count() == 1
+    assert AuditEvent.objects.filter(action="upgrade.approved").count() == 1

@@ -42,3 +42,13 @@ def test_it_keeps_members_on_their_dashboard(client, cast):
     response = client.post("/accounts/login/", {"login": cast.admin.email,
                                                 "password": PASSWORD})
     assert response["Location"] == "/"
+
+
+def test_it_lists_the_new_queues_on_the_staff_page(client, cast):
+    client.force_login(cast.techsupport)
+    page = client.get("/staff/").content.decode()
+    assert 'href="/staff/identifiers/"' in page and 'href="/staff/upgrades/"' not in page
+    enable_totp(cast.sales)
+    client.force_login(cast.sales)
+    page = client.get("/staff/").content.decode()
+    assert 'href="/staff/upgrades/"' in page and 'href="/staff/identifiers/"' not in page

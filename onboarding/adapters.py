@@ -3,11 +3,21 @@ from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onboarding import encryption
+
+
+def staff_queue_url(user) -> str | None:
+    """Where platform staff start: the queue their role works through."""
+    if getattr(user, "is_techsupport", False):
+        return reverse("onboarding:staff_activations")
+    if getattr(user, "is_sales", False):
+        return reverse("onboarding:staff_upgrades")
+    return None
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,6 +27,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "Too many failed sign-in attempts. Wait a few minutes and try again, or reset "
             "your password."),
     }
+
+    def get_login_redirect_url(self, request):
+        # A `next` in the sign-in link still wins: allauth only asks here without one.
+        return staff_queue_url(request.user) or super().get_login_redirect_url(request)
 
     def clean_email(self, email):
         email = super().clean_email(email)

@@ -83,3 +83,16 @@ def notify_party_link_decision(link_request, url: str):
         "not_approved": [item for item in items if item.decision != "approved"],
         "url": url,
     })
+
+
+def notify_upgrade_decision(upgrade_request, url: str):
+    """Tell the administrator who asked for an upgrade what Sales decided, and why if not."""
+    requester = upgrade_request.requested_by
+    if requester is None or not requester.is_active:
+        return
+    _send("upgrade_decision", requester.email, requester.language, {
+        "upgrade": upgrade_request,
+        "environment": upgrade_request.environment,
+        "approved": upgrade_request.status == "approved",
+        "url": url,
+    })

@@ -6,6 +6,7 @@ from onboarding.views import (
     connection_keys,
     dashboard,
     entra,
+    identifier_queue,
     members,
     partnerships,
     party_link_queue,
@@ -14,6 +15,7 @@ from onboarding.views import (
     receiving,
     sales,
     staff,
+    upgrades,
 )
 from onboarding.views import organization_parts as org_parts
 from onboarding.views import organizations as org_views
@@ -125,4 +127,19 @@ urlpatterns = [
          name="staff_party_link_reject"),
     path("staff/party-links/links/<int:pk>/revoke/", party_link_queue.staff_party_link_revoke,
          name="staff_party_link_revoke"),
+]
+
+urlpatterns += [
+    path("subscription/upgrade/", upgrades.upgrade_request, name="upgrade_request"),
+    path("staff/upgrades/", upgrades.upgrade_queue, name="staff_upgrades"),
+    path("staff/upgrades/<int:pk>/", upgrades.upgrade_detail, name="staff_upgrade"),
+    path("staff/upgrades/<int:pk>/approve/", upgrades.upgrade_approve,
+         name="staff_upgrade_approve"),
+    path("staff/upgrades/<int:pk>/decline/", upgrades.upgrade_decline,
+         name="staff_upgrade_decline"),
+    path("staff/identifiers/", identifier_queue.identifier_queue, name="staff_identifiers"),
+    path("staff/identifiers/<int:pk>/verify/", identifier_queue.identifier_verify,
+         name="staff_identifier_verify"),
+    path("staff/identifiers/<int:pk>/reject/", identifier_queue.identifier_reject,
+         name="staff_identifier_reject"),
 ]

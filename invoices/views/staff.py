@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from invoices.models import Document, Status
 from invoices.pagination import keyset_page
-from onboarding.models.environments import ChangeRefused
+from portal.errors import ChangeRefused
 from portal.tenancy import staff_required
 
 

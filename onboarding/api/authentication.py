@@ -17,7 +17,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from onboarding.api import abuse, keycache
 from onboarding.api.keycache import CachedKey
-from onboarding.models import ConnectionKey
+from onboarding.models import ConnectionKey, Environment
 from onboarding.models.connection_keys import secret_digest
 from portal.problems import ProblemKind
 
@@ -31,6 +31,7 @@ class Refusal(Enum):
     INVALID = "invalid-credentials"
     REVOKED = "key-revoked"
     INACTIVE = "organization-inactive"
+    PLAN = "plan-without-api-access"
 
 
 class KeyRefused(Exception):
@@ -48,6 +49,11 @@ def refusal_message(refusal: Refusal, key: CachedKey | None = None) -> str:
         return str(_("The organization %(name)s (%(company_id)s) is not active; it can use "
                      "the API once it is activated.")
                    % {"name": key.organization.name, "company_id": key.organization.company_id})
+    if refusal is Refusal.PLAN:
+        environment = Environment.objects.get(pk=key.organization.environment_id)
+        reason = environment.api_access_refusal(key.software) or ""
+        return str(_("%(reason)s An environment administrator can ask Sales for an upgrade "
+                     "in the portal, under Subscription.") % {"reason": reason})
     return str(_("The App Key and Secret do not match a connection key. Check both, or create "
                  "a new key in the portal."))
 
@@ -87,6 +93,8 @@ def check_credentials(app_key: str, secret: str) -> KeyHolder:
         raise KeyRefused(Refusal.REVOKED, key)
     if not key.organization.is_active:
         raise KeyRefused(Refusal.INACTIVE, key)
+    if key.plan_refused:
+        raise KeyRefused(Refusal.PLAN, key)
     return KeyHolder(key, list(key.identifiers))
 
 
@@ -105,6 +113,11 @@ class OrganizationInactive(ProblemKind, exceptions.PermissionDenied):
     problem_title = _("Organization not active")
 
 
+class PlanWithoutApiAccess(ProblemKind, exceptions.PermissionDenied):
+    problem_code = Refusal.PLAN.value
+    problem_title = _("Subscription without API access")
+
+
 class CredentialsMissing(ProblemKind, exceptions.NotAuthenticated):
     problem_code = "credentials-missing"
     problem_title = _("Connection key needed")
@@ -116,6 +129,7 @@ _REFUSAL_EXCEPTIONS = {
     Refusal.INVALID: InvalidCredentials,
     Refusal.REVOKED: KeyRevoked,
     Refusal.INACTIVE: OrganizationInactive,
+    Refusal.PLAN: PlanWithoutApiAccess,
 }
 
 

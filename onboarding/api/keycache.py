@@ -21,7 +21,14 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from onboarding.models import ConnectionKey, Organization, OrganizationIdentifier, Software
+from onboarding.models import (
+    ConnectionKey,
+    Contract,
+    Environment,
+    Organization,
+    OrganizationIdentifier,
+    Software,
+)
 from onboarding.models.connection_keys import secret_digest
 
 PREFIX = "api-key:"
@@ -55,6 +62,9 @@ class CachedKey:
     organization: CachedOrganization
     identifiers: tuple[tuple[str, str], ...]
     last_tested_at: datetime | None = None
+    # Environment.api_access_refusal said no when the entry was loaded; a change of plan or
+    # contract drops the entry, so this is never older than the plan.
+    plan_refused: bool = False
 
     @property
     def pk(self) -> int:
@@ -81,19 +91,21 @@ class CachedKey:
 
 
 def _load(app_key: str) -> CachedKey | None:
-    key = (ConnectionKey.objects.select_related("organization")
+    key = (ConnectionKey.objects.select_related("organization", "organization__environment")
            .only("id", "app_key", "secret_hash", "software", "revoked_at", "organization__id",
                  "organization__environment_id", "organization__name",
-                 "organization__company_id", "organization__status")
+                 "organization__company_id", "organization__status",
+                 "organization__environment__id", "organization__environment__subscription")
            .filter(app_key=app_key).first())
     if key is None:
         return None
     organization = key.organization
+    plan_refused = organization.environment.api_access_refusal(key.software) is not None
     identifiers = tuple(organization.identifiers.order_by("created_at", "id")
                         .values_list("scheme", "value"))
     return CachedKey(
         id=key.pk, app_key=key.app_key, secret_hash=key.secret_hash, software=key.software,
-        revoked_at=key.revoked_at, identifiers=identifiers,
+        revoked_at=key.revoked_at, identifiers=identifiers, plan_refused=plan_refused,
         organization=CachedOrganization(
             id=organization.pk, environment_id=organization.environment_id,
             name=organization.name, company_id=organization.company_id,
@@ -136,3 +148,18 @@ def _organization_changed(sender, instance, **kwargs):
           dispatch_uid="api-key-cache-identifier")
 def _identifier_changed(sender, instance, **kwargs):
     forget_organization(instance.organization_id)
+
+
+def forget_environment(environment_id: int) -> None:
+    forget(ConnectionKey.objects.filter(organization__environment_id=environment_id)
+           .values_list("app_key", flat=True))
+
+
+@receiver([post_save, post_delete], sender=Environment, dispatch_uid="api-key-cache-env")
+def _environment_changed(sender, instance, **kwargs):
+    forget_environment(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Contract, dispatch_uid="api-key-cache-contract")
+def _contract_changed(sender, instance, **kwargs):
+    forget_environment(instance.environment_id)

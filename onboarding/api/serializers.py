@@ -11,8 +11,11 @@ class IdentifierSerializer(serializers.Serializer):
 
 
 class IdentifierDetailSerializer(IdentifierSerializer):
-    can_send = serializers.BooleanField()
-    can_receive = serializers.BooleanField()
+    can_send = serializers.BooleanField(
+        source="sends", help_text=_("Sends now: switched on, verified, organization active."))
+    can_receive = serializers.BooleanField(
+        source="receives",
+        help_text=_("Receives now: switched on, verified, organization active."))
 
 
 class PingOrganizationSerializer(serializers.Serializer):
@@ -39,7 +42,9 @@ class OrganizationSerializer(serializers.Serializer):
     postal_code = serializers.CharField()
     city = serializers.CharField()
     status = serializers.CharField()
-    receiving = serializers.BooleanField(source="receiving_enabled")
+    receiving = serializers.BooleanField(
+        source="receives", help_text=_("Whether invoices reach the organization now: true "
+                                       "exactly when one of its identifiers receives."))
     identifiers = IdentifierDetailSerializer(many=True)
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.forms.organizations import check_registry_number
 from onboarding.models import Country, Software
 from onboarding.models.connection_keys import subscription_refusal
+from onboarding.models.subscriptions import plan_refusal
 
 
 class ConnectionKeyForm(forms.Form):
@@ -27,7 +28,7 @@ class ConnectionKeyForm(forms.Form):
     def clean_software(self):
         software = self.cleaned_data["software"]
         if software in self.refusals:
-            raise forms.ValidationError(self.refusals[software])
+            raise forms.ValidationError(plan_refusal(self.refusals[software]).message)
         return software
 
 

@@ -52,3 +52,12 @@ class ContractForm(forms.Form):
 class EndContractForm(forms.Form):
     ends_on = forms.DateField(label=_("Last day"), initial=timezone.localdate,
                               widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ActivationApproveForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I compared the details with the KvK register and the identifiers "
+                           "below belong to this organization."),
+        error_messages={"required": _("Confirm that you checked the details "
+                                                 "before activating.")},
+    )

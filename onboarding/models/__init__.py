@@ -22,7 +22,12 @@ from onboarding.models.partnerships import (
     Software,
     record_on_organization,
 )
-from onboarding.models.subscriptions import Contract, change_subscription, has_api_contract
+from onboarding.models.subscriptions import (
+    Contract,
+    UpgradeRequest,
+    change_subscription,
+    has_api_contract,
+)
 from onboarding.models.users import User
 
 __all__ = [
@@ -52,5 +57,6 @@ __all__ = [
     "Subscription",
     "change_subscription",
     "has_api_contract",
+    "UpgradeRequest",
     "User",
 ]

@@ -16,9 +16,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models.environments import Subscription
 from onboarding.models.organizations import Organization, OrganizationPartQuerySet
 from onboarding.models.partnerships import Software, acting_label, record_on_organization
+from onboarding.models.subscriptions import plan_refusal
 from portal.errors import ChangeRefused
 
 APP_KEY_PREFIX = "ppk_"
@@ -36,16 +36,8 @@ def secret_digest(secret: str) -> str:
 
 
 def subscription_refusal(environment, software) -> str | None:
-    """Why `environment` may not have keys for `software`, as the setup guides require."""
-    basic_needed = (Software.AFAS, Software.ACCEPT)
-    contract_needed = (Software.FOURPS_CONSTRUCT, Software.FOURPS_BUSINESS_CENTRAL)
-    if software in basic_needed and environment.subscription == Subscription.INVOICE_PORTAL:
-        return _("%(software)s needs at least a Basic subscription.") % {
-            "software": Software(software).label}
-    if software in contract_needed and not environment.entitlements.has_api_contract():
-        return _("%(software)s needs a Professional subscription and a contract with API "
-                 "rights; ask Sales for one.") % {"software": Software(software).label}
-    return None
+    """Why `environment` may not have keys for `software`: see Environment.api_access_refusal."""
+    return environment.api_access_refusal(software)
 
 
 @dataclass(frozen=True)
@@ -101,9 +93,9 @@ class ConnectionKey(models.Model):
         environment = environment or organization.environment
         if not organization.configurable_by(by, environment):
             raise ChangeRefused(_("Only administrators of the organization create keys."))
-        refusal = subscription_refusal(organization.environment, software)
+        refusal = organization.environment.api_access_refusal(software)
         if refusal:
-            raise ChangeRefused(refusal, field="software")
+            raise plan_refusal(refusal, field="software")
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         actor_label = acting_label(by, organization, environment)
         with transaction.atomic():

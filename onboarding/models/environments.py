@@ -140,12 +140,15 @@ class Environment(models.Model):
         """Put a newly verified user in the environment their email domain calls for.
 
         A company domain has one environment: the first verified user founds it as
-        administrator, later ones join as Basic. A public mail domain never groups strangers.
+        administrator, named after the company they gave at sign-up; later ones join as
+        Basic, whatever company they typed. A public mail domain never groups strangers.
         """
         domain = email_domain(email)
+        company_name = " ".join((getattr(user, "company_name", "") or "").split())
         if is_public_domain(domain):
             with transaction.atomic():
-                env = cls.objects.create(name=email.lower(), domain=domain, joins_by_domain=False)
+                env = cls.objects.create(name=company_name or email.lower(), domain=domain,
+                                         joins_by_domain=False)
                 return env._add_founder(user)
         for _attempt in range(2):
             existing = cls.objects.filter(domain=domain, joins_by_domain=True).first()
@@ -153,7 +156,8 @@ class Environment(models.Model):
                 return existing._join_by_domain(user)
             try:
                 with transaction.atomic():
-                    env = cls.objects.create(name=domain, domain=domain, joins_by_domain=True)
+                    env = cls.objects.create(name=company_name or domain, domain=domain,
+                                             joins_by_domain=True)
                     return env._add_founder(user)
             except IntegrityError:
                 continue  # someone from the same domain founded it a moment ago: join it
@@ -182,6 +186,27 @@ class Environment(models.Model):
 
     def _lock(self):
         return Environment.objects.select_for_update().get(pk=self.pk)
+
+    def api_access_refusal(self, software, on=None) -> str | None:
+        """Why connection keys for `software` may not be made or used here now; None if they may.
+
+        The one place of the plan rule for keys: creating a key and authenticating an API
+        call both ask it, so no software package, "other software" included, gets past it.
+        The free plan has no API access at all; the 4PS setups need a contract with API
+        rights on top of Professional, as their guides say."""
+        from onboarding.models.partnerships import Software
+        from onboarding.models.subscriptions import has_api_contract
+
+        software = Software(software)
+        if software in (Software.FOURPS_CONSTRUCT, Software.FOURPS_BUSINESS_CENTRAL):
+            if not has_api_contract(self, on):
+                return _("%(software)s needs a Professional subscription and a contract with "
+                         "API rights.") % {"software": software.label}
+            return None
+        if self.subscription == Subscription.INVOICE_PORTAL:
+            return _("%(software)s needs at least a Basic subscription: the free Invoice "
+                     "Portal subscription has no API access.") % {"software": software.label}
+        return None
 
     def admin_count(self) -> int:
         return self.memberships.filter(role=Role.ADMINISTRATOR, user__is_active=True).count()

@@ -13,6 +13,7 @@ from invoices.peppol import identifiers as peppol_ids
 from onboarding.models.audit import record
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.environments import Role
+from onboarding.models.subscriptions import plan_refusal
 from portal.errors import ChangeRefused
 
 # The free subscription covers this many organizations of the environment's own.
@@ -174,7 +175,14 @@ class Organization(models.Model):
 
     @property
     def receiving_enabled(self) -> bool:
+        """The organization's choice; its identifiers follow it (see `decide_receiving`)."""
         return self.receive_decision == self.ReceiveDecision.ENABLED
+
+    @property
+    def receives(self) -> bool:
+        """Whether invoices reach it now: some identifier of it actually receives. Reads
+        prefetched identifiers when there are any, so a list costs no query per row."""
+        return self.is_active and any(i.receives for i in self.identifiers.all())
 
     def administered_by(self, user) -> bool:
         """Its environment's administrators and its own organization administrators."""
@@ -190,7 +198,7 @@ class Organization(models.Model):
         with transaction.atomic():
             env = environment._lock()
             if not env.entitlements.may_add_organization():
-                raise ChangeRefused(
+                raise plan_refusal(
                     _("The free Invoice Portal subscription covers %(limit)d organizations. "
                       "Upgrade to Basic or Professional to add more.")
                     % {"limit": FREE_ORGANIZATION_LIMIT}
@@ -287,6 +295,24 @@ class Organization(models.Model):
                 decision=decision, decided_by=by, decided_at=timezone.now(), reason=reason)
         return write
 
+    def _approve_rows(self, by):
+        decide = self._decide_request(by, "approved")
+
+        def write(current):
+            decide(current)
+            # TechSupport saw these identifiers listed on the activation page it approved.
+            waiting = current.identifiers.filter(
+                verification=OrganizationIdentifier.Verification.PENDING)
+            activated = [str(identifier) for identifier in waiting]
+            if activated:
+                waiting.update(verification=OrganizationIdentifier.Verification.VERIFIED,
+                               verified_via=OrganizationIdentifier.VerifiedVia.ACTIVATION,
+                               verified_by=by, verified_at=timezone.now())
+                record(environment=current.environment, actor=by,
+                       action="identifier.verified", target=current,
+                       after={"identifiers": activated, "via": "activation"})
+        return write
+
     def approve(self, by) -> bool:
         """Activate; True when this call decided, False when it was active already."""
         def registry_checked(current):
@@ -296,7 +322,7 @@ class Organization(models.Model):
 
         return self._transition(by, "organization.activated", self.Status.ACTIVE,
                                 {self.Status.PENDING}, check=registry_checked,
-                                then=self._decide_request(by, "approved"))
+                                then=self._approve_rows(by))
 
     def reject(self, by, reason: str) -> bool:
         """Reject with a reason; True when this call decided, False when it was rejected
@@ -336,13 +362,22 @@ class Organization(models.Model):
             current = self._locked()
             if enabled and not current.is_active:
                 raise ChangeRefused(_("Only an active organization can receive."))
-            if current.receive_decision == decision:
+            # The choice takes effect on the identifiers, which are what receives: one state.
+            following = current.identifiers.exclude(
+                verification=OrganizationIdentifier.Verification.REJECTED
+            ).exclude(can_receive=enabled)
+            switched = [str(identifier) for identifier in following]
+            if current.receive_decision == decision and not switched:
                 return current
+            following.update(can_receive=enabled)
             before = {"receive_decision": current.receive_decision}
             current.receive_decision = decision
             current.save(update_fields=["receive_decision"])
+            after = {"receive_decision": decision}
+            if switched:
+                after["identifiers"] = switched
             record(environment=current.environment, actor=by, action="organization.receiving",
-                   target=current, before=before, after={"receive_decision": decision})
+                   target=current, before=before, after=after)
         self.receive_decision = decision
         return current
 
@@ -423,13 +458,60 @@ class ActivationRequest(models.Model):
         return f"{self.organization} ({self.requested_at:%Y-%m-%d})"
 
 
+def _same_name(left: str, right: str) -> bool:
+    return " ".join((left or "").split()).casefold() == " ".join((right or "").split()).casefold()
+
+
+class OrganizationIdentifierQuerySet(OwnOrganizationPartQuerySet):
+    def visible_to(self, user, environment):
+        return self.filter(organization__in=Organization.objects.visible_to(user, environment))
+
+    def live(self):
+        """Identifiers that may be used on Peppol: verified, of an active organization."""
+        return self.filter(verification=OrganizationIdentifier.Verification.VERIFIED,
+                           organization__status=Organization.Status.ACTIVE)
+
+    def sending(self):
+        return self.live().filter(can_send=True)
+
+    def receiving(self):
+        return self.live().filter(can_receive=True)
+
+    def awaiting_techsupport(self):
+        """Added to an active organization and not confirmed by the register: TechSupport
+        decides. Those of a not yet active organization are decided with its activation."""
+        return self.filter(verification=OrganizationIdentifier.Verification.PENDING,
+                           organization__status=Organization.Status.ACTIVE)
+
+
 class OrganizationIdentifier(models.Model):
+    class Verification(models.TextChoices):
+        PENDING = "pending", _("Waiting for verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Not verified")
+
+    class VerifiedVia(models.TextChoices):
+        REGISTER = "register", _("KvK register")
+        ACTIVATION = "activation", _("TechSupport, with the activation")
+        TECHSUPPORT = "techsupport", _("TechSupport")
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="identifiers")
     scheme = models.CharField(_("scheme"), max_length=4)
     value = models.CharField(_("identifier"), max_length=130)
     can_send = models.BooleanField(_("send"), default=True)
     can_receive = models.BooleanField(_("receive"), default=False)
+    verification = models.CharField(_("verification"), max_length=20,
+                                    choices=Verification.choices, default=Verification.PENDING,
+                                    db_index=True)
+    verified_via = models.CharField(_("verified by"), max_length=20, blank=True,
+                                    choices=VerifiedVia.choices)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason"), blank=True)
+    # What the KvK register said about this number when it was added, for TechSupport.
+    register_snapshot = models.JSONField(_("register data"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The daily registration check (onboarding.tasks): when it last got an answer, and the
     # SMP the SML names when that is not the platform's own (another access point serves it).
@@ -437,7 +519,7 @@ class OrganizationIdentifier(models.Model):
     registered_elsewhere = models.CharField(_("registered at another SMP"), max_length=500,
                                             blank=True, editable=False)
 
-    objects = OwnOrganizationPartQuerySet.as_manager()
+    objects = OrganizationIdentifierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Peppol identifier")
@@ -454,47 +536,189 @@ class OrganizationIdentifier(models.Model):
     def __str__(self):
         return f"{self.scheme}:{self.value}"
 
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == self.Verification.VERIFIED
+
+    @property
+    def is_registry_number(self) -> bool:
+        """Is this the organization's own registry number in its country's scheme?"""
+        organization = self.organization
+        return (PRIMARY_SCHEME.get(organization.country) == self.scheme
+                and _digits(self.value) == _digits(organization.registry_number))
+
+    @property
+    def sends(self) -> bool:
+        return self.organization.is_active and self.is_verified and self.can_send
+
+    @property
+    def receives(self) -> bool:
+        return self.organization.is_active and self.is_verified and self.can_receive
+
+    @staticmethod
+    def ownership(organization, scheme: str, value: str, register_profile=None):
+        """(verification, via) for a new identifier. Its own checked registry number is the
+        organization's by the register; another KvK number is when the register gives it the
+        organization's name; anything else waits for TechSupport (or for the activation)."""
+        verified = OrganizationIdentifier.Verification.VERIFIED
+        register = OrganizationIdentifier.VerifiedVia.REGISTER
+        if (organization.registry_checked
+                and PRIMARY_SCHEME.get(organization.country) == scheme
+                and _digits(value) == _digits(organization.registry_number)):
+            return verified, register
+        if scheme == "0106" and register_profile is not None \
+                and register_profile.kvk_number == value:
+            known_names = {organization.name,
+                           (organization.registry_snapshot or {}).get("naam", "")}
+            if any(_same_name(register_profile.name, name) for name in known_names if name):
+                return verified, register
+        return OrganizationIdentifier.Verification.PENDING, ""
+
     @classmethod
-    def add(cls, organization, by, scheme: str, value: str) -> OrganizationIdentifier:
-        """Check the identifier with the Peppol rules and attach it, once on the platform."""
+    def add(cls, organization, by, scheme: str, value: str,
+            register_profile=None) -> OrganizationIdentifier:
+        """Check the identifier with the Peppol rules and attach it, once on the platform.
+
+        `register_profile` is what the KvK register answered for a KvK number, if asked."""
         identifier = peppol_ids.check(scheme, value)  # raises IdentifierError
-        if cls.objects.filter(scheme=identifier.scheme, value=identifier.value).exists():
-            raise ChangeRefused(_("This identifier is already in use by an organization on the "
-                                  "platform."), field="value")
+        holder = (cls.objects.filter(scheme=identifier.scheme, value=identifier.value)
+                  .values_list("organization_id", flat=True).first())
+        if holder is not None:
+            raise cls._taken(organization, holder)
+        verification, via = cls.ownership(organization, identifier.scheme, identifier.value,
+                                          register_profile)
         try:
             with transaction.atomic():
-                created = cls.objects.create(organization=organization,
-                                             scheme=identifier.scheme, value=identifier.value)
+                current = organization._locked()
+                created = cls.objects.create(
+                    organization=current, scheme=identifier.scheme, value=identifier.value,
+                    # A new identifier follows the organization's choice about receiving.
+                    can_receive=current.receiving_enabled,
+                    verification=verification, verified_via=via,
+                    verified_at=timezone.now() if via else None,
+                    register_snapshot=register_profile.raw if register_profile else {},
+                )
                 record(environment=organization.environment, actor=by,
                        action="identifier.added", target=organization,
-                       after={"identifier": str(identifier)})
+                       after={"identifier": str(identifier), "verification": verification})
         except IntegrityError as exc:
-            raise ChangeRefused(_("This identifier is already in use by an organization on "
-                                  "the platform."), field="value") from exc
+            holder = (cls.objects.filter(scheme=identifier.scheme, value=identifier.value)
+                      .values_list("organization_id", flat=True).first())
+            raise cls._taken(organization, holder) from exc
         return created
 
+    @staticmethod
+    def _taken(organization, holder_id) -> ChangeRefused:
+        if holder_id == organization.pk:
+            return ChangeRefused(_("This identifier is already one of this organization's "
+                                   "identifiers."), field="value")
+        return ChangeRefused(_("This identifier is already in use by an organization on the "
+                               "platform."), field="value")
+
     def switch(self, by, direction: str, enabled: bool) -> OrganizationIdentifier:
-        """Turn sending ("send") or receiving ("receive") on this identifier on or off."""
+        """Turn sending ("send") or receiving ("receive") on this identifier on or off.
+
+        The organization's receiving follows its identifiers: on when one receives, off
+        when the last one stops, so the two never say different things."""
         field = {"send": "can_send", "receive": "can_receive"}[direction]
         with transaction.atomic():
+            organization = self.organization._locked()
             current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
+            if enabled and current.verification == self.Verification.REJECTED:
+                raise ChangeRefused(_("TechSupport did not verify this identifier, so it "
+                                      "cannot send or receive. Remove it, or ask TechSupport."))
+            if enabled and direction == "receive" and not organization.is_active:
+                raise ChangeRefused(_("Only an active organization can receive."))
             if getattr(current, field) != enabled:
                 setattr(current, field, enabled)
                 current.save(update_fields=[field])
-                record(environment=self.organization.environment, actor=by,
-                       action="identifier.switched", target=self.organization,
+                record(environment=organization.environment, actor=by,
+                       action="identifier.switched", target=organization,
                        before={"identifier": str(current), field: not enabled},
                        after={"identifier": str(current), field: enabled})
+            if direction == "receive":
+                self._follow_receiving(organization, by)
         setattr(self, field, enabled)
+        self.organization.receive_decision = organization.receive_decision
         return current
+
+    @staticmethod
+    def _follow_receiving(organization, by) -> None:
+        receiving = organization.identifiers.filter(can_receive=True).exists()
+        if receiving:
+            decision = Organization.ReceiveDecision.ENABLED
+        elif organization.receive_decision == Organization.ReceiveDecision.ENABLED:
+            decision = Organization.ReceiveDecision.DECLINED
+        else:
+            return  # still undecided: the prompt keeps asking
+        if organization.receive_decision == decision:
+            return
+        before = {"receive_decision": organization.receive_decision}
+        organization.receive_decision = decision
+        organization.save(update_fields=["receive_decision"])
+        record(environment=organization.environment, actor=by,
+               action="organization.receiving", target=organization, before=before,
+               after={"receive_decision": decision})
+
+    def verify(self, by) -> bool:
+        """TechSupport confirms the identifier is the organization's; True when it changed."""
+        with transaction.atomic():
+            current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
+            if current.verification == self.Verification.VERIFIED:
+                return False
+            before = {"identifier": str(current), "verification": current.verification}
+            current.verification = self.Verification.VERIFIED
+            current.verified_via = self.VerifiedVia.TECHSUPPORT
+            current.verified_by, current.verified_at = by, timezone.now()
+            current.rejection_reason = ""
+            current.save(update_fields=["verification", "verified_via", "verified_by",
+                                        "verified_at", "rejection_reason"])
+            record(environment=self.organization.environment, actor=by,
+                   action="identifier.verified", target=self.organization, before=before,
+                   after={"identifier": str(current), "verification": current.verification,
+                          "via": "techsupport"})
+        self.refresh_from_db()
+        return True
+
+    def reject(self, by, reason: str) -> bool:
+        """TechSupport finds the identifier is not the organization's; True when it changed."""
+        if not reason.strip():
+            raise ChangeRefused(_("Give the reason; the administrator will read it."),
+                                field="reason")
+        with transaction.atomic():
+            current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
+            if current.verification == self.Verification.REJECTED:
+                return False
+            before = {"identifier": str(current), "verification": current.verification}
+            current.verification = self.Verification.REJECTED
+            current.verified_via = ""
+            current.verified_by, current.verified_at = by, timezone.now()
+            current.rejection_reason = reason.strip()
+            current.can_send = current.can_receive = False
+            current.save(update_fields=["verification", "verified_via", "verified_by",
+                                        "verified_at", "rejection_reason", "can_send",
+                                        "can_receive"])
+            record(environment=self.organization.environment, actor=by,
+                   action="identifier.rejected", target=self.organization, before=before,
+                   after={"identifier": str(current), "verification": current.verification,
+                          "reason": current.rejection_reason})
+            self._follow_receiving(self.organization._locked(), by)
+        self.refresh_from_db()
+        return True
 
     def remove(self, by) -> None:
         with transaction.atomic():
+            organization = self.organization._locked()
             removed, _count = OrganizationIdentifier.objects.filter(pk=self.pk).delete()
             if removed:
-                record(environment=self.organization.environment, actor=by,
-                       action="identifier.removed", target=self.organization,
+                record(environment=organization.environment, actor=by,
+                       action="identifier.removed", target=organization,
                        before={"identifier": str(self)})
+                self._follow_receiving(organization, by)
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
 
 
 class OrganizationMember(models.Model):

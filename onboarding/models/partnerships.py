@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.models.audit import record
 from onboarding.models.environments import Role
 from onboarding.models.organizations import Organization, OwnOrganizationPartQuerySet
+from onboarding.models.subscriptions import plan_refusal
 from portal import digests
 from portal.errors import ChangeRefused
 
@@ -125,7 +126,7 @@ class AuthorisationRequest(models.Model):
              message="") -> AuthorisationRequest:
         """Send a request; a pending one to the same client for the same number is replaced."""
         if not environment.entitlements.may_send_authorisation_requests:
-            raise ChangeRefused(_("Authorisation requests need at least a Basic subscription."))
+            raise plan_refusal(_("Authorisation requests need at least a Basic subscription."))
         if not environment.has_role(by, Role.ADVANCED):
             raise ChangeRefused(_("Only Advanced users and administrators send authorisation "
                                   "requests."))

@@ -7,13 +7,26 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
 from onboarding.models.environments import Role, Subscription
 from portal import digests
 from portal.errors import ChangeRefused
+
+SUBSCRIPTION_RANK = {Subscription.INVOICE_PORTAL: 0, Subscription.BASIC: 1,
+                     Subscription.PROFESSIONAL: 2}
+
+
+def plan_refusal(message, field=None) -> ChangeRefused:
+    """A refusal because of the plan, with a link to where an administrator asks Sales for a
+    bigger one: every plan limit refuses through this, so none ends without a way on."""
+    link = format_html('<a href="{}" class="alert-link">{}</a>',
+                       reverse("onboarding:upgrade_request"), _("Ask Sales for an upgrade."))
+    return ChangeRefused(format_html("{} {}", message, link), field=field)
 
 
 def new_subscription_key() -> str:
@@ -161,3 +174,151 @@ def api_contract_for_key(environment_id: int, key: str, on: date | None = None):
 
 def has_api_contract(environment, on: date | None = None) -> bool:
     return environment.entitlements.has_api_contract(on)
+
+
+class UpgradeRequestQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """An environment's requests, for its members: everyone may see what was asked."""
+        if environment is None or not environment.has_role(user, Role.BASIC):
+            return self.none()
+        return self.filter(environment=environment)
+
+    def pending(self):
+        return self.filter(status=UpgradeRequest.Status.PENDING)
+
+
+class UpgradeRequest(models.Model):
+    """An environment administrator asks Sales for a bigger plan, and for a contract with
+    API rights where a 4PS setup needs one; Sales approves or declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for Sales")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    environment = models.ForeignKey(
+        "onboarding.Environment", on_delete=models.CASCADE, related_name="upgrade_requests",
+        verbose_name=_("environment"),
+    )
+    subscription = models.CharField(_("subscription asked for"), max_length=20,
+                                    choices=Subscription.choices)
+    api_contract = models.BooleanField(
+        _("contract with API rights"), default=False,
+        help_text=_("Needed for 4PS Construct and 4PS Business Central."),
+    )
+    message = models.TextField(_("message to Sales"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("asked by"),
+    )
+    requested_at = models.DateTimeField(_("asked"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    answer = models.TextField(_("answer from Sales"), blank=True)
+    contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("contract"))
+
+    objects = UpgradeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("upgrade request")
+        verbose_name_plural = _("upgrade requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment"], condition=models.Q(status="pending"),
+                name="upgrade_request_one_open_per_environment",
+                violation_error_message=_("Sales is still deciding on an earlier request."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.environment} → {self.get_subscription_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @classmethod
+    def submit(cls, *, environment, by, subscription, api_contract=False,
+               message="") -> UpgradeRequest:
+        """Ask Sales for `subscription`; while one request waits, asking again returns it."""
+        subscription = Subscription(subscription)
+        if not environment.has_role(by, Role.ADMINISTRATOR):
+            raise ChangeRefused(_("Only environment administrators ask for an upgrade."))
+        if api_contract and subscription != Subscription.PROFESSIONAL:
+            raise ChangeRefused(_("A contract with API rights comes with the Professional "
+                                  "subscription."), field="api_contract")
+        with transaction.atomic():
+            env = environment._lock()
+            waiting = cls.objects.pending().filter(environment=env).first()
+            if waiting is not None:
+                return waiting
+            if (SUBSCRIPTION_RANK[subscription] <= SUBSCRIPTION_RANK[Subscription(env.subscription)]
+                    and not (api_contract and not has_api_contract(env))):
+                raise ChangeRefused(_("Your environment has this already. Choose a bigger "
+                                      "subscription, or a contract with API rights."),
+                                    field="subscription")
+            upgrade = cls.objects.create(environment=env, subscription=subscription,
+                                         api_contract=api_contract, message=message.strip(),
+                                         requested_by=by)
+            record(environment=env, actor=by, action="upgrade.requested", target=upgrade,
+                   after={"subscription": subscription.value, "api_contract": api_contract})
+        return upgrade
+
+    def _locked(self) -> UpgradeRequest:
+        return UpgradeRequest.objects.select_for_update().get(pk=self.pk)
+
+    def approve(self, by, *, contract_reference: str = "", answer: str = "") -> bool:
+        """Give the environment the subscription (and the contract) asked for; True when this
+        call decided, False when the request was approved already."""
+        with transaction.atomic():
+            current = self._locked()
+            if current.status == self.Status.APPROVED:
+                return False
+            if current.status != self.Status.PENDING:
+                raise ChangeRefused(_("This request was declined already."))
+            if current.api_contract and not contract_reference.strip():
+                raise ChangeRefused(_("Give the reference of the contract with API rights."),
+                                    field="contract_reference")
+            change_subscription(current.environment, by, current.subscription)
+            if current.api_contract:
+                current.contract = Contract.add(environment=current.environment, by=by,
+                                                reference=contract_reference, api_rights=True)
+            current.status = self.Status.APPROVED
+            current.decided_by, current.decided_at = by, timezone.now()
+            current.answer = answer.strip()
+            current.save(update_fields=["status", "decided_by", "decided_at", "answer",
+                                        "contract"])
+            record(environment=current.environment, actor=by, action="upgrade.approved",
+                   target=current, before={"status": self.Status.PENDING.value},
+                   after={"status": current.status, "subscription": current.subscription,
+                          "contract": current.contract.reference if current.contract else None})
+        self.refresh_from_db()
+        return True
+
+    def decline(self, by, answer: str) -> bool:
+        """Say no, with the reason the administrator reads; True when this call decided."""
+        if not answer.strip():
+            raise ChangeRefused(_("Give the reason; the administrator will read it."),
+                                field="answer")
+        with transaction.atomic():
+            current = self._locked()
+            if current.status == self.Status.DECLINED:
+                return False
+            if current.status != self.Status.PENDING:
+                raise ChangeRefused(_("This request was approved already."))
+            current.status = self.Status.DECLINED
+            current.decided_by, current.decided_at = by, timezone.now()
+            current.answer = answer.strip()
+            current.save(update_fields=["status", "decided_by", "decided_at", "answer"])
+            record(environment=current.environment, actor=by, action="upgrade.declined",
+                   target=current, before={"status": self.Status.PENDING.value},
+                   after={"status": current.status, "answer": current.answer})
+        self.refresh_from_db()
+        return True

@@ -49,6 +49,10 @@ class User(AbstractUser):
         help_text=_("Emails to this user are written in this language."),
     )
 
+    # Given at sign-up; names the environment this user founds (a later sign-up from the same
+    # domain joins the existing environment, so there it names nothing).
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 

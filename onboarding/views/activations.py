@@ -8,8 +8,9 @@ from django.views.decorators.http import require_POST
 
 from onboarding.clients import kvk
 from onboarding.filters import ActivationQueueFilter
-from onboarding.forms.staff import ActivationRejectForm
-from onboarding.models import ActivationRequest, Organization
+from onboarding.forms.staff import ActivationApproveForm, ActivationRejectForm
+from onboarding.models import ActivationRequest, EntraIdentity, Membership, Organization
+from onboarding.models.environments import email_domain
 from onboarding.notifications import notify_activation_decision
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
@@ -17,6 +18,42 @@ from portal.reporting import report_decision
 from portal.tenancy import staff_required
 
 PENDING = Organization.Status.PENDING
+# The KvK's public search page; it opens the register entry of a number for anyone.
+KVK_REGISTER_SEARCH = "https://www.kvk.nl/zoeken/?source=all&q={number}"
+
+
+def kvk_register_url(number: str) -> str:
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return KVK_REGISTER_SEARCH.format(number=digits) if len(digits) == 8 else ""
+
+
+def _belongs_to_domain(domain: str, company_domain: str) -> bool:
+    return domain == company_domain or domain.endswith("." + company_domain)
+
+
+def foreign_entra_tenants(environment) -> list[dict]:
+    """Entra tenants of the environment's users that look like another company's: a user
+    name outside the environment's mail domain, or the tenant also used in other
+    environments. Entra matches on tenant id, so that is what is compared."""
+    identities = (EntraIdentity.objects.filter(user__memberships__environment=environment)
+                  .select_related("user").order_by("tenant_id", "username"))
+    found = {}
+    for identity in identities:
+        domain = email_domain(identity.username) if "@" in identity.username else ""
+        outside = bool(domain) and not _belongs_to_domain(domain, environment.domain)
+        entry = found.setdefault(identity.tenant_id, {
+            "tenant_id": identity.tenant_id, "usernames": [], "domains": set(),
+            "other_environments": [],
+        })
+        entry["usernames"].append(identity.username or identity.object_id)
+        if outside:
+            entry["domains"].add(domain)
+    for tenant_id, entry in found.items():
+        entry["other_environments"] = sorted(set(
+            Membership.objects.filter(user__entra_identities__tenant_id=tenant_id)
+            .exclude(environment=environment).values_list("environment__name", flat=True)))
+        entry["domains"] = sorted(entry["domains"])
+    return [entry for entry in found.values() if entry["domains"] or entry["other_environments"]]
 
 
 @staff_required("is_techsupport")
@@ -55,7 +92,7 @@ def compare_with_register(snapshot, organization) -> list[dict]:
     ]
 
 
-def _render_review(request, organization, reject_form=None, status=200):
+def _render_review(request, organization, reject_form=None, approve_form=None, status=200):
     history = list(organization.activation_requests.select_related("requested_by", "decided_by"))
     open_request = next((r for r in history if not r.decision), None)
     shown = open_request or (history[0] if history else None)
@@ -67,6 +104,12 @@ def _render_review(request, organization, reject_form=None, status=200):
                                             organization),
         "history": history,
         "reject_form": reject_form or ActivationRejectForm(),
+        "approve_form": approve_form or ActivationApproveForm(),
+        # What the approval activates along with the organization.
+        "identifiers": list(organization.identifiers.all()),
+        "register_url": kvk_register_url(organization.registry_number)
+        if organization.country == "NL" else "",
+        "foreign_tenants": foreign_entra_tenants(organization.environment),
     }, status=status)
 
 
@@ -87,6 +130,9 @@ def _tell_requester(request, organization, decided: bool) -> None:
 @require_POST
 def activation_approve(request, pk):
     organization = _reviewable(pk)
+    form = ActivationApproveForm(request.POST)
+    if organization.status == PENDING and not form.is_valid():
+        return _render_review(request, organization, approve_form=form, status=400)
     try:
         decided = organization.approve(request.user)
     except ChangeRefused as refused:

@@ -119,6 +119,10 @@ def connection_key_revoke(request, pk):
     key = visible_key(request, pk)
     if not _configurable(request, key):
         return _refuse(request, key, _("Only administrators of the organization revoke keys."))
+    if key.is_revoked:
+        messages.info(request, _("The key %(app_key)s is revoked already.")
+                      % {"app_key": key.app_key})
+        return redirect("onboarding:connection_key_detail", key.pk)
     if request.method == "POST":
         key.revoke(request.user, environment=request.environment)
         messages.success(request, _("The key %(app_key)s was revoked. Software that still uses "

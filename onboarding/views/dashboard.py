@@ -2,10 +2,12 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from onboarding.adapters import staff_queue_url
 from onboarding.models import Invitation, Organization, OrganizationIdentifier, Role
 from onboarding.tenancy import environment_required
 from onboarding.views.activations import recent_decisions
 from onboarding.views.receiving import receive_prompt
+from onboarding.views.upgrades import latest_upgrade
 
 
 @environment_required()
@@ -28,6 +30,7 @@ def dashboard(request):
         "registered_elsewhere": OrganizationIdentifier.objects.filter(
             organization__in=Organization.objects.configurable_by(request.user, env),
         ).exclude(registered_elsewhere="").select_related("organization"),
+        "upgrade": latest_upgrade(request.user, request.membership),
     }
     return render(request, "onboarding/dashboard.html", context)
 
@@ -36,4 +39,7 @@ def dashboard(request):
 def no_environment(request):
     if request.membership is not None:
         return redirect("onboarding:dashboard")
+    queue = staff_queue_url(request.user)
+    if queue is not None:
+        return redirect(queue)
     return render(request, "onboarding/no_environment.html")

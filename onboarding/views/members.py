@@ -135,12 +135,18 @@ def invitation_accept(request, token):
             messages.success(request, _("Welcome to %(environment)s.") % {
                 "environment": invitation.environment.name})
             return redirect("onboarding:dashboard")
+    welcome = (request.user.is_authenticated and invitation.accepted_by_id == request.user.pk
+               and invitation.status == Invitation.Status.ACCEPTED)
+    if welcome:
+        # Accepted along the way (at sign-up): this is the newcomer's first page there.
+        request.session[ENVIRONMENT_SESSION_KEY] = invitation.environment_id
     if not request.user.is_authenticated and invitation.status == Invitation.Status.PENDING:
         # The link reached this inbox, so signing up with the address needs no second mail.
         request.session[Invitation.SESSION_KEY] = token
         get_adapter(request).stash_verified_email(request, invitation.email)
     return render(request, "onboarding/invitation_accept.html", {
-        "invitation": invitation, "error": error, "token": token,
+        "invitation": invitation, "error": error, "token": token, "welcome": welcome,
+        "membership": invitation.environment.membership_for(request.user) if welcome else None,
     }, status=400 if error else 200)
 
 

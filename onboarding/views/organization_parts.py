@@ -5,10 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from invoices.peppol.identifiers import IdentifierError
+from onboarding.clients import kvk
 from onboarding.forms import organizations as forms
 from onboarding.models import OrganizationIdentifier, OrganizationMember, Role
 from onboarding.tenancy import environment_required
 from onboarding.views.organizations import (
+    _kvk_client,
+    _kvk_failure,
     detail_url,
     render_detail,
     visible_organization,
@@ -31,19 +34,45 @@ def identifier_add(request, pk):
         return render_detail(request, organization)
     form = forms.IdentifierForm(request.POST)
     if form.is_valid():
+        scheme, value = form.cleaned_data["scheme"], form.cleaned_data["value"]
         try:
             identifier = OrganizationIdentifier.add(
-                organization, request.user, form.cleaned_data["scheme"],
-                form.cleaned_data["value"])
+                organization, request.user, scheme, value,
+                register_profile=_register_profile(organization, scheme, value))
         except IdentifierError as err:
             add_field_error(form, err.field, err.render(_))
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            messages.success(request, _("Peppol identifier %(identifier)s was added.")
-                             % {"identifier": identifier})
+            if identifier.is_verified:
+                messages.success(request, _("Peppol identifier %(identifier)s was added.")
+                                 % {"identifier": identifier})
+            elif organization.is_active:
+                messages.info(request, _("Peppol identifier %(identifier)s was added. TechSupport "
+                                         "verifies that it is this organization's before it "
+                                         "sends or receives.") % {"identifier": identifier})
+            else:
+                messages.info(request, _("Peppol identifier %(identifier)s was added. TechSupport "
+                                         "checks it with the activation.")
+                              % {"identifier": identifier})
             return redirect(detail_url(organization, "identifiers"))
     return render_detail(request, organization, identifier_form=form)
+
+
+def _register_profile(organization, scheme, value):
+    """What the KvK register says of another KvK number than the organization's own, so the
+    identifier can be confirmed there; None when the register cannot answer."""
+    number = "".join(value.split())
+    if scheme != "0106" or number == organization.registry_number:
+        return None
+    try:
+        with _kvk_client() as client:
+            if not client.configured:
+                return None
+            return client.basisprofiel(number)
+    except kvk.KvKError as exc:
+        _kvk_failure(exc)
+        return None
 
 
 @environment_required(Role.ADMINISTRATOR)
@@ -52,9 +81,15 @@ def identifier_switch(request, pk):
     form = forms.IdentifierSwitchForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         direction, enabled = form.cleaned_data["direction"], form.cleaned_data["enabled"]
-        identifier.switch(request.user, direction, enabled)
-        messages.success(request, _switch_message(direction, enabled)
-                         % {"identifier": identifier})
+        try:
+            identifier.switch(request.user, direction, enabled)
+        except ChangeRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            message = (_switch_message(direction, enabled) if identifier.is_verified or not enabled
+                       else _("%(identifier)s is switched on, and takes effect once it is "
+                              "verified."))
+            messages.success(request, message % {"identifier": identifier})
         return redirect(detail_url(identifier.organization, "identifiers"))
     return render(request, "onboarding/organizations/identifier_switch.html", {
         "identifier": identifier, "organization": identifier.organization,

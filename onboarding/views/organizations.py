@@ -248,10 +248,12 @@ def render_detail(request, organization, *, status=200, **context):
     if is_admin:
         context.setdefault("identifier_form", forms.IdentifierForm())
         context.setdefault("member_form", forms.MemberAddForm(organization=organization))
+    identifiers = list(organization.identifiers.all())
     return render(request, "onboarding/organizations/detail.html", {
         "organization": organization,
         "is_admin": is_admin,
-        "identifiers": list(organization.identifiers.all()),
+        "identifiers": identifiers,
+        "receiving_identifiers": [i for i in identifiers if i.receives],
         "members": list(organization.members.select_related("user").order_by("user__email")),
         "latest_request": organization.activation_requests.first(),
         "registry_facts": _registry_facts(organization.registry_snapshot),
@@ -305,8 +307,10 @@ def organization_activate(request, pk):
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            messages.success(request, _("Activation requested. TechSupport checks the "
-                                        "details; you will get an email when they decide."))
+            messages.success(request, _("Your activation request was sent to TechSupport. The "
+                                        "organization is not active yet: TechSupport checks "
+                                        "the details, and you will get an email when they "
+                                        "decide."))
             return redirect("onboarding:organization_activate", pk=organization.pk)
     return render(request, "onboarding/organizations/activate.html", {
         "organization": organization, "form": form if can_request else None,

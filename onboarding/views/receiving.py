@@ -40,8 +40,13 @@ def receive_decide(request):
         except ChangeRefused as refused:
             messages.error(request, refused.message)
         else:
-            if choice == "enable":
-                messages.success(request, _("Receiving is on for %(name)s.")
+            if choice == "enable" and organization.receives:
+                messages.success(request, _("Receiving is on for %(name)s. Its verified "
+                                            "identifiers receive invoices from now on.")
+                                 % {"name": organization.name})
+            elif choice == "enable":
+                messages.success(request, _("Receiving is on for %(name)s. It takes effect once "
+                                            "it has a verified Peppol identifier.")
                                  % {"name": organization.name})
             else:
                 messages.info(request, _("Receiving stays off for %(name)s; we will not ask "

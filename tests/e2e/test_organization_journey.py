@@ -5,6 +5,7 @@ import pytest
 
 from onboarding.models import Organization, OrganizationIdentifier
 from tests.conftest import PASSWORD
+from tests.e2e.screens import at_laptop_widths
 from tests.onboarding.test_mfa import current_code
 from tests.standins.kvk import KvKStandIn
 
@@ -53,22 +54,31 @@ def test_it_takes_an_organization_from_kvk_lookup_to_receiving(live_server, brow
     admin.locator("#identifier-form button[type=submit]").click()
     admin.get_by_text("0088:1234567890128", exact=True).wait_for()
 
-    admin.get_by_role("link", name="Activate now").first.click()
+    admin.get_by_role("link", name="Ask TechSupport to activate").first.click()
     admin.get_by_label("Your name").fill("Anna Admin")
     admin.get_by_label("Your role in the company").fill("Director")
     admin.get_by_label("KvK number").fill("81234567")
     admin.get_by_label("I confirm").check()
-    admin.get_by_role("button", name="Activate now").click()
-    admin.get_by_text("Activation requested.").wait_for()
+    at_laptop_widths(admin, "activation-request")
+    admin.get_by_role("button", name="Send the activation request to TechSupport").click()
+    admin.get_by_text("Your activation request was sent to TechSupport.").first.wait_for()
     org = Organization.objects.get(name="Bakkerij De Gouden Korenaar B.V.")
     assert org.status == Organization.Status.PENDING
 
     staff = signed_in_page(browser, live_server, cast.techsupport.email)
     staff.locator("input[name=code]").fill(current_code())
     staff.locator("button[type=submit]").first.click()
-    staff.wait_for_url(lambda url: "/accounts/" not in url)
-    staff.goto(f"{live_server.url}/staff/activations/")
+    # TechSupport starts on the activation queue, not on "not in an environment yet".
+    staff.wait_for_url(f"{live_server.url}/staff/activations/")
     staff.get_by_role("link", name="Bakkerij De Gouden Korenaar B.V.").click()
+    identifiers = staff.locator("#activation-identifiers")
+    assert "0106:81234567" in identifiers.inner_text()
+    assert "0088:1234567890128" in identifiers.inner_text()
+    assert "q=81234567" in staff.locator("#kvk-register-link").get_attribute("href")
+    at_laptop_widths(staff, "activation-review")
+    staff.get_by_role("button", name="Approve and activate").click()
+    staff.get_by_text("Confirm that you checked the details before activating.").wait_for()
+    staff.get_by_label("I compared the details with the KvK register").check()
     staff.get_by_role("button", name="Approve and activate").click()
     staff.get_by_text("Bakkerij De Gouden Korenaar B.V. is active.").wait_for()
     org.refresh_from_db()
@@ -81,5 +91,12 @@ def test_it_takes_an_organization_from_kvk_lookup_to_receiving(live_server, brow
     again.get_by_text("Receiving is on for Bakkerij De Gouden Korenaar B.V.").wait_for()
     org.refresh_from_db()
     assert org.receiving_enabled
+    # The prompt's choice reached the identifiers, and the page says so at a glance.
+    again.goto(f"{live_server.url}/organizations/{org.pk}/")
+    state = again.locator("#receiving-state")
+    assert "Receiving on" in state.inner_text()
+    assert "0106:81234567" in state.inner_text() and "0088:1234567890128" in state.inner_text()
+    assert again.locator('[aria-checked="true"][data-switch^="receive-"]').count() == 2
+    at_laptop_widths(again, "organization-receiving")
     assert OrganizationIdentifier.objects.filter(organization=org, scheme="0106",
                                                  value="81234567").exists()

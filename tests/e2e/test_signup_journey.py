@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from onboarding.models import Membership, Role
+from tests.e2e.screens import at_laptop_widths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,13 @@ def last_link(pattern):
 
 def test_it_takes_a_newcomer_from_sign_up_to_a_colleague_joining(live_server, browser):
     founder = new_page(browser, "en-GB")
-    founder.goto(f"{live_server.url}/accounts/signup/")
+    founder.goto(f"{live_server.url}/accounts/login/")
+    assert founder.locator("#portal-intro").get_by_text("gets your organizations onto "
+                                                        "Peppol").is_visible()
+    at_laptop_widths(founder, "sign-in")
+    founder.locator("#signup-link").click()
+    founder.get_by_label("Company name").fill("BrowserCo B.V.")
+    at_laptop_widths(founder, "sign-up")
     founder.locator("#id_email").fill("founder@browserco.nl")
     founder.locator("#id_password1").fill(PASSWORD)
     founder.locator("#id_password2").fill(PASSWORD)
@@ -37,7 +44,7 @@ def test_it_takes_a_newcomer_from_sign_up_to_a_colleague_joining(live_server, br
 
     founder.goto(last_link(r"http://[^\s]+/accounts/confirm-email/[^\s]+"))
     founder.get_by_role("button", name="Confirm").click()
-    founder.get_by_role("heading", name="browserco.nl").wait_for()
+    founder.get_by_role("heading", name="BrowserCo B.V.").wait_for()
     assert founder.get_by_text("Add a second administrator.").is_visible()
 
     founder.get_by_role("link", name="Users", exact=True).click()
@@ -49,26 +56,31 @@ def test_it_takes_a_newcomer_from_sign_up_to_a_colleague_joining(live_server, br
 
     colleague = new_page(browser, "en-GB")
     colleague.goto(last_link(r"http://[^\s]+/invitations/accept/[^\s]+"))
-    colleague.get_by_role("heading", name="Join browserco.nl").wait_for()
+    colleague.get_by_role("heading", name="Join BrowserCo B.V.").wait_for()
     colleague.get_by_role("link", name="Create an account").click()
+    assert colleague.get_by_label("Company name").count() == 0  # the invitation decides
     colleague.locator("#id_email").fill("colleague@browserco.nl")
     colleague.locator("#id_password1").fill(PASSWORD)
     colleague.locator("#id_password2").fill(PASSWORD)
     colleague.get_by_role("button", name="Sign Up").click()
     colleague.wait_for_url(lambda url: "/accounts/signup/" not in url)
-    colleague.goto(f"{live_server.url}/")
-    colleague.get_by_role("heading", name="browserco.nl").wait_for()
+    colleague.get_by_text("Welcome to BrowserCo B.V.! You joined as Advanced.").wait_for()
+    assert "already been accepted" not in colleague.content()
+    at_laptop_widths(colleague, "invitation-welcome")
+    colleague.get_by_role("link", name="Go to the dashboard").click()
+    colleague.get_by_role("heading", name="BrowserCo B.V.").wait_for()
     assert "You are Advanced in this environment" in colleague.content()
 
     membership = Membership.objects.get(user__email="colleague@browserco.nl")
     assert membership.role == Role.ADVANCED
-    assert membership.environment.name == "browserco.nl"
+    assert membership.environment.name == "BrowserCo B.V."
 
 
 def test_it_speaks_dutch_along_the_way(live_server, browser):
     page = new_page(browser, "nl-NL")
     page.goto(f"{live_server.url}/accounts/signup/")
     assert page.locator("html").get_attribute("lang") == "nl"
+    page.get_by_label("Bedrijfsnaam").fill("Nederlands Bedrijf B.V.")
     page.locator("#id_email").fill("oprichter@nederlands.nl")
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
@@ -76,7 +88,7 @@ def test_it_speaks_dutch_along_the_way(live_server, browser):
     page.wait_for_url(lambda url: "/accounts/signup/" not in url)
     page.goto(last_link(r"http://[^\s]+/accounts/confirm-email/[^\s]+"))
     page.get_by_role("button", name="Bevestigen").click()
-    page.get_by_role("heading", name="nederlands.nl").wait_for()
+    page.get_by_role("heading", name="Nederlands Bedrijf B.V.").wait_for()
     content = page.content()
     assert "Wat nu te doen" in content
     assert "Gebruikers" in content

@@ -13,6 +13,8 @@ from tests.conftest import enable_totp, make_user
 
 pytestmark = pytest.mark.django_db
 
+CONFIRMED = {"confirm": "on"}
+
 BASISPROFIEL = {
     "kvkNummer": "12345678",
     "naam": "Acme Trading B.V.",
@@ -111,7 +113,7 @@ def test_it_shows_the_requester_and_the_register_snapshot_beside_todays_data(sup
 def test_it_lets_support_vouch_for_a_hand_typed_registry_number(support, cast, company):
     org = pending_org(cast, country="DE", registry_number="HRB 1234", registry_checked=False)
 
-    refused = support.post(f"/staff/activations/{org.pk}/approve/", follow=True)
+    refused = support.post(f"/staff/activations/{org.pk}/approve/", CONFIRMED, follow=True)
     assert "Check the registry number before activating" in refused.content.decode()
     assert Organization.objects.get(pk=org.pk).status == Organization.Status.PENDING
 
@@ -120,7 +122,7 @@ def test_it_lets_support_vouch_for_a_hand_typed_registry_number(support, cast, c
     event = AuditEvent.objects.get(action="organization.registry_checked")
     assert event.actor == cast.techsupport and event.environment == company
 
-    support.post(f"/staff/activations/{org.pk}/approve/")
+    support.post(f"/staff/activations/{org.pk}/approve/", CONFIRMED)
     assert Organization.objects.get(pk=org.pk).status == Organization.Status.ACTIVE
 
 
@@ -132,7 +134,7 @@ def test_it_approves_and_tells_the_requester_in_their_language(
     org = pending_org(cast)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = support.post(f"/staff/activations/{org.pk}/approve/", follow=True)
+        response = support.post(f"/staff/activations/{org.pk}/approve/", CONFIRMED, follow=True)
 
     assert "is active" in response.content.decode()
     assert Organization.objects.get(pk=org.pk).status == Organization.Status.ACTIVE
@@ -145,7 +147,7 @@ def test_it_approves_and_tells_the_requester_in_their_language(
         assert date_format(timezone.localtime(decided_at), "DATE_FORMAT") in message.body
     # Approving again is no second decision and no second email.
     with django_capture_on_commit_callbacks(execute=True):
-        support.post(f"/staff/activations/{org.pk}/approve/")
+        support.post(f"/staff/activations/{org.pk}/approve/", CONFIRMED)
     assert len(mail.outbox) == 1
     assert AuditEvent.objects.filter(action="organization.activated").count() == 1
 
@@ -199,7 +201,7 @@ def test_it_hides_the_queue_from_everyone_but_techsupport(client, cast, company)
         client.force_login(user)
         assert client.get("/staff/activations/").status_code == 404
         assert client.get(f"/staff/activations/{org.pk}/").status_code == 404
-        assert client.post(f"/staff/activations/{org.pk}/approve/").status_code == 404
+        assert client.post(f"/staff/activations/{org.pk}/approve/", CONFIRMED).status_code == 404
     assert Organization.objects.get(pk=org.pk).status == Organization.Status.PENDING
 
 
@@ -226,7 +228,8 @@ def test_it_makes_one_decision_when_two_reviewers_approve_at_once(cast):
     def approve(reviewer):
         try:
             barrier.wait()
-            statuses.append(reviewer.post(f"/staff/activations/{org.pk}/approve/").status_code)
+            url = f"/staff/activations/{org.pk}/approve/"
+            statuses.append(reviewer.post(url, CONFIRMED).status_code)
         finally:
             close_old_connections()
 

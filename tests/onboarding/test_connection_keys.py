@@ -19,8 +19,12 @@ from tests.conftest import sign_in
 pytestmark = pytest.mark.django_db
 
 
-def active_org(cast, environment=None, name="Acme Trading BV", number="12345678"):
+def active_org(cast, environment=None, name="Acme Trading BV", number="12345678", paid=True):
     environment = environment or cast.company
+    if paid and environment.subscription == Subscription.INVOICE_PORTAL:
+        # Keys of any software need a plan with API access.
+        environment.subscription = Subscription.BASIC
+        environment.save(update_fields=["subscription"])
     by = environment.administrators().first()
     org = Organization.create(environment=environment, by=by, name=name,
                               registry_number=number, registry_checked=True)
@@ -124,13 +128,14 @@ def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
 
 
 @pytest.mark.parametrize("software, subscription, contract, refused", [
-    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription."),
-    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription."),
+    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription"),
+    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription"),
     ("afas", Subscription.BASIC, False, None),
     ("4ps_construct", Subscription.BASIC, False, "4PS Construct needs a Professional"),
     ("4ps_business_central", Subscription.PROFESSIONAL, False, "4PS Business Central needs a"),
     ("4ps_business_central", Subscription.PROFESSIONAL, True, None),
-    ("other", Subscription.INVOICE_PORTAL, False, None),
+    ("other", Subscription.INVOICE_PORTAL, False, "Other software needs at least a Basic"),
+    ("other", Subscription.BASIC, False, None),
 ])
 def test_it_follows_the_subscription_each_package_needs(client, cast, software, subscription,
                                                         contract, refused):
@@ -138,7 +143,7 @@ def test_it_follows_the_subscription_each_package_needs(client, cast, software, 
     cast.company.save()
     if contract:
         Contract.add(environment=cast.company, by=cast.sales, reference="API-1")
-    org = active_org(cast)
+    org = active_org(cast, paid=False)
     sign_in(client, cast.admin)
 
     response = create(client, org, software=software)
@@ -147,6 +152,7 @@ def test_it_follows_the_subscription_each_package_needs(client, cast, software, 
         assert response.status_code == 400
         error = re.search(r'id="id_software_error"[^>]*>(.*?)</div>', text(response), re.S)
         assert refused in error.group(1)
+        assert 'href="/subscription/upgrade/"' in error.group(1)
         assert not ConnectionKey.objects.exists()
     else:
         assert response.status_code == 200
@@ -217,3 +223,18 @@ def test_it_explains_an_empty_list(client, cast):
     page = text(client.get("/connection-keys/"))
     assert "No connection keys yet" in page
     assert "Activate an organization first" in page
+
+
+def test_it_offers_no_revoking_of_a_revoked_key(client, cast):
+    issued = ConnectionKey.issue(organization=active_org(cast), software="other", by=cast.admin)
+    issued.key.revoke(cast.admin)
+    sign_in(client, cast.admin)
+
+    detail = text(client.get(f"/connection-keys/{issued.key.pk}/"))
+    revoke_page = client.get(f"/connection-keys/{issued.key.pk}/revoke/", follow=True)
+
+    assert "Revoke key" not in detail and "revoke this key" not in detail
+    assert "This key is revoked" in detail and "Delete key" in detail
+    assert revoke_page.redirect_chain[-1][0] == f"/connection-keys/{issued.key.pk}/"
+    assert "is revoked already" in text(revoke_page)
+    assert 'type="submit">Revoke key' not in text(revoke_page)

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.conftest import make_user
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,7 +29,7 @@ def test_it_refuses_to_switch_into_a_foreign_environment(client, cast):
 
 
 def test_it_shows_a_welcome_page_to_users_without_environment(client, cast):
-    client.force_login(cast.sales)
+    client.force_login(make_user("newcomer@elsewhere.nl"))
     response = client.get("/", follow=True)
     assert response.redirect_chain[-1][0] == "/welcome/"
     assert b"You are not in an environment yet" in response.content

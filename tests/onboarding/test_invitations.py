@@ -60,6 +60,26 @@ def test_it_lets_an_invitee_sign_up_without_a_second_verification_mail(client, c
     assert not [m for m in mail.outbox if "confirm-email" in m.body]
 
 
+def test_it_welcomes_the_invitee_after_accepting_at_sign_up(client, cast):
+    client.force_login(cast.admin)
+    invite(client, "new.person@acme.nl", role=Role.BASIC)
+    path = accept_path(mail.outbox[-1])
+    client.logout()
+    client.get(path)
+    assert 'name="company_name"' not in client.get("/accounts/signup/").content.decode()
+    client.post("/accounts/signup/", {"email": "new.person@acme.nl",
+                                      "password1": "a-long-password-42",
+                                      "password2": "a-long-password-42"})
+
+    page = client.get(path).content.decode()
+
+    assert "Welcome to Acme! You joined as Basic." in page
+    assert "already been accepted" not in page
+    # Someone else following the same link still learns it was used.
+    client.force_login(cast.basic)
+    assert "already been accepted" in client.get(path).content.decode()
+
+
 def test_it_refuses_an_expired_invitation(client, cast):
     invitation = Invitation.send(environment=cast.company, email="late@acme.nl",
                                  role=Role.BASIC, by=cast.admin)

@@ -276,7 +276,7 @@ def test_it_refuses_an_identifier_that_is_already_in_use(client, cast):
 
 
 def test_it_switches_sending_and_receiving_per_identifier(client, cast):
-    org = make_org(cast)
+    org = activate(make_org(cast), cast)
     identifier = OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
     sign_in(client, cast.admin)
     url = f"/organizations/identifiers/{identifier.pk}/switch/"
@@ -334,12 +334,27 @@ def test_it_asks_for_activation_with_the_kvk_number_as_a_check(client, cast):
     response = client.post(url, {**data, "registry_number": "1234 5678"}, follow=True)
     org.refresh_from_db()
     assert org.status == Organization.Status.PENDING
-    assert "Waiting for TechSupport" in text(response)
+    assert "Your activation request was sent to TechSupport" in text(response)
     request = org.activation_requests.get()
     assert (request.requester_name, request.requester_role) == ("Anna Admin", "Director")
     # Asking again while waiting makes no second request.
     client.post(url, {**data, "registry_number": "12345678"})
     assert org.activation_requests.count() == 1
+
+
+def test_it_says_that_activating_sends_a_request_to_techsupport(client, cast):
+    org = make_org(cast)
+    sign_in(client, cast.admin)
+
+    detail = text(client.get(f"/organizations/{org.pk}/"))
+    form = text(client.get(f"/organizations/{org.pk}/activate/"))
+    sent = client.post(f"/organizations/{org.pk}/activate/", {
+        "requester_name": "Anna", "requester_role": "Director", "registry_number": "12345678",
+        "authorised": "on"}, follow=True)
+
+    assert "Ask TechSupport to activate" in detail and "Activate now" not in detail
+    assert "Send the activation request to TechSupport" in form
+    assert "Your activation request was sent to TechSupport" in text(sent)
 
 
 def test_it_needs_the_confirmation_that_the_requester_may_act(client, cast):

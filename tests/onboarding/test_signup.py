@@ -8,9 +8,9 @@ from onboarding.models import AuditEvent, Environment, Membership, Role
 pytestmark = pytest.mark.django_db
 
 
-def sign_up(client, email, password="a-long-password-42"):
+def sign_up(client, email, password="a-long-password-42", company="NewCo B.V."):
     return client.post("/accounts/signup/", {
-        "email": email, "password1": password, "password2": password,
+        "email": email, "password1": password, "password2": password, "company_name": company,
     })
 
 
@@ -32,7 +32,7 @@ def test_it_creates_the_environment_only_once_the_address_is_verified(client):
     verify(client, mail.outbox[0])
 
     env = Environment.objects.get()
-    assert env.name == "newco.nl"
+    assert env.name == "NewCo B.V." and env.domain == "newco.nl"
     membership = Membership.objects.get(environment=env)
     assert membership.user.email == "founder@newco.nl"
     assert membership.role == Role.ADMINISTRATOR
@@ -42,7 +42,7 @@ def test_it_creates_the_environment_only_once_the_address_is_verified(client):
 def test_it_joins_a_later_signup_from_the_domain_as_basic_and_tells_the_admins(
     client, cast, django_capture_on_commit_callbacks
 ):
-    sign_up(client, "newbie@acme.nl")
+    sign_up(client, "newbie@acme.nl", company="Acme Holding")
     with django_capture_on_commit_callbacks(execute=True):
         verify(client, mail.outbox[0])
 
@@ -54,18 +54,20 @@ def test_it_joins_a_later_signup_from_the_domain_as_basic_and_tells_the_admins(
     assert "newbie@acme.nl" in notices[0].subject
     assert "Basic" in notices[0].body
     assert Environment.objects.filter(domain="acme.nl").count() == 1
+    cast.company.refresh_from_db()
+    assert cast.company.name == "Acme"  # the domain decides who joins; the name stays
 
 
 def test_it_gives_each_public_mail_address_its_own_environment(client):
-    sign_up(client, "jan@gmail.com")
+    sign_up(client, "jan@gmail.com", company="Jansen Bakkerij")
     verify(client, mail.outbox[0])
     client.logout()
-    sign_up(client, "piet@gmail.com")
+    sign_up(client, "piet@gmail.com", company="Jansen Bakkerij")
     verify(client, mail.outbox[1])
 
     environments = Environment.objects.filter(domain="gmail.com")
     assert environments.count() == 2
-    assert set(environments.values_list("name", flat=True)) == {"jan@gmail.com", "piet@gmail.com"}
+    assert list(environments.values_list("name", flat=True)) == ["Jansen Bakkerij"] * 2
     assert Membership.objects.filter(role=Role.ADMINISTRATOR).count() == 2
 
 
@@ -84,11 +86,29 @@ def test_it_shows_the_dashboard_after_verification(client):
     verify(client, mail.outbox[0])
     response = client.get("/")
     assert response.status_code == 200
-    assert b"newco.nl" in response.content
+    assert b"NewCo B.V." in response.content
     assert b"Add a second administrator" in response.content
+
+
+def test_it_asks_for_the_company_name_at_sign_up(client):
+    page = client.get("/accounts/signup/").content.decode()
+    assert 'name="company_name"' in page and "Company name" in page
+
+    response = sign_up(client, "founder@newco.nl", company="  ")
+
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not mail.outbox
 
 
 def test_it_sends_password_reset_mail(client, cast):
     client.post("/accounts/password/reset/", {"email": "basic@acme.nl"})
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_it_tells_newcomers_on_the_sign_in_page_what_the_portal_is(client):
+    page = client.get("/accounts/login/").content.decode()
+    intro = page[page.index('id="portal-intro"'):]
+    assert "gets your organizations onto Peppol" in intro
+    assert 'id="signup-link" href="/accounts/signup/"' in intro

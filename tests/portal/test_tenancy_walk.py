@@ -9,6 +9,7 @@ from onboarding.models import (
     ConnectionKey,
     Contract,
     EntraIdentity,
+    Environment,
     Invitation,
     Membership,
     Organization,
@@ -19,6 +20,7 @@ from onboarding.models import (
     PartyLinkRequest,
     Role,
     Subscription,
+    UpgradeRequest,
 )
 from portal.tenancy import SESSION_KEY
 from tests.conftest import enable_totp, sign_in
@@ -49,6 +51,9 @@ def _active_organization(cast):
 
 
 def _key(cast, revoked=False):
+    # Keys need a plan with API access.
+    Environment.objects.filter(pk=cast.company.pk).update(subscription=Subscription.BASIC)
+    cast.company.refresh_from_db()
     key = ConnectionKey.issue(organization=_active_organization(cast), software="other",
                               by=cast.admin).key
     return key.revoke(cast.admin) if revoked else key
@@ -194,6 +199,16 @@ def _pending_organization(cast):
     return organization
 
 
+def _upgrade_request(cast):
+    return UpgradeRequest.submit(environment=cast.company, by=cast.admin,
+                                 subscription=Subscription.BASIC)
+
+
+def _waiting_identifier(cast):
+    return OrganizationIdentifier.add(_active_organization(cast), cast.admin, "0088",
+                                      "1234567890128")
+
+
 # Platform staff pages reach across environments: by staff flag, a 404 to everyone else.
 STAFF_OBJECT_URLS = {
     "onboarding:staff_activation": ("is_techsupport", lambda cast: _pending_organization(cast).pk),
@@ -216,6 +231,13 @@ STAFF_OBJECT_URLS = {
         environment=cast.company, by=cast.sales, reference="C-1").pk),
     "onboarding:staff_contract_renew_key": ("is_sales", lambda cast: Contract.add(
         environment=cast.company, by=cast.sales, reference="C-2").pk),
+    "onboarding:staff_upgrade": ("is_sales", lambda cast: _upgrade_request(cast).pk),
+    "onboarding:staff_upgrade_approve": ("is_sales", lambda cast: _upgrade_request(cast).pk),
+    "onboarding:staff_upgrade_decline": ("is_sales", lambda cast: _upgrade_request(cast).pk),
+    "onboarding:staff_identifier_verify": ("is_techsupport",
+                                           lambda cast: _waiting_identifier(cast).pk),
+    "onboarding:staff_identifier_reject": ("is_techsupport",
+                                           lambda cast: _waiting_identifier(cast).pk),
 }
 
 
@@ -290,3 +312,31 @@ def test_it_opens_staff_pages_to_staff_with_the_flag(client, cast, name):
     client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
     # Pages answer 200; actions answer GET with 405 (POST only).
     assert client.get(url).status_code in (200, 405)
+
+
+# Staff pages without an id: a 404 to everyone without the flag, like those with one.
+STAFF_LIST_URLS = {
+    "onboarding:staff_upgrades": "is_sales",
+    "onboarding:staff_identifiers": "is_techsupport",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_LIST_URLS))
+def test_it_answers_404_on_staff_queues_to_everyone_without_the_flag(client, cast, name):
+    enable_totp(cast.sales)
+    flag = STAFF_LIST_URLS[name]
+    other_staff = cast.sales if flag == "is_techsupport" else cast.techsupport
+    for user in (cast.admin, cast.outsider, other_staff):
+        client.force_login(user)
+        assert client.get(reverse(name)).status_code == 404
+    client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_it_shows_upgrade_requests_only_in_their_own_environment(client, cast):
+    _upgrade_request(cast)
+    sign_in(client, cast.outsider)
+    page = client.get(reverse("onboarding:upgrade_request")).content.decode()
+    assert "upgrade-history" not in page and "upgrade-waiting" not in page
+    sign_in(client, cast.admin)
+    assert "upgrade-waiting" in client.get(reverse("onboarding:upgrade_request")).content.decode()

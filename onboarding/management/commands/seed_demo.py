@@ -26,6 +26,7 @@ DEMO_USERS = [
      "accountant (administrator of an accountancy environment)"),
 ]
 TECHSUPPORT_EMAIL = "techsupport@portal.example"
+SALES_EMAIL = "sales@portal.example"
 
 
 class Command(BaseCommand):
@@ -69,9 +70,14 @@ class Command(BaseCommand):
 
         create_demo_documents(org, admin)
         staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
-        # Staff pages need MFA; the demo staff user gets TOTP with a published secret.
+        # Staff pages need MFA; the demo staff users get TOTP with a published secret.
         Authenticator.objects.create(
             user=staff, type=Authenticator.Type.TOTP,
+            data={"secret": _encrypted_demo_secret()},
+        )
+        sales = self._user(SALES_EMAIL, is_sales=True)
+        Authenticator.objects.create(
+            user=sales, type=Authenticator.Type.TOTP,
             data={"secret": _encrypted_demo_secret()},
         )
 
@@ -88,6 +94,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:<34} {description}")
         self.stdout.write(f"  {TECHSUPPORT_EMAIL:<34} TechSupport staff; TOTP secret "
                           f"{DEMO_TOTP_SECRET} (add it to an authenticator app)")
+        self.stdout.write(f"  {SALES_EMAIL:<34} Sales staff (upgrade requests, subscriptions); "
+                          f"same TOTP secret")
         if settings.DEBUG:
             self.stdout.write("Emails (verification links, invitations) are printed here.")
 

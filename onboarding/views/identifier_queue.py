@@ -1,0 +1,84 @@
+"""TechSupport verifies Peppol identifiers that an active organization added and the KvK
+register could not confirm: until then they neither send nor receive."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from onboarding.models import OrganizationIdentifier
+from onboarding.views.activations import kvk_register_url
+from portal.errors import ChangeRefused
+from portal.pagination import paginate
+from portal.tenancy import staff_required
+
+
+class IdentifierRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000,
+        error_messages={"required": gettext_lazy("Give the reason; the administrator will "
+                                                 "read it.")},
+    )
+
+
+def _queue():
+    return (OrganizationIdentifier.objects.awaiting_techsupport()
+            .select_related("organization", "organization__environment")
+            .order_by("created_at", "id"))
+
+
+@staff_required("is_techsupport")
+def identifier_queue(request):
+    return _render_queue(request)
+
+
+def _render_queue(request, reject_form=None, rejecting=None, status=200):
+    page = paginate(request, _queue())
+    for identifier in page.object_list:
+        identifier.register_url = (kvk_register_url(identifier.value)
+                                   if identifier.scheme == "0106" else "")
+    return render(request, "onboarding/staff/identifiers.html", {
+        "page": page, "reject_form": reject_form or IdentifierRejectForm(),
+        "rejecting": rejecting,
+    }, status=status)
+
+
+def _identifier(pk):
+    return get_object_or_404(OrganizationIdentifier.objects.select_related(
+        "organization", "organization__environment"), pk=pk)
+
+
+@staff_required("is_techsupport")
+@require_POST
+def identifier_verify(request, pk):
+    identifier = _identifier(pk)
+    if identifier.verify(request.user):
+        messages.success(request, _("%(identifier)s of %(name)s is verified: it sends and "
+                                    "receives as its switches say.")
+                         % {"identifier": identifier, "name": identifier.organization.name})
+    else:
+        messages.info(request, _("%(identifier)s was verified already.")
+                      % {"identifier": identifier})
+    return redirect("onboarding:staff_identifiers")
+
+
+@staff_required("is_techsupport")
+@require_POST
+def identifier_reject(request, pk):
+    identifier = _identifier(pk)
+    form = IdentifierRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = identifier.reject(request.user, form.cleaned_data["reason"])
+        except ChangeRefused as refused:
+            form.add_error("reason", refused.message)
+        else:
+            if changed:
+                messages.success(request, _("%(identifier)s of %(name)s was not verified; it "
+                                            "does not send or receive.")
+                                 % {"identifier": identifier,
+                                    "name": identifier.organization.name})
+            return redirect("onboarding:staff_identifiers")
+    return _render_queue(request, reject_form=form, rejecting=identifier.pk, status=400)

@@ -1,0 +1,67 @@
+"""TechSupport's decision on an activation: a confirmation, the KvK register entry one
+click away, and a warning about an Entra tenant of another company."""
+
+import pytest
+
+from onboarding.models import EntraIdentity, Membership, Organization, Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(cast):
+    org = Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
+                              registry_number="12345678", registry_checked=True)
+    org.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
+                           registry_number="12345678")
+    return org
+
+
+@pytest.fixture
+def support(client, cast):
+    client.force_login(cast.techsupport)
+    return client
+
+
+def test_it_asks_for_confirmation_before_activating(support, pending):
+    url = f"/staff/activations/{pending.pk}/approve/"
+
+    unconfirmed = support.post(url)
+
+    assert unconfirmed.status_code == 400
+    assert "Confirm that you checked the details before activating." in (
+        unconfirmed.content.decode())
+    pending.refresh_from_db()
+    assert pending.status == Organization.Status.PENDING
+
+    support.post(url, {"confirm": "on"})
+    pending.refresh_from_db()
+    assert pending.status == Organization.Status.ACTIVE
+
+
+def test_it_links_the_kvk_register_entry(support, pending):
+    page = support.get(f"/staff/activations/{pending.pk}/").content.decode()
+    assert 'href="https://www.kvk.nl/zoeken/?source=all&amp;q=12345678"' in page
+
+
+def test_it_points_out_an_entra_tenant_of_another_company(support, cast, pending):
+    EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-contoso",
+                                 object_id="o-1", username="anna@contoso.com")
+    elsewhere = make_user("someone@other.nl")
+    Membership.objects.create(environment=cast.other, user=elsewhere, role=Role.BASIC)
+    EntraIdentity.objects.create(user=elsewhere, tenant_id="tenant-contoso", object_id="o-2",
+                                 username="someone@contoso.com")
+
+    page = support.get(f"/staff/activations/{pending.pk}/").content.decode()
+
+    warning = page[page.index('id="foreign-tenants"'):]
+    assert "tenant-contoso" in warning and "@contoso.com, not @acme.nl" in warning
+    assert "Also used in: Other" in warning
+
+
+def test_it_raises_no_warning_for_the_companys_own_tenant(support, cast, pending):
+    EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-acme", object_id="o-1",
+                                 username="anna@acme.nl")
+    page = support.get(f"/staff/activations/{pending.pk}/").content.decode()
+    assert 'id="foreign-tenants"' not in page

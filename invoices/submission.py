@@ -80,7 +80,11 @@ def _sender_problem(organization: Organization, document: Document) -> str:
                        "identifier of %(organization)s. Add it to the organization, or correct "
                        "the document.") % {"identifier": document.sender_id or "—",
                                            "organization": organization.name}
-    if not identifier.can_send:
+    if not identifier.is_verified:
+        return gettext("Identifier %(identifier)s of %(organization)s is still waiting for its "
+                       "ownership to be verified; it sends once it is.") % {
+            "identifier": document.sender_id, "organization": organization.name}
+    if not identifier.sends:
         return gettext("Sending is switched off for identifier %(identifier)s of "
                        "%(organization)s. Switch it on on the organization's page.") % {
             "identifier": document.sender_id, "organization": organization.name}
@@ -136,9 +140,8 @@ def _amount(value):
 
 def receiver_for(scheme: str, value: str) -> Organization | None:
     """The active organization on the platform that receives for this Endpoint-ID."""
-    identifier = (OrganizationIdentifier.objects
-                  .filter(scheme=scheme, value__iexact=value, can_receive=True,
-                          organization__status=Organization.Status.ACTIVE,
+    identifier = (OrganizationIdentifier.objects.receiving()
+                  .filter(scheme=scheme, value__iexact=value,
                           organization__receive_decision=Organization.ReceiveDecision.ENABLED)
                   .select_related("organization__environment").first())
     return identifier.organization if identifier else None

@@ -55,14 +55,14 @@ def vat_id(organization) -> str:
 
 
 def sending_identifier(organization) -> OrganizationIdentifier | None:
-    identifiers = [i for i in organization.identifiers.all() if i.can_send]
+    identifiers = [i for i in organization.identifiers.all() if i.sends]
     primary = PRIMARY_SCHEME.get(organization.country)
     identifiers.sort(key=lambda i: (i.scheme != primary, i.created_at))
     return identifiers[0] if identifiers else None
 
 
 def receiving_identifier(organization) -> OrganizationIdentifier | None:
-    return next((i for i in organization.identifiers.all() if i.can_receive), None)
+    return next((i for i in organization.identifiers.all() if i.receives), None)
 
 
 def receives_itself(organization) -> bool:

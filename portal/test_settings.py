@@ -50,3 +50,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         _test_db_dir, "test.sqlite3")
     # A test database need not survive a power cut.
     DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405
+    # Workers and the test share the file: a write transaction takes the write lock when it
+    # begins, so SQLite waits for it instead of refusing a stale read that wants to write.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"  # noqa: F405

@@ -1,5 +1,7 @@
 """The staff page of the task queue: what waits, what is being retried, what failed."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +29,7 @@ def task_queue(request):
     results = DBTaskResult.objects.all()
     retrying = results.filter(status=TaskResultStatus.READY).exclude(exception_class_path="")
     failed = results.filter(status=TaskResultStatus.FAILED).order_by("-finished_at")
-    alive_since = now - timezone.timedelta(seconds=settings.TASK_WORKER_TIMEOUT)
+    alive_since = now - timedelta(seconds=settings.TASK_WORKER_TIMEOUT)
     return render(request, "portal/task_queue.html", {
         "queue": queue_figures(),
         "running": results.filter(status=TaskResultStatus.RUNNING).count(),

@@ -37,7 +37,7 @@ def test_it_serves_with_a_worker_and_stops_both_on_ctrl_c():
         answer = None
         while time.monotonic() < deadline and answer is None:
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/health/?format=json", timeout=5)
+                answer = requests.get(f"http://127.0.0.1:{port}/health/", timeout=5)
             except requests.ConnectionError:
                 time.sleep(0.3)
         assert answer is not None and answer.status_code == 200

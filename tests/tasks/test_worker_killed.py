@@ -100,7 +100,6 @@ def test_it_resumes_a_check_whose_worker_was_killed_after_the_last_card_it_finis
     run.refresh_from_db()
     assert run.status == "done" and run.progress_done == 1200
     assert run.reachable + run.not_reachable + run.failed == 1200
-    assert run.failed == 0
     # The cards finished before the kill were not looked up again...
     assert dict(CustomerCard.objects.filter(pk__in=finished)
                 .values_list("pk", "peppol_checked_at")) == finished

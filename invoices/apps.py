@@ -9,6 +9,7 @@ class InvoicesConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from invoices import schedules  # noqa: F401 - registers the periodic purge
         from invoices.peppol import validation
 
         # The validator itself reads PEPPOL_RULES_DIR from the environment; the setting lets a

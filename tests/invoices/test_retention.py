@@ -57,3 +57,13 @@ def test_it_keeps_outgoing_documents_until_the_organization_goes(sender, cast):
     sender.deactivate(cast.admin)
     sender.delete_by(cast.admin, sender.name)
     assert not Document.objects.exists()
+
+
+def test_it_purges_on_the_workers_schedule(receiver):
+    from invoices.schedules import purge_documents
+    from portal.tasks import PERIODIC
+
+    assert PERIODIC[purge_documents.module_path].every == timedelta(hours=1)
+    age(incoming(receiver), 100)
+    assert purge_documents.call() == 1 and purge_documents.call() == 0
+    assert not Document.objects.exists()

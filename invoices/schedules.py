@@ -1,0 +1,19 @@
+"""The invoices app's periodic work, run by the task workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from portal.tasks import periodic
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def purge_documents() -> int:
+    """Delete received documents past their retention; idempotent, so a second run in the
+    same hour finds nothing left to delete."""
+    from invoices.retention import purge_due
+
+    return purge_due()

@@ -11,9 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from customers import importing
 from customers.importing import files
 from customers.models import ImportJob
-from tests.conftest import sign_in
+from tests.conftest import sign_in, text
 from tests.customers import hostile_files as hostile
-from tests.customers.conftest import text
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from customers.models import CustomerCard, ImportJob
 from onboarding.models import AuditEvent
-from tests.conftest import sign_in
-from tests.customers.conftest import text
+from tests.conftest import sign_in, text
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from customers.models import CustomerCard, ImportJob
-from tests.conftest import sign_in
-from tests.customers.conftest import text
+from tests.conftest import sign_in, text
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from customers.models import CustomerCard, PeppolCheckRun
-from tests.conftest import sign_in
-from tests.customers.conftest import make_card, peppol, text  # noqa: F401 - stand-in fixture
+from tests.conftest import sign_in, text
+from tests.customers.conftest import make_card, peppol  # noqa: F401 - stand-in fixture
 
 pytestmark = pytest.mark.django_db
 

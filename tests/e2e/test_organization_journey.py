@@ -77,7 +77,8 @@ def test_it_takes_an_organization_from_kvk_lookup_to_receiving(live_server, brow
     assert "q=81234567" in staff.locator("#kvk-register-link").get_attribute("href")
     at_laptop_widths(staff, "activation-review")
     staff.get_by_role("button", name="Approve and activate").click()
-    staff.get_by_text("Confirm that you checked the details before activating.").wait_for()
+    staff.get_by_text("Confirm that you checked the details before activating.",
+                    exact=True).wait_for()
     staff.get_by_label("I compared the details with the KvK register").check()
     staff.get_by_role("button", name="Approve and activate").click()
     staff.get_by_text("Bakkerij De Gouden Korenaar B.V. is active.").wait_for()

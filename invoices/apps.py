@@ -9,7 +9,10 @@ class InvoicesConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from invoices.api import soap
         from invoices.peppol import validation
+
+        soap.register()
 
         # The validator itself reads PEPPOL_RULES_DIR from the environment; the setting lets a
         # settings module choose the rules too.

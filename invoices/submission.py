@@ -191,6 +191,11 @@ def accept(organization: Organization, data: bytes, channel: str, *, actor_label
     return document
 
 
+def sender_problem(organization: Organization, scheme: str, value: str) -> str:
+    """Why `organization` may not send as Endpoint-ID scheme:value; empty when it may."""
+    return _sender_problem(organization, Document(sender_scheme=scheme, sender_value=value))
+
+
 def _sent_before(organization, client_document_id) -> Document | None:
     return (Document.objects.outbox().filter(organization=organization,
                                              client_document_id=client_document_id)

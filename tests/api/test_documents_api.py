@@ -376,3 +376,36 @@ def test_it_limits_the_rate_of_a_key_as_for_the_rest_of_the_api(live_server, htt
     assert answers == [200, 200, 429]
     assert send(http, live_server, acme_key, invoice()).status_code == 429
     assert not Document.objects.exists()
+
+
+def document_urls():
+    """Every documents API address that takes a document id, with the methods it answers."""
+    from invoices.api import urls
+
+    found = []
+    for pattern in urls.urlpatterns:
+        if "<int:pk>" in str(pattern.pattern):
+            view = pattern.callback.view_class
+            methods = [m.upper() for m in ("get", "post", "delete") if hasattr(view, m)]
+            found.append((pattern.name, methods))
+    return found
+
+
+def test_it_answers_404_on_every_document_address_to_another_organizations_key(
+        live_server, http, acme_key, receiver_key, delivered):
+    from django.urls import reverse
+
+    sent = Document.objects.outbox().get()
+    urls = document_urls()
+    assert len(urls) >= 4
+    for name, methods in urls:
+        for document in (sent, delivered):
+            owner_key = acme_key if document == sent else receiver_key
+            stranger = receiver_key if owner_key is acme_key else acme_key
+            path = reverse(f"documents_api:{name}", args=[document.pk])
+            for method in methods:
+                response = call(http, method, live_server, path, stranger)
+                assert response.status_code == 404, (method, path)
+    assert Document.objects.count() == 2
+    delivered.refresh_from_db()
+    assert delivered.status == Status.RECEIVED

@@ -10,7 +10,10 @@ class InvoicesConfig(AppConfig):
         from django.conf import settings
 
         from invoices import schedules  # noqa: F401 - registers the periodic purge
+        from invoices.api import soap
         from invoices.peppol import validation
+
+        soap.register()
 
         # The validator itself reads PEPPOL_RULES_DIR from the environment; the setting lets a
         # settings module choose the rules too.

@@ -6,10 +6,11 @@ request runs it after its transaction commits."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -106,26 +107,127 @@ def submit(organization: Organization, data: bytes, channel: str, by=None, *,
             organization=organization, direction=Direction.OUTGOING, status=Status.CREATED,
             content=data, channel=channel, by=by, actor_label=actor_label,
             filename=filename[:255],
-            document_type=TYPES.get(report.document_type or facts.document_type, ""),
-            sender_scheme=facts.sender_scheme[:4], sender_value=facts.sender_value[:130],
-            receiver_scheme=facts.receiver_scheme[:4], receiver_value=facts.receiver_value[:130],
-            supplier_id=facts.sender_id[:140], counterparty_name=facts.customer_name[:200],
-            number=facts.number[:200], issue_date=facts.issue_date,
-            currency=facts.currency[:3], payable_amount=_amount(facts.payable_amount),
-            buyer_reference=facts.buyer_reference[:200],
-            validation=report.to_dict(), rules=report.rules[:100],
-            rules_release=report.release[:40],
-        )
-        if not report.valid:
-            document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR)
-        elif problem := _sender_problem(organization, document):
-            document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR)
-        else:
-            document.queue(None, actor_label=VALIDATION_ACTOR)
-            pk = document.pk
-            transaction.on_commit(lambda: route(pk))
+            **{**_fact_fields(facts), **_report_fields(report, facts.document_type)})
+        _decide(organization, document, report)
     document.refresh_from_db()
     return Submitted(document)
+
+
+def _fact_fields(facts) -> dict:
+    return {
+        "document_type": TYPES.get(facts.document_type, ""),
+        "sender_scheme": facts.sender_scheme[:4], "sender_value": facts.sender_value[:130],
+        "receiver_scheme": facts.receiver_scheme[:4],
+        "receiver_value": facts.receiver_value[:130],
+        "supplier_id": facts.sender_id[:140], "counterparty_name": facts.customer_name[:200],
+        "number": facts.number[:200], "issue_date": facts.issue_date,
+        "currency": facts.currency[:3], "payable_amount": _amount(facts.payable_amount),
+        "buyer_reference": facts.buyer_reference[:200],
+    }
+
+
+def _report_fields(report, read_type: str) -> dict:
+    return {
+        "document_type": TYPES.get(report.document_type or read_type, ""),
+        "validation": report.to_dict(), "rules": report.rules[:100],
+        "rules_release": report.release[:40],
+    }
+
+
+def _decide(organization: Organization, document: Document, report) -> None:
+    """Refuse, or queue and route after the commit; call inside the storing transaction."""
+    if not report.valid:
+        document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR)
+    elif problem := _sender_problem(organization, document):
+        document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR)
+    else:
+        document.queue(None, actor_label=VALIDATION_ACTOR)
+        pk = document.pk
+        transaction.on_commit(lambda: route(pk))
+
+
+# -- documents that arrive by machine ---------------------------------------------------------
+#
+# A connection key's software may send bursts: its request only stores the document (after
+# the fast, safe parse) as Created with its Delivery ID, and the rules and routing run as a
+# task, so the call answers at once and a burst waits on the queue, not in web workers.
+
+
+class AlreadySent(Exception):
+    """The organization sent a document with this client document id before."""
+
+    def __init__(self, document: Document):
+        super().__init__(document.pk)
+        self.document = document
+
+
+def accept(organization: Organization, data: bytes, channel: str, *, actor_label: str = "",
+           client_document_id: str = "") -> Document:
+    """Store `data` as a Created outgoing document with a Delivery ID, and enqueue its check.
+
+    Raises DocumentRefused, writing nothing, for what cannot be read safely, and AlreadySent
+    when `client_document_id` was used before by the organization."""
+    from invoices.tasks import check_and_route
+    from portal.tasks import enqueue
+
+    data = bytes(data)
+    facts = read_facts(_parse(data))
+    if client_document_id:
+        earlier = _sent_before(organization, client_document_id)
+        if earlier is not None:
+            raise AlreadySent(earlier)
+    try:
+        with transaction.atomic():
+            document = Document.store(
+                organization=organization, direction=Direction.OUTGOING,
+                status=Status.CREATED, content=data, channel=channel,
+                actor_label=actor_label, delivery_id=uuid.uuid4(),
+                client_document_id=client_document_id, **_fact_fields(facts))
+            enqueue(check_and_route, document.pk)
+    except IntegrityError:
+        # The same id sent twice at once: the unique constraint let one of them in.
+        earlier = _sent_before(organization, client_document_id) if client_document_id \
+            else None
+        if earlier is None:
+            raise
+        raise AlreadySent(earlier) from None
+    document.refresh_from_db()
+    return document
+
+
+def sender_problem(organization: Organization, scheme: str, value: str) -> str:
+    """Why `organization` may not send as Endpoint-ID scheme:value; empty when it may."""
+    return _sender_problem(organization, Document(sender_scheme=scheme, sender_value=value))
+
+
+def _sent_before(organization, client_document_id) -> Document | None:
+    return (Document.objects.outbox().filter(organization=organization,
+                                             client_document_id=client_document_id)
+            .defer("content", "validation").first())
+
+
+def check_and_route(document_pk: int) -> str:
+    """The task's work for a document stored by accept(): the official rules, the sender
+    check, and routing. Safe to run again; returns the status afterwards."""
+    document = Document.objects.select_related("organization").defer("validation").get(
+        pk=document_pk)
+    if document.status == Status.QUEUED:
+        return route(document_pk)
+    if document.status != Status.CREATED:
+        return document.status
+    report = validate(bytes(document.content))
+    with transaction.atomic():
+        current = (Document.objects.select_for_update().select_related("organization")
+                   .defer("content").get(pk=document_pk))
+        if current.status != Status.CREATED:
+            return current.status
+        fields = _report_fields(report, "")
+        fields["document_type"] = fields["document_type"] or current.document_type
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(fields))
+        _decide(current.organization, current, report)
+    return Document.objects.filter(pk=document_pk).values_list("status", flat=True).first()
 
 
 def _amount(value):
@@ -209,5 +311,5 @@ def notify_duplicate(document_pk: int) -> None:
                         "path": document.get_absolute_url()})
 
 
-__all__ = ["DocumentRefused", "Submitted", "WAITING_FOR_PEPPOL", "receiver_for", "route",
-           "submit"]
+__all__ = ["AlreadySent", "DocumentRefused", "Submitted", "WAITING_FOR_PEPPOL", "accept",
+           "check_and_route", "receiver_for", "route", "submit"]

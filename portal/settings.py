@@ -336,6 +336,8 @@ API31_RATE_LIMIT = env.str("API31_RATE_LIMIT", default="30/min")
 # How long an API call may trust a connection key looked up by an earlier call; every change
 # to the key or its organization drops it sooner.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
+# How long a SOAP v3.1 security token (from Login) is valid; revoking the key ends it sooner.
+SOAP_TOKEN_HOURS = env.int("SOAP_TOKEN_HOURS", default=4)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Peppol onboarding portal API",
     "DESCRIPTION": (

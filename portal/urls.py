@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("onboarding.api.urls")),
+    path("api/v1/", include("invoices.api.urls")),
     path("", include("onboarding.urls")),
     path("", include("customers.urls")),
     path("", include("invoices.urls")),

@@ -116,6 +116,10 @@ class Document(models.Model):
     rules_release = models.CharField(_("rules release"), max_length=40, blank=True)
 
     delivery_id = models.UUIDField(_("Delivery ID"), null=True, blank=True, editable=False)
+    # The sending software's own id for the document (a header of the documents API): the
+    # same id again means "already sent", never a second document.
+    client_document_id = models.CharField(_("client document id"), max_length=100,
+                                          blank=True)
     source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="deliveries", verbose_name=_("sent as"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -149,6 +153,12 @@ class Document(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["delivery_id", "direction"],
                                     name="delivery_id_once_per_direction"),
+            models.UniqueConstraint(
+                fields=["organization", "client_document_id"],
+                condition=~models.Q(client_document_id=""),
+                name="client_document_id_once_per_organization",
+                violation_error_message=_("This organization already sent a document with "
+                                          "this client document id.")),
         ]
 
     def __str__(self):
@@ -287,6 +297,24 @@ class Document(models.Model):
                                         "TechSupport mark a document as original."))
         return self._transition(by, Status.RECEIVED, {Status.DUPLICATE}, detail=reason.strip(),
                                 status_reason="")
+
+    def discard(self, by, *, actor_label="") -> bool:
+        """Delete a received document at its receiver's request; the audit log keeps that it
+        was. False when it was already gone."""
+        with transaction.atomic():
+            current = (Document.objects.select_for_update().select_related("organization")
+                       .defer("content").filter(pk=self.pk, direction=Direction.INCOMING)
+                       .first())
+            if current is None:
+                return False
+            user = by if getattr(by, "pk", None) else None
+            record(environment=current.organization.environment, actor=user,
+                   actor_label=actor_label or (user.email if user else "system"),
+                   action="document.deleted", target=current,
+                   before={"status": current.status, "direction": current.direction,
+                           "delivery_id": str(current.delivery_id or "")})
+            current.delete()
+        return True
 
     def may_mark_original(self, user) -> bool:
         return bool(getattr(user, "is_techsupport", False)) or \

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Protocol
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -52,6 +53,37 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 logger = logging.getLogger(__name__)
 
 
+class SoapService(Protocol):
+    """Operations of another namespace answered on this same endpoint, registered by the app
+    that owns them (the documents app's SOAP v3.1), so that ERPs keep one URL."""
+
+    namespace: str
+
+    def max_request_bytes(self) -> int: ...
+
+    def answer(self, request, envelope, operation, address: str) -> HttpResponse: ...
+
+    def wsdl(self, request) -> HttpResponse: ...
+
+
+# {namespace: service}
+SERVICES: dict[str, SoapService] = {}
+
+
+def register(service: SoapService) -> None:
+    SERVICES[service.namespace] = service
+
+
+def service_by_action(request) -> SoapService | None:
+    """The service a SOAPAction header names; its requests may be larger than a connection
+    test, so they are told apart before the body is read."""
+    action = request.META.get("HTTP_SOAPACTION", "").strip().strip('"')
+    for namespace, service in SERVICES.items():
+        if action.startswith(namespace):
+            return service
+    return None
+
+
 class Fault(Exception):
     """A SOAP 1.1 fault: `code` is Client, Server, VersionMismatch or MustUnderstand."""
 
@@ -72,7 +104,11 @@ def namespace_advice() -> str:
 def api31(request):
     """Never raises: every failure is a SOAP fault, as the client expects."""
     address = None
+    namespace = API31_NS
     try:
+        if request.method == "GET" and "wsdl" in {name.lower() for name in request.GET} \
+                and SERVICES:
+            return next(iter(SERVICES.values())).wsdl(request)
         if request.method != "POST":
             response = fault_response(Fault("Client", _("Send a SOAP 1.1 envelope by HTTP "
                                                         "POST."), "method-not-allowed"),
@@ -80,14 +116,25 @@ def api31(request):
             response["Allow"] = "POST"
             return response
         address = abuse.client_address(request)
+        service = service_by_action(request)
+        if service is not None:
+            namespace = service.namespace
+            envelope, operation = read_envelope(request, service.max_request_bytes())
+            return _answer_by(service, request, envelope, operation, address)
         limited = rate_limited(address)
         if limited is not None:
             return limited
-        return envelope_response(check_connection(read_operation(request)))
+        envelope, operation = read_envelope(request, MAX_REQUEST_BYTES)
+        service = SERVICES.get(etree.QName(operation).namespace) if operation is not None \
+            else None
+        if service is not None:
+            namespace = service.namespace
+            return _answer_by(service, request, envelope, operation, address)
+        return envelope_response(check_connection(read_operation(operation)))
     except Fault as fault:
         if fault.reason == Refusal.INVALID.value and address is not None:
             abuse.failed_authentications.count(address)
-        return fault_response(fault)
+        return fault_response(fault, namespace=namespace)
     except Exception:
         logger.exception("API31 request failed")
         return fault_response(Fault("Server", _("The server could not answer the connection "
@@ -114,17 +161,28 @@ def rate_limited(address: str) -> HttpResponse | None:
     return response
 
 
-def read_operation(request) -> dict[str, str]:
-    """The TestConnection fields of the request's envelope, or a Fault saying what is wrong."""
+def _answer_by(service, request, envelope, operation, address) -> HttpResponse:
+    if operation is None:
+        raise Fault("Client", _("The SOAP Body must hold an operation element in namespace "
+                                "%(namespace)s.") % {"namespace": service.namespace},
+                    "unknown-operation")
+    return service.answer(request, envelope, operation, address)
+
+
+def read_envelope(request, max_bytes: int):
+    """The request's SOAP 1.1 envelope and the first element of its Body (None without
+    one), or a Fault saying what is wrong. Nothing over `max_bytes` is read."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    if declared > MAX_REQUEST_BYTES:
-        raise Fault("Client", _("The request is larger than a connection test can be."),
-                    "too-large")
+    if declared > max_bytes:
+        raise Fault("Client", _("The request is larger than a connection test can be.")
+                    if max_bytes == MAX_REQUEST_BYTES else
+                    _("The request is larger than %(limit)d MB.")
+                    % {"limit": max_bytes // (1024 * 1024)}, "too-large")
     try:
-        root = parse_xml(request.body, max_bytes=MAX_REQUEST_BYTES)
+        root = parse_xml(request.read(max_bytes + 1), max_bytes=max_bytes)
     except XmlForbiddenDoctype as exc:
         raise Fault("Client", _("The request contains a DOCTYPE (a DTD or entity "
                                 "declarations), which is not accepted."),
@@ -148,7 +206,11 @@ def read_operation(request) -> dict[str, str]:
     refuse_must_understand(root)
     body = root.find(f"{{{SOAP_ENV}}}Body")
     elements = [child for child in body if isinstance(child.tag, str)] if body is not None else []
-    operation = elements[0] if elements else None
+    return root, (elements[0] if elements else None)
+
+
+def read_operation(operation) -> dict[str, str]:
+    """The TestConnection fields of the Body's operation, or a Fault saying what is wrong."""
     if operation is None or operation.tag != f"{{{API31_NS}}}{OPERATION}":
         raise Fault("Client", _("The SOAP Body must hold a %(operation)s element in namespace "
                                 "%(namespace)s.") % {"operation": OPERATION,
@@ -169,7 +231,8 @@ def refuse_must_understand(root) -> None:
     if header is None:
         return
     for block in header:
-        if isinstance(block.tag, str) and block.get(f"{{{SOAP_ENV}}}mustUnderstand") == "1":
+        if isinstance(block.tag, str) and block.get(f"{{{SOAP_ENV}}}mustUnderstand") == "1" \
+                and etree.QName(block).namespace not in SERVICES:
             raise Fault("MustUnderstand", _("The header %(header)s is not understood here.")
                         % {"header": etree.QName(block).localname}, "must-understand")
 
@@ -202,13 +265,13 @@ def check_connection(fields: dict[str, str]) -> dict[str, str]:
             "TestedAt": key.last_tested_at.isoformat()}
 
 
-def _envelope():
+def _envelope(namespace: str = API31_NS):
     envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV,
-                                                                "api": API31_NS})
+                                                                "api": namespace})
     return envelope, etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
 
 
-def _xml_response(envelope, status: int) -> HttpResponse:
+def xml_response(envelope, status: int) -> HttpResponse:
     return HttpResponse(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
                         status=status, content_type=CONTENT_TYPE)
 
@@ -218,22 +281,22 @@ def envelope_response(values: dict[str, str]) -> HttpResponse:
     answer = etree.SubElement(body, f"{{{API31_NS}}}{OPERATION}Response")
     for name, value in values.items():
         etree.SubElement(answer, f"{{{API31_NS}}}{name}").text = str(value)
-    return _xml_response(envelope, 200)
+    return xml_response(envelope, 200)
 
 
-def fault_response(fault: Fault, status: int = 500) -> HttpResponse:
+def fault_response(fault: Fault, status: int = 500, namespace: str = API31_NS) -> HttpResponse:
     """SOAP 1.1 over HTTP answers a fault with status 500; a rate limit answers 429."""
-    envelope, body = _envelope()
+    envelope, body = _envelope(namespace)
     element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
     # faultcode, faultstring and detail are unqualified, as SOAP 1.1 defines them.
     etree.SubElement(element, "faultcode").text = f"soapenv:{fault.code}"
     etree.SubElement(element, "faultstring").text = str(fault.message)
     if fault.code == "MustUnderstand":
         # SOAP 1.1 keeps detail for faults about the Body, not about headers.
-        return _xml_response(envelope, status)
+        return xml_response(envelope, status)
     detail = etree.SubElement(element, "detail")
-    info = etree.SubElement(detail, f"{{{API31_NS}}}FaultDetail")
-    etree.SubElement(info, f"{{{API31_NS}}}Reason").text = fault.reason
+    info = etree.SubElement(detail, f"{{{namespace}}}FaultDetail")
+    etree.SubElement(info, f"{{{namespace}}}Reason").text = fault.reason
     if fault.technical:
-        etree.SubElement(info, f"{{{API31_NS}}}Technical").text = fault.technical
-    return _xml_response(envelope, status)
+        etree.SubElement(info, f"{{{namespace}}}Technical").text = fault.technical
+    return xml_response(envelope, status)

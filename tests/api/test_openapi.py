@@ -15,7 +15,19 @@ def test_it_serves_a_valid_openapi_document(live_server, http):
     assert response.status_code == 200
     document = response.json()
     validate(document)
-    assert set(document["paths"]) == {"/api/v1/ping", "/api/v1/organization"}
+    assert set(document["paths"]) == {
+        "/api/v1/ping", "/api/v1/organization", "/api/v1/documents",
+        "/api/v1/documents/{id}", "/api/v1/recipients", "/api/v1/inbox",
+        "/api/v1/inbox/{id}", "/api/v1/inbox/{id}/download", "/api/v1/inbox/{id}/downloaded"}
+    send = document["paths"]["/api/v1/documents"]["post"]
+    assert set(send["requestBody"]["content"]) == {"application/xml"}
+    assert {"202", "409", "413"} <= set(send["responses"])
+    assert "application/problem+json" in send["responses"]["413"]["content"]
+    download = document["paths"]["/api/v1/inbox/{id}/download"]["get"]
+    assert "application/xml" in download["responses"]["200"]["content"]
+    inbox = document["paths"]["/api/v1/inbox"]["get"]
+    assert {"cursor", "status", "created_after", "created_before",
+            "include_duplicates"} <= {parameter["name"] for parameter in inbox["parameters"]}
     ping = document["paths"]["/api/v1/ping"]["get"]
     assert ping["security"] == [{"connectionKey": []}]
     assert "application/problem+json" in ping["responses"]["401"]["content"]

@@ -1,0 +1,106 @@
+"""What the documents API answers, and the recipient query it reads."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from invoices.models import Status
+
+MAX_RECIPIENTS = 25
+
+
+class AcceptedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The document's id in the portal."))
+    delivery_id = serializers.UUIDField(
+        help_text=_("The Delivery ID: the proof that the platform accepted the document."))
+    status = serializers.CharField(help_text=_("created: the rules and routing follow."))
+    client_document_id = serializers.CharField(allow_blank=True)
+    location = serializers.CharField(help_text=_("Where to follow the document's status."))
+
+
+class EventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    from_status = serializers.CharField(allow_blank=True)
+    to_status = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class ValidationMessageSerializer(serializers.Serializer):
+    rule_id = serializers.CharField(allow_blank=True)
+    flag = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    location = serializers.CharField(allow_blank=True, required=False)
+
+
+class SentDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    delivery_id = serializers.UUIDField(allow_null=True)
+    client_document_id = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_reason = serializers.CharField(allow_blank=True)
+    document_type = serializers.CharField(allow_blank=True)
+    number = serializers.CharField(allow_blank=True)
+    issue_date = serializers.DateField(allow_null=True)
+    receiver = serializers.CharField(source="receiver_id", allow_blank=True)
+    created_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField()
+    valid = serializers.SerializerMethodField(
+        help_text=_("Whether the document passed the official rules; null until checked."))
+    rules = serializers.CharField(allow_blank=True)
+    rules_release = serializers.CharField(allow_blank=True)
+    messages = serializers.SerializerMethodField()
+    events = EventSerializer(many=True, help_text=_("The history: the evidence of each step."))
+
+    def get_valid(self, document) -> bool | None:
+        return document.validation.get("valid") if document.validation else None
+
+    @extend_schema_field(ValidationMessageSerializer(many=True))
+    def get_messages(self, document) -> list:
+        messages = (document.validation or {}).get("messages", [])
+        return [{"rule_id": m.get("rule_id", ""), "flag": m.get("flag", ""),
+                 "text": m.get("text", ""), "location": m.get("location", "")}
+                for m in messages]
+
+
+
+class ReceivedDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    delivery_id = serializers.UUIDField(allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    document_type = serializers.CharField(allow_blank=True)
+    number = serializers.CharField(allow_blank=True)
+    issue_date = serializers.DateField(allow_null=True)
+    sender = serializers.CharField(source="sender_id", allow_blank=True)
+    supplier_name = serializers.CharField(source="counterparty_name", allow_blank=True)
+    currency = serializers.CharField(allow_blank=True)
+    payable_amount = serializers.DecimalField(max_digits=19, decimal_places=2, allow_null=True)
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    downloaded_at = serializers.DateTimeField(allow_null=True)
+    keep_until = serializers.DateTimeField(allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    def get_download(self, document) -> str:
+        return reverse("documents_api:inbox-download", args=[document.pk])
+
+
+class RecipientQuerySerializer(serializers.Serializer):
+    identifiers = serializers.ListField(
+        child=serializers.CharField(max_length=200), min_length=1, max_length=MAX_RECIPIENTS,
+        help_text=_("Endpoint ids as scheme:value, such as 0106:12345678."))
+
+
+class RecipientSerializer(serializers.Serializer):
+    identifier = serializers.CharField()
+    valid = serializers.BooleanField(help_text=_("Whether this is a valid Peppol identifier."))
+    reachable = serializers.BooleanField()
+    platform = serializers.BooleanField(
+        help_text=_("An organization on this platform receives for it."))
+    peppol = serializers.BooleanField(
+        help_text=_("It is registered on the Peppol network (SML and SMP)."))
+    document_types = serializers.ListField(child=serializers.CharField())
+    error = serializers.CharField(
+        allow_blank=True, help_text=_("Why the identifier is invalid, or why the network "
+                                      "could not tell."))

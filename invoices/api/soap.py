@@ -1,0 +1,527 @@
+"""SOAP v3.1 (namespace http://api.everbinding.nl/v3_1/, SOAP 1.1): the operations with which
+AFAS, Accept and 4PS Construct send and fetch documents using a connection key.
+
+They are answered on the same endpoint as the API31 connection test (/api/api31), which
+hands every request for this namespace here; the WSDL is served at /api/api31?wsdl.
+
+``Login`` trades the App Key and Secret for a security token; every other operation carries
+that token in the SOAP header (element SecurityToken). The token is the App Key signed, with
+the time, under a salt made of the key's secret digest: it expires after SOAP_TOKEN_HOURS,
+and it dies with the key, which is looked up (revoked or not) on every call.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, time
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from invoices.models import Channel, Document, Status
+from invoices.peppol import identifiers
+from invoices.peppol.identifiers import IdentifierError
+from invoices.recipients import reachable
+from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, sender_problem
+from onboarding.api import abuse, api31, keycache
+from onboarding.api.api31 import SOAP_ENV, Fault, fault_response, xml_response
+from onboarding.api.authentication import (
+    KeyRefused,
+    Refusal,
+    check_credentials,
+    failures_message,
+    refusal_message,
+)
+from onboarding.api.throttling import ConnectionKeyRateThrottle
+from onboarding.models import Organization
+
+NAMESPACE = "http://api.everbinding.nl/v3_1/"
+HEADER_ELEMENT = "SecurityToken"
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
+DOWNLOADED = "Downloaded"
+
+
+def _q(name: str) -> str:
+    return f"{{{NAMESPACE}}}{name}"
+
+
+def _salt(secret_hash: str) -> str:
+    return f"soap-v3_1-token:{secret_hash}"
+
+
+def issue_token(key) -> tuple[str, datetime]:
+    token = signing.TimestampSigner(salt=_salt(key.secret_hash)).sign(key.app_key)
+    return token, timezone.now() + timezone.timedelta(hours=settings.SOAP_TOKEN_HOURS)
+
+
+def key_for_token(token: str):
+    """The connection key a token was issued for, or a Fault: unknown, tampered, expired,
+    revoked, or of an organization that is no longer active."""
+    app_key = token.split(":", 1)[0]
+    key = keycache.lookup(app_key) if 0 < len(app_key) <= 64 else None
+    invalid = Fault("Client", _("The security token is not valid. Call Login for a new one."),
+                    "token-invalid")
+    if key is None:
+        raise invalid
+    try:
+        signing.TimestampSigner(salt=_salt(key.secret_hash)).unsign(
+            token, max_age=settings.SOAP_TOKEN_HOURS * 3600)
+    except signing.SignatureExpired:
+        raise Fault("Client", _("The security token has expired. Call Login for a new one."),
+                    "token-expired") from None
+    except signing.BadSignature:
+        raise invalid from None
+    if key.is_revoked:
+        raise Fault("Client", refusal_message(Refusal.REVOKED, key), Refusal.REVOKED.value)
+    if not key.organization.is_active:
+        raise Fault("Client", refusal_message(Refusal.INACTIVE, key), Refusal.INACTIVE.value)
+    return key
+
+
+class Rejected(Exception):
+    """A fault with its HTTP status and headers (429 with Retry-After)."""
+
+    def __init__(self, fault: Fault, status: int, wait: float):
+        super().__init__(fault.message)
+        self.fault, self.status, self.wait = fault, status, wait
+
+
+class V31Service:
+    namespace = NAMESPACE
+
+    def max_request_bytes(self) -> int:
+        # The payload travels escaped inside the envelope, which makes it longer.
+        return 2 * max_bytes() + 64 * 1024
+
+    def wsdl(self, request):
+        from django.http import HttpResponse
+
+        location = request.build_absolute_uri(reverse("api:api31"))
+        return HttpResponse(WSDL.replace("{location}", location).encode(),
+                            content_type="text/xml; charset=utf-8")
+
+    def answer(self, request, envelope, operation, address):
+        name = etree.QName(operation).localname
+        handler = OPERATIONS.get(name)
+        if handler is None:
+            raise Fault("Client", _("There is no operation %(name)s in namespace "
+                                    "%(namespace)s.") % {"name": name, "namespace": NAMESPACE},
+                        "unknown-operation")
+        fields = {etree.QName(child).localname: (child.text or "")
+                  for child in operation if isinstance(child.tag, str)}
+        try:
+            if name == "Login":
+                values = handler(fields, address)
+            else:
+                key = self.authenticate(envelope, address)
+                values = handler(key, fields)
+        except Rejected as rejected:
+            response = fault_response(rejected.fault, status=rejected.status,
+                                      namespace=NAMESPACE)
+            response["Retry-After"] = str(max(1, math.ceil(rejected.wait)))
+            return response
+        return envelope_response(f"{name}Response", values)
+
+    def authenticate(self, envelope, address):
+        header = envelope.find(f"{{{SOAP_ENV}}}Header")
+        token = header.findtext(_q(HEADER_ELEMENT)) if header is not None else None
+        if not token or not token.strip():
+            raise Fault("Client", _("The SOAP header lacks the SecurityToken; call Login "
+                                    "first and send its token with every call."),
+                        "token-missing")
+        wait = abuse.failed_authentications.wait(address)
+        if wait is not None:
+            raise Rejected(Fault("Client", failures_message(math.ceil(wait)),
+                                 "too-many-failures"), 429, wait)
+        try:
+            key = key_for_token(token.strip())
+        except Fault as fault:
+            if fault.reason == "token-invalid":
+                abuse.failed_authentications.count(address)
+            raise
+        throttle = ConnectionKeyRateThrottle()
+        if not throttle.allow_request(SimpleNamespace(auth=key), None):
+            raise Rejected(Fault("Client", _("Too many requests with this connection key (the "
+                                             "limit is %(rate)s). Try again in %(wait)d "
+                                             "seconds.")
+                                 % {"rate": settings.API_RATE_LIMIT,
+                                    "wait": math.ceil(throttle.wait())}, "rate-limited"),
+                           429, throttle.wait())
+        key.note_use()
+        return key
+
+
+def envelope_response(element: str, values) -> object:
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV,
+                                                                "v31": NAMESPACE})
+    body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    _fill(etree.SubElement(body, _q(element)), values)
+    return xml_response(envelope, 200)
+
+
+def _fill(parent, values) -> None:
+    for name, value in values:
+        if value is None:
+            continue
+        child = etree.SubElement(parent, _q(name))
+        if isinstance(value, list):
+            _fill(child, value)
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif isinstance(value, datetime):
+            child.text = value.isoformat()
+        else:
+            child.text = str(value)
+
+
+# -- operations ------------------------------------------------------------------------------
+
+
+def login(fields, address):
+    wait = abuse.failed_authentications.wait(address)
+    if wait is not None:
+        raise Rejected(Fault("Client", failures_message(math.ceil(wait)), "too-many-failures"),
+                       429, wait)
+    app_key, secret = fields.get("AppKey", "").strip(), fields.get("SecretKey", "").strip()
+    if not app_key or not secret:
+        raise Fault("Client", _("Login needs the AppKey and the SecretKey of a connection "
+                                "key."), "missing-fields")
+    try:
+        key = check_credentials(app_key, secret).key
+    except KeyRefused as refused:
+        raise Fault("Client", refusal_message(refused.refusal, refused.key),
+                    refused.refusal.value) from None
+    key.note_use()
+    token, expires = issue_token(key)
+    return [("SecurityToken", token), ("ExpiresAt", expires),
+            ("CompanyId", key.organization.company_id)]
+
+
+def _receiver(text: str):
+    try:
+        return identifiers.parse(text)
+    except IdentifierError as error:
+        raise Fault("Client", _("The receiver identifier is not valid: %(reason)s")
+                    % {"reason": error.render(_)}, "receiver-invalid") from None
+
+
+def send_document(key, fields):
+    from invoices.peppol import xmlsafe
+    from invoices.peppol.ubl import read_facts
+
+    receiver = _receiver(fields.get("ReceiverIdentifier", ""))
+    email = fields.get("ReceiverEmail", "").strip()
+    # Stored as given, so that the receiver fetches exactly what was sent.
+    payload = fields.get("Payload", "")
+    if not payload.strip():
+        raise Fault("Client", _("The Payload is empty: send the invoice's XML."),
+                    "payload-missing")
+    data = payload.encode("utf-8")
+    try:
+        facts = read_facts(xmlsafe.parse_xml(data, max_bytes()))
+    except xmlsafe.XmlRejected:
+        facts = None
+    organization = Organization.objects.select_related("environment").get(
+        pk=key.organization_id)
+    if facts is not None:
+        problem = sender_problem(organization, facts.sender_scheme, facts.sender_value)
+        if problem:
+            raise Fault("Client", problem, "no-right-to-send")
+        if (facts.receiver_scheme, facts.receiver_value.lower()) != (
+                receiver.scheme, receiver.value.lower()):
+            raise Fault("Client", _("The receiver identifier %(given)s is not the buyer's "
+                                    "Endpoint-ID in the document, %(document)s.")
+                        % {"given": receiver, "document":
+                           f"{facts.receiver_scheme}:{facts.receiver_value}"},
+                        "receiver-mismatch")
+    answer = reachable(receiver.scheme, receiver.value)
+    if not answer.reachable and not answer.error and not email:
+        raise Fault("Client", _("The receiver %(receiver)s cannot be reached on this platform "
+                                "or over Peppol, and no email address was given.")
+                    % {"receiver": receiver}, "receiver-not-reachable")
+    try:
+        document = accept(organization, data, Channel.CONNECTION_KEY,
+                          actor_label=f"connection key {key.app_key}")
+    except DocumentRefused as refused:
+        raise Fault("Client", str(refused.message), "document-unreadable") from None
+    except AlreadySent as already:  # pragma: no cover - SendDocument gives no client id
+        document = already.document
+    return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
+            ("Status", document.get_status_display())]
+
+
+def _inbox(key):
+    return Document.objects.offered().filter(organization_id=key.organization_id)
+
+
+def _int(fields, name, default):
+    text = fields.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise Fault("Client", _("%(name)s must be a whole number.") % {"name": name},
+                    "invalid-field") from None
+
+
+def get_inbox_documents(key, fields):
+    page = _int(fields, "Page", 1)
+    size = _int(fields, "PageSize", DEFAULT_PAGE_SIZE)
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        raise Fault("Client", _("Page starts at 1; PageSize is 1 to %(max)d.")
+                    % {"max": MAX_PAGE_SIZE}, "invalid-field")
+    documents = _inbox(key)
+    created_from = fields.get("CreatedFrom", "").strip()
+    if created_from:
+        moment = _moment(created_from)
+        documents = documents.filter(created_at__gte=moment)
+    rows = list(documents.order_by("id").values_list(
+        "id", "delivery_id", "document_type", "number", "issue_date", "sender_scheme",
+        "sender_value", "counterparty_name", "status", "created_at")[
+        (page - 1) * size:page * size + 1])
+    items = [("Document", [
+        ("ExternalId", delivery_id), ("DocumentId", pk), ("DocumentType", document_type),
+        ("Number", number), ("IssueDate", issue_date),
+        ("SenderIdentifier", f"{scheme}:{value}" if value else ""),
+        ("SenderName", name), ("Status", Status(status).label), ("CreatedAt", created)])
+        for pk, delivery_id, document_type, number, issue_date, scheme, value, name, status,
+        created in rows[:size]]
+    return [("Page", page), ("PageSize", size), ("HasMore", len(rows) > size),
+            ("Documents", items)]
+
+
+def _moment(text: str):
+    moment = parse_datetime(text)
+    if moment is None:
+        day = parse_date(text)
+        if day is None:
+            raise Fault("Client", _("CreatedFrom is a date or a date and time, such as "
+                                    "2026-11-30 or 2026-11-30T08:00:00Z."), "invalid-field")
+        moment = datetime.combine(day, time.min)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _by_external_id(key, fields, queryset=None):
+    text = fields.get("ExternalId", "").strip()
+    try:
+        external_id = uuid.UUID(text)
+    except ValueError:
+        external_id = None
+    document = (queryset if queryset is not None else _inbox(key)).filter(
+        delivery_id=external_id).first() if external_id else None
+    if document is None:
+        raise Fault("Client", _("There is no received document with external id %(id)s for "
+                                "this organization.") % {"id": text or "—"}, "unknown-document")
+    return document
+
+
+def get_inbox_document(key, fields):
+    document = _by_external_id(key, fields)
+    content = bytes(document.content)
+    return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
+            ("DocumentType", document.document_type), ("Number", document.number),
+            ("SenderIdentifier", document.sender_id), ("SenderName", document.counterparty_name),
+            ("Status", document.get_status_display()),
+            ("Payload", content.decode("utf-8", errors="replace"))]
+
+
+def set_inbox_document_status(key, fields):
+    wanted = fields.get("Status", "").strip()
+    if wanted.lower() != DOWNLOADED.lower():
+        raise Fault("Client", _("Status can be set to %(status)s only.")
+                    % {"status": DOWNLOADED}, "invalid-status")
+    document = _by_external_id(key, fields)
+    try:
+        document.mark_downloaded(None, actor_label=f"connection key {key.app_key}")
+    except Exception as error:
+        from portal.errors import ChangeRefused
+
+        if isinstance(error, ChangeRefused):
+            raise Fault("Client", str(error.message), "status-not-possible") from None
+        raise
+    return [("ExternalId", document.delivery_id), ("Status", document.get_status_display())]
+
+
+OPERATIONS = {
+    "Login": login,
+    "SendDocument": send_document,
+    "GetInboxDocuments": get_inbox_documents,
+    "GetInboxDocument": get_inbox_document,
+    "SetInboxDocumentStatus": set_inbox_document_status,
+}
+
+
+def register() -> None:
+    api31.register(V31Service())
+
+
+WSDL = """<?xml version="1.0" encoding="UTF-8"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
+    xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+    xmlns:xsd="http://www.w3.org/2001/XMLSchema"
+    xmlns:tns="http://api.everbinding.nl/v3_1/"
+    targetNamespace="http://api.everbinding.nl/v3_1/" name="DocumentService">
+  <wsdl:types>
+    <xsd:schema targetNamespace="http://api.everbinding.nl/v3_1/"
+        elementFormDefault="qualified">
+      <xsd:element name="SecurityToken" type="xsd:string"/>
+      <xsd:element name="Login">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="AppKey" type="xsd:string"/>
+          <xsd:element name="SecretKey" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="LoginResponse">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="SecurityToken" type="xsd:string"/>
+          <xsd:element name="ExpiresAt" type="xsd:dateTime"/>
+          <xsd:element name="CompanyId" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="SendDocument">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="ReceiverIdentifier" type="xsd:string"/>
+          <xsd:element name="ReceiverEmail" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="Subject" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="Payload" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="SendDocumentResponse">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="ExternalId" type="xsd:string"/>
+          <xsd:element name="DocumentId" type="xsd:long"/>
+          <xsd:element name="Status" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="GetInboxDocuments">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="Page" type="xsd:int" minOccurs="0"/>
+          <xsd:element name="PageSize" type="xsd:int" minOccurs="0"/>
+          <xsd:element name="CreatedFrom" type="xsd:dateTime" minOccurs="0"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:complexType name="InboxDocument"><xsd:sequence>
+        <xsd:element name="ExternalId" type="xsd:string"/>
+        <xsd:element name="DocumentId" type="xsd:long"/>
+        <xsd:element name="DocumentType" type="xsd:string"/>
+        <xsd:element name="Number" type="xsd:string"/>
+        <xsd:element name="IssueDate" type="xsd:date" minOccurs="0"/>
+        <xsd:element name="SenderIdentifier" type="xsd:string"/>
+        <xsd:element name="SenderName" type="xsd:string"/>
+        <xsd:element name="Status" type="xsd:string"/>
+        <xsd:element name="CreatedAt" type="xsd:dateTime"/>
+      </xsd:sequence></xsd:complexType>
+      <xsd:element name="GetInboxDocumentsResponse">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="Page" type="xsd:int"/>
+          <xsd:element name="PageSize" type="xsd:int"/>
+          <xsd:element name="HasMore" type="xsd:boolean"/>
+          <xsd:element name="Documents">
+            <xsd:complexType><xsd:sequence>
+              <xsd:element name="Document" type="tns:InboxDocument" minOccurs="0"
+                  maxOccurs="unbounded"/>
+            </xsd:sequence></xsd:complexType>
+          </xsd:element>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="GetInboxDocument">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="ExternalId" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="GetInboxDocumentResponse">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="ExternalId" type="xsd:string"/>
+          <xsd:element name="DocumentId" type="xsd:long"/>
+          <xsd:element name="DocumentType" type="xsd:string"/>
+          <xsd:element name="Number" type="xsd:string"/>
+          <xsd:element name="SenderIdentifier" type="xsd:string"/>
+          <xsd:element name="SenderName" type="xsd:string"/>
+          <xsd:element name="Status" type="xsd:string"/>
+          <xsd:element name="Payload" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="SetInboxDocumentStatus">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="ExternalId" type="xsd:string"/>
+          <xsd:element name="Status" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="SetInboxDocumentStatusResponse">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="ExternalId" type="xsd:string"/>
+          <xsd:element name="Status" type="xsd:string"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+      <xsd:element name="FaultDetail">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="Reason" type="xsd:string"/>
+          <xsd:element name="Technical" type="xsd:string" minOccurs="0"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+    </xsd:schema>
+  </wsdl:types>
+  <wsdl:message name="SecurityHeader">
+    <wsdl:part name="SecurityToken" element="tns:SecurityToken"/>
+  </wsdl:message>
+  <wsdl:message name="Fault"><wsdl:part name="detail" element="tns:FaultDetail"/></wsdl:message>
+{messages}
+  <wsdl:portType name="DocumentServicePortType">
+{port_operations}
+  </wsdl:portType>
+  <wsdl:binding name="DocumentServiceBinding" type="tns:DocumentServicePortType">
+    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+{binding_operations}
+  </wsdl:binding>
+  <wsdl:service name="DocumentService">
+    <wsdl:port name="DocumentServicePort" binding="tns:DocumentServiceBinding">
+      <soap:address location="{location}"/>
+    </wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+"""
+
+
+def _wsdl_parts() -> dict[str, str]:
+    messages, port, binding = [], [], []
+    for name in OPERATIONS:
+        messages.append(
+            f'  <wsdl:message name="{name}Request"><wsdl:part name="parameters" '
+            f'element="tns:{name}"/></wsdl:message>\n'
+            f'  <wsdl:message name="{name}Response"><wsdl:part name="parameters" '
+            f'element="tns:{name}Response"/></wsdl:message>')
+        port.append(
+            f'    <wsdl:operation name="{name}">\n'
+            f'      <wsdl:input message="tns:{name}Request"/>\n'
+            f'      <wsdl:output message="tns:{name}Response"/>\n'
+            f'      <wsdl:fault name="Fault" message="tns:Fault"/>\n'
+            f'    </wsdl:operation>')
+        header = ("" if name == "Login" else
+                  '        <soap:header message="tns:SecurityHeader" part="SecurityToken" '
+                  'use="literal"/>\n')
+        binding.append(
+            f'    <wsdl:operation name="{name}">\n'
+            f'      <soap:operation soapAction="{NAMESPACE}{name}" style="document"/>\n'
+            f'      <wsdl:input>\n{header}        <soap:body use="literal"/>\n'
+            f'      </wsdl:input>\n'
+            f'      <wsdl:output><soap:body use="literal"/></wsdl:output>\n'
+            f'      <wsdl:fault name="Fault"><soap:fault name="Fault" use="literal"/>'
+            f'</wsdl:fault>\n'
+            f'    </wsdl:operation>')
+    return {"messages": "\n".join(messages), "port_operations": "\n".join(port),
+            "binding_operations": "\n".join(binding)}
+
+
+for _name, _text in _wsdl_parts().items():
+    WSDL = WSDL.replace("{" + _name + "}", _text)

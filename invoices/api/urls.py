@@ -1,0 +1,16 @@
+from django.urls import path
+
+from invoices.api import views
+
+app_name = "documents_api"
+
+urlpatterns = [
+    path("documents", views.SendView.as_view(), name="send"),
+    path("documents/<int:pk>", views.SentDocumentView.as_view(), name="document"),
+    path("recipients", views.RecipientsView.as_view(), name="recipients"),
+    path("inbox", views.InboxView.as_view(), name="inbox"),
+    path("inbox/<int:pk>", views.ReceivedDocumentView.as_view(), name="inbox-document"),
+    path("inbox/<int:pk>/download", views.DownloadView.as_view(), name="inbox-download"),
+    path("inbox/<int:pk>/downloaded", views.MarkDownloadedView.as_view(),
+         name="inbox-downloaded"),
+]

@@ -1,0 +1,360 @@
+"""The documents API (REST, /api/v1/): send a document, ask who can receive, follow a sent
+document, and fetch, mark and delete received ones. A connection key answers for its own
+organization only: another organization's document is a 404."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from invoices.api.serializers import (
+    AcceptedSerializer,
+    ReceivedDocumentSerializer,
+    RecipientQuerySerializer,
+    RecipientSerializer,
+    SentDocumentSerializer,
+)
+from invoices.models import Channel, Document, Status
+from invoices.recipients import reach
+from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes
+from onboarding.api.authentication import ConnectionKeyAuthentication, CredentialsMissing
+from onboarding.api.serializers import ProblemSerializer
+from onboarding.api.throttling import ConnectionKeyRateThrottle, RateLimited
+from onboarding.models import Organization
+from portal.errors import ChangeRefused
+from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind, problem
+
+CLIENT_ID_HEADER = "X-Client-Document-Id"
+CLIENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{6,100}")
+XML = "application/xml"
+# Ids beyond a bigint cannot exist; asking for one is a 404, not a database error.
+MAX_ID = 2 ** 63 - 1
+
+
+def _problem(_status, text):
+    return OpenApiResponse(ProblemSerializer, text)
+
+
+PROBLEMS = {
+    (401, PROBLEM_CONTENT_TYPE): _problem(401, _("No credentials, an App Key and Secret that "
+                                                 "do not match, or a revoked key.")),
+    (403, PROBLEM_CONTENT_TYPE): _problem(403, _("The key's organization is not active.")),
+    (429, PROBLEM_CONTENT_TYPE): _problem(429, _("Too many requests with this key; "
+                                                 "Retry-After says how many seconds to wait.")),
+}
+NOT_FOUND = {(404, PROBLEM_CONTENT_TYPE): _problem(404, _("No such document of the key's "
+                                                          "organization."))}
+BAD_REQUEST = {(400, PROBLEM_CONTENT_TYPE): _problem(400, _("The request is not valid; "
+                                                            "detail says why."))}
+
+
+class NotFound(ProblemKind, exceptions.NotFound):
+    problem_code = "document-not-found"
+    problem_title = _("Document not found")
+    default_detail = _("The key's organization has no such document.")
+
+
+class TooLarge(ProblemKind, exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    problem_code = "document-too-large"
+    problem_title = _("Document too large")
+
+
+class Unreadable(ProblemKind, exceptions.ParseError):
+    problem_code = "document-unreadable"
+    problem_title = _("Document not readable")
+
+
+class BadClientId(ProblemKind, exceptions.ParseError):
+    problem_code = "client-document-id"
+    problem_title = _("Client document id not valid")
+
+
+class NotNow(ProblemKind, exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    problem_code = "not-possible-now"
+    problem_title = _("Not possible now")
+
+
+class XmlRenderer(BaseRenderer):
+    """Lets a client that asks for XML get the document; an error still comes as JSON."""
+
+    media_type = XML
+    format = "xml"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode()
+
+
+class KeyView(APIView):
+    """For software holding a connection key; no sessions, so no CSRF either."""
+
+    authentication_classes = [ConnectionKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ConnectionKeyRateThrottle]
+
+    def permission_denied(self, request, message=None, code=None):
+        if not request.successful_authenticator:
+            raise CredentialsMissing()
+        super().permission_denied(request, message, code)
+
+    def throttled(self, request, wait):
+        raise RateLimited(wait)
+
+    def actor_label(self) -> str:
+        return f"connection key {self.request.auth.app_key}"
+
+    def documents(self):
+        """The only documents this request may touch: its key's organization's."""
+        return Document.objects.filter(organization_id=self.request.auth.organization_id)
+
+    def document(self, queryset, pk: int) -> Document:
+        found = queryset.filter(pk=pk).first() if pk <= MAX_ID else None
+        if found is None:
+            raise NotFound()
+        return found
+
+
+def read_capped(request) -> bytes:
+    """The request body, refused with 413 as soon as it is known to be too large: by its
+    Content-Length before reading, or while reading when the length was not given."""
+    limit = max_bytes()
+    too_large = TooLarge(_("The document is larger than %(limit)d MB, the most a document "
+                           "may be.") % {"limit": settings.DOCUMENT_MAX_MB})
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_large
+    django_request = request._request
+    chunks, size = [], 0
+    while True:
+        chunk = django_request.read(64 * 1024)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class SendView(KeyView):
+    @extend_schema(
+        operation_id="documents_send", summary=_("Send a document"),
+        description=_("Send a UBL invoice or credit note (the XML as the request body) for "
+                      "the key's organization. The answer comes at once with the Delivery "
+                      "ID; the official rules and the routing follow on the queue, and the "
+                      "document's status shows the outcome. Give your own id in the "
+                      "X-Client-Document-Id header (6 to 100 characters) to send safely "
+                      "again after a lost answer: the same id answers 409 with the first "
+                      "document's Location and sends nothing."),
+        parameters=[OpenApiParameter(CLIENT_ID_HEADER, str, OpenApiParameter.HEADER,
+                                     description=_("Your own id for this document."))],
+        request={XML: OpenApiTypes.BINARY},
+        responses={202: AcceptedSerializer, **BAD_REQUEST,
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _(
+                       "A document with this client document id was sent before; Location "
+                       "names it.")),
+                   (413, PROBLEM_CONTENT_TYPE): _problem(413, _(
+                       "The document is larger than DOCUMENT_MAX_MB.")),
+                   **PROBLEMS},
+    )
+    def post(self, request):
+        client_id = request.headers.get(CLIENT_ID_HEADER, "").strip()
+        if client_id and not CLIENT_ID_PATTERN.fullmatch(client_id):
+            raise BadClientId(_("The client document id has 6 to 100 visible ASCII "
+                                "characters, without spaces."))
+        data = read_capped(request)
+        if not data.strip():
+            raise Unreadable(_("The request has no document: send the UBL XML as the body."))
+        organization = Organization.objects.select_related("environment").get(
+            pk=request.auth.organization_id)
+        try:
+            document = accept(organization, data, Channel.CONNECTION_KEY,
+                              actor_label=self.actor_label(), client_document_id=client_id)
+        except DocumentRefused as refused:
+            raise Unreadable(str(refused.message)) from None
+        except AlreadySent as already:
+            location = reverse("documents_api:document", args=[already.document.pk])
+            return Response(
+                problem(409, _("A document with client document id %(id)s was sent before; "
+                               "nothing was sent now.") % {"id": client_id},
+                        code="already-sent", title=str(_("Already sent")),
+                        document_id=already.document.pk,
+                        delivery_id=str(already.document.delivery_id or "")),
+                status=409, headers={"Location": location}, content_type=PROBLEM_CONTENT_TYPE)
+        request.auth.note_use()
+        location = reverse("documents_api:document", args=[document.pk])
+        return Response({"id": document.pk, "delivery_id": str(document.delivery_id),
+                         "status": document.status,
+                         "client_document_id": document.client_document_id,
+                         "location": location},
+                        status=202, headers={"Location": location})
+
+
+class SentDocumentView(KeyView):
+    @extend_schema(
+        operation_id="documents_status", summary=_("Status and evidence of a sent document"),
+        description=_("The document's status with the reason, the validation result and "
+                      "its history, for a document the key's organization sent."),
+        responses={200: SentDocumentSerializer, **NOT_FOUND, **PROBLEMS},
+    )
+    def get(self, request, pk):
+        document = self.document(self.documents().outbox().defer("content"), pk)
+        return Response(SentDocumentSerializer(document).data)
+
+
+class InboxFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in (
+        Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE, Status.REJECTED)])
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    include_duplicates = filters.BooleanFilter(
+        method="keep_duplicates", label=_("Also list documents held as possible duplicates."))
+
+    class Meta:
+        model = Document
+        fields = ["status", "created_after", "created_before", "include_duplicates"]
+
+    def keep_duplicates(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        asked = self.form.cleaned_data
+        if not asked.get("include_duplicates") and asked.get("status") != Status.DUPLICATE:
+            queryset = queryset.exclude(status=Status.DUPLICATE)
+        return queryset
+
+
+class InboxPages(CursorPagination):
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class InboxView(KeyView, generics.ListAPIView):
+    serializer_class = ReceivedDocumentSerializer
+    pagination_class = InboxPages
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = InboxFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        return self.documents().inbox().defer("content", "validation")
+
+    @extend_schema(
+        operation_id="inbox_list", summary=_("Received documents"),
+        description=_("The key's organization's received documents, newest first, a page "
+                      "at a time (follow `next`). Documents held as possible duplicates "
+                      "are left out unless include_duplicates=true or status=duplicate."),
+        responses={200: ReceivedDocumentSerializer(many=True), **BAD_REQUEST, **PROBLEMS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ReceivedDocumentView(KeyView):
+    def received(self, pk) -> Document:
+        return self.document(self.documents().inbox().defer("content", "validation"), pk)
+
+    @extend_schema(
+        operation_id="inbox_document", summary=_("A received document"),
+        responses={200: ReceivedDocumentSerializer, **NOT_FOUND, **PROBLEMS},
+    )
+    def get(self, request, pk):
+        return Response(ReceivedDocumentSerializer(self.received(pk)).data)
+
+    @extend_schema(
+        operation_id="inbox_delete", summary=_("Delete a received document"),
+        description=_("Deletes the document from the inbox for good; the audit log keeps "
+                      "that it was deleted, and by which key."),
+        responses={204: None, **NOT_FOUND, **PROBLEMS},
+    )
+    def delete(self, request, pk):
+        self.received(pk).discard(None, actor_label=self.actor_label())
+        return Response(status=204)
+
+
+class DownloadView(KeyView):
+    renderer_classes = [JSONRenderer, XmlRenderer]
+
+    @extend_schema(
+        operation_id="inbox_download", summary=_("Download a received document"),
+        description=_("The UBL exactly as it was received, byte for byte. A possible "
+                      "duplicate is offered only after it is marked as original."),
+        responses={(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
+                   **NOT_FOUND,
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Held as a possible "
+                                                                "duplicate.")),
+                   **PROBLEMS},
+    )
+    def get(self, request, pk):
+        document = self.document(self.documents().inbox(), pk)
+        if not document.offered_for_download:
+            raise NotNow(_("This document is held as a possible duplicate; it can be "
+                           "downloaded once it is marked as original in the portal."))
+        request.auth.note_use()
+        response = HttpResponse(bytes(document.content), content_type=XML)
+        response["Content-Disposition"] = f'attachment; filename="document-{document.pk}.xml"'
+        return response
+
+
+class MarkDownloadedView(KeyView):
+    @extend_schema(
+        operation_id="inbox_mark_downloaded", summary=_("Mark a received document downloaded"),
+        description=_("Says the document was fetched; it is then kept seven days more. "
+                      "Marking it again changes nothing."),
+        request=None,
+        responses={200: ReceivedDocumentSerializer, **NOT_FOUND,
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Not possible in the "
+                                                                "document's status.")),
+                   **PROBLEMS},
+    )
+    def post(self, request, pk):
+        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
+        try:
+            document.mark_downloaded(None, actor_label=self.actor_label())
+        except ChangeRefused as refused:
+            raise NotNow(str(refused.message)) from None
+        return Response(ReceivedDocumentSerializer(document).data)
+
+
+class RecipientsView(KeyView):
+    @extend_schema(
+        operation_id="recipients", summary=_("Who can receive"),
+        description=_("For each endpoint id (scheme:value, at most 25), whether it can "
+                      "receive through this platform or over the Peppol network, and the "
+                      "document types it accepts."),
+        request=RecipientQuerySerializer,
+        responses={200: RecipientSerializer(many=True), **BAD_REQUEST, **PROBLEMS},
+    )
+    def post(self, request):
+        query = RecipientQuerySerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        answers = reach(query.validated_data["identifiers"])
+        return Response([{"identifier": a.identifier, "valid": a.valid,
+                          "reachable": a.reachable, "platform": a.platform,
+                          "peppol": a.peppol, "document_types": a.document_types,
+                          "error": a.error} for a in answers])

@@ -1,0 +1,13 @@
+"""The invoices app's background work: checking and routing documents that arrived by
+machine."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def check_and_route(document_pk: int) -> str:
+    from invoices.submission import check_and_route as run
+
+    return run(document_pk)

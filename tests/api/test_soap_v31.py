@@ -1,0 +1,275 @@
+"""The SOAP v3.1 operations, driven with zeep from the served WSDL as an ERP would: Login,
+SendDocument, GetInboxDocuments, GetInboxDocument and SetInboxDocumentStatus, and their
+faults."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import requests
+import zeep
+from django.utils import timezone
+from lxml import etree
+from zeep.exceptions import Fault
+
+from invoices.models import Document, Status
+from invoices.peppol.smp import INVOICE_DOCUMENT_TYPE
+from onboarding.models import ConnectionKey, Software
+from tests.invoices.conftest import invoice, make_receiver
+from tests.standins.dns_smp import PeppolNetwork
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+V31 = "http://api.everbinding.nl/v3_1/"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+@pytest.fixture
+def receiver(cast):
+    return make_receiver(cast)
+
+
+@pytest.fixture
+def receiver_key(receiver, cast):
+    return ConnectionKey.issue(organization=receiver, software=Software.ACCEPT,
+                               by=cast.client_admin)
+
+
+@pytest.fixture
+def soap(live_server):
+    return zeep.Client(f"{live_server.url}/api/api31?wsdl").service
+
+
+def login(soap, issued):
+    return soap.Login(AppKey=issued.key.app_key, SecretKey=issued.secret).SecurityToken
+
+
+def token_header(token):
+    return {"_soapheaders": {"SecurityToken": token}}
+
+
+def payload(data: bytes) -> str:
+    """The XML without its prolog, as SendDocument takes it."""
+    text = data.decode()
+    return text.split("?>", 1)[1].lstrip() if text.startswith("<?xml") else text
+
+
+def reason(fault: Fault) -> str:
+    return fault.detail.findtext(f"{{{V31}}}FaultDetail/{{{V31}}}Reason")
+
+
+def send(soap, token, data, receiver="0106:87654321", **extra):
+    return soap.SendDocument(ReceiverIdentifier=receiver, Subject="Invoice",
+                             Payload=payload(data), **extra, **token_header(token))
+
+
+def test_it_serves_a_wsdl_for_the_endpoint(live_server):
+    response = requests.get(f"{live_server.url}/api/api31?wsdl", timeout=10)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
+    root = etree.fromstring(response.content)
+    assert root.get("targetNamespace") == V31
+    location = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address").get("location")
+    assert location == f"{live_server.url}/api/api31"
+
+
+def test_it_runs_the_whole_cycle_of_sending_and_fetching(soap, acme, acme_key, receiver,
+                                                        receiver_key):
+    data = invoice("F-SOAP-1")
+    sent = send(soap, login(soap, acme_key), data)
+
+    outgoing = Document.objects.outbox().get()
+    assert sent.ExternalId == str(outgoing.delivery_id)
+    assert sent.DocumentId == outgoing.pk
+    assert outgoing.status == Status.DELIVERED
+    assert outgoing.channel == "connection_key"
+
+    token = login(soap, receiver_key)
+    inbox = soap.GetInboxDocuments(Page=1, PageSize=10, **token_header(token))
+    assert inbox.HasMore is False
+    [listed] = inbox.Documents.Document
+    assert listed.ExternalId == sent.ExternalId
+    assert (listed.Number, listed.SenderIdentifier, listed.Status) == (
+        "F-SOAP-1", "0106:12345678", "Received")
+
+    fetched = soap.GetInboxDocument(ExternalId=sent.ExternalId, **token_header(token))
+    assert fetched.Payload == payload(data)
+    assert fetched.Payload.encode() == bytes(Document.objects.inbox().get().content)
+    assert fetched.Number == "F-SOAP-1"
+
+    marked = soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Downloaded",
+                                         **token_header(token))
+    assert marked.Status == "Downloaded"
+    incoming = Document.objects.inbox().get()
+    assert incoming.status == Status.DOWNLOADED and incoming.downloaded_at is not None
+
+
+def test_it_refuses_a_login_with_a_wrong_secret(soap, acme_key):
+    with pytest.raises(Fault) as refused:
+        soap.Login(AppKey=acme_key.key.app_key, SecretKey="pps_guess")
+
+    assert refused.value.code.endswith("Client")
+    assert reason(refused.value) == "invalid-credentials"
+    assert "do not match" in refused.value.message
+
+
+def test_it_asks_for_the_security_token(soap, acme_key):
+    with pytest.raises(Fault) as refused:
+        soap.GetInboxDocuments(Page=1)
+
+    assert reason(refused.value) == "token-missing"
+    assert "Login" in refused.value.message
+
+
+@pytest.mark.parametrize("spoil, expected", [
+    (lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "token-invalid"),
+    (lambda token: "ppk_nosuchkey:" + token.split(":", 1)[1], "token-invalid"),
+])
+def test_it_refuses_a_tampered_token(soap, acme_key, spoil, expected):
+    token = spoil(login(soap, acme_key))
+    with pytest.raises(Fault) as refused:
+        soap.GetInboxDocuments(Page=1, **token_header(token))
+
+    assert reason(refused.value) == expected
+
+
+def test_it_ends_the_token_with_a_revoked_key(soap, cast, acme_key):
+    token = login(soap, acme_key)
+    acme_key.key.revoke(cast.admin)
+
+    with pytest.raises(Fault) as refused:
+        soap.GetInboxDocuments(Page=1, **token_header(token))
+
+    assert reason(refused.value) == "key-revoked"
+
+
+def test_it_lets_a_token_expire(soap, settings, acme_key):
+    token = login(soap, acme_key)
+    settings.SOAP_TOKEN_HOURS = -1
+
+    with pytest.raises(Fault) as refused:
+        soap.GetInboxDocuments(Page=1, **token_header(token))
+
+    assert reason(refused.value) == "token-expired"
+
+
+def test_it_refuses_a_receiver_that_cannot_be_reached_without_an_email(
+        soap, settings, acme_key):
+    with PeppolNetwork() as network:
+        network.register("0106", "55556666", [INVOICE_DOCUMENT_TYPE])
+        sml = network.sml_settings()
+        settings.PEPPOL_SML_ZONE = sml["zone"]
+        settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
+        settings.PEPPOL_DNS_PORT = sml["port"]
+        token = login(soap, acme_key)
+        with pytest.raises(Fault) as refused:
+            send(soap, token, invoice(customer_kvk="99998888"), receiver="0106:99998888")
+        with_email = send(soap, token, invoice("F-2", customer_kvk="99998888"),
+                          receiver="0106:99998888", ReceiverEmail="ap@example.nl")
+        on_peppol = send(soap, token, invoice("F-3", customer_kvk="55556666"),
+                         receiver="0106:55556666")
+
+    assert reason(refused.value) == "receiver-not-reachable"
+    assert "0106:99998888" in refused.value.message
+    assert Document.objects.filter(delivery_id=with_email.ExternalId).exists()
+    assert Document.objects.filter(delivery_id=on_peppol.ExternalId).exists()
+    assert Document.objects.count() == 2
+
+
+def test_it_refuses_to_send_for_an_identifier_that_is_not_the_organizations(
+        soap, acme_key, receiver):
+    with pytest.raises(Fault) as refused:
+        send(soap, login(soap, acme_key), invoice(supplier_kvk="11112222"))
+
+    assert reason(refused.value) == "no-right-to-send"
+    assert "0106:11112222" in refused.value.message
+    assert not Document.objects.exists()
+
+
+def test_it_refuses_a_receiver_that_is_not_the_documents_buyer(soap, acme_key, receiver):
+    with pytest.raises(Fault) as refused:
+        send(soap, login(soap, acme_key), invoice(), receiver="0106:11112222")
+
+    assert reason(refused.value) == "receiver-mismatch"
+
+
+def test_it_refuses_a_payload_that_is_not_xml(soap, acme_key, receiver):
+    with pytest.raises(Fault) as refused:
+        soap.SendDocument(ReceiverIdentifier="0106:87654321", Payload="not xml",
+                          **token_header(login(soap, acme_key)))
+
+    assert reason(refused.value) == "document-unreadable"
+
+
+def test_it_answers_an_unknown_document_with_a_fault(soap, acme_key, receiver_key):
+    send(soap, login(soap, acme_key), invoice())
+    sent = Document.objects.outbox().get()
+    token = login(soap, acme_key)
+
+    for external_id in (str(uuid.uuid4()), "not-an-id", str(sent.delivery_id)):
+        with pytest.raises(Fault) as refused:
+            soap.GetInboxDocument(ExternalId=external_id, **token_header(token))
+        assert reason(refused.value) == "unknown-document"
+        with pytest.raises(Fault):
+            soap.SetInboxDocumentStatus(ExternalId=external_id, Status="Downloaded",
+                                        **token_header(token))
+    assert Document.objects.inbox().get().status == Status.RECEIVED
+
+
+def test_it_pages_the_inbox_from_a_date_and_leaves_duplicates_out(soap, acme_key,
+                                                                  receiver_key):
+    token = login(soap, acme_key)
+    for number in ("F-1", "F-2", "F-3", "F-3"):
+        send(soap, token, invoice(number))
+    old = Document.objects.inbox().get(number="F-1")
+    Document.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=5))
+    token = login(soap, receiver_key)
+
+    first = soap.GetInboxDocuments(Page=1, PageSize=2, **token_header(token))
+    second = soap.GetInboxDocuments(Page=2, PageSize=2, **token_header(token))
+    recent = soap.GetInboxDocuments(CreatedFrom=timezone.now() - timedelta(days=1),
+                                    **token_header(token))
+
+    assert [d.Number for d in first.Documents.Document] == ["F-1", "F-2"]
+    assert first.HasMore is True
+    assert [d.Number for d in second.Documents.Document] == ["F-3"]
+    assert second.HasMore is False
+    assert [d.Number for d in recent.Documents.Document] == ["F-2", "F-3"]
+    assert Document.objects.inbox().filter(status=Status.DUPLICATE).count() == 1
+
+
+def test_it_refuses_a_status_other_than_downloaded(soap, acme_key, receiver_key):
+    sent = send(soap, login(soap, acme_key), invoice())
+    with pytest.raises(Fault) as refused:
+        soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Paid",
+                                    **token_header(login(soap, receiver_key)))
+
+    assert reason(refused.value) == "invalid-status"
+
+
+def test_it_still_answers_the_api31_connection_test(live_server, acme, bc_key):
+    from tests.api.test_api31 import API31, envelope
+
+    response = requests.post(
+        f"{live_server.url}/api/api31", timeout=10,
+        data=envelope(bc_key.key.app_key, bc_key.secret, acme.company_id,
+                      acme.subscription_key),
+        headers={"Content-Type": "text/xml; charset=utf-8",
+                 "SOAPAction": f'"{API31}/TestConnection"'})
+
+    assert response.status_code == 200
+    assert b"TestConnectionResponse" in response.content
+
+
+def test_it_answers_an_operation_in_the_body_without_a_soap_action(live_server, acme_key):
+    body = (f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:v="{V31}"><soapenv:Body>'
+            f"<v:Login><v:AppKey>{acme_key.key.app_key}</v:AppKey>"
+            f"<v:SecretKey>{acme_key.secret}</v:SecretKey></v:Login>"
+            "</soapenv:Body></soapenv:Envelope>")
+    response = requests.post(f"{live_server.url}/api/api31", data=body.encode(), timeout=10,
+                             headers={"Content-Type": "text/xml; charset=utf-8"})
+
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    assert root.findtext(f".//{{{V31}}}SecurityToken").startswith(acme_key.key.app_key)

@@ -1,0 +1,171 @@
+"""The documents API under load.
+
+1. Documents sent per second through the REST API, with the rules and routing done by two
+   `db_worker` processes, against the same documents validated one after the other in this
+   process (validation alone: the floor of the work), measured in the same run.
+2. SOAP GetInboxDocuments with 100,000 documents in the inbox: the same number of queries on
+   the first page as deep in the inbox, and its time against a bare Django view.
+"""
+
+import statistics
+import time
+import uuid
+
+import pytest
+import requests
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from invoices.api.soap import NAMESPACE, issue_token
+from invoices.models import Channel, Direction, Document, Status
+from invoices.peppol.validation import validate
+from onboarding.api import keycache
+from onboarding.models import ConnectionKey, Software, Subscription
+from tests.bench.conftest import server_time
+from tests.invoices.conftest import invoice, make_receiver
+from tests.tasks.conftest import DATABASE_QUEUE, start_worker
+
+pytestmark = [pytest.mark.bench, pytest.mark.urls("tests.bench.urls")]
+
+DOCUMENTS = 40
+WARMUP = 6
+TARGET = 0.5
+INBOX = 100_000
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def wait_until_routed(pks, timeout=600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Document.objects.filter(pk__in=pks, status=Status.CREATED).exists() and \
+                not Document.objects.filter(pk__in=pks, status=Status.QUEUED,
+                                            status_reason="").exists():
+            return
+        time.sleep(0.02)
+    raise AssertionError("the workers did not finish the documents")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_documents_through_the_rest_api(live_server, settings, cast):
+    from tests.api.conftest import active_organization
+
+    settings.API_RATE_LIMIT = "1000000/min"
+    settings.TASKS = DATABASE_QUEUE
+    settings.TASKS_BACKEND = "database"
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save(update_fields=["subscription"])
+    acme = active_organization(cast.company, cast.admin, cast.techsupport, "Acme Trading BV",
+                               "12345678")
+    make_receiver(cast)
+    issued = ConnectionKey.issue(organization=acme, software=Software.AFAS, by=cast.admin)
+    documents = [invoice(f"B-{n}") for n in range(WARMUP + DOCUMENTS)]
+    workers = [start_worker(), start_worker()]
+    try:
+        with requests.Session() as http:
+            http.auth = (issued.key.app_key, issued.secret)
+
+            def send(data):
+                response = http.post(f"{live_server.url}/api/v1/documents", data=data,
+                                     timeout=60, headers={"Content-Type": "application/xml"})
+                assert response.status_code == 202, response.text
+                return response.json()["id"]
+
+            # Each worker compiles the rules once, on its first document.
+            wait_until_routed([send(data) for data in documents[:WARMUP]])
+            answers = []
+            start = time.perf_counter()
+            pks = []
+            for data in documents[WARMUP:]:
+                sent = time.perf_counter()
+                pks.append(send(data))
+                answers.append(time.perf_counter() - sent)
+            wait_until_routed(pks)
+            through_api = time.perf_counter() - start
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+    delivered = Document.objects.filter(pk__in=pks, status=Status.DELIVERED).count()
+    assert delivered == DOCUMENTS
+
+    validate(documents[0])
+    start = time.perf_counter()
+    for data in documents[WARMUP:]:
+        assert validate(data).valid
+    alone = time.perf_counter() - start
+
+    ratio = alone / through_api
+    print(f"\ndocuments through the REST API with two workers: {DOCUMENTS / through_api:.1f}/s "
+          f"(the API answered in {statistics.median(answers) * 1000:.0f} ms median)"
+          f"\n  = {ratio:.2f} x validation alone in this process "
+          f"({DOCUMENTS / alone:.1f}/s; target at least {TARGET}: "
+          f"{'met' if ratio >= TARGET else 'not met'})")
+
+
+def soap_envelope(token, page, size=100):
+    return (f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:v="{NAMESPACE}">'
+            f"<soapenv:Header><v:SecurityToken>{token}</v:SecurityToken></soapenv:Header>"
+            f"<soapenv:Body><v:GetInboxDocuments><v:Page>{page}</v:Page>"
+            f"<v:PageSize>{size}</v:PageSize></v:GetInboxDocuments></soapenv:Body>"
+            "</soapenv:Envelope>").encode()
+
+
+class SoapClient(Client):
+    def __init__(self, token):
+        super().__init__()
+        self.token = token
+
+    def get(self, url, *args, **kwargs):
+        page = int(url.rsplit("=", 1)[1])
+        return self.post("/api/api31", soap_envelope(self.token, page),
+                         content_type="text/xml; charset=utf-8",
+                         HTTP_SOAPACTION=f'"{NAMESPACE}GetInboxDocuments"')
+
+
+@pytest.mark.django_db
+def test_bench_soap_inbox_with_100000_documents(settings, cast):
+    settings.API_RATE_LIMIT = "1000000/min"
+    receiver = make_receiver(cast)
+    issued = ConnectionKey.issue(organization=receiver, software=Software.AFAS,
+                                 by=cast.client_admin)
+    filling = time.perf_counter()
+    now = timezone.now()
+    # The list never reads the documents themselves; small ones keep the table quick to fill.
+    content = b"<Invoice/>"
+    batch = []
+    for n in range(INBOX):
+        batch.append(Document(
+            organization=receiver, direction=Direction.INCOMING, channel=Channel.PLATFORM,
+            status=Status.DUPLICATE if n % 50 == 0 else Status.RECEIVED, content=content,
+            sha256="0" * 64, size=len(content), number=f"F-{n}", sender_scheme="0106",
+            sender_value="12345678", counterparty_name="Acme Trading BV",
+            delivery_id=uuid.uuid4(), created_at=now, status_changed_at=now))
+        if len(batch) == 5000:
+            Document.objects.bulk_create(batch)
+            batch = []
+    filled = time.perf_counter() - filling
+    token, _expires = issue_token(keycache.lookup(issued.key.app_key))
+    client = SoapClient(token)
+    client.get("/?page=1")  # records the key's use, which later calls in the minute skip
+    pages = {"first": 1, "middle": 490, "last": 980}
+    queries = {}
+    for name, page in pages.items():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/?page={page}")
+        assert response.status_code == 200, response.content[:500]
+        assert response.content.count(b"<v31:Document>") == 100
+        queries[name] = len(captured)
+    assert len(set(queries.values())) == 1, queries
+
+    baseline = server_time(Client(), "/bench/minimal/")
+    times = {name: server_time(client, f"/?page={page}", rounds=15)
+             for name, page in pages.items()}
+    print(f"\n{INBOX:,} documents stored in {filled:.0f} s"
+          f"\nSOAP GetInboxDocuments, 100 of {INBOX:,} documents a page: "
+          f"{queries['first']} SQL queries on every page")
+    for name, seconds in times.items():
+        print(f"  {name} page (page {pages[name]}): median {seconds * 1000:.1f} ms = "
+              f"{seconds / baseline:.0f}x a bare Django view ({baseline * 1000:.2f} ms)")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("invoices.urls")),
     path("", include("portal.staff_urls")),
+    path("", include("onboarding.integrations.urls")),
     path("health/", HealthView.as_view(), name="health"),
 ]
 

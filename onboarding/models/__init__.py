@@ -31,6 +31,7 @@ __all__ = [
     "AuthorisationRequest",
     "ConnectionKey",
     "IssuedKey",
+    "IntegrationRun",
     "Partnership",
     "Software",
     "record_on_organization",
@@ -54,3 +55,4 @@ __all__ = [
     "has_api_contract",
     "User",
 ]
+from onboarding.integrations.runs import IntegrationRun  # noqa: E402

@@ -1,6 +1,7 @@
 """The catalogue, starting and resuming a run, keys from the step, events recorded as they
 happen, a step that breaks, hand-over, skipping, and support's list of stuck runs."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -228,3 +229,17 @@ def test_it_lists_stuck_runs_for_techsupport(client, cast):
 def test_it_knows_every_setup_by_slug():
     assert get("afas").steps[1].creates_key
     assert get("nothing") is None
+
+
+def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract(cast):
+    from django.core.management import call_command
+
+    from onboarding.models import Contract, Environment
+
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    run = IntegrationRun.objects.get(setup="afas", organization__name="Demo Bakery B.V.")
+    assert run.organization.environment.subscription == Subscription.BASIC
+    assert {"ready", "keys", "enter_keys"} <= set(run.progress)
+    assert run.completed_at is None
+    accountancy = Environment.objects.get(domain="demo-accountants.nl")
+    assert Contract.objects.filter(environment=accountancy, api_rights=True).exists()

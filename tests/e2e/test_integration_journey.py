@@ -113,3 +113,49 @@ def test_it_sets_up_business_central_by_api31(live_server, browser, cast):
     assert right.status_code == 200
     complete(page, "configure")
     play_the_rest(page, cast, org)
+
+
+@pytest.mark.parametrize("slug,subscription", [("4ps-construct", Subscription.PROFESSIONAL),
+                                               ("accept", Subscription.BASIC)])
+def test_it_sets_up_the_native_api_setups(live_server, browser, cast, slug, subscription):
+    subscribe(cast.company, subscription)
+    if subscription == Subscription.PROFESSIONAL:
+        Contract.add(environment=cast.company, by=cast.sales, reference="C-4PS")
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, slug, "Start the setup")
+    app_key, secret = create_keys(page)
+    complete(page, "keys")
+    answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
+    assert answer.status_code == 200
+    complete(page, "configure")
+    play_the_rest(page, cast, org)
+
+
+def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast):
+    from onboarding.models import EntraIdentity, PartyLink
+
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, "business-central-psb", "Start the setup")
+    page.get_by_role("button", name="The eConnect extension is installed").click()
+    complete(page, "extension")
+    assert page.locator('[data-step-status="extension"]').get_by_text(
+        "Your own statement").is_visible()
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    complete(page, "entra")
+    link = PartyLink.grant(identity=identity, organization=org, broker="production",
+                           can_send=True, can_receive=False, by=cast.techsupport)
+    complete(page, "party_link")
+    PartyLink.objects.filter(pk=link.pk).update(sending_enabled=True)
+    complete(page, "sending")
+    profile = SendingProfile.objects.create(organization=org, name="eConnect")
+    complete(page, "profile")
+    CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
+                                endpoint_scheme="0106", endpoint_value="87654321",
+                                buyer_reference_source="your_reference", sending_profile=profile)
+    org.decide_receiving(cast.admin, False)
+    page.locator("#run-complete:not(.d-none)").wait_for()

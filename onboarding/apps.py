@@ -13,3 +13,4 @@ class OnboardingConfig(AppConfig):
             tasks,
         )
         from onboarding.api import keycache  # noqa: F401 - its receivers drop stale entries
+        from onboarding.integrations import receivers  # noqa: F401 - runs record real events

@@ -26,6 +26,7 @@ import math
 from typing import Protocol
 
 from django.conf import settings
+from django.dispatch import Signal
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -51,6 +52,9 @@ MAX_REQUEST_BYTES = 64 * 1024
 CONTENT_TYPE = "text/xml; charset=utf-8"
 
 logger = logging.getLogger(__name__)
+
+# Sent with the request and the fault's reason and message when a test fails.
+connection_test_failed = Signal()
 
 
 class SoapService(Protocol):
@@ -134,6 +138,10 @@ def api31(request):
     except Fault as fault:
         if fault.reason == Refusal.INVALID.value and address is not None:
             abuse.failed_authentications.count(address)
+        if namespace == API31_NS:
+            # Only API31's own connection test: a guided setup shows why it failed.
+            connection_test_failed.send(sender=Fault, request=request, reason=fault.reason,
+                                        message=str(fault.message))
         return fault_response(fault, namespace=namespace)
     except Exception:
         logger.exception("API31 request failed")

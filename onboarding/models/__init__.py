@@ -36,6 +36,7 @@ __all__ = [
     "AuthorisationRequest",
     "ConnectionKey",
     "IssuedKey",
+    "IntegrationRun",
     "Partnership",
     "Software",
     "record_on_organization",
@@ -60,3 +61,4 @@ __all__ = [
     "UpgradeRequest",
     "User",
 ]
+from onboarding.integrations.runs import IntegrationRun  # noqa: E402

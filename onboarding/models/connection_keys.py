@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,9 @@ QUICK_CONNECT_PREFIX = "ppqc1."
 # Writes of "last used" are skipped when the previous one is this recent, so that a busy
 # ERP does not turn every API call into an UPDATE; a test connection is always recorded.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+# Sent with `pk` after a successful test connection was written for that key.
+connection_tested = Signal()
 
 
 def secret_digest(secret: str) -> str:
@@ -160,6 +164,7 @@ class ConnectionKey(models.Model):
         if tested:
             if cache.add(f"key-tested:{pk}", True, 1):
                 ConnectionKey.objects.filter(pk=pk).update(last_tested_at=now, last_used_at=now)
+                connection_tested.send(sender=ConnectionKey, pk=pk)
         elif cache.add(f"key-used:{pk}", True, LAST_USED_RESOLUTION.total_seconds()):
             ConnectionKey.objects.filter(pk=pk).update(last_used_at=now)
         return now

@@ -27,7 +27,7 @@ from tests.conftest import enable_totp, sign_in
 
 pytestmark = pytest.mark.django_db
 
-OUR_NAMESPACES = {"onboarding", "organizations", "customers", "invoices", "api"}
+OUR_NAMESPACES = {"onboarding", "organizations", "customers", "invoices", "api", "integrations"}
 
 
 def _organization(cast):
@@ -125,6 +125,16 @@ def _duplicate(cast):
                           status=Status.DUPLICATE, content=invoice(), channel=Channel.PLATFORM)
 
 
+def _integration_run(cast):
+    from onboarding.integrations.registry import get
+    from onboarding.integrations.runs import IntegrationRun
+
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save()
+    return IntegrationRun.start(organization=_active_organization(cast), setup=get("afas"),
+                                by=cast.admin, environment=cast.company)[0]
+
+
 # One way to make an object of the Acme environment for each URL that takes an id.
 OBJECT_FACTORIES = {
     "onboarding:member_role": lambda cast: Membership.objects.get(user=cast.basic).pk,
@@ -187,6 +197,9 @@ OBJECT_FACTORIES = {
     "invoices:document": lambda cast: _document(cast).pk,
     "invoices:download": lambda cast: _document(cast).pk,
     "invoices:mark_original": lambda cast: _duplicate(cast).pk,
+    "integrations:run": lambda cast: _integration_run(cast).pk,
+    "integrations:run_status": lambda cast: _integration_run(cast).pk,
+    "integrations:readiness": lambda cast: _organization(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_answer"}

@@ -69,6 +69,9 @@ class Command(BaseCommand):
         from invoices.demo import create_demo_documents
 
         create_demo_documents(org, admin)
+        from onboarding.integrations.demo import create_demo_runs
+
+        create_demo_runs(org, admin, environments["demo-accountants.nl"])
         staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
         # Staff pages need MFA; the demo staff users get TOTP with a published secret.
         Authenticator.objects.create(

@@ -1,0 +1,1 @@
+"""Guided setups of the documented integrations (one module each) and their runs."""

@@ -1,0 +1,63 @@
+"""Accept: connection keys on the native API v3 with SimpleInvoicing 2.0; Basic."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.integrations import checks
+from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.registry import register
+from onboarding.models import Software
+
+EMPTY_LINES = _("Do not include empty invoice lines: they can disrupt processing.")
+
+SETUP = register(Setup(
+    slug="accept",
+    name="Accept",
+    software=Software.ACCEPT,
+    method=_("Connection keys (Native API v3)"),
+    direction=_("Send + Receive"),
+    minimum_subscription="basic",
+    contract_required=False,
+    summary=_("Connect Accept via the native API with SimpleInvoicing 2.0."),
+    before_you_start=(
+        _("At least a Basic subscription"),
+        _("Administrator access to your Accept environment"),
+        _("Your connection keys (App Key and Secret): you create them in step 2"),
+    ),
+    warnings=(EMPTY_LINES,),
+    steps=(
+        Step("ready", _("Subscription and organization"), (
+            _("Accept needs at least a Basic subscription and an active organization with its "
+              "KvK number, because Accept sends the debtor's dossier number as KvK."),
+        ), check=lambda f: _both(checks.subscription(f), checks.organization_with_kvk(f))),
+        Step("keys", _("Create connection keys"), (
+            _("Create connection keys for Accept here."),
+        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True),
+        Step("configure", _("Configuration in Accept"), (
+            _("Start Accept and select the bookkeeping you want to connect."),
+            _("Go to Beheer > Administratie > Instellingen."),
+            _("Open the eFactuur folder and then eVerbinding (or eConnect)."),
+            _("Check Gebruik API versie 3 and set SimpleInvoicing version to 2.0."),
+            _("Enter your email address, paste the App Key and Secret, enter your Bedrijfs-ID "
+              "and your sender details (country: NL)."),
+            _("With version 2.0: check Gebruik debiteur dossiernummer als KvK."),
+        ), check=checks.key_tested,
+            values=("email", "app_key", "secret", "company_id", "sender")),
+        Step("debtors", _("Set up debtors"), (
+            _("On the debtor card (Properties tab): government at FAX/OIN, organizations with "
+              "KvK at Dossier/KvK nr; without KvK the dummy number 99999998 is used."),
+        ), check=checks.customer_cards),
+        Step("test_invoice", _("Send a test invoice"), (
+            _("Open the invoice, click Uitvoer and select eFactuur > eVerbinding bericht; "
+              "confirm with Ja and type VERZENDEN."),
+            _("After sending, the Delivery ID is on the Extra tab of the invoice."),
+        ), check=lambda f: checks.test_invoice(f, empty_lines=True), warnings=(EMPTY_LINES,)),
+        Step("receiving", _("Receiving invoices"), (
+            _("Optionally configure folders for purchase invoices in Accept; decide here "
+              "whether the organization receives."),
+        ), check=checks.receiving),
+    ),
+))
+
+
+def _both(first, second):
+    return first if not first.ok else second

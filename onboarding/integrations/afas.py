@@ -1,0 +1,66 @@
+"""AFAS: connection keys on the native API; a Basic subscription, no contract."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.integrations import checks
+from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.registry import register
+from onboarding.models import Software
+
+SMALL_BUSINESS = _("AFAS Small Business cannot fully break down VAT from UBL files. Keep this "
+                   "in mind if you use the compact version.")
+ONE_SET_PER_ENVIRONMENT = _("Set up connection keys separately for each AFAS environment: one "
+                            "set of keys per environment.")
+OWN_ACCESS_POINT = _("AFAS also sends over Peppol as its own access point. An identifier is "
+                     "active at one access point at a time, so not via AFAS and via this "
+                     "platform together.")
+
+SETUP = register(Setup(
+    slug="afas",
+    name="AFAS",
+    software=Software.AFAS,
+    method=_("Connection keys (Native API)"),
+    direction=_("Send + Receive"),
+    minimum_subscription="basic",
+    contract_required=False,
+    summary=_("Connect AFAS with connection keys for automatic e-invoicing."),
+    before_you_start=(
+        _("An active account with at least a Basic subscription"),
+        _("Administrator access to your AFAS environment"),
+        _("Your connection keys (App Key and Secret): you create them in step 2"),
+    ),
+    warnings=(SMALL_BUSINESS, OWN_ACCESS_POINT),
+    steps=(
+        Step("ready", _("Subscription and organization"), (
+            _("The integration needs at least a Basic subscription and an active organization "
+              "with its Peppol identifier."),
+        ), check=lambda f: _both(checks.subscription(f), checks.organization_active(f))),
+        Step("keys", _("Create connection keys"), (
+            _("Create a connection for AFAS here: the App Key and Secret appear in this step."),
+            _("Copy the generated App Key and Secret."),
+        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True,
+            warnings=(ONE_SET_PER_ENVIRONMENT,)),
+        Step("enter_keys", _("Enter the keys in AFAS"), (
+            _("Open your AFAS environment."),
+            _("Go to the e-invoicing settings or the eConnect integration."),
+            _("Enter the App Key and Secret in the designated fields, and save the settings."),
+            _("Test the connection from AFAS: this step turns complete when the test arrives."),
+        ), check=checks.key_tested, values=("app_key", "secret")),
+        Step("contacts", _("Set up contacts"), (
+            _("Each contact (customer) in AFAS needs its Peppol identification number, such as "
+              "a KvK number or OIN. The customer cards here show who is ready."),
+        ), check=checks.customer_cards),
+        Step("test_invoice", _("Send a test invoice"), (
+            _("Create and post an invoice in AFAS: it is submitted automatically. This step "
+              "turns complete when it passed the rules and was delivered."),
+        ), check=checks.test_invoice, warnings=(SMALL_BUSINESS,)),
+        Step("receiving", _("Receiving invoices"), (
+            _("Purchase invoices are forwarded to your AFAS environment as they are stored, "
+              "without field mapping; AFAS maps the fields itself."),
+        ), check=checks.receiving),
+    ),
+))
+
+
+def _both(first, second):
+    return first if not first.ok else second

@@ -1,0 +1,42 @@
+"""The shape of a guided setup: a declarative definition of steps, each with the values to
+copy into the software and a check that reads the platform's real state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    # Each line is one instruction; the software's own screen and menu names stay as the
+    # guide gives them, in the software's language.
+    instructions: tuple[str, ...]
+    check: Callable
+    # Names of values (see values.py) shown with a copy button.
+    values: tuple[str, ...] = ()
+    # This step offers to create the connection key for the setup's software.
+    creates_key: bool = False
+    # Only the user knows whether this is true; confirming it records their statement.
+    statement: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Setup:
+    slug: str
+    name: str
+    software: str
+    method: str
+    direction: str
+    minimum_subscription: str
+    contract_required: bool
+    summary: str
+    before_you_start: tuple[str, ...]
+    steps: tuple[Step, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def step(self, key: str) -> Step | None:
+        return next((s for s in self.steps if s.key == key), None)

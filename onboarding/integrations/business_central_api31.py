@@ -1,0 +1,66 @@
+"""4PS Business Central by API31: connection keys plus the contract's subscription key."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.integrations import checks
+from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.registry import register
+from onboarding.models import Software
+
+BUYER_REFERENCE = _('Fill in "uw referentie" or "extern documentnummer": they become the '
+                    "BuyerReference or order number.")
+
+SETUP = register(Setup(
+    slug="business-central-api31",
+    name=_("4PS Business Central (API31)"),
+    software=Software.FOURPS_BUSINESS_CENTRAL,
+    method=_("API (API31 + subscription key)"),
+    direction=_("Send + Receive"),
+    minimum_subscription="professional",
+    contract_required=True,
+    summary=_("Connect 4PS Business Central via API with connection keys and subscription "
+              "key."),
+    before_you_start=(
+        _("At least a Professional subscription"),
+        _("A contract with API rights, including its subscription key (from Sales)"),
+        _("An activated organization"),
+        _("Administrator access to your 4PS Business Central environment"),
+    ),
+    steps=(
+        Step("contract", _("Subscription and contract"), (
+            _("API31 needs a Professional subscription and a contract with API rights. Sales "
+              "gives you the contract's subscription key."),
+        ), check=checks.api_contract, values=("subscription_key",)),
+        Step("organization", _("Activated organization"), (
+            _("The organization must be active with its Peppol identifier."),
+        ), check=checks.organization_active, values=("company_id",)),
+        Step("keys", _("Create connection keys"), (
+            _("Create connection keys for 4PS Business Central here."),
+        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True),
+        Step("configure", _("Configuration in 4PS Business Central"), (
+            _("In 4PS Business Central, go to the eConnect document uitwisseling instellingen "
+              "setting."),
+            _("For Type aansluiting, select API31."),
+            _("Enter the App Key and Secret, the Bedrijfs-ID eConnect and the subscription "
+              "key."),
+            _("Click Verbinding testen: this step turns complete when the test arrives."),
+            _('If the test fails, check that the "Generieke webservice naamruimten" are filled '
+              "in: Prefix soapenv, Namespace http://schemas.xmlsoap.org/soap/envelope/."),
+        ), check=checks.key_tested,
+            values=("connection_type", "app_key", "secret", "company_id", "subscription_key",
+                    "soap_prefix", "soap_namespace")),
+        Step("customers", _("Customer cards for sending"), (
+            _("Each customer card needs an identifier (KvK number, GLN or VAT number)."),
+            _("Open the customer card and configure the e-invoicing details in the Sales "
+              "section."),
+        ), check=checks.customer_cards, warnings=(BUYER_REFERENCE,)),
+        Step("test_invoice", _("Send a test invoice"), (
+            _("Post an invoice in 4PS Business Central. This step turns complete when it "
+              "passed the rules and was delivered."),
+        ), check=checks.test_invoice),
+        Step("receiving", _("Receiving invoices"), (
+            _("Decide whether the organization receives; Business Central fetches received "
+              "invoices with the connection keys."),
+        ), check=checks.receiving),
+    ),
+))

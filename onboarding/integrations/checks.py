@@ -1,0 +1,322 @@
+"""Checks against the platform's real state. Each takes the run's Facts and answers a Result:
+whether the step holds now, why not in the user's words, and what event made it true."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from django.utils.translation import gettext as _
+
+from onboarding.models import ConnectionKey, Organization, Subscription
+from onboarding.models.connection_keys import subscription_refusal
+
+# API31 faults that a wrong "Generieke webservice naamruimten" setting causes.
+NAMESPACE_FAULTS = ("envelope-namespace", "malformed-xml")
+
+
+@dataclass
+class Result:
+    ok: bool
+    message: str = ""
+    items: list[str] = field(default_factory=list)
+    advice: str = ""
+    event: str = ""
+    at: datetime | None = None
+    # The user confirms this step themselves; `ok` then comes from their statement.
+    statement: bool = False
+
+
+class Facts:
+    """What the checks of one run read, each looked up once per showing."""
+
+    def __init__(self, run, setup):
+        self.run = run
+        self.setup = setup
+        # Read afresh: a subscription or status changed a moment ago counts at once.
+        self.organization = Organization.objects.select_related("environment").get(
+            pk=run.organization_id)
+        self.environment = self.organization.environment
+
+    @cached_property
+    def key(self) -> ConnectionKey | None:
+        """The newest usable key for this setup's software."""
+        return (ConnectionKey.objects.filter(organization=self.organization,
+                                             software=self.setup.software,
+                                             revoked_at__isnull=True)
+                .order_by("-created_at", "-id").first())
+
+    @cached_property
+    def revoked_key(self) -> ConnectionKey | None:
+        return (ConnectionKey.objects.filter(organization=self.organization,
+                                             software=self.setup.software,
+                                             revoked_at__isnull=False)
+                .order_by("-revoked_at").first())
+
+    @cached_property
+    def test_document(self):
+        from invoices.models import Channel, Direction, Document
+
+        if self.key is None:
+            return None
+        return (Document.objects.filter(organization=self.organization,
+                                        direction=Direction.OUTGOING,
+                                        channel=Channel.CONNECTION_KEY,
+                                        created_at__gte=self.key.created_at)
+                .order_by("id").first())
+
+    @cached_property
+    def cards(self):
+        from customers.models import CustomerCard
+
+        return list(CustomerCard.objects.filter(organization=self.organization)
+                    .select_related("sending_profile").order_by("name"))
+
+    @cached_property
+    def default_profile(self):
+        from customers.models import SendingProfile
+
+        return SendingProfile.objects.filter(organization=self.organization,
+                                             is_default=True).first()
+
+
+def subscription(facts: Facts) -> Result:
+    refusal = subscription_refusal(facts.environment, facts.setup.software)
+    if refusal:
+        return Result(False, str(refusal))
+    return Result(True, _("Your %(subscription)s subscription covers this integration.")
+                  % {"subscription": facts.environment.get_subscription_display()})
+
+
+def api_contract(facts: Facts) -> Result:
+    if facts.environment.subscription != Subscription.PROFESSIONAL:
+        return Result(False, _("This integration needs a Professional subscription; this "
+                               "environment has %(subscription)s.")
+                      % {"subscription": facts.environment.get_subscription_display()})
+    if not facts.environment.entitlements.has_api_contract():
+        return Result(False, _("There is no running contract with API rights. Sales enters it "
+                               "and gives you its subscription key."))
+    return Result(True, _("Professional, with a running contract with API rights."))
+
+
+def organization_active(facts: Facts) -> Result:
+    organization = facts.organization
+    if not organization.is_active:
+        return Result(False, _("%(name)s is %(status)s. Ask for activation on the "
+                               "organization's page first.")
+                      % {"name": organization.name,
+                         "status": organization.get_status_display().lower()})
+    identifiers = list(organization.identifiers.all())
+    if not identifiers:
+        return Result(False, _("%(name)s has no Peppol identifier yet. Add its KvK number, "
+                               "GLN or VAT number on the organization's page.")
+                      % {"name": organization.name})
+    elsewhere = [f"{i.scheme}:{i.value}" for i in identifiers if i.registered_elsewhere]
+    if elsewhere:
+        return Result(False, _("These identifiers are registered on Peppol at another access "
+                               "point, so invoices to them do not arrive here. An "
+                               "identifier is active at one access point at a time: ask the "
+                               "other provider (AFAS's own Peppol sending, for example) to "
+                               "release it."), items=elsewhere)
+    return Result(True, _("%(name)s is active with identifier %(identifiers)s.")
+                  % {"name": organization.name,
+                     "identifiers": ", ".join(f"{i.scheme}:{i.value}" for i in identifiers)})
+
+
+def organization_with_kvk(facts: Facts) -> Result:
+    result = organization_active(facts)
+    if not result.ok:
+        return result
+    if not facts.organization.identifiers.filter(scheme="0106").exists():
+        return Result(False, _("Accept sends the debtor's dossier number as KvK number: "
+                               "give %(name)s its KvK number (scheme 0106) as identifier.")
+                      % {"name": facts.organization.name})
+    return result
+
+
+def key_exists(facts: Facts) -> Result:
+    if facts.key is not None:
+        return Result(True, _("Connection key %(app_key)s exists and is not revoked.")
+                      % {"app_key": facts.key.app_key},
+                      event="connection_key.created", at=facts.key.created_at)
+    if facts.revoked_key is not None:
+        return Result(False, _("Connection key %(app_key)s was revoked on %(when)s. Create "
+                               "new keys and enter them in your software.")
+                      % {"app_key": facts.revoked_key.app_key,
+                         "when": facts.revoked_key.revoked_at.strftime("%Y-%m-%d %H:%M")})
+    return Result(False, _("There is no connection key for %(software)s yet. Create one "
+                           "here.") % {"software": _software_label(facts)})
+
+
+def _software_label(facts):
+    from onboarding.models import Software
+
+    return Software(facts.setup.software).label
+
+
+def key_tested(facts: Facts) -> Result:
+    if facts.key is None:
+        return Result(False, _("Waiting for a connection key."))
+    if facts.key.last_tested_at:
+        return Result(True, _("Your software tested the connection with key %(app_key)s.")
+                      % {"app_key": facts.key.app_key},
+                      event="connection_key.tested", at=facts.key.last_tested_at)
+    failure = facts.run.facts.get("api31_failure") or {}
+    if failure.get("app_key") == facts.key.app_key and failure.get("reason") in NAMESPACE_FAULTS:
+        from onboarding.api.api31 import namespace_advice
+
+        return Result(False, _("The last connection test failed: %(message)s")
+                      % {"message": failure.get("message", "")}, advice=namespace_advice())
+    return Result(False, _("Waiting for the test connection from your software with key "
+                           "%(app_key)s.") % {"app_key": facts.key.app_key})
+
+
+def customer_cards(facts: Facts) -> Result:
+    cards = facts.cards
+    has_default = facts.default_profile is not None
+    not_ready, dummy = [], []
+    for card in cards:
+        problems = card.problems(has_default)
+        if card.legal_scheme.startswith("9"):
+            problems.append(_("Legal ID in a scheme that starts with 9"))
+        if problems:
+            not_ready.append(f"{card.name} ({card.customer_number}): {', '.join(problems)}")
+        if card.uses_dummy_kvk:
+            dummy.append(card.name)
+    advice = []
+    if dummy:
+        advice.append(_("%(count)d customers have no KvK number and use the dummy number "
+                        "99999998: %(names)s.") % {"count": len(dummy),
+                                                   "names": ", ".join(dummy)})
+    if has_default:
+        advice.append(_("The sending profile %(name)s is the default: customers without Peppol "
+                        "then fail too. Usually, do not set a default profile.")
+                      % {"name": facts.default_profile.name})
+    if not cards:
+        return Result(False, _("There are no customer cards yet. Add or import your customers "
+                               "with their Endpoint-ID."), advice=" ".join(advice))
+    if not_ready:
+        return Result(False, _("%(ready)d of %(total)d customer cards are ready. Not ready:")
+                      % {"ready": len(cards) - len(not_ready), "total": len(cards)},
+                      items=not_ready, advice=" ".join(advice))
+    return Result(True, _("All %(total)d customer cards are ready.") % {"total": len(cards)},
+                  advice=" ".join(advice))
+
+
+def _has_empty_line(document) -> bool:
+    from invoices.peppol import xmlsafe
+
+    root = xmlsafe.parse_xml(bytes(document.content), 10 * 1024 * 1024)
+    lines = root.xpath("//*[local-name()='InvoiceLine' or local-name()='CreditNoteLine']")
+    for line in lines:
+        names = line.xpath("./*[local-name()='Item']/*[local-name()='Name']/text()")
+        amount = line.xpath("./*[local-name()='LineExtensionAmount']/text()")
+        if not "".join(names).strip() or not amount or float(amount[0] or 0) == 0:
+            return True
+    return False
+
+
+def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
+    from invoices.models import Status
+
+    document = facts.test_document
+    if document is None:
+        return Result(False, _("Waiting for the first invoice that your software sends with "
+                               "its connection key."))
+    label = document.number or str(document.pk)
+    items = [f"{m.get('rule_id', '')}: {m.get('text', '')}"
+             for m in (document.validation or {}).get("messages", [])
+             if m.get("flag", "fatal") == "fatal"][:20]
+    if empty_lines and _has_empty_line(document):
+        return Result(False, _("Invoice %(number)s has an empty invoice line. Do not include "
+                               "empty invoice lines: they disrupt processing.")
+                      % {"number": label}, items=items)
+    if document.status == Status.REFUSED:
+        return Result(False, _("Invoice %(number)s was refused: %(reason)s")
+                      % {"number": label, "reason": document.status_reason}, items=items)
+    if document.status == Status.DELIVERED:
+        return Result(True, _("Invoice %(number)s passed the rules and was delivered.")
+                      % {"number": label}, event="document.delivered",
+                      at=document.status_changed_at)
+    return Result(False, _("Invoice %(number)s arrived and passed the rules; it is %(status)s.")
+                  % {"number": label, "status": document.get_status_display().lower()})
+
+
+def receiving(facts: Facts) -> Result:
+    organization = facts.organization
+    if organization.receive_decision == Organization.ReceiveDecision.UNDECIDED:
+        return Result(False, _("Decide whether %(name)s receives invoices, on the "
+                               "organization's page.") % {"name": organization.name})
+    if organization.receive_decision == Organization.ReceiveDecision.DECLINED:
+        return Result(True, _("%(name)s does not receive invoices here.")
+                      % {"name": organization.name})
+    receiving_ids = [f"{i.scheme}:{i.value}" for i in organization.identifiers.all()
+                     if i.can_receive]
+    if not receiving_ids:
+        return Result(False, _("Receiving is on, but no identifier receives. Switch receiving "
+                               "on for an identifier."))
+    return Result(True, _("%(name)s receives on %(identifiers)s; your software fetches the "
+                          "received invoices with its connection key.")
+                  % {"name": organization.name, "identifiers": ", ".join(receiving_ids)})
+
+
+def user_statement(facts: Facts, step_key: str) -> Result:
+    entry = facts.run.progress.get(step_key)
+    if entry and entry.get("event") == "statement":
+        return Result(True, _("Confirmed by %(who)s.") % {"who": entry.get("by", "")},
+                      statement=True)
+    return Result(False, _("Only you can know this; confirm it when it is true."),
+                  statement=True)
+
+
+def entra_linked(facts: Facts) -> Result:
+    from onboarding.models import EntraIdentity
+
+    identities = EntraIdentity.objects.filter(
+        user__memberships__environment=facts.environment).distinct()
+    if not identities.exists():
+        return Result(False, _("Nobody in this environment has linked a Microsoft Entra ID "
+                               "account yet. Link it under your account's Entra ID page."))
+    return Result(True, _("Entra ID account %(name)s is linked.")
+                  % {"name": identities.first().username})
+
+
+def _links(facts):
+    from onboarding.models import PartyLink
+
+    return PartyLink.objects.filter(organization=facts.organization, revoked_at__isnull=True)
+
+
+def party_link(facts: Facts) -> Result:
+    link = _links(facts).order_by("granted_at").first()
+    if link is None:
+        return Result(False, _("No partyId is linked to %(name)s yet. Send a party-link "
+                               "request; TechSupport links the partyIds.")
+                      % {"name": facts.organization.name})
+    return Result(True, _("TechSupport linked %(name)s to %(identity)s.")
+                  % {"name": facts.organization.name, "identity": link.identity},
+                  event="party_link.approved", at=link.granted_at)
+
+
+def sending_via_peppol(facts: Facts) -> Result:
+    if not _links(facts).exists():
+        return Result(False, _("Waiting for the party link."))
+    if not _links(facts).filter(can_send=True, sending_enabled=True).exists():
+        return Result(False, _('"Sending via Peppol" is not checked for %(name)s yet.')
+                      % {"name": facts.organization.name})
+    return Result(True, _('"Sending via Peppol" is on.'))
+
+
+def sending_profile(facts: Facts) -> Result:
+    from customers.models import SendingProfile
+
+    profiles = SendingProfile.objects.filter(organization=facts.organization)
+    if not profiles.exists():
+        return Result(False, _("There is no sending profile yet. Add one named like the one "
+                               "in Business Central."))
+    if facts.default_profile is not None:
+        return Result(True, _("Sending profiles exist."), advice=_(
+            "%(name)s is the default profile: customers without Peppol then fail too. Usually, "
+            "do not set a default profile.") % {"name": facts.default_profile.name})
+    return Result(True, _("Sending profiles exist, none is the default."))

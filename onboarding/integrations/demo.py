@@ -1,0 +1,27 @@
+"""Demo data for the guided setups: an AFAS run half done, and a 4PS contract."""
+
+from onboarding.integrations.registry import get
+from onboarding.integrations.runs import IntegrationRun
+from onboarding.models import ConnectionKey, Contract, Organization, Subscription
+
+
+def create_demo_runs(organization, admin, accountancy):
+    """The organization's environment on Basic with the organization active, AFAS keys made
+    and tested (the rest of the setup still to do), and the accountancy on Professional with
+    a contract for 4PS."""
+    environment = organization.environment
+    environment.subscription = Subscription.BASIC
+    environment.save(update_fields=["subscription"])
+    Organization.objects.filter(pk=organization.pk).update(status=Organization.Status.ACTIVE)
+    organization.refresh_from_db()
+    run, _created = IntegrationRun.start(organization=organization, setup=get("afas"), by=admin,
+                                         environment=environment)
+    issued = ConnectionKey.issue(organization=organization, software="afas", by=admin,
+                                 label="AFAS (demo)")
+    issued.key.note_use(tested=True)
+    run.refresh(by=admin)
+
+    accountancy.subscription = Subscription.PROFESSIONAL
+    accountancy.save(update_fields=["subscription"])
+    Contract.add(environment=accountancy, by=None, reference="DEMO-4PS-2026")
+    return run

@@ -1,0 +1,57 @@
+"""4PS Construct: connection keys on the native API; Professional and a contract."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.integrations import checks
+from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.registry import register
+from onboarding.models import Software
+
+SETUP = register(Setup(
+    slug="4ps-construct",
+    name="4PS Construct",
+    software=Software.FOURPS_CONSTRUCT,
+    method=_("Connection keys (Native API)"),
+    direction=_("Send + Receive"),
+    minimum_subscription="professional",
+    contract_required=True,
+    summary=_("Connect 4PS Construct via the native API with connection keys."),
+    before_you_start=(
+        _("At least a Professional subscription"),
+        _("A contract with API rights (via Sales)"),
+        _("Administrator access to your 4PS Construct environment"),
+        _("Your connection keys (App Key and Secret): you create them in step 3"),
+    ),
+    steps=(
+        Step("contract", _("Subscription and contract"), (
+            _("4PS Construct needs a Professional subscription and a contract with API "
+              "rights."),
+        ), check=checks.api_contract),
+        Step("organization", _("Activated organization"), (
+            _("The organization must be active with its Peppol identifier."),
+        ), check=checks.organization_active, values=("company_id",)),
+        Step("keys", _("Create connection keys"), (
+            _("Create connection keys for 4PS Construct here."),
+        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True),
+        Step("configure", _("Configuration in 4PS Construct"), (
+            _("In 4PS Construct, go to Afdelingen > Applicatiebeheer > Algemeen > Beheer."),
+            _("When setting up Digipoort, create a connection to the online environment and "
+              "enter the App Key, Secret and Bedrijfs-ID."),
+            _("From the ribbon, choose Home > Verbinding testen: this step turns complete when "
+              "the test arrives."),
+        ), check=checks.key_tested, values=("app_key", "secret", "company_id")),
+        Step("customers", _("Customer cards"), (
+            _("Go to Afdelingen > Verkoop > Stamgegevens > Klanten > Tabblad Elektronische "
+              "factuur and configure the Digipoort settings per customer: each needs a KvK "
+              "number, GLN or VAT number."),
+        ), check=checks.customer_cards),
+        Step("test_invoice", _("Send a test invoice"), (
+            _("Post an invoice and click OK to send it. This step turns complete when it "
+              "passed the rules and was delivered."),
+        ), check=checks.test_invoice),
+        Step("receiving", _("Receiving invoices"), (
+            _("In the purchase journal, click Importeren to retrieve incoming invoices, then "
+              "process them via Externe factuur verwerken."),
+        ), check=checks.receiving),
+    ),
+))

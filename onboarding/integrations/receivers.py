@@ -1,0 +1,83 @@
+"""Receivers of real platform events: each brings the organization's open runs up to date,
+after the event's transaction commits, so a run records the moment it happened."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from onboarding.api.api31 import connection_test_failed
+from onboarding.integrations.checks import NAMESPACE_FAULTS
+from onboarding.integrations.runs import IntegrationRun
+from onboarding.models import ConnectionKey, PartyLink
+from onboarding.models.connection_keys import APP_KEY_PREFIX, connection_tested
+
+logger = logging.getLogger(__name__)
+APP_KEY = re.compile(re.escape(APP_KEY_PREFIX).encode() + rb"[0-9a-f]{24}")
+
+
+def refresh_runs(organization_id: int, event: str) -> None:
+    def refresh():
+        # A run's bookkeeping must never break the event that fed it.
+        try:
+            for run in IntegrationRun.objects.open().filter(organization_id=organization_id):
+                run.refresh(event=event)
+        except Exception:
+            logger.exception("Refreshing integration runs after %s failed", event)
+
+    transaction.on_commit(refresh)
+
+
+@receiver(post_save, sender=ConnectionKey, dispatch_uid="integrations.key_saved")
+def key_saved(sender, instance, created, **kwargs):
+    refresh_runs(instance.organization_id,
+                 "connection_key.created" if created else "connection_key.changed")
+
+
+@receiver(connection_tested, dispatch_uid="integrations.key_tested")
+def key_tested(sender, pk, **kwargs):
+    organization_id = (ConnectionKey.objects.filter(pk=pk)
+                       .values_list("organization_id", flat=True).first())
+    if organization_id:
+        refresh_runs(organization_id, "connection_key.tested")
+
+
+@receiver(connection_test_failed, dispatch_uid="integrations.api31_failed")
+def api31_failed(sender, request, reason, message, **kwargs):
+    """Keep why a Business Central test failed, so its step can show the advice."""
+    if reason not in NAMESPACE_FAULTS:
+        return
+    found = APP_KEY.search(request.body)
+    if not found:
+        return
+    key = ConnectionKey.objects.filter(app_key=found.group().decode()).first()
+    if key is None:
+        return
+    failure = {"app_key": key.app_key, "reason": reason, "message": message[:500]}
+    for run in IntegrationRun.objects.filter(organization_id=key.organization_id,
+                                             setup="business-central-api31"):
+        run.note_fact("api31_failure", failure)
+
+
+@receiver(post_save, sender=PartyLink, dispatch_uid="integrations.party_link")
+def party_link_saved(sender, instance, **kwargs):
+    refresh_runs(instance.organization_id, "party_link.approved")
+
+
+def document_event_saved(sender, instance, created, **kwargs):
+    if created:
+        refresh_runs(instance.document.organization_id, f"document.{instance.to_status}")
+
+
+def _connect_documents():
+    from invoices.models.documents import DocumentEvent
+
+    post_save.connect(document_event_saved, sender=DocumentEvent,
+                      dispatch_uid="integrations.document_event")
+
+
+_connect_documents()

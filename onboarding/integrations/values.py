@@ -1,0 +1,86 @@
+"""The values a step shows to copy into the software, read from the platform's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from onboarding.api.api31 import SOAP_ENV
+
+
+@dataclass
+class Value:
+    name: str
+    label: str
+    value: str
+    # A value we cannot show (a Secret after its moment, a hashed subscription key): the note
+    # says where the user has it.
+    note: str = ""
+    copyable: bool = True
+
+
+def _company_id(facts, secret):
+    return Value("company_id", _("Bedrijfs-ID eConnect"), facts.organization.company_id)
+
+
+def _app_key(facts, secret):
+    if facts.key is None:
+        return Value("app_key", _("App Key"), "", _("Create the connection key first."), False)
+    return Value("app_key", _("App Key"), facts.key.app_key)
+
+
+def _secret(facts, secret):
+    if secret:
+        return Value("secret", _("Secret"), secret,
+                     _("Shown only now: copy it into your software before leaving this page."))
+    return Value("secret", _("Secret"), "", _(
+        "The Secret is shown once, when the key is created. If it is lost, revoke the key and "
+        "create a new pair."), False)
+
+
+def _subscription_key(facts, secret):
+    contract = facts.environment.contracts.current().filter(api_rights=True).first()
+    if contract is None:
+        return Value("subscription_key", _("Subscription key"), "",
+                     _("There is no running contract with API rights yet."), False)
+    return Value("subscription_key", _("Subscription key"), "", _(
+        "Sales gave you this key once, with contract %(reference)s; it ends in …%(hint)s. "
+        "It is stored only as a fingerprint here, so ask Sales if it is lost.")
+        % {"reference": contract.reference, "hint": contract.subscription_key_hint}, False)
+
+
+def _email(facts, secret):
+    user = facts.run.assigned_to or facts.run.started_by
+    return Value("email", _("Email address used for eConnect"), user.email if user else "")
+
+
+def _sender(facts, secret):
+    organization = facts.organization
+    parts = [organization.name, organization.street,
+             f"{organization.postal_code} {organization.city}".strip(), organization.country]
+    return Value("sender", _("Sender details"), ", ".join(p for p in parts if p))
+
+
+def _soap_prefix(facts, secret):
+    return Value("soap_prefix", _("Prefix"), "soapenv")
+
+
+def _soap_namespace(facts, secret):
+    return Value("soap_namespace", _("Namespace"), SOAP_ENV)
+
+
+def _connection_type(facts, secret):
+    return Value("connection_type", _("Type aansluiting"), "API31")
+
+
+PROVIDERS = {
+    "company_id": _company_id, "app_key": _app_key, "secret": _secret,
+    "subscription_key": _subscription_key, "email": _email, "sender": _sender,
+    "soap_prefix": _soap_prefix, "soap_namespace": _soap_namespace,
+    "connection_type": _connection_type,
+}
+
+
+def values_for(step, facts, secret: str = "") -> list[Value]:
+    return [PROVIDERS[name](facts, secret) for name in step.values]

@@ -1,0 +1,177 @@
+"""The Integrations pages: the catalogue, starting a run, the run's guided steps and the JSON
+its page polls, readiness per organization, and support's list of stuck runs."""
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from onboarding.integrations import qualification
+from onboarding.integrations.registry import all_setups, get
+from onboarding.integrations.runs import IntegrationRun, State
+from onboarding.models import ConnectionKey, Organization, User
+from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused
+from portal.tenancy import staff_required
+
+
+@environment_required()
+def catalogue(request):
+    runs = {(r.setup, r.organization_id): r for r in IntegrationRun.objects.visible_to(
+        request.user, request.environment).select_related("organization")}
+    return render(request, "integrations/catalogue.html", {
+        "setups": [(setup, qualification.missing(setup, request.environment),
+                    [r for (slug, _org), r in runs.items() if slug == setup.slug])
+                   for setup in all_setups()],
+    })
+
+
+@environment_required()
+def start(request):
+    setup = get(request.GET.get("setup") or request.POST.get("setup") or "")
+    if setup is None:
+        raise Http404
+    organizations = (Organization.objects.configurable_by(request.user, request.environment)
+                     .active().order_by("name"))
+    error = ""
+    if request.method == "POST":
+        organization = organizations.filter(pk=request.POST.get("organization") or 0).first()
+        if organization is None:
+            error = _("Choose one of your active organizations.")
+        else:
+            try:
+                run, created = IntegrationRun.start(organization=organization, setup=setup,
+                                                    by=request.user,
+                                                    environment=request.environment)
+            except ChangeRefused as refused:
+                error = refused.message
+            else:
+                if not created:
+                    messages.info(request, _("You carry on where this setup was left."))
+                return redirect("integrations:run", run.pk)
+    return render(request, "integrations/start.html", {
+        "setup": setup, "organizations": organizations, "error": error,
+        "missing": qualification.missing(setup, request.environment),
+    }, status=400 if error else 200)
+
+
+def _visible_run(request, pk):
+    return get_object_or_404(IntegrationRun.objects.visible_to(request.user, request.environment)
+                             .select_related("organization__environment", "assigned_to",
+                                             "started_by"), pk=pk)
+
+
+def _handover_candidates(request, run):
+    """Colleagues of the environment and the accountants with a partnership who may carry on."""
+    organization = run.organization
+    users = User.objects.filter(memberships__environment=organization.environment) | \
+        User.objects.filter(memberships__environment__partnerships__organization=organization,
+                            memberships__environment__partnerships__ended_at__isnull=True)
+    return [u for u in users.distinct().order_by("email") if u != request.user]
+
+
+@environment_required()
+def run_page(request, pk):
+    run = _visible_run(request, pk)
+    if request.method == "POST":
+        return _act(request, run)
+    return _render_run(request, run)
+
+
+def _render_run(request, run, secret="", created_step="", status=200):
+    states = run.refresh(by=None) if not secret else run.evaluate(secret)
+    response = render(request, "integrations/run.html", {
+        "run": run, "setup": run.definition, "states": states,
+        "can_change": run.organization.configurable_by(request.user, request.environment),
+        "candidates": _handover_candidates(request, run), "created_step": created_step,
+        "complete_count": sum(s.state == State.COMPLETE for s in states),
+    }, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+def _act(request, run):
+    if not run.organization.configurable_by(request.user, request.environment):
+        messages.error(request, _("Only administrators of the organization change its "
+                                  "integrations."))
+        return redirect("integrations:run", run.pk)
+    action = request.POST.get("action")
+    step = request.POST.get("step", "")
+    try:
+        if action == "create_key":
+            return _create_key(request, run, step)
+        if action == "confirm":
+            run.confirm(step, request.user, request.environment)
+        elif action == "skip":
+            run.skip(step, request.user, request.environment)
+        elif action == "hand_over":
+            to = next((u for u in _handover_candidates(request, run)
+                       if str(u.pk) == request.POST.get("to")), None)
+            if to is None:
+                raise ChangeRefused(_("Choose a colleague or accountant to hand this to."))
+            if run.hand_over(to, request.user, request.environment):
+                messages.success(request, _("%(email)s carries on with this setup now.")
+                                 % {"email": to.email})
+        else:
+            raise ChangeRefused(_("Unknown action."))
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    return redirect("integrations:run", run.pk)
+
+
+@reauthentication_required
+def _create_key(request, run, step):
+    try:
+        issued = ConnectionKey.issue(organization=run.organization,
+                                     software=run.definition.software, by=request.user,
+                                     environment=request.environment,
+                                     label=str(run.definition.name))
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("integrations:run", run.pk)
+    run.refresh(by=request.user, event="connection_key.created")
+    # The Secret lives in this response only, as on the connection key pages.
+    return _render_run(request, run, secret=issued.secret, created_step=step)
+
+
+@never_cache
+@environment_required()
+def run_status(request, pk):
+    """What the run page polls: each step's state and its rendered status."""
+    run = _visible_run(request, pk)
+    states = run.refresh()
+    return JsonResponse({
+        "complete": run.completed_at is not None,
+        "steps": {s.key: {"state": s.state,
+                          "html": render_to_string("integrations/_step_status.html",
+                                                   {"s": s}, request=request)}
+                  for s in states},
+    })
+
+
+@environment_required()
+def readiness(request, pk):
+    """One organization across all its integrations: what is done and what is missing."""
+    organization = get_object_or_404(
+        Organization.objects.manageable_by(request.user, request.environment), pk=pk)
+    runs = []
+    for run in organization.integration_runs.all():
+        if run.definition is not None:
+            runs.append((run, run.evaluate()))
+    started = {run.setup for run, _states in runs}
+    return render(request, "integrations/readiness.html", {
+        "organization": organization, "runs": runs,
+        "not_started": [s for s in all_setups() if s.slug not in started],
+    })
+
+
+@staff_required("is_techsupport")
+def stuck(request):
+    runs = [(run, run.stuck_on()) for run in IntegrationRun.objects.stuck()
+            .select_related("organization__environment", "assigned_to", "started_by")[:200]
+            if run.definition is not None]
+    return render(request, "integrations/stuck.html", {"runs": runs})

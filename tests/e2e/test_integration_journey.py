@@ -1,0 +1,161 @@
+"""The user follows a guided setup while the test plays their software: keys made in the step,
+the software's test connection and test invoice made with them, and every step turning
+complete on the open page, without a reload."""
+
+import pytest
+import requests
+
+from customers.models import CustomerCard, SendingProfile
+from invoices.models import Channel
+from invoices.submission import submit
+from onboarding.models import Contract, Subscription
+from tests.conftest import PASSWORD
+from tests.integrations.helpers import API31_BODY, SOAP_ENV, organization, subscribe
+from tests.invoices.conftest import invoice, make_receiver
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def signed_in(browser, live_server, email, locale="en-GB"):
+    page = browser.new_context(locale=locale).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def complete(page, step):
+    page.locator(f'[data-step-status="{step}"] [data-state="complete"]').wait_for()
+
+
+def start(page, live_server, slug, start_label):
+    page.goto(f"{live_server.url}/integrations/")
+    page.locator(f"#setup-{slug} .btn-primary").click()
+    page.locator("#id_organization").wait_for()
+    page.get_by_role("button", name=start_label).click()
+    page.locator("#run").wait_for()
+
+
+def create_keys(page):
+    page.locator('#step-keys button[type="submit"]').first.click()
+    page.wait_for_load_state()
+    if "/reauthenticate/" in page.url:
+        # Creating keys asks for the password again, as on the connection key pages; the
+        # request then carries on and makes the keys.
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("button[type=submit]").last.click()
+    page.locator("#keys-secret").wait_for()
+    return page.locator("#keys-app_key").input_value(), page.locator("#keys-secret").input_value()
+
+
+def play_the_rest(page, cast, org):
+    """The test invoice the software sends, the customers the user adds, and receiving."""
+    make_receiver(cast)
+    submit(org, invoice(), Channel.CONNECTION_KEY)
+    complete(page, "test_invoice")
+    profile = SendingProfile.objects.create(organization=org, name="eConnect")
+    CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
+                                endpoint_scheme="0106", endpoint_value="87654321",
+                                buyer_reference_source="your_reference", sending_profile=profile)
+    org.decide_receiving(cast.admin, False)
+    page.locator("#run-complete:not(.d-none)").wait_for()
+
+
+@pytest.mark.parametrize("locale,start_label,done", [
+    ("en-GB", "Start the setup", "This integration is set up."),
+    ("nl-NL", "Start de koppeling", "Deze koppeling is ingericht."),
+])
+def test_it_sets_up_afas_while_the_software_calls_in(live_server, browser, cast, locale,
+                                                     start_label, done):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email, locale)
+    start(page, live_server, "afas", start_label)
+    complete(page, "ready")
+
+    app_key, secret = create_keys(page)
+    complete(page, "keys")
+    answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
+    assert answer.status_code == 200
+    complete(page, "enter_keys")
+
+    play_the_rest(page, cast, org)
+    assert done in page.locator("#run-complete").inner_text()
+
+
+def test_it_sets_up_business_central_by_api31(live_server, browser, cast):
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    subscription_key = Contract.add(environment=cast.company, by=cast.sales,
+                                    reference="C-4PS").issued_subscription_key
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, "business-central-api31", "Start the setup")
+    complete(page, "contract")
+    complete(page, "organization")
+    assert page.locator("#configure-connection_type").input_value() == "API31"
+
+    app_key, secret = create_keys(page)
+    values = {"app_key": app_key, "secret": secret, "company_id": org.company_id,
+              "subscription_key": subscription_key}
+    wrong = requests.post(f"{live_server.url}/api/api31",
+                          data=API31_BODY.format(env="urn:wrong", **values),
+                          headers={"Content-Type": "text/xml"}, timeout=10)
+    assert wrong.status_code == 500
+    page.locator('[data-step-status="configure"] .step-advice',
+                 has_text="Prefix soapenv").wait_for()
+
+    right = requests.post(f"{live_server.url}/api/api31",
+                          data=API31_BODY.format(env=SOAP_ENV, **values),
+                          headers={"Content-Type": "text/xml"}, timeout=10)
+    assert right.status_code == 200
+    complete(page, "configure")
+    play_the_rest(page, cast, org)
+
+
+@pytest.mark.parametrize("slug,subscription", [("4ps-construct", Subscription.PROFESSIONAL),
+                                               ("accept", Subscription.BASIC)])
+def test_it_sets_up_the_native_api_setups(live_server, browser, cast, slug, subscription):
+    subscribe(cast.company, subscription)
+    if subscription == Subscription.PROFESSIONAL:
+        Contract.add(environment=cast.company, by=cast.sales, reference="C-4PS")
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, slug, "Start the setup")
+    app_key, secret = create_keys(page)
+    complete(page, "keys")
+    answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
+    assert answer.status_code == 200
+    complete(page, "configure")
+    play_the_rest(page, cast, org)
+
+
+def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast):
+    from onboarding.models import EntraIdentity, PartyLink
+
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, "business-central-psb", "Start the setup")
+    page.get_by_role("button", name="The eConnect extension is installed").click()
+    complete(page, "extension")
+    assert page.locator('[data-step-status="extension"]').get_by_text(
+        "Your own statement").is_visible()
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    complete(page, "entra")
+    link = PartyLink.grant(identity=identity, organization=org, broker="production",
+                           can_send=True, can_receive=False, by=cast.techsupport)
+    complete(page, "party_link")
+    PartyLink.objects.filter(pk=link.pk).update(sending_enabled=True)
+    complete(page, "sending")
+    profile = SendingProfile.objects.create(organization=org, name="eConnect")
+    complete(page, "profile")
+    CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
+                                endpoint_scheme="0106", endpoint_value="87654321",
+                                buyer_reference_source="your_reference", sending_profile=profile)
+    org.decide_receiving(cast.admin, False)
+    page.locator("#run-complete:not(.d-none)").wait_for()

@@ -1,0 +1,80 @@
+"""Organizations, keys and software calls the integration tests share."""
+
+import base64
+
+from invoices.submission import submit
+from onboarding.integrations.registry import get
+from onboarding.integrations.runs import IntegrationRun
+from onboarding.models import (
+    ConnectionKey,
+    Contract,
+    Organization,
+    OrganizationIdentifier,
+    Subscription,
+)
+from tests.invoices.conftest import SENDER_KVK, invoice, make_receiver
+
+API31_BODY = (
+    '<soapenv:Envelope xmlns:soapenv="{env}" xmlns:api="urn:peppol-onboarding-portal:api31:v1">'
+    "<soapenv:Body><api:TestConnection><api:AppKey>{app_key}</api:AppKey>"
+    "<api:Secret>{secret}</api:Secret><api:CompanyId>{company_id}</api:CompanyId>"
+    "<api:SubscriptionKey>{subscription_key}</api:SubscriptionKey>"
+    "</api:TestConnection></soapenv:Body></soapenv:Envelope>")
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def subscribe(environment, subscription):
+    environment.subscription = subscription
+    environment.save(update_fields=["subscription"])
+
+
+def organization(cast, environment=None, *, active=True, kvk=SENDER_KVK, name="Acme Trading BV"):
+    environment = environment or cast.company
+    by = environment.administrators().first()
+    org = Organization.create(environment=environment, by=by, name=name, registry_number=kvk,
+                              registry_checked=True, street="Hoofdstraat 1",
+                              postal_code="3511 AA", city="Utrecht")
+    if kvk:
+        OrganizationIdentifier.add(org, by, "0106", kvk)
+    if active:
+        Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
+        org.refresh_from_db()
+    return org
+
+
+def afas_run(cast, **kwargs):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast, **kwargs)
+    run, _created = IntegrationRun.start(organization=org, setup=get("afas"), by=cast.admin,
+                                         environment=cast.company)
+    return run
+
+
+def api31_run(cast):
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="C-4PS")
+    org = organization(cast)
+    run, _created = IntegrationRun.start(organization=org, setup=get("business-central-api31"),
+                                         by=cast.admin, environment=cast.company)
+    return run, contract.issued_subscription_key
+
+
+def issue(run, cast):
+    return ConnectionKey.issue(organization=run.organization, software=run.definition.software,
+                               by=cast.admin)
+
+
+def basic(app_key, secret):
+    return "Basic " + base64.b64encode(f"{app_key}:{secret}".encode()).decode()
+
+
+def send_test_invoice(run, cast, **spec):
+    """What the software does with its key: an invoice through the connection-key channel."""
+    from invoices.models import Channel
+
+    make_receiver(cast)
+    return submit(run.organization, invoice(**spec), Channel.CONNECTION_KEY).document
+
+
+def states(run):
+    return {s.key: s for s in run.refresh()}

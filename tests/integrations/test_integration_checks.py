@@ -1,0 +1,193 @@
+"""Each check of a guided setup reads real state, and says what is missing when it fails."""
+
+from decimal import Decimal
+
+import pytest
+
+from customers.models import CustomerCard, SendingProfile
+from invoices.peppol.ubl import Line
+from onboarding.integrations.registry import get
+from onboarding.integrations.runs import IntegrationRun
+from onboarding.models import (
+    EntraIdentity,
+    Organization,
+    OrganizationIdentifier,
+    PartyLink,
+    Subscription,
+)
+from portal.errors import ChangeRefused
+from tests.integrations.helpers import (
+    afas_run,
+    api31_run,
+    issue,
+    organization,
+    send_test_invoice,
+    states,
+    subscribe,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_names_the_missing_subscription(cast):
+    run = afas_run(cast)
+    subscribe(cast.company, Subscription.INVOICE_PORTAL)
+    ready = states(run)["ready"]
+    assert ready.state == "waiting"
+    assert "needs at least a Basic subscription" in ready.result.message
+
+
+def test_it_names_the_missing_contract_and_professional(cast):
+    run, _key = api31_run(cast)
+    cast.company.contracts.all().delete()
+    assert "no running contract with API rights" in states(run)["contract"].result.message
+    subscribe(cast.company, Subscription.BASIC)
+    assert "needs a Professional subscription" in states(run)["contract"].result.message
+
+
+def test_it_refuses_to_start_for_an_inactive_organization(cast):
+    subscribe(cast.company, Subscription.BASIC)
+    draft = organization(cast, active=False)
+    with pytest.raises(ChangeRefused):
+        IntegrationRun.start(organization=draft, setup=get("afas"), by=cast.admin,
+                             environment=cast.company)
+
+
+def test_it_says_when_the_organization_lost_its_activation_or_identifier(cast):
+    run = afas_run(cast)
+    OrganizationIdentifier.objects.all().delete()
+    assert "has no Peppol identifier" in states(run)["ready"].result.message
+    Organization.objects.update(status=Organization.Status.DEACTIVATED)
+    run.organization.refresh_from_db()
+    assert "Ask for activation" in states(run)["ready"].result.message
+
+
+def test_it_warns_about_an_identifier_registered_at_another_access_point(cast):
+    run = afas_run(cast)
+    OrganizationIdentifier.objects.update(registered_elsewhere="https://smp.afas.example")
+    ready = states(run)["ready"]
+    assert ready.state == "waiting"
+    assert "registered on Peppol at another access point" in ready.result.message
+    assert ready.result.items == ["0106:12345678"]
+
+
+def test_it_needs_the_kvk_number_for_accept(cast):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast, kvk="")
+    OrganizationIdentifier.add(org, cast.admin, "0088", "8712345000004")
+    run, _ = IntegrationRun.start(organization=org, setup=get("accept"), by=cast.admin,
+                                  environment=cast.company)
+    assert "KvK number (scheme 0106)" in states(run)["ready"].result.message
+
+
+def test_it_waits_for_a_key_and_then_its_test_connection(cast):
+    run = afas_run(cast)
+    found = states(run)
+    assert "no connection key for AFAS yet" in found["keys"].result.message
+    assert found["enter_keys"].result.message == "Waiting for a connection key."
+    issued = issue(run, cast)
+    found = states(run)
+    assert found["keys"].state == "complete"
+    assert "Waiting for the test connection" in found["enter_keys"].result.message
+    issued.key.note_use(tested=True)
+    assert states(run)["enter_keys"].state == "complete"
+
+
+def test_it_ignores_keys_made_for_other_software(cast):
+    run = afas_run(cast)
+    from onboarding.models import ConnectionKey
+
+    ConnectionKey.issue(organization=run.organization, software="other", by=cast.admin)
+    assert states(run)["keys"].state == "waiting"
+
+
+def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_dummy_and_default(cast):
+    run = afas_run(cast)
+    assert "no customer cards yet" in states(run)["contacts"].result.message
+    profile = SendingProfile.objects.create(organization=run.organization, name="eConnect",
+                                            is_default=True)
+    CustomerCard.objects.create(organization=run.organization, name="Bakker BV",
+                                customer_number="1", endpoint_scheme="0106",
+                                endpoint_value="99999998", buyer_reference_source="your_reference")
+    CustomerCard.objects.create(organization=run.organization, name="Slager BV",
+                                customer_number="2")
+    contacts = states(run)["contacts"]
+    assert contacts.state == "waiting"
+    assert contacts.result.message == "1 of 2 customer cards are ready. Not ready:"
+    assert contacts.result.items == [
+        "Slager BV (2): No Endpoint-ID, No source for the BuyerReference"]
+    assert "dummy number 99999998: Bakker BV" in contacts.result.advice
+    assert "eConnect is the default" in contacts.result.advice
+    assert profile.is_default
+
+
+def test_it_shows_the_validation_report_of_a_refused_test_invoice(cast):
+    run = afas_run(cast)
+    issue(run, cast)
+    document = send_test_invoice(run, cast, buyer_reference="")
+    step = states(run)["test_invoice"]
+    assert document.status == "refused"
+    assert step.state == "waiting"
+    assert f"Invoice {document.number} was refused" in step.result.message
+    assert step.result.items
+
+
+def test_it_completes_the_test_invoice_when_it_was_delivered(
+        cast, django_capture_on_commit_callbacks):
+    run = afas_run(cast)
+    assert "Waiting for the first invoice" in states(run)["test_invoice"].result.message
+    issue(run, cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_test_invoice(run, cast)
+    step = states(run)["test_invoice"]
+    assert step.state == "complete", step.result.message
+    assert step.recorded["event"] == "document.delivered"
+
+
+def test_it_checks_accept_invoices_for_empty_lines(cast):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast)
+    run, _ = IntegrationRun.start(organization=org, setup=get("accept"), by=cast.admin,
+                                  environment=cast.company)
+    issue(run, cast)
+    send_test_invoice(run, cast, lines=[
+        Line("Advies", Decimal("2"), Decimal("100.00"), Decimal("21")),
+        Line("", Decimal("1"), Decimal("0.00"), Decimal("21"))])
+    step = states(run)["test_invoice"]
+    assert step.state == "waiting"
+    assert "has an empty invoice line" in step.result.message
+
+
+def test_it_asks_for_a_receiving_decision(cast):
+    run = afas_run(cast)
+    assert "Decide whether Acme Trading BV receives" in states(run)["receiving"].result.message
+    run.organization.decide_receiving(cast.admin, False)
+    assert states(run)["receiving"].state == "complete"
+
+
+def test_it_follows_the_service_broker_path(cast):
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    from onboarding.models import Contract
+
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    org = organization(cast)
+    run, _ = IntegrationRun.start(organization=org, setup=get("business-central-psb"),
+                                  by=cast.admin, environment=cast.company)
+    found = states(run)
+    assert found["extension"].result.statement and found["extension"].state == "waiting"
+    assert "has linked a Microsoft Entra ID account" in found["entra"].result.message
+    assert "No partyId is linked" in found["party_link"].result.message
+    assert "no sending profile yet" in found["profile"].result.message
+
+    run.confirm("extension", cast.admin, cast.company)
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    link = PartyLink.grant(identity=identity, organization=org, broker="production",
+                           can_send=True, can_receive=False, by=cast.techsupport)
+    found = states(run)
+    assert found["extension"].state == "complete"
+    assert "Confirmed by admin@acme.nl" in found["extension"].result.message
+    assert found["entra"].state == "complete" and found["party_link"].state == "complete"
+    assert '"Sending via Peppol" is not checked' in found["sending"].result.message
+    PartyLink.objects.filter(pk=link.pk).update(sending_enabled=True)
+    assert states(run)["sending"].state == "complete"

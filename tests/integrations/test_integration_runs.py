@@ -1,0 +1,245 @@
+"""The catalogue, starting and resuming a run, keys from the step, events recorded as they
+happen, a step that breaks, hand-over, skipping, and support's list of stuck runs."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from onboarding.integrations.registry import get
+from onboarding.integrations.runs import IntegrationRun
+from onboarding.models import AuditEvent, ConnectionKey, Partnership, Subscription
+from tests.conftest import sign_in
+from tests.integrations.helpers import (
+    API31_BODY,
+    SOAP_ENV,
+    afas_run,
+    api31_run,
+    basic,
+    issue,
+    organization,
+    states,
+    subscribe,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response):
+    return response.content.decode()
+
+
+def test_it_lists_the_five_setups_with_their_facts_and_what_is_missing(client, cast):
+    sign_in(client, cast.admin)
+    page = text(client.get("/integrations/"))
+    for name in ("AFAS", "4PS Construct", "4PS Business Central (API31)",
+                 "4PS Business Central (PSB)", "Accept"):
+        assert name in page
+    assert "Connection keys (Native API)" in page and "Send + Receive" in page
+    assert "A Basic subscription (you have Invoice Portal)" in page
+    assert "A contract with API rights, entered by Sales" in page
+    assert 'href="/subscription/"' in page
+    assert 'data-qualifies="yes"' not in page
+
+    subscribe(cast.company, Subscription.BASIC)
+    page = text(client.get("/integrations/"))
+    assert page.count('data-qualifies="yes"') == 2  # AFAS and Accept
+
+
+def test_it_starts_a_run_for_an_active_organization_and_resumes_it(client, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast)
+    organization(cast, active=False, kvk="11223344", name="Draft BV")
+    sign_in(client, cast.admin)
+    page = text(client.get("/integrations/start/?setup=afas"))
+    assert "Acme Trading BV" in page and "Draft BV" not in page
+    assert "Administrator access to your AFAS environment" in page
+
+    response = client.post("/integrations/start/", {"setup": "afas", "organization": org.pk})
+    run = IntegrationRun.objects.get()
+    assert response.url == f"/integrations/runs/{run.pk}/"
+    again = client.post("/integrations/start/", {"setup": "afas", "organization": org.pk})
+    assert again.url == response.url and IntegrationRun.objects.count() == 1
+    assert AuditEvent.objects.filter(action="integration.started").count() == 1
+    assert client.post("/integrations/start/", {"setup": "afas",
+                                                "organization": 0}).status_code == 400
+
+
+def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):
+    subscribe(cast.client, Subscription.BASIC)
+    bakery = organization(cast, cast.client, kvk="87654321", name="Bakery BV")
+    Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
+    sign_in(client, cast.accountant)
+    session = client.session
+    from portal.tenancy import SESSION_KEY
+
+    session[SESSION_KEY] = cast.accountancy.pk
+    session.save()
+    assert "Bakery BV" in text(client.get("/integrations/start/?setup=afas"))
+    response = client.post("/integrations/start/", {"setup": "afas", "organization": bakery.pk})
+    assert IntegrationRun.objects.get().organization == bakery
+    assert client.get(response.url).status_code == 200
+
+
+def test_it_creates_keys_from_the_step_and_shows_the_secret_once(client, cast):
+    run = afas_run(cast)
+    sign_in(client, cast.admin)
+    page = text(client.get(f"/integrations/runs/{run.pk}/"))
+    assert "Create connection keys" in page and "Step 6: Receiving invoices" in page
+
+    response = client.post(f"/integrations/runs/{run.pk}/",
+                           {"action": "create_key", "step": "keys"})
+    key = ConnectionKey.objects.get()
+    secret = re.search(r'id="keys-secret" value="([^"]+)"', text(response)).group(1)
+    assert key.software == "afas" and key.matches(secret)
+    assert "no-store" in response["Cache-Control"]
+    assert secret not in text(client.get(f"/integrations/runs/{run.pk}/"))
+
+    client.get("/api/v1/ping", HTTP_AUTHORIZATION=basic(key.app_key, secret))
+    status = client.get(f"/integrations/runs/{run.pk}/status/").json()
+    assert status["steps"]["keys"]["state"] == "complete"
+    assert status["steps"]["enter_keys"]["state"] == "complete"
+    assert "tested the connection" in status["steps"]["enter_keys"]["html"]
+
+
+def test_it_records_events_as_they_happen(cast, django_capture_on_commit_callbacks):
+    run = afas_run(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = issue(run, cast)
+    run.refresh_from_db()
+    assert run.progress["keys"]["event"] == "connection_key.created"
+    with django_capture_on_commit_callbacks(execute=True):
+        issued.key.note_use(tested=True)
+    run.refresh_from_db()
+    assert run.progress["enter_keys"]["event"] == "connection_key.tested"
+
+
+def test_it_shows_a_step_broken_after_the_key_is_revoked(client, cast):
+    run = afas_run(cast)
+    issued = issue(run, cast)
+    assert states(run)["keys"].state == "complete"
+    issued.key.revoke(cast.admin)
+    found = states(run)
+    assert found["keys"].state == "broken"
+    assert f"Connection key {issued.key.app_key} was revoked" in found["keys"].result.message
+    assert found["enter_keys"].state == "waiting"
+    event = AuditEvent.objects.get(action="integration.step_broken")
+    assert event.after["step"] == "keys"
+    states(run)
+    assert AuditEvent.objects.filter(action="integration.step_broken").count() == 1
+    sign_in(client, cast.admin)
+    assert "Broken" in text(client.get(f"/integrations/runs/{run.pk}/"))
+
+
+def test_it_hands_a_run_to_a_colleague_and_refuses_outsiders(client, cast):
+    run = afas_run(cast)
+    from onboarding.models import Membership, Role
+
+    Membership.objects.filter(user=cast.basic).update(role=Role.ADMINISTRATOR)
+    sign_in(client, cast.admin)
+    client.post(f"/integrations/runs/{run.pk}/", {"action": "hand_over", "to": cast.basic.pk})
+    run.refresh_from_db()
+    assert run.assigned_to == cast.basic
+    assert AuditEvent.objects.get(action="integration.handed_over").after["to"] == \
+        "basic@acme.nl"
+    client.post(f"/integrations/runs/{run.pk}/", {"action": "hand_over",
+                                                  "to": cast.outsider.pk})
+    run.refresh_from_db()
+    assert run.assigned_to == cast.basic
+
+    sign_in(client, cast.basic)
+    page = text(client.get(f"/integrations/runs/{run.pk}/"))
+    assert "Handed to basic@acme.nl" in page
+
+
+def test_it_hands_a_run_to_the_partnered_accountant(cast):
+    run = afas_run(cast)
+    Partnership.start(accountant=cast.accountancy, organization=run.organization, by=cast.admin)
+    assert run.hand_over(cast.accountant, cast.admin, cast.company)
+    assert IntegrationRun.objects.visible_to(cast.accountant, cast.accountancy).get() == run
+
+
+def test_it_audits_a_skipped_step_and_the_completed_run(client, cast):
+    run = afas_run(cast)
+    sign_in(client, cast.admin)
+    for step in ("keys", "enter_keys", "contacts", "test_invoice"):
+        client.post(f"/integrations/runs/{run.pk}/", {"action": "skip", "step": step})
+    assert AuditEvent.objects.filter(action="integration.step_skipped").count() == 4
+    run.organization.decide_receiving(cast.admin, False)
+    page = text(client.get(f"/integrations/runs/{run.pk}/"))
+    assert "This integration is set up." in page
+    run.refresh_from_db()
+    assert run.completed_at is not None
+    assert AuditEvent.objects.filter(action="integration.completed").count() == 1
+
+
+def test_it_shows_the_soapenv_advice_after_a_namespace_failure(client, cast):
+    run, subscription_key = api31_run(cast)
+    issued = issue(run, cast)
+    body = API31_BODY.format(env="http://www.w3.org/2003/05/soap-envelope",
+                             app_key=issued.key.app_key, secret=issued.secret,
+                             company_id=run.organization.company_id,
+                             subscription_key=subscription_key)
+    answer = client.post("/api/api31", body, content_type="text/xml")
+    assert answer.status_code == 500
+    configure = states(run)["configure"]
+    assert configure.state == "waiting"
+    assert "Prefix soapenv, Namespace http://schemas.xmlsoap.org/soap/envelope/" in \
+        configure.result.advice
+
+    good = API31_BODY.format(env=SOAP_ENV, app_key=issued.key.app_key, secret=issued.secret,
+                             company_id=run.organization.company_id,
+                             subscription_key=subscription_key)
+    assert client.post("/api/api31", good, content_type="text/xml").status_code == 200
+    assert states(run)["configure"].state == "complete"
+
+
+def test_it_shows_the_subscription_key_hint_not_the_key(client, cast):
+    run, subscription_key = api31_run(cast)
+    sign_in(client, cast.admin)
+    page = text(client.get(f"/integrations/runs/{run.pk}/"))
+    assert subscription_key not in page
+    assert f"it ends in …{subscription_key[-4:]}" in page
+    assert "API31" in page and run.organization.company_id in page
+
+
+def test_it_shows_runs_on_the_dashboard_the_organization_and_readiness(client, cast):
+    run = afas_run(cast)
+    sign_in(client, cast.admin)
+    assert f"/integrations/runs/{run.pk}/" in text(client.get("/"))
+    assert f"/integrations/runs/{run.pk}/" in text(
+        client.get(f"/organizations/{run.organization.pk}/"))
+    page = text(client.get(f"/integrations/organizations/{run.organization.pk}/"))
+    assert "Enter the keys in AFAS" in page and "Not started:" in page
+
+
+def test_it_lists_stuck_runs_for_techsupport(client, cast):
+    run = afas_run(cast)
+    IntegrationRun.objects.filter(pk=run.pk).update(
+        updated_at=timezone.now() - timedelta(days=3))
+    client.force_login(cast.techsupport)
+    page = text(client.get("/staff/integrations/stuck/"))
+    assert "Acme Trading BV" in page and "Create connection keys" in page
+    client.force_login(cast.admin)
+    assert client.get("/staff/integrations/stuck/").status_code == 404
+
+
+def test_it_knows_every_setup_by_slug():
+    assert get("afas").steps[1].creates_key
+    assert get("nothing") is None
+
+
+def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract(cast):
+    from django.core.management import call_command
+
+    from onboarding.models import Contract, Environment
+
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    run = IntegrationRun.objects.get(setup="afas", organization__name="Demo Bakery B.V.")
+    assert run.organization.environment.subscription == Subscription.BASIC
+    assert {"ready", "keys", "enter_keys"} <= set(run.progress)
+    assert run.completed_at is None
+    accountancy = Environment.objects.get(domain="demo-accountants.nl")
+    assert Contract.objects.filter(environment=accountancy, api_rights=True).exists()

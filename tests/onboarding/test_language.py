@@ -50,7 +50,7 @@ def test_it_switches_back_when_the_user_chooses_again(client, cast):
 
 def test_it_remembers_the_language_someone_signs_up_in(client):
     client.cookies["django_language"] = "nl"
-    client.post("/accounts/signup/", {"email": "nieuw@bakkerij.nl",
+    client.post("/accounts/signup/", {"email": "nieuw@bakkerij.nl", "company_name": "Bakkerij",
                                       "password1": "a-long-password-42",
                                       "password2": "a-long-password-42"})
     assert User.objects.get(email="nieuw@bakkerij.nl").language == "nl"
@@ -83,7 +83,7 @@ def test_it_writes_the_portals_own_mail_in_the_recipients_language(
     cast.admin.save()
     client.cookies["django_language"] = "en"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/signup/", {"email": "newbie@acme.nl",
+        client.post("/accounts/signup/", {"email": "newbie@acme.nl", "company_name": "Acme",
                                           "password1": "a-long-password-42",
                                           "password2": "a-long-password-42"})
         confirm = re.search(r"/accounts/confirm-email/[^\s]+", mail.outbox[0].body).group(0)

@@ -112,7 +112,7 @@ def test_it_activates_once_when_many_reviewers_approve_at_once(cast):
     _users, clients = reviewers(cast, N)
 
     responses = at_once(N, lambda i: clients[i].post(
-        f"/staff/activations/{org.pk}/approve/", follow=True))
+        f"/staff/activations/{org.pk}/approve/", {"confirm": "on"}, follow=True))
 
     assert [r.status_code for r in responses] == [200] * N
     pages = [page(r) for r in responses]
@@ -148,7 +148,8 @@ def test_it_makes_one_decision_when_reviewers_approve_and_reject_at_once(cast):
         if i % 2:
             return clients[i].post(f"/staff/activations/{org.pk}/reject/",
                                    {"reason": "No"}, follow=True)
-        return clients[i].post(f"/staff/activations/{org.pk}/approve/", follow=True)
+        return clients[i].post(f"/staff/activations/{org.pk}/approve/", {"confirm": "on"},
+                               follow=True)
 
     responses = at_once(N, decide)
 

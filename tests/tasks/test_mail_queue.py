@@ -40,7 +40,7 @@ def test_it_keeps_mail_until_the_mail_server_is_back(db_queue, client, cast):
     assert response.status_code == 302
     assert Invitation.objects.filter(email="new@acme.nl").exists()
     client.force_login(cast.techsupport)
-    response = client.post(f"/staff/activations/{org.pk}/approve/")
+    response = client.post(f"/staff/activations/{org.pk}/approve/", {"confirm": "on"})
     assert response.status_code == 302
     assert Organization.objects.get(pk=org.pk).status == Organization.Status.ACTIVE
 

@@ -16,10 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from invoices.api.serializers import (
     AcceptedSerializer,
@@ -31,9 +29,8 @@ from invoices.api.serializers import (
 from invoices.models import Channel, Document, Status
 from invoices.recipients import reach
 from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes
-from onboarding.api.authentication import ConnectionKeyAuthentication, CredentialsMissing
+from onboarding.api.base import ConnectionKeyView
 from onboarding.api.serializers import ProblemSerializer
-from onboarding.api.throttling import ConnectionKeyRateThrottle, RateLimited
 from onboarding.models import Organization
 from portal.errors import ChangeRefused
 from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind, problem
@@ -103,20 +100,8 @@ class XmlRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-class KeyView(APIView):
-    """For software holding a connection key; no sessions, so no CSRF either."""
-
-    authentication_classes = [ConnectionKeyAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ConnectionKeyRateThrottle]
-
-    def permission_denied(self, request, message=None, code=None):
-        if not request.successful_authenticator:
-            raise CredentialsMissing()
-        super().permission_denied(request, message, code)
-
-    def throttled(self, request, wait):
-        raise RateLimited(wait)
+class KeyView(ConnectionKeyView):
+    """The documents API's views, whose changes the audit log names by key."""
 
     def actor_label(self) -> str:
         return f"connection key {self.request.auth.app_key}"

@@ -140,8 +140,8 @@ def api31(request):
             abuse.failed_authentications.count(address)
         if namespace == API31_NS:
             # Only API31's own connection test: a guided setup shows why it failed.
-            connection_test_failed.send(sender=Fault, request=request, reason=fault.reason,
-                                        message=str(fault.message))
+            connection_test_failed.send(sender=Fault, payload=getattr(request, "soap_payload", b""),
+                                        reason=fault.reason, message=str(fault.message))
         return fault_response(fault, namespace=namespace)
     except Exception:
         logger.exception("API31 request failed")
@@ -189,8 +189,10 @@ def read_envelope(request, max_bytes: int):
                     if max_bytes == MAX_REQUEST_BYTES else
                     _("The request is larger than %(limit)d MB.")
                     % {"limit": max_bytes // (1024 * 1024)}, "too-large")
+    # Kept for who listens to a failed connection test: the stream can be read once only.
+    request.soap_payload = request.read(max_bytes + 1)
     try:
-        root = parse_xml(request.read(max_bytes + 1), max_bytes=max_bytes)
+        root = parse_xml(request.soap_payload, max_bytes=max_bytes)
     except XmlForbiddenDoctype as exc:
         raise Fault("Client", _("The request contains a DOCTYPE (a DTD or entity "
                                 "declarations), which is not accepted."),

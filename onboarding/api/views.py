@@ -2,13 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from onboarding.api.authentication import ConnectionKeyAuthentication, CredentialsMissing
+from onboarding.api.base import ConnectionKeyView
 from onboarding.api.serializers import OrganizationSerializer, PingSerializer, ProblemSerializer
-from onboarding.api.throttling import ConnectionKeyRateThrottle, RateLimited
 from onboarding.models import Organization
 from portal.problems import PROBLEM_CONTENT_TYPE
 
@@ -22,22 +19,6 @@ PROBLEMS = {
         ProblemSerializer, _("Too many requests with this key; Retry-After says how many "
                              "seconds to wait.")),
 }
-
-
-class ConnectionKeyView(APIView):
-    """For software holding a connection key; no sessions, so no CSRF either."""
-
-    authentication_classes = [ConnectionKeyAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ConnectionKeyRateThrottle]
-
-    def permission_denied(self, request, message=None, code=None):
-        if not request.successful_authenticator:
-            raise CredentialsMissing()
-        super().permission_denied(request, message, code)
-
-    def throttled(self, request, wait):
-        raise RateLimited(wait)
 
 
 class PingView(ConnectionKeyView):

@@ -47,11 +47,11 @@ def key_tested(sender, pk, **kwargs):
 
 
 @receiver(connection_test_failed, dispatch_uid="integrations.api31_failed")
-def api31_failed(sender, request, reason, message, **kwargs):
+def api31_failed(sender, payload, reason, message, **kwargs):
     """Keep why a Business Central test failed, so its step can show the advice."""
     if reason not in NAMESPACE_FAULTS:
         return
-    found = APP_KEY.search(request.body)
+    found = APP_KEY.search(payload)
     if not found:
         return
     key = ConnectionKey.objects.filter(app_key=found.group().decode()).first()

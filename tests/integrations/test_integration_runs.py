@@ -231,7 +231,7 @@ def test_it_knows_every_setup_by_slug():
     assert get("nothing") is None
 
 
-def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract(cast):
+def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract():
     from django.core.management import call_command
 
     from onboarding.models import Contract, Environment

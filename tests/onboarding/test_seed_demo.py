@@ -14,7 +14,11 @@ def test_it_creates_the_demo_logins_once(capsys):
     assert User.objects.filter(email="admin@demo-bakery.nl").get().check_password(
         "demo-portal-2026")
     assert Environment.objects.count() == 2
-    assert Organization.objects.get().company_id.startswith("XCNL")
+    active = Organization.objects.get(status=Organization.Status.ACTIVE)
+    assert active.company_id.startswith("XCNL")
+    # One waits in TechSupport's queue, and the active one has customers to try checks on.
+    assert Organization.objects.filter(status=Organization.Status.PENDING).count() == 1
+    assert active.customer_cards.filter(endpoint_value="99999998").exists()
     call_command("seed_demo")
     assert "left as it is" in capsys.readouterr().out
     assert User.objects.count() == 5

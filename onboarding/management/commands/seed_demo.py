@@ -72,6 +72,14 @@ class Command(BaseCommand):
         from onboarding.integrations.demo import create_demo_runs
 
         create_demo_runs(org, admin, environments["demo-accountants.nl"])
+        self._customers(org)
+        # One organization in TechSupport's activation queue, to try the review on.
+        waiting = Organization.create(
+            environment=bakery, by=admin, name="Demo Bakery Utrecht B.V.", country="NL",
+            registry_number="81234568", registry_checked=True, city="Utrecht",
+        )
+        waiting.request_activation(admin, requester_name="Demo Admin", requester_role="Owner",
+                                   registry_number="81234568")
         staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
         # Staff pages need MFA; the demo staff users get TOTP with a published secret.
         Authenticator.objects.create(
@@ -83,6 +91,20 @@ class Command(BaseCommand):
             user=sales, type=Authenticator.Type.TOTP,
             data={"secret": _encrypted_demo_secret()},
         )
+
+    def _customers(self, organization):
+        """Customer cards as a bookkeeper meets them: one ready for Peppol, one still on the
+        guides' dummy number, one without an Endpoint-ID."""
+        from customers.models import CustomerCard
+
+        for number, name, scheme, value in (
+                ("1001", "Koffiebranderij Noord B.V.", "0106", "69123456"),
+                ("1002", "Lunchroom De Hoek", "0106", "99999998"),
+                ("1003", "Hotel Zeezicht", "", "")):
+            CustomerCard.objects.create(
+                organization=organization, customer_number=number, name=name,
+                endpoint_scheme=scheme, endpoint_value=value,
+                buyer_reference_source="your_reference")
 
     def _user(self, email, **flags):
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, **flags)

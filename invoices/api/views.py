@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -208,11 +209,21 @@ class SentDocumentView(KeyView):
         return Response(SentDocumentSerializer(document).data)
 
 
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 moment compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that
+    ISO 8601 (and so the client) may write, such as +16:06."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 class InboxFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in (
         Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE, Status.REJECTED)])
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     include_duplicates = filters.BooleanFilter(
         method="keep_duplicates", label=_("Also list documents held as possible duplicates."))
 

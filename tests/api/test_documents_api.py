@@ -251,6 +251,16 @@ def test_it_filters_received_documents_by_status_and_date(live_server, http, acm
     assert "status" in wrong.json()["errors"]
 
 
+def test_it_reads_a_moment_with_any_offset_iso_8601_allows(live_server, http, acme_key,
+                                                            receiver_key):
+    send(http, live_server, acme_key, invoice("F-1"))
+    # PostgreSQL itself refuses offsets beyond 15:59; the filter compares in UTC instead.
+    answer = call(http, "GET", live_server, "/api/v1/inbox", receiver_key,
+                  params={"created_after": "1506-01-21T23:58:09.17+16:06"})
+    assert answer.status_code == 200
+    assert [d["number"] for d in answer.json()["results"]] == ["F-1"]
+
+
 def test_it_downloads_a_received_document_byte_for_byte(live_server, http, receiver_key,
                                                        delivered):
     response = call(http, "GET", live_server, f"/api/v1/inbox/{delivered.pk}/download",

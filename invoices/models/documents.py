@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from invoices.signals import document_changed
 from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
@@ -211,9 +212,12 @@ class Document(models.Model):
     def _record(self, by, actor_label, from_status, to_status, detail=""):
         user = by if getattr(by, "pk", None) else None
         label = actor_label or (user.email if user else "system")
-        DocumentEvent.objects.create(document=self, actor=user, actor_label=label[:254],
-                                     from_status=from_status, to_status=to_status,
-                                     detail=detail[:2000])
+        event = DocumentEvent.objects.create(document=self, actor=user,
+                                             actor_label=label[:254],
+                                             from_status=from_status, to_status=to_status,
+                                             detail=detail[:2000])
+        transaction.on_commit(lambda: document_changed.send(Document, document=self,
+                                                            event=event))
         record(environment=self.organization.environment, actor=user, actor_label=label,
                action=f"document.{to_status}", target=self,
                before={"status": from_status} if from_status else {},

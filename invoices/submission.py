@@ -14,9 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from invoices import notifications
-from invoices.models import Channel, Direction, Document, DocumentType, Status
-from invoices.models.documents import WAITING_FOR_PEPPOL, administrators_of
+from invoices.models import Direction, Document, DocumentType, Status
+from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_facts
 from invoices.peppol.validation import validate
@@ -24,7 +23,6 @@ from onboarding.models import Organization, OrganizationIdentifier
 
 VALIDATION_ACTOR = "system: validation"
 SENDER_CHECK_ACTOR = "system: sender check"
-ROUTING_ACTOR = "system: routing"
 
 TYPES = {"Invoice": DocumentType.INVOICE, "CreditNote": DocumentType.CREDIT_NOTE}
 
@@ -250,65 +248,19 @@ def receiver_for(scheme: str, value: str) -> Organization | None:
 
 
 def route(document_pk: int) -> str:
-    """Deliver a queued outgoing document: inside the platform when an organization here
-    receives for its receiver, otherwise it waits for the Peppol network. Safe to run again.
+    """Deliver a queued outgoing document by the transport that reaches its receiver (see
+    invoices.transport); with none, it waits for the Peppol network. Safe to run again.
     Returns the document's status afterwards."""
+    from invoices.transport.base import choose
+
     document = Document.objects.select_related("organization").get(pk=document_pk)
     if document.status != Status.QUEUED:
         return document.status
-    receiver = receiver_for(document.receiver_scheme, document.receiver_value)
-    if receiver is None:
+    transport = choose(document)
+    if transport is None:
         document.wait_for_network()
         return document.status
-    duplicate_of = None
-    with transaction.atomic():
-        # The receiver's row serializes arrivals, so two copies arriving at once still meet
-        # the duplicate check one after the other.
-        Organization.objects.select_for_update().filter(pk=receiver.pk).first()
-        outgoing = Document.objects.select_for_update().get(pk=document_pk)
-        if outgoing.status != Status.QUEUED:
-            return outgoing.status
-        duplicate_of = (Document.objects.inbox()
-                        .filter(organization=receiver, supplier_id=outgoing.supplier_id,
-                                number=outgoing.number, issue_date=outgoing.issue_date)
-                        .exclude(status=Status.REJECTED).order_by("id").only("pk").first())
-        incoming = Document.store(
-            organization=receiver, direction=Direction.INCOMING,
-            status=Status.DUPLICATE if duplicate_of else Status.RECEIVED,
-            content=bytes(outgoing.content), channel=Channel.PLATFORM,
-            actor_label=ROUTING_ACTOR,
-            detail=(gettext("Same supplier, number and issue date as a document received "
-                            "earlier.") if duplicate_of else ""),
-            document_type=outgoing.document_type, sender_scheme=outgoing.sender_scheme,
-            sender_value=outgoing.sender_value, receiver_scheme=outgoing.receiver_scheme,
-            receiver_value=outgoing.receiver_value, supplier_id=outgoing.supplier_id,
-            counterparty_name=_supplier_name(outgoing), number=outgoing.number,
-            issue_date=outgoing.issue_date, currency=outgoing.currency,
-            payable_amount=outgoing.payable_amount, buyer_reference=outgoing.buyer_reference,
-            validation=outgoing.validation, rules=outgoing.rules,
-            rules_release=outgoing.rules_release, delivery_id=outgoing.delivery_id,
-            source=outgoing, status_reason=(gettext("Possible duplicate: not offered for "
-                                                    "download until it is marked as original.")
-                                            if duplicate_of else ""),
-        )
-        outgoing.mark_delivered(None, gettext("Delivered inside the platform to %(name)s.")
-                                % {"name": receiver.name}, actor_label=ROUTING_ACTOR)
-        if duplicate_of:
-            incoming_pk = incoming.pk
-            transaction.on_commit(lambda: notify_duplicate(incoming_pk))
-    return Status.DELIVERED
-
-
-def _supplier_name(outgoing: Document) -> str:
-    facts = read_facts(xmlsafe.parse_xml(bytes(outgoing.content), max_bytes()))
-    return (facts.supplier_name or outgoing.organization.name)[:200]
-
-
-def notify_duplicate(document_pk: int) -> None:
-    document = Document.objects.select_related("organization").get(pk=document_pk)
-    notifications.send("duplicate_received", administrators_of(document.organization),
-                       {"document": document, "organization": document.organization,
-                        "path": document.get_absolute_url()})
+    return transport.deliver(document)
 
 
 __all__ = ["AlreadySent", "DocumentRefused", "Submitted", "WAITING_FOR_PEPPOL", "accept",

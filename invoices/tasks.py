@@ -11,3 +11,10 @@ def check_and_route(document_pk: int) -> str:
     from invoices.submission import check_and_route as run
 
     return run(document_pk)
+
+
+@task()
+def send_over_peppol(document_pk: int, attempt: int) -> str:
+    from invoices.transport.as4 import attempt as run
+
+    return run(document_pk, attempt)

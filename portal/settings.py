@@ -262,6 +262,22 @@ PEPPOL_DNS_PORT = env.int("PEPPOL_DNS_PORT", default=53)
 PEPPOL_LOOKUP_TIMEOUT = env.float("PEPPOL_LOOKUP_TIMEOUT", default=5.0)
 PEPPOL_LOOKUP_CONCURRENCY = env.int("PEPPOL_LOOKUP_CONCURRENCY", default=8)
 PEPPOL_REACHABILITY_MAX_AGE_DAYS = env.int("PEPPOL_REACHABILITY_MAX_AGE_DAYS", default=30)
+# The platform's own Peppol access point (AS4). Without all four of party id, key,
+# certificate and trust, documents travel inside the platform only and the rest wait.
+PEPPOL_AP_PARTY_ID = env.str("PEPPOL_AP_PARTY_ID", default="")
+PEPPOL_AP_KEY_FILE = env.str("PEPPOL_AP_KEY_FILE", default="")
+PEPPOL_AP_KEY_PASSWORD = env.str("PEPPOL_AP_KEY_PASSWORD", default="")
+PEPPOL_AP_CERT_FILE = env.str("PEPPOL_AP_CERT_FILE", default="")
+PEPPOL_AP_TRUST_FILE = env.str("PEPPOL_AP_TRUST_FILE", default="")
+PEPPOL_AP_TRUST_PINNED = env.bool("PEPPOL_AP_TRUST_PINNED", default=False)
+_ap_settings = (PEPPOL_AP_PARTY_ID, PEPPOL_AP_KEY_FILE, PEPPOL_AP_CERT_FILE, PEPPOL_AP_TRUST_FILE)
+if any(_ap_settings) and not all(_ap_settings):
+    raise ImproperlyConfigured("Peppol delivery needs PEPPOL_AP_PARTY_ID, PEPPOL_AP_KEY_FILE, "
+                               "PEPPOL_AP_CERT_FILE and PEPPOL_AP_TRUST_FILE together.")
+PEPPOL_AP_TIMEOUT = env.float("PEPPOL_AP_TIMEOUT", default=30.0)
+# Minutes to wait before each new try after a failure that may pass; one try more than listed.
+PEPPOL_AP_RETRY_MINUTES = [float(m) for m in env.list("PEPPOL_AP_RETRY_MINUTES",
+                                                      default=["1", "5", "30", "120", "480"])]
 # A directory laid out like invoices/peppol/rules/ (ubl-2.1/, bis-billing-3/rules/,
 # si-ubl-2.0/rules/) with a newer release of the official rules; empty: the packaged rules.
 PEPPOL_RULES_DIR = env.str("PEPPOL_RULES_DIR", default="")

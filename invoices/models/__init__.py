@@ -6,5 +6,7 @@ from invoices.models.documents import (
     DocumentType,
     Status,
 )
+from invoices.models.evidence import PeppolEvidence
 
-__all__ = ["Channel", "Direction", "Document", "DocumentEvent", "DocumentType", "Status"]
+__all__ = ["Channel", "Direction", "Document", "DocumentEvent", "DocumentType", "PeppolEvidence",
+           "Status"]

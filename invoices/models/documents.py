@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from invoices.signals import document_changed
+from invoices.signals import delivery_retried, document_changed
 from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
@@ -35,6 +35,7 @@ class Channel(models.TextChoices):
     CONNECTION_KEY = "connection_key", _("Connection key")
     TEST = "test", _("Test invoice")
     PLATFORM = "platform", _("Delivered inside the platform")
+    PEPPOL = "peppol", _("Peppol network (AS4)")
 
 
 class Status(models.TextChoices):
@@ -53,7 +54,8 @@ OUTGOING_STATUSES = (Status.CREATED, Status.REFUSED, Status.QUEUED, Status.DELIV
                      Status.DELIVERY_FAILED)
 INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, Status.REJECTED)
 
-WAITING_FOR_PEPPOL = "waiting for the Peppol network"
+WAITING_FOR_PEPPOL = ("waiting for the Peppol network: delivery over Peppol is not configured "
+                      "on this platform")
 
 
 def sha256(data: bytes) -> str:
@@ -277,6 +279,30 @@ class Document(models.Model):
             DocumentEvent.objects.create(document=current, actor_label="system: routing",
                                          from_status=Status.QUEUED, to_status=Status.QUEUED,
                                          detail=WAITING_FOR_PEPPOL)
+        self._refresh_from(current)
+        return True
+
+    def note_delivery_retry(self, attempt: int, reason: str, retry_at, *,
+                            actor_label="") -> bool:
+        """A try to deliver failed in a way that may pass, and another is scheduled: the
+        reason is shown and recorded, and `delivery_retried` is sent after the commit."""
+        detail = gettext("Attempt %(attempt)d failed: %(reason)s The next attempt is at "
+                         "%(at)s.") % {"attempt": attempt, "reason": reason,
+                                       "at": timezone.localtime(retry_at).strftime(
+                                           "%Y-%m-%d %H:%M %Z")}
+        with transaction.atomic():
+            current = Document.objects.select_for_update().defer("content").get(pk=self.pk)
+            if current.status != Status.QUEUED:
+                self._refresh_from(current)
+                return False
+            current.status_reason = detail[:500]
+            current.save(update_fields=["status_reason"])
+            DocumentEvent.objects.create(document=current, actor_label=actor_label or "system",
+                                         from_status=Status.QUEUED, to_status=Status.QUEUED,
+                                         detail=detail)
+            transaction.on_commit(lambda: delivery_retried.send(
+                Document, document=current, attempt=attempt, reason=reason,
+                retry_at=retry_at))
         self._refresh_from(current)
         return True
 

@@ -310,30 +310,7 @@ def _expand_backrefs(replacement: str, match: re.Match[str]) -> str | None:
 def _fetch_service_group(
     smp_url: str, participant: str, config: SmlConfig, http: requests.Session | None
 ) -> bytes | None:
-    url = f"{smp_url.rstrip('/')}/{quote(participant, safe='')}"
-    session = http or requests.Session()
-    deadline = time.monotonic() + config.timeout
-    try:
-        with session.get(
-            url,
-            timeout=(config.timeout, config.timeout),
-            headers={"Accept": "application/xml, text/xml;q=0.9"},
-            stream=True,
-        ) as response:
-            if response.status_code == 404:
-                return None
-            if response.status_code >= 500:
-                raise LookupFailed(SMP_ERROR, f"GET {url}: HTTP {response.status_code}")
-            if response.status_code != 200:
-                raise LookupFailed(SMP_BAD_ANSWER, f"GET {url}: HTTP {response.status_code}")
-            return _read_limited(response, url, deadline)
-    except requests.Timeout as exc:
-        raise LookupFailed(SMP_UNREACHABLE, f"GET {url}: timed out") from exc
-    except requests.RequestException as exc:
-        raise LookupFailed(SMP_UNREACHABLE, f"GET {url}: {exc}") from exc
-    finally:
-        if http is None:
-            session.close()
+    return _fetch_url(f"{smp_url.rstrip('/')}/{quote(participant, safe='')}", config, http)
 
 
 def _read_limited(response: requests.Response, url: str, deadline: float) -> bytes:
@@ -390,3 +367,120 @@ def _normalise_document_type(document_type: str) -> str:
     if not separator:
         return document_type
     return f"{scheme.lower()}::{value}"
+
+
+# --- Service metadata: where a participant receives one document type ----------------
+
+BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+AS4_TRANSPORT_PROFILE = "peppol-transport-as4-v2_0"
+WSA_NAMESPACE = "http://www.w3.org/2005/08/addressing"
+
+NOT_ON_PEPPOL = gettext_noop("The receiver is not on the Peppol network.")
+TYPE_NOT_ACCEPTED = gettext_noop(
+    "The receiver is on the Peppol network but does not accept this document type.")
+NO_AS4_ENDPOINT = gettext_noop(
+    "The receiver's Peppol service provider names no AS4 access point for this document type "
+    "and process.")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The access point that receives a document type for a participant."""
+
+    url: str
+    certificate_der: bytes
+    document_type: str
+    process: str
+
+
+class NotReceivable(Exception):
+    """A clear "no": the participant cannot receive this document; ``message`` says why."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+def service_endpoint(
+    scheme: str,
+    value: str,
+    document_type: str,
+    config: SmlConfig,
+    process: str = BILLING_PROCESS,
+    http: requests.Session | None = None,
+) -> Endpoint:
+    """The AS4 endpoint of the participant for `document_type` and `process`.
+
+    Raises :class:`NotReceivable` for a clear no, :class:`LookupFailed` when no answer could
+    be had."""
+    smp_url = _resolve_smp_url(sml_dns_name(scheme, value, config.zone), config)
+    if smp_url is None:
+        raise NotReceivable(NOT_ON_PEPPOL, "no Meta:SMP record")
+    participant = participant_id(scheme, value)
+    body = _fetch_service_group(smp_url, participant, config, http)
+    if body is None:
+        raise NotReceivable(NOT_ON_PEPPOL, "the SMP does not know the participant")
+    wanted = _normalise_document_type(document_type)
+    if wanted not in {_normalise_document_type(d) for d in _document_types(body)}:
+        raise NotReceivable(TYPE_NOT_ACCEPTED, document_type)
+    metadata_url = (f"{smp_url.rstrip('/')}/{quote(participant, safe='')}/services/"
+                    f"{quote(document_type, safe='')}")
+    metadata = _fetch_url(metadata_url, config, http)
+    if metadata is None:
+        raise NotReceivable(TYPE_NOT_ACCEPTED, f"GET {metadata_url}: 404")
+    return _endpoint_from_metadata(metadata, document_type, process)
+
+
+def _fetch_url(url: str, config: SmlConfig, http: requests.Session | None) -> bytes | None:
+    session = http or requests.Session()
+    deadline = time.monotonic() + config.timeout
+    try:
+        with session.get(url, timeout=(config.timeout, config.timeout), stream=True,
+                         headers={"Accept": "application/xml, text/xml;q=0.9"}) as response:
+            if response.status_code == 404:
+                return None
+            if response.status_code >= 500:
+                raise LookupFailed(SMP_ERROR, f"GET {url}: HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise LookupFailed(SMP_BAD_ANSWER, f"GET {url}: HTTP {response.status_code}")
+            return _read_limited(response, url, deadline)
+    except requests.Timeout as exc:
+        raise LookupFailed(SMP_UNREACHABLE, f"GET {url}: timed out") from exc
+    except requests.RequestException as exc:
+        raise LookupFailed(SMP_UNREACHABLE, f"GET {url}: {exc}") from exc
+    finally:
+        if http is None:
+            session.close()
+
+
+def _endpoint_from_metadata(body: bytes, document_type: str, process: str) -> Endpoint:
+    try:
+        root = parse_xml(body, max_bytes=MAX_SERVICE_GROUP_BYTES)
+    except XmlRejected as exc:
+        raise LookupFailed(SMP_BAD_ANSWER, str(exc)) from exc
+    ns = {"smp": SMP_NAMESPACE, "ids": "http://busdox.org/transport/identifiers/1.0/",
+          "wsa": WSA_NAMESPACE}
+    information = root.find(".//smp:ServiceInformation", ns)
+    if information is None:
+        raise LookupFailed(SMP_BAD_ANSWER, "no ServiceInformation in the service metadata")
+    for process_element in information.iterfind("smp:ProcessList/smp:Process", ns):
+        if (process_element.findtext("ids:ProcessIdentifier", "", ns) or "").strip() != process:
+            continue
+        for endpoint in process_element.iterfind("smp:ServiceEndpointList/smp:Endpoint", ns):
+            if endpoint.get("transportProfile") != AS4_TRANSPORT_PROFILE:
+                continue
+            url = (endpoint.findtext("wsa:EndpointReference/wsa:Address", "", ns)
+                   or endpoint.findtext("smp:EndpointURI", "", ns)).strip()
+            certificate = "".join((endpoint.findtext("smp:Certificate", "", ns)).split())
+            try:
+                der = base64.b64decode(certificate, validate=True)
+            except ValueError as exc:
+                raise LookupFailed(SMP_BAD_ANSWER, "the endpoint's certificate is not "
+                                                   "Base64") from exc
+            if not url.lower().startswith(("http://", "https://")) or not der:
+                raise LookupFailed(SMP_BAD_ANSWER, "the AS4 endpoint lacks a URL or a "
+                                                   "certificate")
+            return Endpoint(url=url, certificate_der=der, document_type=document_type,
+                            process=process)
+    raise NotReceivable(NO_AS4_ENDPOINT, f"{document_type} / {process}")

@@ -1,0 +1,142 @@
+"""Delivery over Peppol: look the receiver up in the SML and SMP, send the document to the
+access point named for its document type over AS4, and keep the signed receipt. Runs as a
+task; a failure that may pass is tried again later, PEPPOL_AP_RETRY_MINUTES apart."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from invoices import notifications
+from invoices.models import Document, PeppolEvidence, Status
+from invoices.models.documents import administrators_of
+from invoices.peppol import as4 as peppol_as4
+from invoices.peppol import smp
+from invoices.peppol.as4 import SendFailed
+from invoices.peppol.smp import LookupFailed, NotReceivable
+from invoices.transport.base import ROUTING_ACTOR, Transport, access_point
+from portal.tasks import enqueue
+
+logger = logging.getLogger(__name__)
+
+AS4_ACTOR = "system: Peppol AS4"
+
+
+class As4Transport(Transport):
+    def __init__(self, point):
+        self.point = point
+
+    def deliver(self, document) -> str:
+        """Hand the document to the sending task; it stays Queued meanwhile."""
+        from invoices.tasks import send_over_peppol
+
+        with transaction.atomic():
+            _evidence, created = PeppolEvidence.objects.get_or_create(document_id=document.pk)
+            if created:
+                enqueue(send_over_peppol, document.pk, 1)
+        return Document.objects.filter(pk=document.pk).values_list("status", flat=True).get()
+
+
+def attempt(document_pk: int, number: int) -> str:
+    """Try number `number` to send the document; returns its status afterwards."""
+    document = Document.objects.select_related("organization").get(pk=document_pk)
+    evidence = PeppolEvidence.objects.filter(document=document).first()
+    if document.status != Status.QUEUED or (evidence and evidence.attempts >= number):
+        return document.status
+    point = access_point()
+    if point is None:
+        document.wait_for_network()
+        return document.status
+    content = bytes(document.content)
+    try:
+        from invoices.recipients import sml_config
+        from invoices.submission import max_bytes
+
+        document_type, process = peppol_as4.document_type_of(content, max_bytes())
+        endpoint = smp.service_endpoint(document.receiver_scheme, document.receiver_value,
+                                        document_type, sml_config(),
+                                        process or smp.BILLING_PROCESS)
+        sent = peppol_as4.send(
+            point, endpoint, content, sender=document.sender_id,
+            receiver=document.receiver_id, country=_country(document),
+            instance_id=str(document.delivery_id or document.pk),
+            timeout=settings.PEPPOL_AP_TIMEOUT)
+    except NotReceivable as error:
+        _give_up(document, number, gettext(error.message), tell=False)
+    except LookupFailed as error:
+        logger.warning("Peppol lookup for document %s failed: %s", document.pk, error.detail)
+        _may_pass(document, number, gettext(error.message))
+    except SendFailed as error:
+        logger.warning("AS4 delivery of document %s failed: %s", document.pk, error)
+        reason = gettext(error.message) % {"reason": error.reason} if error.reason \
+            else gettext(error.message)
+        if error.passing:
+            _may_pass(document, number, reason)
+        else:
+            _give_up(document, number, reason, tell=False)
+    else:
+        _delivered(document, number, sent)
+    return Document.objects.filter(pk=document_pk).values_list("status", flat=True).get()
+
+
+def _country(document) -> str:
+    country = document.organization.country
+    return country if country and country != "XX" else "NL"
+
+
+def _delivered(document, number, sent) -> None:
+    with transaction.atomic():
+        document.mark_delivered(None, gettext(
+            "Delivered over Peppol to the access point %(subject)s; message id %(id)s.")
+            % {"subject": sent.access_point_subject, "id": sent.message_id},
+            actor_label=AS4_ACTOR)
+        PeppolEvidence.objects.filter(document=document).update(
+            message_id=sent.message_id[:250], access_point_url=sent.access_point_url[:500],
+            access_point_subject=sent.access_point_subject[:500],
+            receipt=sent.receipt.decode("utf-8", "replace"), attempts=number, last_error="",
+            next_attempt_at=None, completed_at=timezone.now())
+
+
+def _may_pass(document, number, reason) -> None:
+    from invoices.tasks import send_over_peppol
+
+    delays = settings.PEPPOL_AP_RETRY_MINUTES
+    if number > len(delays):
+        _give_up(document, number, gettext("%(reason)s Gave up after %(count)d attempts.")
+                 % {"reason": reason, "count": number}, tell=True)
+        return
+    retry_at = timezone.now() + timedelta(minutes=delays[number - 1])
+    with transaction.atomic():
+        PeppolEvidence.objects.filter(document=document).update(
+            attempts=number, last_error=reason[:500], next_attempt_at=retry_at)
+        document.note_delivery_retry(number, reason, retry_at, actor_label=AS4_ACTOR)
+        task = send_over_peppol
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=retry_at)
+        enqueue(task, document.pk, number + 1)
+
+
+def _give_up(document, number, reason, *, tell: bool) -> None:
+    with transaction.atomic():
+        PeppolEvidence.objects.filter(document=document).update(
+            attempts=number, last_error=reason[:500], next_attempt_at=None,
+            completed_at=timezone.now())
+        changed = document.mark_delivery_failed(None, reason, actor_label=AS4_ACTOR)
+        if changed and tell:
+            pk = document.pk
+            transaction.on_commit(lambda: notify_delivery_failed(pk))
+
+
+def notify_delivery_failed(document_pk: int) -> None:
+    document = Document.objects.select_related("organization").get(pk=document_pk)
+    notifications.send("delivery_failed", administrators_of(document.organization),
+                       {"document": document, "organization": document.organization,
+                        "path": document.get_absolute_url()})
+
+
+__all__ = ["AS4_ACTOR", "As4Transport", "ROUTING_ACTOR", "attempt"]

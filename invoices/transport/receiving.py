@@ -1,0 +1,46 @@
+"""The incoming half that every transport shares: a document arrives for an organization on
+the platform, is checked against earlier arrivals for duplicates and lands in its inbox."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext
+
+from invoices import notifications
+from invoices.models import Direction, Document, Status
+from invoices.models.documents import administrators_of
+from onboarding.models import Organization
+
+
+def store_incoming(receiver: Organization, content: bytes, *, channel: str, actor_label: str,
+                   fields: dict) -> Document:
+    """Store `content` in `receiver`'s inbox, as Duplicate when an earlier document has the
+    same supplier, number and issue date; call inside a transaction."""
+    # The receiver's row serializes arrivals, so two copies arriving at once still meet
+    # the duplicate check one after the other.
+    Organization.objects.select_for_update().filter(pk=receiver.pk).first()
+    duplicate_of = (Document.objects.inbox()
+                    .filter(organization=receiver, supplier_id=fields.get("supplier_id", ""),
+                            number=fields.get("number", ""),
+                            issue_date=fields.get("issue_date"))
+                    .exclude(status=Status.REJECTED).order_by("id").only("pk").first())
+    incoming = Document.store(
+        organization=receiver, direction=Direction.INCOMING,
+        status=Status.DUPLICATE if duplicate_of else Status.RECEIVED,
+        content=content, channel=channel, actor_label=actor_label,
+        detail=(gettext("Same supplier, number and issue date as a document received "
+                        "earlier.") if duplicate_of else ""),
+        status_reason=(gettext("Possible duplicate: not offered for download until it is "
+                               "marked as original.") if duplicate_of else ""),
+        **fields)
+    if duplicate_of:
+        incoming_pk = incoming.pk
+        transaction.on_commit(lambda: notify_duplicate(incoming_pk))
+    return incoming
+
+
+def notify_duplicate(document_pk: int) -> None:
+    document = Document.objects.select_related("organization").get(pk=document_pk)
+    notifications.send("duplicate_received", administrators_of(document.organization),
+                       {"document": document, "organization": document.organization,
+                        "path": document.get_absolute_url()})

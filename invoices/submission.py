@@ -55,6 +55,24 @@ def check_size(size: int) -> None:
             % {"limit": settings.DOCUMENT_MAX_MB})
 
 
+def read_body(request, limit: int) -> bytes | None:
+    """A Django request's body, or None as soon as it is known to be over `limit` bytes: by
+    its Content-Length before reading, or while reading when the length was not given."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    chunks, size = [], 0
+    while chunk := request.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _parse(data: bytes):
     check_size(len(data))
     try:
@@ -109,6 +127,16 @@ def submit(organization: Organization, data: bytes, channel: str, by=None, *,
         _decide(organization, document, report)
     document.refresh_from_db()
     return Submitted(document)
+
+
+def incoming_fields(data: bytes) -> dict:
+    """The facts and the validation report of a document that arrives from outside the
+    platform, as Document fields. Raises DocumentRefused for what cannot be read safely."""
+    data = bytes(data)
+    facts = read_facts(_parse(data))
+    report = validate(data)
+    return {**_fact_fields(facts), **_report_fields(report, facts.document_type),
+            "counterparty_name": facts.supplier_name[:200]}
 
 
 def _fact_fields(facts) -> dict:

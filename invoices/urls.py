@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices.views import documents, lists, sending, staff
+from invoices.views import as4, documents, lists, sending, staff
 
 app_name = "invoices"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/ubl/", documents.download, name="download"),
     path("documents/<int:pk>/mark-original/", documents.mark_original, name="mark_original"),
+    path("as4/", as4.receive, name="as4"),
     path("staff/documents/", staff.duplicates, name="staff_duplicates"),
     path("staff/documents/<int:pk>/mark-original/", staff.mark_original,
          name="staff_mark_original"),

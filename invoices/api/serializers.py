@@ -33,6 +33,20 @@ class ValidationMessageSerializer(serializers.Serializer):
     location = serializers.CharField(allow_blank=True, required=False)
 
 
+class PeppolEvidenceSerializer(serializers.Serializer):
+    message_id = serializers.CharField(allow_blank=True, help_text=_("The AS4 message id."))
+    access_point_url = serializers.CharField(
+        allow_blank=True, help_text=_("The receiving access point's address."))
+    access_point_subject = serializers.CharField(
+        allow_blank=True, help_text=_("The subject of the receiving access point's certificate."))
+    receipt = serializers.CharField(
+        allow_blank=True, help_text=_("The signed AS4 receipt (XML), once delivered."))
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField(allow_blank=True)
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
 class SentDocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     delivery_id = serializers.UUIDField(allow_null=True)
@@ -51,6 +65,9 @@ class SentDocumentSerializer(serializers.Serializer):
     rules_release = serializers.CharField(allow_blank=True)
     messages = serializers.SerializerMethodField()
     events = EventSerializer(many=True, help_text=_("The history: the evidence of each step."))
+    peppol = serializers.SerializerMethodField(
+        help_text=_("The evidence of delivery over Peppol; null for delivery inside the "
+                    "platform."))
 
     def get_valid(self, document) -> bool | None:
         return document.validation.get("valid") if document.validation else None
@@ -62,6 +79,10 @@ class SentDocumentSerializer(serializers.Serializer):
                  "text": m.get("text", ""), "location": m.get("location", "")}
                 for m in messages]
 
+    @extend_schema_field(PeppolEvidenceSerializer(allow_null=True))
+    def get_peppol(self, document) -> dict | None:
+        evidence = getattr(document, "peppol_evidence", None)
+        return PeppolEvidenceSerializer(evidence).data if evidence is not None else None
 
 
 class ReceivedDocumentSerializer(serializers.Serializer):

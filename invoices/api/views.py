@@ -29,7 +29,7 @@ from invoices.api.serializers import (
 )
 from invoices.models import Channel, Document, Status
 from invoices.recipients import reach
-from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes
+from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, read_body
 from onboarding.api.base import ConnectionKeyView
 from onboarding.api.serializers import ProblemSerializer
 from onboarding.models import Organization
@@ -119,28 +119,12 @@ class KeyView(ConnectionKeyView):
 
 
 def read_capped(request) -> bytes:
-    """The request body, refused with 413 as soon as it is known to be too large: by its
-    Content-Length before reading, or while reading when the length was not given."""
-    limit = max_bytes()
-    too_large = TooLarge(_("The document is larger than %(limit)d MB, the most a document "
-                           "may be.") % {"limit": settings.DOCUMENT_MAX_MB})
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise too_large
-    django_request = request._request
-    chunks, size = [], 0
-    while True:
-        chunk = django_request.read(64 * 1024)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The request body, refused with 413 as soon as it is known to be too large."""
+    body = read_body(request._request, max_bytes())
+    if body is None:
+        raise TooLarge(_("The document is larger than %(limit)d MB, the most a document "
+                         "may be.") % {"limit": settings.DOCUMENT_MAX_MB})
+    return body
 
 
 class SendView(KeyView):
@@ -205,7 +189,8 @@ class SentDocumentView(KeyView):
         responses={200: SentDocumentSerializer, **NOT_FOUND, **PROBLEMS},
     )
     def get(self, request, pk):
-        document = self.document(self.documents().outbox().defer("content"), pk)
+        document = self.document(self.documents().outbox().defer("content")
+                                 .select_related("peppol_evidence"), pk)
         return Response(SentDocumentSerializer(document).data)
 
 

@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from invoices.models import Status
+from invoices.models import PeppolEvidence, Status
 from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
@@ -34,6 +34,7 @@ def render_document(request, document, *, status=200, **context):
         "has_report": bool(document.validation),
         "verdict": report.render_verdict(_),
         "waiting_for_peppol": WAITING_FOR_PEPPOL,
+        "evidence": PeppolEvidence.objects.filter(document=document).first(),
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
         **context,

@@ -8,6 +8,7 @@ import pytest
 
 from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build
 from onboarding.models import Organization, OrganizationIdentifier, Subscription
+from tests.invoices.as4_world import peppol_world, pki  # noqa: F401 - fixtures
 
 SENDER_KVK = "12345678"
 RECEIVER_KVK = "87654321"

@@ -19,6 +19,7 @@ Usage in a test module::
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import socketserver
 import threading
@@ -44,6 +45,10 @@ TEST_SML_ZONE = "acc.edelivery.tech.ec.europa.eu"
 PARTICIPANT_SCHEME = "iso6523-actorid-upis"
 SMP_NS = "http://busdox.org/serviceMetadata/publishing/1.0/"
 IDS_NS = "http://busdox.org/transport/identifiers/1.0/"
+WSA_NS = "http://www.w3.org/2005/08/addressing"
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+AS4_PROFILE = "peppol-transport-as4-v2_0"
 
 INVOICE = (
     "busdox-docid-qns::urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice"
@@ -191,6 +196,8 @@ class SmpStandIn(BackgroundServer):
         self.document_types: dict[str, list[str]] = {}
         # Raw answers for a participant, to serve broken or hostile XML: (status, body).
         self.raw: dict[str, tuple[int, bytes]] = {}
+        # {participant key: {document type: (endpoint URL, certificate DER, process)}}
+        self.endpoints: dict[str, dict[str, tuple[str, bytes, str]]] = {}
         self.fail_with: int | None = None
         self.delay = 0.0
         self.requests: list[str] = []
@@ -204,6 +211,47 @@ class SmpStandIn(BackgroundServer):
     def add_participant(self, scheme: str, value: str, document_types: Iterable[str]) -> None:
         with self._lock:
             self.document_types[self.key(scheme, value)] = list(document_types)
+
+    def add_endpoint(self, scheme: str, value: str, document_type: str, url: str,
+                     certificate_der: bytes, process: str = BILLING_PROCESS) -> None:
+        """Where the participant receives `document_type`: an AS4 access point."""
+        with self._lock:
+            self.endpoints.setdefault(self.key(scheme, value), {})[document_type] = (
+                url, certificate_der, process)
+
+    def service_metadata_xml(self, participant: str, document_type: str,
+                             endpoint: tuple[str, bytes, str]) -> bytes:
+        url, certificate_der, process = endpoint
+        nsmap = {None: SMP_NS, "ids": IDS_NS, "wsa": WSA_NS}
+        signed = etree.Element(f"{{{SMP_NS}}}SignedServiceMetadata", nsmap=nsmap)
+        metadata = etree.SubElement(signed, f"{{{SMP_NS}}}ServiceMetadata")
+        information = etree.SubElement(metadata, f"{{{SMP_NS}}}ServiceInformation")
+        identifier = etree.SubElement(information, f"{{{IDS_NS}}}ParticipantIdentifier",
+                                      scheme=PARTICIPANT_SCHEME)
+        identifier.text = participant.split("::", 1)[1]
+        document = etree.SubElement(information, f"{{{IDS_NS}}}DocumentIdentifier",
+                                    scheme="busdox-docid-qns")
+        document.text = document_type.split("::", 1)[1]
+        process_element = etree.SubElement(
+            etree.SubElement(information, f"{{{SMP_NS}}}ProcessList"), f"{{{SMP_NS}}}Process")
+        etree.SubElement(process_element, f"{{{IDS_NS}}}ProcessIdentifier",
+                         scheme="cenbii-procid-ubl").text = process
+        endpoint_element = etree.SubElement(
+            etree.SubElement(process_element, f"{{{SMP_NS}}}ServiceEndpointList"),
+            f"{{{SMP_NS}}}Endpoint", transportProfile=AS4_PROFILE)
+        reference = etree.SubElement(endpoint_element, f"{{{WSA_NS}}}EndpointReference")
+        etree.SubElement(reference, f"{{{WSA_NS}}}Address").text = url
+        etree.SubElement(endpoint_element, f"{{{SMP_NS}}}RequireBusinessLevelSignature"
+                         ).text = "false"
+        etree.SubElement(endpoint_element, f"{{{SMP_NS}}}Certificate").text = \
+            base64.b64encode(certificate_der).decode()
+        etree.SubElement(endpoint_element, f"{{{SMP_NS}}}ServiceDescription").text = \
+            "Test access point"
+        etree.SubElement(endpoint_element, f"{{{SMP_NS}}}TechnicalContactUrl").text = \
+            "https://example.test/"
+        # The SMP's own signature would follow here; its Signature element is a placeholder.
+        etree.SubElement(signed, f"{{{DSIG_NS}}}Signature", nsmap={"ds": DSIG_NS})
+        return etree.tostring(signed, xml_declaration=True, encoding="UTF-8", standalone=True)
 
     def set_raw_answer(self, scheme: str, value: str, body: bytes, status: int = 200) -> None:
         with self._lock:
@@ -259,13 +307,22 @@ class SmpStandIn(BackgroundServer):
             self.requests.append(raw_path)
         if self.fail_with is not None:
             return self.fail_with, b"<error>stand-in failure</error>"
-        participant = unquote(raw_path.split("?", 1)[0].lstrip("/"))
+        path = raw_path.split("?", 1)[0].lstrip("/")
+        encoded_participant, services, encoded_type = path.partition("/services/")
+        participant = unquote(encoded_participant)
         key = participant.lower()
         with self._lock:
             raw = self.raw.get(key)
             document_types = self.document_types.get(key)
-        if raw is not None:
+            endpoints = dict(self.endpoints.get(key, {}))
+        if raw is not None and not services:
             return raw
+        if services:
+            document_type = unquote(encoded_type)
+            endpoint = endpoints.get(document_type)
+            if endpoint is None:
+                return 404, b"<error>no metadata for this document type</error>"
+            return 200, self.service_metadata_xml(participant, document_type, endpoint)
         if not key.startswith(f"{PARTICIPANT_SCHEME}::") or document_types is None:
             return 404, b"<error>participant not found</error>"
         return 200, self.service_group_xml(participant, document_types)

@@ -1,0 +1,178 @@
+"""Delivery over Peppol: a document for a receiver outside the platform is looked up in the
+SML and SMP stand-ins and sent over AS4 to a stand-in access point on 127.0.0.1, which
+verifies it and answers with a signed receipt."""
+
+import base64
+
+import pytest
+from as4.peppol import parse_peppol_receipt
+from django.core import mail
+
+from invoices.models import Channel, Document, PeppolEvidence, Status
+from invoices.peppol import as4 as peppol_as4
+from invoices.signals import delivery_retried
+from invoices.submission import WAITING_FOR_PEPPOL, submit
+from onboarding.models import ConnectionKey, Software
+from tests.api.conftest import acme  # noqa: F401 - a fixture
+from tests.invoices.as4_world import REMOTE_KVK, REMOTE_SEAT
+from tests.invoices.conftest import invoice
+from tests.standins.dns_smp import CREDIT_NOTE, INVOICE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks, cast, acme):  # noqa: F811
+    def send(data):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = submit(acme, data, Channel.PORTAL, cast.admin)
+        result.document.refresh_from_db()
+        return result.document
+    return send
+
+
+@pytest.fixture
+def retries():
+    heard = []
+
+    def listen(sender, **kwargs):
+        heard.append(kwargs)
+
+    delivery_retried.connect(listen)
+    yield heard
+    delivery_retried.disconnect(listen)
+
+
+def test_it_delivers_over_as4_and_keeps_the_verified_receipt_as_evidence(
+        send, peppol_world, client, cast):
+    peppol_world.register_remote()
+    data = invoice("F-AS4-1", customer_kvk=REMOTE_KVK)
+
+    document = send(data)
+
+    assert document.status == Status.DELIVERED
+    [arrival] = peppol_world.remote_ap.received
+    assert (arrival.sender, arrival.recipient) == ("0106:12345678", f"0106:{REMOTE_KVK}")
+    assert arrival.document_type == INVOICE.split("::", 1)[1]
+    assert arrival.process == "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+    assert "CN=PNL000001" in arrival.signer_subject
+    assert b"<cbc:ID>F-AS4-1</cbc:ID>" in peppol_as4.business_document(arrival.sbd, 10 ** 7)
+    evidence = PeppolEvidence.objects.get(document=document)
+    assert evidence.message_id == arrival.message_id
+    assert evidence.access_point_url == peppol_world.remote_ap.url
+    assert f"CN={REMOTE_SEAT}" in evidence.access_point_subject
+    assert "NonRepudiationInformation" in evidence.receipt
+    assert evidence.message_id in evidence.receipt
+    assert evidence.attempts == 1 and evidence.completed_at is not None
+    # The receipt kept is the one the remote access point signed: it verifies again.
+    receipt = parse_peppol_receipt(evidence.receipt.encode(), peppol_world.remote.certificate)
+    assert receipt.original_message_id == evidence.message_id
+
+    client.force_login(cast.admin)
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert 'id="peppol-evidence"' in page and evidence.message_id in page
+    assert REMOTE_SEAT in page and "Delivered over Peppol" in page
+
+
+def test_it_answers_the_evidence_in_the_documents_api(send, peppol_world, client, acme,  # noqa: F811
+                                                      cast):
+    peppol_world.register_remote()
+    document = send(invoice("F-AS4-2", customer_kvk=REMOTE_KVK))
+    issued = ConnectionKey.issue(organization=acme, software=Software.AFAS, by=cast.admin)
+    token = base64.b64encode(f"{issued.key.app_key}:{issued.secret}".encode()).decode()
+
+    answer = client.get(f"/api/v1/documents/{document.pk}",
+                        HTTP_AUTHORIZATION=f"Basic {token}")
+
+    assert answer.status_code == 200, answer.content
+    peppol = answer.json()["peppol"]
+    assert peppol["message_id"] == peppol_world.remote_ap.received[0].message_id
+    assert peppol["access_point_url"] == peppol_world.remote_ap.url
+    assert "NonRepudiationInformation" in peppol["receipt"]
+
+
+def test_it_fails_delivery_when_the_receiver_is_not_on_peppol(send, peppol_world):
+    document = send(invoice(customer_kvk="99990000"))
+
+    assert document.status == Status.DELIVERY_FAILED
+    assert document.status_reason == "The receiver is not on the Peppol network."
+    assert peppol_world.remote_ap.requests == 0
+    assert mail.outbox == []
+
+
+def test_it_fails_delivery_when_the_receiver_does_not_accept_the_type(send, peppol_world):
+    peppol_world.register_remote(document_types=[CREDIT_NOTE], endpoint_types=[CREDIT_NOTE])
+
+    document = send(invoice(customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERY_FAILED
+    assert "does not accept this document type" in document.status_reason
+    assert peppol_world.remote_ap.requests == 0
+
+
+def test_it_fails_delivery_with_the_description_of_an_ebms_error(send, peppol_world):
+    peppol_world.register_remote()
+    peppol_world.remote_ap.serves = {"0106:00000000"}
+
+    document = send(invoice(customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERY_FAILED
+    assert "refused the document" in document.status_reason
+    assert "EBMS:0004" in document.status_reason
+    assert "PEPPOL:NOT_SERVICED" in document.status_reason
+    assert PeppolEvidence.objects.get(document=document).receipt == ""
+
+
+def test_it_retries_a_busy_access_point_and_tells_the_sender_after_the_last_try(
+        send, peppol_world, retries, cast):
+    peppol_world.register_remote()
+    peppol_world.remote_ap.fail_with = 503
+
+    document = send(invoice("F-AS4-503", customer_kvk=REMOTE_KVK))
+
+    # Three waits listed, so four tries, each one a real request.
+    assert peppol_world.remote_ap.requests == 4
+    assert [r["attempt"] for r in retries] == [1, 2, 3]
+    assert all(r["document"].pk == document.pk for r in retries)
+    assert "temporary error" in retries[0]["reason"]
+    waits = [(r["retry_at"] - retries[0]["retry_at"]).total_seconds() // 60 for r in retries]
+    assert waits[1] >= 3 and waits[2] >= 28  # 1, 5 and 30 minutes after each try
+    assert document.status == Status.DELIVERY_FAILED
+    assert "Gave up after 4 attempts" in document.status_reason
+    evidence = PeppolEvidence.objects.get(document=document)
+    assert evidence.attempts == 4 and evidence.next_attempt_at is None
+    [message] = [m for m in mail.outbox if "F-AS4-503" in m.subject]
+    assert cast.admin.email in message.to
+    assert "Delivery failed" in message.body
+    queued_notes = document.events.filter(from_status=Status.QUEUED, to_status=Status.QUEUED)
+    assert queued_notes.count() == 3
+
+
+def test_it_delivers_when_a_later_try_succeeds(send, peppol_world, retries, monkeypatch):
+    peppol_world.register_remote()
+    original = peppol_world.remote_ap.answer
+    calls = []
+
+    def busy_once(headers, body):
+        calls.append(1)
+        if len(calls) == 1:
+            return 503, {"Content-Type": "text/plain"}, b"busy"
+        return original(headers, body)
+
+    monkeypatch.setattr(peppol_world.remote_ap, "answer", busy_once)
+
+    document = send(invoice(customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERED
+    assert [r["attempt"] for r in retries] == [1]
+    assert PeppolEvidence.objects.get(document=document).attempts == 2
+
+
+def test_it_waits_with_a_clear_reason_without_access_point_settings(send):
+    document = send(invoice(customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.QUEUED
+    assert document.status_reason == WAITING_FOR_PEPPOL
+    assert "not configured" in WAITING_FOR_PEPPOL
+    assert not PeppolEvidence.objects.exists()
+    assert Document.objects.count() == 1

@@ -9,7 +9,10 @@ class InvoicesConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from invoices import schedules  # noqa: F401 - registers the periodic purge
+        from invoices import (
+            schedules,  # noqa: F401 - registers the periodic purge
+            tasks,  # noqa: F401 - the failed-sending receiver
+        )
         from invoices.api import soap
         from invoices.peppol import validation
 

@@ -1,9 +1,11 @@
 """The invoices app's background work: checking and routing documents that arrived by
-machine."""
+machine, and sending documents over Peppol."""
 
 from __future__ import annotations
 
-from django_tasks import task
+from django.dispatch import receiver
+from django_tasks import TaskResultStatus, task
+from django_tasks.signals import task_finished
 
 
 @task()
@@ -18,3 +20,15 @@ def send_over_peppol(document_pk: int, attempt: int) -> str:
     from invoices.transport.as4 import attempt as run
 
     return run(document_pk, attempt)
+
+
+@receiver(task_finished)
+def fail_delivery_of_failed_task(sender, task_result, **kwargs):
+    """A sending task that failed for good (an unexpected error, or its worker kept dying)
+    leaves the document Delivery failed rather than Queued for ever."""
+    if task_result.task.module_path != send_over_peppol.module_path \
+            or task_result.status != TaskResultStatus.FAILED:
+        return
+    from invoices.transport.as4 import give_up_after_failed_task
+
+    give_up_after_failed_task(task_result.args[0], task_result.args[1])

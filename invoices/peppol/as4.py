@@ -108,6 +108,10 @@ def common_name(certificate: x509.Certificate) -> str:
     return str(names[0].value) if names else ""
 
 
+class UnknownDocumentType(ValueError):
+    """The UBL does not say what Peppol document type it is."""
+
+
 def document_type_of(ubl: bytes, max_bytes: int) -> tuple[str, str]:
     """The Peppol document type id and process id of a UBL invoice or credit note."""
     root = parse_xml(ubl, max_bytes)
@@ -115,6 +119,8 @@ def document_type_of(ubl: bytes, max_bytes: int) -> tuple[str, str]:
     cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
     customization = (root.findtext(f"{{{cbc}}}CustomizationID") or "").strip()
     process = (root.findtext(f"{{{cbc}}}ProfileID") or "").strip()
+    if not (namespace and name and customization):
+        raise UnknownDocumentType(root.tag)
     return (f"{DOCUMENT_ID_SCHEME}::{namespace}::{name}##{customization}::{UBL_VERSION}",
             process)
 

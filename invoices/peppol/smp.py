@@ -31,6 +31,7 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 import requests
+from cryptography import x509
 
 from invoices.peppol.text import gettext_noop
 from invoices.peppol.xmlsafe import XmlRejected, parse_xml
@@ -475,9 +476,10 @@ def _endpoint_from_metadata(body: bytes, document_type: str, process: str) -> En
             certificate = "".join((endpoint.findtext("smp:Certificate", "", ns)).split())
             try:
                 der = base64.b64decode(certificate, validate=True)
+                x509.load_der_x509_certificate(der)
             except ValueError as exc:
                 raise LookupFailed(SMP_BAD_ANSWER, "the endpoint's certificate is not "
-                                                   "Base64") from exc
+                                                   "readable") from exc
             if not url.lower().startswith(("http://", "https://")) or not der:
                 raise LookupFailed(SMP_BAD_ANSWER, "the AS4 endpoint lacks a URL or a "
                                                    "certificate")

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from invoices import notifications
 from invoices.models import Document, PeppolEvidence, Status
@@ -25,6 +25,9 @@ from portal.tasks import enqueue
 logger = logging.getLogger(__name__)
 
 AS4_ACTOR = "system: Peppol AS4"
+UNREADABLE_TYPE = gettext_noop("The document's Peppol document type could not be determined "
+                               "from its root element and CustomizationID.")
+GAVE_UP = gettext_noop("Sending over Peppol stopped with an unexpected error.")
 
 
 class As4Transport(Transport):
@@ -66,6 +69,9 @@ def attempt(document_pk: int, number: int) -> str:
             receiver=document.receiver_id, country=_country(document),
             instance_id=str(document.delivery_id or document.pk),
             timeout=settings.PEPPOL_AP_TIMEOUT)
+    except peppol_as4.UnknownDocumentType as error:
+        logger.warning("document %s cannot go over Peppol: %s", document.pk, error)
+        _give_up(document, number, gettext(UNREADABLE_TYPE), tell=False)
     except NotReceivable as error:
         _give_up(document, number, gettext(error.message), tell=False)
     except LookupFailed as error:
@@ -130,6 +136,12 @@ def _give_up(document, number, reason, *, tell: bool) -> None:
         if changed and tell:
             pk = document.pk
             transaction.on_commit(lambda: notify_delivery_failed(pk))
+
+
+def give_up_after_failed_task(document_pk: int, number: int) -> None:
+    document = Document.objects.filter(pk=document_pk, status=Status.QUEUED).first()
+    if document is not None:
+        _give_up(document, number, gettext(GAVE_UP), tell=True)
 
 
 def notify_delivery_failed(document_pk: int) -> None:

@@ -176,3 +176,19 @@ def test_it_waits_with_a_clear_reason_without_access_point_settings(send):
     assert "not configured" in WAITING_FOR_PEPPOL
     assert not PeppolEvidence.objects.exists()
     assert Document.objects.count() == 1
+
+
+def test_it_fails_delivery_and_tells_the_sender_when_sending_breaks_unexpectedly(
+        send, peppol_world, monkeypatch, cast):
+    peppol_world.register_remote()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("invoices.peppol.smp.service_endpoint", broken)
+
+    document = send(invoice("F-AS4-BUG", customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERY_FAILED
+    assert document.status_reason == "Sending over Peppol stopped with an unexpected error."
+    assert any("F-AS4-BUG" in m.subject and cast.admin.email in m.to for m in mail.outbox)

@@ -17,6 +17,7 @@ class InvoicesConfig(AppConfig):
         from invoices.peppol import validation
 
         soap.register()
+        from invoices import checks  # noqa: F401 - the access point check
 
         # The validator itself reads PEPPOL_RULES_DIR from the environment; the setting lets a
         # settings module choose the rules too.

@@ -192,3 +192,14 @@ def test_it_fails_delivery_and_tells_the_sender_when_sending_breaks_unexpectedly
     assert document.status == Status.DELIVERY_FAILED
     assert document.status_reason == "Sending over Peppol stopped with an unexpected error."
     assert any("F-AS4-BUG" in m.subject and cast.admin.email in m.to for m in mail.outbox)
+
+
+def test_it_reports_access_point_settings_that_do_not_load(peppol_world, settings, tmp_path):
+    from invoices.checks import access_point_readable
+
+    assert access_point_readable(None) == []
+    settings.PEPPOL_AP_KEY_FILE = str(tmp_path / "missing.pem")
+
+    [error] = access_point_readable(None)
+
+    assert error.id == "invoices.E001" and "missing.pem" in error.msg

@@ -274,6 +274,9 @@ _ap_settings = (PEPPOL_AP_PARTY_ID, PEPPOL_AP_KEY_FILE, PEPPOL_AP_CERT_FILE, PEP
 if any(_ap_settings) and not all(_ap_settings):
     raise ImproperlyConfigured("Peppol delivery needs PEPPOL_AP_PARTY_ID, PEPPOL_AP_KEY_FILE, "
                                "PEPPOL_AP_CERT_FILE and PEPPOL_AP_TRUST_FILE together.")
+# CA certificates (PEM) that SMP certificates must be issued by: the service metadata that
+# names a receiver's access point is then only believed when such an SMP signed it.
+PEPPOL_SMP_TRUST_FILE = env.str("PEPPOL_SMP_TRUST_FILE", default="")
 PEPPOL_AP_TIMEOUT = env.float("PEPPOL_AP_TIMEOUT", default=30.0)
 # Minutes to wait before each new try after a failure that may pass; one try more than listed.
 PEPPOL_AP_RETRY_MINUTES = [float(m) for m in env.list("PEPPOL_AP_RETRY_MINUTES",

@@ -33,6 +33,7 @@ import dns.resolver
 import requests
 from cryptography import x509
 
+from invoices.peppol import xmldsig
 from invoices.peppol.text import gettext_noop
 from invoices.peppol.xmlsafe import XmlRejected, parse_xml
 
@@ -379,6 +380,9 @@ WSA_NAMESPACE = "http://www.w3.org/2005/08/addressing"
 NOT_ON_PEPPOL = gettext_noop("The receiver is not on the Peppol network.")
 TYPE_NOT_ACCEPTED = gettext_noop(
     "The receiver is on the Peppol network but does not accept this document type.")
+SMP_UNTRUSTED = gettext_noop(
+    "The receiver's Peppol service provider answered with service metadata that is not "
+    "signed by a trusted SMP certificate.")
 NO_AS4_ENDPOINT = gettext_noop(
     "The receiver's Peppol service provider names no AS4 access point for this document type "
     "and process.")
@@ -410,8 +414,10 @@ def service_endpoint(
     config: SmlConfig,
     process: str = BILLING_PROCESS,
     http: requests.Session | None = None,
+    smp_trust: tuple[x509.Certificate, ...] = (),
 ) -> Endpoint:
-    """The AS4 endpoint of the participant for `document_type` and `process`.
+    """The AS4 endpoint of the participant for `document_type` and `process`. With
+    `smp_trust`, the service metadata must be signed by a certificate it issued.
 
     Raises :class:`NotReceivable` for a clear no, :class:`LookupFailed` when no answer could
     be had."""
@@ -430,7 +436,7 @@ def service_endpoint(
     metadata = _fetch_url(metadata_url, config, http)
     if metadata is None:
         raise NotReceivable(TYPE_NOT_ACCEPTED, f"GET {metadata_url}: 404")
-    return _endpoint_from_metadata(metadata, document_type, process)
+    return _endpoint_from_metadata(metadata, document_type, process, smp_trust)
 
 
 def _fetch_url(url: str, config: SmlConfig, http: requests.Session | None) -> bytes | None:
@@ -455,11 +461,17 @@ def _fetch_url(url: str, config: SmlConfig, http: requests.Session | None) -> by
             session.close()
 
 
-def _endpoint_from_metadata(body: bytes, document_type: str, process: str) -> Endpoint:
+def _endpoint_from_metadata(body: bytes, document_type: str, process: str,
+                            smp_trust: tuple[x509.Certificate, ...]) -> Endpoint:
     try:
         root = parse_xml(body, max_bytes=MAX_SERVICE_GROUP_BYTES)
     except XmlRejected as exc:
         raise LookupFailed(SMP_BAD_ANSWER, str(exc)) from exc
+    if smp_trust:
+        try:
+            xmldsig.verify_enveloped(root, smp_trust)
+        except xmldsig.SignatureInvalid as exc:
+            raise NotReceivable(SMP_UNTRUSTED, str(exc)) from exc
     ns = {"smp": SMP_NAMESPACE, "ids": "http://busdox.org/transport/identifiers/1.0/",
           "wsa": WSA_NAMESPACE}
     information = root.find(".//smp:ServiceInformation", ns)

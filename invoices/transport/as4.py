@@ -19,7 +19,7 @@ from invoices.peppol import as4 as peppol_as4
 from invoices.peppol import smp
 from invoices.peppol.as4 import SendFailed
 from invoices.peppol.smp import LookupFailed, NotReceivable
-from invoices.transport.base import ROUTING_ACTOR, Transport, access_point
+from invoices.transport.base import ROUTING_ACTOR, Transport, access_point, smp_trust
 from portal.tasks import enqueue
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def attempt(document_pk: int, number: int) -> str:
         document_type, process = peppol_as4.document_type_of(content, max_bytes())
         endpoint = smp.service_endpoint(document.receiver_scheme, document.receiver_value,
                                         document_type, sml_config(),
-                                        process or smp.BILLING_PROCESS)
+                                        process or smp.BILLING_PROCESS,
+                                        smp_trust=smp_trust())
         sent = peppol_as4.send(
             point, endpoint, content, sender=document.sender_id,
             receiver=document.receiver_id, country=_country(document),

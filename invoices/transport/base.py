@@ -49,3 +49,16 @@ def _load(party_id, key_file, key_password, cert_file, trust_file, pinned) -> Ac
         party_id=party_id, key_pem=Path(key_file).read_bytes(),
         certificate_pem=Path(cert_file).read_bytes(), trust_pem=Path(trust_file).read_bytes(),
         pinned=pinned, key_password=key_password.encode() if key_password else None)
+
+
+def smp_trust() -> tuple:
+    """The certificates SMP signatures must chain to; empty when they are not checked."""
+    return _certificates(settings.PEPPOL_SMP_TRUST_FILE) if settings.PEPPOL_SMP_TRUST_FILE \
+        else ()
+
+
+@lru_cache(maxsize=4)
+def _certificates(path) -> tuple:
+    from cryptography import x509
+
+    return tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))

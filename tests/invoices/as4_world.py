@@ -1,7 +1,7 @@
 """The Peppol network around the portal, on 127.0.0.1: test certificates made on the spot
-(a CA, the platform's access point, a remote access point, a stranger from another CA), the
-SML and SMP stand-ins, and a remote AS4 access point; the portal's access point settings point
-at them."""
+(a CA, the platform's access point, a remote access point, a stranger from another CA, the
+SMP's signing certificate), the SML and SMP stand-ins, and a remote AS4 access point; the
+portal's access point settings point at them."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class World:
     platform: Identity
     remote: Identity
     stranger: Identity
+    smp: Identity
     network: PeppolNetwork
     remote_ap: As4AccessPoint
 
@@ -41,12 +42,12 @@ def pki():
     ca = certificate_authority()
     stranger_ca = certificate_authority("Stranger CA")
     return (ca, access_point(ca, PLATFORM_SEAT), access_point(ca, REMOTE_SEAT),
-            access_point(stranger_ca, REMOTE_SEAT))
+            access_point(stranger_ca, REMOTE_SEAT), access_point(ca, "Test SMP"))
 
 
 @pytest.fixture
 def peppol_world(settings, tmp_path, pki):
-    ca, platform, remote, stranger = pki
+    ca, platform, remote, stranger, smp = pki
     files = {"key.pem": platform.key_pem, "cert.pem": platform.certificate_pem,
              "trust.pem": ca.certificate_pem}
     for name, data in files.items():
@@ -55,10 +56,12 @@ def peppol_world(settings, tmp_path, pki):
     settings.PEPPOL_AP_KEY_FILE = str(tmp_path / "key.pem")
     settings.PEPPOL_AP_CERT_FILE = str(tmp_path / "cert.pem")
     settings.PEPPOL_AP_TRUST_FILE = str(tmp_path / "trust.pem")
+    settings.PEPPOL_SMP_TRUST_FILE = str(tmp_path / "trust.pem")
     settings.PEPPOL_AP_TIMEOUT = 5.0
     settings.PEPPOL_AP_RETRY_MINUTES = [1.0, 5.0, 30.0]
     with PeppolNetwork() as network, As4AccessPoint(remote, ca) as remote_ap:
         settings.PEPPOL_SML_ZONE = network.dns.zone
         settings.PEPPOL_DNS_SERVERS = [network.dns.host]
         settings.PEPPOL_DNS_PORT = network.dns.port
-        yield World(ca, platform, remote, stranger, network, remote_ap)
+        network.smp.signer = (smp.key, smp.certificate_der)
+        yield World(ca, platform, remote, stranger, smp, network, remote_ap)

@@ -203,3 +203,34 @@ def test_it_reports_access_point_settings_that_do_not_load(peppol_world, setting
     [error] = access_point_readable(None)
 
     assert error.id == "invoices.E001" and "missing.pem" in error.msg
+
+
+@pytest.mark.parametrize("signer", ["stranger", None])
+def test_it_believes_only_service_metadata_a_trusted_smp_signed(send, peppol_world, signer):
+    peppol_world.register_remote()
+    identity = getattr(peppol_world, signer) if signer else None
+    peppol_world.network.smp.signer = (identity.key, identity.certificate_der) \
+        if identity else None
+
+    document = send(invoice(customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERY_FAILED
+    assert "not signed by a trusted SMP certificate" in document.status_reason
+    assert peppol_world.remote_ap.requests == 0
+
+
+def test_it_refuses_service_metadata_changed_after_signing(peppol_world):
+    from invoices.peppol import xmldsig
+    from invoices.peppol.xmlsafe import parse_xml
+
+    smp = peppol_world.network.smp
+    body = smp.service_metadata_xml(
+        f"iso6523-actorid-upis::0106:{REMOTE_KVK}", INVOICE,
+        (peppol_world.remote_ap.url, peppol_world.remote.certificate_der,
+         "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"))
+    assert xmldsig.verify_enveloped(parse_xml(body, 10 ** 6), [peppol_world.ca.certificate])
+
+    changed = body.replace(peppol_world.remote_ap.url.encode(), b"http://127.0.0.1:1/as4")
+
+    with pytest.raises(xmldsig.SignatureInvalid, match="digest"):
+        xmldsig.verify_enveloped(parse_xml(changed, 10 ** 6), [peppol_world.ca.certificate])

@@ -196,6 +196,8 @@ class SmpStandIn(BackgroundServer):
         self.document_types: dict[str, list[str]] = {}
         # Raw answers for a participant, to serve broken or hostile XML: (status, body).
         self.raw: dict[str, tuple[int, bytes]] = {}
+        # (private key, certificate DER) that signs service metadata; None leaves it unsigned.
+        self.signer = None
         # {participant key: {document type: (endpoint URL, certificate DER, process)}}
         self.endpoints: dict[str, dict[str, tuple[str, bytes, str]]] = {}
         self.fail_with: int | None = None
@@ -249,9 +251,38 @@ class SmpStandIn(BackgroundServer):
             "Test access point"
         etree.SubElement(endpoint_element, f"{{{SMP_NS}}}TechnicalContactUrl").text = \
             "https://example.test/"
-        # The SMP's own signature would follow here; its Signature element is a placeholder.
-        etree.SubElement(signed, f"{{{DSIG_NS}}}Signature", nsmap={"ds": DSIG_NS})
+        if self.signer is not None:
+            self._sign(signed, *self.signer)
         return etree.tostring(signed, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    @staticmethod
+    def _sign(root, key, certificate_der: bytes) -> None:
+        """An enveloped XML signature (inclusive C14N, RSA-SHA256), as SMPs sign."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        c14n = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+        digest = hashlib.sha256(etree.tostring(root, method="c14n")).digest()
+        ds = f"{{{DSIG_NS}}}"
+        signature = etree.SubElement(root, f"{ds}Signature", nsmap={"ds": DSIG_NS})
+        info = etree.SubElement(signature, f"{ds}SignedInfo")
+        etree.SubElement(info, f"{ds}CanonicalizationMethod", Algorithm=c14n)
+        etree.SubElement(info, f"{ds}SignatureMethod",
+                         Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+        reference = etree.SubElement(info, f"{ds}Reference", URI="")
+        transforms = etree.SubElement(reference, f"{ds}Transforms")
+        etree.SubElement(transforms, f"{ds}Transform",
+                         Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature")
+        etree.SubElement(reference, f"{ds}DigestMethod",
+                         Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")
+        etree.SubElement(reference, f"{ds}DigestValue").text = \
+            base64.b64encode(digest).decode()
+        value = key.sign(etree.tostring(info, method="c14n"), padding.PKCS1v15(),
+                         hashes.SHA256())
+        etree.SubElement(signature, f"{ds}SignatureValue").text = base64.b64encode(value).decode()
+        data = etree.SubElement(etree.SubElement(signature, f"{ds}KeyInfo"), f"{ds}X509Data")
+        etree.SubElement(data, f"{ds}X509Certificate").text = \
+            base64.b64encode(certificate_der).decode()
 
     def set_raw_answer(self, scheme: str, value: str, body: bytes, status: int = 200) -> None:
         with self._lock:

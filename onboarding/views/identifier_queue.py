@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from onboarding.models import OrganizationIdentifier
 from onboarding.views.activations import kvk_register_url
-from portal.errors import ChangeRefused
 from portal.pagination import paginate
+from portal.reporting import report_attempt
 from portal.tenancy import staff_required
 
 
@@ -69,16 +69,10 @@ def identifier_verify(request, pk):
 def identifier_reject(request, pk):
     identifier = _identifier(pk)
     form = IdentifierRejectForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = identifier.reject(request.user, form.cleaned_data["reason"])
-        except ChangeRefused as refused:
-            form.add_error("reason", refused.message)
-        else:
-            if changed:
-                messages.success(request, _("%(identifier)s of %(name)s was not verified; it "
-                                            "does not send or receive.")
-                                 % {"identifier": identifier,
-                                    "name": identifier.organization.name})
-            return redirect("onboarding:staff_identifiers")
+    if form.is_valid() and report_attempt(
+            request, form, lambda: identifier.reject(request.user, form.cleaned_data["reason"]),
+            done=_("%(identifier)s of %(name)s was not verified; it does not send or receive.")
+            % {"identifier": identifier, "name": identifier.organization.name},
+            field="reason"):
+        return redirect("onboarding:staff_identifiers")
     return _render_queue(request, reject_form=form, rejecting=identifier.pk, status=400)

@@ -15,7 +15,7 @@ from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
 from customers.views.common import import_from, organization_context, organization_from
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused
+from portal.errors import ChangeRefused, refusal
 
 REPORT_ROWS_SHOWN = 100
 
@@ -100,11 +100,8 @@ def import_valid_rows(request, pk):
     job = import_from(request, pk, change=True)
     error = None
     if request.method == "POST":
-        try:
-            job.save_valid_rows()
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(job.save_valid_rows)
+        if error is None:
             return redirect("customers:import_detail", pk=job.pk)
     return render(request, "customers/imports/valid_rows.html", {
         **organization_context(request, job.organization, "import"), "job": job,
@@ -140,11 +137,8 @@ def import_delete(request, pk):
     job.notice_stall()
     error = None
     if request.method == "POST":
-        try:
-            importing.delete(job, by=request.user, environment=request.environment)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(importing.delete, job, by=request.user, environment=request.environment)
+        if error is None:
             messages.success(request, _("The import of %(file)s was deleted.")
                              % {"file": job.filename})
             return redirect("customers:import_start", pk=job.organization_id)

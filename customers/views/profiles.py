@@ -9,7 +9,7 @@ from customers.forms import SendingProfileForm
 from customers.models import SendingProfile
 from customers.views.common import organization_context, organization_from, profile_from
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, attempt
+from portal.errors import attempt, refusal
 
 
 @environment_required()
@@ -66,11 +66,8 @@ def profile_default(request, pk):
     profile = profile_from(request, pk, change=True)
     error = None
     if request.method == "POST" and not profile.is_default:
-        try:
-            profile.make_default(by=request.user, environment=request.environment)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(profile.make_default, by=request.user, environment=request.environment)
+        if error is None:
             messages.success(request, _("%(name)s is now the default sending profile.")
                              % {"name": profile.name})
             return redirect("customers:profiles", pk=profile.organization_id)

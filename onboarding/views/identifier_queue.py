@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from onboarding.models import OrganizationIdentifier
 from onboarding.views.activations import kvk_register_url
@@ -50,8 +49,7 @@ def _identifier(pk):
         "organization", "organization__environment"), pk=pk)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def identifier_verify(request, pk):
     identifier = _identifier(pk)
     if identifier.verify(request.user):
@@ -64,8 +62,7 @@ def identifier_verify(request, pk):
     return redirect("onboarding:staff_identifiers")
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def identifier_reject(request, pk):
     identifier = _identifier(pk)
     form = IdentifierRejectForm(request.POST)

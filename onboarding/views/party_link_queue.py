@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from onboarding.filters import PartyLinkQueueFilter
 from onboarding.forms.party_links import ApproveForm
@@ -72,8 +71,7 @@ def _decide(request, link_request, grants, reason) -> bool:
     return decided
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def staff_party_link_approve(request, pk):
     link_request = _reviewable(pk)
     if not link_request.is_pending:
@@ -94,8 +92,7 @@ def staff_party_link_approve(request, pk):
     return _render_review(request, link_request, approve_form=form, status=400)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def staff_party_link_reject(request, pk):
     link_request = _reviewable(pk)
     form = RejectForm(request.POST)
@@ -108,8 +105,7 @@ def staff_party_link_reject(request, pk):
     return _render_review(request, link_request, reject_form=form, status=400)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def staff_party_link_revoke(request, pk):
     link = get_object_or_404(PartyLink.objects.select_related("organization", "identity"),
                              pk=pk)

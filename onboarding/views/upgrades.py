@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from onboarding.filters import UpgradeQueueFilter
 from onboarding.models import Subscription, UpgradeRequest, has_api_contract
@@ -158,14 +157,12 @@ def _decide(request, upgrade, approve: bool):
     return redirect("onboarding:staff_upgrades")
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def upgrade_approve(request, pk):
     return _decide(request, _staff_upgrade(pk), approve=True)
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def upgrade_decline(request, pk):
     return _decide(request, _staff_upgrade(pk), approve=False)
 

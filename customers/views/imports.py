@@ -13,7 +13,7 @@ from customers.importing.csvfile import encoding_name
 from customers.importing.limits import Limits
 from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
-from customers.views.common import import_from, organization_context, organization_from
+from customers.views.common import import_from, organization_context, organization_from, render_form
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, refusal
 
@@ -34,14 +34,13 @@ def import_start(request, pk):
             form.add_error("file", problem.message)
         else:
             return redirect("customers:import_detail", pk=job.pk)
-    return render(request, "customers/imports/upload.html", {
-        **organization_context(request, organization, "import"), "form": form,
-        "targets": [label for label, _aliases in importing.TARGETS.values()],
-        "limits": Limits.from_settings(), "max_mb": settings.CUSTOMER_IMPORT_MAX_MB,
+    return render_form(
+        request, "customers/imports/upload.html", organization, "import", form,
+        targets=[label for label, _aliases in importing.TARGETS.values()],
+        limits=Limits.from_settings(), max_mb=settings.CUSTOMER_IMPORT_MAX_MB,
         # A list never loads what an upload stored: previews and reports can be large.
-        "recent": ImportJob.objects.filter(organization=organization)
-        .only("pk", "organization", "filename", "status", "created_at")[:5],
-    }, status=400 if form.is_bound else 200)
+        recent=ImportJob.objects.filter(organization=organization)
+        .only("pk", "organization", "filename", "status", "created_at")[:5])
 
 
 @environment_required()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from customers.models import CustomerCard, PeppolCheckRun
 from invoices.peppol import smp
 from invoices.peppol.smp import LookupFailed, Reachability, SmlConfig
-from portal.tasks import HandBack, checkpoint, is_passing
+from portal.tasks import checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +55,9 @@ def run_check(run_pk: int) -> None:
     run = PeppolCheckRun.objects.select_related("organization").get(pk=run_pk)
     if not run.is_running:
         return
-    try:
+    with run.failing_with(gettext("The check stopped because of an unexpected error. The "
+                                  "cards checked so far keep their result.")):
         _check_all(run)
-    except HandBack:
-        raise
-    except Exception as exc:
-        if is_passing(exc):
-            raise
-        logger.exception("Peppol check run %s failed", run.pk)
-        run.fail(gettext("The check stopped because of an unexpected error. The cards checked "
-                         "so far keep their result."))
-        raise
 
 
 def cards_to_check(run: PeppolCheckRun):

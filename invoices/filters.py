@@ -1,7 +1,8 @@
-"""The filters of the outbox and inbox."""
+"""The filters of the outbox and inbox, and of TechSupport's duplicates."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -90,3 +91,29 @@ class DocumentFilter(django_filters.FilterSet):
 
     def created_to(self, queryset, name, value):
         return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
+
+
+class HeldDocumentFilter(django_filters.FilterSet):
+    """The documents held as duplicates, or the one document with the Delivery ID searched."""
+
+    delivery_id = django_filters.CharFilter(method="by_delivery_id")
+
+    class Meta:
+        model = Document
+        fields = ["delivery_id"]
+
+    @property
+    def query(self) -> str:
+        return (self.form.cleaned_data.get("delivery_id") or "").strip() \
+            if self.form.is_valid() else ""
+
+    def filter_queryset(self, queryset):
+        if not self.query:
+            queryset = queryset.filter(status=Status.DUPLICATE)
+        return super().filter_queryset(queryset)
+
+    def by_delivery_id(self, queryset, name, value):
+        try:
+            return queryset.filter(delivery_id=uuid.UUID(value.strip()))
+        except ValueError:
+            return queryset.none()

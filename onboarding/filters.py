@@ -17,6 +17,7 @@ from onboarding.models import (
     Organization,
     PartyLinkRequest,
     Subscription,
+    UpgradeRequest,
 )
 from portal.filters import FilterSet, SearchFilter
 
@@ -130,6 +131,27 @@ class PartyLinkQueueFilter(FilterSet):
 
     def filter_older_than(self, found, name, value):
         return found.filter(requested_at__lt=timezone.now() - timedelta(days=int(value)))
+
+
+class UpgradeQueueFilter(FilterSet):
+    """Sales' queue: what waits, the longest waiting first, or every request ever made."""
+
+    SHOW = (("pending", _("Waiting")), ("all", _("All")))
+
+    show = django_filters.ChoiceFilter(choices=SHOW, method="filter_show")
+
+    class Meta:
+        model = UpgradeRequest
+        fields = ["show"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if data.get("show") != "all":
+            data["show"] = "pending"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_show(self, found, name, value):
+        return found if value == "all" else found.pending().order_by("requested_at", "id")
 
 
 class ActivityFilter(FilterSet):

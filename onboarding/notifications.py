@@ -15,6 +15,13 @@ def _send(template: str, to: str, language: str, context: dict):
                         context=context)
 
 
+def _tell(user, template: str, context: dict):
+    """Mail a user of the portal in their language, unless the account is gone or off."""
+    if user is None or not user.is_active:
+        return
+    _send(template, user.email, user.language, context)
+
+
 def notify_admins_of_join(membership):
     for admin in membership.environment.administrators().exclude(pk=membership.user_id):
         _send("member_joined", admin.email, admin.language, {
@@ -38,10 +45,7 @@ def send_invitation(invitation, request):
 
 def notify_activation_decision(activation_request, url: str):
     """Tell whoever asked for the activation what TechSupport decided, and why if refused."""
-    requester = activation_request.requested_by
-    if requester is None or not requester.is_active:
-        return
-    _send("activation_decision", requester.email, requester.language, {
+    _tell(activation_request.requested_by, "activation_decision", {
         "activation": activation_request,
         "organization": activation_request.organization,
         "approved": activation_request.decision == "approved",
@@ -61,10 +65,7 @@ def send_authorisation_request(authorisation_request, url: str):
 
 def notify_authorisation_answer(authorisation_request, url: str):
     """Tell the accountant who asked whether the client accepted or declined."""
-    sender = authorisation_request.requested_by
-    if sender is None or not sender.is_active:
-        return
-    _send("authorisation_answer", sender.email, sender.language, {
+    _tell(authorisation_request.requested_by, "authorisation_answer", {
         "request": authorisation_request,
         "accepted": authorisation_request.status == "accepted",
         "url": url,
@@ -73,11 +74,8 @@ def notify_authorisation_answer(authorisation_request, url: str):
 
 def notify_party_link_decision(link_request, url: str):
     """Tell the requester which organizations TechSupport linked, and why not the others."""
-    requester = link_request.identity.user
-    if not requester.is_active:
-        return
     items = list(link_request.items.select_related("organization"))
-    _send("party_link_decision", requester.email, requester.language, {
+    _tell(link_request.identity.user, "party_link_decision", {
         "link_request": link_request,
         "approved": [item for item in items if item.decision == "approved"],
         "not_approved": [item for item in items if item.decision != "approved"],
@@ -87,10 +85,7 @@ def notify_party_link_decision(link_request, url: str):
 
 def notify_upgrade_decision(upgrade_request, url: str):
     """Tell the administrator who asked for an upgrade what Sales decided, and why if not."""
-    requester = upgrade_request.requested_by
-    if requester is None or not requester.is_active:
-        return
-    _send("upgrade_decision", requester.email, requester.language, {
+    _tell(upgrade_request.requested_by, "upgrade_decision", {
         "upgrade": upgrade_request,
         "environment": upgrade_request.environment,
         "approved": upgrade_request.status == "approved",

@@ -22,6 +22,15 @@ def add_refusal(form, refused: ChangeRefused, default=None) -> None:
     add_field_error(form, refused.field, refused.message, default)
 
 
+def refusal(change, *args, **kwargs) -> str | None:
+    """What `change(*args, **kwargs)` says when it is refused; None when it went through."""
+    try:
+        change(*args, **kwargs)
+    except ChangeRefused as refused:
+        return refused.message
+    return None
+
+
 def attempt(form, change, *args, **kwargs):
     """What `change(*args, **kwargs)` returns, or None when the change was refused; the
     refusal is then shown on `form`. For model methods that return the changed row."""

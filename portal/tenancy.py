@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 SESSION_KEY = "current_environment_id"
 
@@ -22,10 +23,14 @@ def switch_environment(request, environment_id: int) -> bool:
     return False
 
 
-def staff_required(flag: str):
-    """Platform staff pages: the user needs the staff flag and MFA switched on."""
+def staff_required(flag: str, *, post: bool = False):
+    """Platform staff pages: the user needs the staff flag and MFA switched on. An action
+    (`post`) answers POST only, to staff only."""
 
     def decorator(view):
+        if post:
+            view = require_POST(view)
+
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -21,9 +20,7 @@ from customers.models import CustomerCard, ImportJob
 from customers.models.cards import GOVERNMENT_NEEDS_OIN, OIN_SCHEME
 from onboarding.models import record_on_organization
 from onboarding.models.audit import record
-from portal.tasks import HandBack, checkpoint, is_passing
-
-logger = logging.getLogger(__name__)
+from portal.tasks import checkpoint
 
 BATCH = 2000
 
@@ -152,7 +149,8 @@ def run(job_pk: int) -> None:
         "content", "rejected_rows").get(pk=job_pk)
     if not job.is_running:
         return
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+    with translation.override(job.language or settings.LANGUAGE_CODE), \
+            job.failing_with(gettext(UNEXPECTED)):
         try:
             if job.status == ImportJob.Status.CHECKING:
                 _check(job)
@@ -160,14 +158,6 @@ def run(job_pk: int) -> None:
                 _save(job)
         except FileProblem as problem:
             job.fail(problem.message)
-        except HandBack:
-            raise
-        except Exception as exc:
-            if is_passing(exc):
-                raise
-            logger.exception("customer import %s failed", job.pk)
-            job.fail(gettext(UNEXPECTED))
-            raise
 
 
 def _check(job: ImportJob) -> None:

@@ -9,6 +9,8 @@ or failed for good.
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.models import Organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
+
+logger = logging.getLogger(__name__)
 
 # Without a task row to ask (the immediate backend), a job that has not reported for this
 # long has died with its process.
@@ -85,6 +89,34 @@ class BackgroundJob(models.Model):
             status=self.FAILED, error=str(message), finished_at=timezone.now())
         self.refresh_from_db()
         return bool(failed)
+
+    @classmethod
+    @contextmanager
+    def one_running(cls):
+        """Around starting a job: while another of the organization's runs, the database
+        refuses it, and the user reads the constraint's message."""
+        try:
+            yield
+        except IntegrityError as exc:
+            raise ChangeRefused(cls._meta.constraints[0].violation_error_message) from exc
+
+    @contextmanager
+    def failing_with(self, message):
+        """Around the job's task: a failure that may pass (or a hand-back) propagates for the
+        worker to try again; any other is logged, fails the job with `message` and
+        propagates, so staff see the failed task too."""
+        from portal.tasks import HandBack, is_passing
+
+        try:
+            yield
+        except HandBack:
+            raise
+        except Exception as exc:
+            if is_passing(exc):
+                raise
+            logger.exception("%s %s failed", self._meta.verbose_name, self.pk)
+            self.fail(message)
+            raise
 
     def _enqueue(self, task) -> None:
         """Queue the job's work in the caller's transaction (see portal.tasks)."""
@@ -214,24 +246,20 @@ class ImportJob(BackgroundJob):
     def _begin(self, to_status, allowed_from, *, queue=True, **fields) -> ImportJob:
         from customers.tasks import run_import
 
-        try:
-            with transaction.atomic():
-                current = self._locked()
-                if current.status not in allowed_from:
-                    status = current.get_status_display().lower()
-                    raise ChangeRefused(_("This import is %(status)s; that step is not possible "
-                                          "now.") % {"status": status})
-                current.status = to_status
-                current.heartbeat_at = timezone.now()
-                current.error = ""
-                for name, value in fields.items():
-                    setattr(current, name, value)
-                current.save()
-                if queue:
-                    current._enqueue(run_import)
-        except IntegrityError as exc:
-            raise ChangeRefused(_("Another import for this organization is running; wait "
-                                  "until it is done.")) from exc
+        with self.one_running(), transaction.atomic():
+            current = self._locked()
+            if current.status not in allowed_from:
+                status = current.get_status_display().lower()
+                raise ChangeRefused(_("This import is %(status)s; that step is not possible "
+                                      "now.") % {"status": status})
+            current.status = to_status
+            current.heartbeat_at = timezone.now()
+            current.error = ""
+            for name, value in fields.items():
+                setattr(current, name, value)
+            current.save()
+            if queue:
+                current._enqueue(run_import)
         self.refresh_from_db()
         return current
 
@@ -305,15 +333,11 @@ class PeppolCheckRun(BackgroundJob):
         """Start a check of the list and queue its work, in one transaction."""
         from customers.tasks import run_peppol_check
 
-        try:
-            with transaction.atomic():
-                run = cls.objects.create(organization=organization, created_by=by,
-                                         environment=environment, filters=filters,
-                                         progress_total=total, heartbeat_at=timezone.now())
-                run._enqueue(run_peppol_check)
-        except IntegrityError as exc:
-            raise ChangeRefused(_("A Peppol check of this organization's customers is already "
-                                  "running.")) from exc
+        with cls.one_running(), transaction.atomic():
+            run = cls.objects.create(organization=organization, created_by=by,
+                                     environment=environment, filters=filters,
+                                     progress_total=total, heartbeat_at=timezone.now())
+            run._enqueue(run_peppol_check)
         run.refresh_from_db()
         return run
 

@@ -18,7 +18,7 @@ from customers import reachability
 from customers.filters import CardFilter, filtered_cards
 from customers.forms import CustomerCardForm
 from customers.models import CustomerCard, ImportJob, PeppolCheckRun
-from customers.views.common import card_from, organization_context, organization_from
+from customers.views.common import card_from, organization_context, organization_from, render_form
 from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 from portal.errors import attempt
@@ -73,9 +73,7 @@ def card_add(request, pk):
         if card is not None:
             messages.success(request, _("Customer %(name)s was added.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)
-    return render(request, "customers/cards/form.html", {
-        **organization_context(request, organization, "cards"), "form": form,
-    }, status=400 if form.is_bound else 200)
+    return render_form(request, "customers/cards/form.html", organization, "cards", form)
 
 
 def render_card(request, card, *, status=200, **context):
@@ -106,9 +104,8 @@ def card_edit(request, pk):
             **form.card_fields):
             messages.success(request, _("Customer %(name)s was saved.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)
-    return render(request, "customers/cards/form.html", {
-        **organization_context(request, organization, "cards"), "form": form, "card": card,
-    }, status=400 if form.is_bound else 200)
+    return render_form(request, "customers/cards/form.html", organization, "cards", form,
+                       card=card)
 
 
 @environment_required()

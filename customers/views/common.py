@@ -2,7 +2,7 @@
 manage (their own, and clients' through a partnership). Anything else is a 404."""
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerCard, ImportJob, PeppolCheckRun, SendingProfile
@@ -68,3 +68,10 @@ def organization_context(request, organization, tab) -> dict:
     return {"organization": organization, "tab": tab,
             "own_organization": organization.environment_id == request.environment.pk,
             "can_change": may_change(request, organization)}
+
+
+def render_form(request, template, organization, tab, form, **context):
+    """A customer page with a form: 400 when the posted form is shown again with errors."""
+    return render(request, template, {
+        **organization_context(request, organization, tab), "form": form, **context,
+    }, status=400 if form.is_bound else 200)

@@ -13,9 +13,9 @@ from customers.importing.csvfile import encoding_name
 from customers.importing.limits import Limits
 from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
-from customers.views.common import import_from, organization_context, organization_from
+from customers.views.common import import_from, organization_context, organization_from, render_form
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused
+from portal.errors import ChangeRefused, refusal
 
 REPORT_ROWS_SHOWN = 100
 
@@ -34,14 +34,13 @@ def import_start(request, pk):
             form.add_error("file", problem.message)
         else:
             return redirect("customers:import_detail", pk=job.pk)
-    return render(request, "customers/imports/upload.html", {
-        **organization_context(request, organization, "import"), "form": form,
-        "targets": [label for label, _aliases in importing.TARGETS.values()],
-        "limits": Limits.from_settings(), "max_mb": settings.CUSTOMER_IMPORT_MAX_MB,
+    return render_form(
+        request, "customers/imports/upload.html", organization, "import", form,
+        targets=[label for label, _aliases in importing.TARGETS.values()],
+        limits=Limits.from_settings(), max_mb=settings.CUSTOMER_IMPORT_MAX_MB,
         # A list never loads what an upload stored: previews and reports can be large.
-        "recent": ImportJob.objects.filter(organization=organization)
-        .only("pk", "organization", "filename", "status", "created_at")[:5],
-    }, status=400 if form.is_bound else 200)
+        recent=ImportJob.objects.filter(organization=organization)
+        .only("pk", "organization", "filename", "status", "created_at")[:5])
 
 
 @environment_required()
@@ -100,11 +99,8 @@ def import_valid_rows(request, pk):
     job = import_from(request, pk, change=True)
     error = None
     if request.method == "POST":
-        try:
-            job.save_valid_rows()
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(job.save_valid_rows)
+        if error is None:
             return redirect("customers:import_detail", pk=job.pk)
     return render(request, "customers/imports/valid_rows.html", {
         **organization_context(request, job.organization, "import"), "job": job,
@@ -140,11 +136,8 @@ def import_delete(request, pk):
     job.notice_stall()
     error = None
     if request.method == "POST":
-        try:
-            importing.delete(job, by=request.user, environment=request.environment)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(importing.delete, job, by=request.user, environment=request.environment)
+        if error is None:
             messages.success(request, _("The import of %(file)s was deleted.")
                              % {"file": job.filename})
             return redirect("customers:import_start", pk=job.organization_id)

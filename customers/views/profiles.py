@@ -7,9 +7,14 @@ from django.utils.translation import gettext as _
 
 from customers.forms import SendingProfileForm
 from customers.models import SendingProfile
-from customers.views.common import organization_context, organization_from, profile_from
+from customers.views.common import (
+    organization_context,
+    organization_from,
+    profile_from,
+    render_form,
+)
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, attempt
+from portal.errors import attempt, refusal
 
 
 @environment_required()
@@ -38,9 +43,7 @@ def profile_add(request, pk):
             if form.cleaned_data.get("make_default"):
                 return redirect("customers:profile_default", pk=profile.pk)
             return redirect("customers:profiles", pk=organization.pk)
-    return render(request, "customers/profiles/form.html", {
-        **organization_context(request, organization, "profiles"), "form": form,
-    }, status=400 if form.is_bound else 200)
+    return render_form(request, "customers/profiles/form.html", organization, "profiles", form)
 
 
 @environment_required()
@@ -54,10 +57,8 @@ def profile_edit(request, pk):
         messages.success(request, _("Sending profile %(name)s was saved.")
                          % {"name": profile.name})
         return redirect("customers:profiles", pk=profile.organization_id)
-    return render(request, "customers/profiles/form.html", {
-        **organization_context(request, profile.organization, "profiles"), "form": form,
-        "profile": profile,
-    }, status=400 if form.is_bound else 200)
+    return render_form(request, "customers/profiles/form.html", profile.organization, "profiles",
+                       form, profile=profile)
 
 
 @environment_required()
@@ -66,11 +67,8 @@ def profile_default(request, pk):
     profile = profile_from(request, pk, change=True)
     error = None
     if request.method == "POST" and not profile.is_default:
-        try:
-            profile.make_default(by=request.user, environment=request.environment)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(profile.make_default, by=request.user, environment=request.environment)
+        if error is None:
             messages.success(request, _("%(name)s is now the default sending profile.")
                              % {"name": profile.name})
             return redirect("customers:profiles", pk=profile.organization_id)

@@ -366,6 +366,56 @@ def register() -> None:
     api31.register(V31Service())
 
 
+# The schema of every operation's request and response, one line each: fields in order,
+# "Name:type" (xsd:string when no type is named), "?" after an optional one, "*" after a
+# repeated one, and "{...}" for a nested sequence.
+SCHEMA = {
+    "Login": "AppKey SecretKey",
+    "LoginResponse": "SecurityToken ExpiresAt:dateTime CompanyId",
+    "SendDocument": "ReceiverIdentifier ReceiverEmail? Subject? Payload",
+    "SendDocumentResponse": "ExternalId DocumentId:long Status",
+    "GetInboxDocuments": "Page:int? PageSize:int? CreatedFrom:dateTime?",
+    "GetInboxDocumentsResponse":
+        "Page:int PageSize:int HasMore:boolean Documents:{Document:tns:InboxDocument*}",
+    "GetInboxDocument": "ExternalId",
+    "GetInboxDocumentResponse":
+        "ExternalId DocumentId:long DocumentType Number SenderIdentifier SenderName Status "
+        "Payload",
+    "SetInboxDocumentStatus": "ExternalId Status",
+    "SetInboxDocumentStatusResponse": "ExternalId Status",
+    "FaultDetail": "Reason Technical?",
+}
+TYPES = {
+    "InboxDocument": "ExternalId DocumentId:long DocumentType Number IssueDate:date? "
+                     "SenderIdentifier SenderName Status CreatedAt:dateTime",
+}
+
+
+def _sequence(fields: str) -> str:
+    return f"<xsd:sequence>{''.join(map(_field, fields.split()))}</xsd:sequence>"
+
+
+def _field(spec: str) -> str:
+    name, _, kind = spec.partition(":")
+    occurs = {"?": ' minOccurs="0"', "*": ' minOccurs="0" maxOccurs="unbounded"'}.get(
+        kind[-1:] or name[-1:], "")
+    name, kind = name.rstrip("?*"), kind.rstrip("?*")
+    if kind.startswith("{"):
+        return (f'<xsd:element name="{name}"{occurs}><xsd:complexType>'
+                f"{_sequence(kind[1:-1])}</xsd:complexType></xsd:element>")
+    kind = kind if ":" in kind else f"xsd:{kind or 'string'}"
+    return f'<xsd:element name="{name}" type="{kind}"{occurs}/>'
+
+
+def _schema() -> str:
+    types = [f'<xsd:complexType name="{name}">{_sequence(fields)}</xsd:complexType>'
+             for name, fields in TYPES.items()]
+    elements = [f'<xsd:element name="{name}"><xsd:complexType>{_sequence(fields)}'
+                f"</xsd:complexType></xsd:element>" for name, fields in SCHEMA.items()]
+    return "\n      ".join([f'<xsd:element name="{HEADER_ELEMENT}" type="xsd:string"/>',
+                             *types, *elements])
+
+
 WSDL = """<?xml version="1.0" encoding="UTF-8"?>
 <wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
     xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
@@ -375,101 +425,7 @@ WSDL = """<?xml version="1.0" encoding="UTF-8"?>
   <wsdl:types>
     <xsd:schema targetNamespace="http://api.everbinding.nl/v3_1/"
         elementFormDefault="qualified">
-      <xsd:element name="SecurityToken" type="xsd:string"/>
-      <xsd:element name="Login">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="AppKey" type="xsd:string"/>
-          <xsd:element name="SecretKey" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="LoginResponse">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="SecurityToken" type="xsd:string"/>
-          <xsd:element name="ExpiresAt" type="xsd:dateTime"/>
-          <xsd:element name="CompanyId" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="SendDocument">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="ReceiverIdentifier" type="xsd:string"/>
-          <xsd:element name="ReceiverEmail" type="xsd:string" minOccurs="0"/>
-          <xsd:element name="Subject" type="xsd:string" minOccurs="0"/>
-          <xsd:element name="Payload" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="SendDocumentResponse">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="ExternalId" type="xsd:string"/>
-          <xsd:element name="DocumentId" type="xsd:long"/>
-          <xsd:element name="Status" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="GetInboxDocuments">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="Page" type="xsd:int" minOccurs="0"/>
-          <xsd:element name="PageSize" type="xsd:int" minOccurs="0"/>
-          <xsd:element name="CreatedFrom" type="xsd:dateTime" minOccurs="0"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:complexType name="InboxDocument"><xsd:sequence>
-        <xsd:element name="ExternalId" type="xsd:string"/>
-        <xsd:element name="DocumentId" type="xsd:long"/>
-        <xsd:element name="DocumentType" type="xsd:string"/>
-        <xsd:element name="Number" type="xsd:string"/>
-        <xsd:element name="IssueDate" type="xsd:date" minOccurs="0"/>
-        <xsd:element name="SenderIdentifier" type="xsd:string"/>
-        <xsd:element name="SenderName" type="xsd:string"/>
-        <xsd:element name="Status" type="xsd:string"/>
-        <xsd:element name="CreatedAt" type="xsd:dateTime"/>
-      </xsd:sequence></xsd:complexType>
-      <xsd:element name="GetInboxDocumentsResponse">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="Page" type="xsd:int"/>
-          <xsd:element name="PageSize" type="xsd:int"/>
-          <xsd:element name="HasMore" type="xsd:boolean"/>
-          <xsd:element name="Documents">
-            <xsd:complexType><xsd:sequence>
-              <xsd:element name="Document" type="tns:InboxDocument" minOccurs="0"
-                  maxOccurs="unbounded"/>
-            </xsd:sequence></xsd:complexType>
-          </xsd:element>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="GetInboxDocument">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="ExternalId" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="GetInboxDocumentResponse">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="ExternalId" type="xsd:string"/>
-          <xsd:element name="DocumentId" type="xsd:long"/>
-          <xsd:element name="DocumentType" type="xsd:string"/>
-          <xsd:element name="Number" type="xsd:string"/>
-          <xsd:element name="SenderIdentifier" type="xsd:string"/>
-          <xsd:element name="SenderName" type="xsd:string"/>
-          <xsd:element name="Status" type="xsd:string"/>
-          <xsd:element name="Payload" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="SetInboxDocumentStatus">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="ExternalId" type="xsd:string"/>
-          <xsd:element name="Status" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="SetInboxDocumentStatusResponse">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="ExternalId" type="xsd:string"/>
-          <xsd:element name="Status" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="FaultDetail">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="Reason" type="xsd:string"/>
-          <xsd:element name="Technical" type="xsd:string" minOccurs="0"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
+      {schema}
     </xsd:schema>
   </wsdl:types>
   <wsdl:message name="SecurityHeader">
@@ -519,8 +475,8 @@ def _wsdl_parts() -> dict[str, str]:
             f'      <wsdl:fault name="Fault"><soap:fault name="Fault" use="literal"/>'
             f'</wsdl:fault>\n'
             f'    </wsdl:operation>')
-    return {"messages": "\n".join(messages), "port_operations": "\n".join(port),
-            "binding_operations": "\n".join(binding)}
+    return {"schema": _schema(), "messages": "\n".join(messages),
+            "port_operations": "\n".join(port), "binding_operations": "\n".join(binding)}
 
 
 for _name, _text in _wsdl_parts().items():

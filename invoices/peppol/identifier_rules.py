@@ -34,8 +34,10 @@ class Rule:
     a_label: str
     digits: tuple[int, ...] = ()  # allowed lengths of a value of digits (after any prefix)
     pattern: str = ""  # the whole canonical value must match
-    check: Callable[[str], object] | None = None  # a stdnum validate(); raises when wrong
-    check_digit: bool = True  # stdnum's check is the last digit alone (decides the wording)
+    # A stdnum validate(), which raises when the value is wrong: `check` where the checksum
+    # is the last digit alone, `check_all` where it is more (this decides the wording).
+    check: Callable[[str], object] | None = None
+    check_all: Callable[[str], object] | None = None
     keep: str = ""  # separators that belong to the value and are not cleaned away
     upper: bool = True
     prefix: str = ""  # letters the value starts with; added when the user leaves them out
@@ -75,8 +77,7 @@ _BE_ENTERPRISE = Rule(
     _("a Belgian enterprise number"),
     digits=(10,),
     pattern=r"[01]\d{9}",
-    check=be_vat.validate,
-    check_digit=False,
+    check_all=be_vat.validate,
     loose_prefix="BE",
     example="0123456749",
 )
@@ -84,8 +85,7 @@ _IT_CODICE_FISCALE = Rule(
     _("Italian tax code"),
     _("an Italian tax code"),
     pattern=r"\d{11}|[0-9A-Z]{16}",
-    check=codicefiscale.validate,
-    check_digit=False,
+    check_all=codicefiscale.validate,
 )
 _IT_VAT = Rule(
     _("Italian VAT number"),
@@ -98,15 +98,13 @@ _IS_KENNITALA = Rule(
     _("Icelandic kennitala"),
     _("an Icelandic kennitala"),
     digits=(10,),
-    check=kennitala.validate,
-    check_digit=False,
+    check_all=kennitala.validate,
 )
 _LEITWEG = Rule(
     _("Leitweg-ID"),
     _("a Leitweg-ID"),
     pattern=r"\d{2,12}(-[0-9A-Z]{1,30})?-\d{2}",
-    check=leitweg.validate,
-    check_digit=False,
+    check_all=leitweg.validate,
     keep="-",
     example="991-03730-19",
 )
@@ -139,8 +137,7 @@ RULES: dict[str, Rule] = {
         _("Australian Business Number"),
         _("an Australian Business Number"),
         digits=(11,),
-        check=abn.validate,
-        check_digit=False,
+        check_all=abn.validate,
     ),
     "0158": Rule(_("Slovak IČO"), _("a Slovak IČO"), digits=(8,)),
     "0183": Rule(
@@ -163,14 +160,10 @@ RULES: dict[str, Rule] = {
     "0193": Rule(
         _("UBL.BE party identifier"), _("a UBL.BE party identifier"), pattern=r"[!-~]{4,50}"
     ),
-    "0195": Rule(
-        _("UEN"), _("a UEN"), pattern=r"[0-9A-Z]{9,10}", check=uen.validate, check_digit=False
-    ),
+    "0195": Rule(_("UEN"), _("a UEN"), pattern=r"[0-9A-Z]{9,10}", check_all=uen.validate),
     "0196": _IS_KENNITALA,
     "0198": _DK_SE,
-    "0199": Rule(
-        _("LEI"), _("an LEI"), pattern=r"[0-9A-Z]{18}\d{2}", check=lei.validate, check_digit=False
-    ),
+    "0199": Rule(_("LEI"), _("an LEI"), pattern=r"[0-9A-Z]{18}\d{2}", check_all=lei.validate),
     "0200": Rule(_("Lithuanian company code"), _("a Lithuanian company code"), digits=(9,)),
     "0201": Rule(_("IPA code"), _("an IPA code"), pattern=r"[0-9A-Z]{6}", example="UFY9MH"),
     "0204": _LEITWEG,
@@ -229,19 +222,14 @@ RULES: dict[str, Rule] = {
     "9906": _IT_VAT,
     "9907": _IT_CODICE_FISCALE,
     "9908": _NO_ORGNR,
-    "9909": Rule(
-        *_VAT, prefix="NO", pattern=r"NO\d{9}MVA", check=no_mva.validate, check_digit=False
-    ),
-    "9912": Rule(
-        *_VAT, pattern=r"[A-Z]{2}[0-9A-Z]{2,16}", check=vatin.validate, check_digit=False
-    ),
+    "9909": Rule(*_VAT, prefix="NO", pattern=r"NO\d{9}MVA", check_all=no_mva.validate),
+    "9912": Rule(*_VAT, pattern=r"[A-Z]{2}[0-9A-Z]{2,16}", check_all=vatin.validate),
     "9917": _IS_KENNITALA,
     "9918": Rule(
         _("IBAN"),
         _("an IBAN"),
         pattern=r"[A-Z]{2}\d{2}[0-9A-Z]{11,30}",
-        check=iban.validate,
-        check_digit=False,
+        check_all=iban.validate,
     ),
     "9954": _OIN,
     "9956": _BE_ENTERPRISE,
@@ -263,8 +251,7 @@ def rule_for(code: str) -> Rule:
             *_VAT,
             prefix=prefix,
             pattern=rf"{prefix}[0-9A-Z]{{2,16}}",
-            check=vatin.validate if known else None,
-            check_digit=False,
+            check_all=vatin.validate if known else None,
             title=scheme.name,
         )
     return replace(_ANY, title=scheme.name if scheme else "")

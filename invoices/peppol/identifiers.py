@@ -143,11 +143,12 @@ def _canonical(rule: Rule, text: str, strict: bool) -> str:
         _raise_format(rule, labels)
     if not rule.digits and not rule.pattern:
         _check_free_text(text)
-    if rule.check:
+    check = rule.check or rule.check_all
+    if check:
         try:
-            rule.check(text)
+            check(text)
         except InvalidChecksum:
-            key = "check_digit" if rule.check_digit else "check_digits"
+            key = "check_digit" if rule.check else "check_digits"
             raise IdentifierError("value", key, **labels) from None
         except ValidationError:
             _raise_format(rule, labels)

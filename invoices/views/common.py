@@ -1,12 +1,14 @@
 """How the document pages find their objects: through the organizations the user may
 manage, their own and clients' through a partnership. Anything else is a 404."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from invoices.models import Document
 from onboarding.models import Organization
+from portal.errors import ChangeRefused
 
 
 def may_send(request, organization) -> bool:
@@ -30,3 +32,23 @@ def document_from(request, pk, *, content=False) -> Document:
     if not content:
         documents = documents.defer("content")
     return get_object_or_404(documents, pk=pk)
+
+
+def mark_original_page(request, document, template, *, done: str, then: str, **context):
+    """Releasing a held duplicate, for the organization's administrators and TechSupport
+    alike: a POST with the reason releases it and goes to `then` (telling `done` when this
+    request released it); a refusal shows next to the reason."""
+    error = ""
+    if request.method == "POST":
+        try:
+            changed = document.mark_original(request.user, request.POST.get("reason", ""))
+        except ChangeRefused as refused:
+            error = refused.message
+        else:
+            if changed:
+                messages.success(request, done)
+            return redirect(then)
+    return render(request, template, {
+        "document": document, "error": error, "reason": request.POST.get("reason", ""),
+        **context,
+    }, status=400 if error else 200)

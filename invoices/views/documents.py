@@ -1,8 +1,7 @@
 """One document: the readable invoice, its history, its validation report, the download."""
 
-from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from invoices.models import PeppolEvidence, Status
@@ -10,9 +9,8 @@ from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
-from invoices.views.common import document_from
+from invoices.views.common import document_from, mark_original_page
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused
 
 
 def _readable(document):
@@ -63,20 +61,9 @@ def download(request, pk):
 @environment_required()
 def mark_original(request, pk):
     document = document_from(request, pk, content=True)
-    error = ""
-    if request.method == "POST":
-        try:
-            changed = document.mark_original(request.user, request.POST.get("reason", ""))
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
-            if changed:
-                messages.success(request, _("Document %(number)s was marked as original and is "
-                                            "offered for download again.")
-                                 % {"number": document.number})
-            return redirect(document.get_absolute_url())
-    return render(request, "invoices/mark_original.html", {
-        "document": document, "organization": document.organization, "error": error,
-        "may_mark_original": document.may_mark_original(request.user),
-        "reason": request.POST.get("reason", ""),
-    }, status=400 if error else 200)
+    return mark_original_page(
+        request, document, "invoices/mark_original.html",
+        done=_("Document %(number)s was marked as original and is offered for download "
+               "again.") % {"number": document.number},
+        then=document.get_absolute_url(), organization=document.organization,
+        may_mark_original=document.may_mark_original(request.user))

@@ -98,26 +98,6 @@ def check_credentials(app_key: str, secret: str) -> KeyHolder:
     return KeyHolder(key, list(key.identifiers))
 
 
-class InvalidCredentials(ProblemKind, exceptions.AuthenticationFailed):
-    problem_code = Refusal.INVALID.value
-    problem_title = _("Invalid connection key")
-
-
-class KeyRevoked(ProblemKind, exceptions.AuthenticationFailed):
-    problem_code = Refusal.REVOKED.value
-    problem_title = _("Connection key revoked")
-
-
-class OrganizationInactive(ProblemKind, exceptions.PermissionDenied):
-    problem_code = Refusal.INACTIVE.value
-    problem_title = _("Organization not active")
-
-
-class PlanWithoutApiAccess(ProblemKind, exceptions.PermissionDenied):
-    problem_code = Refusal.PLAN.value
-    problem_title = _("Subscription without API access")
-
-
 class CredentialsMissing(ProblemKind, exceptions.NotAuthenticated):
     problem_code = "credentials-missing"
     problem_title = _("Connection key needed")
@@ -125,12 +105,19 @@ class CredentialsMissing(ProblemKind, exceptions.NotAuthenticated):
                        "as password.")
 
 
-_REFUSAL_EXCEPTIONS = {
-    Refusal.INVALID: InvalidCredentials,
-    Refusal.REVOKED: KeyRevoked,
-    Refusal.INACTIVE: OrganizationInactive,
-    Refusal.PLAN: PlanWithoutApiAccess,
-}
+def _refusal_problem(refusal: Refusal, base: type, title) -> type:
+    return type(f"Refused{refusal.name.title()}", (ProblemKind, base),
+                {"problem_code": refusal.value, "problem_title": title, "__module__": __name__})
+
+
+# What answers each refusal: 401 where the credentials fail, 403 where the key may not be used.
+_REFUSAL_EXCEPTIONS = {refusal: _refusal_problem(refusal, base, title) for refusal, base, title in (
+    (Refusal.INVALID, exceptions.AuthenticationFailed, _("Invalid connection key")),
+    (Refusal.REVOKED, exceptions.AuthenticationFailed, _("Connection key revoked")),
+    (Refusal.INACTIVE, exceptions.PermissionDenied, _("Organization not active")),
+    (Refusal.PLAN, exceptions.PermissionDenied, _("Subscription without API access")),
+)}
+InvalidCredentials = _REFUSAL_EXCEPTIONS[Refusal.INVALID]
 
 
 def basic_credentials(request) -> tuple[str, str] | None:

@@ -21,13 +21,17 @@ PROBLEMS = {
 }
 
 
+def documented(operation_id: str, serializer, summary, description):
+    """An operation of the key's API in the OpenAPI document, with the problems every
+    operation may answer."""
+    return extend_schema(operation_id=operation_id, summary=summary, description=description,
+                         responses={200: serializer, **PROBLEMS})
+
+
 class PingView(ConnectionKeyView):
-    @extend_schema(
-        operation_id="ping", summary=_("Test the connection"),
-        description=_("Checks the App Key and Secret and answers the organization they belong "
-                      "to. The portal shows the successful test with the key."),
-        responses={200: PingSerializer, **PROBLEMS},
-    )
+    @documented("ping", PingSerializer, _("Test the connection"),
+                _("Checks the App Key and Secret and answers the organization they belong to. "
+                  "The portal shows the successful test with the key."))
     def get(self, request):
         key = request.auth
         key.note_use(tested=True)
@@ -47,12 +51,9 @@ class PingView(ConnectionKeyView):
 
 
 class OrganizationView(ConnectionKeyView):
-    @extend_schema(
-        operation_id="organization", summary=_("The key's organization"),
-        description=_("The organization the connection key belongs to, with its Peppol "
-                      "identifiers and whether each sends and receives."),
-        responses={200: OrganizationSerializer, **PROBLEMS},
-    )
+    @documented("organization", OrganizationSerializer, _("The key's organization"),
+                _("The organization the connection key belongs to, with its Peppol identifiers "
+                  "and whether each sends and receives."))
     def get(self, request):
         request.auth.note_use()
         organization = Organization.objects.prefetch_related("identifiers").get(

@@ -463,9 +463,11 @@ def _same_name(left: str, right: str) -> bool:
 
 
 class OrganizationIdentifierQuerySet(OwnOrganizationPartQuerySet):
-    def visible_to(self, user, environment):
-        return self.filter(organization__in=Organization.objects.visible_to(user, environment))
-
+    def configurable_by(self, user, environment):
+        """The identifiers of the organizations whose keys and cards `user` may change,
+        partners' included: they look after the identifiers of their clients."""
+        return self.filter(
+            organization__in=Organization.objects.configurable_by(user, environment))
     def live(self):
         """Identifiers that may be used on Peppol: verified, of an active organization."""
         return self.filter(verification=OrganizationIdentifier.Verification.VERIFIED,

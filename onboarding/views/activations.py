@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from onboarding.clients import kvk
 from onboarding.filters import ActivationQueueFilter
@@ -126,8 +125,7 @@ def _tell_requester(request, organization, decided: bool) -> None:
             latest, request.build_absolute_uri(reverse("onboarding:dashboard")))
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def activation_approve(request, pk):
     organization = _reviewable(pk)
     form = ActivationApproveForm(request.POST)
@@ -146,8 +144,7 @@ def activation_approve(request, pk):
     return redirect("onboarding:staff_activations")
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def activation_reject(request, pk):
     organization = _reviewable(pk)
     form = ActivationRejectForm(request.POST)
@@ -170,8 +167,7 @@ def activation_reject(request, pk):
     return _render_review(request, organization, reject_form=form, status=400)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def registry_checked(request, pk):
     organization = _reviewable(pk)
     organization.record_registry_check(request.user)

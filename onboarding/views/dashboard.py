@@ -27,9 +27,8 @@ def dashboard(request):
         "organization_count": Organization.objects.visible_to(request.user, env).count(),
         "recent_decisions": recent_decisions(request.user, request.membership),
         "receive_prompt": receive_prompt(request),
-        "registered_elsewhere": OrganizationIdentifier.objects.filter(
-            organization__in=Organization.objects.configurable_by(request.user, env),
-        ).exclude(registered_elsewhere="").select_related("organization"),
+        "registered_elsewhere": OrganizationIdentifier.objects.configurable_by(
+            request.user, env).exclude(registered_elsewhere="").select_related("organization"),
         "upgrade": latest_upgrade(request.user, request.membership),
     }
     return render(request, "onboarding/dashboard.html", context)

@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from onboarding.models import OrganizationIdentifier
 from onboarding.views.activations import kvk_register_url
-from portal.errors import ChangeRefused
 from portal.pagination import paginate
+from portal.reporting import report_attempt
 from portal.tenancy import staff_required
 
 
@@ -50,8 +49,7 @@ def _identifier(pk):
         "organization", "organization__environment"), pk=pk)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def identifier_verify(request, pk):
     identifier = _identifier(pk)
     if identifier.verify(request.user):
@@ -64,21 +62,14 @@ def identifier_verify(request, pk):
     return redirect("onboarding:staff_identifiers")
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def identifier_reject(request, pk):
     identifier = _identifier(pk)
     form = IdentifierRejectForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = identifier.reject(request.user, form.cleaned_data["reason"])
-        except ChangeRefused as refused:
-            form.add_error("reason", refused.message)
-        else:
-            if changed:
-                messages.success(request, _("%(identifier)s of %(name)s was not verified; it "
-                                            "does not send or receive.")
-                                 % {"identifier": identifier,
-                                    "name": identifier.organization.name})
-            return redirect("onboarding:staff_identifiers")
+    if form.is_valid() and report_attempt(
+            request, form, lambda: identifier.reject(request.user, form.cleaned_data["reason"]),
+            done=_("%(identifier)s of %(name)s was not verified; it does not send or receive.")
+            % {"identifier": identifier, "name": identifier.organization.name},
+            field="reason"):
+        return redirect("onboarding:staff_identifiers")
     return _render_queue(request, reject_form=form, rejecting=identifier.pk, status=400)

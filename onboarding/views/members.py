@@ -11,7 +11,7 @@ from onboarding.forms.members import InvitationForm, RoleForm
 from onboarding.models import Invitation, Membership, Role
 from onboarding.notifications import send_invitation
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, add_refusal
+from portal.errors import ChangeRefused, add_refusal, refusal
 from portal.pagination import paginate
 from portal.tenancy import SESSION_KEY as ENVIRONMENT_SESSION_KEY
 from portal.tenancy import switch_environment
@@ -105,11 +105,8 @@ def member_remove(request, pk):
 def _remove_member(request, membership):
     error = None
     if request.method == "POST":
-        try:
-            membership.remove(request.user)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(membership.remove, request.user)
+        if error is None:
             messages.success(request, _("%(user)s was removed from the environment.") % {
                 "user": membership.user.email})
             if membership.user_id == request.user.pk:
@@ -125,11 +122,8 @@ def invitation_accept(request, token):
         return render(request, "onboarding/invitation_invalid.html", status=404)
     error = None
     if request.method == "POST" and request.user.is_authenticated:
-        try:
-            invitation.accept(request.user)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(invitation.accept, request.user)
+        if error is None:
             request.session.pop(Invitation.SESSION_KEY, None)
             request.session[ENVIRONMENT_SESSION_KEY] = invitation.environment_id
             messages.success(request, _("Welcome to %(environment)s.") % {

@@ -26,7 +26,7 @@ from onboarding.models import (
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.organizations import PRIMARY_SCHEME
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, add_refusal
+from portal.errors import ChangeRefused, add_refusal, refusal
 from portal.pagination import paginate
 
 logger = logging.getLogger(__name__)
@@ -323,11 +323,8 @@ def organization_deactivate(request, pk):
     organization = visible_organization(request, pk)
     error = None
     if request.method == "POST":
-        try:
-            organization.deactivate(request.user)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(organization.deactivate, request.user)
+        if error is None:
             messages.success(request, _("%(name)s is deactivated: it no longer sends or "
                                         "receives.") % {"name": organization.name})
             return redirect(detail_url(organization))

@@ -8,16 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from onboarding.filters import PartyLinkQueueFilter
 from onboarding.forms.party_links import ApproveForm
 from onboarding.forms.staff import RejectForm
 from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
 from onboarding.notifications import notify_party_link_decision
-from portal.errors import ChangeRefused
 from portal.pagination import paginate
-from portal.reporting import report_decision
+from portal.reporting import report_attempt
 from portal.tenancy import staff_required
 
 PENDING = PartyLinkRequest.Status.PENDING
@@ -73,8 +71,7 @@ def _decide(request, link_request, grants, reason) -> bool:
     return decided
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def staff_party_link_approve(request, pk):
     link_request = _reviewable(pk)
     if not link_request.is_pending:
@@ -82,45 +79,33 @@ def staff_party_link_approve(request, pk):
                       % {"status": link_request.get_status_display().lower()})
         return redirect("onboarding:staff_party_link", pk=link_request.pk)
     form = ApproveForm(request.POST, link_request=link_request)
-    if form.is_valid():
-        try:
-            decided = _decide(request, link_request, form.grants, form.cleaned_data["reason"])
-        except ChangeRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            count = len(form.grants)
-            report_decision(request, decided,
-                            ngettext("%(count)d organization linked to %(user)s. The requester "
-                                     "was told by email.",
-                                     "%(count)d organizations linked to %(user)s. The requester "
-                                     "was told by email.", count)
-                            % {"count": count, "user": link_request.entra_username},
-                            _("This request was decided already."))
-            return redirect("onboarding:staff_party_links")
+    if form.is_valid() and report_attempt(
+            request, form,
+            lambda: _decide(request, link_request, form.grants, form.cleaned_data["reason"]),
+            done=ngettext("%(count)d organization linked to %(user)s. The requester was told "
+                          "by email.",
+                          "%(count)d organizations linked to %(user)s. The requester was told "
+                          "by email.", len(form.grants))
+            % {"count": len(form.grants), "user": link_request.entra_username},
+            already=_("This request was decided already.")):
+        return redirect("onboarding:staff_party_links")
     return _render_review(request, link_request, approve_form=form, status=400)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def staff_party_link_reject(request, pk):
     link_request = _reviewable(pk)
     form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            decided = _decide(request, link_request, {}, form.cleaned_data["reason"])
-        except ChangeRefused as refused:
-            form.add_error("reason", refused.message)
-        else:
-            report_decision(request, decided,
-                            _("The request of %(user)s was rejected. The requester was told by "
-                              "email.") % {"user": link_request.entra_username},
-                            _("This request was decided already."))
-            return redirect("onboarding:staff_party_links")
+    if form.is_valid() and report_attempt(
+            request, form, lambda: _decide(request, link_request, {}, form.cleaned_data["reason"]),
+            done=_("The request of %(user)s was rejected. The requester was told by email.")
+            % {"user": link_request.entra_username},
+            already=_("This request was decided already."), field="reason"):
+        return redirect("onboarding:staff_party_links")
     return _render_review(request, link_request, reject_form=form, status=400)
 
 
-@staff_required("is_techsupport")
-@require_POST
+@staff_required("is_techsupport", post=True)
 def staff_party_link_revoke(request, pk):
     link = get_object_or_404(PartyLink.objects.select_related("organization", "identity"),
                              pk=pk)

@@ -11,7 +11,7 @@ from onboarding.forms.party_links import PartyLinkRequestForm, SendingForm
 from onboarding.models import BrokerEnvironment, Organization, PartyLink, PartyLinkRequest
 from onboarding.tenancy import environment_required
 from onboarding.views.entra import current_sign_in
-from portal.errors import ChangeRefused, add_refusal
+from portal.errors import ChangeRefused, add_refusal, refusal
 from portal.pagination import paginate
 
 
@@ -114,11 +114,8 @@ def party_link_request_withdraw(request, pk):
     link_request = _own_request(request, pk)
     error = None
     if request.method == "POST":
-        try:
-            link_request.withdraw(request.user)
-        except ChangeRefused as refused:
-            error = refused.message
-        else:
+        error = refusal(link_request.withdraw, request.user)
+        if error is None:
             messages.success(request, _("Your request was withdrawn."))
             return redirect("onboarding:party_link_request", pk=link_request.pk)
     return render(request, "onboarding/entra/request_withdraw.html", {

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from onboarding.filters import SubscriptionFilter
 from onboarding.forms.staff import ContractForm, EndContractForm, SubscriptionForm
@@ -72,8 +71,7 @@ def subscription_detail(request, pk):
     return _render_environment(request, environment, subscription_form=form)
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def contract_add(request, pk):
     environment = get_object_or_404(Environment, pk=pk)
     form = ContractForm(request.POST)
@@ -90,8 +88,7 @@ def contract_add(request, pk):
     return _render_environment(request, environment, contract_form=form, status=400)
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def contract_end(request, pk):
     contract = get_object_or_404(Contract.objects.select_related("environment"), pk=pk)
     form = EndContractForm(request.POST)
@@ -108,8 +105,7 @@ def contract_end(request, pk):
     return redirect("onboarding:staff_subscription", pk=contract.environment_id)
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def contract_renew_key(request, pk):
     contract = get_object_or_404(Contract.objects.select_related("environment"), pk=pk)
     renewed = contract.renew_key(request.user)

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
+from onboarding.filters import UpgradeQueueFilter
 from onboarding.models import Subscription, UpgradeRequest, has_api_contract
 from onboarding.notifications import notify_upgrade_decision
 from onboarding.tenancy import environment_required
@@ -100,12 +100,10 @@ def upgrade_request(request):
 
 @staff_required("is_sales")
 def upgrade_queue(request):
-    show = request.GET.get("show", "pending")
-    found = UpgradeRequest.objects.select_related("environment", "requested_by", "decided_by")
-    if show != "all":
-        found = found.pending().order_by("requested_at", "id")
+    found = UpgradeQueueFilter(request.GET, queryset=UpgradeRequest.objects.select_related(
+        "environment", "requested_by", "decided_by"))
     return render(request, "onboarding/staff/upgrades.html", {
-        "page": paginate(request, found), "show": show,
+        "filter": found, "page": paginate(request, found.qs),
     })
 
 
@@ -159,14 +157,12 @@ def _decide(request, upgrade, approve: bool):
     return redirect("onboarding:staff_upgrades")
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def upgrade_approve(request, pk):
     return _decide(request, _staff_upgrade(pk), approve=True)
 
 
-@staff_required("is_sales")
-@require_POST
+@staff_required("is_sales", post=True)
 def upgrade_decline(request, pk):
     return _decide(request, _staff_upgrade(pk), approve=False)
 

@@ -9,26 +9,7 @@
     window.history.replaceState(null, "", shown.dataset.pageUrl);
   }
 
-  document.querySelectorAll("[data-copy]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var field = document.querySelector(button.dataset.copy);
-      var label = button.textContent;
-      field.select();
-      var done = function () {
-        button.textContent = "✓";
-        setTimeout(function () { button.textContent = label; }, 1500);
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done, function () {
-          document.execCommand("copy");
-          done();
-        });
-      } else {
-        document.execCommand("copy");
-        done();
-      }
-    });
-  });
+  window.portal.copyButtons();
 
   var status = document.getElementById("key-status");
   if (!status) {
@@ -38,30 +19,17 @@
   var lastUsed = status.querySelector('[data-field="last_used"]');
   var seen = null;
 
-  function refresh() {
-    if (document.hidden) {
-      return;
+  window.portal.poll(status.dataset.statusUrl, 1000, function (data) {
+    if (data.last_used) {
+      lastUsed.textContent = data.last_used;
     }
-    fetch(status.dataset.statusUrl, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) {
-        if (!data) {
-          return;
-        }
-        if (data.last_used) {
-          lastUsed.textContent = data.last_used;
-        }
-        if (data.last_tested && data.last_tested !== seen) {
-          seen = data.last_tested;
-          lastTested.textContent = "";
-          var mark = document.createElement("span");
-          mark.className = "text-success";
-          mark.textContent = "✓ " + data.last_tested;
-          lastTested.appendChild(mark);
-        }
-      })
-      .catch(function () { /* the next poll tries again */ });
-  }
-
-  setInterval(refresh, 1000);
+    if (data.last_tested && data.last_tested !== seen) {
+      seen = data.last_tested;
+      lastTested.textContent = "";
+      var mark = document.createElement("span");
+      mark.className = "text-success";
+      mark.textContent = "✓ " + data.last_tested;
+      lastTested.appendChild(mark);
+    }
+  });
 })();

@@ -23,3 +23,49 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// Helpers that page scripts call (this file loads before them):
+//   portal.copyButtons()            every [data-copy="#field"] button copies that field's value
+//   portal.poll(url, ms, onData)    fetches JSON from url every ms while the page is visible
+window.portal = {
+  copyButtons: function () {
+    "use strict";
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var field = document.querySelector(button.dataset.copy);
+        var label = button.textContent;
+        var done = function () {
+          button.textContent = "✓";
+          setTimeout(function () { button.textContent = label; }, 1500);
+        };
+        field.select();
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(done, function () {
+            document.execCommand("copy");
+            done();
+          });
+        } else {
+          document.execCommand("copy");
+          done();
+        }
+      });
+    });
+  },
+
+  poll: function (url, ms, onData) {
+    "use strict";
+    setInterval(function () {
+      if (document.hidden) {
+        return;
+      }
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (data) {
+            onData(data);
+          }
+        })
+        .catch(function () { /* the next poll tries again */ });
+    }, ms);
+  },
+};

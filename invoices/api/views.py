@@ -176,7 +176,8 @@ class SendView(KeyView):
             pk=request.auth.organization_id)
         try:
             document = accept(organization, data, Channel.CONNECTION_KEY,
-                              actor_label=self.actor_label(), client_document_id=client_id)
+                              actor_label=self.actor_label(), client_document_id=client_id,
+                              connection_key_id=request.auth.pk)
         except DocumentRefused as refused:
             raise Unreadable(str(refused.message)) from None
         except AlreadySent as already:

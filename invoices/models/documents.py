@@ -121,6 +121,10 @@ class Document(models.Model):
     # same id again means "already sent", never a second document.
     client_document_id = models.CharField(_("client document id"), max_length=100,
                                           blank=True)
+    # The key whose software sent it, for outgoing documents that came by machine.
+    connection_key = models.ForeignKey("onboarding.ConnectionKey", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="documents",
+                                       verbose_name=_("connection key"))
     source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="deliveries", verbose_name=_("sent as"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

@@ -2,7 +2,6 @@
 
 import base64
 
-from invoices.submission import submit
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import (
@@ -68,12 +67,21 @@ def basic(app_key, secret):
     return "Basic " + base64.b64encode(f"{app_key}:{secret}".encode()).decode()
 
 
-def send_test_invoice(run, cast, **spec):
-    """What the software does with its key: an invoice through the connection-key channel."""
-    from invoices.models import Channel
+def send_by_api(issued, data: bytes):
+    """What software does with its key: the invoice to the REST documents API."""
+    from django.test import Client
 
+    from invoices.models import Document
+
+    answer = Client().post("/api/v1/documents", data=data, content_type="application/xml",
+                           HTTP_AUTHORIZATION=basic(issued.key.app_key, issued.secret))
+    assert answer.status_code == 202, answer.content
+    return Document.objects.get(pk=answer.json()["id"])
+
+
+def send_test_invoice(issued, cast, **spec):
     make_receiver(cast)
-    return submit(run.organization, invoice(**spec), Channel.CONNECTION_KEY).document
+    return send_by_api(issued, invoice(**spec))
 
 
 def states(run):

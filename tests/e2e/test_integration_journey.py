@@ -6,12 +6,17 @@ import pytest
 import requests
 
 from customers.models import CustomerCard, SendingProfile
-from invoices.models import Channel
-from invoices.submission import submit
 from onboarding.models import Contract, Subscription
 from tests.conftest import PASSWORD
-from tests.integrations.helpers import API31_BODY, SOAP_ENV, organization, subscribe
-from tests.invoices.conftest import invoice, make_receiver
+from tests.integrations.helpers import (
+    API31_BODY,
+    SOAP_ENV,
+    organization,
+    send_by_rest,
+    send_by_soap,
+    subscribe,
+)
+from tests.invoices.conftest import make_receiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,11 +56,14 @@ def create_keys(page):
     return page.locator("#keys-app_key").input_value(), page.locator("#keys-secret").input_value()
 
 
-def play_the_rest(page, cast, org):
-    """The test invoice the software sends, the customers the user adds, and receiving."""
+def play_the_rest(page, cast, org, send):
+    """The test invoice the software sends its own way, the customers the user adds, and
+    receiving."""
     make_receiver(cast)
-    submit(org, invoice(), Channel.CONNECTION_KEY)
+    send()
     complete(page, "test_invoice")
+    # The invoice the software sent is the one the step names.
+    assert "F-2026-001" in page.locator('[data-step-status="test_invoice"]').inner_text()
     profile = SendingProfile.objects.create(organization=org, name="eConnect")
     CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
                                 endpoint_scheme="0106", endpoint_value="87654321",
@@ -82,7 +90,7 @@ def test_it_sets_up_afas_while_the_software_calls_in(live_server, browser, cast,
     assert answer.status_code == 200
     complete(page, "enter_keys")
 
-    play_the_rest(page, cast, org)
+    play_the_rest(page, cast, org, lambda: send_by_soap(live_server.url, app_key, secret))
     assert done in page.locator("#run-complete").inner_text()
 
 
@@ -112,7 +120,7 @@ def test_it_sets_up_business_central_by_api31(live_server, browser, cast):
                           headers={"Content-Type": "text/xml"}, timeout=10)
     assert right.status_code == 200
     complete(page, "configure")
-    play_the_rest(page, cast, org)
+    play_the_rest(page, cast, org, lambda: send_by_rest(live_server.url, app_key, secret))
 
 
 @pytest.mark.parametrize("slug,subscription", [("4ps-construct", Subscription.PROFESSIONAL),
@@ -129,7 +137,7 @@ def test_it_sets_up_the_native_api_setups(live_server, browser, cast, slug, subs
     answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
     assert answer.status_code == 200
     complete(page, "configure")
-    play_the_rest(page, cast, org)
+    play_the_rest(page, cast, org, lambda: send_by_soap(live_server.url, app_key, secret))
 
 
 def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast):

@@ -11,7 +11,7 @@ from onboarding.models import (
     OrganizationIdentifier,
     Subscription,
 )
-from tests.invoices.conftest import SENDER_KVK, invoice, make_receiver
+from tests.invoices.conftest import RECEIVER_KVK, SENDER_KVK, invoice, make_receiver
 
 API31_BODY = (
     '<soapenv:Envelope xmlns:soapenv="{env}" xmlns:api="urn:peppol-onboarding-portal:api31:v1">'
@@ -77,6 +77,30 @@ def send_by_api(issued, data: bytes):
                            HTTP_AUTHORIZATION=basic(issued.key.app_key, issued.secret))
     assert answer.status_code == 202, answer.content
     return Document.objects.get(pk=answer.json()["id"])
+
+
+def send_by_rest(base_url, app_key, secret, data=None):
+    """The software's REST call: the invoice to the documents API, over HTTP."""
+    import requests
+
+    answer = requests.post(f"{base_url}/api/v1/documents", data=data or invoice(),
+                           auth=(app_key, secret),
+                           headers={"Content-Type": "application/xml"}, timeout=60)
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def send_by_soap(base_url, app_key, secret, data=None, receiver=f"0106:{RECEIVER_KVK}"):
+    """The software's SOAP v3.1 calls, from the served WSDL: Login, then SendDocument with
+    the XML without its prolog."""
+    import zeep
+
+    service = zeep.Client(f"{base_url}/api/api31?wsdl").service
+    token = service.Login(AppKey=app_key, SecretKey=secret).SecurityToken
+    text = (data or invoice()).decode()
+    payload = text.split("?>", 1)[1].lstrip() if text.startswith("<?xml") else text
+    return service.SendDocument(ReceiverIdentifier=receiver, Subject="Test invoice",
+                                Payload=payload, _soapheaders={"SecurityToken": token})
 
 
 def send_test_invoice(issued, cast, **spec):

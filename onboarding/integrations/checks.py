@@ -77,6 +77,16 @@ class Facts:
                 .defer("content").order_by("-id").first())
 
     @cached_property
+    def broker_document(self):
+        """The first document sent for the organization through the service broker."""
+        from invoices.models import Channel, Direction, Document
+
+        return (Document.objects.filter(organization=self.organization,
+                                        direction=Direction.OUTGOING,
+                                        channel=Channel.SERVICE_BROKER)
+                .select_related("entra_identity").order_by("id").first())
+
+    @cached_property
     def cards(self):
         from customers.models import CustomerCard
 
@@ -242,6 +252,15 @@ def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
         return Result(False, _("Waiting for the first invoice that your software sends with "
                                "connection key %(app_key)s.") % {"app_key": facts.key.app_key})
     return _document_result(document, empty_lines=empty_lines)
+
+
+def broker_test_invoice(facts: Facts) -> Result:
+    document = facts.broker_document
+    if document is None:
+        return Result(False, _("Waiting for the first invoice that Business Central sends "
+                               "for %(name)s through the service broker.")
+                      % {"name": facts.organization.name})
+    return _document_result(document)
 
 
 def _document_result(document, *, empty_lines: bool = False) -> Result:

@@ -16,7 +16,9 @@ from tests.integrations.helpers import (
     send_by_soap,
     subscribe,
 )
-from tests.invoices.conftest import make_receiver
+from tests.invoices.conftest import invoice, make_receiver
+from tests.onboarding.entra_helpers import CLIENT_ID, TENANT, configure
+from tests.standins.oidc import OidcStandIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,9 +142,17 @@ def test_it_sets_up_the_native_api_setups(live_server, browser, cast, slug, subs
     play_the_rest(page, cast, org, lambda: send_by_soap(live_server.url, app_key, secret))
 
 
-def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast):
+@pytest.fixture(scope="module")
+def entra_standin():
+    with OidcStandIn() as standin:
+        yield standin.start()
+
+
+def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast,
+                                                          settings, entra_standin):
     from onboarding.models import EntraIdentity, PartyLink
 
+    configure(settings, entra_standin)
     subscribe(cast.company, Subscription.PROFESSIONAL)
     Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
     org = organization(cast)
@@ -152,8 +162,9 @@ def test_it_sets_up_business_central_by_the_service_broker(live_server, browser,
     complete(page, "extension")
     assert page.locator('[data-step-status="extension"]').get_by_text(
         "Your own statement").is_visible()
-    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
-                                            username="anna@acme.nl")
+    object_id = "00000000-0000-4000-9000-0000000000b1"
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id=TENANT,
+                                            object_id=object_id, username="anna@acme.nl")
     complete(page, "entra")
     link = PartyLink.grant(identity=identity, organization=org, broker="production",
                            can_send=True, can_receive=False, by=cast.techsupport)
@@ -165,5 +176,17 @@ def test_it_sets_up_business_central_by_the_service_broker(live_server, browser,
     CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
                                 endpoint_scheme="0106", endpoint_value="87654321",
                                 buyer_reference_source="your_reference", sending_profile=profile)
+
+    # Business Central's extension sends as the signed-in Entra ID user.
+    make_receiver(cast)
+    token = entra_standin.access_token(tenant_id=TENANT, object_id=object_id,
+                                       audience=CLIENT_ID, username="anna@acme.nl")
+    sent = requests.post(f"{live_server.url}/api/v1/documents", data=invoice(),
+                         headers={"Authorization": f"Bearer {token}",
+                                  "X-Party-Id": org.company_id,
+                                  "Content-Type": "application/xml"}, timeout=60)
+    assert sent.status_code == 202, sent.text
+    complete(page, "test_invoice")
+    assert "F-2026-001" in page.locator('[data-step-status="test_invoice"]').inner_text()
     org.decide_receiving(cast.admin, False)
     page.locator("#run-complete:not(.d-none)").wait_for()

@@ -217,3 +217,37 @@ def test_it_follows_the_service_broker_path(cast):
     assert '"Sending via Peppol" is not checked' in found["sending"].result.message
     PartyLink.objects.filter(pk=link.pk).update(sending_enabled=True)
     assert states(run)["sending"].state == "complete"
+
+
+def test_it_checks_the_first_invoice_sent_through_the_service_broker(
+        cast, django_capture_on_commit_callbacks):
+    from invoices.models import Channel
+    from invoices.submission import accept
+    from onboarding.models import Contract
+    from tests.invoices.conftest import make_receiver
+
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    org = organization(cast)
+    run, _ = IntegrationRun.start(organization=org, setup=get("business-central-psb"),
+                                  by=cast.admin, environment=cast.company)
+    assert ("Waiting for the first invoice that Business Central sends for Acme Trading BV "
+            "through the service broker") in states(run)["test_invoice"].result.message
+    make_receiver(cast)
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    # A key's invoice is not the service broker's.
+    issued = issue(run, cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_by_api(issued, invoice("F-KEY-1"))
+    assert states(run)["test_invoice"].state == "waiting"
+    refused = accept(org, invoice("F-PSB-1", buyer_reference=""), Channel.SERVICE_BROKER,
+                     entra_identity_id=identity.pk)
+    step = states(run)["test_invoice"]
+    assert "Invoice F-PSB-1 was refused" in step.result.message and step.result.items
+    refused.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        accept(org, invoice("F-PSB-2"), Channel.SERVICE_BROKER, entra_identity_id=identity.pk)
+    step = states(run)["test_invoice"]
+    assert step.state == "complete", step.result.message
+    assert "Invoice F-PSB-2 passed the rules and was delivered" in step.result.message

@@ -57,9 +57,11 @@ class Facts:
     @cached_property
     def test_document(self):
         """The first document this setup's software sent with its key."""
+        from invoices.models import Direction
+
         if self.key is None:
             return None
-        return self.key.documents.filter(direction="outgoing").order_by("id").first()
+        return self.key.documents.filter(direction=Direction.OUTGOING).order_by("id").first()
 
     @cached_property
     def other_key_document(self):

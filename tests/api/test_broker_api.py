@@ -128,3 +128,19 @@ def test_it_answers_the_api_scheme_for_a_token_when_brokers_are_not_configured(
     settings.ENTRA_BROKERS = {"production": {}, "acceptance": {}}
     assert "not for this portal's service broker" in problem(
         send(token(provider), acme.company_id), 401)
+
+
+def test_it_answers_for_the_named_organization_only(entra, acme, link, cast,
+                                                   django_capture_on_commit_callbacks):
+    receiver = make_receiver(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send(token(entra), acme.company_id)
+    received = Document.objects.get(direction=Direction.INCOMING)
+    PartyLink.objects.filter(pk=link.pk).update(can_receive=True)
+    assert received.organization == receiver
+    assert problem(call("get", f"/api/v1/inbox/{received.pk}", token(entra),
+                        acme.company_id), 404)
+    assert "has no approved party link" in problem(
+        call("get", f"/api/v1/inbox/{received.pk}", token(entra), receiver.company_id), 403)
+    own = call("get", f"/api/v1/documents/{sent.json()['id']}", token(entra), acme.company_id)
+    assert own.status_code == 200

@@ -63,6 +63,10 @@ class BrokerCaller:
     def __str__(self):
         return self.actor_label
 
+    @property
+    def rate_subject(self) -> str:
+        return f"entra:{self.identity.pk}"
+
     def note_use(self, **kwargs) -> None:
         """Connection keys record their last use; a party link has nothing to record."""
 

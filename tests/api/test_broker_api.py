@@ -144,3 +144,13 @@ def test_it_answers_for_the_named_organization_only(entra, acme, link, cast,
         call("get", f"/api/v1/inbox/{received.pk}", token(entra), receiver.company_id), 403)
     own = call("get", f"/api/v1/documents/{sent.json()['id']}", token(entra), acme.company_id)
     assert own.status_code == 200
+
+
+def test_it_limits_the_rate_per_entra_id_account(entra, acme, link, settings):
+    settings.API_RATE_LIMIT = "2/min"
+    for _ in range(2):
+        assert call("get", "/api/v1/documents/1", token(entra), acme.company_id).status_code \
+            == 404
+    limited = call("get", "/api/v1/documents/1", token(entra), acme.company_id)
+    assert "Too many requests with this Entra ID account" in problem(limited, 429)
+    assert int(limited["Retry-After"]) >= 1

@@ -188,8 +188,9 @@ class AlreadySent(Exception):
 
 
 def accept(organization: Organization, data: bytes, channel: str, *, actor_label: str = "",
-           client_document_id: str = "") -> Document:
+           client_document_id: str = "", **origin) -> Document:
     """Store `data` as a Created outgoing document with a Delivery ID, and enqueue its check.
+    `origin` names what sent it (connection_key_id, entra_identity_id).
 
     Raises DocumentRefused, writing nothing, for what cannot be read safely, and AlreadySent
     when `client_document_id` was used before by the organization."""
@@ -208,7 +209,8 @@ def accept(organization: Organization, data: bytes, channel: str, *, actor_label
                 organization=organization, direction=Direction.OUTGOING,
                 status=Status.CREATED, content=data, channel=channel,
                 actor_label=actor_label, delivery_id=uuid.uuid4(),
-                client_document_id=client_document_id, **_fact_fields(facts))
+                client_document_id=client_document_id, **origin,
+                **_fact_fields(facts))
             enqueue(check_and_route, document.pk)
     except IntegrityError:
         # The same id sent twice at once: the unique constraint let one of them in.

@@ -249,7 +249,7 @@ def send_document(key, fields):
                     % {"receiver": receiver}, "receiver-not-reachable")
     try:
         document = accept(organization, data, Channel.CONNECTION_KEY,
-                          actor_label=f"connection key {key.app_key}")
+                          actor_label=f"connection key {key.app_key}", connection_key_id=key.pk)
     except DocumentRefused as refused:
         raise Fault("Client", str(refused.message), "document-unreadable") from None
     except AlreadySent as already:  # pragma: no cover - SendDocument gives no client id

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -30,7 +31,16 @@ from invoices.api.serializers import (
 from invoices.models import Channel, Document, Status
 from invoices.recipients import reach
 from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, read_body
+from onboarding.api.authentication import ConnectionKeyAuthentication
 from onboarding.api.base import ConnectionKeyView
+from onboarding.api.broker import (
+    PARTY_HEADER,
+    RECEIVE,
+    SEND,
+    EntraBearerAuthentication,
+    HasPartyRight,
+    broker_caller,
+)
 from onboarding.api.serializers import ProblemSerializer
 from onboarding.models import Organization
 from portal.errors import ChangeRefused
@@ -48,9 +58,12 @@ def _problem(_status, text):
 
 
 PROBLEMS = {
-    (401, PROBLEM_CONTENT_TYPE): _problem(401, _("No credentials, an App Key and Secret that "
-                                                 "do not match, or a revoked key.")),
-    (403, PROBLEM_CONTENT_TYPE): _problem(403, _("The key's organization is not active.")),
+    (401, PROBLEM_CONTENT_TYPE): _problem(401, _(
+        "No credentials, an App Key and Secret that do not match, a revoked key, or an Entra "
+        "ID access token that is not valid or whose account is not linked.")),
+    (403, PROBLEM_CONTENT_TYPE): _problem(403, _(
+        "The organization is not active, or the Entra ID account has no approved party link "
+        "to the organization in X-Party-Id with the right this call needs.")),
     (429, PROBLEM_CONTENT_TYPE): _problem(429, _("Too many requests with this key; "
                                                  "Retry-After says how many seconds to wait.")),
 }
@@ -101,11 +114,38 @@ class XmlRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
+class DocumentsSchema(AutoSchema):
+    """Every documents call takes the service broker's X-Party-Id header."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), OpenApiParameter(
+            PARTY_HEADER, str, OpenApiParameter.HEADER,
+            description=_("With an Entra ID access token: the company ID (XCNL…) of the "
+                          "organization the call is for. Not used with a connection key."))]
+
+
 class KeyView(ConnectionKeyView):
-    """The documents API's views, whose changes the audit log names by key."""
+    """The documents API's views, for a connection key's software or, through the service
+    broker, a linked Entra ID user for one organization; the audit log names which."""
+
+    authentication_classes = [ConnectionKeyAuthentication, EntraBearerAuthentication]
+    schema = DocumentsSchema()
+    permission_classes = [*ConnectionKeyView.permission_classes, HasPartyRight]
+    # The party-link right a service-broker caller needs here.
+    party_right = RECEIVE
 
     def actor_label(self) -> str:
+        caller = broker_caller(self.request)
+        if caller is not None:
+            return caller.actor_label
         return f"connection key {self.request.auth.app_key}"
+
+    def origin(self) -> tuple[str, dict]:
+        """The channel a document sent in this request came by, and what sent it."""
+        caller = broker_caller(self.request)
+        if caller is not None:
+            return Channel.SERVICE_BROKER, {"entra_identity_id": caller.identity.pk}
+        return Channel.CONNECTION_KEY, {"connection_key_id": self.request.auth.pk}
 
     def documents(self):
         """The only documents this request may touch: its key's organization's."""
@@ -128,6 +168,8 @@ def read_capped(request) -> bytes:
 
 
 class SendView(KeyView):
+    party_right = SEND
+
     @extend_schema(
         operation_id="documents_send", summary=_("Send a document"),
         description=_("Send a UBL invoice or credit note (the XML as the request body) for "
@@ -158,9 +200,10 @@ class SendView(KeyView):
             raise Unreadable(_("The request has no document: send the UBL XML as the body."))
         organization = Organization.objects.select_related("environment").get(
             pk=request.auth.organization_id)
+        channel, origin = self.origin()
         try:
-            document = accept(organization, data, Channel.CONNECTION_KEY,
-                              actor_label=self.actor_label(), client_document_id=client_id)
+            document = accept(organization, data, channel, actor_label=self.actor_label(),
+                              client_document_id=client_id, **origin)
         except DocumentRefused as refused:
             raise Unreadable(str(refused.message)) from None
         except AlreadySent as already:
@@ -182,6 +225,8 @@ class SendView(KeyView):
 
 
 class SentDocumentView(KeyView):
+    party_right = SEND
+
     @extend_schema(
         operation_id="documents_status", summary=_("Status and evidence of a sent document"),
         description=_("The document's status with the reason, the validation result and "
@@ -323,6 +368,8 @@ class MarkDownloadedView(KeyView):
 
 
 class RecipientsView(KeyView):
+    party_right = SEND
+
     @extend_schema(
         operation_id="recipients", summary=_("Who can receive"),
         description=_("For each endpoint id (scheme:value, at most 25), whether it can "

@@ -33,6 +33,7 @@ class DocumentType(models.TextChoices):
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Portal upload")
     CONNECTION_KEY = "connection_key", _("Connection key")
+    SERVICE_BROKER = "service_broker", _("Service broker (Entra ID)")
     TEST = "test", _("Test invoice")
     PLATFORM = "platform", _("Delivered inside the platform")
     PEPPOL = "peppol", _("Peppol network (AS4)")
@@ -123,6 +124,14 @@ class Document(models.Model):
     # same id again means "already sent", never a second document.
     client_document_id = models.CharField(_("client document id"), max_length=100,
                                           blank=True)
+    # The key whose software sent it, for outgoing documents that came by machine.
+    connection_key = models.ForeignKey("onboarding.ConnectionKey", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="documents",
+                                       verbose_name=_("connection key"))
+    # The Entra ID identity that sent it through the service broker.
+    entra_identity = models.ForeignKey("onboarding.EntraIdentity", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="documents",
+                                       verbose_name=_("Entra ID identity"))
     source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="deliveries", verbose_name=_("sent as"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

@@ -20,4 +20,4 @@ class ConnectionKeyView(APIView):
         super().permission_denied(request, message, code)
 
     def throttled(self, request, wait):
-        raise RateLimited(wait)
+        raise RateLimited(wait, entra=hasattr(request.auth, "rate_subject"))

@@ -28,14 +28,19 @@ class RateLimited(ProblemKind, exceptions.APIException):
     problem_code = "rate-limited"
     problem_title = _("Too many requests")
 
-    def __init__(self, wait: float | None):
+    def __init__(self, wait: float | None, *, entra: bool = False):
         self.wait = max(1, math.ceil(wait or 0))
-        super().__init__(
-            ngettext("Too many requests with this connection key (the limit is %(rate)s). Try "
-                     "again in %(wait)d second.",
-                     "Too many requests with this connection key (the limit is %(rate)s). Try "
-                     "again in %(wait)d seconds.", self.wait)
-            % {"rate": settings.API_RATE_LIMIT, "wait": self.wait})
+        if entra:
+            text = ngettext("Too many requests with this Entra ID account (the limit is "
+                            "%(rate)s). Try again in %(wait)d second.",
+                            "Too many requests with this Entra ID account (the limit is "
+                            "%(rate)s). Try again in %(wait)d seconds.", self.wait)
+        else:
+            text = ngettext("Too many requests with this connection key (the limit is "
+                            "%(rate)s). Try again in %(wait)d second.",
+                            "Too many requests with this connection key (the limit is "
+                            "%(rate)s). Try again in %(wait)d seconds.", self.wait)
+        super().__init__(text % {"rate": settings.API_RATE_LIMIT, "wait": self.wait})
 
 
 @lru_cache(maxsize=8)
@@ -61,12 +66,17 @@ class ConnectionKeyRateThrottle(BaseThrottle):
     timer = time.time
 
     def allow_request(self, request, view):
-        if not isinstance(request.auth, CachedKey):
+        if isinstance(request.auth, CachedKey):
+            subject = request.auth.app_key
+        else:
+            # A service-broker caller counts per Entra ID identity.
+            subject = getattr(request.auth, "rate_subject", "")
+        if not subject:
             return True
         limit, period = parse_rate(settings.API_RATE_LIMIT)
         now = self.timer()
         window = int(now // period)
-        counter = f"api-rate:{request.auth.app_key}:{window}"
+        counter = f"api-rate:{subject}:{window}"
         self.seconds_left = (window + 1) * period - now
         try:
             count = cache.incr(counter)

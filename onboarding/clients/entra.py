@@ -249,10 +249,18 @@ def _check_claims(claims: dict, broker: Broker) -> None:
     if not claims.get("tid") or not claims.get("oid"):
         # Personal Microsoft accounts and tokens of other providers lack them.
         raise SignInError(SignInError.FAILED, "invalid_token", "no tenant or object id", broker)
+    problem = issuer_problem(claims, broker)
+    if problem:
+        raise SignInError(SignInError.FAILED, "invalid_token", problem, broker)
+
+
+def issuer_problem(claims: dict, broker: Broker) -> str:
+    """Why a token's issuer is not the broker's authority; empty when it is."""
     issuer = urlsplit(str(claims.get("iss", "")))
     expected = urlsplit(broker.issuer_authority)
     if (issuer.scheme, issuer.netloc) != (expected.scheme, expected.netloc):
-        raise SignInError(SignInError.FAILED, "invalid_token", "issuer", broker)
+        return "issuer"
     if not broker.oidc_authority and f"/{claims['tid']}/" not in f"{issuer.path}/":
         # Entra's issuer is https://login.microsoftonline.com/<tenant id>/v2.0.
-        raise SignInError(SignInError.FAILED, "invalid_token", "issuer tenant", broker)
+        return "issuer tenant"
+    return ""

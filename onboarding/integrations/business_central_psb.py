@@ -65,6 +65,12 @@ SETUP = register(Setup(
             _('Fill in "uw referentie" or "extern documentnummer": they become the '
               "BuyerReference or order number."),
         ), check=checks.customer_cards),
+        Step("test_invoice", _("Send a test invoice"), (
+            _("Post a sales invoice to a customer whose card is ready; the extension sends it "
+              "through the service broker."),
+            _("This step turns complete when the invoice has passed the rules and was "
+              "delivered."),
+        ), check=checks.broker_test_invoice),
         Step("receiving", _("Receiving invoices"), (
             _("Incoming invoices come via the Autopilot; decide here whether the organization "
               "receives."),

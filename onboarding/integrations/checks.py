@@ -56,15 +56,37 @@ class Facts:
 
     @cached_property
     def test_document(self):
-        from invoices.models import Channel, Direction, Document
+        """The first document this setup's software sent with its key."""
+        from invoices.models import Direction
 
         if self.key is None:
             return None
+        return self.key.documents.filter(direction=Direction.OUTGOING).order_by("id").first()
+
+    @cached_property
+    def other_key_document(self):
+        """The latest document that came through another key of the organization since this
+        setup's key was made: the software may still hold the old keys."""
+        if self.key is None:
+            return None
+        from invoices.models import Direction, Document
+
         return (Document.objects.filter(organization=self.organization,
                                         direction=Direction.OUTGOING,
-                                        channel=Channel.CONNECTION_KEY,
+                                        connection_key__isnull=False,
                                         created_at__gte=self.key.created_at)
-                .order_by("id").first())
+                .exclude(connection_key=self.key).select_related("connection_key")
+                .defer("content").order_by("-id").first())
+
+    @cached_property
+    def broker_document(self):
+        """The first document sent for the organization through the service broker."""
+        from invoices.models import Channel, Direction, Document
+
+        return (Document.objects.filter(organization=self.organization,
+                                        direction=Direction.OUTGOING,
+                                        channel=Channel.SERVICE_BROKER)
+                .select_related("entra_identity").order_by("id").first())
 
     @cached_property
     def cards(self):
@@ -218,12 +240,34 @@ def _has_empty_line(document) -> bool:
 
 
 def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
-    from invoices.models import Status
-
     document = facts.test_document
+    if document is None and facts.key is None:
+        return Result(False, _("Waiting for a connection key."))
+    if document is None and facts.other_key_document is not None:
+        other = facts.other_key_document
+        return Result(False, _("Invoice %(number)s came with connection key %(other)s, not "
+                               "with this setup's key %(app_key)s. Enter key %(app_key)s in "
+                               "your software and send the test invoice again.")
+                      % {"number": other.number or other.pk,
+                         "other": other.connection_key.app_key, "app_key": facts.key.app_key})
     if document is None:
         return Result(False, _("Waiting for the first invoice that your software sends with "
-                               "its connection key."))
+                               "connection key %(app_key)s.") % {"app_key": facts.key.app_key})
+    return _document_result(document, empty_lines=empty_lines)
+
+
+def broker_test_invoice(facts: Facts) -> Result:
+    document = facts.broker_document
+    if document is None:
+        return Result(False, _("Waiting for the first invoice that Business Central sends "
+                               "for %(name)s through the service broker.")
+                      % {"name": facts.organization.name})
+    return _document_result(document)
+
+
+def _document_result(document, *, empty_lines: bool = False) -> Result:
+    from invoices.models import Status
+
     label = document.number or str(document.pk)
     items = [f"{m.get('rule_id', '')}: {m.get('text', '')}"
              for m in (document.validation or {}).get("messages", [])
@@ -239,6 +283,9 @@ def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
         return Result(True, _("Invoice %(number)s passed the rules and was delivered.")
                       % {"number": label}, event="document.delivered",
                       at=document.status_changed_at)
+    if document.status == Status.CREATED:
+        return Result(False, _("Invoice %(number)s arrived; the rules are being checked.")
+                      % {"number": label})
     return Result(False, _("Invoice %(number)s arrived and passed the rules; it is %(status)s.")
                   % {"number": label, "status": document.get_status_display().lower()})
 

@@ -69,6 +69,7 @@ def test_it_accepts_a_document_and_routes_it_into_the_receivers_inbox(
     assert body["client_document_id"] == "ERP-000001"
     assert response.headers["Location"] == f"/api/v1/documents/{outgoing.pk}"
     assert outgoing.channel == "connection_key"
+    assert outgoing.connection_key == acme_key.key
     assert outgoing.organization == acme
     assert outgoing.status == Status.DELIVERED
     incoming = Document.objects.get(direction=Direction.INCOMING)

@@ -28,6 +28,11 @@ def test_it_serves_a_valid_openapi_document(live_server, http):
     inbox = document["paths"]["/api/v1/inbox"]["get"]
     assert {"cursor", "status", "created_after", "created_before",
             "include_duplicates"} <= {parameter["name"] for parameter in inbox["parameters"]}
+    assert {"connectionKey": []} in send["security"] and {"entraBearer": []} in send["security"]
+    assert "X-Party-Id" in {parameter["name"] for parameter in send["parameters"]}
+    bearer = document["components"]["securitySchemes"]["entraBearer"]
+    assert (bearer["type"], bearer["scheme"], bearer["bearerFormat"]) == ("http", "bearer",
+                                                                         "JWT")
     ping = document["paths"]["/api/v1/ping"]["get"]
     assert ping["security"] == [{"connectionKey": []}]
     assert "application/problem+json" in ping["responses"]["401"]["content"]

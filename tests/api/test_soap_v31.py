@@ -84,6 +84,7 @@ def test_it_runs_the_whole_cycle_of_sending_and_fetching(soap, acme, acme_key, r
     assert sent.DocumentId == outgoing.pk
     assert outgoing.status == Status.DELIVERED
     assert outgoing.channel == "connection_key"
+    assert outgoing.connection_key == acme_key.key
 
     token = login(soap, receiver_key)
     inbox = soap.GetInboxDocuments(Page=1, PageSize=10, **token_header(token))

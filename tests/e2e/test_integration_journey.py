@@ -6,12 +6,19 @@ import pytest
 import requests
 
 from customers.models import CustomerCard, SendingProfile
-from invoices.models import Channel
-from invoices.submission import submit
 from onboarding.models import Contract, Subscription
 from tests.conftest import PASSWORD
-from tests.integrations.helpers import API31_BODY, SOAP_ENV, organization, subscribe
+from tests.integrations.helpers import (
+    API31_BODY,
+    SOAP_ENV,
+    organization,
+    send_by_rest,
+    send_by_soap,
+    subscribe,
+)
 from tests.invoices.conftest import invoice, make_receiver
+from tests.onboarding.entra_helpers import CLIENT_ID, TENANT, configure
+from tests.standins.oidc import OidcStandIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,11 +58,14 @@ def create_keys(page):
     return page.locator("#keys-app_key").input_value(), page.locator("#keys-secret").input_value()
 
 
-def play_the_rest(page, cast, org):
-    """The test invoice the software sends, the customers the user adds, and receiving."""
+def play_the_rest(page, cast, org, send):
+    """The test invoice the software sends its own way, the customers the user adds, and
+    receiving."""
     make_receiver(cast)
-    submit(org, invoice(), Channel.CONNECTION_KEY)
+    send()
     complete(page, "test_invoice")
+    # The invoice the software sent is the one the step names.
+    assert "F-2026-001" in page.locator('[data-step-status="test_invoice"]').inner_text()
     profile = SendingProfile.objects.create(organization=org, name="eConnect")
     CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
                                 endpoint_scheme="0106", endpoint_value="87654321",
@@ -82,7 +92,7 @@ def test_it_sets_up_afas_while_the_software_calls_in(live_server, browser, cast,
     assert answer.status_code == 200
     complete(page, "enter_keys")
 
-    play_the_rest(page, cast, org)
+    play_the_rest(page, cast, org, lambda: send_by_soap(live_server.url, app_key, secret))
     assert done in page.locator("#run-complete").inner_text()
 
 
@@ -112,7 +122,7 @@ def test_it_sets_up_business_central_by_api31(live_server, browser, cast):
                           headers={"Content-Type": "text/xml"}, timeout=10)
     assert right.status_code == 200
     complete(page, "configure")
-    play_the_rest(page, cast, org)
+    play_the_rest(page, cast, org, lambda: send_by_rest(live_server.url, app_key, secret))
 
 
 @pytest.mark.parametrize("slug,subscription", [("4ps-construct", Subscription.PROFESSIONAL),
@@ -129,12 +139,20 @@ def test_it_sets_up_the_native_api_setups(live_server, browser, cast, slug, subs
     answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)
     assert answer.status_code == 200
     complete(page, "configure")
-    play_the_rest(page, cast, org)
+    play_the_rest(page, cast, org, lambda: send_by_soap(live_server.url, app_key, secret))
 
 
-def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast):
+@pytest.fixture(scope="module")
+def entra_standin():
+    with OidcStandIn() as standin:
+        yield standin.start()
+
+
+def test_it_sets_up_business_central_by_the_service_broker(live_server, browser, cast,
+                                                          settings, entra_standin):
     from onboarding.models import EntraIdentity, PartyLink
 
+    configure(settings, entra_standin)
     subscribe(cast.company, Subscription.PROFESSIONAL)
     Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
     org = organization(cast)
@@ -144,8 +162,9 @@ def test_it_sets_up_business_central_by_the_service_broker(live_server, browser,
     complete(page, "extension")
     assert page.locator('[data-step-status="extension"]').get_by_text(
         "Your own statement").is_visible()
-    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
-                                            username="anna@acme.nl")
+    object_id = "00000000-0000-4000-9000-0000000000b1"
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id=TENANT,
+                                            object_id=object_id, username="anna@acme.nl")
     complete(page, "entra")
     link = PartyLink.grant(identity=identity, organization=org, broker="production",
                            can_send=True, can_receive=False, by=cast.techsupport)
@@ -157,5 +176,17 @@ def test_it_sets_up_business_central_by_the_service_broker(live_server, browser,
     CustomerCard.objects.create(organization=org, name="Bakery Client BV", customer_number="1",
                                 endpoint_scheme="0106", endpoint_value="87654321",
                                 buyer_reference_source="your_reference", sending_profile=profile)
+
+    # Business Central's extension sends as the signed-in Entra ID user.
+    make_receiver(cast)
+    token = entra_standin.access_token(tenant_id=TENANT, object_id=object_id,
+                                       audience=CLIENT_ID, username="anna@acme.nl")
+    sent = requests.post(f"{live_server.url}/api/v1/documents", data=invoice(),
+                         headers={"Authorization": f"Bearer {token}",
+                                  "X-Party-Id": org.company_id,
+                                  "Content-Type": "application/xml"}, timeout=60)
+    assert sent.status_code == 202, sent.text
+    complete(page, "test_invoice")
+    assert "F-2026-001" in page.locator('[data-step-status="test_invoice"]').inner_text()
     org.decide_receiving(cast.admin, False)
     page.locator("#run-complete:not(.d-none)").wait_for()

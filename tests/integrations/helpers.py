@@ -2,7 +2,6 @@
 
 import base64
 
-from invoices.submission import submit
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import (
@@ -12,7 +11,7 @@ from onboarding.models import (
     OrganizationIdentifier,
     Subscription,
 )
-from tests.invoices.conftest import SENDER_KVK, invoice, make_receiver
+from tests.invoices.conftest import RECEIVER_KVK, SENDER_KVK, invoice, make_receiver
 
 API31_BODY = (
     '<soapenv:Envelope xmlns:soapenv="{env}" xmlns:api="urn:peppol-onboarding-portal:api31:v1">'
@@ -68,12 +67,45 @@ def basic(app_key, secret):
     return "Basic " + base64.b64encode(f"{app_key}:{secret}".encode()).decode()
 
 
-def send_test_invoice(run, cast, **spec):
-    """What the software does with its key: an invoice through the connection-key channel."""
-    from invoices.models import Channel
+def send_by_api(issued, data: bytes):
+    """What software does with its key: the invoice to the REST documents API."""
+    from django.test import Client
 
+    from invoices.models import Document
+
+    answer = Client().post("/api/v1/documents", data=data, content_type="application/xml",
+                           HTTP_AUTHORIZATION=basic(issued.key.app_key, issued.secret))
+    assert answer.status_code == 202, answer.content
+    return Document.objects.get(pk=answer.json()["id"])
+
+
+def send_by_rest(base_url, app_key, secret, data=None):
+    """The software's REST call: the invoice to the documents API, over HTTP."""
+    import requests
+
+    answer = requests.post(f"{base_url}/api/v1/documents", data=data or invoice(),
+                           auth=(app_key, secret),
+                           headers={"Content-Type": "application/xml"}, timeout=60)
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def send_by_soap(base_url, app_key, secret, data=None, receiver=f"0106:{RECEIVER_KVK}"):
+    """The software's SOAP v3.1 calls, from the served WSDL: Login, then SendDocument with
+    the XML without its prolog."""
+    import zeep
+
+    service = zeep.Client(f"{base_url}/api/api31?wsdl").service
+    token = service.Login(AppKey=app_key, SecretKey=secret).SecurityToken
+    text = (data or invoice()).decode()
+    payload = text.split("?>", 1)[1].lstrip() if text.startswith("<?xml") else text
+    return service.SendDocument(ReceiverIdentifier=receiver, Subject="Test invoice",
+                                Payload=payload, _soapheaders={"SecurityToken": token})
+
+
+def send_test_invoice(issued, cast, **spec):
     make_receiver(cast)
-    return submit(run.organization, invoice(**spec), Channel.CONNECTION_KEY).document
+    return send_by_api(issued, invoice(**spec))
 
 
 def states(run):

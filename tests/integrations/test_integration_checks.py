@@ -21,10 +21,12 @@ from tests.integrations.helpers import (
     api31_run,
     issue,
     organization,
+    send_by_api,
     send_test_invoice,
     states,
     subscribe,
 )
+from tests.invoices.conftest import invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -123,8 +125,7 @@ def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_dummy_and_defa
 
 def test_it_shows_the_validation_report_of_a_refused_test_invoice(cast):
     run = afas_run(cast)
-    issue(run, cast)
-    document = send_test_invoice(run, cast, buyer_reference="")
+    document = send_test_invoice(issue(run, cast), cast, buyer_reference="")
     step = states(run)["test_invoice"]
     assert document.status == "refused"
     assert step.state == "waiting"
@@ -135,13 +136,39 @@ def test_it_shows_the_validation_report_of_a_refused_test_invoice(cast):
 def test_it_completes_the_test_invoice_when_it_was_delivered(
         cast, django_capture_on_commit_callbacks):
     run = afas_run(cast)
-    assert "Waiting for the first invoice" in states(run)["test_invoice"].result.message
-    issue(run, cast)
+    assert "Waiting for a connection key" in states(run)["test_invoice"].result.message
+    issued = issue(run, cast)
+    assert (f"Waiting for the first invoice that your software sends with connection key "
+            f"{issued.key.app_key}") in states(run)["test_invoice"].result.message
     with django_capture_on_commit_callbacks(execute=True):
-        send_test_invoice(run, cast)
+        document = send_test_invoice(issued, cast)
     step = states(run)["test_invoice"]
     assert step.state == "complete", step.result.message
     assert step.recorded["event"] == "document.delivered"
+    assert document.connection_key == issued.key
+    assert f"Invoice {document.number} passed the rules and was delivered" in \
+        step.result.message
+
+
+def test_it_waits_for_this_keys_invoice_when_one_came_with_another_key(
+        cast, django_capture_on_commit_callbacks):
+    run = afas_run(cast)
+    old = issue(run, cast)
+    current = issue(run, cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        other = send_test_invoice(old, cast)
+    other.refresh_from_db()
+    assert other.status == "delivered"
+    step = states(run)["test_invoice"]
+    assert step.state == "waiting"
+    assert (f"Invoice {other.number} came with connection key {old.key.app_key}, not with "
+            f"this setup's key {current.key.app_key}") in step.result.message
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = send_by_api(current, invoice("F-2026-002"))
+    step = states(run)["test_invoice"]
+    assert step.state == "complete", step.result.message
+    assert "Invoice F-2026-002 passed the rules" in step.result.message
+    assert mine.connection_key == current.key
 
 
 def test_it_checks_accept_invoices_for_empty_lines(cast):
@@ -149,8 +176,7 @@ def test_it_checks_accept_invoices_for_empty_lines(cast):
     org = organization(cast)
     run, _ = IntegrationRun.start(organization=org, setup=get("accept"), by=cast.admin,
                                   environment=cast.company)
-    issue(run, cast)
-    send_test_invoice(run, cast, lines=[
+    send_test_invoice(issue(run, cast), cast, lines=[
         Line("Advies", Decimal("2"), Decimal("100.00"), Decimal("21")),
         Line("", Decimal("1"), Decimal("0.00"), Decimal("21"))])
     step = states(run)["test_invoice"]
@@ -191,3 +217,37 @@ def test_it_follows_the_service_broker_path(cast):
     assert '"Sending via Peppol" is not checked' in found["sending"].result.message
     PartyLink.objects.filter(pk=link.pk).update(sending_enabled=True)
     assert states(run)["sending"].state == "complete"
+
+
+def test_it_checks_the_first_invoice_sent_through_the_service_broker(
+        cast, django_capture_on_commit_callbacks):
+    from invoices.models import Channel
+    from invoices.submission import accept
+    from onboarding.models import Contract
+    from tests.invoices.conftest import make_receiver
+
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    org = organization(cast)
+    run, _ = IntegrationRun.start(organization=org, setup=get("business-central-psb"),
+                                  by=cast.admin, environment=cast.company)
+    assert ("Waiting for the first invoice that Business Central sends for Acme Trading BV "
+            "through the service broker") in states(run)["test_invoice"].result.message
+    make_receiver(cast)
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    # A key's invoice is not the service broker's.
+    issued = issue(run, cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_by_api(issued, invoice("F-KEY-1"))
+    assert states(run)["test_invoice"].state == "waiting"
+    refused = accept(org, invoice("F-PSB-1", buyer_reference=""), Channel.SERVICE_BROKER,
+                     entra_identity_id=identity.pk)
+    step = states(run)["test_invoice"]
+    assert "Invoice F-PSB-1 was refused" in step.result.message and step.result.items
+    refused.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        accept(org, invoice("F-PSB-2"), Channel.SERVICE_BROKER, entra_identity_id=identity.pk)
+    step = states(run)["test_invoice"]
+    assert step.state == "complete", step.result.message
+    assert "Invoice F-PSB-2 passed the rules and was delivered" in step.result.message

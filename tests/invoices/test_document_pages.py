@@ -53,6 +53,42 @@ def test_it_uploads_a_file_and_shows_where_it_went(client, post, cast, sender, r
     assert "F-10" in outbox and "Delivered" in outbox
 
 
+def test_it_names_the_connection_key_that_sent_a_document(client, post, cast, sender,
+                                                         receiver):
+    from onboarding.models import ConnectionKey, Software, Subscription
+    from tests.integrations.helpers import send_by_api, subscribe
+
+    subscribe(sender.environment, Subscription.BASIC)
+    issued = ConnectionKey.issue(organization=sender, software=Software.AFAS, by=cast.admin,
+                                 label="AFAS production")
+    document = send_by_api(issued, invoice("F-12"))
+    sign_in(client, cast.admin)
+    facts = re.search(r'id="sent-with">(.*?)</dd>', client.get(document.get_absolute_url())
+                      .content.decode()).group(1)
+    assert "Connection key AFAS production" in facts and issued.key.app_key in facts
+    issued.key.revoke(cast.admin)
+    assert "(revoked)" in client.get(document.get_absolute_url()).content.decode()
+    uploaded = upload(post, sender, invoice("F-13"))
+    assert 'id="sent-with"' not in client.get(uploaded.url).content.decode()
+
+
+def test_it_names_the_entra_id_account_that_sent_a_document_through_the_broker(
+        client, cast, sender):
+    from invoices.models import Channel
+    from invoices.submission import accept
+    from onboarding.models import EntraIdentity
+
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    document = accept(sender, invoice("F-14"), Channel.SERVICE_BROKER,
+                      entra_identity_id=identity.pk)
+    sign_in(client, cast.admin)
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert re.search(r'id="sent-with">Entra ID account anna@acme.nl, through the service '
+                     r'broker</dd>', page)
+    assert "Service broker (Entra ID)" in page
+
+
 def test_it_shows_the_validation_report_of_a_refused_upload_grouped(client, post, cast, sender):
     sign_in(client, cast.admin)
     response = upload(post, sender, invoice("F-11", buyer_reference=""))

@@ -14,6 +14,12 @@ tokens carry the claims Entra puts in them (``tid``, ``oid``, ``preferred_userna
 Entra answers some sign-ins with an error redirect (missing admin consent, a cancelled
 sign-in); ``answer_next_with_error`` makes the next authorization request do the same.
 
+Entra also issues access tokens for an API: RS256 JWTs naming the tenant (``tid``), the
+user (``oid``) and the API as audience, signed with a key its JWKS publishes.
+``access_token(...)`` issues one, signed with a key the stand-in adds to the provider's JWKS:
+
+    token = entra.access_token(tenant_id=TENANT, object_id=OID, audience=CLIENT_ID)
+
 For a demo, serve it until Ctrl-C; it prints the settings to start the portal with:
 
     python -m tests.standins.oidc --port 8766
@@ -22,18 +28,23 @@ For a demo, serve it until Ctrl-C; it prints the settings to start the portal wi
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import secrets
 import ssl
 import tempfile
 import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import jwt
 import oidc_provider_mock
 import requests
 import trustme
 import werkzeug.serving
+import werkzeug.test
+from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -69,6 +80,9 @@ class OidcStandIn(BackgroundServer):
         self._wsgi = DispatcherMiddleware(NotFound(), {prefix: self._provider})
         self._lock = threading.Lock()
         self._next_error: dict[str, str] | None = None
+        # Signs the access tokens of access_token(); published beside the provider's own key.
+        self._token_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.token_key_id = f"standin-{secrets.token_hex(4)}"
         # The mock logs every request; the test output is about the portal.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         logging.getLogger("oidc_provider_mock").setLevel(logging.ERROR)
@@ -101,12 +115,41 @@ class OidcStandIn(BackgroundServer):
         return f"https://127.0.0.1:{self._port}{self.prefix}"
 
     def _app(self, environ, start_response):
+        if environ.get("PATH_INFO") == f"{self.prefix}/jwks":
+            return self._jwks(start_response)
         if environ.get("PATH_INFO") == f"{self.prefix}/oauth2/authorize":
             with self._lock:
                 error, self._next_error = self._next_error, None
             if error is not None:
                 return self._error_redirect(environ, start_response, error)
         return self._wsgi(environ, start_response)
+
+    def _jwks(self, start_response):
+        keys = json.loads(werkzeug.test.Client(self._wsgi).get(f"{self.prefix}/jwks").data)
+        keys["keys"].append(self.public_jwk(self._token_key, self.token_key_id))
+        body = json.dumps(keys).encode()
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+    @staticmethod
+    def public_jwk(key, key_id: str) -> dict:
+        return {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True),
+                "kid": key_id, "use": "sig", "alg": "RS256"}
+
+    def access_token(self, *, tenant_id: str, object_id: str, audience: str,
+                     username: str = "", lifetime: int = 3600, issuer: str = "",
+                     signing_key=None, **claims) -> str:
+        """An access token for the API `audience`, as Entra issues it to a signed-in user
+        (Business Central's extension calling the service broker, for example). Another
+        `signing_key` makes one the JWKS does not vouch for."""
+        now = int(time.time())
+        payload = {"iss": issuer or self.authority, "aud": audience, "tid": tenant_id,
+                   "oid": object_id, "sub": object_id, "preferred_username": username,
+                   "scp": "access_as_user", "iat": now, "nbf": now, "exp": now + lifetime,
+                   **claims}
+        return jwt.encode(payload, signing_key or self._token_key, algorithm="RS256",
+                          headers={"kid": self.token_key_id})
 
     @staticmethod
     def _error_redirect(environ, start_response, error):

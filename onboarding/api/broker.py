@@ -1,0 +1,174 @@
+"""The service broker's callers: Business Central's extension, authenticated as the linked
+Entra ID user with `Authorization: Bearer <access token>`, for the organization it names in
+the X-Party-Id header (its company ID, XCNL…). The identity must have an approved party link
+to that organization, with the right the call needs: send, or receive."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+
+from onboarding.clients import entra_tokens
+from onboarding.models import EntraIdentity, PartyLink, Software
+from portal.problems import ProblemKind
+
+PARTY_HEADER = "X-Party-Id"
+SEND, RECEIVE = "send", "receive"
+
+
+class TokenInvalid(ProblemKind, exceptions.AuthenticationFailed):
+    problem_code = "access-token-invalid"
+    problem_title = _("Access token not valid")
+
+
+class IdentityNotLinked(ProblemKind, exceptions.AuthenticationFailed):
+    problem_code = "identity-not-linked"
+    problem_title = _("Entra ID account not linked")
+
+
+class PartyNotLinked(ProblemKind, exceptions.PermissionDenied):
+    problem_code = "party-not-linked"
+    problem_title = _("No party link for this organization")
+
+
+class RightMissing(ProblemKind, exceptions.PermissionDenied):
+    problem_code = "party-right-missing"
+    problem_title = _("Party link without this right")
+
+
+class BrokerCaller:
+    """Who called through the service broker: the identity, for one linked organization."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    pk = None
+
+    def __init__(self, identity: EntraIdentity, link: PartyLink):
+        self.identity = identity
+        self.link = link
+        self.organization = link.organization
+
+    @property
+    def organization_id(self) -> int:
+        return self.organization.pk
+
+    @property
+    def actor_label(self) -> str:
+        return f"Entra ID {self.identity.username or self.identity.object_id} (service broker)"
+
+    def __str__(self):
+        return self.actor_label
+
+    @property
+    def rate_subject(self) -> str:
+        return f"entra:{self.identity.pk}"
+
+    def note_use(self, **kwargs) -> None:
+        """Connection keys record their last use; a party link has nothing to record."""
+
+    def refusal(self, right: str) -> str:
+        """Why this caller may not make a call that needs `right`; empty when it may."""
+        name = self.organization.name
+        if right == SEND and not self.link.can_send:
+            return str(_("The party link to %(name)s has no right to send.") % {"name": name})
+        if right == SEND and not self.link.sending_enabled:
+            return str(_('"Sending via Peppol" is not checked for %(name)s in Business '
+                         "Central yet.") % {"name": name})
+        if right == RECEIVE and not self.link.can_receive:
+            return str(_("The party link to %(name)s has no right to receive.")
+                       % {"name": name})
+        return ""
+
+
+class EntraBearerAuthentication(BaseAuthentication):
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != b"bearer":
+            return None
+        if len(parts) != 2:
+            raise TokenInvalid(_("The Authorization header is Bearer followed by one access "
+                                 "token."))
+        try:
+            token = entra_tokens.verify(parts[1].decode("ascii", "replace"))
+        except entra_tokens.TokenRejected as rejected:
+            raise TokenInvalid(str(rejected.message)) from None
+        identity = EntraIdentity.find(token.tenant_id, token.object_id)
+        if identity is None:
+            raise IdentityNotLinked(_("The Entra ID account %(name)s is not linked to a user "
+                                      "of the portal. Link it in the portal under your "
+                                      "account's Entra ID page.")
+                                    % {"name": token.username or token.object_id})
+        caller = BrokerCaller(identity, self._link(request, identity, token))
+        return caller, caller
+
+    @staticmethod
+    def _link(request, identity, token) -> PartyLink:
+        party_id = request.headers.get(PARTY_HEADER, "").strip()
+        if not party_id:
+            raise PartyNotLinked(_("Name the organization in the X-Party-Id header: its "
+                                   "company ID, such as XCNL00000001."))
+        link = (PartyLink.objects.active()
+                .select_related("organization__environment")
+                .filter(identity=identity, broker=token.broker.key,
+                        organization__company_id__iexact=party_id[:40]).first())
+        if link is None:
+            # The same answer whether the organization exists or not.
+            raise PartyNotLinked(_("The Entra ID account %(name)s has no approved party link "
+                                   "to %(party)s in the %(broker)s environment. Send a "
+                                   "party-link request; TechSupport approves it.")
+                                 % {"name": identity.username or identity.object_id,
+                                    "party": party_id[:40], "broker": token.broker.label})
+        organization = link.organization
+        if not organization.is_active:
+            raise PartyNotLinked(_("The organization %(name)s (%(company_id)s) is not active; "
+                                   "it can use the API once it is activated.")
+                                 % {"name": organization.name,
+                                    "company_id": organization.company_id})
+        refusal = organization.environment.api_access_refusal(
+            Software.FOURPS_BUSINESS_CENTRAL)
+        if refusal:
+            raise PartyNotLinked(refusal)
+        return link
+
+    def authenticate_header(self, request):
+        return f'Bearer realm="{self.www_authenticate_realm}"'
+
+
+class HasPartyRight(BasePermission):
+    """A service-broker caller needs the right its view names in `party_right`; a connection
+    key answers for its whole organization."""
+
+    def has_permission(self, request, view):
+        if not isinstance(request.user, BrokerCaller):
+            return True
+        refusal = request.user.refusal(getattr(view, "party_right", SEND))
+        if refusal:
+            raise RightMissing(refusal)
+        return True
+
+
+def broker_caller(request) -> BrokerCaller | None:
+    return request.user if isinstance(request.user, BrokerCaller) else None
+
+
+class EntraBearerScheme(OpenApiAuthenticationExtension):
+    target_class = EntraBearerAuthentication
+    name = "entraBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A Microsoft Entra ID access token (RS256) of a user whose Entra "
+                           "ID account is linked in the portal, for the service broker's "
+                           "app registration. Name the organization in the X-Party-Id "
+                           "header; the account needs an approved party link to it with "
+                           "the right to send or to receive.",
+        }

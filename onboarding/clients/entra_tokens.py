@@ -1,0 +1,122 @@
+"""Access tokens that Microsoft Entra ID issues to a signed-in user for the service broker's
+API (Business Central's extension sends them as `Authorization: Bearer`): RS256 JWTs checked
+against the signing keys the broker's authority publishes (its JWKS), for this portal's app
+registration as audience, naming the tenant and the user."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import jwt
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.clients.entra import Broker, brokers, issuer_problem
+
+logger = logging.getLogger(__name__)
+
+ALGORITHM = "RS256"
+# Signing keys roll over; a token with a key id not yet seen fetches the keys again, at most
+# this often, so made-up key ids cannot make the portal hammer the authority.
+KEYS_SECONDS = 3600
+REFETCH_SECONDS = 60
+# Clock difference allowed between Entra and this server.
+LEEWAY_SECONDS = 120
+
+
+class TokenRejected(Exception):
+    """The token is not one this portal accepts; the message is for the caller."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class BrokerToken:
+    broker: Broker
+    tenant_id: str
+    object_id: str
+    username: str
+
+
+def _discovery_url(broker: Broker) -> str:
+    if broker.oidc_authority:
+        return f"{broker.oidc_authority.rstrip('/')}/.well-known/openid-configuration"
+    return f"{broker.authority.rstrip('/')}/v2.0/.well-known/openid-configuration"
+
+
+def _get(broker: Broker, url: str) -> dict:
+    answer = requests.get(url, timeout=settings.ENTRA_TIMEOUT, verify=broker.ca_bundle or True)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def _signing_keys(broker: Broker, *, fresh: bool = False) -> dict:
+    """{key id: JWK} of the broker's authority, from the cache unless `fresh`."""
+    cache_key = f"entra-jwks:{_discovery_url(broker)}"
+    keys = None if fresh else cache.get(cache_key)
+    if keys is None:
+        try:
+            jwks_uri = _get(broker, _discovery_url(broker))["jwks_uri"]
+            keys = {k["kid"]: k for k in _get(broker, jwks_uri).get("keys", [])
+                    if k.get("kid") and k.get("kty") == "RSA"}
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            logger.warning("Signing keys of %s not readable: %s", broker.issuer_authority, exc)
+            raise TokenRejected(_("The signing keys of Microsoft Entra ID cannot be read right "
+                                  "now; try again in a minute.")) from exc
+        cache.set(cache_key, keys, KEYS_SECONDS)
+    return keys
+
+
+def _key(broker: Broker, key_id: str):
+    keys = _signing_keys(broker)
+    if key_id not in keys and cache.add(f"entra-jwks-refetch:{broker.key}", 1,
+                                        REFETCH_SECONDS):
+        keys = _signing_keys(broker, fresh=True)
+    if key_id not in keys:
+        return None
+    return jwt.PyJWK(keys[key_id], algorithm=ALGORITHM).key
+
+
+def verify(token: str) -> BrokerToken:
+    """The broker, tenant and user a valid access token names; TokenRejected otherwise."""
+    not_a_token = TokenRejected(_("The bearer token is not a Microsoft Entra ID access "
+                                  "token."))
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise not_a_token from None
+    if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
+        raise not_a_token
+    audience = unverified.get("aud")
+    audiences = set(audience if isinstance(audience, list) else [audience])
+    candidates = [b for b in brokers()
+                  if audiences & {b.client_id, f"api://{b.client_id}"}
+                  and not issuer_problem({"tid": unverified.get("tid", ""), **unverified}, b)]
+    if not candidates:
+        raise TokenRejected(_("The access token is not for this portal's service broker: "
+                              "its audience or issuer is another application's."))
+    broker = candidates[0]
+    key = _key(broker, header["kid"])
+    if key is None:
+        raise TokenRejected(_("The access token is not signed with a key of Microsoft Entra "
+                              "ID."))
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM],
+                            audience=[broker.client_id, f"api://{broker.client_id}"],
+                            leeway=LEEWAY_SECONDS,
+                            options={"require": ["exp", "aud", "iss", "tid", "oid"]})
+    except jwt.ExpiredSignatureError:
+        raise TokenRejected(_("The access token has expired; sign in again for a new "
+                              "one.")) from None
+    except jwt.PyJWTError:
+        raise TokenRejected(_("The access token's signature or claims are not "
+                              "valid.")) from None
+    return BrokerToken(broker=broker, tenant_id=str(claims["tid"]),
+                       object_id=str(claims["oid"]),
+                       username=str(claims.get("preferred_username") or "")[:254])

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("customers.urls")),
     path("", include("invoices.urls")),
+    path("", include("webhooks.urls")),
     path("", include("portal.staff_urls")),
     path("", include("onboarding.integrations.urls")),
     path("health/", health, name="health"),

@@ -54,6 +54,8 @@ def address_problem(address: str):
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return _("a reserved address")
     if ip.is_loopback:
         return None if allow_local() else _("a loopback address (this machine)")
     if ip.is_link_local:
@@ -62,7 +64,7 @@ def address_problem(address: str):
         return _("a multicast address")
     if ip.is_private:
         return _("a private network address")
-    if ip.is_reserved or ip.is_unspecified or not ip.is_global:
+    if ip.is_reserved or not ip.is_global:
         return _("a reserved address")
     return None
 
@@ -101,6 +103,9 @@ def resolve(url: str) -> Target:
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for address in addresses:
         problem = address_problem(address)
+        if problem and address == host.strip("[]"):
+            raise UnsafeTarget(_("%(address)s is %(problem)s; webhooks only go to public "
+                                 "addresses.") % {"address": address, "problem": problem})
         if problem:
             raise UnsafeTarget(_("%(host)s leads to %(address)s, %(problem)s; webhooks only go "
                                  "to public addresses.")

@@ -55,13 +55,22 @@ def fresh(body: bytes, now: datetime | None = None) -> bool:
 class WebhookReceiver(BackgroundServer):
     def __init__(self, secret: str = "", *, status: int | None = None,
                  redirect_to: str = ""):
-        self.secret = secret
+        # Each hook that posts here has its own secret; a body signed with any of them passes.
+        self.secrets = [secret] if secret else []
         self.status = status
         self.redirect_to = redirect_to
         self.received: list[Received] = []
         self._lock = threading.Lock()
 
     url = ""
+
+    @property
+    def secret(self) -> str:
+        return self.secrets[-1] if self.secrets else ""
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secrets.append(value)
 
     def start(self):
         super().start()
@@ -82,7 +91,8 @@ class WebhookReceiver(BackgroundServer):
                     self.end_headers()
                     return
                 entry = Received(self.path, dict(self.headers), body,
-                                 verify(receiver.secret, body, self.headers.get("X-Signature")),
+                                 any(verify(secret, body, self.headers.get("X-Signature"))
+                                     for secret in receiver.secrets),
                                  fresh(body))
                 with receiver._lock:
                     receiver.received.append(entry)

@@ -145,34 +145,33 @@ def _confirm(request, hook, action):
     })
 
 
-@environment_required()
-def pause(request, pk):
+def _act(request, pk, action, change, message):
+    """Confirm on GET; on POST run `change(hook)` and report `message` when it changed."""
     hook = _manageable(request, pk)
     if request.method != "POST":
-        return _confirm(request, hook, "pause")
-    if hook.pause(request.user, request.environment):
-        messages.success(request, _("The webhook is paused."))
+        return _confirm(request, hook, action)
+    if change(hook):
+        messages.success(request, message)
     return redirect("webhooks:detail", hook.pk)
+
+
+@environment_required()
+def pause(request, pk):
+    return _act(request, pk, "pause", lambda hook: hook.pause(request.user, request.environment),
+                _("The webhook is paused."))
 
 
 @environment_required()
 def resume(request, pk):
-    hook = _manageable(request, pk)
-    if request.method != "POST":
-        return _confirm(request, hook, "resume")
-    if hook.resume(request.user, request.environment):
-        messages.success(request, _("The webhook is active again."))
-    return redirect("webhooks:detail", hook.pk)
+    return _act(request, pk, "resume",
+                lambda hook: hook.resume(request.user, request.environment),
+                _("The webhook is active again."))
 
 
 @environment_required()
 def send_test(request, pk):
-    hook = _manageable(request, pk)
-    if request.method != "POST":
-        return _confirm(request, hook, "test")
-    hook.send_test(request.user)
-    messages.success(request, _("A test event is on its way; its try shows below."))
-    return redirect("webhooks:detail", hook.pk)
+    return _act(request, pk, "test", lambda hook: hook.send_test(request.user),
+                _("A test event is on its way; its try shows below."))
 
 
 @environment_required()

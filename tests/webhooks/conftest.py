@@ -2,21 +2,11 @@
 
 import pytest
 
-from tests.invoices.conftest import make_receiver, make_sender
+from tests.invoices.conftest import receiver, sender  # noqa: F401 - fixtures
 from tests.standins.webhook_receiver import WebhookReceiver
 from webhooks.models import Topic, Webhook
 
 ALL_TOPICS = [value for value, _label in Topic.choices]
-
-
-@pytest.fixture
-def sender(cast):
-    return make_sender(cast)
-
-
-@pytest.fixture
-def receiver(cast):
-    return make_receiver(cast)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import urllib3
 from django.conf import settings
@@ -237,3 +237,11 @@ def due(now=None) -> list[int]:
         Delivery.objects.filter(pk__in=pks).update(status=Delivery.Status.PENDING,
                                                    next_attempt_at=None)
     return pks
+
+
+def purge_due(now=None) -> int:
+    keep_from = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+    deleted, _rows = Delivery.objects.filter(
+        created_at__lt=keep_from,
+        status__in=(Delivery.Status.DELIVERED, Delivery.Status.FAILED)).delete()
+    return deleted

@@ -28,3 +28,12 @@ def deliver_due() -> int:
         for pk in pks:
             enqueue(deliver, pk)
     return len(pks)
+
+
+@periodic(every=timedelta(hours=1))
+@task()
+def purge_deliveries() -> int:
+    """Finished deliveries, with their tries, go after WEBHOOKS_KEEP_DAYS."""
+    from webhooks.events import purge_due
+
+    return purge_due()

@@ -194,3 +194,16 @@ def test_it_keeps_only_the_first_part_of_a_long_answer(cast, sender, endpoint):
                   succeeded=False, status_code=500, answer="x" * 10, error="HTTP 500",
                   duration_ms=3)
     assert json.dumps(Attempt.objects.get().answer) == '"xxxxxxxxxx"'
+
+
+def test_it_purges_finished_deliveries_after_the_keeping_time(cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    old = hook.send_test(cast.admin)
+    waiting = events.Delivery.objects.create(webhook=hook, organization=sender,
+                                             topic=TEST_TOPIC, message="m",
+                                             status=Delivery.Status.RETRYING)
+    Delivery.objects.filter(pk__in=[old.pk, waiting.pk]).update(
+        created_at=timezone.now() - timedelta(days=31))
+    events.purge_due()
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not Attempt.objects.exists()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from datetime import UTC, timedelta
+from functools import wraps
 
 import urllib3
 from django.conf import settings
@@ -17,10 +19,13 @@ from django.utils import timezone
 
 from invoices.models import Direction, Status
 from invoices.models.documents import administrators_of
+from onboarding.encryption import UndecryptableSecret
 from portal.mail import send_templated_mail
 from portal.tasks import enqueue
 from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic, Webhook, retry_schedule
 from webhooks.safety import UnsafeTarget, post
+
+logger = logging.getLogger("webhooks")
 
 # (direction, new status): topic.
 TOPICS = {
@@ -54,6 +59,21 @@ def _message(topic, document, **values) -> str:
     return text[:500]
 
 
+def _never_breaking(receiver):
+    """A receiver runs after the document's change was committed: a failure here is logged
+    and must never turn the change that was made into an error for its caller."""
+
+    @wraps(receiver)
+    def run(*args, **kwargs):
+        try:
+            receiver(*args, **kwargs)
+        except Exception:
+            logger.exception("webhook events for a document change could not be queued")
+
+    return run
+
+
+@_never_breaking
 def document_changed(sender, document, event, **kwargs) -> None:
     topic = TOPICS.get((document.direction, event.to_status))
     if topic is not None:
@@ -62,6 +82,7 @@ def document_changed(sender, document, event, **kwargs) -> None:
                   **({"reason": event.detail} if event.detail else {})})
 
 
+@_never_breaking
 def delivery_retried(sender, document, attempt, reason, retry_at, **kwargs) -> None:
     when = retry_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if retry_at else ""
     announce(Topic.SENDING_RETRIED, document,
@@ -134,17 +155,20 @@ def attempt(delivery_pk: int) -> str:
                                                        next_attempt_at=None)
         return Delivery.Status.RETRYING
     body = body_for(delivery)
-    headers = {"Content-Type": "application/json", "User-Agent": "peppol-portal-webhooks/1",
-               "X-Signature": signature(hook.secret, body), "X-Hook-Id": str(hook.pk),
-               "X-Event-Id": str(delivery.pk)}
     started = time.monotonic()
     status_code, answer, error = None, "", ""
     try:
+        headers = {"Content-Type": "application/json",
+                   "User-Agent": "peppol-portal-webhooks/1",
+                   "X-Signature": signature(hook.secret, body), "X-Hook-Id": str(hook.pk),
+                   "X-Event-Id": str(delivery.pk)}
         response = post(hook.url, body, headers, timeout=settings.WEBHOOKS_TIMEOUT,
                         keep=ANSWER_KEPT)
         status_code, answer = response.status, response.text
     except UnsafeTarget as refused:
         error = f"Refused: {refused.message}"
+    except UndecryptableSecret:
+        error = "The secret cannot be decrypted with MFA_ENCRYPTION_KEY; make a new secret."
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
     duration = int((time.monotonic() - started) * 1000)

@@ -107,3 +107,17 @@ def test_it_finds_the_hooks_for_a_change_in_one_query(
         pk=send(sender, invoice()).pk)
     with django_assert_num_queries(1):
         assert events.announce(Topic.INVOICE_SENT, document, "m", {}) == []
+
+
+def test_a_failure_to_queue_events_never_breaks_the_documents_change(
+        send, cast, sender, receiver, endpoint, monkeypatch):
+    from webhooks import events
+
+    subscribe(endpoint, receiver, cast.client_admin, topics=[Topic.INVOICE_RECEIVED])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(events, "announce", broken)
+    assert send(sender, invoice()).status == Status.DELIVERED
+    assert endpoint.received == []

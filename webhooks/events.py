@@ -183,8 +183,8 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
     """Write the try and what follows from it, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().select_related("organization").get(
-            pk=delivery_pk)
+        delivery = (Delivery.objects.select_for_update(of=("self",))
+                    .select_related("organization").get(pk=delivery_pk))
         hook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
         if delivery.status not in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
             return delivery.status

@@ -407,5 +407,7 @@ WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
 WEBHOOKS_RETRY_SECONDS = env.list("WEBHOOKS_RETRY_SECONDS", cast=int,
                                   default=[60, 300, 1800, 7200, 21600, 43200])
 WEBHOOKS_PAUSE_AFTER_FAILURES = env.int("WEBHOOKS_PAUSE_AFTER_FAILURES", default=15)
+# The certificate authorities a webhook target's certificate must come from (certifi's).
+WEBHOOKS_CA_BUNDLE = env.str("WEBHOOKS_CA_BUNDLE", default="")
 # Finished deliveries and their tries are kept this many days.
 WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30)

@@ -36,7 +36,11 @@ class Target:
     host: str
     port: int
     path: str
-    address: str
+    addresses: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
     @property
     def host_header(self) -> str:
@@ -110,7 +114,7 @@ def resolve(url: str) -> Target:
             raise UnsafeTarget(_("%(host)s leads to %(address)s, %(problem)s; webhooks only go "
                                  "to public addresses.")
                                % {"host": host, "address": address, "problem": problem})
-    return Target(scheme, host, port, path, addresses[0])
+    return Target(scheme, host, port, path, tuple(addresses))
 
 
 @dataclass
@@ -125,7 +129,7 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, keep: int) -> 
     `keep` characters of the answer. Raises UnsafeTarget or urllib3's errors."""
     for _hop in range(MAX_REDIRECTS + 1):
         target = resolve(url)
-        response = _send(target, body, headers, timeout)
+        response = _connect(target, body, headers, timeout)
         try:
             location = response.headers.get("Location")
             if response.status in REDIRECTS and location:
@@ -138,17 +142,28 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, keep: int) -> 
     raise UnsafeTarget(_("More than %(count)d redirects.") % {"count": MAX_REDIRECTS})
 
 
-def _send(target: Target, body: bytes, headers: dict, timeout: float):
+def _connect(target: Target, body: bytes, headers: dict, timeout: float):
+    """The answer from the first checked address that takes the connection."""
+    for address in target.addresses[:-1]:
+        try:
+            return _send(target, address, body, headers, timeout)
+        except urllib3.exceptions.NewConnectionError:
+            continue
+    return _send(target, target.addresses[-1], body, headers, timeout)
+
+
+def _send(target: Target, address: str, body: bytes, headers: dict, timeout: float):
     options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False,
                "maxsize": 1}
     if target.scheme == "https":
         # Connected by address; the certificate and SNI are still those of the host name.
         pool = urllib3.HTTPSConnectionPool(
-            target.address, target.port, server_hostname=target.host,
-            assert_hostname=target.host, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+            address, target.port, server_hostname=target.host,
+            assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.WEBHOOKS_CA_BUNDLE or certifi.where(),
             **options)
     else:
-        pool = urllib3.HTTPConnectionPool(target.address, target.port, **options)
+        pool = urllib3.HTTPConnectionPool(address, target.port, **options)
     return pool.urlopen("POST", target.path, body=body,
                         headers={**headers, "Host": target.host_header}, redirect=False,
                         preload_content=False, assert_same_host=False)

@@ -54,11 +54,14 @@ def fresh(body: bytes, now: datetime | None = None) -> bool:
 
 class WebhookReceiver(BackgroundServer):
     def __init__(self, secret: str = "", *, status: int | None = None,
-                 redirect_to: str = ""):
+                 redirect_to: str = "", tls=None):
         # Each hook that posts here has its own secret; a body signed with any of them passes.
         self.secrets = [secret] if secret else []
         self.status = status
         self.redirect_to = redirect_to
+        # An ssl.SSLContext to answer over https (its certificate names the host to use).
+        self.tls = tls
+        self.server_names: list[str] = []
         self.received: list[Received] = []
         self._lock = threading.Lock()
 
@@ -75,7 +78,8 @@ class WebhookReceiver(BackgroundServer):
     def start(self):
         super().start()
         host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}/hooks/portal"
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://{host}:{port}/hooks/portal"
         return self
 
     def _make_server(self):
@@ -106,4 +110,8 @@ class WebhookReceiver(BackgroundServer):
             def log_message(self, *args):
                 pass
 
-        return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self.tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
+        return server

@@ -207,3 +207,48 @@ def test_it_purges_finished_deliveries_after_the_keeping_time(cast, sender, endp
     events.purge_due()
     assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
     assert not Attempt.objects.exists()
+
+
+@pytest.fixture
+def tls(tmp_path, settings):
+    """A test CA the portal trusts for webhooks, and a server context with its certificate
+    for `localhost`."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(ca.cert_pem.bytes())
+    settings.WEBHOOKS_CA_BUNDLE = str(bundle)
+
+    def context(*names):
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert(*names).configure_cert(server)
+        return server
+    return context
+
+
+def test_it_delivers_over_https_to_the_checked_address_with_the_hosts_name(
+        cast, sender, tls):
+    with WebhookReceiver(tls=tls("localhost")) as secure:
+        hook = subscribe(secure, sender, cast.admin)
+        hook.url = secure.url.replace("127.0.0.1", "localhost")
+        hook.save()
+        hook.send_test(cast.admin)
+    assert [r.accepted for r in secure.received] == [True]
+    # The certificate was checked against the name, sent as SNI and Host, not the address.
+    assert secure.server_names == ["localhost"]
+    assert secure.received[0].headers["Host"].startswith("localhost:")
+    assert Attempt.objects.get().status_code == 204
+
+
+def test_it_refuses_a_certificate_for_another_name(cast, sender, tls):
+    with WebhookReceiver(tls=tls("hooks.example.com")) as impostor:
+        hook = subscribe(impostor, sender, cast.admin)
+        hook.url = impostor.url.replace("127.0.0.1", "localhost")
+        hook.save()
+        hook.send_test(cast.admin)
+    assert impostor.received == []
+    attempt = Attempt.objects.get()
+    assert attempt.status_code is None and "SSL" in attempt.error

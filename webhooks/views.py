@@ -2,6 +2,7 @@
 and resume, a test event, a new secret, delete."""
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,10 @@ def _visible(request, pk):
 def _manageable(request, pk):
     return get_object_or_404(Webhook.objects.manageable_by(request.user, request.environment)
                              .select_related("organization", "environment"), pk=pk)
+
+
+def _answer_seconds() -> int:
+    return round(settings.WEBHOOKS_TIMEOUT)
 
 
 def _environment_admin(request) -> bool:
@@ -81,7 +86,8 @@ def _add(request, organization):
 def _show_secret(request, hook, secret, *, created):
     # The secret lives in this response only; reloading leads to the hook's page.
     response = render(request, "webhooks/secret.html",
-                      {"hook": hook, "secret": secret, "created": created})
+                      {"hook": hook, "secret": secret, "created": created,
+                       "answer_seconds": _answer_seconds()})
     add_never_cache_headers(response)
     return response
 
@@ -93,6 +99,7 @@ def detail(request, pk):
                 .order_by("-at", "-id"))
     return render(request, "webhooks/detail.html", {
         "hook": hook,
+        "answer_seconds": _answer_seconds(),
         "page": paginate(request, attempts),
         "can_change": Webhook.objects.manageable_by(request.user, request.environment)
         .filter(pk=hook.pk).exists(),

@@ -144,3 +144,15 @@ def test_it_adds_an_environment_hook_for_administrators(client, cast, endpoint):
     assert hook.environment == cast.company and hook.organization is None
     assert "Every organization of Acme" in text(
         client.get(reverse("webhooks:detail", args=[hook.pk])))
+
+
+def test_it_tells_receivers_how_to_verify_in_dutch_too(client, cast, sender, endpoint, settings):
+    settings.WEBHOOKS_TIMEOUT = 7.0
+    hook = subscribe(endpoint, sender, cast.admin)
+    cast.admin.language = "nl"
+    cast.admin.save()
+    sign_in(client, cast.admin)
+    page = text(client.get(reverse("webhooks:detail", args=[hook.pk])))
+    assert "Zo controleert je ontvanger een bericht" in page
+    assert "binnen 7 seconden" in page and "vijf minuten" in page
+    assert "Testevent versturen" in page

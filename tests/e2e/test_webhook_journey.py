@@ -7,7 +7,7 @@ import requests
 
 from invoices.models import Direction, Document
 from tests.api.conftest import acme, acme_key  # noqa: F401 - fixtures
-from tests.e2e.browsing import Watcher, screenshot
+from tests.e2e.browsing import Watcher
 from tests.e2e.test_connection_key_journey import confirm_password
 from tests.e2e.test_organization_journey import signed_in_page
 from tests.invoices.conftest import invoice, make_receiver
@@ -44,7 +44,6 @@ def test_it_delivers_a_signed_event_and_shows_the_try_on_the_webhooks_page(
         row = page.locator("#attempts tbody tr").first
         assert "Invoice received" in row.inner_text() and "204" in row.inner_text()
         assert "F-HOOK-1" in row.inner_text()
-        screenshot(page, "webhook-page")
 
     [received] = endpoint.received
     assert received.signature_ok and received.fresh

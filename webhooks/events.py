@@ -105,7 +105,7 @@ def announce(topic, document, message, details) -> list[Delivery]:
                       message=message, details=details) for hook in hooks]
 
 
-def queue(hook, topic, *, organization, document, message, details, force=False) -> Delivery:
+def queue(hook, topic, *, organization, document, message, details) -> Delivery:
     """Store a delivery and enqueue its first try; call inside a transaction."""
     from webhooks.tasks import deliver
 

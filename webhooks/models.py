@@ -227,7 +227,7 @@ class Webhook(models.Model):
             return queue(self, TEST_TOPIC, organization=organization, document=None,
                          message=str(_("A test event sent from the portal by %(user)s.")
                                      % {"user": by.email}),
-                         details={"test": True}, force=True)
+                         details={"test": True})
 
 
 class Delivery(models.Model):

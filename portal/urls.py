@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("onboarding.api.urls")),
     path("api/v1/", include("invoices.api.urls")),
+    path("api/v1/", include("webhooks.api_urls")),
     path("", include("onboarding.urls")),
     path("", include("customers.urls")),
     path("", include("invoices.urls")),

@@ -43,6 +43,10 @@ def topic_label(topic: str) -> str:
     return str(dict(Topic.choices).get(topic, topic))
 
 
+def key_label(key) -> str:
+    return f"connection key {key.app_key}" if key is not None else ""
+
+
 def retry_schedule() -> list[timedelta]:
     return [timedelta(seconds=s) for s in settings.WEBHOOKS_RETRY_SECONDS]
 
@@ -128,10 +132,16 @@ class Webhook(models.Model):
     # -- changes ----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, *, by, environment, organization=None, url, topics, description=""):
+    def create(cls, *, by, environment, organization=None, url, topics, description="",
+               key=None):
         """A new hook with a new secret; returns (hook, secret), the secret to show once.
-        Without `organization` the hook is `environment`'s own, for its administrators."""
-        if organization is None:
+        Without `organization` the hook is `environment`'s own, for its administrators.
+        Software creates one with its connection `key` (and `by` None) for the key's
+        organization."""
+        if key is not None:
+            # The API's key may carry a cached stand-in for its organization.
+            organization = Organization.objects.get(pk=key.organization_id)
+        elif organization is None:
             if not environment.has_role(by, Role.ADMINISTRATOR):
                 raise ChangeRefused(_("Only administrators of the environment add webhooks "
                                       "for all its organizations."))
@@ -144,12 +154,14 @@ class Webhook(models.Model):
                 url=url, topics=list(topics), description=description, created_by=by,
                 secret_encrypted=encryption.encrypt(secret))
             hook._record(by, environment, "webhook.created",
-                         after={"url": url, "topics": ", ".join(topics)})
+                         after={"url": url, "topics": ", ".join(topics)},
+                         actor_label=key_label(key))
         return hook, secret
 
-    def _record(self, by, environment, action, before=None, after=None):
+    def _record(self, by, environment, action, before=None, after=None, actor_label=""):
         if by is None:
-            record(environment=self.owner_environment, actor=None, actor_label=SYSTEM_ACTOR,
+            record(environment=self.owner_environment, actor=None,
+                   actor_label=actor_label or SYSTEM_ACTOR,
                    action=action, target=self, before=before, after=after)
         elif self.organization_id:
             record_on_organization(self.organization, by=by, environment=environment,
@@ -209,13 +221,14 @@ class Webhook(models.Model):
         self.refresh_from_db()
         return secret
 
-    def delete_by(self, by, environment) -> None:
+    def delete_by(self, by, environment, key=None) -> None:
         with transaction.atomic():
             current = Webhook.objects.select_for_update().filter(pk=self.pk).first()
             if current is None:
                 return
             current._record(by, environment, "webhook.deleted",
-                            before={"url": current.url, "topics": ", ".join(current.topics)})
+                            before={"url": current.url, "topics": ", ".join(current.topics)},
+                            actor_label=key_label(key))
             current.delete()
 
     def send_test(self, by, organization=None) -> Delivery:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "onboarding",
     "customers",
     "invoices",
+    "webhooks",
     # After the portal, whose db_worker command extends django-tasks-db's (see portal.worker).
     "django_tasks",
     "django_tasks_db",
@@ -416,3 +417,16 @@ PEPPOL_RECHECK_PER_HOUR = env.int("PEPPOL_RECHECK_PER_HOUR", default=600)
 PEPPOL_OWN_SMP_URLS = env.list("PEPPOL_OWN_SMP_URLS", default=[])
 # The portal's address as users reach it, for links in mail that tasks send without a request.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+
+# Webhooks: plain http and this machine's loopback addresses as targets (for `make run` and
+# tests; private and link-local addresses stay refused); the timeout of one try; the pauses
+# between tries (one more try than pauses); failed tries in a row before a hook is paused.
+WEBHOOKS_ALLOW_LOCAL = env.bool("WEBHOOKS_ALLOW_LOCAL", default=DEBUG)
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+WEBHOOKS_RETRY_SECONDS = env.list("WEBHOOKS_RETRY_SECONDS", cast=int,
+                                  default=[60, 300, 1800, 7200, 21600, 43200])
+WEBHOOKS_PAUSE_AFTER_FAILURES = env.int("WEBHOOKS_PAUSE_AFTER_FAILURES", default=15)
+# The certificate authorities a webhook target's certificate must come from (certifi's).
+WEBHOOKS_CA_BUNDLE = env.str("WEBHOOKS_CA_BUNDLE", default="")
+# Finished deliveries and their tries are kept this many days.
+WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30)

@@ -53,3 +53,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # Workers and the test share the file: a write transaction takes the write lock when it
     # begins, so SQLite waits for it instead of refusing a stale read that wants to write.
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"  # noqa: F405
+WEBHOOKS_ALLOW_LOCAL = True
+WEBHOOKS_TIMEOUT = 5.0

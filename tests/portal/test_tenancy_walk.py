@@ -27,7 +27,8 @@ from tests.conftest import enable_totp, sign_in
 
 pytestmark = pytest.mark.django_db
 
-OUR_NAMESPACES = {"onboarding", "organizations", "customers", "invoices", "api", "integrations"}
+OUR_NAMESPACES = {"onboarding", "organizations", "customers", "invoices", "api", "integrations",
+                  "webhooks"}
 
 
 def _organization(cast):
@@ -135,6 +136,14 @@ def _integration_run(cast):
                                 by=cast.admin, environment=cast.company)[0]
 
 
+def _webhook(cast):
+    from webhooks.models import Topic, Webhook
+
+    return Webhook.create(by=cast.admin, environment=cast.company,
+                          organization=_organization(cast), url="https://127.0.0.1/hook",
+                          topics=[Topic.INVOICE_SENT])[0]
+
+
 # One way to make an object of the Acme environment for each URL that takes an id.
 OBJECT_FACTORIES = {
     "onboarding:member_role": lambda cast: Membership.objects.get(user=cast.basic).pk,
@@ -200,6 +209,14 @@ OBJECT_FACTORIES = {
     "integrations:run": lambda cast: _integration_run(cast).pk,
     "integrations:run_status": lambda cast: _integration_run(cast).pk,
     "integrations:readiness": lambda cast: _organization(cast).pk,
+    "webhooks:add": lambda cast: _organization(cast).pk,
+    "webhooks:detail": lambda cast: _webhook(cast).pk,
+    "webhooks:edit": lambda cast: _webhook(cast).pk,
+    "webhooks:delete": lambda cast: _webhook(cast).pk,
+    "webhooks:pause": lambda cast: _webhook(cast).pk,
+    "webhooks:resume": lambda cast: _webhook(cast).pk,
+    "webhooks:test": lambda cast: _webhook(cast).pk,
+    "webhooks:rotate": lambda cast: _webhook(cast).pk,
 }
 # Reached by a secret in the URL rather than by tenancy, on purpose.
 CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_answer"}
@@ -289,7 +306,7 @@ def test_it_still_opens_for_the_owning_administrator(client, cast, name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in OBJECT_FACTORIES
-                                     if n.startswith(("customers:", "invoices:"))))
+                                     if n.startswith(("customers:", "invoices:", "webhooks:"))))
 def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_ends(
         client, cast, name):
     url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])

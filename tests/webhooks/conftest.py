@@ -1,0 +1,24 @@
+"""Hooks on the sending and the receiving organization, and a receiver that checks them."""
+
+import pytest
+
+from tests.invoices.conftest import receiver, sender  # noqa: F401 - fixtures
+from tests.standins.webhook_receiver import WebhookReceiver
+from webhooks.models import Topic, Webhook
+
+ALL_TOPICS = [value for value, _label in Topic.choices]
+
+
+@pytest.fixture
+def endpoint():
+    with WebhookReceiver() as running:
+        yield running
+
+
+def subscribe(endpoint, organization, by, topics=None, **fields):
+    """A hook on `organization` posting to `endpoint`, which learns its secret."""
+    hook, secret = Webhook.create(by=by, environment=organization.environment,
+                                  organization=organization, url=endpoint.url,
+                                  topics=topics or ALL_TOPICS, **fields)
+    endpoint.secret = secret
+    return hook

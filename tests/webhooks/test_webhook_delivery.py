@@ -1,0 +1,254 @@
+"""Deliveries: what the body says, how it is signed, where it may not go, how it is retried,
+and when a hook is paused."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from onboarding.models import AuditEvent
+from tests.standins.webhook_receiver import WebhookReceiver
+from tests.webhooks.conftest import subscribe
+from webhooks import events
+from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic
+from webhooks.safety import UnsafeTarget, resolve
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_signs_the_body_so_the_receiver_can_check_it_and_its_moment(
+        cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    delivery = hook.send_test(cast.admin)
+    [received] = endpoint.received
+    assert received.signature_ok and received.fresh
+    body = received.json
+    assert body["topic"] == TEST_TOPIC
+    assert body["partyId"] == sender.company_id
+    assert body["hookId"] == str(hook.pk)
+    assert set(body) == {"topic", "partyId", "hookId", "documentId", "message", "details",
+                         "createdOn", "sentOn"}
+    assert body["sentOn"].endswith("Z") and body["createdOn"].endswith("Z")
+    assert received.headers["X-Signature"].startswith("sha256=")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.DELIVERED
+    attempt = Attempt.objects.get()
+    assert attempt.status_code == 204 and attempt.succeeded
+
+
+def test_a_receiver_refuses_a_body_changed_on_the_way_or_signed_with_another_secret(
+        cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    delivery = hook.send_test(cast.admin)
+    body = events.body_for(delivery)
+    assert endpoint.received[0].signature_ok
+    tampered = body.replace(b"HookTest", b"InvoiceSent")
+    from tests.standins.webhook_receiver import verify
+    assert not verify(hook.secret, tampered, events.signature(hook.secret, body))
+    hook.rotate_secret(cast.admin, cast.company)
+    hook.send_test(cast.admin)
+    # The receiver still holds the old secret: the new signature does not match it.
+    assert endpoint.received[-1].signature_ok is False
+    assert Attempt.objects.filter(status_code=401).exists()
+
+
+def test_a_receiver_refuses_a_sent_on_more_than_five_minutes_off(cast, sender, endpoint):
+    from tests.standins.webhook_receiver import fresh
+
+    hook = subscribe(endpoint, sender, cast.admin)
+    delivery = hook.send_test(cast.admin)
+    assert fresh(events.body_for(delivery))
+    assert not fresh(events.body_for(delivery, now=timezone.now() - timedelta(minutes=6)))
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("https://10.1.2.3/hook", "private"),
+    ("https://192.168.1.1/hook", "private"),
+    ("https://169.254.169.254/latest/meta-data", "link-local"),
+    ("https://[fe80::1]/hook", "link-local"),
+    ("https://224.0.0.1/hook", "multicast"),
+    ("https://0.0.0.0/hook", "reserved"),
+    ("https://[::ffff:10.0.0.1]/hook", "private"),
+])
+def test_it_refuses_private_link_local_and_reserved_addresses(url, problem):
+    with pytest.raises(UnsafeTarget) as refused:
+        resolve(url)
+    assert problem in str(refused.value.message)
+
+
+def test_it_refuses_loopback_and_plain_http_unless_local_targets_are_allowed(settings):
+    settings.WEBHOOKS_ALLOW_LOCAL = False
+    for url, problem in [("https://127.0.0.1/hook", "loopback"),
+                         ("https://localhost/hook", "loopback"),
+                         ("http://hooks.example.com/", "https")]:
+        with pytest.raises(UnsafeTarget) as refused:
+            resolve(url)
+        assert problem in str(refused.value.message)
+    settings.WEBHOOKS_ALLOW_LOCAL = True
+    assert resolve("http://localhost:8000/hook").address in ("127.0.0.1", "::1")
+
+
+def test_it_checks_the_address_again_when_it_delivers(cast, sender, endpoint, settings):
+    hook = subscribe(endpoint, sender, cast.admin)
+    # Saved while allowed; a name that resolves to this machine is refused when sending.
+    hook.url = endpoint.url.replace("http://127.0.0.1", "https://localhost")
+    hook.save()
+    settings.WEBHOOKS_ALLOW_LOCAL = False
+    hook.send_test(cast.admin)
+    assert endpoint.received == []
+    attempt = Attempt.objects.get()
+    assert attempt.status_code is None and "loopback" in attempt.error
+
+
+def test_it_does_not_follow_a_redirect_to_a_private_address(cast, sender):
+    with WebhookReceiver(redirect_to="http://10.0.0.7/internal") as redirecting:
+        hook = subscribe(redirecting, sender, cast.admin)
+        hook.send_test(cast.admin)
+    attempt = Attempt.objects.get()
+    assert not attempt.succeeded and "10.0.0.7" in attempt.error and "private" in attempt.error
+
+
+def test_it_follows_a_redirect_to_an_allowed_address_with_the_same_signed_body(
+        cast, sender, endpoint):
+    with WebhookReceiver(redirect_to=endpoint.url) as redirecting:
+        hook = subscribe(redirecting, sender, cast.admin)
+        endpoint.secret = redirecting.secret
+        hook.send_test(cast.admin)
+    assert [r.accepted for r in endpoint.received] == [True]
+    assert Attempt.objects.get().status_code == 204
+
+
+def test_it_retries_on_schedule_and_gives_up_after_the_last_try(cast, sender, settings):
+    settings.WEBHOOKS_RETRY_SECONDS = [60, 300]
+    with WebhookReceiver(status=503) as failing:
+        hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
+        delivery = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+                                message="m", details={})
+        delivery.refresh_from_db()
+        assert delivery.status == Delivery.Status.RETRYING
+        first_retry = delivery.next_attempt_at
+        assert timedelta(seconds=55) < first_retry - timezone.now() <= timedelta(seconds=60)
+        # Not due yet: the sweep leaves it.
+        assert events.due() == []
+        assert events.due(now=first_retry) == [delivery.pk]
+        assert events.attempt(delivery.pk) == Delivery.Status.RETRYING
+        delivery.refresh_from_db()
+        assert delivery.attempts == 2
+        events.due(now=delivery.next_attempt_at)
+        assert events.attempt(delivery.pk) == Delivery.Status.FAILED
+    assert list(Attempt.objects.order_by("number").values_list("number", "status_code")) == [
+        (1, 503), (2, 503), (3, 503)]
+    assert len(failing.received) == 3
+
+
+def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
+        cast, sender, settings, mailoutbox):
+    settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 3
+    with WebhookReceiver(status=500) as failing:
+        hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
+        for _n in range(3):
+            events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+                         message="m", details={})
+    hook.refresh_from_db()
+    assert hook.is_active is False and "3 failed tries" in hook.paused_reason
+    assert AuditEvent.objects.filter(action="webhook.paused", actor=None).exists()
+    [message] = [m for m in mail.outbox if "paused" in m.subject]
+    assert message.to == [cast.admin.email] and failing.url in message.body
+    # Events while paused wait, and go out when the hook is resumed.
+    waiting = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+                           message="later", details={})
+    waiting.refresh_from_db()
+    assert waiting.status == Delivery.Status.RETRYING and waiting.attempts == 0
+    assert waiting.pk not in events.due(now=timezone.now() + timedelta(days=2))
+    hook.resume(cast.admin, cast.company)
+    assert waiting.pk in events.due()
+
+
+def test_it_tells_hook_error_subscribers_when_a_delivery_gives_up_but_never_chains(
+        cast, sender, endpoint, settings):
+    settings.WEBHOOKS_RETRY_SECONDS = []
+    watcher = subscribe(endpoint, sender, cast.admin, topics=[Topic.HOOK_FAILED])
+    with WebhookReceiver(status=500) as failing:
+        broken = subscribe(failing, sender, cast.admin,
+                           topics=[Topic.INVOICE_SENT, Topic.HOOK_FAILED])
+        events.queue(broken, Topic.INVOICE_SENT, organization=sender, document=None,
+                     message="m", details={})
+    [told] = endpoint.received
+    assert told.json["topic"] == "HookSentError"
+    assert told.json["details"]["failedHookId"] == str(broken.pk)
+    # A HookSentError delivery that fails in turn tells nobody.
+    failed_error = events.queue(broken, Topic.HOOK_FAILED, organization=sender, document=None,
+                                message="m", details={})
+    failed_error.refresh_from_db()
+    assert failed_error.status == Delivery.Status.FAILED
+    assert len(endpoint.received) == 1
+    assert Delivery.objects.filter(webhook=watcher).count() == 1
+
+
+def test_it_keeps_only_the_first_part_of_a_long_answer(cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    events.record(events.Delivery.objects.create(webhook=hook, organization=sender,
+                                                 topic=TEST_TOPIC, message="m").pk,
+                  succeeded=False, status_code=500, answer="x" * 10, error="HTTP 500",
+                  duration_ms=3)
+    assert json.dumps(Attempt.objects.get().answer) == '"xxxxxxxxxx"'
+
+
+def test_it_purges_finished_deliveries_after_the_keeping_time(cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    old = hook.send_test(cast.admin)
+    waiting = events.Delivery.objects.create(webhook=hook, organization=sender,
+                                             topic=TEST_TOPIC, message="m",
+                                             status=Delivery.Status.RETRYING)
+    Delivery.objects.filter(pk__in=[old.pk, waiting.pk]).update(
+        created_at=timezone.now() - timedelta(days=31))
+    events.purge_due()
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not Attempt.objects.exists()
+
+
+@pytest.fixture
+def tls(tmp_path, settings):
+    """A test CA the portal trusts for webhooks, and a server context with its certificate
+    for `localhost`."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(ca.cert_pem.bytes())
+    settings.WEBHOOKS_CA_BUNDLE = str(bundle)
+
+    def context(*names):
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert(*names).configure_cert(server)
+        return server
+    return context
+
+
+def test_it_delivers_over_https_to_the_checked_address_with_the_hosts_name(
+        cast, sender, tls):
+    with WebhookReceiver(tls=tls("localhost")) as secure:
+        hook = subscribe(secure, sender, cast.admin)
+        hook.url = secure.url.replace("127.0.0.1", "localhost")
+        hook.save()
+        hook.send_test(cast.admin)
+    assert [r.accepted for r in secure.received] == [True]
+    # The certificate was checked against the name, sent as SNI and Host, not the address.
+    assert secure.server_names == ["localhost"]
+    assert secure.received[0].headers["Host"].startswith("localhost:")
+    assert Attempt.objects.get().status_code == 204
+
+
+def test_it_refuses_a_certificate_for_another_name(cast, sender, tls):
+    with WebhookReceiver(tls=tls("hooks.example.com")) as impostor:
+        hook = subscribe(impostor, sender, cast.admin)
+        hook.url = impostor.url.replace("127.0.0.1", "localhost")
+        hook.save()
+        hook.send_test(cast.admin)
+    assert impostor.received == []
+    attempt = Attempt.objects.get()
+    assert attempt.status_code is None and "SSL" in attempt.error

@@ -1,0 +1,112 @@
+"""Webhooks by machine (/api/v1/webhooks): software lists, adds and removes the hooks of its
+connection key's organization; another organization's hook is a 404."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+
+from onboarding.api.base import ConnectionKeyView
+from onboarding.api.serializers import ProblemSerializer
+from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind
+from webhooks.models import Topic, Webhook
+from webhooks.safety import UnsafeTarget, resolve
+
+MAX_ID = 2 ** 63 - 1
+
+
+def _problem(text):
+    return OpenApiResponse(ProblemSerializer, text)
+
+
+PROBLEMS = {
+    (401, PROBLEM_CONTENT_TYPE): _problem(_("No credentials, an App Key and Secret that do "
+                                            "not match, or a revoked key.")),
+    (403, PROBLEM_CONTENT_TYPE): _problem(_("The key's organization is not active.")),
+    (429, PROBLEM_CONTENT_TYPE): _problem(_("Too many requests with this key; Retry-After "
+                                            "says how many seconds to wait.")),
+}
+NOT_FOUND = {(404, PROBLEM_CONTENT_TYPE): _problem(_("No such webhook of the key's "
+                                                     "organization."))}
+
+
+class HookNotFound(ProblemKind, exceptions.NotFound):
+    problem_code = "webhook-not-found"
+    problem_title = _("Webhook not found")
+    default_detail = _("The key's organization has no such webhook.")
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(max_length=500, help_text=_("https, to a public address."))
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                        default="")
+    topics = serializers.ListField(child=serializers.ChoiceField(choices=Topic.choices),
+                                   allow_empty=False, max_length=len(Topic.choices))
+    is_active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def validate_url(self, url):
+        try:
+            resolve(url)
+        except UnsafeTarget as refused:
+            raise serializers.ValidationError(str(refused.message)) from None
+        return url
+
+    def validate_topics(self, topics):
+        return [value for value, _label in Topic.choices if value in set(topics)]
+
+
+class CreatedWebhookSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True, help_text=_(
+        "Signs every delivery; given only in this answer."))
+
+
+class KeyHooksView(ConnectionKeyView):
+    def hooks(self):
+        """The only hooks this request may touch: its key's organization's."""
+        return Webhook.objects.filter(organization_id=self.request.auth.organization_id)
+
+
+class WebhooksView(KeyHooksView):
+    @extend_schema(operation_id="webhooks_list", summary=_("The organization's webhooks"),
+                   responses={200: WebhookSerializer(many=True), **PROBLEMS})
+    def get(self, request):
+        return Response(WebhookSerializer(self.hooks()[:200], many=True).data)
+
+    @extend_schema(
+        operation_id="webhooks_create", summary=_("Add a webhook"),
+        description=_("Add a webhook for the key's organization. The answer holds the "
+                      "secret that signs every delivery, once."),
+        request=WebhookSerializer,
+        responses={201: CreatedWebhookSerializer,
+                   (400, PROBLEM_CONTENT_TYPE): _problem(_("The request is not valid; "
+                                                           "detail says why.")),
+                   **PROBLEMS})
+    def post(self, request):
+        incoming = WebhookSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        hook, secret = Webhook.create(by=None, environment=None, key=request.auth,
+                                      **incoming.validated_data)
+        request.auth.note_use()
+        return Response({**WebhookSerializer(hook).data, "secret": secret},
+                        status=status.HTTP_201_CREATED)
+
+
+class WebhookView(KeyHooksView):
+    def hook(self, pk):
+        found = self.hooks().filter(pk=pk).first() if pk <= MAX_ID else None
+        if found is None:
+            raise HookNotFound()
+        return found
+
+    @extend_schema(operation_id="webhooks_read", summary=_("One webhook"),
+                   responses={200: WebhookSerializer, **NOT_FOUND, **PROBLEMS})
+    def get(self, request, pk):
+        return Response(WebhookSerializer(self.hook(pk)).data)
+
+    @extend_schema(operation_id="webhooks_delete", summary=_("Remove a webhook"),
+                   responses={204: None, **NOT_FOUND, **PROBLEMS})
+    def delete(self, request, pk):
+        self.hook(pk).delete_by(None, None, key=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,271 @@
+"""From a document's news to signed deliveries: which topic a change is, which hooks hear of
+it, and what one try of a delivery does and leaves behind."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from datetime import UTC, timedelta
+from functools import wraps
+
+import urllib3
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from invoices.models import Direction, Status
+from invoices.models.documents import administrators_of
+from onboarding.encryption import UndecryptableSecret
+from portal.mail import send_templated_mail
+from portal.tasks import enqueue
+from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic, Webhook, retry_schedule
+from webhooks.safety import UnsafeTarget, post
+
+logger = logging.getLogger("webhooks")
+
+# (direction, new status): topic.
+TOPICS = {
+    (Direction.INCOMING, Status.RECEIVED): Topic.INVOICE_RECEIVED,
+    (Direction.INCOMING, Status.DUPLICATE): Topic.DUPLICATE,
+    (Direction.OUTGOING, Status.DELIVERED): Topic.INVOICE_SENT,
+    (Direction.OUTGOING, Status.DELIVERY_FAILED): Topic.SENDING_FAILED,
+}
+# The receiver reads these; they stay English whatever the portal's language.
+MESSAGES = {
+    Topic.INVOICE_RECEIVED: "Document {number} received from {counterparty}.",
+    Topic.DUPLICATE: "Document {number} from {counterparty} looks like a duplicate and is "
+                     "held back until it is marked as original.",
+    Topic.INVOICE_SENT: "Document {number} was delivered.",
+    Topic.SENDING_FAILED: "Document {number} could not be delivered: {reason}",
+    Topic.SENDING_RETRIED: "Delivering document {number} failed on try {attempt}; the next "
+                           "try is at {retry_at}.",
+}
+ANSWER_KEPT = 1000
+
+
+def _document_details(document) -> dict:
+    return {"deliveryId": str(document.delivery_id or ""), "number": document.number,
+            "documentType": document.document_type, "status": document.status,
+            "sender": document.sender_id, "receiver": document.receiver_id}
+
+
+def _message(topic, document, **values) -> str:
+    text = MESSAGES[topic].format(number=document.number or document.pk,
+                                  counterparty=document.counterparty_name or "-", **values)
+    return text[:500]
+
+
+def _never_breaking(receiver):
+    """A receiver runs after the document's change was committed: a failure here is logged
+    and must never turn the change that was made into an error for its caller."""
+
+    @wraps(receiver)
+    def run(*args, **kwargs):
+        try:
+            receiver(*args, **kwargs)
+        except Exception:
+            logger.exception("webhook events for a document change could not be queued")
+
+    return run
+
+
+@_never_breaking
+def document_changed(sender, document, event, **kwargs) -> None:
+    topic = TOPICS.get((document.direction, event.to_status))
+    if topic is not None:
+        announce(topic, document, _message(topic, document, reason=event.detail),
+                 {**_document_details(document),
+                  **({"reason": event.detail} if event.detail else {})})
+
+
+@_never_breaking
+def delivery_retried(sender, document, attempt, reason, retry_at, **kwargs) -> None:
+    when = retry_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if retry_at else ""
+    announce(Topic.SENDING_RETRIED, document,
+             _message(Topic.SENDING_RETRIED, document, attempt=attempt, retry_at=when),
+             {**_document_details(document), "attempt": attempt, "reason": reason,
+              "retryAt": when})
+
+
+def announce(topic, document, message, details) -> list[Delivery]:
+    """A delivery for each active hook covering the document's organization that asked for
+    `topic`; one query finds them."""
+    organization = document.organization
+    hooks = [hook for hook in Webhook.objects.covering(organization.pk,
+                                                      organization.environment_id)
+             if topic in hook.topics]
+    if not hooks:
+        return []
+    with transaction.atomic():
+        return [queue(hook, topic, organization=organization, document=document,
+                      message=message, details=details) for hook in hooks]
+
+
+def queue(hook, topic, *, organization, document, message, details) -> Delivery:
+    """Store a delivery and enqueue its first try; call inside a transaction."""
+    from webhooks.tasks import deliver
+
+    delivery = Delivery.objects.create(
+        webhook=hook, organization=organization, topic=topic,
+        document_id=document.pk if document is not None else None, message=message[:500],
+        details=details)
+    enqueue(deliver, delivery.pk)
+    return delivery
+
+
+def body_for(delivery: Delivery, now=None) -> bytes:
+    now = now or timezone.now()
+    payload = {
+        "topic": delivery.topic,
+        "partyId": delivery.organization.company_id if delivery.organization_id else "",
+        "hookId": str(delivery.webhook_id),
+        "documentId": str(delivery.document_id) if delivery.document_id else "",
+        "message": delivery.message,
+        "details": {**delivery.details, "eventId": delivery.pk},
+        "createdOn": _instant(delivery.created_at),
+        "sentOn": _instant(now),
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _instant(moment) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def attempt(delivery_pk: int) -> str:
+    """One try of a delivery that is due; records it and decides what follows. Returns the
+    delivery's status afterwards."""
+    delivery = (Delivery.objects.select_related("webhook", "organization")
+                .filter(pk=delivery_pk).first())
+    if delivery is None or delivery.status not in (Delivery.Status.PENDING,
+                                                   Delivery.Status.RETRYING):
+        return delivery.status if delivery else ""
+    hook = delivery.webhook
+    if not hook.is_active and delivery.topic != TEST_TOPIC:
+        # Waits for the hook to be resumed.
+        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.RETRYING,
+                                                       next_attempt_at=None)
+        return Delivery.Status.RETRYING
+    body = body_for(delivery)
+    started = time.monotonic()
+    status_code, answer, error = None, "", ""
+    try:
+        headers = {"Content-Type": "application/json",
+                   "User-Agent": "peppol-portal-webhooks/1",
+                   "X-Signature": signature(hook.secret, body), "X-Hook-Id": str(hook.pk),
+                   "X-Event-Id": str(delivery.pk)}
+        response = post(hook.url, body, headers, timeout=settings.WEBHOOKS_TIMEOUT,
+                        keep=ANSWER_KEPT)
+        status_code, answer = response.status, response.text
+    except UnsafeTarget as refused:
+        error = f"Refused: {refused.message}"
+    except UndecryptableSecret:
+        error = "The secret cannot be decrypted with MFA_ENCRYPTION_KEY; make a new secret."
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    duration = int((time.monotonic() - started) * 1000)
+    succeeded = status_code is not None and 200 <= status_code < 300
+    if status_code is not None and not succeeded and not error:
+        error = f"HTTP {status_code}"
+    return record(delivery.pk, succeeded=succeeded, status_code=status_code, answer=answer,
+                  error=error[:500], duration_ms=duration)
+
+
+def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -> str:
+    """Write the try and what follows from it, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (Delivery.objects.select_for_update(of=("self",))
+                    .select_related("organization").get(pk=delivery_pk))
+        hook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
+        if delivery.status not in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
+            return delivery.status
+        delivery.attempts += 1
+        Attempt.objects.create(delivery=delivery, webhook=hook, number=delivery.attempts,
+                               at=now, status_code=status_code, succeeded=succeeded,
+                               answer=answer, error=error, duration_ms=duration_ms)
+        schedule = retry_schedule()
+        is_test = delivery.topic == TEST_TOPIC
+        if succeeded:
+            delivery.status, delivery.next_attempt_at = Delivery.Status.DELIVERED, None
+            hook.consecutive_failures = 0
+        elif delivery.attempts <= len(schedule) and not is_test:
+            delivery.status = Delivery.Status.RETRYING
+            delivery.next_attempt_at = now + schedule[delivery.attempts - 1]
+            hook.consecutive_failures += 1
+        else:
+            delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
+            hook.consecutive_failures += 1
+            if delivery.topic not in (Topic.HOOK_FAILED, TEST_TOPIC):
+                _tell_of_failure(delivery, hook, error)
+        delivery.save(update_fields=["attempts", "status", "next_attempt_at"])
+        hook.save(update_fields=["consecutive_failures"])
+        if (not succeeded and hook.is_active and not is_test
+                and hook.consecutive_failures >= settings.WEBHOOKS_PAUSE_AFTER_FAILURES):
+            _pause_for_failures(hook, error)
+    return delivery.status
+
+
+def _tell_of_failure(delivery, hook, error) -> None:
+    """The hooks that asked for HookSentError hear that `delivery` gave up; never the hook
+    that failed, and never for a HookSentError delivery itself, so failures cannot chain."""
+    if delivery.organization_id is None:
+        return
+    others = [other for other in Webhook.objects.covering(
+        delivery.organization_id, delivery.organization.environment_id).exclude(pk=hook.pk)
+        if Topic.HOOK_FAILED in other.topics]
+    for other in others:
+        queue(other, Topic.HOOK_FAILED, organization=delivery.organization, document=None,
+              message=f"Webhook {hook.pk} gave up delivering {delivery.topic} event "
+                      f"{delivery.pk} after {delivery.attempts} tries: {error}"[:500],
+              details={"failedHookId": str(hook.pk), "failedEventId": delivery.pk,
+                       "failedTopic": delivery.topic, "attempts": delivery.attempts,
+                       "lastError": error,
+                       **({"documentId": str(delivery.document_id)}
+                          if delivery.document_id else {})})
+
+
+def _pause_for_failures(hook, error) -> None:
+    hook.is_active = False
+    hook.paused_reason = (f"Paused after {hook.consecutive_failures} failed tries in a row. "
+                          f"Last: {error}")[:300]
+    hook.save(update_fields=["is_active", "paused_reason"])
+    hook._record(None, None, "webhook.paused", after={"reason": hook.paused_reason})
+    recipients = (administrators_of(hook.organization) if hook.organization_id
+                  else hook.environment.administrators())
+    for user in recipients:
+        if user.email:
+            send_templated_mail("webhooks/email/paused", to=user.email,
+                                language=getattr(user, "language", ""),
+                                context={"hook": hook, "recipient": user, "error": error,
+                                         "failures": hook.consecutive_failures,
+                                         "path": reverse("webhooks:detail", args=[hook.pk]),
+                                         "portal_url": settings.PORTAL_URL})
+
+
+def due(now=None) -> list[int]:
+    """Claim the deliveries whose next try has come, for active hooks; returns their ids."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pks = list(Delivery.objects.select_for_update(skip_locked=True)
+                   .filter(status=Delivery.Status.RETRYING, next_attempt_at__lte=now,
+                           webhook__is_active=True).values_list("pk", flat=True)[:500])
+        Delivery.objects.filter(pk__in=pks).update(status=Delivery.Status.PENDING,
+                                                   next_attempt_at=None)
+    return pks
+
+
+def purge_due(now=None) -> int:
+    keep_from = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+    deleted, _rows = Delivery.objects.filter(
+        created_at__lt=keep_from,
+        status__in=(Delivery.Status.DELIVERED, Delivery.Status.FAILED)).delete()
+    return deleted

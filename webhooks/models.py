@@ -1,0 +1,303 @@
+"""Webhook subscriptions, the events they are told of (deliveries) and every try to tell them.
+
+A subscription belongs to one organization, or to an environment as a whole: then it covers
+every organization the environment manages, its own and its clients' through a partnership.
+Its secret signs each delivery, so the portal must be able to use it: it is stored encrypted
+(onboarding.encryption, the keys of MFA_ENCRYPTION_KEY) and shown once, when it is made."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding import encryption
+from onboarding.models import Environment, Organization, Role
+from onboarding.models.audit import record
+from onboarding.models.partnerships import record_on_organization
+from portal.errors import ChangeRefused
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
+TEST_TOPIC = "HookTest"
+SYSTEM_ACTOR = "system: webhooks"
+
+
+class Topic(models.TextChoices):
+    """The service broker's topic names, which receivers already know."""
+
+    INVOICE_RECEIVED = "InvoiceReceived", _("Invoice received")
+    INVOICE_SENT = "InvoiceSent", _("Invoice sent")
+    SENDING_FAILED = "InvoiceSentError", _("Sending failed")
+    SENDING_RETRIED = "InvoiceSentRetry", _("Sending retried")
+    DUPLICATE = "InvoiceReceivedError", _("Duplicate received")
+    HOOK_FAILED = "HookSentError", _("Webhook delivery failed")
+
+
+def topic_label(topic: str) -> str:
+    if topic == TEST_TOPIC:
+        return str(_("Test event"))
+    return str(dict(Topic.choices).get(topic, topic))
+
+
+def key_label(key) -> str:
+    return f"connection key {key.app_key}" if key is not None else ""
+
+
+def retry_schedule() -> list[timedelta]:
+    return [timedelta(seconds=s) for s in settings.WEBHOOKS_RETRY_SECONDS]
+
+
+class WebhookQuerySet(models.QuerySet):
+    def visible_to(self, user, environment):
+        """Hooks of the organizations `user` may manage, and the environment's own hooks for
+        its administrators."""
+        return self._scoped(Organization.objects.manageable_by(user, environment), user,
+                            environment)
+
+    def manageable_by(self, user, environment):
+        """Those of `visible_to` that `user` may change: as administrator of the environment
+        or of the organization, or as accountant with a partnership."""
+        return self._scoped(Organization.objects.configurable_by(user, environment), user,
+                            environment)
+
+    def _scoped(self, organizations, user, environment):
+        own = models.Q(organization__in=organizations)
+        if environment is not None and environment.has_role(user, Role.ADMINISTRATOR):
+            own |= models.Q(environment=environment)
+        return self.filter(own)
+
+    def covering(self, organization_id: int, environment_id: int):
+        """The active hooks that hear of `organization`'s events: its own, its environment's
+        and those of environments with a partnership on it."""
+        return self.filter(is_active=True).filter(
+            models.Q(organization=organization_id) | models.Q(environment=environment_id)
+            | models.Q(environment__partnerships__organization=organization_id,
+                       environment__partnerships__ended_at__isnull=True)).distinct()
+
+
+class Webhook(models.Model):
+    organization = models.ForeignKey(Organization, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="webhooks",
+                                     verbose_name=_("organization"))
+    environment = models.ForeignKey(Environment, null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="webhooks",
+                                    verbose_name=_("environment"))
+    url = models.URLField(_("target URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    topics = models.JSONField(_("topics"), default=list)
+    secret_encrypted = models.TextField(editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    paused_reason = models.CharField(_("why paused"), max_length=300, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = WebhookQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=True) ^ models.Q(environment__isnull=True),
+                name="webhook_one_owner",
+                violation_error_message=_("A webhook belongs to an organization or to an "
+                                          "environment.")),
+        ]
+
+    def __str__(self):
+        return self.description or self.url
+
+    @property
+    def owner(self):
+        return self.organization or self.environment
+
+    @property
+    def owner_environment(self):
+        return self.organization.environment if self.organization_id else self.environment
+
+    def topic_labels(self) -> list[str]:
+        return [topic_label(topic) for topic in self.topics]
+
+    @property
+    def secret(self) -> str:
+        return encryption.decrypt(self.secret_encrypted)
+
+    # -- changes ----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, *, by, environment, organization=None, url, topics, description="",
+               key=None):
+        """A new hook with a new secret; returns (hook, secret), the secret to show once.
+        Without `organization` the hook is `environment`'s own, for its administrators.
+        Software creates one with its connection `key` (and `by` None) for the key's
+        organization."""
+        if key is not None:
+            # The API's key may carry a cached stand-in for its organization.
+            organization = Organization.objects.get(pk=key.organization_id)
+        elif organization is None:
+            if not environment.has_role(by, Role.ADMINISTRATOR):
+                raise ChangeRefused(_("Only administrators of the environment add webhooks "
+                                      "for all its organizations."))
+        elif not organization.configurable_by(by, environment):
+            raise ChangeRefused(_("Only administrators of the organization add webhooks."))
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        with transaction.atomic():
+            hook = cls.objects.create(
+                organization=organization, environment=None if organization else environment,
+                url=url, topics=list(topics), description=description, created_by=by,
+                secret_encrypted=encryption.encrypt(secret))
+            hook._record(by, environment, "webhook.created",
+                         after={"url": url, "topics": ", ".join(topics)},
+                         actor_label=key_label(key))
+        return hook, secret
+
+    def _record(self, by, environment, action, before=None, after=None, actor_label=""):
+        if by is None:
+            record(environment=self.owner_environment, actor=None,
+                   actor_label=actor_label or SYSTEM_ACTOR,
+                   action=action, target=self, before=before, after=after)
+        elif self.organization_id:
+            record_on_organization(self.organization, by=by, environment=environment,
+                                   action=action, target=self, before=before, after=after)
+        else:
+            record(environment=self.environment, actor=by, action=action, target=self,
+                   before=before, after=after)
+
+    def _locked(self) -> Webhook:
+        return Webhook.objects.select_for_update().get(pk=self.pk)
+
+    def change(self, by, environment, *, url, topics, description) -> bool:
+        with transaction.atomic():
+            current = self._locked()
+            before = {"url": current.url, "topics": ", ".join(current.topics),
+                      "description": current.description}
+            after = {"url": url, "topics": ", ".join(topics), "description": description}
+            if before == after:
+                return False
+            current.url, current.topics, current.description = url, list(topics), description
+            current.save(update_fields=["url", "topics", "description"])
+            current._record(by, environment, "webhook.changed", before=before, after=after)
+        self.refresh_from_db()
+        return True
+
+    def pause(self, by, environment, reason="") -> bool:
+        return self._switch(by, environment, False, "webhook.paused", reason)
+
+    def resume(self, by, environment) -> bool:
+        return self._switch(by, environment, True, "webhook.resumed", "")
+
+    def _switch(self, by, environment, active, action, reason) -> bool:
+        with transaction.atomic():
+            current = self._locked()
+            if current.is_active == active:
+                return False
+            current.is_active, current.paused_reason = active, reason[:300]
+            current.consecutive_failures = 0
+            current.save(update_fields=["is_active", "paused_reason", "consecutive_failures"])
+            current._record(by, environment, action,
+                            after={"reason": reason} if reason else None)
+            if active:
+                # What waited while the hook was paused goes out now.
+                current.deliveries.filter(status=Delivery.Status.RETRYING).update(
+                    next_attempt_at=timezone.now())
+        self.refresh_from_db()
+        return True
+
+    def rotate_secret(self, by, environment) -> str:
+        """A new secret at once; the old one signs nothing from now on."""
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        with transaction.atomic():
+            current = self._locked()
+            current.secret_encrypted = encryption.encrypt(secret)
+            current.save(update_fields=["secret_encrypted"])
+            current._record(by, environment, "webhook.secret_rotated")
+        self.refresh_from_db()
+        return secret
+
+    def delete_by(self, by, environment, key=None) -> None:
+        with transaction.atomic():
+            current = Webhook.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            current._record(by, environment, "webhook.deleted",
+                            before={"url": current.url, "topics": ", ".join(current.topics)},
+                            actor_label=key_label(key))
+            current.delete()
+
+    def send_test(self, by, organization=None) -> Delivery:
+        """Queue a test event, delivered now whatever the topics and even while paused."""
+        from webhooks.events import queue
+
+        organization = organization or self.organization
+        with transaction.atomic():
+            return queue(self, TEST_TOPIC, organization=organization, document=None,
+                         message=str(_("A test event sent from the portal by %(user)s.")
+                                     % {"user": by.email}),
+                         details={"test": True})
+
+
+class Delivery(models.Model):
+    """One event for one hook, tried until it is answered with 2xx or the tries run out."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RETRYING = "retrying", _("Waiting to retry")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    organization = models.ForeignKey(Organization, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(_("topic"), max_length=40)
+    # The documents API's id of the document (what /api/v1/inbox/{id} takes).
+    document_id = models.BigIntegerField(null=True, blank=True)
+    message = models.CharField(_("message"), max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="hook_delivery_due")]
+
+    def __str__(self):
+        return f"{self.topic} #{self.pk}"
+
+    @property
+    def topic_label(self) -> str:
+        return topic_label(self.topic)
+
+
+class Attempt(models.Model):
+    """One try of a delivery, as the receiver answered it (or why no answer came)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="tries")
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField(_("try"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    answer = models.TextField(_("answer"), blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["webhook", "-at", "-id"], name="hook_attempt_recent")]
+
+    def __str__(self):
+        return f"{self.delivery} try {self.number}"

@@ -1,0 +1,169 @@
+"""Where a webhook may go: https (http only where WEBHOOKS_ALLOW_LOCAL allows it), to a
+public address. The host name is resolved once per request and the connection goes to the
+address that was checked, so a name that changes its answer between the check and the
+connection (DNS rebinding) cannot lead a delivery into the platform's own network.
+
+WEBHOOKS_ALLOW_LOCAL allows plain http and this machine's loopback addresses (for `make run`
+and the tests); private, link-local, multicast and reserved addresses stay refused."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import certifi
+import urllib3
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+MAX_REDIRECTS = 3
+REDIRECTS = {307, 308}
+
+
+class UnsafeTarget(ValueError):
+    """The URL may not be called; the message says why, for the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    addresses: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return name if self.port == default else f"{name}:{self.port}"
+
+
+def allow_local() -> bool:
+    return settings.WEBHOOKS_ALLOW_LOCAL
+
+
+def address_problem(address: str):
+    """Why a delivery may not connect to `address`; None when it may."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return _("a reserved address")
+    if ip.is_loopback:
+        return None if allow_local() else _("a loopback address (this machine)")
+    if ip.is_link_local:
+        return _("a link-local address")
+    if ip.is_multicast:
+        return _("a multicast address")
+    if ip.is_private:
+        return _("a private network address")
+    if ip.is_reserved or not ip.is_global:
+        return _("a reserved address")
+    return None
+
+
+def split(url: str):
+    """(scheme, host, port, path) of `url`, or UnsafeTarget for a URL that is not usable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget(_("This is not a valid URL.")) from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeTarget(_("Enter a full URL that starts with https://."))
+    if scheme == "http" and not allow_local():
+        raise UnsafeTarget(_("Webhooks are sent over https only: enter a URL that starts "
+                             "with https://."))
+    if parts.username or parts.password:
+        raise UnsafeTarget(_("Leave user name and password out of the URL; check the "
+                             "signature instead."))
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return scheme, parts.hostname, port or (443 if scheme == "https" else 80), path
+
+
+def resolve(url: str) -> Target:
+    """The URL's target with the one address to connect to, after every address the name
+    resolves to has been checked."""
+    scheme, host, port, path = split(url)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeTarget(_("The host name %(host)s cannot be found.") % {"host": host}) \
+            from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    for address in addresses:
+        problem = address_problem(address)
+        if problem and address == host.strip("[]"):
+            raise UnsafeTarget(_("%(address)s is %(problem)s; webhooks only go to public "
+                                 "addresses.") % {"address": address, "problem": problem})
+        if problem:
+            raise UnsafeTarget(_("%(host)s leads to %(address)s, %(problem)s; webhooks only go "
+                                 "to public addresses.")
+                               % {"host": host, "address": address, "problem": problem})
+    return Target(scheme, host, port, path, tuple(addresses))
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+
+
+def post(url: str, body: bytes, headers: dict, *, timeout: float, keep: int) -> Answer:
+    """POST `body` to `url`, each hop checked and connected to by its checked address.
+    Follows 307 and 308 (which keep the method and body) up to MAX_REDIRECTS; keeps the first
+    `keep` characters of the answer. Raises UnsafeTarget or urllib3's errors."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        target = resolve(url)
+        response = _connect(target, body, headers, timeout)
+        try:
+            location = response.headers.get("Location")
+            if response.status in REDIRECTS and location:
+                url = urljoin(url, location)
+                continue
+            raw = response.read(keep * 4, decode_content=False) or b""
+            return Answer(response.status, raw.decode("utf-8", "replace")[:keep])
+        finally:
+            response.release_conn()
+    raise UnsafeTarget(_("More than %(count)d redirects.") % {"count": MAX_REDIRECTS})
+
+
+def _connect(target: Target, body: bytes, headers: dict, timeout: float):
+    """The answer from the first checked address that takes the connection."""
+    for address in target.addresses[:-1]:
+        try:
+            return _send(target, address, body, headers, timeout)
+        except urllib3.exceptions.NewConnectionError:
+            continue
+    return _send(target, target.addresses[-1], body, headers, timeout)
+
+
+def _send(target: Target, address: str, body: bytes, headers: dict, timeout: float):
+    options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False,
+               "maxsize": 1}
+    if target.scheme == "https":
+        # Connected by address; the certificate and SNI are still those of the host name.
+        pool = urllib3.HTTPSConnectionPool(
+            address, target.port, server_hostname=target.host,
+            assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.WEBHOOKS_CA_BUNDLE or certifi.where(),
+            **options)
+    else:
+        pool = urllib3.HTTPConnectionPool(address, target.port, **options)
+    return pool.urlopen("POST", target.path, body=body,
+                        headers={**headers, "Host": target.host_header}, redirect=False,
+                        preload_content=False, assert_same_host=False)

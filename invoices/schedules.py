@@ -17,3 +17,13 @@ def purge_documents() -> int:
     from invoices.retention import purge_due
 
     return purge_due()
+
+
+@periodic(every=timedelta(minutes=10))
+@task()
+def route_waiting_documents() -> int:
+    """Documents waiting for the Peppol network try again, so one sent before its receiver
+    joined the platform, or before the access point was configured, still goes out."""
+    from invoices.submission import route_waiting
+
+    return route_waiting()

@@ -10,11 +10,12 @@ from django.core import mail
 
 from invoices.models import Channel, Document, PeppolEvidence, Status
 from invoices.peppol import as4 as peppol_as4
+from invoices.schedules import route_waiting_documents
 from invoices.signals import delivery_retried
 from invoices.submission import WAITING_FOR_PEPPOL, submit
 from onboarding.models import ConnectionKey, Software
 from tests.api.conftest import acme  # noqa: F401 - a fixture
-from tests.invoices.as4_world import REMOTE_KVK, REMOTE_SEAT
+from tests.invoices.as4_world import PLATFORM_SEAT, REMOTE_KVK, REMOTE_SEAT
 from tests.invoices.conftest import invoice
 from tests.standins.dns_smp import CREDIT_NOTE, INVOICE
 
@@ -234,3 +235,30 @@ def test_it_refuses_service_metadata_changed_after_signing(peppol_world):
 
     with pytest.raises(xmldsig.SignatureInvalid, match="digest"):
         xmldsig.verify_enveloped(parse_xml(changed, 10 ** 6), [peppol_world.ca.certificate])
+
+
+def test_it_sends_a_waiting_document_once_the_access_point_is_configured(
+        send, peppol_world, settings, django_capture_on_commit_callbacks):
+    peppol_world.register_remote()
+    settings.PEPPOL_AP_PARTY_ID = ""
+    document = send(invoice("F-AS4-WAIT", customer_kvk=REMOTE_KVK))
+    assert document.status_reason == WAITING_FOR_PEPPOL
+
+    settings.PEPPOL_AP_PARTY_ID = PLATFORM_SEAT
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = route_waiting_documents.call()
+
+    document.refresh_from_db()
+    assert moved == 1
+    assert document.status == Status.DELIVERED
+    assert [a.message_id for a in peppol_world.remote_ap.received] == [
+        PeppolEvidence.objects.get(document=document).message_id]
+
+
+def test_it_leaves_a_document_waiting_while_nothing_reaches_its_receiver(send):
+    document = send(invoice(customer_kvk=REMOTE_KVK))
+
+    assert route_waiting_documents.call() == 0
+    document.refresh_from_db()
+    assert (document.status, document.status_reason) == (Status.QUEUED, WAITING_FOR_PEPPOL)
+    assert document.events.filter(detail=WAITING_FOR_PEPPOL).count() == 1

@@ -125,10 +125,12 @@ class PortalWorker(Worker):
             # A small random delay, so that workers started together do not poll together.
             time.sleep(random.random())  # noqa: S311
         wait = self.interval
+        db_task_result = None
         while self.running:
             # A connection that broke (a restarted database) is replaced here.
             close_old_connections()
-            looked, db_task_result = self._claim()
+            # Right after a task more work is likely: straight to the claim.
+            looked, db_task_result = self._claim(look_first=db_task_result is None)
             if db_task_result is not None:
                 self.run_task(db_task_result)
                 wait = min(SHORTEST_WAIT, self.interval)
@@ -152,14 +154,14 @@ class PortalWorker(Worker):
             waiting = waiting.exclude(queue_name__in=self.excluded_queue_names)
         return waiting
 
-    def _claim(self) -> tuple[bool, DBTaskResult | None]:
+    def _claim(self, look_first=True) -> tuple[bool, DBTaskResult | None]:
         """(whether the queue could be looked at, the task this worker now runs or None).
 
-        A plain read first: it takes no lock, so an idle worker does not hold up the
-        writers (on SQLite the claim locks the whole database)."""
+        `look_first`: a plain read before the claim; it takes no lock, so an idle worker
+        does not hold up the writers (on SQLite the claim locks the whole database)."""
         waiting = self._waiting()
         try:
-            if not waiting.exists():
+            if look_first and not waiting.exists():
                 return True, None
             with exclusive_transaction(waiting.db):
                 db_task_result = waiting.get_locked()

@@ -89,9 +89,8 @@ def _sender_problem(organization: Organization, document: Document) -> str:
     if not organization.is_active:
         return gettext("%(organization)s is not active yet; only an active organization "
                        "sends documents.") % {"organization": organization.name}
-    identifier = OrganizationIdentifier.objects.filter(
-        organization=organization, scheme=document.sender_scheme,
-        value__iexact=document.sender_value).first()
+    identifier = organization.identifiers.filter(
+        scheme=document.sender_scheme, value__iexact=document.sender_value).first()
     if identifier is None:
         return gettext("The supplier's Endpoint-ID %(identifier)s in this document is not an "
                        "identifier of %(organization)s. Add it to the organization, or correct "

@@ -8,12 +8,16 @@
   tasks; a task held by a worker that has not reported for TASK_WORKER_TIMEOUT seconds is
   given back to the queue and run again by another worker.
 - Schedules: each worker enqueues the periodic tasks (portal.tasks.PERIODIC) that are due.
+- Quick to pick up work: a worker keeps its database connection between tasks, looks for
+  waiting tasks with a plain read before it takes the lock that claims one, and after a task
+  looks again soon, waiting longer each time it finds nothing, up to `--interval`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -21,12 +25,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import IntegrityError, connection, transaction
+from django.db import (
+    IntegrityError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django_tasks import TaskContext, TaskResultStatus
 from django_tasks.signals import task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from portal import tasks
 from portal.models import ScheduledTask, WorkerBeat
@@ -35,6 +47,8 @@ logger = logging.getLogger("portal.worker")
 
 # How often a worker looks for abandoned tasks and due schedules.
 HOUSEKEEPING_EVERY = 5.0
+# The first wait after a task when nothing is waiting; it doubles up to the interval.
+SHORTEST_WAIT = 0.005
 
 
 def beat_interval() -> float:
@@ -50,18 +64,23 @@ class PortalWorker(Worker):
     # Starting and stopping
 
     def run(self) -> None:
-        self._report_in()
-        # At once, so that even a worker in batch mode takes over abandoned tasks and runs
-        # what is due; afterwards the reporting thread does it.
-        housekeeping()
-        reporter = threading.Thread(target=self._report, name="worker-report", daemon=True)
-        reporter.start()
+        kept = keep_connections()
         try:
-            super().run()
+            self._report_in()
+            # At once, so that even a worker in batch mode takes over abandoned tasks and
+            # runs what is due; afterwards the reporting thread does it.
+            housekeeping()
+            reporter = threading.Thread(target=self._report, name="worker-report",
+                                        daemon=True)
+            reporter.start()
+            try:
+                self._work()
+            finally:
+                self._stopping.set()
+                reporter.join(timeout=5)
+                WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
         finally:
-            self._stopping.set()
-            reporter.join(timeout=5)
-            WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
+            restore_connections(kept)
 
     def shutdown(self, signum, frame) -> None:
         tasks.request_stop()
@@ -96,6 +115,63 @@ class PortalWorker(Worker):
                     housekeeping()
         finally:
             connection.close()
+
+    # Finding work
+
+    def _work(self) -> None:
+        logger.info("Starting worker worker_id=%s queues=%s", self.worker_id,
+                    ",".join(self.queue_names))
+        if self.startup_delay and self.interval:
+            # A small random delay, so that workers started together do not poll together.
+            time.sleep(random.random())  # noqa: S311
+        wait = self.interval
+        db_task_result = None
+        while self.running:
+            # A connection that broke (a restarted database) is replaced here.
+            close_old_connections()
+            # Right after a task more work is likely: straight to the claim.
+            looked, db_task_result = self._claim(look_first=db_task_result is None)
+            if db_task_result is not None:
+                self.run_task(db_task_result)
+                wait = min(SHORTEST_WAIT, self.interval)
+            elif self.batch and looked:
+                logger.info("No more tasks to run for worker_id=%s - exiting gracefully.",
+                            self.worker_id)
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                logger.info("Run maximum tasks (%d) on worker=%s - exiting gracefully.",
+                            self._run_tasks, self.worker_id)
+                return
+            if self.running and db_task_result is None:
+                time.sleep(wait)
+                wait = min(wait * 2, self.interval)
+
+    def _waiting(self):
+        waiting = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            waiting = waiting.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            waiting = waiting.exclude(queue_name__in=self.excluded_queue_names)
+        return waiting
+
+    def _claim(self, look_first=True) -> tuple[bool, DBTaskResult | None]:
+        """(whether the queue could be looked at, the task this worker now runs or None).
+
+        `look_first`: a plain read before the claim; it takes no lock, so an idle worker
+        does not hold up the writers (on SQLite the claim locks the whole database)."""
+        waiting = self._waiting()
+        try:
+            if look_first and not waiting.exists():
+                return True, None
+            with exclusive_transaction(waiting.db):
+                db_task_result = waiting.get_locked()
+                if db_task_result is not None:
+                    db_task_result.claim(self.worker_id)
+            return True, db_task_result
+        except OperationalError as error:
+            if is_locked_database_exception(error):
+                return False, None
+            raise
 
     # Running a task
 
@@ -137,6 +213,25 @@ class PortalWorker(Worker):
                 retry_later(db_task_result, exc, delay)
                 return
             fail(db_task_result, exc)
+
+
+def keep_connections() -> dict:
+    """Keep the database connections open between tasks (a DATABASE_URL without
+    conn_max_age closes them after each); returns what to restore afterwards."""
+    kept = {}
+    for alias in connections:
+        settings_dict = connections[alias].settings_dict
+        if settings_dict.get("CONN_MAX_AGE") == 0:
+            kept[alias] = 0
+            settings_dict["CONN_MAX_AGE"] = None
+    return kept
+
+
+def restore_connections(kept: dict) -> None:
+    for alias, max_age in kept.items():
+        connections[alias].settings_dict["CONN_MAX_AGE"] = max_age
+        if not connections[alias].in_atomic_block:
+            connections[alias].close()
 
 
 def housekeeping() -> None:

@@ -239,7 +239,8 @@ class Document(models.Model):
                     **changes) -> bool:
         """Move to `to_status` under a row lock; False when it already was there."""
         with transaction.atomic():
-            current = (Document.objects.select_for_update().select_related("organization")
+            current = (Document.objects.select_for_update(of=("self", "organization"))
+                       .select_related("organization__environment")
                        .defer("content").get(pk=self.pk))
             if current.status == to_status:
                 self._refresh_from(current)

@@ -47,8 +47,20 @@ def wait_until_routed(pks, timeout=600):
     raise AssertionError("the workers did not finish the documents")
 
 
+@pytest.fixture
+def like_a_production_server(monkeypatch):
+    """Django's test server writes an answer's status line, headers and body as separate
+    small packets; with Nagle's algorithm on, each answer then waits for the client's
+    delayed ACK (40 ms on Linux), a pause of the test server alone: production WSGI servers
+    (gunicorn, uWSGI) set TCP_NODELAY on their connections, as this does."""
+    from django.core.servers.basehttp import WSGIRequestHandler
+
+    monkeypatch.setattr(WSGIRequestHandler, "disable_nagle_algorithm", True)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_bench_documents_through_the_rest_api(live_server, settings, cast):
+def test_bench_documents_through_the_rest_api(live_server, like_a_production_server, settings,
+                                               cast):
     from tests.api.conftest import active_organization
 
     settings.API_RATE_LIMIT = "1000000/min"

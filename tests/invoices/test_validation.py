@@ -156,6 +156,12 @@ def test_it_round_trips_a_report_through_json(base):
     assert isinstance(again.messages[0], RuleMessage)
 
 
+def test_the_sample_the_rules_warm_up_on_is_a_valid_bis_invoice():
+    report = validate(validation._sample_document().encode())
+    assert report.valid and not report.messages
+    assert report.rules == "Peppol BIS Billing 3.0"
+
+
 def test_it_gives_the_same_answers_from_many_threads_at_once():
     paths = sorted((BIS / "examples").glob("*.xml"))[:4] + sorted(SI_UBL_TESTS.glob("*.xml"))[:8]
     documents = [path.read_bytes() for path in paths]

@@ -82,6 +82,33 @@ def test_it_retries_a_mail_and_gives_up_after_the_last_try(db_queue, cast, setti
     assert task.exception_class_path == "builtins.ConnectionRefusedError"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_database_connection_from_task_to_task(db_queue, cast, settings):
+    import threading
+
+    from django.db.backends.signals import connection_created
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for n in range(3):
+        invite(cast, f"new{n}@acme.nl")
+    opened = []
+
+    def count(sender, connection, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            opened.append(connection.alias)
+
+    connection_created.connect(count)
+    try:
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    finally:
+        connection_created.disconnect(count)
+
+    assert DBTaskResult.objects.filter(task_path="portal.mail.deliver_mail",
+                                       status="SUCCESSFUL").count() == 3
+    # Opened once for the worker, not once per task (nor once per look at the queue).
+    assert opened == ["default"]
+
+
 def test_it_gives_the_task_of_a_silent_worker_back_to_the_queue(db_queue, cast, settings):
     invite(cast)
     task = DBTaskResult.objects.get()

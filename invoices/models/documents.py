@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from invoices.peppol.parties import SenderReceiverIds
 from invoices.signals import delivery_retried, document_changed
 from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
@@ -87,7 +88,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.select_related("organization").defer("content", "validation")
 
 
-class Document(models.Model):
+class Document(SenderReceiverIds, models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="documents", verbose_name=_("organization"))
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
@@ -186,14 +187,6 @@ class Document(models.Model):
     @property
     def is_outgoing(self) -> bool:
         return self.direction == Direction.OUTGOING
-
-    @property
-    def sender_id(self) -> str:
-        return f"{self.sender_scheme}:{self.sender_value}" if self.sender_value else ""
-
-    @property
-    def receiver_id(self) -> str:
-        return f"{self.receiver_scheme}:{self.receiver_value}" if self.receiver_value else ""
 
     @property
     def offered_for_download(self) -> bool:

@@ -19,6 +19,7 @@ from invoices.signals import delivery_retried, document_changed
 from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 
 class Direction(models.TextChoices):
@@ -135,8 +136,7 @@ class Document(SenderReceiverIds, models.Model):
                                        verbose_name=_("Entra ID identity"))
     source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="deliveries", verbose_name=_("sent as"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = acting_user(blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
@@ -375,8 +375,7 @@ class DocumentEvent(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = acting_user(blank=True)
     actor_label = models.CharField(_("by"), max_length=254)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)

@@ -3,7 +3,7 @@ own data with the UBL writer, to itself or to one of its customers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,18 +27,6 @@ class CannotBuild(ValueError):
         self.message = message
         self.field = field
 
-
-@dataclass
-class Receiver:
-    name: str
-    endpoint_scheme: str
-    endpoint_value: str
-    country: str
-    street: str = ""
-    postal_zone: str = ""
-    city: str = ""
-    legal_scheme: str = ""
-    legal_value: str = ""
 
 
 def _country(organization) -> str:
@@ -70,37 +58,37 @@ def receives_itself(organization) -> bool:
             and receiving_identifier(organization) is not None)
 
 
-def organization_receiver(organization) -> Receiver:
+def organization_receiver(organization) -> Party:
     identifier = receiving_identifier(organization)
-    return Receiver(
+    return Party(
         name=organization.name, endpoint_scheme=identifier.scheme,
-        endpoint_value=identifier.value, country=_country(organization),
-        street=organization.street, postal_zone=organization.postal_code,
-        city=organization.city,
+        endpoint_value=identifier.value,
+        address=_address(organization, _country(organization)),
         legal_scheme=PRIMARY_SCHEME.get(organization.country, "")
         if organization.registry_number else "",
         legal_value=organization.registry_number,
     )
 
 
-def card_receiver(card, *, street="", postal_zone="", city="") -> Receiver:
+def _address(organization, country) -> Address:
+    return Address(organization.street, organization.city, organization.postal_code, country)
+
+
+def card_receiver(card, *, street="", postal_zone="", city="") -> Party:
     """A customer card as receiver. Cards hold no address: the address of the organization
     here that holds the card's Endpoint-ID is used, otherwise the one typed in."""
-    receiver = Receiver(name=card.name, endpoint_scheme=card.endpoint_scheme,
-                        endpoint_value=card.endpoint_value, country=card.country,
-                        street=street, postal_zone=postal_zone, city=city,
-                        legal_scheme=card.legal_scheme, legal_value=card.legal_value)
+    address = Address(street, city, postal_zone, card.country)
     holder = (OrganizationIdentifier.objects
               .filter(scheme=card.endpoint_scheme, value__iexact=card.endpoint_value)
               .select_related("organization").first())
     if holder is not None and not (street or city or postal_zone):
-        receiver.street = holder.organization.street
-        receiver.postal_zone = holder.organization.postal_code
-        receiver.city = holder.organization.city
-    return receiver
+        address = _address(holder.organization, card.country)
+    return Party(name=card.name, endpoint_scheme=card.endpoint_scheme,
+                 endpoint_value=card.endpoint_value, address=address,
+                 legal_scheme=card.legal_scheme, legal_value=card.legal_value)
 
 
-def build_test_invoice(organization: Organization, receiver: Receiver, *, now=None) -> bytes:
+def build_test_invoice(organization: Organization, receiver: Party, *, now=None) -> bytes:
     now = timezone.localtime(now or timezone.now())
     sender = sending_identifier(organization)
     if sender is None:
@@ -116,30 +104,23 @@ def build_test_invoice(organization: Organization, receiver: Receiver, *, now=No
     if not receiver.endpoint_scheme:
         raise CannotBuild(gettext("This customer has no Endpoint-ID to send to."),
                           field="receiver")
-    if not receiver.country:
+    to = receiver.address
+    if not to.country:
         raise CannotBuild(gettext("This customer's country is not known; an invoice needs "
                                   "it."), field="receiver")
-    if country == "NL" and receiver.country == "NL" and not (
-            receiver.street and receiver.postal_zone and receiver.city):
+    if country == "NL" and to.country == "NL" and not (to.street and to.postal_zone and to.city):
         raise CannotBuild(gettext("Dutch invoices to a Dutch customer name its street, "
                                   "postal code and city. Fill them in."), field="street")
     legal_scheme = PRIMARY_SCHEME.get(organization.country, "")
     vat = vat_id(organization)
-    customer_legal = (receiver.legal_scheme, receiver.legal_value)
-    if country == "NL" and receiver.country == "NL" and \
-            receiver.legal_scheme not in DUTCH_LEGAL_SCHEMES:
-        customer_legal = ("", "")
+    customer = receiver
+    if country == "NL" and to.country == "NL" and receiver.legal_scheme not in DUTCH_LEGAL_SCHEMES:
+        customer = replace(receiver, legal_scheme="", legal_value="")
     supplier = Party(
         name=organization.name, endpoint_scheme=sender.scheme, endpoint_value=sender.value,
-        address=Address(organization.street, organization.city, organization.postal_code,
-                        country),
+        address=_address(organization, country),
         legal_scheme=legal_scheme if organization.registry_number else "",
         legal_value=organization.registry_number if legal_scheme else "", vat_id=vat)
-    customer = Party(
-        name=receiver.name, endpoint_scheme=receiver.endpoint_scheme,
-        endpoint_value=receiver.endpoint_value,
-        address=Address(receiver.street, receiver.city, receiver.postal_zone, receiver.country),
-        legal_scheme=customer_legal[0], legal_value=customer_legal[1])
     description = gettext("Test invoice: checks the Peppol set-up, nothing to pay")
     if vat:
         line = Line(description, Decimal("1"), Decimal("0.01"), Decimal("21"), "S")

@@ -45,12 +45,14 @@ def send_invitation(invitation, request):
 
 def notify_activation_decision(activation_request, url: str):
     """Tell whoever asked for the activation what TechSupport decided, and why if refused."""
-    _tell(activation_request.requested_by, "activation_decision", {
-        "activation": activation_request,
-        "organization": activation_request.organization,
-        "approved": activation_request.decision == "approved",
-        "url": url,
-    })
+    _tell_decision(activation_request, "activation_decision", url,
+                   approved=activation_request.decision == "approved",
+                   activation=activation_request, organization=activation_request.organization)
+
+
+def _tell_decision(request, template: str, url: str, **context):
+    """Tell whoever made `request` what was decided; `context` says whether it was approved."""
+    _tell(request.requested_by, template, {**context, "url": url})
 
 
 def send_authorisation_request(authorisation_request, url: str):
@@ -85,9 +87,6 @@ def notify_party_link_decision(link_request, url: str):
 
 def notify_upgrade_decision(upgrade_request, url: str):
     """Tell the administrator who asked for an upgrade what Sales decided, and why if not."""
-    _tell(upgrade_request.requested_by, "upgrade_decision", {
-        "upgrade": upgrade_request,
-        "environment": upgrade_request.environment,
-        "approved": upgrade_request.status == "approved",
-        "url": url,
-    })
+    _tell_decision(upgrade_request, "upgrade_decision", url,
+                   approved=upgrade_request.status == "approved",
+                   upgrade=upgrade_request, environment=upgrade_request.environment)

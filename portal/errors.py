@@ -39,3 +39,16 @@ def attempt(form, change, *args, **kwargs):
     except ChangeRefused as refused:
         add_refusal(form, refused)
         return None
+
+
+def take_upload(request, form_class, handle, refused):
+    """A form of `form_class` bound to the request's upload, and what `handle(file)` returns
+    for a valid one (None otherwise). A `refused` exception's message is shown next to the
+    file field."""
+    form = form_class(request.POST or None, request.FILES or None)
+    if form.is_bound and form.is_valid():
+        try:
+            return form, handle(form.cleaned_data["file"])
+        except refused as problem:
+            form.add_error("file", problem.message)
+    return form, None

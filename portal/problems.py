@@ -29,6 +29,13 @@ class ProblemKind:
     problem_title = None
 
 
+def problem_kind(name: str, base: type, code: str, title, module: str, **attributes) -> type:
+    """A DRF exception class `name` of the kind `code` with `title`, on `base` (which keeps
+    DRF's headers); `attributes` such as status_code or default_detail go with it."""
+    return type(name, (ProblemKind, base), {"problem_code": code, "problem_title": title,
+                                            "__module__": module, **attributes})
+
+
 def problem_type(code: str | None) -> str:
     return f"{TYPE_PREFIX}{code}" if code else "about:blank"
 

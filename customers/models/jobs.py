@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.models import Organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +46,7 @@ class BackgroundJob(models.Model):
     # The environment the user worked in, so an accountant's work is recorded as theirs.
     environment = models.ForeignKey("onboarding.Environment", null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("started by"))
+    created_by = acting_user(_("started by"), blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

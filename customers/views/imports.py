@@ -15,7 +15,7 @@ from customers.models import ImportJob
 from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
 from customers.views.common import import_from, organization_context, organization_from, render_form
 from onboarding.tenancy import environment_required
-from portal.errors import ChangeRefused, refusal
+from portal.errors import ChangeRefused, refusal, take_upload
 
 REPORT_ROWS_SHOWN = 100
 
@@ -23,17 +23,11 @@ REPORT_ROWS_SHOWN = 100
 @environment_required()
 def import_start(request, pk):
     organization = organization_from(request, pk, change=True)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if form.is_bound and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = importing.upload(organization, by=request.user, environment=request.environment,
-                                   filename=upload.name, content=upload.read(),
-                                   language=get_language() or "")
-        except importing.FileProblem as problem:
-            form.add_error("file", problem.message)
-        else:
-            return redirect("customers:import_detail", pk=job.pk)
+    form, job = take_upload(request, ImportUploadForm, lambda upload: importing.upload(
+        organization, by=request.user, environment=request.environment, filename=upload.name,
+        content=upload.read(), language=get_language() or ""), importing.FileProblem)
+    if job is not None:
+        return redirect("customers:import_detail", pk=job.pk)
     return render_form(
         request, "customers/imports/upload.html", organization, "import", form,
         targets=[label for label, _aliases in importing.TARGETS.values()],

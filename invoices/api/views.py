@@ -44,7 +44,7 @@ from onboarding.api.broker import (
 from onboarding.api.serializers import ProblemSerializer
 from onboarding.models import Organization
 from portal.errors import ChangeRefused
-from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind, problem
+from portal.problems import PROBLEM_CONTENT_TYPE, problem, problem_kind
 
 CLIENT_ID_HEADER = "X-Client-Document-Id"
 CLIENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{6,100}")
@@ -73,32 +73,18 @@ BAD_REQUEST = {(400, PROBLEM_CONTENT_TYPE): _problem(400, _("The request is not 
                                                             "detail says why."))}
 
 
-class NotFound(ProblemKind, exceptions.NotFound):
-    problem_code = "document-not-found"
-    problem_title = _("Document not found")
-    default_detail = _("The key's organization has no such document.")
-
-
-class TooLarge(ProblemKind, exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    problem_code = "document-too-large"
-    problem_title = _("Document too large")
-
-
-class Unreadable(ProblemKind, exceptions.ParseError):
-    problem_code = "document-unreadable"
-    problem_title = _("Document not readable")
-
-
-class BadClientId(ProblemKind, exceptions.ParseError):
-    problem_code = "client-document-id"
-    problem_title = _("Client document id not valid")
-
-
-class NotNow(ProblemKind, exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    problem_code = "not-possible-now"
-    problem_title = _("Not possible now")
+NotFound = problem_kind("NotFound", exceptions.NotFound, "document-not-found",
+                        _("Document not found"), __name__,
+                        default_detail=_("The key's organization has no such document."))
+TooLarge = problem_kind("TooLarge", exceptions.APIException, "document-too-large",
+                        _("Document too large"), __name__,
+                        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+Unreadable = problem_kind("Unreadable", exceptions.ParseError, "document-unreadable",
+                          _("Document not readable"), __name__)
+BadClientId = problem_kind("BadClientId", exceptions.ParseError, "client-document-id",
+                           _("Client document id not valid"), __name__)
+NotNow = problem_kind("NotNow", exceptions.APIException, "not-possible-now",
+                      _("Not possible now"), __name__, status_code=status.HTTP_409_CONFLICT)
 
 
 class XmlRenderer(BaseRenderer):

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from invoices.peppol.parties import SenderReceiverIds
 from invoices.signals import delivery_retried, document_changed
 from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 
 class Direction(models.TextChoices):
@@ -87,7 +89,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.select_related("organization").defer("content", "validation")
 
 
-class Document(models.Model):
+class Document(SenderReceiverIds, models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="documents", verbose_name=_("organization"))
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
@@ -134,8 +136,7 @@ class Document(models.Model):
                                        verbose_name=_("Entra ID identity"))
     source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="deliveries", verbose_name=_("sent as"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = acting_user(blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
@@ -186,14 +187,6 @@ class Document(models.Model):
     @property
     def is_outgoing(self) -> bool:
         return self.direction == Direction.OUTGOING
-
-    @property
-    def sender_id(self) -> str:
-        return f"{self.sender_scheme}:{self.sender_value}" if self.sender_value else ""
-
-    @property
-    def receiver_id(self) -> str:
-        return f"{self.receiver_scheme}:{self.receiver_value}" if self.receiver_value else ""
 
     @property
     def offered_for_download(self) -> bool:
@@ -383,8 +376,7 @@ class DocumentEvent(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("when"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = acting_user(blank=True)
     actor_label = models.CharField(_("by"), max_length=254)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)

@@ -16,6 +16,7 @@ from invoices.test_invoice import (
 )
 from invoices.views.common import organization_from
 from onboarding.tenancy import environment_required
+from portal.errors import take_upload
 
 
 def _report_outcome(request, document):
@@ -30,19 +31,17 @@ def _report_outcome(request, document):
 @environment_required()
 def upload(request, pk):
     organization = organization_from(request, pk, send=True)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if form.is_bound and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            # Refused before a byte of a too-large file is read into memory.
-            check_size(upload.size)
-            result = submit(organization, upload.read(), Channel.PORTAL, request.user,
-                            filename=upload.name or "")
-        except DocumentRefused as refused:
-            form.add_error("file", refused.message)
-        else:
-            _report_outcome(request, result.document)
-            return redirect(result.document.get_absolute_url())
+
+    def send(upload):
+        # Refused before a byte of a too-large file is read into memory.
+        check_size(upload.size)
+        return submit(organization, upload.read(), Channel.PORTAL, request.user,
+                      filename=upload.name or "")
+
+    form, result = take_upload(request, UploadForm, send, DocumentRefused)
+    if result is not None:
+        _report_outcome(request, result.document)
+        return redirect(result.document.get_absolute_url())
     return render(request, "invoices/upload.html", {
         "organization": organization, "form": form,
     }, status=400 if form.is_bound else 200)

@@ -19,7 +19,7 @@ from onboarding.api import abuse, keycache
 from onboarding.api.keycache import CachedKey
 from onboarding.models import ConnectionKey, Environment
 from onboarding.models.connection_keys import secret_digest
-from portal.problems import ProblemKind
+from portal.problems import ProblemKind, problem_kind
 
 # Compared against when the App Key is unknown, so that an unknown key and a wrong secret
 # cost the same HMAC and answer alike.
@@ -106,8 +106,7 @@ class CredentialsMissing(ProblemKind, exceptions.NotAuthenticated):
 
 
 def _refusal_problem(refusal: Refusal, base: type, title) -> type:
-    return type(f"Refused{refusal.name.title()}", (ProblemKind, base),
-                {"problem_code": refusal.value, "problem_title": title, "__module__": __name__})
+    return problem_kind(f"Refused{refusal.name.title()}", base, refusal.value, title, __name__)
 
 
 # What answers each refusal: 401 where the credentials fail, 403 where the key may not be used.
@@ -184,14 +183,18 @@ class ConnectionKeyAuthentication(BaseAuthentication):
         return f'Basic realm="{self.www_authenticate_realm}"'
 
 
-class ConnectionKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = ConnectionKeyAuthentication
-    name = "connectionKey"
+def security_scheme(target_class: type, name: str, definition: dict) -> type:
+    """Tells drf-spectacular how `target_class` authenticates: `definition` is the schema's
+    securitySchemes entry `name`."""
+    return type(f"{target_class.__name__}Scheme", (OpenApiAuthenticationExtension,), {
+        "target_class": target_class, "name": name, "__module__": target_class.__module__,
+        "get_security_definition": lambda self, auto_schema: definition,
+    })
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "basic",
-            "description": "HTTP Basic with the connection key's App Key as user name and its "
-                           "Secret as password.",
-        }
+
+ConnectionKeyAuthenticationScheme = security_scheme(ConnectionKeyAuthentication, "connectionKey", {
+    "type": "http",
+    "scheme": "basic",
+    "description": "HTTP Basic with the connection key's App Key as user name and its Secret as "
+                   "password.",
+})

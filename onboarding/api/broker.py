@@ -6,37 +6,27 @@ to that organization, with the right the call needs: send, or receive."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
+from onboarding.api.authentication import security_scheme
 from onboarding.clients import entra_tokens
 from onboarding.models import EntraIdentity, PartyLink, Software
-from portal.problems import ProblemKind
+from portal.problems import problem_kind
 
 PARTY_HEADER = "X-Party-Id"
 SEND, RECEIVE = "send", "receive"
 
 
-class TokenInvalid(ProblemKind, exceptions.AuthenticationFailed):
-    problem_code = "access-token-invalid"
-    problem_title = _("Access token not valid")
-
-
-class IdentityNotLinked(ProblemKind, exceptions.AuthenticationFailed):
-    problem_code = "identity-not-linked"
-    problem_title = _("Entra ID account not linked")
-
-
-class PartyNotLinked(ProblemKind, exceptions.PermissionDenied):
-    problem_code = "party-not-linked"
-    problem_title = _("No party link for this organization")
-
-
-class RightMissing(ProblemKind, exceptions.PermissionDenied):
-    problem_code = "party-right-missing"
-    problem_title = _("Party link without this right")
+TokenInvalid = problem_kind("TokenInvalid", exceptions.AuthenticationFailed,
+                            "access-token-invalid", _("Access token not valid"), __name__)
+IdentityNotLinked = problem_kind("IdentityNotLinked", exceptions.AuthenticationFailed,
+                                 "identity-not-linked", _("Entra ID account not linked"), __name__)
+PartyNotLinked = problem_kind("PartyNotLinked", exceptions.PermissionDenied, "party-not-linked",
+                              _("No party link for this organization"), __name__)
+RightMissing = problem_kind("RightMissing", exceptions.PermissionDenied, "party-right-missing",
+                            _("Party link without this right"), __name__)
 
 
 class BrokerCaller:
@@ -157,18 +147,12 @@ def broker_caller(request) -> BrokerCaller | None:
     return request.user if isinstance(request.user, BrokerCaller) else None
 
 
-class EntraBearerScheme(OpenApiAuthenticationExtension):
-    target_class = EntraBearerAuthentication
-    name = "entraBearer"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "A Microsoft Entra ID access token (RS256) of a user whose Entra "
-                           "ID account is linked in the portal, for the service broker's "
-                           "app registration. Name the organization in the X-Party-Id "
-                           "header; the account needs an approved party link to it with "
-                           "the right to send or to receive.",
-        }
+EntraBearerScheme = security_scheme(EntraBearerAuthentication, "entraBearer", {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "A Microsoft Entra ID access token (RS256) of a user whose Entra ID account "
+                   "is linked in the portal, for the service broker's app registration. Name "
+                   "the organization in the X-Party-Id header; the account needs an approved "
+                   "party link to it with the right to send or to receive.",
+})

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.integrations import checks
+from onboarding.integrations import checks, steps
 from onboarding.integrations.base import Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
@@ -25,13 +25,10 @@ SETUP = register(Setup(
     ),
     warnings=(EMPTY_LINES,),
     steps=(
-        Step("ready", _("Subscription and organization"), (
-            _("Accept needs at least a Basic subscription and an active organization with its "
-              "KvK number, because Accept sends the debtor's dossier number as KvK."),
-        ), check=lambda f: _both(checks.subscription(f), checks.organization_with_kvk(f))),
-        Step("keys", _("Create connection keys"), (
-            _("Create connection keys for Accept here."),
-        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True),
+        steps.ready(_("Accept needs at least a Basic subscription and an active organization "
+                      "with its KvK number, because Accept sends the debtor's dossier number "
+                      "as KvK."), checks.organization_with_kvk),
+        steps.keys(_("Create connection keys for Accept here.")),
         Step("configure", _("Configuration in Accept"), (
             _("Start Accept and select the bookkeeping you want to connect."),
             _("Go to Beheer > Administratie > Instellingen."),
@@ -46,18 +43,12 @@ SETUP = register(Setup(
             _("On the debtor card (Properties tab): government at FAX/OIN, organizations with "
               "KvK at Dossier/KvK nr; without KvK the dummy number 99999998 is used."),
         ), check=checks.customer_cards),
-        Step("test_invoice", _("Send a test invoice"), (
+        steps.test_invoice(
             _("Open the invoice, click Uitvoer and select eFactuur > eVerbinding bericht; "
               "confirm with Ja and type VERZENDEN."),
             _("After sending, the Delivery ID is on the Extra tab of the invoice."),
-        ), check=lambda f: checks.test_invoice(f, empty_lines=True), warnings=(EMPTY_LINES,)),
-        Step("receiving", _("Receiving invoices"), (
-            _("Optionally configure folders for purchase invoices in Accept; decide here "
-              "whether the organization receives."),
-        ), check=checks.receiving),
+            check=lambda f: checks.test_invoice(f, empty_lines=True), warnings=(EMPTY_LINES,)),
+        steps.receiving(_("Optionally configure folders for purchase invoices in Accept; "
+                          "decide here whether the organization receives.")),
     ),
 ))
-
-
-def _both(first, second):
-    return first if not first.ok else second

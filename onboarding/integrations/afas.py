@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.integrations import checks
+from onboarding.integrations import checks, steps
 from onboarding.integrations.base import Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
@@ -31,14 +31,11 @@ SETUP = register(Setup(
     ),
     warnings=(SMALL_BUSINESS, OWN_ACCESS_POINT),
     steps=(
-        Step("ready", _("Subscription and organization"), (
-            _("The integration needs at least a Basic subscription and an active organization "
-              "with its Peppol identifier."),
-        ), check=lambda f: _both(checks.subscription(f), checks.organization_active(f))),
-        Step("keys", _("Create connection keys"), (
+        steps.ready(_("The integration needs at least a Basic subscription and an active "
+                      "organization with its Peppol identifier."), checks.organization_active),
+        steps.keys(
             _("Create a connection for AFAS here: the App Key and Secret appear in this step."),
             _("Copy the generated App Key and Secret."),
-        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True,
             warnings=(ONE_SET_PER_ENVIRONMENT,)),
         Step("enter_keys", _("Enter the keys in AFAS"), (
             _("Open your AFAS environment."),
@@ -50,17 +47,10 @@ SETUP = register(Setup(
             _("Each contact (customer) in AFAS needs its Peppol identification number, such as "
               "a KvK number or OIN. The customer cards here show who is ready."),
         ), check=checks.customer_cards),
-        Step("test_invoice", _("Send a test invoice"), (
-            _("Create and post an invoice in AFAS: it is submitted automatically. This step "
-              "turns complete when it passed the rules and was delivered."),
-        ), check=checks.test_invoice, warnings=(SMALL_BUSINESS,)),
-        Step("receiving", _("Receiving invoices"), (
-            _("Purchase invoices are forwarded to your AFAS environment as they are stored, "
-              "without field mapping; AFAS maps the fields itself."),
-        ), check=checks.receiving),
+        steps.test_invoice(_("Create and post an invoice in AFAS: it is submitted "
+                             "automatically. This step turns complete when it passed the "
+                             "rules and was delivered."), warnings=(SMALL_BUSINESS,)),
+        steps.receiving(_("Purchase invoices are forwarded to your AFAS environment as they "
+                          "are stored, without field mapping; AFAS maps the fields itself.")),
     ),
 ))
-
-
-def _both(first, second):
-    return first if not first.ok else second

@@ -2,22 +2,16 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.integrations import checks
+from onboarding.integrations import checks, steps
 from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.business_central import BUSINESS_CENTRAL, BUYER_REFERENCE
 from onboarding.integrations.registry import register
-from onboarding.models import Software
-
-BUYER_REFERENCE = _('Fill in "uw referentie" or "extern documentnummer": they become the '
-                    "BuyerReference or order number.")
 
 SETUP = register(Setup(
     slug="business-central-api31",
     name=_("4PS Business Central (API31)"),
-    software=Software.FOURPS_BUSINESS_CENTRAL,
     method=_("API (API31 + subscription key)"),
-    direction=_("Send + Receive"),
-    minimum_subscription="professional",
-    contract_required=True,
+    **BUSINESS_CENTRAL,
     summary=_("Connect 4PS Business Central via API with connection keys and subscription "
               "key."),
     before_you_start=(
@@ -27,16 +21,11 @@ SETUP = register(Setup(
         _("Administrator access to your 4PS Business Central environment"),
     ),
     steps=(
-        Step("contract", _("Subscription and contract"), (
-            _("API31 needs a Professional subscription and a contract with API rights. Sales "
-              "gives you the contract's subscription key."),
-        ), check=checks.api_contract, values=("subscription_key",)),
-        Step("organization", _("Activated organization"), (
-            _("The organization must be active with its Peppol identifier."),
-        ), check=checks.organization_active, values=("company_id",)),
-        Step("keys", _("Create connection keys"), (
-            _("Create connection keys for 4PS Business Central here."),
-        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True),
+        steps.contract(_("API31 needs a Professional subscription and a contract with API "
+                         "rights. Sales gives you the contract's subscription key."),
+                       values=("subscription_key",)),
+        steps.organization(values=("company_id",)),
+        steps.keys(_("Create connection keys for 4PS Business Central here.")),
         Step("configure", _("Configuration in 4PS Business Central"), (
             _("In 4PS Business Central, go to the eConnect document uitwisseling instellingen "
               "setting."),
@@ -54,13 +43,9 @@ SETUP = register(Setup(
             _("Open the customer card and configure the e-invoicing details in the Sales "
               "section."),
         ), check=checks.customer_cards, warnings=(BUYER_REFERENCE,)),
-        Step("test_invoice", _("Send a test invoice"), (
-            _("Post an invoice in 4PS Business Central. This step turns complete when it "
-              "passed the rules and was delivered."),
-        ), check=checks.test_invoice),
-        Step("receiving", _("Receiving invoices"), (
-            _("Decide whether the organization receives; Business Central fetches received "
-              "invoices with the connection keys."),
-        ), check=checks.receiving),
+        steps.test_invoice(_("Post an invoice in 4PS Business Central. This step turns "
+                             "complete when it passed the rules and was delivered.")),
+        steps.receiving(_("Decide whether the organization receives; Business Central fetches "
+                          "received invoices with the connection keys.")),
     ),
 ))

@@ -3,10 +3,10 @@ party link approved by TechSupport."""
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.integrations import checks
+from onboarding.integrations import checks, steps
 from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.business_central import BUSINESS_CENTRAL, BUYER_REFERENCE
 from onboarding.integrations.registry import register
-from onboarding.models import Software
 
 DEFAULT_PROFILE = _("Usually, do not make the sending profile the default: customers without "
                     "Peppol then fail.")
@@ -14,11 +14,8 @@ DEFAULT_PROFILE = _("Usually, do not make the sending profile the default: custo
 SETUP = register(Setup(
     slug="business-central-psb",
     name=_("4PS Business Central (PSB)"),
-    software=Software.FOURPS_BUSINESS_CENTRAL,
     method=_("Peppol Service Broker (extension + Entra ID)"),
-    direction=_("Send + Receive"),
-    minimum_subscription="professional",
-    contract_required=True,
+    **BUSINESS_CENTRAL,
     summary=_("Connect 4PS Business Central with the eConnect extension and Microsoft Entra "
               "ID."),
     before_you_start=(
@@ -28,12 +25,9 @@ SETUP = register(Setup(
         _("Check in advance whether the eConnect extension may be installed"),
     ),
     steps=(
-        Step("contract", _("Subscription and contract"), (
-            _("The service broker needs a Professional subscription and a contract."),
-        ), check=checks.api_contract),
-        Step("organization", _("Activated organization"), (
-            _("The organization must be active with its Peppol identifier."),
-        ), check=checks.organization_active),
+        steps.contract(_("The service broker needs a Professional subscription and a "
+                         "contract.")),
+        steps.organization(),
         Step("extension", _("Install the extension"), (
             _("Open Business Central and search for Extensiebeheer."),
             _('Search for "eConnect" and install the extension via the three dots.'),
@@ -62,18 +56,15 @@ SETUP = register(Setup(
               '"elektronische facturering" to Verzendprofiel van documenten.'),
             _("Fill in the Endpoint-ID with its schemeID, for example 0106:12345678; a "
               "different Legal ID needs a schemeID that does not start with a 9."),
-            _('Fill in "uw referentie" or "extern documentnummer": they become the '
-              "BuyerReference or order number."),
+            BUYER_REFERENCE,
         ), check=checks.customer_cards),
-        Step("test_invoice", _("Send a test invoice"), (
+        steps.test_invoice(
             _("Post a sales invoice to a customer whose card is ready; the extension sends it "
               "through the service broker."),
             _("This step turns complete when the invoice has passed the rules and was "
               "delivered."),
-        ), check=checks.broker_test_invoice),
-        Step("receiving", _("Receiving invoices"), (
-            _("Incoming invoices come via the Autopilot; decide here whether the organization "
-              "receives."),
-        ), check=checks.receiving),
+            check=checks.broker_test_invoice),
+        steps.receiving(_("Incoming invoices come via the Autopilot; decide here whether the "
+                          "organization receives.")),
     ),
 ))

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.integrations import checks
+from onboarding.integrations import checks, steps
 from onboarding.integrations.base import Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
@@ -23,16 +23,10 @@ SETUP = register(Setup(
         _("Your connection keys (App Key and Secret): you create them in step 3"),
     ),
     steps=(
-        Step("contract", _("Subscription and contract"), (
-            _("4PS Construct needs a Professional subscription and a contract with API "
-              "rights."),
-        ), check=checks.api_contract),
-        Step("organization", _("Activated organization"), (
-            _("The organization must be active with its Peppol identifier."),
-        ), check=checks.organization_active, values=("company_id",)),
-        Step("keys", _("Create connection keys"), (
-            _("Create connection keys for 4PS Construct here."),
-        ), check=checks.key_exists, values=("app_key", "secret"), creates_key=True),
+        steps.contract(_("4PS Construct needs a Professional subscription and a contract "
+                         "with API rights.")),
+        steps.organization(values=("company_id",)),
+        steps.keys(_("Create connection keys for 4PS Construct here.")),
         Step("configure", _("Configuration in 4PS Construct"), (
             _("In 4PS Construct, go to Afdelingen > Applicatiebeheer > Algemeen > Beheer."),
             _("When setting up Digipoort, create a connection to the online environment and "
@@ -45,13 +39,9 @@ SETUP = register(Setup(
               "factuur and configure the Digipoort settings per customer: each needs a KvK "
               "number, GLN or VAT number."),
         ), check=checks.customer_cards),
-        Step("test_invoice", _("Send a test invoice"), (
-            _("Post an invoice and click OK to send it. This step turns complete when it "
-              "passed the rules and was delivered."),
-        ), check=checks.test_invoice),
-        Step("receiving", _("Receiving invoices"), (
-            _("In the purchase journal, click Importeren to retrieve incoming invoices, then "
-              "process them via Externe factuur verwerken."),
-        ), check=checks.receiving),
+        steps.test_invoice(_("Post an invoice and click OK to send it. This step turns "
+                             "complete when it passed the rules and was delivered.")),
+        steps.receiving(_("In the purchase journal, click Importeren to retrieve incoming "
+                          "invoices, then process them via Externe factuur verwerken.")),
     ),
 ))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from portal.fields import acting_user
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -22,10 +23,7 @@ class AuditEvent(models.Model):
         "onboarding.Environment", null=True, blank=True, on_delete=models.CASCADE,
         related_name="audit_events", verbose_name=_("environment"),
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("actor"),
-    )
+    actor = acting_user(_("actor"), blank=True)
     # Kept as text so the log still says who acted after the user is gone.
     actor_label = models.CharField(_("actor"), max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)

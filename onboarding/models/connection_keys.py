@@ -21,6 +21,7 @@ from onboarding.models.organizations import Organization, OrganizationPartQueryS
 from onboarding.models.partnerships import Software, acting_label, record_on_organization
 from onboarding.models.subscriptions import plan_refusal
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 APP_KEY_PREFIX = "ppk_"
 SECRET_PREFIX = "pps_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
@@ -67,15 +68,13 @@ class ConnectionKey(models.Model):
     label = models.CharField(_("description"), max_length=100, blank=True)
     app_key = models.CharField(_("App Key"), max_length=64, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = acting_user(_("created by"))
     created_by_label = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     last_tested_at = models.DateTimeField(_("last successful test"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    revoked_by = acting_user(blank=True)
 
     objects = OrganizationPartQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from onboarding.models.audit import record
 from onboarding.models.environments import Role
 from onboarding.models.organizations import Organization, OrganizationMember
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 
 class BrokerEnvironment(models.TextChoices):
@@ -140,9 +141,7 @@ class PartyLinkRequest(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.PENDING, db_index=True)
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("decided by"))
+    decided_by = acting_user(_("decided by"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -349,12 +348,10 @@ class PartyLink(models.Model):
     sending_enabled = models.BooleanField(_("sending via Peppol"), default=False)
     link_request = models.ForeignKey(PartyLinkRequest, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="links")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    granted_by = acting_user(blank=True)
     granted_at = models.DateTimeField(_("linked"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    revoked_by = acting_user(blank=True)
 
     objects = PartyLinkQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.models.audit import record
 from portal import digests
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 
 class Role(models.TextChoices):
@@ -330,20 +331,14 @@ class Invitation(models.Model):
     )
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BASIC)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("invited by"),
-    )
+    invited_by = acting_user(_("invited by"))
     # SHA-256 of the link's secret part (a signed token alone could not be revoked); the
     # secret itself is only in the email.
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("accepted by"),
-    )
+    accepted_by = acting_user(_("accepted by"), blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()

@@ -15,6 +15,7 @@ from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.environments import Role
 from onboarding.models.subscriptions import plan_refusal
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 # The free subscription covers this many organizations of the environment's own.
 
@@ -154,8 +155,7 @@ class Organization(models.Model):
         _("receiving"), max_length=20, choices=ReceiveDecision.choices,
         default=ReceiveDecision.UNDECIDED,
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = acting_user(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -436,16 +436,14 @@ class ActivationRequest(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="activation_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    requested_by = acting_user()
     requester_name = models.CharField(_("your name"), max_length=200)
     requester_role = models.CharField(_("your role in the company"), max_length=200)
     registry_number = models.CharField(_("registry number"), max_length=40)
     registry_snapshot = models.JSONField(default=dict, blank=True)
     requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
     decision = models.CharField(max_length=20, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = acting_user(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
@@ -508,8 +506,7 @@ class OrganizationIdentifier(models.Model):
                                     db_index=True)
     verified_via = models.CharField(_("verified by"), max_length=20, blank=True,
                                     choices=VerifiedVia.choices)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    verified_by = acting_user(blank=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason"), blank=True)
     # What the KvK register said about this number when it was added, for TechSupport.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from onboarding.models.organizations import Organization, OwnOrganizationPartQue
 from onboarding.models.subscriptions import plan_refusal
 from portal import digests
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 REQUEST_VALID_FOR = timedelta(days=14)
 
@@ -73,17 +73,11 @@ class AuthorisationRequest(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, default=_key_hash_placeholder,
                                 editable=False)
     message = models.TextField(_("message to the client"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = acting_user(_("requested by"))
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("decided by"),
-    )
+    decided_by = acting_user(_("decided by"), blank=True)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="authorisation_requests", verbose_name=_("organization"),
@@ -259,11 +253,9 @@ class Partnership(models.Model):
         related_name="partnership",
     )
     started_at = models.DateTimeField(_("since"), auto_now_add=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    started_by = acting_user()
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    ended_by = acting_user(blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     objects = PartnershipQuerySet.as_manager()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from onboarding.models.audit import record
 from onboarding.models.environments import Role, Subscription
 from portal import digests
 from portal.errors import ChangeRefused
+from portal.fields import acting_user
 
 SUBSCRIPTION_RANK = {Subscription.INVOICE_PORTAL: 0, Subscription.BASIC: 1,
                      Subscription.PROFESSIONAL: 2}
@@ -64,10 +64,7 @@ class Contract(models.Model):
     starts_on = models.DateField(_("starts on"), default=timezone.localdate)
     # The last day the contract runs; empty while it runs on.
     ends_on = models.DateField(_("last day"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("entered by"),
-    )
+    created_by = acting_user(_("entered by"))
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
 
     objects = ContractQuerySet.as_manager()
@@ -207,17 +204,11 @@ class UpgradeRequest(models.Model):
         help_text=_("Needed for 4PS Construct and 4PS Business Central."),
     )
     message = models.TextField(_("message to Sales"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("asked by"),
-    )
+    requested_by = acting_user(_("asked by"))
     requested_at = models.DateTimeField(_("asked"), auto_now_add=True, db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("decided by"),
-    )
+    decided_by = acting_user(_("decided by"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     answer = models.TextField(_("answer from Sales"), blank=True)
     contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.SET_NULL,

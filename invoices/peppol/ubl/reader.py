@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from invoices.peppol.parties import SenderReceiverIds
 from invoices.peppol.ubl.names import NS, ROOT_NAMESPACES
 
 
@@ -47,7 +48,7 @@ def document_type(root: etree._Element) -> str:
 
 
 @dataclass(frozen=True)
-class KeyFacts:
+class KeyFacts(SenderReceiverIds):
     document_type: str
     customization_id: str
     number: str
@@ -61,14 +62,6 @@ class KeyFacts:
     receiver_value: str
     supplier_name: str
     customer_name: str
-
-    @property
-    def sender_id(self) -> str:
-        return f"{self.sender_scheme}:{self.sender_value}" if self.sender_value else ""
-
-    @property
-    def receiver_id(self) -> str:
-        return f"{self.receiver_scheme}:{self.receiver_value}" if self.receiver_value else ""
 
 
 SUPPLIER = "cac:AccountingSupplierParty/cac:Party"

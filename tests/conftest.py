@@ -42,6 +42,17 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A page served in Dutch leaves Dutch active in the test's thread, as a server thread
+    # would until its next request; each test starts in the default language.
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class Cast:
     company: Environment

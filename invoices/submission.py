@@ -20,6 +20,7 @@ from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_facts
 from invoices.peppol.validation import validate
 from onboarding.models import Organization, OrganizationIdentifier
+from portal.errors import ChangeRefused
 
 VALIDATION_ACTOR = "system: validation"
 SENDER_CHECK_ACTOR = "system: sender check"
@@ -218,7 +219,8 @@ def accept(organization: Organization, data: bytes, channel: str, *, actor_label
         if earlier is None:
             raise
         raise AlreadySent(earlier) from None
-    document.refresh_from_db()
+    # A queue that runs tasks at once has moved it on already.
+    document.refresh_from_db(fields=["status", "status_reason", "status_changed_at"])
     return document
 
 
@@ -243,18 +245,25 @@ def check_and_route(document_pk: int) -> str:
     if document.status != Status.CREATED:
         return document.status
     report = validate(bytes(document.content))
-    with transaction.atomic():
-        current = (Document.objects.select_for_update().select_related("organization")
-                   .defer("content").get(pk=document_pk))
-        if current.status != Status.CREATED:
-            return current.status
-        fields = _report_fields(report, "")
-        fields["document_type"] = fields["document_type"] or current.document_type
-        for name, value in fields.items():
-            setattr(current, name, value)
-        current.save(update_fields=list(fields))
-        _decide(current.organization, current, report)
-    return Document.objects.filter(pk=document_pk).values_list("status", flat=True).first()
+    fields = _report_fields(report, "")
+    fields["document_type"] = fields["document_type"] or document.document_type
+    # The report is written with the status change, under its one lock.
+    try:
+        if not report.valid:
+            changed = document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR,
+                                      **fields)
+        elif problem := _sender_problem(document.organization, document):
+            changed = document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR, **fields)
+        else:
+            changed = document.queue(None, actor_label=VALIDATION_ACTOR, **fields)
+    except ChangeRefused:
+        changed = False
+    if not changed:
+        # Another run decided on it first.
+        return Document.objects.filter(pk=document_pk).values_list("status", flat=True).first()
+    if document.status != Status.QUEUED:
+        return document.status
+    return route(document_pk, document)
 
 
 def _amount(value):
@@ -276,13 +285,16 @@ def receiver_for(scheme: str, value: str) -> Organization | None:
     return identifier.organization if identifier else None
 
 
-def route(document_pk: int) -> str:
+def route(document_pk: int, document: Document | None = None) -> str:
     """Deliver a queued outgoing document by the transport that reaches its receiver (see
     invoices.transport); with none, it waits for the Peppol network. Safe to run again.
-    Returns the document's status afterwards."""
+    `document` is the document as the caller just read it, its status included. Returns the
+    document's status afterwards."""
     from invoices.transport.base import choose
 
-    document = Document.objects.select_related("organization").get(pk=document_pk)
+    if document is None:
+        document = (Document.objects.select_related("organization")
+                    .defer("content", "validation").get(pk=document_pk))
     if document.status != Status.QUEUED:
         return document.status
     transport = choose(document)

@@ -229,12 +229,11 @@ class Document(SenderReceiverIds, models.Model):
                       **({"detail": detail[:500]} if detail else {})})
 
     def _transition(self, by, to_status, allowed_from, *, actor_label="", detail="",
-                    **changes) -> bool:
-        """Move to `to_status` under a row lock; False when it already was there."""
-        with transaction.atomic():
-            current = (Document.objects.select_for_update(of=("self", "organization"))
-                       .select_related("organization__environment")
-                       .defer("content").get(pk=self.pk))
+                    locked=None, **changes) -> bool:
+        """Move to `to_status` under a row lock; False when it already was there. `locked` is
+        this document as the caller's transaction already locked it (see `locked`)."""
+        with transaction.atomic(savepoint=locked is None):
+            current = locked or self.locked()
             if current.status == to_status:
                 self._refresh_from(current)
                 return False
@@ -252,6 +251,13 @@ class Document(SenderReceiverIds, models.Model):
         self._refresh_from(current)
         return True
 
+    def locked(self, *, content=False) -> Document:
+        """This document's row (and its organization's) locked for the current transaction,
+        with the environment; the UBL only when asked for."""
+        rows = (Document.objects.select_for_update(of=("self", "organization"))
+                .select_related("organization__environment"))
+        return (rows if content else rows.defer("content")).get(pk=self.pk)
+
     def _refresh_from(self, current):
         for name in ("status", "status_reason", "status_changed_at", "delivery_id",
                      "downloaded_at", "keep_until"):
@@ -259,16 +265,17 @@ class Document(SenderReceiverIds, models.Model):
 
     # -- outgoing ---------------------------------------------------------------------------
 
-    def refuse(self, by, reason: str, *, actor_label="") -> bool:
+    def refuse(self, by, reason: str, *, actor_label="", **changes) -> bool:
+        """Refused; `changes` are further fields written with the status (the report)."""
         return self._transition(by, Status.REFUSED, {Status.CREATED}, actor_label=actor_label,
-                                detail=reason, status_reason=reason[:500])
+                                detail=reason, status_reason=reason[:500], **changes)
 
-    def queue(self, by, reason: str = "", *, actor_label="") -> bool:
+    def queue(self, by, reason: str = "", *, actor_label="", **changes) -> bool:
         """Accepted: it passed the rules and the sender may send. The Delivery ID is given
-        here, once."""
+        here, once; `changes` are further fields written with the status (the report)."""
         return self._transition(by, Status.QUEUED, {Status.CREATED}, actor_label=actor_label,
                                 detail=reason, status_reason=reason[:500],
-                                delivery_id=self.delivery_id or uuid.uuid4())
+                                delivery_id=self.delivery_id or uuid.uuid4(), **changes)
 
     def wait_for_network(self) -> bool:
         """Nobody on the platform receives for it: it waits, with the reason shown."""
@@ -309,9 +316,10 @@ class Document(SenderReceiverIds, models.Model):
         self._refresh_from(current)
         return True
 
-    def mark_delivered(self, by, detail: str, *, actor_label="") -> bool:
+    def mark_delivered(self, by, detail: str, *, actor_label="", locked=None) -> bool:
         return self._transition(by, Status.DELIVERED, {Status.QUEUED, Status.DELIVERY_FAILED},
-                                actor_label=actor_label, detail=detail, status_reason="")
+                                actor_label=actor_label, detail=detail, status_reason="",
+                                locked=locked)
 
     def mark_delivery_failed(self, by, reason: str, *, actor_label="") -> bool:
         return self._transition(by, Status.DELIVERY_FAILED, {Status.QUEUED},

@@ -23,22 +23,24 @@ class PlatformTransport(Transport):
 
     def deliver(self, document) -> str:
         with transaction.atomic():
-            outgoing = Document.objects.select_for_update().get(pk=document.pk)
+            # One lock and one read of the UBL for the copy and the status change.
+            outgoing = document.locked(content=True)
             if outgoing.status != Status.QUEUED:
                 return outgoing.status
+            content = bytes(outgoing.content)
             store_incoming(
-                self.receiver, bytes(outgoing.content), channel=Channel.PLATFORM,
-                actor_label=ROUTING_ACTOR,
+                self.receiver, content, channel=Channel.PLATFORM, actor_label=ROUTING_ACTOR,
                 fields={**{name: getattr(outgoing, name) for name in COPIED_FIELDS},
-                        "counterparty_name": _supplier_name(outgoing), "source": outgoing})
+                        "counterparty_name": _supplier_name(outgoing, content),
+                        "source": outgoing})
             outgoing.mark_delivered(None, gettext("Delivered inside the platform to "
                                                   "%(name)s.") % {"name": self.receiver.name},
-                                    actor_label=ROUTING_ACTOR)
+                                    actor_label=ROUTING_ACTOR, locked=outgoing)
         return Status.DELIVERED
 
 
-def _supplier_name(outgoing: Document) -> str:
+def _supplier_name(outgoing: Document, content: bytes) -> str:
     from invoices.submission import max_bytes
 
-    facts = read_facts(xmlsafe.parse_xml(bytes(outgoing.content), max_bytes()))
+    facts = read_facts(xmlsafe.parse_xml(content, max_bytes()))
     return (facts.supplier_name or outgoing.organization.name)[:200]

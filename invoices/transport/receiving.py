@@ -18,7 +18,8 @@ def store_incoming(receiver: Organization, content: bytes, *, channel: str, acto
     same supplier, number and issue date; call inside a transaction."""
     # The receiver's row serializes arrivals, so two copies arriving at once still meet
     # the duplicate check one after the other.
-    Organization.objects.select_for_update().filter(pk=receiver.pk).first()
+    Organization.objects.select_for_update().filter(pk=receiver.pk).values_list(
+        "pk", flat=True).first()
     duplicate_of = (Document.objects.inbox()
                     .filter(organization=receiver, supplier_id=fields.get("supplier_id", ""),
                             number=fields.get("number", ""),

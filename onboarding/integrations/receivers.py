@@ -69,8 +69,17 @@ def party_link_saved(sender, instance, **kwargs):
 
 
 def document_event_saved(sender, instance, created, **kwargs):
-    if created:
+    # Runs follow only the documents their software sent, by a key or the service broker.
+    if created and _sent_by_software(instance.document):
         refresh_runs(instance.document.organization_id, f"document.{instance.to_status}")
+
+
+def _sent_by_software(document) -> bool:
+    from invoices.models import Channel, Direction
+
+    return document.direction == Direction.OUTGOING and bool(
+        document.connection_key_id or document.entra_identity_id
+        or document.channel == Channel.SERVICE_BROKER)
 
 
 def _connect_documents():

@@ -6,11 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from invoices.models import Direction, Document, Status
 from invoices.peppol.smp import INVOICE_DOCUMENT_TYPE
+from invoices.submission import check_and_route
 from onboarding.models import AuditEvent, ConnectionKey, Software
 from tests.api.conftest import get
 from tests.invoices.conftest import invoice, make_receiver
@@ -104,6 +107,24 @@ def test_it_answers_at_once_and_leaves_the_rules_and_routing_to_the_queue(
     assert document.status == Status.DELIVERED
     assert str(document.delivery_id) == response.json()["delivery_id"]
     assert Document.objects.inbox().get().organization == receiver
+
+
+def test_the_check_and_routing_of_a_sent_document_take_few_statements(
+        live_server, http, settings, acme_key, receiver):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert send(http, live_server, acme_key, invoice()).status_code == 202
+    document = Document.objects.get()
+
+    with CaptureQueriesContext(connection) as statements:
+        assert check_and_route(document.pk) == Status.DELIVERED
+
+    # One lock for the report and Queued, one for the copy and Delivered.
+    assert len(statements) <= 24, "\n".join(q["sql"][:120] for q in statements)
+    # Integration runs follow what the key's software sent, not what the receiver got.
+    assert sum("integrationrun" in q["sql"] for q in statements) == 2
+    document.refresh_from_db()
+    assert document.status == Status.DELIVERED and document.validation["valid"] is True
+    assert document.rules and Document.objects.inbox().get().organization == receiver
 
 
 def test_it_answers_409_with_the_first_document_for_a_client_id_sent_again(

@@ -20,7 +20,7 @@ from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_facts
 from invoices.peppol.validation import validate
 from onboarding.models import Organization, OrganizationIdentifier
-from portal.errors import ChangeRefused
+from portal.errors import ChangeRefused, Explained
 
 VALIDATION_ACTOR = "system: validation"
 SENDER_CHECK_ACTOR = "system: sender check"
@@ -28,12 +28,8 @@ SENDER_CHECK_ACTOR = "system: sender check"
 TYPES = {"Invoice": DocumentType.INVOICE, "CreditNote": DocumentType.CREDIT_NOTE}
 
 
-class DocumentRefused(ValueError):
+class DocumentRefused(Explained):
     """Not stored at all: too large, not XML, or hostile XML. The message is for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass

@@ -12,6 +12,15 @@ class ChangeRefused(Exception):
         self.field = field
 
 
+class Explained(ValueError):
+    """An error whose `message` (possibly lazy) is meant for the person or software that
+    caused it, as it stands."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
 def add_field_error(form, field, message, default=None) -> None:
     """Show `message` next to `field` if the form has it, else next to `default` (None: above
     the form), so a model's refusal never breaks a form that lacks the field it names."""

@@ -18,16 +18,14 @@ import urllib3
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import Explained
+
 MAX_REDIRECTS = 3
 REDIRECTS = {307, 308}
 
 
-class UnsafeTarget(ValueError):
+class UnsafeTarget(Explained):
     """The URL may not be called; the message says why, for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,7 @@
 """The one error a reader raises: the file as a whole cannot be imported."""
 
+from portal.errors import Explained
 
-class FileProblem(ValueError):
+
+class FileProblem(Explained):
     """The file as a whole cannot be read; `message` says why, for the uploader."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = message

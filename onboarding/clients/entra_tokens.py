@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.clients.entra import Broker, brokers, issuer_problem
+from portal.errors import Explained
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +28,8 @@ REFETCH_SECONDS = 60
 LEEWAY_SECONDS = 120
 
 
-class TokenRejected(Exception):
+class TokenRejected(Explained):
     """The token is not one this portal accepts; the message is for the caller."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)

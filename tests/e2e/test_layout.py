@@ -144,3 +144,32 @@ def test_it_lays_out_the_activity_filter_without_overlap(live_server, browser, c
         assert label["y"] + label["height"] <= control["y"] + 1
         assert control["width"] >= 150
     assert "Organisatie toegevoegd" in form.locator("select[name=action]").inner_text()
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_it_fits_the_document_setup_and_webhook_pages_on_a_laptop(
+        live_server, browser, cast, language, django_capture_on_commit_callbacks):
+    from invoices.models import Channel
+    from invoices.submission import submit
+    from tests.invoices.conftest import invoice, make_receiver, make_sender
+    from webhooks.models import Topic, Webhook
+
+    cast.admin.language = language
+    cast.admin.save()
+    sender = make_sender(cast)
+    make_receiver(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        document = submit(sender, invoice("F-LAYOUT-1"), Channel.PORTAL, cast.admin).document
+    hook, _secret = Webhook.create(
+        by=cast.admin, environment=cast.company, organization=sender,
+        url="http://127.0.0.1:9/a-rather-long-path/for/the/webhook/receiver",
+        topics=[value for value, _label in Topic.choices])
+    page = new_page(browser, width=1280)
+    sign_in(page, live_server, cast.admin.email)
+    for name, path in {"integrations": "/integrations/", "outbox": "/documents/outbox/",
+                       "document": document.get_absolute_url(), "webhooks": "/webhooks/",
+                       "webhook": f"/webhooks/{hook.pk}/"}.items():
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("h1").count() == 1, path
+        screenshot(page, f"{name}-{language}-1280")
+        assert fits(page), f"sideways scroll on {path} at 1280 px in {language}"

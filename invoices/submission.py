@@ -304,15 +304,12 @@ def route_waiting(limit: int = 1000) -> int:
     """Route again the documents that wait for a way to their receiver: since they were
     queued, an organization here may receive for it, or delivery over Peppol may have been
     configured. Returns how many left the waiting state."""
-    waiting = list(Document.objects.outbox()
-                   .filter(status=Status.QUEUED, status_reason=WAITING_FOR_PEPPOL)
-                   .order_by("id").values_list("pk", flat=True)[:limit])
-    moved = 0
-    for pk in waiting:
+    waiting = Document.objects.outbox().filter(status=Status.QUEUED,
+                                               status_reason=WAITING_FOR_PEPPOL)
+    pks = list(waiting.order_by("id").values_list("pk", flat=True)[:limit])
+    for pk in pks:
         route(pk)
-        moved += Document.objects.filter(pk=pk).exclude(
-            status=Status.QUEUED, status_reason=WAITING_FOR_PEPPOL).exists()
-    return moved
+    return len(pks) - waiting.filter(pk__in=pks).count()
 
 
 __all__ = ["AlreadySent", "DocumentRefused", "Submitted", "WAITING_FOR_PEPPOL", "accept",

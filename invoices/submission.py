@@ -231,9 +231,18 @@ def _sent_before(organization, client_document_id) -> Document | None:
             .defer("content", "validation").first())
 
 
+# route()'s transport when the caller has not chosen one.
+UNCHOSEN = object()
+
+
 def check_and_route(document_pk: int) -> str:
     """The task's work for a document stored by accept(): the official rules, the sender
-    check, and routing. Safe to run again; returns the status afterwards."""
+    check, and routing. Safe to run again; returns the status afterwards.
+
+    The decision is written with the report under one lock; when the receiver is on the
+    platform, the delivery joins that same transaction."""
+    from invoices.transport.base import choose
+
     document = Document.objects.select_related("organization").defer("validation").get(
         pk=document_pk)
     if document.status == Status.QUEUED:
@@ -243,15 +252,23 @@ def check_and_route(document_pk: int) -> str:
     report = validate(bytes(document.content))
     fields = _report_fields(report, "")
     fields["document_type"] = fields["document_type"] or document.document_type
-    # The report is written with the status change, under its one lock.
+    problem = "" if not report.valid else _sender_problem(document.organization, document)
+    transport = choose(document) if report.valid and not problem else None
+    at_once = transport is not None and transport.within_transaction
     try:
-        if not report.valid:
-            changed = document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR,
-                                      **fields)
-        elif problem := _sender_problem(document.organization, document):
-            changed = document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR, **fields)
-        else:
-            changed = document.queue(None, actor_label=VALIDATION_ACTOR, **fields)
+        with transaction.atomic():
+            current = document.locked(content=at_once)
+            if not report.valid:
+                changed = document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR,
+                                          locked=current, **fields)
+            elif problem:
+                changed = document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR,
+                                          locked=current, **fields)
+            else:
+                changed = document.queue(None, actor_label=VALIDATION_ACTOR, locked=current,
+                                         **fields)
+                if changed and at_once:
+                    return transport.deliver(document, locked=current)
     except ChangeRefused:
         changed = False
     if not changed:
@@ -259,7 +276,7 @@ def check_and_route(document_pk: int) -> str:
         return Document.objects.filter(pk=document_pk).values_list("status", flat=True).first()
     if document.status != Status.QUEUED:
         return document.status
-    return route(document_pk, document)
+    return route(document_pk, document, transport)
 
 
 def _amount(value):
@@ -281,11 +298,11 @@ def receiver_for(scheme: str, value: str) -> Organization | None:
     return identifier.organization if identifier else None
 
 
-def route(document_pk: int, document: Document | None = None) -> str:
+def route(document_pk: int, document: Document | None = None, transport=UNCHOSEN) -> str:
     """Deliver a queued outgoing document by the transport that reaches its receiver (see
     invoices.transport); with none, it waits for the Peppol network. Safe to run again.
-    `document` is the document as the caller just read it, its status included. Returns the
-    document's status afterwards."""
+    `document` is the document as the caller just read it, its status included, and
+    `transport` the one the caller chose for it (None: there is none). Returns the document's status afterwards."""
     from invoices.transport.base import choose
 
     if document is None:
@@ -293,7 +310,8 @@ def route(document_pk: int, document: Document | None = None) -> str:
                     .defer("content", "validation").get(pk=document_pk))
     if document.status != Status.QUEUED:
         return document.status
-    transport = choose(document)
+    if transport is UNCHOSEN:
+        transport = choose(document)
     if transport is None:
         document.wait_for_network()
         return document.status

@@ -34,7 +34,7 @@ class As4Transport(Transport):
     def __init__(self, point):
         self.point = point
 
-    def deliver(self, document) -> str:
+    def deliver(self, document, locked=None) -> str:
         """Hand the document to the sending task; it stays Queued meanwhile."""
         from invoices.tasks import send_over_peppol
 

@@ -15,9 +15,14 @@ ROUTING_ACTOR = "system: routing"
 
 
 class Transport(ABC):
+    # Whether delivering is only database work, done inside the transaction that queued
+    # the document, under the lock it took.
+    within_transaction = False
+
     @abstractmethod
-    def deliver(self, document) -> str:
-        """Deliver (or start delivering) a queued outgoing document; returns its status."""
+    def deliver(self, document, locked=None) -> str:
+        """Deliver (or start delivering) a queued outgoing document; returns its status.
+        `locked`: the document as the caller's transaction locked it, UBL included."""
 
 
 def choose(document) -> Transport | None:

@@ -18,13 +18,16 @@ COPIED_FIELDS = ("document_type", "sender_scheme", "sender_value", "receiver_sch
 
 
 class PlatformTransport(Transport):
+    within_transaction = True
+
     def __init__(self, receiver):
         self.receiver = receiver
 
-    def deliver(self, document) -> str:
-        with transaction.atomic():
+    def deliver(self, document, locked=None) -> str:
+        # Inside the caller's transaction, no savepoint: its failure is the caller's.
+        with transaction.atomic(savepoint=locked is None):
             # One lock and one read of the UBL for the copy and the status change.
-            outgoing = document.locked(content=True)
+            outgoing = locked or document.locked(content=True)
             if outgoing.status != Status.QUEUED:
                 return outgoing.status
             content = bytes(outgoing.content)

@@ -20,16 +20,37 @@ logger = logging.getLogger(__name__)
 APP_KEY = re.compile(re.escape(APP_KEY_PREFIX).encode() + rb"[0-9a-f]{24}")
 
 
-def refresh_runs(organization_id: int, event: str) -> None:
-    def refresh():
+class _Refresh:
+    """Brings an organization's open runs up to date once its transaction commits."""
+
+    def __init__(self, organization_id: int, event: str):
+        self.organization_id, self.event = organization_id, event
+        self.done = False
+
+    def __call__(self):
+        self.done = True
         # A run's bookkeeping must never break the event that fed it.
         try:
-            for run in IntegrationRun.objects.open().filter(organization_id=organization_id):
-                run.refresh(event=event)
+            for run in IntegrationRun.objects.open().filter(
+                    organization_id=self.organization_id):
+                run.refresh(event=self.event)
         except Exception:
-            logger.exception("Refreshing integration runs after %s failed", event)
+            logger.exception("Refreshing integration runs after %s failed", self.event)
 
-    transaction.on_commit(refresh)
+
+def refresh_runs(organization_id: int, event: str) -> None:
+    """One refresh per organization and transaction, however many of its events it holds;
+    the latest event names it."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Django drops the callbacks of a savepoint that rolls back from this list, so a
+        # refresh found here is one that will run.
+        for _savepoints, pending, _robust in connection.run_on_commit:
+            if isinstance(pending, _Refresh) and not pending.done \
+                    and pending.organization_id == organization_id:
+                pending.event = event
+                return
+    transaction.on_commit(_Refresh(organization_id, event))
 
 
 @receiver(post_save, sender=ConnectionKey, dispatch_uid="integrations.key_saved")

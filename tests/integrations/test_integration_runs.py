@@ -116,6 +116,29 @@ def test_it_records_events_as_they_happen(cast, django_capture_on_commit_callbac
     assert run.progress["enter_keys"]["event"] == "connection_key.tested"
 
 
+def test_it_refreshes_once_per_transaction_and_not_for_a_rolled_back_savepoint(
+        cast, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from onboarding.integrations.receivers import refresh_runs
+
+    run = afas_run(cast)
+    with django_capture_on_commit_callbacks() as refreshes:
+        with transaction.atomic():
+            refresh_runs(run.organization_id, "document.queued")
+            refresh_runs(run.organization_id, "document.delivered")
+            refresh_runs(run.organization_id + 1, "document.received")
+            try:
+                with transaction.atomic():
+                    refresh_runs(run.organization_id + 2, "document.refused")
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+    assert [(r.organization_id, r.event) for r in refreshes] == [
+        (run.organization_id, "document.delivered"),
+        (run.organization_id + 1, "document.received")]
+
+
 def test_it_shows_a_step_broken_after_the_key_is_revoked(client, cast):
     run = afas_run(cast)
     issued = issue(run, cast)

@@ -207,7 +207,7 @@ def accept(organization: Organization, data: bytes, channel: str, *, actor_label
                 actor_label=actor_label, delivery_id=uuid.uuid4(),
                 client_document_id=client_document_id, **origin,
                 **_fact_fields(facts))
-            enqueue(check_and_route, document.pk)
+            check = enqueue(check_and_route, document.pk)
     except IntegrityError:
         # The same id sent twice at once: the unique constraint let one of them in.
         earlier = _sent_before(organization, client_document_id) if client_document_id \
@@ -215,8 +215,9 @@ def accept(organization: Organization, data: bytes, channel: str, *, actor_label
         if earlier is None:
             raise
         raise AlreadySent(earlier) from None
-    # A queue that runs tasks at once has moved it on already.
-    document.refresh_from_db(fields=["status", "status_reason", "status_changed_at"])
+    if check.is_finished:
+        # A queue that runs tasks at once has moved it on already.
+        document.refresh_from_db(fields=["status", "status_reason", "status_changed_at"])
     return document
 
 

@@ -2,6 +2,7 @@
 document, and the inbox (list, download, mark downloaded, delete), each for the key's own
 organization only."""
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -107,6 +108,25 @@ def test_it_answers_at_once_and_leaves_the_rules_and_routing_to_the_queue(
     assert document.status == Status.DELIVERED
     assert str(document.delivery_id) == response.json()["delivery_id"]
     assert Document.objects.inbox().get().organization == receiver
+
+
+def test_sending_takes_few_statements_and_answers_the_status_it_stored(
+        client, settings, acme_key):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    credentials = f"{acme_key.key.app_key}:{acme_key.secret}".encode()
+    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(credentials).decode()}
+    client.post("/api/v1/documents", invoice("WARM-1"), content_type="application/xml",
+                **headers)
+
+    with CaptureQueriesContext(connection) as statements:
+        response = client.post("/api/v1/documents", invoice(), content_type="application/xml",
+                               **headers)
+
+    assert response.status_code == 202 and response.json()["status"] == "created"
+    # The document, its event, its audit entry and its task in one transaction; nothing
+    # reads the document back.
+    assert len(statements) <= 8, "\n".join(q["sql"][:120] for q in statements)
+    assert not any(q["sql"].startswith('SELECT "invoices_document"') for q in statements)
 
 
 def test_the_check_and_routing_of_a_sent_document_take_few_statements(

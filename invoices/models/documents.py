@@ -252,9 +252,10 @@ class Document(SenderReceiverIds, models.Model):
         return True
 
     def locked(self, *, content=False) -> Document:
-        """This document's row (and its organization's) locked for the current transaction,
-        with the environment; the UBL only when asked for."""
-        rows = (Document.objects.select_for_update(of=("self", "organization"))
+        """This document's row locked for the current transaction, with its organization and
+        environment read along (not locked: documents of the organization keep arriving
+        meanwhile); the UBL only when asked for."""
+        rows = (Document.objects.select_for_update(of=("self",))
                 .select_related("organization__environment"))
         return (rows if content else rows.defer("content")).get(pk=self.pk)
 

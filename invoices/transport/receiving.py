@@ -17,8 +17,9 @@ def store_incoming(receiver: Organization, content: bytes, *, channel: str, acto
     """Store `content` in `receiver`'s inbox, as Duplicate when an earlier document has the
     same supplier, number and issue date; call inside a transaction."""
     # The receiver's row serializes arrivals, so two copies arriving at once still meet
-    # the duplicate check one after the other.
-    Organization.objects.select_for_update().filter(pk=receiver.pk).values_list(
+    # the duplicate check one after the other. A lock without the key: rows that only
+    # refer to the organization (its own documents being sent) are not held up.
+    Organization.objects.select_for_update(no_key=True).filter(pk=receiver.pk).values_list(
         "pk", flat=True).first()
     duplicate_of = (Document.objects.inbox()
                     .filter(organization=receiver, supplier_id=fields.get("supplier_id", ""),

@@ -303,7 +303,8 @@ def route(document_pk: int, document: Document | None = None, transport=UNCHOSEN
     """Deliver a queued outgoing document by the transport that reaches its receiver (see
     invoices.transport); with none, it waits for the Peppol network. Safe to run again.
     `document` is the document as the caller just read it, its status included, and
-    `transport` the one the caller chose for it (None: there is none). Returns the document's status afterwards."""
+    `transport` the one the caller chose for it (None: there is none). Returns the
+    document's status afterwards."""
     from invoices.transport.base import choose
 
     if document is None:

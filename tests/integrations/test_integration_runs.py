@@ -123,17 +123,16 @@ def test_it_refreshes_once_per_transaction_and_not_for_a_rolled_back_savepoint(
     from onboarding.integrations.receivers import refresh_runs
 
     run = afas_run(cast)
-    with django_capture_on_commit_callbacks() as refreshes:
-        with transaction.atomic():
-            refresh_runs(run.organization_id, "document.queued")
-            refresh_runs(run.organization_id, "document.delivered")
-            refresh_runs(run.organization_id + 1, "document.received")
-            try:
-                with transaction.atomic():
-                    refresh_runs(run.organization_id + 2, "document.refused")
-                    raise RuntimeError
-            except RuntimeError:
-                pass
+    with django_capture_on_commit_callbacks() as refreshes, transaction.atomic():
+        refresh_runs(run.organization_id, "document.queued")
+        refresh_runs(run.organization_id, "document.delivered")
+        refresh_runs(run.organization_id + 1, "document.received")
+        try:
+            with transaction.atomic():
+                refresh_runs(run.organization_id + 2, "document.refused")
+                raise RuntimeError
+        except RuntimeError:
+            pass
     assert [(r.organization_id, r.event) for r in refreshes] == [
         (run.organization_id, "document.delivered"),
         (run.organization_id + 1, "document.received")]

@@ -38,7 +38,9 @@ test: $(STAMP) lint
 test-browser: $(STAMP)
 	$(PY) -m pytest -m browser tests/e2e
 
+# The benchmarks also compare the validator with peppol-py.
 bench: $(STAMP)
+	$(PIP) install --quiet -e ".[test,bench]"
 	$(PY) -m pytest -m bench tests/bench -s -p no:cacheprovider
 
 messages: $(STAMP) .env

@@ -18,6 +18,10 @@ class InvoicesConfig(AppConfig):
 
         soap.register()
         from invoices import checks  # noqa: F401 - the access point check
+        from portal.tasks import worker_started
+
+        worker_started.connect(validation.warm_up_in_background,
+                               dispatch_uid="invoices.warm_up_rules")
 
         # The validator itself reads PEPPOL_RULES_DIR from the environment; the setting lets a
         # settings module choose the rules too.

@@ -16,6 +16,9 @@ How every app uses it:
   on the queue for the next worker, which must be able to carry on from the stored state.
 - A task may run twice (a worker that died is taken over), so it is idempotent.
 - Periodic work: decorate the task with :func:`periodic`; workers enqueue it on schedule.
+- Work a worker does once, before its first task (compiling rules, say): connect to
+  :data:`worker_started`; the receiver runs in the worker's main thread, so anything slow
+  belongs in a thread of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import OperationalError
+from django.dispatch import Signal
+
+# Sent by a task worker as it starts, before it looks for tasks.
+worker_started = Signal()
 
 # Set by the worker when it is asked to stop (SIGTERM, Ctrl-C).
 _stop_requested = threading.Event()

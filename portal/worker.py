@@ -65,6 +65,8 @@ class PortalWorker(Worker):
 
     def run(self) -> None:
         kept = keep_connections()
+        tasks.worker_started.send(sender=type(self), worker_id=self.worker_id,
+                                  batch=self.batch)
         try:
             self._report_in()
             # At once, so that even a worker in batch mode takes over abandoned tasks and

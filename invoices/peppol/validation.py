@@ -24,6 +24,7 @@ Nothing here imports Django.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .text import gettext_noop
 from .xmlsafe import (
     DEFAULT_MAX_BYTES,
     XmlForbiddenDoctype,
@@ -40,11 +42,7 @@ from .xmlsafe import (
     parse_xml,
 )
 
-
-def gettext_noop(message: str) -> str:
-    """Mark a text for translation; the Django layer translates it when it is shown."""
-    return message
-
+logger = logging.getLogger(__name__)
 
 _ = gettext_noop
 
@@ -600,6 +598,26 @@ def _rules_stopped(error: Exception) -> tuple[RuleMessage, str]:
 
 _default_lock = threading.Lock()
 _default: Validator | None = None
+
+
+def warm_up_in_background(batch=False, **kwargs) -> threading.Thread | None:
+    """Compile the rules in a thread of their own as a task worker starts, so that its first
+    document does not wait for them; a document that comes sooner waits only for what is
+    left. Not for a worker that runs what is waiting and exits (`batch`): it compiles only
+    when a document asks. The thread is not a daemon: a worker that stops meanwhile exits
+    once the compiling is done, never in the middle of it."""
+    if batch:
+        return None
+
+    def warm_up():
+        try:
+            default_validator().warm_up()
+        except RulesUnavailable:
+            logger.exception("the Peppol rules could not be compiled in advance")
+
+    thread = threading.Thread(target=warm_up, name="warm-up-rules")
+    thread.start()
+    return thread
 
 
 def default_validator() -> Validator:

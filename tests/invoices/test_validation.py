@@ -346,3 +346,19 @@ def test_it_refuses_a_rules_dir_that_holds_no_rules(tmp_path, layout):
     assert str(excinfo.value) == (
         f"The rules directory {directory} has none of ubl-2.1/, bis-billing-3/rules/, "
         "si-ubl-2.0/rules/.")
+
+
+def test_a_task_worker_compiles_the_rules_as_it_starts_and_a_batch_run_does_not(
+        monkeypatch):
+    from portal.tasks import worker_started
+
+    fresh = Validator()
+    monkeypatch.setattr(validation, "_default", fresh)
+
+    answers = dict(worker_started.send(sender=None, worker_id="w1", batch=True))
+    assert answers[validation.warm_up_in_background] is None
+    assert fresh._compiled == {}
+
+    answers = dict(worker_started.send(sender=None, worker_id="w2", batch=False))
+    answers[validation.warm_up_in_background].join(timeout=120)
+    assert set(fresh._compiled) == {"bis", "nlcius"}

@@ -217,3 +217,20 @@ def test_it_expires_overdue_invitations_and_authorisation_requests(cast):
     assert request.status == "expired"
     assert AuditEvent.objects.filter(action__in=["invitation.expired",
                                                  "authorisation_request.expired"]).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_tells_that_it_starts_and_whether_it_runs_a_batch(db_queue):
+    from portal.tasks import worker_started
+
+    heard = []
+
+    def listener(sender, worker_id, batch, **kwargs):
+        heard.append((worker_id, batch))
+
+    worker_started.connect(listener)
+    try:
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    finally:
+        worker_started.disconnect(listener)
+    assert len(heard) == 1 and heard[0][0] and heard[0][1] is True

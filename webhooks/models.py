@@ -173,7 +173,7 @@ class Webhook(models.Model):
     def _locked(self) -> Webhook:
         return Webhook.objects.select_for_update().get(pk=self.pk)
 
-    def change(self, by, environment, *, url, topics, description) -> bool:
+    def change(self, by, environment, *, url, topics, description, key=None) -> bool:
         with transaction.atomic():
             current = self._locked()
             before = {"url": current.url, "topics": ", ".join(current.topics),
@@ -183,17 +183,18 @@ class Webhook(models.Model):
                 return False
             current.url, current.topics, current.description = url, list(topics), description
             current.save(update_fields=["url", "topics", "description"])
-            current._record(by, environment, "webhook.changed", before=before, after=after)
+            current._record(by, environment, "webhook.changed", before=before, after=after,
+                            actor_label=key_label(key))
         self.refresh_from_db()
         return True
 
-    def pause(self, by, environment, reason="") -> bool:
-        return self._switch(by, environment, False, "webhook.paused", reason)
+    def pause(self, by, environment, reason="", key=None) -> bool:
+        return self._switch(by, environment, False, "webhook.paused", reason, key)
 
-    def resume(self, by, environment) -> bool:
-        return self._switch(by, environment, True, "webhook.resumed", "")
+    def resume(self, by, environment, key=None) -> bool:
+        return self._switch(by, environment, True, "webhook.resumed", "", key)
 
-    def _switch(self, by, environment, active, action, reason) -> bool:
+    def _switch(self, by, environment, active, action, reason, key=None) -> bool:
         with transaction.atomic():
             current = self._locked()
             if current.is_active == active:
@@ -202,7 +203,8 @@ class Webhook(models.Model):
             current.consecutive_failures = 0
             current.save(update_fields=["is_active", "paused_reason", "consecutive_failures"])
             current._record(by, environment, action,
-                            after={"reason": reason} if reason else None)
+                            after={"reason": reason} if reason else None,
+                            actor_label=key_label(key))
             if active:
                 # What waited while the hook was paused goes out now.
                 current.deliveries.filter(status=Delivery.Status.RETRYING).update(

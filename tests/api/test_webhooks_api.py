@@ -73,3 +73,51 @@ def test_it_never_reaches_another_organizations_hook(live_server, http, cast, ac
 def test_it_asks_for_credentials(live_server, http):
     response = http.get(f"{live_server.url}/api/v1/webhooks", timeout=10)
     assert response.status_code == 401
+
+
+def test_it_changes_pauses_and_resumes_a_webhook(live_server, http, acme, acme_key,
+                                                endpoint):  # noqa: F811 - a fixture
+    hook = Webhook.create(by=None, environment=None, key=acme_key.key, url=endpoint.url,
+                          topics=[Topic.INVOICE_SENT])[0]
+    secret = hook.secret
+
+    changed = call(http, "PATCH", live_server, f"webhooks/{hook.pk}", acme_key,
+                   json={"topics": ["InvoiceReceived", "InvoiceSent"], "description": "ERP"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["topics"] == [Topic.INVOICE_RECEIVED, Topic.INVOICE_SENT]
+    hook.refresh_from_db()
+    assert (hook.description, hook.url, hook.secret) == ("ERP", endpoint.url, secret)
+
+    paused = call(http, "PATCH", live_server, f"webhooks/{hook.pk}", acme_key,
+                  json={"is_active": False})
+    assert paused.json()["is_active"] is False
+    hook.refresh_from_db()
+    assert not hook.is_active and acme_key.key.app_key in hook.paused_reason
+    resumed = call(http, "PATCH", live_server, f"webhooks/{hook.pk}", acme_key,
+                   json={"is_active": True})
+    assert resumed.json()["is_active"] is True
+
+    label = f"connection key {acme_key.key.app_key}"
+    assert sorted(AuditEvent.objects.filter(actor_label=label, target_type="webhook")
+                  .values_list("action", flat=True)) == [
+        "webhook.changed", "webhook.created", "webhook.paused", "webhook.resumed"]
+
+
+def test_it_refuses_a_bad_change_and_changes_nothing(live_server, http, cast, acme, acme_key,
+                                                    endpoint):  # noqa: F811 - a fixture
+    hook = Webhook.create(by=None, environment=None, key=acme_key.key, url=endpoint.url,
+                          topics=[Topic.INVOICE_SENT])[0]
+    response = call(http, "PATCH", live_server, f"webhooks/{hook.pk}", acme_key,
+                    json={"url": "https://10.0.0.1/hook", "is_active": False})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith(PROBLEM) and "private" in response.text
+    hook.refresh_from_db()
+    assert hook.url == endpoint.url and hook.is_active
+
+    receiver = make_receiver(cast)
+    theirs = subscribe(endpoint, receiver, cast.client_admin)
+    response = call(http, "PATCH", live_server, f"webhooks/{theirs.pk}", acme_key,
+                    json={"is_active": False})
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.is_active

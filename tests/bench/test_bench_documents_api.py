@@ -2,7 +2,8 @@
 
 1. Documents sent per second through the REST API, with the rules and routing done by two
    `db_worker` processes, against the same documents validated one after the other in this
-   process (validation alone: the floor of the work), measured in the same run.
+   process (validation alone: the floor of the work), measured right after them; the
+   median of three such rounds, with the CPU each side used per document.
 2. SOAP GetInboxDocuments with 100,000 documents in the inbox: the same number of queries on
    the first page as deep in the inbox, and its time against a bare Django view.
 """

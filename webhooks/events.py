@@ -22,7 +22,15 @@ from invoices.models.documents import administrators_of
 from onboarding.encryption import UndecryptableSecret
 from portal.mail import send_templated_mail
 from portal.tasks import enqueue
-from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic, Webhook, retry_schedule
+from webhooks.models import (
+    HOOK_TOPICS,
+    TEST_TOPIC,
+    Attempt,
+    Delivery,
+    Topic,
+    Webhook,
+    retry_schedule,
+)
 from webhooks.safety import UnsafeTarget, post
 
 logger = logging.getLogger("webhooks")
@@ -197,15 +205,32 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
         if succeeded:
             delivery.status, delivery.next_attempt_at = Delivery.Status.DELIVERED, None
             hook.consecutive_failures = 0
+            _tell_about(delivery, hook, Topic.HOOK_SENT,
+                        f"Webhook {hook.pk} delivered {delivery.topic} event {delivery.pk} "
+                        f"on try {delivery.attempts}.",
+                        {"sentHookId": str(hook.pk), "sentEventId": delivery.pk,
+                         "sentTopic": delivery.topic, "attempts": delivery.attempts})
         elif delivery.attempts <= len(schedule) and not is_test:
             delivery.status = Delivery.Status.RETRYING
             delivery.next_attempt_at = now + schedule[delivery.attempts - 1]
             hook.consecutive_failures += 1
+            retry_at = _instant(delivery.next_attempt_at)
+            _tell_about(delivery, hook, Topic.HOOK_RETRIED,
+                        f"Webhook {hook.pk} failed to deliver {delivery.topic} event "
+                        f"{delivery.pk} on try {delivery.attempts}: {error}; the next try is "
+                        f"at {retry_at}.",
+                        {"retriedHookId": str(hook.pk), "retriedEventId": delivery.pk,
+                         "retriedTopic": delivery.topic, "attempts": delivery.attempts,
+                         "lastError": error, "retryAt": retry_at})
         else:
             delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
             hook.consecutive_failures += 1
-            if delivery.topic not in (Topic.HOOK_FAILED, TEST_TOPIC):
-                _tell_of_failure(delivery, hook, error)
+            _tell_about(delivery, hook, Topic.HOOK_FAILED,
+                        f"Webhook {hook.pk} gave up delivering {delivery.topic} event "
+                        f"{delivery.pk} after {delivery.attempts} tries: {error}",
+                        {"failedHookId": str(hook.pk), "failedEventId": delivery.pk,
+                         "failedTopic": delivery.topic, "attempts": delivery.attempts,
+                         "lastError": error})
         delivery.save(update_fields=["attempts", "status", "next_attempt_at"])
         hook.save(update_fields=["consecutive_failures"])
         if (not succeeded and hook.is_active and not is_test
@@ -214,23 +239,20 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
     return delivery.status
 
 
-def _tell_of_failure(delivery, hook, error) -> None:
-    """The hooks that asked for HookSentError hear that `delivery` gave up; never the hook
-    that failed, and never for a HookSentError delivery itself, so failures cannot chain."""
-    if delivery.organization_id is None:
+def _tell_about(delivery, hook, topic, message, details) -> None:
+    """The other hooks that asked for `topic` (HookSent, HookSentRetry or HookSentError)
+    hear what became of `delivery`. Never the hook it was for, and never about a test event
+    or a delivery of these topics itself, so that nothing chains."""
+    if delivery.organization_id is None or delivery.topic in (*HOOK_TOPICS, TEST_TOPIC):
         return
     others = [other for other in Webhook.objects.covering(
         delivery.organization_id, delivery.organization.environment_id).exclude(pk=hook.pk)
-        if Topic.HOOK_FAILED in other.topics]
+        if topic in other.topics]
     for other in others:
-        queue(other, Topic.HOOK_FAILED, organization=delivery.organization, document=None,
-              message=f"Webhook {hook.pk} gave up delivering {delivery.topic} event "
-                      f"{delivery.pk} after {delivery.attempts} tries: {error}"[:500],
-              details={"failedHookId": str(hook.pk), "failedEventId": delivery.pk,
-                       "failedTopic": delivery.topic, "attempts": delivery.attempts,
-                       "lastError": error,
-                       **({"documentId": str(delivery.document_id)}
-                          if delivery.document_id else {})})
+        queue(other, topic, organization=delivery.organization, document=None,
+              message=message[:500],
+              details={**details, **({"documentId": str(delivery.document_id)}
+                                     if delivery.document_id else {})})
 
 
 def _pause_for_failures(hook, error) -> None:

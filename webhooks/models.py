@@ -34,7 +34,13 @@ class Topic(models.TextChoices):
     SENDING_FAILED = "InvoiceSentError", _("Sending failed")
     SENDING_RETRIED = "InvoiceSentRetry", _("Sending retried")
     DUPLICATE = "InvoiceReceivedError", _("Duplicate received")
+    HOOK_SENT = "HookSent", _("Webhook delivery succeeded")
+    HOOK_RETRIED = "HookSentRetry", _("Webhook delivery retried")
     HOOK_FAILED = "HookSentError", _("Webhook delivery failed")
+
+
+# Topics about other deliveries: a delivery of one of these is never reported in turn.
+HOOK_TOPICS = (Topic.HOOK_SENT, Topic.HOOK_RETRIED, Topic.HOOK_FAILED)
 
 
 def topic_label(topic: str) -> str:

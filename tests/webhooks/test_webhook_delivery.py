@@ -187,6 +187,37 @@ def test_it_tells_hook_error_subscribers_when_a_delivery_gives_up_but_never_chai
     assert Delivery.objects.filter(webhook=watcher).count() == 1
 
 
+def test_it_tells_hook_sent_and_retry_subscribers_what_became_of_a_delivery(
+        cast, sender, endpoint, settings):
+    settings.WEBHOOKS_RETRY_SECONDS = [60]
+    watcher = subscribe(endpoint, sender, cast.admin,
+                        topics=[Topic.HOOK_SENT, Topic.HOOK_RETRIED])
+    with WebhookReceiver() as working:
+        hook = subscribe(working, sender, cast.admin, topics=[Topic.INVOICE_SENT])
+        sent = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+                            message="m", details={})
+    [told] = endpoint.received
+    assert told.json["topic"] == "HookSent"
+    assert told.json["details"]["sentHookId"] == str(hook.pk)
+    assert told.json["details"]["sentEventId"] == sent.pk
+    assert told.json["details"]["attempts"] == 1
+
+    with WebhookReceiver(status=503) as failing:
+        broken = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
+        retried = events.queue(broken, Topic.INVOICE_SENT, organization=sender,
+                               document=None, message="m", details={})
+    retried.refresh_from_db()
+    assert retried.status == Delivery.Status.RETRYING
+    told = endpoint.received[-1]
+    assert told.json["topic"] == "HookSentRetry"
+    assert told.json["details"]["retriedHookId"] == str(broken.pk)
+    assert told.json["details"]["lastError"] == "HTTP 503"
+    assert told.json["details"]["retryAt"].endswith("Z")
+    # The watcher's own deliveries are reported to nobody.
+    assert len(endpoint.received) == 2
+    assert Delivery.objects.filter(webhook=watcher).count() == 2
+
+
 def test_it_keeps_only_the_first_part_of_a_long_answer(cast, sender, endpoint):
     hook = subscribe(endpoint, sender, cast.admin)
     events.record(events.Delivery.objects.create(webhook=hook, organization=sender,

@@ -8,8 +8,10 @@ and the tests); private, link-local, multicast and reserved addresses stay refus
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -26,6 +28,77 @@ REDIRECTS = {307, 308}
 
 class UnsafeTarget(Explained):
     """The URL may not be called; the message says why, for the user."""
+
+
+class TooSlow(urllib3.exceptions.TimeoutError):
+    """The receiver did not answer in full within the time one try has."""
+
+
+class _Deadline:
+    """Cuts the connections of one try when its time is up. Socket timeouts apply to each
+    read, so a receiver that answers a byte at a time would otherwise hold the worker for
+    a timeout per byte."""
+
+    # After the time is up, how often to look again for a connection still connecting.
+    AGAIN = 0.05
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._over = False
+        self._connections = []
+        self._lock = threading.Lock()
+        self._timer = None
+
+    def __enter__(self):
+        self._arm(self.seconds)
+        return self
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._over = True
+            self._timer.cancel()
+
+    def _arm(self, seconds: float) -> None:
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection) -> None:
+        with self._lock:
+            self._connections.append(connection)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.expired = True
+            for connection in self._connections:
+                sock = getattr(connection, "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            # A connection made after this moment is cut on the next look.
+            self._arm(self.AGAIN)
+
+    def too_slow(self) -> TooSlow:
+        return TooSlow(f"no full answer within {self.seconds:g} seconds")
+
+
+def _watched(pool_class):
+    class Watched(pool_class):
+        deadline: _Deadline
+
+        def _new_conn(self):
+            connection = super()._new_conn()
+            self.deadline.watch(connection)
+            return connection
+
+    return Watched
+
+
+HTTPPool = _watched(urllib3.HTTPConnectionPool)
+HTTPSPool = _watched(urllib3.HTTPSConnectionPool)
 
 
 @dataclass(frozen=True)
@@ -124,44 +197,59 @@ class Answer:
 def post(url: str, body: bytes, headers: dict, *, timeout: float, keep: int) -> Answer:
     """POST `body` to `url`, each hop checked and connected to by its checked address.
     Follows 307 and 308 (which keep the method and body) up to MAX_REDIRECTS; keeps the first
-    `keep` characters of the answer. Raises UnsafeTarget or urllib3's errors."""
+    `keep` characters of the answer. The whole try, redirects included, takes at most
+    `timeout` seconds. Raises UnsafeTarget, TooSlow or urllib3's errors."""
+    with _Deadline(timeout) as deadline:
+        try:
+            return _post(url, body, headers, timeout=timeout, keep=keep, deadline=deadline)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            if deadline.expired:
+                raise deadline.too_slow() from error
+            raise
+
+
+def _post(url, body, headers, *, timeout, keep, deadline) -> Answer:
     for _hop in range(MAX_REDIRECTS + 1):
         target = resolve(url)
-        response = _connect(target, body, headers, timeout)
+        response = _connect(target, body, headers, timeout, deadline)
         try:
             location = response.headers.get("Location")
             if response.status in REDIRECTS and location:
                 url = urljoin(url, location)
                 continue
             raw = response.read(keep * 4, decode_content=False) or b""
+            if deadline.expired:
+                raise deadline.too_slow()
             return Answer(response.status, raw.decode("utf-8", "replace")[:keep])
         finally:
             response.release_conn()
     raise UnsafeTarget(_("More than %(count)d redirects.") % {"count": MAX_REDIRECTS})
 
 
-def _connect(target: Target, body: bytes, headers: dict, timeout: float):
+def _connect(target: Target, body: bytes, headers: dict, timeout: float, deadline):
     """The answer from the first checked address that takes the connection."""
     for address in target.addresses[:-1]:
         try:
-            return _send(target, address, body, headers, timeout)
+            return _send(target, address, body, headers, timeout, deadline)
         except urllib3.exceptions.NewConnectionError:
             continue
-    return _send(target, target.addresses[-1], body, headers, timeout)
+    return _send(target, target.addresses[-1], body, headers, timeout, deadline)
 
 
-def _send(target: Target, address: str, body: bytes, headers: dict, timeout: float):
+def _send(target: Target, address: str, body: bytes, headers: dict, timeout: float,
+          deadline: _Deadline):
     options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False,
                "maxsize": 1}
     if target.scheme == "https":
         # Connected by address; the certificate and SNI are still those of the host name.
-        pool = urllib3.HTTPSConnectionPool(
+        pool = HTTPSPool(
             address, target.port, server_hostname=target.host,
             assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
             ca_certs=settings.WEBHOOKS_CA_BUNDLE or certifi.where(),
             **options)
     else:
-        pool = urllib3.HTTPConnectionPool(address, target.port, **options)
+        pool = HTTPPool(address, target.port, **options)
+    pool.deadline = deadline
     return pool.urlopen("POST", target.path, body=body,
                         headers={**headers, "Host": target.host_header}, redirect=False,
                         preload_content=False, assert_same_host=False)

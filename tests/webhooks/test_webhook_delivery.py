@@ -2,6 +2,9 @@
 and when a hook is paused."""
 
 import json
+import socketserver
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +16,7 @@ from tests.standins.webhook_receiver import WebhookReceiver
 from tests.webhooks.conftest import subscribe
 from webhooks import events
 from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic
-from webhooks.safety import UnsafeTarget, resolve
+from webhooks.safety import TooSlow, UnsafeTarget, post, resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +219,42 @@ def test_it_tells_hook_sent_and_retry_subscribers_what_became_of_a_delivery(
     # The watcher's own deliveries are reported to nobody.
     assert len(endpoint.received) == 2
     assert Delivery.objects.filter(webhook=watcher).count() == 2
+
+
+class Trickle(socketserver.BaseRequestHandler):
+    """Answers a byte at a time: the status line and headers, or the body."""
+
+    slow_part = "body"
+
+    def handle(self):
+        self.request.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
+        slow = b"x" * 40
+        if self.slow_part == "headers":
+            head, slow = b"", head + slow
+        try:
+            self.request.sendall(head)
+            for byte in slow:
+                time.sleep(0.1)
+                self.request.sendall(bytes([byte]))
+        except OSError:
+            return
+
+
+@pytest.mark.parametrize("slow_part", ["headers", "body"])
+def test_it_gives_up_on_a_receiver_that_answers_a_byte_at_a_time(slow_part):
+    handler = type("Handler", (Trickle,), {"slow_part": slow_part})
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started = time.monotonic()
+        with pytest.raises(TooSlow) as refused:
+            post(f"http://127.0.0.1:{server.server_address[1]}/hook", b"{}", {},
+                 timeout=0.5, keep=100)
+        took = time.monotonic() - started
+        server.shutdown()
+    # Each byte comes well within the read timeout; the whole answer would take 4 s.
+    assert took < 2
+    assert "within 0.5 seconds" in str(refused.value)
 
 
 def test_it_keeps_only_the_first_part_of_a_long_answer(cast, sender, endpoint):

@@ -30,6 +30,8 @@ PROBLEMS = {
 }
 NOT_FOUND = {(404, PROBLEM_CONTENT_TYPE): _problem(_("No such webhook of the key's "
                                                      "organization."))}
+NOT_VALID = {(400, PROBLEM_CONTENT_TYPE): _problem(_("The request is not valid; detail says "
+                                                     "why."))}
 
 
 class HookNotFound(ProblemKind, exceptions.NotFound):
@@ -86,10 +88,7 @@ class WebhooksView(KeyHooksView):
         description=_("Add a webhook for the key's organization. The answer holds the "
                       "secret that signs every delivery, once."),
         request=WebhookSerializer,
-        responses={201: CreatedWebhookSerializer,
-                   (400, PROBLEM_CONTENT_TYPE): _problem(_("The request is not valid; "
-                                                           "detail says why.")),
-                   **PROBLEMS})
+        responses={201: CreatedWebhookSerializer, **NOT_VALID, **PROBLEMS})
     def post(self, request):
         incoming = WebhookSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -117,10 +116,7 @@ class WebhookView(KeyHooksView):
         description=_("Give only what changes: url, description, topics, or is_active. "
                       "The secret stays; every change is in the audit log."),
         request=WebhookChangeSerializer,
-        responses={200: WebhookSerializer,
-                   (400, PROBLEM_CONTENT_TYPE): _problem(_("The request is not valid; "
-                                                           "detail says why.")),
-                   **NOT_FOUND, **PROBLEMS})
+        responses={200: WebhookSerializer, **NOT_VALID, **NOT_FOUND, **PROBLEMS})
     def patch(self, request, pk):
         hook = self.hook(pk)
         incoming = WebhookChangeSerializer(data=request.data, partial=True)

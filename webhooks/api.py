@@ -71,6 +71,11 @@ class CreatedWebhookSerializer(WebhookSerializer):
         "Signs every delivery; given only in this answer."))
 
 
+class NewSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(read_only=True, help_text=_(
+        "Signs every delivery from now on; given only in this answer."))
+
+
 class KeyHooksView(ConnectionKeyView):
     def hooks(self):
         """The only hooks this request may touch: its key's organization's."""
@@ -99,13 +104,15 @@ class WebhooksView(KeyHooksView):
                         status=status.HTTP_201_CREATED)
 
 
-class WebhookView(KeyHooksView):
+class OneHookView(KeyHooksView):
     def hook(self, pk):
         found = self.hooks().filter(pk=pk).first() if pk <= MAX_ID else None
         if found is None:
             raise HookNotFound()
         return found
 
+
+class WebhookView(OneHookView):
     @extend_schema(operation_id="webhooks_read", summary=_("One webhook"),
                    responses={200: WebhookSerializer, **NOT_FOUND, **PROBLEMS})
     def get(self, request, pk):
@@ -141,3 +148,16 @@ class WebhookView(KeyHooksView):
     def delete(self, request, pk):
         self.hook(pk).delete_by(None, None, key=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NewSecretView(OneHookView):
+    @extend_schema(
+        operation_id="webhooks_new_secret", summary=_("Give a webhook a new secret"),
+        description=_("The new secret signs every delivery from now on, retries of earlier "
+                      "events included; the old one signs nothing more. The answer holds it, "
+                      "once."),
+        request=None, responses={200: NewSecretSerializer, **NOT_FOUND, **PROBLEMS})
+    def post(self, request, pk):
+        secret = self.hook(pk).rotate_secret(None, None, key=request.auth)
+        request.auth.note_use()
+        return Response({"secret": secret})

@@ -218,14 +218,15 @@ class Webhook(models.Model):
         self.refresh_from_db()
         return True
 
-    def rotate_secret(self, by, environment) -> str:
+    def rotate_secret(self, by, environment, key=None) -> str:
         """A new secret at once; the old one signs nothing from now on."""
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         with transaction.atomic():
             current = self._locked()
             current.secret_encrypted = encryption.encrypt(secret)
             current.save(update_fields=["secret_encrypted"])
-            current._record(by, environment, "webhook.secret_rotated")
+            current._record(by, environment, "webhook.secret_rotated",
+                            actor_label=key_label(key))
         self.refresh_from_db()
         return secret
 

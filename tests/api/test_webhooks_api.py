@@ -103,6 +103,24 @@ def test_it_changes_pauses_and_resumes_a_webhook(live_server, http, acme, acme_k
         "webhook.changed", "webhook.created", "webhook.paused", "webhook.resumed"]
 
 
+def test_it_gives_a_webhook_a_new_secret_that_signs_from_then_on(live_server, http, acme,
+                                                                 acme_key, endpoint):  # noqa: F811
+    hook = Webhook.create(by=None, environment=None, key=acme_key.key, url=endpoint.url,
+                          topics=[Topic.INVOICE_SENT])[0]
+    old = hook.secret
+
+    answer = call(http, "POST", live_server, f"webhooks/{hook.pk}/secret", acme_key)
+
+    assert answer.status_code == 200, answer.text
+    new = answer.json()["secret"]
+    hook.refresh_from_db()
+    assert new == hook.secret != old and new.startswith("whsec_")
+    assert AuditEvent.objects.get(action="webhook.secret_rotated").actor_label == \
+        f"connection key {acme_key.key.app_key}"
+    assert "secret" not in call(http, "GET", live_server, f"webhooks/{hook.pk}",
+                                acme_key).json()
+
+
 def test_it_refuses_a_bad_change_and_changes_nothing(live_server, http, cast, acme, acme_key,
                                                     endpoint):  # noqa: F811 - a fixture
     hook = Webhook.create(by=None, environment=None, key=acme_key.key, url=endpoint.url,
@@ -116,8 +134,11 @@ def test_it_refuses_a_bad_change_and_changes_nothing(live_server, http, cast, ac
 
     receiver = make_receiver(cast)
     theirs = subscribe(endpoint, receiver, cast.client_admin)
+    secret = theirs.secret
     response = call(http, "PATCH", live_server, f"webhooks/{theirs.pk}", acme_key,
                     json={"is_active": False})
     assert response.status_code == 404
+    assert call(http, "POST", live_server, f"webhooks/{theirs.pk}/secret",
+                acme_key).status_code == 404
     theirs.refresh_from_db()
-    assert theirs.is_active
+    assert theirs.is_active and theirs.secret == secret

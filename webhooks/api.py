@@ -140,7 +140,7 @@ class WebhookView(OneHookView):
             elif changes.get("is_active") is False:
                 hook.pause(None, None, f"Paused by connection key {key.app_key}.", key=key)
         key.note_use()
-        hook.refresh_from_db()
+        # change(), pause() and resume() leave `hook` as they wrote it.
         return Response(WebhookSerializer(hook).data)
 
     @extend_schema(operation_id="webhooks_delete", summary=_("Remove a webhook"),

@@ -208,8 +208,7 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
             _tell_about(delivery, hook, Topic.HOOK_SENT,
                         f"Webhook {hook.pk} delivered {delivery.topic} event {delivery.pk} "
                         f"on try {delivery.attempts}.",
-                        {"sentHookId": str(hook.pk), "sentEventId": delivery.pk,
-                         "sentTopic": delivery.topic, "attempts": delivery.attempts})
+                        _about("sent", delivery, hook))
         elif delivery.attempts <= len(schedule) and not is_test:
             delivery.status = Delivery.Status.RETRYING
             delivery.next_attempt_at = now + schedule[delivery.attempts - 1]
@@ -219,24 +218,28 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
                         f"Webhook {hook.pk} failed to deliver {delivery.topic} event "
                         f"{delivery.pk} on try {delivery.attempts}: {error}; the next try is "
                         f"at {retry_at}.",
-                        {"retriedHookId": str(hook.pk), "retriedEventId": delivery.pk,
-                         "retriedTopic": delivery.topic, "attempts": delivery.attempts,
-                         "lastError": error, "retryAt": retry_at})
+                        _about("retried", delivery, hook, lastError=error,
+                               retryAt=retry_at))
         else:
             delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
             hook.consecutive_failures += 1
             _tell_about(delivery, hook, Topic.HOOK_FAILED,
                         f"Webhook {hook.pk} gave up delivering {delivery.topic} event "
                         f"{delivery.pk} after {delivery.attempts} tries: {error}",
-                        {"failedHookId": str(hook.pk), "failedEventId": delivery.pk,
-                         "failedTopic": delivery.topic, "attempts": delivery.attempts,
-                         "lastError": error})
+                        _about("failed", delivery, hook, lastError=error))
         delivery.save(update_fields=["attempts", "status", "next_attempt_at"])
         hook.save(update_fields=["consecutive_failures"])
         if (not succeeded and hook.is_active and not is_test
                 and hook.consecutive_failures >= settings.WEBHOOKS_PAUSE_AFTER_FAILURES):
             _pause_for_failures(hook, error)
     return delivery.status
+
+
+def _about(prefix, delivery, hook, **more) -> dict:
+    """The details that name the delivery a Hook topic reports on: sentHookId, failedEventId
+    and so on, with the tries so far."""
+    return {f"{prefix}HookId": str(hook.pk), f"{prefix}EventId": delivery.pk,
+            f"{prefix}Topic": delivery.topic, "attempts": delivery.attempts, **more}
 
 
 def _tell_about(delivery, hook, topic, message, details) -> None:

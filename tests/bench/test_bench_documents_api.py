@@ -106,7 +106,7 @@ def validate_alone(documents) -> tuple[float, float]:
 
 @pytest.mark.django_db(transaction=True)
 def test_bench_documents_through_the_rest_api(live_server, like_a_production_server, settings,
-                                               cast):
+                                               cast, tmp_path):
     from tests.api.conftest import active_organization
 
     settings.API_RATE_LIMIT = "1000000/min"
@@ -119,7 +119,8 @@ def test_bench_documents_through_the_rest_api(live_server, like_a_production_ser
     make_receiver(cast)
     issued = ConnectionKey.issue(organization=acme, software=Software.AFAS, by=cast.admin)
     numbers = iter(range(WARMUP + ROUNDS * DOCUMENTS))
-    workers = [start_worker(), start_worker()]
+    log = (tmp_path / "workers.log").open("w")
+    workers = [start_worker(output=log), start_worker(output=log)]
     rounds, pks = [], []
     try:
         with requests.Session() as http:
@@ -158,6 +159,7 @@ def test_bench_documents_through_the_rest_api(live_server, like_a_production_ser
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=30)
+        log.close()
     assert Document.objects.filter(pk__in=pks, status=Status.DELIVERED).count() == len(pks)
 
     middle = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]

@@ -33,11 +33,13 @@ def worker_env(**extra) -> dict:
             "TASK_WORKER_TIMEOUT": "2", "TASK_RETRY_BASE_DELAY": "0", **extra}
 
 
-def start_worker(*options, **extra_env) -> subprocess.Popen:
+def start_worker(*options, output=subprocess.PIPE, **extra_env) -> subprocess.Popen:
+    """A `db_worker` process on the test database. Its log goes to `output`; a pipe that
+    nobody reads blocks the worker once it is full (some 64 KiB of log lines)."""
     return subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload",
          "--interval", "0.1", *options],
-        cwd=ROOT, env=worker_env(**extra_env), stdout=subprocess.PIPE,
+        cwd=ROOT, env=worker_env(**extra_env), stdout=output,
         stderr=subprocess.STDOUT, text=True)
 
 

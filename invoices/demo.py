@@ -14,6 +14,8 @@ from invoices.models import Channel, Direction, Document, DocumentType, Status
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build, read_facts
 from invoices.peppol.validation import validate
+from invoices.transport.receiving import POSSIBLE_DUPLICATE, SAME_AS_EARLIER
+from portal.said import Said
 
 # The demo bakery's own VAT number, as its invoices state it.
 DEMO_VAT_ID = "NL812345678B01"
@@ -42,12 +44,12 @@ def _spec(number, supplier, customer, days_ago, **extra) -> DocumentSpec:
         **{"buyer_reference": "Inkoop 2026", **extra})
 
 
-def _store(organization, direction, status, data, channel, by=None, **fields):
+def _store(organization, direction, status, data, channel, by=None, detail="", **fields):
     facts = read_facts(xmlsafe.parse_xml(data))
     report = validate(data)
     return Document.store(
         organization=organization, direction=direction, status=status, content=data,
-        channel=channel, by=by, actor_label="demo data",
+        channel=channel, by=by, actor_label="demo data", detail=detail,
         document_type=DocumentType.INVOICE, sender_scheme=facts.sender_scheme,
         sender_value=facts.sender_value, receiver_scheme=facts.receiver_scheme,
         receiver_value=facts.receiver_value, supplier_id=facts.sender_id,
@@ -75,8 +77,7 @@ def create_demo_documents(organization, by) -> list[Document]:
                           Channel.PLATFORM, counterparty_name=SUPPLIER.name)
         duplicate = _store(organization, Direction.INCOMING, Status.DUPLICATE, build(delivery),
                            Channel.PLATFORM, counterparty_name=SUPPLIER.name,
-                           status_reason="Same supplier, number and issue date as a document "
-                                         "received earlier.")
+                           detail=Said(SAME_AS_EARLIER), status_reason=Said(POSSIBLE_DUPLICATE))
     return [queued, refused, received, duplicate]
 
 

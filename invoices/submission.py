@@ -11,16 +11,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from invoices.models import Direction, Document, DocumentType, Status
 from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_facts
-from invoices.peppol.validation import validate
+from invoices.peppol.validation import VERDICTS, validate
 from onboarding.models import Organization, OrganizationIdentifier
 from portal.errors import ChangeRefused, Explained
+from portal.said import Said
 
 VALIDATION_ACTOR = "system: validation"
 SENDER_CHECK_ACTOR = "system: sender check"
@@ -84,24 +85,34 @@ def _parse(data: bytes):
 
 def _sender_problem(organization: Organization, document: Document) -> str:
     if not organization.is_active:
-        return gettext("%(organization)s is not active yet; only an active organization "
-                       "sends documents.") % {"organization": organization.name}
+        return Said(gettext_noop("%(organization)s is not active yet; only an active "
+                                 "organization sends documents."),
+                    organization=organization.name)
     identifier = organization.identifiers.filter(
         scheme=document.sender_scheme, value__iexact=document.sender_value).first()
     if identifier is None:
-        return gettext("The supplier's Endpoint-ID %(identifier)s in this document is not an "
-                       "identifier of %(organization)s. Add it to the organization, or correct "
-                       "the document.") % {"identifier": document.sender_id or "—",
-                                           "organization": organization.name}
+        return Said(gettext_noop("The supplier's Endpoint-ID %(identifier)s in this document "
+                                 "is not an identifier of %(organization)s. Add it to the "
+                                 "organization, or correct the document."),
+                    identifier=document.sender_id or "—", organization=organization.name)
     if not identifier.is_verified:
-        return gettext("Identifier %(identifier)s of %(organization)s is still waiting for its "
-                       "ownership to be verified; it sends once it is.") % {
-            "identifier": document.sender_id, "organization": organization.name}
+        return Said(gettext_noop("Identifier %(identifier)s of %(organization)s is still "
+                                 "waiting for its ownership to be verified; it sends once it "
+                                 "is."), identifier=document.sender_id,
+                    organization=organization.name)
     if not identifier.sends:
-        return gettext("Sending is switched off for identifier %(identifier)s of "
-                       "%(organization)s. Switch it on on the organization's page.") % {
-            "identifier": document.sender_id, "organization": organization.name}
+        return Said(gettext_noop("Sending is switched off for identifier %(identifier)s of "
+                                 "%(organization)s. Switch it on on the organization's "
+                                 "page."), identifier=document.sender_id,
+                    organization=organization.name)
     return ""
+
+
+def _verdict(report) -> str:
+    """The report's verdict, as a message to say again in the reader's language."""
+    if report.verdict_key not in VERDICTS:
+        return report.verdict
+    return Said(VERDICTS[report.verdict_key], braces=True, **report.verdict_params)
 
 
 def submit(organization: Organization, data: bytes, channel: str, by=None, *,
@@ -159,7 +170,7 @@ def _report_fields(report, read_type: str) -> dict:
 def _decide(organization: Organization, document: Document, report) -> None:
     """Refuse, or queue and route after the commit; call inside the storing transaction."""
     if not report.valid:
-        document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR)
+        document.refuse(None, _verdict(report), actor_label=VALIDATION_ACTOR)
     elif problem := _sender_problem(organization, document):
         document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR)
     else:
@@ -260,7 +271,7 @@ def check_and_route(document_pk: int) -> str:
         with transaction.atomic():
             current = document.locked(content=at_once)
             if not report.valid:
-                changed = document.refuse(None, report.verdict, actor_label=VALIDATION_ACTOR,
+                changed = document.refuse(None, _verdict(report), actor_label=VALIDATION_ACTOR,
                                           locked=current, **fields)
             elif problem:
                 changed = document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR,

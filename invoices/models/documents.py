@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol.parties import SenderReceiverIds
@@ -20,6 +20,7 @@ from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
+from portal.said import Said, as_data, render
 
 
 class Direction(models.TextChoices):
@@ -97,6 +98,8 @@ class Document(SenderReceiverIds, models.Model):
                                      blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # The reason as a message to say again in the reader's language (portal.said).
+    reason_said = models.JSONField(null=True, blank=True, editable=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # The UBL exactly as it came in; every download gives these bytes back.
     content = models.BinaryField(_("UBL"))
@@ -199,6 +202,9 @@ class Document(SenderReceiverIds, models.Model):
               actor_label="", detail="", **fields) -> Document:
         """A new document with its first event and audit entry; call inside a transaction."""
         now = timezone.now()
+        if "status_reason" in fields:
+            reason = fields.pop("status_reason")
+            fields.update(status_reason=reason[:500], reason_said=as_data(reason))
         document = cls.objects.create(
             organization=organization, direction=direction, status=status, channel=channel,
             content=bytes(content), sha256=sha256(content), size=len(content),
@@ -219,7 +225,7 @@ class Document(SenderReceiverIds, models.Model):
         event = DocumentEvent.objects.create(document=self, actor=user,
                                              actor_label=label[:254],
                                              from_status=from_status, to_status=to_status,
-                                             detail=detail[:2000])
+                                             detail=detail[:2000], detail_said=as_data(detail))
         transaction.on_commit(lambda: document_changed.send(Document, document=self,
                                                             event=event))
         record(environment=self.organization.environment, actor=user, actor_label=label,
@@ -260,8 +266,8 @@ class Document(SenderReceiverIds, models.Model):
         return (rows if content else rows.defer("content")).get(pk=self.pk)
 
     def _refresh_from(self, current):
-        for name in ("status", "status_reason", "status_changed_at", "delivery_id",
-                     "downloaded_at", "keep_until"):
+        for name in ("status", "status_reason", "reason_said", "status_changed_at",
+                     "delivery_id", "downloaded_at", "keep_until"):
             setattr(self, name, getattr(current, name))
 
     # -- outgoing ---------------------------------------------------------------------------
@@ -269,13 +275,13 @@ class Document(SenderReceiverIds, models.Model):
     def refuse(self, by, reason: str, *, actor_label="", **changes) -> bool:
         """Refused; `changes` are further fields written with the status (the report)."""
         return self._transition(by, Status.REFUSED, {Status.CREATED}, actor_label=actor_label,
-                                detail=reason, status_reason=reason[:500], **changes)
+                                detail=reason, **_reason(reason), **changes)
 
     def queue(self, by, reason: str = "", *, actor_label="", **changes) -> bool:
         """Accepted: it passed the rules and the sender may send. The Delivery ID is given
         here, once; `changes` are further fields written with the status (the report)."""
         return self._transition(by, Status.QUEUED, {Status.CREATED}, actor_label=actor_label,
-                                detail=reason, status_reason=reason[:500],
+                                detail=reason, **_reason(reason),
                                 delivery_id=self.delivery_id or uuid.uuid4(), **changes)
 
     def wait_for_network(self) -> bool:
@@ -285,8 +291,8 @@ class Document(SenderReceiverIds, models.Model):
             if current.status != Status.QUEUED or current.status_reason == WAITING_FOR_PEPPOL:
                 self._refresh_from(current)
                 return False
-            current.status_reason = WAITING_FOR_PEPPOL
-            current.save(update_fields=["status_reason"])
+            current.status_reason, current.reason_said = WAITING_FOR_PEPPOL, None
+            current.save(update_fields=["status_reason", "reason_said"])
             DocumentEvent.objects.create(document=current, actor_label="system: routing",
                                          from_status=Status.QUEUED, to_status=Status.QUEUED,
                                          detail=WAITING_FOR_PEPPOL)
@@ -297,20 +303,19 @@ class Document(SenderReceiverIds, models.Model):
                             actor_label="") -> bool:
         """A try to deliver failed in a way that may pass, and another is scheduled: the
         reason is shown and recorded, and `delivery_retried` is sent after the commit."""
-        detail = gettext("Attempt %(attempt)d failed: %(reason)s The next attempt is at "
-                         "%(at)s.") % {"attempt": attempt, "reason": reason,
-                                       "at": timezone.localtime(retry_at).strftime(
-                                           "%Y-%m-%d %H:%M %Z")}
+        detail = Said(gettext_noop("Attempt %(attempt)d failed: %(reason)s The next attempt is "
+                                   "at %(at)s."), attempt=attempt, reason=reason,
+                      at=timezone.localtime(retry_at).strftime("%Y-%m-%d %H:%M %Z"))
         with transaction.atomic():
             current = Document.objects.select_for_update().defer("content").get(pk=self.pk)
             if current.status != Status.QUEUED:
                 self._refresh_from(current)
                 return False
-            current.status_reason = detail[:500]
-            current.save(update_fields=["status_reason"])
+            current.status_reason, current.reason_said = detail[:500], as_data(detail)
+            current.save(update_fields=["status_reason", "reason_said"])
             DocumentEvent.objects.create(document=current, actor_label=actor_label or "system",
                                          from_status=Status.QUEUED, to_status=Status.QUEUED,
-                                         detail=detail)
+                                         detail=detail, detail_said=as_data(detail))
             transaction.on_commit(lambda: delivery_retried.send(
                 Document, document=current, attempt=attempt, reason=reason,
                 retry_at=retry_at))
@@ -319,13 +324,12 @@ class Document(SenderReceiverIds, models.Model):
 
     def mark_delivered(self, by, detail: str, *, actor_label="", locked=None) -> bool:
         return self._transition(by, Status.DELIVERED, {Status.QUEUED, Status.DELIVERY_FAILED},
-                                actor_label=actor_label, detail=detail, status_reason="",
+                                actor_label=actor_label, detail=detail, **_reason(""),
                                 locked=locked)
 
     def mark_delivery_failed(self, by, reason: str, *, actor_label="") -> bool:
         return self._transition(by, Status.DELIVERY_FAILED, {Status.QUEUED},
-                                actor_label=actor_label, detail=reason,
-                                status_reason=reason[:500])
+                                actor_label=actor_label, detail=reason, **_reason(reason))
 
     # -- incoming ---------------------------------------------------------------------------
 
@@ -338,7 +342,7 @@ class Document(SenderReceiverIds, models.Model):
             raise ChangeRefused(gettext("Only administrators of this organization and "
                                         "TechSupport mark a document as original."))
         return self._transition(by, Status.RECEIVED, {Status.DUPLICATE}, detail=reason.strip(),
-                                status_reason="")
+                                **_reason(""))
 
     def discard(self, by, *, actor_label="") -> bool:
         """Delete a received document at its receiver's request; the audit log keeps that it
@@ -357,6 +361,11 @@ class Document(SenderReceiverIds, models.Model):
                            "delivery_id": str(current.delivery_id or "")})
             current.delete()
         return True
+
+    @property
+    def reason_shown(self) -> str:
+        """The status reason in the active language where it was stored as a message."""
+        return render(self.reason_said, self.status_reason)
 
     def may_mark_original(self, user) -> bool:
         return bool(getattr(user, "is_techsupport", False)) or \
@@ -377,7 +386,7 @@ class Document(SenderReceiverIds, models.Model):
         return self._transition(by, Status.REJECTED,
                                 {Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE},
                                 actor_label=actor_label, detail=reason.strip(),
-                                status_reason=reason.strip()[:500])
+                                **_reason(reason.strip()))
 
 
 class DocumentEvent(models.Model):
@@ -390,6 +399,7 @@ class DocumentEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
     detail = models.TextField(_("detail"), blank=True)
+    detail_said = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("document event")
@@ -403,6 +413,16 @@ class DocumentEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Document events are never changed.")
         return super().save(*args, **kwargs)
+
+    @property
+    def detail_shown(self) -> str:
+        """The detail in the active language where it was stored as a message."""
+        return render(self.detail_said, self.detail)
+
+
+def _reason(reason: str) -> dict:
+    """The status reason's fields: its text, and the message to say it again."""
+    return {"status_reason": reason[:500], "reason_said": as_data(reason)}
 
 
 def administrators_of(organization):

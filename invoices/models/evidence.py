@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models.documents import Document
+from portal.said import render
 
 
 class PeppolEvidence(models.Model):
@@ -21,6 +22,7 @@ class PeppolEvidence(models.Model):
     receipt = models.TextField(_("signed receipt"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    last_error_said = models.JSONField(null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
@@ -34,3 +36,8 @@ class PeppolEvidence(models.Model):
     @property
     def has_receipt(self) -> bool:
         return bool(self.receipt)
+
+    @property
+    def last_error_shown(self) -> str:
+        """The last error in the active language where it was stored as a message."""
+        return render(self.last_error_said, self.last_error)

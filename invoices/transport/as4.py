@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from invoices import notifications
 from invoices.models import Document, PeppolEvidence, Status
@@ -20,6 +20,7 @@ from invoices.peppol import smp
 from invoices.peppol.as4 import SendFailed
 from invoices.peppol.smp import LookupFailed, NotReceivable
 from invoices.transport.base import ROUTING_ACTOR, Transport, access_point, smp_trust
+from portal.said import Said, as_data
 from portal.tasks import enqueue
 
 logger = logging.getLogger(__name__)
@@ -72,16 +73,16 @@ def attempt(document_pk: int, number: int) -> str:
             timeout=settings.PEPPOL_AP_TIMEOUT)
     except peppol_as4.UnknownDocumentType as error:
         logger.warning("document %s cannot go over Peppol: %s", document.pk, error)
-        _give_up(document, number, gettext(UNREADABLE_TYPE), tell=False)
+        _give_up(document, number, Said(UNREADABLE_TYPE), tell=False)
     except NotReceivable as error:
-        _give_up(document, number, gettext(error.message), tell=False)
+        _give_up(document, number, Said(error.message), tell=False)
     except LookupFailed as error:
         logger.warning("Peppol lookup for document %s failed: %s", document.pk, error.detail)
-        _may_pass(document, number, gettext(error.message))
+        _may_pass(document, number, Said(error.message))
     except SendFailed as error:
         logger.warning("AS4 delivery of document %s failed: %s", document.pk, error)
-        reason = gettext(error.message) % {"reason": error.reason} if error.reason \
-            else gettext(error.message)
+        reason = Said(error.message, reason=error.reason) if error.reason \
+            else Said(error.message)
         if error.passing:
             _may_pass(document, number, reason)
         else:
@@ -98,15 +99,14 @@ def _country(document) -> str:
 
 def _delivered(document, number, sent) -> None:
     with transaction.atomic():
-        document.mark_delivered(None, gettext(
-            "Delivered over Peppol to the access point %(subject)s; message id %(id)s.")
-            % {"subject": sent.access_point_subject, "id": sent.message_id},
-            actor_label=AS4_ACTOR)
+        document.mark_delivered(None, Said(gettext_noop(
+            "Delivered over Peppol to the access point %(subject)s; message id %(id)s."),
+            subject=sent.access_point_subject, id=sent.message_id), actor_label=AS4_ACTOR)
         PeppolEvidence.objects.filter(document=document).update(
             message_id=sent.message_id[:250], access_point_url=sent.access_point_url[:500],
             access_point_subject=sent.access_point_subject[:500],
             receipt=sent.receipt.decode("utf-8", "replace"), attempts=number, last_error="",
-            next_attempt_at=None, completed_at=timezone.now())
+            last_error_said=None, next_attempt_at=None, completed_at=timezone.now())
 
 
 def _may_pass(document, number, reason) -> None:
@@ -114,13 +114,15 @@ def _may_pass(document, number, reason) -> None:
 
     delays = settings.PEPPOL_AP_RETRY_MINUTES
     if number > len(delays):
-        _give_up(document, number, gettext("%(reason)s Gave up after %(count)d attempts.")
-                 % {"reason": reason, "count": number}, tell=True)
+        _give_up(document, number, Said(gettext_noop("%(reason)s Gave up after %(count)d "
+                                                     "attempts."), reason=reason, count=number),
+                 tell=True)
         return
     retry_at = timezone.now() + timedelta(minutes=delays[number - 1])
     with transaction.atomic():
         PeppolEvidence.objects.filter(document=document).update(
-            attempts=number, last_error=reason[:500], next_attempt_at=retry_at)
+            attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
+            next_attempt_at=retry_at)
         document.note_delivery_retry(number, reason, retry_at, actor_label=AS4_ACTOR)
         task = send_over_peppol
         if task.get_backend().supports_defer:
@@ -131,8 +133,8 @@ def _may_pass(document, number, reason) -> None:
 def _give_up(document, number, reason, *, tell: bool) -> None:
     with transaction.atomic():
         PeppolEvidence.objects.filter(document=document).update(
-            attempts=number, last_error=reason[:500], next_attempt_at=None,
-            completed_at=timezone.now())
+            attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
+            next_attempt_at=None, completed_at=timezone.now())
         changed = document.mark_delivery_failed(None, reason, actor_label=AS4_ACTOR)
         if changed and tell:
             pk = document.pk
@@ -142,7 +144,7 @@ def _give_up(document, number, reason, *, tell: bool) -> None:
 def give_up_after_failed_task(document_pk: int, number: int) -> None:
     document = Document.objects.filter(pk=document_pk, status=Status.QUEUED).first()
     if document is not None:
-        _give_up(document, number, gettext(GAVE_UP), tell=True)
+        _give_up(document, number, Said(GAVE_UP), tell=True)
 
 
 def notify_delivery_failed(document_pk: int) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from invoices.models import Channel, Document, Status
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_facts
 from invoices.transport.base import ROUTING_ACTOR, Transport
 from invoices.transport.receiving import store_incoming
+from portal.said import Said
 
 COPIED_FIELDS = ("document_type", "sender_scheme", "sender_value", "receiver_scheme",
                  "receiver_value", "supplier_id", "number", "issue_date", "currency",
@@ -36,8 +37,9 @@ class PlatformTransport(Transport):
                 fields={**{name: getattr(outgoing, name) for name in COPIED_FIELDS},
                         "counterparty_name": _supplier_name(outgoing, content),
                         "source": outgoing})
-            outgoing.mark_delivered(None, gettext("Delivered inside the platform to "
-                                                  "%(name)s.") % {"name": self.receiver.name},
+            outgoing.mark_delivered(None, Said(gettext_noop("Delivered inside the platform to "
+                                                            "%(name)s."),
+                                               name=self.receiver.name),
                                     actor_label=ROUTING_ACTOR, locked=outgoing)
         return Status.DELIVERED
 

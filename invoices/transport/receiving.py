@@ -4,12 +4,18 @@ the platform, is checked against earlier arrivals for duplicates and lands in it
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from invoices import notifications
 from invoices.models import Direction, Document, Status
 from invoices.models.documents import administrators_of
 from onboarding.models import Organization
+from portal.said import Said
+
+SAME_AS_EARLIER = gettext_noop("Same supplier, number and issue date as a document received "
+                               "earlier.")
+POSSIBLE_DUPLICATE = gettext_noop("Possible duplicate: not offered for download until it is "
+                                  "marked as original.")
 
 
 def store_incoming(receiver: Organization, content: bytes, *, channel: str, actor_label: str,
@@ -30,10 +36,8 @@ def store_incoming(receiver: Organization, content: bytes, *, channel: str, acto
         organization=receiver, direction=Direction.INCOMING,
         status=Status.DUPLICATE if duplicate_of else Status.RECEIVED,
         content=content, channel=channel, actor_label=actor_label,
-        detail=(gettext("Same supplier, number and issue date as a document received "
-                        "earlier.") if duplicate_of else ""),
-        status_reason=(gettext("Possible duplicate: not offered for download until it is "
-                               "marked as original.") if duplicate_of else ""),
+        detail=Said(SAME_AS_EARLIER) if duplicate_of else "",
+        status_reason=Said(POSSIBLE_DUPLICATE) if duplicate_of else "",
         **fields)
     if duplicate_of:
         incoming_pk = incoming.pk

@@ -278,7 +278,7 @@ def _document_result(document, *, empty_lines: bool = False) -> Result:
                       % {"number": label}, items=items)
     if document.status == Status.REFUSED:
         return Result(False, _("Invoice %(number)s was refused: %(reason)s")
-                      % {"number": label, "reason": document.status_reason}, items=items)
+                      % {"number": label, "reason": document.reason_shown}, items=items)
     if document.status == Status.DELIVERED:
         return Result(True, _("Invoice %(number)s passed the rules and was delivered.")
                       % {"number": label}, event="document.delivered",

@@ -262,3 +262,25 @@ def test_it_leaves_a_document_waiting_while_nothing_reaches_its_receiver(send):
     document.refresh_from_db()
     assert (document.status, document.status_reason) == (Status.QUEUED, WAITING_FOR_PEPPOL)
     assert document.events.filter(detail=WAITING_FOR_PEPPOL).count() == 1
+
+
+def test_it_tells_a_dutch_administrator_why_delivery_failed_in_dutch(
+        send, peppol_world, cast):
+    from django.utils.translation import override
+
+    cast.admin.language = "nl"
+    cast.admin.save()
+    peppol_world.register_remote()
+    peppol_world.remote_ap.fail_with = 503
+
+    document = send(invoice("F-AS4-NL", customer_kvk=REMOTE_KVK))
+
+    assert "Gave up after 4 attempts" in document.status_reason
+    [message] = [m for m in mail.outbox if "F-AS4-NL" in m.subject]
+    assert "Opgegeven na 4 pogingen" in message.body
+    assert "Gave up" not in message.body
+    evidence = PeppolEvidence.objects.get(document=document)
+    with override("nl"):
+        assert evidence.last_error_shown.endswith("Opgegeven na 4 pogingen.")
+        assert "Poging 3 is mislukt" in document.events.filter(
+            from_status=Status.QUEUED, to_status=Status.QUEUED).last().detail_shown

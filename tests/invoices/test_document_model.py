@@ -86,3 +86,41 @@ def test_it_never_changes_a_history_entry(sender):
     with pytest.raises(ValueError):
         event.save()
     assert DocumentEvent.objects.get(pk=event.pk).detail == ""
+
+
+def test_it_keeps_a_retry_note_to_say_again_in_another_language(sender):
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    from invoices.peppol.smp import NOT_ON_PEPPOL
+    from portal.said import Said
+
+    document = outgoing(sender)
+    document.queue(None)
+    document.note_delivery_retry(2, Said(NOT_ON_PEPPOL), timezone.now())
+
+    document = Document.objects.get(pk=document.pk)
+    event = document.events.last()
+    assert document.status_reason.startswith(
+        "Attempt 2 failed: The receiver is not on the Peppol network. The next attempt is at ")
+    assert event.detail == document.status_reason
+    with override("nl"):
+        assert document.reason_shown.startswith(
+            "Poging 2 is mislukt: De ontvanger is niet aangesloten op het Peppol-netwerk. "
+            "De volgende poging is om ")
+        assert event.detail_shown == document.reason_shown
+    with override("en"):
+        assert document.reason_shown == document.status_reason
+
+
+def test_it_shows_plain_reasons_as_they_were_given(sender):
+    from django.utils.translation import override
+
+    document = outgoing(sender)
+    document.refuse(None, "Fails BR-01")
+
+    document = Document.objects.get(pk=document.pk)
+    assert document.reason_said is None
+    with override("nl"):
+        assert document.reason_shown == "Fails BR-01"
+        assert document.events.last().detail_shown == "Fails BR-01"

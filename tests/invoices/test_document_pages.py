@@ -303,3 +303,53 @@ def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(
     assert duplicate.events.last().actor == cast.techsupport
     client.force_login(cast.admin)
     assert client.get("/staff/documents/").status_code == 404
+
+
+def test_it_says_what_the_system_wrote_in_the_readers_language(client, post, cast, sender,
+                                                               receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-90"))
+    upload(post, sender, invoice("F-90"))
+    delivered = Document.objects.filter(direction=Direction.OUTGOING).first()
+    duplicate = Document.objects.get(status=Status.DUPLICATE)
+    sender.identifiers.update(can_send=False)
+    refused = Document.objects.get(pk=upload(post, sender, invoice("F-91")).url.split("/")[2])
+    assert refused.status == Status.REFUSED
+    assert refused.status_reason.startswith("Sending is switched off for identifier 0106:")
+
+    cast.admin.language = "nl"
+    cast.admin.save()
+    page = client.get(f"/documents/{delivered.pk}/").content.decode()
+    assert "Binnen het platform afgeleverd bij Bakery Client BV." in page
+    assert "Delivered inside the platform" not in page
+    page = client.get(f"/documents/{refused.pk}/").content.decode()
+    assert "Verzenden staat uit voor identificatie 0106:" in page
+    assert "Sending is switched off" not in page
+    cast.admin.language = "en"
+    cast.admin.save()
+    page = client.get(f"/documents/{refused.pk}/").content.decode()
+    assert "Sending is switched off for identifier 0106:" in page
+    cast.client_admin.language = "nl"
+    cast.client_admin.save()
+    sign_in(client, cast.client_admin)
+    page = client.get(f"/documents/{duplicate.pk}/").content.decode()
+    assert "Zelfde leverancier, nummer en factuurdatum als een eerder ontvangen document." \
+        in page
+
+
+def test_it_shows_a_reason_a_person_typed_as_it_was_typed(client, post, cast, sender,
+                                                          receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-92"))
+    upload(post, sender, invoice("F-92"))
+    duplicate = Document.objects.get(status=Status.DUPLICATE)
+    client.force_login(cast.techsupport)
+    post(f"/staff/documents/{duplicate.pk}/mark-original/",
+         {"reason": "Supplier confirmed a second delivery"})
+    cast.client_admin.language = "nl"
+    cast.client_admin.save()
+    sign_in(client, cast.client_admin)
+
+    page = client.get(f"/documents/{duplicate.pk}/").content.decode()
+
+    assert "Supplier confirmed a second delivery" in page and "Ontvangen" in page

@@ -1,0 +1,72 @@
+"""Messages that are stored and read later, in the reader's language.
+
+A status reason or a history line is written once, by whoever changed the document (often a
+worker, in the default language), and read many times by people who chose another language.
+`Said` is such a message: a string in the language active when it was made, which also keeps
+its text id and parameters, so that `render` can say it again in the language active when it
+is read. Parameters are plain values or other `Said` messages."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+
+
+class Said(str):
+    """`Said(gettext_noop("Sent to %(name)s."), name=...)`: the message in the active
+    language, with what it takes to translate it again (`as_data`, `render`). `braces`: the
+    text fills its parameters with str.format ({name}) instead of % (%(name)s)."""
+
+    msgid: str
+    params: dict
+    braces: bool
+
+    def __new__(cls, msgid: str, *, braces: bool = False, **params) -> Said:
+        try:
+            text = _fill(gettext(msgid), params, braces)
+        except FILL_ERRORS:
+            # A translation that lost a parameter: the source text still has them all.
+            text = _fill(msgid, params, braces)
+        said = super().__new__(cls, text)
+        said.msgid, said.params, said.braces = str(msgid), params, braces
+        return said
+
+    def as_data(self) -> dict:
+        """For a JSON field: the text id and the parameters, nested messages included."""
+        data = {"id": self.msgid, "params": {
+            name: value.as_data() if isinstance(value, Said) else value
+            for name, value in self.params.items()}}
+        if self.braces:
+            data["braces"] = True
+        return data
+
+
+def as_data(text) -> dict | None:
+    """What to store beside `text` for saying it again: None for plain text (typed by a
+    person, or from another system), which is shown as it is."""
+    return text.as_data() if isinstance(text, Said) else None
+
+
+def render(data: dict | None, fallback: str = "") -> str:
+    """A stored message in the active language; `fallback` (the text as it was stored) when
+    there is none or it can no longer be filled in."""
+    if not data:
+        return fallback
+    try:
+        return _render(data)
+    except (*FILL_ERRORS, AttributeError):
+        return fallback
+
+
+def _render(data: dict) -> str:
+    params = {name: _render(value) if isinstance(value, dict) else value
+              for name, value in data.get("params", {}).items()}
+    return _fill(gettext(data["id"]), params, data.get("braces", False))
+
+
+FILL_ERRORS = (KeyError, IndexError, ValueError, TypeError)
+
+
+def _fill(text: str, params: dict, braces: bool) -> str:
+    if not params:
+        return text
+    return text.format(**params) if braces else text % params

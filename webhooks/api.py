@@ -4,6 +4,7 @@ a 404."""
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from onboarding.api.base import ConnectionKeyView
 from onboarding.api.serializers import ProblemSerializer
 from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind
+from portal.said import Said
 from webhooks.models import Topic, Webhook
 from webhooks.safety import UnsafeTarget, resolve
 
@@ -138,7 +140,8 @@ class WebhookView(OneHookView):
             if changes.get("is_active") is True:
                 hook.resume(None, None, key=key)
             elif changes.get("is_active") is False:
-                hook.pause(None, None, f"Paused by connection key {key.app_key}.", key=key)
+                hook.pause(None, None, Said(gettext_noop("Paused by connection key %(key)s."),
+                                            key=key.app_key), key=key)
         key.note_use()
         # change(), pause() and resume() leave `hook` as they wrote it.
         return Response(WebhookSerializer(hook).data)

@@ -16,11 +16,13 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from invoices.models import Direction, Status
 from invoices.models.documents import administrators_of
 from onboarding.encryption import UndecryptableSecret
 from portal.mail import send_templated_mail
+from portal.said import Said, as_data
 from portal.tasks import enqueue
 from webhooks.models import (
     HOOK_TOPICS,
@@ -259,10 +261,10 @@ def _tell_about(delivery, hook, topic, message, details) -> None:
 
 
 def _pause_for_failures(hook, error) -> None:
-    hook.is_active = False
-    hook.paused_reason = (f"Paused after {hook.consecutive_failures} failed tries in a row. "
-                          f"Last: {error}")[:300]
-    hook.save(update_fields=["is_active", "paused_reason"])
+    reason = Said(gettext_noop("Paused after %(count)d failed tries in a row. Last: "
+                               "%(error)s"), count=hook.consecutive_failures, error=str(error))
+    hook.is_active, hook.paused_reason, hook.paused_said = False, reason[:300], as_data(reason)
+    hook.save(update_fields=["is_active", "paused_reason", "paused_said"])
     hook._record(None, None, "webhook.paused", after={"reason": hook.paused_reason})
     recipients = (administrators_of(hook.organization) if hook.organization_id
                   else hook.environment.administrators())

@@ -20,6 +20,7 @@ from onboarding.models import Environment, Organization, Role
 from onboarding.models.audit import record
 from onboarding.models.partnerships import record_on_organization
 from portal.errors import ChangeRefused
+from portal.said import as_data, render
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
 TEST_TOPIC = "HookTest"
@@ -98,6 +99,7 @@ class Webhook(models.Model):
     secret_encrypted = models.TextField(editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     paused_reason = models.CharField(_("why paused"), max_length=300, blank=True)
+    paused_said = models.JSONField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -123,6 +125,11 @@ class Webhook(models.Model):
     @property
     def owner(self):
         return self.organization or self.environment
+
+    @property
+    def paused_reason_shown(self) -> str:
+        """Why it is paused, in the active language where that was stored as a message."""
+        return render(self.paused_said, self.paused_reason)
 
     @property
     def owner_environment(self):
@@ -206,8 +213,10 @@ class Webhook(models.Model):
             if current.is_active == active:
                 return False
             current.is_active, current.paused_reason = active, reason[:300]
+            current.paused_said = as_data(reason)
             current.consecutive_failures = 0
-            current.save(update_fields=["is_active", "paused_reason", "consecutive_failures"])
+            current.save(update_fields=["is_active", "paused_reason", "paused_said",
+                                        "consecutive_failures"])
             current._record(by, environment, action,
                             after={"reason": reason} if reason else None,
                             actor_label=key_label(key))

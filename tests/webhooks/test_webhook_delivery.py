@@ -12,6 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from onboarding.models import AuditEvent
+from tests.conftest import sign_in
 from tests.standins.webhook_receiver import WebhookReceiver
 from tests.webhooks.conftest import subscribe
 from webhooks import events
@@ -167,6 +168,24 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
     assert waiting.pk not in events.due(now=timezone.now() + timedelta(days=2))
     hook.resume(cast.admin, cast.company)
     assert waiting.pk in events.due()
+
+
+def test_it_says_why_a_hook_was_paused_in_the_readers_language(
+        cast, sender, settings, client):
+    settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 2
+    with WebhookReceiver(status=500) as failing:
+        hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
+        for _n in range(2):
+            events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+                         message="m", details={})
+    cast.admin.language = "nl"
+    cast.admin.save()
+    sign_in(client, cast.admin)
+
+    page = client.get(f"/webhooks/{hook.pk}/").content.decode()
+
+    assert "Gepauzeerd na 2 mislukte pogingen op rij. Laatste: " in page
+    assert "Paused after" not in page
 
 
 def test_it_tells_hook_error_subscribers_when_a_delivery_gives_up_but_never_chains(

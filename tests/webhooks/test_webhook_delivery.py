@@ -147,19 +147,25 @@ def test_it_retries_on_schedule_and_gives_up_after_the_last_try(cast, sender, se
     assert len(failing.received) == 3
 
 
-def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
-        cast, sender, settings, mailoutbox):
-    settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 3
+def fail_in_a_row(times, sender, by):
+    """A hook whose receiver answers 500 to `times` events in a row; and its URL."""
     with WebhookReceiver(status=500) as failing:
-        hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
-        for _n in range(3):
+        hook = subscribe(failing, sender, by, topics=[Topic.INVOICE_SENT])
+        for _n in range(times):
             events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
                          message="m", details={})
     hook.refresh_from_db()
+    return hook, failing.url
+
+
+def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
+        cast, sender, settings, mailoutbox):
+    settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 3
+    hook, url = fail_in_a_row(3, sender, cast.admin)
     assert hook.is_active is False and "3 failed tries" in hook.paused_reason
     assert AuditEvent.objects.filter(action="webhook.paused", actor=None).exists()
     [message] = [m for m in mail.outbox if "paused" in m.subject]
-    assert message.to == [cast.admin.email] and failing.url in message.body
+    assert message.to == [cast.admin.email] and url in message.body
     # Events while paused wait, and go out when the hook is resumed.
     waiting = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
                            message="later", details={})
@@ -173,11 +179,7 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
 def test_it_says_why_a_hook_was_paused_in_the_readers_language(
         cast, sender, settings, client):
     settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 2
-    with WebhookReceiver(status=500) as failing:
-        hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
-        for _n in range(2):
-            events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
-                         message="m", details={})
+    hook, _url = fail_in_a_row(2, sender, cast.admin)
     cast.admin.language = "nl"
     cast.admin.save()
     sign_in(client, cast.admin)

@@ -18,10 +18,17 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from invoices.models.documents import Direction, Status
 from onboarding.models.entra import BrokerEnvironment, PartyLinkRequest
 from onboarding.models.environments import Invitation, Role, Subscription
-from onboarding.models.organizations import Country, Organization, OrganizationMember
+from onboarding.models.organizations import (
+    Country,
+    Organization,
+    OrganizationIdentifier,
+    OrganizationMember,
+)
 from onboarding.models.partnerships import AuthorisationRequest, Software
+from portal.said import render
 
 # action: (short name, sentence)
 ACTIONS = {
@@ -152,7 +159,18 @@ ACTIONS = {
                              _("Gave contract %(object)s a new subscription key.")),
     "customer_import.deleted": (_("Customer import deleted"),
                                 _("Deleted the customer import %(object)s.")),
+    "document.created": (_("Document stored"), _("Stored document %(object)s.")),
+    "document.refused": (_("Document refused"), _("Refused document %(object)s.")),
+    "document.queued": (_("Document accepted for sending"),
+                        _("Accepted document %(object)s for sending.")),
     "document.delivered": (_("Document delivered"), _("Delivered document %(object)s.")),
+    "document.delivery_failed": (_("Delivery failed"),
+                                 _("Could not deliver document %(object)s.")),
+    "document.received": (_("Document received"), _("Received document %(object)s.")),
+    "document.duplicate": (_("Possible duplicate received"),
+                           _("Received document %(object)s, a possible duplicate.")),
+    "document.downloaded": (_("Document downloaded"), _("Downloaded document %(object)s.")),
+    "document.rejected": (_("Document rejected"), _("Rejected document %(object)s.")),
     "document.deleted": (_("Document deleted"), _("Deleted the received document %(object)s.")),
     "identifier.verified": (_("Identifier verified"),
                             _("Verified the ownership of the identifiers of %(object)s.")),
@@ -190,6 +208,8 @@ FIELDS = {
     "customer_number": _("Customer number"),
     "customers_without_profile": _("Customers without a sending profile"),
     "default": _("Default sending profile"),
+    "detail": _("Explanation"),
+    "direction": _("Direction"),
     "domain": _("Domain"),
     "einvoicing_method": _("E-invoicing method"),
     "email": _("Email address"),
@@ -227,6 +247,7 @@ FIELDS = {
     "subscription": _("Subscription"),
     "tenant_id": _("Tenant ID"),
     "user": _("User"),
+    "verification": _("Verification"),
     "username": _("Microsoft account"),
     "via": _("How"),
 }
@@ -240,6 +261,9 @@ CHOICES = {
     "country": [Country],
     "broker": [BrokerEnvironment],
     ("organization", "status"): [Organization.Status],
+    ("document", "status"): [Status],
+    "direction": [Direction],
+    "verification": [OrganizationIdentifier.Verification],
     ("invitation", "status"): [Invitation.Status],
     ("authorisationrequest", "status"): [AuthorisationRequest.Status],
     ("partylinkrequest", "status"): [PartyLinkRequest.Status],
@@ -287,6 +311,8 @@ def value_text(key: str, value, target_type: str = "") -> str:
         return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
         return ", ".join(value_text(key, item, target_type) for item in value) or "—"
+    if isinstance(value, dict) and "id" in value:
+        return render(value)
     if isinstance(value, dict):
         return ", ".join(f"{field_label(k)}: {value_text(k, v, target_type)}"
                          for k, v in value.items())

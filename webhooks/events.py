@@ -265,7 +265,7 @@ def _pause_for_failures(hook, error) -> None:
                                "%(error)s"), count=hook.consecutive_failures, error=str(error))
     hook.is_active, hook.paused_reason, hook.paused_said = False, reason[:300], as_data(reason)
     hook.save(update_fields=["is_active", "paused_reason", "paused_said"])
-    hook._record(None, None, "webhook.paused", after={"reason": hook.paused_reason})
+    hook._record(None, None, "webhook.paused", after={"reason": hook.paused_said})
     recipients = (administrators_of(hook.organization) if hook.organization_id
                   else hook.environment.administrators())
     for user in recipients:

@@ -218,7 +218,7 @@ class Webhook(models.Model):
             current.save(update_fields=["is_active", "paused_reason", "paused_said",
                                         "consecutive_failures"])
             current._record(by, environment, action,
-                            after={"reason": reason} if reason else None,
+                            after={"reason": as_data(reason) or reason} if reason else None,
                             actor_label=key_label(key))
             if active:
                 # What waited while the hook was paused goes out now.

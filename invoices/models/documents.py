@@ -232,7 +232,7 @@ class Document(SenderReceiverIds, models.Model):
                action=f"document.{to_status}", target=self,
                before={"status": from_status} if from_status else {},
                after={"status": to_status, "direction": self.direction,
-                      **({"detail": detail[:500]} if detail else {})})
+                      **({"detail": as_data(detail) or detail[:500]} if detail else {})})
 
     def _transition(self, by, to_status, allowed_from, *, actor_label="", detail="",
                     locked=None, **changes) -> bool:

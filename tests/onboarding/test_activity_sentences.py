@@ -97,3 +97,35 @@ def test_it_names_the_actions_in_the_filter(client, cast, events):
     select = select[:select.index("</select>")]
     assert '<option value="member.joined">User joined</option>' in select
     assert ">member.joined<" not in select
+
+
+def test_it_has_a_sentence_for_every_step_of_a_document():
+    from invoices.models import Status
+
+    assert sorted({f"document.{status}" for status in Status.values} - set(ACTIONS)) == []
+
+
+def test_it_writes_a_documents_life_in_the_readers_language(
+        client, cast, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.invoices.conftest import invoice, make_receiver, make_sender
+
+    sender = make_sender(cast)
+    make_receiver(cast)
+    client.force_login(cast.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/organizations/{sender.pk}/documents/upload/",
+                    {"file": SimpleUploadedFile("F-1.xml", invoice("F-1"), "text/xml")})
+    cast.admin.language = "nl"
+    cast.admin.save()
+
+    text = " ".join(page_text(client.get("/activity/")).split())
+
+    assert "Heeft document F-1 opgeslagen." in text
+    assert "Heeft document F-1 geaccepteerd voor verzenden." in text
+    assert "Heeft document F-1 afgeleverd." in text
+    assert "Richting Uitgaand" in text and "Geverifieerd" in text
+    assert "Toelichting Binnen het platform afgeleverd bij Bakery Client BV." in text
+    for raw in ("Document: ", "outgoing", "queued", "Direction", "Delivered inside"):
+        assert raw not in text, raw

@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from customers.models import CustomerCard, PeppolCheckRun
 from invoices.peppol import smp
 from invoices.peppol.smp import LookupFailed, Reachability, SmlConfig
+from portal.said import Said
 from portal.tasks import checkpoint
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,9 @@ def run_check(run_pk: int) -> None:
     run = PeppolCheckRun.objects.select_related("organization").get(pk=run_pk)
     if not run.is_running:
         return
-    with run.failing_with(gettext("The check stopped because of an unexpected error. The "
-                                  "cards checked so far keep their result.")):
+    with run.failing_with(Said(gettext_noop("The check stopped because of an unexpected "
+                                            "error. The cards checked so far keep their "
+                                            "result."))):
         _check_all(run)
 
 

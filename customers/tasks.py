@@ -17,6 +17,7 @@ from django_tasks.signals import task_finished
 
 from customers.models import CustomerCard, ImportJob, PeppolCheckRun, ReachabilityLoss
 from customers.models.cards import stale_before
+from portal.said import Said
 from portal.tasks import checkpoint, periodic
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def fail_job_of_failed_task(sender, task_result, **kwargs):
         return
     job = job_model.objects.filter(pk=task_result.args[0]).first()
     if job is not None:
-        job.fail_if_running(job.GAVE_UP)
+        job.fail_if_running(Said(job.GAVE_UP))
 
 
 @periodic(every=RECHECK_EVERY)

@@ -9,8 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_noop
 
 from customers.importing.files import TARGETS, mapping_problems, rows_of, upload
 from customers.importing.problems import FileProblem
@@ -20,6 +19,7 @@ from customers.models import CustomerCard, ImportJob
 from customers.models.cards import GOVERNMENT_NEEDS_OIN, OIN_SCHEME
 from onboarding.models import record_on_organization
 from onboarding.models.audit import record
+from portal.said import Said
 from portal.tasks import checkpoint
 
 BATCH = 2000
@@ -132,8 +132,8 @@ class Reading:
         return batch
 
 
-UNEXPECTED = _("The import stopped because of an unexpected error; nothing was saved. Try "
-               "again, or ask support if it happens again.")
+UNEXPECTED = gettext_noop("The import stopped because of an unexpected error; nothing was "
+                          "saved. Try again, or ask support if it happens again.")
 
 
 def run(job_pk: int) -> None:
@@ -150,7 +150,7 @@ def run(job_pk: int) -> None:
     if not job.is_running:
         return
     with translation.override(job.language or settings.LANGUAGE_CODE), \
-            job.failing_with(gettext(UNEXPECTED)):
+            job.failing_with(Said(UNEXPECTED)):
         try:
             if job.status == ImportJob.Status.CHECKING:
                 _check(job)
@@ -292,6 +292,6 @@ def import_file(organization, *, by, environment, filename: str, content: bytes,
         run(job.pk)
     except Exception:
         # Failed jobs say so themselves; here nobody retries what might have passed.
-        job.fail_if_running(gettext(UNEXPECTED))
+        job.fail_if_running(Said(UNEXPECTED))
     job.refresh_from_db()
     return job

@@ -17,11 +17,13 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from onboarding.models import Organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
+from portal.said import Said, as_data, render
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class BackgroundJob(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The error as a message to say again in the reader's language (portal.said).
+    error_said = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # The queued task doing the current step (its id on the task queue).
@@ -79,13 +83,20 @@ class BackgroundJob(models.Model):
         for name, value in fields.items():
             setattr(self, name, value)
 
+    @property
+    def error_shown(self) -> str:
+        """Why it failed, in the active language where that was stored as a message."""
+        return render(self.error_said, self.error)
+
     def fail(self, message) -> None:
-        self.report(status=self.FAILED, error=str(message), finished_at=timezone.now())
+        self.report(status=self.FAILED, error=str(message), error_said=as_data(message),
+                    finished_at=timezone.now())
 
     def fail_if_running(self, message) -> bool:
         """Fail the job unless it finished meanwhile; True when this call failed it."""
         failed = type(self).objects.filter(pk=self.pk, status__in=self.RUNNING).update(
-            status=self.FAILED, error=str(message), finished_at=timezone.now())
+            status=self.FAILED, error=str(message), error_said=as_data(message),
+            finished_at=timezone.now())
         self.refresh_from_db()
         return bool(failed)
 
@@ -141,12 +152,12 @@ class BackgroundJob(models.Model):
         row = self.task_row()
         if row is None:
             if self.heartbeat_at and timezone.now() - self.heartbeat_at > STALLED_AFTER:
-                self.fail_if_running(self.STOPPED)
+                self.fail_if_running(Said(self.STOPPED))
             return
         if row.status == "FAILED":
-            self.fail_if_running(self.GAVE_UP)
+            self.fail_if_running(Said(self.GAVE_UP))
         elif row.status == "SUCCESSFUL":
-            self.fail_if_running(self.STOPPED)
+            self.fail_if_running(Said(self.STOPPED))
 
     @property
     def delay_note(self) -> str:
@@ -158,11 +169,11 @@ class BackgroundJob(models.Model):
             return ""
         now = timezone.now()
         if row.exception_class_path and row.run_after > now:
-            return str(self.RETRYING) % {
-                "time": formats.time_format(timezone.localtime(row.run_after), "H:i:s")}
+            return Said(self.RETRYING, time=formats.time_format(
+                timezone.localtime(row.run_after), "H:i:s"))
         if row.worker_ids:
-            return str(self.INTERRUPTED) % {"done": f"{self.progress_done:,}",
-                                            "total": f"{self.progress_total:,}"}
+            return Said(self.INTERRUPTED, done=f"{self.progress_done:,}",
+                        total=f"{self.progress_total:,}")
         if now - row.enqueued_at > WAITING_AFTER:
             return str(WAITING) % {"minutes": (now - row.enqueued_at).total_seconds() // 60}
         return ""
@@ -178,15 +189,15 @@ class ImportJob(BackgroundJob):
         FAILED = "failed", _("Failed")
 
     RUNNING = (Status.CHECKING, Status.SAVING)
-    INTERRUPTED = _("The worker running this import stopped (a restart or a crash). Another "
-                    "worker carries on and starts the current step again from the first row; "
-                    "nothing is saved twice.")
-    RETRYING = _("The import could not reach the database or a service it needs; it tries "
-                 "again by itself at %(time)s.")
-    GAVE_UP = _("The import stopped after several tries because the database or a service it "
-                "needs did not answer. Nothing was saved; start it again.")
-    STOPPED = _("The import stopped before it finished and is no longer queued. Nothing was "
-                "saved; start it again.")
+    INTERRUPTED = gettext_noop("The worker running this import stopped (a restart or a crash). "
+                               "Another worker carries on and starts the current step again from "
+                               "the first row; nothing is saved twice.")
+    RETRYING = gettext_noop("The import could not reach the database or a service it needs; it "
+                            "tries again by itself at %(time)s.")
+    GAVE_UP = gettext_noop("The import stopped after several tries because the database or a "
+                           "service it needs did not answer. Nothing was saved; start it again.")
+    STOPPED = gettext_noop("The import stopped before it finished and is no longer queued. "
+                           "Nothing was saved; start it again.")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -291,16 +302,17 @@ class PeppolCheckRun(BackgroundJob):
         FAILED = "failed", _("Failed")
 
     RUNNING = (Status.RUNNING,)
-    INTERRUPTED = _("The worker running this check stopped (a restart or a crash). Another "
-                    "worker carries on after the last customer it finished (%(done)s of "
-                    "%(total)s).")
-    RETRYING = _("The check could not reach the database or a service it needs; it tries "
-                 "again by itself at %(time)s.")
-    GAVE_UP = _("The check stopped after several tries because the database or a service it "
-                "needs did not answer. The customers checked so far keep their result; retry "
-                "to check the others.")
-    STOPPED = _("The check stopped before it finished and is no longer queued. The customers "
-                "checked so far keep their result; retry to check the others.")
+    INTERRUPTED = gettext_noop("The worker running this check stopped (a restart or a crash). "
+                               "Another worker carries on after the last customer it finished "
+                               "(%(done)s of %(total)s).")
+    RETRYING = gettext_noop("The check could not reach the database or a service it needs; it "
+                            "tries again by itself at %(time)s.")
+    GAVE_UP = gettext_noop("The check stopped after several tries because the database or a "
+                           "service it needs did not answer. The customers checked so far keep "
+                           "their result; retry to check the others.")
+    STOPPED = gettext_noop("The check stopped before it finished and is no longer queued. The "
+                           "customers checked so far keep their result; retry to check the "
+                           "others.")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.RUNNING)

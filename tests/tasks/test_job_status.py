@@ -43,6 +43,28 @@ def test_it_fails_a_job_whose_task_failed_for_good_and_says_why(db_queue, org, c
     assert run.status == "failed"
 
 
+def test_it_says_why_a_job_failed_in_the_readers_language(db_queue, org, client, cast):
+    from customers.tasks import fail_job_of_failed_task
+
+    make_card(org)
+    run = PeppolCheckRun.begin(org, by=cast.admin, environment=cast.company, filters={},
+                               total=1)
+    row = DBTaskResult.objects.get(id=run.task_id)
+    row.status = "FAILED"
+    # What the worker does, in its own language, when the task failed for good.
+    fail_job_of_failed_task(sender=None, task_result=row.task_result)
+    run.refresh_from_db()
+    assert run.error.startswith("The check stopped after several tries")
+    cast.admin.language = "nl"
+    cast.admin.save()
+    sign_in(client, cast.admin)
+
+    page = text(client.get(f"/customers/peppol-checks/{run.pk}/"))
+
+    assert "De controle is na meerdere pogingen gestopt" in page
+    assert "stopped after several tries" not in page
+
+
 def test_it_retries_a_failed_check_from_its_page_after_the_last_card_it_finished(
         peppol, org, client, cast):  # noqa: F811
     first = make_card(org, customer_number="1", endpoint_value="11111111")

@@ -8,6 +8,7 @@ is read. Parameters are plain values or other `Said` messages."""
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils.translation import gettext
 
 
@@ -38,6 +39,25 @@ class Said(str):
         if self.braces:
             data["braces"] = True
         return data
+
+
+def said_field() -> models.JSONField:
+    """The field that keeps a text field's message beside it (`as_data`); null for plain
+    text."""
+    return models.JSONField(null=True, blank=True, editable=False)
+
+
+class Shown:
+    """On a model: the text of `text_field` in the active language, said again from
+    `said_field` where that holds a message, as stored otherwise."""
+
+    def __init__(self, text_field: str, said_field: str):
+        self.text_field, self.said_field = text_field, said_field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return render(getattr(instance, self.said_field), getattr(instance, self.text_field))
 
 
 def as_data(text) -> dict | None:

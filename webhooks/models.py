@@ -20,7 +20,7 @@ from onboarding.models import Environment, Organization, Role
 from onboarding.models.audit import record
 from onboarding.models.partnerships import record_on_organization
 from portal.errors import ChangeRefused
-from portal.said import as_data, render
+from portal.said import Shown, as_data, said_field
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
 TEST_TOPIC = "HookTest"
@@ -99,7 +99,8 @@ class Webhook(models.Model):
     secret_encrypted = models.TextField(editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     paused_reason = models.CharField(_("why paused"), max_length=300, blank=True)
-    paused_said = models.JSONField(null=True, blank=True, editable=False)
+    paused_said = said_field()
+    paused_reason_shown = Shown("paused_reason", "paused_said")
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -125,11 +126,6 @@ class Webhook(models.Model):
     @property
     def owner(self):
         return self.organization or self.environment
-
-    @property
-    def paused_reason_shown(self) -> str:
-        """Why it is paused, in the active language where that was stored as a message."""
-        return render(self.paused_said, self.paused_reason)
 
     @property
     def owner_environment(self):

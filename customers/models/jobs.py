@@ -23,7 +23,7 @@ from onboarding.models import Organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
-from portal.said import Said, as_data, render
+from portal.said import Said, Shown, as_data, said_field
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ class BackgroundJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     # The error as a message to say again in the reader's language (portal.said).
-    error_said = models.JSONField(null=True, blank=True, editable=False)
+    error_said = said_field()
+    error_shown = Shown("error", "error_said")
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # The queued task doing the current step (its id on the task queue).
@@ -82,11 +83,6 @@ class BackgroundJob(models.Model):
         type(self).objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
             setattr(self, name, value)
-
-    @property
-    def error_shown(self) -> str:
-        """Why it failed, in the active language where that was stored as a message."""
-        return render(self.error_said, self.error)
 
     def fail(self, message) -> None:
         self.report(status=self.FAILED, error=str(message), error_said=as_data(message),

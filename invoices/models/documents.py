@@ -20,7 +20,7 @@ from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
-from portal.said import Said, as_data, render
+from portal.said import Said, Shown, as_data, said_field
 
 
 class Direction(models.TextChoices):
@@ -99,7 +99,8 @@ class Document(SenderReceiverIds, models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     status_reason = models.CharField(_("reason"), max_length=500, blank=True)
     # The reason as a message to say again in the reader's language (portal.said).
-    reason_said = models.JSONField(null=True, blank=True, editable=False)
+    reason_said = said_field()
+    reason_shown = Shown("status_reason", "reason_said")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # The UBL exactly as it came in; every download gives these bytes back.
     content = models.BinaryField(_("UBL"))
@@ -203,8 +204,7 @@ class Document(SenderReceiverIds, models.Model):
         """A new document with its first event and audit entry; call inside a transaction."""
         now = timezone.now()
         if "status_reason" in fields:
-            reason = fields.pop("status_reason")
-            fields.update(status_reason=reason[:500], reason_said=as_data(reason))
+            fields.update(_reason(fields.pop("status_reason")))
         document = cls.objects.create(
             organization=organization, direction=direction, status=status, channel=channel,
             content=bytes(content), sha256=sha256(content), size=len(content),
@@ -362,11 +362,6 @@ class Document(SenderReceiverIds, models.Model):
             current.delete()
         return True
 
-    @property
-    def reason_shown(self) -> str:
-        """The status reason in the active language where it was stored as a message."""
-        return render(self.reason_said, self.status_reason)
-
     def may_mark_original(self, user) -> bool:
         return bool(getattr(user, "is_techsupport", False)) or \
             self.organization.administered_by(user)
@@ -399,7 +394,8 @@ class DocumentEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
     detail = models.TextField(_("detail"), blank=True)
-    detail_said = models.JSONField(null=True, blank=True, editable=False)
+    detail_said = said_field()
+    detail_shown = Shown("detail", "detail_said")
 
     class Meta:
         verbose_name = _("document event")
@@ -413,11 +409,6 @@ class DocumentEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Document events are never changed.")
         return super().save(*args, **kwargs)
-
-    @property
-    def detail_shown(self) -> str:
-        """The detail in the active language where it was stored as a message."""
-        return render(self.detail_said, self.detail)
 
 
 def _reason(reason: str) -> dict:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models.documents import Document
-from portal.said import render
+from portal.said import Shown, said_field
 
 
 class PeppolEvidence(models.Model):
@@ -22,7 +22,8 @@ class PeppolEvidence(models.Model):
     receipt = models.TextField(_("signed receipt"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    last_error_said = models.JSONField(null=True, blank=True, editable=False)
+    last_error_said = said_field()
+    last_error_shown = Shown("last_error", "last_error_said")
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
@@ -36,8 +37,3 @@ class PeppolEvidence(models.Model):
     @property
     def has_receipt(self) -> bool:
         return bool(self.receipt)
-
-    @property
-    def last_error_shown(self) -> str:
-        """The last error in the active language where it was stored as a message."""
-        return render(self.last_error_said, self.last_error)

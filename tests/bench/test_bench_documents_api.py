@@ -3,13 +3,17 @@
 1. Documents sent per second through the REST API, with the rules and routing done by two
    `db_worker` processes, against the same documents validated one after the other in this
    process (validation alone: the floor of the work), measured right after them; the
-   median of three such rounds, with the CPU each side used per document.
+   median of three such rounds, with the CPU each side used per document. Beside it,
+   validation alone in two processes at once against one process: how far two workers
+   could go on this machine's CPUs if they did nothing else.
 2. SOAP GetInboxDocuments with 100,000 documents in the inbox: the same number of queries on
    the first page as deep in the inbox, and its time against a bare Django view.
 """
 
 import os
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ from onboarding.api import keycache
 from onboarding.models import ConnectionKey, Software, Subscription
 from tests.bench.conftest import server_time
 from tests.invoices.conftest import invoice, make_receiver
-from tests.tasks.conftest import DATABASE_QUEUE, start_worker
+from tests.tasks.conftest import DATABASE_QUEUE, ROOT, start_worker, worker_env
 
 pytestmark = [pytest.mark.bench, pytest.mark.urls("tests.bench.urls")]
 
@@ -37,6 +41,7 @@ DOCUMENTS = 40
 ROUNDS = 3
 WARMUP = 6
 TARGET = 0.5
+IN_PARALLEL = 100
 INBOX = 100_000
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -110,6 +115,35 @@ def validate_alone(documents) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def validation_in_parallel() -> float:
+    """Documents validated per second by two processes at once against one process alone,
+    each validating one after the other and warmed up as the workers are; the median of
+    ROUNDS comparisons back to back. It says how well this machine's CPUs carry two
+    validations at once, with nothing else to do."""
+    children = [subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.validate_many", str(IN_PARALLEL), str(WARMUP)],
+        cwd=ROOT, env=worker_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)]
+
+    def slowest(running) -> float:
+        for child in running:
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        return max(float(child.stdout.readline()) for child in running)
+
+    try:
+        for child in children:
+            assert child.stdout.readline().strip() == "ready"
+        # Twice the documents in the time two take, against the documents in the time one
+        # takes.
+        return statistics.median(2 * slowest(children[:1]) / slowest(children)
+                                 for _ in range(ROUNDS))
+    finally:
+        for child in children:
+            child.stdin.close()
+            child.wait(timeout=60)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_bench_documents_through_the_rest_api(live_server, like_a_production_server, settings,
                                                cast, tmp_path):
@@ -168,6 +202,7 @@ def test_bench_documents_through_the_rest_api(live_server, like_a_production_ser
             worker.wait(timeout=30)
         log.close()
     assert Document.objects.filter(pk__in=pks, status=Status.DELIVERED).count() == len(pks)
+    in_parallel = validation_in_parallel()
 
     middle = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
     per_document = 1000 / DOCUMENTS
@@ -182,7 +217,10 @@ def test_bench_documents_through_the_rest_api(live_server, like_a_production_ser
           f"{middle.own_cpu * per_document:.1f} ms in this process (the API's server and its "
           f"client), {middle.alone_cpu * per_document:.1f} ms for validation alone; "
           f"{os.cpu_count()} CPUs, which with that CPU per document allow at most "
-          f"{middle.ceiling:.2f} x")
+          f"{middle.ceiling:.2f} x"
+          f"\n  validation alone in two processes at once: {in_parallel:.2f} x one process, the "
+          f"most two workers doing nothing else would reach; the API reached "
+          f"{middle.ratio / in_parallel:.0%} of that")
 
 
 def soap_envelope(token, page, size=100):

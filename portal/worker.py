@@ -10,11 +10,14 @@
 - Schedules: each worker enqueues the periodic tasks (portal.tasks.PERIODIC) that are due.
 - Quick to pick up work: a worker keeps its database connection between tasks, looks for
   waiting tasks with a plain read before it takes the lock that claims one, and after a task
-  looks again soon, waiting longer each time it finds nothing, up to `--interval`.
+  looks again soon, waiting longer each time it finds nothing, up to `--interval`. On
+  PostgreSQL a waiting worker also listens for the notification that a trigger on the queue
+  sends when a task becomes ready (migration portal 0002), and looks at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -26,6 +29,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import (
+    DatabaseError,
     IntegrityError,
     OperationalError,
     close_old_connections,
@@ -49,6 +53,10 @@ logger = logging.getLogger("portal.worker")
 HOUSEKEEPING_EVERY = 5.0
 # The first wait after a task when nothing is waiting; it doubles up to the interval.
 SHORTEST_WAIT = 0.005
+# What the queue's trigger notifies when a task becomes ready (PostgreSQL).
+READY_CHANNEL = "portal_task_ready"
+# After listening failed (a database that went away), how long to sleep before trying again.
+LISTEN_AGAIN_AFTER = 60.0
 
 
 def beat_interval() -> float:
@@ -60,6 +68,8 @@ class PortalWorker(Worker):
         super().__init__(**kwargs)
         self._stopping = threading.Event()
         self._current_task = ""
+        # A batch stops when the queue is empty: it never waits for new work.
+        self._wakeup = Wakeup(self._waiting().db, listen=not self.batch)
 
     # Starting and stopping
 
@@ -79,6 +89,7 @@ class PortalWorker(Worker):
                 self._work()
             finally:
                 self._stopping.set()
+                self._wakeup.close()
                 reporter.join(timeout=5)
                 WorkerBeat.objects.filter(worker_id=self.worker_id).delete()
         finally:
@@ -128,6 +139,8 @@ class PortalWorker(Worker):
             time.sleep(random.random())  # noqa: S311
         wait = self.interval
         db_task_result = None
+        # Listening before the first look: a task enqueued after any look is heard of.
+        self._wakeup.start()
         while self.running:
             # A connection that broke (a restarted database) is replaced here.
             close_old_connections()
@@ -145,7 +158,7 @@ class PortalWorker(Worker):
                             self._run_tasks, self.worker_id)
                 return
             if self.running and db_task_result is None:
-                time.sleep(wait)
+                self._wakeup.wait(wait)
                 wait = min(wait * 2, self.interval)
 
     def _waiting(self):
@@ -215,6 +228,68 @@ class PortalWorker(Worker):
                 retry_later(db_task_result, exc, delay)
                 return
             fail(db_task_result, exc)
+
+
+class Wakeup:
+    """How a worker with nothing to do waits before it looks at the queue again.
+
+    On PostgreSQL it listens, on a connection of its own, for the notification that the
+    queue's trigger sends when a task becomes ready, so a new task starts at once; the wait
+    still ends after the given time, which finds tasks that came due meanwhile (retries).
+    Elsewhere, or while it cannot listen, it sleeps."""
+
+    def __init__(self, alias: str, *, listen: bool = True):
+        self.alias = alias
+        self._listen = listen and connections[alias].vendor == "postgresql"
+        self._listener = None
+        self._listen_after = 0.0
+
+    def start(self) -> None:
+        self._listening()
+
+    def wait(self, seconds: float) -> None:
+        raw = self._listening()
+        if raw is None:
+            time.sleep(seconds)
+            return
+        import psycopg
+
+        try:
+            for _notification in raw.notifies(timeout=seconds, stop_after=1):
+                pass
+            # Those that came while the worker was busy all say the same: look now.
+            for _notification in raw.notifies(timeout=0):
+                pass
+        except psycopg.Error:
+            logger.warning("worker stopped listening for new tasks; it looks at intervals",
+                           exc_info=True)
+            self._give_up_listening()
+
+    def _listening(self):
+        """The listening psycopg connection, or None."""
+        if self._listener is None and self._listen and time.monotonic() >= self._listen_after:
+            listener = connections.create_connection(self.alias)
+            try:
+                with listener.cursor() as cursor:
+                    cursor.execute(f"LISTEN {READY_CHANNEL}")
+            except DatabaseError:
+                logger.warning("worker cannot listen for new tasks; it looks at intervals",
+                               exc_info=True)
+                listener.close()
+                self._listen_after = time.monotonic() + LISTEN_AGAIN_AFTER
+                return None
+            self._listener = listener
+        return self._listener.connection if self._listener is not None else None
+
+    def _give_up_listening(self) -> None:
+        self.close()
+        self._listen_after = time.monotonic() + LISTEN_AGAIN_AFTER
+
+    def close(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            with contextlib.suppress(DatabaseError):
+                listener.close()
 
 
 def keep_connections() -> dict:

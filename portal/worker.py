@@ -264,21 +264,19 @@ class Wakeup:
             logger.warning("worker stopped listening for new tasks; it looks at intervals",
                            exc_info=True)
             self._give_up_listening()
+            time.sleep(seconds)
 
     def _listening(self):
         """The listening psycopg connection, or None."""
         if self._listener is None and self._listen and time.monotonic() >= self._listen_after:
-            listener = connections.create_connection(self.alias)
+            self._listener = connections.create_connection(self.alias)
             try:
-                with listener.cursor() as cursor:
+                with self._listener.cursor() as cursor:
                     cursor.execute(f"LISTEN {READY_CHANNEL}")
             except DatabaseError:
                 logger.warning("worker cannot listen for new tasks; it looks at intervals",
                                exc_info=True)
-                listener.close()
-                self._listen_after = time.monotonic() + LISTEN_AGAIN_AFTER
-                return None
-            self._listener = listener
+                self._give_up_listening()
         return self._listener.connection if self._listener is not None else None
 
     def _give_up_listening(self) -> None:

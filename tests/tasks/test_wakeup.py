@@ -9,7 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from portal import tasks
+from portal import tasks, worker
 from portal.models import ScheduledTask, WorkerBeat
 from portal.worker import Wakeup, take_over_abandoned
 from tests.tasks.conftest import start_worker
@@ -68,6 +68,26 @@ def test_it_is_not_woken_by_a_task_that_was_rolled_back(db_queue, cast, on_postg
 
     assert seconds_waited(wakeup, 0.5) >= 0.4
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_cut_listening_connection_falls_back_to_intervals_and_listens_again(
+        db_queue, cast, on_postgresql, wakeup, monkeypatch, caplog):
+    monkeypatch.setattr(worker, "LISTEN_AGAIN_AFTER", 0.5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                       [f"LISTEN {worker.READY_CHANNEL}%"])
+    invite(cast)
+
+    # The cut is noticed; until listening again, the worker sleeps the whole wait.
+    assert seconds_waited(wakeup, 0.3) >= 0.25
+    assert "stopped listening for new tasks" in caplog.text
+    assert seconds_waited(wakeup, 0.3) >= 0.25
+
+    time.sleep(0.5)
+    wakeup.wait(0)  # listening again
+    invite(cast, "second@acme.nl")
+    assert seconds_waited(wakeup, 30) < 10
 
 
 def test_an_idle_worker_starts_a_new_task_long_before_its_next_look(db_queue, cast,

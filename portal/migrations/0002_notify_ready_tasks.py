@@ -10,11 +10,15 @@ FUNCTION = "portal_notify_task_ready"
 TRIGGER = "portal_task_ready"
 
 
+def _task_table(apps, schema_editor) -> str:
+    return schema_editor.quote_name(
+        apps.get_model("django_tasks_database", "DBTaskResult")._meta.db_table)
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    table = schema_editor.quote_name(
-        apps.get_model("django_tasks_database", "DBTaskResult")._meta.db_table)
+    table = _task_table(apps, schema_editor)
     schema_editor.execute(
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN PERFORM pg_notify('{CHANNEL}', NEW.queue_name); RETURN NULL; END $$")
@@ -26,8 +30,7 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    table = schema_editor.quote_name(
-        apps.get_model("django_tasks_database", "DBTaskResult")._meta.db_table)
+    table = _task_table(apps, schema_editor)
     schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
     schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
 

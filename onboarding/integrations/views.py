@@ -10,6 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from onboarding.forms.integrations import StartForm
 from onboarding.integrations import qualification
 from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State
@@ -39,14 +40,14 @@ def start(request):
                      .active().order_by("name"))
     error = ""
     if request.method == "POST":
-        organization = organizations.filter(pk=request.POST.get("organization") or 0).first()
-        if organization is None:
-            error = _("Choose one of your active organizations.")
+        form = StartForm(request.POST, organizations=organizations)
+        if not form.is_valid():
+            error = form.errors["organization"][0]
         else:
             try:
-                run, created = IntegrationRun.start(organization=organization, setup=setup,
-                                                    by=request.user,
-                                                    environment=request.environment)
+                run, created = IntegrationRun.start(
+                    organization=form.cleaned_data["organization"], setup=setup,
+                    by=request.user, environment=request.environment)
             except ChangeRefused as refused:
                 error = refused.message
             else:

@@ -65,6 +65,10 @@ def test_it_starts_a_run_for_an_active_organization_and_resumes_it(client, cast)
     assert AuditEvent.objects.filter(action="integration.started").count() == 1
     assert client.post("/integrations/start/", {"setup": "afas",
                                                 "organization": 0}).status_code == 400
+    # What no form offers gets the same message, not an error page.
+    tampered = client.post("/integrations/start/", {"setup": "afas", "organization": "abc"})
+    assert tampered.status_code == 400
+    assert "Choose one of your active organizations." in text(tampered)
 
 
 def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):

@@ -45,6 +45,8 @@ from onboarding.models import Organization
 NAMESPACE = "http://api.everbinding.nl/v3_1/"
 HEADER_ELEMENT = "SecurityToken"
 MAX_PAGE_SIZE = 500
+# Far beyond any inbox, and within what a database offset can take.
+MAX_PAGE = 1_000_000_000
 DEFAULT_PAGE_SIZE = 100
 DOWNLOADED = "Downloaded"
 
@@ -276,9 +278,9 @@ def _int(fields, name, default):
 def get_inbox_documents(key, fields):
     page = _int(fields, "Page", 1)
     size = _int(fields, "PageSize", DEFAULT_PAGE_SIZE)
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise Fault("Client", _("Page starts at 1; PageSize is 1 to %(max)d.")
-                    % {"max": MAX_PAGE_SIZE}, "invalid-field")
+    if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
+        raise Fault("Client", _("Page is 1 to %(pages)s; PageSize is 1 to %(max)d.")
+                    % {"pages": f"{MAX_PAGE:,}", "max": MAX_PAGE_SIZE}, "invalid-field")
     documents = _inbox(key)
     created_from = fields.get("CreatedFrom", "").strip()
     if created_from:

@@ -145,9 +145,9 @@ def api31(request):
         return fault_response(fault, namespace=namespace)
     except Exception:
         logger.exception("API31 request failed")
-        return fault_response(Fault("Server", _("The server could not answer the connection "
-                                                "test. It was logged; please try again later."),
-                                    "server-error"))
+        return fault_response(Fault("Server", _("The server could not answer this request. "
+                                                "It was logged; please try again later."),
+                                    "server-error"), namespace=namespace)
 
 
 def rate_limited(address: str) -> HttpResponse | None:

@@ -274,3 +274,40 @@ def test_it_answers_an_operation_in_the_body_without_a_soap_action(live_server, 
     assert response.status_code == 200
     root = etree.fromstring(response.content)
     assert root.findtext(f".//{{{V31}}}SecurityToken").startswith(acme_key.key.app_key)
+
+
+def inbox_page_envelope(token, page) -> bytes:
+    return (f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:v="{V31}"><soapenv:Header>'
+            f"<v:SecurityToken>{token}</v:SecurityToken></soapenv:Header><soapenv:Body>"
+            f"<v:GetInboxDocuments><v:Page>{page}</v:Page></v:GetInboxDocuments>"
+            "</soapenv:Body></soapenv:Envelope>").encode()
+
+
+def test_it_refuses_a_page_beyond_any_inbox_as_the_callers_mistake(live_server, soap,
+                                                                    acme_key):
+    response = requests.post(f"{live_server.url}/api/api31", timeout=10,
+                             data=inbox_page_envelope(login(soap, acme_key), 10 ** 20),
+                             headers={"Content-Type": "text/xml; charset=utf-8"})
+
+    root = etree.fromstring(response.content)
+    assert root.findtext(".//faultcode") == "soapenv:Client"
+    assert root.findtext(".//faultstring") == (
+        "Page is 1 to 1,000,000,000; PageSize is 1 to 500.")
+    assert root.findtext(f".//{{{V31}}}Reason") == "invalid-field"
+
+
+def test_it_answers_an_unexpected_error_with_a_server_fault_of_the_operations_own_kind(
+        soap, acme_key, monkeypatch):
+    from invoices.api import soap as v31
+
+    def broken(key, fields):
+        raise RuntimeError("the inbox could not be read")
+
+    monkeypatch.setitem(v31.OPERATIONS, "GetInboxDocuments", broken)
+    with pytest.raises(Fault) as failed:
+        soap.GetInboxDocuments(**token_header(login(soap, acme_key)))
+
+    assert failed.value.code == "soapenv:Server"
+    assert failed.value.message == ("The server could not answer this request. It was "
+                                    "logged; please try again later.")
+    assert reason(failed.value) == "server-error"

@@ -1,0 +1,109 @@
+"""Every page a demo login reaches meets WCAG 2.1 level A and AA as axe-core checks it:
+contrast, names of links, buttons and fields, table headers, landmarks, languages.
+
+One page of each kind is checked (the first document's page stands for all of them), in
+English and in Dutch, at a laptop's width."""
+
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django.urls import Resolver404, resolve
+from playwright.sync_api import Error as PlaywrightError
+
+from onboarding.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.customers.conftest import peppol  # noqa: F401 - stand-in fixture
+from tests.e2e.browsing import new_page
+from tests.onboarding.test_mfa import current_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STANDARD = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            "resultTypes": ["violations"]}
+LEFT_ALONE = ("/accounts/logout/", "/static/", "/i18n/", "/api/")
+MOST_PAGES = 80
+
+
+def sign_in(page, live_server, email, *, staff):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if staff:
+        page.locator("input[name=code]").fill(current_code(DEMO_TOTP_SECRET))
+        page.locator("button[type=submit]").first.click()
+        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
+
+
+def kind_of_page(url: str):
+    """The view and the query's names: pages of one kind share their template."""
+    parts = urlsplit(url)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    names = sorted({pair.split("=", 1)[0] for pair in parts.query.split("&") if pair})
+    return match.route, tuple(names)
+
+
+def problems_on_pages(page, live_server, starts) -> list[str]:
+    axe, problems = Axe(), []
+    seen, kinds, queue = set(), set(), deque(starts)
+    while queue and len(kinds) < MOST_PAGES:
+        url = queue.popleft()
+        kind = kind_of_page(url)
+        if url in seen or kind is None or kind in kinds:
+            continue
+        seen.add(url)
+        try:
+            answer = page.goto(live_server.url + url)
+        except PlaywrightError as error:
+            if "Download is starting" in error.message:
+                continue  # a file, not a page
+            raise
+        if answer is None or answer.status != 200 \
+                or "html" not in (answer.headers.get("content-type") or ""):
+            continue
+        kinds.add(kind)
+        for link in page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)"):
+            target = urljoin(live_server.url, link).split("#")[0]
+            if target.startswith(live_server.url):
+                path = target[len(live_server.url):] or "/"
+                if not path.startswith(LEFT_ALONE):
+                    queue.append(path)
+        for violation in Axe.run(axe, page, options=STANDARD).response["violations"]:
+            for node in violation["nodes"][:3]:
+                problems.append(f"{url}: {violation['id']} ({violation['help']}) at "
+                                f"{' '.join(node['target'])}")
+    assert len(kinds) > 5, kinds
+    return problems
+
+
+@pytest.mark.parametrize("email,staff", [
+    ("admin@demo-bakery.nl", False),
+    ("accountant@demo-accountants.nl", False),
+    ("techsupport@portal.example", True),
+])
+@pytest.mark.parametrize("locale", ["en-GB", "nl-NL"])
+def test_it_meets_wcag_aa_on_every_kind_of_page(live_server, browser, email, staff, locale,
+                                                 peppol):  # noqa: F811
+    call_command("seed_demo")
+    page = new_page(browser, locale=locale)
+    sign_in(page, live_server, email, staff=staff)
+
+    problems = problems_on_pages(page, live_server, ["/staff/"] if staff else ["/"])
+
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "nl-NL"])
+def test_it_meets_wcag_aa_before_signing_in(live_server, browser, locale):
+    page = new_page(browser, locale=locale)
+
+    problems = problems_on_pages(page, live_server, ["/accounts/login/", "/accounts/signup/",
+                                                     "/accounts/password/reset/"])
+
+    assert not problems, "\n".join(problems)

@@ -6,7 +6,7 @@ error on a page, so a test can assert that a walk through the portal met none.
 
 from pathlib import Path
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TOTP_SECRET
 from tests.onboarding.test_mfa import current_code
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -41,14 +41,15 @@ def new_page(browser, *, width=1280, height=800, locale="en-GB"):
     return page
 
 
-def sign_in(page, live_server, email, *, totp=False):
+def sign_in(page, live_server, email, *, totp=False, password=PASSWORD,
+            totp_secret=TOTP_SECRET):
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").fill(password)
     page.locator("button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     if totp:
-        page.locator("input[name=code]").fill(current_code())
+        page.locator("input[name=code]").fill(current_code(totp_secret))
         page.locator("button[type=submit]").first.click()
         page.wait_for_url(lambda url: "/accounts/" not in url)
     return page

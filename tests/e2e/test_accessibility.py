@@ -15,8 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from onboarding.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.customers.conftest import peppol  # noqa: F401 - stand-in fixture
-from tests.e2e.browsing import new_page
-from tests.onboarding.test_mfa import current_code
+from tests.e2e.browsing import new_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,18 +23,6 @@ STANDARD = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a"
             "resultTypes": ["violations"]}
 LEFT_ALONE = ("/accounts/logout/", "/static/", "/i18n/", "/api/")
 MOST_PAGES = 80
-
-
-def sign_in(page, live_server, email, *, staff):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    if staff:
-        page.locator("input[name=code]").fill(current_code(DEMO_TOTP_SECRET))
-        page.locator("button[type=submit]").first.click()
-        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
 
 
 def kind_of_page(url: str):
@@ -92,7 +79,8 @@ def test_it_meets_wcag_aa_on_every_kind_of_page(live_server, browser, email, sta
                                                  peppol):  # noqa: F811
     call_command("seed_demo")
     page = new_page(browser, locale=locale)
-    sign_in(page, live_server, email, staff=staff)
+    sign_in(page, live_server, email, totp=staff, password=DEMO_PASSWORD,
+            totp_secret=DEMO_TOTP_SECRET)
 
     problems = problems_on_pages(page, live_server, ["/staff/"] if staff else ["/"])
 

@@ -4,7 +4,9 @@ Each demo login walks the pages it can reach from its start page, then sends eve
 found as the browser would and again with odd values (text that is far too long, NUL
 characters, nothing at all, values no select offers, impossible numbers and dates), and
 every filter bar and list with odd query parameters. A second walk reaches what the first
-round of forms created. Whatever the input, the answer is a page or a clear refusal."""
+round of forms created. Then every page that takes an id gets the same, for an object made
+as the tenancy walk makes it, so pages the demo data does not reach are sent odd input
+too. Whatever the input, the answer is a page or a clear refusal."""
 
 from collections import deque
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -13,10 +15,13 @@ import lxml.html
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from onboarding.management.commands.seed_demo import DEMO_PASSWORD
 from onboarding.models import User
+from tests.conftest import enable_totp, sign_in
 from tests.customers.conftest import peppol  # noqa: F401 - stand-in fixture
+from tests.portal.test_tenancy_walk import OBJECT_FACTORIES, STAFF_OBJECT_URLS
 
 pytestmark = pytest.mark.django_db
 
@@ -101,29 +106,38 @@ class Walker:
             if url in self.seen:
                 continue
             self.seen.add(url)
-            response = self.ask("get", url)
-            if response is None or response.status_code != 200 \
-                    or "html" not in response.get("Content-Type", ""):
-                continue
-            page = lxml.html.fromstring(response.content)
-            for link in page.xpath("//a/@href"):
-                target = urljoin(url, link).split("#")[0]
-                if not urlsplit(target).netloc and not target.startswith(LEFT_ALONE):
-                    queue.append(target)
-            for form in page.forms:
-                action = urljoin(url, form.action or url)
-                if action.startswith(LEFT_ALONE):
-                    continue
-                if (form.method or "get").lower() == "post":
-                    forms.append((action, form))
-                elif action not in self.queried:
-                    self.queried.add(action)
-                    self.filter_oddly(action.split("?")[0], form)
-            if "?" not in url and url not in self.queried:
-                self.queried.add(url)
-                for query in ODD_QUERIES:
-                    self.ask("get", f"{url}?{query}")
+            links, posting = self.visit(url)
+            queue.extend(links)
+            forms += posting
         return forms
+
+    def visit(self, url):
+        """(the links on the page at `url`, its forms that post); its filter bars and the page
+        itself are asked with odd parameters on the way."""
+        response = self.ask("get", url)
+        if response is None or response.status_code != 200 \
+                or "html" not in response.get("Content-Type", ""):
+            return [], []
+        page = lxml.html.fromstring(response.content)
+        links, forms = [], []
+        for link in page.xpath("//a/@href"):
+            target = urljoin(url, link).split("#")[0]
+            if not urlsplit(target).netloc and not target.startswith(LEFT_ALONE):
+                links.append(target)
+        for form in page.forms:
+            action = urljoin(url, form.action or url)
+            if action.startswith(LEFT_ALONE):
+                continue
+            if (form.method or "get").lower() == "post":
+                forms.append((action, form))
+            elif action not in self.queried:
+                self.queried.add(action)
+                self.filter_oddly(action.split("?")[0], form)
+        if "?" not in url and url not in self.queried:
+            self.queried.add(url)
+            for query in ODD_QUERIES:
+                self.ask("get", f"{url}?{query}")
+        return links, forms
 
     def filter_oddly(self, action, form):
         for values in ODD.values():
@@ -160,4 +174,27 @@ def test_it_answers_odd_input_on_every_page_and_form_without_a_server_error(
         walker.seen.clear()
 
     assert walker.sent, "no form was found"
+    assert not walker.failures, "\n".join(walker.failures)
+
+
+@pytest.mark.parametrize("name", sorted({*OBJECT_FACTORIES, *STAFF_OBJECT_URLS}))
+def test_it_answers_odd_input_on_every_page_that_takes_an_id_without_a_server_error(
+        name, client, cast, peppol):  # noqa: F811
+    if name in STAFF_OBJECT_URLS:
+        flag, factory = STAFF_OBJECT_URLS[name]
+        enable_totp(cast.sales)
+        client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
+    else:
+        factory = OBJECT_FACTORIES[name]
+        sign_in(client, cast.admin)
+    url = reverse(name, args=[factory(cast)])
+    walker = Walker(client)
+
+    _links, forms = walker.visit(url)
+    walker.send_oddly(forms)
+    # An action without a page of its own, sent odd values straight away.
+    for values in ODD.values():
+        walker.ask("post", url, {"reason": values["text"], "note": values["text"],
+                                 "confirm": values["choice"]})
+
     assert not walker.failures, "\n".join(walker.failures)

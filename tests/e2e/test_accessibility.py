@@ -2,7 +2,8 @@
 contrast, names of links, buttons and fields, table headers, landmarks, languages.
 
 One page of each kind is checked (the first document's page stands for all of them), in
-English and in Dutch, at a laptop's width."""
+English and in Dutch, at a laptop's width; and every page that takes an id, for an object
+made as the tenancy walk makes it, in English."""
 
 from collections import deque
 from urllib.parse import urljoin, urlsplit
@@ -10,12 +11,15 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
-from django.urls import Resolver404, resolve
+from django.test import Client
+from django.urls import Resolver404, resolve, reverse
 from playwright.sync_api import Error as PlaywrightError
 
 from onboarding.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.conftest import enable_totp
 from tests.customers.conftest import peppol  # noqa: F401 - stand-in fixture
 from tests.e2e.browsing import new_page, sign_in
+from tests.portal.test_tenancy_walk import OBJECT_FACTORIES, STAFF_OBJECT_URLS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,12 +65,15 @@ def problems_on_pages(page, live_server, starts) -> list[str]:
                 path = target[len(live_server.url):] or "/"
                 if not path.startswith(LEFT_ALONE):
                     queue.append(path)
-        for violation in Axe.run(axe, page, options=STANDARD).response["violations"]:
-            for node in violation["nodes"][:3]:
-                problems.append(f"{url}: {violation['id']} ({violation['help']}) at "
-                                f"{' '.join(node['target'])}")
+        problems += problems_on(page, axe, url)
     assert len(kinds) > 5, kinds
     return problems
+
+
+def problems_on(page, axe, url) -> list[str]:
+    return [f"{url}: {violation['id']} ({violation['help']}) at {' '.join(node['target'])}"
+            for violation in axe.run(page, options=STANDARD).response["violations"]
+            for node in violation["nodes"][:3]]
 
 
 @pytest.mark.parametrize("email,staff", [
@@ -93,5 +100,30 @@ def test_it_meets_wcag_aa_before_signing_in(live_server, browser, locale):
 
     problems = problems_on_pages(page, live_server, ["/accounts/login/", "/accounts/signup/",
                                                      "/accounts/password/reset/"])
+
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", sorted({*OBJECT_FACTORIES, *STAFF_OBJECT_URLS}))
+def test_it_meets_wcag_aa_on_every_page_that_takes_an_id(live_server, browser, cast, name,
+                                                         peppol):  # noqa: F811
+    staff = name in STAFF_OBJECT_URLS
+    if staff:
+        flag, factory = STAFF_OBJECT_URLS[name]
+        enable_totp(cast.sales)
+        user = cast.techsupport if flag == "is_techsupport" else cast.sales
+    else:
+        factory, user = OBJECT_FACTORIES[name], cast.admin
+    url = reverse(name, args=[factory(cast)])
+    looked = Client()
+    looked.force_login(user)
+    answer = looked.get(url)
+    if answer.status_code != 200 or "html" not in answer.get("Content-Type", ""):
+        return  # an action, a download or a status for scripts: no page to read
+    page = new_page(browser)
+    sign_in(page, live_server, user.email, totp=staff)
+    page.goto(live_server.url + url)
+
+    problems = problems_on(page, Axe(), url)
 
     assert not problems, "\n".join(problems)

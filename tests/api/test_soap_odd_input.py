@@ -8,6 +8,7 @@ from lxml import etree
 
 from invoices.api.soap import issue_token
 from onboarding.api import keycache
+from tests.api.test_soap_v31 import receiver  # noqa: F401 - fixture
 from tests.invoices.conftest import invoice
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +30,8 @@ def inbox(**fields) -> str:
         + "</v:GetInboxDocuments>")
 
 
-def sending(receiver: str, payload: str) -> str:
-    return envelope(f"<v:SendDocument><v:ReceiverIdentifier>{receiver}</v:ReceiverIdentifier>"
+def sending(to: str, payload: str) -> str:
+    return envelope(f"<v:SendDocument><v:ReceiverIdentifier>{to}</v:ReceiverIdentifier>"
                     f"<v:Payload>{payload}</v:Payload></v:SendDocument>")
 
 
@@ -84,7 +85,7 @@ ODD = {
 @pytest.mark.parametrize("action", [None, "GetInboxDocuments"])
 @pytest.mark.parametrize("odd", ODD)
 def test_it_answers_an_odd_request_as_the_callers_fault(odd, action, settings, acme_key,
-                                                       receiver_for_the_tests):
+                                                       receiver):  # noqa: F811
     settings.API31_RATE_LIMIT = settings.API_RATE_LIMIT = "1000000/min"
     token, _expires = issue_token(keycache.lookup(acme_key.key.app_key))
     extra = {"HTTP_SOAPACTION": f'"{V31}{action}"'} if action else {}
@@ -98,9 +99,3 @@ def test_it_answers_an_odd_request_as_the_callers_fault(odd, action, settings, a
         root.findtext(".//faultstring")
     assert (code is None) == (response.status_code == 200)
 
-
-@pytest.fixture
-def receiver_for_the_tests(cast):
-    from tests.invoices.conftest import make_receiver
-
-    return make_receiver(cast)

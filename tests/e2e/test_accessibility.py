@@ -12,20 +12,19 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.test import Client
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
 
 from onboarding.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from tests.conftest import enable_totp
 from tests.customers.conftest import peppol  # noqa: F401 - stand-in fixture
 from tests.e2e.browsing import new_page, sign_in
-from tests.portal.test_tenancy_walk import OBJECT_FACTORIES, STAFF_OBJECT_URLS
+from tests.portal.test_odd_input import LEFT_ALONE
+from tests.portal.test_tenancy_walk import ALL_OBJECT_URLS, object_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STANDARD = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
             "resultTypes": ["violations"]}
-LEFT_ALONE = ("/accounts/logout/", "/static/", "/i18n/", "/api/")
 MOST_PAGES = 80
 
 
@@ -104,24 +103,17 @@ def test_it_meets_wcag_aa_before_signing_in(live_server, browser, locale):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", sorted({*OBJECT_FACTORIES, *STAFF_OBJECT_URLS}))
+@pytest.mark.parametrize("name", ALL_OBJECT_URLS)
 def test_it_meets_wcag_aa_on_every_page_that_takes_an_id(live_server, browser, cast, name,
                                                          peppol):  # noqa: F811
-    staff = name in STAFF_OBJECT_URLS
-    if staff:
-        flag, factory = STAFF_OBJECT_URLS[name]
-        enable_totp(cast.sales)
-        user = cast.techsupport if flag == "is_techsupport" else cast.sales
-    else:
-        factory, user = OBJECT_FACTORIES[name], cast.admin
-    url = reverse(name, args=[factory(cast)])
+    url, user = object_page(cast, name)
     looked = Client()
     looked.force_login(user)
     answer = looked.get(url)
     if answer.status_code != 200 or "html" not in answer.get("Content-Type", ""):
         return  # an action, a download or a status for scripts: no page to read
     page = new_page(browser)
-    sign_in(page, live_server, user.email, totp=staff)
+    sign_in(page, live_server, user.email, totp=user != cast.admin)
     page.goto(live_server.url + url)
 
     problems = problems_on(page, Axe(), url)

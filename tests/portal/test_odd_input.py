@@ -15,13 +15,12 @@ import lxml.html
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.urls import reverse
 
 from onboarding.management.commands.seed_demo import DEMO_PASSWORD
 from onboarding.models import User
-from tests.conftest import enable_totp, sign_in
+from tests.conftest import sign_in
 from tests.customers.conftest import peppol  # noqa: F401 - stand-in fixture
-from tests.portal.test_tenancy_walk import OBJECT_FACTORIES, STAFF_OBJECT_URLS
+from tests.portal.test_tenancy_walk import ALL_OBJECT_URLS, object_page
 
 pytestmark = pytest.mark.django_db
 
@@ -177,17 +176,14 @@ def test_it_answers_odd_input_on_every_page_and_form_without_a_server_error(
     assert not walker.failures, "\n".join(walker.failures)
 
 
-@pytest.mark.parametrize("name", sorted({*OBJECT_FACTORIES, *STAFF_OBJECT_URLS}))
+@pytest.mark.parametrize("name", ALL_OBJECT_URLS)
 def test_it_answers_odd_input_on_every_page_that_takes_an_id_without_a_server_error(
         name, client, cast, peppol):  # noqa: F811
-    if name in STAFF_OBJECT_URLS:
-        flag, factory = STAFF_OBJECT_URLS[name]
-        enable_totp(cast.sales)
-        client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
+    url, user = object_page(cast, name)
+    if user == cast.admin:
+        sign_in(client, user)
     else:
-        factory = OBJECT_FACTORIES[name]
-        sign_in(client, cast.admin)
-    url = reverse(name, args=[factory(cast)])
+        client.force_login(user)
     walker = Walker(client)
 
     _links, forms = walker.visit(url)

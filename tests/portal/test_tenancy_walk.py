@@ -270,6 +270,21 @@ STAFF_OBJECT_URLS = {
                                            lambda cast: _waiting_identifier(cast).pk),
 }
 
+# Every URL that takes an id, for a walk over all of them.
+ALL_OBJECT_URLS = sorted({*OBJECT_FACTORIES, *STAFF_OBJECT_URLS})
+
+
+def object_page(cast, name):
+    """(the URL of a new object for the URL name `name`, the user who may open it: the
+    administrator, or staff with the flag the page asks for)."""
+    if name in STAFF_OBJECT_URLS:
+        flag, factory = STAFF_OBJECT_URLS[name]
+        enable_totp(cast.sales)
+        user = cast.techsupport if flag == "is_techsupport" else cast.sales
+    else:
+        factory, user = OBJECT_FACTORIES[name], cast.admin
+    return reverse(name, args=[factory(cast)]), user
+
 
 def _walk(patterns, namespace=None):
     for entry in patterns:

@@ -7,13 +7,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from onboarding.models import ConnectionKey, Organization, Subscription
 from onboarding.models.connection_keys import subscription_refusal
 
 # API31 faults that a wrong "Generieke webservice naamruimten" setting causes.
 NAMESPACE_FAULTS = ("envelope-namespace", "malformed-xml")
+
+
+@dataclass(frozen=True)
+class Action:
+    """Where in the portal the user does what a step that does not hold asks for."""
+
+    label: str
+    url: str
 
 
 @dataclass
@@ -26,6 +37,26 @@ class Result:
     at: datetime | None = None
     # The user confirms this step themselves; `ok` then comes from their statement.
     statement: bool = False
+    action: Action | None = None
+
+
+def _organization_page(organization, part: str, label: str) -> Action:
+    """A part of the organization's page: status, receiving or identifiers."""
+    return Action(label, reverse("onboarding:organization_detail", args=[organization.pk])
+                  + f"#{part}")
+
+
+def _upgrade(subscription: str = "", api_contract: bool = False) -> Action:
+    query = {key: value for key, value in (("subscription", subscription),
+                                           ("api_contract", "1" if api_contract else ""))
+             if value}
+    return Action(_("Ask Sales for an upgrade"), reverse("onboarding:upgrade_request")
+                  + (f"?{urlencode(query)}" if query else ""))
+
+
+def _document_page(document) -> Action:
+    return Action(_("Open invoice %(number)s") % {"number": document.number or document.pk},
+                  document.get_absolute_url())
 
 
 class Facts:
@@ -106,7 +137,8 @@ class Facts:
 def subscription(facts: Facts) -> Result:
     refusal = subscription_refusal(facts.environment, facts.setup.software)
     if refusal:
-        return Result(False, str(refusal))
+        return Result(False, str(refusal),
+                      action=_upgrade(facts.setup.minimum_subscription))
     return Result(True, _("Your %(subscription)s subscription covers this integration.")
                   % {"subscription": facts.environment.get_subscription_display()})
 
@@ -115,7 +147,8 @@ def api_contract(facts: Facts) -> Result:
     if facts.environment.subscription != Subscription.PROFESSIONAL:
         return Result(False, _("This integration needs a Professional subscription; this "
                                "environment has %(subscription)s.")
-                      % {"subscription": facts.environment.get_subscription_display()})
+                      % {"subscription": facts.environment.get_subscription_display()},
+                      action=_upgrade(Subscription.PROFESSIONAL, api_contract=True))
     if not facts.environment.entitlements.has_api_contract():
         return Result(False, _("There is no running contract with API rights. Sales enters it "
                                "and gives you its subscription key."))
@@ -128,19 +161,25 @@ def organization_active(facts: Facts) -> Result:
         return Result(False, _("%(name)s is %(status)s. Ask for activation on the "
                                "organization's page first.")
                       % {"name": organization.name,
-                         "status": organization.get_status_display().lower()})
+                         "status": organization.get_status_display().lower()},
+                      action=_organization_page(organization, "status",
+                                                _("Open the organization's page")))
     identifiers = list(organization.identifiers.all())
     if not identifiers:
         return Result(False, _("%(name)s has no Peppol identifier yet. Add its KvK number, "
                                "GLN or VAT number on the organization's page.")
-                      % {"name": organization.name})
+                      % {"name": organization.name},
+                      action=_organization_page(organization, "identifiers",
+                                                _("Add an identifier")))
     elsewhere = [f"{i.scheme}:{i.value}" for i in identifiers if i.registered_elsewhere]
     if elsewhere:
         return Result(False, _("These identifiers are registered on Peppol at another access "
                                "point, so invoices to them do not arrive here. An "
                                "identifier is active at one access point at a time: ask the "
                                "other provider (AFAS's own Peppol sending, for example) to "
-                               "release it."), items=elsewhere)
+                               "release it."), items=elsewhere,
+                      action=_organization_page(organization, "identifiers",
+                                                _("See the identifiers")))
     return Result(True, _("%(name)s is active with identifier %(identifiers)s.")
                   % {"name": organization.name,
                      "identifiers": ", ".join(f"{i.scheme}:{i.value}" for i in identifiers)})
@@ -153,7 +192,9 @@ def organization_with_kvk(facts: Facts) -> Result:
     if not facts.organization.identifiers.filter(scheme="0106").exists():
         return Result(False, _("Accept sends the debtor's dossier number as KvK number: "
                                "give %(name)s its KvK number (scheme 0106) as identifier.")
-                      % {"name": facts.organization.name})
+                      % {"name": facts.organization.name},
+                      action=_organization_page(facts.organization, "identifiers",
+                                                _("Add the KvK number")))
     return result
 
 
@@ -199,29 +240,34 @@ def customer_cards(facts: Facts) -> Result:
     has_default = facts.default_profile is not None
     not_ready, dummy = [], []
     for card in cards:
+        # A Legal ID in a scheme that starts with 9 is refused when the card is saved.
         problems = card.problems(has_default)
-        if card.legal_scheme.startswith("9"):
-            problems.append(_("Legal ID in a scheme that starts with 9"))
         if problems:
-            not_ready.append(f"{card.name} ({card.customer_number}): {', '.join(problems)}")
+            not_ready.append(f"{card.name} ({card.customer_number}): {'; '.join(problems)}")
         if card.uses_dummy_kvk:
             dummy.append(card.name)
     advice = []
     if dummy:
-        advice.append(_("%(count)d customers have no KvK number and use the dummy number "
-                        "99999998: %(names)s.") % {"count": len(dummy),
-                                                   "names": ", ".join(dummy)})
+        advice.append(ngettext("%(count)d customer has no KvK number and uses the dummy "
+                               "number 99999998: %(names)s.",
+                               "%(count)d customers have no KvK number and use the dummy "
+                               "number 99999998: %(names)s.", len(dummy))
+                      % {"count": len(dummy), "names": ", ".join(dummy)})
     if has_default:
         advice.append(_("The sending profile %(name)s is the default: customers without Peppol "
                         "then fail too. Usually, do not set a default profile.")
                       % {"name": facts.default_profile.name})
+    cards_page = reverse("customers:cards", args=[facts.organization.pk])
     if not cards:
         return Result(False, _("There are no customer cards yet. Add or import your customers "
-                               "with their Endpoint-ID."), advice=" ".join(advice))
+                               "with their Endpoint-ID."), advice=" ".join(advice),
+                      action=Action(_("Add or import customers"), cards_page))
     if not_ready:
         return Result(False, _("%(ready)d of %(total)d customer cards are ready. Not ready:")
                       % {"ready": len(cards) - len(not_ready), "total": len(cards)},
-                      items=not_ready, advice=" ".join(advice))
+                      items=not_ready, advice=" ".join(advice),
+                      action=Action(_("Open the cards with problems"),
+                                    f"{cards_page}?{urlencode({'problems': 'on'})}"))
     return Result(True, _("All %(total)d customer cards are ready.") % {"total": len(cards)},
                   advice=" ".join(advice))
 
@@ -249,7 +295,8 @@ def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
                                "with this setup's key %(app_key)s. Enter key %(app_key)s in "
                                "your software and send the test invoice again.")
                       % {"number": other.number or other.pk,
-                         "other": other.connection_key.app_key, "app_key": facts.key.app_key})
+                         "other": other.connection_key.app_key, "app_key": facts.key.app_key},
+                      action=_document_page(other))
     if document is None:
         return Result(False, _("Waiting for the first invoice that your software sends with "
                                "connection key %(app_key)s.") % {"app_key": facts.key.app_key})
@@ -275,26 +322,30 @@ def _document_result(document, *, empty_lines: bool = False) -> Result:
     if empty_lines and _has_empty_line(document):
         return Result(False, _("Invoice %(number)s has an empty invoice line. Do not include "
                                "empty invoice lines: they disrupt processing.")
-                      % {"number": label}, items=items)
+                      % {"number": label}, items=items, action=_document_page(document))
     if document.status == Status.REFUSED:
         return Result(False, _("Invoice %(number)s was refused: %(reason)s")
-                      % {"number": label, "reason": document.reason_shown}, items=items)
+                      % {"number": label, "reason": document.reason_shown}, items=items,
+                      action=_document_page(document))
     if document.status == Status.DELIVERED:
         return Result(True, _("Invoice %(number)s passed the rules and was delivered.")
                       % {"number": label}, event="document.delivered",
                       at=document.status_changed_at)
     if document.status == Status.CREATED:
         return Result(False, _("Invoice %(number)s arrived; the rules are being checked.")
-                      % {"number": label})
+                      % {"number": label}, action=_document_page(document))
     return Result(False, _("Invoice %(number)s arrived and passed the rules; it is %(status)s.")
-                  % {"number": label, "status": document.get_status_display().lower()})
+                  % {"number": label, "status": document.get_status_display().lower()},
+                  action=_document_page(document))
 
 
 def receiving(facts: Facts) -> Result:
     organization = facts.organization
     if organization.receive_decision == Organization.ReceiveDecision.UNDECIDED:
         return Result(False, _("Decide whether %(name)s receives invoices, on the "
-                               "organization's page.") % {"name": organization.name})
+                               "organization's page.") % {"name": organization.name},
+                      action=_organization_page(organization, "receiving",
+                                                _("Decide about receiving")))
     if organization.receive_decision == Organization.ReceiveDecision.DECLINED:
         return Result(True, _("%(name)s does not receive invoices here.")
                       % {"name": organization.name})
@@ -302,7 +353,9 @@ def receiving(facts: Facts) -> Result:
                      if i.can_receive]
     if not receiving_ids:
         return Result(False, _("Receiving is on, but no identifier receives. Switch receiving "
-                               "on for an identifier."))
+                               "on for an identifier."),
+                      action=_organization_page(organization, "identifiers",
+                                                _("See the identifiers")))
     return Result(True, _("%(name)s receives on %(identifiers)s; your software fetches the "
                           "received invoices with its connection key.")
                   % {"name": organization.name, "identifiers": ", ".join(receiving_ids)})
@@ -324,7 +377,9 @@ def entra_linked(facts: Facts) -> Result:
         user__memberships__environment=facts.environment).distinct()
     if not identities.exists():
         return Result(False, _("Nobody in this environment has linked a Microsoft Entra ID "
-                               "account yet. Link it under your account's Entra ID page."))
+                               "account yet. Link it under your account's Entra ID page."),
+                      action=Action(_("Open your Entra ID page"),
+                                    reverse("onboarding:entra_account")))
     return Result(True, _("Entra ID account %(name)s is linked.")
                   % {"name": identities.first().username})
 
@@ -340,7 +395,9 @@ def party_link(facts: Facts) -> Result:
     if link is None:
         return Result(False, _("No partyId is linked to %(name)s yet. Send a party-link "
                                "request; TechSupport links the partyIds.")
-                      % {"name": facts.organization.name})
+                      % {"name": facts.organization.name},
+                      action=Action(_("Request a party link"),
+                                    reverse("onboarding:party_link_connect")))
     return Result(True, _("TechSupport linked %(name)s to %(identity)s.")
                   % {"name": facts.organization.name, "identity": link.identity},
                   event="party_link.approved", at=link.granted_at)
@@ -350,8 +407,12 @@ def sending_via_peppol(facts: Facts) -> Result:
     if not _links(facts).exists():
         return Result(False, _("Waiting for the party link."))
     if not _links(facts).filter(can_send=True, sending_enabled=True).exists():
+        # The page where the user signed in with Microsoft picks the organization and
+        # checks the box; only the link's own Entra account reaches the setting.
         return Result(False, _('"Sending via Peppol" is not checked for %(name)s yet.')
-                      % {"name": facts.organization.name})
+                      % {"name": facts.organization.name},
+                      action=Action(_("Open the service broker connection"),
+                                    reverse("onboarding:party_link_connect")))
     return Result(True, _('"Sending via Peppol" is on.'))
 
 
@@ -361,7 +422,10 @@ def sending_profile(facts: Facts) -> Result:
     profiles = SendingProfile.objects.filter(organization=facts.organization)
     if not profiles.exists():
         return Result(False, _("There is no sending profile yet. Add one named like the one "
-                               "in Business Central."))
+                               "in Business Central."),
+                      action=Action(_("Add a sending profile"),
+                                    reverse("customers:profile_add",
+                                            args=[facts.organization.pk])))
     if facts.default_profile is not None:
         return Result(True, _("Sending profiles exist."), advice=_(
             "%(name)s is the default profile: customers without Peppol then fail too. Usually, "

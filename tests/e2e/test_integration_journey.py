@@ -96,6 +96,24 @@ def test_it_sets_up_afas_while_the_software_calls_in(live_server, browser, cast,
     assert done in page.locator("#run-complete").inner_text()
 
 
+def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
+        live_server, browser, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, "afas", "Start the setup")
+    run_url = page.url
+
+    page.locator("#step-receiving .step-action", has_text="Decide about receiving").click()
+    page.wait_for_url(f"**/organizations/{org.pk}/#receiving")
+    page.locator("#receiving").get_by_role("switch", name="Switch receiving on").click()
+    page.locator("#receiving").get_by_role("switch", name="Switch receiving off").wait_for()
+
+    page.goto(run_url)
+    complete(page, "receiving")
+    assert page.locator("#step-receiving .step-action").count() == 0
+
+
 def test_it_sets_up_business_central_by_api31(live_server, browser, cast):
     subscribe(cast.company, Subscription.PROFESSIONAL)
     subscription_key = Contract.add(environment=cast.company, by=cast.sales,

@@ -117,7 +117,7 @@ def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_dummy_and_defa
     assert contacts.state == "waiting"
     assert contacts.result.message == "1 of 2 customer cards are ready. Not ready:"
     assert contacts.result.items == [
-        "Slager BV (2): No Endpoint-ID, No source for the BuyerReference"]
+        "Slager BV (2): No Endpoint-ID; No source for the BuyerReference"]
     assert "dummy number 99999998: Bakker BV" in contacts.result.advice
     assert "eConnect is the default" in contacts.result.advice
     assert profile.is_default

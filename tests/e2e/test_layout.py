@@ -41,6 +41,33 @@ def test_it_keeps_the_account_menu_on_screen_at_laptop_widths(
         page.context.close()
 
 
+CLIPPED_CHOICES = """(form) => [...form.querySelectorAll("select")].filter(select => {
+    const style = getComputedStyle(select);
+    const context = document.createElement("canvas").getContext("2d");
+    context.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+        - parseFloat(style.paddingRight);
+    return context.measureText(select.options[select.selectedIndex].text).width > room;
+}).map(select => select.name)"""
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_document_filters_show_their_choices_whole_at_1280_px(
+        live_server, browser, cast, language):
+    cast.admin.language = language
+    cast.admin.save()
+    page = new_page(browser, width=1280)
+    sign_in(page, live_server, cast.admin.email)
+    for path in ("/documents/outbox/", "/documents/inbox/", "/documents/"):
+        page.goto(f"{live_server.url}{path}")
+        form = page.locator("#document-filters")
+        assert form.evaluate(CLIPPED_CHOICES) == [], (path, language)
+        assert fits(page), (path, language)
+        # Search and the Filter button share the first row.
+        search, button = form.locator("input[type=search]"), form.get_by_role("button")
+        assert search.bounding_box()["y"] == button.bounding_box()["y"] or path == "/documents/"
+
+
 def test_it_signs_out_from_the_account_menu_at_1280_px(live_server, browser, cast):
     page = new_page(browser, width=1280)
     sign_in(page, live_server, cast.admin.email)

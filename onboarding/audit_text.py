@@ -365,7 +365,10 @@ def sentence(event) -> str:
     for direction in ("send", "receive"):
         if direction in after:
             variant = variant or VARIANTS.get((event.action, direction, after[direction]))
-    return str(variant or entry[1]) % values
+    text = str(variant or entry[1]) % values
+    # A name that ends the sentence with its own full stop ("Demo Bakery B.V.") needs no
+    # second one.
+    return text[:-1] if text.endswith("..") and not text.endswith("...") else text
 
 
 def changes(event) -> list[tuple[str, str | None, str]]:

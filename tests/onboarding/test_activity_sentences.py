@@ -120,7 +120,7 @@ def test_it_writes_a_documents_life_in_the_readers_language(
     cast.admin.language = "nl"
     cast.admin.save()
 
-    text = " ".join(page_text(client.get("/activity/")).split())
+    text = " ".join(page_text(client.get("/activity/", {"kind": "all"})).split())
 
     assert "Heeft document F-1 opgeslagen." in text
     assert "Heeft document F-1 geaccepteerd voor verzenden." in text
@@ -129,3 +129,14 @@ def test_it_writes_a_documents_life_in_the_readers_language(
     assert "Toelichting Binnen het platform afgeleverd bij Bakery Client BV." in text
     for raw in ("Document: ", "outgoing", "queued", "Direction", "Delivered inside"):
         assert raw not in text, raw
+
+
+def test_a_name_that_ends_in_a_full_stop_ends_the_sentence_once(cast):
+    from onboarding.models import AuditEvent
+
+    event = AuditEvent(environment=cast.company, actor_label="admin@acme.nl",
+                       action="organization.created", target_label="Demo Bakery B.V.",
+                       after={"name": "Demo Bakery B.V."})
+    assert event.sentence == "Added the organization Demo Bakery B.V."
+    event.after = {"name": "Wait for it..."}
+    assert event.sentence == "Added the organization Wait for it...."

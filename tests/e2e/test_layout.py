@@ -52,20 +52,25 @@ CLIPPED_CHOICES = """(form) => [...form.querySelectorAll("select")].filter(selec
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
-def test_the_document_filters_show_their_choices_whole_at_1280_px(
+def test_the_filter_bars_show_their_choices_whole_at_1280_px(
         live_server, browser, cast, language):
     cast.admin.language = language
     cast.admin.save()
     page = new_page(browser, width=1280)
     sign_in(page, live_server, cast.admin.email)
-    for path in ("/documents/outbox/", "/documents/inbox/", "/documents/"):
+    for path, form_id in (("/documents/outbox/", "document-filters"),
+                          ("/documents/inbox/", "document-filters"),
+                          ("/documents/", "document-filters"),
+                          ("/activity/", "activity-filter")):
         page.goto(f"{live_server.url}{path}")
-        form = page.locator("#document-filters")
+        form = page.locator(f"#{form_id}")
         assert form.evaluate(CLIPPED_CHOICES) == [], (path, language)
         assert fits(page), (path, language)
-        # Search and the Filter button share the first row.
-        search, button = form.locator("input[type=search]"), form.get_by_role("button")
-        assert search.bounding_box()["y"] == button.bounding_box()["y"] or path == "/documents/"
+        # The first field and the Filter button share the first row.
+        first, button = form.locator("input, select").first, form.get_by_role("button")
+        assert first.bounding_box()["y"] <= button.bounding_box()["y"] \
+            <= first.bounding_box()["y"] + first.bounding_box()["height"] \
+            or path == "/documents/", (path, language)
 
 
 def test_it_signs_out_from_the_account_menu_at_1280_px(live_server, browser, cast):

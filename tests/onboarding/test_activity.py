@@ -65,3 +65,23 @@ def test_it_records_staff_changes_to_the_environment(client, cast):
     assert event.after["subscription"] == "basic"
     client.force_login(cast.admin)
     assert b"environment.changed" in client.get("/activity/").content
+
+
+def test_it_keeps_document_steps_out_of_the_changes_people_made_until_asked(client, cast):
+    Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.BASIC,
+                    by=cast.admin)
+    AuditEvent.objects.create(environment=cast.company, actor_label="system: routing",
+                              action="document.delivered", target_label="F-2026-001",
+                              after={"status": "delivered", "direction": "outgoing"})
+    client.force_login(cast.admin)
+
+    first = client.get("/activity/").content.decode()
+    documents = client.get("/activity/", {"kind": "documents"}).content.decode()
+    everything = client.get("/activity/", {"kind": "all"}).content.decode()
+    by_name = client.get("/activity/", {"action": "document.delivered"}).content.decode()
+
+    assert "Invited new@acme.nl" in first and "F-2026-001" not in first
+    assert '<option value="settings" selected>' in first
+    assert "F-2026-001" in documents and "Invited new@acme.nl" not in documents
+    assert "F-2026-001" in everything and "Invited new@acme.nl" in everything
+    assert "F-2026-001" in by_name and "Invited new@acme.nl" not in by_name

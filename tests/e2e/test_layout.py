@@ -169,7 +169,7 @@ def test_it_lays_out_the_activity_filter_without_overlap(live_server, browser, c
     form = page.locator("#activity-filter")
     labels = [label.bounding_box() for label in form.locator("label").all()]
     controls = [control.bounding_box() for control in form.locator("input, select").all()]
-    assert len(labels) == 4 and len(controls) == 4
+    assert len(labels) == 5 and len(controls) == 5
     assert [(a, b) for a in labels for b in controls if overlaps(a, b)] == []
     for label, control in zip(labels, controls, strict=True):
         # Each label sits above its own field, not beside another one.

@@ -4,7 +4,7 @@ or by which platform event. Facts are recorded when they happen and re-checked w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -28,6 +28,17 @@ class State:
     SKIPPED = "skipped"
 
 
+# What made a step true, as recorded in a run's progress, in the reader's words.
+EVENTS = {
+    "check": gettext_lazy("seen when checked"),
+    "statement": gettext_lazy("your own statement"),
+    "connection_key.created": gettext_lazy("connection key created"),
+    "connection_key.changed": gettext_lazy("connection key changed"),
+    "connection_key.tested": gettext_lazy("test connection"),
+    "party_link.approved": gettext_lazy("party link approved"),
+}
+
+
 @dataclass
 class StepState:
     step: object
@@ -39,6 +50,28 @@ class StepState:
     @property
     def key(self):
         return self.step.key
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        """When the step was recorded as done, or None."""
+        try:
+            return datetime.fromisoformat((self.recorded or {}).get("at", ""))
+        except ValueError:
+            return None
+
+    @property
+    def recorded_event(self) -> str:
+        """What made the step true, as the reader says it."""
+        from invoices.models import Status
+
+        event = (self.recorded or {}).get("event", "")
+        if event in EVENTS:
+            return str(EVENTS[event])
+        kind, _dot, status = event.partition(".")
+        if kind == "document" and status in Status.values:
+            return _("invoice %(status)s") % {
+                "status": Status(status).label.lower()}
+        return event
 
 
 class IntegrationRunQuerySet(models.QuerySet):

@@ -269,3 +269,32 @@ def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract():
     assert run.completed_at is None
     accountancy = Environment.objects.get(domain="demo-accountants.nl")
     assert Contract.objects.filter(environment=accountancy, api_rights=True).exists()
+
+
+def test_it_says_when_and_by_what_a_step_was_recorded_in_the_readers_words(client, cast):
+    from django.utils import formats, translation
+
+    run = afas_run(cast)
+    issued = issue(run, cast)
+    states(run)
+    sign_in(client, cast.admin)
+
+    page = text(client.get(f"/integrations/runs/{run.pk}/"))
+
+    with translation.override("en"):
+        shown = formats.date_format(timezone.localtime(issued.key.created_at),
+                                    "SHORT_DATETIME_FORMAT")
+    assert f"Recorded {shown} (connection key created)" in page
+    assert "Recorded" in page and "(seen when checked)" in page
+    assert "connection_key.created" not in page and "(check)" not in page
+
+
+@pytest.mark.parametrize("event,said", [
+    ("document.delivered", "invoice delivered"), ("party_link.approved", "party link approved"),
+    ("statement", "your own statement"), ("something.new", "something.new")])
+def test_it_names_each_recorded_event(event, said):
+    from onboarding.integrations.runs import StepState
+
+    state = StepState(step=None, state="complete", result=None, values=[],
+                      recorded={"at": "2026-12-03T18:29:00+00:00", "event": event})
+    assert state.recorded_event == said

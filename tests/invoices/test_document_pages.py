@@ -353,3 +353,17 @@ def test_it_shows_a_reason_a_person_typed_as_it_was_typed(client, post, cast, se
     page = client.get(f"/documents/{duplicate.pk}/").content.decode()
 
     assert "Supplier confirmed a second delivery" in page and "Ontvangen" in page
+
+
+def test_the_menu_marks_the_inbox_on_a_received_document_and_the_outbox_on_a_sent_one(
+        client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-11"))
+    sent = Document.objects.get(direction=Direction.OUTGOING)
+    received = Document.objects.get(direction=Direction.INCOMING)
+    active = re.compile(r'class="nav-link active"[^>]*>([^<]+)</a>')
+
+    assert active.findall(client.get(f"/documents/{sent.pk}/").content.decode()) == ["Outbox"]
+    sign_in(client, cast.client_admin)
+    page = client.get(f"/documents/{received.pk}/")
+    assert page.status_code == 200 and active.findall(page.content.decode()) == ["Inbox"]

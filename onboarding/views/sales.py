@@ -14,6 +14,7 @@ from onboarding.models import (
     Contract,
     Environment,
     Role,
+    Software,
     change_subscription,
 )
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
@@ -120,7 +121,9 @@ def subscription(request):
     return render(request, "onboarding/subscription.html", {
         "contracts": Contract.objects.visible_to(request.user, environment)
         .select_related("created_by"),
-        "has_api_contract": environment.entitlements.has_api_contract(),
+        # The plan rule itself, asked for each package: what may connect, and why not.
+        "software_access": [(software.label, environment.api_access_refusal(software))
+                            for software in Software],
         "organization_count": environment.organizations.count(),
         "free_limit": FREE_ORGANIZATION_LIMIT,
     })

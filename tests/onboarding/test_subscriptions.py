@@ -134,7 +134,8 @@ def test_it_shows_administrators_their_subscription_and_contracts_read_only(clie
     assert "Professional" in page and "ACME-1" in page
     assert f"…{contract.subscription_key_hint}" in page
     assert contract.issued_subscription_key not in page
-    assert "Your software may connect through the API." in page
+    assert "4PS Construct may connect with connection keys." in page
+    assert "AFAS may connect with connection keys." in page
     assert "C-42" not in page
     assert "<form" not in page.split('<main id="main"')[1].split("</main>")[0]
     assert 'href="/subscription/"' in page  # in the navigation
@@ -171,3 +172,28 @@ def test_it_sends_sales_without_mfa_to_set_it_up(client, cast):
     client.force_login(cast.sales)
     response = client.get("/staff/subscriptions/")
     assert response.status_code == 302 and response["Location"] == "/accounts/2fa/"
+
+
+@pytest.mark.parametrize("subscription,may,may_not", [
+    (Subscription.INVOICE_PORTAL, [],
+     ["AFAS needs at least a Basic subscription", "Accept needs at least a Basic subscription",
+      "4PS Construct needs a Professional subscription and a contract with API rights."]),
+    (Subscription.BASIC, ["AFAS", "Accept", "Other software"],
+     ["4PS Construct needs a Professional subscription and a contract with API rights.",
+      "4PS Business Central needs a Professional subscription and a contract"]),
+    (Subscription.PROFESSIONAL, ["AFAS", "Accept"],
+     ["4PS Business Central needs a Professional subscription and a contract"]),
+])
+def test_it_tells_administrators_which_software_their_plan_lets_connect(
+        client, cast, subscription, may, may_not):
+    cast.company.subscription = subscription
+    cast.company.save()
+    sign_in(client, cast.admin)
+
+    page = " ".join(client.get("/subscription/").content.decode().split())
+
+    for software in may:
+        assert f"{software} may connect with connection keys." in page
+    for refusal in may_not:
+        assert refusal in page
+    assert "No API access" not in page

@@ -57,6 +57,9 @@ def start(request):
     return render(request, "integrations/start.html", {
         "setup": setup, "organizations": organizations, "error": error,
         "missing": qualification.missing(setup, request.environment),
+        # Who to ask, for a user who may not set up any organization here.
+        "administrators": [] if request.membership.is_administrator
+        else request.environment.administrators().order_by("email"),
     }, status=400 if error else 200)
 
 

@@ -71,6 +71,19 @@ def test_it_starts_a_run_for_an_active_organization_and_resumes_it(client, cast)
     assert "Choose one of your active organizations." in text(tampered)
 
 
+def test_it_tells_a_user_who_administers_no_organization_whom_to_ask(client, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    organization(cast)
+    sign_in(client, cast.basic)
+
+    page = text(client.get("/integrations/start/?setup=afas"))
+
+    assert 'id="ask-an-administrator"' in page
+    assert 'href="mailto:admin@acme.nl"' in page
+    assert "Add one and have it activated first" not in page
+    assert 'name="organization"' not in page
+
+
 def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):
     subscribe(cast.client, Subscription.BASIC)
     bakery = organization(cast, cast.client, kvk="87654321", name="Bakery BV")

@@ -367,3 +367,14 @@ def test_the_menu_marks_the_inbox_on_a_received_document_and_the_outbox_on_a_sen
     sign_in(client, cast.client_admin)
     page = client.get(f"/documents/{received.pk}/")
     assert page.status_code == 200 and active.findall(page.content.decode()) == ["Inbox"]
+
+
+def test_the_menu_marks_neither_box_on_all_documents_nor_on_a_missing_document(client, cast):
+    sign_in(client, cast.admin)
+    active = re.compile(r'class="nav-link active"[^>]*>([^<]+)</a>')
+
+    assert active.findall(client.get("/documents/outbox/").content.decode()) == ["Outbox"]
+    assert active.findall(client.get("/documents/inbox/").content.decode()) == ["Inbox"]
+    assert active.findall(client.get("/documents/").content.decode()) == []
+    missing = client.get("/documents/999999/")
+    assert missing.status_code == 404 and active.findall(missing.content.decode()) == []

@@ -378,3 +378,6 @@ def test_the_menu_marks_neither_box_on_all_documents_nor_on_a_missing_document(c
     assert active.findall(client.get("/documents/").content.decode()) == []
     missing = client.get("/documents/999999/")
     assert missing.status_code == 404 and active.findall(missing.content.decode()) == []
+    # A path that no page has: the menu is drawn without a page to mark.
+    nowhere = client.get("/no-such-page/")
+    assert nowhere.status_code == 404 and active.findall(nowhere.content.decode()) == []

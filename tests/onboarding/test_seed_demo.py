@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from onboarding.models import Environment, Organization, User
+from onboarding.models import Environment, Organization, Partnership, User
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,10 @@ def test_it_creates_the_demo_logins_once(capsys):
     # One waits in TechSupport's queue, and the active one has customers to try checks on.
     assert Organization.objects.filter(status=Organization.Status.PENDING).count() == 1
     assert active.customer_cards.filter(endpoint_value="99999998").exists()
+    # The accountant works for the bakery, so its pages show a client.
+    partnership = Partnership.objects.get()
+    assert partnership.organization == active
+    assert partnership.accountant.domain == "demo-accountants.nl"
     call_command("seed_demo")
     assert "left as it is" in capsys.readouterr().out
     assert User.objects.count() == 5

@@ -121,7 +121,9 @@ class Walker:
         links, forms = [], []
         for link in page.xpath("//a/@href"):
             target = urljoin(url, link).split("#")[0]
-            if not urlsplit(target).netloc and not target.startswith(LEFT_ALONE):
+            parts = urlsplit(target)
+            # Pages of this site only: not other hosts, nor mailto: and tel: links.
+            if not parts.scheme and not parts.netloc and not target.startswith(LEFT_ALONE):
                 links.append(target)
         for form in page.forms:
             action = urljoin(url, form.action or url)

@@ -73,6 +73,7 @@ class Command(BaseCommand):
 
         create_demo_runs(org, admin, environments["demo-accountants.nl"])
         self._customers(org)
+        self._client_of(environments["demo-accountants.nl"], org, admin)
         # One organization in TechSupport's activation queue, to try the review on.
         waiting = Organization.create(
             environment=bakery, by=admin, name="Demo Bakery Utrecht B.V.", country="NL",
@@ -91,6 +92,16 @@ class Command(BaseCommand):
             user=sales, type=Authenticator.Type.TOTP,
             data={"secret": _encrypted_demo_secret()},
         )
+
+    def _client_of(self, accountancy, organization, client_admin):
+        """The accountant works for the bakery: it asked for access, and the bakery gave it."""
+        from onboarding.models import AuthorisationRequest, Software
+
+        request = AuthorisationRequest.send(
+            environment=accountancy, by=accountancy.administrators().get(),
+            client_name=organization.name, client_email=client_admin.email,
+            software=Software.AFAS, registry_number=organization.registry_number)
+        request.accept(client_admin, organization)
 
     def _customers(self, organization):
         """Customer cards as a bookkeeper meets them: one ready for Peppol, one still on the

@@ -25,6 +25,9 @@ class Action:
 
     label: str
     url: str
+    # A page of the organization's own environment (its page, its plan), which an
+    # accountant working for the organization does not reach.
+    own_environment: bool = False
 
 
 @dataclass
@@ -43,7 +46,7 @@ class Result:
 def _organization_page(organization, part: str, label: str) -> Action:
     """A part of the organization's page: status, receiving or identifiers."""
     return Action(label, reverse("onboarding:organization_detail", args=[organization.pk])
-                  + f"#{part}")
+                  + f"#{part}", own_environment=True)
 
 
 def _upgrade(subscription: str = "", api_contract: bool = False) -> Action:
@@ -51,7 +54,7 @@ def _upgrade(subscription: str = "", api_contract: bool = False) -> Action:
                                            ("api_contract", "1" if api_contract else ""))
              if value}
     return Action(_("Ask Sales for an upgrade"), reverse("onboarding:upgrade_request")
-                  + (f"?{urlencode(query)}" if query else ""))
+                  + (f"?{urlencode(query)}" if query else ""), own_environment=True)
 
 
 def _document_page(document) -> Action:

@@ -186,3 +186,27 @@ def test_support_s_list_of_stuck_runs_shows_the_steps_without_the_links(client, 
     page = client.get("/staff/integrations/stuck/").content.decode()
 
     assert "Acme Trading BV" in page and "step-action" not in page
+
+
+def test_an_accountant_gets_only_the_links_to_pages_they_reach_for_a_client(client, cast):
+    from onboarding.models import Partnership
+    from portal.tenancy import SESSION_KEY
+
+    subscribe(cast.client, Subscription.INVOICE_PORTAL)
+    bakery = organization(cast, cast.client, kvk="87654321", name="Bakery BV")
+    Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
+    run, _ = IntegrationRun.start(organization=bakery, setup=get("afas"),
+                                  by=cast.client_admin, environment=cast.client)
+    sign_in(client, cast.accountant)
+    session = client.session
+    session[SESSION_KEY] = cast.accountancy.pk
+    session.save()
+
+    found = actions(client, run)
+
+    # The client's own page and plan are not the accountant's to open; the cards are.
+    assert set(found) == {"contacts"}
+    opens(client, found["contacts"][0])
+    readiness = client.get(f"/integrations/organizations/{bakery.pk}/").content.decode()
+    assert "step-action" in readiness and "#receiving" not in readiness
+    assert client.get(f"/organizations/{bakery.pk}/").status_code == 404

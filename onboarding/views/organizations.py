@@ -64,6 +64,8 @@ def organizations(request):
         "page": paginate(request, found.qs),
         "filter": found,
         "is_admin": request.membership.is_administrator,
+        # An accountancy's clients' organizations are on its Clients page, not here.
+        "has_clients": request.environment.partnerships.active().exists(),
     })
 
 

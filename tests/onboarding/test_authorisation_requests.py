@@ -266,3 +266,14 @@ def test_it_keeps_the_clients_list_from_basic_users(client, cast):
     client.force_login(cast.basic)
     assert client.get("/clients/").status_code == 403
     assert "/clients/" not in text(client.get("/"))
+
+
+def test_an_accountancy_without_organizations_of_its_own_is_pointed_to_its_clients(
+        client, cast):
+    as_accountant(client, cast)
+    assert 'id="clients-elsewhere"' not in text(client.get("/organizations/"))
+
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
+    page = text(client.get("/organizations/"))
+    assert 'id="clients-elsewhere"' in page and 'href="/clients/"' in page

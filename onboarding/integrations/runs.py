@@ -31,7 +31,7 @@ class State:
 # What made a step true, as recorded in a run's progress, in the reader's words.
 EVENTS = {
     "check": gettext_lazy("seen when checked"),
-    "statement": gettext_lazy("your own statement"),
+    "statement": gettext_lazy("confirmed"),
     "connection_key.created": gettext_lazy("connection key created"),
     "connection_key.changed": gettext_lazy("connection key changed"),
     "connection_key.tested": gettext_lazy("test connection"),

@@ -304,7 +304,7 @@ def test_it_says_when_and_by_what_a_step_was_recorded_in_the_readers_words(clien
 
 @pytest.mark.parametrize("event,said", [
     ("document.delivered", "invoice delivered"), ("party_link.approved", "party link approved"),
-    ("statement", "your own statement"), ("something.new", "something.new")])
+    ("statement", "confirmed"), ("something.new", "something.new")])
 def test_it_names_each_recorded_event(event, said):
     from onboarding.integrations.runs import StepState
 

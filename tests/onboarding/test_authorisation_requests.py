@@ -276,4 +276,4 @@ def test_an_accountancy_without_organizations_of_its_own_is_pointed_to_its_clien
     bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
     Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
     page = text(client.get("/organizations/"))
-    assert 'id="clients-elsewhere"' in page and 'href="/clients/"' in page
+    assert 'id="clients-elsewhere"' in page and 'href="/clients/">Your clients</a>' in page

@@ -97,7 +97,7 @@ def test_it_hides_management_from_basic_users(client, cast):
 def test_the_dashboard_offers_clients_to_an_administrator_without_organizations(client, cast):
     client.force_login(cast.admin)
     page = client.get("/").content.decode()
-    assert 'id="work-for-clients"' in page and 'href="/clients/"' in page
+    assert 'id="work-for-clients"' in page and 'href="/clients/requests/new/"' in page
 
     client.force_login(cast.basic)
     assert 'id="work-for-clients"' not in client.get("/").content.decode()

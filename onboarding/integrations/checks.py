@@ -25,9 +25,9 @@ class Action:
 
     label: str
     url: str
-    # A page of the organization's own environment (its page, its plan), which an
-    # accountant working for the organization does not reach.
-    own_environment: bool = False
+    # A page only users working in this environment reach (the organization's own page, its
+    # plan): not an accountant working for the organization from another environment.
+    environment_id: int | None = None
 
 
 @dataclass
@@ -46,15 +46,15 @@ class Result:
 def _organization_page(organization, part: str, label: str) -> Action:
     """A part of the organization's page: status, receiving or identifiers."""
     return Action(label, reverse("onboarding:organization_detail", args=[organization.pk])
-                  + f"#{part}", own_environment=True)
+                  + f"#{part}", environment_id=organization.environment_id)
 
 
-def _upgrade(subscription: str = "", api_contract: bool = False) -> Action:
+def _upgrade(environment, subscription: str = "", api_contract: bool = False) -> Action:
     query = {key: value for key, value in (("subscription", subscription),
                                            ("api_contract", "1" if api_contract else ""))
              if value}
     return Action(_("Ask Sales for an upgrade"), reverse("onboarding:upgrade_request")
-                  + (f"?{urlencode(query)}" if query else ""), own_environment=True)
+                  + (f"?{urlencode(query)}" if query else ""), environment_id=environment.pk)
 
 
 def _document_page(document) -> Action:
@@ -141,7 +141,7 @@ def subscription(facts: Facts) -> Result:
     refusal = subscription_refusal(facts.environment, facts.setup.software)
     if refusal:
         return Result(False, str(refusal),
-                      action=_upgrade(facts.setup.minimum_subscription))
+                      action=_upgrade(facts.environment, facts.setup.minimum_subscription))
     return Result(True, _("Your %(subscription)s subscription covers this integration.")
                   % {"subscription": facts.environment.get_subscription_display()})
 
@@ -151,7 +151,8 @@ def api_contract(facts: Facts) -> Result:
         return Result(False, _("This integration needs a Professional subscription; this "
                                "environment has %(subscription)s.")
                       % {"subscription": facts.environment.get_subscription_display()},
-                      action=_upgrade(Subscription.PROFESSIONAL, api_contract=True))
+                      action=_upgrade(facts.environment, Subscription.PROFESSIONAL,
+                                      api_contract=True))
     if not facts.environment.entitlements.has_api_contract():
         return Result(False, _("There is no running contract with API rights. Sales enters it "
                                "and gives you its subscription key."))

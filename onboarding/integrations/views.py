@@ -91,7 +91,6 @@ def _render_run(request, run, secret="", created_step="", status=200):
     response = render(request, "integrations/run.html", {
         "run": run, "setup": run.definition, "states": states,
         "can_change": run.organization.configurable_by(request.user, request.environment),
-        "in_own_environment": run.organization.environment_id == request.environment.pk,
         "candidates": _handover_candidates(request, run), "created_step": created_step,
         "complete_count": sum(s.state == State.COMPLETE for s in states),
     }, status=status)
@@ -149,13 +148,11 @@ def run_status(request, pk):
     """What the run page polls: each step's state and its rendered status."""
     run = _visible_run(request, pk)
     states = run.refresh()
-    own = run.organization.environment_id == request.environment.pk
     return JsonResponse({
         "complete": run.completed_at is not None,
         "steps": {s.key: {"state": s.state,
                           "html": render_to_string("integrations/_step_status.html",
-                                                   {"s": s, "in_own_environment": own},
-                                                   request=request)}
+                                                   {"s": s}, request=request)}
                   for s in states},
     })
 
@@ -172,7 +169,6 @@ def readiness(request, pk):
     started = {run.setup for run, _states in runs}
     return render(request, "integrations/readiness.html", {
         "organization": organization, "runs": runs,
-        "in_own_environment": organization.environment_id == request.environment.pk,
         "not_started": [s for s in all_setups() if s.slug not in started],
     })
 

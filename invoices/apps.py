@@ -11,6 +11,7 @@ class InvoicesConfig(AppConfig):
 
         from invoices import (
             schedules,  # noqa: F401 - registers the periodic purge
+            staff_queues,  # noqa: F401 - the duplicates list on the staff home
             tasks,  # noqa: F401 - the failed-sending receiver
         )
         from invoices.api import soap

@@ -7,9 +7,10 @@ class OnboardingConfig(AppConfig):
     verbose_name = _("Onboarding")
 
     def ready(self):
-        from onboarding import (  # noqa: F401 - receivers, checks and periodic tasks
+        from onboarding import (  # noqa: F401 - receivers, checks, staff queues and periodic tasks
             checks,
             signals,
+            staff_queues,
             tasks,
         )
         from onboarding.api import keycache  # noqa: F401 - its receivers drop stale entries

@@ -117,6 +117,10 @@ class PartyLinkRequestQuerySet(models.QuerySet):
             return self.none()
         return self.filter(identity__user=user)
 
+    def pending(self):
+        """TechSupport's queue: waiting for a decision."""
+        return self.filter(status=PartyLinkRequest.Status.PENDING)
+
 
 class PartyLinkRequest(models.Model):
     """"No partyIds linked yet": an identity asks TechSupport to link organizations."""

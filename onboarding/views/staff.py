@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from onboarding.filters import EnvironmentFilter
 from onboarding.models import Environment
+from portal import staff_queues
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 
@@ -12,4 +13,5 @@ def staff_home(request):
         request.GET, queryset=Environment.objects.with_member_count().order_by("name"))
     return render(request, "onboarding/staff_home.html", {
         "page": paginate(request, environments.qs), "filter": environments,
+        "queues": staff_queues.for_user(request.user),
     })

@@ -1,6 +1,25 @@
-import pytest
+import re
+from datetime import timedelta
 
-from onboarding.models import Environment
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from invoices.schedules import purge_documents
+from onboarding.integrations.runs import IntegrationRun
+from onboarding.models import (
+    EntraIdentity,
+    Environment,
+    OrganizationIdentifier,
+    PartyLinkRequest,
+    Subscription,
+    UpgradeRequest,
+)
+from portal.tasks import enqueue
+from tests.conftest import enable_totp
+from tests.integrations.helpers import afas_run
+from tests.onboarding.test_activation_queue import pending_org
+from tests.tasks.conftest import DATABASE_QUEUE
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +46,59 @@ def test_it_hides_staff_pages_from_everyone_else(client, cast):
 
 def test_it_keeps_staff_out_of_environments(cast):
     assert not Environment.objects.visible_to(cast.techsupport).exists()
+
+
+def queue_buttons(client) -> dict:
+    """{queue: what its badge says, or "" without one}, as the staff home shows them."""
+    page = client.get("/staff/").content.decode()
+    nav = re.search(r'<nav [^>]*id="staff-queues".*?</nav>', page, re.S).group(0)
+    return {label.strip(): re.sub(r"<[^>]+>", "", badge).strip()
+            for label, badge in re.findall(r"<a [^>]*>([^<]*)(.*?)</a>", nav, re.S)}
+
+
+def test_it_shows_how_many_wait_in_each_queue_of_techsupport(client, cast, settings):
+    settings.TASKS = DATABASE_QUEUE
+    settings.TASKS_BACKEND = "database"
+    client.force_login(cast.techsupport)
+    assert queue_buttons(client) == {
+        "Activation queue": "", "Identifiers to verify": "", "Party-link queue": "",
+        "Stuck integration setups": "", "Duplicates": "", "Task queue": ""}
+
+    pending_org(cast, name="Bakkerij Jansen BV", registry_number="87654321")
+    run = afas_run(cast)
+    IntegrationRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    OrganizationIdentifier.objects.create(organization=run.organization, scheme="0190",
+                                          value="00000000000000000000000101")
+    PartyLinkRequest.submit(identity=EntraIdentity.objects.create(
+        user=cast.admin, tenant_id="tenant-acme", object_id="object-anna",
+        username="anna@acme.nl"), by=cast.admin, environment=cast.company,
+        broker="production", entra_username="anna@acme.nl", organizations=[run.organization])
+    enqueue(purge_documents)
+    DBTaskResult.objects.update(status="FAILED", finished_at=timezone.now())
+
+    assert queue_buttons(client) == {
+        "Activation queue": "1 waiting", "Identifiers to verify": "1 waiting",
+        "Party-link queue": "1 waiting", "Stuck integration setups": "1 waiting",
+        "Duplicates": "", "Task queue": "1 failed"}
+
+
+def test_it_shows_sales_their_waiting_upgrade_requests(client, cast):
+    enable_totp(cast.sales)
+    client.force_login(cast.sales)
+    assert queue_buttons(client) == {"Upgrade requests": "", "Subscriptions and contracts": ""}
+
+    UpgradeRequest.submit(environment=cast.company, by=cast.admin,
+                          subscription=Subscription.BASIC)
+
+    assert queue_buttons(client) == {"Upgrade requests": "1 waiting",
+                                     "Subscriptions and contracts": ""}
+
+
+@pytest.mark.parametrize("url", ["/staff/activations/", "/staff/identifiers/",
+                                 "/staff/party-links/", "/staff/integrations/stuck/",
+                                 "/staff/documents/", "/staff/tasks/"])
+def test_every_queue_of_techsupport_leads_back_to_the_staff_home(client, cast, url):
+    client.force_login(cast.techsupport)
+    page = client.get(url).content.decode()
+    crumbs = re.search(r'<ol class="breadcrumb">(.*?)</ol>', page, re.S).group(1)
+    assert '<a href="/staff/">Staff</a>' in crumbs and 'aria-current="page"' in crumbs

@@ -106,9 +106,12 @@ def contract_end(request, pk):
     return redirect("onboarding:staff_subscription", pk=contract.environment_id)
 
 
-@staff_required("is_sales", post=True)
+@staff_required("is_sales")
 def contract_renew_key(request, pk):
+    """Asks first: the customer's software stops working with the old key at once."""
     contract = get_object_or_404(Contract.objects.select_related("environment"), pk=pk)
+    if request.method != "POST":
+        return render(request, "onboarding/staff/new_key.html", {"contract": contract})
     renewed = contract.renew_key(request.user)
     response = _render_environment(request, contract.environment, issued=renewed)
     add_never_cache_headers(response)

@@ -109,6 +109,9 @@ def test_it_gives_sales_a_new_key_for_a_lost_one(client, cast):
     lost = contract.issued_subscription_key
     enable_totp(cast.sales)  # staff pages need MFA
     client.force_login(cast.sales)
+    asked = client.get(f"/staff/contracts/{contract.pk}/new-key/").content.decode()
+    assert f"The key ending in …{lost[-4:]} stops working at once." in asked
+    assert api_contract_for_key(cast.company.pk, lost) == contract  # asking changes nothing
 
     response = client.post(f"/staff/contracts/{contract.pk}/new-key/")
 

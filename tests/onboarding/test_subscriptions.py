@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.models import AuditEvent, Contract, Subscription, has_api_contract
-from tests.conftest import enable_totp, make_environment, sign_in
+from tests.conftest import enable_totp, make_environment, sign_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -72,9 +72,17 @@ def test_it_adds_a_contract_with_a_subscription_key(sales, cast):
     # Stored as a digest, shown once; the list keeps only the last characters.
     assert contract.subscription_key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert contract.subscription_key_hint == key[-4:]
-    assert key not in sales.get(f"/staff/subscriptions/{cast.accountancy.pk}/").content.decode()
+    page = text(sales.get(f"/staff/subscriptions/{cast.accountancy.pk}/"))
+    assert key not in page and f"entered by {cast.sales.email} on" in page
     assert AuditEvent.objects.get(action="contract.added").environment == cast.accountancy
     assert has_api_contract(cast.accountancy)
+
+
+def test_it_says_when_a_contract_was_entered_where_nobody_is_named(sales, cast):
+    Contract.add(environment=cast.accountancy, by=None, reference="C-IMPORTED")
+    page = text(sales.get(f"/staff/subscriptions/{cast.accountancy.pk}/"))
+    row = re.sub(r"<[^>]+>|\s+", " ", page.split("C-IMPORTED")[1].split("</td>")[0])
+    assert row.split()[:3] == ["running", "entered", "on"] and "entered by" not in page
 
 
 def test_it_refuses_a_contract_that_ends_before_it_starts(sales, cast):

@@ -105,13 +105,20 @@ def staff_party_link_reject(request, pk):
     return _render_review(request, link_request, reject_form=form, status=400)
 
 
-@staff_required("is_techsupport", post=True)
+@staff_required("is_techsupport")
 def staff_party_link_revoke(request, pk):
+    """Asks first: the identity's Business Central stops sending for the organization."""
     link = get_object_or_404(PartyLink.objects.select_related("organization", "identity"),
                              pk=pk)
+    back = reverse("onboarding:staff_party_link", args=[link.link_request_id]) \
+        if link.link_request_id else reverse("onboarding:staff_party_links")
+    if not link.is_active:
+        messages.info(request, _("This party link was revoked already."))
+        return redirect(back)
+    if request.method != "POST":
+        return render(request, "onboarding/staff/party_link_revoke.html",
+                      {"link": link, "back": back})
     link.revoke(request.user)
     messages.success(request, _("%(identity)s can no longer use %(name)s.")
                      % {"identity": link.identity, "name": link.organization.name})
-    if link.link_request_id:
-        return redirect("onboarding:staff_party_link", pk=link.link_request_id)
-    return redirect("onboarding:staff_party_links")
+    return redirect(back)

@@ -488,9 +488,15 @@ def test_it_lets_techsupport_revoke_and_the_identity_loses_access_at_once(
     entra_sign_in(client, entra, anna)
     client.post(f"/entra/connection/{link.pk}/", {"sending_enabled": "on"})
 
+    asked = support.get(f"/staff/party-links/links/{link.pk}/revoke/").content.decode()
+    assert "can no longer send or receive for" in asked
+    assert PartyLink.objects.get().is_active  # asking changes nothing
+
     response = support.post(f"/staff/party-links/links/{link.pk}/revoke/")
 
     assert response["Location"] == f"/staff/party-links/{link_request.pk}/"
+    again = support.get(f"/staff/party-links/links/{link.pk}/revoke/", follow=True)
+    assert "This party link was revoked already." in again.content.decode()
     link.refresh_from_db()
     assert link.revoked_at is not None and link.revoked_by == cast.techsupport
     assert not link.sending_enabled

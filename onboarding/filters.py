@@ -118,11 +118,11 @@ class PartyLinkQueueFilter(FilterSet):
                           fields=("identity__tenant_id",), widget=None)
     q = SearchFilter(fields=("entra_username", "identity__user__email", "items__name",
                              "items__registry_number", "environment__name"),
-                     placeholder=_("User, email, organization or KvK number"), distinct=True)
+                     placeholder=_("User, organization or KvK number"), distinct=True)
 
     class Meta:
         model = PartyLinkRequest
-        fields = ["status", "older_than", "tenant", "q"]
+        fields = ["q", "status", "older_than", "tenant"]
 
     def __init__(self, data=None, *args, **kwargs):
         # The queue opens on what waits for a decision; "All statuses" is an empty status.

@@ -41,14 +41,17 @@ def test_it_keeps_the_account_menu_on_screen_at_laptop_widths(
         page.context.close()
 
 
-CLIPPED_CHOICES = """(form) => [...form.querySelectorAll("select")].filter(select => {
-    const style = getComputedStyle(select);
+CLIPPED_CHOICES = """(form) => [...form.querySelectorAll("select, input[placeholder]")]
+.filter(field => {
+    const style = getComputedStyle(field);
     const context = document.createElement("canvas").getContext("2d");
     context.font = style.font;
-    const room = select.clientWidth - parseFloat(style.paddingLeft)
+    const room = field.clientWidth - parseFloat(style.paddingLeft)
         - parseFloat(style.paddingRight);
-    return context.measureText(select.options[select.selectedIndex].text).width > room;
-}).map(select => select.name)"""
+    const shown = field.tagName === "SELECT" ? field.options[field.selectedIndex].text
+        : field.placeholder;
+    return context.measureText(shown).width > room;
+}).map(field => field.name)"""
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -71,6 +74,28 @@ def test_the_filter_bars_show_their_choices_whole_at_1280_px(
         assert first.bounding_box()["y"] <= button.bounding_box()["y"] \
             <= first.bounding_box()["y"] + first.bounding_box()["height"] \
             or path == "/documents/", (path, language)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("who, paths", [
+    ("techsupport", ("/staff/", "/staff/activations/", "/staff/party-links/")),
+    ("admin", ("/organizations/?q=acme", "/users/", "/connection-keys/", "/webhooks/")),
+])
+def test_the_list_filter_bars_show_their_choices_and_hints_whole_at_1280_px(
+        live_server, browser, cast, language, who, paths):
+    user = getattr(cast, who)
+    user.language = language
+    user.save()
+    page = new_page(browser, width=1280)
+    sign_in(page, live_server, user.email, totp=who == "techsupport")
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        form = page.locator("form[role=search]")
+        assert form.evaluate(CLIPPED_CHOICES) == [], (path, language)
+        assert fits(page), (path, language)
+        # What does not fit goes to a second row, and the Filter button never alone.
+        last, button = form.locator("input, select").last, form.get_by_role("button")
+        assert abs(last.bounding_box()["y"] - button.bounding_box()["y"]) < 2, (path, language)
 
 
 def test_it_signs_out_from_the_account_menu_at_1280_px(live_server, browser, cast):

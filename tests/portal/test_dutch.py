@@ -74,3 +74,13 @@ def test_it_heads_the_dutch_organization_list_with_bedrijfs_id_once(client, cast
     cast.admin.save()
     page = client.get("/organizations/").content.decode()
     assert "(company ID)" in page
+
+
+def test_it_calls_an_accountants_clients_clienten_never_klanten():
+    # "Klant" is an organization's own customer (a customer card); an accountant works for
+    # "cliënten". The sending software's "client document id" is neither.
+    about_clients = {msgid: dutch(msgid) for msgid, _text in entries(OURS)
+                     if re.search(r"\bclients?\b", re.sub(r"(?i)client document id", "", msgid),
+                                  re.IGNORECASE)}
+    assert len(about_clients) > 5
+    assert {msgid: text for msgid, text in about_clients.items() if "klant" in text.lower()} == {}

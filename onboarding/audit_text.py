@@ -29,6 +29,7 @@ from onboarding.models.organizations import (
 )
 from onboarding.models.partnerships import AuthorisationRequest, Software
 from portal.said import render
+from webhooks.models import Topic
 
 # action: (short name, sentence)
 ACTIONS = {
@@ -196,18 +197,24 @@ ACTIONS = {
 # Stored key: its label in the details.
 FIELDS = {
     "accountant": _("Accountant"),
+    "answer": _("Answer"),
+    "api_contract": _("Contract with API rights"),
     "api_rights": _("API rights"),
     "app_key": _("App Key"),
     "approved": _("Approved"),
     "broker": _("Service broker environment"),
     "buyer_reference_source": _("BuyerReference comes from"),
+    "can_receive": _("May receive"),
+    "can_send": _("May send"),
     "client_email": _("Client's email address"),
     "company_id": _("Bedrijfs-ID"),
+    "contract": _("Contract"),
     "country": _("Country"),
     "customer_cards": _("Customer cards"),
     "customer_number": _("Customer number"),
     "customers_without_profile": _("Customers without a sending profile"),
     "default": _("Default sending profile"),
+    "delivery_id": _("Delivery ID"),
     "detail": _("Explanation"),
     "direction": _("Direction"),
     "domain": _("Domain"),
@@ -218,7 +225,9 @@ FIELDS = {
     "ends_on": _("Ends on"),
     "entra_username": _("Microsoft account"),
     "field_mapping": _("Field mapping"),
+    "file": _("File"),
     "identifier": _("Peppol identifier"),
+    "identifiers": _("Peppol identifiers"),
     "identity": _("Microsoft account"),
     "invoice_email": _("Invoice email"),
     "is_government": _("Government customer"),
@@ -236,19 +245,28 @@ FIELDS = {
     "reference": _("Reference"),
     "registry_checked": _("Checked in the register"),
     "registry_number": _("Registry number"),
+    "requester_name": _("Requester"),
+    "requester_role": _("Requester's role"),
     "revoked": _("Ended"),
     "role": _("Role"),
+    "rows": _("Rows"),
     "send": _("Send"),
     "send_via_peppol": _("Send via Peppol"),
+    "sending_enabled": _("Sending switched on"),
     "sending_profile": _("Sending profile"),
+    "setup": _("Integration"),
     "software": _("Software"),
     "starts_on": _("Starts on"),
     "status": _("Status"),
     "subscription": _("Subscription"),
+    "subscription_key": _("Subscription key"),
     "tenant_id": _("Tenant ID"),
+    "test": _("Test event"),
+    "topics": _("Topics"),
+    "url": _("Target URL"),
     "user": _("User"),
-    "verification": _("Verification"),
     "username": _("Microsoft account"),
+    "verification": _("Verification"),
     "via": _("How"),
 }
 
@@ -263,6 +281,7 @@ CHOICES = {
     ("organization", "status"): [Organization.Status],
     ("document", "status"): [Status],
     "direction": [Direction],
+    "topic": [Topic],
     "verification": [OrganizationIdentifier.Verification],
     ("invitation", "status"): [Invitation.Status],
     ("authorisationrequest", "status"): [AuthorisationRequest.Status],
@@ -319,6 +338,13 @@ def value_text(key: str, value, target_type: str = "") -> str:
     text = str(value)
     if key == "via" and text in VIA:
         return str(VIA[text])
+    if key == "setup":
+        from onboarding.integrations.registry import get
+
+        setup = get(text)
+        return str(setup.name) if setup is not None else text
+    if key == "topics":
+        return ", ".join(value_text("topic", topic) for topic in text.split(", "))
     for choices in CHOICES.get((target_type, key), CHOICES.get(key, [])):
         if text in choices.values:
             return str(choices(text).label)

@@ -1,13 +1,14 @@
 """The activity log reads as sentences in the reader's language: no action codes, no Python
 values, every recorded action written out."""
 
+import ast
 import html
 import re
 from pathlib import Path
 
 import pytest
 
-from onboarding.audit_text import ACTIONS
+from onboarding.audit_text import ACTIONS, FIELDS
 from onboarding.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 LITERAL = re.compile(r'"([a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*)"')
 
 
+def sources() -> list[Path]:
+    return [path for app in ("onboarding", "customers", "invoices", "portal", "webhooks")
+            for path in (ROOT / app).rglob("*.py")
+            if "migrations" not in path.parts and path.name != "audit_text.py"]
+
+
 def recorded_actions() -> set[str]:
     """Every action name the code records: the literals of `action=` and the like."""
-    sources = [path for app in ("onboarding", "customers", "invoices", "portal")
-               for path in (ROOT / app).rglob("*.py")
-               if "migrations" not in path.parts and path.name != "audit_text.py"]
-    texts = [path.read_text() for path in sources]
+    texts = [path.read_text() for path in sources()]
     prefixes = {match.split(".")[0] for text in texts
                 for match in re.findall(r'action\s*=\s*\(?\s*"([a-z_]+)\.', text)}
     return {literal for text in texts for literal in LITERAL.findall(text)
@@ -61,6 +65,46 @@ def test_it_has_a_sentence_for_every_action_the_code_records():
     found = recorded_actions()
     assert "member.joined" in found and "party_link.approved" in found
     assert sorted(found - set(ACTIONS)) == []
+
+
+def recorded_fields() -> set[str]:
+    """Every key the code writes into an entry's details: the literal keys of the dicts it
+    passes as `before=`, `after=` and the like."""
+    found = set()
+    for path in sources():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and isinstance(node.value, ast.Dict) and \
+                    node.arg in {"before", "after", "extra_before", "extra_after", "details"}:
+                found |= {key.value for key in node.value.keys
+                          if isinstance(key, ast.Constant) and isinstance(key.value, str)}
+    return found
+
+
+def test_it_has_a_label_for_every_detail_the_code_records():
+    found = recorded_fields()
+    assert {"requester_name", "setup", "topics", "role"} <= found
+    assert sorted(found - set(FIELDS)) == []
+
+
+def test_it_names_integrations_and_webhook_topics_by_their_names(client, cast, events):
+    AuditEvent.objects.create(environment=cast.company, actor_label="admin@acme.nl",
+                              action="integration.started", target_type="integrationrun",
+                              target_label="AFAS – Acme Trading BV",
+                              after={"setup": "business-central-api31"})
+    AuditEvent.objects.create(environment=cast.company, actor_label="admin@acme.nl",
+                              action="webhook.created", target_type="webhook",
+                              target_label="https://erp.acme.nl/hooks",
+                              after={"url": "https://erp.acme.nl/hooks",
+                                     "topics": "InvoiceReceived, InvoiceSentError"})
+    cast.admin.language = "nl"
+    cast.admin.save()
+    client.force_login(cast.admin)
+
+    page = " ".join(page_text(client.get("/activity/")).split())
+
+    assert "Koppeling 4PS Business Central (API31)" in page
+    assert "Onderwerpen Factuur ontvangen, Verzenden mislukt" in page
+    assert "Setup" not in page and "InvoiceReceived" not in page
 
 
 def test_it_writes_each_event_as_a_sentence(client, cast, events):

@@ -233,7 +233,11 @@ def test_it_shows_all_organizations_documents_including_a_clients(client, post, 
     session[SESSION_KEY] = cast.accountancy.pk
     session.save()
     assert "F-40" in client.get("/documents/inbox/").content.decode()
-    assert "F-40" in client.get("/documents/?direction=incoming").content.decode()
+    everything = client.get("/documents/?direction=incoming").content.decode()
+    assert "F-40" in everything
+    # The client's name leads to its inbox, where the accountant works for it.
+    assert f'<a href="/organizations/{receiver.pk}/inbox/">{receiver.name}</a>' in everything
+    assert client.get(f"/organizations/{receiver.pk}/inbox/").status_code == 200
 
 
 def test_it_answers_404_for_another_environments_document_and_download(client, post, cast,

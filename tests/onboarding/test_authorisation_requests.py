@@ -277,3 +277,24 @@ def test_an_accountancy_without_organizations_of_its_own_is_pointed_to_its_clien
     Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
     page = text(client.get("/organizations/"))
     assert 'id="clients-elsewhere"' in page and 'href="/clients/">Your clients</a>' in page
+
+
+def test_it_leads_the_accountant_from_the_clients_list_to_each_clients_pages(client, cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    as_accountant(client, cast)
+    send(client)
+    sign_in(client, cast.client_admin)
+    client.post(emailed_link(mail.outbox[0]), {"organization": bakery.pk, "accept": ""})
+    as_accountant(client, cast)
+
+    page = client.get("/clients/").content.decode()
+    links = re.search(r'<div class="small client-links">(.*?)</div>', page, re.S).group(1)
+    hrefs = re.findall(r'href="([^"]+)"', links)
+
+    assert hrefs == [f"/connection-keys/?organization={bakery.pk}",
+                     f"/integrations/organizations/{bakery.pk}/",
+                     f"/organizations/{bakery.pk}/customers/",
+                     f"/organizations/{bakery.pk}/outbox/", f"/organizations/{bakery.pk}/inbox/"]
+    assert all(client.get(href).status_code == 200 for href in hrefs)
+    outbox = text(client.get(f"/organizations/{bakery.pk}/outbox/"))
+    assert "Upload a UBL file" in outbox and "Send a test invoice" in outbox

@@ -92,6 +92,9 @@ def test_it_shows_sales_their_waiting_upgrade_requests(client, cast):
 
     assert queue_buttons(client) == {"Upgrade requests": "1 waiting",
                                      "Subscriptions and contracts": ""}
+    # Each environment leads to its subscription and contracts.
+    home = client.get("/staff/").content.decode()
+    assert f'<a href="/staff/subscriptions/{cast.company.pk}/">{cast.company.name}</a>' in home
 
 
 @pytest.mark.parametrize("url", ["/staff/activations/", "/staff/identifiers/",

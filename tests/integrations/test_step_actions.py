@@ -209,4 +209,9 @@ def test_an_accountant_gets_only_the_links_to_pages_they_reach_for_a_client(clie
     opens(client, found["contacts"][0])
     readiness = client.get(f"/integrations/organizations/{bakery.pk}/").content.decode()
     assert "step-action" in readiness and "#receiving" not in readiness
+    # Where the link is not theirs, the step says who does it.
+    assert "The organization's own administrators do this step" in readiness
+    own = client.get(f"/integrations/runs/{run.pk}/").content.decode()
+    # The plan (step 1) and receiving (the last step) are the client's to do.
+    assert own.count('class="text-muted d-block step-elsewhere"') == 2
     assert client.get(f"/organizations/{bakery.pk}/").status_code == 404

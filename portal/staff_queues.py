@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,5 @@ def _failed_tasks() -> int:
 
 
 def register_task_queue() -> None:
-    from django.utils.translation import gettext_lazy as _
-
     register(Queue("portal:task_queue", _("Task queue"), "is_techsupport", 60,
                    waiting=_failed_tasks, counted=_("failed")))

@@ -10,7 +10,6 @@ from allauth.account.utils import perform_login
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,15 +34,20 @@ ERROR_STATUS = {
 
 
 def entra_enabled(view):
-    """Pages that exist only while an Entra app registration is configured."""
+    """Pages that exist only while an Entra app registration is configured; without one
+    they answer 404 with a page that says so."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not entra.is_enabled():
-            raise Http404
+            return not_configured(request)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def not_configured(request):
+    return render(request, "onboarding/entra/not_configured.html", status=404)
 
 
 def current_sign_in(request):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from onboarding.forms.party_links import PartyLinkRequestForm, SendingForm
 from onboarding.models import BrokerEnvironment, Organization, PartyLink, PartyLinkRequest
 from onboarding.tenancy import environment_required
-from onboarding.views.entra import current_sign_in
+from onboarding.views.entra import current_sign_in, entra_enabled
 from portal.errors import ChangeRefused, add_refusal, refusal
 from portal.pagination import paginate
 
@@ -20,6 +20,7 @@ def _requestable_organizations(request):
 
 
 @login_required
+@entra_enabled
 def party_link_connect(request):
     signed_in = current_sign_in(request)
     if signed_in is None:

@@ -28,10 +28,17 @@ pytestmark = [pytest.mark.django_db,
               pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")]
 
 
-def test_it_hides_the_microsoft_button_until_entra_is_configured(client, settings, provider):
+def test_it_hides_the_microsoft_button_until_entra_is_configured(client, settings, provider,
+                                                                  cast):
     settings.ENTRA_BROKERS = {"production": {}, "acceptance": {}}
     assert "Sign in with Microsoft" not in client.get("/accounts/login/").content.decode()
     assert client.get("/entra/sign-in/").status_code == 404
+    # Business Central's connection page says why instead of leading to a dead end.
+    client.force_login(cast.admin)
+    connect = client.get("/entra/connection/")
+    assert connect.status_code == 404
+    assert "Signing in with Microsoft is not set up on this portal" in connect.content.decode()
+    client.logout()
 
     configure(settings, provider)
     page = client.get("/accounts/login/").content.decode()

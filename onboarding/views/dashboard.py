@@ -23,6 +23,8 @@ def dashboard(request):
         "recommend_second_admin": is_admin and admin_count < 2,
         "is_admin": is_admin,
         "can_partner": request.membership.has_role(Role.ADVANCED),
+        "client_count": env.partnerships.active().count()
+        if request.membership.has_role(Role.ADVANCED) else 0,
         "mfa_enabled": is_mfa_enabled(request.user),
         "organization_count": Organization.objects.visible_to(request.user, env).count(),
         "recent_decisions": recent_decisions(request.user, request.membership),

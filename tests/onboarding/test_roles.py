@@ -1,6 +1,7 @@
 import pytest
 
 from onboarding.models import AuditEvent, Membership, Role
+from portal.tenancy import SESSION_KEY
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -99,5 +100,27 @@ def test_the_dashboard_offers_clients_to_an_administrator_without_organizations(
     page = client.get("/").content.decode()
     assert 'id="work-for-clients"' in page and 'href="/clients/requests/new/"' in page
 
+    assert '<dd class="col-5" id="client-count"><a href="/clients/">0</a></dd>' in page
+
     client.force_login(cast.basic)
-    assert 'id="work-for-clients"' not in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert 'id="work-for-clients"' not in page and 'id="client-count"' not in page
+
+
+def test_the_dashboard_of_an_accountancy_with_clients_leads_to_them(client, cast):
+    from onboarding.models import Organization, Partnership
+
+    bakery = Organization.create(environment=cast.client, by=cast.client_admin,
+                                 name="Bakery BV", registry_number="87654321")
+    Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
+    client.force_login(cast.accountant)
+    session = client.session
+    session[SESSION_KEY] = cast.accountancy.pk
+    session.save()
+
+    page = client.get("/").content.decode()
+
+    hint = page.split('id="work-for-clients">')[1].split("</span>")[0]
+    assert "You work for 1 client through a partnership." in hint
+    assert 'href="/clients/">Your clients</a>' in hint and "/clients/requests/new/" not in hint
+    assert '<dd class="col-5" id="client-count"><a href="/clients/">1</a></dd>' in page

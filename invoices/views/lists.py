@@ -6,8 +6,11 @@ from invoices.filters import DocumentFilter
 from invoices.models import Direction, Document
 from invoices.pagination import keyset_page
 from invoices.views.common import may_send, organization_from
+from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 
+# The organizations an empty list offers a test invoice for, at most.
+MAX_SENDERS = 5
 TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "documents"}
 
 
@@ -23,7 +26,20 @@ def _render(request, documents, *, direction, organization=None):
         "box": TITLES[direction],
         "organization": organization,
         "can_send": organization is not None and may_send(request, organization),
+        **(_ways_to_start(request) if organization is None and not page.object_list
+           and not filters.active else {}),
     })
+
+
+def _ways_to_start(request) -> dict:
+    """For an empty list across organizations: those the user may send a test invoice for,
+    or that the user works for none yet."""
+    organizations = Organization.objects.manageable_by(request.user, request.environment)
+    return {
+        "senders": list(Organization.objects.configurable_by(request.user, request.environment)
+                        .active().order_by("name")[:MAX_SENDERS]),
+        "no_organizations": not organizations.exists(),
+    }
 
 
 def _scoped(request, direction):

@@ -388,3 +388,19 @@ def test_the_menu_marks_neither_box_on_all_documents_nor_on_a_missing_document(c
     # A path that no page has: the menu is drawn without a page to mark.
     nowhere = client.get("/no-such-page/")
     assert nowhere.status_code == 404 and active.findall(nowhere.content.decode()) == []
+
+
+def test_an_empty_list_across_organizations_offers_a_test_invoice_for_each(client, cast,
+                                                                          sender):
+    sign_in(client, cast.admin)
+    page = client.get("/documents/outbox/").content.decode()
+    offered = page.split('id="test-invoice-for"')[1].split("</div>")[0]
+    assert f'href="/organizations/{sender.pk}/test-invoice/">{sender.name}</a>' in offered
+    # The inbox has nothing to send, and a filtered list says only that nothing matches.
+    assert 'id="test-invoice-for"' not in client.get("/documents/inbox/").content.decode()
+    filtered = client.get("/documents/outbox/?number=F-1").content.decode()
+    assert 'id="documents-none-match"' in filtered and 'id="test-invoice-for"' not in filtered
+
+    client.force_login(cast.basic)
+    page = client.get("/documents/").content.decode()
+    assert 'id="no-organizations"' in page and 'id="test-invoice-for"' not in page

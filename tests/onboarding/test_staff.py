@@ -63,6 +63,7 @@ def test_it_shows_how_many_wait_in_each_queue_of_techsupport(client, cast, setti
     assert queue_buttons(client) == {
         "Activation queue": "", "Identifiers to verify": "", "Party-link queue": "",
         "Stuck integration setups": "", "Duplicates": "", "Task queue": ""}
+    assert 'id="staff-link">Staff</a>' in client.get("/staff/").content.decode()
 
     pending_org(cast, name="Bakkerij Jansen BV", registry_number="87654321")
     run = afas_run(cast)
@@ -80,6 +81,10 @@ def test_it_shows_how_many_wait_in_each_queue_of_techsupport(client, cast, setti
         "Activation queue": "1 waiting", "Identifiers to verify": "1 waiting",
         "Party-link queue": "1 waiting", "Stuck integration setups": "1 waiting",
         "Duplicates": "", "Task queue": "1 failed"}
+    # The menu's staff link carries the sum on every page.
+    page = client.get("/staff/party-links/").content.decode()
+    link = re.search(r'<a [^>]*id="staff-link">(.*?)</a>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", link).split() == ["Staff", "5", "in", "your", "queues"]
 
 
 def test_it_shows_sales_their_waiting_upgrade_requests(client, cast):

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from portal import staff_queues
+
 
 def portal(request):
     return {
@@ -8,12 +10,5 @@ def portal(request):
         "user_memberships": getattr(request, "memberships", []),
         "portal_debug": settings.DEBUG,
         # Called only where a template reads it: the staff link of the menu.
-        "staff_waiting": lambda: _staff_waiting(request.user),
+        "staff_waiting": lambda: staff_queues.waiting_in_all(request),
     }
-
-
-def _staff_waiting(user) -> int:
-    """How many items wait in the queues `user` works, all together."""
-    from portal.staff_queues import for_user
-
-    return sum(shown.count or 0 for shown in for_user(user))

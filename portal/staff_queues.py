@@ -49,6 +49,19 @@ def for_user(user) -> list[Shown]:
             if getattr(user, queue.flag, False)]
 
 
+def for_request(request) -> list[Shown]:
+    """for_user(request.user), counted once a request: the staff home and the menu's sum
+    read the same counts."""
+    if not hasattr(request, "_staff_queues"):
+        request._staff_queues = for_user(request.user)
+    return request._staff_queues
+
+
+def waiting_in_all(request) -> int:
+    """How many items wait in the queues the request's user works, all together."""
+    return sum(shown.count or 0 for shown in for_request(request))
+
+
 def _failed_tasks() -> int:
     from django_tasks_db.models import DBTaskResult
 

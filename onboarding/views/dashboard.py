@@ -15,6 +15,7 @@ def dashboard(request):
     env = request.environment
     admin_count = env.admin_count()
     is_admin = request.membership.is_administrator
+    can_partner = request.membership.has_role(Role.ADVANCED)
     context = {
         "member_count": env.memberships.count(),
         "admin_count": admin_count,
@@ -22,9 +23,8 @@ def dashboard(request):
         if is_admin else 0,
         "recommend_second_admin": is_admin and admin_count < 2,
         "is_admin": is_admin,
-        "can_partner": request.membership.has_role(Role.ADVANCED),
-        "client_count": env.partnerships.active().count()
-        if request.membership.has_role(Role.ADVANCED) else 0,
+        "can_partner": can_partner,
+        "client_count": env.partnerships.active().count() if can_partner else 0,
         "mfa_enabled": is_mfa_enabled(request.user),
         "organization_count": Organization.objects.visible_to(request.user, env).count(),
         "recent_decisions": recent_decisions(request.user, request.membership),

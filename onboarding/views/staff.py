@@ -13,5 +13,5 @@ def staff_home(request):
         request.GET, queryset=Environment.objects.with_member_count().order_by("name"))
     return render(request, "onboarding/staff_home.html", {
         "page": paginate(request, environments.qs), "filter": environments,
-        "queues": staff_queues.for_user(request.user),
+        "queues": staff_queues.for_request(request),
     })

@@ -371,8 +371,11 @@ SPECTACULAR_SETTINGS = {
         "as user name and its Secret as password; create keys in the portal. Each key "
         "answers for its own organization only. Errors come as application/problem+json "
         "(RFC 9457); more requests per key than the rate limit get 429 with Retry-After.\n\n"
-        "4PS Business Central's API31 connection test is a SOAP 1.1 endpoint at /api/api31 "
-        "(operation TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."
+        "SOAP 1.1 is answered at /api/api31, with its WSDL at /api/api31?wsdl: the v3.1 "
+        "operations (namespace http://api.everbinding.nl/v3_1/) with which AFAS, Accept and "
+        "4PS Construct send and fetch documents (Login, SendDocument, GetInboxDocuments, "
+        "GetInboxDocument, SetInboxDocumentStatus), and 4PS Business Central's API31 "
+        "connection test (TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -11,8 +11,9 @@ class WebhookForm(forms.Form):
         help_text=_("Where the portal posts each event, over https, to a public address."))
     description = forms.CharField(label=_("Description"), max_length=200, required=False,
                                   help_text=_("Optional, to tell webhooks apart."))
-    topics = forms.MultipleChoiceField(label=_("Topics"), choices=Topic.choices,
-                                       widget=forms.CheckboxSelectMultiple)
+    topics = forms.MultipleChoiceField(
+        label=_("Topics"), choices=Topic.choices, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one topic to announce.")})
 
     def clean_url(self):
         url = self.cleaned_data["url"]

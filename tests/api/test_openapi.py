@@ -57,3 +57,16 @@ def test_it_renders_the_docs_from_the_portals_own_static_files(live_server, http
     script = next(asset for asset in assets if asset.startswith("/api/docs/"))
     assert "/api/schema/" in http.get(f"{live_server.url}{script}", timeout=10).text
     assert "<script>" not in page.text
+
+
+def test_it_names_every_soap_operation_of_the_wsdl_in_the_api_description(live_server, http):
+    document = http.get(f"{live_server.url}/api/schema/", timeout=10,
+                        headers={"Accept": "application/vnd.oai.openapi+json"}).json()
+    wsdl = http.get(f"{live_server.url}/api/api31?wsdl", timeout=10).text
+    operations = set(re.findall(r'<wsdl:operation name="(\w+)"', wsdl))
+
+    assert {"Login", "SendDocument", "GetInboxDocuments"} <= operations
+    description = document["info"]["description"]
+    assert "/api/api31?wsdl" in description
+    for operation in operations | {"TestConnection"}:
+        assert operation in description

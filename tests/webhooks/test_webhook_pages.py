@@ -49,7 +49,8 @@ def test_it_refuses_loopback_when_local_targets_are_off(client, cast, sender, se
 def test_it_asks_for_at_least_one_topic(client, cast, sender, endpoint):
     sign_in(client, cast.admin)
     response = client.post(reverse("webhooks:add", args=[sender.pk]), {"url": endpoint.url})
-    assert response.status_code == 400 and field_error(response, "topics")
+    assert response.status_code == 400
+    assert field_error(response, "topics") == "Choose at least one topic to announce."
 
 
 def test_it_sends_a_test_event_and_lists_the_try_newest_first(client, cast, sender, endpoint):

@@ -4,6 +4,7 @@ the official rules, like any other document."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -74,10 +75,11 @@ def create_demo_documents(organization, by) -> list[Document]:
         refused.refuse(None, refused.validation["verdict"], actor_label="demo data")
         delivery = _spec("M-88120", SUPPLIER, own, 5)
         received = _store(organization, Direction.INCOMING, Status.RECEIVED, build(delivery),
-                          Channel.PLATFORM, counterparty_name=SUPPLIER.name)
+                          Channel.PLATFORM, counterparty_name=SUPPLIER.name,
+                          delivery_id=uuid.uuid4())
         duplicate = _store(organization, Direction.INCOMING, Status.DUPLICATE, build(delivery),
                            Channel.PLATFORM, counterparty_name=SUPPLIER.name,
-                           detail=Said(SAME_AS_EARLIER), status_reason=Said(POSSIBLE_DUPLICATE))
+                           delivery_id=uuid.uuid4(), detail=Said(SAME_AS_EARLIER), status_reason=Said(POSSIBLE_DUPLICATE))
     return [queued, refused, received, duplicate]
 
 

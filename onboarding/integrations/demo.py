@@ -6,14 +6,16 @@ from onboarding.models import ConnectionKey, Contract, Organization, Subscriptio
 
 
 def create_demo_runs(organization, admin, accountancy):
-    """The organization's environment on Basic with the organization active, AFAS keys made
-    and tested (the rest of the setup still to do), and the accountancy on Professional with
+    """The organization's environment on Basic with the organization active and receiving,
+    AFAS keys made and tested (the rest of the setup still to do), and the accountancy on Professional with
     a contract for 4PS."""
     environment = organization.environment
     environment.subscription = Subscription.BASIC
     environment.save(update_fields=["subscription"])
     Organization.objects.filter(pk=organization.pk).update(status=Organization.Status.ACTIVE)
     organization.refresh_from_db()
+    # Its inbox holds invoices delivered to it, which only an organization that receives gets.
+    organization.decide_receiving(admin, True)
     run, _created = IntegrationRun.start(organization=organization, setup=get("afas"), by=admin,
                                          environment=environment)
     issued = ConnectionKey.issue(organization=organization, software="afas", by=admin,

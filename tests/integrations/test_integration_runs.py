@@ -280,6 +280,9 @@ def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract():
     assert run.organization.environment.subscription == Subscription.BASIC
     assert {"ready", "keys", "enter_keys"} <= set(run.progress)
     assert run.completed_at is None
+    # Its inbox holds delivered invoices, so it receives, as the platform requires.
+    assert run.organization.receives and run.organization.documents.filter(
+        direction="incoming").exists()
     accountancy = Environment.objects.get(domain="demo-accountants.nl")
     assert Contract.objects.filter(environment=accountancy, api_rights=True).exists()
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from invoices.models import Direction, Document, Status
+from onboarding.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -15,3 +16,17 @@ def test_it_puts_documents_in_the_demo_organizations_outbox_and_inbox():
     refused = outbox.get(status=Status.REFUSED)
     assert "PEPPOL-EN16931-R003" in {m["rule_id"] for m in refused.validation["messages"]}
     assert all(d.validation["valid"] for d in Document.objects.exclude(pk=refused.pk))
+
+
+def test_its_received_documents_carry_a_delivery_id_each_as_deliveries_do(client):
+    call_command("seed_demo")
+    inbox = Document.objects.filter(direction=Direction.INCOMING)
+    assert len({document.delivery_id for document in inbox if document.delivery_id}) == 2
+
+    client.force_login(User.objects.get(email="admin@demo-bakery.nl"))
+    refused = Document.objects.get(status=Status.REFUSED)
+    page = client.get(f"/documents/{refused.pk}/").content.decode()
+    assert "None: a document gets one when it is queued for delivery." in page
+    received = inbox.get(status=Status.RECEIVED)
+    page = client.get(f"/documents/{received.pk}/").content.decode()
+    assert f'<code id="delivery-id">{received.delivery_id}</code>' in page

@@ -79,7 +79,8 @@ def create_demo_documents(organization, by) -> list[Document]:
                           delivery_id=uuid.uuid4())
         duplicate = _store(organization, Direction.INCOMING, Status.DUPLICATE, build(delivery),
                            Channel.PLATFORM, counterparty_name=SUPPLIER.name,
-                           delivery_id=uuid.uuid4(), detail=Said(SAME_AS_EARLIER), status_reason=Said(POSSIBLE_DUPLICATE))
+                           delivery_id=uuid.uuid4(), detail=Said(SAME_AS_EARLIER),
+                           status_reason=Said(POSSIBLE_DUPLICATE))
     return [queued, refused, received, duplicate]
 
 

@@ -18,7 +18,7 @@ SELECT = {"class": "form-select"}
 CONTROL = {"class": "form-control"}
 
 
-def _day_start(day):
+def day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -87,10 +87,10 @@ class DocumentFilter(django_filters.FilterSet):
         return queryset.filter(counterparty_name__icontains=value)
 
     def created_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_day_start(value))
+        return queryset.filter(created_at__gte=day_start(value))
 
     def created_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=day_start(value + timedelta(days=1)))
 
 
 class HeldDocumentFilter(django_filters.FilterSet):

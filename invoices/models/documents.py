@@ -85,6 +85,20 @@ class DocumentQuerySet(models.QuerySet):
     def due_for_purge(self, now=None):
         return self.filter(direction=Direction.INCOMING, keep_until__lte=now or timezone.now())
 
+    def needing_attention(self, since) -> dict[str, int]:
+        """How many documents wait or went wrong, by status: refused, failed and
+        duplicate ones stored from `since` on, and every one still queued or received and not
+        yet fetched, however old."""
+        waiting = models.Q(direction=Direction.OUTGOING, status=Status.QUEUED) | models.Q(
+            direction=Direction.INCOMING, status=Status.RECEIVED)
+        recent = models.Q(created_at__gte=since) & (
+            models.Q(direction=Direction.OUTGOING,
+                     status__in=(Status.REFUSED, Status.DELIVERY_FAILED))
+            | models.Q(direction=Direction.INCOMING, status=Status.DUPLICATE))
+        counted = (self.filter(waiting | recent).order_by()
+                   .values_list("status").annotate(count=models.Count("id")))
+        return dict(counted)
+
     def for_list(self):
         # The list never needs the document itself, which may run to megabytes.
         return self.select_related("organization").defer("content", "validation")

@@ -16,6 +16,7 @@ def dashboard(request):
     admin_count = env.admin_count()
     is_admin = request.membership.is_administrator
     can_partner = request.membership.has_role(Role.ADVANCED)
+    organization_count = Organization.objects.visible_to(request.user, env).count()
     context = {
         "member_count": env.memberships.count(),
         "admin_count": admin_count,
@@ -26,7 +27,10 @@ def dashboard(request):
         "can_partner": can_partner,
         "client_count": env.partnerships.active().count() if can_partner else 0,
         "mfa_enabled": is_mfa_enabled(request.user),
-        "organization_count": Organization.objects.visible_to(request.user, env).count(),
+        "organization_count": organization_count,
+        # Whom a user who works for no organization yet asks to be added.
+        "administrators": env.administrators().order_by("email")
+        if not is_admin and not organization_count else [],
         "recent_decisions": recent_decisions(request.user, request.membership),
         "receive_prompt": receive_prompt(request),
         "registered_elsewhere": OrganizationIdentifier.objects.configurable_by(

@@ -124,3 +124,22 @@ def test_the_dashboard_of_an_accountancy_with_clients_leads_to_them(client, cast
     assert "You work for 1 client through a partnership." in hint
     assert 'href="/clients/">Your clients</a>' in hint and "/clients/requests/new/" not in hint
     assert '<dd class="col-5" id="client-count"><a href="/clients/">1</a></dd>' in page
+
+
+def test_the_dashboard_tells_a_user_of_no_organization_whom_to_ask(client, cast):
+    from onboarding.models import Organization, OrganizationMember
+
+    client.force_login(cast.basic)
+    page = client.get("/").content.decode()
+
+    hint = page.split('id="ask-to-be-added">')[1].split("</li>")[0]
+    assert f'<a href="mailto:{cast.admin.email}">{cast.admin.email}</a>' in hint
+    assert "See the users" in page and "Manage users" not in page
+
+    acme = Organization.create(environment=cast.company, by=cast.admin, name="Acme BV",
+                               registry_number="12345678")
+    OrganizationMember.objects.create(organization=acme, user=cast.basic)
+    assert 'id="ask-to-be-added"' not in client.get("/").content.decode()
+    client.force_login(cast.admin)
+    page = client.get("/").content.decode()
+    assert 'id="ask-to-be-added"' not in page and "Manage users" in page

@@ -15,6 +15,8 @@ urlpatterns = [
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/ubl/", documents.download, name="download"),
     path("documents/<int:pk>/mark-original/", documents.mark_original, name="mark_original"),
+    path("documents/<int:pk>/mark-downloaded/", documents.mark_downloaded,
+         name="mark_downloaded"),
     path("as4/", as4.receive, name="as4"),
     path("staff/documents/", staff.duplicates, name="staff_duplicates"),
     path("staff/documents/<int:pk>/mark-original/", staff.mark_original,

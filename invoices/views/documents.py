@@ -1,10 +1,15 @@
 """One document: the readable invoice, its history, its validation report, the download."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from invoices.models import PeppolEvidence, Status
+from invoices.models import Direction, PeppolEvidence, Status
 from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
@@ -35,6 +40,8 @@ def render_document(request, document, *, status=200, **context):
         "evidence": PeppolEvidence.objects.filter(document=document).first(),
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
+        "may_mark_downloaded": (document.direction == Direction.INCOMING
+                                and document.status == Status.RECEIVED),
         **context,
     }, status=status)
 
@@ -67,3 +74,22 @@ def mark_original(request, pk):
                "again.") % {"number": document.number},
         then=document.get_absolute_url(), organization=document.organization,
         may_mark_original=document.may_mark_original(request.user))
+
+
+@environment_required()
+def mark_downloaded(request, pk):
+    """For those who take received invoices from the portal rather than with software: what
+    an ERP's fetch says, after asking, since the platform then keeps the invoice a week."""
+    document = document_from(request, pk)
+    if request.method == "POST" and document.status == Status.RECEIVED:
+        if document.mark_downloaded(request.user):
+            messages.success(request, _("%(number)s is marked as downloaded. The platform keeps "
+                                        "it until %(date)s.") % {
+                "number": document.number or _("The document"),
+                "date": formats.date_format(timezone.localtime(document.keep_until))})
+        return redirect(document)
+    keep = timezone.now() + timedelta(days=settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS)
+    return render(request, "invoices/mark_downloaded.html", {
+        "document": document, "organization": document.organization,
+        "keep_until": min(keep, document.keep_until) if document.keep_until else keep,
+    })

@@ -2,17 +2,19 @@
 original", as users see them."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import formats, timezone
 
 from customers.models import CustomerCard
 from invoices.models import Direction, Document, Status
 from onboarding.models import Partnership
 from portal.tenancy import SESSION_KEY
-from tests.conftest import sign_in
+from tests.conftest import sign_in, text
 from tests.invoices.conftest import invoice
 
 pytestmark = pytest.mark.django_db
@@ -404,3 +406,36 @@ def test_an_empty_list_across_organizations_offers_a_test_invoice_for_each(clien
     client.force_login(cast.basic)
     page = client.get("/documents/").content.decode()
     assert 'id="no-organizations"' in page and 'id="test-invoice-for"' not in page
+
+
+def test_it_marks_a_received_invoice_downloaded_after_saying_how_long_it_is_kept(
+        client, post, cast, sender, receiver, settings):
+    settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS = 7
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-70"))
+    received = Document.objects.get(direction=Direction.INCOMING)
+    url = f"/documents/{received.pk}/mark-downloaded/"
+    # Only the receiving organization's users reach it.
+    assert client.get(url).status_code == 404
+    assert post(url).status_code == 404
+    sign_in(client, cast.client_admin)
+    assert 'id="mark-downloaded"' in client.get(f"/documents/{received.pk}/").content.decode()
+
+    confirm = text(client.get(url))
+    week = formats.date_format(timezone.localtime(timezone.now() + timedelta(days=7)))
+    assert f"The platform keeps it until {week} and then deletes it" in confirm
+    response = post(url)
+
+    received.refresh_from_db()
+    assert response.status_code == 302 and response.url == f"/documents/{received.pk}/"
+    assert received.status == Status.DOWNLOADED and received.downloaded_at is not None
+    assert timezone.localtime(received.keep_until).date() == \
+        timezone.localdate() + timedelta(days=7)
+    page = text(client.get(response.url))
+    assert f"F-70 is marked as downloaded. The platform keeps it until {week}." in page
+    assert "Mark as downloaded" not in page
+    assert received.events.filter(to_status=Status.DOWNLOADED, actor=cast.client_admin).exists()
+    # Asked again, it says so and changes nothing.
+    assert "it is not waiting to be fetched" in text(client.get(url))
+    post(url)
+    assert received.events.filter(to_status=Status.DOWNLOADED).count() == 1

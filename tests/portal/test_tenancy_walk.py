@@ -118,12 +118,16 @@ def _document(cast):
                           status=Status.CREATED, content=invoice(), channel=Channel.TEST)
 
 
-def _duplicate(cast):
-    from invoices.models import Channel, Direction, Document, Status
+def _received(cast, status="received"):
+    from invoices.models import Channel, Direction, Document
     from tests.invoices.conftest import invoice
 
     return Document.store(organization=_active_organization(cast), direction=Direction.INCOMING,
-                          status=Status.DUPLICATE, content=invoice(), channel=Channel.PLATFORM)
+                          status=status, content=invoice(), channel=Channel.PLATFORM)
+
+
+def _duplicate(cast):
+    return _received(cast, status="duplicate")
 
 
 def _integration_run(cast):
@@ -206,6 +210,7 @@ OBJECT_FACTORIES = {
     "invoices:document": lambda cast: _document(cast).pk,
     "invoices:download": lambda cast: _document(cast).pk,
     "invoices:mark_original": lambda cast: _duplicate(cast).pk,
+    "invoices:mark_downloaded": lambda cast: _received(cast).pk,
     "integrations:run": lambda cast: _integration_run(cast).pk,
     "integrations:run_status": lambda cast: _integration_run(cast).pk,
     "integrations:readiness": lambda cast: _organization(cast).pk,

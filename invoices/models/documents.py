@@ -380,14 +380,18 @@ class Document(SenderReceiverIds, models.Model):
         return bool(getattr(user, "is_techsupport", False)) or \
             self.organization.administered_by(user)
 
+    def kept_after_download(self, now=None):
+        """Until when the platform keeps this document once it is marked downloaded."""
+        keep = (now or timezone.now()) + timedelta(
+            days=settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS)
+        return min(keep, self.keep_until) if self.keep_until else keep
+
     def mark_downloaded(self, by, *, actor_label="") -> bool:
         """Fetched by the receiver's software; kept a week more after that."""
         now = timezone.now()
-        keep = now + timedelta(days=settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS)
         return self._transition(by, Status.DOWNLOADED, {Status.RECEIVED},
                                 actor_label=actor_label, downloaded_at=now,
-                                keep_until=min(keep, self.keep_until) if self.keep_until
-                                else keep)
+                                keep_until=self.kept_after_download(now))
 
     def reject(self, by, reason: str, *, actor_label="") -> bool:
         if not reason.strip():

@@ -1,8 +1,5 @@
 """One document: the readable invoice, its history, its validation report, the download."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +13,7 @@ from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
 from invoices.views.common import document_from, mark_original_page
 from onboarding.tenancy import environment_required
+from portal.errors import ChangeRefused
 
 
 def _readable(document):
@@ -82,14 +80,18 @@ def mark_downloaded(request, pk):
     an ERP's fetch says, after asking, since the platform then keeps the invoice a week."""
     document = document_from(request, pk)
     if request.method == "POST" and document.status == Status.RECEIVED:
-        if document.mark_downloaded(request.user):
-            messages.success(request, _("%(number)s is marked as downloaded. The platform keeps "
-                                        "it until %(date)s.") % {
-                "number": document.number or _("The document"),
-                "date": formats.date_format(timezone.localtime(document.keep_until))})
+        try:
+            changed = document.mark_downloaded(request.user)
+        except ChangeRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            if changed:
+                messages.success(request, _("%(number)s is marked as downloaded. The platform "
+                                            "keeps it until %(date)s.") % {
+                    "number": document.number or _("The document"),
+                    "date": formats.date_format(timezone.localtime(document.keep_until))})
         return redirect(document)
-    keep = timezone.now() + timedelta(days=settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS)
     return render(request, "invoices/mark_downloaded.html", {
         "document": document, "organization": document.organization,
-        "keep_until": min(keep, document.keep_until) if document.keep_until else keep,
+        "keep_until": document.kept_after_download(),
     })

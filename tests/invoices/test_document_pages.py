@@ -439,3 +439,27 @@ def test_it_marks_a_received_invoice_downloaded_after_saying_how_long_it_is_kept
     assert "it is not waiting to be fetched" in text(client.get(url))
     post(url)
     assert received.events.filter(to_status=Status.DOWNLOADED).count() == 1
+
+
+def test_it_says_so_when_the_invoice_changed_before_it_was_marked_downloaded(
+        client, post, cast, sender, receiver, monkeypatch):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-71"))
+    received = Document.objects.get(direction=Direction.INCOMING)
+    sign_in(client, cast.client_admin)
+    locked = Document.locked
+
+    def rejected_meanwhile(self, **kwargs):
+        Document.objects.filter(pk=self.pk).update(status=Status.REJECTED)
+        return locked(self, **kwargs)
+
+    monkeypatch.setattr(Document, "locked", rejected_meanwhile)
+    response = post(f"/documents/{received.pk}/mark-downloaded/")
+
+    assert response.status_code == 302
+    assert "This document is rejected; that step is not possible now." in text(
+        client.get(response.url))
+    received.refresh_from_db()
+    # The refusal rolled back the whole step.
+    assert received.downloaded_at is None and not received.events.filter(
+        to_status=Status.DOWNLOADED).exists()

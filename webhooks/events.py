@@ -54,6 +54,7 @@ MESSAGES = {
     Topic.SENDING_RETRIED: "Delivering document {number} failed on try {attempt}; the next "
                            "try is at {retry_at}.",
 }
+TEST_MESSAGE = "A test event sent from the portal by {user}."
 ANSWER_KEPT = 1000
 
 

@@ -247,14 +247,12 @@ class Webhook(models.Model):
 
     def send_test(self, by, organization=None) -> Delivery:
         """Queue a test event, delivered now whatever the topics and even while paused."""
-        from webhooks.events import queue
+        from webhooks.events import TEST_MESSAGE, queue
 
         organization = organization or self.organization
         with transaction.atomic():
             return queue(self, TEST_TOPIC, organization=organization, document=None,
-                         message=str(_("A test event sent from the portal by %(user)s.")
-                                     % {"user": by.email}),
-                         details={"test": True})
+                         message=TEST_MESSAGE.format(user=by.email), details={"test": True})
 
 
 class Delivery(models.Model):

@@ -157,3 +157,7 @@ def test_it_tells_receivers_how_to_verify_in_dutch_too(client, cast, sender, end
     assert "Zo controleert je ontvanger een bericht" in page
     assert "binnen 7 seconden" in page and "vijf minuten" in page
     assert "Testevent versturen" in page
+    # What the receiver reads stays English, a test event's message too.
+    client.post(reverse("webhooks:test", args=[hook.pk]))
+    assert endpoint.received[-1].json["message"] == \
+        f"A test event sent from the portal by {cast.admin.email}."

@@ -66,6 +66,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# What waits or went wrong, as the dashboard counts it: the status, its direction, and
+# whether only the recent ones count (refused, failed and duplicate documents stay so for
+# good; queued and received ones wait to be dealt with, however old).
+NEEDING_ATTENTION = (
+    (Status.REFUSED, Direction.OUTGOING, True),
+    (Status.DELIVERY_FAILED, Direction.OUTGOING, True),
+    (Status.QUEUED, Direction.OUTGOING, False),
+    (Status.RECEIVED, Direction.INCOMING, False),
+    (Status.DUPLICATE, Direction.INCOMING, True),
+)
+
+
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user, environment):
         """Documents of the organizations `user` may manage: their own environment's, and
@@ -85,19 +97,16 @@ class DocumentQuerySet(models.QuerySet):
     def due_for_purge(self, now=None):
         return self.filter(direction=Direction.INCOMING, keep_until__lte=now or timezone.now())
 
-    def needing_attention(self, since) -> dict[str, int]:
-        """How many documents wait or went wrong, by status: refused, failed and
-        duplicate ones stored from `since` on, and every one still queued or received and not
-        yet fetched, however old."""
-        waiting = models.Q(direction=Direction.OUTGOING, status=Status.QUEUED) | models.Q(
-            direction=Direction.INCOMING, status=Status.RECEIVED)
-        recent = models.Q(created_at__gte=since) & (
-            models.Q(direction=Direction.OUTGOING,
-                     status__in=(Status.REFUSED, Status.DELIVERY_FAILED))
-            | models.Q(direction=Direction.INCOMING, status=Status.DUPLICATE))
-        counted = (self.filter(waiting | recent).order_by()
-                   .values_list("status").annotate(count=models.Count("id")))
-        return dict(counted)
+    def needing_attention(self, since, cap: int) -> dict[str, int]:
+        """How many documents wait or went wrong, by status (see NEEDING_ATTENTION), each
+        count stopping at `cap` so that a huge inbox costs no more than a small one."""
+        counts = {}
+        for status, direction, recent_only in NEEDING_ATTENTION:
+            documents = self.filter(direction=direction, status=status)
+            if recent_only:
+                documents = documents.filter(created_at__gte=since)
+            counts[status] = documents.order_by()[:cap].count()
+        return counts
 
     def for_list(self):
         # The list never needs the document itself, which may run to megabytes.

@@ -10,21 +10,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.filters import day_start
-from invoices.models import Document, Status
+from invoices.models import Direction, Document, Status
+from invoices.models.documents import NEEDING_ATTENTION
 
 register = template.Library()
 
-# How far back the dashboard counts documents that were refused, failed or came twice.
+# How far back the dashboard counts documents that were refused, failed or came twice, and
+# the count past which it says only "more than".
 ATTENTION_DAYS = 30
-# What the dashboard counts, in its order: the status, the list it opens, whether the count
-# covers only the last ATTENTION_DAYS, and what the line says.
-ATTENTION = (
-    (Status.REFUSED, "invoices:outbox_all", True, _("Refused by the rules or the sender check")),
-    (Status.DELIVERY_FAILED, "invoices:outbox_all", True, _("Delivery failed")),
-    (Status.QUEUED, "invoices:outbox_all", False, _("Waiting to be delivered")),
-    (Status.RECEIVED, "invoices:inbox_all", False, _("Received, not yet fetched by software")),
-    (Status.DUPLICATE, "invoices:inbox_all", True, _("Possible duplicates, held back")),
-)
+ATTENTION_CAP = 1000
+# What each line of NEEDING_ATTENTION says on the dashboard.
+ATTENTION_LABELS = {
+    Status.REFUSED: _("Refused by the rules or the sender check"),
+    Status.DELIVERY_FAILED: _("Delivery failed"),
+    Status.QUEUED: _("Waiting to be delivered"),
+    Status.RECEIVED: _("Received, not yet fetched by software"),
+    Status.DUPLICATE: _("Possible duplicates, held back"),
+}
+BOXES = {Direction.OUTGOING: "invoices:outbox_all", Direction.INCOMING: "invoices:inbox_all"}
 
 VAT_CATEGORIES = {
     "S": _("Standard rate"),
@@ -76,11 +79,14 @@ def documents_needing_attention(context):
     request = context["request"]
     since = timezone.localdate() - timedelta(days=ATTENTION_DAYS - 1)
     counts = Document.objects.visible_to(request.user, request.environment) \
-        .needing_attention(day_start(since))
+        .needing_attention(day_start(since), ATTENTION_CAP + 1)
     lines = []
-    for status, list_name, recent, label in ATTENTION:
-        if counts.get(status):
-            query = {"status": status, **({"date_from": since.isoformat()} if recent else {})}
-            lines.append({"status": status, "label": label, "count": counts[status],
-                          "url": f"{reverse(list_name)}?{urlencode(query)}"})
+    for status, direction, recent_only in NEEDING_ATTENTION:
+        if counts[status]:
+            query = {"status": status,
+                     **({"date_from": since.isoformat()} if recent_only else {})}
+            lines.append({"status": status, "label": ATTENTION_LABELS[status],
+                          "count": f"{ATTENTION_CAP}+" if counts[status] > ATTENTION_CAP
+                          else counts[status],
+                          "url": f"{reverse(BOXES[direction])}?{urlencode(query)}"})
     return {"lines": lines, "days": ATTENTION_DAYS}

@@ -30,7 +30,8 @@ COLUMNS = ("organization_id", "direction", "document_type", "status", "status_re
            "channel", "content", "sha256", "size", "filename", "sender_scheme", "sender_value",
            "receiver_scheme", "receiver_value", "supplier_id", "counterparty_name", "number",
            "issue_date", "currency", "payable_amount", "buyer_reference", "validation", "rules",
-           "rules_release", "created_at", "status_changed_at", "keep_until")
+           "rules_release", "created_at", "status_changed_at", "keep_until",
+           "client_document_id")
 
 
 def rows(organizations, count):
@@ -46,7 +47,7 @@ def rows(organizations, count):
                "0106", customer, "0106:12345678", f"Customer {i % 5000:04d} BV", f"F{i:08d}",
                date(2026, 1, 1) + timedelta(days=i % 330), "EUR", f"{100 + i % 900}.50",
                f"PO-{i % 777}", '{"valid": true, "messages": []}', "Peppol BIS Billing 3.0",
-               "3.0.21", at, at, None if outgoing else at + timedelta(days=90))
+               "3.0.21", at, at, None if outgoing else at + timedelta(days=90), "")
 
 
 def copy_documents(organizations, count):
@@ -81,6 +82,9 @@ def test_bench_outbox_with_a_million_documents(client, cast):
         "dashboard, counting the invoices to look at": "/",
     }
     copy_documents([o.pk for o in orgs], 60)
+    for url in pages.values():
+        # A first visit may write what later ones only read (the session, for one).
+        client.get(url)
     small = {label: query_count(client, url) for label, url in pages.items()}
 
     start = time.perf_counter()

@@ -33,7 +33,7 @@ def lines(response) -> dict[str, str]:
     card = re.search(r'id="documents-attention".*?</section>',
                      response.content.decode(), re.S)
     assert card, "the dashboard shows no card of invoices to look at"
-    return dict(re.findall(r'id="attention-(\w+)">.*?rounded-pill[^>]*>(\d+)<', card.group(0),
+    return dict(re.findall(r'id="attention-(\w+)">.*?rounded-pill[^>]*>([\d+]+)<', card.group(0),
                            re.S))
 
 
@@ -82,3 +82,15 @@ def test_it_says_when_nothing_needs_a_look_and_shows_no_card_without_organizatio
     stored(make_sender(cast), Direction.OUTGOING, Status.DELIVERED)
     page = text(client.get("/"))
     assert "Nothing waits and nothing went wrong in the last 30 days." in page
+
+
+def test_it_stops_counting_past_its_cap_and_says_there_are_more(client, cast, monkeypatch):
+    from invoices.templatetags import documents
+
+    monkeypatch.setattr(documents, "ATTENTION_CAP", 3)
+    acme = make_sender(cast)
+    stored(acme, Direction.INCOMING, Status.RECEIVED, count=3)
+    stored(acme, Direction.OUTGOING, Status.QUEUED, count=4)
+    sign_in(client, cast.admin)
+
+    assert lines(client.get("/")) == {"queued": "3+", "received": "3"}

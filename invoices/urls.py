@@ -17,6 +17,8 @@ urlpatterns = [
     path("documents/<int:pk>/mark-original/", documents.mark_original, name="mark_original"),
     path("documents/<int:pk>/mark-downloaded/", documents.mark_downloaded,
          name="mark_downloaded"),
+    path("documents/mark-downloaded/", documents.mark_many_downloaded,
+         name="mark_many_downloaded"),
     path("as4/", as4.receive, name="as4"),
     path("staff/documents/", staff.duplicates, name="staff_duplicates"),
     path("staff/documents/<int:pk>/mark-original/", staff.mark_original,

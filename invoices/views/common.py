@@ -34,6 +34,12 @@ def document_from(request, pk, *, content=False) -> Document:
     return get_object_or_404(documents, pk=pk)
 
 
+def document_from_many(request, pks):
+    """Those of `pks` the user may see, oldest first; the rest are left out unsaid."""
+    return (Document.objects.visible_to(request.user, request.environment)
+            .filter(pk__in=pks).defer("content", "validation").order_by("pk"))
+
+
 def mark_original_page(request, document, template, *, done: str, then: str, **context):
     """Releasing a held duplicate, for the organization's administrators and TechSupport
     alike: a POST with the reason releases it and goes to `then` (telling `done` when this

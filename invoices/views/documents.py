@@ -3,15 +3,18 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from invoices.models import Direction, PeppolEvidence, Status
 from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
-from invoices.views.common import document_from, mark_original_page
+from invoices.views.common import document_from, document_from_many, mark_original_page
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 
@@ -95,3 +98,42 @@ def mark_downloaded(request, pk):
         "document": document, "organization": document.organization,
         "keep_until": document.kept_after_download(),
     })
+
+
+# How many invoices one "mark selected as downloaded" takes: a page of the inbox and more.
+MARK_AT_ONCE = 100
+
+
+@environment_required()
+def mark_many_downloaded(request):
+    """The inbox's "mark selected as downloaded": a POST of the chosen invoices asks first,
+    listing them with the date until which they are kept; the confirmed POST marks them."""
+    if request.method != "POST":
+        return redirect("invoices:inbox_all")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("invoices:inbox_all")
+    chosen = [value for value in request.POST.getlist("document") if value.isdigit()]
+    documents = list(document_from_many(request, chosen[:MARK_AT_ONCE])
+                     .filter(direction=Direction.INCOMING, status=Status.RECEIVED))
+    if not documents:
+        messages.error(request, _("Choose at least one received invoice to mark as "
+                                  "downloaded."))
+        return redirect(back)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "invoices/mark_many_downloaded.html", {
+            "documents": documents, "back": back,
+            "keep_until": min(document.kept_after_download() for document in documents),
+            "left_out": len(chosen) - len(documents)})
+    marked = 0
+    for document in documents:
+        try:
+            marked += document.mark_downloaded(request.user)
+        except ChangeRefused:
+            # It changed meanwhile (rejected, for one): nothing to mark any more.
+            continue
+    messages.success(request, ngettext("%(count)d invoice is marked as downloaded.",
+                                       "%(count)d invoices are marked as downloaded.",
+                                       marked) % {"count": marked})
+    return redirect(back)

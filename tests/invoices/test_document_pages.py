@@ -463,3 +463,45 @@ def test_it_says_so_when_the_invoice_changed_before_it_was_marked_downloaded(
     # The refusal rolled back the whole step.
     assert received.downloaded_at is None and not received.events.filter(
         to_status=Status.DOWNLOADED).exists()
+
+
+def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
+        client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    for number in ("F-80", "F-81", "F-82"):
+        upload(post, sender, invoice(number))
+    own_outgoing = Document.objects.filter(direction=Direction.OUTGOING).first()
+    first, second, third = Document.objects.filter(direction=Direction.INCOMING).order_by("pk")
+    third.mark_downloaded(None)
+    sign_in(client, cast.client_admin)
+    inbox = client.get(f"/organizations/{receiver.pk}/inbox/").content.decode()
+    assert f'id="choose-{first.pk}"' in inbox and f'id="choose-{second.pk}"' in inbox
+    assert f'id="choose-{third.pk}"' not in inbox
+    url = "/documents/mark-downloaded/"
+    back = f"/organizations/{receiver.pk}/inbox/"
+
+    # Another organization's document and one no longer waiting are left out.
+    chosen = {"document": [first.pk, second.pk, third.pk, own_outgoing.pk], "next": back}
+    confirm = text(post(url, chosen))
+    assert "Mark these 2 invoices as downloaded" in confirm
+    assert "F-80" in confirm and "F-81" in confirm and "F-82" not in confirm
+    assert "2 of the chosen documents are left out" in confirm
+    assert Document.objects.filter(status=Status.DOWNLOADED).count() == 1
+
+    response = post(url, {**chosen, "confirm": "yes"})
+
+    assert response.status_code == 302 and response.url == back
+    assert "2 invoices are marked as downloaded." in text(client.get(back))
+    assert set(Document.objects.filter(status=Status.DOWNLOADED).values_list("pk", flat=True)) \
+        == {first.pk, second.pk, third.pk}
+    own_outgoing.refresh_from_db()
+    assert own_outgoing.status == Status.DELIVERED
+
+
+def test_it_asks_to_choose_and_never_sends_the_user_elsewhere(client, post, cast, sender,
+                                                             receiver):
+    sign_in(client, cast.client_admin)
+    response = post("/documents/mark-downloaded/", {"next": "https://evil.example/"})
+    assert response.status_code == 302 and response.url == "/documents/inbox/"
+    assert "Choose at least one received invoice to mark as downloaded." in text(
+        client.get(response.url))

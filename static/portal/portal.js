@@ -3,8 +3,17 @@
 //   data-submit-on-change   on a form control: submits its form when the value changes
 //   data-show-on-load       on a Bootstrap modal: opens it when the page has loaded
 //   data-percent="42"       on a Bootstrap .progress-bar: sets its width
+//   data-check-all="form-id" on a checkbox: checks or clears every checkbox of that form
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
+
+  document.querySelectorAll("[data-check-all]").forEach(function (all) {
+    var boxes = document.querySelectorAll(
+      'input[type="checkbox"][form="' + all.getAttribute("data-check-all") + '"]');
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
 
   document.querySelectorAll("[data-submit-on-change]").forEach(function (control) {
     control.addEventListener("change", function () {

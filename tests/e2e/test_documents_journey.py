@@ -79,3 +79,28 @@ def test_it_sends_a_test_invoice_and_holds_a_duplicate_until_marked_original(
     assert page.locator("#document-status").inner_text() == "Received"
     assert "Tweede levering, ander bedrag" in page.locator("#timeline").inner_text()
     assert page.locator("#download").count() == 1
+
+
+def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
+        live_server, page, cast):
+    from invoices.submission import submit
+
+    sender, receiver = make_sender(cast), make_receiver(cast)
+    for number in ("F-90", "F-91", "F-92"):
+        submit(sender, invoice(number), "portal", cast.admin)
+    assert Document.objects.filter(status=Status.RECEIVED).count() == 3
+    sign_in_as(page, live_server, cast.client_admin)
+
+    page.goto(f"{live_server.url}/organizations/{receiver.pk}/inbox/")
+    page.get_by_label("Choose every received invoice on this page").check()
+    assert page.locator("input[name=document]:checked").count() == 3
+    page.get_by_label("Choose F-91").uncheck()
+    page.get_by_role("button", name="Mark selected as downloaded").click()
+    chosen = page.locator("#chosen-documents").inner_text()
+    assert "F-90" in chosen and "F-92" in chosen and "F-91" not in chosen
+    page.get_by_role("button", name="Mark as downloaded").click()
+
+    page.get_by_text("2 invoices are marked as downloaded.").wait_for()
+    assert set(Document.objects.filter(status=Status.DOWNLOADED)
+               .values_list("number", flat=True)) == {"F-90", "F-92"}
+    assert page.locator("input[name=document]").count() == 1

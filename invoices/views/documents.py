@@ -114,8 +114,10 @@ def mark_many_downloaded(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         back = reverse("invoices:inbox_all")
-    chosen = [value for value in request.POST.getlist("document") if value.isdigit()]
-    documents = list(document_from_many(request, chosen[:MARK_AT_ONCE])
+    # Each id once, in the order given.
+    chosen = list(dict.fromkeys(value for value in request.POST.getlist("document")
+                                if value.isdigit()))[:MARK_AT_ONCE]
+    documents = list(document_from_many(request, chosen)
                      .filter(direction=Direction.INCOMING, status=Status.RECEIVED))
     if not documents:
         messages.error(request, _("Choose at least one received invoice to mark as "

@@ -481,7 +481,8 @@ def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
     back = f"/organizations/{receiver.pk}/inbox/"
 
     # Another organization's document and one no longer waiting are left out.
-    chosen = {"document": [first.pk, second.pk, third.pk, own_outgoing.pk], "next": back}
+    chosen = {"document": [first.pk, second.pk, second.pk, third.pk, own_outgoing.pk, "x"],
+              "next": back}
     confirm = text(post(url, chosen))
     assert "Mark these 2 invoices as downloaded" in confirm
     assert "F-80" in confirm and "F-81" in confirm and "F-82" not in confirm

@@ -182,6 +182,8 @@ def test_it_lists_what_the_filters_ask_for(client, post, cast, sender, receiver)
     assert numbers("?number=F-") == ["F-20", "F-21"]
     assert numbers("?counterparty=0106:11112222") == ["X-30"]
     assert numbers("?q=x-30") == ["X-30"]
+    quoted = Document.objects.get(number="F-20", direction=Direction.OUTGOING).delivery_id
+    assert numbers(f"?q=+{quoted}+") == ["F-20"]
     assert numbers("?date_from=2000-01-01&date_to=2000-01-02") == []
     assert "No documents match these filters." in client.get(base + "?number=nothing").content \
         .decode()

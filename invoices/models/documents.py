@@ -94,6 +94,10 @@ class DocumentQuerySet(models.QuerySet):
         """Incoming documents an ERP may fetch: duplicates stay out until released."""
         return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED))
 
+    def awaiting_fetching(self):
+        """What Document.awaits_fetching says of one document."""
+        return self.inbox().filter(status=Status.RECEIVED)
+
     def due_for_purge(self, now=None):
         return self.filter(direction=Direction.INCOMING, keep_until__lte=now or timezone.now())
 
@@ -218,6 +222,11 @@ class Document(SenderReceiverIds, models.Model):
     @property
     def offered_for_download(self) -> bool:
         return self.status != Status.DUPLICATE
+
+    @property
+    def awaits_fetching(self) -> bool:
+        """Received and not yet marked downloaded, by software or in the portal."""
+        return self.direction == Direction.INCOMING and self.status == Status.RECEIVED
 
     # -- creating ---------------------------------------------------------------------------
 

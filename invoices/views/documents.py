@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invoices.models import Direction, PeppolEvidence, Status
+from invoices.models import PeppolEvidence, Status
 from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
@@ -41,8 +41,7 @@ def render_document(request, document, *, status=200, **context):
         "evidence": PeppolEvidence.objects.filter(document=document).first(),
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
-        "may_mark_downloaded": (document.direction == Direction.INCOMING
-                                and document.status == Status.RECEIVED),
+        "may_mark_downloaded": document.awaits_fetching,
         **context,
     }, status=status)
 
@@ -82,7 +81,7 @@ def mark_downloaded(request, pk):
     """For those who take received invoices from the portal rather than with software: what
     an ERP's fetch says, after asking, since the platform then keeps the invoice a week."""
     document = document_from(request, pk)
-    if request.method == "POST" and document.status == Status.RECEIVED:
+    if request.method == "POST" and document.awaits_fetching:
         try:
             changed = document.mark_downloaded(request.user)
         except ChangeRefused as refused:
@@ -117,8 +116,7 @@ def mark_many_downloaded(request):
     # Each id once, in the order given.
     chosen = list(dict.fromkeys(value for value in request.POST.getlist("document")
                                 if value.isdigit()))[:MARK_AT_ONCE]
-    documents = list(document_from_many(request, chosen)
-                     .filter(direction=Direction.INCOMING, status=Status.RECEIVED))
+    documents = list(document_from_many(request, chosen).awaiting_fetching())
     if not documents:
         messages.error(request, _("Choose at least one received invoice to mark as "
                                   "downloaded."))

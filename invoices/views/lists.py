@@ -3,7 +3,7 @@
 from django.shortcuts import render
 
 from invoices.filters import DocumentFilter
-from invoices.models import Direction, Document, Status
+from invoices.models import Direction, Document
 from invoices.pagination import keyset_page
 from invoices.views.common import may_send, organization_from
 from onboarding.models import Organization
@@ -27,8 +27,7 @@ def _render(request, documents, *, direction, organization=None):
         "organization": organization,
         "can_send": organization is not None and may_send(request, organization),
         # Received invoices on this page can be marked downloaded together.
-        "markable": any(doc.direction == Direction.INCOMING and doc.status == Status.RECEIVED
-                        for doc in page.object_list),
+        "markable": any(doc.awaits_fetching for doc in page.object_list),
         **(_ways_to_start(request) if organization is None and not page.object_list
            and not filters.active else {}),
     })

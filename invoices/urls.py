@@ -17,6 +17,7 @@ urlpatterns = [
     path("documents/<int:pk>/mark-original/", documents.mark_original, name="mark_original"),
     path("documents/<int:pk>/mark-downloaded/", documents.mark_downloaded,
          name="mark_downloaded"),
+    path("documents/<int:pk>/reject/", documents.reject, name="reject"),
     path("documents/mark-downloaded/", documents.mark_many_downloaded,
          name="mark_many_downloaded"),
     path("as4/", as4.receive, name="as4"),

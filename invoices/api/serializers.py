@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from invoices.models import Status
+from invoices.models.documents import REJECT_REASON_MAX_LENGTH
 
 MAX_RECIPIENTS = 25
 
@@ -89,6 +90,8 @@ class ReceivedDocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     delivery_id = serializers.UUIDField(allow_null=True)
     status = serializers.ChoiceField(choices=Status.choices)
+    status_reason = serializers.CharField(
+        allow_blank=True, help_text=_("Why it is a possible duplicate, or why it was rejected."))
     document_type = serializers.CharField(allow_blank=True)
     number = serializers.CharField(allow_blank=True)
     issue_date = serializers.DateField(allow_null=True)
@@ -105,6 +108,12 @@ class ReceivedDocumentSerializer(serializers.Serializer):
 
     def get_download(self, document) -> str:
         return reverse("documents_api:inbox-download", args=[document.pk])
+
+
+class RejectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=REJECT_REASON_MAX_LENGTH,
+        help_text=_("What is wrong with the document. A sender on this platform reads it."))
 
 
 class RecipientQuerySerializer(serializers.Serializer):

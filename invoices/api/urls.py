@@ -13,4 +13,5 @@ urlpatterns = [
     path("inbox/<int:pk>/download", views.DownloadView.as_view(), name="inbox-download"),
     path("inbox/<int:pk>/downloaded", views.MarkDownloadedView.as_view(),
          name="inbox-downloaded"),
+    path("inbox/<int:pk>/rejected", views.RejectView.as_view(), name="inbox-rejected"),
 ]

@@ -26,6 +26,7 @@ from invoices.api.serializers import (
     ReceivedDocumentSerializer,
     RecipientQuerySerializer,
     RecipientSerializer,
+    RejectionSerializer,
     SentDocumentSerializer,
 )
 from invoices.models import Channel, Document, Status
@@ -348,6 +349,28 @@ class MarkDownloadedView(KeyView):
         document = self.document(self.documents().inbox().defer("content", "validation"), pk)
         try:
             document.mark_downloaded(None, actor_label=self.actor_label())
+        except ChangeRefused as refused:
+            raise NotNow(str(refused.message)) from None
+        return Response(ReceivedDocumentSerializer(document).data)
+
+
+class RejectView(KeyView):
+    @extend_schema(
+        operation_id="inbox_reject", summary=_("Reject a received document"),
+        description=_("The receiver refuses the document and says why. It is then no longer "
+                      "offered as new. A sender on this platform sees the reason on its copy "
+                      "and is emailed; a sender at another access point is not told. "
+                      "Rejecting it again changes nothing."),
+        request=RejectionSerializer,
+        responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND, **PROBLEMS},
+    )
+    def post(self, request, pk):
+        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
+        given = RejectionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            document.reject(None, given.validated_data["reason"],
+                            actor_label=self.actor_label())
         except ChangeRefused as refused:
             raise NotNow(str(refused.message)) from None
         return Response(ReceivedDocumentSerializer(document).data)

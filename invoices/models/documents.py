@@ -55,8 +55,13 @@ class Status(models.TextChoices):
 
 
 OUTGOING_STATUSES = (Status.CREATED, Status.REFUSED, Status.QUEUED, Status.DELIVERED,
-                     Status.DELIVERY_FAILED)
+                     Status.DELIVERY_FAILED, Status.REJECTED)
 INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, Status.REJECTED)
+
+# A received document may be rejected while it is any of these.
+REJECTABLE = frozenset({Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE})
+# What a receiver may say of why it rejects an invoice: the sender reads it in a status line.
+REJECT_REASON_MAX_LENGTH = 400
 
 WAITING_FOR_PEPPOL = ("waiting for the Peppol network: delivery over Peppol is not configured "
                       "on this platform")
@@ -72,6 +77,7 @@ def sha256(data: bytes) -> str:
 NEEDING_ATTENTION = (
     (Status.REFUSED, Direction.OUTGOING, True),
     (Status.DELIVERY_FAILED, Direction.OUTGOING, True),
+    (Status.REJECTED, Direction.OUTGOING, True),
     (Status.QUEUED, Direction.OUTGOING, False),
     (Status.RECEIVED, Direction.INCOMING, False),
     (Status.DUPLICATE, Direction.INCOMING, True),
@@ -363,6 +369,27 @@ class Document(SenderReceiverIds, models.Model):
         return self._transition(by, Status.DELIVERY_FAILED, {Status.QUEUED},
                                 actor_label=actor_label, detail=reason, **_reason(reason))
 
+    def rejected_by_receiver(self, receiver, reason: str) -> bool:
+        """The receiver on the platform rejected the delivered copy; False when this one
+        was no longer Delivered (nothing to change then)."""
+        said = Said(gettext_noop("Rejected by %(name)s: %(reason)s"), name=receiver.name,
+                    reason=reason)
+        from invoices import notifications
+
+        try:
+            with transaction.atomic():
+                changed = self._transition(None, Status.REJECTED, {Status.DELIVERED},
+                                           actor_label=receiver.name, detail=said,
+                                           **_reason(said))
+                if changed:
+                    notifications.send("rejected", administrators_of(self.organization), {
+                        "document": self, "organization": self.organization,
+                        "receiver": receiver, "reason": reason,
+                        "path": self.get_absolute_url()})
+        except ChangeRefused:
+            return False
+        return changed
+
     # -- incoming ---------------------------------------------------------------------------
 
     def mark_original(self, by, reason: str) -> bool:
@@ -412,12 +439,36 @@ class Document(SenderReceiverIds, models.Model):
                                 keep_until=self.kept_after_download(now))
 
     def reject(self, by, reason: str, *, actor_label="") -> bool:
-        if not reason.strip():
+        """The receiver refuses this invoice, for the reason it gives: its software no longer
+        gets it. When it came from an organization on the platform, the sent copy is marked
+        rejected with that reason in the same transaction (see `rejected_by_receiver`); a
+        sender at another access point is not told by the platform."""
+        reason = reason.strip()
+        if not reason:
             raise ChangeRefused(gettext("Give the reason for rejecting."), field="reason")
-        return self._transition(by, Status.REJECTED,
-                                {Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE},
-                                actor_label=actor_label, detail=reason.strip(),
-                                **_reason(reason.strip()))
+        if len(reason) > REJECT_REASON_MAX_LENGTH:
+            raise ChangeRefused(
+                gettext("Keep the reason to %(limit)d characters; it has %(length)d.")
+                % {"limit": REJECT_REASON_MAX_LENGTH, "length": len(reason)}, field="reason")
+        with transaction.atomic():
+            changed = self._transition(by, Status.REJECTED, REJECTABLE, actor_label=actor_label,
+                                       detail=reason, **_reason(reason))
+            if changed and self.source_id is not None:
+                sent = (Document.objects.filter(pk=self.source_id).select_related("organization")
+                        .defer("content", "validation").first())
+                if sent is not None:
+                    sent.rejected_by_receiver(self.organization, reason)
+        return changed
+
+    @property
+    def may_be_rejected(self) -> bool:
+        return self.direction == Direction.INCOMING and self.status in REJECTABLE
+
+    @property
+    def told_of_rejection(self) -> bool:
+        """Whether rejecting this received document tells its sender: only a sender on the
+        platform, whose sent copy this one is."""
+        return self.source_id is not None
 
 
 class DocumentEvent(models.Model):

@@ -23,6 +23,7 @@ ATTENTION_CAP = 1000
 ATTENTION_LABELS = {
     Status.REFUSED: _("Refused by the rules or the sender check"),
     Status.DELIVERY_FAILED: _("Delivery failed"),
+    Status.REJECTED: _("Rejected by the receiver"),
     Status.QUEUED: _("Waiting to be delivered"),
     Status.RECEIVED: _("Received, not yet fetched by software"),
     Status.DUPLICATE: _("Possible duplicates, held back"),

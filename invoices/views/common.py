@@ -11,7 +11,9 @@ from onboarding.models import Organization
 from portal.errors import ChangeRefused
 
 
-def may_send(request, organization) -> bool:
+def may_act_for(request, organization) -> bool:
+    """May the user send and reject documents for `organization`: as administrator of it or
+    of its environment, or as an accountant it works with."""
     if organization.environment_id == request.environment.pk:
         organization.environment = request.environment
     return organization.configurable_by(request.user, request.environment)
@@ -20,7 +22,7 @@ def may_send(request, organization) -> bool:
 def organization_from(request, pk, *, send=False) -> Organization:
     organization = get_object_or_404(
         Organization.objects.manageable_by(request.user, request.environment), pk=pk)
-    if send and not may_send(request, organization):
+    if send and not may_act_for(request, organization):
         raise PermissionDenied(_("Only administrators of this organization, and accountants "
                                  "it works with, send documents for it."))
     return organization

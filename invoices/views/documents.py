@@ -10,11 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invoices.models import PeppolEvidence, Status
-from invoices.models.documents import WAITING_FOR_PEPPOL
+from invoices.models.documents import REJECT_REASON_MAX_LENGTH, WAITING_FOR_PEPPOL
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
-from invoices.views.common import document_from, document_from_many, mark_original_page
+from invoices.views.common import (
+    document_from,
+    document_from_many,
+    mark_original_page,
+    may_act_for,
+)
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 
@@ -42,6 +47,8 @@ def render_document(request, document, *, status=200, **context):
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
         "may_mark_downloaded": document.awaits_fetching,
+        "may_reject": (document.may_be_rejected
+                       and may_act_for(request, document.organization)),
         **context,
     }, status=status)
 
@@ -97,6 +104,33 @@ def mark_downloaded(request, pk):
         "document": document, "organization": document.organization,
         "keep_until": document.kept_after_download(),
     })
+
+
+@environment_required()
+def reject(request, pk):
+    """The receiver refuses an invoice, saying why: its software no longer gets it, and a
+    sender on the platform sees the reason on its sent copy and is emailed."""
+    document = document_from(request, pk)
+    allowed = may_act_for(request, document.organization)
+    reason, error = request.POST.get("reason", ""), ""
+    if request.method == "POST" and allowed and document.may_be_rejected:
+        try:
+            changed = document.reject(request.user, reason)
+        except ChangeRefused as refused:
+            if refused.field != "reason":
+                # It changed meanwhile into something that cannot be rejected.
+                messages.error(request, refused.message)
+                return redirect(document)
+            error = refused.message
+        else:
+            if changed:
+                messages.success(request, _("%(number)s is rejected.") % {
+                    "number": document.number or _("The document")})
+            return redirect(document)
+    return render(request, "invoices/reject.html", {
+        "document": document, "organization": document.organization, "allowed": allowed,
+        "reason": reason, "error": error, "max_length": REJECT_REASON_MAX_LENGTH,
+    }, status=400 if error else 200)
 
 
 # How many invoices one "mark selected as downloaded" takes: a page of the inbox and more.

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from invoices.filters import DocumentFilter
 from invoices.models import Direction, Document
 from invoices.pagination import keyset_page
-from invoices.views.common import may_send, organization_from
+from invoices.views.common import may_act_for, organization_from
 from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 
@@ -25,7 +25,7 @@ def _render(request, documents, *, direction, organization=None):
         "direction": direction,
         "box": TITLES[direction],
         "organization": organization,
-        "can_send": organization is not None and may_send(request, organization),
+        "can_send": organization is not None and may_act_for(request, organization),
         # Received invoices on this page can be marked downloaded together.
         "markable": any(doc.awaits_fetching for doc in page.object_list),
         **(_ways_to_start(request) if organization is None and not page.object_list

@@ -342,6 +342,39 @@ def test_it_refuses_to_mark_a_rejected_document_downloaded(live_server, http, ca
     assert "rejected" in response.json()["detail"]
 
 
+def test_it_rejects_a_received_document_and_the_sender_reads_why(
+        live_server, http, acme_key, receiver_key, delivered, mailoutbox):
+    path = f"/api/v1/inbox/{delivered.pk}/rejected"
+    first = call(http, "POST", live_server, path, receiver_key, json={"reason": " Wrong price "})
+    again = call(http, "POST", live_server, path, receiver_key, json={"reason": "Once more"})
+
+    assert first.status_code == again.status_code == 200
+    assert (first.json()["status"], first.json()["status_reason"]) == ("rejected",
+                                                                      "Wrong price")
+    assert again.json()["status_reason"] == "Wrong price"
+    assert delivered.events.get(to_status=Status.REJECTED).actor_label == \
+        f"connection key {receiver_key.key.app_key}"
+    sent = call(http, "GET", live_server, f"/api/v1/documents/{delivered.source_id}",
+                acme_key).json()
+    assert sent["status"] == "rejected"
+    assert sent["status_reason"] == "Rejected by Bakery Client BV: Wrong price"
+    assert len(mailoutbox) == 1 and "Bakery Client BV rejected document" in \
+        mailoutbox[0].subject
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": "   "}, {"reason": "x" * 401}])
+def test_it_refuses_a_rejection_without_a_fitting_reason_and_changes_nothing(
+        live_server, http, receiver_key, delivered, body):
+    response = call(http, "POST", live_server, f"/api/v1/inbox/{delivered.pk}/rejected",
+                    receiver_key, json=body)
+
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == PROBLEM
+    assert "reason" in response.text
+    delivered.refresh_from_db()
+    assert delivered.status == Status.RECEIVED
+
+
 def test_it_deletes_a_received_document_and_keeps_that_in_the_audit_log(
         live_server, http, receiver_key, delivered):
     path = f"/api/v1/inbox/{delivered.pk}"
@@ -363,6 +396,7 @@ def test_it_never_lets_a_key_reach_another_organizations_document(
         ("GET", f"/api/v1/inbox/{delivered.pk}"),
         ("GET", f"/api/v1/inbox/{delivered.pk}/download"),
         ("POST", f"/api/v1/inbox/{delivered.pk}/downloaded"),
+        ("POST", f"/api/v1/inbox/{delivered.pk}/rejected"),
         ("DELETE", f"/api/v1/inbox/{delivered.pk}"),
     ]
     for method, path in attempts:

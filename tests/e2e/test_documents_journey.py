@@ -104,3 +104,29 @@ def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
     assert set(Document.objects.filter(status=Status.DOWNLOADED)
                .values_list("number", flat=True)) == {"F-90", "F-92"}
     assert page.locator("input[name=document]").count() == 1
+
+
+def test_it_rejects_a_received_invoice_and_the_sender_reads_why(live_server, page, cast):
+    from invoices.submission import submit
+
+    sender, _receiver = make_sender(cast), make_receiver(cast)
+    submit(sender, invoice("F-95"), "portal", cast.admin)
+    received = Document.objects.get(direction=Direction.INCOMING)
+    sign_in_as(page, live_server, cast.client_admin)
+
+    page.goto(f"{live_server.url}/documents/{received.pk}/")
+    page.get_by_role("link", name="Reject").click()
+    page.get_by_role("button", name="Reject invoice").click()
+    # The browser asks for the reason before anything is sent.
+    assert page.get_by_label("Reason").evaluate("field => !field.validity.valid")
+    page.get_by_label("Reason").fill("Order 4711 does not exist")
+    page.get_by_role("button", name="Reject invoice").click()
+    assert page.locator("#document-status").inner_text() == "Rejected"
+    assert "Order 4711 does not exist" in page.locator("#rejected-notice").inner_text()
+
+    sign_in_as(page, live_server, cast.admin)
+    page.goto(f"{live_server.url}/organizations/{sender.pk}/outbox/")
+    page.locator("#documents tbody tr", has_text="F-95").get_by_role("link").first.click()
+    assert page.locator("#document-status").inner_text() == "Rejected"
+    assert page.locator("#rejected-notice").inner_text() == \
+        "Rejected by Bakery Client BV: Order 4711 does not exist"

@@ -43,6 +43,8 @@ def test_it_counts_what_waits_or_went_wrong_and_each_line_lists_just_those(clien
     stored(acme, Direction.OUTGOING, Status.REFUSED, days_ago=45)  # too long ago to count
     stored(acme, Direction.OUTGOING, Status.QUEUED, days_ago=45)  # waiting, however old
     stored(acme, Direction.OUTGOING, Status.DELIVERED, count=3)  # nothing to look at
+    stored(acme, Direction.OUTGOING, Status.REJECTED)
+    stored(acme, Direction.INCOMING, Status.REJECTED)  # the reader's own decision
     stored(acme, Direction.INCOMING, Status.RECEIVED, count=4)
     stored(acme, Direction.INCOMING, Status.DOWNLOADED)
     stored(acme, Direction.INCOMING, Status.DUPLICATE)
@@ -52,7 +54,7 @@ def test_it_counts_what_waits_or_went_wrong_and_each_line_lists_just_those(clien
 
     response = client.get("/")
 
-    assert lines(response) == {"refused": "2", "queued": "1", "received": "4",
+    assert lines(response) == {"refused": "2", "rejected": "1", "queued": "1", "received": "4",
                                "duplicate": "1"}
     page = response.content.decode()
     for status, shown in lines(response).items():

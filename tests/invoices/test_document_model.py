@@ -80,6 +80,29 @@ def test_it_rejects_with_a_reason(receiver, cast):
     assert document.status == Status.REJECTED
 
 
+def test_it_refuses_a_reason_longer_than_a_status_line_shows(receiver):
+    document = incoming(receiver)
+    with pytest.raises(ChangeRefused) as refused:
+        document.reject(None, "x" * 401)
+    assert refused.value.field == "reason" and "it has 401" in refused.value.message
+    document.refresh_from_db()
+    assert document.status == Status.RECEIVED and not document.events.filter(
+        to_status=Status.REJECTED).exists()
+
+
+def test_it_leaves_a_sent_copy_that_is_not_delivered_as_it_is(sender, receiver):
+    sent = outgoing(sender)
+    sent.queue(None)
+    copy = Document.store(organization=receiver, direction=Direction.INCOMING,
+                          status=Status.RECEIVED, content=invoice(), channel=Channel.PLATFORM,
+                          source=sent)
+
+    assert copy.reject(None, "Not ours", actor_label="API: AFAS") is True
+    sent.refresh_from_db()
+    assert sent.status == Status.QUEUED
+    assert not sent.events.filter(to_status=Status.REJECTED).exists()
+
+
 def test_it_never_changes_a_history_entry(sender):
     event = outgoing(sender).events.get()
     event.detail = "rewritten"

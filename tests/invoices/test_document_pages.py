@@ -508,3 +508,74 @@ def test_it_asks_to_choose_and_never_sends_the_user_elsewhere(client, post, cast
     assert response.status_code == 302 and response.url == "/documents/inbox/"
     assert "Choose at least one received invoice to mark as downloaded." in text(
         client.get(response.url))
+
+
+def test_it_rejects_a_received_invoice_with_a_reason_the_sender_reads(
+        client, post, cast, sender, receiver, mailoutbox):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-90"))
+    sent = Document.objects.get(direction=Direction.OUTGOING)
+    received = Document.objects.get(direction=Direction.INCOMING)
+    url = f"/documents/{received.pk}/reject/"
+    # The sender's users cannot reach the receiver's copy.
+    assert client.get(url).status_code == 404
+    assert 'id="reject"' not in client.get(f"/documents/{sent.pk}/").content.decode()
+    sign_in(client, cast.client_admin)
+    assert 'id="reject"' in client.get(f"/documents/{received.pk}/").content.decode()
+    confirm = text(client.get(url))
+    assert 'id="sender-told"' in confirm and "A rejection cannot be undone." in confirm
+
+    empty = post(url, {"reason": "  "})
+    assert empty.status_code == 400
+    assert re.search(r'id="reason-error">Give the reason for rejecting.<', text(empty))
+    received.refresh_from_db()
+    assert received.status == Status.RECEIVED and not mailoutbox
+
+    response = post(url, {"reason": "Wrong amount: we ordered 10, not 12."})
+
+    assert response.status_code == 302 and response.url == f"/documents/{received.pk}/"
+    page = text(client.get(response.url))
+    assert "F-90 is rejected." in page
+    assert re.search(r'id="rejected-notice"><strong>Rejected.</strong> Wrong amount: we '
+                     r"ordered 10, not 12.<", page)
+    assert 'id="reject"' not in page
+    received.refresh_from_db()
+    sent.refresh_from_db()
+    assert received.status == sent.status == Status.REJECTED
+    assert received.events.get(to_status=Status.REJECTED).actor == cast.client_admin
+    assert "it cannot be rejected" in text(client.get(url))
+    # The sender sees why, on the document and in its outbox, and its administrators are
+    # told by mail.
+    sign_in(client, cast.admin)
+    sent_page = text(client.get(f"/documents/{sent.pk}/"))
+    assert re.search(r'id="rejected-notice">Rejected by Bakery Client BV: Wrong amount: we '
+                     r"ordered 10, not 12.<", sent_page)
+    assert "Rejected" in text(client.get(f"/organizations/{sender.pk}/outbox/?status=rejected"))
+    assert [m.to for m in mailoutbox] == [[cast.admin.email]]
+    assert mailoutbox[0].subject.endswith("Bakery Client BV rejected document F-90")
+    assert "Reason: Wrong amount: we ordered 10, not 12." in mailoutbox[0].body
+    assert f"/documents/{sent.pk}/" in mailoutbox[0].body
+
+
+def test_it_lets_only_those_who_act_for_the_organization_reject(client, post, cast, sender):
+    from invoices.models import Channel
+    from onboarding.models import OrganizationMember
+
+    received = Document.store(organization=sender, direction=Direction.INCOMING,
+                              status=Status.RECEIVED, content=invoice("F-91"),
+                              channel=Channel.PEPPOL, number="F-91")
+    OrganizationMember.objects.create(organization=sender, user=cast.basic)
+    url = f"/documents/{received.pk}/reject/"
+    sign_in(client, cast.basic)
+    assert 'id="reject"' not in client.get(f"/documents/{received.pk}/").content.decode()
+    assert 'id="not-allowed"' in client.get(url).content.decode()
+    post(url, {"reason": "Not ours"})
+    received.refresh_from_db()
+    assert received.status == Status.RECEIVED
+
+    # Received over Peppol: the platform cannot tell the sender, and says so first.
+    sign_in(client, cast.admin)
+    assert 'id="sender-not-told"' in client.get(url).content.decode()
+    post(url, {"reason": "Not ours"})
+    received.refresh_from_db()
+    assert (received.status, received.status_reason) == (Status.REJECTED, "Not ours")

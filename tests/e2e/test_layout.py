@@ -1,5 +1,5 @@
-"""Laptop widths: the navigation bar fits with the account menu in reach, and a form that
-fails says so at the top and puts the cursor in the first field in error."""
+"""Laptop widths: the navigation bar fits on one row with the account menu in reach, and a
+form that fails says so at the top and puts the cursor in the first field in error."""
 
 import pytest
 
@@ -30,6 +30,11 @@ def test_it_keeps_the_account_menu_on_screen_at_laptop_widths(
         if width in (1200, 1280, 1366):
             screenshot(page, f"navbar-{language}-{width}")
         assert fits(page), f"sideways scroll at {width} px in {language}"
+        # The links take one row: every link starts on the line of the brand.
+        tops = page.evaluate("""() => [...document.querySelectorAll(
+            "nav.navbar .navbar-brand, nav.navbar .navbar-nav > .nav-item")].map(
+            element => Math.round(element.getBoundingClientRect().top))""")
+        assert max(tops) - min(tops) < 20, (width, language, tops)
         menu = page.locator("#account-menu")
         box = menu.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)

@@ -47,6 +47,8 @@ def test_it_takes_a_newcomer_from_sign_up_to_a_colleague_joining(live_server, br
     founder.get_by_role("heading", name="BrowserCo B.V.").wait_for()
     assert founder.get_by_text("Add a second administrator.").is_visible()
 
+    # The environment's users are in the menu named after the environment.
+    founder.locator("#environment-menu").click()
     founder.get_by_role("link", name="Users", exact=True).click()
     founder.get_by_role("link", name="Invite a user").click()
     founder.get_by_label("Email address").fill("colleague@browserco.nl")

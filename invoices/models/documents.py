@@ -301,7 +301,11 @@ class Document(SenderReceiverIds, models.Model):
         meanwhile); the UBL only when asked for."""
         rows = (Document.objects.select_for_update(of=("self",))
                 .select_related("organization__environment"))
-        return (rows if content else rows.defer("content")).get(pk=self.pk)
+        try:
+            return (rows if content else rows.defer("content")).get(pk=self.pk)
+        except Document.DoesNotExist:
+            # Deleted meanwhile, by its receiver's software for one.
+            raise ChangeRefused(gettext("This document was deleted meanwhile.")) from None
 
     def _refresh_from(self, current):
         for name in ("status", "status_reason", "reason_said", "status_changed_at",

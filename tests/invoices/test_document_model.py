@@ -103,6 +103,17 @@ def test_it_leaves_a_sent_copy_that_is_not_delivered_as_it_is(sender, receiver):
     assert not sent.events.filter(to_status=Status.REJECTED).exists()
 
 
+def test_it_refuses_a_step_on_a_document_deleted_meanwhile(receiver):
+    document = incoming(receiver)
+    Document.objects.filter(pk=document.pk).delete()
+
+    for step in (lambda: document.mark_downloaded(None), lambda: document.reject(None, "No")):
+        with pytest.raises(ChangeRefused, match="deleted meanwhile"):
+            step()
+    assert not AuditEvent.objects.filter(action__in=("document.downloaded",
+                                                     "document.rejected")).exists()
+
+
 def test_it_never_changes_a_history_entry(sender):
     event = outgoing(sender).events.get()
     event.detail = "rewritten"

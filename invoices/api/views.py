@@ -362,7 +362,10 @@ class RejectView(KeyView):
                       "and is emailed; a sender at another access point is not told. "
                       "Rejecting it again changes nothing."),
         request=RejectionSerializer,
-        responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND, **PROBLEMS},
+        responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND,
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("The document was deleted "
+                                                                "meanwhile.")),
+                   **PROBLEMS},
     )
     def post(self, request, pk):
         document = self.document(self.documents().inbox().defer("content", "validation"), pk)

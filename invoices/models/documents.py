@@ -376,10 +376,10 @@ class Document(SenderReceiverIds, models.Model):
     def rejected_by_receiver(self, receiver, reason: str) -> bool:
         """The receiver on the platform rejected the delivered copy; False when this one
         was no longer Delivered (nothing to change then)."""
-        said = Said(gettext_noop("Rejected by %(name)s: %(reason)s"), name=receiver.name,
-                    reason=reason)
         from invoices import notifications
 
+        said = Said(gettext_noop("Rejected by %(name)s: %(reason)s"), name=receiver.name,
+                    reason=reason)
         try:
             with transaction.atomic():
                 changed = self._transition(None, Status.REJECTED, {Status.DELIVERED},

@@ -118,7 +118,8 @@ def reject(request, pk):
             changed = document.reject(request.user, reason)
         except ChangeRefused as refused:
             if refused.field != "reason":
-                # It changed meanwhile into something that cannot be rejected.
+                # It was deleted, or changed into something that cannot be rejected,
+                # meanwhile.
                 messages.error(request, refused.message)
                 return redirect(document)
             error = refused.message

@@ -375,6 +375,23 @@ def test_it_refuses_a_rejection_without_a_fitting_reason_and_changes_nothing(
     assert delivered.status == Status.RECEIVED
 
 
+def test_it_answers_409_when_the_document_is_deleted_while_it_is_rejected(
+        live_server, http, receiver_key, delivered, monkeypatch):
+    locked = Document.locked
+
+    def deleted_meanwhile(self, **kwargs):
+        Document.objects.filter(pk=self.pk).delete()
+        return locked(self, **kwargs)
+
+    monkeypatch.setattr(Document, "locked", deleted_meanwhile)
+    response = call(http, "POST", live_server, f"/api/v1/inbox/{delivered.pk}/rejected",
+                    receiver_key, json={"reason": "Wrong price"})
+
+    assert response.status_code == 409
+    assert response.headers["Content-Type"] == PROBLEM
+    assert response.json()["detail"] == "This document was deleted meanwhile."
+
+
 def test_it_deletes_a_received_document_and_keeps_that_in_the_audit_log(
         live_server, http, receiver_key, delivered):
     path = f"/api/v1/inbox/{delivered.pk}"

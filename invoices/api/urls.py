@@ -7,6 +7,7 @@ app_name = "documents_api"
 urlpatterns = [
     path("documents", views.SendView.as_view(), name="send"),
     path("documents/<int:pk>", views.SentDocumentView.as_view(), name="document"),
+    path("documents/<int:pk>/retry", views.RetryView.as_view(), name="document-retry"),
     path("recipients", views.RecipientsView.as_view(), name="recipients"),
     path("inbox", views.InboxView.as_view(), name="inbox"),
     path("inbox/<int:pk>", views.ReceivedDocumentView.as_view(), name="inbox-document"),

@@ -144,6 +144,11 @@ class KeyView(ConnectionKeyView):
             raise NotFound()
         return found
 
+    def sent(self, pk: int) -> Document:
+        """A document the key's organization sent, with its Peppol evidence."""
+        return self.document(self.documents().outbox().defer("content")
+                             .select_related("peppol_evidence"), pk)
+
 
 def read_capped(request) -> bytes:
     """The request body, refused with 413 as soon as it is known to be too large."""
@@ -221,9 +226,31 @@ class SentDocumentView(KeyView):
         responses={200: SentDocumentSerializer, **NOT_FOUND, **PROBLEMS},
     )
     def get(self, request, pk):
-        document = self.document(self.documents().outbox().defer("content")
-                                 .select_related("peppol_evidence"), pk)
-        return Response(SentDocumentSerializer(document).data)
+        return Response(SentDocumentSerializer(self.sent(pk)).data)
+
+
+class RetryView(KeyView):
+    party_right = SEND
+
+    @extend_schema(
+        operation_id="documents_retry", summary=_("Try a failed delivery again"),
+        description=_("For a document whose delivery failed: the receiver is looked up anew, "
+                      "on this platform first and then on the Peppol network, and the "
+                      "document is delivered again. Answers the status afterwards; follow "
+                      "it as after sending."),
+        request=None,
+        responses={200: SentDocumentSerializer, **NOT_FOUND,
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("The document's delivery did "
+                                                                "not fail.")),
+                   **PROBLEMS},
+    )
+    def post(self, request, pk):
+        document = self.sent(pk)
+        try:
+            document.retry_delivery(None, actor_label=self.actor_label())
+        except ChangeRefused as refused:
+            raise NotNow(str(refused.message)) from None
+        return Response(SentDocumentSerializer(self.sent(pk)).data)
 
 
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):

@@ -373,6 +373,25 @@ class Document(SenderReceiverIds, models.Model):
         return self._transition(by, Status.DELIVERY_FAILED, {Status.QUEUED},
                                 actor_label=actor_label, detail=reason, **_reason(reason))
 
+    def retry_delivery(self, by, *, actor_label="") -> bool:
+        """Delivery failed, and the sender asks to try again: Queued once more with the
+        earlier attempts' evidence cleared, and routed anew after the commit, since the
+        receiver may be on the platform by now or its access point back. False when it was
+        no longer Delivery failed."""
+        from invoices.models.evidence import PeppolEvidence
+        from invoices.submission import route
+
+        with transaction.atomic():
+            changed = self._transition(by, Status.QUEUED, {Status.DELIVERY_FAILED},
+                                       actor_label=actor_label,
+                                       detail=Said(gettext_noop("Delivery is tried again.")),
+                                       **_reason(""))
+            if changed:
+                PeppolEvidence.objects.filter(document_id=self.pk).delete()
+                pk = self.pk
+                transaction.on_commit(lambda: route(pk))
+        return changed
+
     def rejected_by_receiver(self, receiver, reason: str) -> bool:
         """The receiver on the platform rejected the delivered copy; False when this one
         was no longer Delivered (nothing to change then)."""

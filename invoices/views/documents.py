@@ -49,6 +49,8 @@ def render_document(request, document, *, status=200, **context):
         "may_mark_downloaded": document.awaits_fetching,
         "may_reject": (document.may_be_rejected
                        and may_act_for(request, document.organization)),
+        "may_retry": (document.status == Status.DELIVERY_FAILED
+                      and may_act_for(request, document.organization)),
         **context,
     }, status=status)
 
@@ -132,6 +134,26 @@ def reject(request, pk):
         "document": document, "organization": document.organization, "allowed": allowed,
         "reason": reason, "error": error, "max_length": REJECT_REASON_MAX_LENGTH,
     }, status=400 if error else 200)
+
+
+@environment_required()
+def retry_delivery(request, pk):
+    """The sender's "Try delivery again" on a document whose delivery failed: the POST tries,
+    the page says what trying again does."""
+    document = document_from(request, pk)
+    allowed = may_act_for(request, document.organization)
+    if request.method == "POST" and allowed:
+        try:
+            changed = document.retry_delivery(request.user)
+        except ChangeRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            if changed:
+                messages.success(request, _("Delivery of %(number)s is tried again.") % {
+                    "number": document.number or _("the document")})
+        return redirect(document)
+    return render(request, "invoices/retry_delivery.html", {
+        "document": document, "organization": document.organization, "allowed": allowed})
 
 
 # How many invoices one "mark selected as downloaded" takes: a page of the inbox and more.

@@ -149,6 +149,29 @@ def test_the_check_and_routing_of_a_sent_document_take_few_statements(
     assert document.rules and Document.objects.inbox().get().organization == receiver
 
 
+def test_it_tries_a_failed_delivery_again_when_the_software_asks(live_server, http, cast,
+                                                                acme_key):
+    response = send(http, live_server, acme_key, invoice("F-AGAIN"))
+    sent = Document.objects.get(pk=response.json()["id"])
+    assert sent.status == Status.QUEUED  # nobody receives for it yet
+    sent.mark_delivery_failed(None, "The receiver is not on the Peppol network.")
+    path = f"/api/v1/documents/{sent.pk}/retry"
+    receiver = make_receiver(cast)  # who joins the platform meanwhile
+
+    first = call(http, "POST", live_server, path, acme_key)
+    again = call(http, "POST", live_server, path, acme_key)
+
+    assert first.status_code == 200
+    assert (first.json()["status"], first.json()["status_reason"]) == ("delivered", "")
+    assert [e["to_status"] for e in first.json()["events"]][-3:] == [
+        "delivery_failed", "queued", "delivered"]
+    assert Document.objects.inbox().get().organization == receiver
+    assert again.status_code == 409 and again.headers["Content-Type"] == PROBLEM
+    assert "delivered" in again.json()["detail"]
+    assert sent.events.get(to_status=Status.QUEUED, from_status=Status.DELIVERY_FAILED) \
+        .actor_label == f"connection key {acme_key.key.app_key}"
+
+
 def test_it_answers_409_with_the_first_document_for_a_client_id_sent_again(
         live_server, http, acme_key, receiver):
     first = send(http, live_server, acme_key, invoice("F-1"), client_id="ERP-42-abc")

@@ -17,7 +17,8 @@ def test_it_serves_a_valid_openapi_document(live_server, http):
     validate(document)
     assert set(document["paths"]) == {
         "/api/v1/ping", "/api/v1/organization", "/api/v1/documents",
-        "/api/v1/documents/{id}", "/api/v1/recipients", "/api/v1/inbox",
+        "/api/v1/documents/{id}", "/api/v1/documents/{id}/retry", "/api/v1/recipients",
+        "/api/v1/inbox",
         "/api/v1/inbox/{id}", "/api/v1/inbox/{id}/download", "/api/v1/inbox/{id}/downloaded",
         "/api/v1/inbox/{id}/rejected", "/api/v1/webhooks", "/api/v1/webhooks/{id}",
         "/api/v1/webhooks/{id}/secret"}

@@ -149,6 +149,35 @@ def test_it_retries_a_busy_access_point_and_tells_the_sender_after_the_last_try(
     assert queued_notes.count() == 3
 
 
+def test_it_tries_a_failed_delivery_again_when_the_sender_asks(
+        send, peppol_world, client, cast, django_capture_on_commit_callbacks):
+    from tests.conftest import sign_in, text
+
+    peppol_world.register_remote()
+    peppol_world.remote_ap.fail_with = 503
+    document = send(invoice("F-AS4-AGAIN", customer_kvk=REMOTE_KVK))
+    assert document.status == Status.DELIVERY_FAILED
+    peppol_world.remote_ap.fail_with = None
+    sign_in(client, cast.admin)
+    assert 'id="retry-delivery"' in client.get(f"/documents/{document.pk}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/documents/{document.pk}/retry-delivery/")
+
+    document.refresh_from_db()
+    assert document.status == Status.DELIVERED
+    assert len(peppol_world.remote_ap.received) == 1
+    # The evidence is that of the try that went through, not of the four that failed.
+    evidence = PeppolEvidence.objects.get(document=document)
+    assert (evidence.attempts, evidence.last_error) == (1, "")
+    assert evidence.receipt
+    assert [e.to_status for e in document.events.all()][-3:] == [
+        Status.DELIVERY_FAILED, Status.QUEUED, Status.DELIVERED]
+    page = text(client.get(response.url))
+    assert "Delivery of F-AS4-AGAIN is tried again." in page
+    assert 'id="retry-delivery"' not in page
+
+
 def test_it_delivers_when_a_later_try_succeeds(send, peppol_world, retries, monkeypatch):
     peppol_world.register_remote()
     original = peppol_world.remote_ap.answer

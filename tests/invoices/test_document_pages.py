@@ -15,7 +15,7 @@ from invoices.models import Direction, Document, Status
 from onboarding.models import Partnership
 from portal.tenancy import SESSION_KEY
 from tests.conftest import sign_in, text
-from tests.invoices.conftest import invoice
+from tests.invoices.conftest import invoice, make_receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -582,3 +582,41 @@ def test_it_lets_only_those_who_act_for_the_organization_reject(client, post, ca
     post(url, {"reason": "Not ours"})
     received.refresh_from_db()
     assert (received.status, received.status_reason) == (Status.REJECTED, "Not ours")
+
+
+def test_it_tries_a_failed_delivery_again_for_those_who_send(client, post, cast, sender):
+    from invoices.models import Channel
+    from invoices.submission import submit
+    from onboarding.models import OrganizationMember
+
+    sent = submit(sender, invoice("F-93"), Channel.PORTAL, cast.admin).document
+    assert sent.status == Status.QUEUED  # nobody receives for it yet
+    sent.mark_delivery_failed(None, "The receiver is not on the Peppol network.")
+    url = f"/documents/{sent.pk}/retry-delivery/"
+    OrganizationMember.objects.create(organization=sender, user=cast.basic)
+    sign_in(client, cast.basic)
+    assert 'id="retry-delivery"' not in client.get(f"/documents/{sent.pk}/").content.decode()
+    assert 'id="not-allowed"' in post(url).content.decode()
+    sign_in(client, cast.outsider)
+    assert post(url).status_code == 404
+    sent.refresh_from_db()
+    assert sent.status == Status.DELIVERY_FAILED
+
+    # The receiver joined the platform meanwhile: trying again delivers it there.
+    receiver = make_receiver(cast)
+    sign_in(client, cast.admin)
+    assert "The receiver is not on the Peppol network." in text(client.get(url))
+    response = post(url)
+
+    assert response.status_code == 302 and response.url == f"/documents/{sent.pk}/"
+    sent.refresh_from_db()
+    assert sent.status == Status.DELIVERED
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    assert (incoming.organization, incoming.channel) == (receiver, Channel.PLATFORM)
+    assert "Delivery of F-93 is tried again." in text(client.get(response.url))
+    # Pressed twice (two tabs): the second says why nothing happens, and delivers nothing.
+    again = post(url)
+    assert "This document is delivered; that step is not possible now." in text(
+        client.get(again.url))
+    assert Document.objects.filter(direction=Direction.INCOMING).count() == 1
+    assert 'id="not-failed"' in client.get(url).content.decode()

@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +20,7 @@ from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 from portal.errors import attempt
 from portal.pagination import paginate
+from portal.spreadsheets import csv_download, csv_lines, spreadsheet_safe
 
 
 @environment_required()
@@ -144,15 +142,6 @@ EXPORT_COLUMNS = ("customer_number", "name", "country", "invoice_email", "endpoi
                   "legal_id", "is_government", "buyer_reference_source", "einvoicing_method",
                   "sending_profile", "peppol_registered", "peppol_accepts_invoice",
                   "peppol_accepts_credit_note", "peppol_checked_at")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _yes_no(value) -> str:
     return "" if value is None else ("yes" if value else "no")
 
@@ -167,25 +156,6 @@ def export_row(card) -> list[str]:
         _yes_no(card.peppol_accepts_credit_note) if card.peppol_registered else "",
         card.peppol_checked_at.isoformat(timespec="seconds") if card.peppol_checked_at else "",
     )]
-
-
-class _Line:
-    def write(self, text):
-        return text
-
-
-def csv_lines(header, rows, delimiter=","):
-    writer = csv.writer(_Line(), delimiter=delimiter)
-    # A byte-order mark, so spreadsheet programs read the file as UTF-8.
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
-
-
-def csv_download(lines, filename) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @environment_required()

@@ -12,10 +12,10 @@ from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.importing.csvfile import encoding_name
 from customers.importing.limits import Limits
 from customers.models import ImportJob
-from customers.views.cards import csv_download, csv_lines, spreadsheet_safe
 from customers.views.common import import_from, organization_context, organization_from, render_form
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, refusal, take_upload
+from portal.spreadsheets import csv_download, csv_lines, reader_delimiter, spreadsheet_safe
 
 REPORT_ROWS_SHOWN = 100
 
@@ -102,11 +102,6 @@ def import_valid_rows(request, pk):
     }, status=400 if error else 200)
 
 
-# Spreadsheets in these languages use the comma as the decimal sign, and read ";" as the
-# separator of a CSV file.
-SEMICOLON_LANGUAGES = {"nl"}
-
-
 @environment_required()
 def import_report(request, pk):
     """The rejected rows with the file's own columns and the reason, to correct in a
@@ -116,10 +111,8 @@ def import_report(request, pk):
         "rejected_rows", flat=True).get()
     rows = importing.rejected_rows(job)
     header = next(rows)
-    language = (get_language() or "").split("-")[0]
-    delimiter = ";" if language in SEMICOLON_LANGUAGES else ","
     safe = ([spreadsheet_safe(value) for value in row] for row in rows)
-    return csv_download(csv_lines(header, safe, delimiter=delimiter),
+    return csv_download(csv_lines(header, safe, delimiter=reader_delimiter()),
                         f"import-{job.pk}-rejected-rows.csv")
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from invoices.filters import DocumentFilter
 from invoices.models import Direction, Document
 from invoices.pagination import keyset_page
+from invoices.views import export
 from invoices.views.common import may_act_for, organization_from
 from onboarding.models import Organization
 from onboarding.tenancy import environment_required
@@ -16,6 +17,8 @@ TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "docu
 
 def _render(request, documents, *, direction, organization=None):
     filters = DocumentFilter(request.GET or None, queryset=documents, direction=direction)
+    if request.GET.get("export") == "csv":
+        return export.download(filters.qs, TITLES[direction], organization)
     page = keyset_page(request, filters.qs, selective=filters.searches)
     return render(request, "invoices/list.html", {
         "filter": filters,
@@ -28,6 +31,7 @@ def _render(request, documents, *, direction, organization=None):
         "can_send": organization is not None and may_act_for(request, organization),
         # Received invoices on this page can be marked downloaded together.
         "markable": any(doc.awaits_fetching for doc in page.object_list),
+        "export_limit": export.LIMIT,
         **(_ways_to_start(request) if organization is None and not page.object_list
            and not filters.active else {}),
     })

@@ -1,11 +1,13 @@
 """The outbox and inbox, and the dashboard that counts what waits in them, with a million
 documents on PostgreSQL: the same number of queries per page as with a handful, and the
-server time as a ratio against a minimal Django view.
+server time as a ratio against a minimal Django view. Then a list's CSV download at its
+limit: how fast it streams, and that its memory stays flat.
 
 `OUTBOX_BENCH_DOCUMENTS` lowers the number of documents for a quicker run."""
 
 import os
 import time
+import tracemalloc
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from invoices.models import Direction, Document, Status
+from invoices.views import export
 from onboarding.models import Organization, Subscription
 from tests.bench.conftest import query_count, report, server_time
 from tests.conftest import sign_in
@@ -20,6 +23,8 @@ from tests.conftest import sign_in
 pytestmark = [pytest.mark.bench, pytest.mark.urls("tests.bench.urls")]
 
 DOCUMENTS = int(os.environ.get("OUTBOX_BENCH_DOCUMENTS", "1000000"))
+# The most memory a CSV download of a list may hold at once.
+EXPORT_MEMORY = 32e6
 # Lists never read the UBL itself, so a short stand-in keeps the table a realistic width
 # without gigabytes of XML.
 CONTENT = b"<Invoice/>"
@@ -103,3 +108,15 @@ def test_bench_outbox_with_a_million_documents(client, cast):
                baseline, queries)
         assert queries == small[label], f"{label}: queries grew from {small[label]} to {queries}"
 
+    # A list's CSV download streams: however many rows, it holds only a chunk at once.
+    tracemalloc.start()
+    start = time.perf_counter()
+    response = client.get("/documents/outbox/?export=csv")
+    written = sum(len(chunk) for chunk in response.streaming_content)
+    seconds = time.perf_counter() - start
+    _now, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"CSV download of the outbox of all organizations: {export.LIMIT:,} rows at most, "
+          f"{written / 1e6:.1f} MB in {seconds:.1f} s; at most {peak / 1e6:.1f} MB of memory "
+          f"at once (target: under {EXPORT_MEMORY / 1e6:.0f} MB)")
+    assert peak < EXPORT_MEMORY

@@ -14,7 +14,8 @@ from django.utils import timezone
 from invoices.models import Channel, Direction, Document, DocumentType, Status
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build, read_facts
-from invoices.peppol.validation import validate
+from invoices.peppol.validation import ValidationReport, validate
+from invoices.submission import verdict_message
 from invoices.transport.receiving import POSSIBLE_DUPLICATE, SAME_AS_EARLIER
 from portal.said import Said
 
@@ -72,7 +73,8 @@ def create_demo_documents(organization, by) -> list[Document]:
                          build(_spec("2026-0413", own, CUSTOMER, 1, buyer_reference="")),
                          Channel.PORTAL, by=by, counterparty_name=CUSTOMER.name,
                          filename="2026-0413.xml")
-        refused.refuse(None, refused.validation["verdict"], actor_label="demo data")
+        refused.refuse(None, verdict_message(ValidationReport.from_dict(refused.validation)),
+                       actor_label="demo data")
         delivery = _spec("M-88120", SUPPLIER, own, 5)
         received = _store(organization, Direction.INCOMING, Status.RECEIVED, build(delivery),
                           Channel.PLATFORM, counterparty_name=SUPPLIER.name,

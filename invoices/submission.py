@@ -108,7 +108,7 @@ def _sender_problem(organization: Organization, document: Document) -> str:
     return ""
 
 
-def _verdict(report) -> str:
+def verdict_message(report) -> str:
     """The report's verdict, as a message to say again in the reader's language."""
     if report.verdict_key not in VERDICTS:
         return report.verdict
@@ -170,7 +170,7 @@ def _report_fields(report, read_type: str) -> dict:
 def _decide(organization: Organization, document: Document, report) -> None:
     """Refuse, or queue and route after the commit; call inside the storing transaction."""
     if not report.valid:
-        document.refuse(None, _verdict(report), actor_label=VALIDATION_ACTOR)
+        document.refuse(None, verdict_message(report), actor_label=VALIDATION_ACTOR)
     elif problem := _sender_problem(organization, document):
         document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR)
     else:
@@ -271,8 +271,9 @@ def check_and_route(document_pk: int) -> str:
         with transaction.atomic():
             current = document.locked(content=at_once)
             if not report.valid:
-                changed = document.refuse(None, _verdict(report), actor_label=VALIDATION_ACTOR,
-                                          locked=current, **fields)
+                changed = document.refuse(None, verdict_message(report),
+                                          actor_label=VALIDATION_ACTOR, locked=current,
+                                          **fields)
             elif problem:
                 changed = document.refuse(None, problem, actor_label=SENDER_CHECK_ACTOR,
                                           locked=current, **fields)

@@ -30,3 +30,13 @@ def test_its_received_documents_carry_a_delivery_id_each_as_deliveries_do(client
     received = inbox.get(status=Status.RECEIVED)
     page = client.get(f"/documents/{received.pk}/").content.decode()
     assert f'<code id="delivery-id">{received.delivery_id}</code>' in page
+
+
+def test_its_refusal_reads_in_the_readers_language_as_a_real_one_does():
+    from django.utils.translation import override
+
+    call_command("seed_demo")
+    refused = Document.objects.get(status=Status.REFUSED)
+    with override("nl"):
+        shown = refused.reason_shown
+    assert shown != refused.status_reason and "BIS Billing 3.0" in shown

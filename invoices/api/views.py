@@ -144,6 +144,14 @@ class KeyView(ConnectionKeyView):
             raise NotFound()
         return found
 
+    def take_step(self, step, *args) -> bool:
+        """A document's step (a transition method) taken by this request's caller; a
+        refusal answers 409 with its message."""
+        try:
+            return step(None, *args, actor_label=self.actor_label())
+        except ChangeRefused as refused:
+            raise NotNow(str(refused.message)) from None
+
     def sent(self, pk: int) -> Document:
         """A document the key's organization sent, with its Peppol evidence."""
         return self.document(self.documents().outbox().defer("content")
@@ -245,11 +253,7 @@ class RetryView(KeyView):
                    **PROBLEMS},
     )
     def post(self, request, pk):
-        document = self.sent(pk)
-        try:
-            document.retry_delivery(None, actor_label=self.actor_label())
-        except ChangeRefused as refused:
-            raise NotNow(str(refused.message)) from None
+        self.take_step(self.sent(pk).retry_delivery)
         return Response(SentDocumentSerializer(self.sent(pk)).data)
 
 
@@ -374,10 +378,7 @@ class MarkDownloadedView(KeyView):
     )
     def post(self, request, pk):
         document = self.document(self.documents().inbox().defer("content", "validation"), pk)
-        try:
-            document.mark_downloaded(None, actor_label=self.actor_label())
-        except ChangeRefused as refused:
-            raise NotNow(str(refused.message)) from None
+        self.take_step(document.mark_downloaded)
         return Response(ReceivedDocumentSerializer(document).data)
 
 
@@ -398,11 +399,7 @@ class RejectView(KeyView):
         document = self.document(self.documents().inbox().defer("content", "validation"), pk)
         given = RejectionSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            document.reject(None, given.validated_data["reason"],
-                            actor_label=self.actor_label())
-        except ChangeRefused as refused:
-            raise NotNow(str(refused.message)) from None
+        self.take_step(document.reject, given.validated_data["reason"])
         return Response(ReceivedDocumentSerializer(document).data)
 
 

@@ -60,3 +60,16 @@ def mark_original_page(request, document, template, *, done: str, then: str, **c
         "document": document, "error": error, "reason": request.POST.get("reason", ""),
         **context,
     }, status=400 if error else 200)
+
+
+def take_step(request, document, step, done):
+    """A document's step asked for by a POST: `step(request.user)` is taken, `done()` said
+    when this request took it and the refusal when it was refused; back to the document."""
+    try:
+        changed = step(request.user)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if changed:
+            messages.success(request, done())
+    return redirect(document)

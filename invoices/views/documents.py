@@ -19,6 +19,7 @@ from invoices.views.common import (
     document_from_many,
     mark_original_page,
     may_act_for,
+    take_step,
 )
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
@@ -91,17 +92,10 @@ def mark_downloaded(request, pk):
     an ERP's fetch says, after asking, since the platform then keeps the invoice a week."""
     document = document_from(request, pk)
     if request.method == "POST" and document.awaits_fetching:
-        try:
-            changed = document.mark_downloaded(request.user)
-        except ChangeRefused as refused:
-            messages.error(request, refused.message)
-        else:
-            if changed:
-                messages.success(request, _("%(number)s is marked as downloaded. The platform "
-                                            "keeps it until %(date)s.") % {
-                    "number": document.number or _("The document"),
-                    "date": formats.date_format(timezone.localtime(document.keep_until))})
-        return redirect(document)
+        return take_step(request, document, document.mark_downloaded, lambda: _(
+            "%(number)s is marked as downloaded. The platform keeps it until %(date)s.") % {
+            "number": document.number or _("The document"),
+            "date": formats.date_format(timezone.localtime(document.keep_until))})
     return render(request, "invoices/mark_downloaded.html", {
         "document": document, "organization": document.organization,
         "keep_until": document.kept_after_download(),
@@ -143,15 +137,9 @@ def retry_delivery(request, pk):
     document = document_from(request, pk)
     allowed = may_act_for(request, document.organization)
     if request.method == "POST" and allowed:
-        try:
-            changed = document.retry_delivery(request.user)
-        except ChangeRefused as refused:
-            messages.error(request, refused.message)
-        else:
-            if changed:
-                messages.success(request, _("Delivery of %(number)s is tried again.") % {
-                    "number": document.number or _("the document")})
-        return redirect(document)
+        return take_step(request, document, document.retry_delivery, lambda: _(
+            "Delivery of %(number)s is tried again.") % {
+            "number": document.number or _("the document")})
     return render(request, "invoices/retry_delivery.html", {
         "document": document, "organization": document.organization, "allowed": allowed})
 

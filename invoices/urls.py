@@ -24,6 +24,7 @@ urlpatterns = [
          name="mark_many_downloaded"),
     path("as4/", as4.receive, name="as4"),
     path("staff/documents/", staff.duplicates, name="staff_duplicates"),
+    path("staff/documents/<int:pk>/", staff.document, name="staff_document"),
     path("staff/documents/<int:pk>/mark-original/", staff.mark_original,
          name="staff_mark_original"),
 ]

@@ -1,13 +1,16 @@
-"""TechSupport: the duplicates held on the platform, found by Delivery ID, and releasing one
-that is not a duplicate (the false alarm customers report to support)."""
+"""TechSupport: the duplicates held on the platform, any document found by its Delivery ID
+with its history (what a customer quotes when asking why a delivery failed), and releasing
+a duplicate that is not one (the false alarm customers report to support)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from invoices.filters import HeldDocumentFilter
-from invoices.models import Document
+from invoices.models import Document, PeppolEvidence
+from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.pagination import keyset_page
+from invoices.peppol.validation import ValidationReport
 from invoices.views.common import mark_original_page
 from portal.tenancy import staff_required
 
@@ -18,6 +21,23 @@ def duplicates(request):
                                .select_related("organization__environment"))
     return render(request, "invoices/staff/duplicates.html", {
         "page": keyset_page(request, found.qs), "query": found.query,
+    })
+
+
+@staff_required("is_techsupport")
+def document(request, pk):
+    """What support needs to answer for a document: its status and reason, its history, the
+    rules' verdict and the Peppol evidence. Not the invoice itself."""
+    found = get_object_or_404(Document.objects.select_related("organization__environment")
+                              .defer("content"), pk=pk)
+    report = ValidationReport.from_dict(found.validation or {})
+    return render(request, "invoices/staff/document.html", {
+        "document": found,
+        "events": found.events.all(),
+        "evidence": PeppolEvidence.objects.filter(document=found).first(),
+        "report": report if found.validation else None,
+        "verdict": report.render_verdict(_),
+        "waiting_for_peppol": WAITING_FOR_PEPPOL,
     })
 
 

@@ -316,6 +316,29 @@ def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(
     assert client.get("/staff/documents/").status_code == 404
 
 
+def test_it_shows_techsupport_why_a_delivery_failed_but_not_the_invoice(client, cast, sender):
+    from invoices.models import Channel
+    from invoices.submission import submit
+
+    sent = submit(sender, invoice("F-94"), Channel.PORTAL, cast.admin).document
+    sent.mark_delivery_failed(None, "The receiver is not on the Peppol network.")
+    client.force_login(cast.techsupport)
+    found = client.get(f"/staff/documents/?delivery_id={sent.delivery_id}").content.decode()
+    assert f'href="/staff/documents/{sent.pk}/">F-94</a>' in found
+
+    page = text(client.get(f"/staff/documents/{sent.pk}/"))
+
+    assert re.search(r'id="status-reason">The receiver is not on the Peppol network.<', page)
+    assert "Acme Trading BV" in page and sender.company_id in page
+    assert re.search(r'id="verdict">[^<]*Peppol BIS Billing 3.0[^<]*\(0 fatal errors', page)
+    timeline = page.split('id="timeline"')[1]
+    assert timeline.index("Queued") < timeline.index("Delivery failed")
+    # The invoice itself stays with those who work for the organization.
+    assert "Download UBL" not in page and "Advies" not in page
+    client.force_login(cast.admin)
+    assert client.get(f"/staff/documents/{sent.pk}/").status_code == 404
+
+
 def test_it_says_what_the_system_wrote_in_the_readers_language(client, post, cast, sender,
                                                                receiver):
     sign_in(client, cast.admin)

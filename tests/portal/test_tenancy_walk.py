@@ -262,6 +262,7 @@ STAFF_OBJECT_URLS = {
                                            lambda cast: _party_link_request(cast).pk),
     "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
     "invoices:staff_mark_original": ("is_techsupport", lambda cast: _duplicate(cast).pk),
+    "invoices:staff_document": ("is_techsupport", lambda cast: _document(cast).pk),
     "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(

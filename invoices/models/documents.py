@@ -8,6 +8,8 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -417,13 +419,11 @@ class Document(SenderReceiverIds, models.Model):
 
     def mark_original(self, by, reason: str) -> bool:
         """Release a duplicate that is not one: it becomes Received and is offered again."""
-        if not reason.strip():
-            raise ChangeRefused(gettext("Say why this document is not a duplicate."),
-                                field="reason")
+        reason = _given_reason(reason, gettext("Say why this document is not a duplicate."))
         if not self.may_mark_original(by):
             raise ChangeRefused(gettext("Only administrators of this organization and "
                                         "TechSupport mark a document as original."))
-        return self._transition(by, Status.RECEIVED, {Status.DUPLICATE}, detail=reason.strip(),
+        return self._transition(by, Status.RECEIVED, {Status.DUPLICATE}, detail=reason,
                                 **_reason(""))
 
     def discard(self, by, *, actor_label="") -> bool:
@@ -466,9 +466,7 @@ class Document(SenderReceiverIds, models.Model):
         gets it. When it came from an organization on the platform, the sent copy is marked
         rejected with that reason in the same transaction (see `rejected_by_receiver`); a
         sender at another access point is not told by the platform."""
-        reason = reason.strip()
-        if not reason:
-            raise ChangeRefused(gettext("Give the reason for rejecting."), field="reason")
+        reason = _given_reason(reason, gettext("Give the reason for rejecting."))
         if len(reason) > REJECT_REASON_MAX_LENGTH:
             raise ChangeRefused(
                 gettext("Keep the reason to %(limit)d characters; it has %(length)d.")
@@ -519,6 +517,19 @@ class DocumentEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Document events are never changed.")
         return super().save(*args, **kwargs)
+
+
+def _given_reason(reason: str, missing: str) -> str:
+    """The reason a person typed, trimmed; refused (`missing` when there is none) unless it
+    can be stored."""
+    reason = reason.strip()
+    if not reason:
+        raise ChangeRefused(missing, field="reason")
+    try:
+        ProhibitNullCharactersValidator()(reason)
+    except ValidationError as error:
+        raise ChangeRefused(error.messages[0], field="reason") from None
+    return reason
 
 
 def _reason(reason: str) -> dict:

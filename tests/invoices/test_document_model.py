@@ -90,6 +90,20 @@ def test_it_refuses_a_reason_longer_than_a_status_line_shows(receiver):
         to_status=Status.REJECTED).exists()
 
 
+def test_it_refuses_a_reason_that_cannot_be_stored_next_to_the_field(receiver, cast):
+    rejected, held = incoming(receiver), incoming(receiver, Status.DUPLICATE)
+
+    for step in (lambda: rejected.reject(None, "a\x00b"),
+                 lambda: held.mark_original(cast.client_admin, "a\x00b")):
+        with pytest.raises(ChangeRefused) as refused:
+            step()
+        assert (refused.value.field, refused.value.message) == (
+            "reason", "Null characters are not allowed.")
+    assert not DocumentEvent.objects.filter(to_status__in=(Status.REJECTED,
+                                                           Status.RECEIVED)).exclude(
+        from_status="").exists()
+
+
 def test_it_leaves_a_sent_copy_that_is_not_delivered_as_it_is(sender, receiver):
     sent = outgoing(sender)
     sent.queue(None)

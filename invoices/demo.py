@@ -83,7 +83,13 @@ def create_demo_documents(organization, by) -> list[Document]:
                            Channel.PLATFORM, counterparty_name=SUPPLIER.name,
                            delivery_id=uuid.uuid4(), detail=Said(SAME_AS_EARLIER),
                            status_reason=Said(POSSIBLE_DUPLICATE))
-    return [queued, refused, received, duplicate]
+        # An older delivery, fetched and on its way to being paid.
+        approved = _store(organization, Direction.INCOMING, Status.RECEIVED,
+                          build(_spec("M-87940", SUPPLIER, own, 19)), Channel.PLATFORM,
+                          counterparty_name=SUPPLIER.name, delivery_id=uuid.uuid4())
+        approved.mark_downloaded(None, actor_label="demo data")
+        approved.set_processing_status(by, Status.APPROVED_FOR_PAYMENT)
+    return [queued, refused, received, duplicate, approved]
 
 
 __all__ = ["create_demo_documents"]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("documents/<int:pk>/mark-downloaded/", documents.mark_downloaded,
          name="mark_downloaded"),
     path("documents/<int:pk>/reject/", documents.reject, name="reject"),
+    path("documents/<int:pk>/status/", documents.set_status, name="set_status"),
     path("documents/<int:pk>/retry-delivery/", documents.retry_delivery,
          name="retry_delivery"),
     path("documents/mark-downloaded/", documents.mark_many_downloaded,

@@ -387,6 +387,10 @@ SPECTACULAR_SETTINGS = {
     # No badge fetched from validator.swagger.io: the page loads nothing from elsewhere.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStatusEnum": "invoices.models.Status",
+        "ProcessingStatusEnum": "invoices.api.serializers.PROCESSING_CHOICES",
+    },
 }
 
 # Documents (invoices and credit notes): the largest UBL accepted, and how long received ones

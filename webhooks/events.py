@@ -43,6 +43,8 @@ TOPICS = {
     (Direction.INCOMING, Status.DUPLICATE): Topic.DUPLICATE,
     (Direction.OUTGOING, Status.DELIVERED): Topic.INVOICE_SENT,
     (Direction.OUTGOING, Status.DELIVERY_FAILED): Topic.SENDING_FAILED,
+    **{(Direction.OUTGOING, status): Topic.STATUS_CHANGED
+       for status in (Status.UNDER_REVIEW, Status.PAID, Status.REJECTED)},
 }
 # The receiver reads these; they stay English whatever the portal's language.
 MESSAGES = {
@@ -51,6 +53,7 @@ MESSAGES = {
                      "held back until it is marked as original.",
     Topic.INVOICE_SENT: "Document {number} was delivered.",
     Topic.SENDING_FAILED: "Document {number} could not be delivered: {reason}",
+    Topic.STATUS_CHANGED: "Document {number}, from its receiver: {reason}",
     Topic.SENDING_RETRIED: "Delivering document {number} failed on try {attempt}; the next "
                            "try is at {retry_at}.",
 }

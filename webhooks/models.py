@@ -35,6 +35,8 @@ class Topic(models.TextChoices):
     SENDING_FAILED = "InvoiceSentError", _("Sending failed")
     SENDING_RETRIED = "InvoiceSentRetry", _("Sending retried")
     DUPLICATE = "InvoiceReceivedError", _("Duplicate received")
+    # The platform's own: the receiver's processing status or rejection of a sent invoice.
+    STATUS_CHANGED = "InvoiceStatusChanged", _("Status from the receiver")
     HOOK_SENT = "HookSent", _("Webhook delivery succeeded")
     HOOK_RETRIED = "HookSentRetry", _("Webhook delivery retried")
     HOOK_FAILED = "HookSentError", _("Webhook delivery failed")

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from invoices.models import Status
-from invoices.models.documents import REJECT_REASON_MAX_LENGTH
+from invoices.models.documents import PROCESSING, REJECT_REASON_MAX_LENGTH
 
 MAX_RECIPIENTS = 25
 
@@ -114,6 +114,17 @@ class RejectionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=REJECT_REASON_MAX_LENGTH,
         help_text=_("What is wrong with the document. A sender on this platform reads it."))
+
+
+# Named in the OpenAPI document (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES).
+PROCESSING_CHOICES = [(status.value, status.label) for status in PROCESSING]
+
+
+class ProcessingStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=PROCESSING_CHOICES,
+        help_text=_("How far your bookkeeping is with the document. A sender on this "
+                    "platform sees it: paid as paid, the others as under review."))
 
 
 class RecipientQuerySerializer(serializers.Serializer):

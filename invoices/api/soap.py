@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from invoices.models import Channel, Document, Status
+from invoices.models.documents import PROCESSING
 from invoices.peppol import identifiers
 from invoices.peppol.identifiers import IdentifierError
 from invoices.recipients import reachable
@@ -41,6 +42,7 @@ from onboarding.api.authentication import (
 )
 from onboarding.api.throttling import ConnectionKeyRateThrottle
 from onboarding.models import Organization
+from portal.errors import ChangeRefused
 
 NAMESPACE = "http://api.everbinding.nl/v3_1/"
 HEADER_ELEMENT = "SecurityToken"
@@ -48,7 +50,20 @@ MAX_PAGE_SIZE = 500
 # Far beyond any inbox, and within what a database offset can take.
 MAX_PAGE = 1_000_000_000
 DEFAULT_PAGE_SIZE = 100
-DOWNLOADED = "Downloaded"
+DOWNLOADED = Status.DOWNLOADED
+# What SetInboxDocumentStatus takes, as a status's name without spaces ("ApprovedForPayment");
+# Rejected with a Reason.
+SETTABLE_WORDS = ("Downloaded", "UnderReview", "Approved", "ApprovedForPayment",
+                  "PaymentStarted", "Paid", "Rejected")
+SETTABLE = (DOWNLOADED, *PROCESSING, Status.REJECTED)
+
+
+def _status_word(word: str) -> str:
+    """The status a SetInboxDocumentStatus word names ("UnderReview", "under review" or
+    "under_review"), or "" for none."""
+    folded = "".join(c for c in word.lower() if c.isalnum())
+    return next((status for status in SETTABLE
+                 if status.replace("_", "") == folded), "")
 
 
 def _q(name: str) -> str:
@@ -339,19 +354,21 @@ def get_inbox_document(key, fields):
 
 
 def set_inbox_document_status(key, fields):
-    wanted = fields.get("Status", "").strip()
-    if wanted.lower() != DOWNLOADED.lower():
-        raise Fault("Client", _("Status can be set to %(status)s only.")
-                    % {"status": DOWNLOADED}, "invalid-status")
+    wanted = _status_word(fields.get("Status", ""))
+    if wanted not in SETTABLE:
+        raise Fault("Client", _("Status can be set to %(statuses)s.")
+                    % {"statuses": ", ".join(SETTABLE_WORDS)}, "invalid-status")
     document = _by_external_id(key, fields)
+    by = {"actor_label": f"connection key {key.app_key}"}
     try:
-        document.mark_downloaded(None, actor_label=f"connection key {key.app_key}")
-    except Exception as error:
-        from portal.errors import ChangeRefused
-
-        if isinstance(error, ChangeRefused):
-            raise Fault("Client", str(error.message), "status-not-possible") from None
-        raise
+        if wanted == DOWNLOADED:
+            document.mark_downloaded(None, **by)
+        elif wanted == Status.REJECTED:
+            document.reject(None, fields.get("Reason", ""), **by)
+        else:
+            document.set_processing_status(None, wanted, **by)
+    except ChangeRefused as refused:
+        raise Fault("Client", str(refused.message), "status-not-possible") from None
     return [("ExternalId", document.delivery_id), ("Status", document.get_status_display())]
 
 
@@ -383,7 +400,7 @@ SCHEMA = {
     "GetInboxDocumentResponse":
         "ExternalId DocumentId:long DocumentType Number SenderIdentifier SenderName Status "
         "Payload",
-    "SetInboxDocumentStatus": "ExternalId Status",
+    "SetInboxDocumentStatus": "ExternalId Status Reason?",
     "SetInboxDocumentStatusResponse": "ExternalId Status",
     "FaultDetail": "Reason Technical?",
 }

@@ -15,4 +15,5 @@ urlpatterns = [
     path("inbox/<int:pk>/downloaded", views.MarkDownloadedView.as_view(),
          name="inbox-downloaded"),
     path("inbox/<int:pk>/rejected", views.RejectView.as_view(), name="inbox-rejected"),
+    path("inbox/<int:pk>/status", views.ProcessingStatusView.as_view(), name="inbox-status"),
 ]

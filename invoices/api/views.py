@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from invoices.api.serializers import (
     AcceptedSerializer,
+    ProcessingStatusSerializer,
     ReceivedDocumentSerializer,
     RecipientQuerySerializer,
     RecipientSerializer,
@@ -30,6 +31,7 @@ from invoices.api.serializers import (
     SentDocumentSerializer,
 )
 from invoices.models import Channel, Document, Status
+from invoices.models.documents import INCOMING_STATUSES
 from invoices.recipients import reach
 from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, read_body
 from onboarding.api.authentication import ConnectionKeyAuthentication
@@ -268,8 +270,7 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class InboxFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in (
-        Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE, Status.REJECTED)])
+    status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in INCOMING_STATUSES])
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     include_duplicates = filters.BooleanFilter(
@@ -400,6 +401,29 @@ class RejectView(KeyView):
         given = RejectionSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         self.take_step(document.reject, given.validated_data["reason"])
+        return Response(ReceivedDocumentSerializer(document).data)
+
+
+class ProcessingStatusView(KeyView):
+    @extend_schema(
+        operation_id="inbox_processing_status", summary=_("Set a received document's "
+                                                          "processing status"),
+        description=_("Says how far your bookkeeping is with the document: under review, "
+                      "approved, approved for payment, payment started or paid. A status may "
+                      "go back a step; a rejected or held document takes none. A sender on "
+                      "this platform sees it on its copy. Setting the same status again "
+                      "changes nothing."),
+        request=ProcessingStatusSerializer,
+        responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND,
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Not possible in the "
+                                                                "document's status.")),
+                   **PROBLEMS},
+    )
+    def post(self, request, pk):
+        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
+        given = ProcessingStatusSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        self.take_step(document.set_processing_status, given.validated_data["status"])
         return Response(ReceivedDocumentSerializer(document).data)
 
 

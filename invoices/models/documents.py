@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -53,15 +53,32 @@ class Status(models.TextChoices):
     RECEIVED = "received", _("Received")
     DUPLICATE = "duplicate", _("Duplicate")
     DOWNLOADED = "downloaded", _("Downloaded")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    APPROVED_FOR_PAYMENT = "approved_for_payment", _("Approved for payment")
+    PAYMENT_STARTED = "payment_started", _("Payment started")
+    PAID = "paid", _("Paid")
     REJECTED = "rejected", _("Rejected")
 
 
+# What the receiver says of a received invoice as its bookkeeping deals with it, in the
+# order it usually goes; it may go back a step, as corrections need.
+PROCESSING = (Status.UNDER_REVIEW, Status.APPROVED, Status.APPROVED_FOR_PAYMENT,
+              Status.PAYMENT_STARTED, Status.PAID)
+# A processing status may be set on a received invoice while it is any of these.
+PROCESSABLE = frozenset({Status.RECEIVED, Status.DOWNLOADED, *PROCESSING})
 OUTGOING_STATUSES = (Status.CREATED, Status.REFUSED, Status.QUEUED, Status.DELIVERED,
-                     Status.DELIVERY_FAILED, Status.REJECTED)
-INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, Status.REJECTED)
+                     Status.DELIVERY_FAILED, Status.UNDER_REVIEW, Status.PAID, Status.REJECTED)
+INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, *PROCESSING,
+                     Status.REJECTED)
 
-# A received document may be rejected while it is any of these.
-REJECTABLE = frozenset({Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE})
+# A received document may be rejected while it is any of these: once paid, it is too late.
+REJECTABLE = frozenset({Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE,
+                        *PROCESSING}) - {Status.PAID}
+# What the sender's copy says of each processing status: the platform's outbox knows only
+# "under review" and "paid"; its history names the receiver's own word.
+SENDER_SEES = {status: Status.PAID if status == Status.PAID else Status.UNDER_REVIEW
+               for status in PROCESSING}
 # What a receiver may say of why it rejects an invoice: the sender reads it in a status line.
 REJECT_REASON_MAX_LENGTH = 400
 
@@ -100,7 +117,7 @@ class DocumentQuerySet(models.QuerySet):
 
     def offered(self):
         """Incoming documents an ERP may fetch: duplicates stay out until released."""
-        return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED))
+        return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED, *PROCESSING))
 
     def awaiting_fetching(self):
         """What Document.awaits_fetching says of one document."""
@@ -403,7 +420,8 @@ class Document(SenderReceiverIds, models.Model):
                     reason=reason)
         try:
             with transaction.atomic():
-                changed = self._transition(None, Status.REJECTED, {Status.DELIVERED},
+                changed = self._transition(None, Status.REJECTED,
+                                           {Status.DELIVERED, *SENDER_SEES.values()},
                                            actor_label=receiver.name, detail=said,
                                            **_reason(said))
                 if changed:
@@ -414,6 +432,32 @@ class Document(SenderReceiverIds, models.Model):
         except ChangeRefused:
             return False
         return changed
+
+    def processed_by_receiver(self, receiver, status: str) -> bool:
+        """The receiver on the platform set a processing status on the delivered copy: this
+        one shows what the outbox knows of it (see SENDER_SEES), with the receiver's own word
+        as the reason and in the history. False when this one was neither delivered nor
+        being processed any more (rejected, say)."""
+        said = Said(gettext_noop("%(name)s: %(status)s"), name=receiver.name,
+                    status=_status_said(status))
+        shown = SENDER_SEES[status]
+        try:
+            with transaction.atomic():
+                current = self.locked()
+                if current.status == shown:
+                    # Still under review on this side, one step further on the other.
+                    reason = _reason(said)
+                    for name, value in reason.items():
+                        setattr(current, name, value)
+                    current.save(update_fields=list(reason))
+                    current._record(None, receiver.name, shown, shown, said)
+                    self._refresh_from(current)
+                    return True
+                return self._transition(None, shown, {Status.DELIVERED, *SENDER_SEES.values()},
+                                        actor_label=receiver.name, detail=said, locked=current,
+                                        **_reason(said))
+        except ChangeRefused:
+            return False
 
     # -- incoming ---------------------------------------------------------------------------
 
@@ -474,12 +518,37 @@ class Document(SenderReceiverIds, models.Model):
         with transaction.atomic():
             changed = self._transition(by, Status.REJECTED, REJECTABLE, actor_label=actor_label,
                                        detail=reason, **_reason(reason))
-            if changed and self.source_id is not None:
-                sent = (Document.objects.filter(pk=self.source_id).select_related("organization")
-                        .defer("content", "validation").first())
-                if sent is not None:
-                    sent.rejected_by_receiver(self.organization, reason)
+            sent = self._sent_copy() if changed else None
+            if sent is not None:
+                sent.rejected_by_receiver(self.organization, reason)
         return changed
+
+    def set_processing_status(self, by, status: str, *, actor_label="") -> bool:
+        """The receiver says how far its bookkeeping is with this invoice (see PROCESSING).
+        When it came from an organization on the platform, the sent copy follows in the same
+        transaction (see `processed_by_receiver`). False when it already was so."""
+        if status not in PROCESSING:
+            raise ChangeRefused(gettext("Choose one of the processing statuses."),
+                                field="status")
+        with transaction.atomic():
+            changed = self._transition(by, status, PROCESSABLE, actor_label=actor_label,
+                                       **_reason(""))
+            sent = self._sent_copy() if changed else None
+            if sent is not None:
+                sent.processed_by_receiver(self.organization, status)
+        return changed
+
+    def _sent_copy(self) -> Document | None:
+        """The sender's own copy of this received document, when it came from an
+        organization on the platform and that copy is still there."""
+        if self.source_id is None:
+            return None
+        return (Document.objects.filter(pk=self.source_id).select_related("organization")
+                .defer("content", "validation").first())
+
+    @property
+    def may_be_processed(self) -> bool:
+        return self.direction == Direction.INCOMING and self.status in PROCESSABLE
 
     @property
     def may_be_rejected(self) -> bool:
@@ -530,6 +599,13 @@ def _given_reason(reason: str, missing: str) -> str:
     except ValidationError as error:
         raise ChangeRefused(error.messages[0], field="reason") from None
     return reason
+
+
+def _status_said(status: str) -> Said:
+    """A status's name as a message that is said again in the reader's language."""
+    with translation.override(None):
+        msgid = str(Status(status).label)
+    return Said(msgid)
 
 
 def _reason(reason: str) -> dict:

@@ -12,8 +12,8 @@ from portal.errors import ChangeRefused
 
 
 def may_act_for(request, organization) -> bool:
-    """May the user send and reject documents for `organization`: as administrator of it or
-    of its environment, or as an accountant it works with."""
+    """May the user send, reject and process documents for `organization`: as administrator
+    of it or of its environment, or as an accountant it works with."""
     if organization.environment_id == request.environment.pk:
         organization.environment = request.environment
     return organization.configurable_by(request.user, request.environment)

@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invoices.models import PeppolEvidence, Status
-from invoices.models.documents import REJECT_REASON_MAX_LENGTH, WAITING_FOR_PEPPOL
+from invoices.models.documents import (
+    PROCESSING,
+    REJECT_REASON_MAX_LENGTH,
+    SENDER_SEES,
+    WAITING_FOR_PEPPOL,
+)
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.validation import ValidationReport
@@ -50,6 +55,8 @@ def render_document(request, document, *, status=200, **context):
         "may_mark_downloaded": document.awaits_fetching,
         "may_reject": (document.may_be_rejected
                        and may_act_for(request, document.organization)),
+        "may_process": (document.may_be_processed
+                        and may_act_for(request, document.organization)),
         "may_retry": (document.status == Status.DELIVERY_FAILED
                       and may_act_for(request, document.organization)),
         **context,
@@ -128,6 +135,26 @@ def reject(request, pk):
         "document": document, "organization": document.organization, "allowed": allowed,
         "reason": reason, "error": error, "max_length": REJECT_REASON_MAX_LENGTH,
     }, status=400 if error else 200)
+
+
+@environment_required()
+def set_status(request, pk):
+    """The receiver says how far its bookkeeping is with a received invoice; the page says
+    what each status means and what a sender on the platform sees of it."""
+    document = document_from(request, pk)
+    allowed = may_act_for(request, document.organization)
+    if request.method == "POST" and allowed and document.may_be_processed:
+        status = request.POST.get("status", "")
+        return take_step(
+            request, document, lambda by: document.set_processing_status(by, status),
+            lambda: _("%(number)s is now %(status)s.") % {
+                "number": document.number or _("The document"),
+                "status": document.get_status_display().lower()})
+    return render(request, "invoices/set_status.html", {
+        "document": document, "organization": document.organization, "allowed": allowed,
+        "statuses": [(status, status.label, SENDER_SEES[status].label)
+                     for status in PROCESSING],
+    })
 
 
 @environment_required()

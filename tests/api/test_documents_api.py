@@ -308,7 +308,7 @@ def test_it_filters_received_documents_by_status_and_date(live_server, http, acm
                    params={"created_before": since}).json()
     downloaded = call(http, "GET", live_server, "/api/v1/inbox?status=downloaded",
                       receiver_key).json()
-    wrong = call(http, "GET", live_server, "/api/v1/inbox?status=paid", receiver_key)
+    wrong = call(http, "GET", live_server, "/api/v1/inbox?status=delivered", receiver_key)
 
     assert [d["number"] for d in recent["results"]] == ["F-2"]
     assert [d["number"] for d in earlier["results"]] == ["F-1"]
@@ -413,6 +413,58 @@ def test_it_answers_409_when_the_document_is_deleted_while_it_is_rejected(
     assert response.status_code == 409
     assert response.headers["Content-Type"] == PROBLEM
     assert response.json()["detail"] == "This document was deleted meanwhile."
+
+
+def test_it_sets_a_processing_status_the_sender_follows(live_server, http, acme_key,
+                                                       receiver_key, delivered):
+    path = f"/api/v1/inbox/{delivered.pk}/status"
+    review = call(http, "POST", live_server, path, receiver_key,
+                  json={"status": "under_review"})
+    again = call(http, "POST", live_server, path, receiver_key,
+                 json={"status": "under_review"})
+    sent_path = f"/api/v1/documents/{delivered.source_id}"
+    reviewing = call(http, "GET", live_server, sent_path, acme_key).json()
+    paid = call(http, "POST", live_server, path, receiver_key, json={"status": "paid"})
+
+    assert review.status_code == again.status_code == paid.status_code == 200
+    assert (review.json()["status"], paid.json()["status"]) == ("under_review", "paid")
+    assert delivered.events.filter(to_status=Status.UNDER_REVIEW).count() == 1
+    assert delivered.events.get(to_status=Status.PAID).actor_label == \
+        f"connection key {receiver_key.key.app_key}"
+    assert (reviewing["status"], reviewing["status_reason"]) == (
+        "under_review", "Bakery Client BV: Under review")
+    assert call(http, "GET", live_server, sent_path, acme_key).json()["status"] == "paid"
+    listed = call(http, "GET", live_server, "/api/v1/inbox?status=paid", receiver_key).json()
+    assert [d["id"] for d in listed["results"]] == [delivered.pk]
+
+
+@pytest.mark.parametrize("body", [{}, {"status": "delivered"}, {"status": "rejected"}])
+def test_it_refuses_a_status_that_is_not_a_processing_status(live_server, http,
+                                                            receiver_key, delivered, body):
+    response = call(http, "POST", live_server, f"/api/v1/inbox/{delivered.pk}/status",
+                    receiver_key, json=body)
+
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == PROBLEM
+    assert "status" in response.json()["errors"]
+    delivered.refresh_from_db()
+    assert delivered.status == Status.RECEIVED
+
+
+def test_it_answers_409_to_a_processing_status_for_a_rejected_document(
+        live_server, http, cast, receiver_key, acme_key, delivered):
+    delivered.reject(cast.client_admin, "Wrong price")
+    response = call(http, "POST", live_server, f"/api/v1/inbox/{delivered.pk}/status",
+                    receiver_key, json={"status": "paid"})
+    # Nor can the sender set it on its own copy: the path is the receiver's.
+    sender_side = call(http, "POST", live_server,
+                       f"/api/v1/inbox/{delivered.source_id}/status", acme_key,
+                       json={"status": "paid"})
+
+    assert response.status_code == 409
+    assert response.headers["Content-Type"] == PROBLEM
+    assert "rejected" in response.json()["detail"]
+    assert sender_side.status_code == 404
 
 
 def test_it_deletes_a_received_document_and_keeps_that_in_the_audit_log(

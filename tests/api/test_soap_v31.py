@@ -240,13 +240,43 @@ def test_it_pages_the_inbox_from_a_date_and_leaves_duplicates_out(soap, acme_key
     assert Document.objects.inbox().filter(status=Status.DUPLICATE).count() == 1
 
 
-def test_it_refuses_a_status_other_than_downloaded(soap, acme_key, receiver_key):
+def test_it_sets_the_processing_statuses_and_rejects_with_a_reason(soap, acme_key,
+                                                                   receiver_key):
     sent = send(soap, login(soap, acme_key), invoice())
-    with pytest.raises(Fault) as refused:
-        soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Paid",
-                                    **token_header(login(soap, receiver_key)))
+    token = login(soap, receiver_key)
 
-    assert reason(refused.value) == "invalid-status"
+    answers = [soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status=word,
+                                           **token_header(token)).Status
+               for word in ("UnderReview", "approved for payment", "Approved")]
+    rejected = soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Rejected",
+                                           Reason="Wrong order number",
+                                           **token_header(token))
+
+    assert answers == ["Under review", "Approved for payment", "Approved"]
+    assert rejected.Status == "Rejected"
+    received = Document.objects.inbox().get()
+    assert (received.status, received.status_reason) == (Status.REJECTED,
+                                                         "Wrong order number")
+    outgoing = Document.objects.outbox().get()
+    assert outgoing.status_reason == "Rejected by Bakery Client BV: Wrong order number"
+
+
+def test_it_refuses_a_status_it_does_not_know_or_a_rejection_without_reason(
+        soap, acme_key, receiver_key):
+    sent = send(soap, login(soap, acme_key), invoice())
+    token = login(soap, receiver_key)
+    with pytest.raises(Fault) as unknown:
+        soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Delivered",
+                                    **token_header(token))
+    with pytest.raises(Fault) as no_reason:
+        soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Rejected",
+                                    **token_header(token))
+
+    assert reason(unknown.value) == "invalid-status"
+    assert "UnderReview" in unknown.value.message
+    assert reason(no_reason.value) == "status-not-possible"
+    assert no_reason.value.message == "Give the reason for rejecting."
+    assert Document.objects.inbox().get().status == Status.RECEIVED
 
 
 def test_it_still_answers_the_api31_connection_test(live_server, acme, bc_key):

@@ -130,3 +130,33 @@ def test_it_rejects_a_received_invoice_and_the_sender_reads_why(live_server, pag
     assert page.locator("#document-status").inner_text() == "Rejected"
     assert page.locator("#rejected-notice").inner_text() == \
         "Rejected by Bakery Client BV: Order 4711 does not exist"
+
+
+def test_it_sets_a_processing_status_with_the_keyboard_and_the_sender_follows(
+        live_server, page, cast):
+    from invoices.submission import submit
+
+    sender, _receiver = make_sender(cast), make_receiver(cast)
+    submit(sender, invoice("F-96"), "portal", cast.admin)
+    received = Document.objects.get(direction=Direction.INCOMING)
+    sign_in_as(page, live_server, cast.client_admin)
+
+    page.goto(f"{live_server.url}/documents/{received.pk}/")
+    page.get_by_role("link", name="Processing status").click()
+    # The first choice, then the arrow keys move through the statuses; Enter sends.
+    page.get_by_label("Under review").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_label("Approved for payment").is_checked()
+    page.keyboard.press("Enter")
+    page.locator("#document-status").wait_for()
+    assert page.locator("#document-status").inner_text() == "Approved for payment"
+    assert "F-96 is now approved for payment." in page.locator("body").inner_text()
+
+    sign_in_as(page, live_server, cast.admin)
+    page.goto(f"{live_server.url}/organizations/{sender.pk}/outbox/")
+    page.locator("#documents tbody tr", has_text="F-96").get_by_role("link").first.click()
+    assert page.locator("#document-status").inner_text() == "Under review"
+    assert page.locator("#processing-notice").inner_text() == \
+        "From the receiver: Bakery Client BV: Approved for payment"

@@ -12,7 +12,8 @@ def test_it_puts_documents_in_the_demo_organizations_outbox_and_inbox():
     outbox = Document.objects.filter(direction=Direction.OUTGOING)
     inbox = Document.objects.filter(direction=Direction.INCOMING)
     assert sorted(outbox.values_list("status", flat=True)) == [Status.QUEUED, Status.REFUSED]
-    assert sorted(inbox.values_list("status", flat=True)) == [Status.DUPLICATE, Status.RECEIVED]
+    assert sorted(inbox.values_list("status", flat=True)) == [
+        Status.APPROVED_FOR_PAYMENT, Status.DUPLICATE, Status.RECEIVED]
     refused = outbox.get(status=Status.REFUSED)
     assert "PEPPOL-EN16931-R003" in {m["rule_id"] for m in refused.validation["messages"]}
     assert all(d.validation["valid"] for d in Document.objects.exclude(pk=refused.pk))
@@ -21,7 +22,7 @@ def test_it_puts_documents_in_the_demo_organizations_outbox_and_inbox():
 def test_its_received_documents_carry_a_delivery_id_each_as_deliveries_do(client):
     call_command("seed_demo")
     inbox = Document.objects.filter(direction=Direction.INCOMING)
-    assert len({document.delivery_id for document in inbox if document.delivery_id}) == 2
+    assert len({document.delivery_id for document in inbox if document.delivery_id}) == 3
 
     client.force_login(User.objects.get(email="admin@demo-bakery.nl"))
     refused = Document.objects.get(status=Status.REFUSED)

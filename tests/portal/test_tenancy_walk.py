@@ -212,6 +212,7 @@ OBJECT_FACTORIES = {
     "invoices:mark_original": lambda cast: _duplicate(cast).pk,
     "invoices:mark_downloaded": lambda cast: _received(cast).pk,
     "invoices:reject": lambda cast: _received(cast).pk,
+    "invoices:set_status": lambda cast: _received(cast).pk,
     "invoices:retry_delivery": lambda cast: _document(cast).pk,
     "integrations:run": lambda cast: _integration_run(cast).pk,
     "integrations:run_status": lambda cast: _integration_run(cast).pk,

@@ -65,6 +65,28 @@ def test_it_tells_of_a_failed_delivery_with_the_reason(
     assert heard.json["details"]["reason"] == "The receiver is not on Peppol."
 
 
+def test_it_tells_the_sender_what_the_receiver_said_of_its_invoice(
+        django_capture_on_commit_callbacks, send, cast, sender, receiver, endpoint):
+    subscribe(endpoint, sender, cast.admin, topics=[Topic.STATUS_CHANGED])
+    subscribe(endpoint, receiver, cast.client_admin, topics=[Topic.STATUS_CHANGED])
+    send(sender, invoice())
+    incoming = Document.objects.get(direction=Direction.INCOMING)
+    with django_capture_on_commit_callbacks(execute=True):
+        incoming.set_processing_status(cast.client_admin, Status.APPROVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        incoming.reject(cast.client_admin, "Wrong order number")
+
+    # Only the sender hears: the receiver set it itself.
+    assert topics_heard(endpoint) == [("InvoiceStatusChanged", sender.company_id)] * 2
+    approved, rejected = (r.json for r in endpoint.received)
+    assert approved["details"]["status"] == "under_review"
+    assert approved["details"]["reason"] == "Bakery Client BV: Approved"
+    assert approved["message"] == ("Document F-2026-001, from its receiver: Bakery Client "
+                                   "BV: Approved")
+    assert rejected["details"]["status"] == "rejected"
+    assert rejected["details"]["reason"] == "Rejected by Bakery Client BV: Wrong order number"
+
+
 def test_it_tells_of_a_retry_with_its_moment(cast, sender, endpoint):
     subscribe(endpoint, sender, cast.admin, topics=[Topic.SENDING_RETRIED])
     document = submit(sender, invoice(), Channel.PORTAL, cast.admin).document

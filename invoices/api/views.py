@@ -370,7 +370,8 @@ class MarkDownloadedView(KeyView):
     @extend_schema(
         operation_id="inbox_mark_downloaded", summary=_("Mark a received document downloaded"),
         description=_("Says the document was fetched; it is then kept seven days more. "
-                      "Marking it again changes nothing."),
+                      "Marking it again changes nothing, nor does marking one that has a "
+                      "processing status."),
         request=None,
         responses={200: ReceivedDocumentSerializer, **NOT_FOUND,
                    (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Not possible in the "

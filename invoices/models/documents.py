@@ -292,12 +292,13 @@ class Document(SenderReceiverIds, models.Model):
                       **({"detail": as_data(detail) or detail[:500]} if detail else {})})
 
     def _transition(self, by, to_status, allowed_from, *, actor_label="", detail="",
-                    locked=None, **changes) -> bool:
-        """Move to `to_status` under a row lock; False when it already was there. `locked` is
-        this document as the caller's transaction already locked it (see `locked`)."""
+                    locked=None, beyond=(), **changes) -> bool:
+        """Move to `to_status` under a row lock; False when it already was there, or in one
+        of the statuses `beyond` it. `locked` is this document as the caller's transaction
+        already locked it (see `locked`)."""
         with transaction.atomic(savepoint=locked is None):
             current = locked or self.locked()
-            if current.status == to_status:
+            if current.status == to_status or current.status in beyond:
                 self._refresh_from(current)
                 return False
             if current.status not in allowed_from:
@@ -499,9 +500,10 @@ class Document(SenderReceiverIds, models.Model):
         return min(keep, self.keep_until) if self.keep_until else keep
 
     def mark_downloaded(self, by, *, actor_label="") -> bool:
-        """Fetched by the receiver's software; kept a week more after that."""
+        """Fetched by the receiver's software; kept a week more after that. Once someone set
+        a processing status, the software's fetch changes nothing."""
         now = timezone.now()
-        return self._transition(by, Status.DOWNLOADED, {Status.RECEIVED},
+        return self._transition(by, Status.DOWNLOADED, {Status.RECEIVED}, beyond=PROCESSING,
                                 actor_label=actor_label, downloaded_at=now,
                                 keep_until=self.kept_after_download(now))
 

@@ -176,3 +176,16 @@ def test_it_lets_only_those_who_act_for_the_organization_set_it(client, post, ca
     Document.objects.filter(pk=received.pk).update(status=Status.REJECTED)
     assert "This document is rejected: it takes no processing status." in text(
         client.get(url))
+
+
+def test_it_lets_software_mark_downloaded_after_a_status_was_set_without_a_fault(delivered,
+                                                                                cast):
+    _sent, received = delivered
+    received.set_processing_status(cast.client_admin, Status.UNDER_REVIEW)
+    arrived_keep = received.keep_until
+
+    assert received.mark_downloaded(None, actor_label="connection key AK") is False
+
+    received.refresh_from_db()
+    assert (received.status, received.keep_until) == (Status.UNDER_REVIEW, arrived_keep)
+    assert not received.events.filter(to_status=Status.DOWNLOADED).exists()

@@ -154,6 +154,19 @@ class KeyView(ConnectionKeyView):
         except ChangeRefused as refused:
             raise NotNow(str(refused.message)) from None
 
+    def take_inbox_step(self, request, pk: int, step: str, body=None) -> Response:
+        """A received document's step (the name of its transition method), given the one
+        value the request `body` (a serializer of one field) holds; answers the document as
+        it is afterwards."""
+        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
+        values = ()
+        if body is not None:
+            given = body(data=request.data)
+            given.is_valid(raise_exception=True)
+            values = tuple(given.validated_data.values())
+        self.take_step(getattr(document, step), *values)
+        return Response(ReceivedDocumentSerializer(document).data)
+
     def sent(self, pk: int) -> Document:
         """A document the key's organization sent, with its Peppol evidence."""
         return self.document(self.documents().outbox().defer("content")
@@ -379,9 +392,7 @@ class MarkDownloadedView(KeyView):
                    **PROBLEMS},
     )
     def post(self, request, pk):
-        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
-        self.take_step(document.mark_downloaded)
-        return Response(ReceivedDocumentSerializer(document).data)
+        return self.take_inbox_step(request, pk, "mark_downloaded")
 
 
 class RejectView(KeyView):
@@ -393,16 +404,13 @@ class RejectView(KeyView):
                       "Rejecting it again changes nothing."),
         request=RejectionSerializer,
         responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("The document was deleted "
-                                                                "meanwhile.")),
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _(
+                       "Not possible in the document's status (paid, say), or it was "
+                       "deleted meanwhile.")),
                    **PROBLEMS},
     )
     def post(self, request, pk):
-        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
-        given = RejectionSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        self.take_step(document.reject, given.validated_data["reason"])
-        return Response(ReceivedDocumentSerializer(document).data)
+        return self.take_inbox_step(request, pk, "reject", RejectionSerializer)
 
 
 class ProcessingStatusView(KeyView):
@@ -421,11 +429,8 @@ class ProcessingStatusView(KeyView):
                    **PROBLEMS},
     )
     def post(self, request, pk):
-        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
-        given = ProcessingStatusSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        self.take_step(document.set_processing_status, given.validated_data["status"])
-        return Response(ReceivedDocumentSerializer(document).data)
+        return self.take_inbox_step(request, pk, "set_processing_status",
+                                    ProcessingStatusSerializer)
 
 
 class RecipientsView(KeyView):

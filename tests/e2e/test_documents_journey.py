@@ -106,15 +106,27 @@ def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
     assert page.locator("input[name=document]").count() == 1
 
 
-def test_it_rejects_a_received_invoice_and_the_sender_reads_why(live_server, page, cast):
+def open_as_receiver(page, live_server, cast, number):
+    """An invoice the sender sends in the portal to the receiver here, opened by the
+    receiver's administrator; returns the sender."""
     from invoices.submission import submit
 
     sender, _receiver = make_sender(cast), make_receiver(cast)
-    submit(sender, invoice("F-95"), "portal", cast.admin)
+    submit(sender, invoice(number), "portal", cast.admin)
     received = Document.objects.get(direction=Direction.INCOMING)
     sign_in_as(page, live_server, cast.client_admin)
-
     page.goto(f"{live_server.url}/documents/{received.pk}/")
+    return sender
+
+
+def open_as_sender(page, live_server, cast, sender, number):
+    sign_in_as(page, live_server, cast.admin)
+    page.goto(f"{live_server.url}/organizations/{sender.pk}/outbox/")
+    page.locator("#documents tbody tr", has_text=number).get_by_role("link").first.click()
+
+
+def test_it_rejects_a_received_invoice_and_the_sender_reads_why(live_server, page, cast):
+    sender = open_as_receiver(page, live_server, cast, "F-95")
     page.get_by_role("link", name="Reject").click()
     page.get_by_role("button", name="Reject invoice").click()
     # The browser asks for the reason before anything is sent.
@@ -124,9 +136,7 @@ def test_it_rejects_a_received_invoice_and_the_sender_reads_why(live_server, pag
     assert page.locator("#document-status").inner_text() == "Rejected"
     assert "Order 4711 does not exist" in page.locator("#rejected-notice").inner_text()
 
-    sign_in_as(page, live_server, cast.admin)
-    page.goto(f"{live_server.url}/organizations/{sender.pk}/outbox/")
-    page.locator("#documents tbody tr", has_text="F-95").get_by_role("link").first.click()
+    open_as_sender(page, live_server, cast, sender, "F-95")
     assert page.locator("#document-status").inner_text() == "Rejected"
     assert page.locator("#rejected-notice").inner_text() == \
         "Rejected by Bakery Client BV: Order 4711 does not exist"
@@ -134,14 +144,7 @@ def test_it_rejects_a_received_invoice_and_the_sender_reads_why(live_server, pag
 
 def test_it_sets_a_processing_status_with_the_keyboard_and_the_sender_follows(
         live_server, page, cast):
-    from invoices.submission import submit
-
-    sender, _receiver = make_sender(cast), make_receiver(cast)
-    submit(sender, invoice("F-96"), "portal", cast.admin)
-    received = Document.objects.get(direction=Direction.INCOMING)
-    sign_in_as(page, live_server, cast.client_admin)
-
-    page.goto(f"{live_server.url}/documents/{received.pk}/")
+    sender = open_as_receiver(page, live_server, cast, "F-96")
     page.get_by_role("link", name="Processing status").click()
     # The first choice, then the arrow keys move through the statuses; Enter sends.
     page.get_by_label("Under review").focus()
@@ -154,9 +157,7 @@ def test_it_sets_a_processing_status_with_the_keyboard_and_the_sender_follows(
     assert page.locator("#document-status").inner_text() == "Approved for payment"
     assert "F-96 is now approved for payment." in page.locator("body").inner_text()
 
-    sign_in_as(page, live_server, cast.admin)
-    page.goto(f"{live_server.url}/organizations/{sender.pk}/outbox/")
-    page.locator("#documents tbody tr", has_text="F-96").get_by_role("link").first.click()
+    open_as_sender(page, live_server, cast, sender, "F-96")
     assert page.locator("#document-status").inner_text() == "Under review"
     assert page.locator("#processing-notice").inner_text() == \
         "From the receiver: Bakery Client BV: Approved for payment"

@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -154,18 +159,9 @@ class KeyView(ConnectionKeyView):
         except ChangeRefused as refused:
             raise NotNow(str(refused.message)) from None
 
-    def take_inbox_step(self, request, pk: int, step: str, body=None) -> Response:
-        """A received document's step (the name of its transition method), given the one
-        value the request `body` (a serializer of one field) holds; answers the document as
-        it is afterwards."""
-        document = self.document(self.documents().inbox().defer("content", "validation"), pk)
-        values = ()
-        if body is not None:
-            given = body(data=request.data)
-            given.is_valid(raise_exception=True)
-            values = tuple(given.validated_data.values())
-        self.take_step(getattr(document, step), *values)
-        return Response(ReceivedDocumentSerializer(document).data)
+    def received(self, pk: int) -> Document:
+        """A document the key's organization received, without its UBL."""
+        return self.document(self.documents().inbox().defer("content", "validation"), pk)
 
     def sent(self, pk: int) -> Document:
         """A document the key's organization sent, with its Peppol evidence."""
@@ -334,9 +330,6 @@ class InboxView(KeyView, generics.ListAPIView):
 
 
 class ReceivedDocumentView(KeyView):
-    def received(self, pk) -> Document:
-        return self.document(self.documents().inbox().defer("content", "validation"), pk)
-
     @extend_schema(
         operation_id="inbox_document", summary=_("A received document"),
         responses={200: ReceivedDocumentSerializer, **NOT_FOUND, **PROBLEMS},
@@ -379,58 +372,64 @@ class DownloadView(KeyView):
         return response
 
 
-class MarkDownloadedView(KeyView):
-    @extend_schema(
-        operation_id="inbox_mark_downloaded", summary=_("Mark a received document downloaded"),
-        description=_("Says the document was fetched; it is then kept seven days more. "
-                      "Marking it again changes nothing, nor does marking one that has a "
-                      "processing status."),
-        request=None,
-        responses={200: ReceivedDocumentSerializer, **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Not possible in the "
-                                                                "document's status.")),
-                   **PROBLEMS},
-    )
+class InboxStepView(KeyView):
+    """A step on a received document: `step` names its transition method, which takes the
+    one value the request's `body` (a serializer of one field) holds, if any. Answers the
+    document as it is afterwards."""
+
+    step, body = "", None
+
     def post(self, request, pk):
-        return self.take_inbox_step(request, pk, "mark_downloaded")
+        document = self.received(pk)
+        values = ()
+        if self.body is not None:
+            given = self.body(data=request.data)
+            given.is_valid(raise_exception=True)
+            values = tuple(given.validated_data.values())
+        self.take_step(getattr(document, self.step), *values)
+        return Response(ReceivedDocumentSerializer(document).data)
 
 
-class RejectView(KeyView):
-    @extend_schema(
-        operation_id="inbox_reject", summary=_("Reject a received document"),
-        description=_("The receiver refuses the document and says why. It is then no longer "
-                      "offered as new. A sender on this platform sees the reason on its copy "
-                      "and is emailed; a sender at another access point is not told. "
-                      "Rejecting it again changes nothing."),
-        request=RejectionSerializer,
-        responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _(
-                       "Not possible in the document's status (paid, say), or it was "
-                       "deleted meanwhile.")),
-                   **PROBLEMS},
-    )
-    def post(self, request, pk):
-        return self.take_inbox_step(request, pk, "reject", RejectionSerializer)
+NOT_IN_THIS_STATUS = _("Not possible in the document's status.")
 
 
-class ProcessingStatusView(KeyView):
-    @extend_schema(
-        operation_id="inbox_processing_status", summary=_("Set a received document's "
-                                                          "processing status"),
-        description=_("Says how far your bookkeeping is with the document: under review, "
-                      "approved, approved for payment, payment started or paid. A status may "
-                      "go back a step; a rejected or held document takes none. A sender on "
-                      "this platform sees it on its copy. Setting the same status again "
-                      "changes nothing."),
-        request=ProcessingStatusSerializer,
-        responses={200: ReceivedDocumentSerializer, **BAD_REQUEST, **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Not possible in the "
-                                                                "document's status.")),
-                   **PROBLEMS},
-    )
-    def post(self, request, pk):
-        return self.take_inbox_step(request, pk, "set_processing_status",
-                                    ProcessingStatusSerializer)
+def inbox_step(operation_id, summary, description, *, body=None,
+               conflict=NOT_IN_THIS_STATUS):
+    """An InboxStepView's place in the OpenAPI document."""
+    return extend_schema_view(post=extend_schema(
+        operation_id=operation_id, summary=summary, description=description, request=body,
+        responses={200: ReceivedDocumentSerializer, **(BAD_REQUEST if body else {}),
+                   **NOT_FOUND, (409, PROBLEM_CONTENT_TYPE): _problem(409, conflict),
+                   **PROBLEMS}))
+
+
+@inbox_step("inbox_mark_downloaded", _("Mark a received document downloaded"),
+            _("Says the document was fetched; it is then kept seven days more. Marking it "
+              "again changes nothing, nor does marking one that has a processing status."))
+class MarkDownloadedView(InboxStepView):
+    step = "mark_downloaded"
+
+
+@inbox_step("inbox_reject", _("Reject a received document"),
+            _("The receiver refuses the document and says why. It is then no longer offered "
+              "as new. A sender on this platform sees the reason on its copy and is emailed; "
+              "a sender at another access point is not told. Rejecting it again changes "
+              "nothing."),
+            body=RejectionSerializer,
+            conflict=_("Not possible in the document's status (paid, say), or it was deleted "
+                       "meanwhile."))
+class RejectView(InboxStepView):
+    step, body = "reject", RejectionSerializer
+
+
+@inbox_step("inbox_processing_status", _("Set a received document's processing status"),
+            _("Says how far your bookkeeping is with the document: under review, approved, "
+              "approved for payment, payment started or paid. A status may go back a step; a "
+              "rejected or held document takes none. A sender on this platform sees it on "
+              "its copy. Setting the same status again changes nothing."),
+            body=ProcessingStatusSerializer)
+class ProcessingStatusView(InboxStepView):
+    step, body = "set_processing_status", ProcessingStatusSerializer
 
 
 class RecipientsView(KeyView):

@@ -50,20 +50,17 @@ MAX_PAGE_SIZE = 500
 # Far beyond any inbox, and within what a database offset can take.
 MAX_PAGE = 1_000_000_000
 DEFAULT_PAGE_SIZE = 100
-DOWNLOADED = Status.DOWNLOADED
-# What SetInboxDocumentStatus takes, as a status's name without spaces ("ApprovedForPayment");
+# What SetInboxDocumentStatus sets, by the status's name without spaces ("ApprovedForPayment");
 # Rejected with a Reason.
-SETTABLE_WORDS = ("Downloaded", "UnderReview", "Approved", "ApprovedForPayment",
-                  "PaymentStarted", "Paid", "Rejected")
-SETTABLE = (DOWNLOADED, *PROCESSING, Status.REJECTED)
+SETTABLE = {"".join(part.capitalize() for part in status.split("_")): status
+            for status in (Status.DOWNLOADED, *PROCESSING, Status.REJECTED)}
 
 
 def _status_word(word: str) -> str:
     """The status a SetInboxDocumentStatus word names ("UnderReview", "under review" or
     "under_review"), or "" for none."""
     folded = "".join(c for c in word.lower() if c.isalnum())
-    return next((status for status in SETTABLE
-                 if status.replace("_", "") == folded), "")
+    return next((status for name, status in SETTABLE.items() if name.lower() == folded), "")
 
 
 def _q(name: str) -> str:
@@ -355,13 +352,13 @@ def get_inbox_document(key, fields):
 
 def set_inbox_document_status(key, fields):
     wanted = _status_word(fields.get("Status", ""))
-    if wanted not in SETTABLE:
+    if not wanted:
         raise Fault("Client", _("Status can be set to %(statuses)s.")
-                    % {"statuses": ", ".join(SETTABLE_WORDS)}, "invalid-status")
+                    % {"statuses": ", ".join(SETTABLE)}, "invalid-status")
     document = _by_external_id(key, fields)
     by = {"actor_label": f"connection key {key.app_key}"}
     try:
-        if wanted == DOWNLOADED:
+        if wanted == Status.DOWNLOADED:
             document.mark_downloaded(None, **by)
         elif wanted == Status.REJECTED:
             document.reject(None, fields.get("Reason", ""), **by)

@@ -67,3 +67,13 @@ def invoice(number="F-2026-001", *, supplier_kvk=SENDER_KVK, customer_kvk=RECEIV
         **spec,
     }
     return build(DocumentSpec(**values))
+
+
+def received_over_peppol(organization, number, status="received"):
+    """An invoice that reached `organization` from another access point: nobody on the
+    platform sent it."""
+    from invoices.models import Channel, Direction, Document
+
+    return Document.store(organization=organization, direction=Direction.INCOMING,
+                          status=status, content=invoice(number), channel=Channel.PEPPOL,
+                          number=number)

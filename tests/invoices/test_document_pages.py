@@ -15,7 +15,7 @@ from invoices.models import Direction, Document, Status
 from onboarding.models import Partnership
 from portal.tenancy import SESSION_KEY
 from tests.conftest import sign_in, text
-from tests.invoices.conftest import invoice, make_receiver
+from tests.invoices.conftest import invoice, make_receiver, received_over_peppol
 
 pytestmark = pytest.mark.django_db
 
@@ -580,22 +580,30 @@ def test_it_rejects_a_received_invoice_with_a_reason_the_sender_reads(
     assert f"/documents/{sent.pk}/" in mailoutbox[0].body
 
 
-def test_it_lets_only_those_who_act_for_the_organization_reject(client, post, cast, sender):
-    from invoices.models import Channel
+@pytest.mark.parametrize("step, data, button", [
+    ("reject", {"reason": "Not ours"}, 'id="reject"'),
+    ("status", {"status": "paid"}, 'id="set-status"'),
+])
+def test_it_lets_only_those_who_act_for_the_organization_take_a_receivers_step(
+        client, post, cast, sender, step, data, button):
     from onboarding.models import OrganizationMember
 
-    received = Document.store(organization=sender, direction=Direction.INCOMING,
-                              status=Status.RECEIVED, content=invoice("F-91"),
-                              channel=Channel.PEPPOL, number="F-91")
+    received = received_over_peppol(sender, "F-91")
     OrganizationMember.objects.create(organization=sender, user=cast.basic)
-    url = f"/documents/{received.pk}/reject/"
+    url = f"/documents/{received.pk}/{step}/"
     sign_in(client, cast.basic)
-    assert 'id="reject"' not in client.get(f"/documents/{received.pk}/").content.decode()
+    assert button not in client.get(f"/documents/{received.pk}/").content.decode()
     assert 'id="not-allowed"' in client.get(url).content.decode()
-    post(url, {"reason": "Not ours"})
+    post(url, data)
     received.refresh_from_db()
     assert received.status == Status.RECEIVED
 
+
+def test_it_says_before_rejecting_whether_the_sender_is_told(client, post, cast, sender):
+    from invoices.models import Channel
+
+    received = received_over_peppol(sender, "F-91")
+    url = f"/documents/{received.pk}/reject/"
     # Received over Peppol: the platform cannot tell the sender, and says so first.
     sign_in(client, cast.admin)
     assert "The sender is at another Peppol access point" in text(client.get(url))

@@ -557,9 +557,9 @@ class Document(SenderReceiverIds, models.Model):
         return self.direction == Direction.INCOMING and self.status in REJECTABLE
 
     @property
-    def told_of_rejection(self) -> bool:
-        """Whether rejecting this received document tells its sender: only a sender on the
-        platform, whose sent copy this one is."""
+    def sender_follows(self) -> bool:
+        """Whether this received document's sender sees a rejection or a processing status:
+        only a sender on the platform, whose sent copy this one is."""
         return self.source_id is not None
 
 

@@ -40,6 +40,10 @@ def _readable(document):
 
 def render_document(request, document, *, status=200, **context):
     report = ValidationReport.from_dict(document.validation or {})
+    failed = document.status == Status.DELIVERY_FAILED
+    # One look at who may act, and only when a step is offered at all.
+    acts = ((document.may_be_rejected or document.may_be_processed or failed)
+            and may_act_for(request, document.organization))
     return render(request, "invoices/document.html", {
         "document": document,
         "organization": document.organization,
@@ -53,12 +57,9 @@ def render_document(request, document, *, status=200, **context):
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
         "may_mark_downloaded": document.awaits_fetching,
-        "may_reject": (document.may_be_rejected
-                       and may_act_for(request, document.organization)),
-        "may_process": (document.may_be_processed
-                        and may_act_for(request, document.organization)),
-        "may_retry": (document.status == Status.DELIVERY_FAILED
-                      and may_act_for(request, document.organization)),
+        "may_reject": acts and document.may_be_rejected,
+        "may_process": acts and document.may_be_processed,
+        "may_retry": acts and failed,
         **context,
     }, status=status)
 

@@ -23,6 +23,7 @@ urlpatterns = [
          name="retry_delivery"),
     path("documents/mark-downloaded/", documents.mark_many_downloaded,
          name="mark_many_downloaded"),
+    path("documents/status/", documents.set_many_statuses, name="set_many_statuses"),
     path("as4/", as4.receive, name="as4"),
     path("staff/documents/", staff.duplicates, name="staff_duplicates"),
     path("staff/documents/<int:pk>/", staff.document, name="staff_document"),

@@ -119,6 +119,10 @@ class DocumentQuerySet(models.QuerySet):
         """Incoming documents an ERP may fetch: duplicates stay out until released."""
         return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED, *PROCESSING))
 
+    def processable(self):
+        """What Document.may_be_processed says of one document."""
+        return self.inbox().filter(status__in=PROCESSABLE)
+
     def awaiting_fetching(self):
         """What Document.awaits_fetching says of one document."""
         return self.inbox().filter(status=Status.RECEIVED)

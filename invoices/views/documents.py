@@ -26,6 +26,7 @@ from invoices.views.common import (
     may_act_for,
     take_step,
 )
+from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 
@@ -172,8 +173,20 @@ def retry_delivery(request, pk):
         "document": document, "organization": document.organization, "allowed": allowed})
 
 
-# How many invoices one "mark selected as downloaded" takes: a page of the inbox and more.
+# How many invoices one action on a selection takes: a page of the inbox and more.
 MARK_AT_ONCE = 100
+
+
+def _chosen(request) -> tuple[str, list[str]]:
+    """A selection's POST: where to go back to (a page of this site, else the inbox) and the
+    chosen document ids, each once, in the order given."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("invoices:inbox_all")
+    chosen = list(dict.fromkeys(value for value in request.POST.getlist("document")
+                                if value.isdigit()))[:MARK_AT_ONCE]
+    return back, chosen
 
 
 @environment_required()
@@ -182,13 +195,7 @@ def mark_many_downloaded(request):
     listing them with the date until which they are kept; the confirmed POST marks them."""
     if request.method != "POST":
         return redirect("invoices:inbox_all")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = reverse("invoices:inbox_all")
-    # Each id once, in the order given.
-    chosen = list(dict.fromkeys(value for value in request.POST.getlist("document")
-                                if value.isdigit()))[:MARK_AT_ONCE]
+    back, chosen = _chosen(request)
     documents = list(document_from_many(request, chosen).awaiting_fetching())
     if not documents:
         messages.error(request, _("Choose at least one received invoice to mark as "
@@ -210,3 +217,41 @@ def mark_many_downloaded(request):
                                        "%(count)d invoices are marked as downloaded.",
                                        marked) % {"count": marked})
     return redirect(back)
+
+
+@environment_required()
+def set_many_statuses(request):
+    """The inbox's "set processing status of selected": a POST of the chosen invoices shows
+    them with the statuses to choose from; the POST with a status sets it on each of them
+    that the user may process."""
+    if request.method != "POST":
+        return redirect("invoices:inbox_all")
+    back, chosen = _chosen(request)
+    documents = list(document_from_many(request, chosen).processable().filter(
+        organization__in=Organization.objects.configurable_by(request.user,
+                                                              request.environment))
+        .select_related("organization"))
+    if not documents:
+        messages.error(request, _("Choose at least one received invoice whose processing "
+                                  "status you may set."))
+        return redirect(back)
+    status, error = request.POST.get("status", ""), ""
+    if request.POST.get("confirm") == "yes":
+        if status in PROCESSING:
+            changed = 0
+            for document in documents:
+                try:
+                    changed += document.set_processing_status(request.user, status)
+                except ChangeRefused:
+                    # Rejected or gone meanwhile: it takes no status any more.
+                    continue
+            messages.success(request, ngettext(
+                "%(count)d invoice is now %(status)s.", "%(count)d invoices are now %(status)s.",
+                changed) % {"count": changed, "status": Status(status).label.lower()})
+            return redirect(back)
+        error = _("Choose one of the processing statuses.")
+    return render(request, "invoices/set_many_statuses.html", {
+        "documents": documents, "back": back, "error": error,
+        "left_out": len(chosen) - len(documents),
+        "statuses": [(value, value.label, SENDER_SEES[value].label) for value in PROCESSING],
+    }, status=400 if error else 200)

@@ -20,6 +20,12 @@ def _render(request, documents, *, direction, organization=None):
     if request.GET.get("export") == "csv":
         return export.download(filters.qs, TITLES[direction], organization)
     page = keyset_page(request, filters.qs, selective=filters.searches)
+    # Received invoices on this page can be marked downloaded together, and given a
+    # processing status together where the user may process them.
+    processable = {doc.organization_id for doc in page.object_list if doc.may_be_processed}
+    processes = set(Organization.objects.configurable_by(request.user, request.environment)
+                    .filter(pk__in=processable).values_list("pk", flat=True)) \
+        if processable else set()
     return render(request, "invoices/list.html", {
         "filter": filters,
         "form": filters.form,
@@ -29,8 +35,8 @@ def _render(request, documents, *, direction, organization=None):
         "box": TITLES[direction],
         "organization": organization,
         "can_send": organization is not None and may_act_for(request, organization),
-        # Received invoices on this page can be marked downloaded together.
         "markable": any(doc.awaits_fetching for doc in page.object_list),
+        "processes": processes,
         "export_limit": export.LIMIT,
         **(_ways_to_start(request) if organization is None and not page.object_list
            and not filters.active else {}),

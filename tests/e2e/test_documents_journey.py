@@ -103,7 +103,41 @@ def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
     page.get_by_text("2 invoices are marked as downloaded.").wait_for()
     assert set(Document.objects.filter(status=Status.DOWNLOADED)
                .values_list("number", flat=True)) == {"F-90", "F-92"}
-    assert page.locator("input[name=document]").count() == 1
+    # All three may still be chosen, for a processing status.
+    assert page.locator("input[name=document]").count() == 3
+
+
+def test_it_sets_the_processing_status_of_chosen_invoices_with_the_keyboard(
+        live_server, page, cast):
+    from invoices.submission import submit
+
+    sender, receiver = make_sender(cast), make_receiver(cast)
+    for number in ("F-93", "F-94", "F-95"):
+        submit(sender, invoice(number), "portal", cast.admin)
+    sign_in_as(page, live_server, cast.client_admin)
+
+    page.goto(f"{live_server.url}/organizations/{receiver.pk}/inbox/")
+    page.get_by_label("Choose F-93").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Choose F-95").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Set processing status of selected").focus()
+    page.keyboard.press("Enter")
+    chosen = page.locator("#chosen-documents").inner_text()
+    assert "F-93" in chosen and "F-95" in chosen and "F-94" not in chosen
+    page.get_by_label("Under review").focus()
+    page.keyboard.press("Space")
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")
+    assert page.get_by_label("Paid").is_checked()
+    page.keyboard.press("Enter")
+
+    page.get_by_text("2 invoices are now paid.").wait_for()
+    assert set(Document.objects.filter(status=Status.PAID).values_list(
+        "direction", "number")) == {(d, n) for d in (Direction.INCOMING, Direction.OUTGOING)
+                                    for n in ("F-93", "F-95")}
+    assert page.locator("#documents tbody tr", has_text="F-93").locator(".badge").inner_text() \
+        == "Paid"
 
 
 def open_as_receiver(page, live_server, cast, number):

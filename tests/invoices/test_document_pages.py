@@ -501,7 +501,8 @@ def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
     sign_in(client, cast.client_admin)
     inbox = client.get(f"/organizations/{receiver.pk}/inbox/").content.decode()
     assert f'id="choose-{first.pk}"' in inbox and f'id="choose-{second.pk}"' in inbox
-    assert f'id="choose-{third.pk}"' not in inbox
+    # The downloaded one may still be chosen, for a processing status.
+    assert f'id="choose-{third.pk}"' in inbox and 'id="set-chosen-status"' in inbox
     url = "/documents/mark-downloaded/"
     back = f"/organizations/{receiver.pk}/inbox/"
 
@@ -522,6 +523,75 @@ def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
         == {first.pk, second.pk, third.pk}
     own_outgoing.refresh_from_db()
     assert own_outgoing.status == Status.DELIVERED
+
+
+def test_it_sets_the_processing_status_of_chosen_invoices_together_after_asking(
+        client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    for number in ("F-83", "F-84", "F-85"):
+        upload(post, sender, invoice(number))
+    own_outgoing = Document.objects.filter(direction=Direction.OUTGOING).first()
+    first, second, third = Document.objects.filter(direction=Direction.INCOMING).order_by("pk")
+    first.mark_downloaded(None)
+    third.reject(cast.client_admin, "Not ours")
+    sign_in(client, cast.client_admin)
+    back = f"/organizations/{receiver.pk}/inbox/"
+    inbox = client.get(back).content.decode()
+    assert 'formaction="/documents/status/" id="set-chosen-status"' in inbox
+    assert f'id="choose-{first.pk}"' in inbox and f'id="choose-{third.pk}"' not in inbox
+    url = "/documents/status/"
+
+    # The rejected one and another organization's document are left out.
+    chosen = {"document": [first.pk, second.pk, third.pk, own_outgoing.pk], "next": back}
+    asked = text(post(url, chosen))
+    assert "Say how far your bookkeeping is with these 2 invoices" in asked
+    assert "F-83" in asked and "F-84" in asked and "F-85" not in asked
+    assert "2 of the chosen documents are left out" in asked
+    assert re.search(r'id="seen-approved">The sender sees: under review.<', asked)
+    # Confirming without a status, or with one that is no processing status, changes nothing.
+    for wrong in ({}, {"status": "delivered"}):
+        refused = post(url, {**chosen, "confirm": "yes", **wrong})
+        assert refused.status_code == 400
+        assert re.search(r'id="status-error">Choose one of the processing statuses.<',
+                         text(refused))
+    assert not Document.objects.filter(status=Status.APPROVED).exists()
+
+    response = post(url, {**chosen, "confirm": "yes", "status": "approved"})
+
+    assert response.status_code == 302 and response.url == back
+    assert "2 invoices are now approved." in text(client.get(back))
+    assert set(Document.objects.filter(status=Status.APPROVED).values_list("pk", flat=True)) \
+        == {first.pk, second.pk}
+    third.refresh_from_db()
+    assert third.status == Status.REJECTED
+    # The senders' copies follow, each with its own history line.
+    sent = Document.objects.filter(direction=Direction.OUTGOING, number__in=("F-83", "F-84"))
+    assert set(sent.values_list("status", flat=True)) == {Status.UNDER_REVIEW}
+    assert first.events.filter(to_status=Status.APPROVED, actor=cast.client_admin).count() == 1
+
+
+def test_it_offers_the_processing_status_of_a_selection_only_to_those_who_may_set_it(
+        client, post, cast, sender):
+    from onboarding.models import OrganizationMember
+
+    waiting = received_over_peppol(sender, "F-86")
+    downloaded = received_over_peppol(sender, "F-87")
+    downloaded.mark_downloaded(None)
+    OrganizationMember.objects.create(organization=sender, user=cast.basic)
+    sign_in(client, cast.basic)
+    back = f"/organizations/{sender.pk}/inbox/"
+    inbox = client.get(back).content.decode()
+    # Marking downloaded is theirs; the processing status is not.
+    assert f'id="choose-{waiting.pk}"' in inbox and 'id="mark-chosen-downloaded"' in inbox
+    assert f'id="choose-{downloaded.pk}"' not in inbox and "set-chosen-status" not in inbox
+
+    response = post("/documents/status/", {"document": [waiting.pk, downloaded.pk],
+                                           "next": back, "confirm": "yes", "status": "paid"})
+
+    assert response.status_code == 302 and response.url == back
+    assert "Choose at least one received invoice whose processing status you may set." in text(
+        client.get(back))
+    assert not Document.objects.filter(status=Status.PAID).exists()
 
 
 def test_it_asks_to_choose_and_never_sends_the_user_elsewhere(client, post, cast, sender,

@@ -119,9 +119,13 @@ class DocumentQuerySet(models.QuerySet):
         """Incoming documents an ERP may fetch: duplicates stay out until released."""
         return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED, *PROCESSING))
 
-    def processable(self):
-        """What Document.may_be_processed says of one document."""
-        return self.inbox().filter(status__in=PROCESSABLE)
+    def processable_by(self, user, environment):
+        """Received documents that take a processing status (Document.may_be_processed), of
+        the organizations whose invoices `user` may process: as administrator, or as
+        accountant with a partnership."""
+        return self.inbox().filter(
+            status__in=PROCESSABLE,
+            organization__in=Organization.objects.configurable_by(user, environment))
 
     def awaiting_fetching(self):
         """What Document.awaits_fetching says of one document."""

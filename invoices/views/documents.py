@@ -26,7 +26,6 @@ from invoices.views.common import (
     may_act_for,
     take_step,
 )
-from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 
@@ -227,10 +226,9 @@ def set_many_statuses(request):
     if request.method != "POST":
         return redirect("invoices:inbox_all")
     back, chosen = _chosen(request)
-    documents = list(document_from_many(request, chosen).processable().filter(
-        organization__in=Organization.objects.configurable_by(request.user,
-                                                              request.environment))
-        .select_related("organization"))
+    documents = list(document_from_many(request, chosen)
+                     .processable_by(request.user, request.environment)
+                     .select_related("organization"))
     if not documents:
         messages.error(request, _("Choose at least one received invoice whose processing "
                                   "status you may set."))

@@ -11,12 +11,11 @@ from rest_framework.response import Response
 
 from onboarding.api.base import ConnectionKeyView
 from onboarding.api.serializers import ProblemSerializer
+from portal.fields import MAX_ID
 from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind
 from portal.said import Said
 from webhooks.models import Topic, Webhook
 from webhooks.safety import UnsafeTarget, resolve
-
-MAX_ID = 2 ** 63 - 1
 
 
 def _problem(text):

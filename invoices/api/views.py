@@ -52,13 +52,13 @@ from onboarding.api.broker import (
 from onboarding.api.serializers import ProblemSerializer
 from onboarding.models import Organization
 from portal.errors import ChangeRefused
+from portal.fields import MAX_ID
 from portal.problems import PROBLEM_CONTENT_TYPE, problem, problem_kind
 
 CLIENT_ID_HEADER = "X-Client-Document-Id"
 CLIENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{6,100}")
 XML = "application/xml"
 # Ids beyond a bigint cannot exist; asking for one is a 404, not a database error.
-MAX_ID = 2 ** 63 - 1
 
 
 def _problem(_status, text):

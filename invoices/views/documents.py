@@ -28,6 +28,7 @@ from invoices.views.common import (
 )
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
+from portal.fields import row_id
 
 
 def _readable(document):
@@ -176,15 +177,15 @@ def retry_delivery(request, pk):
 MARK_AT_ONCE = 100
 
 
-def _chosen(request) -> tuple[str, list[str]]:
+def _chosen(request) -> tuple[str, list[int]]:
     """A selection's POST: where to go back to (a page of this site, else the inbox) and the
     chosen document ids, each once, in the order given."""
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         back = reverse("invoices:inbox_all")
-    chosen = list(dict.fromkeys(value for value in request.POST.getlist("document")
-                                if value.isdigit()))[:MARK_AT_ONCE]
+    ids = (row_id(value) for value in request.POST.getlist("document"))
+    chosen = list(dict.fromkeys(pk for pk in ids if pk is not None))[:MARK_AT_ONCE]
     return back, chosen
 
 

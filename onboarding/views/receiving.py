@@ -10,6 +10,7 @@ from onboarding.models import Organization
 from onboarding.signals import ASK_RECEIVING_SESSION_KEY
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
+from portal.fields import row_id
 
 
 def organizations_to_decide(user, membership):
@@ -32,7 +33,7 @@ def receive_prompt(request) -> list:
 def receive_decide(request):
     pk = request.POST.get("organization", "")
     organization = get_object_or_404(organizations_to_decide(request.user, request.membership),
-                                     pk=pk if pk.isdigit() else None)
+                                     pk=row_id(pk))
     choice = request.POST.get("receiving")
     if choice in ("enable", "decline"):
         try:

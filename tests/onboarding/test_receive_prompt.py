@@ -132,6 +132,12 @@ def test_it_answers_404_for_another_environments_organization(client, cast, orgs
         assert response.status_code == 404
     assert Organization.objects.get(pk=trading.pk).receive_decision == UNDECIDED
     assert client.get("/receiving/").status_code == 405
+    # Nor is a number no organization can have, or a digit that is not plain.
+    log_in(client, cast.admin)
+    for pk in ("9" * 30, "\u00b2"):
+        response = client.post("/receiving/", {"organization": pk, "receiving": "enable"})
+        assert response.status_code == 404
+    assert not Organization.objects.exclude(receive_decision=UNDECIDED).exists()
 
 
 @pytest.mark.browser

@@ -2,7 +2,8 @@
 
 Each demo login walks the pages it can reach from its start page, then sends every form it
 found as the browser would and again with odd values (text that is far too long, NUL
-characters, nothing at all, values no select offers, impossible numbers and dates), and
+characters, nothing at all, values no select offers, impossible numbers and dates, ids no
+row can have in place of those the page gave), and
 every filter bar and list with odd query parameters. A second walk reaches what the first
 round of forms created. Then every page that takes an id gets the same, for an object made
 as the tenancy walk makes it, so pages the demo data does not reach are sent odd input
@@ -31,15 +32,17 @@ LEFT_ALONE = ("/accounts/logout/", "/static/", "/i18n/", "/api/")
 WALKS = 2
 MOST_PAGES = 300
 # Kinds of odd input, by the kind of field they go into.
+# "id" goes into the hidden fields, checkboxes and radio buttons that carry a row's id.
 ODD = {
     "too long": {"text": "x" * 5000, "email": "a@" + "b" * 300 + ".nl", "number": "9" * 40,
-                 "date": "99999-01-01", "choice": "9" * 40},
+                 "date": "99999-01-01", "choice": "9" * 40, "id": "9" * 40},
     "NUL": {"text": "a\x00b", "email": "a\x00@b.nl", "number": "1\x00", "date": "\x00",
-            "choice": "\x00"},
-    "empty": {"text": "", "email": "", "number": "", "date": "", "choice": ""},
+            "choice": "\x00", "id": "1\x00"},
+    "empty": {"text": "", "email": "", "number": "", "date": "", "choice": "", "id": ""},
     "wrong kind": {"text": "<b>&amp;</b>", "email": "not an address", "number": "abc",
-                   "date": "31-31-2026", "choice": "no-such-choice"},
+                   "date": "31-31-2026", "choice": "no-such-choice", "id": "\u00b2"},
 }
+CARRY_IDS = ("hidden", "checkbox", "radio")
 ODD_QUERIES = ("page=abc", "page=-1", "page=999999", "cursor=junk", "q=%00", "status=zzz",
                "sort=zzz", "date_from=zzz&date_to=2026-13-45")
 
@@ -51,10 +54,19 @@ def field_kind(element) -> str:
     return {"email": "email", "number": "number", "date": "date"}.get(kind, "text")
 
 
+def controls(form) -> list:
+    """The form's fields: those inside it, and those elsewhere on the page that name it in
+    their form attribute (the checkboxes of a list's rows, for one)."""
+    outside = form.getroottree().xpath("//*[@form=$id][self::input or self::select or "
+                                       "self::textarea]", id=form.get("id") or "") \
+        if form.get("id") else []
+    return [*form.inputs, *outside]
+
+
 def as_sent(form) -> dict:
     """What the browser sends for `form` untouched."""
     data = {}
-    for element in form.inputs:
+    for element in controls(form):
         name, kind = element.get("name"), (element.get("type") or "").lower()
         if not name or kind == "file":
             continue
@@ -72,9 +84,14 @@ def as_sent(form) -> dict:
 
 def with_odd_values(form, values) -> dict:
     data = as_sent(form)
-    for element in form.inputs:
+    for element in controls(form):
         name, kind = element.get("name"), (element.get("type") or "").lower()
-        if name and kind not in ("hidden", "submit", "button", "checkbox", "radio", "file"):
+        if not name:
+            continue
+        if kind in CARRY_IDS:
+            if (element.get("value") or "").isdigit():
+                data[name] = values["id"]
+        elif kind not in ("submit", "button", "file"):
             data[name] = values[field_kind(element)]
     return data
 
@@ -131,6 +148,9 @@ class Walker:
                 continue
             if (form.method or "get").lower() == "post":
                 forms.append((action, form))
+                # A button may send the same form elsewhere.
+                forms += [(urljoin(url, other), form) for other in form.xpath(
+                    ".//button/@formaction | .//input/@formaction")]
             elif action not in self.queried:
                 self.queried.add(action)
                 self.filter_oddly(action.split("?")[0], form)

@@ -44,7 +44,8 @@ ODD = {
 }
 CARRY_IDS = ("hidden", "checkbox", "radio")
 ODD_QUERIES = ("page=abc", "page=-1", "page=999999", "cursor=junk", "q=%00", "status=zzz",
-               "sort=zzz", "date_from=zzz&date_to=2026-13-45")
+               "sort=zzz", "date_from=zzz&date_to=2026-13-45", f"before={'9' * 40}",
+               f"after={'9' * 40}")
 
 
 def field_kind(element) -> str:

@@ -314,9 +314,13 @@ def get_inbox_documents(key, fields):
 
 
 def _moment(text: str):
-    moment = parse_datetime(text)
+    try:
+        # Either parser raises ValueError on a well-formed day no calendar has.
+        moment = parse_datetime(text)
+        day = parse_date(text) if moment is None else None
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(text)
         if day is None:
             raise Fault("Client", _("CreatedFrom is a date or a date and time, such as "
                                     "2026-11-30 or 2026-11-30T08:00:00Z."), "invalid-field")

@@ -56,6 +56,8 @@ ODD = {
     "a page size of 0": inbox(PageSize="0"),
     "a page that is an element": inbox(Page="<x>1</x>"),
     "a moment that is no date": inbox(CreatedFrom="zzz"),
+    "a day no month has": inbox(CreatedFrom="2026-02-30"),
+    "a day and time no month has": inbox(CreatedFrom="2026-13-01T08:00:00Z"),
     "the last moment there is": inbox(CreatedFrom="9999-12-31T23:59:59+14:00"),
     "the first moment there is": inbox(CreatedFrom="0001-01-01T00:00:00-12:00"),
     "a document id that is no id": envelope(

@@ -81,15 +81,22 @@ def test_it_sends_a_test_invoice_and_holds_a_duplicate_until_marked_original(
     assert page.locator("#download").count() == 1
 
 
-def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
-        live_server, page, cast):
+def received_by_the_client(page, live_server, cast, numbers):
+    """Invoices the sender sends in the portal to the receiver here, whose administrator
+    then signs in; returns the receiver."""
     from invoices.submission import submit
 
     sender, receiver = make_sender(cast), make_receiver(cast)
-    for number in ("F-90", "F-91", "F-92"):
+    for number in numbers:
         submit(sender, invoice(number), "portal", cast.admin)
-    assert Document.objects.filter(status=Status.RECEIVED).count() == 3
+    assert Document.objects.filter(status=Status.RECEIVED).count() == len(numbers)
     sign_in_as(page, live_server, cast.client_admin)
+    return receiver
+
+
+def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
+        live_server, page, cast):
+    receiver = received_by_the_client(page, live_server, cast, ("F-90", "F-91", "F-92"))
 
     page.goto(f"{live_server.url}/organizations/{receiver.pk}/inbox/")
     page.get_by_label("Choose every received invoice on this page").check()
@@ -109,12 +116,7 @@ def test_it_marks_every_received_invoice_of_the_page_downloaded_after_asking(
 
 def test_it_sets_the_processing_status_of_chosen_invoices_with_the_keyboard(
         live_server, page, cast):
-    from invoices.submission import submit
-
-    sender, receiver = make_sender(cast), make_receiver(cast)
-    for number in ("F-93", "F-94", "F-95"):
-        submit(sender, invoice(number), "portal", cast.admin)
-    sign_in_as(page, live_server, cast.client_admin)
+    receiver = received_by_the_client(page, live_server, cast, ("F-93", "F-94", "F-95"))
 
     page.goto(f"{live_server.url}/organizations/{receiver.pk}/inbox/")
     page.get_by_label("Choose F-93").focus()

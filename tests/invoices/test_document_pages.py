@@ -490,13 +490,20 @@ def test_it_says_so_when_the_invoice_changed_before_it_was_marked_downloaded(
         to_status=Status.DOWNLOADED).exists()
 
 
-def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
-        client, post, cast, sender, receiver):
+def three_received(client, post, cast, sender, numbers):
+    """The sender's administrator sends three invoices to the receiver here: (the sender's
+    copy of the first, and the receiver's three, in order)."""
     sign_in(client, cast.admin)
-    for number in ("F-80", "F-81", "F-82"):
+    for number in numbers:
         upload(post, sender, invoice(number))
     own_outgoing = Document.objects.filter(direction=Direction.OUTGOING).first()
-    first, second, third = Document.objects.filter(direction=Direction.INCOMING).order_by("pk")
+    return own_outgoing, *Document.objects.filter(direction=Direction.INCOMING).order_by("pk")
+
+
+def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
+        client, post, cast, sender, receiver):
+    own_outgoing, first, second, third = three_received(client, post, cast, sender,
+                                                        ("F-80", "F-81", "F-82"))
     third.mark_downloaded(None)
     sign_in(client, cast.client_admin)
     inbox = client.get(f"/organizations/{receiver.pk}/inbox/").content.decode()
@@ -527,11 +534,8 @@ def test_it_marks_chosen_received_invoices_downloaded_together_after_asking(
 
 def test_it_sets_the_processing_status_of_chosen_invoices_together_after_asking(
         client, post, cast, sender, receiver):
-    sign_in(client, cast.admin)
-    for number in ("F-83", "F-84", "F-85"):
-        upload(post, sender, invoice(number))
-    own_outgoing = Document.objects.filter(direction=Direction.OUTGOING).first()
-    first, second, third = Document.objects.filter(direction=Direction.INCOMING).order_by("pk")
+    own_outgoing, first, second, third = three_received(client, post, cast, sender,
+                                                        ("F-83", "F-84", "F-85"))
     first.mark_downloaded(None)
     third.reject(cast.client_admin, "Not ours")
     sign_in(client, cast.client_admin)

@@ -58,7 +58,6 @@ from portal.problems import PROBLEM_CONTENT_TYPE, problem, problem_kind
 CLIENT_ID_HEADER = "X-Client-Document-Id"
 CLIENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{6,100}")
 XML = "application/xml"
-# Ids beyond a bigint cannot exist; asking for one is a 404, not a database error.
 
 
 def _problem(_status, text):

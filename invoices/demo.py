@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from invoices.models import Channel, Direction, Document, DocumentType, Status
 from invoices.peppol import xmlsafe
-from invoices.peppol.ubl import Address, DocumentSpec, Line, Party, build, read_facts
+from invoices.peppol.ubl import (
+    Address,
+    Attachment,
+    DocumentSpec,
+    Line,
+    Party,
+    build,
+    read_facts,
+)
 from invoices.peppol.validation import ValidationReport, validate
 from invoices.submission import verdict_message
 from invoices.transport.receiving import POSSIBLE_DUPLICATE, SAME_AS_EARLIER
@@ -36,14 +44,26 @@ def _party(organization) -> Party:
                  DEMO_VAT_ID)
 
 
+LINES = (Line("Volkorenbrood", Decimal("40"), Decimal("2.35"), Decimal("9")),
+         Line("Bezorging", Decimal("1"), Decimal("15.00"), Decimal("21")))
+
+
 def _spec(number, supplier, customer, days_ago, **extra) -> DocumentSpec:
     issued = timezone.localdate() - timedelta(days=days_ago)
     return DocumentSpec(
         number=number, issue_date=issued, due_date=issued + timedelta(days=30),
-        supplier=supplier, customer=customer, iban="NL91ABNA0417164300",
-        lines=[Line("Volkorenbrood", Decimal("40"), Decimal("2.35"), Decimal("9")),
-               Line("Bezorging", Decimal("1"), Decimal("15.00"), Decimal("21"))],
+        supplier=supplier, customer=customer, iban="NL91ABNA0417164300", lines=list(LINES),
         **{"buyer_reference": "Inkoop 2026", **extra})
+
+
+def _specification(number) -> Attachment:
+    """The supplier's specification of the delivery, as a spreadsheet-ready CSV."""
+    rows = ["Omschrijving;Aantal;Prijs"] + [
+        f"{line.name};{line.quantity};{str(line.unit_price).replace('.', ',')}"
+        for line in LINES]
+    return Attachment(reference=f"SPEC-{number}", filename=f"specificatie-{number}.csv",
+                      mime_code="text/csv", content="\r\n".join(rows).encode(),
+                      description="Specificatie van de levering")
 
 
 def _store(organization, direction, status, data, channel, by=None, detail="", **fields):
@@ -75,7 +95,7 @@ def create_demo_documents(organization, by) -> list[Document]:
                          filename="2026-0413.xml")
         refused.refuse(None, verdict_message(ValidationReport.from_dict(refused.validation)),
                        actor_label="demo data")
-        delivery = _spec("M-88120", SUPPLIER, own, 5)
+        delivery = _spec("M-88120", SUPPLIER, own, 5, attachments=[_specification("M-88120")])
         received = _store(organization, Direction.INCOMING, Status.RECEIVED, build(delivery),
                           Channel.PLATFORM, counterparty_name=SUPPLIER.name,
                           delivery_id=uuid.uuid4())

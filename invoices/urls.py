@@ -14,6 +14,8 @@ urlpatterns = [
     path("organizations/<int:pk>/test-invoice/", sending.test_invoice, name="test_invoice"),
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/ubl/", documents.download, name="download"),
+    path("documents/<int:pk>/attachments/<int:number>/", documents.attachment,
+         name="attachment"),
     path("documents/<int:pk>/mark-original/", documents.mark_original, name="mark_original"),
     path("documents/<int:pk>/mark-downloaded/", documents.mark_downloaded,
          name="mark_downloaded"),

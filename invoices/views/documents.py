@@ -1,5 +1,7 @@
 """One document: the readable invoice, its history, its validation report, the download."""
 
+import mimetypes
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +20,7 @@ from invoices.models.documents import (
 )
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
+from invoices.peppol.ubl.reader import ATTACHMENT_TYPES, attachment_content
 from invoices.peppol.validation import ValidationReport
 from invoices.views.common import (
     document_from,
@@ -31,12 +34,16 @@ from portal.errors import ChangeRefused
 from portal.fields import row_id
 
 
-def _readable(document):
+def _parsed(document):
     try:
-        root = xmlsafe.parse_xml(bytes(document.content), max(document.size, 1))
+        return xmlsafe.parse_xml(bytes(document.content), max(document.size, 1))
     except xmlsafe.XmlRejected:
         return None
-    return read_document(root)
+
+
+def _readable(document):
+    root = _parsed(document)
+    return read_document(root) if root is not None else None
 
 
 def render_document(request, document, *, status=200, **context):
@@ -76,12 +83,37 @@ def download(request, pk):
     if not document.offered_for_download:
         # A duplicate is held back until an administrator releases it.
         raise Http404
-    response = HttpResponse(bytes(document.content), content_type="application/xml")
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in document.number)[:80] \
-        or f"document-{document.pk}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+    return _file(bytes(document.content), "application/xml",
+                 f"{_file_name(document.number) or f'document-{document.pk}'}.xml")
+
+
+def _file_name(text: str) -> str:
+    """`text` as part of a file name: letters, digits, '-', '_' and '.' only."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:80]
+
+
+def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
+    """A download, never shown in the browser, of what a sender wrote."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@environment_required()
+def attachment(request, pk, number):
+    """A supporting document (the invoice's PDF, for one) embedded in the UBL, as a file."""
+    document = document_from(request, pk, content=True)
+    root = _parsed(document) if document.offered_for_download else None
+    found = attachment_content(root, number) if root is not None else None
+    if found is None:
+        raise Http404
+    meta, content = found
+    known = meta.mime_code if meta.mime_code in ATTACHMENT_TYPES else ""
+    extension = (mimetypes.guess_extension(known) or "") if known else ""
+    name = _file_name(meta.filename) \
+        or f"{_file_name(document.number) or document.pk}-{number}{extension}"
+    return _file(content, known or "application/octet-stream", name)
 
 
 @environment_required()

@@ -69,6 +69,32 @@ def invoice(number="F-2026-001", *, supplier_kvk=SENDER_KVK, customer_kvk=RECEIV
     return build(DocumentSpec(**values))
 
 
+PDF = b"%PDF-1.4\n% a supporting document\n%%EOF\n"
+
+
+def with_attachment(data: bytes, content: bytes = PDF, *, mime_code="application/pdf",
+                    filename="invoice.pdf", reference="ATT-1", description="The invoice as PDF",
+                    uri="", encoded: str | None = None) -> bytes:
+    """`data` (a UBL invoice) with one more supporting document (BG-24), embedded as base64
+    unless `uri` names it instead; `encoded` gives the base64 text as it is to be written."""
+    import base64
+    from xml.sax.saxutils import quoteattr
+
+    if uri:
+        attachment = f"<cac:ExternalReference><cbc:URI>{uri}</cbc:URI></cac:ExternalReference>"
+    else:
+        text = encoded if encoded is not None else base64.b64encode(content).decode()
+        attachment = (f"<cbc:EmbeddedDocumentBinaryObject mimeCode={quoteattr(mime_code)} "
+                      f"filename={quoteattr(filename)}>{text}</cbc:EmbeddedDocumentBinaryObject>")
+    reference_xml = (f"<cac:AdditionalDocumentReference><cbc:ID>{reference}</cbc:ID>"
+                     f"<cbc:DocumentDescription>{description}</cbc:DocumentDescription>"
+                     f"<cac:Attachment>{attachment}</cac:Attachment>"
+                     "</cac:AdditionalDocumentReference>").encode()
+    # Supporting documents stand right before the supplier in UBL's order.
+    return data.replace(b"<cac:AccountingSupplierParty>",
+                        reference_xml + b"<cac:AccountingSupplierParty>", 1)
+
+
 def received_over_peppol(organization, number, status="received"):
     """An invoice that reached `organization` from another access point: nobody on the
     platform sent it."""

@@ -41,3 +41,17 @@ def test_its_refusal_reads_in_the_readers_language_as_a_real_one_does():
     with override("nl"):
         shown = refused.reason_shown
     assert shown != refused.status_reason and "BIS Billing 3.0" in shown
+
+
+def test_its_received_invoice_carries_the_suppliers_specification(client):
+    call_command("seed_demo")
+    received = Document.objects.get(direction=Direction.INCOMING, status=Status.RECEIVED)
+    client.force_login(User.objects.get(email="admin@demo-bakery.nl"))
+
+    page = client.get(f"/documents/{received.pk}/").content.decode()
+    assert "specificatie-M-88120.csv</a> · Specificatie van de levering" in page
+
+    response = client.get(f"/documents/{received.pk}/attachments/1/")
+    assert response["Content-Type"] == "text/csv"
+    assert response.content.decode().splitlines() == [
+        "Omschrijving;Aantal;Prijs", "Volkorenbrood;40;2,35", "Bezorging;1;15,00"]

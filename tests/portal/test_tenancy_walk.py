@@ -118,6 +118,17 @@ def _document(cast):
                           status=Status.CREATED, content=invoice(), channel=Channel.TEST)
 
 
+def _attachment(cast):
+    """(a sent document with a PDF inside, the attachment's number)."""
+    from invoices.models import Channel, Direction, Document, Status
+    from tests.invoices.conftest import invoice, with_attachment
+
+    document = Document.store(organization=_active_organization(cast),
+                              direction=Direction.OUTGOING, status=Status.CREATED,
+                              content=with_attachment(invoice()), channel=Channel.TEST)
+    return document.pk, 1
+
+
 def _received(cast, status="received"):
     from invoices.models import Channel, Direction, Document
     from tests.invoices.conftest import invoice
@@ -209,6 +220,7 @@ OBJECT_FACTORIES = {
     "invoices:test_invoice": lambda cast: _active_organization(cast).pk,
     "invoices:document": lambda cast: _document(cast).pk,
     "invoices:download": lambda cast: _document(cast).pk,
+    "invoices:attachment": _attachment,
     "invoices:mark_original": lambda cast: _duplicate(cast).pk,
     "invoices:mark_downloaded": lambda cast: _received(cast).pk,
     "invoices:reject": lambda cast: _received(cast).pk,
@@ -283,6 +295,11 @@ STAFF_OBJECT_URLS = {
 ALL_OBJECT_URLS = sorted({*OBJECT_FACTORIES, *STAFF_OBJECT_URLS})
 
 
+def url_of(name, made) -> str:
+    """The URL named `name` for what a factory made: an id, or a tuple of ids."""
+    return reverse(name, args=made if isinstance(made, tuple) else (made,))
+
+
 def object_page(cast, name):
     """(the URL of a new object for the URL name `name`, the user who may open it: the
     administrator, or staff with the flag the page asks for)."""
@@ -292,7 +309,7 @@ def object_page(cast, name):
         user = cast.techsupport if flag == "is_techsupport" else cast.sales
     else:
         factory, user = OBJECT_FACTORIES[name], cast.admin
-    return reverse(name, args=[factory(cast)]), user
+    return url_of(name, factory(cast)), user
 
 
 def _walk(patterns, namespace=None):
@@ -316,7 +333,7 @@ def test_it_knows_how_to_make_an_object_for_every_url_with_an_id():
 
 @pytest.mark.parametrize("name", sorted(OBJECT_FACTORIES))
 def test_it_answers_404_to_another_environment(client, cast, name):
-    url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])
+    url = url_of(name, OBJECT_FACTORIES[name](cast))
     sign_in(client, cast.outsider)
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
@@ -324,7 +341,7 @@ def test_it_answers_404_to_another_environment(client, cast, name):
 
 @pytest.mark.parametrize("name", sorted(OBJECT_FACTORIES))
 def test_it_still_opens_for_the_owning_administrator(client, cast, name):
-    url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])
+    url = url_of(name, OBJECT_FACTORIES[name](cast))
     sign_in(client, cast.admin)
     assert client.get(url).status_code == 200
 
@@ -333,7 +350,7 @@ def test_it_still_opens_for_the_owning_administrator(client, cast, name):
                                      if n.startswith(("customers:", "invoices:", "webhooks:"))))
 def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_ends(
         client, cast, name):
-    url = reverse(name, args=[OBJECT_FACTORIES[name](cast)])
+    url = url_of(name, OBJECT_FACTORIES[name](cast))
     partnership = Partnership.start(accountant=cast.accountancy,
                                     organization=Organization.objects.get(), by=cast.admin)
     sign_in(client, cast.accountant)
@@ -349,7 +366,7 @@ def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_e
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
 def test_it_answers_404_on_staff_pages_to_everyone_without_the_flag(client, cast, name):
     flag, factory = STAFF_OBJECT_URLS[name]
-    url = reverse(name, args=[factory(cast)])
+    url = url_of(name, factory(cast))
     other_staff = cast.sales if flag == "is_techsupport" else cast.techsupport
     enable_totp(cast.sales)
     for user in (cast.admin, cast.outsider, other_staff):
@@ -361,7 +378,7 @@ def test_it_answers_404_on_staff_pages_to_everyone_without_the_flag(client, cast
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
 def test_it_opens_staff_pages_to_staff_with_the_flag(client, cast, name):
     flag, factory = STAFF_OBJECT_URLS[name]
-    url = reverse(name, args=[factory(cast)])
+    url = url_of(name, factory(cast))
     enable_totp(cast.sales)
     client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
     # Pages answer 200; actions answer GET with 405 (POST only).

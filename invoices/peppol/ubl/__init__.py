@@ -5,6 +5,7 @@ from invoices.peppol.ubl.reader import KeyFacts, ReadableDocument, read_document
 from invoices.peppol.ubl.writer import (
     Address,
     AllowanceCharge,
+    Attachment,
     DocumentSpec,
     Line,
     Party,
@@ -14,6 +15,7 @@ from invoices.peppol.ubl.writer import (
 __all__ = [
     "Address",
     "AllowanceCharge",
+    "Attachment",
     "DocumentSpec",
     "KeyFacts",
     "Line",

@@ -4,6 +4,8 @@ page. Missing or malformed values come back empty; judging a document is validat
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -136,6 +138,68 @@ class ReadableAllowance:
     vat_rate: Decimal | None
 
 
+# The MIME codes BIS Billing 3.0 allows for an embedded attachment (BR-CL-24).
+ATTACHMENT_TYPES = frozenset({
+    "application/pdf", "image/png", "image/jpeg", "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.spreadsheet",
+})
+
+
+@dataclass
+class ReadableAttachment:
+    """A supporting document (BG-24): embedded in the document, or named by its address."""
+
+    number: int  # its place among the document's attachments, from 1
+    reference: str
+    description: str
+    filename: str
+    mime_code: str
+    size: int  # bytes once decoded; 0 when nothing is embedded
+    uri: str
+
+    @property
+    def embedded(self) -> bool:
+        return self.size > 0
+
+
+def _compact(binary) -> str:
+    return "".join((binary.text or "").split()) if binary is not None else ""
+
+
+def _attachments(root):
+    """(ReadableAttachment, its embedded base64 without white space) for each supporting
+    document; references without an attachment (an invoiced object's id) are not ones."""
+    references = (reference for reference in root.findall("cac:AdditionalDocumentReference", NS)
+                  if reference.find("cac:Attachment", NS) is not None)
+    for number, reference in enumerate(references, start=1):
+        binary = reference.find("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS)
+        encoded = _compact(binary)
+        yield ReadableAttachment(
+            number=number, reference=_text(reference, "cbc:ID"),
+            description=_text(reference, "cbc:DocumentDescription"),
+            filename=(binary.get("filename") or "").strip() if binary is not None else "",
+            mime_code=(binary.get("mimeCode") or "").strip() if binary is not None else "",
+            size=len(encoded) * 3 // 4 - encoded[-2:].count("="),
+            uri=_text(reference, "cac:Attachment/cac:ExternalReference/cbc:URI"),
+        ), encoded
+
+
+def attachment_content(root: etree._Element, number: int) -> tuple[ReadableAttachment,
+                                                                    bytes] | None:
+    """Attachment `number` and its embedded content, decoded; None when the document has no
+    such embedded attachment or its base64 is broken."""
+    for attachment, encoded in _attachments(root):
+        if attachment.number == number:
+            if not encoded:
+                return None
+            try:
+                return attachment, base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                return None
+    return None
+
+
 @dataclass
 class ReadableDocument:
     facts: KeyFacts
@@ -153,6 +217,7 @@ class ReadableDocument:
     payment_means: str = ""
     payment_account: str = ""
     payment_terms: str = ""
+    attachments: list[ReadableAttachment] = field(default_factory=list)
 
 
 def _readable_party(party) -> ReadableParty:
@@ -195,6 +260,7 @@ def read_document(root: etree._Element) -> ReadableDocument:
         payment_means=_text(root, "cac:PaymentMeans/cbc:PaymentMeansCode"),
         payment_account=_text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"),
         payment_terms=_text(root, "cac:PaymentTerms/cbc:Note"),
+        attachments=[attachment for attachment, _encoded in _attachments(root)],
     )
     for line in root.findall("cac:CreditNoteLine" if credit else "cac:InvoiceLine", NS):
         readable.lines.append(ReadableLine(

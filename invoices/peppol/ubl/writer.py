@@ -4,6 +4,7 @@ calculation rules (BR-CO-10 to BR-CO-17) hold by construction."""
 
 from __future__ import annotations
 
+import base64
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,6 +76,17 @@ class AllowanceCharge:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A supporting document embedded in the invoice (BG-24), such as its PDF."""
+
+    reference: str
+    filename: str
+    mime_code: str
+    content: bytes
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class VatGroup:
     category: str
     rate: Decimal
@@ -102,6 +114,7 @@ class DocumentSpec:
     payment_id: str = ""
     iban: str = ""
     exemption_reason: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
 
     # -- totals ---------------------------------------------------------------------------
 
@@ -234,6 +247,14 @@ class _Builder:
             self.cbc(reference, "ID", spec.billing_reference)
             if spec.billing_reference_date:
                 self.cbc(reference, "IssueDate", spec.billing_reference_date.isoformat())
+        for attachment in spec.attachments:
+            reference = self.cac(root, "AdditionalDocumentReference")
+            self.cbc(reference, "ID", attachment.reference)
+            if attachment.description:
+                self.cbc(reference, "DocumentDescription", attachment.description)
+            self.cbc(self.cac(reference, "Attachment"), "EmbeddedDocumentBinaryObject",
+                     base64.b64encode(attachment.content).decode(),
+                     mimeCode=attachment.mime_code, filename=attachment.filename)
         self.party(root, "AccountingSupplierParty", spec.supplier)
         self.party(root, "AccountingCustomerParty", spec.customer)
         if spec.payment_means_code:

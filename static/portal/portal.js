@@ -4,6 +4,7 @@
 //   data-show-on-load       on a Bootstrap modal: opens it when the page has loaded
 //   data-percent="42"       on a Bootstrap .progress-bar: sets its width
 //   data-check-all="form-id" on a checkbox: checks or clears every checkbox of that form
+//   data-print              on a button: opens the browser's print dialog for the page
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
 
@@ -13,6 +14,10 @@ document.addEventListener("DOMContentLoaded", function () {
     all.addEventListener("change", function () {
       boxes.forEach(function (box) { box.checked = all.checked; });
     });
+  });
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
   });
 
   document.querySelectorAll("[data-submit-on-change]").forEach(function (control) {

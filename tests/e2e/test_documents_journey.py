@@ -197,3 +197,18 @@ def test_it_sets_a_processing_status_with_the_keyboard_and_the_sender_follows(
     assert page.locator("#document-status").inner_text() == "Under review"
     assert page.locator("#processing-notice").inner_text() == \
         "From the receiver: Bakery Client BV: Approved for payment"
+
+
+def test_it_prints_a_received_invoice_without_the_screens_bars_and_buttons(
+        live_server, page, cast):
+    open_as_receiver(page, live_server, cast, "F-97")
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") is True
+
+    page.emulate_media(media="print")
+    assert page.locator("#readable").is_visible() and page.locator("#timeline").is_visible()
+    for on_screen_only in (".portal-bar", "footer", "#print", "#reject", ".breadcrumb"):
+        assert not page.locator(on_screen_only).first.is_visible(), on_screen_only
+    page.emulate_media(media="screen")
+    assert page.locator(".portal-bar").is_visible() and page.locator("#print").is_visible()

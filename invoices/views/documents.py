@@ -276,9 +276,15 @@ def set_many_statuses(request):
                 except ChangeRefused:
                     # Rejected or gone meanwhile: it takes no status any more.
                     continue
-            messages.success(request, ngettext(
-                "%(count)d invoice is now %(status)s.", "%(count)d invoices are now %(status)s.",
-                changed) % {"count": changed, "status": Status(status).label.lower()})
+            said = Status(status).label.lower()
+            done = ngettext("%(count)d invoice is now %(status)s.",
+                            "%(count)d invoices are now %(status)s.", changed)
+            if unchanged := len(documents) - changed:
+                done += " " + ngettext(
+                    "%(unchanged)d already was, or no longer takes a status.",
+                    "%(unchanged)d already were, or no longer take a status.", unchanged)
+            messages.success(request, done % {"count": changed, "status": said,
+                                              "unchanged": unchanged})
             return redirect(back)
         error = _("Choose one of the processing statuses.")
     return render(request, "invoices/set_many_statuses.html", {

@@ -64,12 +64,14 @@ def test_it_never_lets_a_sender_choose_how_the_browser_treats_the_file(cast, cli
 
 
 @pytest.mark.parametrize("filename, mime_code, expected", [
-    ("", "application/pdf", "F-62-1.pdf"),
-    ("", "image/png", "F-62-1.png"),
-    ("", "application/x-unknown", "F-62-1"),
+    ("", "application/pdf", 'filename="F-62-1.pdf"'),
+    ("", "image/png", 'filename="F-62-1.png"'),
+    ("", "application/x-unknown", 'filename="F-62-1"'),
+    # A name in other letters reaches the browser whole, as RFC 6266 writes it.
+    ("factuur-één.pdf", "application/pdf", "filename*=utf-8''factuur-%C3%A9%C3%A9n.pdf"),
 ])
-def test_it_names_a_file_without_a_name_after_the_document(cast, client, sender, filename,
-                                                           mime_code, expected):
+def test_it_names_the_file_after_the_document_or_as_the_sender_wrote_it(
+        cast, client, sender, filename, mime_code, expected):
     data = with_attachment(invoice("F-62"), filename=filename, mime_code=mime_code)
     received = received_over_peppol(sender, "F-62")
     Document.objects.filter(pk=received.pk).update(content=data, size=len(data))
@@ -77,7 +79,7 @@ def test_it_names_a_file_without_a_name_after_the_document(cast, client, sender,
 
     response = client.get(f"/documents/{received.pk}/attachments/1/")
 
-    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+    assert response["Content-Disposition"] == f"attachment; {expected}"
 
 
 def test_it_offers_no_file_for_broken_base64_nor_for_a_held_duplicate(cast, client, sender):

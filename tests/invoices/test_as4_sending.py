@@ -235,6 +235,21 @@ def test_it_reports_access_point_settings_that_do_not_load(peppol_world, setting
     assert error.id == "invoices.E001" and "missing.pem" in error.msg
 
 
+def test_it_warns_a_deployment_that_sends_over_peppol_on_unsigned_service_metadata(
+        settings):
+    from invoices.checks import service_metadata_trusted
+
+    settings.PEPPOL_AP_PARTY_ID, settings.PEPPOL_SMP_TRUST_FILE = "", ""
+    assert service_metadata_trusted(None) == []
+    settings.PEPPOL_AP_PARTY_ID = "POP000999"
+
+    [warning] = service_metadata_trusted(None)
+
+    assert warning.id == "invoices.W001" and "PEPPOL_SMP_TRUST_FILE" in warning.hint
+    settings.PEPPOL_SMP_TRUST_FILE = "/etc/peppol/smp-ca.pem"
+    assert service_metadata_trusted(None) == []
+
+
 @pytest.mark.parametrize("signer", ["stranger", None])
 def test_it_believes_only_service_metadata_a_trusted_smp_signed(send, peppol_world, signer):
     peppol_world.register_remote()

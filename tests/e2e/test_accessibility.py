@@ -119,3 +119,21 @@ def test_it_meets_wcag_aa_on_every_page_that_takes_an_id(live_server, browser, c
     problems = problems_on(page, Axe(), url)
 
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("button", ["Mark selected as downloaded",
+                                    "Set processing status of selected"])
+def test_it_meets_wcag_aa_on_the_pages_a_selection_of_the_inbox_leads_to(
+        live_server, browser, button, peppol):  # noqa: F811
+    call_command("seed_demo")
+    page = new_page(browser)
+    sign_in(page, live_server, "admin@demo-bakery.nl", totp=False, password=DEMO_PASSWORD,
+            totp_secret=DEMO_TOTP_SECRET)
+    page.goto(live_server.url + "/documents/inbox/")
+    page.locator("#choose-all").check()
+    page.get_by_role("button", name=button).click()
+    page.locator("#chosen-documents").wait_for()
+
+    problems = problems_on(page, Axe(), page.url)
+
+    assert not problems, "\n".join(problems)

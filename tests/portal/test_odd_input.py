@@ -2,12 +2,12 @@
 
 Each demo login walks the pages it can reach from its start page, then sends every form it
 found as the browser would and again with odd values (text that is far too long, NUL
-characters, nothing at all, values no select offers, impossible numbers and dates, ids no
-row can have in place of those the page gave), and
-every filter bar and list with odd query parameters. A second walk reaches what the first
-round of forms created. Then every page that takes an id gets the same, for an object made
-as the tenancy walk makes it, so pages the demo data does not reach are sent odd input
-too. Whatever the input, the answer is a page or a clear refusal."""
+characters, nothing at all, values no select offers, impossible numbers and dates, ids no row
+can have in place of those the page gave), and every filter bar and list with odd query
+parameters. A second walk reaches what the first round of forms created. Then every page
+that takes an id gets the same, for an object made as the tenancy walk makes it, so pages the
+demo data does not reach are sent odd input too. Whatever the input, the answer is a page or
+a clear refusal."""
 
 from collections import deque
 from urllib.parse import urlencode, urljoin, urlsplit

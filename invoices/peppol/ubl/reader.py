@@ -169,7 +169,7 @@ def _compact(binary) -> str:
 
 def _attachments(root):
     """(ReadableAttachment, its embedded base64 without white space) for each supporting
-    document; references without an attachment (an invoiced object's id) are not ones."""
+    document. A reference without an attachment (the id of an invoiced object) is none."""
     references = (reference for reference in root.findall("cac:AdditionalDocumentReference", NS)
                   if reference.find("cac:Attachment", NS) is not None)
     for number, reference in enumerate(references, start=1):

@@ -277,9 +277,15 @@ def set_many_statuses(request):
                     # Rejected or gone meanwhile: it takes no status any more.
                     continue
             said = Status(status).label.lower()
+            unchanged = len(documents) - changed
+            if not changed:
+                messages.info(request, _("Nothing changed: the chosen invoices already were "
+                                         "%(status)s, or no longer take a status.")
+                              % {"status": said})
+                return redirect(back)
             done = ngettext("%(count)d invoice is now %(status)s.",
                             "%(count)d invoices are now %(status)s.", changed)
-            if unchanged := len(documents) - changed:
+            if unchanged:
                 done += " " + ngettext(
                     "%(unchanged)d already was, or no longer takes a status.",
                     "%(unchanged)d already were, or no longer take a status.", unchanged)

@@ -568,10 +568,15 @@ def test_it_sets_the_processing_status_of_chosen_invoices_together_after_asking(
         == {first.pk, second.pk}
     third.refresh_from_db()
     assert third.status == Status.REJECTED
-    # Asked again for the same two, it says that nothing changed.
+    # Asked again for the same two, it says that nothing changed; with one more, which.
     again = post(url, {**chosen, "confirm": "yes", "status": "approved"})
-    assert "0 invoices are now approved. 2 already were, or no longer take a status." in text(
-        client.get(again.url))
+    assert "Nothing changed: the chosen invoices already were approved, or no longer take a " \
+           "status." in text(client.get(again.url))
+    fourth = received_over_peppol(receiver, "F-86")
+    more = post(url, {**chosen, "document": [first.pk, fourth.pk], "confirm": "yes",
+                      "status": "approved"})
+    assert "1 invoice is now approved. 1 already was, or no longer takes a status." in text(
+        client.get(more.url))
     # The senders' copies follow, each with its own history line.
     sent = Document.objects.filter(direction=Direction.OUTGOING, number__in=("F-83", "F-84"))
     assert set(sent.values_list("status", flat=True)) == {Status.UNDER_REVIEW}

@@ -46,6 +46,10 @@ def _readable(document):
     return read_document(root) if root is not None else None
 
 
+# The processing statuses as the pages offer them: (value, label, what the sender sees).
+STATUS_CHOICES = [(status, status.label, SENDER_SEES[status].label) for status in PROCESSING]
+
+
 def render_document(request, document, *, status=200, **context):
     report = ValidationReport.from_dict(document.validation or {})
     failed = document.status == Status.DELIVERY_FAILED
@@ -186,8 +190,7 @@ def set_status(request, pk):
                 "status": document.get_status_display().lower()})
     return render(request, "invoices/set_status.html", {
         "document": document, "organization": document.organization, "allowed": allowed,
-        "statuses": [(status, status.label, SENDER_SEES[status].label)
-                     for status in PROCESSING],
+        "statuses": STATUS_CHOICES,
     })
 
 
@@ -221,6 +224,18 @@ def _chosen(request) -> tuple[str, list[int]]:
     return back, chosen
 
 
+def _take_each(documents, *, document_step) -> int:
+    """A selection's step taken on each document in its own transaction; how many it
+    changed. One that changed meanwhile (rejected, for one) is refused and left as it is."""
+    changed = 0
+    for document in documents:
+        try:
+            changed += document_step(document)
+        except ChangeRefused:
+            continue
+    return changed
+
+
 @environment_required()
 def mark_many_downloaded(request):
     """The inbox's "mark selected as downloaded": a POST of the chosen invoices asks first,
@@ -238,13 +253,7 @@ def mark_many_downloaded(request):
             "documents": documents, "back": back,
             "keep_until": min(document.kept_after_download() for document in documents),
             "left_out": len(chosen) - len(documents)})
-    marked = 0
-    for document in documents:
-        try:
-            marked += document.mark_downloaded(request.user)
-        except ChangeRefused:
-            # It changed meanwhile (rejected, for one): nothing to mark any more.
-            continue
+    marked = _take_each(documents, document_step=lambda d: d.mark_downloaded(request.user))
     messages.success(request, ngettext("%(count)d invoice is marked as downloaded.",
                                        "%(count)d invoices are marked as downloaded.",
                                        marked) % {"count": marked})
@@ -269,13 +278,8 @@ def set_many_statuses(request):
     status, error = request.POST.get("status", ""), ""
     if request.POST.get("confirm") == "yes":
         if status in PROCESSING:
-            changed = 0
-            for document in documents:
-                try:
-                    changed += document.set_processing_status(request.user, status)
-                except ChangeRefused:
-                    # Rejected or gone meanwhile: it takes no status any more.
-                    continue
+            changed = _take_each(documents, document_step=lambda d: d.set_processing_status(
+                request.user, status))
             said = Status(status).label.lower()
             unchanged = len(documents) - changed
             if not changed:
@@ -296,5 +300,5 @@ def set_many_statuses(request):
     return render(request, "invoices/set_many_statuses.html", {
         "documents": documents, "back": back, "error": error,
         "left_out": len(chosen) - len(documents),
-        "statuses": [(value, value.label, SENDER_SEES[value].label) for value in PROCESSING],
+        "statuses": STATUS_CHOICES,
     }, status=400 if error else 200)

@@ -189,6 +189,37 @@ def test_it_lists_what_the_filters_ask_for(client, post, cast, sender, receiver)
         .decode()
 
 
+def row_of(page: str, number: str) -> str:
+    """The list row of the document numbered `number`, as its HTML."""
+    return next(row for row in re.findall(r"<tr>.*?</tr>", page, re.S) if f">{number}<" in row)
+
+
+def test_it_says_beside_a_status_in_the_list_why_the_document_is_there(client, post, cast,
+                                                                     sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-20"))
+    upload(post, sender, invoice("F-21", buyer_reference=""))
+    upload(post, sender, invoice("X-30", customer_kvk="11112222"))
+    outbox = text(client.get(f"/organizations/{sender.pk}/outbox/"))
+    assert "Fatal errors: 1" in row_of(outbox, "F-21")
+    assert "waiting for the Peppol network" in row_of(outbox, "X-30")
+    assert "status-note" not in row_of(outbox, "F-20")
+
+    upload(post, sender, invoice("F-20"))
+    sign_in(client, cast.client_admin)
+    inbox = text(client.get(f"/organizations/{receiver.pk}/inbox/"))
+    rows = re.findall(r"<tr>.*?</tr>", inbox, re.S)[1:]
+    held = next(row for row in rows if ">Duplicate<" in row)
+    first = next(row for row in rows if ">Received<" in row)
+    assert "Possible duplicate: not offered for download" in held
+    assert "status-note" not in first
+
+    sign_in(client, cast.admin)
+    client.cookies.load({"django_language": "nl"})
+    assert "wacht op het Peppol-netwerk" in row_of(
+        text(client.get(f"/organizations/{sender.pk}/outbox/")), "X-30")
+
+
 def test_it_pages_by_keyset_keeping_the_filters(client, cast, sender, settings):
     from tests.invoices.test_document_model import outgoing
 

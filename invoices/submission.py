@@ -26,6 +26,9 @@ from portal.said import Said
 VALIDATION_ACTOR = "system: validation"
 SENDER_CHECK_ACTOR = "system: sender check"
 
+# What a PositiveSmallIntegerField holds; no real invoice comes near it.
+MOST_ATTACHMENTS = 32767
+
 TYPES = {"Invoice": DocumentType.INVOICE, "CreditNote": DocumentType.CREDIT_NOTE}
 
 
@@ -156,6 +159,7 @@ def _fact_fields(facts) -> dict:
         "number": facts.number[:200], "issue_date": facts.issue_date,
         "currency": facts.currency[:3], "payable_amount": _amount(facts.payable_amount),
         "buyer_reference": facts.buyer_reference[:200],
+        "attachment_count": min(facts.attachments, MOST_ATTACHMENTS),
     }
 
 

@@ -99,6 +99,10 @@ class ReceivedDocumentSerializer(serializers.Serializer):
     supplier_name = serializers.CharField(source="counterparty_name", allow_blank=True)
     currency = serializers.CharField(allow_blank=True)
     payable_amount = serializers.DecimalField(max_digits=19, decimal_places=2, allow_null=True)
+    attachments = serializers.IntegerField(
+        source="attachment_count",
+        help_text=_("How many supporting documents, such as the invoice as PDF, the UBL "
+                    "carries; they come with its download."))
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
     created_at = serializers.DateTimeField()

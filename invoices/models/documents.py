@@ -180,6 +180,7 @@ class Document(SenderReceiverIds, models.Model):
     payable_amount = models.DecimalField(_("amount payable"), max_digits=19, decimal_places=2,
                                          null=True, blank=True)
     buyer_reference = models.CharField(_("buyer reference"), max_length=200, blank=True)
+    attachment_count = models.PositiveSmallIntegerField(_("attachments"), default=0)
 
     validation = models.JSONField(_("validation report"), default=dict, blank=True)
     rules = models.CharField(_("rule set"), max_length=100, blank=True)

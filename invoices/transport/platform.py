@@ -14,8 +14,8 @@ from portal.said import Said
 
 COPIED_FIELDS = ("document_type", "sender_scheme", "sender_value", "receiver_scheme",
                  "receiver_value", "supplier_id", "number", "issue_date", "currency",
-                 "payable_amount", "buyer_reference", "validation", "rules", "rules_release",
-                 "delivery_id")
+                 "payable_amount", "buyer_reference", "attachment_count", "validation", "rules",
+                 "rules_release", "delivery_id")
 
 
 class PlatformTransport(Transport):

@@ -17,7 +17,7 @@ from invoices.peppol.smp import INVOICE_DOCUMENT_TYPE
 from invoices.submission import check_and_route
 from onboarding.models import AuditEvent, ConnectionKey, Software
 from tests.api.conftest import get
-from tests.invoices.conftest import invoice, make_receiver
+from tests.invoices.conftest import invoice, make_receiver, with_attachment
 from tests.standins.dns_smp import PeppolNetwork
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -257,11 +257,12 @@ def test_it_refuses_to_send_for_an_identifier_that_is_not_the_organizations(
 
 def test_it_lists_received_documents_newest_first_a_page_at_a_time(
         live_server, http, acme_key, receiver, receiver_key):
-    for number in ("F-1", "F-2", "F-3"):
-        assert send(http, live_server, acme_key, invoice(number)).status_code == 202
+    for data in (invoice("F-1"), invoice("F-2"), with_attachment(invoice("F-3"))):
+        assert send(http, live_server, acme_key, data).status_code == 202
 
     first = call(http, "GET", live_server, "/api/v1/inbox?page_size=2", receiver_key).json()
     assert [d["number"] for d in first["results"]] == ["F-3", "F-2"]
+    assert [d["attachments"] for d in first["results"]] == [1, 0]
     second = http.get(first["next"], auth=auth(receiver_key), timeout=10).json()
     assert [d["number"] for d in second["results"]] == ["F-1"]
     assert second["next"] is None

@@ -96,3 +96,47 @@ def test_it_offers_no_file_for_broken_base64_nor_for_a_held_duplicate(cast, clie
     page = text(client.get(f"/documents/{held.pk}/"))
     assert "invoice.pdf" in page and 'id="attachment-1"' not in page
     assert client.get(f"/documents/{held.pk}/attachments/1/").status_code == 404
+
+
+def test_it_marks_in_the_lists_the_documents_that_carry_attachments(
+        cast, client, sender, receiver, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(sender, with_attachment(with_attachment(invoice("F-62")), reference="ATT-2",
+                                       uri="https://example.com/hours"), "portal", cast.admin)
+        submit(sender, invoice("F-63"), "portal", cast.admin)
+    assert sorted(Document.objects.values_list("number", "direction", "attachment_count")) == [
+        ("F-62", "incoming", 2), ("F-62", "outgoing", 2),
+        ("F-63", "incoming", 0), ("F-63", "outgoing", 0)]
+
+    sign_in(client, cast.client_admin)
+    rows = re.findall(r"<tr>.*?</tr>", text(client.get(f"/organizations/{receiver.pk}/inbox/")),
+                      re.S)
+    marked = next(row for row in rows if ">F-62<" in row)
+    assert 'title="2 attachments"' in marked
+    assert '<span class="visually-hidden">2 attachments</span>' in marked
+    assert "attachment-mark" not in next(row for row in rows if ">F-63<" in row)
+    sign_in(client, cast.admin)
+    outbox = text(client.get(f"/organizations/{sender.pk}/outbox/"))
+    assert 'title="2 attachments"' in outbox
+    client.cookies.load({"django_language": "nl"})
+    assert 'title="2 bijlagen"' in text(client.get(f"/organizations/{sender.pk}/outbox/"))
+
+
+def test_it_counts_the_attachments_of_documents_stored_before_they_were_counted(sender):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("invoices.migrations.0009_document_attachment_count")
+    attached = received_over_peppol(sender, "F-64")
+    data = with_attachment(invoice("F-64"))
+    Document.objects.filter(pk=attached.pk).update(content=data, size=len(data))
+    plain = received_over_peppol(sender, "F-65")
+    broken = received_over_peppol(sender, "F-66")
+    Document.objects.filter(pk=broken.pk).update(content=b"<Invoice><Attachment>")
+    Document.objects.update(attachment_count=0)
+
+    migration.count_attachments(apps, None)
+
+    assert dict(Document.objects.values_list("pk", "attachment_count")) == {
+        attached.pk: 1, plain.pk: 0, broken.pk: 0}

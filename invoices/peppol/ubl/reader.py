@@ -64,10 +64,13 @@ class KeyFacts(SenderReceiverIds):
     receiver_value: str
     supplier_name: str
     customer_name: str
+    attachments: int  # supporting documents (BG-24), embedded or named by their address
 
 
 SUPPLIER = "cac:AccountingSupplierParty/cac:Party"
 CUSTOMER = "cac:AccountingCustomerParty/cac:Party"
+# A supporting document; a reference without an attachment is the id of an invoiced object.
+ATTACHED = "cac:AdditionalDocumentReference/cac:Attachment"
 
 
 def read_facts(root: etree._Element) -> KeyFacts:
@@ -87,6 +90,7 @@ def read_facts(root: etree._Element) -> KeyFacts:
         receiver_value=_text(customer, "cbc:EndpointID"),
         supplier_name=_party_name(supplier),
         customer_name=_party_name(customer),
+        attachments=len(root.findall(ATTACHED, NS)),
     )
 
 

@@ -15,13 +15,13 @@ LIMIT = 50_000
 FIELDS = ("created_at", "direction", "organization__name", "document_type", "number",
           "issue_date", "counterparty_name", "sender_scheme", "sender_value",
           "receiver_scheme", "receiver_value", "currency", "payable_amount", "status",
-          "status_reason", "reason_said", "delivery_id")
+          "status_reason", "reason_said", "delivery_id", "attachment_count")
 
 
 def _header() -> list[str]:
     return [_("Created"), _("Direction"), _("Organization"), _("Type"), _("Number"),
             _("Issue date"), _("Counterparty"), _("Sender"), _("Receiver"), _("Currency"),
-            _("Amount"), _("Status"), _("Reason"), _("Delivery ID")]
+            _("Amount"), _("Status"), _("Reason"), _("Delivery ID"), _("Attachments")]
 
 
 def _rows(values, language: str):
@@ -32,7 +32,7 @@ def _rows(values, language: str):
                                        for choices in (Direction, DocumentType, Status))
         for (created, direction, organization, document_type, number, issue_date,
              counterparty, sender_scheme, sender_value, receiver_scheme, receiver_value,
-             currency, amount, status, reason, reason_said, delivery_id) in values:
+             currency, amount, status, reason, reason_said, delivery_id, attachments) in values:
             yield [spreadsheet_safe(value) for value in (
                 timezone.localtime(created).strftime("%Y-%m-%d %H:%M"), directions[direction],
                 organization, types.get(document_type, ""), number,
@@ -40,7 +40,7 @@ def _rows(values, language: str):
                 f"{sender_scheme}:{sender_value}" if sender_value else "",
                 f"{receiver_scheme}:{receiver_value}" if receiver_value else "", currency,
                 formats.number_format(amount, 2) if amount is not None else "",
-                statuses[status], render(reason_said, reason), delivery_id or "")]
+                statuses[status], render(reason_said, reason), delivery_id or "", attachments)]
 
 
 def download(documents, name: str, organization=None):

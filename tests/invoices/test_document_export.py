@@ -13,7 +13,7 @@ from invoices.models import Channel, Direction, Document, Status
 from invoices.submission import submit
 from invoices.views import export
 from tests.conftest import sign_in
-from tests.invoices.conftest import invoice
+from tests.invoices.conftest import invoice, with_attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,8 @@ def rows(response, delimiter=","):
 
 
 def test_it_downloads_what_the_filters_choose(client, cast, sender, receiver, send):
-    for number in ("F-1", "F-2"):
-        send(invoice(number))
+    send(invoice("F-1"))
+    send(with_attachment(invoice("F-2")))
     assert send(invoice("F-3", buyer_reference="")).status == Status.REFUSED
     sign_in(client, cast.admin)
     # A page's cursor: older than the newest document, whatever ids the database handed out.
@@ -60,6 +60,7 @@ def test_it_downloads_what_the_filters_choose(client, cast, sender, receiver, se
                                                                      "Delivered")
     stored = Document.objects.outbox().get(number="F-2")
     assert first["Delivery ID"] == str(stored.delivery_id)
+    assert [dict(zip(header, line, strict=True))["Attachments"] for line in lines] == ["1", "0"]
     assert first["Created"] == timezone.localtime(stored.created_at).strftime("%Y-%m-%d %H:%M")
     assert response["Content-Disposition"] == (
         f'attachment; filename="outbox-{sender.company_id}-{timezone.localdate()}.csv"')

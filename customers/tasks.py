@@ -79,7 +79,7 @@ def send_reachability_digests() -> int:
     """Tell each organization's administrators, once a day, which customers could receive
     Peppol invoices and no longer can."""
     from onboarding.models import Organization
-    from portal.mail import send_templated_mail
+    from portal.mail import portal_link, send_templated_mail
 
     sent = 0
     pending = ReachabilityLoss.objects.open().filter(reported_at__isnull=True)
@@ -87,7 +87,7 @@ def send_reachability_digests() -> int:
             pk__in=pending.values("organization_id")).select_related("environment"):
         losses = list(pending.filter(organization=organization).select_related("card")
                       .order_by("card__name"))
-        url = settings.PORTAL_URL.rstrip("/") + reverse("customers:cards", args=[organization.pk])
+        url = portal_link(reverse("customers:cards", args=[organization.pk]))
         for admin in administrators(organization):
             send_templated_mail("customers/email/reachability_digest", to=admin.email,
                                 language=admin.language, context={

@@ -14,6 +14,12 @@ from django_tasks import task
 from portal.tasks import enqueue
 
 
+def portal_link(path: str) -> str:
+    """The portal's full address of `path`: a mail is read outside the portal, where a path
+    alone leads nowhere."""
+    return settings.PORTAL_URL.rstrip("/") + path
+
+
 def send_templated_mail(template: str, *, to: str, language: str, context: dict) -> None:
     """Send `template` (``<template>_subject.txt`` and ``<template>.txt``) to `to`, written
     in `language` (the site's default when empty).

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from invoices.models import Direction, Status
 from invoices.models.documents import administrators_of
 from onboarding.encryption import UndecryptableSecret
-from portal.mail import send_templated_mail
+from portal.mail import portal_link, send_templated_mail
 from portal.said import Said, as_data
 from portal.tasks import enqueue
 from webhooks.models import (
@@ -278,8 +278,8 @@ def _pause_for_failures(hook, error) -> None:
                                 language=getattr(user, "language", ""),
                                 context={"hook": hook, "recipient": user, "error": error,
                                          "failures": hook.consecutive_failures,
-                                         "path": reverse("webhooks:detail", args=[hook.pk]),
-                                         "portal_url": settings.PORTAL_URL})
+                                         "url": portal_link(reverse("webhooks:detail",
+                                                                    args=[hook.pk]))})
 
 
 def due(now=None) -> list[int]:

@@ -22,6 +22,7 @@ from onboarding.models import Organization, OrganizationMember, Role
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
+from portal.mail import portal_link
 from portal.said import Said, Shown, as_data, said_field
 
 
@@ -438,7 +439,7 @@ class Document(SenderReceiverIds, models.Model):
                     notifications.send("rejected", administrators_of(self.organization), {
                         "document": self, "organization": self.organization,
                         "receiver": receiver, "reason": reason,
-                        "path": self.get_absolute_url()})
+                        "url": portal_link(self.get_absolute_url())})
         except ChangeRefused:
             return False
         return changed

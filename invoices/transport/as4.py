@@ -20,6 +20,7 @@ from invoices.peppol import smp
 from invoices.peppol.as4 import SendFailed
 from invoices.peppol.smp import LookupFailed, NotReceivable
 from invoices.transport.base import ROUTING_ACTOR, Transport, access_point, smp_trust
+from portal.mail import portal_link
 from portal.said import Said, as_data
 from portal.tasks import enqueue
 
@@ -151,7 +152,7 @@ def notify_delivery_failed(document_pk: int) -> None:
     document = Document.objects.select_related("organization").get(pk=document_pk)
     notifications.send("delivery_failed", administrators_of(document.organization),
                        {"document": document, "organization": document.organization,
-                        "path": document.get_absolute_url()})
+                        "url": portal_link(document.get_absolute_url())})
 
 
 __all__ = ["AS4_ACTOR", "As4Transport", "ROUTING_ACTOR", "attempt"]

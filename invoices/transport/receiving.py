@@ -10,6 +10,7 @@ from invoices import notifications
 from invoices.models import Direction, Document, Status
 from invoices.models.documents import administrators_of
 from onboarding.models import Organization
+from portal.mail import portal_link
 from portal.said import Said
 
 SAME_AS_EARLIER = gettext_noop("Same supplier, number and issue date as a document received "
@@ -49,4 +50,4 @@ def notify_duplicate(document_pk: int) -> None:
     document = Document.objects.select_related("organization").get(pk=document_pk)
     notifications.send("duplicate_received", administrators_of(document.organization),
                        {"document": document, "organization": document.organization,
-                        "path": document.get_absolute_url()})
+                        "url": portal_link(document.get_absolute_url())})

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 from as4.peppol import parse_peppol_receipt
+from django.conf import settings as django_settings
 from django.core import mail
 
 from invoices.models import Channel, Document, PeppolEvidence, Status
@@ -145,6 +146,7 @@ def test_it_retries_a_busy_access_point_and_tells_the_sender_after_the_last_try(
     [message] = [m for m in mail.outbox if "F-AS4-503" in m.subject]
     assert cast.admin.email in message.to
     assert "Delivery failed" in message.body
+    assert f"{django_settings.PORTAL_URL}/documents/{document.pk}/\n" in message.body
     queued_notes = document.events.filter(from_status=Status.QUEUED, to_status=Status.QUEUED)
     assert queued_notes.count() == 3
 

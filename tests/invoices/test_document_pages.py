@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -691,7 +692,7 @@ def test_it_rejects_a_received_invoice_with_a_reason_the_sender_reads(
     assert [m.to for m in mailoutbox] == [[cast.admin.email]]
     assert mailoutbox[0].subject.endswith("Bakery Client BV rejected document F-90")
     assert "Reason: Wrong amount: we ordered 10, not 12." in mailoutbox[0].body
-    assert f"/documents/{sent.pk}/" in mailoutbox[0].body
+    assert f"{settings.PORTAL_URL}/documents/{sent.pk}/\n" in mailoutbox[0].body
 
 
 @pytest.mark.parametrize("step, data, button", [

@@ -4,6 +4,7 @@ duplicates and "mark as original"."""
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 
 from invoices.models import Channel, Direction, Document, Status
@@ -147,6 +148,7 @@ def test_it_holds_a_second_document_with_the_same_supplier_number_and_date_as_du
     recipients = sorted(address for message in mail.outbox for address in message.to)
     assert recipients == [cast.client_admin.email]
     assert "F-1" in mail.outbox[0].subject
+    assert f"{django_settings.PORTAL_URL}/documents/{second.pk}/\n" in mail.outbox[0].body
 
 
 def test_it_does_not_call_different_suppliers_with_the_same_number_and_date_duplicates(

@@ -166,6 +166,7 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
     assert AuditEvent.objects.filter(action="webhook.paused", actor=None).exists()
     [message] = [m for m in mail.outbox if "paused" in m.subject]
     assert message.to == [cast.admin.email] and url in message.body
+    assert f"{settings.PORTAL_URL}/webhooks/{hook.pk}/\n" in message.body
     # Events while paused wait, and go out when the hook is resumed.
     waiting = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
                            message="later", details={})

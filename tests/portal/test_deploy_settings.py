@@ -14,6 +14,7 @@ PRODUCTION = {
     "MFA_ENCRYPTION_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
     "CACHE_URL": "redis://127.0.0.1:6379/0",
+    "PORTAL_URL": "https://portal.example.com",
 }
 
 

@@ -195,6 +195,18 @@ def test_it_warns_about_a_process_local_cache_outside_development(settings):
     assert isinstance(checks.Warning("x"), checks.CheckMessage)
 
 
+def test_it_warns_when_mail_would_link_to_a_development_or_plain_http_address(settings):
+    from portal.checks import portal_url_public
+
+    for address in ("http://127.0.0.1:8000", "http://portal.example.com",
+                    "https://localhost:8443"):
+        settings.PORTAL_URL = address
+        [warning] = portal_url_public(None)
+        assert warning.id == "portal.W002" and address in warning.msg
+    settings.PORTAL_URL = "https://portal.example.com"
+    assert portal_url_public(None) == []
+
+
 def test_it_expires_overdue_invitations_and_authorisation_requests(cast):
     from onboarding.models import AuditEvent, AuthorisationRequest, Subscription
     from onboarding.tasks import expire_authorisation_requests, expire_invitations

@@ -19,6 +19,16 @@ def purge_documents() -> int:
     return purge_due()
 
 
+@periodic(every=timedelta(hours=1))
+@task()
+def remind_of_waiting_invoices() -> int:
+    """Mail the administrators of organizations whose received invoices nobody fetches;
+    idempotent, since a reminder is sent at most once per INBOX_REMINDER_REPEAT_DAYS."""
+    from invoices.models import InboxReminder
+
+    return InboxReminder.send_due()
+
+
 @periodic(every=timedelta(minutes=10))
 @task()
 def route_waiting_documents() -> int:

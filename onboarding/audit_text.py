@@ -55,6 +55,9 @@ ACTIONS = {
     "organization.rejected": (_("Activation refused"),
                               _("Refused to activate %(object)s.")),
     "organization.deactivated": (_("Organization deactivated"), _("Deactivated %(object)s.")),
+    "organization.inbox_reminder": (_("Reminded of invoices waiting"),
+                                    _("Mailed the administrators of %(object)s that received "
+                                      "invoices wait to be fetched.")),
     "organization.registry_checked": (
         _("Registry number checked"),
         _("Checked registry number %(registry_number)s of %(object)s in the register.")),
@@ -244,6 +247,7 @@ FIELDS = {
     "name": _("Name"),
     "object_id": _("Object ID"),
     "of_which_not_reachable": _("Of which not reachable on Peppol"),
+    "oldest": _("Oldest arrived"),
     "organization": _("Organization"),
     "organizations": _("Organizations"),
     "processing_mode": _("Processing mode"),
@@ -276,6 +280,7 @@ FIELDS = {
     "username": _("Microsoft account"),
     "verification": _("Verification"),
     "via": _("How"),
+    "waiting": _("Invoices waiting"),
 }
 
 # Stored codes written as their labels: by key, or by the target's type and key.

@@ -399,6 +399,11 @@ DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=10)
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
 DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS = env.int("DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS",
                                                  default=7)
+# Received invoices that wait this long to be fetched are the usual sign of bookkeeping
+# software that stopped fetching: the administrators are mailed, again each REPEAT days while
+# they keep waiting. 0 hours: no reminders.
+INBOX_REMINDER_HOURS = env.int("INBOX_REMINDER_HOURS", default=48)
+INBOX_REMINDER_REPEAT_DAYS = env.int("INBOX_REMINDER_REPEAT_DAYS", default=7)
 # Background work (see portal.tasks and portal.worker): the queue lives in the portal's own
 # database and `manage.py db_worker` runs it. TASKS_BACKEND=immediate runs every task at
 # once where it is enqueued, inside the caller's request and transaction (tests, scripts).

@@ -7,6 +7,7 @@ from invoices.models.documents import (
     Status,
 )
 from invoices.models.evidence import PeppolEvidence
+from invoices.models.reminders import InboxReminder
 
-__all__ = ["Channel", "Direction", "Document", "DocumentEvent", "DocumentType", "PeppolEvidence",
-           "Status"]
+__all__ = ["Channel", "Direction", "Document", "DocumentEvent", "DocumentType", "InboxReminder",
+           "PeppolEvidence", "Status"]

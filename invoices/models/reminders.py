@@ -1,0 +1,98 @@
+"""Reminders that received invoices wait to be fetched. Invoices that nobody fetches are the
+usual sign of bookkeeping software that stopped fetching, which nobody notices in a portal
+that nobody opens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, Max, Min
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoices.models.documents import Direction, Document, Status, administrators_of
+from onboarding.models import Organization
+from onboarding.models.audit import record
+from portal.mail import portal_link
+
+REMINDER_ACTOR = "schedule"
+
+
+def _waiting(organization_id=None):
+    """Received invoices not yet fetched (duplicates are held back, so they do not wait)."""
+    documents = Document.objects.filter(direction=Direction.INCOMING, status=Status.RECEIVED)
+    return documents if organization_id is None else \
+        documents.filter(organization_id=organization_id)
+
+
+class InboxReminder(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="inbox_reminders",
+                                     verbose_name=_("organization"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    waiting = models.PositiveIntegerField(_("invoices waiting"))
+    oldest_at = models.DateTimeField(_("oldest arrived"))
+
+    class Meta:
+        verbose_name = _("inbox reminder")
+        verbose_name_plural = _("inbox reminders")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return f"{self.organization} ({self.sent_at:%Y-%m-%d})"
+
+    @classmethod
+    def send_due(cls, now=None) -> int:
+        """Remind each active organization whose received invoices wait too long; returns
+        how many were reminded. Off while INBOX_REMINDER_HOURS is 0."""
+        if settings.INBOX_REMINDER_HOURS <= 0:
+            return 0
+        now = now or timezone.now()
+        overdue = _waiting().filter(
+            created_at__lte=now - timedelta(hours=settings.INBOX_REMINDER_HOURS),
+            organization__status=Organization.Status.ACTIVE)
+        organizations = overdue.order_by("organization_id").values_list(
+            "organization_id", flat=True).distinct()
+        return sum(cls.send_if_due(pk, now) for pk in organizations)
+
+    @classmethod
+    def send_if_due(cls, organization_pk: int, now) -> bool:
+        """Mail the organization's administrators that invoices wait, unless a reminder went
+        out within INBOX_REMINDER_REPEAT_DAYS and no invoice waits from before it (a new
+        wait after everything was fetched is told at once). False when nothing was sent."""
+        from invoices import notifications
+
+        with transaction.atomic():
+            # Two runs at once meet here one after the other; the second sees the first's row.
+            organization = (Organization.objects.select_for_update(no_key=True)
+                            .select_related("environment").get(pk=organization_pk))
+            facts = _waiting(organization.pk).aggregate(count=Count("pk"),
+                                                        oldest=Min("created_at"))
+            due_before = now - timedelta(hours=settings.INBOX_REMINDER_HOURS)
+            if not facts["count"] or facts["oldest"] > due_before:
+                return False
+            last = cls.objects.filter(organization=organization).first()
+            repeat_after = timedelta(days=settings.INBOX_REMINDER_REPEAT_DAYS)
+            if last is not None and last.sent_at > now - repeat_after \
+                    and last.sent_at >= facts["oldest"]:
+                return False
+            reminder = cls.objects.create(organization=organization, sent_at=now,
+                                          waiting=facts["count"], oldest_at=facts["oldest"])
+            record(environment=organization.environment, actor=None,
+                   actor_label=REMINDER_ACTOR, action="organization.inbox_reminder",
+                   target=organization,
+                   after={"waiting": reminder.waiting,
+                          "oldest": timezone.localdate(reminder.oldest_at).isoformat()})
+            last_fetched = Document.objects.filter(
+                organization=organization, direction=Direction.INCOMING,
+                downloaded_at__isnull=False).aggregate(last=Max("downloaded_at"))["last"]
+            inbox = reverse("invoices:inbox", args=[organization.pk])
+            notifications.send("inbox_waiting", administrators_of(organization), {
+                "organization": organization, "waiting": reminder.waiting,
+                "oldest": reminder.oldest_at, "last_fetched": last_fetched,
+                "repeat_days": settings.INBOX_REMINDER_REPEAT_DAYS,
+                "url": portal_link(f"{inbox}?status={Status.RECEIVED}")})
+        return True

@@ -1,0 +1,102 @@
+"""The reminder that received invoices wait to be fetched: mailed to the organization's
+administrators when its software seems to have stopped fetching, and not again and again."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.utils import timezone
+
+from invoices.models import Document, InboxReminder, Status
+from invoices.schedules import remind_of_waiting_invoices
+from onboarding.models import AuditEvent
+from tests.conftest import sign_in, text
+from tests.invoices.conftest import received_over_peppol
+
+pytestmark = pytest.mark.django_db
+
+
+def arrived(organization, number, hours_ago, status=Status.RECEIVED):
+    document = received_over_peppol(organization, number, status=status)
+    Document.objects.filter(pk=document.pk).update(
+        created_at=timezone.now() - timedelta(hours=hours_ago))
+    return document
+
+
+def later(**delta):
+    return timezone.now() + timedelta(**delta)
+
+
+def test_it_mails_the_administrators_once_when_invoices_wait_too_long(cast, receiver, client):
+    arrived(receiver, "F-1", hours_ago=50)
+    arrived(receiver, "F-2", hours_ago=3)
+    fetched = arrived(receiver, "F-0", hours_ago=80)
+    fetched.mark_downloaded(None, actor_label="software")
+    mail.outbox.clear()
+
+    assert remind_of_waiting_invoices.call() == 1
+
+    [message] = mail.outbox
+    assert message.to == [cast.client_admin.email]
+    assert message.subject.endswith("2 invoices for Bakery Client BV wait to be fetched")
+    assert "2 invoices received for Bakery Client BV have not been fetched yet" in message.body
+    assert "Invoices were last fetched on" in message.body
+    assert (f"{django_settings.PORTAL_URL}/organizations/{receiver.pk}/inbox/?status=received\n"
+            in message.body)
+    reminder = InboxReminder.objects.get()
+    assert (reminder.organization, reminder.waiting) == (receiver, 2)
+    audit = AuditEvent.objects.get(action="organization.inbox_reminder")
+    assert audit.actor is None and audit.after["waiting"] == 2
+    sign_in(client, cast.client_admin)
+    activity = text(client.get("/activity/"))
+    assert ("Mailed the administrators of Bakery Client BV that received invoices wait to be "
+            "fetched.") in activity
+    # The next hour's run, and the ones after it within the week, stay quiet.
+    assert remind_of_waiting_invoices.call() == 0
+    assert InboxReminder.send_due(now=later(days=6)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_it_reminds_again_after_a_week_or_at_once_when_a_new_wait_begins(cast, receiver):
+    first = arrived(receiver, "F-1", hours_ago=50)
+    assert InboxReminder.send_due() == 1
+
+    # Still waiting a week later: once more.
+    assert InboxReminder.send_due(now=later(days=7, minutes=1)) == 1
+    # Everything is fetched; an invoice that arrives after that reminder and then waits too
+    # long is told at once, within the week.
+    first.mark_downloaded(None, actor_label="software")
+    arrived(receiver, "F-2", hours_ago=-(7 * 24 + 1))
+    assert InboxReminder.send_due(now=later(days=8, hours=23)) == 0
+    assert InboxReminder.send_due(now=later(days=9, hours=2)) == 1
+    assert [r.waiting for r in InboxReminder.objects.order_by("sent_at")] == [1, 1, 1]
+    assert len(mail.outbox) == 3
+
+
+def test_it_leaves_young_fetched_and_held_invoices_alone(cast, receiver, settings):
+    arrived(receiver, "F-1", hours_ago=47)
+    arrived(receiver, "F-2", hours_ago=60, status=Status.DUPLICATE)
+    arrived(receiver, "F-3", hours_ago=60, status=Status.DOWNLOADED)
+    arrived(receiver, "F-4", hours_ago=60, status=Status.PAID)
+
+    assert remind_of_waiting_invoices.call() == 0
+
+    settings.INBOX_REMINDER_HOURS = 0
+    arrived(receiver, "F-5", hours_ago=500)
+    assert remind_of_waiting_invoices.call() == 0
+    assert not InboxReminder.objects.exists() and not mail.outbox
+
+
+def test_it_writes_the_reminder_in_each_administrators_language(cast, receiver):
+    cast.client_admin.language = "nl"
+    cast.client_admin.save(update_fields=["language"])
+    arrived(receiver, "F-1", hours_ago=72)
+
+    InboxReminder.send_due()
+
+    [message] = mail.outbox
+    assert message.subject.endswith("1 factuur voor Bakery Client BV wacht om opgehaald te "
+                                    "worden")
+    assert "nog niet opgehaald" in message.body
+    assert "Invoices were last fetched" not in message.body

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,11 +21,28 @@ from portal.mail import portal_link
 REMINDER_ACTOR = "schedule"
 
 
-def _waiting(organization_id=None):
+def _waiting(organization_id):
     """Received invoices not yet fetched (duplicates are held back, so they do not wait)."""
-    documents = Document.objects.filter(direction=Direction.INCOMING, status=Status.RECEIVED)
-    return documents if organization_id is None else \
-        documents.filter(organization_id=organization_id)
+    return Document.objects.filter(organization_id=organization_id,
+                                   direction=Direction.INCOMING, status=Status.RECEIVED)
+
+
+def waiting_inboxes(now=None):
+    """Active organizations with received invoices that wait longer than
+    INBOX_REMINDER_HOURS to be fetched, the longest wait first; each with `waiting` (how
+    many), `oldest` (when the first of them arrived), `last_fetched` and `last_reminded`."""
+    now = now or timezone.now()
+    received = Q(documents__direction=Direction.INCOMING, documents__status=Status.RECEIVED)
+    fetched = Document.objects.filter(organization=OuterRef("pk"), direction=Direction.INCOMING,
+                                      downloaded_at__isnull=False).order_by("-downloaded_at")
+    reminded = InboxReminder.objects.filter(organization=OuterRef("pk")).order_by("-sent_at")
+    return (Organization.objects.filter(status=Organization.Status.ACTIVE)
+            .annotate(waiting=Count("documents", filter=received),
+                      oldest=Min("documents__created_at", filter=received))
+            .filter(oldest__lte=now - timedelta(hours=max(settings.INBOX_REMINDER_HOURS, 0)))
+            .annotate(last_fetched=Subquery(fetched.values("downloaded_at")[:1]),
+                      last_reminded=Subquery(reminded.values("sent_at")[:1]))
+            .select_related("environment").order_by("oldest", "pk"))
 
 
 class InboxReminder(models.Model):
@@ -51,11 +68,7 @@ class InboxReminder(models.Model):
         if settings.INBOX_REMINDER_HOURS <= 0:
             return 0
         now = now or timezone.now()
-        overdue = _waiting().filter(
-            created_at__lte=now - timedelta(hours=settings.INBOX_REMINDER_HOURS),
-            organization__status=Organization.Status.ACTIVE)
-        organizations = overdue.order_by("organization_id").values_list(
-            "organization_id", flat=True).distinct()
+        organizations = list(waiting_inboxes(now).values_list("pk", flat=True))
         return sum(cls.send_if_due(pk, now) for pk in organizations)
 
     @classmethod

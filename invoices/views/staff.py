@@ -1,17 +1,20 @@
 """TechSupport: the duplicates held on the platform, any document found by its Delivery ID
-with its history (what a customer quotes when asking why a delivery failed), and releasing
-a duplicate that is not one (the false alarm customers report to support)."""
+with its history (what a customer quotes when asking why a delivery failed), releasing a
+duplicate that is not one (the false alarm customers report to support), and the
+organizations whose received invoices nobody fetches."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from invoices.filters import HeldDocumentFilter
-from invoices.models import Document, PeppolEvidence
+from invoices.models import Document, PeppolEvidence, reminders
 from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.pagination import keyset_page
 from invoices.peppol.validation import ValidationReport
 from invoices.views.common import mark_original_page
+from portal.pagination import paginate
 from portal.tenancy import staff_required
 
 
@@ -21,6 +24,16 @@ def duplicates(request):
                                .select_related("organization__environment"))
     return render(request, "invoices/staff/duplicates.html", {
         "page": keyset_page(request, found.qs), "query": found.query,
+    })
+
+
+@staff_required("is_techsupport")
+def waiting_inboxes(request):
+    """Organizations whose software seems to have stopped fetching: support may call them
+    before their suppliers do."""
+    return render(request, "invoices/staff/waiting_inboxes.html", {
+        "page": paginate(request, reminders.waiting_inboxes()),
+        "hours": settings.INBOX_REMINDER_HOURS,
     })
 
 

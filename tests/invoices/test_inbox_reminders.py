@@ -1,6 +1,7 @@
 """The reminder that received invoices wait to be fetched: mailed to the organization's
 administrators when its software seems to have stopped fetching, and not again and again."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -100,3 +101,35 @@ def test_it_writes_the_reminder_in_each_administrators_language(cast, receiver):
                                     "worden")
     assert "nog niet opgehaald" in message.body
     assert "Invoices were last fetched" not in message.body
+
+
+def test_techsupport_sees_which_organizations_leave_invoices_unfetched(cast, receiver, sender,
+                                                                        client):
+    arrived(receiver, "F-1", hours_ago=30)
+    arrived(receiver, "F-2", hours_ago=90)
+    arrived(sender, "F-3", hours_ago=60)
+    arrived(sender, "F-4", hours_ago=5)
+    InboxReminder.send_due()
+    sign_in(client, cast.techsupport)
+
+    page = text(client.get("/staff/waiting-inboxes/"))
+
+    rows = re.findall(r"<tr>.*?</tr>", page, re.S)[1:]
+    # The longest wait first: Bakery's oldest waits 90 hours, Acme's 60.
+    assert "Bakery Client BV" in rows[0] and "Acme Trading BV" in rows[1]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    assert [row[2] for row in cells] == ["2", "2"]
+    assert cells[0][4] == "never" and cells[0][5] != "—"
+    assert "more than 48 hours" in page
+    assert "Invoices not fetched" in text(client.get("/staff/"))
+
+    for document in Document.objects.filter(status=Status.RECEIVED):
+        document.mark_downloaded(None, actor_label="software")
+    assert "Every organization's software fetches its invoices in time." in text(
+        client.get("/staff/waiting-inboxes/"))
+
+
+def test_only_techsupport_opens_the_list_of_unfetched_invoices(cast, client):
+    for user in (cast.admin, cast.sales):
+        sign_in(client, user)
+        assert client.get("/staff/waiting-inboxes/").status_code in (403, 404)

@@ -62,7 +62,8 @@ def test_it_shows_how_many_wait_in_each_queue_of_techsupport(client, cast, setti
     client.force_login(cast.techsupport)
     assert queue_buttons(client) == {
         "Activation queue": "", "Identifiers to verify": "", "Party-link queue": "",
-        "Stuck integration setups": "", "Duplicates": "", "Task queue": ""}
+        "Stuck integration setups": "", "Duplicates": "", "Invoices not fetched": "",
+        "Task queue": ""}
     assert 'id="staff-link">Staff</a>' in client.get("/staff/").content.decode()
 
     pending_org(cast, name="Bakkerij Jansen BV", registry_number="87654321")
@@ -80,7 +81,7 @@ def test_it_shows_how_many_wait_in_each_queue_of_techsupport(client, cast, setti
     assert queue_buttons(client) == {
         "Activation queue": "1 waiting", "Identifiers to verify": "1 waiting",
         "Party-link queue": "1 waiting", "Stuck integration setups": "1 waiting",
-        "Duplicates": "", "Task queue": "1 failed"}
+        "Duplicates": "", "Invoices not fetched": "", "Task queue": "1 failed"}
     # The menu's staff link carries the sum on every page.
     page = client.get("/staff/party-links/").content.decode()
     link = re.search(r'<a [^>]*id="staff-link">(.*?)</a>', page, re.S).group(1)

@@ -80,7 +80,7 @@ class InboxReminder(models.Model):
 
         with transaction.atomic():
             # Two runs at once meet here one after the other; the second sees the first's row.
-            organization = (Organization.objects.select_for_update(no_key=True)
+            organization = (Organization.objects.select_for_update(no_key=True, of=("self",))
                             .select_related("environment").get(pk=organization_pk))
             facts = _waiting(organization.pk).aggregate(count=Count("pk"),
                                                         oldest=Min("created_at"))

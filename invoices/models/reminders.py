@@ -56,7 +56,9 @@ class InboxReminder(models.Model):
     class Meta:
         verbose_name = _("inbox reminder")
         verbose_name_plural = _("inbox reminders")
-        ordering = ["-sent_at", "-id"]
+        # An organization's latest reminder decides whether the next one is due.
+        indexes = [models.Index(fields=["organization", "-sent_at"],
+                                name="inbox_reminder_latest")]
 
     def __str__(self):
         return f"{self.organization} ({self.sent_at:%Y-%m-%d})"
@@ -87,7 +89,7 @@ class InboxReminder(models.Model):
             due_before = now - timedelta(hours=settings.INBOX_REMINDER_HOURS)
             if not facts["count"] or facts["oldest"] > due_before:
                 return False
-            last = cls.objects.filter(organization=organization).first()
+            last = cls.objects.filter(organization=organization).order_by("-sent_at").first()
             repeat_after = timedelta(days=settings.INBOX_REMINDER_REPEAT_DAYS)
             if last is not None and last.sent_at > now - repeat_after \
                     and last.sent_at >= facts["oldest"]:

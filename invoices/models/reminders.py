@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,20 +27,24 @@ def _waiting(organization_id):
                                    direction=Direction.INCOMING, status=Status.RECEIVED)
 
 
+def _fetched(organization):
+    """The organization's received invoices that were fetched, the latest fetch first."""
+    return Document.objects.filter(organization=organization, direction=Direction.INCOMING,
+                                   downloaded_at__isnull=False).order_by("-downloaded_at")
+
+
 def waiting_inboxes(now=None):
     """Active organizations with received invoices that wait longer than
     INBOX_REMINDER_HOURS to be fetched, the longest wait first; each with `waiting` (how
     many), `oldest` (when the first of them arrived), `last_fetched` and `last_reminded`."""
     now = now or timezone.now()
     received = Q(documents__direction=Direction.INCOMING, documents__status=Status.RECEIVED)
-    fetched = Document.objects.filter(organization=OuterRef("pk"), direction=Direction.INCOMING,
-                                      downloaded_at__isnull=False).order_by("-downloaded_at")
     reminded = InboxReminder.objects.filter(organization=OuterRef("pk")).order_by("-sent_at")
     return (Organization.objects.filter(status=Organization.Status.ACTIVE)
             .annotate(waiting=Count("documents", filter=received),
                       oldest=Min("documents__created_at", filter=received))
             .filter(oldest__lte=now - timedelta(hours=max(settings.INBOX_REMINDER_HOURS, 0)))
-            .annotate(last_fetched=Subquery(fetched.values("downloaded_at")[:1]),
+            .annotate(last_fetched=Subquery(_fetched(OuterRef("pk")).values("downloaded_at")[:1]),
                       last_reminded=Subquery(reminded.values("sent_at")[:1]))
             .select_related("environment").order_by("oldest", "pk"))
 
@@ -101,9 +105,7 @@ class InboxReminder(models.Model):
                    target=organization,
                    after={"waiting": reminder.waiting,
                           "oldest": timezone.localdate(reminder.oldest_at).isoformat()})
-            last_fetched = Document.objects.filter(
-                organization=organization, direction=Direction.INCOMING,
-                downloaded_at__isnull=False).aggregate(last=Max("downloaded_at"))["last"]
+            last_fetched = _fetched(organization).values_list("downloaded_at", flat=True).first()
             inbox = reverse("invoices:inbox", args=[organization.pk])
             notifications.send("inbox_waiting", administrators_of(organization), {
                 "organization": organization, "waiting": reminder.waiting,

@@ -104,7 +104,7 @@ def test_it_writes_the_reminder_in_each_administrators_language(cast, receiver):
 
 
 def test_techsupport_sees_which_organizations_leave_invoices_unfetched(cast, receiver, sender,
-                                                                        client):
+                                                                        client, settings):
     arrived(receiver, "F-1", hours_ago=30)
     arrived(receiver, "F-2", hours_ago=90)
     arrived(sender, "F-3", hours_ago=60)
@@ -120,7 +120,9 @@ def test_techsupport_sees_which_organizations_leave_invoices_unfetched(cast, rec
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
     assert [row[2] for row in cells] == ["2", "2"]
     assert cells[0][4] == "never" and cells[0][5] != "—"
-    assert "more than 48 hours" in page
+    assert "more than 48 hours" in page and "reminded by mail" in page
+    settings.INBOX_REMINDER_HOURS = 0
+    assert "reminded by mail" not in text(client.get("/staff/waiting-inboxes/"))
     assert "Invoices not fetched" in text(client.get("/staff/"))
 
     for document in Document.objects.filter(status=Status.RECEIVED):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from invoices.models import Channel, Direction, Document, DocumentType, Status
+from invoices.models import Channel, Direction, Document, Status
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import (
     Address,
@@ -23,7 +23,7 @@ from invoices.peppol.ubl import (
     read_facts,
 )
 from invoices.peppol.validation import ValidationReport, validate
-from invoices.submission import verdict_message
+from invoices.submission import fact_fields, report_fields, verdict_message
 from invoices.transport.receiving import POSSIBLE_DUPLICATE, SAME_AS_EARLIER
 from portal.said import Said
 
@@ -68,17 +68,11 @@ def _specification(number) -> Attachment:
 
 def _store(organization, direction, status, data, channel, by=None, detail="", **fields):
     facts = read_facts(xmlsafe.parse_xml(data))
-    report = validate(data)
     return Document.store(
         organization=organization, direction=direction, status=status, content=data,
         channel=channel, by=by, actor_label="demo data", detail=detail,
-        document_type=DocumentType.INVOICE, sender_scheme=facts.sender_scheme,
-        sender_value=facts.sender_value, receiver_scheme=facts.receiver_scheme,
-        receiver_value=facts.receiver_value, supplier_id=facts.sender_id,
-        number=facts.number, issue_date=facts.issue_date, currency=facts.currency,
-        payable_amount=facts.payable_amount, buyer_reference=facts.buyer_reference,
-        validation=report.to_dict(), rules=report.rules, rules_release=report.release,
-        **fields)
+        **{**fact_fields(facts), **report_fields(validate(data), facts.document_type),
+           **fields})
 
 
 def create_demo_documents(organization, by) -> list[Document]:

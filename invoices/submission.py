@@ -133,7 +133,7 @@ def submit(organization: Organization, data: bytes, channel: str, by=None, *,
             organization=organization, direction=Direction.OUTGOING, status=Status.CREATED,
             content=data, channel=channel, by=by, actor_label=actor_label,
             filename=filename[:255],
-            **{**_fact_fields(facts), **_report_fields(report, facts.document_type)})
+            **{**fact_fields(facts), **report_fields(report, facts.document_type)})
         _decide(organization, document, report)
     document.refresh_from_db()
     return Submitted(document)
@@ -145,11 +145,12 @@ def incoming_fields(data: bytes) -> dict:
     data = bytes(data)
     facts = read_facts(_parse(data))
     report = validate(data)
-    return {**_fact_fields(facts), **_report_fields(report, facts.document_type),
+    return {**fact_fields(facts), **report_fields(report, facts.document_type),
             "counterparty_name": facts.supplier_name[:200]}
 
 
-def _fact_fields(facts) -> dict:
+def fact_fields(facts) -> dict:
+    """A document's key facts as read from its UBL, as Document fields."""
     return {
         "document_type": TYPES.get(facts.document_type, ""),
         "sender_scheme": facts.sender_scheme[:4], "sender_value": facts.sender_value[:130],
@@ -163,7 +164,8 @@ def _fact_fields(facts) -> dict:
     }
 
 
-def _report_fields(report, read_type: str) -> dict:
+def report_fields(report, read_type: str) -> dict:
+    """The validation report, and the type it names, as Document fields."""
     return {
         "document_type": TYPES.get(report.document_type or read_type, ""),
         "validation": report.to_dict(), "rules": report.rules[:100],
@@ -221,7 +223,7 @@ def accept(organization: Organization, data: bytes, channel: str, *, actor_label
                 status=Status.CREATED, content=data, channel=channel,
                 actor_label=actor_label, delivery_id=uuid.uuid4(),
                 client_document_id=client_document_id, **origin,
-                **_fact_fields(facts))
+                **fact_fields(facts))
             check = enqueue(check_and_route, document.pk)
     except IntegrityError:
         # The same id sent twice at once: the unique constraint let one of them in.
@@ -266,7 +268,7 @@ def check_and_route(document_pk: int) -> str:
     if document.status != Status.CREATED:
         return document.status
     report = validate(bytes(document.content))
-    fields = _report_fields(report, "")
+    fields = report_fields(report, "")
     fields["document_type"] = fields["document_type"] or document.document_type
     problem = "" if not report.valid else _sender_problem(document.organization, document)
     transport = choose(document) if report.valid and not problem else None

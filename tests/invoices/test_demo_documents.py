@@ -50,6 +50,8 @@ def test_its_received_invoice_carries_the_suppliers_specification(client):
 
     page = client.get(f"/documents/{received.pk}/").content.decode()
     assert "specificatie-M-88120.csv</a> · Specificatie van de levering" in page
+    inbox = client.get("/documents/inbox/").content.decode()
+    assert inbox.count('title="1 attachment"') == 2  # the invoice and its held duplicate
 
     response = client.get(f"/documents/{received.pk}/attachments/1/")
     assert response["Content-Type"] == "text/csv"

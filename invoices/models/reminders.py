@@ -21,30 +21,21 @@ from portal.mail import portal_link
 REMINDER_ACTOR = "schedule"
 
 
-def _waiting(organization_id):
-    """Received invoices not yet fetched (duplicates are held back, so they do not wait)."""
-    return Document.objects.filter(organization_id=organization_id,
-                                   direction=Direction.INCOMING, status=Status.RECEIVED)
-
-
-def _fetched(organization):
-    """The organization's received invoices that were fetched, the latest fetch first."""
-    return Document.objects.filter(organization=organization, direction=Direction.INCOMING,
-                                   downloaded_at__isnull=False).order_by("-downloaded_at")
-
-
 def waiting_inboxes(now=None):
     """Active organizations with received invoices that wait longer than
     INBOX_REMINDER_HOURS to be fetched, the longest wait first; each with `waiting` (how
-    many), `oldest` (when the first of them arrived), `last_fetched` and `last_reminded`."""
+    many), `oldest` (when the first of them arrived), `last_fetched` and `last_reminded`.
+    Held duplicates are not offered for fetching, so they do not wait."""
     now = now or timezone.now()
     received = Q(documents__direction=Direction.INCOMING, documents__status=Status.RECEIVED)
+    fetched = Document.objects.filter(organization=OuterRef("pk"), direction=Direction.INCOMING,
+                                      downloaded_at__isnull=False).order_by("-downloaded_at")
     reminded = InboxReminder.objects.filter(organization=OuterRef("pk")).order_by("-sent_at")
     return (Organization.objects.filter(status=Organization.Status.ACTIVE)
             .annotate(waiting=Count("documents", filter=received),
                       oldest=Min("documents__created_at", filter=received))
             .filter(oldest__lte=now - timedelta(hours=max(settings.INBOX_REMINDER_HOURS, 0)))
-            .annotate(last_fetched=Subquery(_fetched(OuterRef("pk")).values("downloaded_at")[:1]),
+            .annotate(last_fetched=Subquery(fetched.values("downloaded_at")[:1]),
                       last_reminded=Subquery(reminded.values("sent_at")[:1]))
             .select_related("environment").order_by("oldest", "pk"))
 
@@ -88,28 +79,24 @@ class InboxReminder(models.Model):
             # Two runs at once meet here one after the other; the second sees the first's row.
             organization = (Organization.objects.select_for_update(no_key=True, of=("self",))
                             .select_related("environment").get(pk=organization_pk))
-            facts = _waiting(organization.pk).aggregate(count=Count("pk"),
-                                                        oldest=Min("created_at"))
-            due_before = now - timedelta(hours=settings.INBOX_REMINDER_HOURS)
-            if not facts["count"] or facts["oldest"] > due_before:
+            waiting = waiting_inboxes(now).filter(pk=organization.pk).first()
+            if waiting is None:
                 return False
-            last = cls.objects.filter(organization=organization).order_by("-sent_at").first()
+            last = waiting.last_reminded
             repeat_after = timedelta(days=settings.INBOX_REMINDER_REPEAT_DAYS)
-            if last is not None and last.sent_at > now - repeat_after \
-                    and last.sent_at >= facts["oldest"]:
+            if last is not None and last > now - repeat_after and last >= waiting.oldest:
                 return False
             reminder = cls.objects.create(organization=organization, sent_at=now,
-                                          waiting=facts["count"], oldest_at=facts["oldest"])
+                                          waiting=waiting.waiting, oldest_at=waiting.oldest)
             record(environment=organization.environment, actor=None,
                    actor_label=REMINDER_ACTOR, action="organization.inbox_reminder",
                    target=organization,
                    after={"waiting": reminder.waiting,
                           "oldest": timezone.localdate(reminder.oldest_at).isoformat()})
-            last_fetched = _fetched(organization).values_list("downloaded_at", flat=True).first()
             inbox = reverse("invoices:inbox", args=[organization.pk])
             notifications.send("inbox_waiting", administrators_of(organization), {
                 "organization": organization, "waiting": reminder.waiting,
-                "oldest": reminder.oldest_at, "last_fetched": last_fetched,
+                "oldest": reminder.oldest_at, "last_fetched": waiting.last_fetched,
                 "repeat_days": settings.INBOX_REMINDER_REPEAT_DAYS,
                 "url": portal_link(f"{inbox}?status={Status.RECEIVED}")})
         return True

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from invoices.models import Direction, Status
-from invoices.models.documents import administrators_of
 from onboarding.encryption import UndecryptableSecret
 from portal.mail import portal_link, send_templated_mail
 from portal.said import Said, as_data
@@ -270,7 +269,7 @@ def _pause_for_failures(hook, error) -> None:
     hook.is_active, hook.paused_reason, hook.paused_said = False, reason[:300], as_data(reason)
     hook.save(update_fields=["is_active", "paused_reason", "paused_said"])
     hook._record(None, None, "webhook.paused", after={"reason": hook.paused_said})
-    recipients = (administrators_of(hook.organization) if hook.organization_id
+    recipients = (hook.organization.administrators() if hook.organization_id
                   else hook.environment.administrators())
     for user in recipients:
         if user.email:

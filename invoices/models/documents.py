@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol.parties import SenderReceiverIds
 from invoices.signals import delivery_retried, document_changed
-from onboarding.models import Organization, OrganizationMember, Role
+from onboarding.models import Organization
 from onboarding.models.audit import record
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
@@ -436,7 +436,7 @@ class Document(SenderReceiverIds, models.Model):
                                            actor_label=receiver.name, detail=said,
                                            **_reason(said))
                 if changed:
-                    notifications.send("rejected", administrators_of(self.organization), {
+                    notifications.send("rejected", self.organization.administrators(), {
                         "document": self, "organization": self.organization,
                         "receiver": receiver, "reason": reason,
                         "url": portal_link(self.get_absolute_url())})
@@ -623,17 +623,3 @@ def _status_said(status: str) -> Said:
 def _reason(reason: str) -> dict:
     """The status reason's fields: its text, and the message to say it again."""
     return {"status_reason": reason[:500], "reason_said": as_data(reason)}
-
-
-def administrators_of(organization):
-    """Who hears about an organization's documents: its own administrators and its
-    environment's."""
-    from onboarding.models import User
-
-    return User.objects.filter(
-        models.Q(memberships__environment=organization.environment_id,
-                 memberships__role=Role.ADMINISTRATOR)
-        | models.Q(organization_memberships__organization=organization,
-                   organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR),
-        is_active=True,
-    ).distinct()

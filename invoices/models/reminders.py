@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models.documents import Direction, Document, Status, administrators_of
+from invoices.models.documents import Direction, Document, Status
 from onboarding.models import Organization
 from onboarding.models.audit import record
 from portal.mail import portal_link
@@ -94,7 +94,7 @@ class InboxReminder(models.Model):
                    after={"waiting": reminder.waiting,
                           "oldest": timezone.localdate(reminder.oldest_at).isoformat()})
             inbox = reverse("invoices:inbox", args=[organization.pk])
-            notifications.send("inbox_waiting", administrators_of(organization), {
+            notifications.send("inbox_waiting", organization.administrators(), {
                 "organization": organization, "waiting": reminder.waiting,
                 "oldest": reminder.oldest_at, "last_fetched": waiting.last_fetched,
                 "repeat_days": settings.INBOX_REMINDER_REPEAT_DAYS,

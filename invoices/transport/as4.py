@@ -14,7 +14,6 @@ from django.utils.translation import gettext_noop
 
 from invoices import notifications
 from invoices.models import Document, PeppolEvidence, Status
-from invoices.models.documents import administrators_of
 from invoices.peppol import as4 as peppol_as4
 from invoices.peppol import smp
 from invoices.peppol.as4 import SendFailed
@@ -150,7 +149,7 @@ def give_up_after_failed_task(document_pk: int, number: int) -> None:
 
 def notify_delivery_failed(document_pk: int) -> None:
     document = Document.objects.select_related("organization").get(pk=document_pk)
-    notifications.send("delivery_failed", administrators_of(document.organization),
+    notifications.send("delivery_failed", document.organization.administrators(),
                        {"document": document, "organization": document.organization,
                         "url": portal_link(document.get_absolute_url())})
 

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_noop
 
 from invoices import notifications
 from invoices.models import Direction, Document, Status
-from invoices.models.documents import administrators_of
 from onboarding.models import Organization
 from portal.mail import portal_link
 from portal.said import Said
@@ -48,6 +47,6 @@ def store_incoming(receiver: Organization, content: bytes, *, channel: str, acto
 
 def notify_duplicate(document_pk: int) -> None:
     document = Document.objects.select_related("organization").get(pk=document_pk)
-    notifications.send("duplicate_received", administrators_of(document.organization),
+    notifications.send("duplicate_received", document.organization.administrators(),
                        {"document": document, "organization": document.organization,
                         "url": portal_link(document.get_absolute_url())})

@@ -184,6 +184,19 @@ class Organization(models.Model):
         prefetched identifiers when there are any, so a list costs no query per row."""
         return self.is_active and any(i.receives for i in self.identifiers.all())
 
+    def administrators(self):
+        """Who hears about the organization and answers for it: its own administrators and
+        its environment's, active users only."""
+        from onboarding.models.users import User
+
+        return User.objects.filter(
+            models.Q(memberships__environment=self.environment_id,
+                     memberships__role=Role.ADMINISTRATOR)
+            | models.Q(organization_memberships__organization=self,
+                       organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR),
+            is_active=True,
+        ).distinct()
+
     def administered_by(self, user) -> bool:
         """Its environment's administrators and its own organization administrators."""
         return Organization.objects.administered_by(user).filter(pk=self.pk).exists()

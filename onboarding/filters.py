@@ -34,6 +34,30 @@ class ActivationQueueFilter(FilterSet):
                      placeholder=_("Name, company ID, KvK number or environment"))
 
 
+class OrganizationSearch(SearchFilter):
+    """Also finds a Peppol identifier written whole, as "0106:12345678"."""
+
+    def filter(self, qs, value):
+        scheme, colon, rest = (value or "").strip().partition(":")
+        if colon and len(scheme) == 4 and scheme.isdigit() and rest.strip():
+            return qs.filter(identifiers__scheme=scheme,
+                             identifiers__value__iexact=rest.strip()).distinct()
+        return super().filter(qs, value)
+
+
+class StaffOrganizationFilter(FilterSet):
+    q = OrganizationSearch(fields=("name", "company_id", "registry_number", "identifiers__value",
+                             "environment__name", "environment__domain"),
+                     placeholder=_("Name, company ID, KvK number or identifier"),
+                     distinct=True)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Organization.Status.choices,
+                                         empty_label=_("Any status"))
+
+    class Meta:
+        model = Organization
+        fields = ["q", "status"]
+
+
 class MembershipFilter(FilterSet):
     q = SearchFilter(fields=("user__email", "user__first_name", "user__last_name"),
                      placeholder=_("Search by name or email"))

@@ -15,6 +15,7 @@ from onboarding.views import (
     receiving,
     sales,
     staff,
+    staff_organizations,
     upgrades,
 )
 from onboarding.views import organization_parts as org_parts
@@ -37,6 +38,10 @@ urlpatterns = [
     path("staff/", staff.staff_home, name="staff_home"),
     path("receiving/", receiving.receive_decide, name="receive_decide"),
     path("subscription/", sales.subscription, name="subscription"),
+    path("staff/organizations/", staff_organizations.staff_organizations,
+         name="staff_organizations"),
+    path("staff/organizations/<int:pk>/", staff_organizations.staff_organization,
+         name="staff_organization"),
     path("staff/activations/", activations.activation_queue, name="staff_activations"),
     path("staff/activations/<int:pk>/", activations.activation_detail,
          name="staff_activation"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -145,6 +145,29 @@ class DocumentQuerySet(models.QuerySet):
                 documents = documents.filter(created_at__gte=since)
             counts[status] = documents.order_by()[:cap].count()
         return counts
+
+    def counted_by_status(self) -> dict[str, list[tuple[str, str, int]]]:
+        """{direction: [(status, its label, how many), …]}, the statuses in the order
+        documents usually go through them; statuses without documents are left out."""
+        counts = {(direction, status): n for direction, status, n in (
+            self.order_by().values("direction", "status").annotate(n=models.Count("pk"))
+            .values_list("direction", "status", "n"))}
+        return {direction: [(status, status.label, counts[direction, status])
+                            for status in statuses if (direction, status) in counts]
+                for direction, statuses in ((Direction.OUTGOING, OUTGOING_STATUSES),
+                                            (Direction.INCOMING, INCOMING_STATUSES))}
+
+    def last_moments(self) -> dict[str, datetime | None]:
+        """When the last document was sent and received, and a received one last fetched."""
+
+        def last(documents, field, order):
+            # The newest by id, as the indexes keep them, is the newest by creation too.
+            return documents.order_by(order).values_list(field, flat=True).first()
+
+        return {"sent": last(self.outbox(), "created_at", "-id"),
+                "received": last(self.inbox(), "created_at", "-id"),
+                "fetched": last(self.inbox().filter(downloaded_at__isnull=False),
+                                "downloaded_at", "-downloaded_at")}
 
     def for_list(self):
         # The list never needs the document itself, which may run to megabytes.

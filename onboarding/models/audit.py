@@ -16,6 +16,18 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(environment=environment)
 
 
+    def concerning(self, organization):
+        """What happened to `organization` itself, its identifiers and its connection keys:
+        its environment's events whose target is one of them."""
+        parts = models.Q(target_type="organization", target_id=str(organization.pk))
+        for target_type, related in (("organizationidentifier", organization.identifiers),
+                                     ("connectionkey", organization.connection_keys)):
+            parts |= models.Q(target_type=target_type,
+                              target_id__in=[str(pk) for pk in related.values_list(
+                                  "pk", flat=True)])
+        return self.filter(parts, environment=organization.environment_id)
+
+
 class AuditEvent(models.Model):
     """Who did what, when, with the values before and after."""
 
@@ -40,7 +52,9 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["environment", "-created_at"], name="audit_env_recent")]
+        indexes = [models.Index(fields=["environment", "-created_at"], name="audit_env_recent"),
+                   # The history of one object, such as a staff page shows.
+                   models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

@@ -100,6 +100,10 @@ class OrganizationQuerySet(models.QuerySet):
             .order_by(models.F("requested_at").asc(nulls_first=True), "id")
         )
 
+    def for_staff(self):
+        """Every organization, for platform staff, who work across environments."""
+        return self.select_related("environment").order_by("name", "id")
+
     def reviewable(self):
         """Any organization that ever asked for activation; staff work across environments."""
         return (self.filter(activation_requests__isnull=False).distinct()

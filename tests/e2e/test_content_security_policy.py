@@ -83,7 +83,8 @@ def test_it_serves_the_staff_pages_without_a_violation(live_server, browser, cas
     watcher = Watcher(page)
     sign_in(page, live_server, cast.techsupport.email, totp=True)
     problems = walk(page, watcher, live_server.url, [
-        "/staff/", "/staff/activations/", "/staff/party-links/",
+        "/staff/", "/staff/activations/", "/staff/party-links/", "/staff/organizations/",
+        f"/staff/organizations/{portal_data['org']}/",
     ])
     assert problems == []
 

@@ -276,6 +276,8 @@ STAFF_OBJECT_URLS = {
     "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
     "invoices:staff_mark_original": ("is_techsupport", lambda cast: _duplicate(cast).pk),
     "invoices:staff_document": ("is_techsupport", lambda cast: _document(cast).pk),
+    "onboarding:staff_organization": ("is_platform_staff",
+                                      lambda cast: _active_organization(cast).pk),
     "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(
@@ -367,9 +369,8 @@ def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_e
 def test_it_answers_404_on_staff_pages_to_everyone_without_the_flag(client, cast, name):
     flag, factory = STAFF_OBJECT_URLS[name]
     url = url_of(name, factory(cast))
-    other_staff = cast.sales if flag == "is_techsupport" else cast.techsupport
     enable_totp(cast.sales)
-    for user in (cast.admin, cast.outsider, other_staff):
+    for user in (cast.admin, cast.outsider, *other_staff(cast, flag)):
         client.force_login(user)
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404
@@ -380,15 +381,25 @@ def test_it_opens_staff_pages_to_staff_with_the_flag(client, cast, name):
     flag, factory = STAFF_OBJECT_URLS[name]
     url = url_of(name, factory(cast))
     enable_totp(cast.sales)
-    client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
-    # Pages answer 200; actions answer GET with 405 (POST only).
-    assert client.get(url).status_code in (200, 405)
+    for user in staff_with(cast, flag):
+        client.force_login(user)
+        # Pages answer 200; actions answer GET with 405 (POST only).
+        assert client.get(url).status_code in (200, 405)
+
+
+def staff_with(cast, flag) -> list:
+    return [user for user in (cast.techsupport, cast.sales) if getattr(user, flag)]
+
+
+def other_staff(cast, flag) -> list:
+    return [user for user in (cast.techsupport, cast.sales) if not getattr(user, flag)]
 
 
 # Staff pages without an id: a 404 to everyone without the flag, like those with one.
 STAFF_LIST_URLS = {
     "onboarding:staff_upgrades": "is_sales",
     "onboarding:staff_identifiers": "is_techsupport",
+    "onboarding:staff_organizations": "is_platform_staff",
 }
 
 
@@ -396,12 +407,12 @@ STAFF_LIST_URLS = {
 def test_it_answers_404_on_staff_queues_to_everyone_without_the_flag(client, cast, name):
     enable_totp(cast.sales)
     flag = STAFF_LIST_URLS[name]
-    other_staff = cast.sales if flag == "is_techsupport" else cast.techsupport
-    for user in (cast.admin, cast.outsider, other_staff):
+    for user in (cast.admin, cast.outsider, *other_staff(cast, flag)):
         client.force_login(user)
         assert client.get(reverse(name)).status_code == 404
-    client.force_login(cast.techsupport if flag == "is_techsupport" else cast.sales)
-    assert client.get(reverse(name)).status_code == 200
+    for user in staff_with(cast, flag):
+        client.force_login(user)
+        assert client.get(reverse(name)).status_code == 200
 
 
 def test_it_shows_upgrade_requests_only_in_their_own_environment(client, cast):

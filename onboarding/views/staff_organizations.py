@@ -1,0 +1,51 @@
+"""Platform staff's view of any organization: found by name, number, Peppol identifier or
+environment, then on one page what a support call about it needs (its state, identifiers,
+setups, connection keys, documents, administrators and recent changes), to read, not to
+change. Secrets and the invoices themselves are not shown."""
+
+from django.db.models import F
+from django.shortcuts import get_object_or_404, render
+
+from invoices.models import Document, InboxReminder
+from onboarding.filters import StaffOrganizationFilter
+from onboarding.models import AuditEvent, Organization
+from portal.pagination import paginate
+from portal.tenancy import staff_required
+
+RECENT_DOCUMENTS = 10
+RECENT_EVENTS = 20
+
+
+@staff_required("is_platform_staff")
+def staff_organizations(request):
+    found = StaffOrganizationFilter(request.GET, queryset=Organization.objects.for_staff())
+    return render(request, "onboarding/staff/organizations.html", {
+        "page": paginate(request, found.qs), "filter": found,
+    })
+
+
+@staff_required("is_platform_staff")
+def staff_organization(request, pk):
+    organization = get_object_or_404(Organization.objects.for_staff(), pk=pk)
+    identifiers = list(organization.identifiers.all())
+    documents = Document.objects.filter(organization=organization)
+    runs = organization.integration_runs.select_related("assigned_to").order_by("setup")
+    return render(request, "onboarding/staff/organization.html", {
+        "organization": organization,
+        "identifiers": identifiers,
+        "receiving_identifiers": [i for i in identifiers if i.receives],
+        "administrators": list(organization.administrators().order_by("email")),
+        "partnerships": list(organization.partnerships.active().select_related("accountant")),
+        "keys": list(organization.connection_keys.order_by(
+            F("revoked_at").asc(nulls_first=True), "-created_at")),
+        "runs": [(run, None if run.completed_at else run.stuck_on())
+                 for run in runs if run.definition is not None],
+        "counts": documents.counted_by_status(),
+        "moments": documents.last_moments(),
+        "waiting": documents.awaiting_fetching().count(),
+        "last_reminder": InboxReminder.objects.filter(organization=organization)
+        .order_by("-sent_at").first(),
+        "recent_documents": list(documents.for_list().order_by("-id")[:RECENT_DOCUMENTS]),
+        "events": list(AuditEvent.objects.concerning(organization)[:RECENT_EVENTS]),
+        "asked_for_activation": organization.activation_requests.exists(),
+    })

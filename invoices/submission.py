@@ -342,8 +342,7 @@ def route_waiting(limit: int = 1000) -> int:
     """Route again the documents that wait for a way to their receiver: since they were
     queued, an organization here may receive for it, or delivery over Peppol may have been
     configured. Returns how many left the waiting state."""
-    waiting = Document.objects.outbox().filter(status=Status.QUEUED,
-                                               status_reason=WAITING_FOR_PEPPOL)
+    waiting = Document.objects.waiting_for_network()
     pks = list(waiting.order_by("id").values_list("pk", flat=True)[:limit])
     for pk in pks:
         route(pk)

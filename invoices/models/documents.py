@@ -83,8 +83,11 @@ SENDER_SEES = {status: Status.PAID if status == Status.PAID else Status.UNDER_RE
 # What a receiver may say of why it rejects an invoice: the sender reads it in a status line.
 REJECT_REASON_MAX_LENGTH = 400
 
-WAITING_FOR_PEPPOL = ("waiting for the Peppol network: delivery over Peppol is not configured "
-                      "on this platform")
+# The reason of an outgoing document that nothing reaches its receiver by yet. It is stored
+# as a message (portal.said), so readers see it in their own language, and found again by
+# its text id, whatever the language it was written down in.
+WAITING_FOR_PEPPOL = gettext_noop("Waiting for the Peppol network: delivery over Peppol is not "
+                                  "configured on this platform.")
 
 
 def sha256(data: bytes) -> str:
@@ -168,6 +171,11 @@ class DocumentQuerySet(models.QuerySet):
                 "received": last(self.inbox(), "created_at", "-id"),
                 "fetched": last(self.inbox().filter(downloaded_at__isnull=False),
                                 "downloaded_at", "-downloaded_at")}
+
+    def waiting_for_network(self):
+        """Outgoing documents queued with nothing to reach their receiver by (see
+        Document.waits_for_network)."""
+        return self.outbox().filter(status=Status.QUEUED, reason_said__id=WAITING_FOR_PEPPOL)
 
     def for_list(self):
         # The list never needs the document itself, which may run to megabytes.
@@ -286,6 +294,13 @@ class Document(SenderReceiverIds, models.Model):
         """Received and not yet marked downloaded, by software or in the portal."""
         return self.direction == Direction.INCOMING and self.status == Status.RECEIVED
 
+    @property
+    def waits_for_network(self) -> bool:
+        """Queued to be sent, with nothing to reach its receiver by: no organization here
+        receives for it, and delivery over Peppol is not configured (wait_for_network)."""
+        return (self.status == Status.QUEUED
+                and (self.reason_said or {}).get("id") == WAITING_FOR_PEPPOL)
+
     # -- creating ---------------------------------------------------------------------------
 
     @classmethod
@@ -383,14 +398,16 @@ class Document(SenderReceiverIds, models.Model):
         """Nobody on the platform receives for it: it waits, with the reason shown."""
         with transaction.atomic():
             current = Document.objects.select_for_update().defer("content").get(pk=self.pk)
-            if current.status != Status.QUEUED or current.status_reason == WAITING_FOR_PEPPOL:
+            if current.status != Status.QUEUED or current.waits_for_network:
                 self._refresh_from(current)
                 return False
-            current.status_reason, current.reason_said = WAITING_FOR_PEPPOL, None
+            reason = Said(WAITING_FOR_PEPPOL)
+            for field, value in _reason(reason).items():
+                setattr(current, field, value)
             current.save(update_fields=["status_reason", "reason_said"])
             DocumentEvent.objects.create(document=current, actor_label="system: routing",
                                          from_status=Status.QUEUED, to_status=Status.QUEUED,
-                                         detail=WAITING_FOR_PEPPOL)
+                                         detail=reason, detail_said=as_data(reason))
         self._refresh_from(current)
         return True
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.filters import day_start
 from invoices.models import Direction, Document, Status
-from invoices.models.documents import NEEDING_ATTENTION, WAITING_FOR_PEPPOL
+from invoices.models.documents import NEEDING_ATTENTION
 
 register = template.Library()
 
@@ -53,15 +53,6 @@ TONES = {"created": "secondary", "refused": "danger", "queued": "info",
          "duplicate": "warning", "downloaded": "secondary", "under_review": "info",
          "approved": "primary", "approved_for_payment": "primary",
          "payment_started": "primary", "paid": "success", "rejected": "danger"}
-
-
-@register.filter
-def status_note(document):
-    """Why a document is where it is, in a few words beside its status in a list; empty when
-    its status says it all."""
-    if document.status_reason == WAITING_FOR_PEPPOL:
-        return _("waiting for the Peppol network")
-    return document.reason_shown
 
 
 @register.filter

@@ -16,7 +16,6 @@ from invoices.models.documents import (
     PROCESSING,
     REJECT_REASON_MAX_LENGTH,
     SENDER_SEES,
-    WAITING_FOR_PEPPOL,
 )
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
@@ -64,7 +63,6 @@ def render_document(request, document, *, status=200, **context):
         "report": report,
         "has_report": bool(document.validation),
         "verdict": report.render_verdict(_),
-        "waiting_for_peppol": WAITING_FOR_PEPPOL,
         "evidence": PeppolEvidence.objects.filter(document=document).first(),
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),

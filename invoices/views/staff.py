@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from invoices.filters import HeldDocumentFilter
 from invoices.models import Document, PeppolEvidence, reminders
-from invoices.models.documents import WAITING_FOR_PEPPOL
 from invoices.pagination import keyset_page
 from invoices.peppol.validation import ValidationReport
 from invoices.views.common import mark_original_page
@@ -50,7 +49,6 @@ def document(request, pk):
         "evidence": PeppolEvidence.objects.filter(document=found).first(),
         "report": report if found.validation else None,
         "verdict": report.render_verdict(_),
-        "waiting_for_peppol": WAITING_FOR_PEPPOL,
     })
 
 

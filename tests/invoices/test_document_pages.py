@@ -203,7 +203,7 @@ def test_it_says_beside_a_status_in_the_list_why_the_document_is_there(client, p
     upload(post, sender, invoice("X-30", customer_kvk="11112222"))
     outbox = text(client.get(f"/organizations/{sender.pk}/outbox/"))
     assert "Fatal errors: 1" in row_of(outbox, "F-21")
-    assert "waiting for the Peppol network" in row_of(outbox, "X-30")
+    assert "Waiting for the Peppol network" in row_of(outbox, "X-30")
     assert "status-note" not in row_of(outbox, "F-20")
 
     upload(post, sender, invoice("F-20"))
@@ -217,7 +217,7 @@ def test_it_says_beside_a_status_in_the_list_why_the_document_is_there(client, p
 
     sign_in(client, cast.admin)
     client.cookies.load({"django_language": "nl"})
-    assert "wacht op het Peppol-netwerk" in row_of(
+    assert "Wacht op het Peppol-netwerk: aflevering via Peppol" in row_of(
         text(client.get(f"/organizations/{sender.pk}/outbox/")), "X-30")
 
 

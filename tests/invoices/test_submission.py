@@ -6,6 +6,7 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.utils import translation
 
 from invoices.models import Channel, Direction, Document, Status
 from invoices.submission import WAITING_FOR_PEPPOL, DocumentRefused, route, submit
@@ -64,6 +65,43 @@ def test_it_waits_for_the_peppol_network_when_nobody_here_receives(send, sender)
     assert not Document.objects.filter(direction=Direction.INCOMING).exists()
     assert route(document.pk) == Status.QUEUED
     assert document.events.filter(detail=WAITING_FOR_PEPPOL).count() == 1
+    assert document.waits_for_network
+
+
+def test_it_finds_a_waiting_document_again_whatever_the_language_it_waited_in(send, sender):
+    with translation.override("nl"):
+        document = send(sender, invoice(customer_kvk="11112222"))
+    assert document.status_reason.startswith("Wacht op het Peppol-netwerk")
+    assert list(Document.objects.waiting_for_network()) == [document]
+    assert document.waits_for_network
+    # Each reader reads it in their own language.
+    assert document.reason_shown == WAITING_FOR_PEPPOL
+    assert document.events.get(detail_said__isnull=False).detail_shown == WAITING_FOR_PEPPOL
+
+
+def test_it_gives_documents_that_waited_before_the_message_beside_their_reason(send, sender):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from invoices.models import DocumentEvent
+
+    migration = import_module("invoices.migrations.0011_waiting_for_peppol_said")
+    waiting = send(sender, invoice(customer_kvk="11112222"))
+    # As documents were stored before: the plain English reason, no message.
+    Document.objects.filter(pk=waiting.pk).update(status_reason=migration.PLAIN,
+                                                  reason_said=None)
+    DocumentEvent.objects.filter(document=waiting, detail_said__isnull=False).update(
+        detail=migration.PLAIN, detail_said=None)
+
+    migration.say_it(apps, None)
+
+    waiting.refresh_from_db()
+    assert list(Document.objects.waiting_for_network()) == [waiting]
+    with translation.override("nl"):
+        assert waiting.reason_shown.startswith("Wacht op het Peppol-netwerk")
+        assert [e.detail_shown for e in waiting.events.filter(detail_said__isnull=False)] == [
+            waiting.reason_shown]
 
 
 def test_it_waits_when_the_receiver_has_receiving_switched_off(send, sender, receiver, cast):

@@ -79,13 +79,25 @@ class WebhookQuerySet(models.QuerySet):
             own |= models.Q(environment=environment)
         return self.filter(own)
 
-    def covering(self, organization_id: int, environment_id: int):
-        """The active hooks that hear of `organization`'s events: its own, its environment's
-        and those of environments with a partnership on it."""
-        return self.filter(is_active=True).filter(
+    def hearing_of(self, organization_id: int, environment_id: int):
+        """The hooks, paused ones too, that hear of `organization`'s events: its own, its
+        environment's and those of environments with a partnership on it."""
+        return self.filter(
             models.Q(organization=organization_id) | models.Q(environment=environment_id)
             | models.Q(environment__partnerships__organization=organization_id,
                        environment__partnerships__ended_at__isnull=True)).distinct()
+
+    def covering(self, organization_id: int, environment_id: int):
+        """The active ones of `hearing_of`: those that are told."""
+        return self.filter(is_active=True).hearing_of(organization_id, environment_id)
+
+    def with_last_attempt(self):
+        """Each with `last_attempt_at` and `last_attempt_succeeded`: its latest try to
+        deliver, None before the first."""
+        latest = Attempt.objects.filter(webhook=models.OuterRef("pk")).order_by("-at", "-id")
+        return self.annotate(last_attempt_at=models.Subquery(latest.values("at")[:1]),
+                             last_attempt_succeeded=models.Subquery(
+                                 latest.values("succeeded")[:1]))
 
 
 class Webhook(models.Model):

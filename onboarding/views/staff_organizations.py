@@ -11,6 +11,7 @@ from onboarding.filters import StaffOrganizationFilter
 from onboarding.models import AuditEvent, Organization
 from portal.pagination import paginate
 from portal.tenancy import staff_required
+from webhooks.models import Webhook
 
 RECENT_DOCUMENTS = 10
 RECENT_EVENTS = 20
@@ -45,6 +46,9 @@ def staff_organization(request, pk):
         "waiting": documents.awaiting_fetching().count(),
         "last_reminder": InboxReminder.objects.filter(organization=organization)
         .order_by("-sent_at").first(),
+        "webhooks": list(Webhook.objects.hearing_of(organization.pk, organization.environment_id)
+                         .select_related("organization", "environment").with_last_attempt()
+                         .order_by("-is_active", "url")),
         "recent_documents": list(documents.for_list().order_by("-id")[:RECENT_DOCUMENTS]),
         "events": list(AuditEvent.objects.concerning(organization)[:RECENT_EVENTS]),
         "asked_for_activation": organization.activation_requests.exists(),

@@ -13,6 +13,9 @@ from tests.conftest import enable_totp, text
 from tests.integrations.helpers import afas_run
 from tests.invoices.conftest import invoice, make_receiver, make_sender, received_over_peppol
 from tests.onboarding.test_activation_queue import pending_org
+from tests.standins.webhook_receiver import WebhookReceiver
+from tests.webhooks.conftest import subscribe
+from webhooks.models import Topic, Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +176,31 @@ def test_it_reads_a_busy_organization_with_the_same_queries(client, cast, organi
     ConnectionKey.issue(organization=receiver, software=Software.ACCEPT, by=cast.client_admin)
     assert queries() == before
     assert Document.objects.filter(organization=receiver).count() == 7
+
+
+def test_it_shows_the_webhooks_that_hear_of_the_organization(client, cast, organizations,
+                                                             django_capture_on_commit_callbacks):
+    sender, receiver, pending = organizations
+    with WebhookReceiver() as endpoint:
+        own = subscribe(endpoint, receiver, cast.client_admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            own.send_test(cast.client_admin)
+    everyone, _secret = Webhook.create(by=cast.client_admin, environment=cast.client,
+                                       url="https://hooks.bakery.nl/peppol",
+                                       topics=[Topic.choices[0][0]])
+    everyone.pause(cast.client_admin, cast.client, reason="Our end is being moved")
+    elsewhere, _secret = Webhook.create(by=cast.admin, environment=cast.company,
+                                        organization=sender, url="https://hooks.acme.nl/in",
+                                        topics=[Topic.choices[0][0]])
+    client.force_login(cast.techsupport)
+
+    page = text(client.get(f"/staff/organizations/{receiver.pk}/"))
+
+    hooks = re.search(r'id="staff-webhooks".*?</section>', page, re.S).group(0)
+    items = re.findall(r"<li.*?</li>", hooks, re.S)
+    assert len(items) == 2
+    assert own.url in items[0] and "Active" in items[0] and "delivered" in items[0]
+    assert everyone.url in items[1] and "Paused" in items[1]
+    assert "Every organization of Bakery" in items[1] and "Our end is being moved" in items[1]
+    assert "Nothing sent yet." in items[1]
+    assert elsewhere.url not in page

@@ -7,4 +7,5 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
-        from customers import tasks  # noqa: F401 - periodic tasks and the job failure receiver
+        # The mail users may switch off; periodic tasks and the job failure receiver.
+        from customers import mail_kinds, tasks  # noqa: F401

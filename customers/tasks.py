@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -79,7 +78,7 @@ def send_reachability_digests() -> int:
     """Tell each organization's administrators, once a day, which customers could receive
     Peppol invoices and no longer can."""
     from onboarding.models import Organization
-    from portal.mail import portal_link, send_templated_mail
+    from portal.mail import notify, portal_link
 
     sent = 0
     pending = ReachabilityLoss.objects.open().filter(reported_at__isnull=True)
@@ -88,24 +87,10 @@ def send_reachability_digests() -> int:
         losses = list(pending.filter(organization=organization).select_related("card")
                       .order_by("card__name"))
         url = portal_link(reverse("customers:cards", args=[organization.pk]))
-        for admin in administrators(organization):
-            send_templated_mail("customers/email/reachability_digest", to=admin.email,
-                                language=admin.language, context={
-                                    "organization": organization, "losses": losses,
-                                    "url": f"{url}?reach=not_reachable"})
-            sent += 1
+        sent += notify("reachability_digest", organization.administrators(),
+                       "customers/email/reachability_digest", {
+                           "organization": organization, "losses": losses,
+                           "url": f"{url}?reach=not_reachable"})
         ReachabilityLoss.objects.filter(pk__in=[loss.pk for loss in losses]).update(
             reported_at=timezone.now())
     return sent
-
-
-def administrators(organization):
-    """Who administers the organization: its environment's administrators and its own."""
-    from onboarding.models import OrganizationMember, Role, User
-
-    return User.objects.filter(is_active=True).filter(
-        Q(memberships__environment=organization.environment_id,
-          memberships__role=Role.ADMINISTRATOR)
-        | Q(organization_memberships__organization=organization,
-            organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR)
-    ).distinct()

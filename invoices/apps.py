@@ -10,6 +10,7 @@ class InvoicesConfig(AppConfig):
         from django.conf import settings
 
         from invoices import (
+            mail_kinds,  # noqa: F401 - the mails users may switch off
             schedules,  # noqa: F401 - registers the periodic purge
             staff_queues,  # noqa: F401 - the duplicates list on the staff home
             tasks,  # noqa: F401 - the failed-sending receiver

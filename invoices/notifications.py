@@ -1,18 +1,12 @@
-"""Every email the invoices app sends goes through `send`, in each recipient's language, and
-onto the task queue like all the portal's mail."""
+"""Every email the invoices app sends goes through `send`: to those who did not switch its
+kind off (invoices.mail_kinds), each in their language, and onto the task queue like all the
+portal's mail."""
 
-from portal.mail import send_templated_mail
+from portal.mail import notify
 
 
 def send(template: str, recipients, context: dict) -> int:
-    """Mail `templates/invoices/email/<template>.txt` (and `_subject.txt`) to each user in
-    `recipients`; returns how many were sent."""
-    sent = 0
-    for user in recipients:
-        if not user.email:
-            continue
-        send_templated_mail(f"invoices/email/{template}", to=user.email,
-                            language=getattr(user, "language", ""),
-                            context={**context, "recipient": user})
-        sent += 1
-    return sent
+    """Mail `templates/invoices/email/<template>.txt` (and `_subject.txt`), whose kind of
+    mail has the template's name, to each user in `recipients`; returns how many were
+    sent."""
+    return notify(template, recipients, f"invoices/email/{template}", context)

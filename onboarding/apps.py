@@ -9,6 +9,7 @@ class OnboardingConfig(AppConfig):
     def ready(self):
         from onboarding import (  # noqa: F401 - receivers, checks, staff queues and periodic tasks
             checks,
+            mail_kinds,
             signals,
             staff_queues,
             tasks,

@@ -7,7 +7,7 @@ that records what the mail is about.
 from django.urls import reverse
 
 from onboarding.adapters import recipient_language
-from portal.mail import send_templated_mail
+from portal.mail import notify, send_templated_mail
 
 
 def _send(template: str, to: str, language: str, context: dict):
@@ -23,12 +23,10 @@ def _tell(user, template: str, context: dict):
 
 
 def notify_admins_of_join(membership):
-    for admin in membership.environment.administrators().exclude(pk=membership.user_id):
-        _send("member_joined", admin.email, admin.language, {
-            "membership": membership,
-            "environment": membership.environment,
-            "admin": admin,
-        })
+    notify("member_joined",
+           membership.environment.administrators().exclude(pk=membership.user_id),
+           "onboarding/email/member_joined",
+           {"membership": membership, "environment": membership.environment})
 
 
 def send_invitation(invitation, request):

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from portal import mail_kinds
 from portal.tasks import enqueue
 
 
@@ -18,6 +20,22 @@ def portal_link(path: str) -> str:
     """The portal's full address of `path`: a mail is read outside the portal, where a path
     alone leads nowhere."""
     return settings.PORTAL_URL.rstrip("/") + path
+
+
+def notify(kind: str, users, template: str, context: dict) -> int:
+    """Mail `template` (see send_templated_mail) to each of `users` with an address who did
+    not switch `kind` (portal.mail_kinds) off, each in their own language, with `recipient`
+    and the link to their mail settings in the context; returns how many were mailed."""
+    if kind not in mail_kinds.KINDS:
+        raise ValueError(f"{kind} is not a registered kind of mail")
+    settings_url = portal_link(reverse("portal:mail_settings"))
+    sent = 0
+    for user in users:
+        if user.email and user.is_active and user.wants_mail(kind):
+            send_templated_mail(template, to=user.email, language=user.language, context={
+                **context, "recipient": user, "mail_settings_url": settings_url})
+            sent += 1
+    return sent
 
 
 def send_templated_mail(template: str, *, to: str, language: str, context: dict) -> None:

@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("invoices.urls")),
     path("", include("webhooks.urls")),
-    path("", include("portal.staff_urls")),
+    path("", include("portal.page_urls")),
     path("", include("onboarding.integrations.urls")),
     path("health/", health, name="health"),
     # Pages without an icon link (the admin's) make browsers ask for this one.

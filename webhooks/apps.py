@@ -8,7 +8,9 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         from invoices import signals
-        from webhooks import events, tasks  # noqa: F401 - registers the periodic sweep
+
+        # mail_kinds: the mail users may switch off; tasks: the periodic sweep.
+        from webhooks import events, mail_kinds, tasks  # noqa: F401
 
         signals.document_changed.connect(events.document_changed,
                                          dispatch_uid="webhooks.document_changed")

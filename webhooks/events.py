@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from invoices.models import Direction, Status
 from onboarding.encryption import UndecryptableSecret
-from portal.mail import portal_link, send_templated_mail
+from portal.mail import notify, portal_link
 from portal.said import Said, as_data
 from portal.tasks import enqueue
 from webhooks.models import (
@@ -271,14 +271,9 @@ def _pause_for_failures(hook, error) -> None:
     hook._record(None, None, "webhook.paused", after={"reason": hook.paused_said})
     recipients = (hook.organization.administrators() if hook.organization_id
                   else hook.environment.administrators())
-    for user in recipients:
-        if user.email:
-            send_templated_mail("webhooks/email/paused", to=user.email,
-                                language=getattr(user, "language", ""),
-                                context={"hook": hook, "recipient": user, "error": error,
-                                         "failures": hook.consecutive_failures,
-                                         "url": portal_link(reverse("webhooks:detail",
-                                                                    args=[hook.pk]))})
+    notify("webhook_paused", recipients, "webhooks/email/paused", {
+        "hook": hook, "error": error, "failures": hook.consecutive_failures,
+        "url": portal_link(reverse("webhooks:detail", args=[hook.pk]))})
 
 
 def due(now=None) -> list[int]:

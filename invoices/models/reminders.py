@@ -86,17 +86,19 @@ class InboxReminder(models.Model):
             repeat_after = timedelta(days=settings.INBOX_REMINDER_REPEAT_DAYS)
             if last is not None and last > now - repeat_after and last >= waiting.oldest:
                 return False
-            reminder = cls.objects.create(organization=organization, sent_at=now,
-                                          waiting=waiting.waiting, oldest_at=waiting.oldest)
+            inbox = reverse("invoices:inbox", args=[organization.pk])
+            if not notifications.send("inbox_waiting", organization.administrators(), {
+                    "organization": organization, "waiting": waiting.waiting,
+                    "oldest": waiting.oldest, "last_fetched": waiting.last_fetched,
+                    "repeat_days": settings.INBOX_REMINDER_REPEAT_DAYS,
+                    "url": portal_link(f"{inbox}?status={Status.RECEIVED}")}):
+                # Every administrator switched these reminders off: nobody was reminded.
+                return False
+            cls.objects.create(organization=organization, sent_at=now, waiting=waiting.waiting,
+                               oldest_at=waiting.oldest)
             record(environment=organization.environment, actor=None,
                    actor_label=REMINDER_ACTOR, action="organization.inbox_reminder",
                    target=organization,
-                   after={"waiting": reminder.waiting,
-                          "oldest": timezone.localdate(reminder.oldest_at).isoformat()})
-            inbox = reverse("invoices:inbox", args=[organization.pk])
-            notifications.send("inbox_waiting", organization.administrators(), {
-                "organization": organization, "waiting": reminder.waiting,
-                "oldest": reminder.oldest_at, "last_fetched": waiting.last_fetched,
-                "repeat_days": settings.INBOX_REMINDER_REPEAT_DAYS,
-                "url": portal_link(f"{inbox}?status={Status.RECEIVED}")})
+                   after={"waiting": waiting.waiting,
+                          "oldest": timezone.localdate(waiting.oldest).isoformat()})
         return True

@@ -49,6 +49,9 @@ class User(AbstractUser):
         help_text=_("Emails to this user are written in this language."),
     )
 
+    # The kinds of mail (portal.mail_kinds) this user switched off.
+    muted_mail = models.JSONField(_("mail switched off"), default=list, blank=True)
+
     # Given at sign-up; names the environment this user founds (a later sign-up from the same
     # domain joins the existing environment, so there it names nothing).
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
@@ -73,3 +76,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    def wants_mail(self, kind: str) -> bool:
+        return kind not in (self.muted_mail or [])
+
+    def choose_mail(self, muted) -> bool:
+        """Switch off the kinds of mail in `muted` and on all others; returns whether that
+        changed anything."""
+        muted = sorted(set(muted))
+        if muted == sorted(self.muted_mail or []):
+            return False
+        self.muted_mail = muted
+        self.save(update_fields=["muted_mail"])
+        return True

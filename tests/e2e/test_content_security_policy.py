@@ -61,7 +61,7 @@ def test_it_serves_the_administrators_pages_without_a_violation(
         f"/organizations/{org}/customers/import/", f"/organizations/{org}/sending-profiles/",
         f"/organizations/{org}/sending-profiles/add/",
         "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/",
-        "/accounts/2fa/totp/activate/",
+        "/accounts/2fa/totp/activate/", "/accounts/notifications/",
     ])
     assert problems == []
 

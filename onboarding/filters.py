@@ -47,9 +47,9 @@ class OrganizationSearch(SearchFilter):
 
 class StaffOrganizationFilter(FilterSet):
     q = OrganizationSearch(fields=("name", "company_id", "registry_number", "identifiers__value",
-                             "environment__name", "environment__domain"),
-                     placeholder=_("Name, company ID, KvK number or identifier"),
-                     distinct=True)
+                                   "environment__name", "environment__domain"),
+                           placeholder=_("Name, company ID, KvK number or identifier"),
+                           distinct=True)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Organization.Status.choices,
                                          empty_label=_("Any status"))
 

@@ -15,7 +15,6 @@ class AuditEventQuerySet(models.QuerySet):
             return self.none()
         return self.filter(environment=environment)
 
-
     def concerning(self, organization):
         """What happened to `organization` itself, its identifiers and its connection keys:
         its environment's events whose target is one of them."""

@@ -1,7 +1,7 @@
 """Platform staff's view of any organization: found by name, number, Peppol identifier or
 environment, then on one page what a support call about it needs (its state, identifiers,
-setups, connection keys, documents, administrators and recent changes), to read, not to
-change. Secrets and the invoices themselves are not shown."""
+setups, connection keys, webhooks, documents, administrators and recent changes), to read,
+not to change. Secrets and the invoices themselves are not shown."""
 
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render

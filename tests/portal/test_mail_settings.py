@@ -1,20 +1,19 @@
 """Users switch off the notification mails they do not want; the rest keep coming."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.utils import timezone
 
-from invoices.models import Document, InboxReminder
+from invoices.models import InboxReminder
 from invoices.schedules import remind_of_waiting_invoices
 from onboarding.models import AuditEvent, Membership, Role
 from portal import mail_kinds
 from portal.mail import notify
 from tests.conftest import make_user, text
-from tests.invoices.conftest import make_receiver, received_over_peppol
+from tests.invoices.conftest import make_receiver
+from tests.invoices.test_inbox_reminders import arrived
 
 pytestmark = pytest.mark.django_db
 
@@ -64,15 +63,18 @@ def test_it_asks_to_sign_in_first(client):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_it_stops_a_reminder_only_for_who_switched_it_off(cast):
-    receiver = make_receiver(cast)
-    colleague = make_user("finance@bakery.nl")
-    Membership.objects.create(environment=cast.client, user=colleague, role=Role.ADMINISTRATOR)
-    document = received_over_peppol(receiver, "F-1")
-    Document.objects.filter(pk=document.pk).update(
-        created_at=timezone.now() - timedelta(hours=50))
+@pytest.fixture
+def reminders_off(cast):
+    """An invoice waits 50 hours to be fetched, and the receiver's administrator switched
+    these reminders off."""
+    arrived(make_receiver(cast), "F-1", hours_ago=50)
     cast.client_admin.choose_mail(["inbox_waiting"])
     mail.outbox.clear()
+
+
+def test_it_stops_a_reminder_only_for_who_switched_it_off(cast, reminders_off):
+    colleague = make_user("finance@bakery.nl")
+    Membership.objects.create(environment=cast.client, user=colleague, role=Role.ADMINISTRATOR)
 
     assert remind_of_waiting_invoices.call() == 1
 
@@ -82,14 +84,7 @@ def test_it_stops_a_reminder_only_for_who_switched_it_off(cast):
     assert f"{django_settings.PORTAL_URL}{URL}" in message.body
 
 
-def test_it_reminds_nobody_and_records_nothing_when_everyone_switched_it_off(cast):
-    receiver = make_receiver(cast)
-    document = received_over_peppol(receiver, "F-1")
-    Document.objects.filter(pk=document.pk).update(
-        created_at=timezone.now() - timedelta(hours=50))
-    cast.client_admin.choose_mail(["inbox_waiting"])
-    mail.outbox.clear()
-
+def test_it_reminds_nobody_and_records_nothing_when_everyone_switched_it_off(reminders_off):
     assert remind_of_waiting_invoices.call() == 0
 
     assert mail.outbox == []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from portal.fields import acting_user
@@ -16,14 +17,16 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(environment=environment)
 
     def concerning(self, organization):
-        """What happened to `organization` itself, its identifiers and its connection keys:
-        its environment's events whose target is one of them."""
+        """What happened to `organization` itself, its identifiers, connection keys, guided
+        setups and own webhooks: its environment's events whose target is one of them."""
         parts = models.Q(target_type="organization", target_id=str(organization.pk))
         for target_type, related in (("organizationidentifier", organization.identifiers),
-                                     ("connectionkey", organization.connection_keys)):
-            parts |= models.Q(target_type=target_type,
-                              target_id__in=[str(pk) for pk in related.values_list(
-                                  "pk", flat=True)])
+                                     ("connectionkey", organization.connection_keys),
+                                     ("integrationrun", organization.integration_runs),
+                                     ("webhook", organization.webhooks)):
+            # Targets are kept by their id as text.
+            parts |= models.Q(target_type=target_type, target_id__in=related.annotate(
+                as_text=Cast("pk", models.CharField())).values("as_text"))
         return self.filter(parts, environment=organization.environment_id)
 
 

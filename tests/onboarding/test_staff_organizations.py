@@ -110,6 +110,9 @@ def test_it_shows_where_a_setup_waits(client, cast):
     setups = re.search(r'id="staff-setups".*?</section>', page, re.S).group(0)
     assert run.definition.name in setups
     assert "At step:" in setups and 'data-state="waiting"' in setups
+    # Its start is among the organization's recent changes.
+    events = re.search(r'id="staff-events".*?</section>', page, re.S).group(0)
+    assert f"Started the guided setup {run.definition.name}" in events
 
 
 def test_it_counts_sent_documents_by_status(client, cast, organizations):
@@ -204,3 +207,6 @@ def test_it_shows_the_webhooks_that_hear_of_the_organization(client, cast, organ
     assert "Every organization of Bakery" in items[1] and "Our end is being moved" in items[1]
     assert "Nothing sent yet." in items[1]
     assert elsewhere.url not in page
+    # Creating its own hook is among the organization's recent changes.
+    events = re.search(r'id="staff-events".*?</section>', page, re.S).group(0)
+    assert own.url in events and everyone.url not in events

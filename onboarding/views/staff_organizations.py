@@ -6,7 +6,7 @@ not to change. Secrets and the invoices themselves are not shown."""
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
-from invoices.models import Document, InboxReminder
+from invoices.models import Direction, Document, InboxReminder, Status
 from onboarding.filters import StaffOrganizationFilter
 from onboarding.models import AuditEvent, Organization
 from portal.pagination import paginate
@@ -27,23 +27,26 @@ def staff_organizations(request):
 
 @staff_required("is_platform_staff")
 def staff_organization(request, pk):
-    organization = get_object_or_404(Organization.objects.for_staff(), pk=pk)
-    identifiers = list(organization.identifiers.all())
+    # Prefetched: the identifiers' list and whether it receives read them once.
+    organization = get_object_or_404(
+        Organization.objects.for_staff().prefetch_related("identifiers"), pk=pk)
     documents = Document.objects.filter(organization=organization)
+    counts = documents.counted_by_status()
     runs = organization.integration_runs.select_related("assigned_to").order_by("setup")
     return render(request, "onboarding/staff/organization.html", {
         "organization": organization,
-        "identifiers": identifiers,
-        "receiving_identifiers": [i for i in identifiers if i.receives],
+        "identifiers": organization.identifiers.all(),
         "administrators": list(organization.administrators().order_by("email")),
         "partnerships": list(organization.partnerships.active().select_related("accountant")),
         "keys": list(organization.connection_keys.order_by(
             F("revoked_at").asc(nulls_first=True), "-created_at")),
         "runs": [(run, None if run.completed_at else run.stuck_on())
                  for run in runs if run.definition is not None],
-        "counts": documents.counted_by_status(),
+        "counts": counts,
         "moments": documents.last_moments(),
-        "waiting": documents.awaiting_fetching().count(),
+        # Awaiting fetching is being Received: the count is among those by status.
+        "waiting": {status: n for status, _label, n in counts[Direction.INCOMING]}.get(
+            Status.RECEIVED, 0),
         "last_reminder": InboxReminder.objects.filter(organization=organization)
         .order_by("-sent_at").first(),
         "webhooks": list(Webhook.objects.hearing_of(organization.pk, organization.environment_id)

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import CustomerCard, Reach
+from customers.models import CardRules, CustomerCard, Reach
 from portal.filters import FilterSet
 
 NO_PROFILE = "none"
@@ -28,14 +28,19 @@ class CardFilter(FilterSet):
     problems = django_filters.BooleanFilter(label=_("Only cards with problems"),
                                             widget=forms.CheckboxInput,
                                             method="filter_problems")
+    # Problems as a guided setup's software sees them (its link to this list sets it).
+    setup = django_filters.ChoiceFilter(widget=forms.HiddenInput, method="keep")
 
     class Meta:
         model = CustomerCard
-        fields = ["q", "reach", "profile", "problems"]
+        fields = ["q", "reach", "profile", "problems", "setup"]
 
     def __init__(self, data=None, *args, profiles, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.profiles = list(profiles)
+        from onboarding.integrations.registry import all_setups
+
+        self.form.fields["setup"].choices = [(setup.slug, setup.name) for setup in all_setups()]
         self.form.fields["profile"].choices = [
             (NO_PROFILE, _("No profile of its own (gets the default)")),
             *((str(p.pk), p.name) for p in self.profiles),
@@ -44,6 +49,22 @@ class CardFilter(FilterSet):
     @property
     def has_default_profile(self) -> bool:
         return any(p.is_default for p in self.profiles)
+
+    @property
+    def for_setup(self):
+        """The guided setup whose rules judge the cards, or None."""
+        from onboarding.integrations.registry import get
+
+        self.form.is_valid()
+        slug = getattr(self.form, "cleaned_data", {}).get("setup")
+        return get(slug) if slug else None
+
+    @property
+    def rules(self) -> CardRules:
+        setup = self.for_setup
+        if setup is not None:
+            return CardRules.of_setup(setup, default_profile=self.has_default_profile)
+        return CardRules.of_profiles(self.profiles)
 
     @property
     def values(self) -> dict:
@@ -65,7 +86,10 @@ class CardFilter(FilterSet):
         return cards.filter(sending_profile=int(value))
 
     def filter_problems(self, cards, name, value):
-        return cards.with_problems(self.has_default_profile) if value else cards
+        return cards.with_problems(self.rules) if value else cards
+
+    def keep(self, cards, name, value):
+        return cards
 
 
 def search(query: str) -> Q:

@@ -111,8 +111,8 @@ class CustomerCardForm(forms.Form):
     einvoicing_method = forms.ChoiceField(
         label=_("E-invoicing method"), choices=EInvoicingMethod.choices,
         initial=EInvoicingMethod.SENDING_PROFILE, widget=forms.RadioSelect,
-        help_text=_("Choose “sending profile of documents”. eVerbinding belongs to the old "
-                    "integration."))
+        help_text=_("With the eConnect extension (the service broker), choose “sending "
+                    "profile of documents”; eVerbinding belongs to the old integration, API31."))
     sending_profile = forms.ModelChoiceField(label=_("Sending profile"), queryset=None,
                                              required=False)
 

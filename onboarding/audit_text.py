@@ -159,6 +159,8 @@ ACTIONS = {
                                _("Changed the connection key %(object)s.")),
     "connection_key.tested": (_("Connection tested"),
                               _("The software tested its connection with key %(object)s.")),
+    "connection_key.used": (_("Connection key first used"),
+                            _("The software first called the platform with key %(object)s.")),
     "contract.key_renewed": (_("Subscription key renewed"),
                              _("Gave contract %(object)s a new subscription key.")),
     "customer_import.deleted": (_("Customer import deleted"),

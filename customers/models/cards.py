@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -101,6 +102,33 @@ class Reach(models.TextChoices):
     STALE = "stale", _("Checked too long ago")
 
 
+@dataclass(frozen=True)
+class CardRules:
+    """What a card needs before an invoice to its customer can go out, by how it is sent.
+
+    Every card needs an Endpoint-ID that receives over Peppol. Business Central's service
+    broker also reads the card's sending profile (or the default one), its e-invoicing method
+    and the field that holds the BuyerReference (`profiles`). Software that fills in only some
+    identifiers names their schemes (Accept: a KvK number or an OIN)."""
+
+    profiles: bool = False
+    default_profile: bool = False
+    schemes: tuple[str, ...] = ()
+
+    @classmethod
+    def of_profiles(cls, profiles) -> CardRules:
+        """The card pages' rules: the service broker's once the organization has sending
+        profiles, the Endpoint-ID alone before."""
+        profiles = list(profiles)
+        return cls(profiles=bool(profiles), default_profile=any(p.is_default for p in profiles))
+
+    @classmethod
+    def of_setup(cls, setup, *, default_profile: bool) -> CardRules:
+        """The rules of a guided setup (see onboarding.integrations.base.Setup)."""
+        return cls(profiles=setup.cards_need_profiles, default_profile=default_profile,
+                   schemes=setup.card_schemes)
+
+
 def stale_before():
     return timezone.now() - timedelta(days=settings.PEPPOL_REACHABILITY_MAX_AGE_DAYS)
 
@@ -118,12 +146,15 @@ class CustomerCardQuerySet(OrganizationPartQuerySet):
             return self.filter(peppol_checked_at__lt=stale_before())
         return self
 
-    def with_problems(self, has_default_profile: bool):
-        """Cards whose invoices would fail when sent today."""
-        problems = CustomerCard.NO_ENDPOINT | CustomerCard.NO_BUYER_REFERENCE | \
-            CustomerCard.UNREACHABLE
-        if not has_default_profile:
-            problems |= models.Q(sending_profile__isnull=True)
+    def with_problems(self, rules: CardRules):
+        """Cards whose invoices would fail when sent today, by `rules`."""
+        problems = CustomerCard.NO_ENDPOINT | CustomerCard.UNREACHABLE
+        if rules.schemes:
+            problems |= ~models.Q(endpoint_scheme__in=rules.schemes)
+        if rules.profiles:
+            problems |= CustomerCard.NO_BUYER_REFERENCE | CustomerCard.BY_OLD_CONNECTION
+            if not rules.default_profile:
+                problems |= models.Q(sending_profile__isnull=True)
         return self.filter(problems)
 
 
@@ -136,6 +167,7 @@ class CustomerCard(models.Model):
     NOT_CHECKED = models.Q(peppol_registered__isnull=True)
     NO_ENDPOINT = models.Q(endpoint_scheme="")
     NO_BUYER_REFERENCE = models.Q(buyer_reference_source="")
+    BY_OLD_CONNECTION = models.Q(einvoicing_method=EInvoicingMethod.LEGACY_CONNECTION)
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="customer_cards",
@@ -249,18 +281,25 @@ class CustomerCard(models.Model):
     def peppol_stale(self) -> bool:
         return self.peppol_checked_at is not None and self.peppol_checked_at < stale_before()
 
-    def problems(self, has_default_profile: bool) -> list[str]:
-        """Why an invoice to this customer would fail today, in the user's words."""
+    def problems(self, rules: CardRules) -> list[str]:
+        """Why an invoice to this customer would fail today, by `rules`, in the user's
+        words."""
         found = []
         if not self.endpoint_scheme:
             found.append(gettext("No Endpoint-ID"))
-        if not self.buyer_reference_source:
+        elif rules.schemes and self.endpoint_scheme not in rules.schemes:
+            found.append(gettext("Endpoint-ID in scheme %(scheme)s; the software fills in "
+                                 "only %(schemes)s") % {"scheme": self.endpoint_scheme,
+                                                        "schemes": ", ".join(rules.schemes)})
+        if rules.profiles and not self.buyer_reference_source:
             found.append(gettext("No source for the BuyerReference"))
         if self.peppol_registered is False:
             found.append(gettext("Not on Peppol"))
         elif self.peppol_registered and not self.peppol_accepts_invoice:
             found.append(gettext("Does not accept BIS Billing 3.0 invoices"))
-        if self.sending_profile_id is None and not has_default_profile:
+        if rules.profiles and self.einvoicing_method == EInvoicingMethod.LEGACY_CONNECTION:
+            found.append(gettext("E-invoicing by eVerbinding, not by sending profile"))
+        if rules.profiles and self.sending_profile_id is None and not rules.default_profile:
             found.append(gettext("No sending profile, and no default"))
         return found
 

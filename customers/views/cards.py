@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from customers import reachability
 from customers.filters import CardFilter, filtered_cards
 from customers.forms import CustomerCardForm
-from customers.models import CustomerCard, ImportJob, PeppolCheckRun
+from customers.models import CardRules, CustomerCard, ImportJob, PeppolCheckRun
 from customers.views.common import card_from, organization_context, organization_from, render_form
 from onboarding.models import Organization
 from onboarding.tenancy import environment_required
@@ -39,11 +39,13 @@ def card_list(request, pk):
                        queryset=organization.customer_cards.select_related("sending_profile"))
     page = paginate(request, cards.qs)
     has_default = cards.has_default_profile
+    rules = cards.rules
     return render(request, "customers/cards/list.html", {
         **organization_context(request, organization, "cards"),
         "filter": cards,
         "page": page,
-        "rows": [(card, card.problems(has_default)) for card in page.object_list],
+        "rows": [(card, card.problems(rules)) for card in page.object_list],
+        "for_setup": cards.for_setup,
         "filtered": bool(cards.values),
         "has_default_profile": has_default,
         "has_profiles": bool(cards.profiles),
@@ -76,12 +78,12 @@ def card_add(request, pk):
 
 def render_card(request, card, *, status=200, **context):
     organization = card.organization
-    default = organization.sending_profiles.filter(is_default=True).first()
+    profiles = list(organization.sending_profiles.all())
     return render(request, "customers/cards/detail.html", {
         **organization_context(request, organization, "cards"),
         "card": card,
-        "default_profile": default,
-        "problems": card.problems(default is not None),
+        "default_profile": next((p for p in profiles if p.is_default), None),
+        "problems": card.problems(CardRules.of_profiles(profiles)),
         "stale_after_days": settings.PEPPOL_REACHABILITY_MAX_AGE_DAYS,
         **context,
     }, status=status)

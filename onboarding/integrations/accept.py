@@ -7,6 +7,9 @@ from onboarding.integrations.base import Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
 
+# The identifiers Accept fills in for a debtor: its Dossier/KvK nr and its FAX/OIN.
+KVK_SCHEME, OIN_SCHEME = "0106", "0190"
+
 EMPTY_LINES = _("Do not include empty invoice lines: they can disrupt processing.")
 
 SETUP = register(Setup(
@@ -26,8 +29,7 @@ SETUP = register(Setup(
     warnings=(EMPTY_LINES,),
     steps=(
         steps.ready(_("Accept needs at least a Basic subscription and an active organization "
-                      "with its KvK number, because Accept sends the debtor's dossier number "
-                      "as KvK."), checks.organization_with_kvk),
+                      "with its Peppol identifier."), checks.organization_active),
         steps.keys(_("Create connection keys for Accept here.")),
         Step("configure", _("Configuration in Accept"), (
             _("Start Accept and select the bookkeeping you want to connect."),
@@ -37,18 +39,25 @@ SETUP = register(Setup(
             _("Enter your email address, paste the App Key and Secret, enter your Bedrijfs-ID "
               "and your sender details (country: NL)."),
             _("With version 2.0: check Gebruik debiteur dossiernummer als KvK."),
-        ), check=checks.key_tested,
+            _("This step turns complete when Accept first calls the platform with the keys."),
+        ), check=checks.key_used,
             values=("email", "app_key", "secret", "company_id", "sender")),
         Step("debtors", _("Set up debtors"), (
-            _("On the debtor card (Properties tab): government at FAX/OIN, organizations with "
-              "KvK at Dossier/KvK nr; without KvK the dummy number 99999998 is used."),
+            _("On the debtor card (Properties tab), enter each debtor's email address for "
+              "invoices and its identification number: government at FAX/OIN, organizations "
+              "with KvK at Dossier/KvK nr; without KvK the dummy number 99999998 is used."),
+            _("The customer cards here check that each debtor has a KvK number or an OIN as "
+              "Endpoint-ID, the two identifiers Accept fills in."),
         ), check=checks.customer_cards),
         steps.test_invoice(
-            _("Open the invoice, click Uitvoer and select eFactuur > eVerbinding bericht; "
-              "confirm with Ja and type VERZENDEN."),
+            _("Open the invoice and check that the invoice address has the right email "
+              "address."),
+            _("Click Uitvoer and select eFactuur > eVerbinding bericht; confirm with Ja and "
+              "type VERZENDEN."),
             _("After sending, the Delivery ID is on the Extra tab of the invoice."),
             check=lambda f: checks.test_invoice(f, empty_lines=True), warnings=(EMPTY_LINES,)),
-        steps.receiving(_("Optionally configure folders for purchase invoices in Accept; "
-                          "decide here whether the organization receives.")),
+        steps.receiving(_("Optionally configure folders for purchase and sales invoices in "
+                          "Accept; decide here whether the organization receives.")),
     ),
+    card_schemes=(KVK_SCHEME, OIN_SCHEME),
 ))

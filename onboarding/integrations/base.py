@@ -37,6 +37,11 @@ class Setup:
     before_you_start: tuple[str, ...]
     steps: tuple[Step, ...]
     warnings: tuple[str, ...] = field(default=())
+    # What the software reads from a customer card (see customers.models.CardRules): its
+    # sending profile, e-invoicing method and BuyerReference field, and which Endpoint-ID
+    # schemes it fills in (empty: any).
+    cards_need_profiles: bool = False
+    card_schemes: tuple[str, ...] = ()
 
     def step(self, key: str) -> Step | None:
         return next((s for s in self.steps if s.key == key), None)

@@ -64,7 +64,10 @@ SETUP = register(Setup(
             _("This step turns complete when the invoice has passed the rules and was "
               "delivered."),
             check=checks.broker_test_invoice),
-        steps.receiving(_("Incoming invoices come via the Autopilot; decide here whether the "
-                          "organization receives.")),
+        steps.receiving(
+            _("Incoming invoices come via the Autopilot. It needs a platform user with access "
+              "to all organizations and a user with admin rights in Business Central."),
+            _("Decide here whether the organization receives.")),
     ),
+    cards_need_profiles=True,
 ))

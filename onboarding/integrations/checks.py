@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from django.urls import reverse
@@ -62,6 +63,13 @@ def _document_page(document) -> Action:
                   document.get_absolute_url())
 
 
+def _first_delivered_or_latest(documents):
+    from invoices.models import Status
+
+    return (documents.filter(status=Status.DELIVERED).order_by("id").first()
+            or documents.order_by("-id").first())
+
+
 class Facts:
     """What the checks of one run read, each looked up once per showing."""
 
@@ -74,12 +82,18 @@ class Facts:
         self.environment = self.organization.environment
 
     @cached_property
+    def keys(self) -> list[ConnectionKey]:
+        """The usable keys for this setup's software, newest first: one set for each of the
+        software's environments (AFAS, for one, takes a set per environment)."""
+        return list(ConnectionKey.objects.filter(organization=self.organization,
+                                                 software=self.setup.software,
+                                                 revoked_at__isnull=True)
+                    .order_by("-created_at", "-id"))
+
+    @property
     def key(self) -> ConnectionKey | None:
-        """The newest usable key for this setup's software."""
-        return (ConnectionKey.objects.filter(organization=self.organization,
-                                             software=self.setup.software,
-                                             revoked_at__isnull=True)
-                .order_by("-created_at", "-id").first())
+        """The newest usable key: the one whose values the setup shows."""
+        return self.keys[0] if self.keys else None
 
     @cached_property
     def revoked_key(self) -> ConnectionKey | None:
@@ -90,17 +104,21 @@ class Facts:
 
     @cached_property
     def test_document(self):
-        """The first document this setup's software sent with its key."""
-        from invoices.models import Direction
+        """The invoice that answers "was a test invoice sent?" for the software's keys: the
+        first one delivered, or else the latest, so that one sent again after a refusal
+        counts."""
+        from invoices.models import Direction, Document
 
-        if self.key is None:
+        if not self.keys:
             return None
-        return self.key.documents.filter(direction=Direction.OUTGOING).order_by("id").first()
+        return _first_delivered_or_latest(Document.objects.filter(
+            organization=self.organization, direction=Direction.OUTGOING,
+            connection_key__in=self.keys))
 
     @cached_property
     def other_key_document(self):
-        """The latest document that came through another key of the organization since this
-        setup's key was made: the software may still hold the old keys."""
+        """The latest document that came through a key made for other software since this
+        setup's newest key was made: the key may have been entered in the wrong place."""
         if self.key is None:
             return None
         from invoices.models import Direction, Document
@@ -109,18 +127,20 @@ class Facts:
                                         direction=Direction.OUTGOING,
                                         connection_key__isnull=False,
                                         created_at__gte=self.key.created_at)
-                .exclude(connection_key=self.key).select_related("connection_key")
-                .defer("content").order_by("-id").first())
+                .exclude(connection_key__software=self.setup.software)
+                .select_related("connection_key").defer("content").order_by("-id").first())
 
     @cached_property
     def broker_document(self):
-        """The first document sent for the organization through the service broker."""
+        """The service broker's test invoice for the organization: its first one delivered,
+        or else its latest."""
         from invoices.models import Channel, Direction, Document
 
-        return (Document.objects.filter(organization=self.organization,
-                                        direction=Direction.OUTGOING,
-                                        channel=Channel.SERVICE_BROKER)
-                .select_related("entra_identity").order_by("id").first())
+        return _first_delivered_or_latest(
+            Document.objects.filter(organization=self.organization,
+                                    direction=Direction.OUTGOING,
+                                    channel=Channel.SERVICE_BROKER)
+            .select_related("entra_identity"))
 
     @cached_property
     def cards(self):
@@ -189,20 +209,13 @@ def organization_active(facts: Facts) -> Result:
                      "identifiers": ", ".join(f"{i.scheme}:{i.value}" for i in identifiers)})
 
 
-def organization_with_kvk(facts: Facts) -> Result:
-    result = organization_active(facts)
-    if not result.ok:
-        return result
-    if not facts.organization.identifiers.filter(scheme="0106").exists():
-        return Result(False, _("Accept sends the debtor's dossier number as KvK number: "
-                               "give %(name)s its KvK number (scheme 0106) as identifier.")
-                      % {"name": facts.organization.name},
-                      action=_organization_page(facts.organization, "identifiers",
-                                                _("Add the KvK number")))
-    return result
-
-
 def key_exists(facts: Facts) -> Result:
+    if len(facts.keys) > 1:
+        return Result(True, _("%(count)d connection keys for %(software)s exist and are not "
+                              "revoked: %(app_keys)s.")
+                      % {"count": len(facts.keys), "software": _software_label(facts),
+                         "app_keys": _app_keys(facts.keys)},
+                      event="connection_key.created", at=facts.keys[-1].created_at)
     if facts.key is not None:
         return Result(True, _("Connection key %(app_key)s exists and is not revoked.")
                       % {"app_key": facts.key.app_key},
@@ -222,13 +235,29 @@ def _software_label(facts):
     return Software(facts.setup.software).label
 
 
+def _app_keys(keys) -> str:
+    return ", ".join(key.app_key for key in keys)
+
+
+def _not_yet(keys, done, message) -> str:
+    """Advice naming the other keys that have not done it yet, one set per environment."""
+    rest = [key for key in keys if not done(key)]
+    return message % {"app_keys": _app_keys(rest)} if rest else ""
+
+
 def key_tested(facts: Facts) -> Result:
+    """The software tested the connection with one of its keys (Verbinding testen)."""
     if facts.key is None:
         return Result(False, _("Waiting for a connection key."))
-    if facts.key.last_tested_at:
+    tested = max((key for key in facts.keys if key.last_tested_at),
+                 key=lambda key: key.last_tested_at, default=None)
+    if tested is not None:
         return Result(True, _("Your software tested the connection with key %(app_key)s.")
-                      % {"app_key": facts.key.app_key},
-                      event="connection_key.tested", at=facts.key.last_tested_at)
+                      % {"app_key": tested.app_key},
+                      advice=_not_yet(facts.keys, lambda key: key.last_tested_at, _(
+                          "Not tested yet with %(app_keys)s: test the connection in the "
+                          "environment that holds it, or revoke a key nobody uses.")),
+                      event="connection_key.tested", at=tested.last_tested_at)
     failure = facts.run.facts.get("api31_failure") or {}
     if failure.get("app_key") == facts.key.app_key and failure.get("reason") in NAMESPACE_FAULTS:
         from onboarding.api.api31 import namespace_advice
@@ -239,13 +268,35 @@ def key_tested(facts: Facts) -> Result:
                            "%(app_key)s.") % {"app_key": facts.key.app_key})
 
 
+def key_used(facts: Facts) -> Result:
+    """The software called the platform with one of its keys: the keys were entered and
+    saved. For software whose guide has no connection test (AFAS, Accept)."""
+    if facts.key is None:
+        return Result(False, _("Waiting for a connection key."))
+    used = max((key for key in facts.keys if key.last_used_at),
+               key=lambda key: key.last_used_at, default=None)
+    if used is not None:
+        return Result(True, _("Your software used connection key %(app_key)s.")
+                      % {"app_key": used.app_key},
+                      advice=_not_yet(facts.keys, lambda key: key.last_used_at, _(
+                          "Not used yet: %(app_keys)s. Enter each set of keys in the "
+                          "environment it was made for, or revoke a key nobody uses.")),
+                      event="connection_key.used", at=used.last_used_at)
+    return Result(False, _("Waiting for your software to call the platform with connection "
+                           "key %(app_key)s. This step turns complete at its first call, once "
+                           "the keys are entered and saved.")
+                  % {"app_key": facts.key.app_key})
+
+
 def customer_cards(facts: Facts) -> Result:
+    from customers.models import CardRules
+
     cards = facts.cards
-    has_default = facts.default_profile is not None
+    rules = CardRules.of_setup(facts.setup, default_profile=facts.default_profile is not None)
     not_ready, dummy = [], []
     for card in cards:
         # A Legal ID in a scheme that starts with 9 is refused when the card is saved.
-        problems = card.problems(has_default)
+        problems = card.problems(rules)
         if problems:
             not_ready.append(f"{card.name} ({card.customer_number}): {'; '.join(problems)}")
         if card.uses_dummy_kvk:
@@ -257,7 +308,7 @@ def customer_cards(facts: Facts) -> Result:
                                "%(count)d customers have no KvK number and use the dummy "
                                "number 99999998: %(names)s.", len(dummy))
                       % {"count": len(dummy), "names": ", ".join(dummy)})
-    if has_default:
+    if rules.profiles and rules.default_profile:
         advice.append(_("The sending profile %(name)s is the default: customers without Peppol "
                         "then fail too. Usually, do not set a default profile.")
                       % {"name": facts.default_profile.name})
@@ -267,11 +318,11 @@ def customer_cards(facts: Facts) -> Result:
                                "with their Endpoint-ID."), advice=" ".join(advice),
                       action=Action(_("Add or import customers"), cards_page))
     if not_ready:
+        query = urlencode({"problems": "on", "setup": facts.setup.slug})
         return Result(False, _("%(ready)d of %(total)d customer cards are ready. Not ready:")
                       % {"ready": len(cards) - len(not_ready), "total": len(cards)},
                       items=not_ready, advice=" ".join(advice),
-                      action=Action(_("Open the cards with problems"),
-                                    f"{cards_page}?{urlencode({'problems': 'on'})}"))
+                      action=Action(_("Open the cards with problems"), f"{cards_page}?{query}"))
     return Result(True, _("All %(total)d customer cards are ready.") % {"total": len(cards)},
                   advice=" ".join(advice))
 
@@ -283,10 +334,23 @@ def _has_empty_line(document) -> bool:
     lines = root.xpath("//*[local-name()='InvoiceLine' or local-name()='CreditNoteLine']")
     for line in lines:
         names = line.xpath("./*[local-name()='Item']/*[local-name()='Name']/text()")
+        if not "".join(names).strip():
+            return True
+        # A line with a name and nothing to charge, such as a text line; a free item
+        # (a quantity at price 0) is not empty.
+        quantity = line.xpath("./*[local-name()='InvoicedQuantity' or "
+                              "local-name()='CreditedQuantity']/text()")
         amount = line.xpath("./*[local-name()='LineExtensionAmount']/text()")
-        if not "".join(names).strip() or not amount or float(amount[0] or 0) == 0:
+        if _zero(quantity) and _zero(amount):
             return True
     return False
+
+
+def _zero(values) -> bool:
+    try:
+        return not values or Decimal(values[0].strip() or "0") == 0
+    except InvalidOperation:
+        return False
 
 
 def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
@@ -295,11 +359,14 @@ def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
         return Result(False, _("Waiting for a connection key."))
     if document is None and facts.other_key_document is not None:
         other = facts.other_key_document
-        return Result(False, _("Invoice %(number)s came with connection key %(other)s, not "
-                               "with this setup's key %(app_key)s. Enter key %(app_key)s in "
-                               "your software and send the test invoice again.")
+        return Result(False, _("Invoice %(number)s came with connection key %(other)s, made "
+                               "for %(other_software)s, not with this setup's key "
+                               "%(app_key)s. Enter key %(app_key)s in %(software)s and send "
+                               "the test invoice again.")
                       % {"number": other.number or other.pk,
-                         "other": other.connection_key.app_key, "app_key": facts.key.app_key},
+                         "other": other.connection_key.app_key,
+                         "other_software": other.connection_key.get_software_display(),
+                         "app_key": facts.key.app_key, "software": _software_label(facts)},
                       action=_document_page(other))
     if document is None:
         return Result(False, _("Waiting for the first invoice that your software sends with "

@@ -7,7 +7,7 @@ from onboarding.models import ConnectionKey, Contract, Organization, Subscriptio
 
 def create_demo_runs(organization, admin, accountancy):
     """The organization's environment on Basic with the organization active and receiving,
-    AFAS keys made and tested (the rest of the setup still to do), and the accountancy on
+    AFAS keys made and used (the rest of the setup still to do), and the accountancy on
     Professional with a contract for 4PS."""
     environment = organization.environment
     environment.subscription = Subscription.BASIC

@@ -14,7 +14,11 @@ from onboarding.api.api31 import connection_test_failed
 from onboarding.integrations.checks import NAMESPACE_FAULTS
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import ConnectionKey, PartyLink
-from onboarding.models.connection_keys import APP_KEY_PREFIX, connection_tested
+from onboarding.models.connection_keys import (
+    APP_KEY_PREFIX,
+    connection_tested,
+    connection_used,
+)
 
 logger = logging.getLogger(__name__)
 APP_KEY = re.compile(re.escape(APP_KEY_PREFIX).encode() + rb"[0-9a-f]{24}")
@@ -61,10 +65,19 @@ def key_saved(sender, instance, created, **kwargs):
 
 @receiver(connection_tested, dispatch_uid="integrations.key_tested")
 def key_tested(sender, pk, **kwargs):
+    _key_event(pk, "connection_key.tested")
+
+
+@receiver(connection_used, dispatch_uid="integrations.key_used")
+def key_used(sender, pk, **kwargs):
+    _key_event(pk, "connection_key.used")
+
+
+def _key_event(pk, event):
     organization_id = (ConnectionKey.objects.filter(pk=pk)
                        .values_list("organization_id", flat=True).first())
     if organization_id:
-        refresh_runs(organization_id, "connection_key.tested")
+        refresh_runs(organization_id, event)
 
 
 @receiver(connection_test_failed, dispatch_uid="integrations.api31_failed")

@@ -35,6 +35,7 @@ EVENTS = {
     "connection_key.created": gettext_lazy("connection key created"),
     "connection_key.changed": gettext_lazy("connection key changed"),
     "connection_key.tested": gettext_lazy("test connection"),
+    "connection_key.used": gettext_lazy("connection key used"),
     "party_link.approved": gettext_lazy("party link approved"),
 }
 

@@ -32,6 +32,8 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 # Sent with `pk` after a successful test connection was written for that key.
 connection_tested = Signal()
+# Sent with `pk` when software used that key for the first time.
+connection_used = Signal()
 
 
 def secret_digest(secret: str) -> str:
@@ -165,6 +167,10 @@ class ConnectionKey(models.Model):
                 ConnectionKey.objects.filter(pk=pk).update(last_tested_at=now, last_used_at=now)
                 connection_tested.send(sender=ConnectionKey, pk=pk)
         elif cache.add(f"key-used:{pk}", True, LAST_USED_RESOLUTION.total_seconds()):
-            ConnectionKey.objects.filter(pk=pk).update(last_used_at=now)
+            if ConnectionKey.objects.filter(pk=pk, last_used_at__isnull=True).update(
+                    last_used_at=now):
+                connection_used.send(sender=ConnectionKey, pk=pk)
+            else:
+                ConnectionKey.objects.filter(pk=pk).update(last_used_at=now)
         return now
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customers.models import CustomerCard
+from customers.models import CardRules, CustomerCard
 from tests.conftest import sign_in, text
 from tests.customers.conftest import make_card, make_profile
 
@@ -85,14 +85,44 @@ def test_it_lists_the_cards_that_would_fail_when_sending(client, cast, org, card
 
 
 def test_it_counts_a_card_without_profile_as_a_problem_only_without_a_default(org, cards):
-    profile = cards["ok"].sending_profile
     reachable_without_profile = make_card(org, name="Delta", customer_number="D4",
                                           peppol_registered=True, peppol_accepts_invoice=True)
+    with_profiles = CardRules(profiles=True)
 
-    assert reachable_without_profile in CustomerCard.objects.with_problems(False)
-    profile.is_default = True
-    profile.save()
-    assert reachable_without_profile not in CustomerCard.objects.with_problems(True)
+    assert reachable_without_profile in CustomerCard.objects.with_problems(with_profiles)
+    assert reachable_without_profile.problems(with_profiles) == [
+        "No sending profile, and no default"]
+    with_default = CardRules(profiles=True, default_profile=True)
+    assert reachable_without_profile not in CustomerCard.objects.with_problems(with_default)
+    assert reachable_without_profile.problems(with_default) == []
+
+
+def test_it_asks_for_profile_and_buyer_reference_only_of_an_organization_with_profiles(
+        client, cast, org):
+    make_card(org, name="Alpha Bakery", customer_number="A1", buyer_reference_source="",
+              einvoicing_method="e_connection")
+    sign_in(client, cast.admin)
+    url = f"/organizations/{org.pk}/customers/"
+
+    assert "Alpha Bakery" not in text(client.get(f"{url}?problems=on"))
+    make_profile(org, "eConnect")
+    page = text(client.get(f"{url}?problems=on"))
+    assert "Alpha Bakery" in page
+    assert "No source for the BuyerReference" in page
+    assert "E-invoicing by eVerbinding, not by sending profile" in page
+
+
+def test_it_lists_problems_as_a_setup_checks_the_cards(client, cast, org):
+    make_card(org, name="Alpha Bakery", customer_number="A1", endpoint_scheme="0088",
+              endpoint_value="8712345000004")
+    sign_in(client, cast.admin)
+    url = f"/organizations/{org.pk}/customers/?problems=on"
+
+    assert "Alpha Bakery" not in text(client.get(url))
+    page = text(client.get(f"{url}&setup=accept"))
+    assert "Problems as the Accept setup checks the cards." in page
+    assert "Endpoint-ID in scheme 0088; the software fills in only 0106, 0190" in page
+    assert 'name="setup" value="accept"' in client.get(f"{url}&setup=accept").content.decode()
 
 
 def test_it_ignores_a_filter_value_it_does_not_know(client, cast, org, cards):

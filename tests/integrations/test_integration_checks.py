@@ -73,16 +73,25 @@ def test_it_warns_about_an_identifier_registered_at_another_access_point(cast):
     assert ready.result.items == ["0106:12345678"]
 
 
-def test_it_needs_the_kvk_number_for_accept(cast):
+def test_it_takes_any_identifier_for_accept_and_checks_debtors_by_kvk_or_oin(cast):
     subscribe(cast.company, Subscription.BASIC)
-    org = organization(cast, kvk="")
-    OrganizationIdentifier.add(org, cast.admin, "0088", "8712345000004")
+    org = organization(cast, kvk="", name="Belg NV")
+    OrganizationIdentifier.add(org, cast.admin, "0208", "0123456749")
     run, _ = IntegrationRun.start(organization=org, setup=get("accept"), by=cast.admin,
                                   environment=cast.company)
-    assert "KvK number (scheme 0106)" in states(run)["ready"].result.message
+    assert states(run)["ready"].state == "complete"
+    for number, (name, scheme, value) in enumerate((
+            ("Bakker BV", "0106", "87654321"), ("Gemeente Zeist", "0190", "0" * 20),
+            ("Groothandel BV", "0088", "8712345000004")), start=1):
+        CustomerCard.objects.create(organization=org, name=name, customer_number=str(number),
+                                    endpoint_scheme=scheme, endpoint_value=value)
+    debtors = states(run)["debtors"]
+    assert debtors.result.message == "2 of 3 customer cards are ready. Not ready:"
+    assert debtors.result.items == [
+        "Groothandel BV (3): Endpoint-ID in scheme 0088; the software fills in only 0106, 0190"]
 
 
-def test_it_waits_for_a_key_and_then_its_test_connection(cast):
+def test_it_completes_entering_the_keys_at_the_softwares_first_call(cast):
     run = afas_run(cast)
     found = states(run)
     assert "no connection key for AFAS yet" in found["keys"].result.message
@@ -90,9 +99,40 @@ def test_it_waits_for_a_key_and_then_its_test_connection(cast):
     issued = issue(run, cast)
     found = states(run)
     assert found["keys"].state == "complete"
-    assert "Waiting for the test connection" in found["enter_keys"].result.message
+    assert (f"Waiting for your software to call the platform with connection key "
+            f"{issued.key.app_key}") in found["enter_keys"].result.message
+    issued.key.note_use()
+    step = states(run)["enter_keys"]
+    assert step.state == "complete"
+    assert step.result.message == f"Your software used connection key {issued.key.app_key}."
+
+
+def test_it_waits_for_the_test_connection_where_the_software_has_one(cast):
+    run, _subscription_key = api31_run(cast)
+    issued = issue(run, cast)
+    issued.key.note_use()
+    assert "Waiting for the test connection" in states(run)["configure"].result.message
     issued.key.note_use(tested=True)
-    assert states(run)["enter_keys"].state == "complete"
+    assert states(run)["configure"].state == "complete"
+
+
+def test_it_takes_a_set_of_keys_for_each_afas_environment(
+        cast, django_capture_on_commit_callbacks):
+    run = afas_run(cast)
+    first = issue(run, cast)
+    second = issue(run, cast)
+    first.key.note_use()
+    found = states(run)
+    assert found["keys"].result.message == (
+        f"2 connection keys for AFAS exist and are not revoked: {second.key.app_key}, "
+        f"{first.key.app_key}.")
+    assert found["enter_keys"].state == "complete"
+    assert f"Not used yet: {second.key.app_key}." in found["enter_keys"].result.advice
+    with django_capture_on_commit_callbacks(execute=True):
+        document = send_test_invoice(first, cast)
+    step = states(run)["test_invoice"]
+    assert step.state == "complete", step.result.message
+    assert f"Invoice {document.number} passed the rules" in step.result.message
 
 
 def test_it_ignores_keys_made_for_other_software(cast):
@@ -103,24 +143,61 @@ def test_it_ignores_keys_made_for_other_software(cast):
     assert states(run)["keys"].state == "waiting"
 
 
-def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_dummy_and_default(cast):
+def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_the_dummy(cast):
     run = afas_run(cast)
     assert "no customer cards yet" in states(run)["contacts"].result.message
-    profile = SendingProfile.objects.create(organization=run.organization, name="eConnect",
-                                            is_default=True)
     CustomerCard.objects.create(organization=run.organization, name="Bakker BV",
                                 customer_number="1", endpoint_scheme="0106",
-                                endpoint_value="99999998", buyer_reference_source="your_reference")
+                                endpoint_value="99999998")
     CustomerCard.objects.create(organization=run.organization, name="Slager BV",
                                 customer_number="2")
+    CustomerCard.objects.create(organization=run.organization, name="Visser BV",
+                                customer_number="3", endpoint_scheme="0106",
+                                endpoint_value="11223344", peppol_registered=False)
     contacts = states(run)["contacts"]
     assert contacts.state == "waiting"
-    assert contacts.result.message == "1 of 2 customer cards are ready. Not ready:"
-    assert contacts.result.items == [
-        "Slager BV (2): No Endpoint-ID; No source for the BuyerReference"]
-    assert "dummy number 99999998: Bakker BV" in contacts.result.advice
-    assert "eConnect is the default" in contacts.result.advice
-    assert profile.is_default
+    assert contacts.result.message == "1 of 3 customer cards are ready. Not ready:"
+    # AFAS reads no sending profile or BuyerReference field from its contacts.
+    assert contacts.result.items == ["Slager BV (2): No Endpoint-ID",
+                                     "Visser BV (3): Not on Peppol"]
+    assert contacts.result.advice == \
+        "1 customer has no KvK number and uses the dummy number 99999998: Bakker BV."
+
+
+def psb_run(cast):
+    from onboarding.models import Contract
+
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    run, _ = IntegrationRun.start(organization=organization(cast),
+                                  setup=get("business-central-psb"), by=cast.admin,
+                                  environment=cast.company)
+    return run
+
+
+def test_it_checks_the_service_brokers_card_settings_and_calls_out_a_default(cast):
+    run = psb_run(cast)
+    profile = SendingProfile.objects.create(organization=run.organization, name="eConnect")
+    ready = {"endpoint_scheme": "0106", "endpoint_value": "87654321",
+             "buyer_reference_source": "your_reference", "sending_profile": profile}
+    CustomerCard.objects.create(organization=run.organization, name="Bakker BV",
+                                customer_number="1", **ready)
+    CustomerCard.objects.create(organization=run.organization, name="Slager BV",
+                                customer_number="2")
+    CustomerCard.objects.create(organization=run.organization, name="Visser BV",
+                                customer_number="3", **{**ready, "einvoicing_method":
+                                                        "e_connection"})
+    customers = states(run)["customers"]
+    assert customers.result.items == [
+        "Slager BV (2): No Endpoint-ID; No source for the BuyerReference; No sending profile, "
+        "and no default",
+        "Visser BV (3): E-invoicing by eVerbinding, not by sending profile"]
+    profile.is_default = True
+    profile.save()
+    customers = states(run)["customers"]
+    assert customers.result.items[0] == \
+        "Slager BV (2): No Endpoint-ID; No source for the BuyerReference"
+    assert "eConnect is the default" in customers.result.advice
 
 
 def test_it_shows_the_validation_report_of_a_refused_test_invoice(cast):
@@ -150,19 +227,39 @@ def test_it_completes_the_test_invoice_when_it_was_delivered(
         step.result.message
 
 
-def test_it_waits_for_this_keys_invoice_when_one_came_with_another_key(
+def test_it_completes_the_test_invoice_sent_again_after_a_refusal(
         cast, django_capture_on_commit_callbacks):
     run = afas_run(cast)
-    old = issue(run, cast)
-    current = issue(run, cast)
+    issued = issue(run, cast)
+    refused = send_test_invoice(issued, cast, buyer_reference="")
+    assert f"Invoice {refused.number} was refused" in states(run)["test_invoice"].result.message
     with django_capture_on_commit_callbacks(execute=True):
-        other = send_test_invoice(old, cast)
+        send_by_api(issued, invoice("F-2026-002"))
+    step = states(run)["test_invoice"]
+    assert step.state == "complete", step.result.message
+    assert "Invoice F-2026-002 passed the rules" in step.result.message
+    # A refusal after the delivered test invoice does not undo the step.
+    send_by_api(issued, invoice("F-2026-003", buyer_reference=""))
+    assert states(run)["test_invoice"].state == "complete"
+
+
+def test_it_waits_for_this_keys_invoice_when_one_came_with_another_softwares_key(
+        cast, django_capture_on_commit_callbacks):
+    from onboarding.models import ConnectionKey
+
+    run = afas_run(cast)
+    current = issue(run, cast)
+    other_key = ConnectionKey.issue(organization=run.organization, software="other",
+                                    by=cast.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        other = send_test_invoice(other_key, cast)
     other.refresh_from_db()
     assert other.status == "delivered"
     step = states(run)["test_invoice"]
     assert step.state == "waiting"
-    assert (f"Invoice {other.number} came with connection key {old.key.app_key}, not with "
-            f"this setup's key {current.key.app_key}") in step.result.message
+    assert (f"Invoice {other.number} came with connection key {other_key.key.app_key}, made "
+            f"for Other software, not with this setup's key {current.key.app_key}. Enter key "
+            f"{current.key.app_key} in AFAS") in step.result.message
     with django_capture_on_commit_callbacks(execute=True):
         mine = send_by_api(current, invoice("F-2026-002"))
     step = states(run)["test_invoice"]
@@ -182,6 +279,23 @@ def test_it_checks_accept_invoices_for_empty_lines(cast):
     step = states(run)["test_invoice"]
     assert step.state == "waiting"
     assert "has an empty invoice line" in step.result.message
+
+
+@pytest.mark.parametrize(("line", "empty"), [
+    (Line("Periode november", Decimal("0"), Decimal("0.00"), Decimal("21")), True),
+    (Line("Gratis bezorging", Decimal("1"), Decimal("0.00"), Decimal("21")), False),
+])
+def test_it_tells_a_text_line_from_a_free_item(cast, django_capture_on_commit_callbacks, line,
+                                                empty):
+    subscribe(cast.company, Subscription.BASIC)
+    run, _ = IntegrationRun.start(organization=organization(cast), setup=get("accept"),
+                                  by=cast.admin, environment=cast.company)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_test_invoice(issue(run, cast), cast, lines=[
+            Line("Advies", Decimal("2"), Decimal("100.00"), Decimal("21")), line])
+    step = states(run)["test_invoice"]
+    assert ("has an empty invoice line" in step.result.message) is empty
+    assert (step.state == "complete") is not empty, step.result.message
 
 
 def test_it_asks_for_a_receiving_decision(cast):
@@ -219,7 +333,7 @@ def test_it_follows_the_service_broker_path(cast):
     assert states(run)["sending"].state == "complete"
 
 
-def test_it_checks_the_first_invoice_sent_through_the_service_broker(
+def test_it_checks_the_invoices_sent_through_the_service_broker(
         cast, django_capture_on_commit_callbacks):
     from invoices.models import Channel
     from invoices.submission import accept
@@ -241,11 +355,11 @@ def test_it_checks_the_first_invoice_sent_through_the_service_broker(
     with django_capture_on_commit_callbacks(execute=True):
         send_by_api(issued, invoice("F-KEY-1"))
     assert states(run)["test_invoice"].state == "waiting"
-    refused = accept(org, invoice("F-PSB-1", buyer_reference=""), Channel.SERVICE_BROKER,
-                     entra_identity_id=identity.pk)
+    accept(org, invoice("F-PSB-1", buyer_reference=""), Channel.SERVICE_BROKER,
+           entra_identity_id=identity.pk)
     step = states(run)["test_invoice"]
     assert "Invoice F-PSB-1 was refused" in step.result.message and step.result.items
-    refused.delete()
+    # Sent again, corrected: the step follows the new invoice.
     with django_capture_on_commit_callbacks(execute=True):
         accept(org, invoice("F-PSB-2"), Channel.SERVICE_BROKER, entra_identity_id=identity.pk)
     step = states(run)["test_invoice"]

@@ -118,19 +118,24 @@ def test_it_creates_keys_from_the_step_and_shows_the_secret_once(client, cast):
     status = client.get(f"/integrations/runs/{run.pk}/status/").json()
     assert status["steps"]["keys"]["state"] == "complete"
     assert status["steps"]["enter_keys"]["state"] == "complete"
-    assert "tested the connection" in status["steps"]["enter_keys"]["html"]
+    assert "used connection key" in status["steps"]["enter_keys"]["html"]
 
 
-def test_it_records_events_as_they_happen(cast, django_capture_on_commit_callbacks):
-    run = afas_run(cast)
+@pytest.mark.parametrize(("software", "step", "tested", "event"), [
+    ("afas", "enter_keys", False, "connection_key.used"),
+    ("4ps_business_central", "configure", True, "connection_key.tested"),
+])
+def test_it_records_events_as_they_happen(cast, django_capture_on_commit_callbacks, software,
+                                          step, tested, event):
+    run = afas_run(cast) if software == "afas" else api31_run(cast)[0]
     with django_capture_on_commit_callbacks(execute=True):
         issued = issue(run, cast)
     run.refresh_from_db()
     assert run.progress["keys"]["event"] == "connection_key.created"
     with django_capture_on_commit_callbacks(execute=True):
-        issued.key.note_use(tested=True)
+        issued.key.note_use(tested=tested)
     run.refresh_from_db()
-    assert run.progress["enter_keys"]["event"] == "connection_key.tested"
+    assert run.progress[step]["event"] == event
 
 
 def test_it_refreshes_once_per_transaction_and_not_for_a_rolled_back_savepoint(
@@ -314,3 +319,4 @@ def test_it_names_each_recorded_event(event, said):
     state = StepState(step=None, state="complete", result=None, values=[],
                       recorded={"at": "2026-12-03T18:29:00+00:00", "event": event})
     assert state.recorded_event == said
+

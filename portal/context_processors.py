@@ -9,6 +9,7 @@ def portal(request):
         "current_membership": getattr(request, "membership", None),
         "user_memberships": getattr(request, "memberships", []),
         "portal_debug": settings.DEBUG,
+        "support_email": settings.SUPPORT_EMAIL,
         # Called only where a template reads it: the staff link of the menu.
         "staff_waiting": lambda: staff_queues.waiting_in_all(request),
     }

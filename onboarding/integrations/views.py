@@ -1,7 +1,10 @@
 """The Integrations pages: the catalogue, starting a run, the run's guided steps and the JSON
 its page polls, readiness per organization, and support's list of stuck runs."""
 
+from urllib.parse import quote, urlencode
+
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -93,9 +96,25 @@ def _render_run(request, run, secret="", created_step="", status=200):
         "can_change": run.organization.configurable_by(request.user, request.environment),
         "candidates": _handover_candidates(request, run), "created_step": created_step,
         "complete_count": sum(s.state == State.COMPLETE for s in states),
+        "support_mail": _support_mail(run, states),
     }, status=status)
     add_never_cache_headers(response)
     return response
+
+
+def _support_mail(run, states) -> str:
+    """A mail to support that says which setup, for whom, and where it waits; empty without
+    a support address."""
+    if not settings.SUPPORT_EMAIL:
+        return ""
+    organization = run.organization
+    subject = f"{run.definition.name} – {organization.name} ({organization.company_id})"
+    waiting = [s for s in states if s.state in (State.WAITING, State.BROKEN)]
+    body = _("Waiting at step %(number)d: %(title)s") % {
+        "number": states.index(waiting[0]) + 1, "title": waiting[0].step.title} \
+        if waiting else ""
+    return f"mailto:{settings.SUPPORT_EMAIL}?" + urlencode(
+        {"subject": subject, "body": body}, quote_via=quote)
 
 
 def _act(request, run):

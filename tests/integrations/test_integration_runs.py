@@ -320,3 +320,24 @@ def test_it_names_each_recorded_event(event, said):
                       recorded={"at": "2026-12-03T18:29:00+00:00", "event": event})
     assert state.recorded_event == said
 
+
+def test_it_offers_a_mail_to_support_that_names_the_setup_and_the_waiting_step(
+        client, cast, settings):
+    import html
+    from urllib.parse import parse_qs, urlsplit
+
+    run = afas_run(cast)
+    organization = run.organization
+    sign_in(client, cast.admin)
+    page = text(client.get(f"/integrations/runs/{run.pk}/"))
+    assert (f"Contact support, and name AFAS for Acme Trading BV ({organization.company_id})"
+            in page)
+
+    settings.SUPPORT_EMAIL = "support@portal.example"
+    body = client.get(f"/integrations/runs/{run.pk}/").content.decode()
+    link = urlsplit(html.unescape(re.search(r'href="(mailto:[^"?]+\?[^"]+)"', body).group(1)))
+    assert link.path == "support@portal.example"
+    assert parse_qs(link.query) == {
+        "subject": [f"AFAS – Acme Trading BV ({organization.company_id})"],
+        "body": ["Waiting at step 2: Create connection keys"]}
+    assert 'href="mailto:support@portal.example">support@portal.example</a>' in body

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks
 from onboarding.integrations.base import Step
+from onboarding.models.connection_keys import PORT_443
 
 
 def contract(*instructions, **options) -> Step:
@@ -23,9 +24,10 @@ def ready(instruction, organization_check) -> Step:
                 check=lambda f: _both(checks.subscription(f), organization_check(f)))
 
 
-def keys(*instructions, **options) -> Step:
+def keys(*instructions, warnings=(), **options) -> Step:
     return Step("keys", _("Create connection keys"), instructions, check=checks.key_exists,
-                values=("app_key", "secret"), creates_key=True, **options)
+                values=("app_key", "secret"), creates_key=True,
+                warnings=(*warnings, PORT_443), **options)
 
 
 def test_invoice(*instructions, check=checks.test_invoice, **options) -> Step:

@@ -30,6 +30,10 @@ QUICK_CONNECT_PREFIX = "ppqc1."
 # ERP does not turn every API call into an UPDATE; a test connection is always recorded.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
+PORT_443 = _("The software reaches the platform over HTTPS, on port 443: that port must be "
+             "open for outgoing connections on the server where the software is installed or "
+             "hosted.")
+
 # Sent with `pk` after a successful test connection was written for that key.
 connection_tested = Signal()
 # Sent with `pk` when software used that key for the first time.

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from onboarding.filters import ConnectionKeyFilter
 from onboarding.forms.partners import ConnectionKeyForm
 from onboarding.models import ConnectionKey, Organization
+from onboarding.models.connection_keys import PORT_443
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
@@ -72,6 +73,7 @@ def _add_key(request, organization):
                 "key": issued.key, "secret": issued.secret,
                 "quick_connect": issued.quick_connect,
                 "page_url": reverse("onboarding:connection_key_created", args=[issued.key.pk]),
+                "port_443": PORT_443,
             })
             add_never_cache_headers(response)
             return response
@@ -85,7 +87,8 @@ def _add_key(request, organization):
 def connection_key_created(request, pk):
     """Where the page that showed the Secret leads on reload: the Secret is gone by then."""
     key = visible_key(request, pk)
-    return render(request, "onboarding/connection_keys/created.html", {"key": key})
+    return render(request, "onboarding/connection_keys/created.html",
+                  {"key": key, "port_443": PORT_443})
 
 
 @environment_required()

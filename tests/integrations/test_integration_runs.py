@@ -105,6 +105,7 @@ def test_it_creates_keys_from_the_step_and_shows_the_secret_once(client, cast):
     sign_in(client, cast.admin)
     page = text(client.get(f"/integrations/runs/{run.pk}/"))
     assert "Create connection keys" in page and "Step 6: Receiving invoices" in page
+    assert "over HTTPS, on port 443" in page
 
     response = client.post(f"/integrations/runs/{run.pk}/",
                            {"action": "create_key", "step": "keys"})

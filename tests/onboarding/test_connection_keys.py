@@ -66,6 +66,9 @@ def test_it_shows_the_secret_once_and_stores_only_its_hmac(client, cast):
     again = text(client.get(f"/connection-keys/{key.pk}/created/"))
     assert secret not in again
     assert "already shown and is not kept" in again
+    for shown in (page, again):
+        assert "over HTTPS, on port 443: that port must be open for outgoing connections" \
+            in shown
 
 
 def test_it_keeps_nothing_of_a_new_secret_in_the_session(client, cast):

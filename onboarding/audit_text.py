@@ -272,6 +272,7 @@ FIELDS = {
     "software": _("Software"),
     "starts_on": _("Starts on"),
     "status": _("Status"),
+    "step": _("Step"),
     "subscription": _("Subscription"),
     "subscription_key": _("Subscription key"),
     "tenant_id": _("Tenant ID"),
@@ -324,6 +325,26 @@ GRANT = re.compile(r"^(?P<who>\S+) send=(?P<send>True|False) receive=(?P<receive
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# The platform's own parts, as stored after "system: " in an actor label.
+SYSTEM_PARTS = {
+    "validation": _("validation"),
+    "sender check": _("sender check"),
+    "routing": _("routing"),
+    "Peppol AS4": _("Peppol AS4"),
+}
+
+
+def actor_text(label: str) -> str:
+    """Who acted, as stored ("system", "system: routing", an address), in the reader's
+    language."""
+    if label == "system":
+        return gettext("the system")
+    kind, colon, part = label.partition(": ")
+    if kind == "system" and colon:
+        return gettext("the system (%(part)s)") % {"part": SYSTEM_PARTS.get(part, part)}
+    return label
+
+
 def action_name(action: str) -> str:
     entry = ACTIONS.get(action)
     if entry is not None:
@@ -336,7 +357,9 @@ def field_label(key: str) -> str:
     return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
-def value_text(key: str, value, target_type: str = "") -> str:
+def value_text(key: str, value, target_type: str = "", recorded: dict | None = None) -> str:
+    """`value` written out; `recorded` is the rest of what the event recorded, for a value
+    that needs it (a step is named by its setup)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -358,6 +381,12 @@ def value_text(key: str, value, target_type: str = "") -> str:
 
         setup = get(text)
         return str(setup.name) if setup is not None else text
+    if key == "step":
+        from onboarding.integrations.registry import get
+
+        setup = get((recorded or {}).get("setup", ""))
+        step = setup.step(text) if setup is not None else None
+        return str(step.title) if step is not None else text
     if key == "topics":
         return ", ".join(value_text("topic", topic) for topic in text.split(", "))
     for choices in CHOICES.get((target_type, key), CHOICES.get(key, [])):
@@ -395,7 +424,7 @@ def sentence(event) -> str:
     for key, value in (event.before or {}).items():
         values[f"before_{key}"] = value_text(key, value, event.target_type)
     for key, value in (event.after or {}).items():
-        values[key] = value_text(key, value, event.target_type)
+        values[key] = value_text(key, value, event.target_type, event.after)
     after, before = event.after or {}, event.before or {}
     # A membership is recorded as "email (Role)", an invitation as "email → environment";
     # the sentences name the person and write the role themselves.
@@ -418,7 +447,8 @@ def changes(event) -> list[tuple[str, str | None, str]]:
     for key, before, after in event.changes:
         rows.append((
             field_label(key),
-            value_text(key, before, event.target_type) if before is not None else None,
-            value_text(key, after, event.target_type),
+            value_text(key, before, event.target_type, event.before) if before is not None
+            else None,
+            value_text(key, after, event.target_type, event.after),
         ))
     return rows

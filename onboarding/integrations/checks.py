@@ -195,6 +195,14 @@ def organization_active(facts: Facts) -> Result:
                       % {"name": organization.name},
                       action=_organization_page(organization, "identifiers",
                                                 _("Add an identifier")))
+    verified = [f"{i.scheme}:{i.value}" for i in identifiers if i.is_verified]
+    unverified = [f"{i.scheme}:{i.value}" for i in identifiers if not i.is_verified]
+    if not verified:
+        return Result(False, _("No Peppol identifier of %(name)s is verified yet; TechSupport "
+                               "verifies these:") % {"name": organization.name},
+                      items=unverified,
+                      action=_organization_page(organization, "identifiers",
+                                                _("See the identifiers")))
     elsewhere = [f"{i.scheme}:{i.value}" for i in identifiers if i.registered_elsewhere]
     if elsewhere:
         return Result(False, _("These identifiers are registered on Peppol at another access "
@@ -205,8 +213,9 @@ def organization_active(facts: Facts) -> Result:
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers")))
     return Result(True, _("%(name)s is active with identifier %(identifiers)s.")
-                  % {"name": organization.name,
-                     "identifiers": ", ".join(f"{i.scheme}:{i.value}" for i in identifiers)})
+                  % {"name": organization.name, "identifiers": ", ".join(verified)},
+                  advice=_("Not in use until TechSupport verifies it: %(identifiers)s.")
+                  % {"identifiers": ", ".join(unverified)} if unverified else "")
 
 
 def key_exists(facts: Facts) -> Result:
@@ -421,7 +430,7 @@ def receiving(facts: Facts) -> Result:
         return Result(True, _("%(name)s does not receive invoices here.")
                       % {"name": organization.name})
     receiving_ids = [f"{i.scheme}:{i.value}" for i in organization.identifiers.all()
-                     if i.can_receive]
+                     if i.can_receive and i.is_verified]
     if not receiving_ids:
         return Result(False, _("Receiving is on, but no identifier receives. Switch receiving "
                                "on for an identifier."),

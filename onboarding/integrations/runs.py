@@ -134,6 +134,15 @@ class IntegrationRun(models.Model):
 
         return get(self.setup)
 
+    @property
+    def done_count(self) -> int:
+        """Steps recorded as done that still hold, as last seen."""
+        return sum(1 for key in self.progress if key not in self.broken)
+
+    @property
+    def step_count(self) -> int:
+        return len(self.definition.steps)
+
     @classmethod
     def start(cls, *, organization, setup, by, environment) -> tuple[IntegrationRun, bool]:
         if not organization.configurable_by(by, environment):
@@ -202,8 +211,9 @@ class IntegrationRun(models.Model):
                     changed = True
                 elif s.state == State.BROKEN and s.key not in current.broken:
                     current.broken[s.key] = s.result.message
-                    current._audit(None, "integration.step_broken", step=s.key,
-                                   reason=s.result.message)
+                    # The step names it; the run's page says why in the reader's
+                    # language, which a stored sentence could not.
+                    current._audit(None, "integration.step_broken", step=s.key)
                     changed = True
             done = all(s.state in (State.COMPLETE, State.SKIPPED) for s in states)
             if done and current.completed_at is None:

@@ -73,10 +73,30 @@ def test_it_warns_about_an_identifier_registered_at_another_access_point(cast):
     assert ready.result.items == ["0106:12345678"]
 
 
+def test_it_counts_only_verified_identifiers(cast):
+    run = afas_run(cast)
+    org = run.organization
+    pending = OrganizationIdentifier.add(org, cast.admin, "0106", "87654329")
+    assert not pending.is_verified
+    org.decide_receiving(cast.admin, True)
+    found = states(run)
+    assert found["ready"].result.message == \
+        "Acme Trading BV is active with identifier 0106:12345678."
+    assert found["ready"].result.advice == \
+        "Not in use until TechSupport verifies it: 0106:87654329."
+    assert "0106:87654329" not in found["receiving"].result.message
+    OrganizationIdentifier.objects.exclude(pk=pending.pk).delete()
+    ready = states(run)["ready"]
+    assert ready.state != "complete"
+    assert ready.result.message == ("No Peppol identifier of Acme Trading BV is verified yet; "
+                                    "TechSupport verifies these:")
+    assert ready.result.items == ["0106:87654329"]
+
+
 def test_it_takes_any_identifier_for_accept_and_checks_debtors_by_kvk_or_oin(cast):
     subscribe(cast.company, Subscription.BASIC)
     org = organization(cast, kvk="", name="Belg NV")
-    OrganizationIdentifier.add(org, cast.admin, "0208", "0123456749")
+    OrganizationIdentifier.add(org, cast.admin, "0208", "0123456749").verify(cast.techsupport)
     run, _ = IntegrationRun.start(organization=org, setup=get("accept"), by=cast.admin,
                                   environment=cast.company)
     assert states(run)["ready"].state == "complete"

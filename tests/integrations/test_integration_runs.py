@@ -171,11 +171,17 @@ def test_it_shows_a_step_broken_after_the_key_is_revoked(client, cast):
     assert f"Connection key {issued.key.app_key} was revoked" in found["keys"].result.message
     assert found["enter_keys"].state == "waiting"
     event = AuditEvent.objects.get(action="integration.step_broken")
-    assert event.after["step"] == "keys"
+    assert event.after == {"setup": "afas", "step": "keys"}
     states(run)
     assert AuditEvent.objects.filter(action="integration.step_broken").count() == 1
     sign_in(client, cast.admin)
     assert "Broken" in text(client.get(f"/integrations/runs/{run.pk}/"))
+    # The dashboard counts what still holds, as the setup's page does.
+    assert "1 of 6 steps done" in text(client.get("/"))
+    client.cookies["django_language"] = "nl"
+    activity = text(client.get("/activity/"))
+    assert "<dt>Stap</dt><dd>Verbindingssleutels aanmaken</dd>" in activity
+    assert "<td>het systeem</td>" in activity
 
 
 def test_it_hands_a_run_to_a_colleague_and_refuses_outsiders(client, cast):

@@ -184,3 +184,15 @@ def test_a_name_that_ends_in_a_full_stop_ends_the_sentence_once(cast):
     assert event.sentence == "Added the organization Demo Bakery B.V."
     event.after = {"name": "Wait for it..."}
     assert event.sentence == "Added the organization Wait for it...."
+
+
+def test_it_names_the_platform_as_actor_in_the_readers_language():
+    from django.utils import translation
+
+    from onboarding.audit_text import actor_text
+
+    with translation.override("nl"):
+        assert actor_text("system") == "het systeem"
+        assert actor_text("system: routing") == "het systeem (routering)"
+        assert actor_text("anna@acme.nl") == "anna@acme.nl"
+    assert actor_text("system: sender check") == "the system (sender check)"

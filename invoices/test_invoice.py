@@ -74,9 +74,32 @@ def _address(organization, country) -> Address:
     return Address(organization.street, organization.city, organization.postal_code, country)
 
 
+def customer_cards(organization) -> list:
+    """The organization's customer cards that have an Endpoint-ID, the ones a test invoice
+    might go to; `card_refusal` says which of them it cannot."""
+    return list(organization.customer_cards.exclude(endpoint_scheme="")
+                .order_by("name", "id")[:500])
+
+
+def card_refusal(card) -> str:
+    """Why a test invoice cannot go to this customer card; empty when it can."""
+    if not card.endpoint_scheme:
+        return gettext("This customer has no Endpoint-ID to send to.")
+    if card.uses_dummy_kvk:
+        # The platform accepts it, but the invoice would wait for a receiver for ever.
+        return gettext("%(name)s has the dummy KvK number 0106:99999998 as its Endpoint-ID. "
+                       "Nothing is registered on Peppol under it, so a test invoice would "
+                       "never arrive. Choose another receiver, or give the customer card a "
+                       "real identifier first.") % {"name": card.name}
+    return ""
+
+
 def card_receiver(card, *, street="", postal_zone="", city="") -> Party:
     """A customer card as receiver. Cards hold no address: the address of the organization
     here that holds the card's Endpoint-ID is used, otherwise the one typed in."""
+    refusal = card_refusal(card)
+    if refusal:
+        raise CannotBuild(refusal, field="receiver")
     address = Address(street, city, postal_zone, card.country)
     holder = (OrganizationIdentifier.objects
               .filter(scheme=card.endpoint_scheme, value__iexact=card.endpoint_value)

@@ -37,9 +37,11 @@ class PlatformTransport(Transport):
                 fields={**{name: getattr(outgoing, name) for name in COPIED_FIELDS},
                         "counterparty_name": _supplier_name(outgoing, content),
                         "source": outgoing})
+            # The sentence's full stop ends a name such as "Demo Bakery B.V." too; the name
+            # is stored without it, so the message keeps its text id in every catalogue.
             outgoing.mark_delivered(None, Said(gettext_noop("Delivered inside the platform to "
                                                             "%(name)s."),
-                                               name=self.receiver.name),
+                                               name=self.receiver.name.removesuffix(".")),
                                     actor_label=ROUTING_ACTOR, locked=outgoing)
         return Status.DELIVERED
 

@@ -11,6 +11,7 @@ from invoices.test_invoice import (
     CannotBuild,
     build_test_invoice,
     card_receiver,
+    customer_cards,
     organization_receiver,
     receives_itself,
 )
@@ -47,16 +48,11 @@ def upload(request, pk):
     }, status=400 if form.is_bound else 200)
 
 
-def _cards(organization):
-    return list(organization.customer_cards.exclude(endpoint_scheme="")
-                .order_by("name", "id")[:500])
-
-
 @environment_required()
 def test_invoice(request, pk):
     organization = organization_from(request, pk, send=True)
     receives = receives_itself(organization)
-    cards = _cards(organization)
+    cards = customer_cards(organization)
     form = TestInvoiceForm(request.POST or None, organization=organization, cards=cards,
                            receives_itself=receives)
     if organization.is_active and form.is_bound and form.is_valid():
@@ -78,5 +74,5 @@ def test_invoice(request, pk):
             return redirect(result.document.get_absolute_url())
     return render(request, "invoices/test_invoice.html", {
         "organization": organization, "form": form, "receives_itself": receives,
-        "has_cards": bool(cards),
+        "held_back": form.held_back,
     }, status=400 if form.is_bound else 200)

@@ -16,6 +16,7 @@ from customers.models import (
     ProcessingMode,
 )
 from customers.models.cards import (
+    DUPLICATE_CUSTOMER_NUMBER,
     GOVERNMENT_NEEDS_OIN,
     LEGAL_SCHEME_STARTS_WITH_9,
     OIN_SCHEME,
@@ -104,7 +105,7 @@ class CustomerCardForm(forms.Form):
                     "0190 for the Endpoint-ID."))
     buyer_reference_source = forms.ChoiceField(
         label=_("BuyerReference comes from"), choices=BuyerReferenceSource.choices,
-        widget=forms.RadioSelect,
+        initial=BuyerReferenceSource.YOUR_REFERENCE, widget=forms.RadioSelect,
         help_text=_("A Peppol invoice needs a buyer reference or an order reference. Choose "
                     "the field of the sales invoice that holds it: “your reference” (uw "
                     "referentie) or “external document number” (extern documentnummer)."))
@@ -116,11 +117,12 @@ class CustomerCardForm(forms.Form):
     sending_profile = forms.ModelChoiceField(label=_("Sending profile"), queryset=None,
                                              required=False)
 
-    def __init__(self, data=None, *args, organization, profiles, **kwargs):
+    def __init__(self, data=None, *args, organization, profiles, card=None, **kwargs):
         data = split_pasted_data(data, "endpoint_scheme", "endpoint_value")
         data = split_pasted_data(data, "legal_scheme", "legal_value")
         super().__init__(data, *args, **kwargs)
         self.organization = organization
+        self.card = card
         field = self.fields["sending_profile"]
         field.queryset = organization.sending_profiles.all()
         default = next((p for p in profiles if p.is_default), None)
@@ -138,6 +140,17 @@ class CustomerCardForm(forms.Form):
         initial["sending_profile"] = card.sending_profile_id
         initial["no_kvk"] = card.uses_dummy_kvk
         return initial
+
+    def clean_customer_number(self):
+        """Said with the other mistakes, not only once they are mended; the database's
+        constraint still decides between two saves at once."""
+        number = self.cleaned_data["customer_number"]
+        others = self.organization.customer_cards.filter(customer_number=number)
+        if self.card is not None:
+            others = others.exclude(pk=self.card.pk)
+        if others.exists():
+            raise forms.ValidationError(DUPLICATE_CUSTOMER_NUMBER)
+        return number
 
     def clean(self):
         data = super().clean()

@@ -23,6 +23,8 @@ from portal.errors import ChangeRefused
 DUMMY_KVK = peppol_ids.Identifier("0106", "99999998")
 OIN_SCHEME = "0190"
 
+DUPLICATE_CUSTOMER_NUMBER = _("This organization already has a customer with this customer "
+                              "number.")
 LEGAL_SCHEME_STARTS_WITH_9 = _(
     "A Legal ID takes an ISO 6523 scheme. Schemes starting with 9 are Peppol's own additions "
     "for addressing (mostly VAT numbers) and are refused in a Legal ID; use for example "
@@ -225,8 +227,7 @@ class CustomerCard(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "customer_number"],
                 name="customer_number_once_per_organization",
-                violation_error_message=_("This organization already has a customer with this "
-                                          "customer number."),
+                violation_error_message=DUPLICATE_CUSTOMER_NUMBER,
             ),
             models.CheckConstraint(
                 condition=~models.Q(customer_number=""), name="customer_number_required",
@@ -410,6 +411,5 @@ def _check_profile(organization, profile) -> None:
 def _refusal(organization, customer_number) -> ChangeRefused:
     if CustomerCard.objects.filter(organization=organization,
                                    customer_number=customer_number).exists():
-        return ChangeRefused(_("This organization already has a customer with this customer "
-                               "number."), field="customer_number")
+        return ChangeRefused(DUPLICATE_CUSTOMER_NUMBER, field="customer_number")
     return ChangeRefused(_("The card could not be saved; check the values and try again."))

@@ -98,7 +98,8 @@ def card_detail(request, pk):
 def card_edit(request, pk):
     card = card_from(request, pk, change=True)
     organization = card.organization
-    form = _card_form(request, organization, initial=CustomerCardForm.initial_for(card))
+    form = _card_form(request, organization, initial=CustomerCardForm.initial_for(card),
+                      card=card)
     if form.is_bound and form.is_valid() and attempt(
             form, card.change, by=request.user, environment=request.environment,
             **form.card_fields):

@@ -139,6 +139,31 @@ def test_it_refuses_a_customer_number_twice(client, cast, org):
         response, "customer_number")
 
 
+def test_it_says_the_number_is_taken_together_with_the_other_mistakes(client, cast, org):
+    make_card(org, customer_number="1001")
+    sign_in(client, cast.admin)
+
+    response = add(client, org, endpoint_scheme="0106", endpoint_value="12")
+
+    assert "already has a customer with this customer number" in field_error(
+        response, "customer_number")
+    assert field_error(response, "endpoint_value")
+
+
+def test_it_keeps_a_cards_own_number_when_it_is_changed(client, cast, org):
+    card = make_card(org, customer_number="1001")
+    sign_in(client, cast.admin)
+
+    response = client.post(f"/customers/{card.pk}/edit/", {
+        "name": "Bakker & Zn", "customer_number": "1001", "country": "NL",
+        "endpoint_scheme": "0106", "endpoint_value": "12345678",
+        "buyer_reference_source": "your_reference", "einvoicing_method": "sending_profile"})
+
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert card.name == "Bakker & Zn"
+
+
 def test_it_refuses_another_organizations_profile(client, cast, org):
     other = make_profile(org.__class__.objects.create(
         environment=cast.other, name="Other BV", company_id="XCNL99999999"))

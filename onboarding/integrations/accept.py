@@ -22,7 +22,7 @@ SETUP = register(Setup(
     contract_required=False,
     summary=_("Connect Accept via the native API with SimpleInvoicing 2.0."),
     before_you_start=(
-        _("At least a Basic subscription"),
+        _("An active account with at least a Basic subscription"),
         _("Administrator access to your Accept environment"),
         _("Your connection keys (App Key and Secret): you create them in step 2"),
     ),

@@ -15,7 +15,7 @@ SETUP = register(Setup(
     summary=_("Connect 4PS Business Central via API with connection keys and subscription "
               "key."),
     before_you_start=(
-        _("At least a Professional subscription"),
+        _("An active account with at least a Professional subscription"),
         _("A contract with API rights, including its subscription key (from Sales)"),
         _("An activated organization"),
         _("Administrator access to your 4PS Business Central environment"),

@@ -17,7 +17,7 @@ SETUP = register(Setup(
     contract_required=True,
     summary=_("Connect 4PS Construct via the native API with connection keys."),
     before_you_start=(
-        _("At least a Professional subscription"),
+        _("An active account with at least a Professional subscription"),
         _("A contract with API rights (via Sales)"),
         _("Administrator access to your 4PS Construct environment"),
         _("Your connection keys (App Key and Secret): you create them in step 3"),

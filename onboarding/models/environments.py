@@ -287,6 +287,11 @@ class Membership(models.Model):
         self.role = role
         return current
 
+    @property
+    def is_last_administrator(self) -> bool:
+        """Whether removing this member, as things stand, is refused (see `remove`)."""
+        return self.role == Role.ADMINISTRATOR and self.environment.admin_count() <= 1
+
     def remove(self, by) -> None:
         with transaction.atomic():
             env = self.environment._lock()

@@ -103,6 +103,9 @@ def test_it_asks_for_the_password_before_creating_keys(client, cast):
 
     assert response.status_code == 302 and "/reauthenticate/" in response["Location"]
     assert not ConnectionKey.objects.exists()
+    page = text(client.get(response["Location"]))
+    assert "Confirm it is you" in page and "This change needs your password again" in page
+    assert 'name="password"' in page
 
 
 def test_it_lets_only_administrators_create_keys(client, cast):

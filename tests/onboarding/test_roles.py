@@ -53,6 +53,30 @@ def test_it_refuses_to_remove_the_last_administrator(client, cast):
     assert Membership.objects.filter(pk=own.pk).exists()
 
 
+def test_it_says_before_the_click_that_the_last_administrator_stays(client, cast):
+    sign_in(client, cast.admin)
+    own = membership(cast.admin, cast.company)
+
+    page = client.get(f"/users/{own.pk}/remove/").content.decode()
+
+    assert 'id="last-administrator"' in page
+    assert "admin@acme.nl is the last administrator, so they cannot be removed" in page
+    assert 'type="submit">Remove user' not in page
+
+
+def test_it_warns_an_administrator_who_removes_themselves(client, cast):
+    second = membership(cast.basic, cast.company)
+    second.role = Role.ADMINISTRATOR
+    second.save()
+    sign_in(client, cast.admin)
+    own = membership(cast.admin, cast.company)
+
+    page = client.get(f"/users/{own.pk}/remove/").content.decode()
+
+    assert "This is your own account: you lose access to Acme as soon as you confirm." in page
+    assert 'type="submit">Remove user' in page
+
+
 def test_it_removes_a_user_after_confirmation(client, cast):
     sign_in(client, cast.admin)
     target = membership(cast.basic, cast.company)
@@ -143,3 +167,15 @@ def test_the_dashboard_tells_a_user_of_no_organization_whom_to_ask(client, cast)
     client.force_login(cast.admin)
     page = client.get("/").content.decode()
     assert 'id="ask-to-be-added"' not in page and "Manage users" in page
+
+
+def test_the_dashboard_offers_guided_setups_to_who_may_start_them(client, cast):
+    def connect(user):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        return page.split('id="connect-software">')[1].split("</li>")[0]
+
+    assert "Choose your software" in connect(cast.admin)
+    hint = connect(cast.basic)
+    assert "Choose your software" not in hint
+    assert "An administrator of your organization sets it up" in hint

@@ -23,6 +23,7 @@ from onboarding.encryption import UndecryptableSecret
 from portal.mail import notify, portal_link
 from portal.said import Said, as_data
 from portal.tasks import enqueue
+from webhooks.failures import Failed, answered, explain, unexplained
 from webhooks.models import (
     HOOK_TOPICS,
     TEST_TOPIC,
@@ -169,7 +170,7 @@ def attempt(delivery_pk: int) -> str:
         return Delivery.Status.RETRYING
     body = body_for(delivery)
     started = time.monotonic()
-    status_code, answer, error = None, "", ""
+    status_code, answer, failed = None, "", None
     try:
         headers = {"Content-Type": "application/json",
                    "User-Agent": "peppol-portal-webhooks/1",
@@ -178,22 +179,23 @@ def attempt(delivery_pk: int) -> str:
         response = post(hook.url, body, headers, timeout=settings.WEBHOOKS_TIMEOUT,
                         keep=ANSWER_KEPT)
         status_code, answer = response.status, response.text
-    except UnsafeTarget as refused:
-        error = f"Refused: {refused.message}"
-    except UndecryptableSecret:
-        error = "The secret cannot be decrypted with MFA_ENCRYPTION_KEY; make a new secret."
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    except (UnsafeTarget, UndecryptableSecret, urllib3.exceptions.HTTPError, OSError) as exc:
+        failed = explain(exc, url=hook.url, timeout=settings.WEBHOOKS_TIMEOUT)
     duration = int((time.monotonic() - started) * 1000)
     succeeded = status_code is not None and 200 <= status_code < 300
-    if status_code is not None and not succeeded and not error:
-        error = f"HTTP {status_code}"
     return record(delivery.pk, succeeded=succeeded, status_code=status_code, answer=answer,
-                  error=error[:500], duration_ms=duration)
+                  duration_ms=duration, failed=failed)
 
 
-def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -> str:
-    """Write the try and what follows from it, in one transaction."""
+def record(delivery_pk, *, succeeded, status_code, answer, duration_ms, error="",
+           failed: Failed | None = None) -> str:
+    """Write the try and what follows from it, in one transaction. A failed try is kept
+    with why (`failed`: from its status when it has one, else `error` as it stands)."""
+    if succeeded:
+        failed = None
+    elif failed is None:
+        failed = answered(status_code) if status_code is not None else unexplained(error)
+    error = (error or (failed.detail if failed else ""))[:500]
     now = timezone.now()
     with transaction.atomic():
         delivery = (Delivery.objects.select_for_update(of=("self",))
@@ -202,9 +204,11 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
         if delivery.status not in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
             return delivery.status
         delivery.attempts += 1
-        Attempt.objects.create(delivery=delivery, webhook=hook, number=delivery.attempts,
-                               at=now, status_code=status_code, succeeded=succeeded,
-                               answer=answer, error=error, duration_ms=duration_ms)
+        tried = Attempt.objects.create(
+            delivery=delivery, webhook=hook, number=delivery.attempts, at=now,
+            status_code=status_code, succeeded=succeeded, answer=answer, error=error,
+            failure=failed.kind if failed else "",
+            failure_said=failed.reason.as_data() if failed else None, duration_ms=duration_ms)
         schedule = retry_schedule()
         is_test = delivery.topic == TEST_TOPIC
         if succeeded:
@@ -236,7 +240,7 @@ def record(delivery_pk, *, succeeded, status_code, answer, error, duration_ms) -
         hook.save(update_fields=["consecutive_failures"])
         if (not succeeded and hook.is_active and not is_test
                 and hook.consecutive_failures >= settings.WEBHOOKS_PAUSE_AFTER_FAILURES):
-            _pause_for_failures(hook, error)
+            _pause_for_failures(hook, tried, failed)
     return delivery.status
 
 
@@ -263,16 +267,17 @@ def _tell_about(delivery, hook, topic, message, details) -> None:
                                      if delivery.document_id else {})})
 
 
-def _pause_for_failures(hook, error) -> None:
+def _pause_for_failures(hook, tried, failed) -> None:
     reason = Said(gettext_noop("Paused after %(count)d failed tries in a row. Last: "
-                               "%(error)s"), count=hook.consecutive_failures, error=str(error))
+                               "%(error)s"), count=hook.consecutive_failures,
+                  error=failed.reason)
     hook.is_active, hook.paused_reason, hook.paused_said = False, reason[:300], as_data(reason)
     hook.save(update_fields=["is_active", "paused_reason", "paused_said"])
     hook._record(None, None, "webhook.paused", after={"reason": hook.paused_said})
     recipients = (hook.organization.administrators() if hook.organization_id
                   else hook.environment.administrators())
     notify("webhook_paused", recipients, "webhooks/email/paused", {
-        "hook": hook, "error": error, "failures": hook.consecutive_failures,
+        "hook": hook, "attempt": tried, "failures": hook.consecutive_failures,
         "url": portal_link(reverse("webhooks:detail", args=[hook.pk]))})
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onboarding import encryption
@@ -20,7 +21,8 @@ from onboarding.models import Environment, Organization, Role
 from onboarding.models.audit import record
 from onboarding.models.partnerships import record_on_organization
 from portal.errors import ChangeRefused
-from portal.said import Shown, as_data, said_field
+from portal.said import Shown, as_data, render, said_field
+from webhooks.failures import UNEXPLAINED, Failure, answered
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
 TEST_TOPIC = "HookTest"
@@ -316,7 +318,12 @@ class Attempt(models.Model):
     status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     succeeded = models.BooleanField(_("succeeded"), default=False)
     answer = models.TextField(_("answer"), blank=True)
+    # The technical detail, in English, for support (and `lastError` of the Hook topics).
     error = models.CharField(_("error"), max_length=500, blank=True)
+    # Why it failed, for the reader: its kind, and its reason said again in their language.
+    failure = models.CharField(_("why it failed"), max_length=20, choices=Failure.choices,
+                               blank=True, default="")
+    failure_said = said_field()
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
 
     class Meta:
@@ -327,3 +334,18 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.delivery} try {self.number}"
+
+    @property
+    def reason(self) -> str:
+        """Why the try failed, in the active language; empty for one that succeeded. A try
+        kept from before reasons were kept says it from its status, or in general terms."""
+        if self.succeeded:
+            return ""
+        if self.status_code and not self.failure_said:
+            return str(answered(self.status_code).reason)
+        return render(self.failure_said, gettext(UNEXPLAINED))
+
+    @property
+    def technical_detail(self) -> str:
+        """The error as the software saw it, where it says more than the reason does."""
+        return "" if self.error == f"HTTP {self.status_code}" else self.error

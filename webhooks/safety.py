@@ -18,16 +18,23 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 import urllib3
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from portal.errors import Explained
+from portal.said import Said
+from webhooks.failures import Failure
 
 MAX_REDIRECTS = 3
 REDIRECTS = {307, 308}
 
 
 class UnsafeTarget(Explained):
-    """The URL may not be called; the message says why, for the user."""
+    """The URL may not be called; the message says why, for the user, and is kept (a Said)
+    to be said again in another language; `kind` is the Failure a try records for it."""
+
+    def __init__(self, message: Said, kind: str = Failure.BAD_URL):
+        super().__init__(message)
+        self.kind = kind
 
 
 class TooSlow(urllib3.exceptions.TimeoutError):
@@ -45,6 +52,8 @@ class _Deadline:
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.expired = False
+        # The Target being tried: the last redirect's, once one is followed.
+        self.hop = None
         self._over = False
         self._connections = []
         self._lock = threading.Lock()
@@ -114,6 +123,12 @@ class Target:
         return self.addresses[0]
 
     @property
+    def place(self) -> str:
+        """host:port, as a person names where a connection goes."""
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{name}:{self.port}"
+
+    @property
     def host_header(self) -> str:
         default = 443 if self.scheme == "https" else 80
         name = f"[{self.host}]" if ":" in self.host else self.host
@@ -124,23 +139,23 @@ def allow_local() -> bool:
     return settings.WEBHOOKS_ALLOW_LOCAL
 
 
-def address_problem(address: str):
+def address_problem(address: str) -> Said | None:
     """Why a delivery may not connect to `address`; None when it may."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_unspecified:
-        return _("a reserved address")
+        return Said(gettext_noop("a reserved address"))
     if ip.is_loopback:
-        return None if allow_local() else _("a loopback address (this machine)")
+        return None if allow_local() else Said(gettext_noop("a loopback address (this machine)"))
     if ip.is_link_local:
-        return _("a link-local address")
+        return Said(gettext_noop("a link-local address"))
     if ip.is_multicast:
-        return _("a multicast address")
+        return Said(gettext_noop("a multicast address"))
     if ip.is_private:
-        return _("a private network address")
+        return Said(gettext_noop("a private network address"))
     if ip.is_reserved or not ip.is_global:
-        return _("a reserved address")
+        return Said(gettext_noop("a reserved address"))
     return None
 
 
@@ -150,16 +165,16 @@ def split(url: str):
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
-        raise UnsafeTarget(_("This is not a valid URL.")) from exc
+        raise UnsafeTarget(Said(gettext_noop("This is not a valid URL."))) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http") or not parts.hostname:
-        raise UnsafeTarget(_("Enter a full URL that starts with https://."))
+        raise UnsafeTarget(Said(gettext_noop("Enter a full URL that starts with https://.")))
     if scheme == "http" and not allow_local():
-        raise UnsafeTarget(_("Webhooks are sent over https only: enter a URL that starts "
-                             "with https://."))
+        raise UnsafeTarget(Said(gettext_noop("Webhooks are sent over https only: enter a URL "
+                                             "that starts with https://.")))
     if parts.username or parts.password:
-        raise UnsafeTarget(_("Leave user name and password out of the URL; check the "
-                             "signature instead."))
+        raise UnsafeTarget(Said(gettext_noop("Leave user name and password out of the URL; "
+                                             "check the signature instead.")))
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -173,18 +188,20 @@ def resolve(url: str) -> Target:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeTarget(_("The host name %(host)s cannot be found.") % {"host": host}) \
-            from exc
+        raise UnsafeTarget(Said(gettext_noop("The host name %(host)s cannot be found."),
+                                host=host), Failure.DNS) from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for address in addresses:
         problem = address_problem(address)
         if problem and address == host.strip("[]"):
-            raise UnsafeTarget(_("%(address)s is %(problem)s; webhooks only go to public "
-                                 "addresses.") % {"address": address, "problem": problem})
+            raise UnsafeTarget(Said(gettext_noop("%(address)s is %(problem)s; webhooks only go "
+                                                 "to public addresses."),
+                                    address=address, problem=problem), Failure.NOT_PUBLIC)
         if problem:
-            raise UnsafeTarget(_("%(host)s leads to %(address)s, %(problem)s; webhooks only go "
-                                 "to public addresses.")
-                               % {"host": host, "address": address, "problem": problem})
+            raise UnsafeTarget(Said(gettext_noop("%(host)s leads to %(address)s, %(problem)s; "
+                                                 "webhooks only go to public addresses."),
+                                    host=host, address=address, problem=problem),
+                               Failure.NOT_PUBLIC)
     return Target(scheme, host, port, path, tuple(addresses))
 
 
@@ -198,19 +215,23 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, keep: int) -> 
     """POST `body` to `url`, each hop checked and connected to by its checked address.
     Follows 307 and 308 (which keep the method and body) up to MAX_REDIRECTS; keeps the first
     `keep` characters of the answer. The whole try, redirects included, takes at most
-    `timeout` seconds. Raises UnsafeTarget, TooSlow or urllib3's errors."""
+    `timeout` seconds. Raises UnsafeTarget, TooSlow or urllib3's errors; these carry
+    `target`, the Target of the hop that failed, for failures.explain."""
     with _Deadline(timeout) as deadline:
         try:
             return _post(url, body, headers, timeout=timeout, keep=keep, deadline=deadline)
         except (urllib3.exceptions.HTTPError, OSError) as error:
             if deadline.expired:
-                raise deadline.too_slow() from error
+                slow = deadline.too_slow()
+                slow.target = deadline.hop
+                raise slow from error
+            error.target = deadline.hop
             raise
 
 
 def _post(url, body, headers, *, timeout, keep, deadline) -> Answer:
     for _hop in range(MAX_REDIRECTS + 1):
-        target = resolve(url)
+        target = deadline.hop = resolve(url)
         response = _connect(target, body, headers, timeout, deadline)
         try:
             location = response.headers.get("Location")
@@ -223,7 +244,8 @@ def _post(url, body, headers, *, timeout, keep, deadline) -> Answer:
             return Answer(response.status, raw.decode("utf-8", "replace")[:keep])
         finally:
             response.release_conn()
-    raise UnsafeTarget(_("More than %(count)d redirects.") % {"count": MAX_REDIRECTS})
+    raise UnsafeTarget(Said(gettext_noop("More than %(count)d redirects."),
+                            count=MAX_REDIRECTS), Failure.REDIRECTS)
 
 
 def _connect(target: Target, body: bytes, headers: dict, timeout: float, deadline):

@@ -10,6 +10,26 @@ ALL_TOPICS = [value for value, _label in Topic.choices]
 
 
 @pytest.fixture
+def tls(tmp_path, settings):
+    """A test CA the portal trusts for webhooks, and a server context with its certificate
+    for the given names."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(ca.cert_pem.bytes())
+    settings.WEBHOOKS_CA_BUNDLE = str(bundle)
+
+    def context(*names):
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert(*names).configure_cert(server)
+        return server
+    return context
+
+
+@pytest.fixture
 def endpoint():
     with WebhookReceiver() as running:
         yield running

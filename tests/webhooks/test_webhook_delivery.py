@@ -166,6 +166,7 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
     assert AuditEvent.objects.filter(action="webhook.paused", actor=None).exists()
     [message] = [m for m in mail.outbox if "paused" in m.subject]
     assert message.to == [cast.admin.email] and url in message.body
+    assert "Last error: The target answered HTTP 500.\n" in message.body
     assert f"{settings.PORTAL_URL}/webhooks/{hook.pk}/\n" in message.body
     # Events while paused wait, and go out when the hook is resumed.
     waiting = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
@@ -178,17 +179,20 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
 
 
 def test_it_says_why_a_hook_was_paused_in_the_readers_language(
-        cast, sender, settings, client):
+        cast, sender, settings, client, mailoutbox):
     settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 2
-    hook, _url = fail_in_a_row(2, sender, cast.admin)
     cast.admin.language = "nl"
     cast.admin.save()
+    hook, _url = fail_in_a_row(2, sender, cast.admin)
     sign_in(client, cast.admin)
 
     page = client.get(f"/webhooks/{hook.pk}/").content.decode()
 
-    assert "Gepauzeerd na 2 mislukte pogingen op rij. Laatste: " in page
+    assert ("Gepauzeerd na 2 mislukte pogingen op rij. Laatste: De doel-URL antwoordde "
+            "HTTP 500.") in page
     assert "Paused after" not in page
+    [message] = [m for m in mail.outbox if "gepauzeerd" in m.subject]
+    assert "Laatste fout: De doel-URL antwoordde HTTP 500.\n" in message.body
 
 
 def test_it_tells_hook_error_subscribers_when_a_delivery_gives_up_but_never_chains(
@@ -299,26 +303,6 @@ def test_it_purges_finished_deliveries_after_the_keeping_time(cast, sender, endp
     events.purge_due()
     assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
     assert not Attempt.objects.exists()
-
-
-@pytest.fixture
-def tls(tmp_path, settings):
-    """A test CA the portal trusts for webhooks, and a server context with its certificate
-    for `localhost`."""
-    import ssl
-
-    import trustme
-
-    ca = trustme.CA()
-    bundle = tmp_path / "ca.pem"
-    bundle.write_bytes(ca.cert_pem.bytes())
-    settings.WEBHOOKS_CA_BUNDLE = str(bundle)
-
-    def context(*names):
-        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ca.issue_cert(*names).configure_cert(server)
-        return server
-    return context
 
 
 def test_it_delivers_over_https_to_the_checked_address_with_the_hosts_name(

@@ -1,11 +1,21 @@
 """The webhook pages: adding one shows its secret once, an unsafe URL is refused next to the
-field, the hook's page lists every try, and each action asks before it acts."""
+field, the hook's page lists every try and says in words why one failed, and each action
+asks before it acts."""
+
+import html
+import re
+import socket
+import socketserver
+import threading
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 
 from tests.conftest import field_error, sign_in, text
+from tests.standins.webhook_receiver import WebhookReceiver
 from tests.webhooks.conftest import subscribe
+from webhooks.failures import Failure
 from webhooks.models import Attempt, Topic, Webhook
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +171,204 @@ def test_it_tells_receivers_how_to_verify_in_dutch_too(client, cast, sender, end
     client.post(reverse("webhooks:test", args=[hook.pk]))
     assert endpoint.received[-1].json["message"] == \
         f"A test event sent from the portal by {cast.admin.email}."
+
+
+def failed_tries(response) -> list[tuple[str, str, str]]:
+    """Each failed try on the hook's page, newest first, as the user reads it: the reason,
+    and the summary and content of the technical detail that folds out ("" without one)."""
+    tries = []
+    for row in re.findall(r"<tr>(.*?)</tr>", response.content.decode(), re.S):
+        reason = re.search(r'<span class="small attempt-reason">(.*?)</span>', row, re.S)
+        if reason is None:
+            continue
+        detail = re.search(r"<details[^>]*><summary>(.*?)</summary>(.*?)</details>", row, re.S)
+        read = [reason.group(1), *(detail.groups() if detail else ("", ""))]
+        tries.append(tuple(html.unescape(re.sub(r"<[^>]+>|\s+", " ", part)).strip()
+                           for part in read))
+    return tries
+
+
+def tried_in_english_and_dutch(client, hook):
+    """The failed tries as an English and as a Dutch reader see them, after a test event."""
+    client.post(reverse("webhooks:test", args=[hook.pk]))
+    english = failed_tries(client.get(reverse("webhooks:detail", args=[hook.pk])))
+    client.cookies.load({"django_language": "nl"})
+    dutch = failed_tries(client.get(reverse("webhooks:detail", args=[hook.pk])))
+    return english, dutch
+
+
+def test_it_says_in_the_readers_language_that_the_target_refused_the_connection(
+        client, cast, sender):
+    with WebhookReceiver() as gone:
+        hook = subscribe(gone, sender, cast.admin)
+    # Stopped: nothing listens on its port any more.
+    port = urlsplit(hook.url).port
+    sign_in(client, cast.admin)
+
+    [(reason, summary, detail)], [(dutch, dutch_summary, _detail)] = \
+        tried_in_english_and_dutch(client, hook)
+
+    assert reason == f"Could not connect to 127.0.0.1:{port}: the connection was refused."
+    assert dutch == (f"Kon geen verbinding maken met 127.0.0.1:{port}: de verbinding werd "
+                     "geweigerd.")
+    # The error as the software saw it stays at hand for support, folded away.
+    assert (summary, dutch_summary) == ("Technical detail", "Technisch detail")
+    assert "NewConnectionError" in detail and "Connection refused" in detail
+    assert Attempt.objects.get().failure == Failure.REFUSED
+
+
+@pytest.mark.parametrize("status, english, dutch", [
+    (500, "The target answered HTTP 500.", "De doel-URL antwoordde HTTP 500."),
+    (301, "The target answered HTTP 301, a redirect that webhooks do not follow (only 307 "
+          "and 308 are).",
+     "De doel-URL antwoordde HTTP 301, een doorverwijzing die webhooks niet volgen (alleen "
+     "307 en 308 wel)."),
+])
+def test_it_says_which_status_the_target_answered_and_what_it_said(
+        client, cast, sender, endpoint, status, english, dutch):
+    hook = subscribe(endpoint, sender, cast.admin)
+    endpoint.status = status
+    sign_in(client, cast.admin)
+
+    # The status says all there is to say: no technical detail beside it.
+    assert tried_in_english_and_dutch(client, hook) == ([(english, "", "")],
+                                                        [(dutch, "", "")])
+    page = text(client.get(reverse("webhooks:detail", args=[hook.pk])))
+    assert f"answer {status}" in page
+    assert Attempt.objects.get().failure == Failure.HTTP_STATUS
+
+
+def test_it_says_the_target_hung_up_without_answering(client, cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    sign_in(client, cast.admin)
+    # It takes the request and closes the connection.
+    with socketserver.TCPServer(("127.0.0.1", 0), HangUp) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        hook.url = f"http://127.0.0.1:{port}/hook"
+        hook.save()
+        [(english, _summary, detail)], [(dutch, *_rest)] = \
+            tried_in_english_and_dutch(client, hook)
+        server.shutdown()
+
+    assert english == f"127.0.0.1:{port} closed the connection before it answered in full."
+    assert dutch == f"127.0.0.1:{port} verbrak de verbinding voordat het antwoord compleet was."
+    assert "RemoteDisconnected" in detail
+    assert Attempt.objects.get().failure == Failure.DISCONNECTED
+
+
+class HangUp(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.recv(65536)
+
+
+def test_it_says_the_target_did_not_answer_in_time(client, cast, sender, endpoint, settings):
+    settings.WEBHOOKS_TIMEOUT = 0.5
+    hook = subscribe(endpoint, sender, cast.admin)
+    sign_in(client, cast.admin)
+    # It takes the connection and never answers.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        hook.url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        hook.save()
+        [(english, _summary, detail)], [(dutch, *_rest)] = \
+            tried_in_english_and_dutch(client, hook)
+
+    assert english == "The target did not answer within 0.5 seconds."
+    assert dutch == "De doel-URL antwoordde niet binnen 0.5 seconden."
+    assert "TooSlow" in detail
+    assert Attempt.objects.get().failure == Failure.TIMEOUT
+
+
+def test_it_says_the_certificate_is_for_another_name(client, cast, sender, tls):
+    sign_in(client, cast.admin)
+    with WebhookReceiver(tls=tls("hooks.example.com")) as impostor:
+        hook = subscribe(impostor, sender, cast.admin)
+        hook.url = impostor.url.replace("127.0.0.1", "localhost")
+        hook.save()
+        [(english, _summary, detail)], [(dutch, *_rest)] = \
+            tried_in_english_and_dutch(client, hook)
+    port = urlsplit(hook.url).port
+
+    assert english == (f"The secure connection (TLS) to localhost:{port} failed: the "
+                       "certificate is not made out to localhost.")
+    assert dutch == (f"De beveiligde verbinding (TLS) met localhost:{port} mislukte: het "
+                     "certificaat is niet uitgegeven voor localhost.")
+    assert "SSLError" in detail and "hooks.example.com" in detail
+    assert Attempt.objects.get().failure == Failure.TLS
+
+
+def test_it_says_a_redirect_led_to_a_private_address(client, cast, sender):
+    sign_in(client, cast.admin)
+    with WebhookReceiver(redirect_to="http://10.0.0.7/internal") as redirecting:
+        hook = subscribe(redirecting, sender, cast.admin)
+        [(english, _summary, detail)], [(dutch, *_rest)] = \
+            tried_in_english_and_dutch(client, hook)
+
+    assert english == "10.0.0.7 is a private network address; webhooks only go to public addresses."
+    assert dutch == ("10.0.0.7 is een adres in een privénetwerk; webhooks gaan alleen naar "
+                     "openbare adressen.")
+    assert detail.startswith("Refused: 10.0.0.7 is a private network address")
+    assert Attempt.objects.get().failure == Failure.NOT_PUBLIC
+
+
+def test_it_says_when_redirects_go_round_in_circles(client, cast, sender):
+    sign_in(client, cast.admin)
+    with WebhookReceiver() as circling:
+        circling.redirect_to = circling.url
+        hook = subscribe(circling, sender, cast.admin)
+        [(english, *_rest)], [(dutch, *_rest)] = tried_in_english_and_dutch(client, hook)
+
+    assert english == "More than 3 redirects."
+    assert dutch == "Meer dan 3 doorverwijzingen."
+    assert Attempt.objects.get().failure == Failure.REDIRECTS
+
+
+def test_it_says_the_host_name_cannot_be_found(client, cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    # A name that never resolves (RFC 2606), saved after the form's check.
+    hook.url = "https://hooks.example.invalid/portal"
+    hook.save()
+    sign_in(client, cast.admin)
+
+    [(english, *_rest)], [(dutch, *_rest)] = tried_in_english_and_dutch(client, hook)
+
+    assert english == "The host name hooks.example.invalid cannot be found."
+    assert dutch == "De hostnaam hooks.example.invalid is niet te vinden."
+    assert Attempt.objects.get().failure == Failure.DNS
+
+
+def test_it_says_the_secret_can_no_longer_be_read(client, cast, sender, endpoint, settings):
+    from cryptography.fernet import Fernet
+
+    settings.MFA_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    hook = subscribe(endpoint, sender, cast.admin)
+    # The key that encrypted the secret was dropped.
+    settings.MFA_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    sign_in(client, cast.admin)
+
+    [(english, _summary, detail)], [(dutch, *_rest)] = tried_in_english_and_dutch(client, hook)
+
+    assert english == "The webhook's secret can no longer be read; make a new secret."
+    assert dutch == "Het geheim van de webhook is niet meer te lezen; maak een nieuw geheim."
+    assert "MFA_ENCRYPTION_KEY" in detail
+    assert endpoint.received == []
+    assert Attempt.objects.get().failure == Failure.SECRET
+
+
+def test_it_shows_a_try_kept_before_reasons_were_in_general_terms(
+        client, cast, sender, endpoint):
+    from webhooks import events
+
+    hook = subscribe(endpoint, sender, cast.admin)
+    raw = ("NewConnectionError: HTTPSConnection(host='127.0.0.1', port=443): Failed to "
+           "establish a new connection: [Errno 111] Connection refused")
+    delivery = events.Delivery.objects.create(webhook=hook, organization=sender,
+                                              topic="HookTest", message="m")
+    Attempt.objects.create(delivery=delivery, webhook=hook, number=1, error=raw)
+    sign_in(client, cast.admin)
+
+    [(reason, _summary, detail)] = failed_tries(
+        client.get(reverse("webhooks:detail", args=[hook.pk])))
+
+    assert reason == "The try failed before the target answered."
+    assert detail == raw

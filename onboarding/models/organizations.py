@@ -133,6 +133,17 @@ class Organization(models.Model):
         ENABLED = "enabled", _("Receiving on")
         DECLINED = "declined", _("Receiving off")
 
+    class ReceivingHold(models.TextChoices):
+        """Why invoices do not reach the organization yet although its receiving is on;
+        each label says what it waits for, or what to do."""
+        INACTIVE = "inactive", _("It starts when the organization is active.")
+        NO_IDENTIFIER = "no_identifier", _("Add a Peppol identifier below to receive on.")
+        SWITCHED_OFF = "switched_off", _(
+            "Receiving is switched off on every verified identifier below. Switch it on for "
+            "one of them to receive.")
+        UNVERIFIED = "unverified", _("It starts when TechSupport has verified an identifier "
+                                     "below.")
+
     environment = models.ForeignKey(
         "onboarding.Environment", on_delete=models.CASCADE, related_name="organizations",
         verbose_name=_("environment"),
@@ -187,6 +198,24 @@ class Organization(models.Model):
         """Whether invoices reach it now: some identifier of it actually receives. Reads
         prefetched identifiers when there are any, so a list costs no query per row."""
         return self.is_active and any(i.receives for i in self.identifiers.all())
+
+    @property
+    def receiving_hold(self) -> Organization.ReceivingHold | None:
+        """What keeps invoices from reaching the organization while receiving is on; None
+        when it receives, or when receiving is off. Reads prefetched identifiers too."""
+        if not self.receiving_enabled or self.receives:
+            return None
+        if not self.is_active:
+            return self.ReceivingHold.INACTIVE
+        # A rejected identifier never receives: it counts as none.
+        usable = [i for i in self.identifiers.all()
+                  if i.verification != OrganizationIdentifier.Verification.REJECTED]
+        if not usable:
+            return self.ReceivingHold.NO_IDENTIFIER
+        # Active and not receiving, so every verified one has its own switch off.
+        if any(i.is_verified for i in usable):
+            return self.ReceivingHold.SWITCHED_OFF
+        return self.ReceivingHold.UNVERIFIED
 
     def administrators(self):
         """Who hears about the organization and answers for it: its own administrators and

@@ -78,8 +78,16 @@ def _register_profile(organization, scheme, value):
 @environment_required(Role.ADMINISTRATOR)
 def identifier_switch(request, pk):
     identifier = _visible_identifier(request, pk)
-    form = forms.IdentifierSwitchForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
+    if request.method != "POST":
+        # Switching receiving off stops incoming invoices at once: its switch asks here first.
+        asked = forms.IdentifierSwitchForm(request.GET)
+        return render(request, "onboarding/organizations/identifier_switch.html", {
+            "identifier": identifier, "organization": identifier.organization,
+            "confirm_receive_off": identifier.can_receive and asked.is_valid()
+            and asked.cleaned_data == {"direction": "receive", "enabled": False},
+        })
+    form = forms.IdentifierSwitchForm(request.POST)
+    if form.is_valid():
         direction, enabled = form.cleaned_data["direction"], form.cleaned_data["enabled"]
         try:
             identifier.switch(request.user, direction, enabled)
@@ -93,7 +101,7 @@ def identifier_switch(request, pk):
         return redirect(detail_url(identifier.organization, "identifiers"))
     return render(request, "onboarding/organizations/identifier_switch.html", {
         "identifier": identifier, "organization": identifier.organization,
-    }, status=400 if form.is_bound else 200)
+    }, status=400)
 
 
 def _switch_message(direction, enabled):

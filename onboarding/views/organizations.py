@@ -10,6 +10,7 @@ import requests
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -250,6 +251,8 @@ def render_detail(request, organization, *, status=200, **context):
     if is_admin:
         context.setdefault("identifier_form", forms.IdentifierForm())
         context.setdefault("member_form", forms.MemberAddForm(organization=organization))
+    # The receiving card reads them again, through the organization.
+    prefetch_related_objects([organization], "identifiers")
     identifiers = list(organization.identifiers.all())
     return render(request, "onboarding/organizations/detail.html", {
         "organization": organization,
@@ -338,6 +341,8 @@ def organization_deactivate(request, pk):
 def organization_receiving(request, pk):
     organization = visible_organization(request, pk)
     if request.method != "POST":
+        # While receiving is on, this page is where switching it off is confirmed: the
+        # organization's switch leads here rather than posting.
         return render(request, "onboarding/organizations/receiving.html",
                       {"organization": organization})
     form = forms.ReceivingForm(request.POST)

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError
+from stdnum.nl import postcode as nl_postcode
 
 from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
@@ -75,7 +77,14 @@ class OrganizationForm(forms.Form):
 
     def clean_postal_code(self):
         postal_code = self.cleaned_data["postal_code"].strip()
-        return postal_code.replace(" ", "").upper() if self.country == Country.NL else postal_code
+        if self.country != Country.NL:
+            return postal_code
+        try:
+            return nl_postcode.validate(postal_code).replace(" ", "")
+        except ValidationError as error:
+            raise forms.ValidationError(
+                _("A Dutch postal code is four digits and two letters, such as 3811 AB.")) \
+                from error
 
 
 class ActivationForm(forms.Form):

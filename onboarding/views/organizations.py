@@ -101,6 +101,7 @@ def _render_add(request, country, *, form=None, status=200, **context):
         # Only a hint before the user starts typing; Organization.create decides.
         "free_limit_reached": not request.environment.entitlements.may_add_organization(),
         "free_limit": FREE_ORGANIZATION_LIMIT,
+        "kvk_lookup": bool(settings.KVK_API_URL and settings.KVK_API_KEY),
         **context,
     }, status=status)
 
@@ -230,12 +231,19 @@ def _report_added(request, organization, identifier, problem):
                          % {"name": organization.name})
     else:
         reason = problem.render(_) if isinstance(problem, IdentifierError) else problem.message
+        scheme, number = PRIMARY_SCHEME[organization.country], organization.registry_number
+        twin = (Organization.objects.filter(environment=organization.environment,
+                                            identifiers__scheme=scheme,
+                                            identifiers__value__iexact=number)
+                .exclude(pk=organization.pk).first())
+        if twin is not None:
+            reason = _("%(other)s in this environment already has it.") % {"other": twin.name}
         messages.warning(request, _(
-            "%(name)s was added, but its %(label)s could not become Peppol identifier "
-            "%(scheme)s: %(problem)s The organization is saved without it; add the identifier "
-            "below once this is sorted out, or ask TechSupport for help."
-        ) % {"name": organization.name, "label": label,
-             "scheme": PRIMARY_SCHEME[organization.country], "problem": reason})
+            "%(name)s was added without Peppol identifier: its %(label)s could not become "
+            "identifier %(identifier)s. %(problem)s Give it another identifier below, such as "
+            "a GLN, or ask TechSupport for help."
+        ) % {"name": organization.name, "label": label, "identifier": f"{scheme}:{number}",
+             "problem": reason})
 
 
 # -- detail -----------------------------------------------------------------

@@ -120,6 +120,10 @@ def test_it_offers_the_form_by_hand_when_the_lookup_is_off(client, cast, admin, 
     page = text(client.get("/organizations/add/", {"country": "NL"}))
     assert "Looking up companies in the KvK register is switched off." in page
     assert 'id="organization-form"' in page and 'id="kvk-search"' not in page
+    # A mistake in the form does not send the user back to the switched-off lookup.
+    response = client.post("/organizations/add/", {"country": "NL", "name": "Acme BV"})
+    assert field_error(response, "city")
+    assert "Look it up in the KvK register instead" not in text(response)
 
 
 def test_it_does_not_trust_a_kvk_number_that_was_not_looked_up(client, kvk, admin):

@@ -229,9 +229,34 @@ def test_it_keeps_the_organization_when_its_kvk_number_is_taken_as_identifier(cl
     org = Organization.objects.get(environment=cast.company)
     assert org.identifiers.count() == 0 and org.postal_code == "1234AB"
     page = text(client.get(response["Location"]))
-    assert "could not become Peppol identifier 0106" in page
-    assert "already in use by an organization on the platform" in page
-    assert "The organization is saved without it" in page
+    assert ("Acme BV was added without Peppol identifier: its KvK number could not become "
+            "identifier 0106:12345678. This identifier is already in use by an organization on "
+            "the platform.") in page
+    assert "Give it another identifier below, such as a GLN" in page
+
+
+def test_it_names_the_organization_here_that_has_the_kvk_number_already(client, cast):
+    first = make_org(cast, name="Demo Bakery B.V.")
+    OrganizationIdentifier.add(first, cast.admin, "0106", "12345678")
+    sign_in(client, cast.admin)
+
+    response = client.post("/organizations/add/", manual(
+        "NL", name="Test BV", registry_number="12345678", postal_code="1234 ab", city="Utrecht"))
+
+    page = text(client.get(response["Location"]))
+    assert "its KvK number could not become identifier 0106:12345678. Demo Bakery B.V. in " \
+        "this environment already has it." in page
+
+
+def test_it_refuses_a_dutch_postal_code_in_another_shape(client, cast):
+    sign_in(client, cast.admin)
+
+    response = client.post("/organizations/add/", manual(
+        "NL", name="Acme BV", registry_number="12345678", postal_code="XYZ", city="Utrecht"))
+
+    assert field_error(response, "postal_code") == \
+        "A Dutch postal code is four digits and two letters, such as 3811 AB."
+    assert not Organization.objects.exists()
 
 
 # -- identifiers --------------------------------------------------------------------

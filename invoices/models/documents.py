@@ -119,6 +119,12 @@ class DocumentQuerySet(models.QuerySet):
     def inbox(self):
         return self.filter(direction=Direction.INCOMING)
 
+    def same_invoice(self, organization_id, supplier_id, number, issue_date):
+        """Received documents of one inbox with the same supplier, number and issue date:
+        what makes a newly received one a possible duplicate."""
+        return self.inbox().filter(organization_id=organization_id, supplier_id=supplier_id,
+                                   number=number, issue_date=issue_date)
+
     def offered(self):
         """Incoming documents an ERP may fetch: duplicates stay out until released."""
         return self.inbox().filter(status__in=(Status.RECEIVED, Status.DOWNLOADED, *PROCESSING))
@@ -521,6 +527,19 @@ class Document(SenderReceiverIds, models.Model):
         return self._transition(by, Status.RECEIVED, {Status.DUPLICATE}, detail=reason,
                                 **_reason(""))
 
+    def originals(self):
+        """The earlier received documents this one is held as a duplicate of: those the
+        duplicate check on arrival (transport.receiving) found, with the same supplier,
+        number and issue date in the same inbox, that were not rejected by then. Oldest
+        first; none when this one is not held."""
+        if self.direction != Direction.INCOMING or self.status != Status.DUPLICATE:
+            return Document.objects.none()
+        return (Document.objects.same_invoice(self.organization_id, self.supplier_id,
+                                              self.number, self.issue_date)
+                .filter(pk__lt=self.pk)
+                .exclude(status=Status.REJECTED, status_changed_at__lte=self.created_at)
+                .order_by("pk"))
+
     def discard(self, by, *, actor_label="") -> bool:
         """Delete a received document at its receiver's request; the audit log keeps that it
         was. False when it was already gone."""
@@ -638,6 +657,12 @@ class DocumentEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Document events are never changed.")
         return super().save(*args, **kwargs)
+
+    @property
+    def actor_shown(self) -> str:
+        from onboarding.audit_text import actor_text
+
+        return actor_text(self.actor_label)
 
 
 def _given_reason(reason: str, missing: str) -> str:

@@ -27,10 +27,9 @@ def store_incoming(receiver: Organization, content: bytes, *, channel: str, acto
     # refer to the organization (its own documents being sent) are not held up.
     Organization.objects.select_for_update(no_key=True).filter(pk=receiver.pk).values_list(
         "pk", flat=True).first()
-    duplicate_of = (Document.objects.inbox()
-                    .filter(organization=receiver, supplier_id=fields.get("supplier_id", ""),
-                            number=fields.get("number", ""),
-                            issue_date=fields.get("issue_date"))
+    duplicate_of = (Document.objects.same_invoice(receiver.pk, fields.get("supplier_id", ""),
+                                                  fields.get("number", ""),
+                                                  fields.get("issue_date"))
                     .exclude(status=Status.REJECTED).order_by("id").only("pk").first())
     incoming = Document.store(
         organization=receiver, direction=Direction.INCOMING,

@@ -66,6 +66,10 @@ def render_document(request, document, *, status=200, **context):
         "evidence": PeppolEvidence.objects.filter(document=document).first(),
         "may_mark_original": (document.status == Status.DUPLICATE
                               and document.may_mark_original(request.user)),
+        # What a held duplicate repeats, to compare with before releasing it.
+        "originals": list(document.originals()
+                          .visible_to(request.user, request.environment)
+                          .defer("content", "validation")),
         "may_mark_downloaded": document.awaits_fetching,
         "may_reject": acts and document.may_be_rejected,
         "may_process": acts and document.may_be_processed,

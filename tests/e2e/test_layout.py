@@ -1,5 +1,6 @@
-"""Laptop widths: the navigation bar fits on one row with the account menu in reach, and a
-form that fails says so at the top and puts the cursor in the first field in error."""
+"""Laptop widths: the navigation bar fits on one row with the account menu in reach, a
+document list shows every column without scrolling sideways, and a form that fails says so
+at the top and puts the cursor in the first field in error."""
 
 import pytest
 
@@ -211,6 +212,46 @@ def test_it_lays_out_the_activity_filter_without_overlap(live_server, browser, c
     assert "Organisatie toegevoegd" in form.locator("select[name=action]").inner_text()
 
 
+# Every table wider than the box it stands in, by its id: a table that scrolls inside
+# itself hides its last columns (the status's date) until one scrolls sideways.
+TABLES_TOO_WIDE = """() => [...document.querySelectorAll("main table")].filter(
+    table => table.getBoundingClientRect().width > table.parentElement.clientWidth + 1
+        || table.parentElement.scrollWidth > table.parentElement.clientWidth + 1
+).map(table => table.id || table.className)"""
+
+
+def long_numbered_documents(cast, sender):
+    """What makes a document list wide: test invoices' long numbers (and one without a
+    hyphen), attachments, a receiver's identifier beside its name, long statuses and a long
+    reason below one, credit notes, in both directions."""
+    from datetime import date
+
+    from invoices.models import Channel, Direction, Document, DocumentType, Status
+    from tests.invoices.conftest import invoice, received_over_peppol
+
+    for number, status, reason in (
+            ("TEST-20261206-072115", Status.DELIVERED, ""),
+            ("TEST-20261206-072116", Status.REFUSED,
+             "BR-NL-1: For suppliers in the Netherlands the supplier MUST provide either a "
+             "KVK or OIN number for its legal entity identifier; see "
+             "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0")):
+        Document.store(organization=sender, direction=Direction.OUTGOING, status=status,
+                       content=invoice(number), channel=Channel.TEST, by=cast.admin,
+                       number=number, counterparty_name="Bakery Client BV",
+                       receiver_scheme="0106", receiver_value="87654321",
+                       status_reason=reason)
+    for number, status in (("INV20260000012345678901234567NL", Status.APPROVED_FOR_PAYMENT),
+                           ("TEST-20261206-072117", Status.RECEIVED)):
+        received_over_peppol(sender, number, status=status)
+    Document.objects.filter(direction=Direction.INCOMING).update(
+        counterparty_name="Groothandel Van der Westhuizen-Oosterhout BV")
+    Document.objects.filter(number__in=("TEST-20261206-072116", "TEST-20261206-072117")) \
+        .update(document_type=DocumentType.CREDIT_NOTE)
+    Document.objects.filter(number__contains="20261206").update(
+        attachment_count=2, currency="EUR", payable_amount="-1234567.89",
+        issue_date=date(2026, 12, 6))
+
+
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_it_fits_the_document_setup_and_webhook_pages_on_a_laptop(
         live_server, browser, cast, language, django_capture_on_commit_callbacks):
@@ -225,6 +266,7 @@ def test_it_fits_the_document_setup_and_webhook_pages_on_a_laptop(
     make_receiver(cast)
     with django_capture_on_commit_callbacks(execute=True):
         document = submit(sender, invoice("F-LAYOUT-1"), Channel.PORTAL, cast.admin).document
+    long_numbered_documents(cast, sender)
     hook, _secret = Webhook.create(
         by=cast.admin, environment=cast.company, organization=sender,
         url="http://127.0.0.1:9/a-rather-long-path/for/the/webhook/receiver",
@@ -232,9 +274,19 @@ def test_it_fits_the_document_setup_and_webhook_pages_on_a_laptop(
     page = new_page(browser, width=1280)
     sign_in(page, live_server, cast.admin.email)
     for name, path in {"integrations": "/integrations/", "outbox": "/documents/outbox/",
+                       "inbox": "/documents/inbox/", "documents": "/documents/",
+                       "own-outbox": f"/organizations/{sender.pk}/outbox/",
+                       "own-inbox": f"/organizations/{sender.pk}/inbox/",
                        "document": document.get_absolute_url(), "webhooks": "/webhooks/",
                        "webhook": f"/webhooks/{hook.pk}/"}.items():
         page.goto(f"{live_server.url}{path}")
         assert page.locator("h1").count() == 1, path
         screenshot(page, f"{name}-{language}-1280")
         assert fits(page), f"sideways scroll on {path} at 1280 px in {language}"
+        assert page.evaluate(TABLES_TOO_WIDE) == [], \
+            f"a table scrolls sideways on {path} at 1280 px in {language}"
+        if name in ("outbox", "inbox", "documents", "own-outbox", "own-inbox"):
+            # The long numbers are listed, and the last column is on screen.
+            assert "TEST-20261206-07211" in page.locator("#documents").inner_text(), path
+            since = page.locator("#documents thead th").last.bounding_box()
+            assert since["x"] + since["width"] <= 1280, (path, language, since)

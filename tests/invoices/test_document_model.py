@@ -1,6 +1,8 @@
 """Each status change of a document: locked, idempotent, audited, and only from where it may
 happen; the history only grows."""
 
+from datetime import date
+
 import pytest
 
 from invoices.models import Channel, Direction, Document, DocumentEvent, Status
@@ -172,3 +174,35 @@ def test_it_shows_plain_reasons_as_they_were_given(sender):
     with override("nl"):
         assert document.reason_shown == "Fails BR-01"
         assert document.events.last().detail_shown == "Fails BR-01"
+
+
+def test_a_held_duplicate_names_the_earlier_documents_the_check_on_arrival_found(receiver,
+                                                                                   sender,
+                                                                                   cast):
+    from invoices.transport.receiving import store_incoming
+
+    def arrive(organization, number="F-1"):
+        return store_incoming(organization, invoice(number), channel=Channel.PEPPOL,
+                              actor_label="test", fields={
+                                  "supplier_id": "0106:12345678", "number": number,
+                                  "issue_date": date(2026, 11, 30)})
+
+    rejected_before = arrive(receiver)
+    rejected_before.reject(cast.client_admin, "Wrong customer")
+    first = arrive(receiver)
+    arrive(receiver, "F-2")
+    arrive(sender)
+    held = arrive(receiver)
+    later = arrive(receiver)
+
+    assert first.status == Status.RECEIVED and held.status == Status.DUPLICATE
+    # A document rejected before this one came was no reason to hold it; a document of
+    # another number or another inbox never is.
+    assert list(held.originals()) == [first]
+    assert list(later.originals()) == [first, held]
+    # Rejected after this one came, the earlier document still is what this one repeats.
+    first.reject(cast.client_admin, "Paid already")
+    assert list(held.originals()) == [first]
+    assert list(first.originals()) == []
+    held.mark_original(cast.client_admin, "A second delivery")
+    assert list(held.originals()) == []

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import formats, timezone
 
 from customers.models import CustomerCard
-from invoices.models import Direction, Document, Status
+from invoices.models import Channel, Direction, Document, Status
 from onboarding.models import Partnership
 from portal.tenancy import SESSION_KEY
 from tests.conftest import sign_in, text
@@ -315,6 +315,59 @@ def test_it_holds_back_a_duplicate_until_an_administrator_marks_it_original(
     assert client.get(f"/documents/{duplicate.pk}/ubl/").status_code == 200
 
 
+def test_a_held_duplicate_links_to_the_earlier_document_it_repeats(client, post, cast, sender,
+                                                                   receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-61"))
+    upload(post, sender, invoice("F-61"))
+    original = Document.objects.get(direction=Direction.INCOMING, status=Status.RECEIVED)
+    duplicate = Document.objects.get(status=Status.DUPLICATE)
+    sign_in(client, cast.client_admin)
+
+    page = client.get(f"/documents/{duplicate.pk}/").content.decode()
+
+    notice = re.search(r'<div class="alert[^"]*" id="duplicate-notice">.*?</div>\s*</div>',
+                       page, re.S).group()
+    received = formats.date_format(timezone.localtime(original.created_at), "DATE_FORMAT")
+    assert f'<a href="/documents/{original.pk}/" class="duplicate-original">{received} at ' \
+        in notice
+    assert "Received earlier:" in notice and ">Received</span>" in notice
+    # The original itself is held for nothing, and names nothing.
+    assert 'id="duplicate-of"' not in client.get(f"/documents/{original.pk}/").content.decode()
+    post(f"/documents/{duplicate.pk}/mark-original/", {"reason": "A second delivery"})
+    assert 'id="duplicate-of"' not in client.get(f"/documents/{duplicate.pk}/").content.decode()
+
+
+def test_a_held_duplicate_links_only_to_earlier_documents_the_user_may_see(
+        client, post, cast, sender, receiver):
+    sign_in(client, cast.admin)
+    upload(post, sender, invoice("F-62"))
+    upload(post, sender, invoice("F-62"))
+    original = Document.objects.get(direction=Direction.INCOMING, status=Status.RECEIVED)
+    duplicate = Document.objects.get(status=Status.DUPLICATE)
+    # The same supplier, number and issue date in Acme's own inbox, which Acme's
+    # administrator sees and Bakery's does not.
+    elsewhere = Document.store(
+        organization=sender, direction=Direction.INCOMING, status=Status.RECEIVED,
+        content=invoice("F-62"), channel=Channel.PEPPOL, number=original.number,
+        supplier_id=original.supplier_id, issue_date=original.issue_date)
+    assert client.get(f"/documents/{elsewhere.pk}/").status_code == 200
+    # Acme's administrator may not see Bakery's duplicate, nor learn of its original.
+    response = client.get(f"/documents/{duplicate.pk}/")
+    assert response.status_code == 404
+    assert f"/documents/{original.pk}/" not in response.content.decode()
+    sign_in(client, cast.outsider)
+    response = client.get(f"/documents/{duplicate.pk}/")
+    assert response.status_code == 404
+    assert f"/documents/{original.pk}/" not in response.content.decode()
+
+    sign_in(client, cast.client_admin)
+    page = client.get(f"/documents/{duplicate.pk}/").content.decode()
+    assert f'href="/documents/{original.pk}/"' in page
+    assert f'href="/documents/{elsewhere.pk}/"' not in page
+    assert client.get(f"/documents/{elsewhere.pk}/").status_code == 404
+
+
 def test_it_shows_the_readable_invoice_in_dutch(client, post, cast, sender, receiver):
     cast.client_admin.language = "nl"
     cast.client_admin.save()
@@ -365,6 +418,7 @@ def test_it_shows_techsupport_why_a_delivery_failed_but_not_the_invoice(client, 
     assert re.search(r'id="verdict">[^<]*Peppol BIS Billing 3.0[^<]*\(0 fatal errors', page)
     timeline = page.split('id="timeline"')[1]
     assert timeline.index("Queued") < timeline.index("Delivery failed")
+    assert "the system (validation)" in timeline and "system: validation" not in timeline
     # The invoice itself stays with those who work for the organization.
     assert "Download UBL" not in page and "Advies" not in page
     client.force_login(cast.admin)

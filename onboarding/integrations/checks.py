@@ -248,25 +248,32 @@ def _app_keys(keys) -> str:
     return ", ".join(key.app_key for key in keys)
 
 
-def _not_yet(keys, done, message) -> str:
-    """Advice naming the other keys that have not done it yet, one set per environment."""
-    rest = [key for key in keys if not done(key)]
-    return message % {"app_keys": _app_keys(rest)} if rest else ""
+def _done_with_a_key(facts: Facts, moment: str, event: str, done: str,
+                     others: str) -> Result | None:
+    """The step holds once one of the software's keys has its `moment` field set: the key
+    that did it last is named in `done`, and the keys that have not yet in `others` (the
+    software keeps one set of keys per environment). None while no key has."""
+    latest = max((key for key in facts.keys if getattr(key, moment)),
+                 key=lambda key: getattr(key, moment), default=None)
+    if latest is None:
+        return None
+    rest = [key for key in facts.keys if not getattr(key, moment)]
+    return Result(True, done % {"app_key": latest.app_key},
+                  advice=others % {"app_keys": _app_keys(rest)} if rest else "",
+                  event=event, at=getattr(latest, moment))
 
 
 def key_tested(facts: Facts) -> Result:
     """The software tested the connection with one of its keys (Verbinding testen)."""
     if facts.key is None:
         return Result(False, _("Waiting for a connection key."))
-    tested = max((key for key in facts.keys if key.last_tested_at),
-                 key=lambda key: key.last_tested_at, default=None)
+    tested = _done_with_a_key(
+        facts, "last_tested_at", "connection_key.tested",
+        _("Your software tested the connection with key %(app_key)s."),
+        _("Not tested yet with %(app_keys)s: test the connection in the environment that holds "
+          "it, or revoke a key nobody uses."))
     if tested is not None:
-        return Result(True, _("Your software tested the connection with key %(app_key)s.")
-                      % {"app_key": tested.app_key},
-                      advice=_not_yet(facts.keys, lambda key: key.last_tested_at, _(
-                          "Not tested yet with %(app_keys)s: test the connection in the "
-                          "environment that holds it, or revoke a key nobody uses.")),
-                      event="connection_key.tested", at=tested.last_tested_at)
+        return tested
     failure = facts.run.facts.get("api31_failure") or {}
     if failure.get("app_key") == facts.key.app_key and failure.get("reason") in NAMESPACE_FAULTS:
         from onboarding.api.api31 import namespace_advice
@@ -282,15 +289,13 @@ def key_used(facts: Facts) -> Result:
     saved. For software whose guide has no connection test (AFAS, Accept)."""
     if facts.key is None:
         return Result(False, _("Waiting for a connection key."))
-    used = max((key for key in facts.keys if key.last_used_at),
-               key=lambda key: key.last_used_at, default=None)
+    used = _done_with_a_key(
+        facts, "last_used_at", "connection_key.used",
+        _("Your software used connection key %(app_key)s."),
+        _("Not used yet: %(app_keys)s. Enter each set of keys in the environment it was made "
+          "for, or revoke a key nobody uses."))
     if used is not None:
-        return Result(True, _("Your software used connection key %(app_key)s.")
-                      % {"app_key": used.app_key},
-                      advice=_not_yet(facts.keys, lambda key: key.last_used_at, _(
-                          "Not used yet: %(app_keys)s. Enter each set of keys in the "
-                          "environment it was made for, or revoke a key nobody uses.")),
-                      event="connection_key.used", at=used.last_used_at)
+        return used
     return Result(False, _("Waiting for your software to call the platform with connection "
                            "key %(app_key)s. This step turns complete at its first call, once "
                            "the keys are entered and saved.")

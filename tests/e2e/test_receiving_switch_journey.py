@@ -3,23 +3,15 @@ identifier's Receive switch ask first; switching on takes one click."""
 
 import pytest
 
-from onboarding.models import Organization, OrganizationIdentifier, Subscription
 from tests.e2e.browsing import Watcher, new_page, sign_in
+from tests.onboarding.conftest import activated
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def receiving(cast):
-    cast.company.subscription = Subscription.BASIC
-    cast.company.save()
-    org = Organization.create(environment=cast.company, by=cast.admin, name="Trading BV",
-                              registry_number="12345678", registry_checked=True)
-    OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
-    OrganizationIdentifier.add(org, cast.admin, "0088", "1234567890128")
-    org.request_activation(cast.admin, requester_name="A", requester_role="B",
-                           registry_number="12345678")
-    org.approve(cast.techsupport)
+    org = activated(cast)
     org.decide_receiving(cast.admin, True)
     return org
 

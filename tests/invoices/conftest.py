@@ -21,6 +21,16 @@ def activate(organization):
 
 
 @pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """The client's POST, with what the request's transaction does after its commit (routing
+    the document, say) run before it answers."""
+    def post(url, data=None, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {}, **kwargs)
+    return post
+
+
+@pytest.fixture
 def sender(cast):
     return make_sender(cast)
 

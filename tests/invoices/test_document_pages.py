@@ -21,14 +21,6 @@ from tests.invoices.conftest import invoice, make_receiver, received_over_peppol
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def post(client, django_capture_on_commit_callbacks):
-    def post(url, data=None, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data or {}, **kwargs)
-    return post
-
-
 def upload(post, org, data, name="invoice.xml"):
     return post(f"/organizations/{org.pk}/documents/upload/",
                 {"file": SimpleUploadedFile(name, data, content_type="text/xml")})

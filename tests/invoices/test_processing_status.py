@@ -16,14 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def post(client, django_capture_on_commit_callbacks):
-    def post(url, data=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data or {})
-    return post
-
-
-@pytest.fixture
 def delivered(client, post, cast, sender, receiver):
     """An invoice sent in the portal by the sender and delivered to the receiver here:
     (the sender's copy, the receiver's copy)."""

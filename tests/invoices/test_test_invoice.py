@@ -13,14 +13,6 @@ from tests.conftest import field_error, sign_in, text
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def post(client, django_capture_on_commit_callbacks):
-    def post(url, data=None, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data or {}, **kwargs)
-    return post
-
-
 def url(organization):
     return f"/organizations/{organization.pk}/test-invoice/"
 

@@ -11,25 +11,16 @@ from onboarding.models import (
     Organization,
     OrganizationIdentifier,
     Software,
-    Subscription,
 )
 from tests.conftest import PASSWORD, text
+from tests.onboarding.conftest import activated
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def trading(cast):
-    cast.company.subscription = Subscription.BASIC
-    cast.company.save()
-    org = Organization.create(environment=cast.company, by=cast.admin, name="Trading BV",
-                              registry_number="12345678", registry_checked=True)
-    OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
-    OrganizationIdentifier.add(org, cast.admin, "0088", "1234567890128")
-    org.request_activation(cast.admin, requester_name="A", requester_role="B",
-                           registry_number="12345678")
-    org.approve(cast.techsupport)
-    return org
+    return activated(cast)
 
 
 def receiving_box(client, org):
@@ -197,15 +188,8 @@ def test_it_switches_sending_off_without_asking(client, cast, trading):
 @pytest.fixture
 def waiting(cast):
     """Active, its own KvK number verified, and a GLN waiting for TechSupport."""
-    cast.company.subscription = Subscription.BASIC
-    cast.company.save()
-    org = Organization.create(environment=cast.company, by=cast.admin, name="Waiting BV",
-                              registry_number="12345678", registry_checked=True)
-    own = OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
-    org.request_activation(cast.admin, requester_name="A", requester_role="B",
-                           registry_number="12345678")
-    org.approve(cast.techsupport)
-    gln = OrganizationIdentifier.add(org, cast.admin, "0088", "1234567890128")
+    org = activated(cast, "Waiting BV", ("0088", "1234567890128"))
+    own, gln = org.identifiers.get(scheme="0106"), org.identifiers.get(scheme="0088")
     assert own.is_verified and not gln.is_verified
     org.decide_receiving(cast.admin, True)
     return org

@@ -64,10 +64,15 @@ def test_it_says_before_the_click_that_the_last_administrator_stays(client, cast
     assert 'type="submit">Remove user' not in page
 
 
-def test_it_warns_an_administrator_who_removes_themselves(client, cast):
+def second_administrator(cast):
     second = membership(cast.basic, cast.company)
     second.role = Role.ADMINISTRATOR
     second.save()
+    return second
+
+
+def test_it_warns_an_administrator_who_removes_themselves(client, cast):
+    second_administrator(cast)
     sign_in(client, cast.admin)
     own = membership(cast.admin, cast.company)
 
@@ -90,9 +95,7 @@ def test_it_removes_a_user_after_confirmation(client, cast):
 
 
 def test_it_allows_demoting_an_administrator_when_another_remains(client, cast):
-    second = membership(cast.basic, cast.company)
-    second.role = Role.ADMINISTRATOR
-    second.save()
+    second_administrator(cast)
     sign_in(client, cast.admin)
     own = membership(cast.admin, cast.company)
     client.post(f"/users/{own.pk}/role/", {"role": Role.ADVANCED})

@@ -658,12 +658,6 @@ class DocumentEvent(models.Model):
             raise ValueError("Document events are never changed.")
         return super().save(*args, **kwargs)
 
-    @property
-    def actor_shown(self) -> str:
-        from onboarding.audit_text import actor_text
-
-        return actor_text(self.actor_label)
-
 
 def _given_reason(reason: str, missing: str) -> str:
     """The reason a person typed, trimmed; refused (`missing` when there is none) unless it

@@ -11,7 +11,7 @@ from functools import cached_property
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from onboarding.models import ConnectionKey, Organization, Subscription
 from onboarding.models.connection_keys import subscription_refusal
@@ -248,32 +248,48 @@ def _app_keys(keys) -> str:
     return ", ".join(key.app_key for key in keys)
 
 
-def _done_with_a_key(facts: Facts, moment: str, event: str, done: str,
-                     others: str) -> Result | None:
-    """The step holds once one of the software's keys has its `moment` field set: the key
-    that did it last is named in `done`, and the keys that have not yet in `others` (the
-    software keeps one set of keys per environment). None while no key has."""
-    latest = max((key for key in facts.keys if getattr(key, moment)),
-                 key=lambda key: getattr(key, moment), default=None)
-    if latest is None:
-        return None
-    rest = [key for key in facts.keys if not getattr(key, moment)]
-    return Result(True, done % {"app_key": latest.app_key},
-                  advice=others % {"app_keys": _app_keys(rest)} if rest else "",
-                  event=event, at=getattr(latest, moment))
+@dataclass(frozen=True)
+class KeyMoment:
+    """A step that holds once the software did something with one of its keys, as the key's
+    `moment` field records it. The software keeps one set of keys per environment: the key that did
+    it last is named in `done`, those that have not yet in `others`."""
+
+    moment: str
+    event: str
+    done: str
+    others: str
+
+    def result(self, facts: Facts) -> Result | None:
+        """The step's result once a key did it, or while there is no key; None otherwise."""
+        if facts.key is None:
+            return Result(False, _("Waiting for a connection key."))
+        latest = max((key for key in facts.keys if getattr(key, self.moment)),
+                     key=lambda key: getattr(key, self.moment), default=None)
+        if latest is None:
+            return None
+        rest = [key for key in facts.keys if not getattr(key, self.moment)]
+        return Result(True, self.done % {"app_key": latest.app_key},
+                      advice=self.others % {"app_keys": _app_keys(rest)} if rest else "",
+                      event=self.event, at=getattr(latest, self.moment))
+
+
+TESTED = KeyMoment(
+    "last_tested_at", "connection_key.tested",
+    gettext_lazy("Your software tested the connection with key %(app_key)s."),
+    gettext_lazy("Not tested yet with %(app_keys)s: test the connection in the environment "
+                 "that holds it, or revoke a key nobody uses."))
+USED = KeyMoment(
+    "last_used_at", "connection_key.used",
+    gettext_lazy("Your software used connection key %(app_key)s."),
+    gettext_lazy("Not used yet: %(app_keys)s. Enter each set of keys in the environment it "
+                 "was made for, or revoke a key nobody uses."))
 
 
 def key_tested(facts: Facts) -> Result:
     """The software tested the connection with one of its keys (Verbinding testen)."""
-    if facts.key is None:
-        return Result(False, _("Waiting for a connection key."))
-    tested = _done_with_a_key(
-        facts, "last_tested_at", "connection_key.tested",
-        _("Your software tested the connection with key %(app_key)s."),
-        _("Not tested yet with %(app_keys)s: test the connection in the environment that holds "
-          "it, or revoke a key nobody uses."))
-    if tested is not None:
-        return tested
+    result = TESTED.result(facts)
+    if result is not None:
+        return result
     failure = facts.run.facts.get("api31_failure") or {}
     if failure.get("app_key") == facts.key.app_key and failure.get("reason") in NAMESPACE_FAULTS:
         from onboarding.api.api31 import namespace_advice
@@ -287,19 +303,10 @@ def key_tested(facts: Facts) -> Result:
 def key_used(facts: Facts) -> Result:
     """The software called the platform with one of its keys: the keys were entered and
     saved. For software whose guide has no connection test (AFAS, Accept)."""
-    if facts.key is None:
-        return Result(False, _("Waiting for a connection key."))
-    used = _done_with_a_key(
-        facts, "last_used_at", "connection_key.used",
-        _("Your software used connection key %(app_key)s."),
-        _("Not used yet: %(app_keys)s. Enter each set of keys in the environment it was made "
-          "for, or revoke a key nobody uses."))
-    if used is not None:
-        return used
-    return Result(False, _("Waiting for your software to call the platform with connection "
-                           "key %(app_key)s. This step turns complete at its first call, once "
-                           "the keys are entered and saved.")
-                  % {"app_key": facts.key.app_key})
+    return USED.result(facts) or Result(
+        False, _("Waiting for your software to call the platform with connection key "
+                 "%(app_key)s. This step turns complete at its first call, once the keys are "
+                 "entered and saved.") % {"app_key": facts.key.app_key})
 
 
 def customer_cards(facts: Facts) -> Result:

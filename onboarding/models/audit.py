@@ -62,12 +62,6 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
 
     @property
-    def actor_shown(self) -> str:
-        from onboarding.audit_text import actor_text
-
-        return actor_text(self.actor_label)
-
-    @property
     def sentence(self) -> str:
         """What happened, as a sentence in the reader's language."""
         from onboarding.audit_text import sentence

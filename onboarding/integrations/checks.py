@@ -251,8 +251,8 @@ def _app_keys(keys) -> str:
 @dataclass(frozen=True)
 class KeyMoment:
     """A step that holds once the software did something with one of its keys, as the key's
-    `moment` field records it. The software keeps one set of keys per environment: the key that did
-    it last is named in `done`, those that have not yet in `others`."""
+    `moment` field records it. The software keeps one set of keys per environment: the key
+    that did it last is named in `done`, those that have not yet in `others`."""
 
     moment: str
     event: str

@@ -40,6 +40,11 @@ EVENTS = {
 }
 
 
+def first_open(states):
+    """The first of a run's step states that waits or broke, or None."""
+    return next((s for s in states if s.state in (State.WAITING, State.BROKEN)), None)
+
+
 @dataclass
 class StepState:
     step: object
@@ -297,7 +302,4 @@ class IntegrationRun(models.Model):
 
     def stuck_on(self):
         """The first step that is not complete, for support."""
-        for s in self.evaluate():
-            if s.state in (State.WAITING, State.BROKEN):
-                return s
-        return None
+        return first_open(self.evaluate())

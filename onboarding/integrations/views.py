@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from onboarding.forms.integrations import StartForm
 from onboarding.integrations import qualification
 from onboarding.integrations.registry import all_setups, get
-from onboarding.integrations.runs import IntegrationRun, State
+from onboarding.integrations.runs import IntegrationRun, State, first_open
 from onboarding.models import ConnectionKey, Organization, User
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
@@ -109,10 +109,9 @@ def _support_mail(run, states) -> str:
         return ""
     organization = run.organization
     subject = f"{run.definition.name} – {organization.name} ({organization.company_id})"
-    waiting = [s for s in states if s.state in (State.WAITING, State.BROKEN)]
+    waiting = first_open(states)
     body = _("Waiting at step %(number)d: %(title)s") % {
-        "number": states.index(waiting[0]) + 1, "title": waiting[0].step.title} \
-        if waiting else ""
+        "number": states.index(waiting) + 1, "title": waiting.step.title} if waiting else ""
     return f"mailto:{settings.SUPPORT_EMAIL}?" + urlencode(
         {"subject": subject, "body": body}, quote_via=quote)
 

@@ -29,7 +29,8 @@ def dashboard(request):
         "mfa_enabled": is_mfa_enabled(request.user),
         "organization_count": organization_count,
         # Guided setups are started by whoever administers an organization.
-        "can_set_up": Organization.objects.configurable_by(request.user, env).exists(),
+        "can_set_up": is_admin or Organization.objects.configurable_by(request.user,
+                                                                      env).exists(),
         # Whom a user who works for no organization yet asks to be added.
         "administrators": env.administrators().order_by("email")
         if not is_admin and not organization_count else [],

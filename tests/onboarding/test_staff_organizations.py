@@ -140,15 +140,23 @@ def test_it_links_an_organization_from_the_other_staff_pages(client, cast, organ
 
 def test_it_opens_for_sales_too_with_the_subscription_link(client, cast, organizations):
     sender, receiver, pending = organizations
+    document = received_over_peppol(receiver, "F-SALES-1")
     enable_totp(cast.sales)
     client.force_login(cast.sales)
     page = client.get(f"/staff/organizations/{pending.pk}/").content.decode()
     assert f'href="/staff/subscriptions/{pending.environment.pk}/"' in page
+    # Documents are TechSupport's: Sales reads the list without links that answer 404.
+    page = client.get(f"/staff/organizations/{receiver.pk}/").content.decode()
+    assert "F-SALES-1" in page
+    assert f'href="/staff/documents/{document.pk}/"' not in page
+    assert client.get(f"/staff/documents/{document.pk}/").status_code == 404
     # Activation requests are TechSupport's.
     assert 'id="activation-history-link"' not in page
     client.force_login(cast.techsupport)
     page = client.get(f"/staff/organizations/{pending.pk}/").content.decode()
     assert f'href="/staff/activations/{pending.pk}/"' in page
+    page = client.get(f"/staff/organizations/{receiver.pk}/").content.decode()
+    assert f'href="/staff/documents/{document.pk}/"' in page
 
 
 def test_it_keeps_the_pages_from_everyone_but_staff(client, cast, organizations):

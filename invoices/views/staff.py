@@ -49,6 +49,8 @@ def document(request, pk):
         "evidence": PeppolEvidence.objects.filter(document=found).first(),
         "report": report if found.validation else None,
         "verdict": report.render_verdict(_),
+        # The earlier documents a held duplicate repeats, to compare before releasing it.
+        "originals": list(found.originals().defer("content", "validation")),
     })
 
 

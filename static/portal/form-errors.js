@@ -41,7 +41,8 @@ document.addEventListener("DOMContentLoaded", function () {
     copy.querySelectorAll(".asteriskField, .visually-hidden").forEach(function (mark) {
       mark.remove();
     });
-    return text(copy).replace(/[\s*:]+$/, "");
+    // "Label: message" reads badly after a label that ends a sentence.
+    return text(copy).replace(/[\s*:.]+$/, "");
   }
 
   function messageNear(control) {

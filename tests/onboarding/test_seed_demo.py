@@ -1,7 +1,15 @@
 import pytest
 from django.core.management import call_command
 
-from onboarding.models import Environment, Organization, Partnership, User
+from onboarding.models import (
+    Environment,
+    Organization,
+    OrganizationIdentifier,
+    Partnership,
+    Subscription,
+    UpgradeRequest,
+    User,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +31,15 @@ def test_it_creates_the_demo_logins_once(capsys):
     partnership = Partnership.objects.get()
     assert partnership.organization == active
     assert partnership.accountant.domain == "demo-accountants.nl"
+    # Each staff queue has something to open: an activation with its identifier, an
+    # identifier to verify, and an upgrade request.
+    pending = Organization.objects.awaiting_activation().get()
+    assert [str(i) for i in pending.identifiers.all()] == ["0106:81234568"]
+    assert [str(i) for i in OrganizationIdentifier.objects.awaiting_techsupport()] == [
+        "0088:8712345000011"]
+    upgrade = UpgradeRequest.objects.pending().get()
+    assert (upgrade.environment.domain, upgrade.subscription) == ("demo-bakery.nl",
+                                                                  Subscription.PROFESSIONAL)
     call_command("seed_demo")
     assert "left as it is" in capsys.readouterr().out
     assert User.objects.count() == 5

@@ -79,8 +79,10 @@ class Command(BaseCommand):
             environment=bakery, by=admin, name="Demo Bakery Utrecht B.V.", country="NL",
             registry_number="81234568", registry_checked=True, city="Utrecht",
         )
+        OrganizationIdentifier.add(waiting, admin, "0106", "81234568")
         waiting.request_activation(admin, requester_name="Demo Admin", requester_role="Owner",
                                    registry_number="81234568")
+        self._staff_queues(org, admin)
         staff = self._user(TECHSUPPORT_EMAIL, is_techsupport=True)
         # Staff pages need MFA; the demo staff users get TOTP with a published secret.
         Authenticator.objects.create(
@@ -92,6 +94,18 @@ class Command(BaseCommand):
             user=sales, type=Authenticator.Type.TOTP,
             data={"secret": _encrypted_demo_secret()},
         )
+
+    def _staff_queues(self, organization, admin):
+        """Something in the staff queues that the other demo data leaves empty: an
+        identifier that no register confirms, for TechSupport to verify, and an upgrade
+        request for Sales."""
+        from onboarding.models import UpgradeRequest
+
+        # A GLN of the bakery's shop: the KvK register knows nothing of it.
+        OrganizationIdentifier.add(organization, admin, "0088", "8712345000011")
+        UpgradeRequest.submit(environment=organization.environment, by=admin,
+                              subscription=Subscription.PROFESSIONAL, api_contract=True,
+                              message="We want to connect 4PS Business Central with API31.")
 
     def _client_of(self, accountancy, organization, client_admin):
         """The accountant works for the bakery: it asked for access, and the bakery gave it."""

@@ -112,7 +112,9 @@ class AuthorisationRequestFilter(FilterSet):
 
 
 class EnvironmentFilter(FilterSet):
-    q = SearchFilter(fields=("name", "domain"), placeholder=_("Name or domain"))
+    # A support call often starts with a person: their email address finds their environment.
+    q = SearchFilter(fields=("name", "domain", "memberships__user__email"),
+                     placeholder=_("Name, domain or a user's email address"), distinct=True)
 
     class Meta:
         model = Environment

@@ -15,6 +15,7 @@ from onboarding.views import (
     receiving,
     sales,
     staff,
+    staff_environments,
     staff_organizations,
     upgrades,
 )
@@ -38,6 +39,8 @@ urlpatterns = [
     path("staff/", staff.staff_home, name="staff_home"),
     path("receiving/", receiving.receive_decide, name="receive_decide"),
     path("subscription/", sales.subscription, name="subscription"),
+    path("staff/environments/<int:pk>/", staff_environments.staff_environment,
+         name="staff_environment"),
     path("staff/organizations/", staff_organizations.staff_organizations,
          name="staff_organizations"),
     path("staff/organizations/<int:pk>/", staff_organizations.staff_organization,

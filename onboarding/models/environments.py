@@ -56,7 +56,8 @@ class EnvironmentQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
     def with_member_count(self):
-        return self.annotate(member_count=models.Count("memberships"))
+        # Distinct: a search through the memberships joins them a second time.
+        return self.annotate(member_count=models.Count("memberships", distinct=True))
 
     def with_current_contracts(self):
         """Annotated with how many of its contracts run today."""

@@ -85,6 +85,7 @@ def test_it_serves_the_staff_pages_without_a_violation(live_server, browser, cas
     problems = walk(page, watcher, live_server.url, [
         "/staff/", "/staff/activations/", "/staff/party-links/", "/staff/organizations/",
         f"/staff/organizations/{portal_data['org']}/",
+        f"/staff/environments/{cast.company.pk}/",
     ])
     assert problems == []
 

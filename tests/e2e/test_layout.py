@@ -85,7 +85,7 @@ def test_the_filter_bars_show_their_choices_whole_at_1280_px(
 @pytest.mark.parametrize("language", ["en", "nl"])
 @pytest.mark.parametrize("who, paths", [
     ("techsupport", ("/staff/", "/staff/activations/", "/staff/party-links/",
-                     "/staff/organizations/")),
+                     "/staff/organizations/", "/staff/environments/{company}/")),
     ("admin", ("/organizations/?q=acme", "/users/", "/connection-keys/", "/webhooks/")),
 ])
 def test_the_list_filter_bars_show_their_choices_and_hints_whole_at_1280_px(
@@ -96,7 +96,7 @@ def test_the_list_filter_bars_show_their_choices_and_hints_whole_at_1280_px(
     page = new_page(browser, width=1280)
     sign_in(page, live_server, user.email, totp=who == "techsupport")
     for path in paths:
-        page.goto(f"{live_server.url}{path}")
+        page.goto(f"{live_server.url}{path.format(company=cast.company.pk)}")
         assert fits(page), (path, language)
         # The staff home has two: finding an organization, and filtering its environments.
         for form in page.locator("form[role=search]").all():

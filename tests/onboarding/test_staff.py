@@ -98,9 +98,11 @@ def test_it_shows_sales_their_waiting_upgrade_requests(client, cast):
 
     assert queue_buttons(client) == {"Upgrade requests": "1 waiting",
                                      "Subscriptions and contracts": ""}
-    # Each environment leads to its subscription and contracts.
+    # Each environment leads to its page, and its subscription to the contracts.
     home = client.get("/staff/").content.decode()
-    assert f'<a href="/staff/subscriptions/{cast.company.pk}/">{cast.company.name}</a>' in home
+    assert f'<a href="/staff/environments/{cast.company.pk}/">{cast.company.name}</a>' in home
+    assert (f'<a href="/staff/subscriptions/{cast.company.pk}/">'
+            f'{cast.company.get_subscription_display()}</a>') in home
 
 
 @pytest.mark.parametrize("url", ["/staff/activations/", "/staff/identifiers/",

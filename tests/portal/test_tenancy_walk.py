@@ -278,6 +278,7 @@ STAFF_OBJECT_URLS = {
     "invoices:staff_document": ("is_techsupport", lambda cast: _document(cast).pk),
     "onboarding:staff_organization": ("is_platform_staff",
                                       lambda cast: _active_organization(cast).pk),
+    "onboarding:staff_environment": ("is_platform_staff", lambda cast: cast.company.pk),
     "onboarding:staff_subscription": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_add": ("is_sales", lambda cast: cast.company.pk),
     "onboarding:staff_contract_end": ("is_sales", lambda cast: Contract.add(

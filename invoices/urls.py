@@ -29,6 +29,8 @@ urlpatterns = [
     path("as4/", as4.receive, name="as4"),
     path("staff/documents/", staff.duplicates, name="staff_duplicates"),
     path("staff/documents/<int:pk>/", staff.document, name="staff_document"),
+    path("staff/organizations/<int:pk>/documents/", staff.organization_documents,
+         name="staff_organization_documents"),
     path("staff/waiting-inboxes/", staff.waiting_inboxes, name="staff_waiting_inboxes"),
     path("staff/documents/<int:pk>/mark-original/", staff.mark_original,
          name="staff_mark_original"),

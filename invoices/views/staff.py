@@ -1,18 +1,19 @@
 """TechSupport: the duplicates held on the platform, any document found by its Delivery ID
-with its history (what a customer quotes when asking why a delivery failed), releasing a
-duplicate that is not one (the false alarm customers report to support), and the
-organizations whose received invoices nobody fetches."""
+or in its organization's list, with its history (what a customer quotes when asking why a
+delivery failed), releasing a duplicate that is not one (the false alarm customers report to
+support), and the organizations whose received invoices nobody fetches."""
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from invoices.filters import HeldDocumentFilter
+from invoices.filters import DocumentFilter, HeldDocumentFilter
 from invoices.models import Document, PeppolEvidence, reminders
 from invoices.pagination import keyset_page
 from invoices.peppol.validation import ValidationReport
 from invoices.views.common import mark_original_page
+from onboarding.models import Organization
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 
@@ -23,6 +24,19 @@ def duplicates(request):
                                .select_related("organization__environment"))
     return render(request, "invoices/staff/duplicates.html", {
         "page": keyset_page(request, found.qs), "query": found.query,
+    })
+
+
+@staff_required("is_techsupport")
+def organization_documents(request, pk):
+    """An organization's documents, for the call about one of them that has no Delivery ID
+    at hand: found by number, counterparty or status."""
+    organization = get_object_or_404(Organization.objects.for_staff(), pk=pk)
+    found = DocumentFilter(request.GET or None, queryset=Document.objects.for_list()
+                           .filter(organization=organization))
+    return render(request, "invoices/staff/organization_documents.html", {
+        "organization": organization, "filter": found,
+        "page": keyset_page(request, found.qs, selective=found.searches),
     })
 
 

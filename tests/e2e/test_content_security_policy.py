@@ -86,6 +86,7 @@ def test_it_serves_the_staff_pages_without_a_violation(live_server, browser, cas
         "/staff/", "/staff/activations/", "/staff/party-links/", "/staff/organizations/",
         f"/staff/organizations/{portal_data['org']}/",
         f"/staff/environments/{cast.company.pk}/",
+        f"/staff/organizations/{portal_data['org']}/documents/",
     ])
     assert problems == []
 

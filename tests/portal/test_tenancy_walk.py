@@ -276,6 +276,8 @@ STAFF_OBJECT_URLS = {
     "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
     "invoices:staff_mark_original": ("is_techsupport", lambda cast: _duplicate(cast).pk),
     "invoices:staff_document": ("is_techsupport", lambda cast: _document(cast).pk),
+    "invoices:staff_organization_documents": ("is_techsupport",
+                                              lambda cast: _document(cast).organization_id),
     "onboarding:staff_organization": ("is_platform_staff",
                                       lambda cast: _active_organization(cast).pk),
     "onboarding:staff_environment": ("is_platform_staff", lambda cast: cast.company.pk),

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from invoices.models import Channel, Document, Status
 from invoices.submission import accept
-from onboarding.models import ConnectionKey, OrganizationIdentifier, Software
+from onboarding.models import ConnectionKey, Organization, OrganizationIdentifier, Software
 from tests.conftest import enable_totp, text
 from tests.integrations.helpers import afas_run
 from tests.invoices.conftest import invoice, make_receiver, make_sender, received_over_peppol
@@ -101,6 +101,11 @@ def test_it_shows_an_organization_as_support_needs_it(client, cast, organization
     assert "owner@bakery.nl" in administrators
     events = re.search(r'id="staff-events".*?</section>', page, re.S).group(0)
     assert "0190:00000000123456789012" in events
+    # An address with a city and no street: no dash stands for the street.
+    Organization.objects.filter(pk=pending.pk).update(city="Utrecht")
+    page = text(client.get(f"/staff/organizations/{pending.pk}/"))
+    address = re.search(r'id="staff-address">(.*?)</dd>', page, re.S).group(1)
+    assert address.strip() == "Utrecht"
 
 
 def test_it_shows_where_a_setup_waits(client, cast):

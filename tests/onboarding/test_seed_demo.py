@@ -6,6 +6,7 @@ from onboarding.models import (
     Organization,
     OrganizationIdentifier,
     Partnership,
+    PartyLinkRequest,
     Subscription,
     UpgradeRequest,
     User,
@@ -32,11 +33,13 @@ def test_it_creates_the_demo_logins_once(capsys):
     assert partnership.organization == active
     assert partnership.accountant.domain == "demo-accountants.nl"
     # Each staff queue has something to open: an activation with its identifier, an
-    # identifier to verify, and an upgrade request.
+    # identifier to verify, a party-link request, and an upgrade request.
     pending = Organization.objects.awaiting_activation().get()
     assert [str(i) for i in pending.identifiers.all()] == ["0106:81234568"]
     assert [str(i) for i in OrganizationIdentifier.objects.awaiting_techsupport()] == [
         "0088:8712345000011"]
+    link_request = PartyLinkRequest.objects.get()
+    assert link_request.is_pending and link_request.requester.email == "admin@demo-bakery.nl"
     upgrade = UpgradeRequest.objects.pending().get()
     assert (upgrade.environment.domain, upgrade.subscription) == ("demo-bakery.nl",
                                                                   Subscription.PROFESSIONAL)

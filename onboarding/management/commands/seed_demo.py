@@ -97,15 +97,28 @@ class Command(BaseCommand):
 
     def _staff_queues(self, organization, admin):
         """Something in the staff queues that the other demo data leaves empty: an
-        identifier that no register confirms, for TechSupport to verify, and an upgrade
-        request for Sales."""
-        from onboarding.models import UpgradeRequest
+        identifier that no register confirms and a party-link request, for TechSupport to
+        decide, and an upgrade request for Sales."""
+        from onboarding.models import (
+            BrokerEnvironment,
+            EntraIdentity,
+            PartyLinkRequest,
+            UpgradeRequest,
+        )
 
         # A GLN of the bakery's shop: the KvK register knows nothing of it.
         OrganizationIdentifier.add(organization, admin, "0088", "8712345000011")
         UpgradeRequest.submit(environment=organization.environment, by=admin,
                               subscription=Subscription.PROFESSIONAL, api_contract=True,
                               message="We want to connect 4PS Business Central with API31.")
+        # The administrator's Microsoft account, as Business Central's extension signs in.
+        identity = EntraIdentity.link(
+            user=admin, environment=organization.environment, tenant_id=DEMO_TENANT,
+            object_id="00000000-0000-4000-8000-0000000000a1",
+            username="admin@demobakery.onmicrosoft.com", display_name="Demo Admin")
+        PartyLinkRequest.submit(identity=identity, by=admin, environment=organization.environment,
+                                broker=BrokerEnvironment.ACCEPTANCE,
+                                entra_username=identity.username, organizations=[organization])
 
     def _client_of(self, accountancy, organization, client_admin):
         """The accountant works for the bakery: it asked for access, and the bakery gave it."""
@@ -150,6 +163,8 @@ class Command(BaseCommand):
             self.stdout.write("Emails (verification links, invitations) are printed here.")
 
 
+# A made-up Microsoft Entra tenant of the demo bakery.
+DEMO_TENANT = "00000000-0000-4000-8000-00000000d3e0"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDEMOPORTALSTAFFA"  # noqa: S105 - published demo secret
 
 

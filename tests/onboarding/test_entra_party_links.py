@@ -268,6 +268,10 @@ def test_it_matches_the_asked_organizations_by_kvk_number_and_warns(support, cas
     assert "No organization on the platform has this KvK number." in page
     assert page.count('class="badge text-bg-warning warning"') == 3  # Other; Bakery twice
     assert "Asked TechSupport to link anna@acme.onmicrosoft.com to" in html.unescape(page)
+    # Each match, and the requester's environment, open on the staff pages.
+    assert f'href="/staff/organizations/{elsewhere.pk}/">Other Trading BV</a>' in page
+    assert f'href="/staff/environments/{cast.other.pk}/">Other</a>' in page
+    assert f'href="/staff/environments/{cast.company.pk}/">Acme</a>' in page
 
 
 def test_it_approves_some_organizations_with_their_permissions(

@@ -92,3 +92,14 @@ def test_it_reads_a_busy_environment_with_the_same_queries(client, cast):
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_staff_lists_lead_to_the_environment(client, cast):
+    from tests.onboarding.test_activation_queue import pending_org
+
+    pending = pending_org(cast)
+    client.force_login(cast.techsupport)
+    link = f'href="/staff/environments/{cast.company.pk}/"'
+    for url in ("/staff/activations/", "/staff/organizations/", f"/staff/activations/{pending.pk}/",
+                f"/staff/organizations/{pending.pk}/"):
+        assert link in client.get(url).content.decode(), url

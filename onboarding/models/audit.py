@@ -29,6 +29,12 @@ class AuditEventQuerySet(models.QuerySet):
                 as_text=Cast("pk", models.CharField())).values("as_text"))
         return self.filter(parts, environment=organization.environment_id)
 
+    def beside_documents(self, environment):
+        """What happened in `environment` apart from its documents' comings and goings, which
+        would bury the rest: its users, invitations, organizations, partnerships and
+        subscription."""
+        return self.filter(environment=environment).exclude(target_type="document")
+
 
 class AuditEvent(models.Model):
     """Who did what, when, with the values before and after."""

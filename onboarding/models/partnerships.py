@@ -236,6 +236,10 @@ class PartnershipQuerySet(OwnOrganizationPartQuerySet):
     def active(self):
         return self.filter(ended_at__isnull=True)
 
+    def serving(self, environment):
+        """The partnerships on the organizations of `environment`: its accountants."""
+        return self.filter(organization__environment=environment)
+
 
 class Partnership(models.Model):
     """An accountant's environment may configure a client's organization until either ends it."""

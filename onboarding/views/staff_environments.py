@@ -1,7 +1,7 @@
 """Platform staff's view of one environment: who is in it with which role and whether they
 sign in with two factors, who was invited, its organizations, the accountants who work for
-them or for whom it works, and its recent changes. For the support call that starts with a
-person rather than an organization; to read, not to change."""
+them or for whom it works, and its recent changes beside its documents. For the support
+call that starts with a person rather than an organization; to read, not to change."""
 
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef
@@ -17,7 +17,7 @@ SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 @staff_required("is_platform_staff")
 def staff_environment(request, pk):
-    environment = get_object_or_404(Environment.objects.all(), pk=pk)
+    environment = get_object_or_404(Environment, pk=pk)
     two_factor = Authenticator.objects.filter(user=OuterRef("user"), type__in=SECOND_FACTORS)
     return render(request, "onboarding/staff/environment.html", {
         "environment": environment,
@@ -28,12 +28,11 @@ def staff_environment(request, pk):
         "invitations": list(environment.invitations.pending().order_by("expires_at")),
         "organizations": list(environment.organizations.order_by("name")),
         # Accountants who work for its organizations, and clients it works for.
-        "accountants": list(Partnership.objects.active()
-                            .filter(organization__environment=environment)
+        "accountants": list(Partnership.objects.active().serving(environment)
                             .select_related("accountant", "organization")
                             .order_by("accountant__name", "organization__name")),
         "clients": list(environment.partnerships.active()
                         .select_related("organization__environment")
                         .order_by("organization__name")),
-        "events": list(AuditEvent.objects.filter(environment=environment)[:RECENT_EVENTS]),
+        "events": list(AuditEvent.objects.beside_documents(environment)[:RECENT_EVENTS]),
     })

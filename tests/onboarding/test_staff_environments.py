@@ -7,9 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from invoices.models import Channel
+from invoices.submission import accept
 from onboarding.models import Invitation, Organization, Partnership, Role, Subscription
 from tests.conftest import enable_totp, text
-from tests.invoices.conftest import make_receiver
+from tests.invoices.conftest import invoice, make_receiver, make_sender
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +20,7 @@ def test_it_shows_who_is_in_an_environment_and_how_they_sign_in(client, cast):
     enable_totp(cast.admin)
     Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.BASIC,
                     by=cast.admin)
+    accept(make_sender(cast), invoice("F-EVT-1"), Channel.PORTAL)
     client.force_login(cast.techsupport)
 
     page = text(client.get(f"/staff/environments/{cast.company.pk}/"))
@@ -30,8 +33,9 @@ def test_it_shows_who_is_in_an_environment_and_how_they_sign_in(client, cast):
     assert "Basic" in rows[1] and ">Off<" in rows[1] and "never" in rows[1]
     invitations = page.split('id="staff-invitations"')[1].split("</ul>")[0]
     assert "new@acme.nl" in invitations
-    # Recent changes name what was done, in words.
-    assert "Invited new@acme.nl" in page.split('id="staff-events"')[1]
+    # Recent changes name what was done, in words, and documents do not bury them.
+    events = page.split('id="staff-events"')[1]
+    assert "Invited new@acme.nl" in events and "F-EVT-1" not in events
 
 
 def test_it_links_the_organizations_and_the_accountants_both_ways(client, cast):

@@ -1,4 +1,5 @@
-"""The onboarding app's mail that a user may switch off (portal.mail_kinds)."""
+"""The onboarding app's mail that a user may switch off (portal.mail_kinds): to
+administrators, and to platform staff about what enters their queues."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -7,3 +8,16 @@ from portal.mail_kinds import MailKind, register
 register(MailKind("member_joined", _("Someone joined your environment"),
                   _("To the environment's administrators, when a person signs up with an "
                     "address on the company's domain."), 70))
+register(MailKind("activation_requested", _("An organization asks for activation"),
+                  _("To TechSupport, when an administrator asks to activate an organization."),
+                  100, staff_flag="is_techsupport"))
+register(MailKind("identifier_to_verify", _("An identifier waits for verification"),
+                  _("To TechSupport, when an active organization adds a Peppol identifier that "
+                    "the KvK register does not show to be its own."),
+                  110, staff_flag="is_techsupport"))
+register(MailKind("party_link_requested", _("Someone asks for a party link"),
+                  _("To TechSupport, when a user asks to link organizations to their Microsoft "
+                    "Entra account."), 120, staff_flag="is_techsupport"))
+register(MailKind("upgrade_requested", _("An environment asks for an upgrade"),
+                  _("To Sales, when an administrator asks for a bigger subscription or a "
+                    "contract with API rights."), 130, staff_flag="is_sales"))

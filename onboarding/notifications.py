@@ -7,7 +7,7 @@ that records what the mail is about.
 from django.urls import reverse
 
 from onboarding.adapters import recipient_language
-from portal.mail import notify, send_templated_mail
+from portal.mail import notify, portal_link, send_templated_mail
 
 
 def _send(template: str, to: str, language: str, context: dict):
@@ -88,3 +88,13 @@ def notify_upgrade_decision(upgrade_request, url: str):
     _tell_decision(upgrade_request, "upgrade_decision", url,
                    approved=upgrade_request.status == "approved",
                    upgrade=upgrade_request, environment=upgrade_request.environment)
+
+
+def alert_staff(kind: str, url: str, **context):
+    """Tell the platform staff whom mail `kind` reaches (TechSupport or Sales), unless they
+    switched it off, that something waits for them on the staff page at `url`."""
+    from onboarding.models import User
+    from portal.mail_kinds import KINDS
+
+    notify(kind, User.objects.filter(**{KINDS[kind].staff_flag: True}),
+           f"onboarding/email/{kind}", {**context, "url": portal_link(url)})

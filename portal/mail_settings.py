@@ -15,7 +15,7 @@ class MailSettingsForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        for kind in mail_kinds.ordered():
+        for kind in (kind for kind in mail_kinds.ordered() if kind.reaches(user)):
             self.fields[kind.key] = forms.BooleanField(
                 label=kind.label, help_text=kind.description, required=False,
                 initial=user.wants_mail(kind.key))

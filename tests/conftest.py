@@ -141,6 +141,14 @@ def sign_in(client, user, password=PASSWORD):
     return client
 
 
+def mails_to(email: str) -> list:
+    """The mails sent to `email` alone so far: one person's view of the outbox, which
+    staff's alerts and other people's mail share."""
+    from django.core import mail
+
+    return [message for message in mail.outbox if message.to == [email]]
+
+
 def text(response) -> str:
     """The page as the user reads its text: HTML entities resolved."""
     return html.unescape(response.content.decode())

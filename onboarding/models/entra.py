@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -171,6 +172,8 @@ class PartyLinkRequest(models.Model):
     def submit(cls, *, identity, by, environment, broker, entra_username, note="",
                organizations=(), typed=()) -> PartyLinkRequest:
         """`organizations` are chosen from the environment; `typed` are (name, number) pairs."""
+        from onboarding.notifications import alert_staff
+
         if not organizations and not typed:
             raise ChangeRefused(_("Choose or type at least one organization."),
                                 field="organizations")
@@ -196,6 +199,9 @@ class PartyLinkRequest(models.Model):
                        "broker": broker, "tenant_id": locked.tenant_id,
                        "entra_username": link_request.entra_username,
                        "organizations": [f"{i.name} ({i.registry_number})" for i in items]})
+            alert_staff("party_link_requested",
+                        reverse("onboarding:staff_party_link", args=[link_request.pk]),
+                        link_request=link_request, items=items)
         return link_request
 
     def _locked(self) -> PartyLinkRequest:

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -322,11 +323,16 @@ class Organization(models.Model):
                                 field="registry_number")
 
         def file_request(current):
+            from onboarding.notifications import alert_staff
+
             ActivationRequest.objects.create(
                 organization=current, requested_by=by, requester_name=requester_name,
                 requester_role=requester_role, registry_number=registry_number.strip(),
                 registry_snapshot=registry_snapshot or current.registry_snapshot,
             )
+            alert_staff("activation_requested",
+                        reverse("onboarding:staff_activation", args=[current.pk]),
+                        organization=current, requester_name=requester_name)
 
         return self._transition(
             by, "organization.activation_requested", self.Status.PENDING,
@@ -586,6 +592,12 @@ class OrganizationIdentifier(models.Model):
         return self.verification == self.Verification.VERIFIED
 
     @property
+    def awaits_techsupport(self) -> bool:
+        """In TechSupport's queue (OrganizationIdentifierQuerySet.awaiting_techsupport)."""
+        return (self.verification == self.Verification.PENDING
+                and self.organization.status == Organization.Status.ACTIVE)
+
+    @property
     def is_registry_number(self) -> bool:
         """Is this the organization's own registry number in its country's scheme?"""
         organization = self.organization
@@ -646,6 +658,11 @@ class OrganizationIdentifier(models.Model):
                 record(environment=organization.environment, actor=by,
                        action="identifier.added", target=organization,
                        after={"identifier": str(identifier), "verification": verification})
+                if created.awaits_techsupport:
+                    from onboarding.notifications import alert_staff
+
+                    alert_staff("identifier_to_verify", reverse("onboarding:staff_identifiers"),
+                                identifier=created, organization=current)
         except IntegrityError as exc:
             holder = (cls.objects.filter(scheme=identifier.scheme, value=identifier.value)
                       .values_list("organization_id", flat=True).first())

@@ -239,6 +239,8 @@ class UpgradeRequest(models.Model):
     def submit(cls, *, environment, by, subscription, api_contract=False,
                message="") -> UpgradeRequest:
         """Ask Sales for `subscription`; while one request waits, asking again returns it."""
+        from onboarding.notifications import alert_staff
+
         subscription = Subscription(subscription)
         if not environment.has_role(by, Role.ADMINISTRATOR):
             raise ChangeRefused(_("Only environment administrators ask for an upgrade."))
@@ -260,6 +262,8 @@ class UpgradeRequest(models.Model):
                                          requested_by=by)
             record(environment=env, actor=by, action="upgrade.requested", target=upgrade,
                    after={"subscription": subscription.value, "api_contract": api_contract})
+            alert_staff("upgrade_requested", reverse("onboarding:staff_upgrade",
+                                                     args=[upgrade.pk]), upgrade=upgrade)
         return upgrade
 
     def _locked(self) -> UpgradeRequest:

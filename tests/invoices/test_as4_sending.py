@@ -99,7 +99,8 @@ def test_it_fails_delivery_when_the_receiver_is_not_on_peppol(send, peppol_world
     assert document.status == Status.DELIVERY_FAILED
     assert document.status_reason == "The receiver is not on the Peppol network."
     assert peppol_world.remote_ap.requests == 0
-    assert mail.outbox == []
+    # The sender is not mailed about it (the document says why).
+    assert [m for m in mail.outbox if "could not be delivered" in m.subject] == []
 
 
 def test_it_fails_delivery_when_the_receiver_does_not_accept_the_type(send, peppol_world):

@@ -75,8 +75,9 @@ def test_it_shows_how_many_wait_in_each_queue_of_techsupport(client, cast, setti
         user=cast.admin, tenant_id="tenant-acme", object_id="object-anna",
         username="anna@acme.nl"), by=cast.admin, environment=cast.company,
         broker="production", entra_username="anna@acme.nl", organizations=[run.organization])
-    enqueue(purge_documents)
-    DBTaskResult.objects.update(status="FAILED", finished_at=timezone.now())
+    failing = enqueue(purge_documents)
+    DBTaskResult.objects.filter(id=failing.id).update(status="FAILED",
+                                                      finished_at=timezone.now())
 
     assert queue_buttons(client) == {
         "Activation queue": "1 waiting", "Identifiers to verify": "1 waiting",

@@ -137,3 +137,22 @@ def test_it_meets_wcag_aa_on_the_pages_a_selection_of_the_inbox_leads_to(
     problems = problems_on(page, Axe(), page.url)
 
     assert not problems, "\n".join(problems)
+
+
+def test_it_meets_wcag_aa_with_the_warning_of_another_companys_entra_tenant(
+        live_server, browser, cast):
+    from onboarding.models import EntraIdentity
+    from tests.onboarding.test_activation_queue import pending_org
+
+    organization = pending_org(cast)
+    EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-elsewhere",
+                                 object_id="object-anna", username="anna@elsewhere.example")
+    page = new_page(browser)
+    sign_in(page, live_server, cast.techsupport.email, totp=True)
+    url = f"/staff/activations/{organization.pk}/"
+    page.goto(live_server.url + url)
+    assert page.locator("#foreign-tenants code").inner_text() == "tenant-elsewhere"
+
+    problems = problems_on(page, Axe(), url)
+
+    assert not problems, "\n".join(problems)

@@ -115,7 +115,7 @@ class Command(BaseCommand):
         identity = EntraIdentity.link(
             user=admin, environment=organization.environment, tenant_id=DEMO_TENANT,
             object_id="00000000-0000-4000-8000-0000000000a1",
-            username="admin@demobakery.onmicrosoft.com", display_name="Demo Admin")
+            username="admin@demo-bakery.nl", display_name="Demo Admin")
         PartyLinkRequest.submit(identity=identity, by=admin, environment=organization.environment,
                                 broker=BrokerEnvironment.ACCEPTANCE,
                                 entra_username=identity.username, organizations=[organization])

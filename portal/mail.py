@@ -47,8 +47,8 @@ def send_templated_mail(template: str, *, to: str, language: str, context: dict)
     change sends nothing.
     """
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{template}_subject.txt", context)
-        body = render_to_string(f"{template}.txt", context)
+        subject = render_to_string(f"{template}_subject.txt", context, using="text")
+        body = render_to_string(f"{template}.txt", context, using="text")
     enqueue(deliver_mail, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
             body=body, to=[to], message_id=make_msgid(domain="portal"))
 

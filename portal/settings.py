@@ -98,6 +98,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The portal's plain-text mail (portal.mail): written as typed, without the escaping
+        # a web page needs, so that "Bakker & Zn" does not arrive as "Bakker &amp; Zn".
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {

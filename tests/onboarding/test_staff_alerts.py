@@ -109,3 +109,18 @@ def test_staff_switch_their_own_mail_off_and_see_only_theirs(client, cast):
     page = text(client.get("/accounts/notifications/"))
     assert "An environment asks for an upgrade" in page
     assert not re.search(r"An organization asks for activation", page)
+
+
+def test_it_writes_names_in_mail_as_they_were_typed(client, cast,
+                                                    django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    organization = pending_org(cast, name='Bakker & Zn "De Korenaar" BV')
+    client.force_login(cast.techsupport)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/activations/{organization.pk}/approve/", {"confirm": "on"})
+
+    alert, decision = sent_to(cast.techsupport.email)[0], sent_to(cast.admin.email)[0]
+    for message in (alert, decision):
+        assert 'Bakker & Zn "De Korenaar" BV' in message.subject + message.body
+        assert "&amp;" not in message.subject + message.body
+        assert "&quot;" not in message.subject + message.body

@@ -64,7 +64,9 @@ class EnvironmentQuerySet(models.QuerySet):
         today = timezone.localdate()
         running = models.Q(contracts__starts_on__lte=today) & (
             models.Q(contracts__ends_on__isnull=True) | models.Q(contracts__ends_on__gte=today))
-        return self.annotate(current_contracts=models.Count("contracts", filter=running))
+        # Distinct, as with_member_count.
+        return self.annotate(current_contracts=models.Count("contracts", filter=running,
+                                                            distinct=True))
 
 
 class Environment(models.Model):

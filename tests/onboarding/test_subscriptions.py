@@ -27,6 +27,15 @@ def test_it_lists_environments_with_their_subscription(sales, cast):
     assert "Acme" in page and "Numbers Accountants" not in page
 
 
+def test_it_finds_an_environment_by_a_users_address_and_counts_its_contracts_once(sales,
+                                                                                   cast):
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-1")
+    # Acme has two users: a search that may match through them still counts one contract.
+    for query in ("basic@acme", "acme"):
+        found = sales.get("/staff/subscriptions/", {"q": query}).context["page"].object_list
+        assert [(e.name, e.current_contracts) for e in found] == [("Acme", 1)], query
+
+
 def test_it_pages_the_environments_and_keeps_the_search(sales, cast):
     for number in range(30):
         make_environment(f"shop{number:02d}.nl", name=f"Shop {number:02d}")

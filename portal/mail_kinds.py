@@ -1,8 +1,8 @@
 """The mails a user may switch off in their mail settings: what the portal tells
 administrators about their documents, webhooks, customers and users, and platform staff
-about what enters their queues. Each app registers its
-own as it starts; `portal` names no app. Mail that answers what a person asked for
-(invitations, decisions on requests, account mail) always goes out and is not listed."""
+about what enters their queues. Each app registers its own as it starts; `portal` names no
+app. Mail that answers what a person asked for (invitations, decisions on requests, account
+mail) always goes out and is not listed."""
 
 from __future__ import annotations
 

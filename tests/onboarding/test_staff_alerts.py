@@ -14,27 +14,23 @@ from onboarding.models import (
     Subscription,
     UpgradeRequest,
 )
-from tests.conftest import enable_totp, text
+from tests.conftest import enable_totp, mails_to, text
 from tests.onboarding.test_activation_queue import pending_org
 
 pytestmark = pytest.mark.django_db
-
-
-def sent_to(email: str) -> list:
-    return [message for message in mail.outbox if message.to == [email]]
 
 
 def test_it_tells_techsupport_of_an_activation_request(cast):
     mail.outbox.clear()
     organization = pending_org(cast, name="Bakkerij Jansen BV", registry_number="24681357")
 
-    [message] = sent_to(cast.techsupport.email)
+    [message] = mails_to(cast.techsupport.email)
     assert "Activation requested: Bakkerij Jansen BV" in message.subject
     assert "Anna Admin of Acme asks to activate Bakkerij Jansen BV (KvK number 24681357)." \
         in message.body
     assert f"/staff/activations/{organization.pk}/" in message.body
     # Sales and the requester's colleagues are not told.
-    assert sent_to(cast.sales.email) == [] and sent_to(cast.basic.email) == []
+    assert mails_to(cast.sales.email) == [] and mails_to(cast.basic.email) == []
 
 
 def test_it_tells_techsupport_of_an_identifier_to_verify_but_not_of_one_it_need_not(cast):
@@ -45,7 +41,7 @@ def test_it_tells_techsupport_of_an_identifier_to_verify_but_not_of_one_it_need_
 
     OrganizationIdentifier.add(organization, cast.admin, "0088", "1234567890128")
 
-    [message] = sent_to(cast.techsupport.email)
+    [message] = mails_to(cast.techsupport.email)
     assert "Identifier to verify: 0088:1234567890128" in message.subject
     assert "Acme Trading BV (Acme) added the Peppol identifier 0088:1234567890128" \
         in message.body
@@ -53,7 +49,7 @@ def test_it_tells_techsupport_of_an_identifier_to_verify_but_not_of_one_it_need_
     # Its own KvK number is confirmed by the register it was checked against: nothing to do.
     mail.outbox.clear()
     OrganizationIdentifier.add(organization, cast.admin, "0106", "12345678")
-    assert sent_to(cast.techsupport.email) == []
+    assert mails_to(cast.techsupport.email) == []
 
 
 def test_it_tells_techsupport_of_a_party_link_request(cast):
@@ -67,7 +63,7 @@ def test_it_tells_techsupport_of_a_party_link_request(cast):
         entra_username="anna@acme.nl", organizations=[organization],
         typed=[("Filiaal Noord", "87654321")])
 
-    [message] = sent_to(cast.techsupport.email)
+    [message] = mails_to(cast.techsupport.email)
     assert "Party-link request from anna@acme.nl" in message.subject
     assert "- Acme Trading BV (KvK number 12345678)" in message.body
     assert "- Filiaal Noord (KvK number 87654321)" in message.body
@@ -85,11 +81,11 @@ def test_it_tells_sales_of_an_upgrade_request_once_in_their_language(cast):
     UpgradeRequest.submit(environment=cast.company, by=cast.admin,
                           subscription=Subscription.PROFESSIONAL)
 
-    [message] = sent_to(cast.sales.email)
+    [message] = mails_to(cast.sales.email)
     assert "Upgrade aangevraagd door Acme" in message.subject
     assert "For API31, please." in message.body and "API-rechten" in message.body
     assert f"/staff/upgrades/{upgrade.pk}/" in message.body
-    assert sent_to(cast.techsupport.email) == []
+    assert mails_to(cast.techsupport.email) == []
 
 
 def test_staff_switch_their_own_mail_off_and_see_only_theirs(client, cast):
@@ -102,7 +98,7 @@ def test_staff_switch_their_own_mail_off_and_see_only_theirs(client, cast):
     client.post("/accounts/notifications/", keep)
     mail.outbox.clear()
     pending_org(cast)
-    assert sent_to(cast.techsupport.email) == []
+    assert mails_to(cast.techsupport.email) == []
 
     enable_totp(cast.sales)
     client.force_login(cast.sales)
@@ -119,7 +115,7 @@ def test_it_writes_names_in_mail_as_they_were_typed(client, cast,
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/staff/activations/{organization.pk}/approve/", {"confirm": "on"})
 
-    alert, decision = sent_to(cast.techsupport.email)[0], sent_to(cast.admin.email)[0]
+    alert, decision = mails_to(cast.techsupport.email)[0], mails_to(cast.admin.email)[0]
     for message in (alert, decision):
         assert 'Bakker & Zn "De Korenaar" BV' in message.subject + message.body
         assert "&amp;" not in message.subject + message.body

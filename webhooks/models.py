@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding import encryption
 from onboarding.models import Environment, Organization, Role
-from onboarding.models.audit import record
-from onboarding.models.partnerships import record_on_organization
+from onboarding.models.audit import record, record_on_organization
 from portal.errors import ChangeRefused
 from portal.said import Shown, as_data, render, said_field
 from webhooks.failures import UNEXPLAINED, Failure, answered

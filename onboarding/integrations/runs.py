@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onboarding.models.audit import record
+from onboarding.models.audit import acting_label, record
 from onboarding.models.organizations import Organization
-from onboarding.models.partnerships import acting_label
 from portal.errors import ChangeRefused
 
 # A run that has not moved for this long, and is not complete, counts as stuck for support.

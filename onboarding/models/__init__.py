@@ -1,4 +1,4 @@
-from onboarding.models.audit import AuditEvent
+from onboarding.models.audit import AuditEvent, record_on_organization
 from onboarding.models.connection_keys import ConnectionKey, IssuedKey
 from onboarding.models.entra import (
     BrokerEnvironment,
@@ -20,7 +20,6 @@ from onboarding.models.partnerships import (
     AuthorisationRequest,
     Partnership,
     Software,
-    record_on_organization,
 )
 from onboarding.models.subscriptions import (
     Contract,

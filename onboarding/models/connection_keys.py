@@ -17,8 +17,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onboarding.models.audit import acting_label, record_on_organization
 from onboarding.models.organizations import Organization, OrganizationPartQuerySet
-from onboarding.models.partnerships import Software, acting_label, record_on_organization
+from onboarding.models.partnerships import Software
 from onboarding.models.subscriptions import plan_refusal
 from portal.errors import ChangeRefused
 from portal.fields import acting_user

@@ -318,27 +318,3 @@ class Partnership(models.Model):
                    target=current.organization)
         self.refresh_from_db()
         return current
-
-
-def acting_label(user, organization, environment) -> str:
-    """Who did it, as the client's audit log shows it: an accountant under their firm's name."""
-    if environment is not None and environment.pk != organization.environment_id:
-        return f"{user.email} ({environment.name})"
-    return user.email
-
-
-def note_partner_activity(organization, environment) -> None:
-    if environment is not None and environment.pk != organization.environment_id:
-        organization.partnerships.filter(accountant=environment, ended_at__isnull=True).update(
-            last_activity_at=timezone.now())
-
-
-def record_on_organization(organization, *, by, environment, action, target=None, before=None,
-                           after=None):
-    """Record a change to `organization` in its own environment's audit log, also when an
-    accountant working in `environment` made it through a partnership."""
-    note_partner_activity(organization, environment)
-    return record(environment=organization.environment, actor=by,
-                  actor_label=acting_label(by, organization, environment), action=action,
-                  target=target if target is not None else organization, before=before,
-                  after=after)

@@ -26,8 +26,8 @@ class Action:
 
     label: str
     url: str
-    # A page only users working in this environment reach (the organization's own page, its
-    # plan): not an accountant working for the organization from another environment.
+    # A page or part only users working in this environment use (receiving, the plan): not an
+    # accountant working for the organization from another environment.
     environment_id: int | None = None
 
 
@@ -44,10 +44,11 @@ class Result:
     action: Action | None = None
 
 
-def _organization_page(organization, part: str, label: str) -> Action:
-    """A part of the organization's page: status, receiving or identifiers."""
+def _organization_page(organization, part: str, label: str, *, own: bool = False) -> Action:
+    """A part of the organization's page: status, receiving or identifiers. `own`: only its
+    own administrators do it (receiving, which is charged), not its accountant."""
     return Action(label, reverse("onboarding:organization_detail", args=[organization.pk])
-                  + f"#{part}", environment_id=organization.environment_id)
+                  + f"#{part}", environment_id=organization.environment_id if own else None)
 
 
 def _upgrade(environment, subscription: str = "", api_contract: bool = False) -> Action:
@@ -437,7 +438,7 @@ def receiving(facts: Facts) -> Result:
         return Result(False, _("Decide whether %(name)s receives invoices, on the "
                                "organization's page.") % {"name": organization.name},
                       action=_organization_page(organization, "receiving",
-                                                _("Decide about receiving")))
+                                                _("Decide about receiving"), own=True))
     if organization.receive_decision == Organization.ReceiveDecision.DECLINED:
         return Result(True, _("%(name)s does not receive invoices here.")
                       % {"name": organization.name})
@@ -447,7 +448,7 @@ def receiving(facts: Facts) -> Result:
         return Result(False, _("Receiving is on, but no identifier receives. Switch receiving "
                                "on for an identifier."),
                       action=_organization_page(organization, "identifiers",
-                                                _("See the identifiers")))
+                                                _("See the identifiers"), own=True))
     return Result(True, _("%(name)s receives on %(identifiers)s; your software fetches the "
                           "received invoices with its connection key.")
                   % {"name": organization.name, "identifiers": ", ".join(receiving_ids)})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import secrets
 
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
-from onboarding.models.audit import record
+from onboarding.models.audit import record, record_on_organization
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.environments import Role
 from onboarding.models.subscriptions import plan_refusal
@@ -77,6 +79,23 @@ class OrganizationQuerySet(models.QuerySet):
             own |= models.Q(partnerships__accountant=environment,
                             partnerships__ended_at__isnull=True)
         return self.filter(own).distinct()
+
+    def looked_after_by(self, user, environment):
+        """The organizations whose activation and Peppol identifiers `user` looks after: the
+        environment's own for its administrators, and the clients' that the environment has
+        an active partnership with for its Advanced users and administrators."""
+        membership = environment.membership_for(user) if environment is not None else None
+        if membership is None:
+            return self.none()
+        reach = []
+        if membership.is_administrator:
+            reach.append(models.Q(environment=environment))
+        if membership.has_role(Role.ADVANCED):
+            reach.append(models.Q(partnerships__accountant=environment,
+                                  partnerships__ended_at__isnull=True))
+        if not reach:
+            return self.none()
+        return self.filter(functools.reduce(operator.or_, reach)).distinct()
 
     def administrable_by(self, user, environment):
         """Those of `visible_to` that `user` administers: all of them for the environment's
@@ -284,11 +303,11 @@ class Organization(models.Model):
         return Organization.objects.select_for_update().get(pk=self.pk)
 
     def _transition(self, by, action, to_status, allowed_from, extra_after=None, *,
-                    check=None, then=None, **changes) -> bool:
+                    check=None, then=None, acting_in=None, **changes) -> bool:
         """Move to `to_status` under the row lock. `check(current)` may refuse, and
         `then(current)` writes the rows that go with the step, both inside the transaction,
         so a concurrent call sees either none of it or all of it. False when it was there
-        already."""
+        already. `acting_in` is the environment `by` works in, when not the organization's."""
         with transaction.atomic():
             current = self._locked()
             if current.status == to_status:
@@ -308,16 +327,18 @@ class Organization(models.Model):
             current.save(update_fields=["status", *changes])
             if then is not None:
                 then(current)
-            record(environment=current.environment, actor=by, action=action, target=current,
-                   before=before, after={"status": to_status, **(extra_after or {})})
+            record_on_organization(current, by=by, environment=acting_in, action=action,
+                                   before=before,
+                                   after={"status": to_status, **(extra_after or {})})
         self.refresh_from_db()
         return True
 
     def request_activation(self, by, *, requester_name, requester_role, registry_number,
-                           registry_snapshot=None):
+                           registry_snapshot=None, environment=None):
         """Queue the organization for TechSupport with the register's data as of now
         (`registry_snapshot`), or as it was when the organization was added. Asking again
-        while the request is pending changes nothing."""
+        while the request is pending changes nothing. `environment` is where `by` works:
+        an accountant asks from their own, through a partnership."""
         if self.country == Country.NL and registry_number.strip() != self.registry_number:
             raise ChangeRefused(_("The KvK number does not match this organization's."),
                                 field="registry_number")
@@ -328,6 +349,8 @@ class Organization(models.Model):
             ActivationRequest.objects.create(
                 organization=current, requested_by=by, requester_name=requester_name,
                 requester_role=requester_role, registry_number=registry_number.strip(),
+                accountant=environment if environment is not None
+                and environment.pk != current.environment_id else None,
                 registry_snapshot=registry_snapshot or current.registry_snapshot,
             )
             alert_staff("activation_requested",
@@ -338,7 +361,7 @@ class Organization(models.Model):
             by, "organization.activation_requested", self.Status.PENDING,
             {self.Status.DRAFT, self.Status.REJECTED, self.Status.DEACTIVATED},
             extra_after={"requester_name": requester_name, "requester_role": requester_role},
-            then=file_request,
+            then=file_request, acting_in=environment,
         )
 
     def _decide_request(self, by, decision, reason=""):
@@ -491,6 +514,11 @@ class ActivationRequest(models.Model):
     requested_by = acting_user()
     requester_name = models.CharField(_("your name"), max_length=200)
     requester_role = models.CharField(_("your role in the company"), max_length=200)
+    # The accountancy whose partnership the requester asked through; empty when they asked
+    # from the organization's own environment.
+    accountant = models.ForeignKey("onboarding.Environment", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("accountant"))
     registry_number = models.CharField(_("registry number"), max_length=40)
     registry_snapshot = models.JSONField(default=dict, blank=True)
     requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -518,6 +546,12 @@ class OrganizationIdentifierQuerySet(OwnOrganizationPartQuerySet):
         partners' included: they look after the identifiers of their clients."""
         return self.filter(
             organization__in=Organization.objects.configurable_by(user, environment))
+
+    def looked_after_by(self, user, environment):
+        """The identifiers `user` may add, switch and remove: see
+        OrganizationQuerySet.looked_after_by."""
+        return self.filter(
+            organization__in=Organization.objects.looked_after_by(user, environment))
     def live(self):
         """Identifiers that may be used on Peppol: verified, of an active organization."""
         return self.filter(verification=OrganizationIdentifier.Verification.VERIFIED,
@@ -633,10 +667,11 @@ class OrganizationIdentifier(models.Model):
 
     @classmethod
     def add(cls, organization, by, scheme: str, value: str,
-            register_profile=None) -> OrganizationIdentifier:
+            register_profile=None, *, environment=None) -> OrganizationIdentifier:
         """Check the identifier with the Peppol rules and attach it, once on the platform.
 
-        `register_profile` is what the KvK register answered for a KvK number, if asked."""
+        `register_profile` is what the KvK register answered for a KvK number, if asked;
+        `environment` is where `by` works, when an accountant adds it for a client."""
         identifier = peppol_ids.check(scheme, value)  # raises IdentifierError
         holder = (cls.objects.filter(scheme=identifier.scheme, value=identifier.value)
                   .values_list("organization_id", flat=True).first())
@@ -655,9 +690,10 @@ class OrganizationIdentifier(models.Model):
                     verified_at=timezone.now() if via else None,
                     register_snapshot=register_profile.raw if register_profile else {},
                 )
-                record(environment=organization.environment, actor=by,
-                       action="identifier.added", target=organization,
-                       after={"identifier": str(identifier), "verification": verification})
+                record_on_organization(organization, by=by, environment=environment,
+                                       action="identifier.added",
+                                       after={"identifier": str(identifier),
+                                              "verification": verification})
                 if created.awaits_techsupport:
                     from onboarding.notifications import alert_staff
 
@@ -677,7 +713,8 @@ class OrganizationIdentifier(models.Model):
         return ChangeRefused(_("This identifier is already in use by an organization on the "
                                "platform."), field="value")
 
-    def switch(self, by, direction: str, enabled: bool) -> OrganizationIdentifier:
+    def switch(self, by, direction: str, enabled: bool, *,
+               environment=None) -> OrganizationIdentifier:
         """Turn sending ("send") or receiving ("receive") on this identifier on or off.
 
         The organization's receiving follows its identifiers: on when one receives, off
@@ -694,18 +731,18 @@ class OrganizationIdentifier(models.Model):
             if getattr(current, field) != enabled:
                 setattr(current, field, enabled)
                 current.save(update_fields=[field])
-                record(environment=organization.environment, actor=by,
-                       action="identifier.switched", target=organization,
-                       before={"identifier": str(current), field: not enabled},
-                       after={"identifier": str(current), field: enabled})
+                record_on_organization(organization, by=by, environment=environment,
+                                       action="identifier.switched",
+                                       before={"identifier": str(current), field: not enabled},
+                                       after={"identifier": str(current), field: enabled})
             if direction == "receive":
-                self._follow_receiving(organization, by)
+                self._follow_receiving(organization, by, environment)
         setattr(self, field, enabled)
         self.organization.receive_decision = organization.receive_decision
         return current
 
     @staticmethod
-    def _follow_receiving(organization, by) -> None:
+    def _follow_receiving(organization, by, environment=None) -> None:
         receiving = organization.identifiers.filter(can_receive=True).exists()
         if receiving:
             decision = Organization.ReceiveDecision.ENABLED
@@ -718,9 +755,9 @@ class OrganizationIdentifier(models.Model):
         before = {"receive_decision": organization.receive_decision}
         organization.receive_decision = decision
         organization.save(update_fields=["receive_decision"])
-        record(environment=organization.environment, actor=by,
-               action="organization.receiving", target=organization, before=before,
-               after={"receive_decision": decision})
+        record_on_organization(organization, by=by, environment=environment,
+                               action="organization.receiving", before=before,
+                               after={"receive_decision": decision})
 
     def verify(self, by) -> bool:
         """TechSupport confirms the identifier is the organization's; True when it changed."""
@@ -768,15 +805,15 @@ class OrganizationIdentifier(models.Model):
         self.refresh_from_db()
         return True
 
-    def remove(self, by) -> None:
+    def remove(self, by, *, environment=None) -> None:
         with transaction.atomic():
             organization = self.organization._locked()
             removed, _count = OrganizationIdentifier.objects.filter(pk=self.pk).delete()
             if removed:
-                record(environment=organization.environment, actor=by,
-                       action="identifier.removed", target=organization,
-                       before={"identifier": str(self)})
-                self._follow_receiving(organization, by)
+                record_on_organization(organization, by=by, environment=environment,
+                                       action="identifier.removed",
+                                       before={"identifier": str(self)})
+                self._follow_receiving(organization, by, environment)
 
 
 def _digits(value: str) -> str:

@@ -92,7 +92,8 @@ def compare_with_register(snapshot, organization) -> list[dict]:
 
 
 def _render_review(request, organization, reject_form=None, approve_form=None, status=200):
-    history = list(organization.activation_requests.select_related("requested_by", "decided_by"))
+    history = list(organization.activation_requests.select_related("requested_by", "decided_by",
+                                                                   "accountant"))
     open_request = next((r for r in history if not r.decision), None)
     shown = open_request or (history[0] if history else None)
     return render(request, "onboarding/staff/activation.html", {

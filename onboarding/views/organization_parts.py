@@ -13,6 +13,7 @@ from onboarding.views.organizations import (
     _kvk_client,
     _kvk_failure,
     detail_url,
+    looked_after_organization,
     render_detail,
     visible_organization,
 )
@@ -21,15 +22,21 @@ from portal.errors import ChangeRefused, add_field_error, add_refusal
 # -- identifiers --------------------------------------------------------------
 
 
-def _visible_identifier(request, pk):
+def _looked_after_identifier(request, pk):
     return get_object_or_404(
-        OrganizationIdentifier.objects.visible_to(request.user, request.environment)
+        OrganizationIdentifier.objects.looked_after_by(request.user, request.environment)
         .select_related("organization"), pk=pk)
 
 
-@environment_required(Role.ADMINISTRATOR)
+def _receiving_is_theirs(request, organization) -> bool:
+    """Whether receiving, which is charged, stays with the organization's own administrators
+    for this user: an accountant switches sending only."""
+    return organization.environment_id != request.environment.pk
+
+
+@environment_required(Role.ADVANCED)
 def identifier_add(request, pk):
-    organization = visible_organization(request, pk)
+    organization = looked_after_organization(request, pk)
     if request.method != "POST":
         return render_detail(request, organization)
     form = forms.IdentifierForm(request.POST)
@@ -38,7 +45,8 @@ def identifier_add(request, pk):
         try:
             identifier = OrganizationIdentifier.add(
                 organization, request.user, scheme, value,
-                register_profile=_register_profile(organization, scheme, value))
+                register_profile=_register_profile(organization, scheme, value),
+                environment=request.environment)
         except IdentifierError as err:
             add_field_error(form, err.field, err.render(_))
         except ChangeRefused as refused:
@@ -75,22 +83,31 @@ def _register_profile(organization, scheme, value):
         return None
 
 
-@environment_required(Role.ADMINISTRATOR)
+@environment_required(Role.ADVANCED)
 def identifier_switch(request, pk):
-    identifier = _visible_identifier(request, pk)
+    identifier = _looked_after_identifier(request, pk)
+    organization = identifier.organization
+    receiving_theirs = _receiving_is_theirs(request, organization)
     if request.method != "POST":
         # Switching receiving off stops incoming invoices at once: its switch asks here first.
         asked = forms.IdentifierSwitchForm(request.GET)
         return render(request, "onboarding/organizations/identifier_switch.html", {
-            "identifier": identifier, "organization": identifier.organization,
-            "confirm_receive_off": identifier.can_receive and asked.is_valid()
+            "identifier": identifier, "organization": organization,
+            "receiving_theirs": receiving_theirs,
+            "confirm_receive_off": identifier.can_receive and not receiving_theirs
+            and asked.is_valid()
             and asked.cleaned_data == {"direction": "receive", "enabled": False},
         })
     form = forms.IdentifierSwitchForm(request.POST)
     if form.is_valid():
         direction, enabled = form.cleaned_data["direction"], form.cleaned_data["enabled"]
+        if direction == "receive" and receiving_theirs:
+            messages.error(request, _("Receiving is charged, so %(name)s's own administrators "
+                                      "switch it on or off.") % {"name": organization.name})
+            return redirect(detail_url(organization, "identifiers"))
         try:
-            identifier.switch(request.user, direction, enabled)
+            identifier.switch(request.user, direction, enabled,
+                              environment=request.environment)
         except ChangeRefused as refused:
             messages.error(request, refused.message)
         else:
@@ -100,7 +117,8 @@ def identifier_switch(request, pk):
             messages.success(request, message % {"identifier": identifier})
         return redirect(detail_url(identifier.organization, "identifiers"))
     return render(request, "onboarding/organizations/identifier_switch.html", {
-        "identifier": identifier, "organization": identifier.organization,
+        "identifier": identifier, "organization": organization,
+        "receiving_theirs": receiving_theirs,
     }, status=400)
 
 
@@ -112,23 +130,24 @@ def _switch_message(direction, enabled):
             else _("%(identifier)s no longer receives."))
 
 
-def _confirm_remove(request, part, name, anchor, message):
-    """Ask, then remove an identifier or a member (`part`, shown to its template as `name`)."""
+def _confirm_remove(request, part, name, anchor, message, **remove):
+    """Ask, then remove an identifier or a member (`part`, shown to its template as `name`),
+    passing `remove` on to its remove()."""
     organization = part.organization
     if request.method == "POST":
-        part.remove(request.user)
+        part.remove(request.user, **remove)
         messages.success(request, message)
         return redirect(detail_url(organization, anchor))
     return render(request, f"onboarding/organizations/{anchor[:-1]}_remove.html", {
         name: part, "organization": organization})
 
 
-@environment_required(Role.ADMINISTRATOR)
+@environment_required(Role.ADVANCED)
 def identifier_remove(request, pk):
-    identifier = _visible_identifier(request, pk)
+    identifier = _looked_after_identifier(request, pk)
     return _confirm_remove(request, identifier, "identifier", "identifiers",
                            _("Peppol identifier %(identifier)s was removed.")
-                           % {"identifier": identifier})
+                           % {"identifier": identifier}, environment=request.environment)
 
 
 # -- members ------------------------------------------------------------------

@@ -50,6 +50,13 @@ def visible_organization(request, pk):
     return get_object_or_404(visible_organizations(request), pk=pk)
 
 
+def looked_after_organization(request, pk):
+    """One whose activation and identifiers the user looks after: their environment's own as
+    its administrator, or a client's through a partnership."""
+    return get_object_or_404(
+        Organization.objects.looked_after_by(request.user, request.environment), pk=pk)
+
+
 def detail_url(organization, anchor=""):
     url = reverse("onboarding:organization_detail", args=[organization.pk])
     return f"{url}#{anchor}" if anchor else url
@@ -251,13 +258,21 @@ def _report_added(request, organization, identifier, problem):
 
 @environment_required()
 def organization_detail(request, pk):
-    return render_detail(request, visible_organization(request, pk))
+    # An accountant's Advanced users and administrators open their clients' pages too.
+    return render_detail(request, get_object_or_404(
+        Organization.objects.manageable_by(request.user, request.environment), pk=pk))
 
 
 def render_detail(request, organization, *, status=200, **context):
-    is_admin = request.membership.is_administrator
-    if is_admin:
+    own = organization.environment_id == request.environment.pk
+    # Members, receiving, deactivation and deletion stay with the organization's own
+    # administrators; a client's page is reached only through a partnership, whose
+    # accountant looks after its activation and identifiers.
+    is_admin = own and request.membership.is_administrator
+    looks_after = is_admin or not own
+    if looks_after:
         context.setdefault("identifier_form", forms.IdentifierForm())
+    if is_admin:
         context.setdefault("member_form", forms.MemberAddForm(organization=organization))
     # The receiving card reads them again, through the organization.
     prefetch_related_objects([organization], "identifiers")
@@ -265,14 +280,19 @@ def render_detail(request, organization, *, status=200, **context):
     return render(request, "onboarding/organizations/detail.html", {
         "organization": organization,
         "is_admin": is_admin,
+        "is_client": not own,
+        "looks_after": looks_after,
+        "can_configure": organization.configurable_by(request.user, request.environment),
         "identifiers": identifiers,
         "receiving_identifiers": [i for i in identifiers if i.receives],
-        "members": list(organization.members.select_related("user").order_by("user__email")),
+        "members": list(organization.members.select_related("user").order_by("user__email"))
+        if own else [],
         "latest_request": organization.activation_requests.first(),
         "registry_facts": _registry_facts(organization.registry_snapshot),
         "can_request_activation": organization.status in ACTIVATABLE,
         "key_count": organization.connection_keys.filter(revoked_at__isnull=True).count(),
-        "partnerships": list(organization.partnerships.active().select_related("accountant")),
+        "partnerships": list(organization.partnerships.active().select_related("accountant"))
+        if own else [],
         **context,
     }, status=status)
 
@@ -303,9 +323,9 @@ def _registry_facts(snapshot) -> list[tuple[str, str]]:
 # -- activation, receiving, delete -------------------------------------------
 
 
-@environment_required(Role.ADMINISTRATOR)
+@environment_required(Role.ADVANCED)
 def organization_activate(request, pk):
-    organization = visible_organization(request, pk)
+    organization = looked_after_organization(request, pk)
     can_request = organization.status in ACTIVATABLE
     form = forms.ActivationForm(request.POST if request.method == "POST" and can_request else None,
                           country=organization.country)
@@ -316,6 +336,7 @@ def organization_activate(request, pk):
                 requester_role=form.cleaned_data["requester_role"],
                 registry_number=form.cleaned_data["registry_number"],
                 registry_snapshot=_register_snapshot(organization),
+                environment=request.environment,
             )
         except ChangeRefused as refused:
             add_refusal(form, refused)

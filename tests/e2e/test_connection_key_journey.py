@@ -82,6 +82,14 @@ def test_it_lets_an_accountant_make_keys_for_a_client_who_accepted(live_server, 
 
     accountant.goto(f"{live_server.url}/clients/")
     accountant.get_by_text("Partnership active").wait_for()
+    # The client's page: the accountant gives it a GLN besides its KvK number.
+    accountant.get_by_role("link", name="Bakery BV", exact=True).click()
+    accountant.get_by_text("You look after Bakery BV for Bakery").wait_for()
+    accountant.locator("#identifier-form select").select_option("0088")
+    accountant.locator("#identifier-form input[name=value]").fill("8712345000011")
+    accountant.locator("#identifier-form button[type=submit]").click()
+    accountant.get_by_text("Peppol identifier 0088:8712345000011 was added").wait_for()
+    assert bakery.identifiers.filter(scheme="0088", value="8712345000011").exists()
     accountant.goto(f"{live_server.url}/connection-keys/")
     app_key, secret = create_keys(accountant, "Bakery BV", "AFAS")
 

@@ -214,4 +214,5 @@ def test_an_accountant_gets_only_the_links_to_pages_they_reach_for_a_client(clie
     own = client.get(f"/integrations/runs/{run.pk}/").content.decode()
     # The plan (step 1) and receiving (the last step) are the client's to do.
     assert own.count('class="text-muted d-block step-elsewhere"') == 2
-    assert client.get(f"/organizations/{bakery.pk}/").status_code == 404
+    # The organization's page is theirs to open, for its identifiers and activation.
+    assert client.get(f"/organizations/{bakery.pk}/").status_code == 200

@@ -266,9 +266,9 @@ def test_it_shows_all_organizations_documents_including_a_clients(client, post, 
     # The client's name leads to its inbox, where the accountant works for it.
     assert f'<a href="/organizations/{receiver.pk}/inbox/">{receiver.name}</a>' in everything
     inbox = client.get(f"/organizations/{receiver.pk}/inbox/").content.decode()
-    # Its breadcrumb leads back to the client in the Clients list, not to a page it may
-    # not open.
-    assert f'<a href="/clients/?q={receiver.name.replace(" ", "%20")}">' in inbox
+    # Its breadcrumb leads to the client's organization page, which the accountant opens.
+    assert f'<a href="/organizations/{receiver.pk}/">{receiver.name}</a>' in inbox
+    assert client.get(f"/organizations/{receiver.pk}/").status_code == 200
 
 
 def test_it_answers_404_for_another_environments_document_and_download(client, post, cast,

@@ -388,8 +388,15 @@ def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(
     page = client.get(f"/staff/documents/{duplicate.pk}/").content.decode()
     held = page.split('id="duplicate-of"')[1].split("</div>")[0]
     assert f'href="/staff/documents/{original.pk}/"' in held and "Received" in held
+    # Its breadcrumb goes back through the duplicates; the original's, through its
+    # organization's documents.
+    crumbs = page.split('class="breadcrumb"')[1].split("</ol>")[0]
+    assert 'href="/staff/documents/">Duplicates' in crumbs
     page = client.get(f"/staff/documents/{original.pk}/").content.decode()
     assert 'id="duplicate-of"' not in page
+    crumbs = page.split('class="breadcrumb"')[1].split("</ol>")[0]
+    assert f'href="/staff/organizations/{receiver.pk}/documents/"' in crumbs
+    assert 'href="/staff/documents/"' not in crumbs
     response = post(f"/staff/documents/{duplicate.pk}/mark-original/",
                     {"reason": "Supplier confirmed a second delivery"})
     assert response.status_code == 302

@@ -9,9 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from invoices.models import Channel, Direction, Document, Status
+from invoices.models import Channel, Direction, Document, DocumentEvent, Status
 from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import (
     Address,
@@ -66,6 +67,10 @@ def _specification(number) -> Attachment:
                       description="Specificatie van de levering")
 
 
+# How long ago the demo's unfetched delivery arrived: past INBOX_REMINDER_HOURS' default.
+WAITING = timedelta(days=3)
+
+
 def _store(organization, direction, status, data, channel, by=None, detail="", **fields):
     facts = read_facts(xmlsafe.parse_xml(data))
     return Document.store(
@@ -73,6 +78,15 @@ def _store(organization, direction, status, data, channel, by=None, detail="", *
         channel=channel, by=by, actor_label="demo data", detail=detail,
         **{**fact_fields(facts), **report_fields(validate(data), facts.document_type),
            **fields})
+
+
+def _arrived_earlier(document, ago: timedelta) -> None:
+    """Move a demo document and its history `ago` into the past, as if it came then."""
+    # F() of a null downloaded_at stays null.
+    Document.objects.filter(pk=document.pk).update(
+        created_at=F("created_at") - ago, status_changed_at=F("status_changed_at") - ago,
+        downloaded_at=F("downloaded_at") - ago)
+    DocumentEvent.objects.filter(document=document).update(at=F("at") - ago)
 
 
 def create_demo_documents(organization, by) -> list[Document]:
@@ -103,6 +117,11 @@ def create_demo_documents(organization, by) -> list[Document]:
                           counterparty_name=SUPPLIER.name, delivery_id=uuid.uuid4())
         approved.mark_downloaded(None, actor_label="demo data")
         approved.set_processing_status(by, Status.APPROVED_FOR_PAYMENT)
+        # The bakery's software stopped fetching three days ago: the delivery that came then
+        # waits, as TechSupport's list of inboxes nobody fetches shows.
+        for document, ago in ((received, WAITING), (duplicate, WAITING),
+                              (approved, WAITING + timedelta(days=7))):
+            _arrived_earlier(document, ago)
     return [queued, refused, received, duplicate, approved]
 
 

@@ -1,7 +1,9 @@
 """Demo data for the guided setups: an AFAS run half done, and a 4PS contract."""
 
+from datetime import datetime, timedelta
+
 from onboarding.integrations.registry import get
-from onboarding.integrations.runs import IntegrationRun
+from onboarding.integrations.runs import STUCK_AFTER, IntegrationRun
 from onboarding.models import ConnectionKey, Contract, Organization, Subscription
 
 
@@ -27,3 +29,15 @@ def create_demo_runs(organization, admin, accountancy):
     accountancy.save(update_fields=["subscription"])
     Contract.add(environment=accountancy, by=None, reference="DEMO-4PS-2026")
     return run
+
+
+def stall_demo_runs(organization, ago: timedelta = STUCK_AFTER + timedelta(days=1)) -> None:
+    """Move the organization's open runs `ago` into the past, progress included, so that the
+    half-done AFAS setup is on TechSupport's list of stuck setups. Call it once the demo data
+    is committed: the runs are brought up to date as their organization's changes commit."""
+    for run in IntegrationRun.objects.open().filter(organization=organization):
+        for done in run.progress.values():
+            done["at"] = (datetime.fromisoformat(done["at"]) - ago).isoformat()
+        IntegrationRun.objects.filter(pk=run.pk).update(
+            started_at=run.started_at - ago, updated_at=run.updated_at - ago,
+            progress=run.progress)

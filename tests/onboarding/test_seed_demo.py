@@ -1,6 +1,10 @@
+from datetime import datetime, timedelta
+
 import pytest
 from django.core.management import call_command
 
+from invoices.models.reminders import waiting_inboxes
+from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import (
     Environment,
     Organization,
@@ -43,6 +47,13 @@ def test_it_creates_the_demo_logins_once(capsys):
     upgrade = UpgradeRequest.objects.pending().get()
     assert (upgrade.environment.domain, upgrade.subscription) == ("demo-bakery.nl",
                                                                   Subscription.PROFESSIONAL)
+    # The half-done AFAS setup has stalled, and the bakery's software stopped fetching: both
+    # show on TechSupport's lists, the run with its steps' times as long ago.
+    stuck = IntegrationRun.objects.stuck().get()
+    assert (stuck.organization, stuck.setup) == (active, "afas")
+    assert all(datetime.fromisoformat(done["at"]) < stuck.updated_at + timedelta(seconds=1)
+               for done in stuck.progress.values())
+    assert [(o, o.waiting) for o in waiting_inboxes()] == [(active, 1)]
     call_command("seed_demo")
     assert "left as it is" in capsys.readouterr().out
     assert User.objects.count() == 5

@@ -41,7 +41,10 @@ class Command(BaseCommand):
             self.stdout.write("Database already has users; demo data left as it is.")
         else:
             with transaction.atomic():
-                self._create()
+                organization = self._create()
+            from onboarding.integrations.demo import stall_demo_runs
+
+            stall_demo_runs(organization)
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self._print_logins()
 
@@ -94,6 +97,7 @@ class Command(BaseCommand):
             user=sales, type=Authenticator.Type.TOTP,
             data={"secret": _encrypted_demo_secret()},
         )
+        return org
 
     def _staff_queues(self, organization, admin):
         """Something in the staff queues that the other demo data leaves empty: an

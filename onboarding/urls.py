@@ -102,6 +102,8 @@ urlpatterns = [
     path("clients/", partnerships.clients, name="clients"),
     path("clients/requests/new/", partnerships.authorisation_request_add,
          name="authorisation_request_add"),
+    path("clients/requests/list/", partnerships.authorisation_request_list,
+         name="authorisation_request_list"),
     path("clients/requests/<int:pk>/resend/", partnerships.authorisation_request_resend,
          name="authorisation_request_resend"),
     path("clients/requests/<int:pk>/withdraw/", partnerships.authorisation_request_withdraw,

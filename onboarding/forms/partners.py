@@ -59,3 +59,38 @@ class AcceptForm(forms.Form):
         self.fields["organization"].queryset = organizations
         self.fields["organization"].label_from_instance = (
             lambda org: f"{org.name} ({org.company_id}, {org.environment.name})")
+
+
+class ClientListForm(forms.Form):
+    """Many clients at once: the rows pasted from a spreadsheet, or a CSV file."""
+
+    rows = forms.CharField(
+        label=_("Paste the list"), required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false",
+                                     "placeholder": _("Name\tEmail\tKvK number\tSoftware")}),
+        help_text=_("Copy the rows from your spreadsheet, the row of column names first: Name, "
+                    "Email, KvK number and Software (AFAS, 4PS Construct, 4PS Business "
+                    "Central, Accept or Other software)."))
+    file = forms.FileField(label=_("Or upload a CSV file"), required=False,
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    message = forms.CharField(label=_("Personal message"), required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("Sent with every request of the list."))
+
+    def clean(self):
+        from onboarding import client_lists
+
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > client_lists.MOST_CHARACTERS:
+                self.add_error("file", _("The file is too large for one list. Send at most "
+                                         "%(rows)d clients at once.")
+                               % {"rows": client_lists.MOST_ROWS})
+                return cleaned
+            cleaned["rows"] = client_lists.decode(upload.read())
+        try:
+            cleaned["clients"] = client_lists.read(cleaned.get("rows", ""))
+        except client_lists.ClientListProblem as problem:
+            self.add_error("file" if upload is not None else "rows", str(problem))
+        return cleaned

@@ -6,9 +6,11 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from onboarding import client_lists
 from onboarding.filters import AuthorisationRequestFilter
-from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm
+from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm, ClientListForm
 from onboarding.models import AuthorisationRequest, Partnership, Role
 from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
 from onboarding.tenancy import environment_required
@@ -64,6 +66,37 @@ def authorisation_request_add(request):
         "form": form,
         "can_send": request.environment.entitlements.may_send_authorisation_requests,
     }, status=400 if form.is_bound and form.errors else 200)
+
+
+@environment_required(Role.ADVANCED)
+def authorisation_request_list(request):
+    """Requests to many clients: the list is checked and shown row by row, and only the
+    accountant's second step sends the ready rows."""
+    form = ClientListForm(request.POST or None, request.FILES or None)
+    context = {"form": form,
+               "can_send": request.environment.entitlements.may_send_authorisation_requests}
+    if request.method != "POST" or request.POST.get("action") == "edit" or not form.is_valid():
+        return render(request, "onboarding/partnerships/request_list.html", context,
+                      status=400 if form.is_bound and form.errors else 200)
+    rows = client_lists.check(form.cleaned_data["clients"], request.environment)
+    if request.POST.get("action") == "send":
+        try:
+            sent = client_lists.send(rows, environment=request.environment, by=request.user,
+                                     message=form.cleaned_data["message"],
+                                     deliver=lambda sent: _mail_request(request, sent))
+        except ChangeRefused as refused:
+            add_refusal(form, refused)
+        else:
+            messages.success(request, ngettext(
+                "%(count)d authorisation request was sent.",
+                "%(count)d authorisation requests were sent.", sent) % {"count": sent})
+            return redirect("onboarding:clients")
+    ready = sum(row.ready for row in rows)
+    return render(request, "onboarding/partnerships/request_list.html", {
+        **context, "rows": rows, "ready": ready,
+        # The list goes back with the second step, as text, however it came.
+        "text": form.cleaned_data["rows"],
+    })
 
 
 @environment_required(Role.ADVANCED)

@@ -552,6 +552,7 @@ class OrganizationIdentifierQuerySet(OwnOrganizationPartQuerySet):
         OrganizationQuerySet.looked_after_by."""
         return self.filter(
             organization__in=Organization.objects.looked_after_by(user, environment))
+
     def live(self):
         """Identifiers that may be used on Peppol: verified, of an active organization."""
         return self.filter(verification=OrganizationIdentifier.Verification.VERIFIED,

@@ -266,10 +266,10 @@ def organization_detail(request, pk):
 def render_detail(request, organization, *, status=200, **context):
     own = organization.environment_id == request.environment.pk
     # Members, receiving, deactivation and deletion stay with the organization's own
-    # administrators; a client's page is reached only through a partnership, whose
-    # accountant looks after its activation and identifiers.
+    # administrators; an accountant looks after a client's activation and identifiers.
     is_admin = own and request.membership.is_administrator
-    looks_after = is_admin or not own
+    looks_after = Organization.objects.looked_after_by(
+        request.user, request.environment).filter(pk=organization.pk).exists()
     if looks_after:
         context.setdefault("identifier_form", forms.IdentifierForm())
     if is_admin:

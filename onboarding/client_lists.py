@@ -12,12 +12,14 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from onboarding.forms.partners import AuthorisationRequestForm
 from onboarding.models import AuthorisationRequest, Partnership, Software
+from portal.errors import ChangeRefused
 
 # One list is one page to check: a larger practice sends it in parts.
 MOST_ROWS = 200
@@ -162,8 +164,25 @@ def _against_what_exists(rows, environment) -> None:
             row.replaces = pending.get((row.values["client_email"], number))
 
 
+def over_day_limit(rows: list[ClientRow], environment) -> str:
+    """Why the list's ready rows may not all go out today; empty when they may."""
+    ready = sum(row.ready for row in rows)
+    left = AuthorisationRequest.left_today(environment)
+    if ready <= left:
+        return ""
+    return ngettext(
+        "Only %(left)d more request may be sent in the next 24 hours (at most %(most)d a day), "
+        "and %(ready)d are ready. Shorten the list, and send the rest tomorrow.",
+        "Only %(left)d more requests may be sent in the next 24 hours (at most %(most)d a "
+        "day), and %(ready)d are ready. Shorten the list, and send the rest tomorrow.",
+        left) % {"left": left, "most": settings.AUTHORISATION_REQUESTS_PER_DAY, "ready": ready}
+
+
 def send(rows: list[ClientRow], *, environment, by, message: str, deliver) -> int:
-    """Send the ready rows' requests, each with its mail (`deliver(request)`); how many."""
+    """Send the ready rows' requests, each with its mail (`deliver(request)`); how many.
+    A list with more ready rows than may go out today is refused whole, before any is sent."""
+    if problem := over_day_limit(rows, environment):
+        raise ChangeRefused(problem)
     sent = 0
     for row in rows:
         if not row.ready:

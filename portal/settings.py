@@ -262,6 +262,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Each authorisation request mails an address an accountant typed: at most this many go out
+# from one accountancy in any 24 hours.
+AUTHORISATION_REQUESTS_PER_DAY = env.int("AUTHORISATION_REQUESTS_PER_DAY", default=400)
+
 # Invitations are valid this long.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 

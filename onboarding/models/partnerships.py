@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from onboarding.models.audit import record
 from onboarding.models.environments import Role
@@ -35,6 +37,15 @@ def new_request_key() -> str:
 def _key_hash_placeholder() -> str:
     # Replaced by `send`; a random value keeps rows made elsewhere unique and unusable.
     return digests.digest(new_request_key())
+
+
+def day_limit_reached() -> str:
+    return ngettext(
+        "Your accountancy sent %(most)d authorisation request in the last 24 hours, the most "
+        "a day allows. Send the next one tomorrow, or ask support for a higher limit.",
+        "Your accountancy sent %(most)d authorisation requests in the last 24 hours, the most "
+        "a day allows. Send the next ones tomorrow, or ask support for a higher limit.",
+        settings.AUTHORISATION_REQUESTS_PER_DAY) % {"most": settings.AUTHORISATION_REQUESTS_PER_DAY}
 
 
 class AuthorisationRequestQuerySet(models.QuerySet):
@@ -127,6 +138,8 @@ class AuthorisationRequest(models.Model):
         client_email = client_email.strip().lower()
         with transaction.atomic():
             environment._lock()
+            if cls.left_today(environment) < 1:
+                raise ChangeRefused(day_limit_reached())
             replaced = list(
                 cls.objects.select_for_update().filter(
                     environment=environment, client_email=client_email,
@@ -152,6 +165,15 @@ class AuthorisationRequest(models.Model):
                                           "registry_number": registry_number,
                                           "software": software})
         return request
+
+    @classmethod
+    def left_today(cls, environment) -> int:
+        """How many more requests `environment` may send now: each one mails an address the
+        accountant typed, so at most AUTHORISATION_REQUESTS_PER_DAY go out in any 24 hours,
+        requests sent again included."""
+        sent = cls.objects.filter(environment=environment,
+                                  created_at__gt=timezone.now() - timedelta(days=1)).count()
+        return max(0, settings.AUTHORISATION_REQUESTS_PER_DAY - sent)
 
     @classmethod
     def by_link_key(cls, key: str):

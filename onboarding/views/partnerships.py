@@ -94,6 +94,7 @@ def authorisation_request_list(request):
     ready = sum(row.ready for row in rows)
     return render(request, "onboarding/partnerships/request_list.html", {
         **context, "rows": rows, "ready": ready,
+        "over_day_limit": client_lists.over_day_limit(rows, request.environment),
         # The list goes back with the second step, as text, however it came.
         "text": form.cleaned_data["rows"],
     })

@@ -105,6 +105,30 @@ def test_it_replaces_a_pending_request_when_sent_again(client, cast):
     assert "can no longer be answered" in old_link
 
 
+def test_it_sends_at_most_the_days_limit_of_requests(client, cast, settings):
+    settings.AUTHORISATION_REQUESTS_PER_DAY = 2
+    as_accountant(client, cast)
+    send(client, client_email="a@bakery.nl")
+    yesterdays = AuthorisationRequest.objects.get()
+    send(client, client_email="b@bakery.nl")
+
+    refused = send(client, client_email="c@bakery.nl")
+
+    assert refused.status_code == 400
+    assert ("Your accountancy sent 2 authorisation requests in the last 24 hours, the most a "
+            "day allows.") in text(refused)
+    assert not AuthorisationRequest.objects.filter(client_email="c@bakery.nl").exists()
+    assert [message.to for message in mail.outbox] == [["a@bakery.nl"], ["b@bakery.nl"]]
+    # Sending again counts too: it mails the client once more.
+    client.post(f"/clients/requests/{yesterdays.pk}/resend/")
+    assert len(mail.outbox) == 2 and AuthorisationRequest.objects.count() == 2
+    # A day later the first one no longer counts.
+    AuthorisationRequest.objects.filter(pk=yesterdays.pk).update(
+        created_at=timezone.now() - timedelta(hours=25))
+    assert send(client, client_email="c@bakery.nl").status_code == 302
+    assert mail.outbox[-1].to == ["c@bakery.nl"]
+
+
 def test_it_lets_the_client_accept_and_the_accountant_create_keys(client, cast):
     cast.client.subscription = Subscription.BASIC  # AFAS needs it, in the client's environment
     cast.client.save()

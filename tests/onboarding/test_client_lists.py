@@ -129,6 +129,22 @@ def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountan
     assert found[6].startswith("Ready Sent again: replaces the open request of")
 
 
+def test_it_refuses_a_list_longer_than_what_may_go_out_today(accountant, cast, settings):
+    settings.AUTHORISATION_REQUESTS_PER_DAY = 2
+    AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                              client_name="Ann", client_email="ann@ant.nl", software="afas",
+                              registry_number="12345678")
+
+    checked = accountant.post(URL, {"rows": PASTED, "action": "check"})
+    sent = accountant.post(URL, {"rows": PASTED, "action": "send"})
+
+    said = ("Only 1 more request may be sent in the next 24 hours (at most 2 a day), and 2 are "
+            "ready. Shorten the list, and send the rest tomorrow.")
+    assert said in text(checked) and "Send 2 authorisation requests" not in text(checked)
+    assert said in text(sent)
+    assert AuthorisationRequest.objects.count() == 1 and mail.outbox == []
+
+
 def test_it_keeps_the_list_to_change_it(accountant):
     response = accountant.post(URL, {"rows": PASTED, "action": "edit"})
 

@@ -2,6 +2,8 @@
 
 from datetime import datetime, timedelta
 
+from django.db.models import F
+
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import STUCK_AFTER, IntegrationRun
 from onboarding.models import ConnectionKey, Contract, Organization, Subscription
@@ -34,10 +36,14 @@ def create_demo_runs(organization, admin, accountancy):
 def stall_demo_runs(organization, ago: timedelta = STUCK_AFTER + timedelta(days=1)) -> None:
     """Move the organization's open runs `ago` into the past, progress included, so that the
     half-done AFAS setup is on TechSupport's list of stuck setups. Call it once the demo data
-    is committed: the runs are brought up to date as their organization's changes commit."""
+    is committed: the runs are brought up to date as their organization's changes commit.
+    The keys the setup made move with it, so they say they were last used when it moved."""
     for run in IntegrationRun.objects.open().filter(organization=organization):
         for done in run.progress.values():
             done["at"] = (datetime.fromisoformat(done["at"]) - ago).isoformat()
         IntegrationRun.objects.filter(pk=run.pk).update(
             started_at=run.started_at - ago, updated_at=run.updated_at - ago,
             progress=run.progress)
+    ConnectionKey.objects.filter(organization=organization).update(
+        created_at=F("created_at") - ago, last_used_at=F("last_used_at") - ago,
+        last_tested_at=F("last_tested_at") - ago)

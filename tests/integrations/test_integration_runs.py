@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.integrations.registry import get
-from onboarding.integrations.runs import IntegrationRun
+from onboarding.integrations.runs import STUCK_AFTER, IntegrationRun
 from onboarding.models import AuditEvent, ConnectionKey, Partnership, Subscription
 from tests.conftest import sign_in
 from tests.integrations.helpers import (
@@ -292,6 +292,10 @@ def test_it_seeds_a_half_done_afas_run_and_a_4ps_contract():
     assert run.organization.environment.subscription == Subscription.BASIC
     assert {"ready", "keys", "enter_keys"} <= set(run.progress)
     assert run.completed_at is None
+    # The setup has not moved for days, and its key was last used when it last moved.
+    key = run.organization.connection_keys.get()
+    assert key.last_used_at < timezone.now() - STUCK_AFTER
+    assert key.last_used_at.date() == key.created_at.date() == run.updated_at.date()
     # Its inbox holds delivered invoices, so it receives, as the platform requires.
     assert run.organization.receives and run.organization.documents.filter(
         direction="incoming").exists()

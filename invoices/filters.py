@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Direction, Document, Status
 from invoices.models.documents import INCOMING_STATUSES, OUTGOING_STATUSES
+from portal.widgets import DatePicker
 
 SELECT = {"class": "form-select"}
 CONTROL = {"class": "form-control"}
@@ -32,9 +33,9 @@ class DocumentFilter(django_filters.FilterSet):
                                             empty_label=_("Sent and received"),
                                             widget=forms.Select(attrs=SELECT))
     date_from = django_filters.DateFilter(label=_("From"), method="created_from",
-                                          widget=forms.DateInput(attrs={"type": "date", **CONTROL}))
+                                          widget=DatePicker(attrs=CONTROL))
     date_to = django_filters.DateFilter(label=_("To"), method="created_to",
-                                        widget=forms.DateInput(attrs={"type": "date", **CONTROL}))
+                                        widget=DatePicker(attrs=CONTROL))
     counterparty = django_filters.CharFilter(label=_("Counterparty"), method="by_counterparty",
                                              widget=forms.TextInput(attrs=CONTROL))
     number = django_filters.CharFilter(label=_("Number"), field_name="number",

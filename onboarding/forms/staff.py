@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Subscription
+from portal.widgets import DatePicker
 
 
 class RejectForm(forms.Form):
@@ -37,10 +38,10 @@ class ContractForm(forms.Form):
         help_text=_("The environment's software may use the API (with Professional)."),
     )
     starts_on = forms.DateField(label=_("Starts on"), initial=timezone.localdate,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DatePicker())
     ends_on = forms.DateField(label=_("Last day"), required=False,
                               help_text=_("Leave empty while the contract runs on."),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DatePicker())
 
     def clean(self):
         data = super().clean()
@@ -51,7 +52,7 @@ class ContractForm(forms.Form):
 
 class EndContractForm(forms.Form):
     ends_on = forms.DateField(label=_("Last day"), initial=timezone.localdate,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DatePicker())
 
 
 class ActivationApproveForm(forms.Form):

@@ -87,6 +87,16 @@ def test_it_adds_a_contract_with_a_subscription_key(sales, cast):
     assert has_api_contract(cast.accountancy)
 
 
+def test_it_fills_in_todays_date_for_the_browsers_date_picker_in_dutch_too(sales, cast):
+    sales.post("/language/", {"language": "nl", "next": "/"})
+
+    page = text(sales.get(f"/staff/subscriptions/{cast.accountancy.pk}/"))
+
+    # The picker takes only ISO dates; the Dutch 06-12-2026 would leave it empty.
+    field = re.search(r'<input type="date" name="starts_on"[^>]*>', page).group(0)
+    assert f'value="{timezone.localdate().isoformat()}"' in field
+
+
 def test_it_says_when_a_contract_was_entered_where_nobody_is_named(sales, cast):
     Contract.add(environment=cast.accountancy, by=None, reference="C-IMPORTED")
     page = text(sales.get(f"/staff/subscriptions/{cast.accountancy.pk}/"))

@@ -159,3 +159,21 @@ def field_error(response, field) -> str:
     match = re.search(rf'<div id="id_{field}_error" class="invalid-feedback">(.*?)</div>',
                       response.content.decode(), re.S)
     return html.unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else ""
+
+
+def give_identifier(organization, by):
+    """An organization asks for its activation with a Peppol identifier: its KvK number when
+    that is free on the platform, else a GLN of its own."""
+    from stdnum import ean
+
+    from onboarding.models import OrganizationIdentifier
+
+    if organization.identifiers.exists():
+        return
+    number = organization.registry_number
+    if organization.country == "NL" and len(number) == 8 and number.isdigit() and not \
+            OrganizationIdentifier.objects.filter(scheme="0106", value=number).exists():
+        OrganizationIdentifier.add(organization, by, "0106", number)
+        return
+    gln = f"87{organization.pk:010d}"
+    OrganizationIdentifier.add(organization, by, "0088", gln + ean.calc_check_digit(gln))

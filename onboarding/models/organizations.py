@@ -357,11 +357,17 @@ class Organization(models.Model):
                         reverse("onboarding:staff_activation", args=[current.pk]),
                         organization=current, requester_name=requester_name)
 
+        def check(current):
+            if not current.identifiers.exists():
+                raise ChangeRefused(_("Add a Peppol identifier first: the activation registers "
+                                      "the organization's identifiers on Peppol, and it has "
+                                      "none."))
+
         return self._transition(
             by, "organization.activation_requested", self.Status.PENDING,
             {self.Status.DRAFT, self.Status.REJECTED, self.Status.DEACTIVATED},
             extra_after={"requester_name": requester_name, "requester_role": requester_role},
-            then=file_request, acting_in=environment,
+            check=check, then=file_request, acting_in=environment,
         )
 
     def _decide_request(self, by, decision, reason=""):

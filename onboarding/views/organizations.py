@@ -326,7 +326,10 @@ def _registry_facts(snapshot) -> list[tuple[str, str]]:
 @environment_required(Role.ADVANCED)
 def organization_activate(request, pk):
     organization = looked_after_organization(request, pk)
-    can_request = organization.status in ACTIVATABLE
+    # The activation registers the organization's identifiers: without one, the page sends
+    # the user to add it rather than to a form that would be refused.
+    has_identifier = organization.identifiers.exists()
+    can_request = organization.status in ACTIVATABLE and has_identifier
     form = forms.ActivationForm(request.POST if request.method == "POST" and can_request else None,
                           country=organization.country)
     if form.is_bound and form.is_valid():
@@ -348,6 +351,7 @@ def organization_activate(request, pk):
             return redirect("onboarding:organization_activate", pk=organization.pk)
     return render(request, "onboarding/organizations/activate.html", {
         "organization": organization, "form": form if can_request else None,
+        "needs_identifier": organization.status in ACTIVATABLE and not has_identifier,
         "latest_request": organization.activation_requests.first(),
     })
 

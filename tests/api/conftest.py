@@ -17,10 +17,10 @@ def active_organization(environment, admin, techsupport, name, registry_number):
     """Added, activated by TechSupport and given its KvK number as Peppol identifier."""
     org = Organization.create(environment=environment, by=admin, name=name,
                               registry_number=registry_number, registry_checked=True)
+    OrganizationIdentifier.add(org, admin, "0106", registry_number)
     org.request_activation(admin, requester_name="Anna Admin", requester_role="Director",
                            registry_number=registry_number)
     org.approve(techsupport)
-    OrganizationIdentifier.add(org, admin, "0106", registry_number)
     return org
 
 

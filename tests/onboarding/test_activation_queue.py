@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from onboarding.models import ActivationRequest, AuditEvent, Organization, Subscription
-from tests.conftest import enable_totp, mails_to, make_user
+from tests.conftest import enable_totp, give_identifier, mails_to, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ def pending_org(cast, name="Acme Trading BV", environment=None, by=None, **field
     fields.setdefault("registry_number", "12345678")
     fields.setdefault("registry_checked", True)
     org = Organization.create(environment=environment, by=by, name=name, **fields)
+    give_identifier(org, by)
     org.request_activation(by, requester_name="Anna Admin", requester_role="Director",
                            registry_number=fields["registry_number"])
     return org
@@ -97,6 +98,7 @@ def test_it_shows_the_requester_and_the_register_snapshot_beside_todays_data(sup
         environment=company, by=cast.admin, name="Acme Trading B.V.", registry_number="12345678",
         registry_checked=True, registry_snapshot=BASISPROFIEL, street="Keizersgracht 1",
         postal_code="1015CJ", city="Amsterdam")
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="Anna Admin",
                            requester_role="Financial director", registry_number="12345678")
     Organization.objects.filter(pk=org.pk).update(city="Rotterdam")

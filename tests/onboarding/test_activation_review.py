@@ -4,7 +4,7 @@ click away, and a warning about an Entra tenant of another company."""
 import pytest
 
 from onboarding.models import EntraIdentity, Membership, Organization, Role
-from tests.conftest import make_user
+from tests.conftest import give_identifier, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 def pending(cast):
     org = Organization.create(environment=cast.company, by=cast.admin, name="Acme Trading BV",
                               registry_number="12345678", registry_checked=True)
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
                            registry_number="12345678")
     return org

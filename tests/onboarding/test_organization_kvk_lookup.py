@@ -3,7 +3,7 @@
 import pytest
 
 from onboarding.models import Organization, Subscription
-from tests.conftest import sign_in
+from tests.conftest import give_identifier, sign_in
 from tests.onboarding.test_organization_pages import field_error, text
 from tests.standins.kvk import KvKStandIn
 
@@ -169,6 +169,7 @@ def test_it_takes_a_fresh_register_snapshot_when_activation_is_requested(client,
         org = Organization.create(environment=cast.company, by=cast.admin, name="Old name",
                                   registry_number="81234567", registry_checked=True,
                                   registry_snapshot={"naam": "Old name"})
+        give_identifier(org, cast.admin)
         client.force_login(cast.admin)
         client.post(f"/organizations/{org.pk}/activate/", {
             "requester_name": "Anna", "requester_role": "Director",

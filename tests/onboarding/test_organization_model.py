@@ -6,6 +6,7 @@ from django.db import close_old_connections
 from invoices.peppol.identifiers import IdentifierError
 from onboarding.models import AuditEvent, Organization, OrganizationIdentifier, Subscription
 from portal.errors import ChangeRefused
+from tests.conftest import give_identifier
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,18 @@ def test_it_holds_the_free_subscription_to_two_organizations(cast):
     assert make_org(cast, name="Three").pk
 
 
+def test_it_asks_for_activation_only_with_a_peppol_identifier(cast):
+    org = make_org(cast)
+    with pytest.raises(ChangeRefused, match="Add a Peppol identifier first"):
+        org.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
+                               registry_number="12345678")
+    org.refresh_from_db()
+    assert org.status == Organization.Status.DRAFT and not org.activation_requests.exists()
+
+
 def test_it_walks_from_draft_to_active_with_an_audit_trail(cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     with pytest.raises(ChangeRefused, match="KvK number does not match"):
         org.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
                                registry_number="87654321")
@@ -46,12 +57,13 @@ def test_it_walks_from_draft_to_active_with_an_audit_trail(cast):
     assert org.status == Organization.Status.ACTIVE
     actions = list(AuditEvent.objects.filter(target_type="organization")
                    .order_by("id").values_list("action", flat=True))
-    assert actions == ["organization.created", "organization.activation_requested",
-                       "organization.activated"]
+    assert actions == ["organization.created", "identifier.added",
+                       "organization.activation_requested", "organization.activated"]
 
 
 def test_it_refuses_to_activate_a_hand_typed_registry_number(cast):
     org = make_org(cast, country="DE", registry_number="HRB 1234", registry_checked=False)
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="A", requester_role="B",
                            registry_number="HRB 1234")
     with pytest.raises(ChangeRefused, match="entered by hand"):
@@ -60,6 +72,7 @@ def test_it_refuses_to_activate_a_hand_typed_registry_number(cast):
 
 def test_it_requires_a_reason_to_reject(cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="A", requester_role="B",
                            registry_number="12345678")
     with pytest.raises(ChangeRefused):
@@ -81,6 +94,7 @@ def test_it_checks_identifiers_and_keeps_them_unique_on_the_platform(cast):
 
 def test_it_records_the_receive_decision_and_refuses_it_before_activation(cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     with pytest.raises(ChangeRefused):
         org.decide_receiving(cast.admin, True)
     org.request_activation(cast.admin, requester_name="A", requester_role="B",
@@ -89,11 +103,12 @@ def test_it_records_the_receive_decision_and_refuses_it_before_activation(cast):
     org.decide_receiving(cast.admin, True)
     assert org.receiving_enabled
     event = AuditEvent.objects.get(action="organization.receiving")
-    assert event.after == {"receive_decision": "enabled"}
+    assert event.after == {"receive_decision": "enabled", "identifiers": ["0106:12345678"]}
 
 
 def test_it_refuses_to_delete_an_active_organization(cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="A", requester_role="B",
                            registry_number="12345678")
     org.approve(cast.techsupport)
@@ -109,6 +124,7 @@ def test_it_refuses_to_delete_an_active_organization(cast):
 @pytest.mark.django_db(transaction=True)
 def test_it_makes_one_decision_when_two_reviewers_approve_at_once(cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="A", requester_role="B",
                            registry_number="12345678")
     barrier = threading.Barrier(2)

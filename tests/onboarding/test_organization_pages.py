@@ -10,7 +10,7 @@ from onboarding.models import (
     OrganizationMember,
     Subscription,
 )
-from tests.conftest import field_error, sign_in, text
+from tests.conftest import field_error, give_identifier, sign_in, text
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def make_org(cast, name="Acme Trading BV", environment=None, by=None, **fields):
 
 
 def activate(org, cast):
+    give_identifier(org, cast.admin)
     org.request_activation(cast.admin, requester_name="Anna Admin", requester_role="Director",
                            registry_number=org.registry_number)
     org.approve(cast.techsupport)
@@ -302,7 +303,7 @@ def test_it_refuses_an_identifier_that_is_already_in_use(client, cast):
 
 def test_it_switches_sending_and_receiving_per_identifier(client, cast):
     org = activate(make_org(cast), cast)
-    identifier = OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
+    identifier = org.identifiers.get(scheme="0106", value="12345678")
     sign_in(client, cast.admin)
     url = f"/organizations/identifiers/{identifier.pk}/switch/"
 
@@ -344,6 +345,7 @@ def test_it_removes_an_identifier_after_confirmation(client, cast):
 
 def test_it_asks_for_activation_with_the_kvk_number_as_a_check(client, cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     sign_in(client, cast.admin)
     url = f"/organizations/{org.pk}/activate/"
     data = {"requester_name": "Anna Admin", "requester_role": "Director",
@@ -367,8 +369,26 @@ def test_it_asks_for_activation_with_the_kvk_number_as_a_check(client, cast):
     assert org.activation_requests.count() == 1
 
 
+def test_it_sends_an_organization_without_identifier_to_add_one_before_activation(client,
+                                                                                  cast):
+    org = make_org(cast)
+    sign_in(client, cast.admin)
+    url = f"/organizations/{org.pk}/activate/"
+
+    page = text(client.get(url))
+    client.post(url, {"requester_name": "Anna", "requester_role": "Director",
+                      "registry_number": "12345678", "authorised": "on"})
+
+    assert "Add a Peppol identifier first" in page
+    assert f'href="/organizations/{org.pk}/#identifiers"' in page
+    assert "Send the activation request to TechSupport" not in page
+    org.refresh_from_db()
+    assert org.status == Organization.Status.DRAFT and not org.activation_requests.exists()
+
+
 def test_it_says_that_activating_sends_a_request_to_techsupport(client, cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     sign_in(client, cast.admin)
 
     detail = text(client.get(f"/organizations/{org.pk}/"))
@@ -384,6 +404,7 @@ def test_it_says_that_activating_sends_a_request_to_techsupport(client, cast):
 
 def test_it_needs_the_confirmation_that_the_requester_may_act(client, cast):
     org = make_org(cast)
+    give_identifier(org, cast.admin)
     sign_in(client, cast.admin)
     response = client.post(f"/organizations/{org.pk}/activate/", {
         "requester_name": "Anna", "requester_role": "Director", "registry_number": "12345678"})
@@ -408,7 +429,7 @@ def test_it_switches_receiving_on_only_for_an_active_organization(client, cast):
     org.refresh_from_db()
     assert org.receiving_enabled
     assert AuditEvent.objects.get(action="organization.receiving").after == {
-        "receive_decision": "enabled"}
+        "receive_decision": "enabled", "identifiers": ["0106:12345678"]}
 
 
 def test_it_deactivates_an_active_organization_after_confirmation(client, cast):

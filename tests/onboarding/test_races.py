@@ -18,7 +18,7 @@ from onboarding.models import (
     Subscription,
 )
 from portal.errors import ChangeRefused
-from tests.conftest import enable_totp, mails_to, make_user
+from tests.conftest import enable_totp, give_identifier, mails_to, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,8 +65,10 @@ def reviewers(cast, count):
 def draft_org(cast, name="Acme Trading BV"):
     cast.company.subscription = Subscription.PROFESSIONAL
     cast.company.save()
-    return Organization.create(environment=cast.company, by=cast.admin, name=name,
-                               registry_number="12345678", registry_checked=True)
+    org = Organization.create(environment=cast.company, by=cast.admin, name=name,
+                              registry_number="12345678", registry_checked=True)
+    give_identifier(org, cast.admin)
+    return org
 
 
 def pending_org(cast):

@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from onboarding.models import AuditEvent, Organization, OrganizationMember, Subscription
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_identifier
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +14,7 @@ def active_org(cast, name, environment=None, by=None):
     by = by or cast.admin
     org = Organization.create(environment=environment, by=by, name=name, country="DE",
                               registry_number=f"HRB {name}", registry_checked=True)
+    give_identifier(org, by)
     org.request_activation(by, requester_name="A", requester_role="B",
                            registry_number=org.registry_number)
     org.approve(cast.techsupport)
@@ -67,7 +68,8 @@ def test_it_records_enabling_and_keeps_asking_about_the_rest(client, cast, orgs)
     assert "Receiving is on for Trading." in response.content.decode()
     assert Organization.objects.get(pk=trading.pk).receiving_enabled
     event = AuditEvent.objects.get(action="organization.receiving")
-    assert event.actor == cast.admin and event.after == {"receive_decision": "enabled"}
+    assert event.actor == cast.admin and event.after == {
+        "receive_decision": "enabled", "identifiers": [str(trading.identifiers.get())]}
     prompt = response.content.decode()[response.content.decode().index('id="receive-prompt"'):]
     assert "Holding" in prompt and "Trading" not in prompt
 

@@ -23,7 +23,7 @@ from onboarding.models import (
     UpgradeRequest,
 )
 from portal.tenancy import SESSION_KEY
-from tests.conftest import enable_totp, sign_in
+from tests.conftest import enable_totp, give_identifier, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +244,7 @@ CAPABILITY_URLS = {"onboarding:invitation_accept", "onboarding:authorisation_ans
 
 def _pending_organization(cast):
     organization = _organization(cast)
+    give_identifier(organization, cast.admin)
     organization.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
                                     registry_number="12345678")
     return organization

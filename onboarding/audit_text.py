@@ -18,6 +18,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import BuyerReferenceSource, EInvoicingMethod, ProcessingMode
 from invoices.models.documents import Direction, Status
 from onboarding.models.entra import BrokerEnvironment, PartyLinkRequest
 from onboarding.models.environments import Invitation, Role, Subscription
@@ -297,6 +298,9 @@ CHOICES = {
     ("organization", "status"): [Organization.Status],
     ("document", "status"): [Status],
     "direction": [Direction],
+    "buyer_reference_source": [BuyerReferenceSource],
+    "einvoicing_method": [EInvoicingMethod],
+    "processing_mode": [ProcessingMode],
     "topic": [Topic],
     "verification": [OrganizationIdentifier.Verification],
     ("invitation", "status"): [Invitation.Status],

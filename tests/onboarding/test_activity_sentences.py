@@ -86,6 +86,43 @@ def test_it_has_a_label_for_every_detail_the_code_records():
     assert sorted(found - set(FIELDS)) == []
 
 
+def test_it_writes_out_every_recorded_detail_that_is_a_choice():
+    """A detail named like a model field with choices is written as the choice's label:
+    "Your reference", not "your_reference"."""
+    from django.apps import apps
+
+    from onboarding.audit_text import CHOICES
+
+    named = {key if isinstance(key, str) else key[1] for key in CHOICES}
+    with_choices = {field.name for app in ("onboarding", "customers", "invoices", "webhooks")
+                    for model in apps.get_app_config(app).get_models()
+                    for field in model._meta.get_fields()
+                    if getattr(field, "choices", None) and field.name in FIELDS}
+    assert "buyer_reference_source" in with_choices
+    # `reason` in the log is always free text (a rejection's), never the monitoring row's
+    # choice, which is not recorded.
+    assert sorted(with_choices - named - {"reason"}) == []
+
+
+def test_it_writes_a_customer_cards_choices_as_their_labels(client, cast):
+    AuditEvent.objects.create(environment=cast.company, actor_label="admin@acme.nl",
+                              action="customer_card.created", target_type="customercard",
+                              target_label="Bakery BV",
+                              after={"buyer_reference_source": "your_reference",
+                                     "einvoicing_method": "sending_profile"})
+    AuditEvent.objects.create(environment=cast.company, actor_label="admin@acme.nl",
+                              action="sending_profile.created", target_type="sendingprofile",
+                              target_label="eConnect", after={"processing_mode": "automatic"})
+    client.force_login(cast.admin)
+
+    text = " ".join(page_text(client.get("/activity/")).split())
+
+    assert "Your reference" in text and "Sending profile of documents" in text
+    assert "Automatic" in text
+    for raw in ("your_reference", "sending_profile", "automatic"):
+        assert raw not in text, raw
+
+
 def test_it_names_integrations_and_webhook_topics_by_their_names(client, cast, events):
     AuditEvent.objects.create(environment=cast.company, actor_label="admin@acme.nl",
                               action="integration.started", target_type="integrationrun",

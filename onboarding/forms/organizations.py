@@ -1,5 +1,7 @@
 """Forms of the organization pages. Checks that need the database stay in the model methods."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +52,10 @@ class KvKSearchForm(forms.Form):
     q = forms.CharField(label=_("KvK number or company name"), max_length=100)
 
 
+BELGIAN_POSTAL_CODE = re.compile(r"[1-9][0-9]{3}")
+POSTAL_CODE = re.compile(r"[^\W_]+(?:[ -][^\W_]+)*")
+
+
 class OrganizationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     registry_number = forms.CharField(max_length=40)
@@ -76,8 +82,18 @@ class OrganizationForm(forms.Form):
         return check_registry_number(self.country, self.cleaned_data["registry_number"])
 
     def clean_postal_code(self):
-        postal_code = self.cleaned_data["postal_code"].strip()
+        postal_code = " ".join(self.cleaned_data["postal_code"].split())
+        if self.country == Country.BE:
+            if not BELGIAN_POSTAL_CODE.fullmatch(postal_code):
+                raise forms.ValidationError(
+                    _("A Belgian postal code is four digits, such as 1000."))
+            return postal_code
         if self.country != Country.NL:
+            # Postal codes of every country are letters and digits, with a space or hyphen.
+            if not POSTAL_CODE.fullmatch(postal_code):
+                raise forms.ValidationError(
+                    _("A postal code holds letters and digits, with at most a space or a "
+                      "hyphen between them, such as 10115 or SW1A 1AA."))
             return postal_code
         try:
             return nl_postcode.validate(postal_code).replace(" ", "")

@@ -260,6 +260,36 @@ def test_it_refuses_a_dutch_postal_code_in_another_shape(client, cast):
     assert not Organization.objects.exists()
 
 
+@pytest.mark.parametrize("country, postal_code, said", [
+    ("BE", "!!@@##", "A Belgian postal code is four digits, such as 1000."),
+    ("BE", "0999", "A Belgian postal code is four digits, such as 1000."),
+    ("DE", "!!@@##", "A postal code holds letters and digits, with at most a space or a "
+                     "hyphen between them, such as 10115 or SW1A 1AA."),
+    ("DE", "10 -115", "A postal code holds letters and digits, with at most a space or a "
+                      "hyphen between them, such as 10115 or SW1A 1AA."),
+])
+def test_it_refuses_a_foreign_postal_code_that_no_country_writes(client, cast, country,
+                                                                 postal_code, said):
+    sign_in(client, cast.admin)
+    registry = {"BE": "0403170701", "DE": "HRB 12345"}[country]
+
+    response = client.post("/organizations/add/", manual(
+        country, registry_number=registry, postal_code=postal_code))
+
+    assert field_error(response, "postal_code") == said
+    assert not Organization.objects.exists()
+
+
+@pytest.mark.parametrize("postal_code", ["10115", "SW1A 1AA", "00-950", "Dublin 2"])
+def test_it_takes_foreign_postal_codes_as_their_countries_write_them(client, cast,
+                                                                      postal_code):
+    sign_in(client, cast.admin)
+
+    client.post("/organizations/add/", manual("XX", postal_code=f" {postal_code} "))
+
+    assert Organization.objects.get().postal_code == postal_code
+
+
 # -- identifiers --------------------------------------------------------------------
 
 

@@ -290,3 +290,26 @@ def test_it_fits_the_document_setup_and_webhook_pages_on_a_laptop(
             assert "TEST-20261206-07211" in page.locator("#documents").inner_text(), path
             since = page.locator("#documents thead th").last.bounding_box()
             assert since["x"] + since["width"] <= 1280, (path, language, since)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_it_breaks_a_long_name_without_spaces_rather_than_scroll_sideways(
+        live_server, browser, cast, language):
+    from customers.models import CustomerCard
+
+    cast.admin.language = language
+    cast.admin.save()
+    name = "Groothandelsonderneming" * 8  # 184 characters, no space
+    organization = Organization.create(environment=cast.company, by=cast.admin, name=name,
+                                       registry_number="12345678", registry_checked=True)
+    card = CustomerCard.create(organization, by=cast.admin, environment=cast.company,
+                               customer_number="C-1", name=name)
+    page = new_page(browser, width=1280)
+    sign_in(page, live_server, cast.admin.email)
+    for path in (f"/organizations/{organization.pk}/",
+                 f"/organizations/{organization.pk}/customers/",
+                 f"/customers/{card.pk}/", f"/customers/{card.pk}/edit/"):
+        page.goto(f"{live_server.url}{path}")
+        assert name[:40] in page.locator("h1").inner_text() or \
+            name[:40] in page.locator(".breadcrumb").inner_text(), path
+        assert fits(page), f"sideways scroll on {path} at 1280 px in {language}"

@@ -84,3 +84,12 @@ def test_it_calls_an_accountants_clients_clienten_never_klanten():
                                   re.IGNORECASE)}
     assert len(about_clients) > 5
     assert {msgid: text for msgid, text in about_clients.items() if "klant" in text.lower()} == {}
+
+
+def test_it_translates_the_words_that_only_screen_readers_and_tooltips_say():
+    """A label, title, placeholder or alt text written in a template as plain words stays
+    English in Dutch: each is a translate tag."""
+    plain = re.compile(r'(?:aria-label|title|placeholder|alt)="[^"{]*[A-Za-z][^"]*"')
+    found = [f"{path.relative_to(ROOT)}: {match}" for path in (ROOT / "templates").rglob("*.html")
+             for match in plain.findall(path.read_text(encoding="utf-8"))]
+    assert found == []

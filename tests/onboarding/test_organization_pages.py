@@ -405,10 +405,13 @@ def test_it_sends_an_organization_without_identifier_to_add_one_before_activatio
     sign_in(client, cast.admin)
     url = f"/organizations/{org.pk}/activate/"
 
+    detail = text(client.get(f"/organizations/{org.pk}/"))
     page = text(client.get(url))
     client.post(url, {"requester_name": "Anna", "requester_role": "Director",
                       "registry_number": "12345678", "authorised": "on"})
 
+    assert "Add a Peppol identifier below, then ask TechSupport to activate" in detail
+    assert "Ask TechSupport to activate</a>" not in detail
     assert "Add a Peppol identifier first" in page
     assert f'href="/organizations/{org.pk}/#identifiers"' in page
     assert "Send the activation request to TechSupport" not in page

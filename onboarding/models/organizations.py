@@ -396,13 +396,16 @@ class Organization(models.Model):
 
     def approve(self, by) -> bool:
         """Activate; True when this call decided, False when it was active already."""
-        def registry_checked(current):
+        def ready(current):
             if not current.registry_checked:
                 raise ChangeRefused(_("Check the registry number before activating: it was "
                                       "entered by hand."))
+            if not current.identifiers.exists():
+                raise ChangeRefused(_("It has no Peppol identifier left to register: reject "
+                                      "the request and ask them to add one."))
 
         return self._transition(by, "organization.activated", self.Status.ACTIVE,
-                                {self.Status.PENDING}, check=registry_checked,
+                                {self.Status.PENDING}, check=ready,
                                 then=self._approve_rows(by))
 
     def reject(self, by, reason: str) -> bool:

@@ -41,6 +41,21 @@ def test_it_asks_for_confirmation_before_activating(support, pending):
     assert pending.status == Organization.Status.ACTIVE
 
 
+def test_it_refuses_to_activate_an_organization_whose_identifiers_were_removed(support,
+                                                                               cast, pending):
+    pending.identifiers.get().remove(cast.admin)
+
+    page = support.get(f"/staff/activations/{pending.pk}/").content.decode()
+    refused = support.post(f"/staff/activations/{pending.pk}/approve/", {"confirm": "on"},
+                           follow=True)
+
+    said = "It has no Peppol identifier left to register: reject the request and ask them to " \
+        "add one."
+    assert said in page and said in refused.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == Organization.Status.PENDING
+
+
 def test_it_links_the_kvk_register_entry(support, pending):
     page = support.get(f"/staff/activations/{pending.pk}/").content.decode()
     assert 'href="https://www.kvk.nl/zoeken/?source=all&amp;q=12345678"' in page

@@ -42,6 +42,15 @@ def test_it_asks_for_activation_only_with_a_peppol_identifier(cast):
                                registry_number="12345678")
     org.refresh_from_db()
     assert org.status == Organization.Status.DRAFT and not org.activation_requests.exists()
+    # Nor is it activated once its identifiers were removed while TechSupport had it.
+    give_identifier(org, cast.admin)
+    org.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
+                           registry_number="12345678")
+    org.identifiers.get().remove(cast.admin)
+    with pytest.raises(ChangeRefused, match="no Peppol identifier left"):
+        org.approve(cast.techsupport)
+    org.refresh_from_db()
+    assert org.status == Organization.Status.PENDING
 
 
 def test_it_walks_from_draft_to_active_with_an_audit_trail(cast):

@@ -31,12 +31,14 @@ class _Line:
 
 
 def csv_lines(header, rows, delimiter=","):
-    """The file line by line, to stream: a large export is never held whole."""
+    """The file line by line, to stream: a large export is never held whole. Every cell,
+    the header's too (an import's report repeats the uploaded one), is made
+    spreadsheet-safe here."""
     writer = csv.writer(_Line(), delimiter=delimiter)
     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow(map(spreadsheet_safe, header))
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(map(spreadsheet_safe, row))
 
 
 def csv_download(lines, filename) -> StreamingHttpResponse:

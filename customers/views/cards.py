@@ -20,7 +20,7 @@ from onboarding.models import Organization
 from onboarding.tenancy import environment_required
 from portal.errors import attempt
 from portal.pagination import paginate
-from portal.spreadsheets import csv_download, csv_lines, spreadsheet_safe
+from portal.spreadsheets import csv_download, csv_lines
 
 
 @environment_required()
@@ -150,7 +150,7 @@ def _yes_no(value) -> str:
 
 
 def export_row(card) -> list[str]:
-    return [spreadsheet_safe(value) for value in (
+    return [
         card.customer_number, card.name, card.country, card.invoice_email, card.endpoint_id,
         card.legal_id, _yes_no(card.is_government), card.buyer_reference_source,
         card.einvoicing_method, card.sending_profile.name if card.sending_profile else "",
@@ -158,7 +158,7 @@ def export_row(card) -> list[str]:
         _yes_no(card.peppol_accepts_invoice) if card.peppol_registered else "",
         _yes_no(card.peppol_accepts_credit_note) if card.peppol_registered else "",
         card.peppol_checked_at.isoformat(timespec="seconds") if card.peppol_checked_at else "",
-    )]
+    ]
 
 
 @environment_required()

@@ -15,7 +15,7 @@ from customers.models import ImportJob
 from customers.views.common import import_from, organization_context, organization_from, render_form
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, refusal, take_upload
-from portal.spreadsheets import csv_download, csv_lines, reader_delimiter, spreadsheet_safe
+from portal.spreadsheets import csv_download, csv_lines, reader_delimiter
 
 REPORT_ROWS_SHOWN = 100
 
@@ -111,8 +111,7 @@ def import_report(request, pk):
         "rejected_rows", flat=True).get()
     rows = importing.rejected_rows(job)
     header = next(rows)
-    safe = ([spreadsheet_safe(value) for value in row] for row in rows)
-    return csv_download(csv_lines(header, safe, delimiter=reader_delimiter()),
+    return csv_download(csv_lines(header, rows, delimiter=reader_delimiter()),
                         f"import-{job.pk}-rejected-rows.csv")
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from invoices.models import Direction, DocumentType, Status
 from portal.said import render
-from portal.spreadsheets import csv_download, csv_lines, reader_delimiter, spreadsheet_safe
+from portal.spreadsheets import csv_download, csv_lines, reader_delimiter
 
 # The most documents one export holds: a year of a busy organization's invoices.
 LIMIT = 50_000
@@ -33,14 +33,14 @@ def _rows(values, language: str):
         for (created, direction, organization, document_type, number, issue_date,
              counterparty, sender_scheme, sender_value, receiver_scheme, receiver_value,
              currency, amount, status, reason, reason_said, delivery_id, attachments) in values:
-            yield [spreadsheet_safe(value) for value in (
+            yield [
                 timezone.localtime(created).strftime("%Y-%m-%d %H:%M"), directions[direction],
                 organization, types.get(document_type, ""), number,
                 issue_date.isoformat() if issue_date else "", counterparty,
                 f"{sender_scheme}:{sender_value}" if sender_value else "",
                 f"{receiver_scheme}:{receiver_value}" if receiver_value else "", currency,
                 formats.number_format(amount, 2) if amount is not None else "",
-                statuses[status], render(reason_said, reason), delivery_id or "", attachments)]
+                statuses[status], render(reason_said, reason), delivery_id or "", attachments]
 
 
 def download(documents, name: str, organization=None):

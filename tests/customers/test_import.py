@@ -186,7 +186,9 @@ def test_it_gives_each_rejection_its_row_number_and_reason(admin, org):
 
 
 def test_it_offers_the_rejections_as_a_spreadsheet_safe_download(admin, org):
-    upload(admin, org, "customer_number,name,endpoint_id\n=HYPERLINK(1),Evil,0106:1\n")
+    # The report repeats the uploaded header, which is a cell like any other.
+    upload(admin, org, "customer_number,name,endpoint_id,@SUM(1+1)\n"
+                       "=HYPERLINK(1),Evil,0106:1,x\n")
     job = ImportJob.objects.get()
     start(admin, job)
 
@@ -195,8 +197,8 @@ def test_it_offers_the_rejections_as_a_spreadsheet_safe_download(admin, org):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(
         "utf-8-sig"))))
-    assert rows[0] == ["customer_number", "name", "endpoint_id", "reason"]
-    assert rows[1][:3] == ["'=HYPERLINK(1)", "Evil", "0106:1"]
+    assert rows[0] == ["customer_number", "name", "endpoint_id", "'@SUM(1+1)", "reason"]
+    assert rows[1][:4] == ["'=HYPERLINK(1)", "Evil", "0106:1", "x"]
 
 
 def test_it_rejects_a_new_customer_without_a_name_column(admin, org):

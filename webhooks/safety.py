@@ -142,8 +142,9 @@ def allow_local() -> bool:
 def address_problem(address: str) -> Said | None:
     """Why a delivery may not connect to `address`; None when it may."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one (mapped, or 6to4) is where the packets end up.
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     if ip.is_unspecified:
         return Said(gettext_noop("a reserved address"))
     if ip.is_loopback:

@@ -75,8 +75,12 @@ def test_a_receiver_refuses_a_sent_on_more_than_five_minutes_off(cast, sender, e
     ("https://224.0.0.1/hook", "multicast"),
     ("https://0.0.0.0/hook", "reserved"),
     ("https://[::ffff:10.0.0.1]/hook", "private"),
+    # 6to4 addresses that lead to this machine and to the cloud's metadata service.
+    ("https://[2002:7f00:1::]/hook", "loopback"),
+    ("https://[2002:a9fe:a9fe::]/hook", "link-local"),
 ])
-def test_it_refuses_private_link_local_and_reserved_addresses(url, problem):
+def test_it_refuses_private_link_local_and_reserved_addresses(url, problem, settings):
+    settings.WEBHOOKS_ALLOW_LOCAL = False
     with pytest.raises(UnsafeTarget) as refused:
         resolve(url)
     assert problem in str(refused.value.message)

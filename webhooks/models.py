@@ -13,14 +13,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from onboarding import encryption
 from onboarding.models import Environment, Organization, Role
 from onboarding.models.audit import record, record_on_organization
 from portal.errors import ChangeRefused
-from portal.said import Shown, as_data, render, said_field
+from portal.said import Said, Shown, as_data, render, said_field
 from webhooks.failures import UNEXPLAINED, Failure, answered
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
@@ -87,6 +87,14 @@ class WebhookQuerySet(models.QuerySet):
             models.Q(organization=organization_id) | models.Q(environment=environment_id)
             | models.Q(environment__partnerships__organization=organization_id,
                        environment__partnerships__ended_at__isnull=True)).distinct()
+
+    def made_through(self, partnership):
+        """The hooks of `partnership`'s organization that the accountant's users made: their
+        maker works in the accountant's environment and not in the organization's."""
+        organization = partnership.organization
+        return (self.filter(organization=organization,
+                            created_by__memberships__environment=partnership.accountant_id)
+                .exclude(created_by__memberships__environment=organization.environment_id))
 
     def covering(self, organization_id: int, environment_id: int):
         """The active ones of `hearing_of`: those that are told."""
@@ -348,3 +356,15 @@ class Attempt(models.Model):
     def technical_detail(self) -> str:
         """The error as the software saw it, where it says more than the reason does."""
         return "" if self.error == f"HTTP {self.status_code}" else self.error
+
+
+def pause_when_partnership_ends(sender, partnership, by, **kwargs) -> None:
+    """The hooks an accountant's users made on a client's organization stop with the
+    partnership: else they would go on telling the accountant's systems of the client's
+    invoices, out of the accountant's sight and reach. The client's administrators see them
+    paused, with the reason, and may resume them."""
+    reason = Said(gettext_noop("Paused when the partnership with %(firm)s ended: one of its "
+                               "users made this webhook. Resume it if it should still be "
+                               "told."), firm=partnership.accountant.name)
+    for hook in Webhook.objects.made_through(partnership).filter(is_active=True):
+        hook.pause(by, partnership.organization.environment, reason)

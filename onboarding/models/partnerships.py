@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,6 +21,10 @@ from portal.errors import ChangeRefused
 from portal.fields import acting_user
 
 REQUEST_VALID_FOR = timedelta(days=14)
+
+# Sent with `partnership` and `by` inside the transaction that ends it: what the accountant
+# set up for the organization and must stop with it ends in that same transaction.
+partnership_ended = Signal()
 
 
 class Software(models.TextChoices):
@@ -338,5 +343,6 @@ class Partnership(models.Model):
                    before={"accountant": current.accountant.name})
             record(environment=current.accountant, actor=by, action="partnership.ended",
                    target=current.organization)
+            partnership_ended.send(sender=Partnership, partnership=current, by=by)
         self.refresh_from_db()
         return current

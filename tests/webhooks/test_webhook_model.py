@@ -40,6 +40,27 @@ def test_it_lets_an_accountant_manage_a_clients_hooks_during_the_partnership(
     assert not Webhook.objects.manageable_by(cast.accountant, cast.accountancy).exists()
 
 
+def test_it_pauses_the_hooks_the_accountant_made_when_the_partnership_ends(
+        client, cast, sender, endpoint):
+    partnership = Partnership.start(accountant=cast.accountancy, organization=sender,
+                                    by=cast.admin)
+    accountants, _secret = Webhook.create(by=cast.accountant, environment=cast.accountancy,
+                                          organization=sender, url=endpoint.url,
+                                          topics=[Topic.INVOICE_RECEIVED])
+    own = subscribe(endpoint, sender, cast.admin)
+
+    partnership.end(cast.admin)
+
+    accountants.refresh_from_db()
+    assert not accountants.is_active
+    assert list(Webhook.objects.covering(sender.pk, sender.environment_id)) == [own]
+    assert AuditEvent.objects.filter(action="webhook.paused", environment=cast.company,
+                                     actor=cast.admin).count() == 1
+    client.force_login(cast.admin)
+    page = client.get(f"/webhooks/{accountants.pk}/").content.decode()
+    assert "Paused when the partnership with Numbers Accountants ended" in page
+
+
 def test_it_covers_the_environments_own_and_partner_organizations_with_an_environment_hook(
         cast, sender, receiver, endpoint):
     hook, _secret = Webhook.create(by=cast.accountant, environment=cast.accountancy,

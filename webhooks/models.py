@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from onboarding import encryption
-from onboarding.models import Environment, Organization, Role
+from onboarding.models import Environment, Organization, Partnership, Role
 from onboarding.models.audit import record, record_on_organization
 from portal.errors import ChangeRefused
 from portal.said import Said, Shown, as_data, render, said_field
@@ -88,14 +88,6 @@ class WebhookQuerySet(models.QuerySet):
             | models.Q(environment__partnerships__organization=organization_id,
                        environment__partnerships__ended_at__isnull=True)).distinct()
 
-    def made_through(self, partnership):
-        """The hooks of `partnership`'s organization that the accountant's users made: their
-        maker works in the accountant's environment and not in the organization's."""
-        organization = partnership.organization
-        return (self.filter(organization=organization,
-                            created_by__memberships__environment=partnership.accountant_id)
-                .exclude(created_by__memberships__environment=organization.environment_id))
-
     def covering(self, organization_id: int, environment_id: int):
         """The active ones of `hearing_of`: those that are told."""
         return self.filter(is_active=True).hearing_of(organization_id, environment_id)
@@ -127,6 +119,10 @@ class Webhook(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # The partnership an accountant made it through; it is paused as that ends.
+    partnership = models.ForeignKey(Partnership, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="webhooks",
+                                    verbose_name=_("made through the partnership"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = WebhookQuerySet.as_manager()
@@ -184,7 +180,9 @@ class Webhook(models.Model):
             hook = cls.objects.create(
                 organization=organization, environment=None if organization else environment,
                 url=url, topics=list(topics), description=description, created_by=by,
-                secret_encrypted=encryption.encrypt(secret))
+                secret_encrypted=encryption.encrypt(secret),
+                partnership=Partnership.through(organization, environment)
+                if organization is not None and key is None else None)
             hook._record(by, environment, "webhook.created",
                          after={"url": url, "topics": ", ".join(topics)},
                          actor_label=key_label(key))
@@ -366,5 +364,5 @@ def pause_when_partnership_ends(sender, partnership, by, **kwargs) -> None:
     reason = Said(gettext_noop("Paused when the partnership with %(firm)s ended: one of its "
                                "users made this webhook. Resume it if it should still be "
                                "told."), firm=partnership.accountant.name)
-    for hook in Webhook.objects.made_through(partnership).filter(is_active=True):
+    for hook in partnership.webhooks.filter(is_active=True):
         hook.pause(by, partnership.organization.environment, reason)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import acting_label, record_on_organization
 from onboarding.models.organizations import Organization, OrganizationPartQuerySet
-from onboarding.models.partnerships import Software
+from onboarding.models.partnerships import Partnership, Software
 from onboarding.models.subscriptions import plan_refusal
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
@@ -82,6 +82,10 @@ class ConnectionKey(models.Model):
     last_tested_at = models.DateTimeField(_("last successful test"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = acting_user(blank=True)
+    # The partnership an accountant made it through; it may be revoked as that ends.
+    partnership = models.ForeignKey("onboarding.Partnership", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="connection_keys",
+                                    verbose_name=_("made through the partnership"))
 
     objects = OrganizationPartQuerySet.as_manager()
 
@@ -118,6 +122,7 @@ class ConnectionKey(models.Model):
                 organization=organization, software=software, label=label, created_by=by,
                 created_by_label=actor_label, app_key=APP_KEY_PREFIX + secrets.token_hex(12),
                 secret_hash=secret_digest(secret),
+                partnership=Partnership.through(organization, environment),
             )
             record_on_organization(organization, by=by, environment=environment,
                                    action="connection_key.created", target=key,

@@ -329,8 +329,19 @@ class Partnership(models.Model):
                target=organization, after={"accountant": accountant.name})
         return partnership
 
-    def end(self, by) -> Partnership:
-        """End at once: the accountant's next request no longer reaches the organization."""
+    @classmethod
+    def through(cls, organization, environment) -> Partnership | None:
+        """The active partnership by which `environment` works on `organization`; None when
+        the organization is the environment's own."""
+        if environment is None or environment.pk == organization.environment_id:
+            return None
+        return cls.objects.active().filter(accountant=environment,
+                                           organization=organization).first()
+
+    def end(self, by, *, revoke_keys: bool = False) -> Partnership:
+        """End at once: the accountant's next request no longer reaches the organization.
+        With `revoke_keys` the connection keys the accountant made through it are revoked in
+        the same step; the webhooks they made are paused (partnership_ended)."""
         with transaction.atomic():
             current = Partnership.objects.select_for_update().get(pk=self.pk)
             if current.ended_at is not None:
@@ -343,6 +354,9 @@ class Partnership(models.Model):
                    before={"accountant": current.accountant.name})
             record(environment=current.accountant, actor=by, action="partnership.ended",
                    target=current.organization)
+            if revoke_keys:
+                for key in current.connection_keys.filter(revoked_at__isnull=True):
+                    key.revoke(by, environment=current.organization.environment)
             partnership_ended.send(sender=Partnership, partnership=current, by=by)
         self.refresh_from_db()
         return current

@@ -192,9 +192,17 @@ def partnership_end(request, pk):
     if not organization.administered_by(request.user):
         messages.error(request, _("Only administrators of the organization end partnerships."))
         return redirect("onboarding:organization_detail", organization.pk)
+    keys = list(partnership.connection_keys.filter(revoked_at__isnull=True))
     if request.method == "POST":
-        partnership.end(request.user)
+        revoke_keys = bool(keys) and request.POST.get("revoke_keys") == "on"
+        partnership.end(request.user, revoke_keys=revoke_keys)
         messages.success(request, _("%(firm)s no longer has access to %(organization)s.") % {
             "firm": partnership.accountant.name, "organization": organization.name})
+        if revoke_keys:
+            messages.success(request, ngettext(
+                "The connection key they made was revoked.",
+                "The %(count)d connection keys they made were revoked.", len(keys))
+                % {"count": len(keys)})
         return redirect("onboarding:organization_detail", organization.pk)
-    return render(request, "onboarding/partnerships/end.html", {"partnership": partnership})
+    return render(request, "onboarding/partnerships/end.html",
+                  {"partnership": partnership, "keys": keys})

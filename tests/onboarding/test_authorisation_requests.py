@@ -182,6 +182,46 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
                                      action="partnership.ended").exists()
 
 
+def test_it_revokes_the_keys_the_accountant_made_when_the_client_asks_at_the_end(client,
+                                                                                  cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
+                                    by=cast.client_admin)
+    theirs = ConnectionKey.issue(organization=bakery, software="afas", by=cast.accountant,
+                                 environment=cast.accountancy).key
+    own = ConnectionKey.issue(organization=bakery, software="accept", by=cast.client_admin).key
+    sign_in(client, cast.client_admin)
+    url = f"/partnerships/{partnership.pk}/end/"
+
+    page = text(client.get(url))
+    ended = text(client.post(url, {"revoke_keys": "on"}, follow=True))
+
+    listed = page.split('id="accountant-keys"')[1].split("</ul>")[0]
+    assert theirs.app_key in listed and own.app_key not in listed
+    assert "Revoke this connection key too" in page
+    assert "The connection key they made was revoked." in ended
+    theirs.refresh_from_db()
+    own.refresh_from_db()
+    assert theirs.is_revoked and not own.is_revoked
+    assert AuditEvent.objects.get(action="connection_key.revoked").actor == cast.client_admin
+    assert not Partnership.objects.get(pk=partnership.pk).is_active
+
+
+def test_it_keeps_the_accountants_keys_unless_the_client_ticks_the_box(client, cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
+                                    by=cast.client_admin)
+    theirs = ConnectionKey.issue(organization=bakery, software="afas", by=cast.accountant,
+                                 environment=cast.accountancy).key
+    sign_in(client, cast.client_admin)
+
+    client.post(f"/partnerships/{partnership.pk}/end/")
+
+    theirs.refresh_from_db()
+    assert not theirs.is_revoked
+    assert not Partnership.objects.get(pk=partnership.pk).is_active
+
+
 def test_it_lets_the_client_decline_and_tells_the_accountant(client, cast):
     active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
     as_accountant(client, cast)

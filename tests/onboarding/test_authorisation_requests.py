@@ -161,12 +161,19 @@ def test_it_lets_the_client_accept_and_the_accountant_create_keys(client, cast):
     assert partnership.last_activity_at is not None
 
 
-def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, cast):
+def partnered_bakery(cast):
+    """The client's bakery in a partnership with the accountancy, and a connection key the
+    accountant made for it through the partnership."""
     bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
     partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
                                     by=cast.client_admin)
-    key = ConnectionKey.issue(organization=bakery, software="other", by=cast.accountant,
+    key = ConnectionKey.issue(organization=bakery, software="afas", by=cast.accountant,
                               environment=cast.accountancy).key
+    return bakery, partnership, key
+
+
+def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, cast):
+    bakery, partnership, key = partnered_bakery(cast)
     as_accountant(client, cast)
     assert client.get(f"/connection-keys/{key.pk}/").status_code == 200
 
@@ -180,15 +187,14 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
     assert client.get(f"/organizations/{bakery.pk}/connection-keys/new/").status_code == 404
     assert AuditEvent.objects.filter(environment=cast.client,
                                      action="partnership.ended").exists()
+    # The key stays valid: the client did not ask to revoke it.
+    key.refresh_from_db()
+    assert not key.is_revoked
 
 
 def test_it_revokes_the_keys_the_accountant_made_when_the_client_asks_at_the_end(client,
                                                                                   cast):
-    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
-    partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
-                                    by=cast.client_admin)
-    theirs = ConnectionKey.issue(organization=bakery, software="afas", by=cast.accountant,
-                                 environment=cast.accountancy).key
+    bakery, partnership, theirs = partnered_bakery(cast)
     own = ConnectionKey.issue(organization=bakery, software="accept", by=cast.client_admin).key
     sign_in(client, cast.client_admin)
     url = f"/partnerships/{partnership.pk}/end/"
@@ -204,21 +210,6 @@ def test_it_revokes_the_keys_the_accountant_made_when_the_client_asks_at_the_end
     own.refresh_from_db()
     assert theirs.is_revoked and not own.is_revoked
     assert AuditEvent.objects.get(action="connection_key.revoked").actor == cast.client_admin
-    assert not Partnership.objects.get(pk=partnership.pk).is_active
-
-
-def test_it_keeps_the_accountants_keys_unless_the_client_ticks_the_box(client, cast):
-    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
-    partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
-                                    by=cast.client_admin)
-    theirs = ConnectionKey.issue(organization=bakery, software="afas", by=cast.accountant,
-                                 environment=cast.accountancy).key
-    sign_in(client, cast.client_admin)
-
-    client.post(f"/partnerships/{partnership.pk}/end/")
-
-    theirs.refresh_from_db()
-    assert not theirs.is_revoked
     assert not Partnership.objects.get(pk=partnership.pk).is_active
 
 

@@ -16,9 +16,13 @@ class ConnectionKeyForm(forms.Form):
         help_text=_("Optional, to tell keys apart, e.g. the AFAS environment they are for."),
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, environment=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        # An accountant makes keys on the client's subscription, which only the client's
+        # administrators can change.
+        self.for_client = environment is not None and \
+            environment.pk != organization.environment_id
         # Say up front which packages the subscription does not cover yet.
         self.refusals = {
             value: reason for value, _label in Software.choices
@@ -27,9 +31,15 @@ class ConnectionKeyForm(forms.Form):
 
     def clean_software(self):
         software = self.cleaned_data["software"]
-        if software in self.refusals:
-            raise forms.ValidationError(plan_refusal(self.refusals[software]).message)
-        return software
+        if software not in self.refusals:
+            return software
+        if self.for_client:
+            raise forms.ValidationError(
+                _("%(reason)s The keys use the subscription of %(client)s: its administrators "
+                  "ask Sales for the upgrade.")
+                % {"reason": self.refusals[software],
+                   "client": self.organization.environment.name})
+        raise forms.ValidationError(plan_refusal(self.refusals[software]).message)
 
 
 class AuthorisationRequestForm(forms.Form):

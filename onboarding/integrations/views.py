@@ -17,7 +17,7 @@ from onboarding.forms.integrations import StartForm
 from onboarding.integrations import qualification
 from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State, first_open
-from onboarding.models import ConnectionKey, Organization, User
+from onboarding.models import ConnectionKey, Organization, Partnership, User
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 from portal.tenancy import staff_required
@@ -31,6 +31,9 @@ def catalogue(request):
         "setups": [(setup, qualification.missing(setup, request.environment),
                     [r for (slug, _org), r in runs.items() if slug == setup.slug])
                    for setup in all_setups()],
+        # An accountant's clients set up on their own subscriptions, not the accountant's.
+        "has_clients": Partnership.objects.active().filter(
+            accountant=request.environment).exists(),
     })
 
 

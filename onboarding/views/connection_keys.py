@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from onboarding.filters import ConnectionKeyFilter
 from onboarding.forms.partners import ConnectionKeyForm
-from onboarding.models import ConnectionKey, Organization
+from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import PORT_443
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
@@ -54,7 +54,12 @@ def connection_key_add(request, pk):
 
 @reauthentication_required
 def _add_key(request, organization):
-    form = ConnectionKeyForm(request.POST or None, organization=organization)
+    # Through a partnership, the package the accountant asked the client about comes first.
+    partnership = Partnership.through(organization, request.environment)
+    asked = partnership.request.software if partnership and partnership.request else None
+    form = ConnectionKeyForm(request.POST or None, organization=organization,
+                             environment=request.environment,
+                             initial={"software": asked} if asked else None)
     if not organization.is_active:
         messages.error(request, _("Connection keys are for active organizations. Activate the "
                                   "organization first."))

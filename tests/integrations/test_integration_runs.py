@@ -48,6 +48,20 @@ def test_it_lists_the_five_setups_with_their_facts_and_what_is_missing(client, c
     assert page.count('data-qualifies="yes"') == 2  # AFAS and Accept
 
 
+def test_it_tells_an_accountant_that_clients_set_up_on_their_own_subscription(client, cast):
+    from onboarding.models import Partnership
+    from tests.onboarding.test_authorisation_requests import as_accountant
+
+    as_accountant(client, cast)
+    assert 'id="clients-subscriptions"' not in text(client.get("/integrations/"))
+    Partnership.start(accountant=cast.accountancy, organization=organization(cast),
+                      by=cast.admin)
+
+    page = text(client.get("/integrations/"))
+
+    assert "set up on the client's subscription and contract" in page
+
+
 def test_it_starts_a_run_for_an_active_organization_and_resumes_it(client, cast):
     subscribe(cast.company, Subscription.BASIC)
     org = organization(cast)

@@ -16,7 +16,7 @@ from onboarding.models import (
 )
 from portal.errors import ChangeRefused
 from portal.tenancy import SESSION_KEY
-from tests.conftest import sign_in
+from tests.conftest import field_error, sign_in
 from tests.onboarding.test_connection_keys import active_org
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +159,32 @@ def test_it_lets_the_client_accept_and_the_accountant_create_keys(client, cast):
     assert "Partnership active" in clients and "Bakery BV" in clients
     partnership.refresh_from_db()
     assert partnership.last_activity_at is not None
+
+
+def test_it_tells_the_accountant_that_the_clients_subscription_decides_on_keys(client, cast):
+    # The accountancy has Professional; the client only Basic, which 4PS does not cover.
+    cast.client.subscription = Subscription.BASIC
+    cast.client.save()
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                              client_name="Bea", client_email="owner@bakery.nl",
+                              software="4ps_construct", registry_number=BAKERY_KVK
+                              ).accept(cast.client_admin, bakery)
+    as_accountant(client, cast)
+    url = f"/organizations/{bakery.pk}/connection-keys/new/"
+
+    page = text(client.get(url))
+    refused = client.post(url, {"software": "4ps_construct"})
+
+    notes = page.split('id="subscription-notes"')[1].split("</div>")[0]
+    assert "Not every package is covered by the subscription of Bakery" in notes
+    assert "Only the client's administrators can ask Sales for an upgrade" in notes
+    assert "/subscription/upgrade/" not in notes
+    # The package the accountant asked the client about comes first.
+    assert '<option value="4ps_construct" selected>' in page
+    assert ("The keys use the subscription of Bakery: its administrators ask Sales for the "
+            "upgrade.") in field_error(refused, "software")
+    assert not ConnectionKey.objects.exists()
 
 
 def partnered_bakery(cast):

@@ -271,7 +271,8 @@ class UpgradeRequest(models.Model):
 
     def approve(self, by, *, contract_reference: str = "", answer: str = "") -> bool:
         """Give the environment the subscription (and the contract) asked for; True when this
-        call decided, False when the request was approved already."""
+        call decided, False when the request was approved already. The new contract, its
+        subscription key in `issued_subscription_key` to show once, is then `issued_contract`."""
         with transaction.atomic():
             current = self._locked()
             if current.status == self.Status.APPROVED:
@@ -295,6 +296,7 @@ class UpgradeRequest(models.Model):
                    after={"status": current.status, "subscription": current.subscription,
                           "contract": current.contract.reference if current.contract else None})
         self.refresh_from_db()
+        self.issued_contract = current.contract
         return True
 
     def decline(self, by, answer: str) -> bool:

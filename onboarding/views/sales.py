@@ -33,8 +33,8 @@ def subscriptions(request):
     })
 
 
-def _render_environment(request, environment, *, subscription_form=None, contract_form=None,
-                        issued=None, status=200):
+def render_environment(request, environment, *, subscription_form=None, contract_form=None,
+                       issued=None, status=200):
     return render(request, "onboarding/staff/subscription.html", {
         "issued": issued,
         "environment": environment,
@@ -55,7 +55,7 @@ def subscription_detail(request, pk):
                             initial={"subscription": environment.subscription})
     if request.method == "POST":
         if not form.is_valid():
-            return _render_environment(request, environment, subscription_form=form, status=400)
+            return render_environment(request, environment, subscription_form=form, status=400)
         if change_subscription(environment, request.user, form.cleaned_data["subscription"]):
             messages.success(request, _("%(environment)s now has the %(subscription)s "
                                         "subscription.")
@@ -69,7 +69,7 @@ def subscription_detail(request, pk):
                                  % {"count": entitlements.organization_count(),
                                     "limit": entitlements.organization_limit})
         return redirect("onboarding:staff_subscription", pk=environment.pk)
-    return _render_environment(request, environment, subscription_form=form)
+    return render_environment(request, environment, subscription_form=form)
 
 
 @staff_required("is_sales", post=True)
@@ -83,10 +83,10 @@ def contract_add(request, pk):
             add_refusal(form, refused)
         else:
             # The key is in this response only, never in a message kept for the next page.
-            response = _render_environment(request, environment, issued=contract)
+            response = render_environment(request, environment, issued=contract)
             add_never_cache_headers(response)
             return response
-    return _render_environment(request, environment, contract_form=form, status=400)
+    return render_environment(request, environment, contract_form=form, status=400)
 
 
 @staff_required("is_sales", post=True)
@@ -113,7 +113,7 @@ def contract_renew_key(request, pk):
     if request.method != "POST":
         return render(request, "onboarding/staff/new_key.html", {"contract": contract})
     renewed = contract.renew_key(request.user)
-    response = _render_environment(request, contract.environment, issued=renewed)
+    response = render_environment(request, contract.environment, issued=renewed)
     add_never_cache_headers(response)
     return response
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +18,7 @@ from onboarding.filters import UpgradeQueueFilter
 from onboarding.models import Subscription, UpgradeRequest, has_api_contract
 from onboarding.notifications import notify_upgrade_decision
 from onboarding.tenancy import environment_required
+from onboarding.views.sales import render_environment
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
 from portal.tenancy import staff_required
@@ -129,7 +131,8 @@ def _decide(request, upgrade, approve: bool):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_decision(request, upgrade, form, status=400)
-    url = request.build_absolute_uri(reverse("onboarding:upgrade_request"))
+    url = request.build_absolute_uri(
+        reverse("onboarding:subscription" if approve else "onboarding:upgrade_request"))
     try:
         with transaction.atomic():
             if approve:
@@ -151,6 +154,12 @@ def _decide(request, upgrade, approve: bool):
                                     "The administrator was told by email.")
                          % {"environment": name,
                             "subscription": upgrade.get_subscription_display()})
+        if upgrade.issued_contract is not None:
+            # The new contract's subscription key, shown this once for Sales to hand over.
+            response = render_environment(request, upgrade.environment,
+                                          issued=upgrade.issued_contract)
+            add_never_cache_headers(response)
+            return response
     else:
         messages.success(request, _("The request of %(environment)s was declined. The "
                                     "administrator was told by email.") % {"environment": name})

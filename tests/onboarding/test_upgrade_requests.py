@@ -1,6 +1,7 @@
 """Upgrade requests: where every plan limit leads, what Sales decides, and what the
 administrator is told."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -120,15 +121,22 @@ def test_it_approves_once_with_the_contract_and_tells_the_administrator(
         response = sales.post(url, {"contract_reference": "ACME-API-1", "answer": "Welcome!"})
         again = sales.post(url, {"contract_reference": "ACME-API-2", "answer": ""})
 
-    assert response.status_code == 302 and again.status_code == 302
+    # Sales sees the new contract's subscription key once, to hand it to the customer.
+    assert response.status_code == 200 and again.status_code == 302
+    assert "no-store" in response["Cache-Control"]
+    key = re.search(r'<code class="user-select-all fs-5">([0-9a-f]{32})</code>',
+                    text(response)).group(1)
     cast.company.refresh_from_db()
     assert cast.company.subscription == Subscription.PROFESSIONAL
     assert list(Contract.objects.values_list("reference", "api_rights")) == [
         ("ACME-API-1", True)]
+    assert Contract.objects.get().subscription_key_hint == key[-4:]
     assert AuditEvent.objects.filter(action="upgrade.approved").count() == 1
     [told] = mails_to("admin@acme.nl")
     assert "now has the Professional subscription" in told.body
     assert "Welcome!" in told.body
+    assert "Sales sends you its subscription key" in told.body
+    assert "http://testserver/subscription/" in told.body
     admin = sign_in(type(sales)(), cast.admin)
     dashboard = text(admin.get("/"))
     assert 'id="upgrade-status"' in dashboard and "Approved" in dashboard

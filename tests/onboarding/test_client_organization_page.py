@@ -43,6 +43,17 @@ def accountant(client, cast):
     return work_in(client, cast.accountancy)
 
 
+def test_it_names_the_client_once_when_its_environment_bears_the_organizations_name(
+        accountant, bakery, cast):
+    cast.client.name = "Bakery BV"
+    cast.client.save(update_fields=["name"])
+
+    page = text(accountant.get(f"/organizations/{bakery.pk}/"))
+
+    assert "You look after Bakery BV through your partnership. You can ask" in page
+    assert "for Bakery BV" not in page
+
+
 def latest_event(cast):
     return AuditEvent.objects.filter(environment=cast.client).order_by("-id").first()
 

@@ -147,15 +147,23 @@ def _scheme_label(code: str) -> str:
     return f"{code} · {scheme.scheme_id} · {gettext(peppol_ids.scheme_title(code))}"
 
 
+# The identifier an organization of the country most often adds, as the form's example.
+EXAMPLE_IDENTIFIERS = {Country.NL: ("0106", "12345678"), Country.BE: ("0208", "0403170701")}
+
+
 class IdentifierForm(forms.Form):
     scheme = forms.ChoiceField(label=_("Scheme"))
-    value = forms.CharField(label=_("Identifier"), max_length=peppol_ids.MAX_VALUE_LENGTH,
-                            help_text=_("The number, for example 12345678. Pasted whole as "
-                                        "0106:12345678, it is split for you."))
+    value = forms.CharField(label=_("Identifier"), max_length=peppol_ids.MAX_VALUE_LENGTH)
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, country=Country.NL, **kwargs):
         super().__init__(split_pasted_data(data, "scheme", "value"), *args, **kwargs)
         self.fields["scheme"].choices = scheme_choices()
+        scheme, number = EXAMPLE_IDENTIFIERS.get(country, EXAMPLE_IDENTIFIERS[Country.NL])
+        if country in EXAMPLE_IDENTIFIERS:
+            self.fields["scheme"].initial = scheme
+        self.fields["value"].help_text = gettext(
+            "The number, for example %(number)s. Pasted whole as %(scheme)s:%(number)s, it is "
+            "split for you.") % {"number": number, "scheme": scheme}
 
 
 class IdentifierSwitchForm(forms.Form):

@@ -39,7 +39,7 @@ def identifier_add(request, pk):
     organization = looked_after_organization(request, pk)
     if request.method != "POST":
         return render_detail(request, organization)
-    form = forms.IdentifierForm(request.POST)
+    form = forms.IdentifierForm(request.POST, country=organization.country)
     if form.is_valid():
         scheme, value = form.cleaned_data["scheme"], form.cleaned_data["value"]
         try:

@@ -271,7 +271,7 @@ def render_detail(request, organization, *, status=200, **context):
     looks_after = Organization.objects.looked_after_by(
         request.user, request.environment).filter(pk=organization.pk).exists()
     if looks_after:
-        context.setdefault("identifier_form", forms.IdentifierForm())
+        context.setdefault("identifier_form", forms.IdentifierForm(country=organization.country))
     if is_admin:
         context.setdefault("member_form", forms.MemberAddForm(organization=organization))
     # The receiving card reads them again, through the organization.

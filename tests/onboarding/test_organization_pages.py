@@ -308,6 +308,17 @@ def test_it_adds_an_identifier(client, cast):
     assert AuditEvent.objects.filter(action="identifier.added").exists()
 
 
+def test_it_offers_a_belgian_organization_the_enterprise_number_scheme_first(client, cast):
+    org = make_org(cast, name="Brasserie NV", country="BE", registry_number="0403170701")
+    sign_in(client, cast.admin)
+
+    page = text(client.get(f"/organizations/{org.pk}/"))
+
+    assert '<option value="0208" selected>' in page
+    assert "for example 0403170701. Pasted whole as 0208:0403170701" in page
+    assert "12345678" not in page
+
+
 def test_it_shows_a_bad_gln_next_to_the_value(client, cast):
     org = make_org(cast)
     sign_in(client, cast.admin)

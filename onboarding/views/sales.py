@@ -95,6 +95,10 @@ def contract_end(request, pk):
     form = EndContractForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the contract's last day as a date."))
+    elif request.POST.get("confirmed") != "1":
+        # Asks first: the environment's software loses its API rights after that day.
+        return render(request, "onboarding/staff/end_contract.html",
+                      {"contract": contract, "ends_on": form.cleaned_data["ends_on"]})
     else:
         try:
             contract.end(request.user, form.cleaned_data["ends_on"])

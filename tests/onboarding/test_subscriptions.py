@@ -121,7 +121,13 @@ def test_it_ends_a_contract_and_with_it_api_access(sales, cast):
                             starts_on=start)
     yesterday = timezone.localdate() - timedelta(days=1)
 
-    sales.post(f"/staff/contracts/{contract.pk}/end/", {"ends_on": yesterday.isoformat()})
+    url = f"/staff/contracts/{contract.pk}/end/"
+
+    asked = text(sales.post(url, {"ends_on": yesterday.isoformat()}))
+    contract.refresh_from_db()
+    assert contract.ends_on is None and "End contract C-9?" in asked
+    assert "the 4PS software of Numbers Accountants" in asked
+    sales.post(url, {"ends_on": yesterday.isoformat(), "confirmed": "1"})
 
     contract.refresh_from_db()
     assert contract.ends_on == yesterday and not contract.is_current
@@ -129,8 +135,8 @@ def test_it_ends_a_contract_and_with_it_api_access(sales, cast):
     assert AuditEvent.objects.get(action="contract.ended").after == {
         "ends_on": yesterday.isoformat()}
 
-    too_early = sales.post(f"/staff/contracts/{contract.pk}/end/",
-                           {"ends_on": (start - timedelta(days=1)).isoformat()}, follow=True)
+    too_early = sales.post(url, {"ends_on": (start - timedelta(days=1)).isoformat(),
+                                 "confirmed": "1"}, follow=True)
     assert "cannot end before it starts" in too_early.content.decode()
 
 

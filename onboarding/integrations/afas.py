@@ -50,7 +50,8 @@ SETUP = register(Setup(
         steps.test_invoice(_("Create and post an invoice in AFAS: it is submitted "
                              "automatically. This step turns complete when it passed the "
                              "rules and was delivered."), warnings=(SMALL_BUSINESS,)),
-        steps.receiving(_("Purchase invoices are forwarded to your AFAS environment as they "
-                          "are stored, without field mapping; AFAS maps the fields itself.")),
+        steps.receiving(_("Received purchase invoices go to your AFAS environment as they "
+                          "are stored: AFAS fetches them with its connection key, without "
+                          "field mapping, and maps the fields itself.")),
     ),
 ))

@@ -391,8 +391,14 @@ def test_invoice(facts: Facts, *, empty_lines: bool = False) -> Result:
                          "app_key": facts.key.app_key, "software": _software_label(facts)},
                       action=_document_page(other))
     if document is None:
+        organization = facts.organization
         return Result(False, _("Waiting for the first invoice that your software sends with "
-                               "connection key %(app_key)s.") % {"app_key": facts.key.app_key})
+                               "connection key %(app_key)s. The portal's own test invoice does "
+                               "not count: this step checks that %(software)s reaches the "
+                               "platform. What it sends is listed in the outbox.")
+                      % {"app_key": facts.key.app_key, "software": _software_label(facts)},
+                      action=Action(_("Open the outbox"),
+                                    reverse("invoices:outbox", args=[organization.pk])))
     return _document_result(document, empty_lines=empty_lines)
 
 
@@ -449,8 +455,8 @@ def receiving(facts: Facts) -> Result:
                                "on for an identifier."),
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers"), own=True))
-    return Result(True, _("%(name)s receives on %(identifiers)s; your software fetches the "
-                          "received invoices with its connection key.")
+    return Result(True, _("%(name)s receives on %(identifiers)s. Received invoices wait in "
+                          "its inbox until your software fetches them.")
                   % {"name": organization.name, "identifiers": ", ".join(receiving_ids)})
 
 

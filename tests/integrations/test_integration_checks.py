@@ -235,8 +235,11 @@ def test_it_completes_the_test_invoice_when_it_was_delivered(
     run = afas_run(cast)
     assert "Waiting for a connection key" in states(run)["test_invoice"].result.message
     issued = issue(run, cast)
+    waiting = states(run)["test_invoice"].result
     assert (f"Waiting for the first invoice that your software sends with connection key "
-            f"{issued.key.app_key}") in states(run)["test_invoice"].result.message
+            f"{issued.key.app_key}") in waiting.message
+    assert "The portal's own test invoice does not count" in waiting.message
+    assert waiting.action.url == f"/organizations/{run.organization.pk}/outbox/"
     with django_capture_on_commit_callbacks(execute=True):
         document = send_test_invoice(issued, cast)
     step = states(run)["test_invoice"]

@@ -69,6 +69,10 @@ class AcceptForm(forms.Form):
         self.fields["organization"].queryset = organizations
         self.fields["organization"].label_from_instance = (
             lambda org: f"{org.name} ({org.company_id}, {org.environment.name})")
+        # The one organization it can be is chosen already.
+        only = list(organizations[:2])
+        if len(only) == 1:
+            self.fields["organization"].initial = only[0].pk
 
 
 class ClientListForm(forms.Form):

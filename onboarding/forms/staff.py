@@ -57,8 +57,8 @@ class EndContractForm(forms.Form):
 
 class ActivationApproveForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("I compared the details with the KvK register and the identifiers "
-                           "below belong to this organization."),
+        label=_("I compared the details with the KvK register and the Peppol identifiers "
+                "listed on this page belong to this organization."),
         error_messages={"required": _("Confirm that you checked the details "
                                                  "before activating.")},
     )

@@ -81,8 +81,9 @@ def test_it_takes_an_organization_from_kvk_lookup_to_receiving(live_server, brow
                     exact=True).wait_for()
     # The summary names the box by its sentence, without the sentence's full stop.
     summary = staff.locator("#form-error-summary li").first.inner_text()
-    assert summary.startswith("I compared the details with the KvK register and the "
-                              "identifiers below belong to this organization: Confirm"), summary
+    assert summary.startswith("I compared the details with the KvK register and the Peppol "
+                              "identifiers listed on this page belong to this organization: "
+                              "Confirm"), summary
     staff.get_by_label("I compared the details with the KvK register").check()
     staff.get_by_role("button", name="Approve and activate").click()
     staff.get_by_text("Bakkerij De Gouden Korenaar B.V. is active.").wait_for()

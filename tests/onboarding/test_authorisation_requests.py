@@ -142,6 +142,8 @@ def test_it_lets_the_client_accept_and_the_accountant_create_keys(client, cast):
     sign_in(client, cast.client_admin)
     page = text(client.get(link))
     assert "Numbers Accountants asks for access" in page and "Bakery BV" in page
+    # The client's only organization with that number is chosen already.
+    assert re.search(rf'value="{bakery.pk}"[^>]*checked', page)
     response = client.post(link, {"organization": bakery.pk, "accept": ""})
     assert response.status_code == 302
     partnership = Partnership.objects.get()

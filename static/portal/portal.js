@@ -68,12 +68,21 @@ window.portal = {
 
   poll: function (url, ms, onData) {
     "use strict";
-    setInterval(function () {
+    var timer = setInterval(function () {
       if (document.hidden) {
         return;
       }
       fetch(url, { credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (response) {
+          // Gone or no longer allowed (a partnership that ended, a sign-out elsewhere): the
+          // page itself says why once it is loaded again.
+          if (response.status === 403 || response.status === 404 || response.redirected) {
+            clearInterval(timer);
+            window.location.reload();
+            return null;
+          }
+          return response.ok ? response.json() : null;
+        })
         .then(function (data) {
           if (data) {
             onData(data);

@@ -116,6 +116,21 @@ def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
     assert page.locator("#step-receiving .step-action").count() == 0
 
 
+def test_an_open_setup_page_stops_asking_and_says_why_once_the_setup_is_gone(
+        live_server, browser, cast):
+    from onboarding.integrations.runs import IntegrationRun
+
+    subscribe(cast.company, Subscription.BASIC)
+    organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, "afas", "Start the setup")
+
+    # As when a partnership ends under an accountant's open page: the status answers 404.
+    IntegrationRun.objects.all().delete()
+
+    page.get_by_role("heading", name="Page not found").wait_for()
+
+
 def test_it_sets_up_business_central_by_api31(live_server, browser, cast):
     subscribe(cast.company, Subscription.PROFESSIONAL)
     subscription_key = Contract.add(environment=cast.company, by=cast.sales,

@@ -1,12 +1,13 @@
-"""allauth's own texts that the portal words differently in Dutch.
+"""allauth's and Django's own texts that the portal words differently in Dutch.
 
 Listed here so `makemessages` puts them in the portal's catalogue, whose translations win over
-allauth's: Dutch says "tweestapsverificatie" throughout (allauth: "twee-factor-authenticatie")
-and "je" without "a.u.b." or "alstublieft". Never imported; the strings must stay exactly
-allauth's msgids.
+theirs: Dutch says "tweestapsverificatie" throughout (allauth: "twee-factor-authenticatie"),
+"inloggen" for signing in (allauth: "aanmelden", which also means signing up), and "je"
+without "a.u.b." or "alstublieft" (Django's password rules say "uw"). Never imported; the
+strings must stay exactly their msgids.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 ALLAUTH_TEXTS = [
     gettext_noop("MFA"),
@@ -35,4 +36,17 @@ ALLAUTH_TEXTS = [
                  "inside that email. If you do not see the verification email in your main "
                  "inbox, check your spam folder. Otherwise\ncontact us if you do not receive it "
                  "within a few minutes."),
+    gettext_noop("Sign In"),
+    gettext_noop("Sign Out"),
+    gettext_noop("Are you sure you want to sign out?"),
+    gettext_noop("Already have an account? Then please %(link)ssign in%(end_link)s."),
+    gettext_noop("Confirmation email sent to %(email)s."),
+    # Django's password rules, on the sign-up and password pages.
+    gettext_noop("Your old password was entered incorrectly. Please enter it again."),
+    ngettext_lazy("Your password must contain at least %(min_length)d character.",
+                  "Your password must contain at least %(min_length)d characters.",
+                  "min_length"),
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("Your password can’t be entirely numeric."),
 ]

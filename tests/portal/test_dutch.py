@@ -93,3 +93,15 @@ def test_it_translates_the_words_that_only_screen_readers_and_tooltips_say():
     found = [f"{path.relative_to(ROOT)}: {match}" for path in (ROOT / "templates").rglob("*.html")
              for match in plain.findall(path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_it_says_inloggen_for_signing_in_and_registreren_for_signing_up():
+    """"Aanmelden" means both in Dutch: signing in is "inloggen" on every page, allauth's
+    included, and the password rules say "je" as the rest does."""
+    assert [dutch(msgid) for msgid in ("Sign In", "Sign in", "Sign Out", "Sign up")] == [
+        "Inloggen", "Inloggen", "Uitloggen", "Registreren"]
+    assert "Log dan in" in dutch("Already have an account? Then please %(link)ssign in"
+                                 "%(end_link)s.")
+    assert dutch("Your password can’t be entirely numeric.").startswith("Je wachtwoord")
+    sign_in_words = re.compile(r"\baanmeld(en|code|poging)|\bmeld je (dan )?aan\b", re.I)
+    assert [text for _msgid, text in entries(OURS) if sign_in_words.search(text)] == []

@@ -43,6 +43,14 @@ class UpgradeRequestForm(forms.Form):
         help_text=gettext_lazy("Optional: what you want to connect, and who Sales may call."),
     )
 
+    def __init__(self, *args, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a bigger plan, or Professional again for a contract with API rights.
+        ranks = [value for value, _label in Subscription.choices]
+        self.fields["subscription"].choices = [
+            (value, label) for value, label in PAID
+            if ranks.index(value) > ranks.index(current) or value == Subscription.PROFESSIONAL]
+
     def clean(self):
         data = super().clean()
         if data.get("api_contract") and data.get("subscription") != Subscription.PROFESSIONAL:
@@ -80,9 +88,10 @@ def upgrade_request(request):
     if is_admin and waiting is None:
         wanted = request.GET.get("subscription")
         form = UpgradeRequestForm(request.POST if request.method == "POST" else None, initial={
-            "subscription": wanted if wanted in dict(PAID) else Subscription.BASIC,
             "api_contract": request.GET.get("api_contract") == "1",
-        })
+        }, current=environment.subscription)
+        offered = dict(form.fields["subscription"].choices)
+        form.fields["subscription"].initial = wanted if wanted in offered else next(iter(offered))
         if form.is_bound and form.is_valid():
             try:
                 UpgradeRequest.submit(environment=environment, by=request.user,

@@ -108,6 +108,22 @@ def test_it_asks_a_contract_only_with_professional(client, cast):
     assert not UpgradeRequest.objects.exists()
 
 
+def test_it_offers_only_a_bigger_plan_or_professional_again_for_a_contract(client, cast):
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save(update_fields=["subscription"])
+    sign_in(client, cast.admin)
+
+    page = text(client.get("/subscription/upgrade/"))
+    same = client.post("/subscription/upgrade/", {"subscription": "basic"})
+
+    assert 'value="professional"' in page and 'value="basic"' not in page
+    assert re.search(r'value="professional"[^>]*checked', page)
+    assert same.status_code == 400 and not UpgradeRequest.objects.exists()
+    cast.company.subscription = Subscription.PROFESSIONAL
+    cast.company.save(update_fields=["subscription"])
+    assert 'value="professional"' in text(client.get("/subscription/upgrade/"))
+
+
 def test_it_approves_once_with_the_contract_and_tells_the_administrator(
         cast, sales, django_capture_on_commit_callbacks):
     upgrade = UpgradeRequest.submit(environment=cast.company, by=cast.admin,

@@ -144,6 +144,8 @@ def test_it_approves_and_tells_the_requester_in_their_language(
     decided_at = ActivationRequest.objects.get(organization=org).decided_at
     with translation.override("nl"):
         assert date_format(timezone.localtime(decided_at), "DATE_FORMAT") in message.body
+    # Receiving waits for the administrator, who may switch it on at once.
+    assert "je kunt het altijd aanzetten op de pagina van de organisatie" in message.body
     # Approving again is no second decision and no second email.
     with django_capture_on_commit_callbacks(execute=True):
         support.post(f"/staff/activations/{org.pk}/approve/", CONFIRMED)

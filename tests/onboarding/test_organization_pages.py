@@ -372,7 +372,10 @@ def test_it_removes_an_identifier_after_confirmation(client, cast):
     sign_in(client, cast.admin)
     url = f"/organizations/identifiers/{identifier.pk}/remove/"
 
-    assert "can no longer be reached on Peppol as 0106:12345678" in text(client.get(url))
+    asked = text(client.get(url))
+    assert "can no longer be reached on Peppol as 0106:12345678" in asked
+    assert f'<a class="btn btn-link" href="/organizations/{org.pk}/#identifiers">Cancel</a>' \
+        in asked and '<button class="btn btn-danger" type="submit">Remove identifier' in asked
     assert org.identifiers.exists()
     client.post(url)
 

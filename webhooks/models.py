@@ -182,7 +182,7 @@ class Webhook(models.Model):
                 url=url, topics=list(topics), description=description, created_by=by,
                 secret_encrypted=encryption.encrypt(secret),
                 partnership=Partnership.through(organization, environment)
-                if organization is not None and key is None else None)
+                if organization is not None else None)
             hook._record(by, environment, "webhook.created",
                          after={"url": url, "topics": ", ".join(topics)},
                          actor_label=key_label(key))

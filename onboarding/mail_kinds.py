@@ -21,3 +21,6 @@ register(MailKind("party_link_requested", _("Someone asks for a party link"),
 register(MailKind("upgrade_requested", _("An environment asks for an upgrade"),
                   _("To Sales, when an administrator asks for a bigger subscription or a "
                     "contract with API rights."), 130, staff_flag="is_sales"))
+register(MailKind("partnership_ended", _("A client ended a partnership"),
+                  _("To an accountancy's administrators, when a client ends their access to an "
+                    "organization."), 75))

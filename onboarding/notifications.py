@@ -72,6 +72,15 @@ def notify_authorisation_answer(authorisation_request, url: str):
     })
 
 
+def notify_partnership_ended(partnership, url: str, *, revoked_keys: int, kept_keys: int):
+    """Tell the accountancy's administrators that a client ended their access to an
+    organization, and what became of the connection keys they made for it."""
+    notify("partnership_ended", partnership.accountant.administrators(),
+           "onboarding/email/partnership_ended",
+           {"partnership": partnership, "organization": partnership.organization,
+            "revoked_keys": revoked_keys, "kept_keys": kept_keys, "url": url})
+
+
 def notify_party_link_decision(link_request, url: str):
     """Tell the requester which organizations TechSupport linked, and why not the others."""
     items = list(link_request.items.select_related("organization"))

@@ -12,7 +12,11 @@ from onboarding import client_lists
 from onboarding.filters import AuthorisationRequestFilter
 from onboarding.forms.partners import AcceptForm, AuthorisationRequestForm, ClientListForm
 from onboarding.models import AuthorisationRequest, Partnership, Role
-from onboarding.notifications import notify_authorisation_answer, send_authorisation_request
+from onboarding.notifications import (
+    notify_authorisation_answer,
+    notify_partnership_ended,
+    send_authorisation_request,
+)
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
@@ -195,7 +199,12 @@ def partnership_end(request, pk):
     keys = list(partnership.connection_keys.filter(revoked_at__isnull=True))
     if request.method == "POST":
         revoke_keys = bool(keys) and request.POST.get("revoke_keys") == "on"
-        partnership.end(request.user, revoke_keys=revoke_keys)
+        with transaction.atomic():
+            partnership.end(request.user, revoke_keys=revoke_keys)
+            notify_partnership_ended(
+                partnership, request.build_absolute_uri(reverse("onboarding:clients")),
+                revoked_keys=len(keys) if revoke_keys else 0,
+                kept_keys=0 if revoke_keys else len(keys))
         messages.success(request, _("%(firm)s no longer has access to %(organization)s.") % {
             "firm": partnership.accountant.name, "organization": organization.name})
         if revoke_keys:

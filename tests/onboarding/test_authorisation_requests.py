@@ -207,7 +207,9 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
 
     sign_in(client, cast.client_admin)
     assert "Numbers Accountants" in text(client.get(f"/organizations/{bakery.pk}/"))
-    assert "no longer has access" in text(client.get(f"/partnerships/{partnership.pk}/end/"))
+    page = text(client.get(f"/partnerships/{partnership.pk}/end/"))
+    assert "no longer has access" in page
+    assert "The administrators of Numbers Accountants are told by mail." in page
     client.post(f"/partnerships/{partnership.pk}/end/")
 
     as_accountant(client, cast)
@@ -218,6 +220,13 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
     # The key stays valid: the client did not ask to revoke it.
     key.refresh_from_db()
     assert not key.is_revoked
+    told = mail.outbox[-1]
+    assert told.to == ["accountant@numbers.nl"]
+    assert "Bakery BV ended your access" in told.subject
+    assert "Bakery BV (KvK number 11223344) ended the partnership with Numbers " \
+           "Accountants." in told.body
+    assert "The connection key you made for it still works" in told.body
+    assert "http://testserver/clients/" in told.body
 
 
 def test_it_revokes_the_keys_the_accountant_made_when_the_client_asks_at_the_end(client,
@@ -239,6 +248,19 @@ def test_it_revokes_the_keys_the_accountant_made_when_the_client_asks_at_the_end
     assert theirs.is_revoked and not own.is_revoked
     assert AuditEvent.objects.get(action="connection_key.revoked").actor == cast.client_admin
     assert not Partnership.objects.get(pk=partnership.pk).is_active
+    assert "The connection key you made for it was revoked" in mail.outbox[-1].body
+
+
+def test_it_tells_no_accountant_who_switched_the_mail_off(client, cast):
+    bakery, partnership, _key = partnered_bakery(cast)
+    cast.accountant.muted_mail = ["partnership_ended"]
+    cast.accountant.save(update_fields=["muted_mail"])
+    sign_in(client, cast.client_admin)
+
+    client.post(f"/partnerships/{partnership.pk}/end/")
+
+    assert not Partnership.objects.get(pk=partnership.pk).is_active
+    assert not any("ended your access" in message.subject for message in mail.outbox)
 
 
 def test_it_lets_the_client_decline_and_tells_the_accountant(client, cast):

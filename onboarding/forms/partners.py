@@ -39,7 +39,9 @@ class ConnectionKeyForm(forms.Form):
                   "ask Sales for the upgrade.")
                 % {"reason": self.refusals[software],
                    "client": self.organization.environment.name})
-        raise forms.ValidationError(plan_refusal(self.refusals[software]).message)
+        raise forms.ValidationError(plan_refusal(
+            self.refusals[software],
+            **self.organization.environment.api_access_upgrade(software)).message)
 
 
 class AuthorisationRequestForm(forms.Form):

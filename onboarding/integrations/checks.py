@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from onboarding.models import ConnectionKey, Organization, Subscription
 from onboarding.models.connection_keys import subscription_refusal
+from onboarding.models.subscriptions import upgrade_url
 
 # API31 faults that a wrong "Generieke webservice naamruimten" setting causes.
 NAMESPACE_FAULTS = ("envelope-namespace", "malformed-xml")
@@ -52,11 +53,8 @@ def _organization_page(organization, part: str, label: str, *, own: bool = False
 
 
 def _upgrade(environment, subscription: str = "", api_contract: bool = False) -> Action:
-    query = {key: value for key, value in (("subscription", subscription),
-                                           ("api_contract", "1" if api_contract else ""))
-             if value}
-    return Action(_("Ask Sales for an upgrade"), reverse("onboarding:upgrade_request")
-                  + (f"?{urlencode(query)}" if query else ""), environment_id=environment.pk)
+    return Action(_("Ask Sales for an upgrade"), upgrade_url(subscription, api_contract),
+                  environment_id=environment.pk)
 
 
 def _document_page(document) -> Action:

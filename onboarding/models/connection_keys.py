@@ -109,7 +109,8 @@ class ConnectionKey(models.Model):
             raise ChangeRefused(_("Only administrators of the organization create keys."))
         refusal = organization.environment.api_access_refusal(software)
         if refusal:
-            raise plan_refusal(refusal, field="software")
+            raise plan_refusal(refusal, field="software",
+                               **organization.environment.api_access_upgrade(software))
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         actor_label = acting_label(by, organization, environment)
         with transaction.atomic():

@@ -212,6 +212,16 @@ class Environment(models.Model):
                      "Portal subscription has no API access.") % {"software": software.label}
         return None
 
+    @staticmethod
+    def api_access_upgrade(software) -> dict:
+        """What to ask Sales for when api_access_refusal refuses `software`: plan_refusal's
+        `subscription` and `api_contract`."""
+        from onboarding.models.partnerships import Software
+
+        if Software(software) in (Software.FOURPS_CONSTRUCT, Software.FOURPS_BUSINESS_CENTRAL):
+            return {"subscription": Subscription.PROFESSIONAL.value, "api_contract": True}
+        return {"subscription": Subscription.BASIC.value}
+
     def admin_count(self) -> int:
         return self.memberships.filter(role=Role.ADMINISTRATOR, user__is_active=True).count()
 

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
@@ -21,11 +22,22 @@ SUBSCRIPTION_RANK = {Subscription.INVOICE_PORTAL: 0, Subscription.BASIC: 1,
                      Subscription.PROFESSIONAL: 2}
 
 
-def plan_refusal(message, field=None) -> ChangeRefused:
+def upgrade_url(subscription: str = "", api_contract: bool = False) -> str:
+    """The page where an administrator asks Sales for more, with the plan (and the contract
+    with API rights) that a refusal needs already chosen."""
+    query = {key: value for key, value in (("subscription", subscription),
+                                           ("api_contract", "1" if api_contract else ""))
+             if value}
+    return reverse("onboarding:upgrade_request") + (f"?{urlencode(query)}" if query else "")
+
+
+def plan_refusal(message, field=None, *, subscription: str = "",
+                 api_contract: bool = False) -> ChangeRefused:
     """A refusal because of the plan, with a link to where an administrator asks Sales for a
-    bigger one: every plan limit refuses through this, so none ends without a way on."""
+    bigger one (`subscription`, with a contract when `api_contract`): every plan limit
+    refuses through this, so none ends without a way on."""
     link = format_html('<a href="{}" class="alert-link">{}</a>',
-                       reverse("onboarding:upgrade_request"), _("Ask Sales for an upgrade."))
+                       upgrade_url(subscription, api_contract), _("Ask Sales for an upgrade."))
     return ChangeRefused(format_html("{} {}", message, link), field=field)
 
 

@@ -133,18 +133,27 @@ def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
     assert not ConnectionKey.objects.exists()
 
 
-@pytest.mark.parametrize("software, subscription, contract, refused", [
-    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription"),
-    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription"),
-    ("afas", Subscription.BASIC, False, None),
-    ("4ps_construct", Subscription.BASIC, False, "4PS Construct needs a Professional"),
-    ("4ps_business_central", Subscription.PROFESSIONAL, False, "4PS Business Central needs a"),
-    ("4ps_business_central", Subscription.PROFESSIONAL, True, None),
-    ("other", Subscription.INVOICE_PORTAL, False, "Other software needs at least a Basic"),
-    ("other", Subscription.BASIC, False, None),
+BASIC_ASKED = "?subscription=basic"
+CONTRACT_ASKED = "?subscription=professional&amp;api_contract=1"
+
+
+@pytest.mark.parametrize("software, subscription, contract, refused, asked", [
+    ("afas", Subscription.INVOICE_PORTAL, False, "AFAS needs at least a Basic subscription",
+     BASIC_ASKED),
+    ("accept", Subscription.INVOICE_PORTAL, False, "Accept needs at least a Basic subscription",
+     BASIC_ASKED),
+    ("afas", Subscription.BASIC, False, None, None),
+    ("4ps_construct", Subscription.BASIC, False, "4PS Construct needs a Professional",
+     CONTRACT_ASKED),
+    ("4ps_business_central", Subscription.PROFESSIONAL, False, "4PS Business Central needs a",
+     CONTRACT_ASKED),
+    ("4ps_business_central", Subscription.PROFESSIONAL, True, None, None),
+    ("other", Subscription.INVOICE_PORTAL, False, "Other software needs at least a Basic",
+     BASIC_ASKED),
+    ("other", Subscription.BASIC, False, None, None),
 ])
 def test_it_follows_the_subscription_each_package_needs(client, cast, software, subscription,
-                                                        contract, refused):
+                                                        contract, refused, asked):
     cast.company.subscription = subscription
     cast.company.save()
     if contract:
@@ -158,7 +167,8 @@ def test_it_follows_the_subscription_each_package_needs(client, cast, software, 
         assert response.status_code == 400
         error = re.search(r'id="id_software_error"[^>]*>(.*?)</div>', text(response), re.S)
         assert refused in error.group(1)
-        assert 'href="/subscription/upgrade/"' in error.group(1)
+        # The link asks for the plan the package needs.
+        assert f'href="/subscription/upgrade/{asked}"' in error.group(1)
         assert not ConnectionKey.objects.exists()
     else:
         assert response.status_code == 200

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from lxml import etree
 
 from invoices.models import Channel, Document, Status
 from invoices.models.documents import PROCESSING
-from invoices.peppol import identifiers
+from invoices.peppol import identifiers, xmlsafe
 from invoices.peppol.identifiers import IdentifierError
 from invoices.recipients import reachable
 from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, sender_problem
@@ -228,21 +228,28 @@ def _receiver(text: str):
 
 
 def send_document(key, fields):
-    from invoices.peppol import xmlsafe
     from invoices.peppol.ubl import read_facts
+    from invoices.peppol.ubl.reader import document_type
 
     receiver = _receiver(fields.get("ReceiverIdentifier", ""))
     email = fields.get("ReceiverEmail", "").strip()
-    # Stored as given, so that the receiver fetches exactly what was sent.
-    payload = fields.get("Payload", "")
+    # Stored as given, so that the receiver fetches exactly what was sent; the payload is
+    # the XML without its prolog, so a declaration sent anyway goes (see without_declaration).
+    payload = xmlsafe.without_declaration(fields.get("Payload", ""))
     if not payload.strip():
         raise Fault("Client", _("The Payload is empty: send the invoice's XML."),
                     "payload-missing")
     data = payload.encode("utf-8")
     try:
-        facts = read_facts(xmlsafe.parse_xml(data, max_bytes()))
+        root = xmlsafe.parse_xml(data, max_bytes())
     except xmlsafe.XmlRejected:
         facts = None
+    else:
+        if not document_type(root):
+            raise Fault("Client", _("The Payload is not a UBL Invoice or CreditNote: its root "
+                                    "element is %(root)s.")
+                        % {"root": etree.QName(root).localname}, "not-an-invoice")
+        facts = read_facts(root)
     organization = Organization.objects.select_related("environment").get(
         pk=key.organization_id)
     if facts is not None:
@@ -325,9 +332,14 @@ def _moment(text: str):
             raise Fault("Client", _("CreatedFrom is a date or a date and time, such as "
                                     "2026-11-30 or 2026-11-30T08:00:00Z."), "invalid-field")
         moment = datetime.combine(day, time.min)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01 in Amsterdam is a moment of the year 0 in UTC.
+        raise Fault("Client", _("CreatedFrom lies outside the years 1 to 9999 in UTC."),
+                    "invalid-field") from None
 
 
 def _by_external_id(key, fields, queryset=None):
@@ -346,12 +358,18 @@ def _by_external_id(key, fields, queryset=None):
 
 def get_inbox_document(key, fields):
     document = _by_external_id(key, fields)
-    content = bytes(document.content)
+    try:
+        payload = xmlsafe.as_text(bytes(document.content))
+    except (xmlsafe.XmlRejected, LookupError, UnicodeDecodeError):
+        # Every received document was read as XML on its way in; this is for safety only.
+        raise Fault("Server", _("The document with external id %(id)s cannot be given as "
+                                "text; download it through the REST API.")
+                    % {"id": document.delivery_id}, "document-unreadable") from None
     return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
             ("DocumentType", document.document_type), ("Number", document.number),
             ("SenderIdentifier", document.sender_id), ("SenderName", document.counterparty_name),
             ("Status", document.get_status_display()),
-            ("Payload", content.decode("utf-8", errors="replace"))]
+            ("Payload", payload)]
 
 
 def set_inbox_document_status(key, fields):

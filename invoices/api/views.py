@@ -9,10 +9,12 @@ import re
 from datetime import UTC
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -267,14 +269,24 @@ class RetryView(KeyView):
         return Response(SentDocumentSerializer(self.sent(pk)).data)
 
 
+class UtcMomentField(IsoDateTimeField):
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            # 0001-01-01T00:00:00+01:00 is a moment of the year 0 in UTC.
+            raise ValidationError(_("This moment lies outside the years 1 to 9999 in UTC."),
+                                  code="invalid") from None
+
+
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):
     """An ISO 8601 moment compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that
     ISO 8601 (and so the client) may write, such as +16:06."""
 
-    def filter(self, qs, value):
-        if value is not None:
-            value = value.astimezone(UTC)
-        return super().filter(qs, value)
+    field_class = UtcMomentField
 
 
 class InboxFilter(filters.FilterSet):

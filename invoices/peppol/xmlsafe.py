@@ -7,6 +7,8 @@ A document that carries a DOCTYPE is refused outright: no Peppol or UBL document
 one, and it is how entity bombs and external-entity tricks get in.
 """
 
+import re
+
 from lxml import etree
 
 # Big enough for a UBL invoice with a few embedded PDF attachments; callers that expect
@@ -69,6 +71,23 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
         # Only reached for a DOCTYPE the prolog scan missed (an unusual encoding).
         raise XmlForbiddenDoctype(_DOCTYPE_REFUSED)
     return root
+
+
+_DECLARATION = re.compile(r"\A\s*<\?xml\s[^?]*\?>\s*")
+
+
+def without_declaration(text: str) -> str:
+    """XML text without its byte order mark and XML declaration: inside a text field (a
+    SOAP payload) the text's encoding is the message's, and a declaration that names
+    another one would misstate it."""
+    return _DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
+
+
+def as_text(data: bytes) -> str:
+    """Stored XML as text for a text field: decoded by the encoding the document is in,
+    without its XML declaration. Raises XmlRejected for what parse_xml refuses."""
+    encoding = parse_xml(data).getroottree().docinfo.encoding or "utf-8"
+    return without_declaration(bytes(data).decode(encoding))
 
 
 _DOCTYPE_REFUSED = (

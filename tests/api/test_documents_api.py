@@ -330,6 +330,17 @@ def test_it_reads_a_moment_with_any_offset_iso_8601_allows(live_server, http, ac
     assert [d["number"] for d in answer.json()["results"]] == ["F-1"]
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_it_refuses_a_moment_outside_the_years_utc_has(live_server, http, receiver_key, moment):
+    answer = call(http, "GET", live_server, "/api/v1/inbox", receiver_key,
+                  params={"created_after": moment, "created_before": moment})
+
+    assert answer.status_code == 400
+    assert answer.headers["Content-Type"] == PROBLEM
+    assert answer.json()["errors"]["created_after"] == [
+        "This moment lies outside the years 1 to 9999 in UTC."]
+
+
 def test_it_downloads_a_received_document_byte_for_byte(live_server, http, receiver_key,
                                                        delivered):
     response = call(http, "GET", live_server, f"/api/v1/inbox/{delivered.pk}/download",

@@ -60,6 +60,8 @@ ODD = {
     "a day and time no month has": inbox(CreatedFrom="2026-13-01T08:00:00Z"),
     "the last moment there is": inbox(CreatedFrom="9999-12-31T23:59:59+14:00"),
     "the first moment there is": inbox(CreatedFrom="0001-01-01T00:00:00-12:00"),
+    "the first day, before UTC has it": inbox(CreatedFrom="0001-01-01"),
+    "the last moment, after UTC has it": inbox(CreatedFrom="9999-12-31T23:59:59-01:00"),
     "a document id that is no id": envelope(
         "<v:GetInboxDocument><v:ExternalId>zzz</v:ExternalId></v:GetInboxDocument>"),
     "a document without its id": envelope("<v:GetInboxDocument/>"),

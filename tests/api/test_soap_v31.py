@@ -106,6 +106,59 @@ def test_it_runs_the_whole_cycle_of_sending_and_fetching(soap, acme, acme_key, r
     assert incoming.status == Status.DOWNLOADED and incoming.downloaded_at is not None
 
 
+def declared(data: bytes, encoding: str) -> bytes:
+    """`data` (a UBL invoice) written in `encoding`, with a declaration that says so."""
+    return (f'<?xml version="1.0" encoding="{encoding}"?>\n' + payload(data)).encode(encoding)
+
+
+def test_it_stores_a_payload_that_declares_another_encoding_as_the_text_it_is(
+        soap, acme, acme_key, receiver, receiver_key):
+    data = invoice("F-LATIN-1", supplier_name="Démo Bäckerei BV")
+    # The SOAP message is the text's encoding: the declaration inside the payload misstates it.
+    sent = soap.SendDocument(
+        ReceiverIdentifier="0106:87654321", Subject="Invoice",
+        Payload=declared(data, "ISO-8859-1").decode("iso-8859-1"),
+        **token_header(login(soap, acme_key)))
+
+    assert sent.ExternalId
+    incoming = Document.objects.inbox().get()
+    assert incoming.counterparty_name == "Démo Bäckerei BV"
+    assert bytes(incoming.content) == payload(data).encode()
+    fetched = soap.GetInboxDocument(ExternalId=sent.ExternalId,
+                                    **token_header(login(soap, receiver_key)))
+    assert fetched.Payload == payload(data)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "ISO-8859-1", "UTF-8"])
+def test_it_gives_a_received_document_as_text_whatever_its_encoding(
+        live_server, soap, acme, acme_key, receiver, receiver_key, encoding):
+    data = invoice("F-ENCODED", supplier_name="Démo Bäckerei BV")
+    stored = declared(data, encoding)
+    # Sent by the REST API, which stores the bytes exactly as they came.
+    response = requests.post(
+        f"{live_server.url}/api/v1/documents", data=stored, timeout=10,
+        headers={"Content-Type": "application/xml"},
+        auth=(acme_key.key.app_key, acme_key.secret))
+    assert response.status_code == 202, response.text
+    assert bytes(Document.objects.inbox().get().content) == stored
+
+    fetched = soap.GetInboxDocument(ExternalId=response.json()["delivery_id"],
+                                    **token_header(login(soap, receiver_key)))
+
+    assert fetched.Payload == payload(data)
+    assert "Démo Bäckerei BV" in fetched.Payload
+
+
+def test_it_says_a_payload_is_not_an_invoice(soap, acme_key, receiver):
+    with pytest.raises(Fault) as refused:
+        send(soap, login(soap, acme_key), b"<Order><ID>1</ID></Order>")
+
+    assert reason(refused.value) == "not-an-invoice"
+    assert refused.value.message == ("The Payload is not a UBL Invoice or CreditNote: its root "
+                                     "element is Order.")
+    assert not Document.objects.exists()
+
+
 def test_it_refuses_a_login_with_a_wrong_secret(soap, acme_key):
     with pytest.raises(Fault) as refused:
         soap.Login(AppKey=acme_key.key.app_key, SecretKey="pps_guess")

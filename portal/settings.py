@@ -393,6 +393,9 @@ SPECTACULAR_SETTINGS = {
         "connection test (TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."
     ),
     "VERSION": "1.0.0",
+    # OpenAPI 3.1 writes an optional object as oneOf the object or null; 3.0's "nullable"
+    # beside a reference allows no null at all (OpenAPI 3.0.3).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

@@ -257,11 +257,13 @@ class RetryView(KeyView):
         description=_("For a document whose delivery failed: the receiver is looked up anew, "
                       "on this platform first and then on the Peppol network, and the "
                       "document is delivered again. Answers the status afterwards; follow "
-                      "it as after sending."),
+                      "it as after sending. Asking again while the document is queued once "
+                      "more changes nothing and answers the same."),
         request=None,
         responses={200: SentDocumentSerializer, **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("The document's delivery did "
-                                                                "not fail.")),
+                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _(
+                       "The document's delivery did not fail: it was delivered, refused, or "
+                       "is still being checked.")),
                    **PROBLEMS},
     )
     def post(self, request, pk):
@@ -316,6 +318,23 @@ class InboxPages(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with 404; it is a mistake in the request.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({self.cursor_query_param: [_(
+                "This is not a cursor the inbox gave: follow next or previous of a page, or "
+                "start again without one.")]}) from None
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            # OpenAPI 3.1 has no "nullable"; a missing link is null.
+            described["properties"][link].pop("nullable")
+            described["properties"][link]["type"] = ["string", "null"]
+        return described
 
 
 class InboxView(KeyView, generics.ListAPIView):

@@ -88,6 +88,15 @@ def service_by_action(request) -> SoapService | None:
     return None
 
 
+def _without_action() -> str:
+    """What a call without a SOAPAction header is told when the connection test's limits
+    stop it: only the header tells another service's call apart before its body is read."""
+    if not SERVICES:
+        return ""
+    return " " + _("Calls of the v3.1 API name their operation in the SOAPAction header; "
+                   "without it, a call is limited as a connection test is.")
+
+
 class Fault(Exception):
     """A SOAP 1.1 fault: `code` is Client, Server, VersionMismatch or MustUnderstand."""
 
@@ -157,8 +166,8 @@ def rate_limited(address: str) -> HttpResponse | None:
     if wait is not None:
         fault = Fault("Client", _("Too many connection tests from your address (the limit is "
                                   "%(rate)s). Try again in %(wait)d seconds.")
-                      % {"rate": settings.API31_RATE_LIMIT, "wait": math.ceil(wait)},
-                      "rate-limited")
+                      % {"rate": settings.API31_RATE_LIMIT, "wait": math.ceil(wait)}
+                      + _without_action(), "rate-limited")
     else:
         wait = abuse.failed_authentications.wait(address)
         if wait is None:
@@ -186,7 +195,7 @@ def read_envelope(request, max_bytes: int):
         declared = 0
     if declared > max_bytes:
         raise Fault("Client", _("The request is larger than a connection test can be.")
-                    if max_bytes == MAX_REQUEST_BYTES else
+                    + _without_action() if max_bytes == MAX_REQUEST_BYTES else
                     _("The request is larger than %(limit)d MB.")
                     % {"limit": max_bytes // (1024 * 1024)}, "too-large")
     # Kept for who listens to a failed connection test: the stream can be read once only.

@@ -115,6 +115,8 @@ def test_it_limits_connection_tests_per_address(client, limits, acme, bc_key):
     message, reason = soap_fault(limited)
     assert reason == "rate-limited"
     assert "Too many connection tests from your address (the limit is 8/min)" in message
+    # A v3.1 call that left its SOAPAction out is told why it was counted as a test.
+    assert "name their operation in the SOAPAction header" in message
     assert soap(client, good, address="192.0.2.99").status_code == 200
 
 

@@ -5,6 +5,8 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
+from tests.api.test_documents_api import receiver, receiver_key  # noqa: F401 - fixtures
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -76,3 +78,43 @@ def test_it_names_every_soap_operation_of_the_wsdl_in_the_api_description(live_s
     assert "/api/api31?wsdl" in description
     for operation in operations | {"TestConnection"}:
         assert operation in description
+
+
+def conforms(document, path, method, response):
+    """Whether a real answer matches what the OpenAPI document says of its status code."""
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+    described = document["paths"][path][method]["responses"][str(response.status_code)]
+    content_type = response.headers["Content-Type"].split(";")[0]
+    schema = described["content"][content_type]["schema"]
+    validator = OAS31Validator if document["openapi"].startswith("3.1") else OAS30Validator
+    validator({**schema, "components": document["components"]}).validate(response.json())
+    return True
+
+
+def test_its_answers_about_documents_match_the_document(live_server, http, acme_key,
+                                                        receiver_key):  # noqa: F811
+    from tests.api.test_documents_api import call, send
+    from tests.invoices.conftest import invoice
+
+    document = http.get(f"{live_server.url}/api/schema/", timeout=10,
+                        headers={"Accept": "application/vnd.oai.openapi+json"}).json()
+    sent = send(http, live_server, acme_key, invoice("F-SCHEMA-1"))
+    assert sent.status_code == 202
+    pk = sent.json()["id"]
+    received = call(http, "GET", live_server, "/api/v1/inbox", receiver_key).json()
+    incoming = received["results"][0]["id"]
+
+    for path, method, url, issued, expected in (
+            ("/api/v1/documents", "post", None, None, 202),
+            ("/api/v1/documents/{id}", "get", f"/api/v1/documents/{pk}", acme_key, 200),
+            ("/api/v1/documents/{id}/retry", "post", f"/api/v1/documents/{pk}/retry",
+             acme_key, 409),
+            ("/api/v1/documents/{id}", "get", "/api/v1/documents/999999", acme_key, 404),
+            ("/api/v1/inbox", "get", "/api/v1/inbox", receiver_key, 200),
+            ("/api/v1/inbox", "get", "/api/v1/inbox?cursor=zz", receiver_key, 400),
+            ("/api/v1/inbox/{id}", "get", f"/api/v1/inbox/{incoming}", receiver_key, 200)):
+        response = sent if url is None else call(http, method.upper(), live_server, url,
+                                                 issued)
+        assert response.status_code == expected, (url, response.text)
+        assert conforms(document, path, method, response)

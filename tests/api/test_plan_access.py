@@ -34,7 +34,7 @@ def test_it_refuses_an_other_software_key_on_the_free_plan(cast, free_org):
     with pytest.raises(ChangeRefused) as refused:
         ConnectionKey.issue(organization=free_org, software=Software.OTHER, by=cast.admin)
     assert "Other software needs at least a Basic subscription" in refused.value.message
-    assert 'href="/subscription/upgrade/"' in refused.value.message
+    assert 'href="/subscription/upgrade/?subscription=basic"' in refused.value.message
     assert not ConnectionKey.objects.exists()
 
 

@@ -359,6 +359,22 @@ def test_it_answers_an_operation_in_the_body_without_a_soap_action(live_server, 
     assert root.findtext(f".//{{{V31}}}SecurityToken").startswith(acme_key.key.app_key)
 
 
+def test_it_tells_a_large_call_without_a_soap_action_to_name_its_operation(live_server,
+                                                                          acme_key):
+    body = (f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:v="{V31}"><soapenv:Body>'
+            f"<v:SendDocument><v:Payload>{'x' * 70_000}</v:Payload></v:SendDocument>"
+            "</soapenv:Body></soapenv:Envelope>")
+    response = requests.post(f"{live_server.url}/api/api31", data=body.encode(), timeout=10,
+                             headers={"Content-Type": "text/xml; charset=utf-8"})
+
+    root = etree.fromstring(response.content)
+    assert root.findtext(".//{*}Reason") == "too-large"
+    assert root.findtext(".//faultstring") == (
+        "The request is larger than a connection test can be. Calls of the v3.1 API name "
+        "their operation in the SOAPAction header; without it, a call is limited as a "
+        "connection test is.")
+
+
 def inbox_page_envelope(token, page) -> bytes:
     return (f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:v="{V31}"><soapenv:Header>'
             f"<v:SecurityToken>{token}</v:SecurityToken></soapenv:Header><soapenv:Body>"

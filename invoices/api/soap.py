@@ -19,6 +19,8 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -233,6 +235,14 @@ def send_document(key, fields):
 
     receiver = _receiver(fields.get("ReceiverIdentifier", ""))
     email = fields.get("ReceiverEmail", "").strip()
+    if email:
+        try:
+            if len(email) > 254:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            raise Fault("Client", _("ReceiverEmail is not an email address: %(email)s")
+                        % {"email": email[:254]}, "invalid-field") from None
     # Stored as given, so that the receiver fetches exactly what was sent; the payload is
     # the XML without its prolog, so a declaration sent anyway goes (see without_declaration).
     payload = xmlsafe.without_declaration(fields.get("Payload", ""))
@@ -270,7 +280,8 @@ def send_document(key, fields):
                     % {"receiver": receiver}, "receiver-not-reachable")
     try:
         document = accept(organization, data, Channel.CONNECTION_KEY,
-                          actor_label=f"connection key {key.app_key}", connection_key_id=key.pk)
+                          actor_label=f"connection key {key.app_key}", connection_key_id=key.pk,
+                          receiver_email=email)
     except DocumentRefused as refused:
         raise Fault("Client", str(refused.message), "document-unreadable") from None
     except AlreadySent as already:  # pragma: no cover - SendDocument gives no client id

@@ -239,6 +239,9 @@ class Document(SenderReceiverIds, models.Model):
                                        verbose_name=_("Entra ID identity"))
     source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="deliveries", verbose_name=_("sent as"))
+    # Where a SOAP sender asked the invoice to be mailed when its receiver is neither on the
+    # platform nor on Peppol (invoices.transport.email).
+    receiver_email = models.EmailField(_("receiver's email address"), blank=True)
     created_by = acting_user(blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)

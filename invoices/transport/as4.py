@@ -75,7 +75,10 @@ def attempt(document_pk: int, number: int) -> str:
         logger.warning("document %s cannot go over Peppol: %s", document.pk, error)
         _give_up(document, number, Said(UNREADABLE_TYPE), tell=False)
     except NotReceivable as error:
-        _give_up(document, number, Said(error.message), tell=False)
+        if document.receiver_email:
+            _by_email_instead(document, number, Said(error.message))
+        else:
+            _give_up(document, number, Said(error.message), tell=False)
     except LookupFailed as error:
         logger.warning("Peppol lookup for document %s failed: %s", document.pk, error.detail)
         _may_pass(document, number, Said(error.message))
@@ -139,6 +142,17 @@ def _give_up(document, number, reason, *, tell: bool) -> None:
         if changed and tell:
             pk = document.pk
             transaction.on_commit(lambda: notify_delivery_failed(pk))
+
+
+def _by_email_instead(document, number, reason) -> None:
+    """The receiver is not on Peppol, and the sender gave an address to mail it to."""
+    from invoices.transport.email import EmailTransport
+
+    with transaction.atomic():
+        PeppolEvidence.objects.filter(document=document).update(
+            attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
+            next_attempt_at=None, completed_at=timezone.now())
+        EmailTransport().deliver(document)
 
 
 def give_up_after_failed_task(document_pk: int, number: int) -> None:

@@ -27,16 +27,21 @@ class Transport(ABC):
 
 def choose(document) -> Transport | None:
     """Inside the platform when an organization here receives for the receiver; otherwise
-    over Peppol when an access point is configured; otherwise none (the document waits)."""
+    over Peppol when an access point is configured (which mails it to the sender's fallback
+    address when the receiver is not on Peppol); otherwise by email when the sender gave an
+    address; otherwise none (the document waits)."""
     from invoices.submission import receiver_for
     from invoices.transport.as4 import As4Transport
+    from invoices.transport.email import EmailTransport
     from invoices.transport.platform import PlatformTransport
 
     receiver = receiver_for(document.receiver_scheme, document.receiver_value)
     if receiver is not None:
         return PlatformTransport(receiver)
     point = access_point()
-    return As4Transport(point) if point is not None else None
+    if point is not None:
+        return As4Transport(point)
+    return EmailTransport() if document.receiver_email else None
 
 
 def access_point() -> AccessPoint | None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import requests
 import zeep
+from django.core import mail
 from django.utils import timezone
 from lxml import etree
 from zeep.exceptions import Fault
@@ -226,9 +227,24 @@ def test_it_refuses_a_receiver_that_cannot_be_reached_without_an_email(
 
     assert reason(refused.value) == "receiver-not-reachable"
     assert "0106:99998888" in refused.value.message
-    assert Document.objects.filter(delivery_id=with_email.ExternalId).exists()
+    mailed = Document.objects.get(delivery_id=with_email.ExternalId)
+    # Nothing here sends over Peppol: the fallback address gets it.
+    assert (mailed.receiver_email, mailed.status) == ("ap@example.nl", Status.DELIVERED)
+    assert [m.attachments[0][0] for m in mail.outbox if m.to == ["ap@example.nl"]] == [
+        "F-2.xml"]
     assert Document.objects.filter(delivery_id=on_peppol.ExternalId).exists()
     assert Document.objects.count() == 2
+
+
+@pytest.mark.parametrize("address", ["not-an-email", "a@b@example.nl", "x" * 250 + "@example.nl"])
+def test_it_refuses_a_receiver_email_that_is_no_address(soap, acme_key, address):
+    with pytest.raises(Fault) as refused:
+        send(soap, login(soap, acme_key), invoice(customer_kvk="99998888"),
+             receiver="0106:99998888", ReceiverEmail=address)
+
+    assert reason(refused.value) == "invalid-field"
+    assert refused.value.message.startswith("ReceiverEmail is not an email address: ")
+    assert not Document.objects.exists()
 
 
 def test_it_refuses_to_send_for_an_identifier_that_is_not_the_organizations(

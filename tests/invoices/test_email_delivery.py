@@ -1,0 +1,100 @@
+"""A sender's fallback: a document sent with a receiver's email address (SOAP SendDocument's
+ReceiverEmail) goes by email when its receiver is neither on the platform nor on Peppol."""
+
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage
+
+from invoices.models import Channel, Document, PeppolEvidence, Status
+from invoices.submission import accept
+from tests.api.conftest import acme  # noqa: F401 - a fixture
+from tests.conftest import sign_in, text
+from tests.invoices.as4_world import REMOTE_KVK
+from tests.invoices.conftest import invoice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks, acme):  # noqa: F811
+    def send(data, receiver_email="boekhouding@remote.example"):
+        with django_capture_on_commit_callbacks(execute=True):
+            document = accept(acme, data, Channel.CONNECTION_KEY, receiver_email=receiver_email)
+        document.refresh_from_db()
+        return document
+    return send
+
+
+def mailed_to(address):
+    return [message for message in mail.outbox if message.to == [address]]
+
+
+def test_it_mails_a_document_whose_receiver_is_not_on_peppol(send, peppol_world):
+    data = invoice("F-MAIL-1", customer_kvk="99990000")
+
+    document = send(data)
+
+    assert document.status == Status.DELIVERED
+    [message] = mailed_to("boekhouding@remote.example")
+    assert message.subject == "Invoice F-MAIL-1 from Acme Trading BV"
+    assert "no Peppol address of yours was found, so it comes by email" in message.body
+    assert "Amount due: EUR 242.00" in message.body
+    assert message.attachments == [("F-MAIL-1.xml", data, "application/xml")]
+    assert message.extra_headers["Message-ID"] == f"<{document.delivery_id}@portal>"
+    assert document.events.last().detail == (
+        "Delivered by email to boekhouding@remote.example: the receiver is not on Peppol.")
+    evidence = PeppolEvidence.objects.get(document=document)
+    assert evidence.last_error == "The receiver is not on the Peppol network."
+    assert peppol_world.remote_ap.requests == 0
+
+
+def test_it_sends_over_peppol_when_the_receiver_is_there_after_all(send, peppol_world):
+    peppol_world.register_remote()
+
+    document = send(invoice("F-MAIL-2", customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERED
+    assert len(peppol_world.remote_ap.received) == 1
+    assert mailed_to("boekhouding@remote.example") == []
+
+
+def test_it_mails_it_where_delivery_over_peppol_is_not_configured(send):
+    document = send(invoice("F-MAIL-3", customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERED
+    assert len(mailed_to("boekhouding@remote.example")) == 1
+    assert not PeppolEvidence.objects.exists()
+
+
+def test_it_lets_a_document_without_an_address_wait(send):
+    document = send(invoice("F-MAIL-4", customer_kvk=REMOTE_KVK), receiver_email="")
+
+    assert document.status == Status.QUEUED
+    assert not [message for message in mail.outbox if message.attachments]
+
+
+def test_it_fails_delivery_when_the_mail_server_refuses_the_address(send, monkeypatch):
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPRecipientsRefused({self.to[0]: (550, b"No such user")})
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+
+    document = send(invoice("F-MAIL-5", customer_kvk=REMOTE_KVK))
+
+    assert document.status == Status.DELIVERY_FAILED
+    assert document.status_reason == (
+        "The email to boekhouding@remote.example could not be sent.")
+    assert Document.objects.count() == 1
+
+
+def test_it_shows_the_address_and_the_mailing_on_the_documents_page(send, client, cast):
+    document = send(invoice("F-MAIL-6", customer_kvk=REMOTE_KVK))
+    sign_in(client, cast.admin)
+
+    page = text(client.get(document.get_absolute_url()))
+
+    assert ('<span id="receiver-email">Mailed to boekhouding@remote.example if the receiver '
+            "is not on Peppol</span>") in page
+    assert "Delivered by email to boekhouding@remote.example" in page

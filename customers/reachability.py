@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from customers.models import CustomerCard, PeppolCheckRun
 from invoices.peppol import smp
 from invoices.peppol.smp import LookupFailed, Reachability, SmlConfig
+from invoices.recipients import PLATFORM_DOCUMENT_TYPES, sml_config
 from portal.said import Said
 from portal.tasks import checkpoint
 
@@ -23,17 +24,26 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 
 
-def sml_config() -> SmlConfig:
-    zone = settings.PEPPOL_SML_ZONE or (
-        smp.PRODUCTION_ZONE if settings.PEPPOL_SML == "production" else smp.TEST_ZONE)
-    return SmlConfig(zone=zone, nameservers=settings.PEPPOL_DNS_SERVERS or None,
-                     port=settings.PEPPOL_DNS_PORT, timeout=settings.PEPPOL_LOOKUP_TIMEOUT)
+def on_platform(scheme: str, value: str) -> Reachability | None:
+    """The answer for a customer that receives on this platform, which delivers invoices and
+    credit notes to it without asking the network; None for anyone else."""
+    from invoices.submission import receiver_for
+
+    if receiver_for(scheme, value) is None:
+        return None
+    return Reachability(registered=True, accepts_invoice=True, accepts_credit_note=True,
+                        document_types=PLATFORM_DOCUMENT_TYPES)
 
 
 def look_up(scheme: str, value: str, config: SmlConfig | None = None) -> Reachability:
-    """The network's answer; a lookup that got none comes back with `error` set."""
+    """The answer for one Endpoint-ID: the platform's own, or the network's; a lookup that
+    got none comes back with `error` set."""
+    return on_platform(scheme, value) or _on_network(scheme, value, config or sml_config())
+
+
+def _on_network(scheme: str, value: str, config: SmlConfig) -> Reachability:
     try:
-        return smp.lookup(scheme, value, config or sml_config())
+        return smp.lookup(scheme, value, config)
     except LookupFailed as failure:
         logger.warning("Peppol lookup of %s:%s failed: %s", scheme, value, failure.detail)
         return Reachability.from_failure(failure)
@@ -80,8 +90,12 @@ def _check_all(run: PeppolCheckRun) -> None:
             if not batch:
                 break
             wanted = list({(c.endpoint_scheme, c.endpoint_value) for c in batch} - answers.keys())
-            for key, result in zip(wanted, pool.map(lambda k: look_up(*k, config), wanted),
-                                   strict=True):
+            # The platform's own receivers from this thread, which holds the database
+            # connection; only the others are asked of the network, side by side.
+            here = {key: found for key in wanted if (found := on_platform(*key))}
+            elsewhere = [key for key in wanted if key not in here]
+            looked_up = pool.map(lambda k: _on_network(*k, config), elsewhere)
+            for key, result in [*here.items(), *zip(elsewhere, looked_up, strict=True)]:
                 answers[key] = dataclasses.replace(result, document_types=())
             counts = {"reachable": run.reachable, "not_reachable": run.not_reachable,
                       "failed": run.failed}

@@ -160,6 +160,29 @@ def test_it_checks_a_whole_filtered_list_in_the_background(client, cast, org, pe
                       "percent": 100, "message": "Checked 4 of 4 customers…", "note": ""}
 
 
+def test_it_counts_a_customer_that_receives_on_this_platform_as_reachable(client, cast, org,
+                                                                          peppol):
+    from tests.invoices.conftest import RECEIVER_KVK, make_receiver
+
+    make_receiver(cast)
+    card = make_card(org, endpoint_value=RECEIVER_KVK)
+    other = make_card(org, name="Elsewhere BV", customer_number="2", endpoint_value="22222222")
+    sign_in(client, cast.admin)
+
+    page = text(client.post(f"/customers/{card.pk}/check-peppol/", follow=True))
+
+    assert "Bakker BV receives Peppol invoices." in page
+    card.refresh_from_db()
+    assert card.peppol_reachable and card.peppol_accepts_credit_note
+    # Nobody asked the network about it, in the list's check either.
+    client.post(f"/organizations/{org.pk}/customers/check-peppol/", {})
+    run = PeppolCheckRun.objects.get()
+    assert (run.reachable, run.not_reachable) == (1, 1)
+    other.refresh_from_db()
+    assert other.peppol_registered is False
+    assert len(peppol.dns.queries) == 1
+
+
 def test_it_sends_to_the_running_check_instead_of_starting_another(client, cast, org):
     make_card(org)
     run = PeppolCheckRun.objects.create(organization=org, heartbeat_at=timezone.now(),

@@ -51,3 +51,14 @@ def test_it_is_techsupports_alone(client, cast, sender):
     client.force_login(cast.sales)
     page = client.get(f"/staff/organizations/{sender.pk}/").content.decode()
     assert 'id="staff-all-documents"' not in page
+
+
+def test_it_shows_support_the_rules_a_refused_document_broke(client, cast, sender):
+    document = accept(sender, invoice("F-102", buyer_reference=""), Channel.PORTAL)
+    client.force_login(cast.techsupport)
+
+    page = text(client.get(f"/staff/documents/{document.pk}/"))
+
+    assert document.status == "refused"
+    fatal = page.split('id="fatal"')[1].split("</table>")[0]
+    assert "PEPPOL-EN16931-R003" in fatal and "/ubl:Invoice[1]" in fatal

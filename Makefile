@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
-# Local development settings: debugging on and a secret key of this checkout's own.
+# Local development settings: debugging on, a secret key of this checkout's own, and the
+# demo's TechSupport address as where users write for help.
 .env: | $(PY)
-	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
+	$(PY) -c "import secrets; print('DEBUG=true'); print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('SUPPORT_EMAIL=techsupport@portal.example')" > .env
 
 run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput

@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -232,7 +234,8 @@ def key_exists(facts: Facts) -> Result:
         return Result(False, _("Connection key %(app_key)s was revoked on %(when)s. Create "
                                "new keys and enter them in your software.")
                       % {"app_key": facts.revoked_key.app_key,
-                         "when": facts.revoked_key.revoked_at.strftime("%Y-%m-%d %H:%M")})
+                         "when": date_format(localtime(facts.revoked_key.revoked_at),
+                                             "DATETIME_FORMAT")})
     return Result(False, _("There is no connection key for %(software)s yet. Create one "
                            "here.") % {"software": _software_label(facts)})
 

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import STUCK_AFTER, IntegrationRun
@@ -182,7 +182,11 @@ def test_it_shows_a_step_broken_after_the_key_is_revoked(client, cast):
     issued.key.revoke(cast.admin)
     found = states(run)
     assert found["keys"].state == "broken"
-    assert f"Connection key {issued.key.app_key} was revoked" in found["keys"].result.message
+    issued.key.refresh_from_db()
+    # In the portal's time and way of writing, as the rest of the page.
+    assert found["keys"].result.message.startswith(
+        f"Connection key {issued.key.app_key} was revoked on "
+        f"{formats.date_format(timezone.localtime(issued.key.revoked_at), 'DATETIME_FORMAT')}.")
     assert found["enter_keys"].state == "waiting"
     event = AuditEvent.objects.get(action="integration.step_broken")
     assert event.after == {"setup": "afas", "step": "keys"}

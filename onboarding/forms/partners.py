@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms.organizations import check_registry_number
 from onboarding.models import Country, Software
-from onboarding.models.connection_keys import subscription_refusal
-from onboarding.models.subscriptions import plan_refusal
+from onboarding.models.connection_keys import key_refusal, subscription_refusal
 
 
 class ConnectionKeyForm(forms.Form):
@@ -19,10 +18,10 @@ class ConnectionKeyForm(forms.Form):
     def __init__(self, *args, organization, environment=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        self.environment = environment or organization.environment
         # An accountant makes keys on the client's subscription, which only the client's
         # administrators can change.
-        self.for_client = environment is not None and \
-            environment.pk != organization.environment_id
+        self.for_client = self.environment.pk != organization.environment_id
         # Say up front which packages the subscription does not cover yet.
         self.refusals = {
             value: reason for value, _label in Software.choices
@@ -31,17 +30,10 @@ class ConnectionKeyForm(forms.Form):
 
     def clean_software(self):
         software = self.cleaned_data["software"]
-        if software not in self.refusals:
-            return software
-        if self.for_client:
-            raise forms.ValidationError(
-                _("%(reason)s The keys use the subscription of %(client)s: its administrators "
-                  "ask Sales for the upgrade.")
-                % {"reason": self.refusals[software],
-                   "client": self.organization.environment.name})
-        raise forms.ValidationError(plan_refusal(
-            self.refusals[software],
-            **self.organization.environment.api_access_upgrade(software)).message)
+        refused = key_refusal(self.organization, software, self.environment)
+        if refused is not None:
+            raise forms.ValidationError(refused.message)
+        return software
 
 
 class AuthorisationRequestForm(forms.Form):

@@ -52,6 +52,22 @@ def subscription_refusal(environment, software) -> str | None:
     return environment.api_access_refusal(software)
 
 
+def key_refusal(organization, software, environment) -> ChangeRefused | None:
+    """Why someone working in `environment` may not make keys for `software` for
+    `organization` under its plan, and who may ask Sales for more: the environment's own
+    administrators, or, for an accountant, the client's; None when the plan allows them."""
+    refusal = subscription_refusal(organization.environment, software)
+    if not refusal:
+        return None
+    if environment.pk != organization.environment_id:
+        return ChangeRefused(
+            _("%(reason)s The keys use the subscription of %(client)s: its administrators "
+              "ask Sales for the upgrade.")
+            % {"reason": refusal, "client": organization.environment.name}, field="software")
+    return plan_refusal(refusal, field="software",
+                        **organization.environment.api_access_upgrade(software))
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     """A new key as its creator sees it once: the Secret is not stored anywhere."""
@@ -107,10 +123,9 @@ class ConnectionKey(models.Model):
         environment = environment or organization.environment
         if not organization.configurable_by(by, environment):
             raise ChangeRefused(_("Only administrators of the organization create keys."))
-        refusal = organization.environment.api_access_refusal(software)
-        if refusal:
-            raise plan_refusal(refusal, field="software",
-                               **organization.environment.api_access_upgrade(software))
+        refused = key_refusal(organization, software, environment)
+        if refused is not None:
+            raise refused
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         actor_label = acting_label(by, organization, environment)
         with transaction.atomic():

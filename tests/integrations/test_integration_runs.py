@@ -114,6 +114,31 @@ def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):
     assert client.get(response.url).status_code == 200
 
 
+def test_it_tells_an_accountant_whose_client_the_plan_refuses_who_asks_sales(client, cast):
+    from portal.tenancy import SESSION_KEY
+
+    subscribe(cast.client, Subscription.BASIC)
+    bakery = organization(cast, cast.client, kvk="87654321", name="Bakery BV")
+    Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
+    sign_in(client, cast.accountant)
+    session = client.session
+    session[SESSION_KEY] = cast.accountancy.pk
+    session.save()
+    run = IntegrationRun.objects.get(pk=client.post("/integrations/start/", {
+        "setup": "afas", "organization": bakery.pk}).url.split("/")[-2])
+    subscribe(cast.client, Subscription.INVOICE_PORTAL)
+
+    page = text(client.post(f"/integrations/runs/{run.pk}/",
+                            {"action": "create_key", "step": "keys"}, follow=True))
+
+    assert ("AFAS needs at least a Basic subscription: the free Invoice Portal subscription "
+            "has no API access. The keys use the subscription of Bakery: its administrators "
+            "ask Sales for the upgrade.") in page
+    # The accountant's own upgrade page would change nothing for the client.
+    assert "/subscription/upgrade/" not in page.split('role="alert"')[1].split("</div>")[0]
+    assert not ConnectionKey.objects.exists()
+
+
 def test_it_creates_keys_from_the_step_and_shows_the_secret_once(client, cast):
     run = afas_run(cast)
     sign_in(client, cast.admin)

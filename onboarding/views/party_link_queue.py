@@ -19,6 +19,8 @@ from portal.reporting import report_attempt
 from portal.tenancy import staff_required
 
 PENDING = PartyLinkRequest.Status.PENDING
+# Both forms of the page have a reason field: the rejection's ids are its own.
+REJECT_IDS = "id_reject_%s"
 
 
 @staff_required("is_techsupport")
@@ -44,7 +46,7 @@ def _render_review(request, link_request, *, approve_form=None, reject_form=None
         "link_request": link_request,
         "identity": identity,
         "approve_form": approve_form or ApproveForm(link_request=link_request),
-        "reject_form": reject_form or RejectForm(),
+        "reject_form": reject_form or RejectForm(auto_id=REJECT_IDS),
         "items": link_request.items.select_related("organization__environment"),
         "events": AuditEvent.objects.filter(target_type="partylinkrequest",
                                             target_id=str(link_request.pk))
@@ -95,7 +97,7 @@ def staff_party_link_approve(request, pk):
 @staff_required("is_techsupport", post=True)
 def staff_party_link_reject(request, pk):
     link_request = _reviewable(pk)
-    form = RejectForm(request.POST)
+    form = RejectForm(request.POST, auto_id=REJECT_IDS)
     if form.is_valid() and report_attempt(
             request, form, lambda: _decide(request, link_request, {}, form.cleaned_data["reason"]),
             done=_("The request of %(user)s was rejected. The requester was told by email.")

@@ -308,7 +308,11 @@ def test_it_rejects_only_with_a_reason_the_requester_sees(
 
     blank = support.post(f"/staff/party-links/{link_request.pk}/reject/", {"reason": " "})
     assert blank.status_code == 400
-    assert "Give the reason; the requester will read it." in blank.content.decode()
+    page = blank.content.decode()
+    assert "Give the reason; the requester will read it." in page
+    # The approval's note and the rejection's reason are told apart by their labels.
+    assert page.count('id="id_reason"') == 1 and page.count('id="id_reject_reason"') == 1
+    assert re.search(r'<label\s+for="id_reject_reason"', page)
 
     with django_capture_on_commit_callbacks(execute=True):
         support.post(f"/staff/party-links/{link_request.pk}/reject/",

@@ -53,9 +53,14 @@ document.addEventListener("DOMContentLoaded", function () {
     return text(feedback);
   }
 
+  // Form-level messages move into the summary: left where they were, they are read twice.
+  var moved = [];
   main.querySelectorAll("form").forEach(function (form) {
     form.querySelectorAll(".alert-danger").forEach(function (alert) {
-      if (text(alert)) { errors.push({message: text(alert), control: null}); }
+      if (text(alert)) {
+        errors.push({message: text(alert), control: null, form: form});
+        moved.push(alert);
+      }
     });
     var names = new Set();
     form.querySelectorAll(".is-invalid, [aria-invalid=true]").forEach(function (control) {
@@ -113,9 +118,16 @@ document.addEventListener("DOMContentLoaded", function () {
   var messages = main.querySelector(":scope > .messages");
   main.insertBefore(summary, messages ? messages.nextSibling : main.firstChild);
 
+  moved.forEach(function (alert) { alert.remove(); });
+
   var first = errors.find(function (error) { return error.control; });
   if (!first) {
-    summary.focus();
+    // Only the form as a whole was refused (a wrong password): the summary says why, and
+    // the cursor goes to the form's first field, to try again.
+    var refused = errors.find(function (error) { return error.form; });
+    var field = refused && Array.prototype.find.call(
+      refused.form.querySelectorAll(CONTROLS), shown);
+    (field || summary).focus();
     return;
   }
   first.control.focus({preventScroll: true});

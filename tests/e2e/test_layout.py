@@ -164,6 +164,9 @@ def test_it_sums_up_a_failed_sign_in(live_server, browser, cast):
     page.locator("button[type=submit]").click()
     items = summary_items(page)
     assert any("not correct" in item for item in items), items
+    # Said once, in the summary, with the cursor back in the first field to try again.
+    assert page.get_by_text("not correct").count() == 1
+    assert page.evaluate("document.activeElement.id") == "id_login"
     # Console errors from a refused sign-in (a 400 answer) are the browser's own note.
     assert [p for p in watcher.problems if "status of 400" not in p] == []
 
@@ -313,3 +316,20 @@ def test_it_breaks_a_long_name_without_spaces_rather_than_scroll_sideways(
         assert name[:40] in page.locator("h1").inner_text() or \
             name[:40] in page.locator(".breadcrumb").inner_text(), path
         assert fits(page), f"sideways scroll on {path} at 1280 px in {language}"
+
+
+def test_it_shows_where_the_keyboard_is_on_the_main_bar(live_server, browser, cast):
+    page = new_page(browser)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/organizations/")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('.portal-bar .navbar-nav')"):
+            break
+
+    outline = page.evaluate("""() => {
+        const style = getComputedStyle(document.activeElement);
+        return [style.outlineStyle, style.outlineColor, style.outlineWidth]; }""")
+
+    # White on the bar's blue, not Bootstrap's pale blue shadow.
+    assert outline == ["solid", "rgb(255, 255, 255)", "2px"]

@@ -15,17 +15,28 @@
 
   window.portal.copyButtons();
 
-  var shown = {};
+  // A step's box is rewritten only when what it shows changed: rewriting it unchanged
+  // would drop the keyboard focus of whoever is on one of its links.
+  var parsed = document.createElement("div");
   window.portal.poll(run.dataset.statusUrl, 2000, function (data) {
     Object.keys(data.steps).forEach(function (key) {
-      var step = data.steps[key];
-      if (shown[key] === step.html) {
+      var box = run.querySelector('[data-step-status="' + key + '"]');
+      if (!box) {
         return;
       }
-      shown[key] = step.html;
-      var box = run.querySelector('[data-step-status="' + key + '"]');
-      if (box) {
-        box.innerHTML = step.html;
+      parsed.innerHTML = data.steps[key].html;
+      if (parsed.innerHTML === box.innerHTML) {
+        return;
+      }
+      var focused = box.contains(document.activeElement) ? document.activeElement : null;
+      var again = focused && (focused.getAttribute("href") || focused.textContent);
+      box.innerHTML = parsed.innerHTML;
+      if (focused) {
+        // Back on the same link or button, when the new status still has it.
+        var same = Array.prototype.find.call(box.querySelectorAll("a, button"), function (el) {
+          return (el.getAttribute("href") || el.textContent) === again;
+        });
+        (same || box).focus();
       }
     });
     document.getElementById("run-complete").classList.toggle("d-none", !data.complete);

@@ -116,6 +116,30 @@ def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
     assert page.locator("#step-receiving .step-action").count() == 0
 
 
+def test_a_step_keeps_the_keyboards_place_while_the_page_follows_the_setup(
+        live_server, browser, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast)
+    page = signed_in(browser, live_server, cast.admin.email)
+    start(page, live_server, "afas", "Start the setup")
+    action = page.locator("#step-receiving .step-action")
+    action.focus()
+
+    # The page asks for the steps' states every two seconds; nothing changed meanwhile.
+    with page.expect_response(lambda answer: "/status/" in answer.url):
+        pass
+    with page.expect_response(lambda answer: "/status/" in answer.url):
+        pass
+    assert page.evaluate("document.activeElement.classList.contains('step-action')")
+
+    org.decide_receiving(cast.admin, False)
+    complete(page, "receiving")
+    # The step that changed is read out, and the keyboard stays in it.
+    status = page.locator('[data-step-status="receiving"]')
+    assert status.get_attribute("aria-live") == "polite"
+    assert page.evaluate("document.activeElement.dataset.stepStatus") == "receiving"
+
+
 def test_an_open_setup_page_stops_asking_and_says_why_once_the_setup_is_gone(
         live_server, browser, cast):
     from onboarding.integrations.runs import IntegrationRun

@@ -1,6 +1,5 @@
 // Behaviour that templates ask for with data attributes, so no page needs inline script
 // (the Content-Security-Policy refuses it):
-//   data-submit-on-change   on a form control: submits its form when the value changes
 //   data-show-on-load       on a Bootstrap modal: opens it when the page has loaded
 //   data-percent="42"       on a Bootstrap .progress-bar: sets its width
 //   data-check-all="form-id" on a checkbox: checks or clears every checkbox of that form
@@ -18,12 +17,6 @@ document.addEventListener("DOMContentLoaded", function () {
 
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
-  });
-
-  document.querySelectorAll("[data-submit-on-change]").forEach(function (control) {
-    control.addEventListener("change", function () {
-      if (control.form) { control.form.submit(); }
-    });
   });
 
   document.querySelectorAll("[data-percent]").forEach(function (bar) {

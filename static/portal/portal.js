@@ -32,7 +32,8 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 
 // Helpers that page scripts call (this file loads before them):
-//   portal.copyButtons()            every [data-copy="#field"] button copies that field's value
+//   portal.copyButtons()            every [data-copy="#field"] button copies that field's value,
+//                                   and says data-copied in a status region
 //   portal.poll(url, ms, onData)    fetches JSON from url every ms while the page is visible
 window.portal = {
   copyButtons: function () {
@@ -44,6 +45,16 @@ window.portal = {
         var done = function () {
           button.textContent = "✓";
           setTimeout(function () { button.textContent = label; }, 1500);
+          // Said to screen readers too, which do not see the tick.
+          var status = document.getElementById("copy-status");
+          if (!status) {
+            status = document.createElement("span");
+            status.id = "copy-status";
+            status.className = "visually-hidden";
+            status.setAttribute("role", "status");
+            document.body.appendChild(status);
+          }
+          status.textContent = button.dataset.copied || "✓";
         };
         field.select();
         if (navigator.clipboard && window.isSecureContext) {

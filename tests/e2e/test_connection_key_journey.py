@@ -41,9 +41,11 @@ def test_it_shows_the_test_connection_of_a_new_key(live_server, browser, cast):
     admin.get_by_text("No connection keys yet").wait_for()
 
     app_key, secret = create_keys(admin, organization.name, "Other software")
-    admin.locator("[data-copy='#secret']").click()
+    admin.get_by_role("button", name="Copy Secret").click()
     admin.locator("[data-copy='#secret']", has_text="✓").wait_for()
     assert admin.evaluate("navigator.clipboard.readText()") == secret
+    # A screen reader hears which value was copied.
+    assert admin.get_by_role("status").filter(has_text="Secret copied").count() == 1
     admin.get_by_text("Waiting for a test connection").wait_for()
 
     answer = requests.get(f"{live_server.url}/api/v1/ping", auth=(app_key, secret), timeout=10)

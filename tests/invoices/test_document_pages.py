@@ -297,7 +297,10 @@ def test_it_holds_back_a_duplicate_until_an_administrator_marks_it_original(
     assert 'id="duplicate-notice"' in page and 'id="download"' not in page
     assert client.get(f"/documents/{duplicate.pk}/ubl/").status_code == 404
     url = f"/documents/{duplicate.pk}/mark-original/"
-    assert post(url, {"reason": ""}).status_code == 400
+    refused = post(url, {"reason": ""})
+    assert refused.status_code == 400
+    assert 'aria-invalid="true" aria-describedby="id_reason_error"' in text(refused)
+    assert '<div class="invalid-feedback" id="id_reason_error">' in text(refused)
     response = post(url, {"reason": "Ander bedrag, tweede levering"})
     assert response.status_code == 302
     duplicate.refresh_from_db()

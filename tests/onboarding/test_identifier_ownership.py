@@ -97,6 +97,10 @@ def test_it_lets_techsupport_verify_or_reject_from_its_queue(client, cast):
     client.post(f"/staff/identifiers/{gln.pk}/verify/")  # a double click changes nothing
     refused = client.post(f"/staff/identifiers/{vat.pk}/reject/", {"reason": ""})
     assert refused.status_code == 400
+    # The error is the field's own, for a screen reader on the field too.
+    assert (f'aria-invalid="true" aria-describedby="reason-{vat.pk}-error"'
+            in refused.content.decode())
+    assert f'id="reason-{vat.pk}-error"' in refused.content.decode()
     client.post(f"/staff/identifiers/{vat.pk}/reject/", {"reason": "Not their VAT number."})
 
     gln.refresh_from_db()

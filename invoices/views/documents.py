@@ -214,6 +214,11 @@ def retry_delivery(request, pk):
 MARK_AT_ONCE = 100
 
 
+# Back to the list with nothing chosen: the page opens at the table, so the keyboard's next
+# step is its first box rather than the top of the page.
+CHOOSE_AGAIN = "#documents"
+
+
 def _chosen(request) -> tuple[str, list[int]]:
     """A selection's POST: where to go back to (a page of this site, else the inbox) and the
     chosen document ids, each once, in the order given."""
@@ -249,7 +254,7 @@ def mark_many_downloaded(request):
     if not documents:
         messages.error(request, _("Choose at least one received invoice to mark as "
                                   "downloaded."))
-        return redirect(back)
+        return redirect(back + CHOOSE_AGAIN)
     if request.POST.get("confirm") != "yes":
         return render(request, "invoices/mark_many_downloaded.html", {
             "documents": documents, "back": back,
@@ -276,7 +281,7 @@ def set_many_statuses(request):
     if not documents:
         messages.error(request, _("Choose at least one received invoice whose processing "
                                   "status you may set."))
-        return redirect(back)
+        return redirect(back + CHOOSE_AGAIN)
     status, error = request.POST.get("status", ""), ""
     if request.POST.get("confirm") == "yes":
         if status in PROCESSING:

@@ -24,3 +24,6 @@ register(MailKind("upgrade_requested", _("An environment asks for an upgrade"),
 register(MailKind("partnership_ended", _("A client ended a partnership"),
                   _("To an accountancy's administrators, when a client ends their access to an "
                     "organization."), 75))
+register(MailKind("subscription_changed", _("The subscription changed"),
+                  _("To an environment's administrators, when Sales changes its subscription, "
+                    "with what it can no longer do."), 80))

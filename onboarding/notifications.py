@@ -81,6 +81,14 @@ def notify_partnership_ended(partnership, url: str, *, revoked_keys: int, kept_k
             "revoked_keys": revoked_keys, "kept_keys": kept_keys, "url": url})
 
 
+def notify_subscription_changed(environment, before, losses: list, url: str):
+    """Tell an environment's administrators that Sales changed its subscription, and what it
+    can no longer do on the new one."""
+    notify("subscription_changed", environment.administrators(),
+           "onboarding/email/subscription_changed",
+           {"environment": environment, "before": before, "losses": losses, "url": url})
+
+
 def notify_party_link_decision(link_request, url: str):
     """Tell the requester which organizations TechSupport linked, and why not the others."""
     items = list(link_request.items.select_related("organization"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from onboarding.models.environments import Subscription
 
@@ -59,3 +61,38 @@ class Entitlements:
         if self.environment.subscription != Subscription.PROFESSIONAL:
             return ("subscription-level", _("API31 needs a Professional subscription."))
         return None
+
+
+def losses(environment, subscription) -> list[str]:
+    """What `environment` could no longer do on `subscription`, in its users' words: what
+    Sales confirms before a downgrade, and the administrators read after it."""
+    from onboarding.models.connection_keys import ConnectionKey
+
+    after = copy.copy(environment)
+    after.subscription = Subscription(subscription)
+    said = []
+    keys = ConnectionKey.objects.filter(organization__environment=environment,
+                                        revoked_at__isnull=True)
+    refused = [key for key in keys if after.api_access_refusal(key.software)]
+    if refused:
+        said.append(ngettext(
+            "%(count)d connection key stops working: software that uses it can no longer send "
+            "or fetch invoices (%(software)s).",
+            "%(count)d connection keys stop working: software that uses them can no longer "
+            "send or fetch invoices (%(software)s).", len(refused))
+            % {"count": len(refused), "software": ", ".join(sorted(
+                {key.get_software_display() for key in refused}))})
+    limit = after.entitlements.organization_limit
+    count = Entitlements(environment).organization_count()
+    if limit is not None and count > limit:
+        said.append(_("It has %(count)d organizations and may keep them, but cannot add more: "
+                      "the plan covers %(limit)d.") % {"count": count, "limit": limit})
+    if Entitlements(environment).may_send_authorisation_requests \
+            and not after.entitlements.may_send_authorisation_requests:
+        said.append(_("It can no longer send authorisation requests to clients."))
+    if environment.subscription == Subscription.PROFESSIONAL \
+            and after.subscription != Subscription.PROFESSIONAL \
+            and environment.contracts.current().filter(api_rights=True).exists():
+        said.append(_("Its contract with API rights no longer counts: the 4PS software and "
+                      "Business Central's API31 connection are refused."))
+    return said

@@ -2,7 +2,9 @@
 
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
@@ -15,9 +17,11 @@ from onboarding.models import (
     Environment,
     Role,
     Software,
+    Subscription,
     change_subscription,
 )
-from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
+from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT, losses
+from onboarding.notifications import notify_subscription_changed
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
@@ -56,9 +60,21 @@ def subscription_detail(request, pk):
     if request.method == "POST":
         if not form.is_valid():
             return render_environment(request, environment, subscription_form=form, status=400)
-        if change_subscription(environment, request.user, form.cleaned_data["subscription"]):
+        wanted = Subscription(form.cleaned_data["subscription"])
+        before = Subscription(environment.subscription)
+        lost = losses(environment, wanted)
+        if lost and request.POST.get("confirmed") != "1":
+            return render(request, "onboarding/staff/subscription_confirm.html", {
+                "environment": environment, "subscription": wanted, "losses": lost})
+        with transaction.atomic():
+            changed = change_subscription(environment, request.user, wanted)
+            if changed:
+                notify_subscription_changed(
+                    environment, before, lost,
+                    request.build_absolute_uri(reverse("onboarding:subscription")))
+        if changed:
             messages.success(request, _("%(environment)s now has the %(subscription)s "
-                                        "subscription.")
+                                        "subscription. Its administrators were told by mail.")
                              % {"environment": environment.name,
                                 "subscription": environment.get_subscription_display()})
             entitlements = environment.entitlements

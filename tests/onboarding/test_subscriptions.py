@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from onboarding.models import AuditEvent, Contract, Subscription, has_api_contract
@@ -64,6 +65,49 @@ def test_it_lets_sales_change_the_subscription_with_an_audit_event(sales, cast):
     bad = sales.post(f"/staff/subscriptions/{cast.company.pk}/", {"subscription": "gold"})
     assert bad.status_code == 400
     assert AuditEvent.objects.filter(action="environment.subscription_changed").count() == 1
+    [told] = [m for m in mail.outbox if m.to == [cast.admin.email]]
+    assert told.subject == "[Peppol portal] Acme now has the Professional subscription"
+    assert "Sales changed the subscription of Acme from Invoice Portal to Professional." \
+        in told.body
+    assert "http://testserver/subscription/" in told.body
+
+
+def test_it_asks_sales_before_a_downgrade_that_stops_keys_and_tells_the_administrators(
+        sales, cast):
+    from onboarding.models import ConnectionKey, Organization
+
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save()
+    for number in ("12345678", "23456789", "34567890"):
+        org = Organization.create(environment=cast.company, by=cast.admin,
+                                  name=f"Org {number}", registry_number=number)
+    Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
+    ConnectionKey.issue(organization=org, software="afas", by=cast.admin)
+    url = f"/staff/subscriptions/{cast.company.pk}/"
+
+    asked = text(sales.post(url, {"subscription": "invoice_portal"}))
+
+    losses = asked.split('id="subscription-losses">')[1].split("</ul>")[0]
+    assert "1 connection key stops working" in losses and "(AFAS)" in losses
+    assert "It has 3 organizations and may keep them, but cannot add more" in losses
+    assert "It can no longer send authorisation requests to clients." in losses
+    cast.company.refresh_from_db()
+    assert cast.company.subscription == Subscription.BASIC
+    assert mail.outbox == []
+
+    sales.post(url, {"subscription": "invoice_portal", "confirmed": "1"})
+
+    cast.company.refresh_from_db()
+    assert cast.company.subscription == Subscription.INVOICE_PORTAL
+    [told] = [m for m in mail.outbox if m.to == [cast.admin.email]]
+    assert "- 1 connection key stops working" in told.body
+
+
+def test_it_changes_an_upgrade_at_once(sales, cast):
+    sales.post(f"/staff/subscriptions/{cast.company.pk}/", {"subscription": "basic"})
+
+    cast.company.refresh_from_db()
+    assert cast.company.subscription == Subscription.BASIC
 
 
 def test_it_adds_a_contract_with_a_subscription_key(sales, cast):

@@ -25,8 +25,11 @@ class ReceiverField(forms.ChoiceField):
 
 
 class TestInvoiceForm(forms.Form):
-    receiver = ReceiverField(label=_("Send to"),
-                             widget=forms.Select(attrs={"class": "form-select"}))
+    receiver = ReceiverField(
+        label=_("Send to"), widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_("A customer receives it as a real invoice of one cent, in its inbox or "
+                    "software: tell them first. Sent to this organization itself, nobody else "
+                    "sees it."))
     street = forms.CharField(label=_("Street and number"), required=False, max_length=200)
     postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=20)
     city = forms.CharField(label=_("City"), required=False, max_length=100)

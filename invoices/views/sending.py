@@ -75,4 +75,6 @@ def test_invoice(request, pk):
     return render(request, "invoices/test_invoice.html", {
         "organization": organization, "form": form, "receives_itself": receives,
         "held_back": form.held_back,
+        # Receiving is charged: only the organization's own administrators decide it.
+        "decides_receiving": organization.administered_by(request.user),
     }, status=400 if form.is_bound else 200)

@@ -132,3 +132,27 @@ def test_it_ends_the_delivery_note_once_when_the_receivers_name_ends_with_a_dot(
     page = text(client.get(response.url))
     assert "Binnen het platform afgeleverd bij Demo Bakery B.V." in page
     assert "B.V.." not in page
+
+
+def test_it_leaves_the_receiving_switch_to_the_organizations_administrators(client, cast,
+                                                                          sender):
+    from onboarding.models import Partnership
+    from tests.onboarding.test_authorisation_requests import as_accountant
+
+    card(sender, "No KvK Shop", "99999998")
+    Partnership.start(accountant=cast.accountancy, organization=sender, by=cast.admin)
+    as_accountant(client, cast)
+    page = text(client.get(url(sender)))
+    assert 'id="no-receiver"' in page and "Switch receiving on" not in page
+
+    sign_in(client, cast.admin)
+    assert "Switch receiving on" in text(client.get(url(sender)))
+
+
+def test_it_warns_that_a_customer_receives_the_test_invoice_for_real(client, cast, sender):
+    card(sender, "Elsewhere BV", "44445555")
+    sign_in(client, cast.admin)
+
+    page = text(client.get(url(sender)))
+
+    assert "A customer receives it as a real invoice of one cent" in page

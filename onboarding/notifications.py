@@ -42,10 +42,20 @@ def send_invitation(invitation, request):
 
 
 def notify_activation_decision(activation_request, url: str):
-    """Tell whoever asked for the activation what TechSupport decided, and why if refused."""
-    _tell_decision(activation_request, "activation_decision", url,
-                   approved=activation_request.decision == "approved",
-                   activation=activation_request, organization=activation_request.organization)
+    """Tell whoever asked for the activation what TechSupport decided, and why if refused.
+    When an accountant asked, the organization's own administrators hear of an approval too:
+    their organization is live, and only they switch receiving on."""
+    approved = activation_request.decision == "approved"
+    organization = activation_request.organization
+    accountant = activation_request.accountant
+    _tell_decision(activation_request, "activation_decision", url, approved=approved,
+                   activation=activation_request, organization=organization,
+                   accountant=accountant)
+    if approved and accountant is not None:
+        for admin in organization.administrators().exclude(pk=activation_request.requested_by_id):
+            _tell(admin, "activation_decision", {
+                "approved": True, "activation": activation_request,
+                "organization": organization, "asked_by": accountant, "url": url})
 
 
 def _tell_decision(request, template: str, url: str, **context):

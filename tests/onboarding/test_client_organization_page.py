@@ -14,7 +14,7 @@ from onboarding.models import (
     Role,
     Subscription,
 )
-from tests.conftest import field_error, make_user, sign_in, text
+from tests.conftest import field_error, mails_to, make_user, sign_in, text
 from tests.onboarding.test_authorisation_requests import work_in
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +135,8 @@ def test_it_lets_the_accountant_remove_an_identifier_after_asking(accountant, ca
     assert event.actor_label == "accountant@numbers.nl (Numbers Accountants)"
 
 
-def test_it_lets_the_accountant_ask_for_activation_and_tells_techsupport(accountant, client,
-                                                                         cast, bakery):
+def test_it_lets_the_accountant_ask_for_activation_and_tells_techsupport(
+        accountant, client, cast, bakery, django_capture_on_commit_callbacks):
     form = accountant.get(f"/organizations/{bakery.pk}/activate/")
     assert "You ask as its accountant, through your partnership" in text(form)
 
@@ -154,6 +154,19 @@ def test_it_lets_the_accountant_ask_for_activation_and_tells_techsupport(account
     review = client.get(f"/staff/activations/{bakery.pk}/")
     assert "Asked as accountant, through the partnership of Numbers Accountants" in text(review)
     assert f"/staff/environments/{cast.accountancy.pk}/" in review.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/activations/{bakery.pk}/approve/", {"confirm": "on"})
+
+    bakery.refresh_from_db()
+    assert bakery.status == Organization.Status.ACTIVE
+    [to_accountant] = mails_to(cast.accountant.email)
+    assert "until the organization's administrators switch it on" in to_accountant.body
+    # The client hears its organization is live, and that receiving is its own decision.
+    [to_client] = mails_to(cast.client_admin.email)
+    assert "TechSupport activated Bakery BV" in to_client.body
+    assert "as Numbers Accountants asked" in to_client.body
+    assert "until you switch it on" in to_client.body
 
 
 def test_it_marks_no_accountant_on_a_request_from_the_client_itself(client, cast, bakery):

@@ -266,14 +266,21 @@ class IntegrationRun(models.Model):
         self._copy_from(current)
         return True
 
-    def hand_over(self, to, by, environment) -> bool:
-        """Give the run to a colleague or the partnered accountant who may configure it."""
+    def may_carry_on(self, user) -> bool:
+        """Whether `user` may configure the organization, in one of their environments: its
+        own, or an accountant's with a partnership."""
         from onboarding.models import Membership
 
-        allowed = any(Organization.objects.configurable_by(to, m.environment)
-                      .filter(pk=self.organization_id).exists()
-                      for m in Membership.objects.filter(user=to).select_related("environment"))
-        if not allowed:
+        return any(Organization.objects.configurable_by(user, m.environment)
+                   .filter(pk=self.organization_id).exists()
+                   for m in Membership.objects.filter(user=user).select_related("environment"))
+
+    def hand_over(self, to, by, environment, url: str = "") -> bool:
+        """Give the run to a colleague or the partnered accountant who may configure it; they
+        are told by mail, with a link to `url` (the run's page) when given."""
+        from portal.mail import send_templated_mail
+
+        if not self.may_carry_on(to):
             raise ChangeRefused(_("%(email)s may not set up this organization's integrations.")
                                 % {"email": to.email}, field="to")
         with transaction.atomic():
@@ -284,6 +291,10 @@ class IntegrationRun(models.Model):
             current.updated_at = timezone.now()
             current.save(update_fields=["assigned_to", "updated_at"])
             current._audit(by, "integration.handed_over", environment, to=to.email)
+            send_templated_mail("integrations/email/handed_over", to=to.email,
+                                language=to.language, context={
+                                    "run": current, "setup": current.definition,
+                                    "organization": self.organization, "by": by, "url": url})
         self._copy_from(current)
         self.assigned_to = to
         return True

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -81,7 +82,8 @@ def _handover_candidates(request, run):
     users = User.objects.filter(memberships__environment=organization.environment) | \
         User.objects.filter(memberships__environment__partnerships__organization=organization,
                             memberships__environment__partnerships__ended_at__isnull=True)
-    return [u for u in users.distinct().order_by("email") if u != request.user]
+    return [u for u in users.distinct().order_by("email")
+            if u != request.user and run.may_carry_on(u)]
 
 
 @environment_required()
@@ -138,9 +140,11 @@ def _act(request, run):
                        if str(u.pk) == request.POST.get("to")), None)
             if to is None:
                 raise ChangeRefused(_("Choose a colleague or accountant to hand this to."))
-            if run.hand_over(to, request.user, request.environment):
-                messages.success(request, _("%(email)s carries on with this setup now.")
-                                 % {"email": to.email})
+            if run.hand_over(to, request.user, request.environment,
+                             request.build_absolute_uri(reverse("integrations:run",
+                                                                args=[run.pk]))):
+                messages.success(request, _("%(email)s carries on with this setup now, and "
+                                            "was told by mail.") % {"email": to.email})
         else:
             raise ChangeRefused(_("Unknown action."))
     except ChangeRefused as refused:

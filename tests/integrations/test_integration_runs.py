@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import STUCK_AFTER, IntegrationRun
 from onboarding.models import AuditEvent, ConnectionKey, Partnership, Subscription
-from tests.conftest import sign_in
+from tests.conftest import mails_to, sign_in
 from tests.integrations.helpers import (
     API31_BODY,
     SOAP_ENV,
@@ -231,13 +231,21 @@ def test_it_hands_a_run_to_a_colleague_and_refuses_outsiders(client, cast):
     run = afas_run(cast)
     from onboarding.models import Membership, Role
 
-    Membership.objects.filter(user=cast.basic).update(role=Role.ADMINISTRATOR)
     sign_in(client, cast.admin)
+    # Only whoever may configure the organization is offered.
+    assert 'name="to"' not in text(client.get(f"/integrations/runs/{run.pk}/"))
+    Membership.objects.filter(user=cast.basic).update(role=Role.ADMINISTRATOR)
+    offered = text(client.get(f"/integrations/runs/{run.pk}/"))
+    assert "basic@acme.nl" in offered.split('name="to"')[1].split("</select>")[0]
+
     client.post(f"/integrations/runs/{run.pk}/", {"action": "hand_over", "to": cast.basic.pk})
     run.refresh_from_db()
     assert run.assigned_to == cast.basic
     assert AuditEvent.objects.get(action="integration.handed_over").after["to"] == \
         "basic@acme.nl"
+    [told] = mails_to("basic@acme.nl")
+    assert "You carry on with the AFAS setup of Acme Trading BV" in told.subject
+    assert f"http://testserver/integrations/runs/{run.pk}/" in told.body
     client.post(f"/integrations/runs/{run.pk}/", {"action": "hand_over",
                                                   "to": cast.outsider.pk})
     run.refresh_from_db()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from onboarding.models.audit import record
-from onboarding.models.environments import Role
+from onboarding.models.environments import Role, email_domain
 from onboarding.models.organizations import Organization, OwnOrganizationPartQuerySet
 from onboarding.models.subscriptions import plan_refusal
 from portal import digests
@@ -141,6 +141,12 @@ class AuthorisationRequest(models.Model):
             raise ChangeRefused(_("Only Advanced users and administrators send authorisation "
                                   "requests."))
         client_email = client_email.strip().lower()
+        if environment.joins_by_domain and email_domain(client_email) == environment.domain:
+            raise ChangeRefused(
+                _("This address is on your own company's domain, %(domain)s: whoever signs up "
+                  "with it joins your environment, not the client's. Send the request to the "
+                  "client's own address.") % {"domain": environment.domain},
+                field="client_email")
         with transaction.atomic():
             environment._lock()
             if cls.left_today(environment) < 1:

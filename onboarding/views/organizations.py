@@ -27,6 +27,7 @@ from onboarding.models import (
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.organizations import PRIMARY_SCHEME
 from onboarding.tenancy import environment_required
+from onboarding.views.partnerships import answer_waiting_for
 from portal.errors import ChangeRefused, add_refusal, refusal
 from portal.pagination import paginate
 
@@ -223,6 +224,10 @@ def _save_organization(request, country):
         profiles.pop(data["registry_number"], None)
         request.session[KVK_SESSION_KEY] = profiles
     _report_added(request, organization, identifier, problem)
+    answer = answer_waiting_for(request, organization)
+    if answer is not None:
+        messages.info(request, _("Now answer the authorisation request for it."))
+        return redirect(answer)
     return redirect(detail_url(organization))
 
 

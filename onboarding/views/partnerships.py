@@ -1,7 +1,7 @@
 """Authorisation requests: the accountant sends and follows them, the client answers them."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -148,13 +148,34 @@ def _confirm(request, authorisation_request, action):
     })
 
 
-@login_required
+# The answer page a client left to add the organization first: (path, KvK number).
+ANSWER_AFTER_ADDING = "authorisation_answer_after_adding"
+
+
+def answer_waiting_for(request, organization) -> str | None:
+    """The answer page to go back to now that `organization` was added, if it was the one
+    an authorisation request waited for."""
+    path, number = request.session.get(ANSWER_AFTER_ADDING) or (None, None)
+    if path is None or number != organization.registry_number:
+        return None
+    del request.session[ANSWER_AFTER_ADDING]
+    return path
+
+
 def authorisation_answer(request, key):
-    """The client's page, reached by the emailed link (the key is the capability)."""
+    """The client's page, reached by the emailed link (the key is the capability). Signed
+    out, it says who asks and whether the request is still open, before an account is made."""
     found = AuthorisationRequest.by_link_key(key)
     if found is None:
         return render(request, "onboarding/partnerships/answer_invalid.html", status=404)
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "onboarding/partnerships/answer.html", {
+            "authorisation": found, "signed_out": True})
     organizations = found.answerable_organizations(request.user)
+    if found.is_open and not organizations.exists():
+        request.session[ANSWER_AFTER_ADDING] = (request.path, found.registry_number)
     form = AcceptForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and found.is_open:
         if "decline" in request.POST:

@@ -288,14 +288,54 @@ def test_it_tells_a_client_without_the_organization_to_add_it_first(client, cast
     assert "You do not administer an organization with KvK number 11223344 yet" in page
 
 
-def test_it_sends_a_stranger_to_the_login_page(client, cast):
+def test_it_brings_a_client_back_to_the_request_once_the_organization_is_added(client, cast):
+    as_accountant(client, cast)
+    send(client)
+    link = emailed_link(mail.outbox[0])
+    sign_in(client, cast.client_admin)
+    assert "you come back here once it is added" in text(client.get(link))
+
+    added = client.post("/organizations/add/", {
+        "country": "NL", "action": "save", "name": "Bakery BV", "registry_number": BAKERY_KVK,
+        "street": "Kerkstraat 2", "postal_code": "3701 AB", "city": "Zeist"}, follow=True)
+
+    assert added.redirect_chain[-1][0] == link
+    page = text(added)
+    assert "Now answer the authorisation request for it." in page
+    assert 'name="accept"' in page
+
+
+def test_it_tells_a_stranger_who_asks_before_signing_in(client, cast):
     as_accountant(client, cast)
     send(client)
     client.logout()
+    link = emailed_link(mail.outbox[0])
 
-    response = client.get(emailed_link(mail.outbox[0]))
+    page = text(client.get(link))
 
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "Numbers Accountants asks for access" in page and "11223344" in page
+    assert f'href="/accounts/signup/?next={link}"' in page
+    assert f'href="/accounts/login/?next={link}"' in page
+    answer = client.post(link, {"decline": ""})
+    assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")
+    assert AuthorisationRequest.objects.get().status == "pending"
+
+    AuthorisationRequest.objects.get().withdraw(cast.accountant)
+    page = text(client.get(link))
+    # Found out before making an account for it.
+    assert "This request can no longer be answered" in page and "/accounts/signup/" not in \
+        page.split('id="main"')[1]
+
+
+def test_it_refuses_a_request_to_an_address_on_the_accountancys_own_domain(client, cast):
+    as_accountant(client, cast)
+
+    refused = send(client, client_email="colleague@numbers.nl")
+
+    assert refused.status_code == 400
+    assert "whoever signs up with it joins your environment" in field_error(refused,
+                                                                            "client_email")
+    assert not AuthorisationRequest.objects.exists() and mail.outbox == []
 
 
 def test_it_refuses_answers_to_an_expired_or_withdrawn_request(client, cast):

@@ -99,6 +99,14 @@ def notify_subscription_changed(environment, before, losses: list, url: str):
            {"environment": environment, "before": before, "losses": losses, "url": url})
 
 
+def notify_identifier_rejected(identifier, url: str):
+    """Tell the organization's administrators that TechSupport did not verify an identifier
+    they added, and why: it neither sends nor receives until they change it."""
+    for admin in identifier.organization.administrators():
+        _tell(admin, "identifier_rejected", {
+            "identifier": identifier, "organization": identifier.organization, "url": url})
+
+
 def notify_party_link_decision(link_request, url: str):
     """Tell the requester which organizations TechSupport linked, and why not the others."""
     items = list(link_request.items.select_related("organization"))

@@ -3,11 +3,14 @@ register could not confirm: until then they neither send nor receive."""
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onboarding.models import OrganizationIdentifier
+from onboarding.notifications import notify_identifier_rejected
 from onboarding.views.activations import kvk_register_url
 from portal.pagination import paginate
 from portal.reporting import report_attempt
@@ -66,9 +69,20 @@ def identifier_verify(request, pk):
 def identifier_reject(request, pk):
     identifier = _identifier(pk)
     form = IdentifierRejectForm(request.POST)
+
+    def reject() -> bool:
+        with transaction.atomic():
+            decided = identifier.reject(request.user, form.cleaned_data["reason"])
+            if decided:
+                notify_identifier_rejected(identifier, request.build_absolute_uri(
+                    reverse("onboarding:organization_detail", args=[identifier.organization_id])
+                    + "#identifiers"))
+        return decided
+
     if form.is_valid() and report_attempt(
-            request, form, lambda: identifier.reject(request.user, form.cleaned_data["reason"]),
-            done=_("%(identifier)s of %(name)s was not verified; it does not send or receive.")
+            request, form, reject,
+            done=_("%(identifier)s of %(name)s was not verified; it does not send or receive. "
+                   "Its administrators were told by mail, with the reason.")
             % {"identifier": identifier, "name": identifier.organization.name},
             field="reason"):
         return redirect("onboarding:staff_identifiers")

@@ -5,7 +5,7 @@ TechSupport."""
 import pytest
 
 from onboarding.models import AuditEvent, Organization, OrganizationIdentifier
-from tests.conftest import sign_in
+from tests.conftest import mails_to, sign_in
 from tests.onboarding.test_organization_pages import field_error
 from tests.standins.kvk import KvKStandIn
 
@@ -110,6 +110,12 @@ def test_it_lets_techsupport_verify_or_reject_from_its_queue(client, cast):
     assert AuditEvent.objects.filter(action="identifier.verified").count() == 1
     assert AuditEvent.objects.filter(action="identifier.rejected").count() == 1
     assert "No identifiers wait" in client.get("/staff/identifiers/").content.decode()
+    # The administrators read the reason the form asked for.
+    [told] = [m for m in mails_to(cast.admin.email) if "was not verified" in m.subject]
+    assert told.subject == "[Peppol portal] 9944:NL123456782B01 of Korenaar Bakkerijen B.V. " \
+        "was not verified"
+    assert "Reason: Not their VAT number." in told.body
+    assert f"http://testserver/organizations/{org.pk}/#identifiers" in told.body
 
 
 def test_it_verifies_identifiers_with_the_activation_that_lists_them(client, cast):

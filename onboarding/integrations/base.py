@@ -42,6 +42,8 @@ class Setup:
     # schemes it fills in (empty: any).
     cards_need_profiles: bool = False
     card_schemes: tuple[str, ...] = ()
+    # Its software signs in with Microsoft Entra ID, which the portal must be set up for.
+    needs_entra: bool = False
 
     def step(self, key: str) -> Step | None:
         return next((s for s in self.steps if s.key == key), None)

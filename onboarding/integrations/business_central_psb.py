@@ -13,6 +13,7 @@ DEFAULT_PROFILE = _("Usually, do not make the sending profile the default: custo
 
 SETUP = register(Setup(
     slug="business-central-psb",
+    needs_entra=True,
     name=_("4PS Business Central (PSB)"),
     method=_("Peppol Service Broker (extension + Entra ID)"),
     **BUSINESS_CENTRAL,

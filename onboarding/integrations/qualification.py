@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from onboarding.clients import entra
 from onboarding.models import Subscription
 
 RANK = {Subscription.INVOICE_PORTAL: 0, Subscription.BASIC: 1, Subscription.PROFESSIONAL: 2}
@@ -19,4 +20,7 @@ def missing(setup, environment) -> list[str]:
                         "current": environment.get_subscription_display()})
     if setup.contract_required and not environment.entitlements.has_api_contract():
         lacks.append(_("A contract with API rights, entered by Sales"))
+    if setup.needs_entra and not entra.is_enabled():
+        lacks.append(_("Sign-in with Microsoft Entra ID, which this portal is not set up for "
+                       "yet: ask support"))
     return lacks

@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import STUCK_AFTER, IntegrationRun
-from onboarding.models import AuditEvent, ConnectionKey, Partnership, Subscription
+from onboarding.models import AuditEvent, ConnectionKey, Contract, Partnership, Subscription
 from tests.conftest import mails_to, sign_in
 from tests.integrations.helpers import (
     API31_BODY,
@@ -46,6 +46,22 @@ def test_it_lists_the_five_setups_with_their_facts_and_what_is_missing(client, c
     subscribe(cast.company, Subscription.BASIC)
     page = text(client.get("/integrations/"))
     assert page.count('data-qualifies="yes"') == 2  # AFAS and Accept
+
+
+def test_it_says_the_service_brokers_setup_waits_for_entra_id_sign_in(client, cast, settings):
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="API-1")
+    settings.ENTRA_BROKERS = {"production": {}, "acceptance": {}}
+    sign_in(client, cast.admin)
+
+    psb = text(client.get("/integrations/")).split('id="setup-business-central-psb"')[1]
+
+    assert "Sign-in with Microsoft Entra ID, which this portal is not set up for yet" in \
+        psb.split('id="setup-')[0]
+    settings.ENTRA_BROKERS = {"production": {"CLIENT_ID": "c", "CLIENT_SECRET": "s"},
+                              "acceptance": {}}
+    psb = text(client.get("/integrations/")).split('id="setup-business-central-psb"')[1]
+    assert 'data-qualifies="yes"' in psb.split('id="setup-')[0]
 
 
 def test_it_tells_an_accountant_that_clients_set_up_on_their_own_subscription(client, cast):

@@ -131,6 +131,10 @@ def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
     assert response.status_code == 302
     assert "Activate the organization first" in text(client.get(response["Location"]))
     assert not ConnectionKey.objects.exists()
+    # The key list, filtered by it, says why it has none.
+    listed = text(client.get("/connection-keys/", {"organization": org.pk}))
+    assert "Draft BV is not active yet: connection keys are made once it is." in listed
+    assert f'href="/organizations/{org.pk}/"' in listed.split('id="keys-need-activation"')[1]
 
 
 BASIC_ASKED = "?subscription=basic"

@@ -340,6 +340,8 @@ def test_it_lists_stuck_runs_for_techsupport(client, cast):
     client.force_login(cast.techsupport)
     page = text(client.get("/staff/integrations/stuck/"))
     assert "Acme Trading BV" in page and "Create connection keys" in page
+    # Whom support can write to about it.
+    assert f'<a href="mailto:{cast.admin.email}">' in page
     client.force_login(cast.admin)
     assert client.get("/staff/integrations/stuck/").status_code == 404
 

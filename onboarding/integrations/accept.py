@@ -41,7 +41,7 @@ SETUP = register(Setup(
             _("With version 2.0: check Gebruik debiteur dossiernummer als KvK."),
             _("This step turns complete when Accept first calls the platform with the keys."),
         ), check=checks.key_used,
-            values=("email", "app_key", "secret", "company_id", "sender")),
+            values=("quick_connect", "email", "app_key", "secret", "company_id", "sender")),
         Step("debtors", _("Set up debtors"), (
             _("On the debtor card (Properties tab), enter each debtor's email address for "
               "invoices and its identification number: government at FAX/OIN, organizations "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from onboarding.api.api31 import SOAP_ENV
+from onboarding.models.connection_keys import quick_connect
 
 
 @dataclass
@@ -37,6 +38,17 @@ def _secret(facts, secret):
     return Value("secret", _("Secret"), "", _(
         "The Secret is shown once, when the key is created. If it is lost, revoke the key and "
         "create a new pair."), False)
+
+
+def _quick_connect(facts, secret):
+    if not secret or facts.key is None:
+        return Value("quick_connect", _("Quick Connect"), "", _(
+            "The App Key, Secret, email address and Bedrijfs-ID in one string, for the Quick "
+            "Connect field: shown with the Secret, when the key is created."), False)
+    return Value("quick_connect", _("Quick Connect"),
+                 quick_connect(facts.key.app_key, secret, _email(facts, secret).value,
+                               facts.organization.company_id),
+                 _("Paste it into the Quick Connect field instead of the four values below."))
 
 
 def _subscription_key(facts, secret):
@@ -76,6 +88,7 @@ def _connection_type(facts, secret):
 
 PROVIDERS = {
     "company_id": _company_id, "app_key": _app_key, "secret": _secret,
+    "quick_connect": _quick_connect,
     "subscription_key": _subscription_key, "email": _email, "sender": _sender,
     "soap_prefix": _soap_prefix, "soap_namespace": _soap_namespace,
     "connection_type": _connection_type,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +24,6 @@ from portal.fields import acting_user
 
 APP_KEY_PREFIX = "ppk_"
 SECRET_PREFIX = "pps_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
-QUICK_CONNECT_PREFIX = "ppqc1."
 # Writes of "last used" are skipped when the previous one is this recent, so that a busy
 # ERP does not turn every API call into an UPDATE; a test connection is always recorded.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -77,10 +74,15 @@ class IssuedKey:
 
     @property
     def quick_connect(self) -> str:
-        payload = {"app_key": self.key.app_key, "secret": self.secret,
-                   "company_id": self.key.organization.company_id}
-        raw = json.dumps(payload, separators=(",", ":")).encode()
-        return QUICK_CONNECT_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        by = self.key.created_by
+        return quick_connect(self.key.app_key, self.secret, by.email if by else "",
+                             self.key.organization.company_id)
+
+
+def quick_connect(app_key: str, secret: str, email: str, company_id: str) -> str:
+    """The keys as the one string that the software's Quick Connect field takes: App Key,
+    Secret, the email address the software signs up with, and the Bedrijfs-ID."""
+    return f"APP_KEY:{app_key};SECRET_KEY:{secret};EMAIL_ID:{email};COMPANY_ID:{company_id};"
 
 
 class ConnectionKey(models.Model):

@@ -155,6 +155,25 @@ def test_it_tells_an_accountant_whose_client_the_plan_refuses_who_asks_sales(cli
     assert not ConnectionKey.objects.exists()
 
 
+def test_it_gives_accept_its_quick_connect_string_with_the_new_keys(client, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    org = organization(cast)
+    run, _created = IntegrationRun.start(organization=org, setup=get("accept"), by=cast.admin,
+                                         environment=cast.company)
+    sign_in(client, cast.admin)
+    assert "shown with the Secret, when the key is created" in text(
+        client.get(f"/integrations/runs/{run.pk}/"))
+
+    page = text(client.post(f"/integrations/runs/{run.pk}/",
+                            {"action": "create_key", "step": "keys"}))
+
+    key = ConnectionKey.objects.get()
+    secret = re.search(r'id="keys-secret" value="([^"]+)"', page).group(1)
+    quick = re.search(r'id="configure-quick_connect" value="([^"]+)"', page).group(1)
+    assert quick == (f"APP_KEY:{key.app_key};SECRET_KEY:{secret};EMAIL_ID:{cast.admin.email};"
+                     f"COMPANY_ID:{org.company_id};")
+
+
 def test_it_creates_keys_from_the_step_and_shows_the_secret_once(client, cast):
     run = afas_run(cast)
     sign_in(client, cast.admin)

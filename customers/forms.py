@@ -38,8 +38,7 @@ COMMON_SCHEMES = ("0106", "0190", "0088", "9944", "0208", "9925")
 
 
 def _scheme_label(code: str) -> str:
-    scheme = schemes.get_scheme(code)
-    return f"{code} · {scheme.scheme_id} · {gettext(peppol_ids.scheme_title(code))}"
+    return peppol_ids.scheme_label(code, gettext)
 
 
 def scheme_choices(*, endpoint: bool):

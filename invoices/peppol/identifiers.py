@@ -13,6 +13,7 @@ template and the name of the number it mentions, then formats; ``.message`` is E
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -21,10 +22,11 @@ from invoices.peppol import schemes
 from invoices.peppol.identifier_errors import MESSAGES, IdentifierError
 from invoices.peppol.identifier_rules import Rule, rule_for
 from invoices.peppol.schemes import DEPRECATED, REMOVED, Scheme
+from invoices.peppol.text import gettext_noop
 
 __all__ = [
     "MAX_VALUE_LENGTH", "MESSAGES", "PARTICIPANT_SCHEME", "Identifier", "IdentifierError",
-    "check", "check_value", "parse", "scheme_title",
+    "check", "check_value", "parse", "scheme_label", "scheme_title",
 ]
 
 PARTICIPANT_SCHEME = "iso6523-actorid-upis"
@@ -50,6 +52,21 @@ def scheme_title(code: str) -> str:
     """A short name for the scheme, e.g. "GS1 GLN" for 0088."""
     rule = rule_for(code)
     return rule.title or rule.label
+
+
+# A VAT scheme's title, rather than the code list's English "Netherlands VAT number".
+VAT_TITLE = gettext_noop("VAT number ({country})")
+
+
+def scheme_label(code: str, translate: Callable[[str], str] = gettext_noop) -> str:
+    """How a form offers the scheme: code, short name and title, e.g. "0088 · GLN · GS1 GLN",
+    with the title in the language of `translate`."""
+    scheme = schemes.get_scheme(code)
+    if scheme.scheme_id.endswith(":VAT"):
+        title = translate(VAT_TITLE).format(country=scheme.country)
+    else:
+        title = translate(scheme_title(code))
+    return f"{code} · {scheme.scheme_id} · {title}"
 
 
 def parse(text: str) -> Identifier:

@@ -143,8 +143,7 @@ def scheme_choices():
 
 
 def _scheme_label(code: str) -> str:
-    scheme = schemes.get_scheme(code)
-    return f"{code} · {scheme.scheme_id} · {gettext(peppol_ids.scheme_title(code))}"
+    return peppol_ids.scheme_label(code, gettext)
 
 
 # The identifier an organization of the country most often adds, as the form's example.

@@ -279,6 +279,19 @@ def test_it_names_schemes_for_listings():
     assert scheme_title("9944") == "Netherlands VAT number"
 
 
+def test_it_offers_schemes_in_forms_in_the_users_language():
+    from django.utils import translation
+
+    from invoices.peppol.identifiers import scheme_label
+
+    with translation.override("nl"):
+        assert scheme_label("9944", translation.gettext) == "9944 · NL:VAT · Btw-nummer (NL)"
+        assert scheme_label("9925", translation.gettext) == "9925 · BE:VAT · Btw-nummer (BE)"
+        assert scheme_label("0106", translation.gettext) == "0106 · NL:KVK · KvK-nummer"
+    assert scheme_label("9944") == "9944 · NL:VAT · VAT number (NL)"
+    assert scheme_label("0088") == "0088 · GLN · GS1 GLN"
+
+
 def test_it_lets_a_translation_layer_translate_template_and_name():
     with pytest.raises(IdentifierError) as excinfo:
         check("0106", "1234567")

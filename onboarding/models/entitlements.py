@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -63,36 +64,49 @@ class Entitlements:
         return None
 
 
+def _written_when_shown(build) -> str:
+    """A sentence that `build` writes each time it is shown, in the language active then:
+    Sales reads the list in theirs, each administrator's mail in their own."""
+    return lazy(build, str)()
+
+
 def losses(environment, subscription) -> list[str]:
     """What `environment` could no longer do on `subscription`, in its users' words: what
     Sales confirms before a downgrade, and the administrators read after it."""
     from onboarding.models.connection_keys import ConnectionKey
+    from onboarding.models.partnerships import Software
 
     after = copy.copy(environment)
     after.subscription = Subscription(subscription)
+    name = environment.name
     said = []
     keys = ConnectionKey.objects.filter(organization__environment=environment,
                                         revoked_at__isnull=True)
     refused = [key for key in keys if after.api_access_refusal(key.software)]
     if refused:
-        said.append(ngettext(
+        packages = sorted({key.software for key in refused})
+        said.append(_written_when_shown(lambda: ngettext(
             "%(count)d connection key stops working: software that uses it can no longer send "
             "or fetch invoices (%(software)s).",
             "%(count)d connection keys stop working: software that uses them can no longer "
             "send or fetch invoices (%(software)s).", len(refused))
-            % {"count": len(refused), "software": ", ".join(sorted(
-                {key.get_software_display() for key in refused}))})
+            % {"count": len(refused),
+               "software": ", ".join(str(Software(p).label) for p in packages)}))
     limit = after.entitlements.organization_limit
     count = Entitlements(environment).organization_count()
     if limit is not None and count > limit:
-        said.append(_("It has %(count)d organizations and may keep them, but cannot add more: "
-                      "the plan covers %(limit)d.") % {"count": count, "limit": limit})
+        said.append(_written_when_shown(lambda: _(
+            "%(name)s has %(count)d organizations and may keep them, but cannot add more: the "
+            "plan covers %(limit)d.") % {"name": name, "count": count, "limit": limit}))
     if Entitlements(environment).may_send_authorisation_requests \
             and not after.entitlements.may_send_authorisation_requests:
-        said.append(_("It can no longer send authorisation requests to clients."))
+        said.append(_written_when_shown(lambda: _(
+            "%(name)s can no longer send authorisation requests to clients.")
+            % {"name": name}))
     if environment.subscription == Subscription.PROFESSIONAL \
             and after.subscription != Subscription.PROFESSIONAL \
             and environment.contracts.current().filter(api_rights=True).exists():
-        said.append(_("Its contract with API rights no longer counts: the 4PS software and "
-                      "Business Central's API31 connection are refused."))
+        said.append(_written_when_shown(lambda: _(
+            "Its contract with API rights no longer counts: the 4PS software and Business "
+            "Central's API31 connection are refused.")))
     return said

@@ -89,18 +89,22 @@ def test_it_asks_sales_before_a_downgrade_that_stops_keys_and_tells_the_administ
 
     losses = asked.split('id="subscription-losses">')[1].split("</ul>")[0]
     assert "1 connection key stops working" in losses and "(AFAS)" in losses
-    assert "It has 3 organizations and may keep them, but cannot add more" in losses
-    assert "It can no longer send authorisation requests to clients." in losses
+    assert "Acme has 3 organizations and may keep them, but cannot add more" in losses
+    assert "Acme can no longer send authorisation requests to clients." in losses
     cast.company.refresh_from_db()
     assert cast.company.subscription == Subscription.BASIC
     assert mail.outbox == []
 
+    cast.admin.language = "nl"
+    cast.admin.save(update_fields=["language"])
     sales.post(url, {"subscription": "invoice_portal", "confirmed": "1"})
 
     cast.company.refresh_from_db()
     assert cast.company.subscription == Subscription.INVOICE_PORTAL
+    # In the administrator's language, not Sales'.
     [told] = [m for m in mail.outbox if m.to == [cast.admin.email]]
-    assert "- 1 connection key stops working" in told.body
+    assert "- 1 verbindingssleutel werkt niet meer" in told.body
+    assert "- Acme kan geen machtigingsverzoeken meer naar cliënten sturen." in told.body
 
 
 def test_it_changes_an_upgrade_at_once(sales, cast):

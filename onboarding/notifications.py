@@ -26,7 +26,8 @@ def notify_admins_of_join(membership):
     notify("member_joined",
            membership.environment.administrators().exclude(pk=membership.user_id),
            "onboarding/email/member_joined",
-           {"membership": membership, "environment": membership.environment})
+           {"membership": membership, "environment": membership.environment,
+            "url": portal_link(reverse("onboarding:members"))})
 
 
 def send_invitation(invitation, request):

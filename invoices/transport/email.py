@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from invoices.models import Document, Status
+from invoices.peppol import schemes
 from invoices.transport.base import Transport
 from portal.said import Said
 from portal.tasks import enqueue
@@ -49,7 +50,7 @@ def send(document_pk: int) -> str:
 
 def message(document: Document) -> EmailMessage:
     context = {"document": document, "sender": document.organization}
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_receivers_language(document)):
         subject = render_to_string("invoices/email/by_email_subject.txt", context,
                                    using="text")
         body = render_to_string("invoices/email/by_email.txt", context, using="text")
@@ -60,6 +61,12 @@ def message(document: Document) -> EmailMessage:
         attachments=[(f"{name or 'invoice'}.xml", bytes(document.content), "application/xml")],
         # The same for every try, so that a second delivery is recognisably the same mail.
         headers={"Message-ID": f"<{document.delivery_id or document.pk}@portal>"})
+
+
+def _receivers_language(document: Document) -> str:
+    """Dutch for a receiver with a Dutch identifier, else the portal's language."""
+    scheme = schemes.get_scheme(document.receiver_scheme)
+    return "nl" if scheme is not None and scheme.country == "NL" else settings.LANGUAGE_CODE
 
 
 def give_up(document_pk: int) -> None:

@@ -346,7 +346,7 @@ class Organization(models.Model):
         def file_request(current):
             from onboarding.notifications import alert_staff
 
-            ActivationRequest.objects.create(
+            filed = ActivationRequest.objects.create(
                 organization=current, requested_by=by, requester_name=requester_name,
                 requester_role=requester_role, registry_number=registry_number.strip(),
                 accountant=environment if environment is not None
@@ -355,7 +355,8 @@ class Organization(models.Model):
             )
             alert_staff("activation_requested",
                         reverse("onboarding:staff_activation", args=[current.pk]),
-                        organization=current, requester_name=requester_name)
+                        organization=current, requester_name=requester_name,
+                        accountant=filed.accountant)
 
         def check(current):
             if not current.identifiers.exists():

@@ -122,8 +122,8 @@ def _tell_requester(request, organization, decided: bool) -> None:
     """Only the reviewer whose call decided tells the requester, so two at once mail once."""
     latest = organization.latest_decision() if decided else None
     if latest is not None:
-        notify_activation_decision(
-            latest, request.build_absolute_uri(reverse("onboarding:dashboard")))
+        notify_activation_decision(latest, request.build_absolute_uri(
+            reverse("onboarding:organization_detail", args=[organization.pk])))
 
 
 @staff_required("is_techsupport", post=True)

@@ -324,10 +324,10 @@ def test_it_tells_a_dutch_administrator_why_delivery_failed_in_dutch(
 
     assert "Gave up after 4 attempts" in document.status_reason
     [message] = [m for m in mail.outbox if "F-AS4-NL" in m.subject]
-    assert "Opgegeven na 4 pogingen" in message.body
+    assert "Gestopt na 4 pogingen" in message.body
     assert "Gave up" not in message.body
     evidence = PeppolEvidence.objects.get(document=document)
     with override("nl"):
-        assert evidence.last_error_shown.endswith("Opgegeven na 4 pogingen.")
+        assert evidence.last_error_shown.endswith("Gestopt na 4 pogingen.")
         assert "Poging 3 is mislukt" in document.events.filter(
             from_status=Status.QUEUED, to_status=Status.QUEUED).last().detail_shown

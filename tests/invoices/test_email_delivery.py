@@ -38,9 +38,11 @@ def test_it_mails_a_document_whose_receiver_is_not_on_peppol(send, peppol_world)
 
     assert document.status == Status.DELIVERED
     [message] = mailed_to("boekhouding@remote.example")
-    assert message.subject == "Invoice F-MAIL-1 from Acme Trading BV"
-    assert "no Peppol address of yours was found, so it comes by email" in message.body
-    assert "Amount due: EUR 242.00" in message.body
+    # In Dutch, for a receiver with a Dutch identifier.
+    assert message.subject == "Factuur F-MAIL-1 van Acme Trading BV"
+    assert "er is geen Peppol-adres van je gevonden, dus komt het per e-mail" in message.body
+    assert "Te betalen: EUR 242,00" in message.body
+    assert "Vragen over het document stel je aan Acme Trading BV" in message.body
     assert message.attachments == [("F-MAIL-1.xml", data, "application/xml")]
     assert message.extra_headers["Message-ID"] == f"<{document.delivery_id}@portal>"
     assert document.events.last().detail == (

@@ -97,9 +97,8 @@ def test_it_writes_the_reminder_in_each_administrators_language(cast, receiver):
     InboxReminder.send_due()
 
     [message] = mail.outbox
-    assert message.subject.endswith("1 factuur voor Bakery Client BV wacht om opgehaald te "
-                                    "worden")
-    assert "nog niet opgehaald" in message.body
+    assert message.subject.endswith("1 factuur voor Bakery Client BV nog niet opgehaald")
+    assert "die nog niet is opgehaald" in message.body
     assert "Invoices were last fetched" not in message.body
 
 

@@ -83,7 +83,7 @@ def test_it_tells_sales_of_an_upgrade_request_once_in_their_language(cast):
                           subscription=Subscription.PROFESSIONAL)
 
     [message] = mails_to(cast.sales.email)
-    assert "Upgrade aangevraagd door Acme" in message.subject
+    assert "Upgrade naar Professioneel aangevraagd door Acme" in message.subject
     assert "For API31, please." in message.body and "API-rechten" in message.body
     assert f"/staff/upgrades/{upgrade.pk}/" in message.body
     assert mails_to(cast.techsupport.email) == []

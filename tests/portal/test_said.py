@@ -31,7 +31,7 @@ def test_it_translates_messages_inside_messages():
     data = as_data(Said(GAVE_UP, reason=inner, count=3))
     with override("nl"):
         assert render(data) == ("De ontvanger is niet aangesloten op het Peppol-netwerk. "
-                                "Opgegeven na 3 pogingen.")
+                                "Gestopt na 3 pogingen.")
 
 
 def test_it_fills_in_braces_for_the_validation_verdicts():

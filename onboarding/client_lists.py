@@ -139,6 +139,9 @@ def check(rows: list[ClientRow], environment) -> list[ClientRow]:
             continue
         row.values = {key: form.cleaned_data[key] for key in COLUMNS}
         row.values["client_email"] = row.values["client_email"].strip().lower()
+        if problem := AuthorisationRequest.address_problem(environment,
+                                                           row.values["client_email"]):
+            row.problems.append(problem)
         pair = (row.values["client_email"], row.values["registry_number"])
         if pair in seen:
             row.problems.append(_("The same client as row %(row)d.") % {"row": seen[pair]})

@@ -141,12 +141,8 @@ class AuthorisationRequest(models.Model):
             raise ChangeRefused(_("Only Advanced users and administrators send authorisation "
                                   "requests."))
         client_email = client_email.strip().lower()
-        if environment.joins_by_domain and email_domain(client_email) == environment.domain:
-            raise ChangeRefused(
-                _("This address is on your own company's domain, %(domain)s: whoever signs up "
-                  "with it joins your environment, not the client's. Send the request to the "
-                  "client's own address.") % {"domain": environment.domain},
-                field="client_email")
+        if problem := cls.address_problem(environment, client_email):
+            raise ChangeRefused(problem, field="client_email")
         with transaction.atomic():
             environment._lock()
             if cls.left_today(environment) < 1:
@@ -176,6 +172,15 @@ class AuthorisationRequest(models.Model):
                                           "registry_number": registry_number,
                                           "software": software})
         return request
+
+    @staticmethod
+    def address_problem(environment, client_email: str) -> str:
+        """Why a request from `environment` may not go to `client_email`; empty when it may."""
+        if environment.joins_by_domain and email_domain(client_email) == environment.domain:
+            return _("This address is on your own company's domain, %(domain)s: whoever signs "
+                     "up with it joins your environment, not the client's. Send the request to "
+                     "the client's own address.") % {"domain": environment.domain}
+        return ""
 
     @classmethod
     def left_today(cls, environment) -> int:
@@ -207,8 +212,22 @@ class AuthorisationRequest(models.Model):
                 .filter(registry_number=self.registry_number).exclude(environment=self.environment)
                 .select_related("environment").order_by("name"))
 
+    def is_addressed_to(self, user) -> bool:
+        """Whether `user` has the address the request was sent to, verified: only that
+        person answers it, wherever the link travelled."""
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user=user, email__iexact=self.client_email,
+                                           verified=True).exists()
+
+    def _refuse_unless_addressed_to(self, by) -> None:
+        if not self.is_addressed_to(by):
+            raise ChangeRefused(_("This request was sent to %(email)s. Sign in with that "
+                                  "address to answer it.") % {"email": self.client_email})
+
     def accept(self, by, organization: Organization) -> Partnership:
         """The client grants access to `organization`, one they administer."""
+        self._refuse_unless_addressed_to(by)
         if organization.registry_number != self.registry_number:
             raise ChangeRefused(
                 _("The request is for KvK number %(number)s; choose that organization.")
@@ -242,6 +261,7 @@ class AuthorisationRequest(models.Model):
         return partnership
 
     def decline(self, by) -> AuthorisationRequest:
+        self._refuse_unless_addressed_to(by)
         return self._close(by, self.Status.DECLINED, "authorisation_request.declined")
 
     def withdraw(self, by) -> AuthorisationRequest:

@@ -173,6 +173,9 @@ def authorisation_answer(request, key):
             return redirect_to_login(request.get_full_path())
         return render(request, "onboarding/partnerships/answer.html", {
             "authorisation": found, "signed_out": True})
+    if not found.is_addressed_to(request.user):
+        return render(request, "onboarding/partnerships/answer.html", {
+            "authorisation": found, "not_addressed": True}, status=403)
     organizations = found.answerable_organizations(request.user)
     if found.is_open and not organizations.exists():
         request.session[ANSWER_AFTER_ADDING] = (request.path, found.registry_number)

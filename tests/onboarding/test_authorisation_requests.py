@@ -10,6 +10,7 @@ from onboarding.models import (
     AuditEvent,
     AuthorisationRequest,
     ConnectionKey,
+    Organization,
     Partnership,
     Role,
     Subscription,
@@ -325,6 +326,28 @@ def test_it_tells_a_stranger_who_asks_before_signing_in(client, cast):
     # Found out before making an account for it.
     assert "This request can no longer be answered" in page and "/accounts/signup/" not in \
         page.split('id="main"')[1]
+
+
+def test_it_lets_only_whoever_the_request_was_sent_to_answer_it(client, cast):
+    as_accountant(client, cast)
+    send(client)
+    link = emailed_link(mail.outbox[0])
+    # The link reached someone else, who has an organization with that KvK number.
+    active_org(cast, environment=cast.other, name="Impostor BV", number=BAKERY_KVK)
+    sign_in(client, cast.outsider)
+
+    page = client.get(link)
+    declined = client.post(link, {"decline": ""})
+
+    assert page.status_code == 403
+    assert "This request was sent to owner@bakery.nl. Sign in with that address" in text(page)
+    assert 'name="accept"' not in text(page)
+    assert declined.status_code == 403
+    assert AuthorisationRequest.objects.get().status == "pending"
+    with pytest.raises(ChangeRefused, match="sent to owner@bakery.nl"):
+        AuthorisationRequest.objects.get().accept(
+            cast.outsider, Organization.objects.get(name="Impostor BV"))
+    assert not Partnership.objects.exists()
 
 
 def test_it_refuses_a_request_to_an_address_on_the_accountancys_own_domain(client, cast):

@@ -117,8 +117,9 @@ def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountan
                                  name="Bakery BV", registry_number="87654321",
                                  registry_checked=True)
     AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
-                              client_name="Bea", client_email="bea@bakery.nl", software="afas",
-                              registry_number="87654321").accept(cast.client_admin, bakery)
+                              client_name="Bea", client_email="owner@bakery.nl",
+                              software="afas", registry_number="87654321"
+                              ).accept(cast.client_admin, bakery)
     AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
                               client_name="Eva", client_email="eva@ent.nl", software="afas",
                               registry_number="11223344")
@@ -127,6 +128,18 @@ def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountan
 
     assert found[2] == "Not sent Already your client: Bakery BV."
     assert found[6].startswith("Ready Sent again: replaces the open request of")
+
+
+def test_it_holds_back_a_row_on_the_accountancys_own_domain_before_sending(accountant, cast):
+    rows = PASTED + "Col League\tcol@numbers.nl\t55667788\tAFAS\n"
+
+    found = verdicts(accountant.post(URL, {"rows": rows, "action": "check"}))
+    accountant.post(URL, {"rows": rows, "action": "send"})
+
+    assert found[7].startswith("Not sent This address is on your own company's domain")
+    # The other ready rows went out, and nothing stopped halfway.
+    assert sorted(AuthorisationRequest.objects.values_list("client_email", flat=True)) == [
+        "bea@bakery.nl", "eva@ent.nl"]
 
 
 def test_it_refuses_a_list_longer_than_what_may_go_out_today(accountant, cast, settings):

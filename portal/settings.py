@@ -265,6 +265,9 @@ CONTENT_SECURITY_POLICY = {
 # Each authorisation request mails an address an accountant typed: at most this many go out
 # from one accountancy in any 24 hours.
 AUTHORISATION_REQUESTS_PER_DAY = env.int("AUTHORISATION_REQUESTS_PER_DAY", default=400)
+# Invoices one organization may have mailed to a SOAP sender's ReceiverEmail in any 24 hours:
+# each goes, from the platform's address, to an address the sender typed.
+RECEIVER_EMAILS_PER_DAY = env.int("RECEIVER_EMAILS_PER_DAY", default=50)
 
 # Invitations are valid this long.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)

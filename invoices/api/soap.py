@@ -278,6 +278,17 @@ def send_document(key, fields):
         raise Fault("Client", _("The receiver %(receiver)s cannot be reached on this platform "
                                 "or over Peppol, and no email address was given.")
                     % {"receiver": receiver}, "receiver-not-reachable")
+    if answer.reachable:
+        # The address is only a fallback: a receiver that can be reached is not mailed.
+        email = ""
+    elif email and Document.objects.mailed_today(organization) >= \
+            settings.RECEIVER_EMAILS_PER_DAY:
+        raise Fault("Client", _("At most %(most)d documents a day go by email to receivers "
+                                "that are not on Peppol, and %(organization)s reached that "
+                                "number. Try again tomorrow, or ask the receiver for a Peppol "
+                                "address.") % {"most": settings.RECEIVER_EMAILS_PER_DAY,
+                                                "organization": organization.name},
+                    "email-limit")
     try:
         document = accept(organization, data, Channel.CONNECTION_KEY,
                           actor_label=f"connection key {key.app_key}", connection_key_id=key.pk,

@@ -116,6 +116,13 @@ class DocumentQuerySet(models.QuerySet):
     def outbox(self):
         return self.filter(direction=Direction.OUTGOING)
 
+    def mailed_today(self, organization) -> int:
+        """How many documents `organization` sent in the last 24 hours to be mailed to a
+        receiver that is not on Peppol (settings.RECEIVER_EMAILS_PER_DAY)."""
+        return (self.outbox().filter(organization=organization,
+                                     created_at__gte=timezone.now() - timedelta(days=1))
+                .exclude(receiver_email="").count())
+
     def inbox(self):
         return self.filter(direction=Direction.INCOMING)
 

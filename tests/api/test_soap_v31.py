@@ -236,6 +236,29 @@ def test_it_refuses_a_receiver_that_cannot_be_reached_without_an_email(
     assert Document.objects.count() == 2
 
 
+def test_it_mails_at_most_the_days_number_of_documents_for_an_organization(
+        soap, settings, acme_key, receiver):
+    settings.RECEIVER_EMAILS_PER_DAY = 1
+    with PeppolNetwork() as network:
+        sml = network.sml_settings()
+        settings.PEPPOL_SML_ZONE = sml["zone"]
+        settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
+        settings.PEPPOL_DNS_PORT = sml["port"]
+        token = login(soap, acme_key)
+        send(soap, token, invoice("F-1", customer_kvk="99998888"), receiver="0106:99998888",
+             ReceiverEmail="ap@example.nl")
+        with pytest.raises(Fault) as refused:
+            send(soap, token, invoice("F-2", customer_kvk="99998888"),
+                 receiver="0106:99998888", ReceiverEmail="other@example.nl")
+        # A receiver on the platform is not mailed, so the day's number does not stop it.
+        on_platform = send(soap, token, invoice("F-3"), ReceiverEmail="ap@example.nl")
+
+    assert reason(refused.value) == "email-limit"
+    assert refused.value.message.startswith("At most 1 documents a day go by email")
+    assert Document.objects.outbox().get(delivery_id=on_platform.ExternalId).receiver_email == ""
+    assert [m.to for m in mail.outbox if m.attachments] == [["ap@example.nl"]]
+
+
 @pytest.mark.parametrize("address", ["not-an-email", "a@b@example.nl", "x" * 250 + "@example.nl"])
 def test_it_refuses_a_receiver_email_that_is_no_address(soap, acme_key, address):
     with pytest.raises(Fault) as refused:

@@ -65,7 +65,9 @@ def subscription_detail(request, pk):
         lost = losses(environment, wanted)
         if lost and request.POST.get("confirmed") != "1":
             return render(request, "onboarding/staff/subscription_confirm.html", {
-                "environment": environment, "subscription": wanted, "losses": lost})
+                "environment": environment, "subscription": wanted, "losses": lost,
+                "label": _("Change the subscription"),
+                "cancel": reverse("onboarding:staff_subscription", args=[environment.pk])})
         with transaction.atomic():
             changed = change_subscription(environment, request.user, wanted)
             if changed:
@@ -113,8 +115,10 @@ def contract_end(request, pk):
         messages.error(request, _("Give the contract's last day as a date."))
     elif request.POST.get("confirmed") != "1":
         # Asks first: the environment's software loses its API rights after that day.
-        return render(request, "onboarding/staff/end_contract.html",
-                      {"contract": contract, "ends_on": form.cleaned_data["ends_on"]})
+        return render(request, "onboarding/staff/end_contract.html", {
+            "contract": contract, "ends_on": form.cleaned_data["ends_on"],
+            "label": _("End the contract"),
+            "cancel": reverse("onboarding:staff_subscription", args=[contract.environment_id])})
     else:
         try:
             contract.end(request.user, form.cleaned_data["ends_on"])

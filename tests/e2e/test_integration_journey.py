@@ -98,12 +98,18 @@ def test_it_sets_up_afas_while_the_software_calls_in(live_server, browser, cast,
     assert done in page.locator("#run-complete").inner_text()
 
 
-def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
-        live_server, browser, cast):
+def afas_started(live_server, browser, cast):
+    """The administrator's page on a new AFAS setup, and its organization."""
     subscribe(cast.company, Subscription.BASIC)
     org = organization(cast)
     page = signed_in(browser, live_server, cast.admin.email)
     start(page, live_server, "afas", "Start the setup")
+    return page, org
+
+
+def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
+        live_server, browser, cast):
+    page, org = afas_started(live_server, browser, cast)
     run_url = page.url
 
     page.locator("#step-receiving .step-action", has_text="Decide about receiving").click()
@@ -118,10 +124,7 @@ def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
 
 def test_a_step_keeps_the_keyboards_place_while_the_page_follows_the_setup(
         live_server, browser, cast):
-    subscribe(cast.company, Subscription.BASIC)
-    org = organization(cast)
-    page = signed_in(browser, live_server, cast.admin.email)
-    start(page, live_server, "afas", "Start the setup")
+    page, org = afas_started(live_server, browser, cast)
     action = page.locator("#step-receiving .step-action")
     action.focus()
 

@@ -114,16 +114,23 @@ def test_it_tells_a_user_who_administers_no_organization_whom_to_ask(client, cas
     assert 'name="organization"' not in page
 
 
-def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):
+def partnered_bakery(client, cast):
+    """The client's bakery on Basic, in a partnership with the accountancy, and `client`
+    signed in as the accountant, working in the accountancy."""
+    from portal.tenancy import SESSION_KEY
+
     subscribe(cast.client, Subscription.BASIC)
     bakery = organization(cast, cast.client, kvk="87654321", name="Bakery BV")
     Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
     sign_in(client, cast.accountant)
     session = client.session
-    from portal.tenancy import SESSION_KEY
-
     session[SESSION_KEY] = cast.accountancy.pk
     session.save()
+    return bakery
+
+
+def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):
+    bakery = partnered_bakery(client, cast)
     assert "Bakery BV" in text(client.get("/integrations/start/?setup=afas"))
     response = client.post("/integrations/start/", {"setup": "afas", "organization": bakery.pk})
     assert IntegrationRun.objects.get().organization == bakery
@@ -131,15 +138,7 @@ def test_it_lets_an_accountant_start_for_a_partnered_client(client, cast):
 
 
 def test_it_tells_an_accountant_whose_client_the_plan_refuses_who_asks_sales(client, cast):
-    from portal.tenancy import SESSION_KEY
-
-    subscribe(cast.client, Subscription.BASIC)
-    bakery = organization(cast, cast.client, kvk="87654321", name="Bakery BV")
-    Partnership.start(accountant=cast.accountancy, organization=bakery, by=cast.client_admin)
-    sign_in(client, cast.accountant)
-    session = client.session
-    session[SESSION_KEY] = cast.accountancy.pk
-    session.save()
+    bakery = partnered_bakery(client, cast)
     run = IntegrationRun.objects.get(pk=client.post("/integrations/start/", {
         "setup": "afas", "organization": bakery.pk}).url.split("/")[-2])
     subscribe(cast.client, Subscription.INVOICE_PORTAL)

@@ -13,6 +13,7 @@ and it dies with the key, which is looked up (revoked or not) on every call.
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from datetime import UTC, datetime, time
 from types import SimpleNamespace
@@ -309,11 +310,11 @@ def _int(fields, name, default):
     text = fields.get(name, "").strip()
     if not text:
         return default
-    try:
-        return int(text)
-    except ValueError:
+    # xsd:int's digits only: Python's int() also reads "1_0" and full-width digits.
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
         raise Fault("Client", _("%(name)s must be a whole number.") % {"name": name},
-                    "invalid-field") from None
+                    "invalid-field")
+    return int(text)
 
 
 def get_inbox_documents(key, fields):

@@ -52,6 +52,8 @@ ODD = {
         f"<v:Login><v:AppKey>{'a' * 100_000}</v:AppKey><v:SecretKey>x</v:SecretKey></v:Login>",
         token=None),
     "a page that is no number": inbox(Page="abc"),
+    "a page with an underscore": inbox(Page="1_0"),
+    "a page in full-width digits": inbox(Page="１"),
     "a page beyond any database offset": inbox(Page="9" * 25),
     "a page size of 0": inbox(PageSize="0"),
     "a page that is an element": inbox(Page="<x>1</x>"),
@@ -103,3 +105,21 @@ def test_it_answers_an_odd_request_as_the_callers_fault(odd, action, settings, a
         root.findtext(".//faultstring")
     assert (code is None) == (response.status_code == 200)
 
+
+
+@pytest.mark.parametrize("page", ["1_0", "１", "1.0", " 2 "])
+def test_it_reads_a_page_as_xsd_int_does(page, settings, acme_key):
+    settings.API31_RATE_LIMIT = settings.API_RATE_LIMIT = "1000000/min"
+    token, _expires = issue_token(keycache.lookup(acme_key.key.app_key))
+
+    response = Client().post("/api/api31", inbox(Page=page).replace(TOKEN, token).encode(),
+                             content_type="text/xml; charset=utf-8",
+                             HTTP_SOAPACTION=f'"{V31}GetInboxDocuments"')
+
+    root = etree.fromstring(response.content)
+    if page.strip() == "2":
+        # Whitespace around the digits is xsd:int's own.
+        assert root.findtext(f".//{{{V31}}}Page") == "2"
+    else:
+        assert root.findtext(".//{*}Reason") == "invalid-field"
+        assert root.findtext(".//faultstring") == "Page must be a whole number."

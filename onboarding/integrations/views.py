@@ -29,9 +29,10 @@ def catalogue(request):
     runs = {(r.setup, r.organization_id): r for r in IntegrationRun.objects.visible_to(
         request.user, request.environment).select_related("organization")}
     return render(request, "integrations/catalogue.html", {
-        "setups": [(setup, qualification.missing(setup, request.environment),
+        "setups": [(setup, lacks, qualification.from_sales(lacks),
                     [r for (slug, _org), r in runs.items() if slug == setup.slug])
-                   for setup in all_setups()],
+                   for setup in all_setups()
+                   for lacks in [qualification.missing(setup, request.environment)]],
         # An accountant's clients set up on their own subscriptions, not the accountant's.
         "has_clients": Partnership.objects.active().filter(
             accountant=request.environment).exists(),
@@ -63,7 +64,8 @@ def start(request):
                 return redirect("integrations:run", run.pk)
     return render(request, "integrations/start.html", {
         "setup": setup, "organizations": organizations, "error": error,
-        "missing": qualification.missing(setup, request.environment),
+        "missing": (lacks := qualification.missing(setup, request.environment)),
+        "upgradable": qualification.from_sales(lacks),
         # Who to ask, for a user who may not set up any organization here.
         "administrators": [] if request.membership.is_administrator
         else request.environment.administrators().order_by("email"),

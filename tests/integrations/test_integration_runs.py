@@ -52,12 +52,16 @@ def test_it_says_the_service_brokers_setup_waits_for_entra_id_sign_in(client, ca
     subscribe(cast.company, Subscription.PROFESSIONAL)
     Contract.add(environment=cast.company, by=cast.sales, reference="API-1")
     settings.ENTRA_BROKERS = {"production": {}, "acceptance": {}}
+    settings.SUPPORT_EMAIL = "help@portal.example"
     sign_in(client, cast.admin)
 
     psb = text(client.get("/integrations/")).split('id="setup-business-central-psb"')[1]
 
-    assert "Sign-in with Microsoft Entra ID, which this portal is not set up for yet" in \
-        psb.split('id="setup-')[0]
+    card = psb.split('id="setup-')[0]
+    assert "Sign-in with Microsoft Entra ID, which this portal is not set up for yet" in card
+    # Support sets that up; an upgrade would not.
+    assert "Ask Sales for an upgrade" not in card
+    assert 'href="mailto:help@portal.example">Write to support</a>' in card
     settings.ENTRA_BROKERS = {"production": {"CLIENT_ID": "c", "CLIENT_SECRET": "s"},
                               "acceptance": {}}
     psb = text(client.get("/integrations/")).split('id="setup-business-central-psb"')[1]

@@ -335,6 +335,7 @@ SYSTEM_PARTS = {
     "sender check": _("sender check"),
     "routing": _("routing"),
     "Peppol AS4": _("Peppol AS4"),
+    "email": _("email"),
 }
 
 

@@ -100,3 +100,6 @@ def test_it_shows_the_address_and_the_mailing_on_the_documents_page(send, client
     assert ('<span id="receiver-email">Mailed to boekhouding@remote.example if the receiver '
             "is not on Peppol</span>") in page
     assert "Delivered by email to boekhouding@remote.example" in page
+    assert "the system (email)" in page
+    client.cookies["django_language"] = "nl"
+    assert "het systeem (e-mail)" in text(client.get(document.get_absolute_url()))

@@ -83,13 +83,15 @@ def notify_authorisation_answer(authorisation_request, url: str):
     })
 
 
-def notify_partnership_ended(partnership, url: str, *, revoked_keys: int, kept_keys: int):
+def notify_partnership_ended(partnership, url: str, *, revoked_keys: int, kept_keys: int,
+                             paused_hooks: int):
     """Tell the accountancy's administrators that a client ended their access to an
     organization, and what became of the connection keys they made for it."""
     notify("partnership_ended", partnership.accountant.administrators(),
            "onboarding/email/partnership_ended",
            {"partnership": partnership, "organization": partnership.organization,
-            "revoked_keys": revoked_keys, "kept_keys": kept_keys, "url": url})
+            "revoked_keys": revoked_keys, "kept_keys": kept_keys,
+            "paused_hooks": paused_hooks, "url": url})
 
 
 def notify_subscription_changed(environment, before, losses: list, url: str):

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
 from invoices.models import Channel, Document, Status
@@ -284,12 +285,15 @@ def send_document(key, fields):
         email = ""
     elif email and Document.objects.mailed_today(organization) >= \
             settings.RECEIVER_EMAILS_PER_DAY:
-        raise Fault("Client", _("At most %(most)d documents a day go by email to receivers "
-                                "that are not on Peppol, and %(organization)s reached that "
-                                "number. Try again tomorrow, or ask the receiver for a Peppol "
-                                "address.") % {"most": settings.RECEIVER_EMAILS_PER_DAY,
-                                                "organization": organization.name},
-                    "email-limit")
+        most = settings.RECEIVER_EMAILS_PER_DAY
+        raise Fault("Client", ngettext(
+            "At most %(most)d document a day goes by email to receivers that are not on "
+            "Peppol, and %(organization)s reached that number. Try again tomorrow, or ask the "
+            "receiver for a Peppol address.",
+            "At most %(most)d documents a day go by email to receivers that are not on "
+            "Peppol, and %(organization)s reached that number. Try again tomorrow, or ask the "
+            "receiver for a Peppol address.", most)
+            % {"most": most, "organization": organization.name}, "email-limit")
     try:
         document = accept(organization, data, Channel.CONNECTION_KEY,
                           actor_label=f"connection key {key.app_key}", connection_key_id=key.pk,

@@ -99,7 +99,8 @@ def losses(environment, subscription) -> list[str]:
             "%(name)s has %(count)d organizations and may keep them, but cannot add more: the "
             "plan covers %(limit)d.") % {"name": name, "count": count, "limit": limit}))
     if Entitlements(environment).may_send_authorisation_requests \
-            and not after.entitlements.may_send_authorisation_requests:
+            and not after.entitlements.may_send_authorisation_requests \
+            and environment.authorisation_requests.exists():
         said.append(_written_when_shown(lambda: _(
             "%(name)s can no longer send authorisation requests to clients.")
             % {"name": name}))

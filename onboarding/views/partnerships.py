@@ -224,11 +224,13 @@ def partnership_end(request, pk):
     if request.method == "POST":
         revoke_keys = bool(keys) and request.POST.get("revoke_keys") == "on"
         with transaction.atomic():
+            # The hooks the accountant made through it, which its end pauses.
+            hooks = partnership.webhooks.filter(is_active=True).count()
             partnership.end(request.user, revoke_keys=revoke_keys)
             notify_partnership_ended(
                 partnership, request.build_absolute_uri(reverse("onboarding:clients")),
                 revoked_keys=len(keys) if revoke_keys else 0,
-                kept_keys=0 if revoke_keys else len(keys))
+                kept_keys=0 if revoke_keys else len(keys), paused_hooks=hooks)
         messages.success(request, _("%(firm)s no longer has access to %(organization)s.") % {
             "firm": partnership.accountant.name, "organization": organization.name})
         if revoke_keys:

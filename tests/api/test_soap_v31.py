@@ -254,7 +254,7 @@ def test_it_mails_at_most_the_days_number_of_documents_for_an_organization(
         on_platform = send(soap, token, invoice("F-3"), ReceiverEmail="ap@example.nl")
 
     assert reason(refused.value) == "email-limit"
-    assert refused.value.message.startswith("At most 1 documents a day go by email")
+    assert refused.value.message.startswith("At most 1 document a day goes by email")
     assert Document.objects.outbox().get(delivery_id=on_platform.ExternalId).receiver_email == ""
     assert [m.to for m in mail.outbox if m.attachments] == [["ap@example.nl"]]
 

@@ -227,6 +227,8 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
     assert "Bakery BV (KvK number 11223344) ended the partnership with Numbers " \
            "Accountants." in told.body
     assert "The connection key you made for it still works" in told.body
+    # It made no webhooks through the partnership.
+    assert "Webhooks" not in told.body
     assert "http://testserver/clients/" in told.body
 
 

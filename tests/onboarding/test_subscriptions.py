@@ -74,7 +74,7 @@ def test_it_lets_sales_change_the_subscription_with_an_audit_event(sales, cast):
 
 def test_it_asks_sales_before_a_downgrade_that_stops_keys_and_tells_the_administrators(
         sales, cast):
-    from onboarding.models import ConnectionKey, Organization
+    from onboarding.models import AuthorisationRequest, ConnectionKey, Organization
 
     cast.company.subscription = Subscription.BASIC
     cast.company.save()
@@ -83,6 +83,10 @@ def test_it_asks_sales_before_a_downgrade_that_stops_keys_and_tells_the_administ
                                   name=f"Org {number}", registry_number=number)
     Organization.objects.filter(pk=org.pk).update(status=Organization.Status.ACTIVE)
     ConnectionKey.issue(organization=org, software="afas", by=cast.admin)
+    # Acme sends authorisation requests, which the free plan has not.
+    AuthorisationRequest.send(environment=cast.company, by=cast.admin, client_name="Bea",
+                              client_email="owner@bakery.nl", software="afas",
+                              registry_number="11223344")
     url = f"/staff/subscriptions/{cast.company.pk}/"
 
     asked = text(sales.post(url, {"subscription": "invoice_portal"}))
@@ -105,6 +109,16 @@ def test_it_asks_sales_before_a_downgrade_that_stops_keys_and_tells_the_administ
     [told] = [m for m in mail.outbox if m.to == [cast.admin.email]]
     assert "- 1 verbindingssleutel werkt niet meer" in told.body
     assert "- Acme kan geen machtigingsverzoeken meer naar cliënten sturen." in told.body
+
+
+def test_it_changes_a_downgrade_that_takes_nothing_away_at_once(sales, cast):
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save()
+
+    sales.post(f"/staff/subscriptions/{cast.company.pk}/", {"subscription": "invoice_portal"})
+
+    cast.company.refresh_from_db()
+    assert cast.company.subscription == Subscription.INVOICE_PORTAL
 
 
 def test_it_changes_an_upgrade_at_once(sales, cast):

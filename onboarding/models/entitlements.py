@@ -82,15 +82,17 @@ def losses(environment, subscription) -> list[str]:
     said = []
     keys = ConnectionKey.objects.filter(organization__environment=environment,
                                         revoked_at__isnull=True)
-    refused = [key for key in keys if after.api_access_refusal(key.software)]
+    # Asked once per package, not per key: the 4PS packages' answer reads the contracts.
+    packages = sorted(software for software in set(keys.values_list("software", flat=True))
+                      if after.api_access_refusal(software))
+    refused = keys.filter(software__in=packages).count() if packages else 0
     if refused:
-        packages = sorted({key.software for key in refused})
         said.append(_written_when_shown(lambda: ngettext(
             "%(count)d connection key stops working: software that uses it can no longer send "
             "or fetch invoices (%(software)s).",
             "%(count)d connection keys stop working: software that uses them can no longer "
-            "send or fetch invoices (%(software)s).", len(refused))
-            % {"count": len(refused),
+            "send or fetch invoices (%(software)s).", refused)
+            % {"count": refused,
                "software": ", ".join(str(Software(p).label) for p in packages)}))
     limit = after.entitlements.organization_limit
     count = Entitlements(environment).organization_count()

@@ -5,14 +5,17 @@ with its UBL attached, and is Delivered once the mail server has taken it."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from invoices.models import Document, Status
-from invoices.peppol import schemes
+from invoices.peppol import schemes, xmlsafe
+from invoices.peppol.ubl.reader import supplier_email
 from invoices.transport.base import Transport
 from portal.said import Said
 from portal.tasks import enqueue
@@ -49,7 +52,8 @@ def send(document_pk: int) -> str:
 
 
 def message(document: Document) -> EmailMessage:
-    context = {"document": document, "sender": document.organization}
+    reply_to = _sellers_address(document)
+    context = {"document": document, "sender": document.organization, "reply_to": reply_to}
     with translation.override(_receivers_language(document)):
         subject = render_to_string("invoices/email/by_email_subject.txt", context,
                                    using="text")
@@ -59,8 +63,21 @@ def message(document: Document) -> EmailMessage:
         " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL,
         [document.receiver_email],
         attachments=[(f"{name or 'invoice'}.xml", bytes(document.content), "application/xml")],
+        reply_to=[reply_to] if reply_to else None,
         # The same for every try, so that a second delivery is recognisably the same mail.
         headers={"Message-ID": f"<{document.delivery_id or document.pk}@portal>"})
+
+
+def _sellers_address(document: Document) -> str:
+    """The seller's contact address from the document, where it is a valid one: replies go
+    there rather than to the portal's own sending address."""
+    try:
+        address = supplier_email(xmlsafe.parse_xml(bytes(document.content),
+                                                   max(document.size, 1)))
+        validate_email(address)
+    except (xmlsafe.XmlRejected, ValidationError):
+        return ""
+    return address
 
 
 def _receivers_language(document: Document) -> str:

@@ -52,6 +52,36 @@ def test_it_mails_a_document_whose_receiver_is_not_on_peppol(send, peppol_world)
     assert peppol_world.remote_ap.requests == 0
 
 
+def with_seller_email(data: bytes, address: str) -> bytes:
+    """`data` with the seller's contact address (BT-43), last in the seller's party."""
+    contact = f"<cac:Contact><cbc:ElectronicMail>{address}</cbc:ElectronicMail></cac:Contact>"
+    return data.replace(b"</cac:Party>", contact.encode() + b"</cac:Party>", 1)
+
+
+def test_it_lets_the_receiver_reply_to_the_sellers_contact(send):
+    data = with_seller_email(invoice("F-MAIL-7", customer_kvk=REMOTE_KVK),
+                             "debiteuren@acme.example")
+
+    document = send(data)
+
+    assert document.status == Status.DELIVERED, document.status_reason
+    [message] = mailed_to("boekhouding@remote.example")
+    assert message.reply_to == ["debiteuren@acme.example"]
+    assert ("Vragen over het document stel je aan Acme Trading BV: een antwoord op deze e-mail "
+            "bereikt hen op debiteuren@acme.example.") in message.body
+
+
+def test_it_sets_no_reply_address_the_document_gives_wrongly(send):
+    data = with_seller_email(invoice("F-MAIL-8", customer_kvk=REMOTE_KVK),
+                             "debiteuren at acme")
+
+    send(data)
+
+    [message] = mailed_to("boekhouding@remote.example")
+    assert message.reply_to == []
+    assert "niet aan het adres waar deze e-mail vandaan komt" in message.body
+
+
 def test_it_sends_over_peppol_when_the_receiver_is_there_after_all(send, peppol_world):
     peppol_world.register_remote()
 

@@ -94,6 +94,11 @@ def read_facts(root: etree._Element) -> KeyFacts:
     )
 
 
+def supplier_email(root: etree._Element) -> str:
+    """The seller's contact address (BT-43), as written; empty when there is none."""
+    return _text(root.find(SUPPLIER, NS), "cac:Contact/cbc:ElectronicMail")
+
+
 def _party_name(party) -> str:
     return (_text(party, "cac:PartyName/cbc:Name")
             or _text(party, "cac:PartyLegalEntity/cbc:RegistrationName"))

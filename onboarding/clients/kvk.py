@@ -142,6 +142,10 @@ _VISITING_ADDRESS = "bezoekadres"
 _POSTAL_ADDRESSES = ("postadres", "correspondentieadres")
 
 
+def is_kvk_number(value: str) -> bool:
+    return bool(_KVK_NUMBER.fullmatch(value or ""))
+
+
 def normalize_kvk_number(value: str) -> str:
     """The 8-digit KvK number in ``value``, which may contain spaces."""
     number = _WHITESPACE.sub("", value or "")

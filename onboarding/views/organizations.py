@@ -98,6 +98,8 @@ def organization_add(request):
         return _save_organization(request, country)
     if country == Country.NL and not request.GET.get("manual"):
         return _search_register(request)
+    if country == Country.NL:
+        return _render_add(request, country, form=_by_hand(request))
     return _render_add(request, country, form=forms.OrganizationForm(country=country))
 
 
@@ -153,13 +155,21 @@ def _search_register(request):
             results = client.search(search_form.cleaned_data["q"])
     except kvk.KvKNotConfigured as exc:
         # Without a key there is nothing to search: the form by hand is the only way.
-        return _render_add(request, Country.NL, form=forms.OrganizationForm(country=Country.NL),
+        return _render_add(request, Country.NL, form=_by_hand(request),
                            kvk_error=_kvk_failure(exc))
     except kvk.KvKError as exc:
-        return _render_add(request, Country.NL, form=forms.OrganizationForm(country=Country.NL),
+        return _render_add(request, Country.NL, form=_by_hand(request),
                            kvk_error=_kvk_failure(exc), **context)
     return _render_add(request, Country.NL, results=kvk.one_per_company(results), searched=True,
                        **context)
+
+
+def _by_hand(request):
+    """The form to fill in by hand, with the KvK number searched for (an authorisation
+    request's link searches for its number) already in it."""
+    searched = "".join(request.GET.get("q", "").split())
+    number = searched if kvk.is_kvk_number(searched) else ""
+    return forms.OrganizationForm(country=Country.NL, initial={"registry_number": number})
 
 
 def _pick_from_register(request):

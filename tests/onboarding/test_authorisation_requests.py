@@ -296,7 +296,12 @@ def test_it_brings_a_client_back_to_the_request_once_the_organization_is_added(c
     send(client)
     link = emailed_link(mail.outbox[0])
     sign_in(client, cast.client_admin)
-    assert "you come back here once it is added" in text(client.get(link))
+    answer = text(client.get(link))
+    assert "you come back here once it is added" in answer
+    add_link = re.search(r'href="([^"]+)" id="add-asked-organization"', answer)[1]
+    # The form to add it has the requested KvK number filled in already.
+    form = text(client.get(add_link.replace("&amp;", "&")))
+    assert re.search(rf'name="registry_number" value="{BAKERY_KVK}"', form)
 
     added = client.post("/organizations/add/", {
         "country": "NL", "action": "save", "name": "Bakery BV", "registry_number": BAKERY_KVK,

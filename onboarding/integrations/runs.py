@@ -269,11 +269,7 @@ class IntegrationRun(models.Model):
     def may_carry_on(self, user) -> bool:
         """Whether `user` may configure the organization, in one of their environments: its
         own, or an accountant's with a partnership."""
-        from onboarding.models import Membership
-
-        return any(Organization.objects.configurable_by(user, m.environment)
-                   .filter(pk=self.organization_id).exists()
-                   for m in Membership.objects.filter(user=user).select_related("environment"))
+        return self.organization.configurers().filter(pk=user.pk).exists()
 
     def hand_over(self, to, by, environment, url: str = "") -> bool:
         """Give the run to a colleague or the partnered accountant who may configure it; they

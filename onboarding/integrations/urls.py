@@ -11,4 +11,5 @@ urlpatterns = [
     path("integrations/runs/<int:pk>/status/", views.run_status, name="run_status"),
     path("integrations/organizations/<int:pk>/", views.readiness, name="readiness"),
     path("staff/integrations/stuck/", views.stuck, name="stuck"),
+    path("staff/integrations/runs/<int:pk>/", views.staff_run, name="staff_run"),
 ]

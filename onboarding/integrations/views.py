@@ -1,5 +1,6 @@
 """The Integrations pages: the catalogue, starting a run, the run's guided steps and the JSON
-its page polls, readiness per organization, and support's list of stuck runs."""
+its page polls, readiness per organization, and support's list of stuck runs and view of
+one run."""
 
 from urllib.parse import quote, urlencode
 
@@ -18,7 +19,7 @@ from onboarding.forms.integrations import StartForm
 from onboarding.integrations import qualification
 from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State, first_open
-from onboarding.models import ConnectionKey, Organization, Partnership, User
+from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 from portal.tenancy import staff_required
@@ -80,12 +81,7 @@ def _visible_run(request, pk):
 
 def _handover_candidates(request, run):
     """Colleagues of the environment and the accountants with a partnership who may carry on."""
-    organization = run.organization
-    users = User.objects.filter(memberships__environment=organization.environment) | \
-        User.objects.filter(memberships__environment__partnerships__organization=organization,
-                            memberships__environment__partnerships__ended_at__isnull=True)
-    return [u for u in users.distinct().order_by("email")
-            if u != request.user and run.may_carry_on(u)]
+    return list(run.organization.configurers().exclude(pk=request.user.pk).order_by("email"))
 
 
 @environment_required()
@@ -206,3 +202,15 @@ def stuck(request):
             .select_related("organization__environment", "assigned_to", "started_by")[:200]
             if run.definition is not None]
     return render(request, "integrations/stuck.html", {"runs": runs})
+
+
+@staff_required("is_techsupport")
+def staff_run(request, pk):
+    """One setup as its users see it, every step with its state, without their actions: what
+    support reads before answering a question about it."""
+    run = get_object_or_404(IntegrationRun.objects.select_related(
+        "organization__environment", "assigned_to", "started_by"), pk=pk)
+    if run.definition is None:
+        raise Http404
+    return render(request, "integrations/staff_run.html", {
+        "run": run, "states": run.evaluate()})

@@ -258,6 +258,23 @@ class Organization(models.Model):
         """May `user`, working in `environment`, change keys and cards of this organization?"""
         return Organization.objects.configurable_by(user, environment).filter(pk=self.pk).exists()
 
+    def configurers(self):
+        """The users who may change this organization's keys and cards in one of their
+        environments (OrganizationQuerySet.configurable_by, turned round): the
+        environment's administrators, the organization's own administrators, and the Advanced
+        users and administrators of an accountancy with an active partnership."""
+        from onboarding.models import User
+
+        own = models.Q(memberships__environment_id=self.environment_id)
+        return User.objects.filter(
+            (own & models.Q(memberships__role=Role.ADMINISTRATOR))
+            | (own & models.Q(organization_memberships__organization=self,
+                              organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR))
+            | models.Q(memberships__role__in=[Role.ADVANCED, Role.ADMINISTRATOR],
+                       memberships__environment__partnerships__organization=self,
+                       memberships__environment__partnerships__ended_at__isnull=True),
+        ).distinct()
+
     @classmethod
     def create(cls, *, environment, by, **fields) -> Organization:
         """Add an organization, within the subscription's limit, with a platform company ID."""

@@ -368,6 +368,24 @@ def test_it_lists_stuck_runs_for_techsupport(client, cast):
     assert client.get("/staff/integrations/stuck/").status_code == 404
 
 
+def test_it_shows_techsupport_every_step_of_a_run_without_its_actions(client, cast):
+    run = afas_run(cast)
+    client.force_login(cast.techsupport)
+    IntegrationRun.objects.filter(pk=run.pk).update(
+        updated_at=timezone.now() - timedelta(days=3))
+    stuck = text(client.get("/staff/integrations/stuck/"))
+    assert f'href="/staff/integrations/runs/{run.pk}/"' in stuck
+
+    page = text(client.get(f"/staff/integrations/runs/{run.pk}/"))
+
+    steps = re.findall(r'<li class="list-group-item d-flex gap-2" id="step-(\w+)">', page)
+    assert steps == [step.key for step in get("afas").steps]
+    assert page.count('data-state="complete"') == 1 and "Create connection keys" in page
+    assert "step-action" not in page and 'name="action"' not in page
+    client.force_login(cast.admin)
+    assert client.get(f"/staff/integrations/runs/{run.pk}/").status_code == 404
+
+
 def test_it_knows_every_setup_by_slug():
     assert get("afas").steps[1].creates_key
     assert get("nothing") is None

@@ -9,6 +9,7 @@ from onboarding.models import (
     Contract,
     Organization,
     OrganizationMember,
+    Partnership,
     Subscription,
 )
 from onboarding.models.connection_keys import secret_digest
@@ -119,6 +120,23 @@ def test_it_lets_only_administrators_create_keys(client, cast):
     OrganizationMember.objects.filter(user=cast.basic).update(role="administrator")
     assert create(client, org).status_code == 200
     assert ConnectionKey.objects.get().created_by == cast.basic
+
+
+def test_it_names_who_may_configure_an_organization_as_the_scope_does(cast):
+    org = active_org(cast)
+    Partnership.start(accountant=cast.accountancy, organization=org, by=cast.admin)
+    member = OrganizationMember.objects.create(organization=org, user=cast.basic)
+    users = [cast.admin, cast.basic, cast.accountant, cast.client_admin, cast.outsider]
+
+    def by_scope():
+        return {user for user in users for membership in user.memberships.all()
+                if org.configurable_by(user, membership.environment)}
+
+    assert set(org.configurers()) == by_scope() == {cast.admin, cast.accountant}
+    member.role = OrganizationMember.OrgRole.ADMINISTRATOR
+    member.save()
+    Partnership.objects.get().end(cast.admin)
+    assert set(org.configurers()) == by_scope() == {cast.admin, cast.basic}
 
 
 def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):

@@ -277,6 +277,7 @@ STAFF_OBJECT_URLS = {
     "onboarding:staff_party_link_revoke": ("is_techsupport", lambda cast: _party_link(cast).pk),
     "invoices:staff_mark_original": ("is_techsupport", lambda cast: _duplicate(cast).pk),
     "invoices:staff_document": ("is_techsupport", lambda cast: _document(cast).pk),
+    "integrations:staff_run": ("is_techsupport", lambda cast: _integration_run(cast).pk),
     "invoices:staff_organization_documents": ("is_techsupport",
                                               lambda cast: _document(cast).organization_id),
     "onboarding:staff_organization": ("is_platform_staff",

@@ -33,13 +33,6 @@ from invoices.peppol import schemes
 from invoices.peppol.pasted import split_pasted_data
 from onboarding.models import Country
 
-# Offered first: the schemes Dutch and Belgian customers are addressed by.
-COMMON_SCHEMES = ("0106", "0190", "0088", "9944", "0208", "9925")
-
-
-def _scheme_label(code: str) -> str:
-    return peppol_ids.scheme_label(code, gettext)
-
 
 def scheme_choices(*, endpoint: bool):
     """Active schemes: for an Endpoint-ID those on the EAS list, for a Legal ID those not
@@ -48,11 +41,7 @@ def scheme_choices(*, endpoint: bool):
     def allowed(code):
         return schemes.is_eas_code(code) if endpoint else not code.startswith("9")
 
-    common = [(c, _scheme_label(c)) for c in COMMON_SCHEMES if allowed(c)]
-    others = [(s.code, _scheme_label(s.code)) for s in schemes.all_schemes()
-              if s.active and s.code not in COMMON_SCHEMES and allowed(s.code)]
-    return [("", "—"), (gettext("Common in the Netherlands and Belgium"), common),
-            (gettext("Other schemes"), others)]
+    return [("", "—"), *peppol_ids.scheme_choices(allowed)]
 
 
 class SchemeSelect(forms.Select):

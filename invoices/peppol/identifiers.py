@@ -69,6 +69,25 @@ def scheme_label(code: str, translate: Callable[[str], str] = gettext_noop) -> s
     return f"{code} · {scheme.scheme_id} · {title}"
 
 
+# Offered first: the schemes Dutch and Belgian parties use.
+COMMON_SCHEMES = ("0106", "0190", "0088", "9944", "0208", "9925")
+
+
+def scheme_choices(allowed: Callable[[str], bool] = lambda code: True) -> list:
+    """The active schemes that are `allowed`, as a form's grouped choices in the language
+    of the request: the common ones first, then the others."""
+    from django.utils.translation import gettext
+
+    def label(code):
+        return scheme_label(code, gettext)
+
+    common = [(code, label(code)) for code in COMMON_SCHEMES if allowed(code)]
+    others = [(s.code, label(s.code)) for s in schemes.all_schemes()
+              if s.active and s.code not in COMMON_SCHEMES and allowed(s.code)]
+    return [(gettext("Common in the Netherlands and Belgium"), common),
+            (gettext("Other schemes"), others)]
+
+
 def parse(text: str) -> Identifier:
     """Read "0106:12345678", also with "iso6523-actorid-upis::" in front, and check it."""
     text = text.strip()

@@ -9,12 +9,8 @@ from stdnum.exceptions import ValidationError
 from stdnum.nl import postcode as nl_postcode
 
 from invoices.peppol import identifiers as peppol_ids
-from invoices.peppol import schemes
 from invoices.peppol.pasted import split_pasted_data
 from onboarding.models import Country, OrganizationMember, User
-
-# The schemes Dutch and Belgian companies use, offered first.
-COMMON_SCHEMES = ("0106", "0190", "0088", "9944", "0208", "9925")
 
 # Each country's registry number is checked as the Peppol scheme it becomes.
 REGISTRY_SCHEME = {Country.NL: "0106", Country.BE: "0208"}
@@ -134,18 +130,6 @@ class DeleteForm(forms.Form):
                                    max_length=200)
 
 
-def scheme_choices():
-    common = [(code, _scheme_label(code)) for code in COMMON_SCHEMES]
-    others = [(s.code, _scheme_label(s.code)) for s in schemes.all_schemes()
-              if s.active and s.code not in COMMON_SCHEMES]
-    return [(gettext("Common in the Netherlands and Belgium"), common),
-            (gettext("Other schemes"), others)]
-
-
-def _scheme_label(code: str) -> str:
-    return peppol_ids.scheme_label(code, gettext)
-
-
 # The identifier an organization of the country most often adds, as the form's example.
 EXAMPLE_IDENTIFIERS = {Country.NL: ("0106", "12345678"), Country.BE: ("0208", "0403170701")}
 
@@ -156,7 +140,7 @@ class IdentifierForm(forms.Form):
 
     def __init__(self, data=None, *args, country=Country.NL, **kwargs):
         super().__init__(split_pasted_data(data, "scheme", "value"), *args, **kwargs)
-        self.fields["scheme"].choices = scheme_choices()
+        self.fields["scheme"].choices = peppol_ids.scheme_choices()
         scheme, number = EXAMPLE_IDENTIFIERS.get(country, EXAMPLE_IDENTIFIERS[Country.NL])
         if country in EXAMPLE_IDENTIFIERS:
             self.fields["scheme"].initial = scheme

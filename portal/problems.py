@@ -11,6 +11,7 @@ from http import HTTPStatus
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from rest_framework.exceptions import NotAcceptable
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -59,7 +60,12 @@ def exception_handler(exc, context):
         return None
     data = response.data
     extra = {}
-    if isinstance(data, dict) and set(data) == {"detail"}:
+    if isinstance(exc, NotAcceptable) and context.get("view") is not None:
+        offered = [renderer.media_type for renderer in context["view"].get_renderers()]
+        detail = _("This address answers in %(types)s, and errors in %(problem)s; the Accept "
+                   "header asks for none of them.") % {
+            "types": ", ".join(offered), "problem": PROBLEM_CONTENT_TYPE}
+    elif isinstance(data, dict) and set(data) == {"detail"}:
         detail = data["detail"]
     else:
         detail = _("The request has invalid fields; see errors.")

@@ -5,34 +5,21 @@ a 404."""
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from onboarding.api.base import ConnectionKeyView
-from onboarding.api.serializers import ProblemSerializer
+from onboarding.api.docs import KEY_CALL, problems
 from portal.fields import MAX_ID
-from portal.problems import PROBLEM_CONTENT_TYPE, ProblemKind
+from portal.problems import ProblemKind
 from portal.said import Said
 from webhooks.models import Topic, Webhook
 from webhooks.safety import UnsafeTarget, resolve
 
-
-def _problem(text):
-    return OpenApiResponse(ProblemSerializer, text)
-
-
-PROBLEMS = {
-    (401, PROBLEM_CONTENT_TYPE): _problem(_("No credentials, an App Key and Secret that do "
-                                            "not match, or a revoked key.")),
-    (403, PROBLEM_CONTENT_TYPE): _problem(_("The key's organization is not active.")),
-    (429, PROBLEM_CONTENT_TYPE): _problem(_("Too many requests with this key; Retry-After "
-                                            "says how many seconds to wait.")),
-}
-NOT_FOUND = {(404, PROBLEM_CONTENT_TYPE): _problem(_("No such webhook of the key's "
-                                                     "organization."))}
-NOT_VALID = {(400, PROBLEM_CONTENT_TYPE): _problem(_("The request is not valid; detail says "
-                                                     "why."))}
+PROBLEMS = KEY_CALL
+NOT_FOUND = problems({404: _("No such webhook of the key's organization.")})
+NOT_VALID = problems({400: _("The request is not valid; detail says why.")})
 
 
 class HookNotFound(ProblemKind, exceptions.NotFound):

@@ -51,7 +51,7 @@ from onboarding.api.broker import (
     HasPartyRight,
     broker_caller,
 )
-from onboarding.api.serializers import ProblemSerializer
+from onboarding.api.docs import ANY_CALL, problems
 from onboarding.models import Organization
 from portal.errors import ChangeRefused
 from portal.fields import MAX_ID
@@ -62,24 +62,16 @@ CLIENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{6,100}")
 XML = "application/xml"
 
 
-def _problem(_status, text):
-    return OpenApiResponse(ProblemSerializer, text)
-
-
 PROBLEMS = {
-    (401, PROBLEM_CONTENT_TYPE): _problem(401, _(
-        "No credentials, an App Key and Secret that do not match, a revoked key, or an Entra "
-        "ID access token that is not valid or whose account is not linked.")),
-    (403, PROBLEM_CONTENT_TYPE): _problem(403, _(
-        "The organization is not active, or the Entra ID account has no approved party link "
-        "to the organization in X-Party-Id with the right this call needs.")),
-    (429, PROBLEM_CONTENT_TYPE): _problem(429, _("Too many requests with this key; "
-                                                 "Retry-After says how many seconds to wait.")),
+    **problems({
+        401: _("No credentials, an App Key and Secret that do not match, a revoked key, or an "
+               "Entra ID access token that is not valid or whose account is not linked."),
+        403: _("The organization is not active, or the Entra ID account has no approved party "
+               "link to the organization in X-Party-Id with the right this call needs.")}),
+    **ANY_CALL,
 }
-NOT_FOUND = {(404, PROBLEM_CONTENT_TYPE): _problem(404, _("No such document of the key's "
-                                                          "organization."))}
-BAD_REQUEST = {(400, PROBLEM_CONTENT_TYPE): _problem(400, _("The request is not valid; "
-                                                            "detail says why."))}
+NOT_FOUND = problems({404: _("No such document of the key's organization.")})
+BAD_REQUEST = problems({400: _("The request is not valid; detail says why.")})
 
 
 NotFound = problem_kind("NotFound", exceptions.NotFound, "document-not-found",
@@ -195,11 +187,10 @@ class SendView(KeyView):
                                      description=_("Your own id for this document."))],
         request={XML: OpenApiTypes.BINARY},
         responses={202: AcceptedSerializer, **BAD_REQUEST,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _(
-                       "A document with this client document id was sent before; Location "
-                       "names it.")),
-                   (413, PROBLEM_CONTENT_TYPE): _problem(413, _(
-                       "The document is larger than DOCUMENT_MAX_MB.")),
+                   **problems({
+                       409: _("A document with this client document id was sent before; "
+                              "Location names it."),
+                       413: _("The document is larger than DOCUMENT_MAX_MB.")}),
                    **PROBLEMS},
     )
     def post(self, request):
@@ -261,9 +252,9 @@ class RetryView(KeyView):
                       "more changes nothing and answers the same."),
         request=None,
         responses={200: SentDocumentSerializer, **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _(
+                   **problems({409: _(
                        "The document's delivery did not fail: it was delivered, refused, or "
-                       "is still being checked.")),
+                       "is still being checked.")}),
                    **PROBLEMS},
     )
     def post(self, request, pk):
@@ -387,8 +378,7 @@ class DownloadView(KeyView):
                       "duplicate is offered only after it is marked as original."),
         responses={(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
                    **NOT_FOUND,
-                   (409, PROBLEM_CONTENT_TYPE): _problem(409, _("Held as a possible "
-                                                                "duplicate.")),
+                   **problems({409: _("Held as a possible duplicate.")}),
                    **PROBLEMS},
     )
     def get(self, request, pk):
@@ -429,7 +419,7 @@ def inbox_step(operation_id, summary, description, *, body=None,
     return extend_schema_view(post=extend_schema(
         operation_id=operation_id, summary=summary, description=description, request=body,
         responses={200: ReceivedDocumentSerializer, **(BAD_REQUEST if body else {}),
-                   **NOT_FOUND, (409, PROBLEM_CONTENT_TYPE): _problem(409, conflict),
+                   **NOT_FOUND, **problems({409: conflict}),
                    **PROBLEMS}))
 
 

@@ -1,24 +1,15 @@
 """Native API views: each answers for the one organization its connection key belongs to."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from onboarding.api.base import ConnectionKeyView
-from onboarding.api.serializers import OrganizationSerializer, PingSerializer, ProblemSerializer
+from onboarding.api.docs import KEY_CALL
+from onboarding.api.serializers import OrganizationSerializer, PingSerializer
 from onboarding.models import Organization
-from portal.problems import PROBLEM_CONTENT_TYPE
 
-PROBLEMS = {
-    (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer, _("No credentials, an App Key and Secret that do not match, or a "
-                             "revoked key.")),
-    (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer, _("The key's organization is not active.")),
-    (429, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer, _("Too many requests with this key; Retry-After says how many "
-                             "seconds to wait.")),
-}
+PROBLEMS = KEY_CALL
 
 
 def documented(operation_id: str, serializer, summary, description):

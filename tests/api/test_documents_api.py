@@ -602,3 +602,12 @@ def test_it_answers_404_on_every_document_address_to_another_organizations_key(
     assert Document.objects.count() == 2
     delivered.refresh_from_db()
     assert delivered.status == Status.RECEIVED
+
+
+def test_it_says_which_types_it_answers_in(live_server, http, acme_key):
+    html = call(http, "GET", live_server, "/api/v1/inbox", acme_key,
+                headers={"Accept": "text/html"})
+
+    assert html.status_code == 406, html.text
+    assert html.headers["Content-Type"] == PROBLEM
+    assert "application/json" in html.json()["detail"]

@@ -310,12 +310,17 @@ def fault_response(fault: Fault, status: int = 500, namespace: str = API31_NS) -
     # faultcode, faultstring and detail are unqualified, as SOAP 1.1 defines them.
     etree.SubElement(element, "faultcode").text = f"soapenv:{fault.code}"
     etree.SubElement(element, "faultstring").text = str(fault.message)
-    if fault.code == "MustUnderstand":
+    if fault.code != "MustUnderstand":
         # SOAP 1.1 keeps detail for faults about the Body, not about headers.
-        return xml_response(envelope, status)
-    detail = etree.SubElement(element, "detail")
-    info = etree.SubElement(detail, f"{{{namespace}}}FaultDetail")
-    etree.SubElement(info, f"{{{namespace}}}Reason").text = fault.reason
-    if fault.technical:
-        etree.SubElement(info, f"{{{namespace}}}Technical").text = fault.technical
-    return xml_response(envelope, status)
+        detail = etree.SubElement(element, "detail")
+        info = etree.SubElement(detail, f"{{{namespace}}}FaultDetail")
+        etree.SubElement(info, f"{{{namespace}}}Reason").text = fault.reason
+        if fault.technical:
+            etree.SubElement(info, f"{{{namespace}}}Technical").text = fault.technical
+    response = xml_response(envelope, status)
+    if fault.code != "Server":
+        # The caller's mistake, answered as SOAP 1.1 says (status 500): noted, not reported
+        # as an error of the portal's (django.request logs every 5xx it was not told of).
+        logger.info("SOAP fault %s (%s): %s", fault.code, fault.reason, fault.message)
+        response._has_been_logged = True
+    return response

@@ -2,6 +2,8 @@
 fault that says so (Client, or VersionMismatch for another SOAP version), never a Server
 fault, whatever the operation is asked with."""
 
+import logging
+
 import pytest
 from django.test import Client
 from lxml import etree
@@ -91,7 +93,7 @@ ODD = {
 @pytest.mark.parametrize("action", [None, "GetInboxDocuments"])
 @pytest.mark.parametrize("odd", ODD)
 def test_it_answers_an_odd_request_as_the_callers_fault(odd, action, settings, acme_key,
-                                                       receiver):  # noqa: F811
+                                                       receiver, caplog):  # noqa: F811
     settings.API31_RATE_LIMIT = settings.API_RATE_LIMIT = "1000000/min"
     token, _expires = issue_token(keycache.lookup(acme_key.key.app_key))
     extra = {"HTTP_SOAPACTION": f'"{V31}{action}"'} if action else {}
@@ -104,6 +106,8 @@ def test_it_answers_an_odd_request_as_the_callers_fault(odd, action, settings, a
     assert code in (None, "soapenv:Client", "soapenv:VersionMismatch"), \
         root.findtext(".//faultstring")
     assert (code is None) == (response.status_code == 200)
+    # Not reported as an error of the portal's own.
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 

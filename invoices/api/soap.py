@@ -217,7 +217,8 @@ def login(fields, address):
     except KeyRefused as refused:
         raise Fault("Client", refusal_message(refused.refusal, refused.key),
                     refused.refusal.value) from None
-    key.note_use()
+    # The software's connection test (4PS Construct's Verbinding testen) is a Login.
+    key.note_use(tested=True)
     token, expires = issue_token(key)
     return [("SecurityToken", token), ("ExpiresAt", expires),
             ("CompanyId", key.organization.company_id)]

@@ -9,6 +9,7 @@ from invoices.peppol.ubl import Line
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import (
+    Contract,
     EntraIdentity,
     Organization,
     OrganizationIdentifier,
@@ -134,6 +135,31 @@ def test_it_waits_for_the_test_connection_where_the_software_has_one(cast):
     assert "Waiting for the test connection" in states(run)["configure"].result.message
     issued.key.note_use(tested=True)
     assert states(run)["configure"].state == "complete"
+
+
+def test_it_completes_the_connection_test_of_software_that_logs_in_by_soap(
+        cast, client, django_capture_on_commit_callbacks):
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-4PS")
+    run, _created = IntegrationRun.start(organization=organization(cast),
+                                         setup=get("4ps-construct"), by=cast.admin,
+                                         environment=cast.company)
+    issued = issue(run, cast)
+    assert "Waiting for the test connection" in states(run)["configure"].result.message
+    v31 = "http://api.everbinding.nl/v3_1/"
+    login = (f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+             f'xmlns:v="{v31}"><s:Body><v:Login><v:AppKey>{issued.key.app_key}</v:AppKey>'
+             f"<v:SecretKey>{issued.secret}</v:SecretKey></v:Login></s:Body></s:Envelope>")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/api/api31", login, content_type="text/xml; charset=utf-8",
+                             HTTP_SOAPACTION=f'"{v31}Login"')
+
+    assert answer.status_code == 200, answer.content
+    configure = states(run)["configure"]
+    assert configure.state == "complete"
+    assert configure.result.message == (
+        f"Your software tested the connection with key {issued.key.app_key}.")
 
 
 def test_it_takes_a_set_of_keys_for_each_afas_environment(

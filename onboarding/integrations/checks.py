@@ -293,11 +293,13 @@ def key_tested(facts: Facts) -> Result:
     if result is not None:
         return result
     failure = facts.run.facts.get("api31_failure") or {}
-    if failure.get("app_key") == facts.key.app_key and failure.get("reason") in NAMESPACE_FAULTS:
+    if failure.get("app_key") == facts.key.app_key:
         from onboarding.api.api31 import namespace_advice
 
         return Result(False, _("The last connection test failed: %(message)s")
-                      % {"message": failure.get("message", "")}, advice=namespace_advice())
+                      % {"message": failure.get("message", "")},
+                      advice=namespace_advice() if failure.get("reason") in NAMESPACE_FAULTS
+                      else "")
     return Result(False, _("Waiting for the test connection from your software with key "
                            "%(app_key)s.") % {"app_key": facts.key.app_key})
 

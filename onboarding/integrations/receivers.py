@@ -11,7 +11,6 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from onboarding.api.api31 import connection_test_failed
-from onboarding.integrations.checks import NAMESPACE_FAULTS
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import ConnectionKey, PartyLink
 from onboarding.models.connection_keys import (
@@ -82,9 +81,8 @@ def _key_event(pk, event):
 
 @receiver(connection_test_failed, dispatch_uid="integrations.api31_failed")
 def api31_failed(sender, payload, reason, message, **kwargs):
-    """Keep why a Business Central test failed, so its step can show the advice."""
-    if reason not in NAMESPACE_FAULTS:
-        return
+    """Keep why a Business Central test last failed, so its step can say why, with the
+    advice where the namespace setting is the reason."""
     found = APP_KEY.search(payload)
     if not found:
         return

@@ -329,6 +329,17 @@ def test_it_shows_the_soapenv_advice_after_a_namespace_failure(client, cast):
     assert "Prefix soapenv, Namespace http://schemas.xmlsoap.org/soap/envelope/" in \
         configure.result.advice
 
+    # Fixed the namespace, then failed on something else: the step says the newer reason.
+    wrong_key = API31_BODY.format(env=SOAP_ENV, app_key=issued.key.app_key,
+                                  secret=issued.secret, company_id=run.organization.company_id,
+                                  subscription_key="not-the-key")
+    assert client.post("/api/api31", wrong_key, content_type="text/xml").status_code == 500
+    configure = states(run)["configure"]
+    assert configure.state == "waiting"
+    assert "subscription key" in configure.result.message.lower()
+    assert "not well-formed" not in configure.result.message
+    assert configure.result.advice == ""
+
     good = API31_BODY.format(env=SOAP_ENV, app_key=issued.key.app_key, secret=issued.secret,
                              company_id=run.organization.company_id,
                              subscription_key=subscription_key)

@@ -72,6 +72,22 @@ def test_it_shows_the_secret_once_and_stores_only_its_hmac(client, cast):
             in shown
 
 
+def test_it_tells_other_software_where_the_api_is(client, cast):
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+
+    page = text(create(client, org))
+    key = ConnectionKey.objects.get()
+
+    for shown in (page, text(client.get(f"/connection-keys/{key.pk}/"))):
+        assert "<code>http://testserver/api/v1/</code>" in shown
+        assert '<a href="/api/docs/">Documentation (OpenAPI)</a>' in shown
+        assert "<code>GET http://testserver/api/v1/ping</code>" in shown
+        assert '<code>http://testserver/api/api31</code> · <a href="/api/api31?wsdl">' in shown
+    afas = text(create(client, org, software="afas"))
+    assert "/api/docs/" not in afas
+
+
 def test_it_keeps_nothing_of_a_new_secret_in_the_session(client, cast):
     org = active_org(cast)
     sign_in(client, cast.admin)

@@ -332,7 +332,7 @@ def customer_cards(facts: Facts) -> Result:
                                "number 99999998: %(names)s.",
                                "%(count)d customers have no KvK number and use the dummy "
                                "number 99999998: %(names)s.", len(dummy))
-                      % {"count": len(dummy), "names": ", ".join(dummy)})
+                      % {"count": len(dummy), "names": ", ".join(_first(dummy))})
     if rules.profiles and rules.default_profile:
         advice.append(_("The sending profile %(name)s is the default: customers without Peppol "
                         "then fail too. Usually, do not set a default profile.")
@@ -346,10 +346,23 @@ def customer_cards(facts: Facts) -> Result:
         query = urlencode({"problems": "on", "setup": facts.setup.slug})
         return Result(False, _("%(ready)d of %(total)d customer cards are ready. Not ready:")
                       % {"ready": len(cards) - len(not_ready), "total": len(cards)},
-                      items=not_ready, advice=" ".join(advice),
+                      items=_first(not_ready), advice=" ".join(advice),
                       action=Action(_("Open the cards with problems"), f"{cards_page}?{query}"))
     return Result(True, _("All %(total)d customer cards are ready.") % {"total": len(cards)},
                   advice=" ".join(advice))
+
+
+# How many cards a step names at most; the cards page lists them all.
+CARDS_NAMED = 10
+
+
+def _first(names: list[str]) -> list[str]:
+    """The first CARDS_NAMED of `names`, and how many more there are."""
+    if len(names) <= CARDS_NAMED:
+        return names
+    more = len(names) - CARDS_NAMED
+    return [*names[:CARDS_NAMED], ngettext("and %(count)d more", "and %(count)d more", more)
+            % {"count": more}]
 
 
 def _has_empty_line(document) -> bool:

@@ -210,6 +210,20 @@ def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_the_dummy(cast
         "1 customer has no KvK number and uses the dummy number 99999998: Bakker BV."
 
 
+def test_it_names_at_most_ten_cards_and_counts_the_rest(cast):
+    run = afas_run(cast)
+    CustomerCard.objects.bulk_create(
+        CustomerCard(organization=run.organization, name=f"Klant {n:02}",
+                     customer_number=str(n)) for n in range(25))
+
+    contacts = states(run)["contacts"]
+
+    assert contacts.result.message == "0 of 25 customer cards are ready. Not ready:"
+    assert contacts.result.items == [
+        *(f"Klant {n:02} ({n}): No Endpoint-ID" for n in range(10)), "and 15 more"]
+    assert contacts.result.action.url.endswith("?problems=on&setup=afas")
+
+
 def psb_run(cast):
     from onboarding.models import Contract
 

@@ -22,6 +22,7 @@ from onboarding.integrations.runs import IntegrationRun, State, first_open
 from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
+from portal.pagination import paginate
 from portal.tenancy import staff_required
 
 
@@ -198,10 +199,12 @@ def readiness(request, pk):
 
 @staff_required("is_techsupport")
 def stuck(request):
-    runs = [(run, run.stuck_on()) for run in IntegrationRun.objects.stuck()
-            .select_related("organization__environment", "assigned_to", "started_by")[:200]
-            if run.definition is not None]
-    return render(request, "integrations/stuck.html", {"runs": runs})
+    """The longest stuck first, a page at a time: each run's step is worked out afresh."""
+    page = paginate(request, IntegrationRun.objects.stuck()
+                    .select_related("organization__environment", "assigned_to", "started_by")
+                    .order_by("updated_at", "id"))
+    runs = [(run, run.stuck_on()) for run in page.object_list if run.definition is not None]
+    return render(request, "integrations/stuck.html", {"runs": runs, "page": page})
 
 
 @staff_required("is_techsupport")

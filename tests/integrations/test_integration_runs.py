@@ -379,6 +379,24 @@ def test_it_lists_stuck_runs_for_techsupport(client, cast):
     assert client.get("/staff/integrations/stuck/").status_code == 404
 
 
+def test_it_pages_stuck_runs_the_longest_stuck_first(client, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    for n in range(26):
+        run, _created = IntegrationRun.start(
+            organization=organization(cast, kvk=f"{70000000 + n}", name=f"Org {n:02}"),
+            setup=get("afas"), by=cast.admin, environment=cast.company)
+        IntegrationRun.objects.filter(pk=run.pk).update(
+            updated_at=timezone.now() - timedelta(days=30 - n))
+    client.force_login(cast.techsupport)
+
+    first = text(client.get("/staff/integrations/stuck/"))
+    second = text(client.get("/staff/integrations/stuck/?page=2"))
+
+    assert re.findall(r"Org (\d\d)", first) == [f"{n:02}" for n in range(25)]
+    assert 'rel="next"' in first and "Page 1 of 2" in first
+    assert re.findall(r"Org (\d\d)", second) == ["25"]
+
+
 def test_it_shows_techsupport_every_step_of_a_run_without_its_actions(client, cast):
     run = afas_run(cast)
     client.force_login(cast.techsupport)

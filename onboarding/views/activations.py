@@ -47,10 +47,16 @@ def foreign_entra_tenants(environment) -> list[dict]:
         entry["usernames"].append(identity.username or identity.object_id)
         if outside:
             entry["domains"].add(domain)
-    for tenant_id, entry in found.items():
-        entry["other_environments"] = sorted(set(
-            Membership.objects.filter(user__entra_identities__tenant_id=tenant_id)
-            .exclude(environment=environment).values_list("environment__name", flat=True)))
+    elsewhere = (Membership.objects.filter(user__entra_identities__tenant_id__in=list(found))
+                 .exclude(environment=environment)
+                 .values_list("user__entra_identities__tenant_id", "environment__name")
+                 .distinct())
+    for tenant_id, name in elsewhere:
+        # The join also yields the same user's other tenants: keep the ones asked about.
+        if tenant_id in found:
+            found[tenant_id]["other_environments"].append(name)
+    for entry in found.values():
+        entry["other_environments"] = sorted(set(entry["other_environments"]))
         entry["domains"] = sorted(entry["domains"])
     return [entry for entry in found.values() if entry["domains"] or entry["other_environments"]]
 

@@ -68,12 +68,23 @@ def test_it_points_out_an_entra_tenant_of_another_company(support, cast, pending
     Membership.objects.create(environment=cast.other, user=elsewhere, role=Role.BASIC)
     EntraIdentity.objects.create(user=elsewhere, tenant_id="tenant-contoso", object_id="o-2",
                                  username="someone@contoso.com")
+    # A second tenant, used in another environment again; the user of Other has a third.
+    EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-fabrikam",
+                                 object_id="o-3", username="anna@fabrikam.com")
+    EntraIdentity.objects.create(user=cast.client_admin, tenant_id="tenant-fabrikam",
+                                 object_id="o-4", username="owner@fabrikam.com")
+    EntraIdentity.objects.create(user=elsewhere, tenant_id="tenant-unrelated", object_id="o-5",
+                                 username="someone@unrelated.com")
 
     page = support.get(f"/staff/activations/{pending.pk}/").content.decode()
 
     warning = page[page.index('id="foreign-tenants"'):]
     assert "tenant-contoso" in warning and "@contoso.com, not @acme.nl" in warning
-    assert "Also used in: Other" in warning
+    contoso = warning[warning.index("tenant-contoso"):warning.index("tenant-fabrikam")]
+    fabrikam = warning[warning.index("tenant-fabrikam"):]
+    assert "Also used in: Other" in contoso and "Bakery" not in contoso
+    assert "Also used in: Bakery" in fabrikam and "Other" not in fabrikam
+    assert "tenant-unrelated" not in warning
 
 
 def test_it_raises_no_warning_for_the_companys_own_tenant(support, cast, pending):

@@ -23,6 +23,7 @@ from onboarding.encryption import UndecryptableSecret
 from portal.mail import notify, portal_link
 from portal.said import Said, as_data
 from portal.tasks import enqueue
+from portal.text import one_full_stop
 from webhooks.failures import Failed, answered, explain, unexplained
 from webhooks.models import (
     HOOK_TOPICS,
@@ -70,7 +71,7 @@ def _document_details(document) -> dict:
 def _message(topic, document, **values) -> str:
     text = MESSAGES[topic].format(number=document.number or document.pk,
                                   counterparty=document.counterparty_name or "-", **values)
-    return text[:500]
+    return one_full_stop(text)[:500]
 
 
 def _never_breaking(receiver):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from onboarding.models import ConnectionKey, Organization, Subscription
 from onboarding.models.connection_keys import subscription_refusal
 from onboarding.models.subscriptions import upgrade_url
+from portal.text import one_full_stop
 
 # API31 faults that a wrong "Generieke webservice naamruimten" setting causes.
 NAMESPACE_FAULTS = ("envelope-namespace", "malformed-xml")
@@ -45,6 +46,10 @@ class Result:
     # The user confirms this step themselves; `ok` then comes from their statement.
     statement: bool = False
     action: Action | None = None
+
+    def __post_init__(self):
+        # Messages often end in an organization's name, which may end in "B.V.".
+        self.message = one_full_stop(str(self.message))
 
 
 def _organization_page(organization, part: str, label: str, *, own: bool = False) -> Action:

@@ -396,6 +396,25 @@ def test_it_follows_the_service_broker_path(cast):
     assert states(run)["sending"].state == "complete"
 
 
+def test_it_ends_a_step_on_a_name_with_a_full_stop_once(cast):
+    from django.utils import translation
+
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-PSB")
+    org = organization(cast, name="Acme Trading B.V.")
+    run, _ = IntegrationRun.start(organization=org, setup=get("business-central-psb"),
+                                  by=cast.admin, environment=cast.company)
+    identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
+                                            username="anna@acme.nl")
+    PartyLink.grant(identity=identity, organization=org, broker="production",
+                    can_send=True, can_receive=False, by=cast.techsupport)
+
+    with translation.override("nl"):
+        sending = states(run)["sending"]
+
+    assert sending.result.message.endswith("nog niet aangevinkt voor Acme Trading B.V.")
+
+
 def test_it_checks_the_invoices_sent_through_the_service_broker(
         cast, django_capture_on_commit_callbacks):
     from invoices.models import Channel

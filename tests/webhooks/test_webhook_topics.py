@@ -44,6 +44,16 @@ def test_it_tells_the_sender_sent_and_the_receiver_received(
     assert "F-2026-001" in received["message"]
 
 
+def test_it_ends_a_message_on_a_name_with_a_full_stop_once(
+        send, cast, sender, receiver, endpoint):
+    subscribe(endpoint, receiver, cast.client_admin, topics=[Topic.INVOICE_RECEIVED])
+
+    send(sender, invoice(supplier_name="Acme Trading B.V."))
+
+    [received] = [r.json for r in endpoint.received if r.accepted]
+    assert received["message"] == "Document F-2026-001 received from Acme Trading B.V."
+
+
 def test_it_tells_of_a_duplicate_and_not_of_a_receipt(send, cast, sender, receiver, endpoint):
     subscribe(endpoint, receiver, cast.client_admin,
               topics=[Topic.INVOICE_RECEIVED, Topic.DUPLICATE])

@@ -171,6 +171,18 @@ def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
     assert f'href="/organizations/{org.pk}/"' in listed.split('id="keys-need-activation"')[1]
 
 
+def test_it_says_an_active_organization_has_no_keys_yet(client, cast):
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+
+    listed = text(client.get("/connection-keys/", {"organization": org.pk}))
+    searched = text(client.get("/connection-keys/", {"organization": org.pk, "q": "x"}))
+
+    assert "Acme Trading BV has no connection keys yet." in listed
+    assert "No keys match this search." not in listed
+    assert "No keys match this search." in searched
+
+
 BASIC_ASKED = "?subscription=basic"
 CONTRACT_ASKED = "?subscription=professional&amp;api_contract=1"
 

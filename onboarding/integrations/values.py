@@ -48,7 +48,8 @@ def _quick_connect(facts, secret):
     return Value("quick_connect", _("Quick Connect"),
                  quick_connect(facts.key.app_key, secret, _email(facts, secret).value,
                                facts.organization.company_id),
-                 _("Paste it into the Quick Connect field instead of the four values below."))
+                 _("Paste it into the Quick Connect field instead of entering the App Key, Secret, "
+                   "email address and Bedrijfs-ID one by one."))
 
 
 def _subscription_key(facts, secret):

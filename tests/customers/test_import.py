@@ -110,7 +110,8 @@ def test_it_imports_the_valid_rows_when_the_user_chooses_so_afterwards(admin, or
     job = ImportJob.objects.get()
     start(admin, job)
 
-    assert "The 3 valid rows are imported; the 1 rejected rows are left out." in text(
+    assert ("The 3 valid rows are imported. The rejected row is left out: that customer "
+            "keeps its card as it is") in text(
         admin.get(f"/customers/imports/{job.pk}/import-valid-rows/"))
     response = admin.post(f"/customers/imports/{job.pk}/import-valid-rows/")
 

@@ -45,6 +45,8 @@ def save(client, **fields):
 def test_it_finds_a_company_by_kvk_number_and_saves_it_as_checked(client, kvk, admin):
     found = text(client.get("/organizations/add/", {"country": "NL", "q": "8123 4567"}))
     assert "Bakkerij De Gouden Korenaar B.V." in found and "Use this" in found
+    # The search answers no house number.
+    assert "KvK number 81234567 · Langestraat, Amersfoort</small>" in found
     assert "Enter it myself" in found
 
     picked = pick(client, "81234567")

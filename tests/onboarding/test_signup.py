@@ -112,3 +112,19 @@ def test_it_tells_newcomers_on_the_sign_in_page_what_the_portal_is(client):
     intro = page[page.index('id="portal-intro"'):]
     assert "gets your organizations onto Peppol" in intro
     assert 'id="signup-link" href="/accounts/signup/"' in intro
+
+
+@pytest.mark.parametrize("language,message", [
+    ("en", "This password is too short: it needs at least 10 characters."),
+    ("nl", "Dit wachtwoord is te kort: het moet minstens 10 tekens hebben."),
+])
+def test_it_says_in_the_users_language_that_a_password_is_too_short(client, language,
+                                                                    message):
+    from tests.conftest import field_error
+
+    client.cookies["django_language"] = language
+    response = client.post("/accounts/signup/", {
+        "email": "new@newco.example", "password1": "kort12x", "password2": "kort12x"})
+
+    assert field_error(response, "password1") == message
+    assert not Environment.objects.exists()

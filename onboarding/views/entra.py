@@ -86,7 +86,9 @@ def entra_signin(request):
         except entra.SignInError as error:
             return _error_page(request, error)
         return redirect(url)
-    return render(request, "onboarding/entra/signin.html", {"form": form},
+    linked = (request.user.is_authenticated
+              and EntraIdentity.objects.filter(user=request.user).exists())
+    return render(request, "onboarding/entra/signin.html", {"form": form, "linked": linked},
                   status=400 if form.is_bound else 200)
 
 
@@ -110,16 +112,27 @@ def _link(request, signed_in):
         # Started by another portal user (or before signing out): not this session's to finish.
         return _error_page(request, entra.SignInError(entra.SignInError.STATE))
     try:
-        EntraIdentity.link(user=request.user, environment=request.environment,
-                           tenant_id=signed_in.tenant_id, object_id=signed_in.object_id,
-                           username=signed_in.username, display_name=signed_in.name)
+        identity = EntraIdentity.link(user=request.user, environment=request.environment,
+                                      tenant_id=signed_in.tenant_id,
+                                      object_id=signed_in.object_id,
+                                      username=signed_in.username, display_name=signed_in.name)
     except ChangeRefused as refused:
         messages.error(request, refused.message)
     else:
+        # Linking signed in with Microsoft: the party link needs no second sign-in.
+        _remember(request, identity, signed_in)
         messages.success(request, _("Your Microsoft account %(username)s is linked. You can "
                                     "now sign in with Microsoft.")
                          % {"username": signed_in.username})
     return redirect("onboarding:entra_account")
+
+
+def _remember(request, identity, signed_in):
+    """This browser session's Entra sign-in (see current_sign_in)."""
+    request.session[SIGN_IN_SESSION_KEY] = {
+        "identity": identity.pk, "broker": signed_in.broker.key,
+        "username": signed_in.username, "name": signed_in.name,
+    }
 
 
 def _sign_in(request, signed_in):
@@ -130,10 +143,7 @@ def _sign_in(request, signed_in):
     identity.signed_in(username=signed_in.username, display_name=signed_in.name)
     if request.user.is_authenticated and request.user.pk != identity.user_id:
         logout(request)
-    request.session[SIGN_IN_SESSION_KEY] = {
-        "identity": identity.pk, "broker": signed_in.broker.key,
-        "username": signed_in.username, "name": signed_in.name,
-    }
+    _remember(request, identity, signed_in)
     target = reverse("onboarding:party_link_connect")
     if request.user.is_authenticated:
         return redirect(target)

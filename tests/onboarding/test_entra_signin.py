@@ -57,6 +57,9 @@ def test_it_lets_a_signed_in_user_link_their_microsoft_account(client, cast, ent
     assert identity.username == "anna@acme.onmicrosoft.com"
     page = client.get("/entra/").content.decode()
     assert "anna@acme.onmicrosoft.com" in page and "is linked" in page
+    # Linking was a Microsoft sign-in: the party link asks for no second one.
+    assert "You are signed in with Microsoft as anna@acme.onmicrosoft.com." in page
+    assert client.get("/entra/connection/").status_code == 200
     event = AuditEvent.objects.get(action="entra.identity_linked")
     assert event.environment == cast.company and event.actor == cast.admin
 
@@ -99,6 +102,15 @@ def test_it_signs_a_linked_identity_in_as_its_portal_user(client, cast, entra):
     assert "Token" not in json.dumps(client.session.load(), default=str)
     assert FLOW_SESSION_KEY not in client.session
     assert EntraIdentity.objects.get().last_sign_in_at is not None
+
+
+def test_it_tells_only_users_without_a_linked_account_to_link_one_first(client, cast, entra):
+    sign_in(client, cast.admin)
+    assert 'id="link-first"' in client.get("/entra/sign-in/").content.decode()
+
+    link_identity(cast.admin, entra_user(entra, "anna@acme.onmicrosoft.com"))
+
+    assert 'id="link-first"' not in client.get("/entra/sign-in/").content.decode()
 
 
 def test_it_matches_on_tenant_and_object_id_never_on_email(client, cast, entra):
@@ -210,7 +222,18 @@ def test_it_shows_access_denied(client, entra):
     response = client.get(callback_path(location))
     assert response.status_code == 403
     assert "Access denied" in response.content.decode()
+    assert 'href="/accounts/login/">Sign in with email and password' in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_it_leads_a_signed_in_user_back_to_their_entra_page_after_a_failure(client, cast,
+                                                                             entra):
+    sign_in(client, cast.admin)
+    response = client.get(callback_path(entra.deny(start(client))))
+
+    page = response.content.decode()
+    assert 'href="/entra/">Back to your Microsoft Entra ID account' in page
+    assert "Sign in with email and password" not in page
 
 
 def test_it_shows_a_cancelled_sign_in_as_such(client, entra):

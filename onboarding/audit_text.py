@@ -344,6 +344,9 @@ def actor_text(label: str) -> str:
     language."""
     if label == "system":
         return gettext("the system")
+    if label == "schedule":
+        # What the workers do on a schedule: expiring invitations, reminders.
+        return gettext("the scheduler")
     kind, colon, part = label.partition(": ")
     if kind == "system" and colon:
         return gettext("the system (%(part)s)") % {"part": SYSTEM_PARTS.get(part, part)}

@@ -232,4 +232,6 @@ def test_it_names_the_platform_as_actor_in_the_readers_language():
         assert actor_text("system") == "het systeem"
         assert actor_text("system: routing") == "het systeem (routering)"
         assert actor_text("anna@acme.nl") == "anna@acme.nl"
+        assert actor_text("schedule") == "de planner"
     assert actor_text("system: sender check") == "the system (sender check)"
+    assert actor_text("schedule") == "the scheduler"

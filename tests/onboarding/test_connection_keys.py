@@ -14,7 +14,7 @@ from onboarding.models import (
 )
 from onboarding.models.connection_keys import secret_digest
 from portal.errors import ChangeRefused
-from tests.conftest import sign_in
+from tests.conftest import mails_to, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +121,15 @@ def test_it_asks_for_the_password_before_creating_keys(client, cast):
     assert response.status_code == 302 and "/reauthenticate/" in response["Location"]
     assert not ConnectionKey.objects.exists()
     page = text(client.get(response["Location"]))
-    assert "Confirm it is you" in page and "This change needs your password again" in page
-    assert 'name="password"' in page
+    assert "Confirm it is you" in page and "confirm it is you again" in page
+    assert "Enter your password" in page and 'name="password"' in page
+    # Or by a code sent to the address, in a field named in the portal's words.
+    by_code = text(client.get("/accounts/reauthenticate/code/"))
+    assert '<label class="form-label" for="id_recipient">Send the code to</label>' in by_code
+    assert '<option value="admin@acme.nl">admin@acme.nl</option>' in by_code
+    assert "Recipient" not in by_code
+    sent = client.post("/accounts/reauthenticate/code/", {"recipient": "admin@acme.nl"})
+    assert sent.status_code == 302 and mails_to("admin@acme.nl")
 
 
 def test_it_lets_only_administrators_create_keys(client, cast):

@@ -316,6 +316,15 @@ def test_it_breaks_a_long_name_without_spaces_rather_than_scroll_sideways(
         assert name[:40] in page.locator("h1").inner_text() or \
             name[:40] in page.locator(".breadcrumb").inner_text(), path
         assert fits(page), f"sideways scroll on {path} at 1280 px in {language}"
+    # In a notice: the key list of the organization, which is not active yet.
+    page.goto(f"{live_server.url}/connection-keys/?organization={organization.pk}")
+    assert name[:40] in page.locator("#keys-need-activation").inner_text()
+    assert fits(page), f"sideways scroll on the key list at 1280 px in {language}"
+    # In the message after a change.
+    page.goto(f"{live_server.url}/customers/{card.pk}/delete/")
+    page.locator("main form button.btn-danger").click()
+    assert name[:40] in page.locator(".messages .alert-success").inner_text()
+    assert fits(page), f"sideways scroll after a change at 1280 px in {language}"
 
 
 def test_it_shows_where_the_keyboard_is_on_the_main_bar(live_server, browser, cast):

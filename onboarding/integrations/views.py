@@ -48,8 +48,12 @@ def start(request):
         raise Http404
     organizations = (Organization.objects.configurable_by(request.user, request.environment)
                      .active().order_by("name"))
+    lacks = qualification.missing(setup, request.environment)
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and lacks:
+        # As in the catalogue: no setup starts before the environment qualifies.
+        error = _("Your environment does not qualify for this setup yet.")
+    elif request.method == "POST":
         form = StartForm(request.POST, organizations=organizations)
         if not form.is_valid():
             error = form.errors["organization"][0]
@@ -66,8 +70,7 @@ def start(request):
                 return redirect("integrations:run", run.pk)
     return render(request, "integrations/start.html", {
         "setup": setup, "organizations": organizations, "error": error,
-        "missing": (lacks := qualification.missing(setup, request.environment)),
-        "upgradable": qualification.from_sales(lacks),
+        "missing": lacks, "upgradable": qualification.from_sales(lacks),
         # Who to ask, for a user who may not set up any organization here.
         "administrators": [] if request.membership.is_administrator
         else request.environment.administrators().order_by("email"),

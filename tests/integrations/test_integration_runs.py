@@ -105,6 +105,19 @@ def test_it_starts_a_run_for_an_active_organization_and_resumes_it(client, cast)
     assert "Choose one of your active organizations." in text(tampered)
 
 
+def test_it_starts_no_setup_the_environment_does_not_qualify_for(client, cast):
+    org = organization(cast)  # on the free Invoice Portal subscription
+    sign_in(client, cast.admin)
+
+    page = text(client.get("/integrations/start/?setup=afas"))
+    refused = client.post("/integrations/start/", {"setup": "afas", "organization": org.pk})
+
+    assert "Your environment does not qualify yet" in page and 'name="organization"' not in page
+    assert refused.status_code == 400
+    assert "Your environment does not qualify for this setup yet." in text(refused)
+    assert not IntegrationRun.objects.exists()
+
+
 def test_it_tells_a_user_who_administers_no_organization_whom_to_ask(client, cast):
     subscribe(cast.company, Subscription.BASIC)
     organization(cast)

@@ -129,6 +129,9 @@ def inspect(filename: str, content: bytes) -> Inspection:
         found.rows_total += 1
         if len(found.preview) < PREVIEW_ROWS:
             found.preview.append([_preview_cell(cell) for cell in row[:width]])
+    if not found.rows_total:
+        raise FileProblem(_("The file has only the row with the column names: there are no "
+                            "customers below it."))
     return found
 
 

@@ -267,6 +267,7 @@ def test_it_reads_a_windows_csv_with_accents(admin, org):
 @pytest.mark.parametrize("content, message", [
     (b"", "The submitted file is empty."),
     (b"\n\n", "The file is empty."),
+    (b"customer_number;name\n;\n", "there are no customers below it"),
     (b"PK\x03\x04 not really a workbook", "not an Excel workbook"),
 ])
 def test_it_refuses_unreadable_files_next_to_the_field(admin, org, content, message):

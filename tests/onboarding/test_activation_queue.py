@@ -177,6 +177,8 @@ def test_it_rejects_only_with_a_reason_and_shows_it_on_the_dashboard(
     assert "Recent decisions" in dashboard
     assert "Not activated" in dashboard
     assert "The KvK extract names another director." in dashboard
+    # From there to the organization, to correct it and ask again.
+    assert f'href="/organizations/{org.pk}/#status">Correct it and ask again</a>' in dashboard
 
     outsider = Client()
     outsider.force_login(cast.outsider)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -149,12 +150,24 @@ def upload(organization, *, by, environment, filename: str, content: bytes,
     return job
 
 
+def _names_of(target: str) -> set[str]:
+    """The headers that choose `target`: its name, its aliases and the field's label in each
+    of the portal's languages, as the upload page lists them."""
+    label, aliases = TARGETS[target]
+    names = {target.replace("_", " "), *aliases}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(normalise_header(str(label)))
+    return names
+
+
 def guess_mapping(columns: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
+    names = {target: _names_of(target) for target in TARGETS}
     for index, header in enumerate(columns):
         name = normalise_header(header)
-        for target, (_label, aliases) in TARGETS.items():
-            if (name == target.replace("_", " ") or name in aliases) and target not in mapping:
+        for target in TARGETS:
+            if name in names[target] and target not in mapping:
                 mapping[target] = index
                 break
     for combined, parts in COMBINED.items():

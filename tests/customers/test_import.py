@@ -64,6 +64,17 @@ def test_it_previews_the_first_rows_with_a_guessed_column_mapping(admin, org):
     assert not CustomerCard.objects.exists()
 
 
+def test_it_maps_columns_named_as_the_upload_page_names_the_fields_in_either_language():
+    from customers.importing.files import guess_mapping
+
+    assert guess_mapping(["Klantnummer", "BuyerReference komt uit", "E-factureringsmethode",
+                          "E-invoicing method"]) == {
+        "customer_number": 0, "buyer_reference_source": 1, "einvoicing_method": 2}
+    assert guess_mapping(["Customer number", "BuyerReference comes from",
+                          "Government customer (yes/no)"]) == {
+        "customer_number": 0, "buyer_reference_source": 1, "is_government": 2}
+
+
 def test_it_imports_a_clean_file_and_reports_the_counts(admin, org, cast):
     upload(admin, org, GOOD)
     job = ImportJob.objects.get()

@@ -30,6 +30,7 @@ from onboarding.models.organizations import (
 )
 from onboarding.models.partnerships import AuthorisationRequest, Software
 from portal.said import render
+from portal.text import one_full_stop
 from webhooks.models import Topic
 
 # action: (short name, sentence)
@@ -203,9 +204,12 @@ ACTIONS = {
                                    _("Confirmed a step of the guided setup %(object)s.")),
     "integration.step_skipped": (_("Setup step skipped"),
                                  _("Skipped a step of the guided setup %(object)s.")),
-    "upgrade.requested": (_("Upgrade requested"), _("Asked Sales for %(object)s.")),
-    "upgrade.approved": (_("Upgrade approved"), _("Approved the upgrade %(object)s.")),
-    "upgrade.declined": (_("Upgrade declined"), _("Declined the upgrade %(object)s.")),
+    # The subscription as recorded, in the reader's language (the object's name holds the
+    # label in the language of whoever asked).
+    "upgrade.requested": (_("Upgrade requested"),
+                          _("Asked Sales for the %(subscription)s subscription.")),
+    "upgrade.approved": (_("Upgrade approved"), _("Approved the upgrade to %(subscription)s.")),
+    "upgrade.declined": (_("Upgrade declined"), _("Declined the upgrade to %(subscription)s.")),
 }
 
 # Stored key: its label in the details.
@@ -443,10 +447,7 @@ def sentence(event) -> str:
     for direction in ("send", "receive"):
         if direction in after:
             variant = variant or VARIANTS.get((event.action, direction, after[direction]))
-    text = str(variant or entry[1]) % values
-    # A name that ends the sentence with its own full stop ("Demo Bakery B.V.") needs no
-    # second one.
-    return text[:-1] if text.endswith("..") and not text.endswith("...") else text
+    return one_full_stop(str(variant or entry[1]) % values)
 
 
 def changes(event) -> list[tuple[str, str | None, str]]:

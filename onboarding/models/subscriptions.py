@@ -328,6 +328,7 @@ class UpgradeRequest(models.Model):
             current.save(update_fields=["status", "decided_by", "decided_at", "answer"])
             record(environment=current.environment, actor=by, action="upgrade.declined",
                    target=current, before={"status": self.Status.PENDING.value},
-                   after={"status": current.status, "answer": current.answer})
+                   after={"status": current.status, "subscription": current.subscription,
+                          "answer": current.answer})
         self.refresh_from_db()
         return True

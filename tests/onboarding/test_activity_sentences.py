@@ -59,6 +59,10 @@ def events(cast):
         target_label="Acme Trading BV", before={"status": "draft"}, after={"status": "pending"})
     add("contract.ended", target_type="contract", target_label="C-2026-7",
         before={"ends_on": None}, after={"ends_on": "2026-12-31"})
+    # Recorded with the label in the asker's language.
+    add("upgrade.requested", target_type="upgraderequest",
+        target_label="acme.nl → Professional",
+        after={"subscription": "professional", "api_contract": False})
 
 
 def test_it_has_a_sentence_for_every_action_the_code_records():
@@ -154,6 +158,7 @@ def test_it_writes_each_event_as_a_sentence(client, cast, events):
     assert "Asked TechSupport to activate Acme Trading BV." in text
     assert "Pending activation" in text
     assert "Ended contract C-2026-7 on 31 Dec 2026." in text
+    assert "Asked Sales for the Professional subscription." in text
     for raw in ("member.joined", "identifier.switched", "True", "False", "['", "send=",
                 "ends_on", "_"):
         assert raw not in text, raw
@@ -168,6 +173,7 @@ def test_it_writes_the_log_in_the_readers_language(client, cast, events):
     assert "Activering van Acme Trading BV gevraagd aan TechSupport." in text
     assert "Wacht op activering" in text or "Activering aangevraagd" in text
     assert "31 dec 2026" in text
+    assert "Sales gevraagd om het abonnement Professioneel." in text
     assert "Switched" not in text and "True" not in text
 
 

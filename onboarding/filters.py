@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from onboarding.models import (
     Subscription,
     UpgradeRequest,
 )
-from portal.filters import FilterSet, SearchFilter
+from portal.filters import FilterSet, RowIdFilter, SearchFilter
 
 
 class OrganizationFilter(FilterSet):
@@ -52,10 +53,12 @@ class StaffOrganizationFilter(FilterSet):
                            distinct=True)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Organization.Status.choices,
                                          empty_label=_("Any status"))
+    # From an environment's staff page: its organizations, all of them.
+    environment = RowIdFilter(field_name="environment_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Organization
-        fields = ["q", "status"]
+        fields = ["q", "status", "environment"]
 
 
 class MembershipFilter(FilterSet):

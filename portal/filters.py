@@ -8,6 +8,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import MAX_ID
+
 
 class SearchFilter(django_filters.CharFilter):
     """A row matches when any of `fields` contains the typed text (surrounding spaces dropped)."""
@@ -29,6 +31,18 @@ class SearchFilter(django_filters.CharFilter):
             condition |= Q(**{f"{field}__icontains": value})
         qs = qs.filter(condition)
         return qs.distinct() if self.distinct else qs
+
+
+class RowIdFilter(django_filters.Filter):
+    """The id of a row, as a link gives it; anything that cannot be one makes the form
+    invalid rather than reach the database."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class FilterSet(django_filters.FilterSet):

@@ -13,6 +13,8 @@ from portal.tenancy import staff_required
 
 # Second factors that count as two-factor sign-in; recovery codes alone do not.
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+# The page names this many; the staff organization list, filtered by the environment, has all.
+ORGANIZATIONS_SHOWN = 50
 
 
 @staff_required("is_platform_staff")
@@ -26,7 +28,8 @@ def staff_environment(request, pk):
                         # Administrators first: the roles sort so by name.
                         .order_by("role", "user__email")),
         "invitations": list(environment.invitations.pending().order_by("expires_at")),
-        "organizations": list(environment.organizations.order_by("name")),
+        "organizations": list(environment.organizations.order_by("name")[:ORGANIZATIONS_SHOWN]),
+        "organization_count": environment.organizations.count(),
         # Accountants who work for its organizations, and clients it works for.
         "accountants": list(Partnership.objects.active().serving(environment)
                             .select_related("accountant", "organization")

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from invoices.models import Direction, Document, InboxReminder, Status
 from onboarding.filters import StaffOrganizationFilter
-from onboarding.models import AuditEvent, Organization
+from onboarding.models import AuditEvent, Environment, Organization
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 from webhooks.models import Webhook
@@ -20,8 +20,10 @@ RECENT_EVENTS = 20
 @staff_required("is_platform_staff")
 def staff_organizations(request):
     found = StaffOrganizationFilter(request.GET, queryset=Organization.objects.for_staff())
+    chosen = found.form.cleaned_data.get("environment") if found.is_valid() else None
     return render(request, "onboarding/staff/organizations.html", {
         "page": paginate(request, found.qs), "filter": found,
+        "environment": Environment.objects.filter(pk=chosen).first() if chosen else None,
     })
 
 

@@ -59,6 +59,34 @@ def test_it_links_the_organizations_and_the_accountants_both_ways(client, cast):
     assert f'href="/staff/environments/{receiver.environment.pk}/"' in page
 
 
+def test_it_names_the_first_organizations_and_links_the_list_of_all(client, cast, monkeypatch):
+    from onboarding.views import staff_environments
+
+    monkeypatch.setattr(staff_environments, "ORGANIZATIONS_SHOWN", 2)
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save(update_fields=["subscription"])
+    for n in range(3):
+        Organization.create(environment=cast.company, by=cast.admin, name=f"Org {n}",
+                            registry_number=f"1234567{n}", registry_checked=True)
+    Organization.create(environment=cast.other, by=cast.outsider, name="Org elsewhere",
+                        registry_number="87654321", registry_checked=True)
+    client.force_login(cast.techsupport)
+
+    page = text(client.get(f"/staff/environments/{cast.company.pk}/"))
+
+    listed = page.split('id="staff-environment-organizations"')[1].split("</ul>")[0]
+    assert re.findall(r">(Org \d)</a>", listed) == ["Org 0", "Org 1"]
+    link = re.search(r'id="all-organizations" href="([^"]+)">All 3 organizations', page)[1]
+    assert link == f"/staff/organizations/?environment={cast.company.pk}"
+    all_of_them = text(client.get(link))
+    assert all(f"Org {n}" in all_of_them for n in range(3))
+    assert "Org elsewhere" not in all_of_them
+    assert "The organizations of Acme." in all_of_them
+    for garbled in ("abc", "0", "1.5", "9" * 25):
+        response = client.get("/staff/organizations/", {"environment": garbled})
+        assert response.status_code == 200 and "The organizations of" not in text(response)
+
+
 def test_it_finds_an_environment_by_a_users_email_address(client, cast):
     client.force_login(cast.techsupport)
     page = text(client.get("/staff/", {"q": "basic@acme"}))

@@ -182,6 +182,8 @@ class InvitationAdmin(admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "environment", "actor_label", "action", "target_label"]
+    # The environment may be empty, so the admin would not join it of its own accord.
+    list_select_related = ["environment"]
     list_filter = ["action"]
     search_fields = ["actor_label", "target_label", "environment__name"]
 

@@ -85,3 +85,23 @@ def test_it_keeps_document_steps_out_of_the_changes_people_made_until_asked(clie
     assert "F-2026-001" in documents and "Invited new@acme.nl" not in documents
     assert "F-2026-001" in everything and "Invited new@acme.nl" in everything
     assert "F-2026-001" in by_name and "Invited new@acme.nl" not in by_name
+
+
+def test_the_admins_event_list_reads_the_environments_with_the_events(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onboarding.models import User
+
+    client.force_login(User.objects.create_superuser("root@portal.example", "x-long-password-1"))
+
+    def queries_for(environments):
+        for environment in environments:
+            AuditEvent.objects.create(environment=environment, actor_label="x@acme.nl",
+                                      action="member.joined")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/onboarding/auditevent/").status_code == 200
+        return len(captured)
+
+    few = queries_for([cast.company])
+    assert queries_for([cast.company, cast.client, cast.other, cast.accountancy]) == few

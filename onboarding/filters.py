@@ -66,15 +66,33 @@ class MembershipFilter(FilterSet):
                      placeholder=_("Search by name or email"))
 
 
-class ConnectionKeyFilter(FilterSet):
+# Beyond this many organizations the filter offers no list of them: the search box finds one
+# by name, and a link from an organization's page still filters by it.
+ORGANIZATIONS_LISTED = 100
+
+
+class ByOrganizationFilter(FilterSet):
+    """A list of what belongs to organizations: `organizations` are those it may show."""
+
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Organization"), queryset=Organization.objects.none(),
+        empty_label=_("All organizations"))
+
+    def __init__(self, data=None, *args, organizations, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.filters["organization"].queryset = organizations
+        field = self.form.fields["organization"]
+        field.queryset = organizations
+        if organizations.count() > ORGANIZATIONS_LISTED:
+            field.widget = forms.HiddenInput()
+
+
+class ConnectionKeyFilter(ByOrganizationFilter):
     STATUSES = (("active", _("Active")), ("revoked", _("Revoked")))
 
     q = SearchFilter(fields=("app_key", "label", "organization__name",
                              "organization__company_id"),
                      placeholder=_("App Key, description or organization"))
-    organization = django_filters.ModelChoiceFilter(
-        label=_("Organization"), queryset=Organization.objects.none(),
-        empty_label=_("All organizations"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUSES,
                                          empty_label=_("Active and revoked"),
                                          method="filter_status")
@@ -82,11 +100,6 @@ class ConnectionKeyFilter(FilterSet):
     class Meta:
         model = ConnectionKey
         fields = ["q", "organization", "status"]
-
-    def __init__(self, data=None, *args, organizations, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.filters["organization"].queryset = organizations
-        self.form.fields["organization"].queryset = organizations
 
     def filter_status(self, keys, name, value):
         return keys.filter(revoked_at__isnull=value == "active")

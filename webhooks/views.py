@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from onboarding.models import Organization, Role
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
-from portal.pagination import paginate
+from portal.pagination import creatable_menu, paginate
 from webhooks.filters import WebhookFilter
 from webhooks.forms import WebhookForm
 from webhooks.models import Attempt, Webhook
@@ -47,8 +47,8 @@ def webhook_list(request):
     return render(request, "webhooks/list.html", {
         "page": paginate(request, hooks.qs),
         "filter": hooks,
-        "creatable": Organization.objects.configurable_by(request.user, request.environment)
-        .order_by("name"),
+        **creatable_menu(Organization.objects.configurable_by(request.user,
+                                                              request.environment)),
         "environment_admin": _environment_admin(request),
     })
 

@@ -16,7 +16,7 @@ from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import PORT_443
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
-from portal.pagination import paginate
+from portal.pagination import creatable_menu, paginate
 
 
 def visible_keys(request):
@@ -40,8 +40,8 @@ def connection_keys(request):
     return render(request, "onboarding/connection_keys/list.html", {
         "page": paginate(request, keys.qs),
         "filter": keys,
-        "creatable": Organization.objects.configurable_by(request.user, request.environment)
-        .active().order_by("name"),
+        **creatable_menu(Organization.objects.configurable_by(request.user, request.environment)
+                         .active()),
     })
 
 

@@ -190,6 +190,30 @@ def test_it_says_an_active_organization_has_no_keys_yet(client, cast):
     assert "No keys match this search." in searched
 
 
+def test_it_keeps_the_key_list_short_for_an_environment_with_many_organizations(
+        client, cast, monkeypatch):
+    from onboarding import filters
+    from portal import pagination
+
+    monkeypatch.setattr(filters, "ORGANIZATIONS_LISTED", 2)
+    monkeypatch.setattr(pagination, "MENU_SIZE", 2)
+    first = active_org(cast, name="Org A", number="10000001")
+    for name, number in (("Org B", "10000002"), ("Org C", "10000003")):
+        active_org(cast, name=name, number=number)
+    sign_in(client, cast.admin)
+
+    page = text(client.get("/connection-keys/"))
+    filtered = text(client.get("/connection-keys/", {"organization": first.pk}))
+
+    menu = page.split('aria-labelledby="create-keys"')[1].split("</ul>")[0]
+    assert re.findall(r">(Org \w)", menu) == ["Org A", "Org B"]
+    assert 'href="/organizations/" id="more-organizations"' in menu
+    # The filter lists no organizations; a link still filters by one.
+    assert '<select name="organization"' not in page
+    assert f'<input type="hidden" name="organization" value="{first.pk}"' in filtered
+    assert "Org A has no connection keys yet." in filtered
+
+
 BASIC_ASKED = "?subscription=basic"
 CONTRACT_ASKED = "?subscription=professional&amp;api_contract=1"
 

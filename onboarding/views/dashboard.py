@@ -3,7 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from onboarding.adapters import staff_queue_url
-from onboarding.models import Invitation, Organization, OrganizationIdentifier, Role
+from onboarding.models import (
+    Invitation,
+    Organization,
+    OrganizationIdentifier,
+    Role,
+    Subscription,
+)
 from onboarding.tenancy import environment_required
 from onboarding.views.activations import recent_decisions
 from onboarding.views.receiving import receive_prompt
@@ -40,6 +46,9 @@ def dashboard(request):
             request.user, env).exclude(registered_elsewhere="").select_related("organization"),
         "upgrade": latest_upgrade(request.user, request.membership),
     }
+    # An accountant's clients connect on their own subscriptions.
+    context["software_needs_plan"] = (env.subscription == Subscription.INVOICE_PORTAL
+                                      and not context["client_count"])
     return render(request, "onboarding/dashboard.html", context)
 
 

@@ -182,3 +182,20 @@ def test_the_dashboard_offers_guided_setups_to_who_may_start_them(client, cast):
     hint = connect(cast.basic)
     assert "Choose your software" not in hint
     assert "An administrator of your organization sets it up" in hint
+
+
+def test_the_dashboard_says_that_connecting_software_needs_a_paid_plan(client, cast):
+    from onboarding.models import Subscription
+
+    def connect(user):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        return page.split('id="connect-software">')[1].split("</li>")[0]
+
+    free = connect(cast.admin)
+    assert "The free Invoice Portal subscription has no API access" in free
+    assert 'href="/subscription/upgrade/">Ask Sales for an upgrade' in free
+    assert "/subscription/upgrade/" not in connect(cast.basic)
+    cast.company.subscription = Subscription.BASIC
+    cast.company.save(update_fields=["subscription"])
+    assert "has no API access" not in connect(cast.admin)

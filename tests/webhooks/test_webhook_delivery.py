@@ -195,6 +195,8 @@ def test_it_says_why_a_hook_was_paused_in_the_readers_language(
     assert ("Gepauzeerd na 2 mislukte pogingen op rij. Laatste: De doel-URL antwoordde "
             "HTTP 500.") in page
     assert "Paused after" not in page
+    # The messages the tries carried stay English, and the Dutch page says why.
+    assert 'id="messages-in-english"' in page
     [message] = [m for m in mail.outbox if "gepauzeerd" in m.subject]
     assert "Laatste fout: De doel-URL antwoordde HTTP 500.\n" in message.body
 

@@ -20,6 +20,7 @@ from onboarding.integrations import qualification
 from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State, first_open
 from onboarding.models import ConnectionKey, Organization, Partnership
+from onboarding.models.connection_keys import key_refusal
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
@@ -101,6 +102,9 @@ def _render_run(request, run, secret="", created_step="", status=200):
     response = render(request, "integrations/run.html", {
         "run": run, "setup": run.definition, "states": states,
         "can_change": run.organization.configurable_by(request.user, request.environment),
+        # Why keys cannot be made here now: the step says so instead of offering them.
+        "key_refused": key_refusal(run.organization, run.definition.software,
+                                   request.environment),
         "candidates": _handover_candidates(request, run), "created_step": created_step,
         "complete_count": sum(s.state == State.COMPLETE for s in states),
         "support_mail": _support_mail(run, states),

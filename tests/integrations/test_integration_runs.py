@@ -169,6 +169,11 @@ def test_it_tells_an_accountant_whose_client_the_plan_refuses_who_asks_sales(cli
     # The accountant's own upgrade page would change nothing for the client.
     assert "/subscription/upgrade/" not in page.split('role="alert"')[1].split("</div>")[0]
     assert not ConnectionKey.objects.exists()
+    # The step says so at once, instead of offering keys it would refuse.
+    step = page.split('id="step-keys"')[1].split('id="step-')[0]
+    assert 'value="create_key"' not in step
+    refused = step.split('class="small text-body-secondary mb-0 key-refused">')[1]
+    assert refused.startswith("AFAS needs at least a Basic subscription")
 
 
 def test_it_gives_accept_its_quick_connect_string_with_the_new_keys(client, cast):

@@ -71,8 +71,20 @@ class MembershipFilter(FilterSet):
 ORGANIZATIONS_LISTED = 100
 
 
+def active_or(inactive: tuple[str, str], both) -> django_filters.ChoiceFilter:
+    """A list's status filter: active, `inactive` (value, label), or `both`."""
+    return django_filters.ChoiceFilter(label=_("Status"), empty_label=both,
+                                       choices=(("active", _("Active")), inactive),
+                                       method="filter_status")
+
+
 class ByOrganizationFilter(FilterSet):
-    """A list of what belongs to organizations: `organizations` are those it may show."""
+    """A list of what belongs to organizations, searched, by organization and by whether it
+    is active: `organizations` are those it may show."""
+
+    FIELDS = ["q", "organization", "status"]
+    # What the status filter calls active.
+    active = Q()
 
     organization = django_filters.ModelChoiceFilter(
         label=_("Organization"), queryset=Organization.objects.none(),
@@ -86,23 +98,20 @@ class ByOrganizationFilter(FilterSet):
         if organizations.count() > ORGANIZATIONS_LISTED:
             field.widget = forms.HiddenInput()
 
+    def filter_status(self, rows, name, value):
+        return rows.filter(self.active) if value == "active" else rows.exclude(self.active)
+
 
 class ConnectionKeyFilter(ByOrganizationFilter):
-    STATUSES = (("active", _("Active")), ("revoked", _("Revoked")))
-
+    active = Q(revoked_at__isnull=True)
     q = SearchFilter(fields=("app_key", "label", "organization__name",
                              "organization__company_id"),
                      placeholder=_("App Key, description or organization"))
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUSES,
-                                         empty_label=_("Active and revoked"),
-                                         method="filter_status")
+    status = active_or(("revoked", _("Revoked")), _("Active and revoked"))
 
     class Meta:
         model = ConnectionKey
-        fields = ["q", "organization", "status"]
-
-    def filter_status(self, keys, name, value):
-        return keys.filter(revoked_at__isnull=value == "active")
+        fields = ByOrganizationFilter.FIELDS
 
 
 class AuthorisationRequestFilter(FilterSet):

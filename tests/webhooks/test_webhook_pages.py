@@ -109,6 +109,22 @@ def test_it_pauses_resumes_and_deletes_after_asking(client, cast, sender, endpoi
     assert response.status_code == 302 and not Webhook.objects.exists()
 
 
+def test_it_filters_the_list_by_active_or_paused(client, cast, sender, endpoint):
+    running = subscribe(endpoint, sender, cast.admin)
+    paused = subscribe(endpoint, sender, cast.admin)
+    Webhook.objects.filter(pk=paused.pk).update(is_active=False)
+    sign_in(client, cast.admin)
+
+    def listed(status):
+        page = text(client.get(reverse("webhooks:list"), {"status": status}))
+        return {hook.pk for hook in (running, paused)
+                if reverse("webhooks:detail", args=[hook.pk]) in page}
+
+    assert listed("") == {running.pk, paused.pk}
+    assert listed("active") == {running.pk}
+    assert listed("paused") == {paused.pk}
+
+
 def test_it_shows_a_new_secret_once_on_rotation(client, cast, sender, endpoint):
     hook = subscribe(endpoint, sender, cast.admin)
     old = hook.secret

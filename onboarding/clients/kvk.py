@@ -142,6 +142,16 @@ _VISITING_ADDRESS = "bezoekadres"
 _POSTAL_ADDRESSES = ("postadres", "correspondentieadres")
 
 
+# The KvK's public search page; it opens the register entry of a number for anyone.
+REGISTER_SEARCH = "https://www.kvk.nl/zoeken/?source=all&q={number}"
+
+
+def register_url(number: str) -> str:
+    """The register's public page of a KvK number; empty for what is not one."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return REGISTER_SEARCH.format(number=digits) if len(digits) == 8 else ""
+
+
 def is_kvk_number(value: str) -> bool:
     return bool(_KVK_NUMBER.fullmatch(value or ""))
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
+from onboarding.clients import kvk
 from onboarding.models.audit import record, record_on_organization
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.environments import Role
@@ -658,6 +659,11 @@ class OrganizationIdentifier(models.Model):
         """In TechSupport's queue (OrganizationIdentifierQuerySet.awaiting_techsupport)."""
         return (self.verification == self.Verification.PENDING
                 and self.organization.status == Organization.Status.ACTIVE)
+
+    @property
+    def register_url(self) -> str:
+        """The KvK register's page of a KvK-number identifier, for TechSupport to check."""
+        return kvk.register_url(self.value) if self.scheme == "0106" else ""
 
     @property
     def is_registry_number(self) -> bool:

@@ -17,15 +17,6 @@ from portal.reporting import report_decision
 from portal.tenancy import staff_required
 
 PENDING = Organization.Status.PENDING
-# The KvK's public search page; it opens the register entry of a number for anyone.
-KVK_REGISTER_SEARCH = "https://www.kvk.nl/zoeken/?source=all&q={number}"
-
-
-def kvk_register_url(number: str) -> str:
-    digits = "".join(ch for ch in number or "" if ch.isdigit())
-    return KVK_REGISTER_SEARCH.format(number=digits) if len(digits) == 8 else ""
-
-
 def _belongs_to_domain(domain: str, company_domain: str) -> bool:
     return domain == company_domain or domain.endswith("." + company_domain)
 
@@ -113,7 +104,7 @@ def _render_review(request, organization, reject_form=None, approve_form=None, s
         "approve_form": approve_form or ActivationApproveForm(),
         # What the approval activates along with the organization.
         "identifiers": list(organization.identifiers.all()),
-        "register_url": kvk_register_url(organization.registry_number)
+        "register_url": kvk.register_url(organization.registry_number)
         if organization.country == "NL" else "",
         "foreign_tenants": foreign_entra_tenants(organization.environment),
     }, status=status)

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 
 from onboarding.models import OrganizationIdentifier
 from onboarding.notifications import notify_identifier_rejected
-from onboarding.views.activations import kvk_register_url
 from portal.pagination import paginate
 from portal.reporting import report_attempt
 from portal.tenancy import staff_required
@@ -38,9 +37,6 @@ def identifier_queue(request):
 
 def _render_queue(request, reject_form=None, rejecting=None, status=200):
     page = paginate(request, _queue())
-    for identifier in page.object_list:
-        identifier.register_url = (kvk_register_url(identifier.value)
-                                   if identifier.scheme == "0106" else "")
     return render(request, "onboarding/staff/identifiers.html", {
         "page": page, "reject_form": reject_form or IdentifierRejectForm(),
         "rejecting": rejecting,

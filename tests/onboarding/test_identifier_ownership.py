@@ -70,6 +70,11 @@ def test_it_verifies_another_kvk_number_by_the_register_when_it_names_the_compan
                                               "/api/v1/basisprofielen/99887766"]
     page = client.get(f"/organizations/{org.pk}/").content.decode()
     assert "Waiting for TechSupport" in page and "not yet in effect" in page
+    # TechSupport's queue links the register and says whose number it is.
+    client.force_login(cast.techsupport)
+    queue = client.get("/staff/identifiers/").content.decode()
+    assert 'href="https://www.kvk.nl/zoeken/?source=all&amp;q=99887766"' in queue
+    assert "Register name: Someone Else Holding B.V." in queue
 
 
 def test_it_leaves_an_identifier_to_techsupport_when_the_register_cannot_answer(
@@ -122,6 +127,9 @@ def test_it_verifies_identifiers_with_the_activation_that_lists_them(client, cas
     org = organization(cast)
     own = OrganizationIdentifier.add(org, cast.admin, "0106", "69123456")
     extra = OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
+    # What the register answered when it was added: another company's name.
+    OrganizationIdentifier.objects.filter(pk=extra.pk).update(
+        register_snapshot={"kvkNummer": "12345678", "naam": "Stichting Groene Haven"})
     org.request_activation(cast.admin, requester_name="Anna", requester_role="Director",
                            registry_number="69123456")
     client.force_login(cast.techsupport)
@@ -130,6 +138,8 @@ def test_it_verifies_identifiers_with_the_activation_that_lists_them(client, cas
     listed = page[page.index('id="activation-identifiers"'):]
     assert "0106:69123456" in listed and "0106:12345678" in listed
     assert "Another KvK number than the organization" in listed
+    assert 'href="https://www.kvk.nl/zoeken/?source=all&amp;q=12345678"' in listed
+    assert "Register name: Stichting Groene Haven" in listed
     assert not extra.sends
     # Not in TechSupport's identifier queue: the activation decides it.
     assert "0106:12345678" not in client.get("/staff/identifiers/").content.decode()

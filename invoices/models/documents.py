@@ -275,6 +275,9 @@ class Document(SenderReceiverIds, models.Model):
             models.Index(fields=["keep_until"], name="doc_keep_until",
                          condition=models.Q(keep_until__isnull=False)),
             models.Index(fields=["delivery_id"], name="doc_delivery_id"),
+            # When software last fetched from an organization's inbox (last_moments).
+            models.Index(fields=["organization", "-downloaded_at"], name="doc_org_fetched",
+                         condition=models.Q(downloaded_at__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["delivery_id", "direction"],

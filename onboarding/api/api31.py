@@ -321,6 +321,6 @@ def fault_response(fault: Fault, status: int = 500, namespace: str = API31_NS) -
     if fault.code != "Server":
         # The caller's mistake, answered as SOAP 1.1 says (status 500): noted, not reported
         # as an error of the portal's (django.request logs every 5xx it was not told of).
-        logger.info("SOAP fault %s (%s): %s", fault.code, fault.reason, fault.message)
+        logger.info("SOAP fault %s (%s): %r", fault.code, fault.reason, str(fault.message))
         response._has_been_logged = True
     return response

@@ -106,6 +106,8 @@ class Fault(Exception):
         self.message = message
         self.reason = reason
         self.technical = technical
+        # The connection key whose App Key and Secret the failed call had right, if any.
+        self.key = None
 
 
 def namespace_advice() -> str:
@@ -150,7 +152,8 @@ def api31(request):
         if namespace == API31_NS:
             # Only API31's own connection test: a guided setup shows why it failed.
             connection_test_failed.send(sender=Fault, payload=getattr(request, "soap_payload", b""),
-                                        reason=fault.reason, message=str(fault.message))
+                                        reason=fault.reason, message=str(fault.message),
+                                        key=fault.key)
         return fault_response(fault, namespace=namespace)
     except Exception:
         logger.exception("API31 request failed")
@@ -262,6 +265,15 @@ def check_connection(fields: dict[str, str]) -> dict[str, str]:
     except KeyRefused as refused:
         raise Fault("Client", refusal_message(refused.refusal, refused.key),
                     refused.refusal.value) from None
+    try:
+        return _check_with(key, fields)
+    except Fault as fault:
+        fault.key = key
+        raise
+
+
+def _check_with(key, fields: dict[str, str]) -> dict[str, str]:
+    """The rest of the connection test, for a key whose App Key and Secret were right."""
     organization = key.organization
     if fields["CompanyId"].upper() != organization.company_id:
         raise Fault("Client", _("The company ID %(given)s is not that of this connection key's "

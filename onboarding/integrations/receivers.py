@@ -11,6 +11,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from onboarding.api.api31 import connection_test_failed
+from onboarding.integrations.checks import NAMESPACE_FAULTS
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import ConnectionKey, PartyLink
 from onboarding.models.connection_keys import (
@@ -80,14 +81,15 @@ def _key_event(pk, event):
 
 
 @receiver(connection_test_failed, dispatch_uid="integrations.api31_failed")
-def api31_failed(sender, payload, reason, message, **kwargs):
-    """Keep why a Business Central test last failed, so its step can say why, with the
-    advice where the namespace setting is the reason."""
-    found = APP_KEY.search(payload)
-    if not found:
-        return
-    key = ConnectionKey.objects.filter(app_key=found.group().decode()).first()
-    if key is None:
+def api31_failed(sender, payload, reason, message, key=None, **kwargs):
+    """Keep why a Business Central test last failed, so its step can say why. A call that
+    had the key's App Key and Secret right names its key; before that, only a namespace
+    setting that keeps the envelope from being read is kept, found by the App Key in it
+    (with the advice for that setting), as anyone may know an App Key."""
+    if key is None and reason in NAMESPACE_FAULTS:
+        found = APP_KEY.search(payload)
+        key = found and ConnectionKey.objects.filter(app_key=found.group().decode()).first()
+    if not key:
         return
     failure = {"app_key": key.app_key, "reason": reason, "message": message[:500]}
     for run in IntegrationRun.objects.filter(organization_id=key.organization_id,

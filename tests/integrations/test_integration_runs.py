@@ -357,6 +357,12 @@ def test_it_shows_the_soapenv_advice_after_a_namespace_failure(client, cast):
     assert "subscription key" in configure.result.message.lower()
     assert "not well-formed" not in configure.result.message
     assert configure.result.advice == ""
+    # Whoever knows the App Key but not the Secret cannot write the step's reason.
+    stranger = API31_BODY.format(env=SOAP_ENV, app_key=issued.key.app_key, secret="not-it",
+                                 company_id=run.organization.company_id,
+                                 subscription_key="anything")
+    assert client.post("/api/api31", stranger, content_type="text/xml").status_code == 500
+    assert "subscription key" in states(run)["configure"].result.message.lower()
 
     good = API31_BODY.format(env=SOAP_ENV, app_key=issued.key.app_key, secret=issued.secret,
                              company_id=run.organization.company_id,

@@ -46,6 +46,7 @@ from onboarding.api.authentication import (
 )
 from onboarding.api.throttling import ConnectionKeyRateThrottle
 from onboarding.models import Organization
+from onboarding.models.connection_keys import LAST_USED_RESOLUTION
 from portal.errors import ChangeRefused
 
 NAMESPACE = "http://api.everbinding.nl/v3_1/"
@@ -217,8 +218,9 @@ def login(fields, address):
     except KeyRefused as refused:
         raise Fault("Client", refusal_message(refused.refusal, refused.key),
                     refused.refusal.value) from None
-    # The software's connection test (4PS Construct's Verbinding testen) is a Login.
-    key.note_use(tested=True)
+    # The software's connection test (4PS Construct's Verbinding testen) is a Login. It is
+    # also how every session starts, so a key's Logins count as tests once a minute at most.
+    key.note_use(tested=True, tests_every=LAST_USED_RESOLUTION)
     token, expires = issue_token(key)
     return [("SecurityToken", token), ("ExpiresAt", expires),
             ("CompanyId", key.organization.company_id)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,7 +29,7 @@ from onboarding.models import (
     OrganizationIdentifier,
     Software,
 )
-from onboarding.models.connection_keys import secret_digest
+from onboarding.models.connection_keys import TEST_RESOLUTION, secret_digest
 
 PREFIX = "api-key:"
 # Kept for unknown App Keys too, so that guessing keys does not cost a query each.
@@ -84,8 +84,8 @@ class CachedKey:
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))
 
-    def note_use(self, *, tested: bool = False) -> None:
-        moment = ConnectionKey.record_use(self.id, tested=tested)
+    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION) -> None:
+        moment = ConnectionKey.record_use(self.id, tested=tested, tests_every=tests_every)
         if tested:
             self.last_tested_at = moment
 

@@ -27,6 +27,8 @@ SECRET_PREFIX = "pps_"  # noqa: S105 - a prefix that makes leaked secrets recogn
 # Writes of "last used" are skipped when the previous one is this recent, so that a busy
 # ERP does not turn every API call into an UPDATE; a test connection is always recorded.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# How often a test connection is recorded at most: each one, to the second.
+TEST_RESOLUTION = timedelta(seconds=1)
 
 PORT_443 = _("The software reaches the platform over HTTPS, on port 443: that port must be "
              "open for outgoing connections on the server where the software is installed or "
@@ -178,20 +180,21 @@ class ConnectionKey(models.Model):
                                            "software": current.software})
             current.delete()
 
-    def note_use(self, *, tested: bool = False) -> None:
-        moment = ConnectionKey.record_use(self.pk, tested=tested)
+    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION) -> None:
+        moment = ConnectionKey.record_use(self.pk, tested=tested, tests_every=tests_every)
         if tested:
             self.last_tested_at = moment
 
     @staticmethod
-    def record_use(pk: int, *, tested: bool = False):
-        """Remember that the ERP used key `pk`; a test connection is recorded to the second.
+    def record_use(pk: int, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION):
+        """Remember that the ERP used key `pk`; a test connection is recorded to the second,
+        or to `tests_every` for a call that tests as a side effect (a SOAP Login).
 
         A marker in the cache says a write was made recently: an ERP that calls in a loop
         then writes once a minute (once a second while testing), not on every request."""
         now = timezone.now()
         if tested:
-            if cache.add(f"key-tested:{pk}", True, 1):
+            if cache.add(f"key-tested:{pk}", True, tests_every.total_seconds()):
                 ConnectionKey.objects.filter(pk=pk).update(last_tested_at=now, last_used_at=now)
                 connection_tested.send(sender=ConnectionKey, pk=pk)
         elif cache.add(f"key-used:{pk}", True, LAST_USED_RESOLUTION.total_seconds()):

@@ -1,5 +1,6 @@
 """Each check of a guided setup reads real state, and says what is missing when it fails."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from invoices.peppol.ubl import Line
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import (
+    ConnectionKey,
     Contract,
     EntraIdentity,
     Organization,
@@ -160,6 +162,12 @@ def test_it_completes_the_connection_test_of_software_that_logs_in_by_soap(
     assert configure.state == "complete"
     assert configure.result.message == (
         f"Your software tested the connection with key {issued.key.app_key}.")
+    # Every session starts with a Login: within a minute, the next ones record no new test.
+    tested = ConnectionKey.objects.get().last_tested_at
+    time.sleep(1.1)  # longer than an explicit test's resolution
+    client.post("/api/api31", login, content_type="text/xml; charset=utf-8",
+                HTTP_SOAPACTION=f'"{v31}Login"')
+    assert ConnectionKey.objects.get().last_tested_at == tested
 
 
 def test_it_takes_a_set_of_keys_for_each_afas_environment(

@@ -118,6 +118,12 @@ def test_it_shows_where_a_setup_waits(client, cast):
     # Its start is among the organization's recent changes.
     events = re.search(r'id="staff-events".*?</section>', page, re.S).group(0)
     assert f"Started the guided setup {run.definition.name}" in events
+    # TechSupport opens the setup from here; Sales, who may not, gets no link to it.
+    assert f'href="/staff/integrations/runs/{run.pk}/"' in setups
+    enable_totp(cast.sales)
+    client.force_login(cast.sales)
+    for_sales = text(client.get(f"/staff/organizations/{run.organization.pk}/"))
+    assert run.definition.name in for_sales and "/staff/integrations/runs/" not in for_sales
 
 
 def test_it_counts_sent_documents_by_status(client, cast, organizations):

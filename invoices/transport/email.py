@@ -4,9 +4,12 @@ with its UBL attached, and is Delivered once the mail server has taken it."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -21,6 +24,9 @@ from portal.said import Said
 from portal.tasks import enqueue
 
 EMAIL_ACTOR = "system: email"
+# The part of an address before the @ as people write it (RFC 5322's dot-atom), no quotes.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+PLAIN_LOCAL_PART = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
 SENT = gettext_noop("Delivered by email to %(address)s: the receiver is not on Peppol.")
 NOT_SENT = gettext_noop("The email to %(address)s could not be sent.")
 
@@ -69,13 +75,18 @@ def message(document: Document) -> EmailMessage:
 
 
 def _sellers_address(document: Document) -> str:
-    """The seller's contact address from the document, where it is a valid one: replies go
-    there rather than to the portal's own sending address."""
+    """The seller's contact address from the document, where it is a plain one: replies go
+    there rather than to the portal's own sending address. Quoted or encoded names, and
+    domains a mail header cannot carry, are left out: the mail still goes, without it."""
     try:
         address = supplier_email(xmlsafe.parse_xml(bytes(document.content),
                                                    max(document.size, 1)))
         validate_email(address)
-    except (xmlsafe.XmlRejected, ValidationError):
+        local = address.rpartition("@")[0]
+        if not PLAIN_LOCAL_PART.fullmatch(local) or "=?" in local:
+            return ""
+        sanitize_address(address, "utf-8")
+    except (xmlsafe.XmlRejected, ValidationError, UnicodeError, ValueError):
         return ""
     return address
 

@@ -71,15 +71,28 @@ def test_it_lets_the_receiver_reply_to_the_sellers_contact(send):
             "bereikt hen op debiteuren@acme.example.") in message.body
 
 
-def test_it_sets_no_reply_address_the_document_gives_wrongly(send):
-    data = with_seller_email(invoice("F-MAIL-8", customer_kvk=REMOTE_KVK),
-                             "debiteuren at acme")
+@pytest.mark.parametrize("address", [
+    "debiteuren at acme",
+    # Quoted or encoded names that mail programs may show as something else.
+    '"&lt;evil@x.example&gt;"@b.example',
+    '"click\\ https://phish.example/pay"@b.example',
+    "=?utf-8?q?x?=@b.example",
+    # Domains that pass the address check but no mail header can carry.
+    "a@\ufffd.example",
+    "a@\uff0eexample.com",
+    "a@" + "\u00e9" * 62 + ".example",
+])
+def test_it_sets_no_reply_address_the_document_gives_wrongly(send, address):
+    number = f"F-MAIL-8-{abs(hash(address)) % 10000}"
+    data = with_seller_email(invoice(number, customer_kvk=REMOTE_KVK), address)
 
-    send(data)
+    document = send(data)
 
+    assert document.status == Status.DELIVERED, document.status_reason
     [message] = mailed_to("boekhouding@remote.example")
     assert message.reply_to == []
     assert "niet aan het adres waar deze e-mail vandaan komt" in message.body
+    message.message()  # the whole mail can be written out
 
 
 def test_it_sends_over_peppol_when_the_receiver_is_there_after_all(send, peppol_world):

@@ -67,6 +67,14 @@ class FilterSet(django_filters.FilterSet):
                    for value in getattr(self.form, "cleaned_data", {}).values())
 
     @property
+    def hidden_choices(self) -> list[tuple[str, object]]:
+        """(label, chosen row) of each filter the bar does not show, but a link set."""
+        self.form.is_valid()
+        chosen = getattr(self.form, "cleaned_data", {})
+        return [(field.label, chosen[field.name]) for field in self.form.hidden_fields()
+                if getattr(chosen.get(field.name), "pk", None) is not None]
+
+    @property
     def query(self) -> str:
         """The search text as used, for "nothing matches" messages."""
         self.form.is_valid()

@@ -263,11 +263,12 @@ class Organization(models.Model):
         """The users who may change this organization's keys and cards in one of their
         environments (OrganizationQuerySet.configurable_by, turned round): the
         environment's administrators, the organization's own administrators, and the Advanced
-        users and administrators of an accountancy with an active partnership."""
+        users and administrators of an accountancy with an active partnership; of those,
+        whoever can still sign in."""
         from onboarding.models import User
 
         own = models.Q(memberships__environment_id=self.environment_id)
-        return User.objects.filter(
+        return User.objects.filter(is_active=True).filter(
             (own & models.Q(memberships__role=Role.ADMINISTRATOR))
             | (own & models.Q(organization_memberships__organization=self,
                               organization_memberships__role=OrganizationMember.OrgRole.ADMINISTRATOR))

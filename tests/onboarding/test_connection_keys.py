@@ -160,6 +160,10 @@ def test_it_names_who_may_configure_an_organization_as_the_scope_does(cast):
     member.save()
     Partnership.objects.get().end(cast.admin)
     assert set(org.configurers()) == by_scope() == {cast.admin, cast.basic}
+    # Nobody hands work to an account that can no longer sign in.
+    cast.basic.is_active = False
+    cast.basic.save(update_fields=["is_active"])
+    assert set(org.configurers()) == {cast.admin}
 
 
 def test_it_refuses_keys_for_an_organization_that_is_not_active(client, cast):
@@ -212,6 +216,11 @@ def test_it_keeps_the_key_list_short_for_an_environment_with_many_organizations(
     assert '<select name="organization"' not in page
     assert f'<input type="hidden" name="organization" value="{first.pk}"' in filtered
     assert "Org A has no connection keys yet." in filtered
+    assert 'Organization: <strong>Org A</strong> · <a href="?">Show all</a>' in filtered
+    # An organization the user may not see is said to be no choice, not silently dropped.
+    other = active_org(cast, cast.other, name="Not yours", number="10000004")
+    refused = text(client.get("/connection-keys/", {"organization": other.pk}))
+    assert "Organization: Select a valid choice." in refused and "Not yours" not in refused
 
 
 BASIC_ASKED = "?subscription=basic"

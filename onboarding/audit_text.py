@@ -178,6 +178,7 @@ ACTIONS = {
     "document.duplicate": (_("Possible duplicate received"),
                            _("Received document %(object)s, a possible duplicate.")),
     "document.downloaded": (_("Document downloaded"), _("Downloaded document %(object)s.")),
+    "document.opened": (_("Document opened"), _("Opened document %(object)s.")),
     "document.under_review": (_("Document under review"),
                               _("Set document %(object)s under review.")),
     "document.approved": (_("Document approved"), _("Approved document %(object)s.")),

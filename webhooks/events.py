@@ -45,7 +45,7 @@ TOPICS = {
     (Direction.OUTGOING, Status.DELIVERED): Topic.INVOICE_SENT,
     (Direction.OUTGOING, Status.DELIVERY_FAILED): Topic.SENDING_FAILED,
     **{(Direction.OUTGOING, status): Topic.STATUS_CHANGED
-       for status in (Status.UNDER_REVIEW, Status.PAID, Status.REJECTED)},
+       for status in (Status.OPENED, Status.UNDER_REVIEW, Status.PAID, Status.REJECTED)},
 }
 # The receiver reads these; they stay English whatever the portal's language.
 MESSAGES = {

@@ -128,7 +128,8 @@ class ProcessingStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=PROCESSING_CHOICES,
         help_text=_("How far your bookkeeping is with the document. A sender on this "
-                    "platform sees it: paid as paid, the others as under review."))
+                    "platform sees it: opened as opened, paid as paid, the others as under "
+                    "review."))
 
 
 class RecipientQuerySerializer(serializers.Serializer):

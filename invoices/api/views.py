@@ -443,10 +443,10 @@ class RejectView(InboxStepView):
 
 
 @inbox_step("inbox_processing_status", _("Set a received document's processing status"),
-            _("Says how far your bookkeeping is with the document: under review, approved, "
-              "approved for payment, payment started or paid. A status may go back a step; a "
-              "rejected or held document takes none. A sender on this platform sees it on "
-              "its copy. Setting the same status again changes nothing."),
+            _("Says how far your bookkeeping is with the document: opened, under review, "
+              "approved, approved for payment, payment started or paid. A status may go back "
+              "a step; a rejected or held document takes none. A sender on this platform "
+              "sees it on its copy. Setting the same status again changes nothing."),
             body=ProcessingStatusSerializer)
 class ProcessingStatusView(InboxStepView):
     step, body = "set_processing_status", ProcessingStatusSerializer

@@ -54,6 +54,7 @@ class Status(models.TextChoices):
     RECEIVED = "received", _("Received")
     DUPLICATE = "duplicate", _("Duplicate")
     DOWNLOADED = "downloaded", _("Downloaded")
+    OPENED = "opened", _("Opened")
     UNDER_REVIEW = "under_review", _("Under review")
     APPROVED = "approved", _("Approved")
     APPROVED_FOR_PAYMENT = "approved_for_payment", _("Approved for payment")
@@ -63,13 +64,15 @@ class Status(models.TextChoices):
 
 
 # What the receiver says of a received invoice as its bookkeeping deals with it, in the
-# order it usually goes; it may go back a step, as corrections need.
-PROCESSING = (Status.UNDER_REVIEW, Status.APPROVED, Status.APPROVED_FOR_PAYMENT,
+# order it usually goes; it may go back a step, as corrections need. Opened comes first: a
+# person looked at it, in the portal (Document.open) or in the receiver's software.
+PROCESSING = (Status.OPENED, Status.UNDER_REVIEW, Status.APPROVED, Status.APPROVED_FOR_PAYMENT,
               Status.PAYMENT_STARTED, Status.PAID)
 # A processing status may be set on a received invoice while it is any of these.
 PROCESSABLE = frozenset({Status.RECEIVED, Status.DOWNLOADED, *PROCESSING})
 OUTGOING_STATUSES = (Status.CREATED, Status.REFUSED, Status.QUEUED, Status.DELIVERED,
-                     Status.DELIVERY_FAILED, Status.UNDER_REVIEW, Status.PAID, Status.REJECTED)
+                     Status.DELIVERY_FAILED, Status.OPENED, Status.UNDER_REVIEW, Status.PAID,
+                     Status.REJECTED)
 INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, *PROCESSING,
                      Status.REJECTED)
 
@@ -77,9 +80,9 @@ INCOMING_STATUSES = (Status.RECEIVED, Status.DUPLICATE, Status.DOWNLOADED, *PROC
 REJECTABLE = frozenset({Status.RECEIVED, Status.DOWNLOADED, Status.DUPLICATE,
                         *PROCESSING}) - {Status.PAID}
 # What the sender's copy says of each processing status: the platform's outbox knows only
-# "under review" and "paid"; its history names the receiver's own word.
-SENDER_SEES = {status: Status.PAID if status == Status.PAID else Status.UNDER_REVIEW
-               for status in PROCESSING}
+# "opened", "under review" and "paid"; its history names the receiver's own word.
+SENDER_SEES = {status: status if status in (Status.OPENED, Status.PAID)
+               else Status.UNDER_REVIEW for status in PROCESSING}
 # What a receiver may say of why it rejects an invoice: the sender reads it in a status line.
 REJECT_REASON_MAX_LENGTH = 400
 
@@ -620,6 +623,25 @@ class Document(SenderReceiverIds, models.Model):
             sent = self._sent_copy() if changed else None
             if sent is not None:
                 sent.processed_by_receiver(self.organization, status)
+        return changed
+
+    def open(self, by) -> bool:
+        """A person who may act for the receiver opened this invoice in the portal after its
+        software had fetched it: it is Opened, and so is the sender's copy on the platform.
+        One that was not fetched yet stays Received, so that the software still gets it as
+        new; one further on stays where it is. False when nothing changed."""
+        if self.direction != Direction.INCOMING or self.status != Status.DOWNLOADED:
+            return False
+        with transaction.atomic():
+            try:
+                changed = self._transition(by, Status.OPENED, {Status.DOWNLOADED},
+                                           beyond=PROCESSABLE - {Status.DOWNLOADED})
+            except ChangeRefused:
+                # Rejected or deleted meanwhile: there is nothing to open.
+                return False
+            sent = self._sent_copy() if changed else None
+            if sent is not None:
+                sent.processed_by_receiver(self.organization, Status.OPENED)
         return changed
 
     def _sent_copy(self) -> Document | None:

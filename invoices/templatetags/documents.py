@@ -50,7 +50,8 @@ PAYMENT_MEANS = {"30": _("Credit transfer"), "31": _("Debit transfer"),
                  "1": _("Not defined")}
 TONES = {"created": "secondary", "refused": "danger", "queued": "info",
          "delivered": "success", "delivery_failed": "danger", "received": "success",
-         "duplicate": "warning", "downloaded": "secondary", "under_review": "info",
+         "duplicate": "warning", "downloaded": "secondary", "opened": "info",
+         "under_review": "info",
          "approved": "primary", "approved_for_payment": "primary",
          "payment_started": "primary", "paid": "success", "rejected": "danger"}
 

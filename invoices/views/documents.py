@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invoices.models import PeppolEvidence, Status
+from invoices.models import Document, PeppolEvidence, Status
 from invoices.models.documents import (
     PROCESSING,
     REJECT_REASON_MAX_LENGTH,
@@ -78,14 +78,22 @@ def render_document(request, document, *, status=200, **context):
     }, status=status)
 
 
+def _opened(request, pk) -> Document:
+    """The document a person of its organization (or its accountant) opens: once its
+    software fetched it, it is Opened (Document.open)."""
+    document = document_from(request, pk, content=True)
+    document.open(request.user)
+    return document
+
+
 @environment_required()
 def document_detail(request, pk):
-    return render_document(request, document_from(request, pk, content=True))
+    return render_document(request, _opened(request, pk))
 
 
 @environment_required()
 def download(request, pk):
-    document = document_from(request, pk, content=True)
+    document = _opened(request, pk)
     if not document.offered_for_download:
         # A duplicate is held back until an administrator releases it.
         raise Http404
@@ -109,7 +117,7 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
 @environment_required()
 def attachment(request, pk, number):
     """A supporting document (the invoice's PDF, for one) embedded in the UBL, as a file."""
-    document = document_from(request, pk, content=True)
+    document = _opened(request, pk)
     root = _parsed(document) if document.offered_for_download else None
     found = attachment_content(root, number) if root is not None else None
     if found is None:

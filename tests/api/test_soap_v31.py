@@ -339,12 +339,12 @@ def test_it_sets_the_processing_statuses_and_rejects_with_a_reason(soap, acme_ke
 
     answers = [soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status=word,
                                            **token_header(token)).Status
-               for word in ("UnderReview", "approved for payment", "Approved")]
+               for word in ("Opened", "UnderReview", "approved for payment", "Approved")]
     rejected = soap.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Rejected",
                                            Reason="Wrong order number",
                                            **token_header(token))
 
-    assert answers == ["Under review", "Approved for payment", "Approved"]
+    assert answers == ["Opened", "Under review", "Approved for payment", "Approved"]
     assert rejected.Status == "Rejected"
     received = Document.objects.inbox().get()
     assert (received.status, received.status_reason) == (Status.REJECTED,

@@ -168,3 +168,70 @@ def test_it_lets_software_mark_downloaded_after_a_status_was_set_without_a_fault
     received.refresh_from_db()
     assert (received.status, received.keep_until) == (Status.UNDER_REVIEW, arrived_keep)
     assert not received.events.filter(to_status=Status.DOWNLOADED).exists()
+
+
+def test_it_opens_a_fetched_invoice_when_a_person_reads_it_and_tells_the_sender(
+        client, delivered, cast):
+    sent, received = delivered
+    received.mark_downloaded(None, actor_label="connection key AK")
+    sign_in(client, cast.client_admin)
+
+    page = text(client.get(f"/documents/{received.pk}/"))
+
+    assert re.search(r'id="document-status">Opened<', page)
+    received.refresh_from_db()
+    assert received.status == Status.OPENED
+    assert received.events.last().actor == cast.client_admin
+    sent.refresh_from_db()
+    assert (sent.status, sent.status_reason) == (Status.OPENED, "Bakery Client BV: Opened")
+    # Reading it again, or its file, records nothing more.
+    client.get(f"/documents/{received.pk}/")
+    assert client.get(f"/documents/{received.pk}/ubl/").status_code == 200
+    assert received.events.filter(to_status=Status.OPENED).count() == 1
+    # The sender's outbox lists it as opened.
+    sign_in(client, cast.admin)
+    outbox = text(client.get(f"/organizations/{sent.organization_id}/outbox/?status=opened"))
+    assert "F-70" in outbox
+
+
+def test_it_keeps_an_unfetched_invoice_new_for_the_software_when_a_person_reads_it(
+        client, delivered, cast):
+    sent, received = delivered
+    sign_in(client, cast.client_admin)
+
+    client.get(f"/documents/{received.pk}/")
+    assert client.get(f"/documents/{received.pk}/ubl/").status_code == 200
+
+    received.refresh_from_db()
+    assert received.status == Status.RECEIVED
+    assert Document.objects.awaiting_fetching().filter(pk=received.pk).exists()
+    sent.refresh_from_db()
+    assert sent.status == Status.DELIVERED
+
+
+def test_it_opens_a_fetched_invoice_by_its_file_and_leaves_one_further_on(
+        client, delivered, cast, receiver):
+    _sent, received = delivered
+    received.mark_downloaded(None)
+    further = received_over_peppol(receiver, "F-73")
+    further.mark_downloaded(None)
+    further.set_processing_status(cast.client_admin, Status.APPROVED)
+    sign_in(client, cast.client_admin)
+
+    assert client.get(f"/documents/{received.pk}/ubl/").status_code == 200
+    client.get(f"/documents/{further.pk}/")
+
+    received.refresh_from_db()
+    further.refresh_from_db()
+    assert (received.status, further.status) == (Status.OPENED, Status.APPROVED)
+
+
+def test_it_does_not_open_an_invoice_that_techsupport_reads(client, delivered, cast):
+    _sent, received = delivered
+    received.mark_downloaded(None)
+    client.force_login(cast.techsupport)
+
+    assert client.get(f"/staff/documents/{received.pk}/").status_code == 200
+
+    received.refresh_from_db()
+    assert received.status == Status.DOWNLOADED

@@ -3,9 +3,10 @@ from django.core.paginator import Paginator
 PAGE_SIZE = 25
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE):
-    """The requested page; an out-of-range or garbled page number gives the nearest page."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, param: str = "page"):
+    """The page the query parameter `param` asks for; an out-of-range or garbled number
+    gives the nearest page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get(param))
 
 
 # How many organizations a menu lists to choose from; the rest are a link away.

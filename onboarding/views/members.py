@@ -28,8 +28,9 @@ def members(request):
         "page": paginate(request, memberships.qs),
         "filter": memberships,
         "is_admin": is_admin,
-        "invitations": Invitation.objects.visible_to(request.user, env).pending()
-        .select_related("invited_by"),
+        "invitations": paginate(request, Invitation.objects.visible_to(request.user, env)
+                                .pending().select_related("invited_by"),
+                                param="invitations_page") if is_admin else None,
         "form": InvitationForm() if is_admin else None,
         "admin_count": env.admin_count(),
     })

@@ -145,3 +145,24 @@ def test_it_keeps_invitations_for_administrators(client, cast):
     client.force_login(cast.basic)
     assert invite(client, "someone@acme.nl").status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_it_pages_the_open_invitations_apart_from_the_users(client, cast):
+    from portal.pagination import PAGE_SIZE
+
+    client.force_login(cast.admin)
+    for n in range(PAGE_SIZE + 2):
+        Invitation.send(environment=cast.company, email=f"invitee{n:02d}@acme.nl",
+                        role=Role.BASIC, by=cast.admin)
+
+    first = client.get("/users/").content.decode()
+    second = client.get("/users/?q=a&invitations_page=2").content.decode()
+
+    invitations = first.split("Open invitations")[1]
+    # The newest first; the two oldest are on the next page, whose link keeps the search.
+    assert "invitee26@acme.nl" in invitations and "invitee01@acme.nl" not in invitations
+    assert 'href="?invitations_page=2" rel="next"' in invitations
+    rest = second.split("Open invitations")[1]
+    assert "invitee01@acme.nl" in rest and "invitee00@acme.nl" in rest
+    assert "invitee26@acme.nl" not in rest
+    assert 'href="?q=a&invitations_page=1" rel="prev"' in rest

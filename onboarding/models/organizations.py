@@ -840,9 +840,25 @@ class OrganizationIdentifier(models.Model):
         self.refresh_from_db()
         return True
 
+    def ends_receiving(self) -> bool:
+        """Whether removing this identifier switches its organization's receiving off: it is
+        the last one that receives."""
+        return set(self.organization.identifiers.filter(can_receive=True)
+                   .values_list("pk", flat=True)) == {self.pk}
+
     def remove(self, by, *, environment=None) -> None:
+        """Remove it; `environment` is where `by` works. Receiving is charged, so an
+        accountant (working from another environment) may not remove the last identifier
+        that receives: that would switch the client's receiving off."""
         with transaction.atomic():
             organization = self.organization._locked()
+            if environment is not None and environment.pk != organization.environment_id \
+                    and self.ends_receiving():
+                raise ChangeRefused(
+                    _("%(identifier)s is the last identifier %(name)s receives with. Removing "
+                      "it would switch receiving off, and receiving is charged, so %(name)s's "
+                      "own administrators decide that.")
+                    % {"identifier": self, "name": organization.name})
             removed, _count = OrganizationIdentifier.objects.filter(pk=self.pk).delete()
             if removed:
                 record_on_organization(organization, by=by, environment=environment,

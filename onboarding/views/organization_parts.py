@@ -17,7 +17,7 @@ from onboarding.views.organizations import (
     render_detail,
     visible_organization,
 )
-from portal.errors import ChangeRefused, add_field_error, add_refusal
+from portal.errors import ChangeRefused, add_field_error, add_refusal, refusal
 
 # -- identifiers --------------------------------------------------------------
 
@@ -130,16 +130,19 @@ def _switch_message(direction, enabled):
             else _("%(identifier)s no longer receives."))
 
 
-def _confirm_remove(request, part, name, anchor, message, **remove):
-    """Ask, then remove an identifier or a member (`part`, shown to its template as `name`),
-    passing `remove` on to its remove()."""
+def _confirm_remove(request, part, name, anchor, message, context=None, **remove):
+    """Ask, then remove an identifier or a member (`part`, shown to its template as `name`
+    with `context`), passing `remove` on to its remove(); a refusal is said on the page."""
     organization = part.organization
+    error = None
     if request.method == "POST":
-        part.remove(request.user, **remove)
-        messages.success(request, message)
-        return redirect(detail_url(organization, anchor))
+        error = refusal(part.remove, request.user, **remove)
+        if error is None:
+            messages.success(request, message)
+            return redirect(detail_url(organization, anchor))
     return render(request, f"onboarding/organizations/{anchor[:-1]}_remove.html", {
-        name: part, "organization": organization})
+        name: part, "organization": organization, "error": error, **(context or {})},
+        status=400 if error else 200)
 
 
 @environment_required(Role.ADVANCED)
@@ -147,7 +150,11 @@ def identifier_remove(request, pk):
     identifier = _looked_after_identifier(request, pk)
     return _confirm_remove(request, identifier, "identifier", "identifiers",
                            _("Peppol identifier %(identifier)s was removed.")
-                           % {"identifier": identifier}, environment=request.environment)
+                           % {"identifier": identifier},
+                           {"ends_receiving": identifier.ends_receiving(),
+                            "receiving_theirs": _receiving_is_theirs(request,
+                                                                     identifier.organization)},
+                           environment=request.environment)
 
 
 # -- members ------------------------------------------------------------------

@@ -135,6 +135,37 @@ def test_it_lets_the_accountant_remove_an_identifier_after_asking(accountant, ca
     assert event.actor_label == "accountant@numbers.nl (Numbers Accountants)"
 
 
+def test_it_keeps_the_clients_receiving_when_the_accountant_removes_identifiers(
+        accountant, client, cast, bakery):
+    identifier = bakery.identifiers.get()
+    Organization.objects.filter(pk=bakery.pk).update(status=Organization.Status.ACTIVE)
+    bakery.refresh_from_db()
+    bakery.decide_receiving(cast.client_admin, True)
+    url = f"/organizations/identifiers/{identifier.pk}/remove/"
+
+    refused = accountant.post(url)
+
+    # The last identifier that receives stays: removing it would switch receiving off.
+    assert refused.status_code == 400
+    assert ("is the last identifier Bakery BV receives with. Removing it would switch "
+            "receiving off, and receiving is charged, so Bakery BV's own administrators "
+            "decide that.") in text(refused)
+    bakery.refresh_from_db()
+    assert bakery.receive_decision == Organization.ReceiveDecision.ENABLED
+    assert bakery.identifiers.filter(can_receive=True).count() == 1
+    # One that does not receive goes as before.
+    other = OrganizationIdentifier.add(bakery, cast.client_admin, "0088", "8712345000011")
+    other.switch(cast.client_admin, "receive", False)
+    accountant.post(f"/organizations/identifiers/{other.pk}/remove/")
+    assert list(bakery.identifiers.all()) == [identifier]
+    # The client's own administrator is warned first, and may.
+    sign_in(client, cast.client_admin)
+    assert "removing it switches receiving off" in text(client.get(url))
+    client.post(url)
+    bakery.refresh_from_db()
+    assert bakery.receive_decision == Organization.ReceiveDecision.DECLINED
+
+
 def test_it_lets_the_accountant_ask_for_activation_and_tells_techsupport(
         accountant, client, cast, bakery, django_capture_on_commit_callbacks):
     form = accountant.get(f"/organizations/{bakery.pk}/activate/")

@@ -311,13 +311,19 @@ class InboxPages(CursorPagination):
     max_page_size = 200
 
     def decode_cursor(self, request):
-        # DRF answers a cursor it cannot read with 404; it is a mistake in the request.
+        # DRF answers a cursor it cannot read with 404, and takes any position in one that
+        # it can: both are a mistake in the request. A position the inbox gave is an id.
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
+            cursor = False
+        if cursor is False or cursor is not None and cursor.position is not None and not (
+                cursor.position.isascii() and cursor.position.isdigit()
+                and len(cursor.position) <= 18):
             raise exceptions.ValidationError({self.cursor_query_param: [_(
                 "This is not a cursor the inbox gave: follow next or previous of a page, or "
-                "start again without one.")]}) from None
+                "start again without one.")]})
+        return cursor
 
     def get_paginated_response_schema(self, schema):
         described = super().get_paginated_response_schema(schema)

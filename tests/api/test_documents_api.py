@@ -274,6 +274,19 @@ def test_it_lists_received_documents_newest_first_a_page_at_a_time(
     assert document["download"] == f"/api/v1/inbox/{document['id']}/download"
 
 
+@pytest.mark.parametrize("position", ["p=abc", "p=99999999999999999999999", "p=-1", "o=x"])
+def test_it_refuses_a_cursor_it_did_not_give(live_server, http, receiver_key, position):
+    import base64
+
+    cursor = base64.b64encode(position.encode()).decode()
+
+    response = call(http, "GET", live_server, f"/api/v1/inbox?cursor={cursor}", receiver_key)
+
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "This is not a cursor the inbox gave" in response.text
+
+
 def test_it_leaves_duplicates_out_unless_asked(live_server, http, acme_key, receiver,
                                               receiver_key):
     send(http, live_server, acme_key, invoice("F-1"))

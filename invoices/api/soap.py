@@ -34,7 +34,14 @@ from invoices.models.documents import PROCESSING
 from invoices.peppol import identifiers, xmlsafe
 from invoices.peppol.identifiers import IdentifierError
 from invoices.recipients import reachable
-from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, sender_problem
+from invoices.submission import (
+    AlreadySent,
+    DocumentRefused,
+    accept,
+    check_size,
+    max_bytes,
+    sender_problem,
+)
 from onboarding.api import abuse, api31, keycache
 from onboarding.api.api31 import SOAP_ENV, Fault, fault_response, xml_response
 from onboarding.api.authentication import (
@@ -255,6 +262,10 @@ def send_document(key, fields):
         raise Fault("Client", _("The Payload is empty: send the invoice's XML."),
                     "payload-missing")
     data = payload.encode("utf-8")
+    try:
+        check_size(len(data))
+    except DocumentRefused as refused:
+        raise Fault("Client", str(refused.message), "document-too-large") from None
     try:
         root = xmlsafe.parse_xml(data, max_bytes())
     except xmlsafe.XmlRejected:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -84,6 +86,8 @@ Unreadable = problem_kind("Unreadable", exceptions.ParseError, "document-unreada
                           _("Document not readable"), __name__)
 BadClientId = problem_kind("BadClientId", exceptions.ParseError, "client-document-id",
                            _("Client document id not valid"), __name__)
+NotXml = problem_kind("NotXml", exceptions.UnsupportedMediaType, "not-xml",
+                      _("Not an XML body"), __name__)
 NotNow = problem_kind("NotNow", exceptions.APIException, "not-possible-now",
                       _("Not possible now"), __name__, status_code=status.HTTP_409_CONFLICT)
 
@@ -162,12 +166,20 @@ class KeyView(ConnectionKeyView):
                              .select_related("peppol_evidence"), pk)
 
 
+def _too_large() -> str:
+    return gettext("The document is larger than %(limit)d MB, the most a document may be.") \
+        % {"limit": settings.DOCUMENT_MAX_MB}
+
+
+# What a 413 says, in the API's answers and in the OpenAPI document.
+TOO_LARGE = lazy(_too_large, str)()
+
+
 def read_capped(request) -> bytes:
     """The request body, refused with 413 as soon as it is known to be too large."""
     body = read_body(request._request, max_bytes())
     if body is None:
-        raise TooLarge(_("The document is larger than %(limit)d MB, the most a document "
-                         "may be.") % {"limit": settings.DOCUMENT_MAX_MB})
+        raise TooLarge(TOO_LARGE)
     return body
 
 
@@ -190,10 +202,17 @@ class SendView(KeyView):
                    **problems({
                        409: _("A document with this client document id was sent before; "
                               "Location names it."),
-                       413: _("The document is larger than DOCUMENT_MAX_MB.")}),
+                       413: TOO_LARGE,
+                       415: _("The Content-Type is not XML: send the document as "
+                              "application/xml.")}),
                    **PROBLEMS},
     )
     def post(self, request):
+        sent_as = request.content_type.split(";")[0].strip().lower()
+        if sent_as not in (XML, "text/xml") and not sent_as.endswith("+xml"):
+            raise NotXml(sent_as or "-", detail=_(
+                "Send the UBL document as the body with Content-Type application/xml; this "
+                "request says %(type)s.") % {"type": sent_as or _("no Content-Type")})
         client_id = request.headers.get(CLIENT_ID_HEADER, "").strip()
         if client_id and not CLIENT_ID_PATTERN.fullmatch(client_id):
             raise BadClientId(_("The client document id has 6 to 100 visible ASCII "

@@ -1,8 +1,11 @@
 """Parse XML that comes from outside (SMP answers, received invoices) without trusting it.
 
 Every byte we parse may be written by someone else, so the parser never expands entities,
-never fetches a DTD or anything else over the network, keeps libxml2's default limits on
-tree depth and text size, and refuses input above a size limit before it is parsed at all.
+never fetches a DTD or anything else over the network, and refuses input above a size limit
+before it is parsed at all. That limit, not libxml2's own cap of ten million characters on
+one text node, bounds what is read: an invoice within the documents' size limit may embed a
+PDF whose base64 text is longer than that, and a SOAP request carries the whole invoice as
+one text node.
 A document that carries a DOCTYPE is refused outright: no Peppol or UBL document needs
 one, and it is how entity bombs and external-entity tricks get in.
 """
@@ -38,7 +41,7 @@ def hardened_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
-        huge_tree=False,
+        huge_tree=True,
         load_dtd=False,
         dtd_validation=False,
         remove_comments=False,

@@ -220,6 +220,32 @@ def test_it_refuses_a_body_over_the_limit_before_reading_it(live_server, http, s
     assert not Document.objects.exists()
 
 
+def test_it_takes_a_document_just_under_the_limit_whose_pdf_is_one_long_text(
+        live_server, http, acme_key, receiver):
+    # The PDF's base64 text is over ten million characters, libxml2's usual cap on one
+    # text node, while the document stays under the 10 MB the API takes.
+    data = with_attachment(invoice("F-BIG"), b"%PDF-1.4\n" + b"0" * 7_700_000)
+    assert len(data) < 10 * 1024 * 1024
+
+    response = send(http, live_server, acme_key, data)
+
+    assert response.status_code == 202, response.text
+    document = Document.objects.outbox().get()
+    assert document.size == len(data) and document.status != Status.REFUSED
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", ""])
+def test_it_refuses_a_body_that_is_not_sent_as_xml(live_server, http, acme_key,
+                                                   content_type):
+    response = send(http, live_server, acme_key, invoice(), **{"Content-Type": content_type})
+
+    assert response.status_code == 415
+    assert response.headers["Content-Type"] == PROBLEM
+    assert response.json()["type"].endswith(":not-xml")
+    assert "Content-Type application/xml" in response.json()["detail"]
+    assert not Document.objects.exists()
+
+
 @pytest.mark.parametrize("body, words", [
     (b"", "no document"),
     (b"not xml", "not readable XML"),

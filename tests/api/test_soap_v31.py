@@ -295,6 +295,32 @@ def test_it_refuses_a_payload_that_is_not_xml(soap, acme_key, receiver):
     assert reason(refused.value) == "document-unreadable"
 
 
+def test_it_takes_a_payload_over_ten_million_characters_within_the_limit(soap, acme_key,
+                                                                          receiver):
+    from tests.invoices.conftest import with_attachment
+
+    data = with_attachment(invoice("F-BIG"), b"%PDF-1.4\n" + b"0" * 7_700_000)
+
+    sent = send(soap, login(soap, acme_key), data)
+
+    assert Document.objects.outbox().get(delivery_id=sent.ExternalId).size == \
+        len(payload(data).encode())
+    assert sent.Status == "Delivered"
+
+
+def test_it_says_a_payload_over_the_limit_is_too_large(soap, acme_key, receiver):
+    from tests.invoices.conftest import with_attachment
+
+    data = with_attachment(invoice("F-BIG"), b"%PDF-1.4\n" + b"0" * 8_500_000)
+
+    with pytest.raises(Fault) as refused:
+        send(soap, login(soap, acme_key), data)
+
+    assert reason(refused.value) == "document-too-large"
+    assert "larger than 10 MB" in refused.value.message
+    assert not Document.objects.exists()
+
+
 def test_it_answers_an_unknown_document_with_a_fault(soap, acme_key, receiver_key):
     send(soap, login(soap, acme_key), invoice())
     sent = Document.objects.outbox().get()

@@ -43,6 +43,7 @@ TOPICS = {
     (Direction.INCOMING, Status.RECEIVED): Topic.INVOICE_RECEIVED,
     (Direction.INCOMING, Status.DUPLICATE): Topic.DUPLICATE,
     (Direction.OUTGOING, Status.DELIVERED): Topic.INVOICE_SENT,
+    (Direction.OUTGOING, Status.REFUSED): Topic.SENDING_FAILED,
     (Direction.OUTGOING, Status.DELIVERY_FAILED): Topic.SENDING_FAILED,
     **{(Direction.OUTGOING, status): Topic.STATUS_CHANGED
        for status in (Status.OPENED, Status.UNDER_REVIEW, Status.PAID, Status.REJECTED)},
@@ -58,6 +59,8 @@ MESSAGES = {
     Topic.SENDING_RETRIED: "Delivering document {number} failed on try {attempt}; the next "
                            "try is at {retry_at}.",
 }
+# A sent document the rules or the sender check refused is a failed sending too.
+REFUSED_MESSAGE = "Document {number} was refused and not sent: {reason}"
 TEST_MESSAGE = "A test event sent from the portal by {user}."
 ANSWER_KEPT = 1000
 
@@ -68,8 +71,8 @@ def _document_details(document) -> dict:
             "sender": document.sender_id, "receiver": document.receiver_id}
 
 
-def _message(topic, document, **values) -> str:
-    text = MESSAGES[topic].format(number=document.number or document.pk,
+def _message(topic, document, template=None, **values) -> str:
+    text = (template or MESSAGES[topic]).format(number=document.number or document.pk,
                                   counterparty=document.counterparty_name or "-", **values)
     return one_full_stop(text)[:500]
 
@@ -92,7 +95,8 @@ def _never_breaking(receiver):
 def document_changed(sender, document, event, **kwargs) -> None:
     topic = TOPICS.get((document.direction, event.to_status))
     if topic is not None:
-        announce(topic, document, _message(topic, document, reason=event.detail),
+        template = REFUSED_MESSAGE if event.to_status == Status.REFUSED else None
+        announce(topic, document, _message(topic, document, template, reason=event.detail),
                  {**_document_details(document),
                   **({"reason": event.detail} if event.detail else {})})
 

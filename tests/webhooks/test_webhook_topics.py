@@ -75,6 +75,20 @@ def test_it_tells_of_a_failed_delivery_with_the_reason(
     assert heard.json["details"]["reason"] == "The receiver is not on Peppol."
 
 
+def test_it_tells_of_a_document_refused_before_sending_with_the_reason(
+        send, cast, sender, endpoint):
+    subscribe(endpoint, sender, cast.admin, topics=[Topic.SENDING_FAILED])
+
+    refused = send(sender, invoice("F-9", supplier_kvk="99999999"))
+
+    assert refused.status == Status.REFUSED
+    [heard] = [r.json for r in endpoint.received if r.accepted]
+    assert heard["topic"] == "InvoiceSentError"
+    assert heard["documentId"] == str(refused.pk)
+    assert heard["message"].startswith("Document F-9 was refused and not sent: ")
+    assert heard["details"]["reason"] == refused.status_reason
+
+
 def test_it_tells_the_sender_what_the_receiver_said_of_its_invoice(
         django_capture_on_commit_callbacks, send, cast, sender, receiver, endpoint):
     subscribe(endpoint, sender, cast.admin, topics=[Topic.STATUS_CHANGED])

@@ -1,5 +1,7 @@
 """Forms of the platform staff's pages: rejecting a request, subscriptions and contracts."""
 
+from __future__ import annotations
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,3 +64,16 @@ class ActivationApproveForm(forms.Form):
         error_messages={"required": _("Confirm that you checked the details "
                                                  "before activating.")},
     )
+    # The identifiers the page listed, by id: the approval makes those live, and no other.
+    identifiers = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def listing(cls, identifiers) -> ActivationApproveForm:
+        return cls(initial={"identifiers": ",".join(str(i.pk) for i in identifiers)})
+
+    def clean_identifiers(self) -> frozenset[int] | None:
+        """None when the request names none: an approval without identifiers is refused
+        anyway."""
+        listed = frozenset(int(pk) for pk in self.cleaned_data["identifiers"].split(",")
+                           if pk.isascii() and pk.isdigit())
+        return listed or None

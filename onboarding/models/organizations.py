@@ -414,9 +414,15 @@ class Organization(models.Model):
                        after={"identifiers": activated, "via": "activation"})
         return write
 
-    def approve(self, by) -> bool:
-        """Activate; True when this call decided, False when it was active already."""
+    def approve(self, by, *, listed=None) -> bool:
+        """Activate; True when this call decided, False when it was active already.
+        `listed` are the ids of the identifiers TechSupport was shown: the approval makes
+        those live, so it is refused when the organization's are others by now."""
         def ready(current):
+            if listed is not None and \
+                    set(current.identifiers.values_list("pk", flat=True)) != set(listed):
+                raise ChangeRefused(_("Its Peppol identifiers changed since this page was "
+                                      "opened. Look at them again, then approve."))
             if not current.registry_checked:
                 raise ChangeRefused(_("Check the registry number before activating: it was "
                                       "entered by hand."))
@@ -794,11 +800,24 @@ class OrganizationIdentifier(models.Model):
                                action="organization.receiving", before=before,
                                after={"receive_decision": decision})
 
+    def _undecided(self, outcome) -> OrganizationIdentifier | None:
+        """This identifier locked, while TechSupport may still decide on it; None when it
+        was decided `outcome` already. Another decision stands: a reviewer on an older page
+        is told, and changes nothing."""
+        current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
+        if current.verification == outcome:
+            return None
+        if current.verification != self.Verification.PENDING:
+            raise ChangeRefused(
+                _("%(identifier)s was decided already: %(decision)s.")
+                % {"identifier": current, "decision": current.get_verification_display()})
+        return current
+
     def verify(self, by) -> bool:
         """TechSupport confirms the identifier is the organization's; True when it changed."""
         with transaction.atomic():
-            current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
-            if current.verification == self.Verification.VERIFIED:
+            current = self._undecided(self.Verification.VERIFIED)
+            if current is None:
                 return False
             before = {"identifier": str(current), "verification": current.verification}
             current.verification = self.Verification.VERIFIED
@@ -820,8 +839,8 @@ class OrganizationIdentifier(models.Model):
             raise ChangeRefused(_("Give the reason; the administrator will read it."),
                                 field="reason")
         with transaction.atomic():
-            current = OrganizationIdentifier.objects.select_for_update().get(pk=self.pk)
-            if current.verification == self.Verification.REJECTED:
+            current = self._undecided(self.Verification.REJECTED)
+            if current is None:
                 return False
             before = {"identifier": str(current), "verification": current.verification}
             current.verification = self.Verification.REJECTED

@@ -93,6 +93,7 @@ def _render_review(request, organization, reject_form=None, approve_form=None, s
                                                                    "accountant"))
     open_request = next((r for r in history if not r.decision), None)
     shown = open_request or (history[0] if history else None)
+    identifiers = list(organization.identifiers.all())
     return render(request, "onboarding/staff/activation.html", {
         "organization": organization,
         "activation": shown,
@@ -101,9 +102,9 @@ def _render_review(request, organization, reject_form=None, approve_form=None, s
                                             organization),
         "history": history,
         "reject_form": reject_form or ActivationRejectForm(),
-        "approve_form": approve_form or ActivationApproveForm(),
+        "approve_form": approve_form or ActivationApproveForm.listing(identifiers),
         # What the approval activates along with the organization.
-        "identifiers": list(organization.identifiers.all()),
+        "identifiers": identifiers,
         "register_url": kvk.register_url(organization.registry_number)
         if organization.country == "NL" else "",
         "foreign_tenants": foreign_entra_tenants(organization.environment),
@@ -130,7 +131,8 @@ def activation_approve(request, pk):
     if organization.status == PENDING and not form.is_valid():
         return _render_review(request, organization, approve_form=form, status=400)
     try:
-        decided = organization.approve(request.user)
+        decided = organization.approve(request.user, listed=form.cleaned_data["identifiers"]
+                                       if form.is_valid() else None)
     except ChangeRefused as refused:
         messages.error(request, refused.message)
         return redirect("onboarding:staff_activation", pk=organization.pk)

@@ -153,6 +153,35 @@ def test_it_approves_and_tells_the_requester_in_their_language(
     assert AuditEvent.objects.filter(action="organization.activated").count() == 1
 
 
+def test_it_approves_only_the_identifiers_the_page_listed(support, cast, company):
+    from onboarding.models import OrganizationIdentifier
+
+    org = pending_org(cast)
+    page = support.get(f"/staff/activations/{org.pk}/").content.decode()
+    listed = page.split('name="identifiers" value="')[1].split('"')[0]
+    assert listed == str(org.identifiers.get().pk)
+    # The customer adds one more while the reviewer reads the page.
+    added = OrganizationIdentifier.add(org, cast.admin, "0088", "8712345000011")
+
+    refused = support.post(f"/staff/activations/{org.pk}/approve/",
+                           {**CONFIRMED, "identifiers": listed}, follow=True)
+
+    assert "Its Peppol identifiers changed since this page was opened." in \
+        refused.content.decode()
+    org.refresh_from_db()
+    added.refresh_from_db()
+    assert org.status == Organization.Status.PENDING
+    assert added.verification == OrganizationIdentifier.Verification.PENDING
+    # The page now lists both, and approving from it makes both live.
+    page = refused.content.decode()
+    listed = page.split('name="identifiers" value="')[1].split('"')[0]
+    support.post(f"/staff/activations/{org.pk}/approve/", {**CONFIRMED, "identifiers": listed})
+    org.refresh_from_db()
+    added.refresh_from_db()
+    assert org.status == Organization.Status.ACTIVE
+    assert added.verification == OrganizationIdentifier.Verification.VERIFIED
+
+
 def test_it_rejects_only_with_a_reason_and_shows_it_on_the_dashboard(
     support, cast, company, django_capture_on_commit_callbacks
 ):

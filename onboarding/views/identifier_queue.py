@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from onboarding.models import OrganizationIdentifier
 from onboarding.notifications import notify_identifier_rejected
+from portal.errors import ChangeRefused
 from portal.pagination import paginate
-from portal.reporting import report_attempt
+from portal.reporting import report_decision
 from portal.tenancy import staff_required
 
 
@@ -51,14 +52,23 @@ def _identifier(pk):
 @staff_required("is_techsupport", post=True)
 def identifier_verify(request, pk):
     identifier = _identifier(pk)
-    if identifier.verify(request.user):
+    try:
+        verified = identifier.verify(request.user)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        _report_verified(request, identifier, verified)
+    return redirect("onboarding:staff_identifiers")
+
+
+def _report_verified(request, identifier, verified):
+    if verified:
         messages.success(request, _("%(identifier)s of %(name)s is verified: it sends and "
                                     "receives as its switches say.")
                          % {"identifier": identifier, "name": identifier.organization.name})
     else:
         messages.info(request, _("%(identifier)s was verified already.")
                       % {"identifier": identifier})
-    return redirect("onboarding:staff_identifiers")
 
 
 @staff_required("is_techsupport", post=True)
@@ -75,11 +85,20 @@ def identifier_reject(request, pk):
                     + "#identifiers"))
         return decided
 
-    if form.is_valid() and report_attempt(
-            request, form, reject,
-            done=_("%(identifier)s of %(name)s was not verified; it does not send or receive. "
-                   "Its administrators were told by mail, with the reason.")
-            % {"identifier": identifier, "name": identifier.organization.name},
-            field="reason"):
-        return redirect("onboarding:staff_identifiers")
+    if form.is_valid():
+        try:
+            decided = reject()
+        except ChangeRefused as refused:
+            if refused.field is None:
+                # Decided meanwhile from another page: the queue no longer lists it.
+                messages.error(request, refused.message)
+                return redirect("onboarding:staff_identifiers")
+            form.add_error(refused.field, refused.message)
+        else:
+            report_decision(
+                request, decided,
+                _("%(identifier)s of %(name)s was not verified; it does not send or receive. "
+                  "Its administrators were told by mail, with the reason.")
+                % {"identifier": identifier, "name": identifier.organization.name}, None)
+            return redirect("onboarding:staff_identifiers")
     return _render_queue(request, reject_form=form, rejecting=identifier.pk, status=400)

@@ -123,6 +123,32 @@ def test_it_lets_techsupport_verify_or_reject_from_its_queue(client, cast):
     assert f"http://testserver/organizations/{org.pk}/#identifiers" in told.body
 
 
+def test_it_keeps_the_first_decision_when_a_reviewer_decides_from_an_older_page(client, cast):
+    org = organization(cast, Organization.Status.ACTIVE)
+    gln = OrganizationIdentifier.add(org, cast.admin, "0088", "1234567890128")
+    vat = OrganizationIdentifier.add(org, cast.admin, "9944", "NL123456782B01")
+    client.force_login(cast.techsupport)
+    client.post(f"/staff/identifiers/{gln.pk}/verify/")
+    client.post(f"/staff/identifiers/{vat.pk}/reject/", {"reason": "Not their VAT number."})
+    mailed = len(mails_to(cast.admin.email))
+
+    stale_reject = client.post(f"/staff/identifiers/{gln.pk}/reject/",
+                               {"reason": "Looks wrong."}, follow=True)
+    stale_verify = client.post(f"/staff/identifiers/{vat.pk}/verify/", follow=True)
+
+    assert "0088:1234567890128 was decided already: Verified." in \
+        stale_reject.content.decode()
+    assert "9944:NL123456782B01 was decided already: Not verified." in \
+        stale_verify.content.decode()
+    gln.refresh_from_db()
+    vat.refresh_from_db()
+    assert (gln.verification, gln.sends) == (VERIFIED, True)
+    assert vat.verification == OrganizationIdentifier.Verification.REJECTED and not vat.sends
+    assert len(mails_to(cast.admin.email)) == mailed
+    assert AuditEvent.objects.filter(action__startswith="identifier.").exclude(
+        action="identifier.added").count() == 2
+
+
 def test_it_verifies_identifiers_with_the_activation_that_lists_them(client, cast):
     org = organization(cast)
     own = OrganizationIdentifier.add(org, cast.admin, "0106", "69123456")

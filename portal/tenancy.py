@@ -8,9 +8,11 @@ from functools import wraps
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 SESSION_KEY = "current_environment_id"
@@ -21,6 +23,13 @@ def switch_environment(request, environment_id: int) -> bool:
         request.session[SESSION_KEY] = environment_id
         return True
     return False
+
+
+# What a member of staff without the page's role reads.
+STAFF_PAGE_FOR = {
+    "is_techsupport": gettext_lazy("This page is for TechSupport."),
+    "is_sales": gettext_lazy("This page is for Sales."),
+}
 
 
 def staff_required(flag: str, *, post: bool = False):
@@ -36,6 +45,9 @@ def staff_required(flag: str, *, post: bool = False):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not getattr(request.user, flag, False):
+                if getattr(request.user, "is_platform_staff", False):
+                    # Staff of the other role: no secret that the page exists.
+                    raise PermissionDenied(STAFF_PAGE_FOR.get(flag, ""))
                 raise Http404
             if not is_mfa_enabled(request.user):
                 messages.warning(

@@ -404,12 +404,13 @@ def test_it_makes_one_link_when_two_reviewers_approve_at_once(cast, orgs, entra)
 
 def test_it_hides_the_queue_from_everyone_but_techsupport(client, cast, orgs, entra, anna):
     link_request = submit(EntraIdentity.objects.get(), cast, orgs)
-    for user in (cast.admin, cast.outsider, cast.sales):
+    for user, hidden in ((cast.admin, 404), (cast.outsider, 404), (cast.sales, 403)):
         enable_totp(user)
         client.force_login(user)
-        assert client.get("/staff/party-links/").status_code == 404
-        assert client.get(f"/staff/party-links/{link_request.pk}/").status_code == 404
-        assert client.post(f"/staff/party-links/{link_request.pk}/approve/").status_code == 404
+        assert client.get("/staff/party-links/").status_code == hidden
+        assert client.get(f"/staff/party-links/{link_request.pk}/").status_code == hidden
+        assert client.post(f"/staff/party-links/{link_request.pk}/approve/").status_code == \
+            hidden
     assert PartyLinkRequest.objects.get().is_pending
 
 

@@ -156,11 +156,11 @@ def test_it_opens_for_sales_too_with_the_subscription_link(client, cast, organiz
     client.force_login(cast.sales)
     page = client.get(f"/staff/organizations/{pending.pk}/").content.decode()
     assert f'href="/staff/subscriptions/{pending.environment.pk}/"' in page
-    # Documents are TechSupport's: Sales reads the list without links that answer 404.
+    # Documents are TechSupport's: Sales reads the list without links it may not follow.
     page = client.get(f"/staff/organizations/{receiver.pk}/").content.decode()
     assert "F-SALES-1" in page
     assert f'href="/staff/documents/{document.pk}/"' not in page
-    assert client.get(f"/staff/documents/{document.pk}/").status_code == 404
+    assert client.get(f"/staff/documents/{document.pk}/").status_code == 403
     # Activation requests are TechSupport's.
     assert 'id="activation-history-link"' not in page
     client.force_login(cast.techsupport)

@@ -251,13 +251,14 @@ def test_it_keeps_sales_and_techsupport_to_their_own_pages(client, cast):
     sales_urls = ["/staff/subscriptions/", f"/staff/subscriptions/{cast.company.pk}/"]
     client.force_login(cast.techsupport)
     for url in sales_urls:
-        assert client.get(url).status_code == 404
-    assert client.post(f"/staff/contracts/{contract.pk}/end/").status_code == 404
+        refused = client.get(url)
+        assert refused.status_code == 403 and "This page is for Sales." in text(refused)
+    assert client.post(f"/staff/contracts/{contract.pk}/end/").status_code == 403
     client.force_login(cast.admin)
     for url in sales_urls:
         assert client.get(url).status_code == 404
     client.force_login(cast.sales)
-    assert client.get("/staff/activations/").status_code == 404
+    assert "This page is for TechSupport." in text(client.get("/staff/activations/"))
     assert client.get("/staff/subscriptions/").status_code == 200
     staff_home = client.get("/staff/").content.decode()
     assert "/staff/subscriptions/" in staff_home and "/staff/activations/" not in staff_home

@@ -371,14 +371,23 @@ def test_it_opens_customer_pages_to_a_partner_accountant_until_the_partnership_e
 
 
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
-def test_it_answers_404_on_staff_pages_to_everyone_without_the_flag(client, cast, name):
+def test_it_hides_staff_pages_from_customers_and_names_the_role_to_other_staff(client, cast,
+                                                                               name):
     flag, factory = STAFF_OBJECT_URLS[name]
     url = url_of(name, factory(cast))
     enable_totp(cast.sales)
-    for user in (cast.admin, cast.outsider, *other_staff(cast, flag)):
+    for user in (cast.admin, cast.outsider):
         client.force_login(user)
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404
+    for user in other_staff(cast, flag):
+        client.force_login(user)
+        refused = client.post(url)
+        assert refused.status_code == 403
+        assert f"This page is for {ROLES[flag]}." in refused.content.decode()
+
+
+ROLES = {"is_techsupport": "TechSupport", "is_sales": "Sales"}
 
 
 @pytest.mark.parametrize("name", sorted(STAFF_OBJECT_URLS))
@@ -409,12 +418,18 @@ STAFF_LIST_URLS = {
 
 
 @pytest.mark.parametrize("name", sorted(STAFF_LIST_URLS))
-def test_it_answers_404_on_staff_queues_to_everyone_without_the_flag(client, cast, name):
+def test_it_hides_staff_queues_from_customers_and_names_the_role_to_other_staff(client, cast,
+                                                                                name):
     enable_totp(cast.sales)
     flag = STAFF_LIST_URLS[name]
-    for user in (cast.admin, cast.outsider, *other_staff(cast, flag)):
+    for user in (cast.admin, cast.outsider):
         client.force_login(user)
         assert client.get(reverse(name)).status_code == 404
+    for user in other_staff(cast, flag):
+        client.force_login(user)
+        refused = client.get(reverse(name))
+        assert refused.status_code == 403
+        assert f"This page is for {ROLES[flag]}." in refused.content.decode()
     for user in staff_with(cast, flag):
         client.force_login(user)
         assert client.get(reverse(name)).status_code == 200

@@ -123,12 +123,19 @@ class Contract(models.Model):
                           "ends_on": ends_on.isoformat() if ends_on else None})
         return contract
 
-    def renew_key(self, by) -> Contract:
+    def renew_key(self, by, *, replacing: str | None = None) -> Contract:
         """A new subscription key for a lost one; the old key stops working at once. The
-        contract returned carries the new key in `issued_subscription_key`."""
+        contract returned carries the new key in `issued_subscription_key`. `replacing` is
+        the end of the key the person asking was shown: when another new key was made
+        meanwhile, this one is refused, so that it does not undo the key just handed out."""
         key = new_subscription_key()
         with transaction.atomic():
             current = Contract.objects.select_for_update().get(pk=self.pk)
+            if replacing is not None and replacing != current.subscription_key_hint:
+                raise ChangeRefused(
+                    _("A new key was made meanwhile; it ends in …%(hint)s. Nothing was changed: "
+                      "give that key to the customer, or make another from the page again.")
+                    % {"hint": current.subscription_key_hint})
             before = {"subscription_key": f"…{current.subscription_key_hint}"}
             current.subscription_key_hash = digests.digest(key)
             current.subscription_key_hint = key[-4:]
@@ -139,6 +146,12 @@ class Contract(models.Model):
         current.issued_subscription_key = key
         return current
 
+    def end_refusal(self, on: date) -> str | None:
+        """Why the contract cannot end on `on`; None when it can."""
+        if on < self.starts_on:
+            return _("A contract cannot end before it starts.")
+        return None
+
     def end(self, by, on: date | None = None) -> Contract:
         """Set the contract's last day; ending it again on the same day changes nothing."""
         on = on or timezone.localdate()
@@ -146,9 +159,8 @@ class Contract(models.Model):
             current = Contract.objects.select_for_update().get(pk=self.pk)
             if current.ends_on == on:
                 return current
-            if on < current.starts_on:
-                raise ChangeRefused(_("A contract cannot end before it starts."),
-                                    field="ends_on")
+            if refusal := current.end_refusal(on):
+                raise ChangeRefused(refusal, field="ends_on")
             before = {"ends_on": current.ends_on.isoformat() if current.ends_on else None}
             current.ends_on = on
             current.save(update_fields=["ends_on"])

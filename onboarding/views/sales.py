@@ -113,6 +113,9 @@ def contract_end(request, pk):
     form = EndContractForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the contract's last day as a date."))
+    elif refused := contract.end_refusal(form.cleaned_data["ends_on"]):
+        # Said before asking to confirm: confirming could only be refused.
+        messages.error(request, refused)
     elif request.POST.get("confirmed") != "1":
         # Asks first: the environment's software loses its API rights after that day.
         return render(request, "onboarding/staff/end_contract.html", {
@@ -136,7 +139,12 @@ def contract_renew_key(request, pk):
     contract = get_object_or_404(Contract.objects.select_related("environment"), pk=pk)
     if request.method != "POST":
         return render(request, "onboarding/staff/new_key.html", {"contract": contract})
-    renewed = contract.renew_key(request.user)
+    try:
+        renewed = contract.renew_key(request.user,
+                                     replacing=request.POST.get("replacing", "")[:8] or None)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("onboarding:staff_subscription", pk=contract.environment_id)
     response = render_environment(request, contract.environment, issued=renewed)
     add_never_cache_headers(response)
     return response

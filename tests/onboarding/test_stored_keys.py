@@ -126,3 +126,22 @@ def test_it_gives_sales_a_new_key_for_a_lost_one(client, cast):
     assert event.actor == cast.sales and event.after == {"subscription_key": f"…{new[-4:]}"}
     client.force_login(cast.admin)
     assert client.post(f"/staff/contracts/{contract.pk}/new-key/").status_code == 404
+
+
+def test_it_refuses_a_second_new_key_asked_from_an_older_page(client, cast):
+    contract = Contract.add(environment=cast.company, by=cast.sales, reference="ACME-1")
+    shown = contract.subscription_key_hint
+    enable_totp(cast.sales)
+    client.force_login(cast.sales)
+    first = client.post(f"/staff/contracts/{contract.pk}/new-key/", {"replacing": shown})
+    new = first.content.decode().split('<code class="user-select-all fs-5">')[1] \
+        .split("</code>")[0]
+
+    # The same confirmation, from a second tab or sent again by a reload.
+    again = client.post(f"/staff/contracts/{contract.pk}/new-key/", {"replacing": shown},
+                        follow=True)
+
+    assert f"A new key was made meanwhile; it ends in …{new[-4:]}. Nothing was changed" in \
+        again.content.decode()
+    assert api_contract_for_key(cast.company.pk, new) == contract
+    assert AuditEvent.objects.filter(action="contract.key_renewed").count() == 1

@@ -200,6 +200,15 @@ def test_it_ends_a_contract_and_with_it_api_access(sales, cast):
     too_early = sales.post(url, {"ends_on": (start - timedelta(days=1)).isoformat(),
                                  "confirmed": "1"}, follow=True)
     assert "cannot end before it starts" in too_early.content.decode()
+    # Said before the confirmation, which could only be refused.
+    asked_too_early = sales.post(url, {"ends_on": (start - timedelta(days=1)).isoformat()},
+                                 follow=True)
+    assert "cannot end before it starts" in asked_too_early.content.decode()
+    assert "End contract C-9?" not in asked_too_early.content.decode()
+    # A later day moves the end, and the question says so.
+    later = timezone.localdate() + timedelta(days=10)
+    moved = text(sales.post(url, {"ends_on": later.isoformat()}))
+    assert re.search(r'id="end-moves">Its last day moves from .+ to .+\.<', moved)
 
 
 def test_it_needs_professional_and_a_running_contract_with_api_rights_for_the_api(cast):

@@ -178,6 +178,10 @@ def test_it_declines_with_the_reason_the_administrator_reads(
     assert "Please call us first." in told.body and "afgewezen" in told.subject
     with pytest.raises(ChangeRefused):
         upgrade.approve(cast.sales)
+    # Approving from a page opened before the decline says why nothing happened.
+    stale = sales.post(f"/staff/upgrades/{upgrade.pk}/approve/", {"answer": "Welcome"})
+    assert stale.status_code == 400
+    assert re.search(r'id="decision-refused">[^<]*declined already', text(stale))
     admin = sign_in(type(sales)(), cast.admin)
     assert "Please call us first." in text(admin.get("/subscription/upgrade/"))
 

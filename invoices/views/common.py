@@ -55,6 +55,10 @@ def mark_original_page(request, document, template, *, done: str, then: str, **c
         else:
             if changed:
                 messages.success(request, done)
+            else:
+                # Released from another page first: the release stands.
+                messages.info(request, _("Document %(number)s was released already.")
+                              % {"number": document.number or document.pk})
             return redirect(then)
     return render(request, template, {
         "document": document, "error": error, "reason": request.POST.get("reason", ""),

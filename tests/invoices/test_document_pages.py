@@ -406,6 +406,14 @@ def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(
     duplicate.refresh_from_db()
     assert duplicate.status == Status.RECEIVED
     assert duplicate.events.last().actor == cast.techsupport
+    # Released again from a page opened before: it says so, and the page explains.
+    again = post(f"/staff/documents/{duplicate.pk}/mark-original/",
+                 {"reason": "Supplier confirmed a second delivery"})
+    assert "Document F-80 was released already." in \
+        client.get(again.url).content.decode()
+    assert duplicate.events.filter(to_status=Status.RECEIVED).count() == 1
+    assert 'id="not-held">This document is not held as a duplicate.' in client.get(
+        f"/staff/documents/{duplicate.pk}/mark-original/").content.decode()
     client.force_login(cast.admin)
     assert client.get("/staff/documents/").status_code == 404
 

@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy
 from onboarding import encryption
 
 
-def staff_queue_url(user) -> str | None:
-    """Where platform staff start: the queue their role works through."""
-    if getattr(user, "is_techsupport", False):
-        return reverse("onboarding:staff_activations")
-    if getattr(user, "is_sales", False):
-        return reverse("onboarding:staff_upgrades")
+def staff_start_url(user) -> str | None:
+    """Where platform staff start: the staff home, which shows each of their queues with
+    how many items wait in it."""
+    if getattr(user, "is_platform_staff", False):
+        return reverse("onboarding:staff_home")
     return None
 
 
@@ -30,7 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         # A `next` in the sign-in link still wins: allauth only asks here without one.
-        return staff_queue_url(request.user) or super().get_login_redirect_url(request)
+        return staff_start_url(request.user) or super().get_login_redirect_url(request)
 
     def clean_email(self, email):
         email = super().clean_email(email)

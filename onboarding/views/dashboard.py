@@ -2,7 +2,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from onboarding.adapters import staff_queue_url
+from onboarding.adapters import staff_start_url
 from onboarding.models import (
     Invitation,
     Organization,
@@ -56,7 +56,7 @@ def dashboard(request):
 def no_environment(request):
     if request.membership is not None:
         return redirect("onboarding:dashboard")
-    queue = staff_queue_url(request.user)
-    if queue is not None:
-        return redirect(queue)
+    start = staff_start_url(request.user)
+    if start is not None:
+        return redirect(start)
     return render(request, "onboarding/no_environment.html")

@@ -68,7 +68,10 @@ def test_it_takes_an_organization_from_kvk_lookup_to_receiving(live_server, brow
     staff = signed_in_page(browser, live_server, cast.techsupport.email)
     staff.locator("input[name=code]").fill(current_code())
     staff.locator("button[type=submit]").first.click()
-    # TechSupport starts on the activation queue, not on "not in an environment yet".
+    # TechSupport starts on the staff home with its queues, not on "not in an environment
+    # yet".
+    staff.wait_for_url(f"{live_server.url}/staff/")
+    staff.locator("#staff-queues").get_by_role("link", name="Activation queue").click()
     staff.wait_for_url(f"{live_server.url}/staff/activations/")
     staff.get_by_role("link", name="Bakkerij De Gouden Korenaar B.V.").click()
     identifiers = staff.locator("#activation-identifiers")

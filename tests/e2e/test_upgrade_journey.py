@@ -42,6 +42,8 @@ def test_it_goes_from_a_plan_refusal_to_an_approved_upgrade(live_server, browser
     sales = signed_in_page(browser, live_server, cast.sales.email)
     sales.locator("input[name=code]").fill(current_code())
     sales.locator("button[type=submit]").first.click()
+    sales.wait_for_url(f"{live_server.url}/staff/")
+    sales.locator("#staff-queues").get_by_role("link", name="Upgrade requests").click()
     sales.wait_for_url(f"{live_server.url}/staff/upgrades/")
     at_laptop_widths(sales, "upgrade-queue")
     sales.get_by_role("link", name="Acme").click()

@@ -1,5 +1,5 @@
-"""Platform staff sign in to their work: TechSupport to the activation queue, Sales to the
-upgrade requests; never to "You are not in an environment yet"."""
+"""Platform staff sign in to their work: the staff home, with each of their queues and how
+many wait in it; never to "You are not in an environment yet"."""
 
 import pytest
 
@@ -18,17 +18,19 @@ def sign_in_with_code(client, user):
     ("techsupport", "/staff/activations/", "Activation queue"),
     ("sales", "/staff/upgrades/", "Upgrade requests"),
 ])
-def test_it_lands_staff_on_their_queue_after_sign_in(client, cast, who, queue, heading):
+def test_it_lands_staff_on_the_staff_home_with_their_queues(client, cast, who, queue, heading):
     user = getattr(cast, who)
     if who == "sales":
         enable_totp(user)
 
     response = sign_in_with_code(client, user)
 
-    assert response["Location"] == queue
-    page = client.get(queue).content.decode()
-    assert heading in page and "You are not in an environment yet" not in page
-    assert client.get("/", follow=True).redirect_chain[-1][0] == queue
+    assert response["Location"] == "/staff/"
+    page = client.get("/staff/").content.decode()
+    queues = page.split('id="staff-queues"')[1].split("</nav>")[0]
+    assert f'href="{queue}">{heading}' in queues
+    assert "You are not in an environment yet" not in page
+    assert client.get("/", follow=True).redirect_chain[-1][0] == "/staff/"
 
 
 def test_it_still_follows_the_link_a_staff_member_signed_in_for(client, cast):

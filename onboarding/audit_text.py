@@ -192,8 +192,8 @@ ACTIONS = {
     "identifier.verified": (_("Identifier verified"),
                             _("Verified the ownership of the identifiers of %(object)s.")),
     "identifier.rejected": (_("Identifier rejected"),
-                            _("Rejected an identifier of %(object)s: it could not be shown "
-                              "to be theirs.")),
+                            _("Did not verify %(identifier)s of %(object)s: it could not be "
+                              "shown to be theirs.")),
     "integration.started": (_("Guided setup started"), _("Started the guided setup %(object)s.")),
     "integration.completed": (_("Guided setup completed"),
                               _("Completed the guided setup %(object)s.")),
@@ -323,6 +323,10 @@ VARIANTS = {
     ("member.joined", "domain"): _("Joined as %(role)s by signing up with an address on the "
                                    "company's domain."),
     ("member.joined", "invitation"): _("Joined as %(role)s by invitation."),
+    ("identifier.verified", "techsupport"): _("Verified that %(identifier)s is an identifier "
+                                              "of %(object)s."),
+    ("identifier.verified", "activation"): _("Verified %(identifiers)s of %(object)s with the "
+                                             "activation."),
     ("identifier.switched", "send", True): _("Switched sending on for %(identifier)s."),
     ("identifier.switched", "send", False): _("Switched sending off for %(identifier)s."),
     ("identifier.switched", "receive", True): _("Switched receiving on for %(identifier)s."),

@@ -241,3 +241,24 @@ def test_it_names_the_platform_as_actor_in_the_readers_language():
         assert actor_text("schedule") == "de planner"
     assert actor_text("system: sender check") == "the system (sender check)"
     assert actor_text("schedule") == "the scheduler"
+
+
+def test_it_names_the_identifier_techsupport_decided_on(cast):
+    from onboarding.audit_text import sentence
+
+    def event(action, after):
+        return AuditEvent(environment=cast.company, action=action, target_type="organization",
+                          target_label="Acme Trading BV", after=after)
+
+    assert sentence(event("identifier.verified", {
+        "identifier": "0088:1234567890128", "verification": "verified",
+        "via": "techsupport"})) == \
+        "Verified that 0088:1234567890128 is an identifier of Acme Trading BV."
+    assert sentence(event("identifier.verified", {
+        "identifiers": ["0106:12345678", "0088:1234567890128"], "via": "activation"})) == \
+        "Verified 0106:12345678, 0088:1234567890128 of Acme Trading BV with the activation."
+    assert sentence(event("identifier.rejected", {
+        "identifier": "9944:NL123456782B01", "verification": "rejected",
+        "reason": "Not theirs"})) == \
+        "Did not verify 9944:NL123456782B01 of Acme Trading BV: it could not be shown to be " \
+        "theirs."

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from onboarding.forms.partners import AuthorisationRequestForm
-from onboarding.models import AuthorisationRequest, Partnership, Software
+from onboarding.models import AuthorisationRequest, Software
 from portal.errors import ChangeRefused
 
 # One list is one page to check: a larger practice sends it in parts.
@@ -61,9 +61,9 @@ class ClientRow:
 
     @property
     def software_label(self) -> str:
-        """The package by its name once checked; as the list had it otherwise."""
+        """The package by its name when the row names one; as the list had it otherwise."""
         value = self.values["software"]
-        return Software(value).label if self.ready and value in Software.values else value
+        return Software(value).label if value in Software.values else value
 
 
 def _header_key(cell: str) -> str:
@@ -96,7 +96,12 @@ def read(text: str) -> list[ClientRow]:
     if len(text) > MOST_CHARACTERS:
         raise ClientListProblem(_("The list is too long. Send at most %(rows)d clients at "
                                   "once.") % {"rows": MOST_ROWS})
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    # Each row keeps its number in the spreadsheet: blank rows are left out, not renumbered.
+    raw = text.splitlines()
+    first = next(index for index, line in enumerate(raw) if line.strip())
+    numbered = [(number, line) for number, line in enumerate(raw[first:], start=1)
+                if line.strip()]
+    lines = [line for _number, line in numbered]
     try:
         dialect = csv.Sniffer().sniff(lines[0], delimiters="\t;,")
     except csv.Error:
@@ -115,9 +120,12 @@ def read(text: str) -> list[ClientRow]:
                                   "once.") % {"count": len(table) - 1, "rows": MOST_ROWS})
     if len(table) == 1:
         raise ClientListProblem(_("The list names its columns but has no clients below them."))
+    if len(table) != len(lines):
+        # A quoted cell over several lines: number the rows as they come.
+        numbered = list(enumerate(table, start=1))
     return [ClientRow(line=number, values={
         key: row[index].strip() if index < len(row) else "" for key, index in positions.items()})
-        for number, row in enumerate(table[1:], start=2)]
+        for (number, _line), row in zip(numbered[1:], table[1:], strict=True)]
 
 
 def check(rows: list[ClientRow], environment) -> list[ClientRow]:
@@ -153,16 +161,14 @@ def check(rows: list[ClientRow], environment) -> list[ClientRow]:
 def _against_what_exists(rows, environment) -> None:
     ready = [row for row in rows if row.ready]
     numbers = {row.values["registry_number"] for row in ready}
-    clients = dict(Partnership.objects.active().filter(
-        accountant=environment, organization__registry_number__in=numbers)
-        .values_list("organization__registry_number", "organization__name"))
+    clients = AuthorisationRequest.clients_among(environment, numbers)
     pending = {(r.client_email, r.registry_number): r for r in
                AuthorisationRequest.objects.pending().filter(
                    environment=environment, registry_number__in=numbers)}
     for row in ready:
         number = row.values["registry_number"]
         if number in clients:
-            row.problems.append(_("Already your client: %(name)s.") % {"name": clients[number]})
+            row.problems.append(AuthorisationRequest.already_client(clients[number]))
         else:
             row.replaces = pending.get((row.values["client_email"], number))
 

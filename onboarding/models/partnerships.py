@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from onboarding.models.audit import record
 from onboarding.models.environments import Role, email_domain
@@ -19,6 +19,7 @@ from onboarding.models.subscriptions import plan_refusal
 from portal import digests
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
+from portal.text import one_full_stop
 
 REQUEST_VALID_FOR = timedelta(days=14)
 
@@ -131,10 +132,23 @@ class AuthorisationRequest(models.Model):
     def is_open(self) -> bool:
         return self.current_status == self.Status.PENDING
 
+    @staticmethod
+    def clients_among(environment, registry_numbers) -> dict[str, str]:
+        """{registry number: organization name} of the numbers whose organization works
+        with the accountant `environment` already."""
+        return dict(Partnership.objects.active().filter(
+            accountant=environment, organization__registry_number__in=registry_numbers)
+            .values_list("organization__registry_number", "organization__name"))
+
+    @staticmethod
+    def already_client(name: str) -> str:
+        return one_full_stop(gettext("Already your client: %(name)s.") % {"name": name})
+
     @classmethod
     def send(cls, *, environment, by, client_name, client_email, software, registry_number,
              message="") -> AuthorisationRequest:
-        """Send a request; a pending one to the same client for the same number is replaced."""
+        """Send a request; a pending one to the same client for the same number is replaced.
+        A client the accountant works with already is not asked again."""
         if not environment.entitlements.may_send_authorisation_requests:
             raise plan_refusal(_("Authorisation requests need at least a Basic subscription."))
         if not environment.has_role(by, Role.ADVANCED):
@@ -145,6 +159,8 @@ class AuthorisationRequest(models.Model):
             raise ChangeRefused(problem, field="client_email")
         with transaction.atomic():
             environment._lock()
+            if name := cls.clients_among(environment, [registry_number]).get(registry_number):
+                raise ChangeRefused(cls.already_client(name), field="registry_number")
             if cls.left_today(environment) < 1:
                 raise ChangeRefused(day_limit_reached())
             replaced = list(

@@ -162,6 +162,11 @@ def test_it_lets_the_client_accept_and_the_accountant_create_keys(client, cast):
     assert "Partnership active" in clients and "Bakery BV" in clients
     partnership.refresh_from_db()
     assert partnership.last_activity_at is not None
+    # A client is not asked again while the partnership runs.
+    again = send(client)
+    assert again.status_code == 400
+    assert field_error(again, "registry_number") == "Already your client: Bakery BV."
+    assert AuthorisationRequest.objects.count() == 1
 
 
 def test_it_tells_the_accountant_that_the_clients_subscription_decides_on_keys(client, cast):

@@ -90,6 +90,13 @@ class ClientListForm(forms.Form):
 
         cleaned = super().clean()
         upload = cleaned.get("file")
+        if "file" in self.errors:
+            # An empty or unreadable upload: that is what to fix, not a list left empty.
+            return cleaned
+        if upload is not None and cleaned.get("rows", "").strip():
+            self.add_error("file", _("Paste the list or upload a file, not both: clear the "
+                                     "pasted rows or the file."))
+            return cleaned
         if upload is not None:
             if upload.size > client_lists.MOST_CHARACTERS:
                 self.add_error("file", _("The file is too large for one list. Send at most "

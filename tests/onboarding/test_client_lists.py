@@ -95,6 +95,37 @@ def test_it_reads_a_csv_file_as_excel_saves_it(accountant):
     assert AuthorisationRequest.objects.get().client_name == "Zoë Zwart"
 
 
+def test_it_numbers_the_rows_as_the_spreadsheet_does_and_names_the_packages(accountant):
+    # A blank row copied from Excel comes as tabs only; the rows after it keep their number.
+    rows = ("Name\tEmail\tKvK\tSoftware\n"
+            "Bea Baker\tbea@bakery.nl\t87654321\tafas\n"
+            "\t\t\t\n"
+            "Carl Cook\tcarl@cook.nl\t1234\t4ps_construct\n")
+
+    response = accountant.post(URL, {"rows": rows, "action": "check"})
+
+    found = verdicts(response)
+    assert set(found) == {2, 4}
+    assert found[2] == "Ready" and "KvK number" in found[4]
+    table = text(response).split('id="client-list"')[1].split("</table>")[0]
+    # Also on a row that is not sent, the package reads by its name.
+    assert "4PS Construct" in table and "4ps_construct" not in table
+
+
+def test_it_takes_the_list_one_way_and_says_what_is_wrong_with_a_file(accountant):
+    pasted = "Name\tEmail\tKvK\tSoftware\nBea\tbea@bakery.nl\t87654321\tAFAS\n"
+    both = accountant.post(URL, {"rows": pasted, "action": "check",
+                                 "file": SimpleUploadedFile("clients.csv", pasted.encode())})
+    empty = accountant.post(URL, {"action": "check",
+                                  "file": SimpleUploadedFile("clients.csv", b"")})
+
+    assert both.status_code == 400
+    assert "Paste the list or upload a file, not both" in field_error(both, "file")
+    assert "empty" in field_error(empty, "file")
+    assert field_error(empty, "rows") == ""
+    assert AuthorisationRequest.objects.count() == 0
+
+
 def test_it_says_which_columns_it_misses_next_to_the_list(accountant):
     response = accountant.post(URL, {"rows": "Name\tEmail\nBea\tbea@bakery.nl\n",
                                      "action": "check"})
@@ -127,6 +158,10 @@ def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountan
     found = verdicts(accountant.post(URL, {"rows": PASTED, "action": "check"}))
 
     assert found[2] == "Not sent Already your client: Bakery BV."
+    # A name that ends in a full stop ends the sentence once.
+    Organization.objects.filter(pk=bakery.pk).update(name="Bakery B.V.")
+    found = verdicts(accountant.post(URL, {"rows": PASTED, "action": "check"}))
+    assert found[2] == "Not sent Already your client: Bakery B.V."
     assert found[6].startswith("Ready Sent again: replaces the open request of")
 
 

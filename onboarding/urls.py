@@ -108,6 +108,8 @@ urlpatterns = [
          name="authorisation_request_resend"),
     path("clients/requests/<int:pk>/withdraw/", partnerships.authorisation_request_withdraw,
          name="authorisation_request_withdraw"),
+    path("authorisation/requests/<int:pk>/", partnerships.authorisation_answer_open,
+         name="authorisation_answer_open"),
     path("authorisation/<str:key>/", partnerships.authorisation_answer,
          name="authorisation_answer"),
     path("partnerships/<int:pk>/end/", partnerships.partnership_end, name="partnership_end"),

@@ -65,6 +65,14 @@ class AuthorisationRequestQuerySet(models.QuerySet):
         return self.filter(status=AuthorisationRequest.Status.PENDING,
                            expires_at__gt=timezone.now())
 
+    def addressed_to(self, user):
+        """The requests sent to one of `user`'s verified addresses: theirs to answer (see
+        AuthorisationRequest.is_addressed_to)."""
+        from allauth.account.models import EmailAddress
+
+        addresses = EmailAddress.objects.filter(user=user, verified=True).values("email")
+        return self.filter(client_email__in=addresses)
+
 
 class AuthorisationRequest(models.Model):
     """An accountant's request for access to a client's organization, decided by the client."""

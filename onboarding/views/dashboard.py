@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 
 from onboarding.adapters import staff_start_url
 from onboarding.models import (
+    AuthorisationRequest,
     Invitation,
     Organization,
     OrganizationIdentifier,
@@ -45,6 +46,11 @@ def dashboard(request):
         "registered_elsewhere": OrganizationIdentifier.objects.configurable_by(
             request.user, env).exclude(registered_elsewhere="").select_related("organization"),
         "upgrade": latest_upgrade(request.user, request.membership),
+        # Accountants' requests for access that wait for this user's answer.
+        "authorisation_requests": list(AuthorisationRequest.objects.pending()
+                                       .addressed_to(request.user)
+                                       .select_related("environment")
+                                       .order_by("-created_at")[:10]),
     }
     # An accountant's clients connect on their own subscriptions.
     context["software_needs_plan"] = (env.subscription == Subscription.INVOICE_PORTAL

@@ -1,6 +1,7 @@
 """Authorisation requests: the accountant sends and follows them, the client answers them."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -168,6 +169,18 @@ def authorisation_answer(request, key):
     found = AuthorisationRequest.by_link_key(key)
     if found is None:
         return render(request, "onboarding/partnerships/answer_invalid.html", status=404)
+    return _answer(request, found)
+
+
+@login_required
+def authorisation_answer_open(request, pk):
+    """The same page reached from the dashboard, for whom the request was sent to."""
+    return _answer(request, get_object_or_404(
+        AuthorisationRequest.objects.addressed_to(request.user).select_related("environment"),
+        pk=pk))
+
+
+def _answer(request, found):
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect_to_login(request.get_full_path())

@@ -286,6 +286,29 @@ def test_it_lets_the_client_decline_and_tells_the_accountant(client, cast):
     assert not Partnership.objects.exists()
 
 
+def test_it_shows_the_client_the_open_request_on_the_dashboard_to_answer(client, cast):
+    active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    as_accountant(client, cast)
+    send(client)
+    request = AuthorisationRequest.objects.get()
+
+    sign_in(client, cast.client_admin)
+    dashboard = text(client.get("/"))
+
+    card = dashboard.split('id="authorisation-requests"')[1].split("</ul>")[0]
+    assert "Numbers Accountants asks for access to the organization with KvK number " \
+        "11223344." in card
+    answer = f"/authorisation/requests/{request.pk}/"
+    assert f'href="{answer}"' in card
+    assert "Numbers Accountants asks for access" in text(client.get(answer))
+    client.post(answer, {"decline": ""})
+    assert AuthorisationRequest.objects.get().status == "declined"
+    assert 'id="authorisation-requests"' not in text(client.get("/"))
+    # Nobody else opens it by its number.
+    sign_in(client, cast.admin)
+    assert client.get(answer).status_code == 404
+
+
 def test_it_tells_a_client_without_the_organization_to_add_it_first(client, cast):
     as_accountant(client, cast)
     send(client)

@@ -68,6 +68,15 @@ def _authorisation_request(cast):
                                      registry_number="87654321")
 
 
+def _authorisation_request_to_admin(cast):
+    """An accountant's request sent to the administrator: theirs to answer."""
+    cast.accountancy.subscription = Subscription.BASIC
+    cast.accountancy.save()
+    return AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name="Anna", client_email=cast.admin.email,
+                                     software="afas", registry_number="87654321")
+
+
 def _partnership(cast):
     return Partnership.start(accountant=cast.accountancy, organization=_organization(cast),
                              by=cast.admin)
@@ -184,6 +193,8 @@ OBJECT_FACTORIES = {
     "onboarding:connection_key_delete": lambda cast: _key(cast, revoked=True).pk,
     "onboarding:authorisation_request_resend": lambda cast: _authorisation_request(cast).pk,
     "onboarding:authorisation_request_withdraw": lambda cast: _authorisation_request(cast).pk,
+    "onboarding:authorisation_answer_open":
+        lambda cast: _authorisation_request_to_admin(cast).pk,
     "onboarding:partnership_end": lambda cast: _partnership(cast).pk,
     # Entra ID: an identity and its requests and links belong to their portal user.
     "onboarding:entra_unlink": lambda cast: _entra_identity(cast).pk,

@@ -2,6 +2,8 @@
 document list shows every column without scrolling sideways, and a form that fails says so
 at the top and puts the cursor in the first field in error."""
 
+import re
+
 import pytest
 
 from onboarding.models import Organization
@@ -325,6 +327,32 @@ def test_it_breaks_a_long_name_without_spaces_rather_than_scroll_sideways(
     page.locator("main form button.btn-danger").click()
     assert name[:40] in page.locator(".messages .alert-success").inner_text()
     assert fits(page), f"sideways scroll after a change at 1280 px in {language}"
+
+
+def test_it_keeps_the_clients_list_within_a_laptop_with_a_long_client_name(
+        live_server, browser, cast):
+    from onboarding.models import AuthorisationRequest, Subscription
+
+    cast.accountancy.subscription = Subscription.BASIC
+    cast.accountancy.save()
+    name = "Groothandelsonderneming" * 8  # 184 characters, no space
+    sent = AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                                     client_name=name, client_email="owner@bakery.nl",
+                                     software="afas", registry_number="87654321")
+    page = new_page(browser, width=1280)
+    sign_in(page, live_server, cast.accountant.email)
+    page.locator("#environment-menu").click()
+    page.get_by_role("button", name=re.compile("Numbers Accountants")).click()
+    page.locator("#environment-menu").filter(has_text="Numbers Accountants").wait_for()
+    for path in ("/clients/", f"/clients/requests/{sent.pk}/withdraw/"):
+        page.goto(f"{live_server.url}{path}")
+        assert name[:40] in page.locator("main").inner_text(), path
+        assert fits(page), f"sideways scroll on {path} at 1280 px"
+    # The row's buttons stay in sight.
+    withdraw = page.goto(f"{live_server.url}/clients/") and \
+        page.locator("#clients").get_by_role("link", name="Withdraw")
+    box = withdraw.bounding_box()
+    assert box["x"] + box["width"] <= 1280
 
 
 def test_it_shows_where_the_keyboard_is_on_the_main_bar(live_server, browser, cast):

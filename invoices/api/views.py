@@ -62,6 +62,8 @@ from portal.problems import PROBLEM_CONTENT_TYPE, problem, problem_kind
 CLIENT_ID_HEADER = "X-Client-Document-Id"
 CLIENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{6,100}")
 XML = "application/xml"
+# Bodies that say they are not XML: what a JSON or form client sends by default.
+OTHER_FORMATS = {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 PROBLEMS = {
@@ -203,16 +205,18 @@ class SendView(KeyView):
                        409: _("A document with this client document id was sent before; "
                               "Location names it."),
                        413: TOO_LARGE,
-                       415: _("The Content-Type is not XML: send the document as "
-                              "application/xml.")}),
+                       415: _("The Content-Type says the body is JSON or a form: send the "
+                              "document as application/xml.")}),
                    **PROBLEMS},
     )
     def post(self, request):
         sent_as = request.content_type.split(";")[0].strip().lower()
-        if sent_as not in (XML, "text/xml") and not sent_as.endswith("+xml"):
-            raise NotXml(sent_as or "-", detail=_(
+        # A body sent as raw bytes or text (or without a type, which servers read as text)
+        # is read as the XML it should be; one that says it is another format is refused.
+        if sent_as in OTHER_FORMATS or sent_as.endswith("+json"):
+            raise NotXml(sent_as, detail=_(
                 "Send the UBL document as the body with Content-Type application/xml; this "
-                "request says %(type)s.") % {"type": sent_as or _("no Content-Type")})
+                "request says %(type)s.") % {"type": sent_as})
         client_id = request.headers.get(CLIENT_ID_HEADER, "").strip()
         if client_id and not CLIENT_ID_PATTERN.fullmatch(client_id):
             raise BadClientId(_("The client document id has 6 to 100 visible ASCII "

@@ -373,8 +373,10 @@ REST_FRAMEWORK = {
 }
 # Requests per connection key, as "<count>/<s|min|hour|day>".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
-# Failed authentications (wrong App Key or Secret) per client address, API and API31 together.
+# Failed authentications (a wrong Secret or an unknown App Key) per client address and App
+# Key, and per client address whatever the key; the REST API, SOAP and API31 together.
 API_AUTH_FAILURE_LIMIT = env.str("API_AUTH_FAILURE_LIMIT", default="20/min")
+API_AUTH_FAILURE_ADDRESS_LIMIT = env.str("API_AUTH_FAILURE_ADDRESS_LIMIT", default="200/min")
 # API31 connection tests per client address.
 API31_RATE_LIMIT = env.str("API31_RATE_LIMIT", default="30/min")
 # How long an API call may trust a connection key looked up by an earlier call; every change

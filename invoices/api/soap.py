@@ -43,7 +43,7 @@ from invoices.submission import (
     sender_problem,
 )
 from onboarding.api import abuse, api31, keycache
-from onboarding.api.api31 import SOAP_ENV, Fault, fault_response, xml_response
+from onboarding.api.api31 import SOAP_ENV, Fault, fault_response, refused_fault, xml_response
 from onboarding.api.authentication import (
     KeyRefused,
     Refusal,
@@ -163,15 +163,12 @@ class V31Service:
             raise Fault("Client", _("The SOAP header lacks the SecurityToken; call Login "
                                     "first and send its token with every call."),
                         "token-missing")
-        wait = abuse.failed_authentications.wait(address)
-        if wait is not None:
-            raise Rejected(Fault("Client", failures_message(math.ceil(wait)),
-                                 "too-many-failures"), 429, wait)
+        _refuse_if_stopped(address)
         try:
             key = key_for_token(token.strip())
         except Fault as fault:
             if fault.reason == "token-invalid":
-                abuse.failed_authentications.count(address)
+                abuse.count_failure(address)
             raise
         throttle = ConnectionKeyRateThrottle()
         if not throttle.allow_request(SimpleNamespace(auth=key), None):
@@ -211,20 +208,23 @@ def _fill(parent, values) -> None:
 # -- operations ------------------------------------------------------------------------------
 
 
-def login(fields, address):
-    wait = abuse.failed_authentications.wait(address)
-    if wait is not None:
-        raise Rejected(Fault("Client", failures_message(math.ceil(wait)), "too-many-failures"),
+def _refuse_if_stopped(address, app_key=""):
+    if stopped := abuse.failure_wait(address, app_key):
+        wait, for_key = stopped
+        raise Rejected(Fault("Client", failures_message(wait, for_key), "too-many-failures"),
                        429, wait)
+
+
+def login(fields, address):
     app_key, secret = fields.get("AppKey", "").strip(), fields.get("SecretKey", "").strip()
+    _refuse_if_stopped(address, app_key)
     if not app_key or not secret:
         raise Fault("Client", _("Login needs the AppKey and the SecretKey of a connection "
                                 "key."), "missing-fields")
     try:
         key = check_credentials(app_key, secret).key
     except KeyRefused as refused:
-        raise Fault("Client", refusal_message(refused.refusal, refused.key),
-                    refused.refusal.value) from None
+        raise refused_fault(refused, app_key) from None
     # The software's connection test (4PS Construct's Verbinding testen) is a Login. It is
     # also how every session starts, so a key's Logins count as tests once a minute at most.
     key.note_use(tested=True, tests_every=LAST_USED_RESOLUTION)

@@ -1,5 +1,10 @@
 """Limits per client address for the machine endpoints: failed authentications (the native
-API and API31 together), and all API31 requests.
+API, the SOAP operations and API31 together), and all API31 requests.
+
+Failed authentications count twice: per address and App Key, so that software set up with a
+wrong Secret (or someone guessing one) is stopped for that key without stopping other keys'
+software behind the same address, as a cloud ERP's customers share one; and per address
+whatever the key, at a higher limit, against trying one key after another.
 
 Counters live in the cache, one per address and fixed window, raised with the cache's incr:
 with a shared cache (Redis) every server process counts together. The address is the one
@@ -8,6 +13,7 @@ X-Forwarded-For entry is the client's."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from allauth.account.adapter import get_adapter
@@ -61,5 +67,31 @@ class AddressLimit:
         return left if count > limit else None
 
 
-failed_authentications = AddressLimit("auth-failed", "API_AUTH_FAILURE_LIMIT")
+failed_for_key = AddressLimit("auth-failed", "API_AUTH_FAILURE_LIMIT")
+failed_for_address = AddressLimit("auth-failed-address", "API_AUTH_FAILURE_ADDRESS_LIMIT")
 api31_requests = AddressLimit("api31", "API31_RATE_LIMIT")
+
+
+def _with_key(address: str, app_key: str) -> str:
+    # The App Key as sent, of any length: a digest keeps the counter's name short.
+    return f"{address}:{hashlib.sha256(app_key.encode()).hexdigest()[:24]}"
+
+
+def failure_wait(address: str, app_key: str = "") -> tuple[float, bool] | None:
+    """(seconds to wait, whether it is this App Key's limit) when `address` may not
+    authenticate now, with `app_key` when one is given; None when it may."""
+    wait = failed_for_address.wait(address)
+    if wait is not None:
+        return wait, False
+    if app_key:
+        wait = failed_for_key.wait(_with_key(address, app_key))
+        if wait is not None:
+            return wait, True
+    return None
+
+
+def count_failure(address: str, app_key: str = "") -> None:
+    """One failed authentication from `address`, with `app_key` when it named one."""
+    failed_for_address.count(address)
+    if app_key:
+        failed_for_key.count(_with_key(address, app_key))

@@ -108,6 +108,16 @@ class Fault(Exception):
         self.technical = technical
         # The connection key whose App Key and Secret the failed call had right, if any.
         self.key = None
+        # The App Key a failed authentication named, counted against its address.
+        self.app_key = ""
+
+
+def refused_fault(refused, app_key: str) -> Fault:
+    """The fault for credentials check_credentials refused (a KeyRefused)."""
+    fault = Fault("Client", refusal_message(refused.refusal, refused.key),
+                  refused.refusal.value)
+    fault.app_key = app_key
+    return fault
 
 
 def namespace_advice() -> str:
@@ -145,10 +155,12 @@ def api31(request):
         if service is not None:
             namespace = service.namespace
             return _answer_by(service, request, envelope, operation, address)
-        return envelope_response(check_connection(read_operation(operation)))
+        fields = read_operation(operation)
+        return stopped_response(address, fields["AppKey"]) or \
+            envelope_response(check_connection(fields))
     except Fault as fault:
         if fault.reason == Refusal.INVALID.value and address is not None:
-            abuse.failed_authentications.count(address)
+            abuse.count_failure(address, fault.app_key)
         if namespace == API31_NS:
             # Only API31's own connection test: a guided setup shows why it failed.
             connection_test_failed.send(sender=Fault, payload=getattr(request, "soap_payload", b""),
@@ -166,16 +178,24 @@ def rate_limited(address: str) -> HttpResponse | None:
     """A fault with Retry-After when `address` made too many calls, or too many with wrong
     keys; each call counts, also those that answer a fault."""
     wait = abuse.api31_requests.count(address)
-    if wait is not None:
-        fault = Fault("Client", _("Too many connection tests from your address (the limit is "
-                                  "%(rate)s). Try again in %(wait)d seconds.")
-                      % {"rate": settings.API31_RATE_LIMIT, "wait": math.ceil(wait)}
-                      + _without_action(), "rate-limited")
-    else:
-        wait = abuse.failed_authentications.wait(address)
-        if wait is None:
-            return None
-        fault = Fault("Client", failures_message(math.ceil(wait)), "too-many-failures")
+    if wait is None:
+        return stopped_response(address)
+    return _too_many(Fault("Client", _("Too many connection tests from your address (the limit "
+                                       "is %(rate)s). Try again in %(wait)d seconds.")
+                           % {"rate": settings.API31_RATE_LIMIT, "wait": math.ceil(wait)}
+                           + _without_action(), "rate-limited"), wait)
+
+
+def stopped_response(address: str, app_key: str = "") -> HttpResponse | None:
+    """A fault with Retry-After when `address` failed to authenticate too often, with
+    `app_key` when one is given (see abuse.failure_wait)."""
+    if stopped := abuse.failure_wait(address, app_key):
+        return _too_many(Fault("Client", failures_message(*stopped), "too-many-failures"),
+                         stopped[0])
+    return None
+
+
+def _too_many(fault: Fault, wait: float) -> HttpResponse:
     response = fault_response(fault, status=429)
     response["Retry-After"] = str(max(1, math.ceil(wait)))
     return response
@@ -263,8 +283,7 @@ def check_connection(fields: dict[str, str]) -> dict[str, str]:
     try:
         key = check_credentials(fields["AppKey"], fields["Secret"]).key
     except KeyRefused as refused:
-        raise Fault("Client", refusal_message(refused.refusal, refused.key),
-                    refused.refusal.value) from None
+        raise refused_fault(refused, fields["AppKey"]) from None
     try:
         return _check_with(key, fields)
     except Fault as fault:

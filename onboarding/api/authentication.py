@@ -142,15 +142,22 @@ class TooManyFailures(ProblemKind, exceptions.APIException):
     problem_code = "too-many-failed-authentications"
     problem_title = _("Too many failed authentications")
 
-    def __init__(self, wait: float):
+    def __init__(self, wait: float, for_key: bool):
         self.wait = max(1, math.ceil(wait))
-        super().__init__(failures_message(self.wait))
+        super().__init__(failures_message(self.wait, for_key))
 
 
-def failures_message(wait: int) -> str:
+def failures_message(wait: float, for_key: bool) -> str:
+    """What a caller stopped by abuse.failure_wait reads."""
+    wait = max(1, math.ceil(wait))
+    if for_key:
+        return str(_("Too many failed authentications with this App Key from your address "
+                     "(the limit is %(rate)s). Check the App Key and Secret in your software, "
+                     "and try again in %(wait)d seconds.")
+                   % {"rate": settings.API_AUTH_FAILURE_LIMIT, "wait": wait})
     return str(_("Too many failed authentications from your address (the limit is %(rate)s). "
                  "Check the App Key and Secret in your software, and try again in %(wait)d "
-                 "seconds.") % {"rate": settings.API_AUTH_FAILURE_LIMIT, "wait": wait})
+                 "seconds.") % {"rate": settings.API_AUTH_FAILURE_ADDRESS_LIMIT, "wait": wait})
 
 
 class ConnectionKeyAuthentication(BaseAuthentication):
@@ -158,23 +165,22 @@ class ConnectionKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         address = abuse.client_address(request)
-        wait = abuse.failed_authentications.wait(address)
-        if wait is not None:
-            # Refused before the credentials are looked at: a guess that would have been
-            # right teaches nothing either.
-            raise TooManyFailures(wait)
         try:
             credentials = basic_credentials(request)
         except InvalidCredentials:
-            abuse.failed_authentications.count(address)
+            abuse.count_failure(address)
             raise
         if credentials is None:
             return None
+        if stopped := abuse.failure_wait(address, credentials[0]):
+            # Refused before the Secret is looked at: a guess that would have been right
+            # teaches nothing either.
+            raise TooManyFailures(*stopped)
         try:
             holder = check_credentials(*credentials)
         except KeyRefused as refused:
             if refused.refusal is Refusal.INVALID:
-                abuse.failed_authentications.count(address)
+                abuse.count_failure(address, credentials[0])
             raise _REFUSAL_EXCEPTIONS[refused.refusal](
                 refusal_message(refused.refusal, refused.key)) from None
         return holder, holder.key

@@ -1,5 +1,6 @@
-"""Guessing App Keys and Secrets, and flooding API31: limits per client address that answer
-429 with Retry-After (problem+json on the native API, a SOAP fault on API31)."""
+"""Guessing App Keys and Secrets, and flooding API31: limits per client address and App Key,
+and per client address, that answer 429 with Retry-After (problem+json on the native API, a
+SOAP fault on API31)."""
 
 import base64
 
@@ -39,11 +40,13 @@ def soap_fault(response):
 @pytest.fixture
 def limits(settings):
     settings.API_AUTH_FAILURE_LIMIT = "5/min"
+    settings.API_AUTH_FAILURE_ADDRESS_LIMIT = "8/min"
     settings.API31_RATE_LIMIT = "8/min"
     return settings
 
 
-def test_it_stops_an_address_that_guesses_secrets(client, limits, acme_key):
+def test_it_stops_an_address_that_guesses_the_secret_of_a_key(client, limits, acme_key,
+                                                              bc_key):
     app_key = acme_key.key.app_key
     for guess in range(5):
         assert ping(client, app_key, f"pps_guess{guess}").status_code == 401
@@ -56,20 +59,26 @@ def test_it_stops_an_address_that_guesses_secrets(client, limits, acme_key):
     body = blocked.json()
     assert body["status"] == 429
     assert body["type"].endswith(":too-many-failed-authentications")
-    assert "Too many failed authentications from your address" in body["detail"]
-    # Other addresses, and this key's own software elsewhere, carry on.
+    assert "Too many failed authentications with this App Key from your address (the limit " \
+        "is 5/min)" in body["detail"]
+    # This key's own software elsewhere carries on, and so does the software of other keys
+    # behind the same address (a cloud ERP's customers share one).
     assert ping(client, app_key, acme_key.secret, address="192.0.2.99").status_code == 200
+    assert ping(client, bc_key.key.app_key, bc_key.secret).status_code == 200
 
 
-def test_it_counts_malformed_credentials_and_unknown_keys_as_failures(client, limits,
-                                                                      acme_key):
+def test_it_stops_an_address_that_tries_one_key_after_another(client, limits, acme_key):
     for _ in range(3):
         assert client.get("/api/v1/ping", HTTP_AUTHORIZATION="Basic !!!",
                           REMOTE_ADDR="192.0.2.10").status_code == 401
-    for _ in range(2):
-        assert ping(client, "ppk_nosuchkey", "pps_guess").status_code == 401
+    for n in range(5):
+        assert ping(client, f"ppk_nosuchkey{n}", "pps_guess").status_code == 401
 
-    assert ping(client, acme_key.key.app_key, acme_key.secret).status_code == 429
+    blocked = ping(client, acme_key.key.app_key, acme_key.secret)
+
+    assert blocked.status_code == 429
+    assert "Too many failed authentications from your address (the limit is 8/min)" in \
+        blocked.json()["detail"]
 
 
 def test_it_does_not_count_the_right_secret_of_a_revoked_key(client, limits, acme_key, cast):
@@ -97,7 +106,7 @@ def test_it_stops_wrong_secrets_on_api31_too_and_counts_them_with_the_api(client
     assert 1 <= int(blocked["Retry-After"]) <= 60
     message, reason = soap_fault(blocked)
     assert reason == "too-many-failures"
-    assert "Too many failed authentications from your address" in message
+    assert "Too many failed authentications with this App Key from your address" in message
     assert ConnectionKey.objects.get(pk=bc_key.key.pk).last_tested_at is None
 
 

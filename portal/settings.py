@@ -362,7 +362,7 @@ LOGGING = {
 # The machine API: connection keys only (no sessions, so no CSRF), JSON in and out,
 # errors as problem+json.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.PortalAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["onboarding.api.authentication.ConnectionKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["onboarding.api.throttling.ConnectionKeyRateThrottle"],

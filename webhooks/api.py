@@ -72,14 +72,27 @@ class KeyHooksView(ConnectionKeyView):
 
 class WebhooksView(KeyHooksView):
     @extend_schema(operation_id="webhooks_list", summary=_("The organization's webhooks"),
+                   description=_("The key's organization's webhooks (at most 200), with their "
+                                 "topics and whether each is active; never their secrets."),
                    responses={200: WebhookSerializer(many=True), **PROBLEMS})
     def get(self, request):
         return Response(WebhookSerializer(self.hooks()[:200], many=True).data)
 
     @extend_schema(
         operation_id="webhooks_create", summary=_("Add a webhook"),
-        description=_("Add a webhook for the key's organization. The answer holds the "
-                      "secret that signs every delivery, once."),
+        description=_(
+            "Add a webhook for the key's organization. The answer holds the secret that "
+            "signs every delivery, once.\n\n"
+            "Each event is POSTed to the URL as JSON: topic, partyId (the organization's "
+            "company ID), hookId, documentId, message, details (with eventId, the same on "
+            "every try of one event), createdOn and sentOn (UTC). The X-Signature header is "
+            "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with the whole secret "
+            "as given (whsec_…). Refuse a body whose signature differs, or whose sentOn is "
+            "more than five minutes from your clock. Answer with a 2xx status: any other "
+            "answer, or none, is tried again with growing pauses for about a day, and a hook "
+            "that keeps failing is paused and its organization's administrators are mailed. "
+            "The portal's \"Send a test event\" posts the topic HookTest, which is not one to "
+            "subscribe to."),
         request=WebhookSerializer,
         responses={201: CreatedWebhookSerializer, **NOT_VALID, **PROBLEMS})
     def post(self, request):
@@ -102,6 +115,8 @@ class OneHookView(KeyHooksView):
 
 class WebhookView(OneHookView):
     @extend_schema(operation_id="webhooks_read", summary=_("One webhook"),
+                   description=_("One of the key's organization's webhooks; never its "
+                                 "secret."),
                    responses={200: WebhookSerializer, **NOT_FOUND, **PROBLEMS})
     def get(self, request, pk):
         return Response(WebhookSerializer(self.hook(pk)).data)
@@ -133,6 +148,9 @@ class WebhookView(OneHookView):
         return Response(WebhookSerializer(hook).data)
 
     @extend_schema(operation_id="webhooks_delete", summary=_("Remove a webhook"),
+                   description=_("Removes the webhook for good, with its deliveries; events "
+                                 "that wait for a try are not sent. The audit log keeps that "
+                                 "it was removed, and by which key."),
                    responses={204: None, **NOT_FOUND, **PROBLEMS})
     def delete(self, request, pk):
         self.hook(pk).delete_by(None, None, key=request.auth)

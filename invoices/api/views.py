@@ -17,7 +17,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -55,6 +54,7 @@ from onboarding.api.broker import (
 )
 from onboarding.api.docs import ANY_CALL, problems
 from onboarding.models import Organization
+from portal.api_schema import PortalAutoSchema
 from portal.errors import ChangeRefused
 from portal.fields import MAX_ID
 from portal.problems import PROBLEM_CONTENT_TYPE, problem, problem_kind
@@ -107,7 +107,7 @@ class XmlRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-class DocumentsSchema(AutoSchema):
+class DocumentsSchema(PortalAutoSchema):
     """Every documents call takes the service broker's X-Party-Id header."""
 
     def get_override_parameters(self):
@@ -354,6 +354,8 @@ class InboxPages(CursorPagination):
             # OpenAPI 3.1 has no "nullable"; a missing link is null.
             described["properties"][link].pop("nullable")
             described["properties"][link]["type"] = ["string", "null"]
+            described["properties"][link]["example"] = \
+                "https://portal.example/api/v1/inbox?cursor=cD00ODY%3D"
         return described
 
 
@@ -382,6 +384,8 @@ class InboxView(KeyView, generics.ListAPIView):
 class ReceivedDocumentView(KeyView):
     @extend_schema(
         operation_id="inbox_document", summary=_("A received document"),
+        description=_("What the inbox list says of one received document: its numbers, "
+                      "sender, status and the address to download its UBL from."),
         responses={200: ReceivedDocumentSerializer, **NOT_FOUND, **PROBLEMS},
     )
     def get(self, request, pk):
@@ -405,6 +409,8 @@ class DownloadView(KeyView):
         operation_id="inbox_download", summary=_("Download a received document"),
         description=_("The UBL exactly as it was received, byte for byte. A possible "
                       "duplicate is offered only after it is marked as original."),
+        # The document is XML whatever is asked; JSON is the errors' format only.
+        parameters=[OpenApiParameter("format", exclude=True)],
         responses={(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
                    **NOT_FOUND,
                    **problems({409: _("Held as a possible duplicate.")}),

@@ -55,3 +55,12 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
+    errors = serializers.DictField(
+        required=False, help_text=_("With 400 for invalid fields: each field's messages, by "
+                                    "its name."))
+    document_id = serializers.IntegerField(
+        required=False, help_text=_("With 409 for a client document id sent before: the "
+                                    "first document's id."))
+    delivery_id = serializers.CharField(
+        required=False, help_text=_("With 409 for a client document id sent before: the "
+                                    "first document's Delivery ID."))

@@ -50,6 +50,19 @@ def test_it_serves_a_valid_openapi_document(live_server, http):
         "description": "HTTP Basic with the connection key's App Key as user name and its "
                        "Secret as password.",
     }
+    # Every operation says what it does for the caller, never what the code says to itself.
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("description"), (method, path)
+            assert "CSRF" not in operation["description"] and \
+                "views" not in operation["description"], (method, path)
+    assert "format" not in {parameter["name"] for parameter in download.get("parameters", [])}
+    assert "413" in send["responses"] and "10 MB" in send["responses"]["413"]["description"]
+    assert "415" in send["responses"]
+    problem = document["components"]["schemas"]["Problem"]["properties"]
+    assert {"errors", "document_id", "delivery_id"} <= set(problem)
+    hooks = document["paths"]["/api/v1/webhooks"]["post"]["description"]
+    assert "X-Signature" in hooks and "HMAC-SHA256" in hooks and "five minutes" in hooks
 
 
 def test_it_renders_the_docs_from_the_portals_own_static_files(live_server, http):

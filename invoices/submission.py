@@ -91,6 +91,11 @@ def _sender_problem(organization: Organization, document: Document) -> str:
         return Said(gettext_noop("%(organization)s is not active yet; only an active "
                                  "organization sends documents."),
                     organization=organization.name)
+    if not document.sender_value:
+        return Said(gettext_noop("The document names no supplier Endpoint-ID (the seller's "
+                                 "cbc:EndpointID): give it the Peppol identifier of "
+                                 "%(organization)s it is sent with."),
+                    organization=organization.name)
     identifier = organization.identifiers.filter(
         scheme=document.sender_scheme, value__iexact=document.sender_value).first()
     if identifier is None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext
 
+from portal.text import one_full_stop
+
 
 class Said(str):
     """`Said(gettext_noop("Sent to %(name)s."), name=...)`: the message in the active
@@ -89,4 +91,5 @@ FILL_ERRORS = (KeyError, IndexError, ValueError, TypeError)
 def _fill(text: str, params: dict, braces: bool) -> str:
     if not params:
         return text
-    return text.format(**params) if braces else text % params
+    # A name that ends in a full stop ends its sentence once.
+    return one_full_stop(text.format(**params) if braces else text % params)

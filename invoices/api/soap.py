@@ -237,7 +237,7 @@ def _receiver(text: str):
     try:
         return identifiers.parse(text)
     except IdentifierError as error:
-        raise Fault("Client", _("The receiver identifier is not valid: %(reason)s")
+        raise Fault("Client", _("The receiver identifier is not valid. %(reason)s")
                     % {"reason": error.render(_)}, "receiver-invalid") from None
 
 
@@ -391,6 +391,12 @@ def _by_external_id(key, fields, queryset=None):
         external_id = None
     document = (queryset if queryset is not None else _inbox(key)).filter(
         delivery_id=external_id).first() if external_id else None
+    if document is None and external_id and Document.objects.inbox().filter(
+            organization_id=key.organization_id, delivery_id=external_id,
+            status=Status.DUPLICATE).exists():
+        raise Fault("Client", _("The document with external id %(id)s is held as a possible "
+                                "duplicate: it is offered once it is marked as original in the "
+                                "portal.") % {"id": text}, "document-held")
     if document is None:
         raise Fault("Client", _("There is no received document with external id %(id)s for "
                                 "this organization.") % {"id": text or "—"}, "unknown-document")
@@ -428,7 +434,9 @@ def set_inbox_document_status(key, fields):
         else:
             document.set_processing_status(None, wanted, **by)
     except ChangeRefused as refused:
-        raise Fault("Client", str(refused.message), "status-not-possible") from None
+        # A reason that is missing or too long is the request's mistake, not the status's.
+        raise Fault("Client", str(refused.message),
+                    "invalid-field" if refused.field else "status-not-possible") from None
     return [("ExternalId", document.delivery_id), ("Status", document.get_status_display())]
 
 

@@ -371,6 +371,9 @@ class Document(SenderReceiverIds, models.Model):
             if current.status == to_status or current.status in beyond:
                 self._refresh_from(current)
                 return False
+            if current.status == Status.DUPLICATE and current.status not in allowed_from:
+                raise ChangeRefused(gettext("This document is held as a possible duplicate: "
+                                            "mark it as original first, in the portal."))
             if current.status not in allowed_from:
                 raise ChangeRefused(
                     gettext("This document is %(status)s; that step is not possible now.")

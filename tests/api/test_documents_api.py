@@ -333,6 +333,11 @@ def test_it_leaves_duplicates_out_unless_asked(live_server, http, acme_key, rece
                    receiver_key)
     assert refused.status_code == 409
     assert "duplicate" in refused.json()["detail"]
+    marked = call(http, "POST", live_server, f"/api/v1/inbox/{duplicate}/downloaded",
+                  receiver_key)
+    assert marked.status_code == 409
+    assert marked.json()["detail"] == "This document is held as a possible duplicate: mark " \
+        "it as original first, in the portal."
 
 
 def test_it_filters_received_documents_by_status_and_date(live_server, http, acme_key,

@@ -336,6 +336,20 @@ def test_it_answers_an_unknown_document_with_a_fault(soap, acme_key, receiver_ke
     assert Document.objects.inbox().get().status == Status.RECEIVED
 
 
+def test_it_says_a_held_duplicate_is_held_rather_than_unknown(soap, acme_key, receiver_key):
+    token = login(soap, acme_key)
+    send(soap, token, invoice("F-1"))
+    send(soap, token, invoice("F-1"))
+    held = Document.objects.inbox().get(status=Status.DUPLICATE)
+
+    with pytest.raises(Fault) as refused:
+        soap.GetInboxDocument(ExternalId=str(held.delivery_id),
+                              **token_header(login(soap, receiver_key)))
+
+    assert reason(refused.value) == "document-held"
+    assert "held as a possible duplicate" in refused.value.message
+
+
 def test_it_pages_the_inbox_from_a_date_and_leaves_duplicates_out(soap, acme_key,
                                                                   receiver_key):
     token = login(soap, acme_key)
@@ -392,7 +406,7 @@ def test_it_refuses_a_status_it_does_not_know_or_a_rejection_without_reason(
 
     assert reason(unknown.value) == "invalid-status"
     assert "UnderReview" in unknown.value.message
-    assert reason(no_reason.value) == "status-not-possible"
+    assert reason(no_reason.value) == "invalid-field"
     assert no_reason.value.message == "Give the reason for rejecting."
     assert Document.objects.inbox().get().status == Status.RECEIVED
 

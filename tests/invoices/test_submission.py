@@ -125,6 +125,23 @@ def test_it_refuses_a_supplier_endpoint_that_is_not_the_organizations(send, send
     assert document.events.last().actor_label == "system: sender check"
 
 
+def test_it_says_a_document_names_no_supplier_endpoint_and_ends_a_name_on_one_full_stop(
+        send, sender, receiver):
+    from invoices.submission import sender_problem
+    from onboarding.models import Organization
+
+    Organization.objects.filter(pk=sender.pk).update(name="Acme Trading B.V.")
+    sender.refresh_from_db()
+
+    # SOAP's SendDocument asks before the rules run, which would refuse it too.
+    nameless = sender_problem(sender, "", "")
+    other = send(sender, invoice("F-OTHER", supplier_kvk="55556666"))
+
+    assert nameless.startswith("The document names no supplier Endpoint-ID")
+    assert "Acme Trading B.V.." not in other.status_reason
+    assert "is not an identifier of Acme Trading B.V. Add it" in other.status_reason
+
+
 def test_it_refuses_when_sending_is_off_for_the_identifier(send, sender, receiver, cast):
     sender.identifiers.get().switch(cast.admin, "send", False)
     document = send(sender, invoice())

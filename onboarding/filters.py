@@ -114,19 +114,34 @@ class ConnectionKeyFilter(ByOrganizationFilter):
         fields = ByOrganizationFilter.FIELDS
 
 
+# The clients list's status filter also finds the clients worked for, and those no longer.
+PARTNERSHIP_ACTIVE, PARTNERSHIP_ENDED = "partnership_active", "partnership_ended"
+
+
 class AuthorisationRequestFilter(FilterSet):
     q = SearchFilter(fields=("client_name", "client_email", "registry_number",
                              "organization__name"),
                      placeholder=_("Name, email, KvK number or organization"))
     status = django_filters.ChoiceFilter(
-        label=_("Status"), empty_label=_("All but withdrawn"),
-        choices=[(status, AuthorisationRequest.Status(status).label) for status in (
-            AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.ACCEPTED,
-            AuthorisationRequest.Status.DECLINED, AuthorisationRequest.Status.WITHDRAWN)])
+        label=_("Status"), empty_label=_("All but withdrawn"), method="filter_status",
+        choices=[
+            (PARTNERSHIP_ACTIVE, _("Partnership active")),
+            (PARTNERSHIP_ENDED, _("Partnership ended")),
+            *[(status, AuthorisationRequest.Status(status).label) for status in (
+                AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.ACCEPTED,
+                AuthorisationRequest.Status.DECLINED, AuthorisationRequest.Status.WITHDRAWN)]])
 
     class Meta:
         model = AuthorisationRequest
         fields = ["q", "status"]
+
+    def filter_status(self, queryset, name, value):
+        if value == PARTNERSHIP_ACTIVE:
+            return queryset.filter(partnership__isnull=False,
+                                   partnership__ended_at__isnull=True)
+        if value == PARTNERSHIP_ENDED:
+            return queryset.filter(partnership__ended_at__isnull=False)
+        return queryset.filter(status=value)
 
     def filter_queryset(self, queryset):
         found = super().filter_queryset(queryset)

@@ -140,6 +140,16 @@ class AuthorisationRequest(models.Model):
     def is_open(self) -> bool:
         return self.current_status == self.Status.PENDING
 
+    @property
+    def may_be_sent_again(self) -> bool:
+        """Still open, expired or declined; or accepted into a partnership that has ended,
+        for asking the client again."""
+        if self.current_status in (self.Status.PENDING, self.Status.EXPIRED,
+                                   self.Status.DECLINED):
+            return True
+        partnership = getattr(self, "partnership", None)
+        return partnership is not None and not partnership.is_active
+
     @staticmethod
     def clients_among(environment, registry_numbers) -> dict[str, str]:
         """{registry number: organization name} of the numbers whose organization works

@@ -22,8 +22,6 @@ from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import paginate
 
-RESENDABLE = (AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.EXPIRED,
-              AuthorisationRequest.Status.DECLINED)
 
 def _sent_requests(request):
     return AuthorisationRequest.objects.visible_to(request.user, request.environment)
@@ -108,7 +106,7 @@ def authorisation_request_list(request):
 @environment_required(Role.ADVANCED)
 def authorisation_request_resend(request, pk):
     old = _sent_request(request, pk)
-    if old.current_status not in RESENDABLE:
+    if not old.may_be_sent_again:
         messages.error(request, _("This request is %(status)s; it cannot be sent again.")
                        % {"status": old.get_current_status_display().lower()})
         return redirect("onboarding:clients")

@@ -237,6 +237,33 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
     assert "http://testserver/clients/" in told.body
 
 
+def test_it_finds_clients_by_their_partnership_and_asks_again_after_one_ended(client, cast):
+    cast.accountancy.subscription = Subscription.BASIC
+    cast.accountancy.save()
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    request = AuthorisationRequest.send(
+        environment=cast.accountancy, by=cast.accountant, client_name="Bea",
+        client_email="owner@bakery.nl", software="afas", registry_number=BAKERY_KVK)
+    partnership = request.accept(cast.client_admin, bakery)
+    AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                              client_name="Carl", client_email="carl@cook.nl",
+                              software="afas", registry_number="22222220")
+    as_accountant(client, cast)
+
+    active = text(client.get("/clients/", {"status": "partnership_active"}))
+    assert "Bakery BV" in active and "Carl" not in active
+    partnership.end(cast.client_admin)
+    ended = text(client.get("/clients/", {"status": "partnership_ended"}))
+    assert "Partnership ended" in ended and "Carl" not in ended
+    assert f'href="/clients/requests/{request.pk}/resend/">Ask again' in ended
+    assert "Bakery BV" not in text(client.get("/clients/", {"status": "partnership_active"}))
+
+    client.post(f"/clients/requests/{request.pk}/resend/")
+
+    assert AuthorisationRequest.objects.filter(status="pending",
+                                               registry_number=BAKERY_KVK).count() == 1
+
+
 def test_it_revokes_the_keys_the_accountant_made_when_the_client_asks_at_the_end(client,
                                                                                   cast):
     bakery, partnership, theirs = partnered_bakery(cast)

@@ -1,11 +1,12 @@
 """Parse XML that comes from outside (SMP answers, received invoices) without trusting it.
 
 Every byte we parse may be written by someone else, so the parser never expands entities,
-never fetches a DTD or anything else over the network, and refuses input above a size limit
-before it is parsed at all. That limit, not libxml2's own cap of ten million characters on
-one text node, bounds what is read: an invoice within the documents' size limit may embed a
-PDF whose base64 text is longer than that, and a SOAP request carries the whole invoice as
-one text node.
+never fetches a DTD or anything else over the network, keeps libxml2's default limit on tree
+depth, and refuses input above a size limit before it is parsed at all. That size limit, not
+libxml2's own cap of ten million characters on one text node, bounds the length of a text: an
+invoice within the documents' size limit may embed a PDF whose base64 text is longer than
+that, and a SOAP request carries the whole invoice as one text node. Such a document is read
+again without libxml2's limits, and its depth checked here instead.
 A document that carries a DOCTYPE is refused outright: no Peppol or UBL document needs
 one, and it is how entity bombs and external-entity tricks get in.
 """
@@ -35,13 +36,17 @@ class XmlMalformed(XmlRejected):
     pass
 
 
-def hardened_parser() -> etree.XMLParser:
+# libxml2's default limit on nesting, kept for documents read without its limits.
+MAX_DEPTH = 256
+
+
+def hardened_parser(*, huge: bool = False) -> etree.XMLParser:
     # A new parser per call: lxml parsers keep per-document state and error logs, and
     # sharing one between threads is not safe.
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
-        huge_tree=True,
+        huge_tree=huge,
         load_dtd=False,
         dtd_validation=False,
         remove_comments=False,
@@ -66,13 +71,32 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
     try:
         root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
-        raise XmlMalformed(f"The XML document could not be read: {exc}") from exc
+        if "XML_PARSE_HUGE" not in str(exc):
+            raise XmlMalformed(f"The XML document could not be read: {exc}") from exc
+        # Over one of libxml2's limits: a long text is fine, deep nesting is not.
+        root = _read_without_limits(data, exc)
     if root is None:
         raise XmlMalformed("The XML document has no root element.")
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url:
         # Only reached for a DOCTYPE the prolog scan missed (an unusual encoding).
         raise XmlForbiddenDoctype(_DOCTYPE_REFUSED)
+    return root
+
+
+def _read_without_limits(data: bytes, refused: Exception) -> etree._Element:
+    try:
+        root = etree.fromstring(data, hardened_parser(huge=True))
+    except etree.XMLSyntaxError as exc:
+        # Too deep even for libxml2 without limits: said as the first parse said it.
+        said = refused if "Excessive depth" in str(exc) else exc
+        raise XmlMalformed(f"The XML document could not be read: {said}") from said
+    stack = [(root, 1)] if root is not None else []
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise XmlMalformed(f"The XML document could not be read: {refused}") from refused
+        stack.extend((child, depth + 1) for child in element)
     return root
 
 

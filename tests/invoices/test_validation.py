@@ -362,3 +362,13 @@ def test_a_task_worker_compiles_the_rules_as_it_starts_and_a_batch_run_does_not(
     answers = dict(worker_started.send(sender=None, worker_id="w2", batch=False))
     answers[validation.warm_up_in_background].join(timeout=120)
     assert set(fresh._compiled) == {"bis", "nlcius"}
+
+
+def test_it_reads_a_text_longer_than_libxml2s_cap_but_not_deep_nesting_with_it():
+    from invoices.peppol.xmlsafe import XmlMalformed, parse_xml
+
+    long_text = b"x" * 10_000_001
+
+    assert len(parse_xml(b"<a>" + long_text + b"</a>").text) == len(long_text)
+    with pytest.raises(XmlMalformed, match="Excessive depth"):
+        parse_xml(b"<a>" * 300 + long_text + b"</a>" * 300)

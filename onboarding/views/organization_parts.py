@@ -14,8 +14,8 @@ from onboarding.views.organizations import (
     _kvk_failure,
     detail_url,
     looked_after_organization,
+    own_organization,
     render_detail,
-    visible_organization,
 )
 from portal.errors import ChangeRefused, add_field_error, add_refusal, refusal
 
@@ -168,7 +168,7 @@ def _visible_member(request, pk):
 
 @environment_required(Role.ADMINISTRATOR)
 def member_add(request, pk):
-    organization = visible_organization(request, pk)
+    organization = own_organization(request, pk)
     if request.method != "POST":
         return render_detail(request, organization)
     form = forms.MemberAddForm(request.POST, organization=organization)

@@ -10,6 +10,7 @@ import requests
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +50,19 @@ def visible_organizations(request):
 
 def visible_organization(request, pk):
     return get_object_or_404(visible_organizations(request), pk=pk)
+
+
+def own_organization(request, pk):
+    """One of the user's environment, for what stays with its own administrators: members,
+    receiving, deactivation and deletion. A client's organization an accountant works on is
+    refused with that reason; any other is a 404."""
+    found = visible_organizations(request).filter(pk=pk).first()
+    if found is None:
+        client = get_object_or_404(
+            Organization.objects.manageable_by(request.user, request.environment), pk=pk)
+        raise PermissionDenied(_("%(name)s's own administrators do this, in their own "
+                                 "environment.") % {"name": client.name})
+    return found
 
 
 def looked_after_organization(request, pk):
@@ -373,7 +387,7 @@ def organization_activate(request, pk):
 
 @environment_required(Role.ADMINISTRATOR)
 def organization_deactivate(request, pk):
-    organization = visible_organization(request, pk)
+    organization = own_organization(request, pk)
     error = None
     if request.method == "POST":
         error = refusal(organization.deactivate, request.user)
@@ -387,7 +401,7 @@ def organization_deactivate(request, pk):
 
 @environment_required(Role.ADMINISTRATOR)
 def organization_receiving(request, pk):
-    organization = visible_organization(request, pk)
+    organization = own_organization(request, pk)
     if request.method != "POST":
         # While receiving is on, this page is where switching it off is confirmed: the
         # organization's switch leads here rather than posting.
@@ -414,7 +428,7 @@ def organization_receiving(request, pk):
 @environment_required(Role.ADMINISTRATOR)
 def organization_delete(request, pk):
     # Look the organization up before asking for the password, so a foreign id is a plain 404.
-    return _delete_organization(request, visible_organization(request, pk))
+    return _delete_organization(request, own_organization(request, pk))
 
 
 @reauthentication_required

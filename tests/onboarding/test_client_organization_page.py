@@ -228,7 +228,11 @@ def test_it_keeps_members_receiving_and_deletion_with_the_client(accountant, bak
                       (f"/organizations/{bakery.pk}/receiving/", {"enabled": "1"}),
                       (f"/organizations/{bakery.pk}/deactivate/", {}),
                       (f"/organizations/{bakery.pk}/delete/", {"confirm_name": "Bakery BV"})):
-        assert accountant.post(url, data).status_code == 404, url
+        refused = accountant.post(url, data)
+        # The accountant sees the organization: the refusal says whose step it is.
+        assert refused.status_code == 403, url
+        assert "Bakery BV's own administrators do this, in their own environment." in \
+            refused.content.decode().replace("&#x27;", "'"), url
 
     bakery.refresh_from_db()
     assert bakery.receive_decision == Organization.ReceiveDecision.UNDECIDED

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "onboarding.tenancy.CurrentEnvironmentMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
+    "portal.not_allowed.NotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -120,18 +120,18 @@ def announce(topic, document, message, details) -> list[Delivery]:
     if not hooks:
         return []
     with transaction.atomic():
-        return [queue(hook, topic, organization=organization, document=document,
+        return [queue(hook, topic, organization=organization, document_id=document.pk,
                       message=message, details=details) for hook in hooks]
 
 
-def queue(hook, topic, *, organization, document, message, details) -> Delivery:
-    """Store a delivery and enqueue its first try; call inside a transaction."""
+def queue(hook, topic, *, organization, document_id, message, details) -> Delivery:
+    """Store a delivery about document `document_id` (None: about none) and enqueue its
+    first try; call inside a transaction."""
     from webhooks.tasks import deliver
 
     delivery = Delivery.objects.create(
-        webhook=hook, organization=organization, topic=topic,
-        document_id=document.pk if document is not None else None, message=message[:500],
-        details=details)
+        webhook=hook, organization=organization, topic=topic, document_id=document_id,
+        message=message[:500], details=details)
     enqueue(deliver, delivery.pk)
     return delivery
 
@@ -266,7 +266,9 @@ def _tell_about(delivery, hook, topic, message, details) -> None:
         delivery.organization_id, delivery.organization.environment_id).exclude(pk=hook.pk)
         if topic in other.topics]
     for other in others:
-        queue(other, topic, organization=delivery.organization, document=None,
+        # It names the document the delivery was about, as that delivery did.
+        queue(other, topic, organization=delivery.organization,
+              document_id=delivery.document_id,
               message=message[:500],
               details={**details, **({"documentId": str(delivery.document_id)}
                                      if delivery.document_id else {})})

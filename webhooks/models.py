@@ -272,7 +272,7 @@ class Webhook(models.Model):
 
         organization = organization or self.organization
         with transaction.atomic():
-            return queue(self, TEST_TOPIC, organization=organization, document=None,
+            return queue(self, TEST_TOPIC, organization=organization, document_id=None,
                          message=TEST_MESSAGE.format(user=by.email), details={"test": True})
 
 

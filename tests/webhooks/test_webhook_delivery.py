@@ -132,7 +132,7 @@ def test_it_retries_on_schedule_and_gives_up_after_the_last_try(cast, sender, se
     settings.WEBHOOKS_RETRY_SECONDS = [60, 300]
     with WebhookReceiver(status=503) as failing:
         hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
-        delivery = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+        delivery = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document_id=None,
                                 message="m", details={})
         delivery.refresh_from_db()
         assert delivery.status == Delivery.Status.RETRYING
@@ -156,7 +156,7 @@ def fail_in_a_row(times, sender, by):
     with WebhookReceiver(status=500) as failing:
         hook = subscribe(failing, sender, by, topics=[Topic.INVOICE_SENT])
         for _n in range(times):
-            events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+            events.queue(hook, Topic.INVOICE_SENT, organization=sender, document_id=None,
                          message="m", details={})
     hook.refresh_from_db()
     return hook, failing.url
@@ -173,7 +173,7 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
     assert "Last error: The target answered HTTP 500.\n" in message.body
     assert f"{settings.PORTAL_URL}/webhooks/{hook.pk}/\n" in message.body
     # Events while paused wait, and go out when the hook is resumed.
-    waiting = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+    waiting = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document_id=None,
                            message="later", details={})
     waiting.refresh_from_db()
     assert waiting.status == Delivery.Status.RETRYING and waiting.attempts == 0
@@ -208,13 +208,13 @@ def test_it_tells_hook_error_subscribers_when_a_delivery_gives_up_but_never_chai
     with WebhookReceiver(status=500) as failing:
         broken = subscribe(failing, sender, cast.admin,
                            topics=[Topic.INVOICE_SENT, Topic.HOOK_FAILED])
-        events.queue(broken, Topic.INVOICE_SENT, organization=sender, document=None,
+        events.queue(broken, Topic.INVOICE_SENT, organization=sender, document_id=None,
                      message="m", details={})
     [told] = endpoint.received
     assert told.json["topic"] == "HookSentError"
     assert told.json["details"]["failedHookId"] == str(broken.pk)
     # A HookSentError delivery that fails in turn tells nobody.
-    failed_error = events.queue(broken, Topic.HOOK_FAILED, organization=sender, document=None,
+    failed_error = events.queue(broken, Topic.HOOK_FAILED, organization=sender, document_id=None,
                                 message="m", details={})
     failed_error.refresh_from_db()
     assert failed_error.status == Delivery.Status.FAILED
@@ -229,7 +229,7 @@ def test_it_tells_hook_sent_and_retry_subscribers_what_became_of_a_delivery(
                         topics=[Topic.HOOK_SENT, Topic.HOOK_RETRIED])
     with WebhookReceiver() as working:
         hook = subscribe(working, sender, cast.admin, topics=[Topic.INVOICE_SENT])
-        sent = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document=None,
+        sent = events.queue(hook, Topic.INVOICE_SENT, organization=sender, document_id=None,
                             message="m", details={})
     [told] = endpoint.received
     assert told.json["topic"] == "HookSent"
@@ -240,11 +240,13 @@ def test_it_tells_hook_sent_and_retry_subscribers_what_became_of_a_delivery(
     with WebhookReceiver(status=503) as failing:
         broken = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
         retried = events.queue(broken, Topic.INVOICE_SENT, organization=sender,
-                               document=None, message="m", details={})
+                               document_id=37, message="m", details={})
     retried.refresh_from_db()
     assert retried.status == Delivery.Status.RETRYING
     told = endpoint.received[-1]
     assert told.json["topic"] == "HookSentRetry"
+    # It names the document the retried delivery was about, as that delivery does.
+    assert told.json["documentId"] == "37" and told.json["details"]["documentId"] == "37"
     assert told.json["details"]["retriedHookId"] == str(broken.pk)
     assert told.json["details"]["lastError"] == "HTTP 503"
     assert told.json["details"]["retryAt"].endswith("Z")

@@ -110,6 +110,14 @@ def notify_identifier_rejected(identifier, url: str):
             "identifier": identifier, "organization": identifier.organization, "url": url})
 
 
+def notify_identifier_verified(identifier, url: str):
+    """Tell the organization's administrators that TechSupport verified an identifier they
+    added: it sends and receives from now on, as its switches say."""
+    for admin in identifier.organization.administrators():
+        _tell(admin, "identifier_verified", {
+            "identifier": identifier, "organization": identifier.organization, "url": url})
+
+
 def notify_party_link_decision(link_request, url: str):
     """Tell the requester which organizations TechSupport linked, and why not the others."""
     items = list(link_request.items.select_related("organization"))

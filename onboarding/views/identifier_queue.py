@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onboarding.models import OrganizationIdentifier
-from onboarding.notifications import notify_identifier_rejected
+from onboarding.notifications import notify_identifier_rejected, notify_identifier_verified
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
 from portal.reporting import report_decision
@@ -44,6 +44,12 @@ def _render_queue(request, reject_form=None, rejecting=None, status=200):
     }, status=status)
 
 
+def _identifiers_url(request, identifier) -> str:
+    return request.build_absolute_uri(
+        reverse("onboarding:organization_detail", args=[identifier.organization_id])
+        + "#identifiers")
+
+
 def _identifier(pk):
     return get_object_or_404(OrganizationIdentifier.objects.select_related(
         "organization", "organization__environment"), pk=pk)
@@ -53,7 +59,10 @@ def _identifier(pk):
 def identifier_verify(request, pk):
     identifier = _identifier(pk)
     try:
-        verified = identifier.verify(request.user)
+        with transaction.atomic():
+            verified = identifier.verify(request.user)
+            if verified:
+                notify_identifier_verified(identifier, _identifiers_url(request, identifier))
     except ChangeRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -64,7 +73,8 @@ def identifier_verify(request, pk):
 def _report_verified(request, identifier, verified):
     if verified:
         messages.success(request, _("%(identifier)s of %(name)s is verified: it sends and "
-                                    "receives as its switches say.")
+                                    "receives as its switches say. Its administrators were "
+                                    "told by mail.")
                          % {"identifier": identifier, "name": identifier.organization.name})
     else:
         messages.info(request, _("%(identifier)s was verified already.")
@@ -80,9 +90,7 @@ def identifier_reject(request, pk):
         with transaction.atomic():
             decided = identifier.reject(request.user, form.cleaned_data["reason"])
             if decided:
-                notify_identifier_rejected(identifier, request.build_absolute_uri(
-                    reverse("onboarding:organization_detail", args=[identifier.organization_id])
-                    + "#identifiers"))
+                notify_identifier_rejected(identifier, _identifiers_url(request, identifier))
         return decided
 
     if form.is_valid():

@@ -121,6 +121,11 @@ def test_it_lets_techsupport_verify_or_reject_from_its_queue(client, cast):
         "was not verified"
     assert "Reason: Not their VAT number." in told.body
     assert f"http://testserver/organizations/{org.pk}/#identifiers" in told.body
+    # And that the other one was verified, once for the double click.
+    [verified] = [m for m in mails_to(cast.admin.email) if "is verified" in m.subject]
+    assert verified.subject == "[Peppol portal] 0088:1234567890128 of Korenaar Bakkerijen " \
+        "B.V. is verified"
+    assert "It now sends and receives as its switches" in verified.body
 
 
 def test_it_keeps_the_first_decision_when_a_reviewer_decides_from_an_older_page(client, cast):

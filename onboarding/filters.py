@@ -35,14 +35,26 @@ class ActivationQueueFilter(FilterSet):
                      placeholder=_("Name, company ID, KvK number or environment"))
 
 
+# The scheme of a Peppol participant identifier written whole, as SMP and logs write it.
+PARTICIPANT_PREFIX = "iso6523-actorid-upis::"
+
+
 class OrganizationSearch(SearchFilter):
-    """Also finds a Peppol identifier written whole, as "0106:12345678"."""
+    """Also finds a Peppol identifier written whole, as "0106:12345678" (with its
+    "iso6523-actorid-upis::" prefix or without), and a number written with spaces or dots,
+    as "8123 4567"."""
 
     def filter(self, qs, value):
-        scheme, colon, rest = (value or "").strip().partition(":")
+        value = (value or "").strip()
+        if value.lower().startswith(PARTICIPANT_PREFIX):
+            value = value[len(PARTICIPANT_PREFIX):]
+        scheme, colon, rest = value.partition(":")
         if colon and len(scheme) == 4 and scheme.isdigit() and rest.strip():
             return qs.filter(identifiers__scheme=scheme,
                              identifiers__value__iexact=rest.strip()).distinct()
+        compact = "".join(value.replace(".", " ").split())
+        if compact != value and compact.isdigit():
+            value = compact
         return super().filter(qs, value)
 
 

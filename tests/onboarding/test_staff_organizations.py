@@ -53,6 +53,10 @@ def test_it_finds_organizations_by_name_number_identifier_and_environment(client
     assert found(client, "0190:00000000123456789012") == ["Bakery Client BV"]
     assert found(client, "0106:87654321") == ["Bakery Client BV"]
     assert found(client, "9944:87654321") == []
+    # Written as SMP answers and logs write it, and a number written in groups.
+    assert found(client, "iso6523-actorid-upis::0106:87654321") == ["Bakery Client BV"]
+    assert found(client, "2468 1357") == ["Bakkerij Jansen BV"]
+    assert found(client, "24.68.13.57") == ["Bakkerij Jansen BV"]
     assert found(client, "bakery.nl") == ["Bakery Client BV"]
     assert found(client, status="pending") == ["Bakkerij Jansen BV"]
     assert found(client, "acme", status="pending") == ["Bakkerij Jansen BV"]

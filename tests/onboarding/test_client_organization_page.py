@@ -120,6 +120,15 @@ def test_it_lets_the_accountant_switch_sending_but_not_receiving(accountant, cas
     assert 'data-switch="send-' in page and 'data-switch="receive-' not in page
 
 
+def test_it_tells_the_accountant_who_switches_receiving_on(accountant, bakery):
+    page = accountant.get(f"/organizations/{bakery.pk}/").content.decode()
+
+    box = page.split('id="receiving-state"')[1].split("</div>")[0]
+    assert "stays off until it is switched on" in box and "until you switch" not in box
+    assert "Receiving is charged, so Bakery BV's own administrators switch it on or off." \
+        in page
+
+
 def test_it_lets_the_accountant_remove_an_identifier_after_asking(accountant, cast, bakery):
     identifier = bakery.identifiers.get()
     url = f"/organizations/identifiers/{identifier.pk}/remove/"

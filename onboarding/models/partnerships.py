@@ -199,6 +199,8 @@ class AuthorisationRequest(models.Model):
                 key_hash=digests.digest(link_key),
             )
             request.link_key = link_key
+            # Whether it took the place of an open one, whose link no longer works.
+            request.replaced_earlier = bool(replaced)
             record(environment=environment, actor=by,
                    action="authorisation_request.resent" if replaced
                    else "authorisation_request.sent",

@@ -62,8 +62,11 @@ def authorisation_request_add(request):
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            messages.success(request, _("The authorisation request was sent to %(email)s.")
-                             % {"email": sent.client_email})
+            messages.success(request, (
+                _("The authorisation request was sent to %(email)s; it replaces the earlier "
+                  "one, whose link no longer works.") if sent.replaced_earlier
+                else _("The authorisation request was sent to %(email)s."))
+                % {"email": sent.client_email})
             return redirect("onboarding:clients")
     return render(request, "onboarding/partnerships/request_add.html", {
         "form": form,

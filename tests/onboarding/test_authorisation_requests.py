@@ -104,6 +104,11 @@ def test_it_replaces_a_pending_request_when_sent_again(client, cast):
     assert second.key_hash != first.key_hash
     old_link = text(client.get(first_link))
     assert "can no longer be answered" in old_link
+    # Sent again from the form, it says what it replaced.
+    as_accountant(client, cast)
+    send(client)
+    assert "it replaces the earlier one, whose link no longer works." in \
+        text(client.get("/clients/"))
 
 
 def test_it_sends_at_most_the_days_limit_of_requests(client, cast, settings):

@@ -139,7 +139,9 @@ class RecipientQuerySerializer(serializers.Serializer):
 
 
 class RecipientSerializer(serializers.Serializer):
-    identifier = serializers.CharField()
+    asked = serializers.CharField(help_text=_("The endpoint id as the request wrote it."))
+    identifier = serializers.CharField(
+        help_text=_("The endpoint id as the platform writes it (scheme:value, no spaces)."))
     valid = serializers.BooleanField(help_text=_("Whether this is a valid Peppol identifier."))
     reachable = serializers.BooleanField()
     platform = serializers.BooleanField(

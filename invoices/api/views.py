@@ -494,15 +494,17 @@ class RecipientsView(KeyView):
         operation_id="recipients", summary=_("Who can receive"),
         description=_("For each endpoint id (scheme:value, at most 25), whether it can "
                       "receive through this platform or over the Peppol network, and the "
-                      "document types it accepts."),
+                      "document types it accepts. The answers come in the order asked, each "
+                      "with the id as asked and as the platform writes it."),
         request=RecipientQuerySerializer,
         responses={200: RecipientSerializer(many=True), **BAD_REQUEST, **PROBLEMS},
     )
     def post(self, request):
         query = RecipientQuerySerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        answers = reach(query.validated_data["identifiers"])
-        return Response([{"identifier": a.identifier, "valid": a.valid,
+        asked = query.validated_data["identifiers"]
+        return Response([{"asked": text, "identifier": a.identifier, "valid": a.valid,
                           "reachable": a.reachable, "platform": a.platform,
                           "peppol": a.peppol, "document_types": a.document_types,
-                          "error": a.error} for a in answers])
+                          "error": a.error}
+                         for text, a in zip(asked, reach(asked), strict=True)])

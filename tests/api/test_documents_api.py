@@ -575,10 +575,13 @@ def test_it_tells_who_can_receive_on_the_platform_and_over_peppol(live_server, h
         settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
         settings.PEPPOL_DNS_PORT = sml["port"]
         response = call(http, "POST", live_server, "/api/v1/recipients", acme_key, json={
-            "identifiers": ["0106:87654321", "0106:55556666", "0106:99998888", "0106:1"]})
+            "identifiers": ["0106: 87654321", "0106:55556666", "0106:99998888", "0106:1"]})
 
     assert response.status_code == 200
     platform, peppol, nowhere, invalid = response.json()
+    # Each answer names the id as asked, and as the platform writes it.
+    assert (platform["asked"], platform["identifier"]) == ("0106: 87654321", "0106:87654321")
+    assert invalid["asked"] == "0106:1"
     assert (platform["platform"], platform["peppol"], platform["reachable"]) == (
         True, False, True)
     assert INVOICE_DOCUMENT_TYPE in platform["document_types"]

@@ -17,6 +17,7 @@ import re
 import uuid
 from datetime import UTC, datetime, time
 from types import SimpleNamespace
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core import signing
@@ -472,6 +473,26 @@ SCHEMA = {
     "SetInboxDocumentStatusResponse": "ExternalId Status",
     "FaultDetail": "Reason Technical?",
 }
+# What each operation does, in the WSDL for whoever builds a client from it.
+DOCUMENTATION = {
+    "Login": "Exchanges a connection key's AppKey and SecretKey for a security token, to send "
+             "in the SecurityToken header of every other call until ExpiresAt. Revoking the "
+             "key ends its tokens at once.",
+    "SendDocument": "Sends a UBL invoice or credit note (Payload: its XML) to "
+                    "ReceiverIdentifier (scheme:value). ReceiverEmail is mailed the document "
+                    "when the receiver is neither on this platform nor on Peppol; Subject is "
+                    "not used. Answers the ExternalId (the Delivery ID) at once: the rules and "
+                    "the routing follow, and a refusal is told to InvoiceSentError webhooks.",
+    "GetInboxDocuments": "Received documents, oldest first, PageSize (1 to "
+                         f"{MAX_PAGE_SIZE}) a page. CreatedFrom (a date, or a date and "
+                         "time; without a time zone it is Dutch time) leaves out those "
+                         "received before it. Documents held as possible duplicates are "
+                         "left out until they are marked as original in the portal.",
+    "GetInboxDocument": "One received document, its Payload exactly as it was received.",
+    "SetInboxDocumentStatus": "Sets the Status of a received document: "
+                              + ", ".join(SETTABLE) + ". Rejected needs a Reason of at most "
+                              "400 characters, which a sender on this platform reads.",
+}
 TYPES = {
     "InboxDocument": "ExternalId DocumentId:long DocumentType Number IssueDate:date? "
                      "SenderIdentifier SenderName Status CreatedAt:dateTime",
@@ -546,6 +567,7 @@ def _wsdl_parts() -> dict[str, str]:
             f'element="tns:{name}Response"/></wsdl:message>')
         port.append(
             f'    <wsdl:operation name="{name}">\n'
+            f"      <wsdl:documentation>{escape(DOCUMENTATION[name])}</wsdl:documentation>\n"
             f'      <wsdl:input message="tns:{name}Request"/>\n'
             f'      <wsdl:output message="tns:{name}Response"/>\n'
             f'      <wsdl:fault name="Fault" message="tns:Fault"/>\n'

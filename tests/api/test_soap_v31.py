@@ -73,6 +73,13 @@ def test_it_serves_a_wsdl_for_the_endpoint(live_server):
     assert root.get("targetNamespace") == V31
     location = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address").get("location")
     assert location == f"{live_server.url}/api/api31"
+    # Each operation says what it does, the statuses it sets and how it reads a moment.
+    wsdl = "{http://schemas.xmlsoap.org/wsdl/}"
+    documented = {operation.get("name"): operation.findtext(f"{wsdl}documentation")
+                  for operation in root.find(f"{wsdl}portType")}
+    assert all(documented.values()), documented
+    assert "Downloaded, Opened, UnderReview" in documented["SetInboxDocumentStatus"]
+    assert "Dutch time" in documented["GetInboxDocuments"]
 
 
 def test_it_runs_the_whole_cycle_of_sending_and_fetching(soap, acme, acme_key, receiver,

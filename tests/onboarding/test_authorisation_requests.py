@@ -316,6 +316,14 @@ def test_it_lets_the_client_decline_and_tells_the_accountant(client, cast):
     assert "declined" in mail.outbox[-1].subject and mail.outbox[-1].to == [
         "accountant@numbers.nl"]
     assert not Partnership.objects.exists()
+    # The accountant's list says when.
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    as_accountant(client, cast)
+    row = text(client.get("/clients/")).split("Bea Baker")[1].split("</tr>")[0]
+    assert "Declined" in row
+    assert date_format(timezone.localdate(), "SHORT_DATE_FORMAT") in row
 
 
 def test_it_shows_the_client_the_open_request_on_the_dashboard_to_answer(client, cast):

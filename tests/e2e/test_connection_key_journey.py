@@ -83,7 +83,7 @@ def test_it_lets_an_accountant_make_keys_for_a_client_who_accepted(live_server, 
     assert Partnership.objects.get().organization == bakery
 
     accountant.goto(f"{live_server.url}/clients/")
-    accountant.get_by_text("Partnership active").wait_for()
+    accountant.locator("#clients").get_by_text("Partnership active").wait_for()
     # The client's page: the accountant gives it a GLN besides its KvK number.
     accountant.get_by_role("link", name="Bakery BV", exact=True).click()
     accountant.get_by_text("You look after Bakery BV for Bakery").wait_for()

@@ -293,10 +293,18 @@ def set_many_statuses(request):
     status, error = request.POST.get("status", ""), ""
     if request.POST.get("confirm") == "yes":
         if status in PROCESSING:
-            changed = _take_each(documents, document_step=lambda d: d.set_processing_status(
-                request.user, status))
+            # A paid invoice goes back a step only on its own page, never in passing.
+            kept = [d for d in documents if d.status == Status.PAID and status != Status.PAID]
+            changed = _take_each([d for d in documents if d not in kept],
+                                 document_step=lambda d: d.set_processing_status(
+                                     request.user, status))
             said = Status(status).label.lower()
-            unchanged = len(documents) - changed
+            unchanged = len(documents) - changed - len(kept)
+            if kept:
+                messages.info(request, ngettext(
+                    "%(count)d paid invoice keeps its status: change it on its own page.",
+                    "%(count)d paid invoices keep their status: change one on its own page.",
+                    len(kept)) % {"count": len(kept)})
             if not changed:
                 messages.info(request, _("Nothing changed: the chosen invoices already were "
                                          "%(status)s, or no longer take a status.")

@@ -22,8 +22,13 @@ from portal.errors import take_upload
 
 def _report_outcome(request, document):
     if document.status == Status.REFUSED:
-        messages.error(request, _("Document %(number)s was refused. The validation report "
-                                  "below says why.") % {"number": document.number or "—"})
+        refused = (_("Document %(number)s was refused.") % {"number": document.number}
+                   if document.number else _("The document was refused."))
+        if (document.validation or {}).get("valid"):
+            # It passed the rules: the sender check refused it, and its reason says why.
+            messages.error(request, f"{refused} {document.reason_shown}")
+        else:
+            messages.error(request, f"{refused} " + _("The validation report below says why."))
     else:
         messages.success(request, _("Document %(number)s was accepted.")
                          % {"number": document.number})

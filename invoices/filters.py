@@ -23,6 +23,15 @@ def day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+class DocumentFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("This day comes before the first day: swap them."))
+        return cleaned
+
+
 class DocumentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search",
                                   widget=forms.TextInput(attrs={"type": "search", **CONTROL}))
@@ -32,9 +41,11 @@ class DocumentFilter(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices,
                                             empty_label=_("Sent and received"),
                                             widget=forms.Select(attrs=SELECT))
-    date_from = django_filters.DateFilter(label=_("From"), method="created_from",
+    # The day a document was sent or arrived here, not its invoice date.
+    date_from = django_filters.DateFilter(label=_("Sent or received from"),
+                                          method="created_from",
                                           widget=DatePicker(attrs=CONTROL))
-    date_to = django_filters.DateFilter(label=_("To"), method="created_to",
+    date_to = django_filters.DateFilter(label=_("Sent or received until"), method="created_to",
                                         widget=DatePicker(attrs=CONTROL))
     counterparty = django_filters.CharFilter(label=_("Counterparty"), method="by_counterparty",
                                              widget=forms.TextInput(attrs=CONTROL))
@@ -45,6 +56,7 @@ class DocumentFilter(django_filters.FilterSet):
     class Meta:
         model = Document
         fields = ["q", "status", "direction", "date_from", "date_to", "counterparty", "number"]
+        form = DocumentFilterForm
 
     def __init__(self, *args, direction=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -92,6 +92,32 @@ def test_it_shows_the_validation_report_of_a_refused_upload_grouped(client, post
     fatal = page.split('id="fatal"')[1].split("</table>")[0]
     assert "PEPPOL-EN16931-R003" in fatal
     assert "/ubl:Invoice[1]" in fatal  # the location
+    assert "Document F-11 was refused. The validation report below says why." in page
+
+
+def test_it_says_why_the_sender_check_refused_an_upload_that_passed_the_rules(
+        client, post, cast, sender):
+    sign_in(client, cast.admin)
+
+    response = upload(post, sender, invoice("F-12", supplier_kvk="55556666"))
+
+    page = text(client.get(response.url))
+    assert "Document F-12 was refused. The supplier's Endpoint-ID 0106:55556666 in this " \
+        "document is not an identifier of Acme Trading BV." in page
+    assert "The validation report below says why" not in page
+
+
+def test_it_names_a_credit_notes_date_and_amount_as_a_credit_note(client, post, cast, sender,
+                                                                  receiver):
+    sign_in(client, cast.admin)
+    response = upload(post, sender, invoice("C-1", document_type="CreditNote",
+                                            billing_reference="F-2026-001"))
+
+    page = text(client.get(response.url))
+    assert "Credit note date" in page and "Amount credited" in page
+    assert "Issue date" not in page and "Amount due" not in page
+    outbox = text(client.get(f"/organizations/{sender.pk}/outbox/"))
+    assert re.search(r'title="Credit note">credit</span> EUR', row_of(outbox, "C-1"))
 
 
 def test_it_refuses_hostile_xml_at_the_field_and_stores_nothing(client, post, cast, sender):
@@ -178,6 +204,10 @@ def test_it_lists_what_the_filters_ask_for(client, post, cast, sender, receiver)
     quoted = Document.objects.get(number="F-20", direction=Direction.OUTGOING).delivery_id
     assert numbers(f"?q=+{quoted}+") == ["F-20"]
     assert numbers("?date_from=2000-01-01&date_to=2000-01-02") == []
+    # A range the wrong way round says so beside its last day.
+    reversed_range = client.get(base + "?date_from=2000-01-02&date_to=2000-01-01")
+    assert "This day comes before the first day: swap them." in reversed_range.content.decode()
+    assert "Sent or received from" in reversed_range.content.decode()
     assert "No documents match these filters." in client.get(base + "?number=nothing").content \
         .decode()
 
@@ -687,6 +717,14 @@ def test_it_sets_the_processing_status_of_chosen_invoices_together_after_asking(
     sent = Document.objects.filter(direction=Direction.OUTGOING, number__in=("F-83", "F-84"))
     assert set(sent.values_list("status", flat=True)) == {Status.UNDER_REVIEW}
     assert first.events.filter(to_status=Status.APPROVED, actor=cast.client_admin).count() == 1
+    # A paid invoice goes back a step only on its own page, never in passing.
+    second.set_processing_status(cast.client_admin, Status.PAID)
+    back_a_step = post(url, {**chosen, "confirm": "yes", "status": "opened"})
+    said = text(client.get(back_a_step.url))
+    assert "1 invoice is now opened." in said
+    assert "1 paid invoice keeps its status: change it on its own page." in said
+    second.refresh_from_db()
+    assert second.status == Status.PAID
 
 
 def test_it_offers_the_processing_status_of_a_selection_only_to_those_who_may_set_it(

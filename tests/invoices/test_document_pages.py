@@ -327,6 +327,18 @@ def test_it_holds_back_a_duplicate_until_an_administrator_marks_it_original(
     assert 'id="duplicate-notice"' in page and 'id="download"' not in page
     assert client.get(f"/documents/{duplicate.pk}/ubl/").status_code == 404
     url = f"/documents/{duplicate.pk}/mark-original/"
+    # Someone who may see it but not release it is told so, with the way back.
+    from onboarding.models import Membership, OrganizationMember, Role
+    from tests.conftest import make_user
+
+    member = make_user("clerk@bakery.nl")
+    Membership.objects.create(environment=cast.client, user=member, role=Role.BASIC)
+    OrganizationMember.objects.create(organization=receiver, user=member)
+    sign_in(client, member)
+    told = text(client.get(url))
+    assert "Only administrators of this organization and TechSupport mark a document as " \
+        f'original. <a href="/documents/{duplicate.pk}/">Back to the document</a>' in told
+    sign_in(client, cast.client_admin)
     refused = post(url, {"reason": ""})
     assert refused.status_code == 400
     assert 'aria-invalid="true" aria-describedby="id_reason_error"' in text(refused)

@@ -7,10 +7,11 @@
   if (!run) {
     return;
   }
-  // The page that shows a new Secret answers a form; a reload must fetch the page, not post
-  // the form again (that would make another key).
+  // The page that shows a new Secret answers a form (or the password asked before it); a
+  // reload must fetch the setup's page, not post the form again (that would make another
+  // key).
   if (window.history.replaceState) {
-    window.history.replaceState(null, "", window.location.pathname);
+    window.history.replaceState(null, "", run.dataset.pageUrl);
   }
 
   window.portal.copyButtons();

@@ -216,3 +216,18 @@ def test_an_accountant_gets_only_the_links_to_pages_they_reach_for_a_client(clie
     assert own.count('class="text-muted d-block step-elsewhere"') == 2
     # The organization's page is theirs to open, for its identifiers and activation.
     assert client.get(f"/organizations/{bakery.pk}/").status_code == 200
+
+
+def test_its_forms_post_to_the_setup_whatever_address_showed_the_page(client, cast):
+    # After the password asked before a new key, the setup is shown at the password page's
+    # address: its forms must not post there.
+    run = afas_run(cast)
+    sign_in(client, cast.admin)
+
+    page = client.get(f"/integrations/runs/{run.pk}/").content.decode()
+
+    main = page[page.index('id="run"'):page.index("</main>")]
+    forms = re.findall(r'<form method="post"[^>]*>', main)
+    assert forms
+    assert all(f'action="/integrations/runs/{run.pk}/"' in form for form in forms), forms
+    assert f'data-page-url="/integrations/runs/{run.pk}/"' in page

@@ -370,3 +370,19 @@ def test_it_shows_where_the_keyboard_is_on_the_main_bar(live_server, browser, ca
 
     # White on the bar's blue, not Bootstrap's pale blue shadow.
     assert outline == ["solid", "rgb(255, 255, 255)", "2px"]
+
+
+def test_it_shows_where_the_keyboard_is_in_the_bars_menus(live_server, browser, cast):
+    page = new_page(browser)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/organizations/")
+    page.locator("#integrations-menu").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+
+    focused = page.evaluate("""() => {
+        const element = document.activeElement, style = getComputedStyle(element);
+        return [!!element.closest('.dropdown-menu'), style.outlineStyle, style.outlineColor]; }""")
+
+    # The bar's dark blue on the white menu, not the white outline of the bar itself.
+    assert focused == [True, "solid", "rgb(11, 94, 215)"]

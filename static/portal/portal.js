@@ -56,15 +56,21 @@ window.portal = {
           }
           status.textContent = button.dataset.copied || "✓";
         };
+        // Selecting the field (for execCommand, and to show what was copied) takes the
+        // focus: it goes back to the button, where the keyboard user pressed.
+        var copied = function () {
+          button.focus();
+          done();
+        };
         field.select();
         if (navigator.clipboard && window.isSecureContext) {
-          navigator.clipboard.writeText(field.value).then(done, function () {
+          navigator.clipboard.writeText(field.value).then(copied, function () {
             document.execCommand("copy");
-            done();
+            copied();
           });
         } else {
           document.execCommand("copy");
-          done();
+          copied();
         }
       });
     });

@@ -41,8 +41,11 @@ def test_it_shows_the_test_connection_of_a_new_key(live_server, browser, cast):
     admin.get_by_text("No connection keys yet").wait_for()
 
     app_key, secret = create_keys(admin, organization.name, "Other software")
-    admin.get_by_role("button", name="Copy Secret").click()
+    admin.get_by_role("button", name="Copy Secret").focus()
+    admin.keyboard.press("Enter")
     admin.locator("[data-copy='#secret']", has_text="✓").wait_for()
+    # The keyboard stays on the button it pressed.
+    assert admin.evaluate("document.activeElement.dataset.copy") == "#secret"
     assert admin.evaluate("navigator.clipboard.readText()") == secret
     # A screen reader hears which value was copied.
     assert admin.get_by_role("status").filter(has_text="Secret copied").count() == 1

@@ -100,7 +100,8 @@ def organization_add(request):
     data = request.POST if request.method == "POST" else request.GET
     country = data.get("country", "")
     if country not in Country.values:
-        form = forms.CountryForm(data if "country" in data else None)
+        # Bound once "Next" was pressed, also with no country chosen: that is the error.
+        form = forms.CountryForm(data if "country" in data or "chosen" in data else None)
         return render(request, "onboarding/organizations/add_country.html", {
             "form": form,
             "free_limit_reached": not request.environment.entitlements.may_add_organization(),

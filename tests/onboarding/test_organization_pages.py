@@ -165,6 +165,10 @@ def test_it_asks_for_the_country_first(client, cast):
     assert "Where is the organization registered?" in page
     assert 'value="NL"' in page and 'value="BE"' in page and 'value="XX"' in page
     assert client.get("/organizations/add/?country=ZZ").status_code == 400
+    # "Next" with no country chosen says so beside the choice.
+    unchosen = client.get("/organizations/add/?chosen=1")
+    assert unchosen.status_code == 400
+    assert field_error(unchosen, "country")
 
 
 def test_it_adds_an_organization_by_hand_as_unchecked(client, cast):

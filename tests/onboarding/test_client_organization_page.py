@@ -69,8 +69,10 @@ def test_it_shows_the_accountant_the_client_page_with_what_they_look_after(accou
     assert "Ask TechSupport to activate" in page
     # The breadcrumb goes back to the clients, not to the accountancy's own organizations.
     assert '<a href="/clients/">Clients</a>' in response.content.decode()
-    assert 'class="nav-link active" href="/clients/"' in response.content.decode()
-    assert 'class="nav-link active" href="/organizations/"' not in response.content.decode()
+    assert 'class="nav-link active" aria-current="page" href="/clients/"' in \
+        response.content.decode()
+    assert 'class="nav-link active" aria-current="page" href="/organizations/"' not in \
+        response.content.decode()
     # Members, receiving, deactivation and deletion are the client's own.
     assert 'id="members"' not in response.content.decode()
     assert "owner@bakery.nl" not in page

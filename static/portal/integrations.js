@@ -40,6 +40,11 @@
         (same || box).focus();
       }
     });
-    document.getElementById("run-complete").classList.toggle("d-none", !data.complete);
+    var complete = document.getElementById("run-complete");
+    if (data.complete && complete.classList.contains("d-none")) {
+      // Said to screen readers too: a paragraph that appears is not announced.
+      document.getElementById("run-complete-said").textContent = complete.textContent;
+    }
+    complete.classList.toggle("d-none", !data.complete);
   });
 })();

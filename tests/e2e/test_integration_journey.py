@@ -97,6 +97,8 @@ def test_it_sets_up_afas_while_the_software_calls_in(live_server, browser, cast,
 
     play_the_rest(page, cast, org, lambda: send_by_soap(live_server.url, app_key, secret))
     assert done in page.locator("#run-complete").inner_text()
+    # Said to screen readers as it appears.
+    assert done in page.get_by_role("status").filter(has_text=done).inner_text()
 
 
 def afas_started(live_server, browser, cast):

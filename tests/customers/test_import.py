@@ -246,6 +246,10 @@ def test_it_refuses_two_columns_for_one_field(admin, org):
                           {"column_0": "customer_number", "column_1": "customer_number"})
 
     assert "Another column already fills Customer number." in text(response)
+    # The message belongs to its select, for a screen reader on the field too.
+    page = response.content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_column_1_error"' in page
+    assert '<div class="invalid-feedback" id="id_column_1_error">Another column' in page
 
 
 def test_it_reads_excel_workbooks(admin, org):

@@ -103,6 +103,9 @@ def test_it_starts_a_run_for_an_active_organization_and_resumes_it(client, cast)
     tampered = client.post("/integrations/start/", {"setup": "afas", "organization": "abc"})
     assert tampered.status_code == 400
     assert "Choose one of your active organizations." in text(tampered)
+    # Tied to the choice, for a screen reader there too.
+    assert 'aria-invalid="true" aria-describedby="id_organization_error"' in text(tampered)
+    assert '<div class="invalid-feedback" id="id_organization_error">' in text(tampered)
 
 
 def test_it_starts_no_setup_the_environment_does_not_qualify_for(client, cast):

@@ -207,6 +207,10 @@ def test_it_lists_what_the_filters_ask_for(client, post, cast, sender, receiver)
     # A range the wrong way round says so beside its last day.
     reversed_range = client.get(base + "?date_from=2000-01-02&date_to=2000-01-01")
     assert "This day comes before the first day: swap them." in reversed_range.content.decode()
+    # Tied to its field, for a screen reader there too.
+    assert 'aria-invalid="true" aria-describedby="id_date_to_error"' in \
+        reversed_range.content.decode()
+    assert 'id="id_date_to_error">This day comes before' in reversed_range.content.decode()
     assert "Sent or received from" in reversed_range.content.decode()
     assert "No documents match these filters." in client.get(base + "?number=nothing").content \
         .decode()

@@ -178,3 +178,10 @@ def test_it_takes_a_fresh_register_snapshot_when_activation_is_requested(client,
             "registry_number": "81234567", "authorised": "on"})
     snapshot = org.activation_requests.get().registry_snapshot
     assert snapshot["naam"] == "Bakkerij De Gouden Korenaar B.V."
+
+
+def test_it_ties_an_empty_search_to_the_search_field(client, kvk, admin):
+    page = client.get("/organizations/add/", {"country": "NL", "q": ""}).content.decode()
+
+    assert 'aria-invalid="true" aria-describedby="kvk-q-error"' in page
+    assert '<div class="invalid-feedback" id="kvk-q-error">' in page

@@ -629,8 +629,9 @@ class Document(SenderReceiverIds, models.Model):
         return changed
 
     def open(self, by) -> bool:
-        """A person who may act for the receiver opened this invoice in the portal after its
-        software had fetched it: it is Opened, and so is the sender's copy on the platform.
+        """A person of the receiver (or its accountant) opened this invoice in the portal
+        after its software had fetched it: it is Opened, and so is the sender's copy on the
+        platform.
         One that was not fetched yet stays Received, so that the software still gets it as
         new; one further on stays where it is. False when nothing changed."""
         if self.direction != Direction.INCOMING or self.status != Status.DOWNLOADED:

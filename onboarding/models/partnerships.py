@@ -69,8 +69,11 @@ class AuthorisationRequestQuerySet(models.QuerySet):
         """The requests sent to one of `user`'s verified addresses: theirs to answer (see
         AuthorisationRequest.is_addressed_to)."""
         from allauth.account.models import EmailAddress
+        from django.db.models.functions import Lower
 
-        addresses = EmailAddress.objects.filter(user=user, verified=True).values("email")
+        # Requests keep the address in lower case; a user's may be written otherwise.
+        addresses = (EmailAddress.objects.filter(user=user, verified=True)
+                     .values(address=Lower("email")))
         return self.filter(client_email__in=addresses)
 
 

@@ -331,6 +331,11 @@ def test_it_shows_the_client_the_open_request_on_the_dashboard_to_answer(client,
     as_accountant(client, cast)
     send(client)
     request = AuthorisationRequest.objects.get()
+    # However the client's verified address is written.
+    from allauth.account.models import EmailAddress
+
+    assert EmailAddress.objects.filter(email="owner@bakery.nl").update(
+        email="Owner@Bakery.nl") == 1
 
     sign_in(client, cast.client_admin)
     dashboard = text(client.get("/"))

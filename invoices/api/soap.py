@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 from lxml import etree
 
 from invoices.models import Channel, Document, Status
-from invoices.models.documents import PROCESSING
+from invoices.models.documents import PROCESSING, REJECT_REASON_MAX_LENGTH
 from invoices.peppol import identifiers, xmlsafe
 from invoices.peppol.identifiers import IdentifierError
 from invoices.recipients import reachable
@@ -491,7 +491,8 @@ DOCUMENTATION = {
     "GetInboxDocument": "One received document, its Payload exactly as it was received.",
     "SetInboxDocumentStatus": "Sets the Status of a received document: "
                               + ", ".join(SETTABLE) + ". Rejected needs a Reason of at most "
-                              "400 characters, which a sender on this platform reads.",
+                              f"{REJECT_REASON_MAX_LENGTH} characters, which a sender on this "
+                              "platform reads.",
 }
 TYPES = {
     "InboxDocument": "ExternalId DocumentId:long DocumentType Number IssueDate:date? "

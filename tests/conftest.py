@@ -161,6 +161,28 @@ def field_error(response, field) -> str:
     return html.unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else ""
 
 
+def field_hint(response, field_id) -> str:
+    """The hint a screen reader reads with the field: the texts its aria-describedby names,
+    errors left out."""
+    page = response.content.decode()
+    field = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="{field_id}"[^>]*>', page)
+    described = re.search(r'aria-describedby="([^"]*)"', field.group(0)) if field else None
+    hints = []
+    for hint_id in described.group(1).split() if described else ():
+        hint = re.search(rf'<(div|p|span)\b[^>]*\bid="{hint_id}"[^>]*>(.*?)</\1>', page, re.S)
+        if hint and "invalid-feedback" not in hint.group(0):
+            hints.append(" ".join(html.unescape(re.sub(r"<[^>]+>", "", hint.group(2))).split()))
+    return " ".join(hints)
+
+
+def link_names(response) -> list[str]:
+    """The names a screen reader gives the page's links and buttons: their text, hidden
+    parts included."""
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", inner)).split())
+            for _tag, inner in re.findall(r"<(a|button)\b[^>]*>(.*?)</\1>",
+                                          response.content.decode(), re.S)]
+
+
 def give_identifier(organization, by):
     """An organization asks for its activation with a Peppol identifier: its KvK number when
     that is free on the platform, else a GLN of its own."""

@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError
@@ -128,6 +129,12 @@ class ActivationForm(forms.Form):
 class DeleteForm(forms.Form):
     confirm_name = forms.CharField(label=_("Type the organization's name to confirm"),
                                    max_length=200)
+
+    def __init__(self, *args, name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown under the field and read with it.
+        self.fields["confirm_name"].help_text = format_html(
+            gettext("Type {name} exactly."), name=format_html("<strong>{}</strong>", name))
 
 
 # The identifier an organization of the country most often adds, as the form's example.

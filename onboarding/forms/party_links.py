@@ -17,8 +17,11 @@ REGISTRY_NUMBER = re.compile(r"^[A-Za-z0-9 .\-]{4,40}$")
 class BrokerForm(forms.Form):
     """Step 2 of the guide: acceptance for testing, production for live use."""
 
-    broker = forms.ChoiceField(label=_("Service broker environment"), widget=forms.RadioSelect,
-                               error_messages={"required": _("Choose an environment.")})
+    broker = forms.ChoiceField(
+        label=_("Service broker environment"), widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an environment.")},
+        help_text=_("Choose acceptance to test, production for live use, the same as the PSB "
+                    "Omgeving you chose in the eConnect extension."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -434,7 +434,8 @@ def organization_delete(request, pk):
 
 @reauthentication_required
 def _delete_organization(request, organization):
-    form = forms.DeleteForm(request.POST if request.method == "POST" else None)
+    form = forms.DeleteForm(request.POST if request.method == "POST" else None,
+                            name=organization.name)
     if form.is_bound and form.is_valid():
         try:
             organization.delete_by(request.user, form.cleaned_data["confirm_name"])

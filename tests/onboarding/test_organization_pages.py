@@ -10,7 +10,14 @@ from onboarding.models import (
     OrganizationMember,
     Subscription,
 )
-from tests.conftest import field_error, give_identifier, sign_in, text
+from tests.conftest import (
+    field_error,
+    field_hint,
+    give_identifier,
+    link_names,
+    sign_in,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -517,7 +524,9 @@ def test_it_deletes_only_when_the_name_is_typed_exactly(client, cast):
     OrganizationIdentifier.add(org, cast.admin, "0106", "12345678")
     sign_in(client, cast.admin)
     url = f"/organizations/{org.pk}/delete/"
-    assert "documents" in text(client.get(url))
+    page = client.get(url)
+    assert "documents" in text(page)
+    assert field_hint(page, "id_confirm_name") == "Type Acme Trading BV exactly."
 
     wrong = client.post(url, {"confirm_name": "Acme"})
     assert wrong.status_code == 400
@@ -544,6 +553,9 @@ def test_it_adds_changes_and_removes_members(client, cast):
                 {"user": cast.basic.pk, "role": "member"})
     member = OrganizationMember.objects.get(organization=org)
     assert member.user == cast.basic and member.role == "member"
+    # Each row's actions say whom they act on, for a screen reader that lists the links.
+    names = link_names(client.get(f"/organizations/{org.pk}/"))
+    assert f"Change role {cast.basic.email}" in names and f"Remove {cast.basic.email}" in names
 
     client.post(f"/organizations/members/{member.pk}/role/", {"role": "administrator"})
     member.refresh_from_db()

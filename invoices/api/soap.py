@@ -47,10 +47,10 @@ from onboarding.api import abuse, api31, keycache
 from onboarding.api.api31 import SOAP_ENV, Fault, fault_response, refused_fault, xml_response
 from onboarding.api.authentication import (
     KeyRefused,
-    Refusal,
     check_credentials,
     failures_message,
     refusal_message,
+    refusal_now,
 )
 from onboarding.api.throttling import ConnectionKeyRateThrottle
 from onboarding.models import Organization
@@ -91,7 +91,8 @@ def issue_token(key) -> tuple[str, datetime]:
 
 def key_for_token(token: str):
     """The connection key a token was issued for, or a Fault: unknown, tampered, expired,
-    revoked, or of an organization that is no longer active."""
+    revoked, of an organization that is no longer active, or on a plan without API access
+    since."""
     app_key = token.split(":", 1)[0]
     key = keycache.lookup(app_key) if 0 < len(app_key) <= 64 else None
     invalid = Fault("Client", _("The security token is not valid. Call Login for a new one."),
@@ -106,10 +107,9 @@ def key_for_token(token: str):
                     "token-expired") from None
     except signing.BadSignature:
         raise invalid from None
-    if key.is_revoked:
-        raise Fault("Client", refusal_message(Refusal.REVOKED, key), Refusal.REVOKED.value)
-    if not key.organization.is_active:
-        raise Fault("Client", refusal_message(Refusal.INACTIVE, key), Refusal.INACTIVE.value)
+    refusal = refusal_now(key)
+    if refusal is not None:
+        raise Fault("Client", refusal_message(refusal, key), refusal.value)
     return key
 
 

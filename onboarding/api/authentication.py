@@ -89,13 +89,22 @@ def check_credentials(app_key: str, secret: str) -> KeyHolder:
         raise KeyRefused(Refusal.INVALID)
     if not key.matches(secret):
         raise KeyRefused(Refusal.INVALID)
-    if key.is_revoked:
-        raise KeyRefused(Refusal.REVOKED, key)
-    if not key.organization.is_active:
-        raise KeyRefused(Refusal.INACTIVE, key)
-    if key.plan_refused:
-        raise KeyRefused(Refusal.PLAN, key)
+    refusal = refusal_now(key)
+    if refusal is not None:
+        raise KeyRefused(refusal, key)
     return KeyHolder(key, list(key.identifiers))
+
+
+def refusal_now(key) -> Refusal | None:
+    """Why a key that proved itself (its Secret, or a token issued for it) may not be used at
+    this moment: revoked, its organization inactive, or a plan without API access."""
+    if key.is_revoked:
+        return Refusal.REVOKED
+    if not key.organization.is_active:
+        return Refusal.INACTIVE
+    if key.plan_refused:
+        return Refusal.PLAN
+    return None
 
 
 class CredentialsMissing(ProblemKind, exceptions.NotAuthenticated):

@@ -15,7 +15,7 @@ from zeep.exceptions import Fault
 
 from invoices.models import Document, Status
 from invoices.peppol.smp import INVOICE_DOCUMENT_TYPE
-from onboarding.models import ConnectionKey, Software
+from onboarding.models import ConnectionKey, Software, Subscription, change_subscription
 from tests.invoices.conftest import invoice, make_receiver
 from tests.standins.dns_smp import PeppolNetwork
 
@@ -204,6 +204,16 @@ def test_it_ends_the_token_with_a_revoked_key(soap, cast, acme_key):
         soap.GetInboxDocuments(Page=1, **token_header(token))
 
     assert reason(refused.value) == "key-revoked"
+
+
+def test_it_ends_the_token_when_the_plan_no_longer_has_api_access(soap, cast, acme_key):
+    token = login(soap, acme_key)
+    change_subscription(cast.company, cast.sales, Subscription.INVOICE_PORTAL)
+
+    with pytest.raises(Fault) as refused:
+        soap.GetInboxDocuments(Page=1, **token_header(token))
+
+    assert reason(refused.value) == "plan-without-api-access"
 
 
 def test_it_lets_a_token_expire(soap, settings, acme_key):

@@ -78,25 +78,30 @@ def render_document(request, document, *, status=200, **context):
     }, status=status)
 
 
-def _opened(request, pk) -> Document:
-    """The document a person of its organization (or its accountant) opens: once its
-    software fetched it, it is Opened (Document.open)."""
-    document = document_from(request, pk, content=True)
-    document.open(request.user)
+def _open(request, document) -> Document:
+    """A person of its organization (or its accountant) reads the document: once its
+    software fetched it, it is Opened (Document.open). A browser that only asks for the
+    headers, or fetches the page ahead in case it is read (a prefetch), opens nothing."""
+    prefetch = "prefetch" in (request.headers.get("Sec-Purpose", "")
+                              + request.headers.get("Purpose", "")
+                              + request.headers.get("X-Moz", "")).lower()
+    if request.method == "GET" and not prefetch:
+        document.open(request.user)
     return document
 
 
 @environment_required()
 def document_detail(request, pk):
-    return render_document(request, _opened(request, pk))
+    return render_document(request, _open(request, document_from(request, pk, content=True)))
 
 
 @environment_required()
 def download(request, pk):
-    document = _opened(request, pk)
+    document = document_from(request, pk, content=True)
     if not document.offered_for_download:
         # A duplicate is held back until an administrator releases it.
         raise Http404
+    _open(request, document)
     return _file(bytes(document.content), "application/xml",
                  f"{_file_name(document.number) or f'document-{document.pk}'}.xml")
 
@@ -117,11 +122,12 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
 @environment_required()
 def attachment(request, pk, number):
     """A supporting document (the invoice's PDF, for one) embedded in the UBL, as a file."""
-    document = _opened(request, pk)
+    document = document_from(request, pk, content=True)
     root = _parsed(document) if document.offered_for_download else None
     found = attachment_content(root, number) if root is not None else None
     if found is None:
         raise Http404
+    _open(request, document)
     meta, content = found
     known = meta.mime_code if meta.mime_code in ATTACHMENT_TYPES else ""
     extension = (mimetypes.guess_extension(known) or "") if known else ""

@@ -226,6 +226,24 @@ def test_it_opens_a_fetched_invoice_by_its_file_and_leaves_one_further_on(
     assert (received.status, further.status) == (Status.OPENED, Status.APPROVED)
 
 
+def test_it_does_not_open_an_invoice_for_a_prefetch_a_head_or_a_missing_attachment(
+        client, delivered, cast):
+    _sent, received = delivered
+    received.mark_downloaded(None)
+    sign_in(client, cast.client_admin)
+    url = f"/documents/{received.pk}/"
+
+    # A browser fetching pages ahead in case they are read, and one asking for headers only.
+    assert client.get(url, headers={"Sec-Purpose": "prefetch"}).status_code == 200
+    assert client.get(url, headers={"Purpose": "prefetch"}).status_code == 200
+    assert client.head(url).status_code == 200
+    assert client.get(f"{url}attachments/9/").status_code == 404
+
+    received.refresh_from_db()
+    assert received.status == Status.DOWNLOADED
+    assert not received.events.filter(to_status=Status.OPENED).exists()
+
+
 def test_it_does_not_open_an_invoice_that_techsupport_reads(client, delivered, cast):
     _sent, received = delivered
     received.mark_downloaded(None)

@@ -18,9 +18,7 @@ from onboarding.models import Country, Organization, record_on_organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 
-# Accept sends for debtors without a KvK number under this stand-in number; the platform
-# accepts it, but nothing is registered on Peppol under it.
-DUMMY_KVK = peppol_ids.Identifier("0106", "99999998")
+DUMMY_KVK = peppol_ids.DUMMY_KVK
 OIN_SCHEME = "0190"
 
 DUPLICATE_CUSTOMER_NUMBER = _("This organization already has a customer with this customer "

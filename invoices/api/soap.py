@@ -246,7 +246,9 @@ def send_document(key, fields):
     from invoices.peppol.ubl import read_facts
     from invoices.peppol.ubl.reader import document_type
 
-    receiver = _receiver(fields.get("ReceiverIdentifier", ""))
+    given = fields.get("ReceiverIdentifier", "").strip()
+    # A debtor without a KvK number is sent to under the dummy number, by email.
+    receiver = _receiver(given) if given else identifiers.DUMMY_KVK
     email = fields.get("ReceiverEmail", "").strip()
     if email:
         try:
@@ -292,6 +294,11 @@ def send_document(key, fields):
                         "receiver-mismatch")
     answer = reachable(receiver.scheme, receiver.value)
     if not answer.reachable and not answer.error and not email:
+        if not given:
+            raise Fault("Client", _("Without a ReceiverIdentifier the dummy number %(dummy)s "
+                                    "is used, which nobody receives for on Peppol: give the "
+                                    "debtor's invoice email address in ReceiverEmail.")
+                        % {"dummy": receiver}, "receiver-not-reachable")
         raise Fault("Client", _("The receiver %(receiver)s cannot be reached on this platform "
                                 "or over Peppol, and no email address was given.")
                     % {"receiver": receiver}, "receiver-not-reachable")
@@ -460,7 +467,7 @@ def register() -> None:
 SCHEMA = {
     "Login": "AppKey SecretKey",
     "LoginResponse": "SecurityToken ExpiresAt:dateTime CompanyId",
-    "SendDocument": "ReceiverIdentifier ReceiverEmail? Subject? Payload",
+    "SendDocument": "ReceiverIdentifier? ReceiverEmail? Subject? Payload",
     "SendDocumentResponse": "ExternalId DocumentId:long Status",
     "GetInboxDocuments": "Page:int? PageSize:int? CreatedFrom:dateTime?",
     "GetInboxDocumentsResponse":
@@ -480,7 +487,9 @@ DOCUMENTATION = {
              "key ends its tokens at once.",
     "SendDocument": "Sends a UBL invoice or credit note (Payload: its XML) to "
                     "ReceiverIdentifier (scheme:value). ReceiverEmail is mailed the document "
-                    "when the receiver is neither on this platform nor on Peppol; Subject is "
+                    "when the receiver is neither on this platform nor on Peppol. Without "
+                    "ReceiverIdentifier (a debtor without a KvK number) it is "
+                    f"{identifiers.DUMMY_KVK}, which goes to ReceiverEmail. Subject is "
                     "not used. Answers the ExternalId (the Delivery ID) at once: the rules and "
                     "the routing follow, and a refusal is told to InvoiceSentError webhooks.",
     "GetInboxDocuments": "Received documents, oldest first, PageSize (1 to "

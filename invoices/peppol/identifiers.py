@@ -48,6 +48,11 @@ class Identifier:
         return f"{PARTICIPANT_SCHEME}::{self}"
 
 
+# Accept sends for debtors without a KvK number under this stand-in number; the platform
+# accepts it, but nothing is registered on Peppol under it.
+DUMMY_KVK = Identifier("0106", "99999998")
+
+
 def scheme_title(code: str) -> str:
     """A short name for the scheme, e.g. "GS1 GLN" for 0088."""
     rule = rule_for(code)

@@ -253,6 +253,31 @@ def test_it_refuses_a_receiver_that_cannot_be_reached_without_an_email(
     assert Document.objects.count() == 2
 
 
+def test_it_sends_for_a_debtor_without_a_kvk_number_under_the_dummy_number_by_email(
+        soap, settings, acme_key):
+    with PeppolNetwork() as network:
+        sml = network.sml_settings()
+        settings.PEPPOL_SML_ZONE = sml["zone"]
+        settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
+        settings.PEPPOL_DNS_PORT = sml["port"]
+        token = login(soap, acme_key)
+        # Accept leaves the identifier out for a debtor without a KvK number.
+        with pytest.raises(Fault) as refused:
+            soap.SendDocument(Payload=payload(invoice(customer_kvk="99999998")),
+                              **token_header(token))
+        sent = soap.SendDocument(Payload=payload(invoice("F-2", customer_kvk="99999998")),
+                                 ReceiverEmail="hoek@example.nl", **token_header(token))
+
+    assert reason(refused.value) == "receiver-not-reachable"
+    assert refused.value.message == (
+        "Without a ReceiverIdentifier the dummy number 0106:99999998 is used, which nobody "
+        "receives for on Peppol: give the debtor's invoice email address in ReceiverEmail.")
+    mailed = Document.objects.get(delivery_id=sent.ExternalId)
+    assert (mailed.receiver_scheme, mailed.receiver_value) == ("0106", "99999998")
+    assert (mailed.receiver_email, mailed.status) == ("hoek@example.nl", Status.DELIVERED)
+    assert Document.objects.count() == 1
+
+
 def test_it_mails_at_most_the_days_number_of_documents_for_an_organization(
         soap, settings, acme_key, receiver):
     settings.RECEIVER_EMAILS_PER_DAY = 1

@@ -129,6 +129,16 @@ class CardRules:
                    schemes=setup.card_schemes)
 
 
+def _schemes_said(codes) -> str:
+    """The schemes a rule allows, as a message names them: the codes, with the VAT number
+    schemes (one a country) said together."""
+    vat = set(schemes.vat_codes())
+    named = [code for code in codes if code not in vat]
+    if vat & set(codes):
+        named.append(gettext("VAT numbers"))
+    return ", ".join(named)
+
+
 def stale_before():
     return timezone.now() - timedelta(days=settings.PEPPOL_REACHABILITY_MAX_AGE_DAYS)
 
@@ -148,7 +158,8 @@ class CustomerCardQuerySet(OrganizationPartQuerySet):
 
     def with_problems(self, rules: CardRules):
         """Cards whose invoices would fail when sent today, by `rules`."""
-        problems = CustomerCard.NO_ENDPOINT | CustomerCard.UNREACHABLE
+        problems = (CustomerCard.NO_ENDPOINT | (CustomerCard.UNREACHABLE & ~CustomerCard.DUMMY)
+                    | (CustomerCard.DUMMY & models.Q(invoice_email="")))
         if rules.schemes:
             problems |= ~models.Q(endpoint_scheme__in=rules.schemes)
         if rules.profiles:
@@ -166,6 +177,8 @@ class CustomerCard(models.Model):
     # Never looked up, or the lookup could not get an answer.
     NOT_CHECKED = models.Q(peppol_registered__isnull=True)
     NO_ENDPOINT = models.Q(endpoint_scheme="")
+    # Nobody receives under the dummy number: its invoices go to the invoice email address.
+    DUMMY = models.Q(endpoint_scheme=DUMMY_KVK.scheme, endpoint_value=DUMMY_KVK.value)
     NO_BUYER_REFERENCE = models.Q(buyer_reference_source="")
     BY_OLD_CONNECTION = models.Q(einvoicing_method=EInvoicingMethod.LEGACY_CONNECTION)
 
@@ -289,10 +302,14 @@ class CustomerCard(models.Model):
         elif rules.schemes and self.endpoint_scheme not in rules.schemes:
             found.append(gettext("Endpoint-ID in scheme %(scheme)s; the software fills in "
                                  "only %(schemes)s") % {"scheme": self.endpoint_scheme,
-                                                        "schemes": ", ".join(rules.schemes)})
+                                                        "schemes": _schemes_said(rules.schemes)})
         if rules.profiles and not self.buyer_reference_source:
             found.append(gettext("No source for the BuyerReference"))
-        if self.peppol_registered is False:
+        if self.uses_dummy_kvk:
+            if not self.invoice_email:
+                found.append(gettext("The dummy KvK number and no invoice email address: its "
+                                     "invoices cannot be delivered"))
+        elif self.peppol_registered is False:
             found.append(gettext("Not on Peppol"))
         elif self.peppol_registered and not self.peppol_accepts_invoice:
             found.append(gettext("Does not accept BIS Billing 3.0 invoices"))

@@ -64,5 +64,13 @@ def is_eas_code(code: str) -> bool:
     return code in _load()[2]
 
 
+@cache
+def vat_codes() -> tuple[str, ...]:
+    """The active schemes of VAT numbers (scheme ids such as "NL:VAT") that an EndpointID may
+    take, in code order."""
+    return tuple(s.code for s in all_schemes()
+                 if s.active and s.scheme_id.endswith(":VAT") and is_eas_code(s.code))
+
+
 def code_list_version() -> str:
     return _load()[0]

@@ -6,6 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from invoices.peppol.schemes import vat_codes
+
+# The identifiers the 4PS guides ask on a customer card: a KvK number, a GLN or a VAT number.
+KVK_GLN_OR_VAT = ("0106", "0088", *vat_codes())
+
 
 @dataclass(frozen=True)
 class Step:

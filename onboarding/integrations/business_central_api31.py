@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks, steps
-from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.base import KVK_GLN_OR_VAT, Setup, Step
 from onboarding.integrations.business_central import BUSINESS_CENTRAL, BUYER_REFERENCE
 from onboarding.integrations.registry import register
 
@@ -48,4 +48,5 @@ SETUP = register(Setup(
         steps.receiving(_("Decide whether the organization receives; Business Central fetches "
                           "received invoices with the connection keys.")),
     ),
+    card_schemes=KVK_GLN_OR_VAT,
 ))

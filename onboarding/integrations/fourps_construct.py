@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks, steps
-from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.base import KVK_GLN_OR_VAT, Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
 
@@ -44,4 +44,5 @@ SETUP = register(Setup(
         steps.receiving(_("In the purchase journal, click Importeren to retrieve incoming "
                           "invoices, then process them via Externe factuur verwerken.")),
     ),
+    card_schemes=KVK_GLN_OR_VAT,
 ))

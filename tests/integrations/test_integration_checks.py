@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import CustomerCard, SendingProfile
+from customers.models import CardRules, CustomerCard, SendingProfile
 from invoices.peppol.ubl import Line
 from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
@@ -114,6 +114,47 @@ def test_it_takes_any_identifier_for_accept_and_checks_debtors_by_kvk_or_oin(cas
         "Groothandel BV (3): Endpoint-ID in scheme 0088; the software fills in only 0106, 0190"]
 
 
+def test_it_checks_4ps_customers_for_a_kvk_number_gln_or_vat_number(cast):
+    subscribe(cast.company, Subscription.PROFESSIONAL)
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-4PS")
+    org = organization(cast)
+    run, _ = IntegrationRun.start(organization=org, setup=get("4ps-construct"), by=cast.admin,
+                                  environment=cast.company)
+    for number, (name, scheme, value) in enumerate((
+            ("Bakker BV", "0106", "87654321"), ("Groothandel BV", "0088", "8712345000004"),
+            ("Händler GmbH", "9930", "DE123456789"), ("Gemeente Zeist", "0190", "0" * 20)),
+            start=1):
+        CustomerCard.objects.create(organization=org, name=name, customer_number=str(number),
+                                    endpoint_scheme=scheme, endpoint_value=value)
+
+    customers = states(run)["customers"]
+
+    assert customers.result.message == "3 of 4 customer cards are ready. Not ready:"
+    assert customers.result.items == [
+        "Gemeente Zeist (4): Endpoint-ID in scheme 0190; the software fills in only 0106, "
+        "0088, VAT numbers"]
+
+
+def test_it_counts_a_customer_on_the_dummy_number_ready_only_with_an_invoice_email(cast):
+    run = afas_run(cast)
+    org = run.organization
+    CustomerCard.objects.create(organization=org, name="Lunchroom De Hoek", customer_number="1",
+                                endpoint_scheme="0106", endpoint_value="99999998")
+    # Nobody receives under the dummy number; the lookup says so.
+    CustomerCard.objects.create(organization=org, name="Kiosk", customer_number="2",
+                                endpoint_scheme="0106", endpoint_value="99999998",
+                                invoice_email="kiosk@example.nl", peppol_registered=False)
+
+    contacts = states(run)["contacts"]
+
+    assert contacts.result.message == "1 of 2 customer cards are ready. Not ready:"
+    assert contacts.result.items == [
+        "Lunchroom De Hoek (1): The dummy KvK number and no invoice email address: its "
+        "invoices cannot be delivered"]
+    assert list(CustomerCard.objects.with_problems(CardRules()).values_list("name", flat=True)) \
+        == ["Lunchroom De Hoek"]
+
+
 def test_it_completes_entering_the_keys_at_the_softwares_first_call(cast):
     run = afas_run(cast)
     found = states(run)
@@ -202,7 +243,7 @@ def test_it_lists_customer_cards_that_are_not_ready_and_calls_out_the_dummy(cast
     assert "no customer cards yet" in states(run)["contacts"].result.message
     CustomerCard.objects.create(organization=run.organization, name="Bakker BV",
                                 customer_number="1", endpoint_scheme="0106",
-                                endpoint_value="99999998")
+                                endpoint_value="99999998", invoice_email="bakker@example.nl")
     CustomerCard.objects.create(organization=run.organization, name="Slager BV",
                                 customer_number="2")
     CustomerCard.objects.create(organization=run.organization, name="Visser BV",

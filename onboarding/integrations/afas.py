@@ -36,7 +36,7 @@ SETUP = register(Setup(
         steps.keys(
             _("Create a connection for AFAS here: the App Key and Secret appear in this step."),
             _("Copy the generated App Key and Secret."),
-            warnings=(ONE_SET_PER_ENVIRONMENT,)),
+            warnings=(ONE_SET_PER_ENVIRONMENT,), several_keys=True),
         Step("enter_keys", _("Enter the keys in AFAS"), (
             _("Open your AFAS environment."),
             _("Go to the e-invoicing settings or the eConnect integration."),

@@ -24,6 +24,9 @@ class Step:
     values: tuple[str, ...] = ()
     # This step offers to create the connection key for the setup's software.
     creates_key: bool = False
+    # ...and another pair once there is one: the software keeps a pair for each of its own
+    # environments (AFAS).
+    several_keys: bool = False
     # Only the user knows whether this is true; confirming it records their statement.
     statement: str = ""
     warnings: tuple[str, ...] = ()

@@ -220,6 +220,30 @@ def test_it_creates_keys_from_the_step_and_shows_the_secret_once(client, cast):
     assert "used connection key" in status["steps"]["enter_keys"]["html"]
 
 
+def test_it_offers_afas_a_pair_of_keys_for_each_of_its_environments(client, cast):
+    run = afas_run(cast)
+    sign_in(client, cast.admin)
+    client.post(f"/integrations/runs/{run.pk}/", {"action": "create_key", "step": "keys"})
+    step = client.get(f"/integrations/runs/{run.pk}/").content.decode() \
+        .split('id="step-keys"')[1].split('id="step-')[0]
+    assert "Create keys for another AFAS environment" in step
+
+    client.post(f"/integrations/runs/{run.pk}/", {"action": "create_key", "step": "keys"})
+
+    assert ConnectionKey.objects.filter(organization=run.organization, software="afas",
+                                        revoked_at=None).count() == 2
+
+
+def test_it_offers_no_second_pair_to_software_with_one_environment(client, cast):
+    subscribe(cast.company, Subscription.BASIC)
+    run, _created = IntegrationRun.start(organization=organization(cast), setup=get("accept"),
+                                         by=cast.admin, environment=cast.company)
+    sign_in(client, cast.admin)
+    client.post(f"/integrations/runs/{run.pk}/", {"action": "create_key", "step": "keys"})
+
+    assert 'id="another-key"' not in client.get(f"/integrations/runs/{run.pk}/").content.decode()
+
+
 @pytest.mark.parametrize(("software", "step", "tested", "event"), [
     ("afas", "enter_keys", False, "connection_key.used"),
     ("4ps_business_central", "configure", True, "connection_key.tested"),

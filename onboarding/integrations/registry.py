@@ -37,3 +37,9 @@ def _order(slug):
 def get(slug: str) -> Setup | None:
     _load()
     return _setups.get(slug)
+
+
+def with_keys_for(software: str) -> Setup | None:
+    """The guided setup in which `software` signs in with connection keys, if there is one."""
+    return next((setup for setup in all_setups() if setup.software == software
+                 and any(step.creates_key for step in setup.steps)), None)

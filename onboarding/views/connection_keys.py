@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from onboarding.filters import ConnectionKeyFilter
 from onboarding.forms.partners import ConnectionKeyForm
+from onboarding.integrations.registry import with_keys_for
 from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import PORT_443
 from onboarding.tenancy import environment_required
@@ -78,7 +79,7 @@ def _add_key(request, organization):
                 "key": issued.key, "secret": issued.secret,
                 "quick_connect": issued.quick_connect,
                 "page_url": reverse("onboarding:connection_key_created", args=[issued.key.pk]),
-                "port_443": PORT_443,
+                "port_443": PORT_443, "setup": with_keys_for(issued.key.software),
             })
             add_never_cache_headers(response)
             return response
@@ -93,7 +94,7 @@ def connection_key_created(request, pk):
     """Where the page that showed the Secret leads on reload: the Secret is gone by then."""
     key = visible_key(request, pk)
     return render(request, "onboarding/connection_keys/created.html",
-                  {"key": key, "port_443": PORT_443})
+                  {"key": key, "port_443": PORT_443, "setup": with_keys_for(key.software)})
 
 
 @environment_required()

@@ -72,6 +72,21 @@ def test_it_shows_the_secret_once_and_stores_only_its_hmac(client, cast):
             in shown
 
 
+def test_it_leads_from_new_keys_to_the_guided_setup_of_their_software(client, cast):
+    org = active_org(cast)
+    sign_in(client, cast.admin)
+
+    afas = text(create(client, org, software="afas"))
+    other = text(create(client, org))
+
+    assert "The guided setup for AFAS shows each step in the software" in afas
+    assert 'href="/integrations/start/?setup=afas"' in afas
+    assert 'id="guided-setup"' not in other
+    key = ConnectionKey.objects.get(software="afas")
+    assert 'href="/integrations/start/?setup=afas"' in text(
+        client.get(f"/connection-keys/{key.pk}/created/"))
+
+
 def test_it_tells_other_software_where_the_api_is(client, cast):
     org = active_org(cast)
     sign_in(client, cast.admin)

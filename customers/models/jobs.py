@@ -24,6 +24,7 @@ from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
 from portal.said import Said, Shown, as_data, said_field
+from portal.text import counted
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +169,8 @@ class BackgroundJob(models.Model):
             return Said(self.RETRYING, time=formats.time_format(
                 timezone.localtime(row.run_after), "H:i:s"))
         if row.worker_ids:
-            return Said(self.INTERRUPTED, done=f"{self.progress_done:,}",
-                        total=f"{self.progress_total:,}")
+            return Said(self.INTERRUPTED, done=counted(self.progress_done),
+                        total=counted(self.progress_total))
         if now - row.enqueued_at > WAITING_AFTER:
             return str(WAITING) % {"minutes": (now - row.enqueued_at).total_seconds() // 60}
         return ""

@@ -10,6 +10,7 @@ from customers.models import CustomerCard, PeppolCheckRun
 from customers.views.common import check_run_from, organization_context, organization_from
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
+from portal.text import counted
 
 
 @environment_required()
@@ -61,7 +62,7 @@ def check_run_status(request, pk):
         "note": run.delay_note,
         "total": run.progress_total, "percent": run.percent,
         "message": _("Checked %(done)s of %(total)s customers…")
-        % {"done": f"{run.progress_done:,}", "total": f"{run.progress_total:,}"},
+        % {"done": counted(run.progress_done), "total": counted(run.progress_total)},
     })
 
 

@@ -16,6 +16,7 @@ from customers.views.common import import_from, organization_context, organizati
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, refusal, take_upload
 from portal.spreadsheets import csv_download, csv_lines, reader_delimiter
+from portal.text import counted
 
 REPORT_ROWS_SHOWN = 100
 
@@ -83,7 +84,7 @@ def import_status(request, pk):
         "status": job.status, "running": job.is_running, "done": done, "total": total,
         "note": job.delay_note,
         "percent": min(100, round(100 * done / total)) if total else 0,
-        "message": message % {"done": f"{done:,}", "total": f"{total:,}"},
+        "message": message % {"done": counted(done), "total": counted(total)},
     })
 
 

@@ -354,6 +354,18 @@ def test_it_shows_progress_while_an_import_runs(admin, org):
     assert "is being imported" in text(admin.get(f"/organizations/{org.pk}/customers/"))
 
 
+def test_it_writes_the_progress_counts_as_the_readers_language_does(admin, org):
+    upload(admin, org, GOOD)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="checking", progress_done=1234,
+                                               progress_total=20000, heartbeat_at=timezone.now())
+    url = f"/customers/imports/{job.pk}/status/"
+
+    assert admin.get(url).json()["message"] == "Checked 1,234 of 20,000 rows…"
+    admin.post("/language/", {"language": "nl", "next": "/"})
+    assert admin.get(url).json()["message"] == "1.234 van 20.000 rijen gecontroleerd…"
+
+
 def test_it_reports_saving_progress_from_the_running_transaction(admin, org):
     upload(admin, org, GOOD)
     job = ImportJob.objects.get()

@@ -115,8 +115,14 @@ document.addEventListener("DOMContentLoaded", function () {
     list.appendChild(item);
   });
   summary.appendChild(list);
+  // Above the form: at the top of a narrow column (the sign-in pages), else of the page.
+  var narrow = main.querySelector(":scope > .auth-narrow, :scope > .auth-manage");
   var messages = main.querySelector(":scope > .messages");
-  main.insertBefore(summary, messages ? messages.nextSibling : main.firstChild);
+  if (narrow) {
+    narrow.insertBefore(summary, narrow.firstChild);
+  } else {
+    main.insertBefore(summary, messages ? messages.nextSibling : main.firstChild);
+  }
 
   moved.forEach(function (alert) { alert.remove(); });
 

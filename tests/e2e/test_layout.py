@@ -169,6 +169,10 @@ def test_it_sums_up_a_failed_sign_in(live_server, browser, cast):
     # Said once, in the summary, with the cursor back in the first field to try again.
     assert page.get_by_text("not correct").count() == 1
     assert page.evaluate("document.activeElement.id") == "id_login"
+    # Above the sign-in form and as wide as it, not across the page.
+    summary = page.locator("#form-error-summary").bounding_box()
+    field = page.locator("#id_login").bounding_box()
+    assert abs(summary["x"] - field["x"]) < 2 and summary["width"] <= field["width"] + 2
     # Console errors from a refused sign-in (a 400 answer) are the browser's own note.
     assert [p for p in watcher.problems if "status of 400" not in p] == []
 

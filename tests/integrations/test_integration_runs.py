@@ -193,7 +193,7 @@ def test_it_gives_accept_its_quick_connect_string_with_the_new_keys(client, cast
 
     key = ConnectionKey.objects.get()
     secret = re.search(r'id="keys-secret" value="([^"]+)"', page).group(1)
-    quick = re.search(r'id="configure-quick_connect" value="([^"]+)"', page).group(1)
+    quick = re.search(r'id="configure-quick_connect"[^>]*>([^<]+)</textarea>', page).group(1)
     assert quick == (f"APP_KEY:{key.app_key};SECRET_KEY:{secret};EMAIL_ID:{cast.admin.email};"
                      f"COMPANY_ID:{org.company_id};")
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -493,15 +494,18 @@ def user_statement(facts: Facts, step_key: str) -> Result:
 def entra_linked(facts: Facts) -> Result:
     from onboarding.models import EntraIdentity
 
-    identities = EntraIdentity.objects.filter(
-        user__memberships__environment=facts.environment).distinct()
-    if not identities.exists():
+    # The account linked to this organization's partyIds when there is one: that is the
+    # one Business Central signs in with.
+    identity = (EntraIdentity.objects.filter(user__memberships__environment=facts.environment)
+                .annotate(for_organization=Exists(_links(facts).filter(identity=OuterRef("pk"))))
+                .select_related("user").order_by("-for_organization", "pk").first())
+    if identity is None:
         return Result(False, _("Nobody in this environment has linked a Microsoft Entra ID "
                                "account yet. Link it under your account's Entra ID page."),
                       action=Action(_("Open your Entra ID page"),
                                     reverse("onboarding:entra_account")))
-    return Result(True, _("Entra ID account %(name)s is linked.")
-                  % {"name": identities.first().username})
+    return Result(True, _("Entra ID account %(name)s is linked, by %(user)s.")
+                  % {"name": identity.username or identity.object_id, "user": identity.user.email})
 
 
 def _links(facts):

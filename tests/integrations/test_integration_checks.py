@@ -432,11 +432,16 @@ def test_it_follows_the_service_broker_path(cast):
     assert "no sending profile yet" in found["profile"].result.message
 
     run.confirm("extension", cast.admin, cast.company)
+    # A colleague's account linked first; the one linked to this organization is named.
+    EntraIdentity.objects.create(user=cast.basic, tenant_id="t", object_id="b",
+                                 username="bob@acme.nl")
     identity = EntraIdentity.objects.create(user=cast.admin, tenant_id="t", object_id="o",
                                             username="anna@acme.nl")
     link = PartyLink.grant(identity=identity, organization=org, broker="production",
                            can_send=True, can_receive=False, by=cast.techsupport)
     found = states(run)
+    assert found["entra"].result.message == \
+        "Entra ID account anna@acme.nl is linked, by admin@acme.nl."
     assert found["extension"].state == "complete"
     assert "Confirmed by admin@acme.nl" in found["extension"].result.message
     assert found["entra"].state == "complete" and found["party_link"].state == "complete"

@@ -15,6 +15,7 @@ from onboarding.models import (
     AuditEvent,
     EntraIdentity,
     Organization,
+    OrganizationIdentifier,
     OrganizationMember,
     PartyLink,
     PartyLinkRequest,
@@ -454,6 +455,28 @@ def test_it_is_active_only_once_sending_via_peppol_is_checked(client, cast, orgs
     client.post(f"/entra/connection/{link.pk}/", {})
     link.refresh_from_db()
     assert not link.sending_enabled
+
+
+def test_it_reviews_only_identifiers_in_effect_as_sending_and_receiving(client, cast, orgs,
+                                                                         entra, anna):
+    verified = OrganizationIdentifier.add(orgs[0], cast.admin, "0106", "12345678")
+    verified.verify(cast.techsupport)
+    verified.switch(cast.admin, "receive", True)
+    waiting = OrganizationIdentifier.add(orgs[0], cast.admin, "0088", "8712345000011")
+    waiting.switch(cast.admin, "receive", True)
+    assert waiting.can_send and not waiting.is_verified
+    link = PartyLink.grant(identity=EntraIdentity.objects.get(), organization=orgs[0],
+                           broker="production", can_send=True, can_receive=True,
+                           by=cast.techsupport)
+    entra_sign_in(client, entra, anna)
+
+    review = html.unescape(client.get(f"/entra/connection/{link.pk}/").content.decode())
+
+    items = [item.split("</li>")[0] for item in review.split("<li><code>")[1:]]
+    identifiers = {item.split("</code>")[0]: re.sub(r"<[^>]+>", " ", item.split("</code>")[1])
+                   for item in items}
+    assert identifiers["0088:8712345000011"].split() == ["Waiting", "for", "TechSupport"]
+    assert identifiers["0106:12345678"].split()[-2:] == ["send", "receive"]
 
 
 def test_it_refuses_sending_for_a_link_made_for_receiving(client, cast, orgs, entra, anna):

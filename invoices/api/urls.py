@@ -16,4 +16,11 @@ urlpatterns = [
          name="inbox-downloaded"),
     path("inbox/<int:pk>/rejected", views.RejectView.as_view(), name="inbox-rejected"),
     path("inbox/<int:pk>/status", views.ProcessingStatusView.as_view(), name="inbox-status"),
+    # The service broker's paths, with the organization in the path.
+    path("<str:party_id>/salesInvoice/send", views.BrokerSendView.as_view(),
+         name="broker-send"),
+    path("<str:party_id>/purchaseInvoice/<int:pk>/download",
+         views.BrokerDownloadView.as_view(), name="broker-download"),
+    path("<str:party_id>/purchaseInvoice/<int:pk>", views.BrokerReceivedDocumentView.as_view(),
+         name="broker-delete"),
 ]

@@ -50,6 +50,7 @@ from onboarding.api.broker import (
     SEND,
     EntraBearerAuthentication,
     HasPartyRight,
+    PartyNotLinked,
     broker_caller,
 )
 from onboarding.api.docs import ANY_CALL, problems
@@ -115,6 +116,17 @@ class DocumentsSchema(PortalAutoSchema):
             PARTY_HEADER, str, OpenApiParameter.HEADER,
             description=_("With an Entra ID access token: the company ID (XCNL…) of the "
                           "organization the call is for. Not used with a connection key."))]
+
+
+class PartyPathSchema(PortalAutoSchema):
+    """The service broker's own paths: the organization is named in the path."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), OpenApiParameter(
+            "party_id", str, OpenApiParameter.PATH,
+            description=_("The company ID (XCNL…) of the organization the call is for: with "
+                          "an Entra ID access token, one its party links name; with a "
+                          "connection key, the key's own organization."))]
 
 
 class KeyView(ConnectionKeyView):
@@ -185,30 +197,35 @@ def read_capped(request) -> bytes:
     return body
 
 
+# The send call's documentation, shared by its path and the service broker's.
+SEND_SCHEMA = {
+    "summary": _("Send a document"),
+    "description": _("Send a UBL invoice or credit note (the XML as the request body) for the "
+                     "key's organization. The answer comes at once with the Delivery ID; the "
+                     "official rules and the routing follow on the queue, and the document's "
+                     "status shows the outcome. Give your own id in the X-Client-Document-Id "
+                     "header (6 to 100 characters) to send safely again after a lost answer: "
+                     "the same id answers 409 with the first document's Location and sends "
+                     "nothing."),
+    "parameters": [OpenApiParameter(CLIENT_ID_HEADER, str, OpenApiParameter.HEADER,
+                                    description=_("Your own id for this document."))],
+    "request": {XML: OpenApiTypes.BINARY},
+    "responses": {
+        202: AcceptedSerializer, **BAD_REQUEST,
+        **problems({
+            409: _("A document with this client document id was sent before; Location names "
+                   "it."),
+            413: TOO_LARGE,
+            415: _("The Content-Type says the body is JSON or a form: send the document as "
+                   "application/xml.")}),
+        **PROBLEMS},
+}
+
+
 class SendView(KeyView):
     party_right = SEND
 
-    @extend_schema(
-        operation_id="documents_send", summary=_("Send a document"),
-        description=_("Send a UBL invoice or credit note (the XML as the request body) for "
-                      "the key's organization. The answer comes at once with the Delivery "
-                      "ID; the official rules and the routing follow on the queue, and the "
-                      "document's status shows the outcome. Give your own id in the "
-                      "X-Client-Document-Id header (6 to 100 characters) to send safely "
-                      "again after a lost answer: the same id answers 409 with the first "
-                      "document's Location and sends nothing."),
-        parameters=[OpenApiParameter(CLIENT_ID_HEADER, str, OpenApiParameter.HEADER,
-                                     description=_("Your own id for this document."))],
-        request={XML: OpenApiTypes.BINARY},
-        responses={202: AcceptedSerializer, **BAD_REQUEST,
-                   **problems({
-                       409: _("A document with this client document id was sent before; "
-                              "Location names it."),
-                       413: TOO_LARGE,
-                       415: _("The Content-Type says the body is JSON or a form: send the "
-                              "document as application/xml.")}),
-                   **PROBLEMS},
-    )
+    @extend_schema(operation_id="documents_send", **SEND_SCHEMA)
     def post(self, request):
         sent_as = request.content_type.split(";")[0].strip().lower()
         # A body sent as raw bytes or text (or without a type, which servers read as text)
@@ -381,6 +398,15 @@ class InboxView(KeyView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+# The delete call's documentation, shared by its path and the service broker's.
+DELETE_SCHEMA = {
+    "summary": _("Delete a received document"),
+    "description": _("Deletes the document from the inbox for good; the audit log keeps that "
+                     "it was deleted, and by which key."),
+    "responses": {204: None, **NOT_FOUND, **PROBLEMS},
+}
+
+
 class ReceivedDocumentView(KeyView):
     @extend_schema(
         operation_id="inbox_document", summary=_("A received document"),
@@ -391,31 +417,30 @@ class ReceivedDocumentView(KeyView):
     def get(self, request, pk):
         return Response(ReceivedDocumentSerializer(self.received(pk)).data)
 
-    @extend_schema(
-        operation_id="inbox_delete", summary=_("Delete a received document"),
-        description=_("Deletes the document from the inbox for good; the audit log keeps "
-                      "that it was deleted, and by which key."),
-        responses={204: None, **NOT_FOUND, **PROBLEMS},
-    )
+    @extend_schema(operation_id="inbox_delete", **DELETE_SCHEMA)
     def delete(self, request, pk):
         self.received(pk).discard(None, actor_label=self.actor_label())
         return Response(status=204)
 
 
+# The download call's documentation, shared by its path and the service broker's.
+DOWNLOAD_SCHEMA = {
+    "summary": _("Download a received document"),
+    "description": _("The UBL exactly as it was received, byte for byte. A possible duplicate "
+                     "is offered only after it is marked as original."),
+    # The document is XML whatever is asked; JSON is the errors' format only.
+    "parameters": [OpenApiParameter("format", exclude=True)],
+    "responses": {(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
+                  **NOT_FOUND,
+                  **problems({409: _("Held as a possible duplicate.")}),
+                  **PROBLEMS},
+}
+
+
 class DownloadView(KeyView):
     renderer_classes = [JSONRenderer, XmlRenderer]
 
-    @extend_schema(
-        operation_id="inbox_download", summary=_("Download a received document"),
-        description=_("The UBL exactly as it was received, byte for byte. A possible "
-                      "duplicate is offered only after it is marked as original."),
-        # The document is XML whatever is asked; JSON is the errors' format only.
-        parameters=[OpenApiParameter("format", exclude=True)],
-        responses={(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
-                   **NOT_FOUND,
-                   **problems({409: _("Held as a possible duplicate.")}),
-                   **PROBLEMS},
-    )
+    @extend_schema(operation_id="inbox_download", **DOWNLOAD_SCHEMA)
     def get(self, request, pk):
         document = self.document(self.documents().inbox(), pk)
         if not document.offered_for_download:
@@ -425,6 +450,44 @@ class DownloadView(KeyView):
         response = HttpResponse(bytes(document.content), content_type=XML)
         response["Content-Disposition"] = f'attachment; filename="document-{document.pk}.xml"'
         return response
+
+
+class PartyInPath:
+    """The service broker's own paths, which name the organization in the path (its company
+    ID, XCNL…) instead of the X-Party-Id header. A connection key may use them only for its
+    own organization."""
+
+    schema = PartyPathSchema()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        party = kwargs.get("party_id", "")
+        if broker_caller(request) is None and \
+                party.lower() != request.auth.organization.company_id.lower():
+            raise PartyNotLinked(_("This connection key is for %(company_id)s; the path names "
+                                   "%(party)s.")
+                                 % {"company_id": request.auth.organization.company_id,
+                                    "party": party[:40]})
+
+
+class BrokerSendView(PartyInPath, SendView):
+    @extend_schema(operation_id="broker_sales_invoice_send", **SEND_SCHEMA)
+    def post(self, request, party_id):
+        return super().post(request)
+
+
+class BrokerDownloadView(PartyInPath, DownloadView):
+    @extend_schema(operation_id="broker_purchase_invoice_download", **DOWNLOAD_SCHEMA)
+    def get(self, request, party_id, pk):
+        return super().get(request, pk)
+
+
+class BrokerReceivedDocumentView(PartyInPath, ReceivedDocumentView):
+    http_method_names = ["delete", "options"]
+
+    @extend_schema(operation_id="broker_purchase_invoice_delete", **DELETE_SCHEMA)
+    def delete(self, request, party_id, pk):
+        return super().delete(request, pk)
 
 
 class InboxStepView(KeyView):

@@ -1,7 +1,8 @@
 """The service broker's callers: Business Central's extension, authenticated as the linked
 Entra ID user with `Authorization: Bearer <access token>`, for the organization it names in
-the X-Party-Id header (its company ID, XCNL…). The identity must have an approved party link
-to that organization, with the right the call needs: send, or receive."""
+the path of the broker's own calls (`{partyId}/salesInvoice/send`) or else in the X-Party-Id
+header (its company ID, XCNL…). The identity must have an approved party link to that
+organization, with the right the call needs: send, or receive."""
 
 from __future__ import annotations
 
@@ -99,7 +100,9 @@ class EntraBearerAuthentication(BaseAuthentication):
 
     @staticmethod
     def _link(request, identity, token) -> PartyLink:
-        party_id = request.headers.get(PARTY_HEADER, "").strip()
+        # The service broker's own paths name it in the path; the others in the header.
+        party_id = (request.parser_context or {}).get("kwargs", {}).get("party_id") \
+            or request.headers.get(PARTY_HEADER, "").strip()
         if not party_id:
             raise PartyNotLinked(_("Name the organization in the X-Party-Id header: its "
                                    "company ID, such as XCNL00000001."))
@@ -153,6 +156,7 @@ EntraBearerScheme = security_scheme(EntraBearerAuthentication, "entraBearer", {
     "bearerFormat": "JWT",
     "description": "A Microsoft Entra ID access token (RS256) of a user whose Entra ID account "
                    "is linked in the portal, for the service broker's app registration. Name "
-                   "the organization in the X-Party-Id header; the account needs an approved "
-                   "party link to it with the right to send or to receive.",
+                   "the organization in the path of the service broker's own calls, or else "
+                   "in the X-Party-Id header; the account needs an approved party link to it "
+                   "with the right to send or to receive.",
 })

@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from invoices.models import Direction, Document
 from onboarding.models import AuditEvent, EntraIdentity, PartyLink
-from tests.invoices.conftest import invoice, make_receiver
+from tests.integrations.helpers import basic
+from tests.invoices.conftest import invoice, make_receiver, received_over_peppol
 from tests.onboarding.entra_helpers import CLIENT_ID, TENANT, configure
 from tests.standins.oidc import OidcStandIn
 
@@ -105,6 +106,35 @@ def test_it_checks_the_right_each_call_needs(entra, acme, link, cast):
     link.revoke(cast.techsupport)
     assert "has no approved party link" in problem(
         call("get", "/api/v1/inbox", token(entra), acme.company_id), 403)
+
+
+def test_it_answers_on_the_service_brokers_own_paths(entra, acme, link, cast, acme_key,
+                                                     django_capture_on_commit_callbacks):
+    """`{partyId}/salesInvoice/send`, `{partyId}/purchaseInvoice/{id}/download` and its
+    DELETE: the organization named in the path, for a token or the organization's own key."""
+    make_receiver(cast)
+    path = f"/api/v1/{acme.company_id}/salesInvoice/send"
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = call("post", path, token(entra), data=invoice(), content_type="application/xml")
+    assert sent.status_code == 202, sent.content
+    assert Document.objects.get(pk=sent.json()["id"]).organization == acme
+    PartyLink.objects.filter(pk=link.pk).update(can_receive=True)
+    received = received_over_peppol(acme, "F-77")
+    download = f"/api/v1/{acme.company_id.lower()}/purchaseInvoice/{received.pk}/download"
+    fetched = call("get", download, token(entra))
+    assert fetched.status_code == 200 and fetched.content == bytes(received.content)
+    # Another organization in the path: no link to it, whatever the header says.
+    assert "has no approved party link to XCNL99999999" in problem(
+        call("get", f"/api/v1/XCNL99999999/purchaseInvoice/{received.pk}/download",
+             token(entra), acme.company_id), 403)
+    key = APIClient()
+    key.credentials(HTTP_AUTHORIZATION=basic(acme_key.key.app_key, acme_key.secret))
+    assert key.get(download).status_code == 200
+    assert "the path names XCNL99999999" in problem(
+        key.delete(f"/api/v1/XCNL99999999/purchaseInvoice/{received.pk}"), 403)
+    assert call("delete", f"/api/v1/{acme.company_id}/purchaseInvoice/{received.pk}",
+                token(entra)).status_code == 204
+    assert not Document.objects.filter(pk=received.pk).exists()
 
 
 def test_it_refuses_tokens_it_cannot_trust(entra, acme, link):

@@ -23,7 +23,9 @@ def test_it_serves_a_valid_openapi_document(live_server, http):
         "/api/v1/inbox",
         "/api/v1/inbox/{id}", "/api/v1/inbox/{id}/download", "/api/v1/inbox/{id}/downloaded",
         "/api/v1/inbox/{id}/rejected", "/api/v1/inbox/{id}/status", "/api/v1/webhooks",
-        "/api/v1/webhooks/{id}", "/api/v1/webhooks/{id}/secret"}
+        "/api/v1/webhooks/{id}", "/api/v1/webhooks/{id}/secret",
+        "/api/v1/{party_id}/salesInvoice/send", "/api/v1/{party_id}/purchaseInvoice/{id}",
+        "/api/v1/{party_id}/purchaseInvoice/{id}/download"}
     send = document["paths"]["/api/v1/documents"]["post"]
     assert set(send["requestBody"]["content"]) == {"application/xml"}
     assert {"202", "409", "413"} <= set(send["responses"])

@@ -226,14 +226,19 @@ def test_it_lets_a_token_expire(soap, settings, acme_key):
     assert reason(refused.value) == "token-expired"
 
 
+def look_up_in(network, settings):
+    """Receivers are looked up in `network`'s SML and SMP stand-ins."""
+    sml = network.sml_settings()
+    settings.PEPPOL_SML_ZONE = sml["zone"]
+    settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
+    settings.PEPPOL_DNS_PORT = sml["port"]
+
+
 def test_it_refuses_a_receiver_that_cannot_be_reached_without_an_email(
         soap, settings, acme_key):
     with PeppolNetwork() as network:
         network.register("0106", "55556666", [INVOICE_DOCUMENT_TYPE])
-        sml = network.sml_settings()
-        settings.PEPPOL_SML_ZONE = sml["zone"]
-        settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
-        settings.PEPPOL_DNS_PORT = sml["port"]
+        look_up_in(network, settings)
         token = login(soap, acme_key)
         with pytest.raises(Fault) as refused:
             send(soap, token, invoice(customer_kvk="99998888"), receiver="0106:99998888")
@@ -256,10 +261,7 @@ def test_it_refuses_a_receiver_that_cannot_be_reached_without_an_email(
 def test_it_sends_for_a_debtor_without_a_kvk_number_under_the_dummy_number_by_email(
         soap, settings, acme_key):
     with PeppolNetwork() as network:
-        sml = network.sml_settings()
-        settings.PEPPOL_SML_ZONE = sml["zone"]
-        settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
-        settings.PEPPOL_DNS_PORT = sml["port"]
+        look_up_in(network, settings)
         token = login(soap, acme_key)
         # Accept leaves the identifier out for a debtor without a KvK number.
         with pytest.raises(Fault) as refused:
@@ -282,10 +284,7 @@ def test_it_mails_at_most_the_days_number_of_documents_for_an_organization(
         soap, settings, acme_key, receiver):
     settings.RECEIVER_EMAILS_PER_DAY = 1
     with PeppolNetwork() as network:
-        sml = network.sml_settings()
-        settings.PEPPOL_SML_ZONE = sml["zone"]
-        settings.PEPPOL_DNS_SERVERS = sml["nameservers"]
-        settings.PEPPOL_DNS_PORT = sml["port"]
+        look_up_in(network, settings)
         token = login(soap, acme_key)
         send(soap, token, invoice("F-1", customer_kvk="99998888"), receiver="0106:99998888",
              ReceiverEmail="ap@example.nl")

@@ -1,5 +1,6 @@
 """Webhooks by machine (/api/v1/webhooks): software lists, adds, changes, pauses, resumes
-and removes the hooks of its connection key's organization; another organization's hook is
+and removes the hooks of its connection key's organization, or, through the service broker,
+of the organization its party link allows to manage webhooks; another organization's hook is
 a 404."""
 
 from django.db import transaction
@@ -9,7 +10,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
+from onboarding.api.authentication import ConnectionKeyAuthentication
 from onboarding.api.base import ConnectionKeyView
+from onboarding.api.broker import (
+    HOOKS,
+    EntraBearerAuthentication,
+    HasPartyRight,
+    PartyHeaderSchema,
+    broker_caller,
+)
 from onboarding.api.docs import KEY_CALL, problems
 from portal.fields import MAX_ID
 from portal.problems import ProblemKind
@@ -65,6 +74,11 @@ class NewSecretSerializer(serializers.Serializer):
 
 
 class KeyHooksView(ConnectionKeyView):
+    authentication_classes = [ConnectionKeyAuthentication, EntraBearerAuthentication]
+    permission_classes = [*ConnectionKeyView.permission_classes, HasPartyRight]
+    schema = PartyHeaderSchema()
+    party_right = HOOKS
+
     def hooks(self):
         """The only hooks this request may touch: its key's organization's."""
         return Webhook.objects.filter(organization_id=self.request.auth.organization_id)
@@ -141,8 +155,11 @@ class WebhookView(OneHookView):
             if changes.get("is_active") is True:
                 hook.resume(None, None, key=key)
             elif changes.get("is_active") is False:
-                hook.pause(None, None, Said(gettext_noop("Paused by connection key %(key)s."),
-                                            key=key.app_key), key=key)
+                caller = broker_caller(request)
+                reason = Said(gettext_noop("Paused by %(caller)s."), caller=caller.actor_label) \
+                    if caller is not None else \
+                    Said(gettext_noop("Paused by connection key %(key)s."), key=key.app_key)
+                hook.pause(None, None, reason, key=key)
         key.note_use()
         # change(), pause() and resume() leave `hook` as they wrote it.
         return Response(WebhookSerializer(hook).data)

@@ -54,7 +54,10 @@ def topic_label(topic: str) -> str:
 
 
 def key_label(key) -> str:
-    return f"connection key {key.app_key}" if key is not None else ""
+    """Who changed a hook by machine: a connection key, or a service-broker caller."""
+    if key is None:
+        return ""
+    return f"connection key {key.app_key}" if hasattr(key, "app_key") else key.actor_label
 
 
 def retry_schedule() -> list[timedelta]:

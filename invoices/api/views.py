@@ -45,11 +45,13 @@ from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes,
 from onboarding.api.authentication import ConnectionKeyAuthentication
 from onboarding.api.base import ConnectionKeyView
 from onboarding.api.broker import (
-    PARTY_HEADER,
     RECEIVE,
+    REMOVE,
     SEND,
+    STATUS,
     EntraBearerAuthentication,
     HasPartyRight,
+    PartyHeaderSchema,
     PartyNotLinked,
     broker_caller,
 )
@@ -108,16 +110,6 @@ class XmlRenderer(BaseRenderer):
         return json.dumps(data).encode()
 
 
-class DocumentsSchema(PortalAutoSchema):
-    """Every documents call takes the service broker's X-Party-Id header."""
-
-    def get_override_parameters(self):
-        return [*super().get_override_parameters(), OpenApiParameter(
-            PARTY_HEADER, str, OpenApiParameter.HEADER,
-            description=_("With an Entra ID access token: the company ID (XCNL…) of the "
-                          "organization the call is for. Not used with a connection key."))]
-
-
 class PartyPathSchema(PortalAutoSchema):
     """The service broker's own paths: the organization is named in the path."""
 
@@ -134,7 +126,7 @@ class KeyView(ConnectionKeyView):
     broker, a linked Entra ID user for one organization; the audit log names which."""
 
     authentication_classes = [ConnectionKeyAuthentication, EntraBearerAuthentication]
-    schema = DocumentsSchema()
+    schema = PartyHeaderSchema()
     permission_classes = [*ConnectionKeyView.permission_classes, HasPartyRight]
     # The party-link right a service-broker caller needs here.
     party_right = RECEIVE
@@ -408,6 +400,9 @@ DELETE_SCHEMA = {
 
 
 class ReceivedDocumentView(KeyView):
+    # Reading it is receiving; deleting it is a right of its own.
+    party_rights = {"DELETE": REMOVE}
+
     @extend_schema(
         operation_id="inbox_document", summary=_("A received document"),
         description=_("What the inbox list says of one received document: its numbers, "
@@ -538,6 +533,7 @@ class MarkDownloadedView(InboxStepView):
                        "meanwhile."))
 class RejectView(InboxStepView):
     step, body = "reject", RejectionSerializer
+    party_right = STATUS
 
 
 @inbox_step("inbox_processing_status", _("Set a received document's processing status"),
@@ -548,6 +544,7 @@ class RejectView(InboxStepView):
             body=ProcessingStatusSerializer)
 class ProcessingStatusView(InboxStepView):
     step, body = "set_processing_status", ProcessingStatusSerializer
+    party_right = STATUS
 
 
 class RecipientsView(KeyView):

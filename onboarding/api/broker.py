@@ -2,11 +2,13 @@
 Entra ID user with `Authorization: Bearer <access token>`, for the organization it names in
 the path of the broker's own calls (`{partyId}/salesInvoice/send`) or else in the X-Party-Id
 header (its company ID, XCNL…). The identity must have an approved party link to that
-organization, with the right the call needs: send, or receive."""
+organization, with the right the call needs: send, receive, remove documents, change their
+status, or manage webhooks."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -14,10 +16,21 @@ from rest_framework.permissions import BasePermission
 from onboarding.api.authentication import security_scheme
 from onboarding.clients import entra_tokens
 from onboarding.models import EntraIdentity, PartyLink, Software
+from portal.api_schema import PortalAutoSchema
 from portal.problems import problem_kind
 
 PARTY_HEADER = "X-Party-Id"
-SEND, RECEIVE = "send", "receive"
+SEND, RECEIVE, REMOVE, STATUS, HOOKS = "send", "receive", "remove", "status", "hooks"
+# Each right a call may need: the party link's field, and what a refusal says.
+RIGHTS = {
+    SEND: ("can_send", _("The party link to %(name)s has no right to send.")),
+    RECEIVE: ("can_receive", _("The party link to %(name)s has no right to receive.")),
+    REMOVE: ("can_remove", _("The party link to %(name)s has no right to remove documents.")),
+    STATUS: ("can_change_status",
+             _("The party link to %(name)s has no right to change the status of documents.")),
+    HOOKS: ("can_manage_hooks", _("The party link to %(name)s has no right to manage "
+                                  "webhooks.")),
+}
 
 
 TokenInvalid = problem_kind("TokenInvalid", exceptions.AuthenticationFailed,
@@ -64,14 +77,12 @@ class BrokerCaller:
     def refusal(self, right: str) -> str:
         """Why this caller may not make a call that needs `right`; empty when it may."""
         name = self.organization.name
-        if right == SEND and not self.link.can_send:
-            return str(_("The party link to %(name)s has no right to send.") % {"name": name})
+        field, refused = RIGHTS[right]
+        if not getattr(self.link, field):
+            return str(refused % {"name": name})
         if right == SEND and not self.link.sending_enabled:
             return str(_('"Sending via Peppol" is not checked for %(name)s in Business '
                          "Central yet.") % {"name": name})
-        if right == RECEIVE and not self.link.can_receive:
-            return str(_("The party link to %(name)s has no right to receive.")
-                       % {"name": name})
         return ""
 
 
@@ -134,13 +145,16 @@ class EntraBearerAuthentication(BaseAuthentication):
 
 
 class HasPartyRight(BasePermission):
-    """A service-broker caller needs the right its view names in `party_right`; a connection
-    key answers for its whole organization."""
+    """A service-broker caller needs the right its view names in `party_right`, or for the
+    request's method in `party_rights`; a connection key answers for its whole
+    organization."""
 
     def has_permission(self, request, view):
         if not isinstance(request.user, BrokerCaller):
             return True
-        refusal = request.user.refusal(getattr(view, "party_right", SEND))
+        right = getattr(view, "party_rights", {}).get(
+            request.method, getattr(view, "party_right", SEND))
+        refusal = request.user.refusal(right)
         if refusal:
             raise RightMissing(refusal)
         return True
@@ -158,5 +172,16 @@ EntraBearerScheme = security_scheme(EntraBearerAuthentication, "entraBearer", {
                    "is linked in the portal, for the service broker's app registration. Name "
                    "the organization in the path of the service broker's own calls, or else "
                    "in the X-Party-Id header; the account needs an approved party link to it "
-                   "with the right to send or to receive.",
+                   "with the right the call needs: to send, receive, remove documents, change "
+                   "document status or manage webhooks.",
 })
+
+
+class PartyHeaderSchema(PortalAutoSchema):
+    """A call open to the service broker takes its X-Party-Id header."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), OpenApiParameter(
+            PARTY_HEADER, str, OpenApiParameter.HEADER,
+            description=_("With an Entra ID access token: the company ID (XCNL…) of the "
+                          "organization the call is for. Not used with a connection key."))]

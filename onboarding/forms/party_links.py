@@ -102,6 +102,15 @@ class PartyLinkRequestForm(forms.Form):
         return cleaned
 
 
+# The rights TechSupport may give beyond sending and receiving: form key, the link's field
+# and the label.
+MORE_RIGHTS = {
+    "remove": ("can_remove", _("Remove documents")),
+    "status": ("can_change_status", _("Change document status")),
+    "hooks": ("can_manage_hooks", _("Manage webhooks")),
+}
+
+
 @dataclass
 class ApprovalRow:
     item: object
@@ -111,6 +120,8 @@ class ApprovalRow:
     organization: forms.BoundField | None = None
     send: forms.BoundField | None = None
     receive: forms.BoundField | None = None
+    # The rights beyond sending and receiving: their bound fields.
+    more: list = field(default_factory=list)
 
 
 class ApproveForm(forms.Form):
@@ -143,14 +154,17 @@ class ApproveForm(forms.Form):
                 label=_("Send"), required=False, initial=True)
             self.fields[names["receive"]] = forms.BooleanField(
                 label=_("Receive"), required=False)
+            for key, (_right, label) in MORE_RIGHTS.items():
+                self.fields[names[key]] = forms.BooleanField(label=label, required=False)
+            bound = {key: self[name] for key, name in names.items()}
             self.rows.append(ApprovalRow(
                 item=item, matches=[(org, self._warnings(org)) for org in candidates],
-                **{key: self[name] for key, name in names.items()}))
+                more=[bound.pop(key) for key in MORE_RIGHTS], **bound))
 
     @staticmethod
     def _names(item) -> dict:
         return {key: f"item-{item.pk}-{key}"
-                for key in ("approve", "organization", "send", "receive")}
+                for key in ("approve", "organization", "send", "receive", *MORE_RIGHTS)}
 
     def _warnings(self, org) -> list[str]:
         warnings = []
@@ -179,7 +193,10 @@ class ApproveForm(forms.Form):
             if not (send or receive):
                 self.add_error(names["send"], _("Allow sending, receiving or both."))
                 continue
-            grants[row.item.pk] = (organization, send, receive)
+            grants[row.item.pk] = (organization, {
+                "can_send": send, "can_receive": receive,
+                **{right: bool(cleaned.get(names[key]))
+                   for key, (right, _label) in MORE_RIGHTS.items()}})
         if not grants and not self.errors:
             raise forms.ValidationError(
                 _("Tick at least one organization to approve, or reject the request."))

@@ -223,8 +223,8 @@ class PartyLinkRequest(models.Model):
         return current
 
     def decide(self, by, grants: dict, reason: str = "") -> bool:
-        """Approve the items in `grants` ({item id: (organization, can_send, can_receive)})
-        and turn the rest down; True when this call decided. Locked and idempotent: of two
+        """Approve the items in `grants` ({item id: (organization, {right: bool})}, see
+        RIGHTS) and turn the rest down; True when this call decided. Locked and idempotent: of two
         reviewers at once, the second finds the request decided and changes nothing."""
         reason = reason.strip()
         if not grants and not reason:
@@ -240,22 +240,22 @@ class PartyLinkRequest(models.Model):
                 raise ChangeRefused(_("The request changed; reload the page."))
             for item in items:
                 if item.pk in grants:
-                    organization, can_send, can_receive = grants[item.pk]
-                    if not (can_send or can_receive):
+                    organization, rights = grants[item.pk]
+                    if not (rights.get("can_send") or rights.get("can_receive")):
                         raise ChangeRefused(
                             _("Allow sending, receiving or both for %(name)s.")
                             % {"name": organization.name})
                     PartyLink.grant(identity=current.identity, organization=organization,
-                                    broker=current.broker, can_send=can_send,
-                                    can_receive=can_receive, by=by, link_request=current)
+                                    broker=current.broker, by=by, link_request=current,
+                                    **rights)
                     item.organization = organization
                     item.decision = PartyLinkRequestItem.Decision.APPROVED
-                    item.can_send, item.can_receive = can_send, can_receive
                 else:
                     item.decision = PartyLinkRequestItem.Decision.REJECTED
-                    item.can_send = item.can_receive = False
-                item.save(update_fields=["organization", "decision", "can_send",
-                                         "can_receive"])
+                    rights = {}
+                for name in RIGHT_NAMES:
+                    setattr(item, name, bool(rights.get(name)))
+                item.save(update_fields=["organization", "decision", *RIGHT_NAMES])
             if not grants:
                 current.status = self.Status.REJECTED
             elif len(grants) == len(items):
@@ -272,7 +272,8 @@ class PartyLinkRequest(models.Model):
                    before={"status": self.Status.PENDING},
                    after={"status": current.status, "reason": reason, "approved": [
                        f"{item.organization.company_id} send={item.can_send} "
-                       f"receive={item.can_receive}"
+                       f"receive={item.can_receive} remove={item.can_remove} "
+                       f"status={item.can_change_status} hooks={item.can_manage_hooks}"
                        for item in items if item.decision == PartyLinkRequestItem.Decision.APPROVED
                    ]})
         self.refresh_from_db()
@@ -280,6 +281,27 @@ class PartyLinkRequest(models.Model):
 
     def reject(self, by, reason: str) -> bool:
         return self.decide(by, {}, reason)
+
+
+# What a party link allows, each a right of its own (the service broker's permissions per
+# user and party): the field, and how a list names it.
+RIGHTS = (
+    ("can_send", _("send")),
+    ("can_receive", _("receive")),
+    ("can_remove", _("remove documents")),
+    ("can_change_status", _("change document status")),
+    ("can_manage_hooks", _("manage webhooks")),
+)
+RIGHT_NAMES = tuple(name for name, _label in RIGHTS)
+
+
+def rights_of(row) -> dict[str, bool]:
+    return {name: getattr(row, name) for name in RIGHT_NAMES}
+
+
+def rights_said(row) -> list[str]:
+    """The rights `row` (a link or a request's item) has, as a list names them."""
+    return [str(label) for name, label in RIGHTS if getattr(row, name)]
 
 
 class PartyLinkRequestItem(models.Model):
@@ -301,12 +323,19 @@ class PartyLinkRequestItem(models.Model):
                                 blank=True)
     can_send = models.BooleanField(_("send"), default=False)
     can_receive = models.BooleanField(_("receive"), default=False)
+    can_remove = models.BooleanField(_("remove documents"), default=False)
+    can_change_status = models.BooleanField(_("change document status"), default=False)
+    can_manage_hooks = models.BooleanField(_("manage webhooks"), default=False)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
         return f"{self.name} ({self.registry_number})" if self.registry_number else self.name
+
+    @property
+    def rights_said(self) -> list[str]:
+        return rights_said(self)
 
     def candidates(self):
         """The platform's organizations this item may mean: the one chosen, and every one
@@ -355,6 +384,9 @@ class PartyLink(models.Model):
                               choices=BrokerEnvironment.choices)
     can_send = models.BooleanField(_("may send"), default=True)
     can_receive = models.BooleanField(_("may receive"), default=False)
+    can_remove = models.BooleanField(_("may remove documents"), default=False)
+    can_change_status = models.BooleanField(_("may change document status"), default=False)
+    can_manage_hooks = models.BooleanField(_("may manage webhooks"), default=False)
     sending_enabled = models.BooleanField(_("sending via Peppol"), default=False)
     link_request = models.ForeignKey(PartyLinkRequest, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="links")
@@ -386,6 +418,10 @@ class PartyLink(models.Model):
         return self.revoked_at is None
 
     @property
+    def rights_said(self) -> list[str]:
+        return rights_said(self)
+
+    @property
     def is_connected(self) -> bool:
         """Invoices flow: linked, allowed to send, switched on, and the organization active."""
         return (self.is_active and self.can_send and self.sending_enabled
@@ -398,26 +434,29 @@ class PartyLink(models.Model):
                       "broker": self.broker, **(after or {})})
 
     @classmethod
-    def grant(cls, *, identity, organization, broker, can_send, can_receive, by,
-              link_request=None) -> PartyLink:
-        """The identity's active link to the organization, made or given these permissions."""
+    def grant(cls, *, identity, organization, broker, by, link_request=None,
+              **rights) -> PartyLink:
+        """The identity's active link to the organization, made or given these rights (see
+        RIGHTS; those not named are not given)."""
+        unknown = set(rights) - set(RIGHT_NAMES)
+        if unknown:
+            raise TypeError(f"unknown rights {sorted(unknown)}")
+        rights = {name: bool(rights.get(name)) for name in RIGHT_NAMES}
         with transaction.atomic():
             link = (cls.objects.select_for_update().active()
                     .filter(identity=identity, organization=organization, broker=broker).first())
             if link is None:
                 link = cls.objects.create(
                     identity=identity, organization=organization, broker=broker,
-                    can_send=can_send, can_receive=can_receive, granted_by=by,
-                    link_request=link_request)
-                link._audit(by, "party_link.granted",
-                            after={"can_send": can_send, "can_receive": can_receive})
-            elif (link.can_send, link.can_receive) != (can_send, can_receive):
-                before = {"can_send": link.can_send, "can_receive": link.can_receive}
-                link.can_send, link.can_receive = can_send, can_receive
-                link.sending_enabled = link.sending_enabled and can_send
-                link.save(update_fields=["can_send", "can_receive", "sending_enabled"])
-                link._audit(by, "party_link.changed", before=before,
-                            after={"can_send": can_send, "can_receive": can_receive})
+                    granted_by=by, link_request=link_request, **rights)
+                link._audit(by, "party_link.granted", after=rights)
+            elif rights_of(link) != rights:
+                before = rights_of(link)
+                for name, value in rights.items():
+                    setattr(link, name, value)
+                link.sending_enabled = link.sending_enabled and link.can_send
+                link.save(update_fields=[*RIGHT_NAMES, "sending_enabled"])
+                link._audit(by, "party_link.changed", before=before, after=rights)
         return link
 
     def _locked(self) -> PartyLink:

@@ -132,8 +132,37 @@ def test_it_answers_on_the_service_brokers_own_paths(entra, acme, link, cast, ac
     assert key.get(download).status_code == 200
     assert "the path names XCNL99999999" in problem(
         key.delete(f"/api/v1/XCNL99999999/purchaseInvoice/{received.pk}"), 403)
+    PartyLink.objects.filter(pk=link.pk).update(can_remove=True)
     assert call("delete", f"/api/v1/{acme.company_id}/purchaseInvoice/{received.pk}",
                 token(entra)).status_code == 204
+    assert not Document.objects.filter(pk=received.pk).exists()
+
+
+def test_it_gives_removing_status_and_webhooks_each_as_a_right_of_its_own(entra, acme, link):
+    PartyLink.objects.filter(pk=link.pk).update(can_receive=True)
+    received = received_over_peppol(acme, "F-78")
+    party = acme.company_id
+    address = f"/api/v1/inbox/{received.pk}"
+    assert "no right to remove documents" in problem(call("delete", address, token(entra),
+                                                          party), 403)
+    assert "no right to change the status of documents" in problem(
+        call("post", f"{address}/status", token(entra), party, data={"status": "paid"},
+             format="json"), 403)
+    assert "no right to manage webhooks" in problem(
+        call("get", "/api/v1/webhooks", token(entra), party), 403)
+    # Reading and marking downloaded are receiving.
+    assert call("post", f"{address}/downloaded", token(entra), party).status_code == 200
+
+    PartyLink.objects.filter(pk=link.pk).update(can_remove=True, can_change_status=True,
+                                                can_manage_hooks=True)
+    assert call("post", f"{address}/status", token(entra), party, data={"status": "paid"},
+                format="json").status_code == 200
+    hook = call("post", "/api/v1/webhooks", token(entra), party, format="json",
+                data={"url": "http://127.0.0.1:9/in", "topics": ["InvoiceReceived"]})
+    assert hook.status_code == 201, hook.content
+    assert AuditEvent.objects.filter(action="webhook.created",
+                                     actor_label="Entra ID anna@acme.nl (service broker)")
+    assert call("delete", address, token(entra), party).status_code == 204
     assert not Document.objects.filter(pk=received.pk).exists()
 
 

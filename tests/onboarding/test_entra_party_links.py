@@ -303,6 +303,27 @@ def test_it_approves_some_organizations_with_their_permissions(
                                      environment=cast.company).count() == 1
 
 
+def test_it_gives_the_rights_beyond_sending_and_receiving_one_by_one(
+        support, cast, orgs, entra, anna, django_capture_on_commit_callbacks):
+    link_request = submit(EntraIdentity.objects.get(), cast, orgs[:1])
+    item = link_request.items.get()
+    page = support.get(f"/staff/party-links/{link_request.pk}/").content.decode()
+    assert all(f'name="item-{item.pk}-{key}"' in page for key in ("remove", "status", "hooks"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        support.post(f"/staff/party-links/{link_request.pk}/approve/", {
+            **approval(link_request, (item, orgs[0], False, True)),
+            f"item-{item.pk}-remove": "on", f"item-{item.pk}-hooks": "on"})
+
+    link = PartyLink.objects.get()
+    assert (link.can_send, link.can_receive, link.can_remove, link.can_change_status,
+            link.can_manage_hooks) == (False, True, True, False, True)
+    [message] = mails_to(cast.admin.email)
+    assert "receive, remove documents, manage webhooks" in message.body
+    assert "receive=True remove=True status=False hooks=True" in AuditEvent.objects.get(
+        action="party_link.approved").after["approved"][0]
+
+
 def test_it_rejects_only_with_a_reason_the_requester_sees(
         support, client, cast, orgs, entra, anna, django_capture_on_commit_callbacks):
     link_request = submit(EntraIdentity.objects.get(), cast, orgs)
@@ -422,7 +443,8 @@ def test_it_lists_the_linked_organizations_on_the_next_sign_in(client, cast, org
                                                                anna):
     identity = EntraIdentity.objects.get()
     link_request = submit(identity, cast, orgs)
-    link_request.decide(cast.techsupport, {link_request.items.first().pk: (orgs[0], True, False)})
+    link_request.decide(cast.techsupport, {
+        link_request.items.first().pk: (orgs[0], {"can_send": True})})
 
     entra_sign_in(client, entra, anna)
     page = client.get("/entra/connection/").content.decode()
@@ -512,7 +534,8 @@ def test_it_lets_techsupport_revoke_and_the_identity_loses_access_at_once(
         client, support, cast, orgs, entra, anna):
     identity = EntraIdentity.objects.get()
     link_request = submit(identity, cast, orgs[:1])
-    link_request.decide(cast.techsupport, {link_request.items.get().pk: (orgs[0], True, False)})
+    link_request.decide(cast.techsupport, {
+        link_request.items.get().pk: (orgs[0], {"can_send": True})})
     link = PartyLink.objects.get()
     entra_sign_in(client, entra, anna)
     client.post(f"/entra/connection/{link.pk}/", {"sending_enabled": "on"})

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,6 @@ from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
 from portal.said import Said, Shown, as_data, said_field
-from portal.text import counted
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +169,8 @@ class BackgroundJob(models.Model):
             return Said(self.RETRYING, time=formats.time_format(
                 timezone.localtime(row.run_after), "H:i:s"))
         if row.worker_ids:
-            return Said(self.INTERRUPTED, done=counted(self.progress_done),
-                        total=counted(self.progress_total))
+            return Said(self.INTERRUPTED, done=intcomma(self.progress_done),
+                        total=intcomma(self.progress_total))
         if now - row.enqueued_at > WAITING_AFTER:
             return str(WAITING) % {"minutes": (now - row.enqueued_at).total_seconds() // 60}
         return ""

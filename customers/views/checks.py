@@ -1,6 +1,7 @@
 """Checking Peppol for every card of a list, in the background, and watching it go."""
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,7 +11,6 @@ from customers.models import CustomerCard, PeppolCheckRun
 from customers.views.common import check_run_from, organization_context, organization_from
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
-from portal.text import counted
 
 
 @environment_required()
@@ -62,7 +62,7 @@ def check_run_status(request, pk):
         "note": run.delay_note,
         "total": run.progress_total, "percent": run.percent,
         "message": _("Checked %(done)s of %(total)s customers…")
-        % {"done": counted(run.progress_done), "total": counted(run.progress_total)},
+        % {"done": intcomma(run.progress_done), "total": intcomma(run.progress_total)},
     })
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -16,7 +17,6 @@ from customers.views.common import import_from, organization_context, organizati
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, refusal, take_upload
 from portal.spreadsheets import csv_download, csv_lines, reader_delimiter
-from portal.text import counted
 
 REPORT_ROWS_SHOWN = 100
 
@@ -84,7 +84,7 @@ def import_status(request, pk):
         "status": job.status, "running": job.is_running, "done": done, "total": total,
         "note": job.delay_note,
         "percent": min(100, round(100 * done / total)) if total else 0,
-        "message": message % {"done": counted(done), "total": counted(total)},
+        "message": message % {"done": intcomma(done), "total": intcomma(total)},
     })
 
 

@@ -175,6 +175,22 @@ def field_hint(response, field_id) -> str:
     return " ".join(hints)
 
 
+def tied_error(response, field_id) -> str:
+    """The error a screen reader reads with the field: the texts its aria-describedby names
+    that are errors, when the field is also marked invalid; empty otherwise."""
+    page = response.content.decode()
+    field = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="{field_id}"[^>]*>', page)
+    if field is None or 'aria-invalid="true"' not in field.group(0):
+        return ""
+    described = re.search(r'aria-describedby="([^"]*)"', field.group(0))
+    errors = []
+    for hint_id in described.group(1).split() if described else ():
+        hint = re.search(rf'<(div|p|span)\b[^>]*\bid="{hint_id}"[^>]*>(.*?)</\1>', page, re.S)
+        if hint and "invalid-feedback" in hint.group(0):
+            errors.append(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", hint.group(2))).split()))
+    return " ".join(errors)
+
+
 def link_names(response) -> list[str]:
     """The names a screen reader gives the page's links and buttons: their text, hidden
     parts included."""

@@ -15,7 +15,7 @@ from customers.models import CustomerCard
 from invoices.models import Channel, Direction, Document, Status
 from onboarding.models import Partnership
 from portal.tenancy import SESSION_KEY
-from tests.conftest import sign_in, text
+from tests.conftest import sign_in, text, tied_error
 from tests.invoices.conftest import invoice, make_receiver, received_over_peppol
 
 pytestmark = pytest.mark.django_db
@@ -711,6 +711,8 @@ def test_it_sets_the_processing_status_of_chosen_invoices_together_after_asking(
         assert refused.status_code == 400
         assert re.search(r'id="status-error">Choose one of the processing statuses.<',
                          text(refused))
+        radios = re.findall(r'<input[^>]*type="radio"[^>]*>', text(refused))
+        assert radios and all('aria-invalid="true"' in radio for radio in radios)
     assert not Document.objects.filter(status=Status.APPROVED).exists()
 
     response = post(url, {**chosen, "confirm": "yes", "status": "approved"})
@@ -796,6 +798,7 @@ def test_it_rejects_a_received_invoice_with_a_reason_the_sender_reads(
     empty = post(url, {"reason": "  "})
     assert empty.status_code == 400
     assert re.search(r'id="reason-error">Give the reason for rejecting.<', text(empty))
+    assert tied_error(empty, "id_reason") == "Give the reason for rejecting."
     received.refresh_from_db()
     assert received.status == Status.RECEIVED and not mailoutbox
 

@@ -23,7 +23,7 @@ from onboarding.models import (
     Subscription,
 )
 from portal.pagination import PAGE_SIZE
-from tests.conftest import enable_totp, mails_to, make_user
+from tests.conftest import enable_totp, mails_to, make_user, tied_error
 from tests.onboarding.entra_helpers import (
     OTHER_TENANT,
     entra_sign_in,
@@ -368,7 +368,10 @@ def test_it_shows_approval_errors_next_to_the_organization(support, cast, orgs, 
     assert errors[f"item-{typed.pk}-organization"] == [
         "Choose the platform organization to link."]
     assert errors[f"item-{first.pk}-send"] == ["Allow sending, receiving or both."]
-    assert "Choose the platform organization to link." in response.content.decode()
+    assert tied_error(response, f"id_item-{typed.pk}-organization") == \
+        "Choose the platform organization to link."
+    assert tied_error(response, f"id_item-{first.pk}-send") == \
+        "Allow sending, receiving or both."
     assert PartyLinkRequest.objects.get().is_pending and not PartyLink.objects.exists()
 
 

@@ -128,3 +128,17 @@ def test_it_says_in_the_users_language_that_a_password_is_too_short(client, lang
 
     assert field_error(response, "password1") == message
     assert not Environment.objects.exists()
+
+
+def test_it_ties_a_wrong_current_password_to_its_field(client, cast):
+    from tests.conftest import PASSWORD, sign_in, tied_error
+
+    sign_in(client, cast.admin)
+    response = client.post("/accounts/password/change/", {
+        "oldpassword": "not the password", "password1": "another-long-pass-42",
+        "password2": "another-long-pass-42"})
+
+    assert response.status_code == 200
+    assert "password" in tied_error(response, "id_oldpassword").lower()
+    cast.admin.refresh_from_db()
+    assert cast.admin.check_password(PASSWORD)

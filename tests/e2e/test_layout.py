@@ -390,3 +390,28 @@ def test_it_shows_where_the_keyboard_is_in_the_bars_menus(live_server, browser, 
 
     # The bar's dark blue on the white menu, not the white outline of the bar itself.
     assert focused == [True, "solid", "rgb(11, 94, 215)"]
+
+
+def test_it_shows_where_the_keyboard_is_in_a_form_on_white(live_server, browser, cast):
+    page = new_page(browser)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/organizations/add/")
+    seen = {}
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        kind = page.evaluate("""() => {
+            const element = document.activeElement;
+            if (!element.closest('main')) return '';
+            return element.matches('.btn') ? 'button'
+                : element.matches('.form-check-input') ? 'choice' : ''; }""")
+        if kind and kind not in seen:
+            seen[kind] = page.evaluate("""() => {
+                const style = getComputedStyle(document.activeElement);
+                return [style.outlineStyle, style.outlineColor, style.outlineWidth]; }""")
+        if len(seen) == 2:
+            break
+
+    # A solid dark blue outline, which stands out from white, not only Bootstrap's pale
+    # blue shadow.
+    assert seen == {"choice": ["solid", "rgb(11, 94, 215)", "2px"],
+                    "button": ["solid", "rgb(11, 94, 215)", "2px"]}

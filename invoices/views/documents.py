@@ -234,11 +234,12 @@ CHOOSE_AGAIN = "#documents"
 
 
 def _chosen(request) -> tuple[str, list[int]]:
-    """A selection's POST: where to go back to (a page of this site, else the inbox) and the
+    """A selection's POST: where to go back to (a path on this site, else the inbox) and the
     chosen document ids, each once, in the order given."""
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    # Only a path: redirect() would take a bare word for the name of a view.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("invoices:inbox_all")
     ids = (row_id(value) for value in request.POST.getlist("document"))
     chosen = list(dict.fromkeys(pk for pk in ids if pk is not None))[:MARK_AT_ONCE]

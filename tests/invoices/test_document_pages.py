@@ -899,3 +899,19 @@ def test_it_tries_a_failed_delivery_again_for_those_who_send(client, post, cast,
         client.get(again.url))
     assert Document.objects.filter(direction=Direction.INCOMING).count() == 1
     assert 'id="not-failed"' in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("url,extra", [("/documents/mark-downloaded/", {}),
+                                       ("/documents/status/", {"status": "approved"})])
+@pytest.mark.parametrize("back", ["inbox", "-1", "2026-02-30", "javascript:alert(1)"])
+def test_it_goes_back_to_the_inbox_from_a_selection_whose_way_back_is_no_path(
+        client, post, cast, sender, receiver, url, extra, back):
+    _own_outgoing, first, _second, _third = three_received(client, post, cast, sender,
+                                                           ("F-86", "F-87", "F-88"))
+    sign_in(client, cast.client_admin)
+
+    response = post(url, {"document": [first.pk], "next": back, "confirm": "yes", **extra})
+
+    assert response.status_code == 302 and response.url == "/documents/inbox/"
+    first.refresh_from_db()
+    assert first.status == (extra.get("status") or Status.DOWNLOADED)

@@ -9,3 +9,17 @@ class PortalConfig(AppConfig):
         from portal.staff_queues import register_task_queue
 
         register_task_queue()
+        refuse_control_characters_in_forms()
+
+
+def refuse_control_characters_in_forms():
+    """Every text field of every form, the portal's and its libraries', refuses control
+    characters, as Django's own refuses NUL: typed into a name or an address they would
+    reach invoices, exports and mail unseen."""
+    from django import forms
+
+    from portal.text import refuse_control_characters
+
+    if refuse_control_characters not in forms.CharField.default_validators:
+        forms.CharField.default_validators = [*forms.CharField.default_validators,
+                                              refuse_control_characters]

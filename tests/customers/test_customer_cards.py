@@ -251,3 +251,18 @@ def test_it_names_the_violated_rule_when_a_card_is_validated(org):
                         legal_scheme="9944", legal_value="NL1")
     with pytest.raises(Exception, match="Schemes starting with 9"):
         card.validate_constraints()
+
+
+def test_it_refuses_control_characters_in_a_name_at_the_field(client, cast, org):
+    sign_in(client, cast.admin)
+
+    response = add(client, org, name="Bakker\x1b[31m BV", customer_number="10\x7f01")
+
+    assert response.status_code == 400
+    message = "This text contains invisible control characters. Type it again instead of " \
+              "pasting it."
+    assert field_error(response, "name") == message
+    assert field_error(response, "customer_number") == message
+    assert not CustomerCard.objects.exists()
+    # Tabs and line breaks are text.
+    assert add(client, org, name="Bakker\tBV").status_code == 302

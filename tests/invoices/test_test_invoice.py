@@ -156,3 +156,21 @@ def test_it_warns_that_a_customer_receives_the_test_invoice_for_real(client, cas
     page = text(client.get(url(sender)))
 
     assert "A customer receives it as a real invoice of one cent" in page
+
+
+def test_it_writes_a_test_invoice_for_a_customer_stored_with_control_characters(
+        client, post, cast, sender, receiver):
+    # Stored before the forms refused them; the invoice leaves them out instead of failing.
+    customer = card(sender, "Bakery\x01 Client\x1b BV", "87654321")
+    sign_in(client, cast.admin)
+
+    typed = post(url(sender), {"receiver": str(customer.pk), "street": "Dorpsweg\x0b 4"})
+    assert typed.status_code == 400
+    assert field_error(typed, "street") == ("This text contains invisible control characters. "
+                                            "Type it again instead of pasting it.")
+    assert not Document.objects.exists()
+
+    response = post(url(sender), {"receiver": str(customer.pk)})
+
+    assert response.status_code == 302
+    assert sent_ubl().customer.name == "Bakery Client BV"

@@ -21,6 +21,7 @@ from invoices.peppol.ubl.names import (
     INVOICE,
     ROOT_NAMESPACES,
 )
+from portal.text import without_control_characters
 
 CENT = Decimal("0.01")
 # VAT categories whose breakdown carries an exemption reason (BR-E-10, BR-O-10, BR-AE-10, ...).
@@ -177,7 +178,9 @@ class _Builder:
 
     def cbc(self, parent, name, text, **attrs):
         element = etree.SubElement(parent, f"{{{CBC}}}{name}", **attrs)
-        element.text = str(text)
+        # Stored before forms refused control characters, a name may still hold one; XML
+        # cannot carry it.
+        element.text = without_control_characters(str(text))
         return element
 
     def cac(self, parent, name):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.importing.limits import Limits
 from customers.importing.problems import FileProblem
+from portal.text import CONTROL_CHARACTERS
 
 DELIMITERS = (";", ",", "\t", "|")
 # Longest first: the UTF-32 little-endian mark begins with UTF-16's.
@@ -78,6 +79,14 @@ def detect_encoding(content: bytes) -> str:
     if _decodes_as(content, "utf-8"):
         return "utf-8"
     return settings.CUSTOMER_IMPORT_FALLBACK_ENCODING
+
+
+def is_text(content: bytes, encoding: str) -> bool:
+    """Whether the start of the file reads as text in `encoding`: no NUL or other control
+    characters, which a spreadsheet saved as CSV never holds (a program or an image does)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    sample = decoder.decode(content[:SAMPLE]).lstrip("\ufeff")
+    return "\x00" not in sample and not CONTROL_CHARACTERS.search(sample)
 
 
 def detect_delimiter(content: bytes, encoding: str) -> str:

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.importing.csvfile import csv_rows, detect_delimiter, detect_encoding
+from customers.importing.csvfile import csv_rows, detect_delimiter, detect_encoding, is_text
 from customers.importing.limits import Limits
 from customers.importing.problems import FileProblem
 from customers.importing.xlsx import xlsx_rows
@@ -116,6 +116,10 @@ def inspect(filename: str, content: bytes) -> Inspection:
     found = Inspection(file_format=detect_format(filename, content))
     if found.file_format == ImportJob.Format.CSV:
         found.encoding = detect_encoding(content)
+        if not is_text(content, found.encoding):
+            raise FileProblem(_("The file is neither a CSV file nor an Excel workbook (.xlsx). "
+                                "Save the customer list from your spreadsheet as one of them "
+                                "and upload that."))
         found.delimiter = detect_delimiter(content, found.encoding)
     rows = read_rows(content, found.file_format, encoding=found.encoding,
                      delimiter=found.delimiter)

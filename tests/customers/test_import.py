@@ -284,6 +284,8 @@ def test_it_reads_a_windows_csv_with_accents(admin, org):
     (b"\n\n", "The file is empty."),
     (b"customer_number;name\n;\n", "there are no customers below it"),
     (b"PK\x03\x04 not really a workbook", "not an Excel workbook"),
+    (b"\x00" * 100, "neither a CSV file nor an Excel workbook"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "neither a CSV file nor an Excel workbook"),
 ])
 def test_it_refuses_unreadable_files_next_to_the_field(admin, org, content, message):
     response = upload(admin, org, content, name="x.csv")

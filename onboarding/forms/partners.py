@@ -1,6 +1,7 @@
 """Forms of the connection-key and authorisation-request pages."""
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms.organizations import check_registry_number
@@ -99,9 +100,11 @@ class ClientListForm(forms.Form):
             return cleaned
         if upload is not None:
             if upload.size > client_lists.MOST_CHARACTERS:
-                self.add_error("file", _("The file is too large for one list. Send at most "
-                                         "%(rows)d clients at once.")
-                               % {"rows": client_lists.MOST_ROWS})
+                self.add_error("file", _("The file is larger than %(size)s, the most one list "
+                                         "may be. Send at most %(rows)d clients at once, "
+                                         "without columns the portal does not read.")
+                               % {"size": filesizeformat(client_lists.MOST_CHARACTERS),
+                                  "rows": client_lists.MOST_ROWS})
                 return cleaned
             cleaned["rows"] = client_lists.decode(upload.read())
         try:

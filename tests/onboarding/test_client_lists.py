@@ -141,6 +141,11 @@ def test_it_refuses_an_empty_list_and_one_too_long(accountant):
     long = accountant.post(URL, {"rows": "Name\tEmail\tKvK\tSoftware\n" + rows,
                                  "action": "check"})
     assert "The list has 201 clients. Send at most 200 at once." in field_error(long, "rows")
+    large = accountant.post(URL, {"action": "check", "file": SimpleUploadedFile(
+        "clients.csv", b"Name;Email;KvK;Software\n" + b"x" * 300_000)})
+    assert field_error(large, "file") == (
+        "The file is larger than 195.3 KB, the most one list may be. Send at most 200 "
+        "clients at once, without columns the portal does not read.")
 
 
 def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountant, cast):

@@ -340,6 +340,9 @@ def _int(fields, name, default):
     if not re.fullmatch(r"[+-]?[0-9]+", text):
         raise Fault("Client", _("%(name)s must be a whole number.") % {"name": name},
                     "invalid-field")
+    if len(text.lstrip("+-")) > 18:
+        # Beyond every range the callers allow; int() refuses thousands of digits.
+        return -(10 ** 18) if text.startswith("-") else 10 ** 18
     return int(text)
 
 

@@ -56,9 +56,25 @@ def check_size(size: int) -> None:
             % {"limit": settings.DOCUMENT_MAX_MB})
 
 
+class LengthRequired(Explained):
+    """The body came in chunks without a Content-Length, which Django reads as empty."""
+
+
+def refuse_chunked(request) -> None:
+    """Raise LengthRequired for a body sent with Transfer-Encoding: chunked and no
+    Content-Length: a WSGI application sees no bytes of it, and would answer that nothing
+    was sent."""
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() \
+            and not request.META.get("CONTENT_LENGTH"):
+        raise LengthRequired(_("Send the body with a Content-Length header: a body in chunks "
+                               "(Transfer-Encoding: chunked) is not read here."))
+
+
 def read_body(request, limit: int) -> bytes | None:
     """A Django request's body, or None as soon as it is known to be over `limit` bytes: by
-    its Content-Length before reading, or while reading when the length was not given."""
+    its Content-Length before reading, or while reading when the length was not given.
+    Raises LengthRequired for a body in chunks."""
+    refuse_chunked(request)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -92,6 +93,18 @@ def page_not_found(request, exception=None):
     if is_api_request(request):
         return problem_response(404, _("There is no API resource at this address."))
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """What Django refuses before any view: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), a
+    Host that is not allowed, too many fields."""
+    if is_api_request(request):
+        if isinstance(exception, RequestDataTooBig):
+            return problem_response(413, _("The request body is larger than this address "
+                                           "accepts."))
+        return problem_response(400, _("The request cannot be read: its headers or body are "
+                                        "not accepted here."))
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request):

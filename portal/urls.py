@@ -29,6 +29,7 @@ urlpatterns = [
 ]
 
 # Under /api/ these answer as problem+json; elsewhere as Django's own pages.
+handler400 = "onboarding.api.api31.bad_request"
 handler404 = "portal.problems.page_not_found"
 handler500 = "portal.problems.server_error"
 # allauth answers a request over one of its rate limits with this.

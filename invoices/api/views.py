@@ -41,7 +41,14 @@ from invoices.api.serializers import (
 from invoices.models import Channel, Document, Status
 from invoices.models.documents import INCOMING_STATUSES
 from invoices.recipients import reach
-from invoices.submission import AlreadySent, DocumentRefused, accept, max_bytes, read_body
+from invoices.submission import (
+    AlreadySent,
+    DocumentRefused,
+    LengthRequired,
+    accept,
+    max_bytes,
+    read_body,
+)
 from onboarding.api.authentication import ConnectionKeyAuthentication
 from onboarding.api.base import ConnectionKeyView
 from onboarding.api.broker import (
@@ -87,6 +94,8 @@ NotFound = problem_kind("NotFound", exceptions.NotFound, "document-not-found",
 TooLarge = problem_kind("TooLarge", exceptions.APIException, "document-too-large",
                         _("Document too large"), __name__,
                         status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+NoLength = problem_kind("NoLength", exceptions.APIException, "length-required",
+                        _("Content-Length required"), __name__, status_code=411)
 Unreadable = problem_kind("Unreadable", exceptions.ParseError, "document-unreadable",
                           _("Document not readable"), __name__)
 BadClientId = problem_kind("BadClientId", exceptions.ParseError, "client-document-id",
@@ -183,7 +192,10 @@ TOO_LARGE = lazy(_too_large, str)()
 
 def read_capped(request) -> bytes:
     """The request body, refused with 413 as soon as it is known to be too large."""
-    body = read_body(request._request, max_bytes())
+    try:
+        body = read_body(request._request, max_bytes())
+    except LengthRequired as refused:
+        raise NoLength(refused.message) from None
     if body is None:
         raise TooLarge(TOO_LARGE)
     return body
@@ -207,6 +219,8 @@ SEND_SCHEMA = {
         **problems({
             409: _("A document with this client document id was sent before; Location names "
                    "it."),
+            411: _("The body came in chunks (Transfer-Encoding: chunked) without a "
+                   "Content-Length header; send it with one."),
             413: TOO_LARGE,
             415: _("The Content-Type says the body is JSON or a form: send the document as "
                    "application/xml.")}),

@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from invoices.submission import max_bytes, read_body
+from invoices.submission import LengthRequired, max_bytes, read_body
 from invoices.transport import arrival
 from invoices.transport.base import access_point
 
@@ -14,7 +14,10 @@ from invoices.transport.base import access_point
 def receive(request):
     if access_point() is None:
         raise Http404
-    body = read_body(request, max_bytes() + arrival.ENVELOPE_ALLOWANCE)
+    try:
+        body = read_body(request, max_bytes() + arrival.ENVELOPE_ALLOWANCE)
+    except LengthRequired as refused:
+        return HttpResponse(f"{refused.message}\n", status=411, content_type="text/plain")
     if body is None:
         return HttpResponse("The message is larger than this access point accepts.\n",
                             status=413, content_type="text/plain")

@@ -26,13 +26,16 @@ import math
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.dispatch import Signal
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from lxml import etree
 
 from invoices.peppol.xmlsafe import XmlForbiddenDoctype, XmlRejected, parse_xml
+from invoices.submission import LengthRequired, refuse_chunked
 from onboarding.api import abuse
 from onboarding.api.authentication import (
     KeyRefused,
@@ -42,6 +45,7 @@ from onboarding.api.authentication import (
     refusal_message,
 )
 from onboarding.models import Environment, Software
+from portal import problems
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 API31_NS = "urn:peppol-onboarding-portal:api31:v1"
@@ -123,6 +127,20 @@ def refused_fault(refused, app_key: str) -> Fault:
 def namespace_advice() -> str:
     return _('In 4PS Business Central, check "Generieke webservice naamruimten": Prefix '
              'soapenv, Namespace %(namespace)s.') % {"namespace": SOAP_ENV}
+
+
+def bad_request(request, exception=None):
+    """Django's handler400: on this endpoint a SOAP fault, as the client expects; elsewhere
+    the portal's answer (see portal.problems.bad_request)."""
+    if request.path.rstrip("/") == reverse("api:api31"):
+        too_big = isinstance(exception, RequestDataTooBig)
+        return fault_response(Fault("Client", _("The request is larger than this address "
+                                                "accepts.") if too_big else
+                                    _("The request cannot be read: its headers or body are "
+                                      "not accepted here."),
+                                    "too-large" if too_big else "bad-request"),
+                              status=413 if too_big else 400)
+    return problems.bad_request(request, exception)
 
 
 @csrf_exempt
@@ -221,6 +239,10 @@ def read_envelope(request, max_bytes: int):
                     + _without_action() if max_bytes == MAX_REQUEST_BYTES else
                     _("The request is larger than %(limit)d MB.")
                     % {"limit": max_bytes // (1024 * 1024)}, "too-large")
+    try:
+        refuse_chunked(request)
+    except LengthRequired as refused:
+        raise Fault("Client", refused.message, "length-required") from None
     # Kept for who listens to a failed connection test: the stream can be read once only.
     request.soap_payload = request.read(max_bytes + 1)
     try:

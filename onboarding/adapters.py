@@ -5,10 +5,12 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onboarding import encryption
+from portal.mail import subject_prefix
 
 
 def staff_start_url(user) -> str | None:
@@ -45,6 +47,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 % {"domain": environment.domain}
             )
         return email
+
+    def format_email_subject(self, subject) -> str:
+        return subject_prefix() + force_str(subject)
 
     def send_mail(self, template_prefix, email, context):
         """allauth's mail (address confirmation, password reset, ...) in the recipient's own

@@ -10,10 +10,12 @@ from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django_tasks import task
 
 from portal import mail_kinds
 from portal.tasks import enqueue
+from portal.text import one_full_stop
 
 
 def portal_link(path: str) -> str:
@@ -49,8 +51,16 @@ def send_templated_mail(template: str, *, to: str, language: str, context: dict)
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template}_subject.txt", context, using="text")
         body = render_to_string(f"{template}.txt", context, using="text")
-    enqueue(deliver_mail, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
-            body=body, to=[to], message_id=make_msgid(domain="portal"))
+        # A name that ends a sentence, such as "Acme B.V.", gets no second full stop.
+        subject = subject_prefix() + one_full_stop(" ".join(subject.split()))
+        body = one_full_stop(body)
+    enqueue(deliver_mail, subject=subject, body=body, to=[to],
+            message_id=make_msgid(domain="portal"))
+
+
+def subject_prefix() -> str:
+    """What every mail's subject starts with, in the language being written."""
+    return gettext("[Peppol portal] ")
 
 
 @task()

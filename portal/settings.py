@@ -162,7 +162,6 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_MAX_EMAIL_ADDRESSES = 10
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Peppol portal] "
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Reverse proxies in front of the portal that append to X-Forwarded-For: the client's address
 # is the entry this many from the end. 0 ignores the header (no proxy, or one that replaces it

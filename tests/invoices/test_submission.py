@@ -206,6 +206,18 @@ def test_it_holds_a_second_document_with_the_same_supplier_number_and_date_as_du
     assert f"{django_settings.PORTAL_URL}/documents/{second.pk}/\n" in mail.outbox[0].body
 
 
+def test_it_ends_the_duplicate_notice_once_after_a_supplier_name_ending_in_a_dot(
+        send, sender, receiver, cast):
+    send(sender, invoice("F-2", supplier_name="Acme Trading B.V."))
+    mail.outbox.clear()
+    send(sender, invoice("F-2", supplier_name="Acme Trading B.V."))
+
+    (notice,) = mail.outbox
+    assert notice.subject.startswith("[Peppol portal] Possible duplicate F-2 received for ")
+    assert "from Acme Trading B.V. An earlier document has the same supplier" in notice.body
+    assert "B.V.." not in notice.body
+
+
 def test_it_does_not_call_different_suppliers_with_the_same_number_and_date_duplicates(
         send, sender, receiver, cast):
     other = type(sender).create(environment=cast.company, by=cast.admin, name="Other Supplier",

@@ -55,8 +55,10 @@ def test_it_remembers_the_language_someone_signs_up_in(client):
                                       "password2": "a-long-password-42"})
     assert User.objects.get(email="nieuw@bakkerij.nl").language == "nl"
     (message,) = mail.outbox
-    assert "Hallo van Peppol-onboardingportaal!" in message.body
-    assert "testserver!" not in message.body
+    assert message.subject == "[Peppol-portaal] Bevestig je e-mailadres"
+    assert "Dit e-mailadres is opgegeven voor een account op het " \
+        "Peppol-onboardingportaal." in message.body
+    assert "testserver" not in message.body.replace("http://testserver/", "")
 
 
 def test_it_writes_allauths_mail_in_the_recipients_language(client, cast):
@@ -66,15 +68,20 @@ def test_it_writes_allauths_mail_in_the_recipients_language(client, cast):
     client.post("/accounts/password/reset/", {"email": cast.basic.email},
                 headers={"accept-language": "en"})
     (message,) = mail.outbox
-    assert "Hallo van Peppol-onboardingportaal!" in message.body
-    assert "wachtwoord" in message.body.lower()
+    assert message.body.startswith("Hallo,\n\nIemand, misschien jijzelf, vroeg om een nieuw "
+                                   "wachtwoord voor je account op het "
+                                   "Peppol-onboardingportaal.")
+    assert message.body.rstrip().endswith("--\nPeppol-onboardingportaal")
 
 
 def test_it_names_the_portal_not_the_host_in_allauths_mail(client, cast):
     client.post("/accounts/password/reset/", {"email": cast.admin.email})
     (message,) = mail.outbox
-    assert message.body.startswith("Hello from Peppol onboarding portal!")
-    assert "Hello from testserver" not in message.body
+    assert message.subject == "[Peppol portal] Password Reset Email"
+    assert message.body.startswith("Hello,\n\nSomeone, perhaps you, asked to set a new "
+                                   "password for your account on the Peppol onboarding portal.")
+    assert message.body.rstrip().endswith("--\nPeppol onboarding portal")
+    assert "testserver" not in message.body.replace("http://testserver/", "")
 
 
 def test_it_writes_the_portals_own_mail_in_the_recipients_language(
@@ -92,7 +99,8 @@ def test_it_writes_the_portals_own_mail_in_the_recipients_language(
     assert to_admin, [m.subject for m in mail.outbox]
     assert "Ken je deze persoon niet?" in to_admin[0].body
     # The sign-up itself happened in English, and its own mail says so.
-    assert "Hello from Peppol onboarding portal!" in mail.outbox[0].body
+    assert "This email address was given for an account on the Peppol onboarding portal." \
+        in mail.outbox[0].body
 
 
 def test_it_invites_someone_who_has_an_account_in_their_own_language(client, cast):

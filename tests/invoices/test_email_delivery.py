@@ -42,6 +42,7 @@ def test_it_mails_a_document_whose_receiver_is_not_on_peppol(send, peppol_world)
     assert message.subject == "Factuur F-MAIL-1 van Acme Trading BV"
     assert "er is geen Peppol-adres van je gevonden, dus komt het per e-mail" in message.body
     assert "Te betalen: EUR 242,00" in message.body
+    assert "Datum: 30 nov 2026" in message.body
     assert "Vragen over het document stel je aan Acme Trading BV" in message.body
     assert message.attachments == [("F-MAIL-1.xml", data, "application/xml")]
     assert message.extra_headers["Message-ID"] == f"<{document.delivery_id}@portal>"

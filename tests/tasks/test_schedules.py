@@ -50,6 +50,8 @@ def test_it_rechecks_stale_cards_and_reports_the_ones_that_can_no_longer_receive
     assert send_reachability_digests.call() >= 1
     digest = mail.outbox[-1]
     assert "Acme Trading BV" in digest.subject and "Bakker BV (1, 0106:11111111)" in digest.body
+    assert "Ask them about their new Peppol address, or send them invoices another way." in \
+        " ".join(digest.body.split())
     assert f"{settings.PORTAL_URL}/organizations/{org.pk}/customers/?reach=not_reachable" in \
         digest.body
     sent = len(mail.outbox)

@@ -158,6 +158,7 @@ class Contract(models.Model):
         with transaction.atomic():
             current = Contract.objects.select_for_update().get(pk=self.pk)
             if current.ends_on == on:
+                self.ends_on = on
                 return current
             if refusal := current.end_refusal(on):
                 raise ChangeRefused(refusal, field="ends_on")

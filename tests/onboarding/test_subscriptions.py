@@ -196,6 +196,12 @@ def test_it_ends_a_contract_and_with_it_api_access(sales, cast):
     assert not has_api_contract(cast.accountancy)
     assert AuditEvent.objects.get(action="contract.ended").after == {
         "ends_on": yesterday.isoformat()}
+    # Confirmed in a second tab, read before the first confirmation: the same day, once.
+    stale = Contract.objects.get(pk=contract.pk)
+    stale.ends_on = None
+    stale.end(cast.sales, yesterday)
+    assert stale.ends_on == yesterday
+    assert AuditEvent.objects.filter(action="contract.ended").count() == 1
 
     too_early = sales.post(url, {"ends_on": (start - timedelta(days=1)).isoformat(),
                                  "confirmed": "1"}, follow=True)

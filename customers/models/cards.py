@@ -349,7 +349,9 @@ class CustomerCard(models.Model):
         try:
             with transaction.atomic():
                 current = (CustomerCard.objects.select_for_update(of=("self",))
-                           .select_related("sending_profile").get(pk=self.pk))
+                           .select_related("sending_profile").filter(pk=self.pk).first())
+                if current is None:
+                    raise ChangeRefused(_("This customer card was deleted meanwhile."))
                 before = current.snapshot()
                 old_endpoint = current.endpoint_id
                 for field, value in fields.items():

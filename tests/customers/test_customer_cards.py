@@ -266,3 +266,15 @@ def test_it_refuses_control_characters_in_a_name_at_the_field(client, cast, org)
     assert not CustomerCard.objects.exists()
     # Tabs and line breaks are text.
     assert add(client, org, name="Bakker\tBV").status_code == 302
+
+
+def test_it_says_a_card_deleted_while_it_was_being_changed_is_gone(cast, org):
+    from portal.errors import ChangeRefused
+
+    card = make_card(org)
+    # Read for the change before another tab deleted it.
+    CustomerCard.objects.filter(pk=card.pk).delete()
+
+    with pytest.raises(ChangeRefused, match="This customer card was deleted meanwhile."):
+        card.change(by=cast.admin, environment=cast.company, name="Bakker en Zn BV")
+    assert not CustomerCard.objects.exists()

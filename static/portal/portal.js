@@ -31,6 +31,33 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
+// A form is posted once: a second click, or Enter, before the next page arrives does not
+// post it again, so a double click adds one key, one invitation, one test invoice. A post
+// answered with a download leaves the page as it was, so the form may be posted again after
+// a moment, and on a page the Back button brings back.
+var POSTED_AGAIN_AFTER = 4000;
+document.addEventListener("submit", function (event) {
+  "use strict";
+  var form = event.target;
+  var method = (event.submitter && event.submitter.getAttribute("formmethod")) ||
+    form.getAttribute("method") || "";
+  if (event.defaultPrevented || method.toLowerCase() !== "post") {
+    return;
+  }
+  if (form.hasAttribute("data-posted")) {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("data-posted", "");
+  window.setTimeout(function () { form.removeAttribute("data-posted"); }, POSTED_AGAIN_AFTER);
+});
+window.addEventListener("pageshow", function () {
+  "use strict";
+  document.querySelectorAll("form[data-posted]").forEach(function (form) {
+    form.removeAttribute("data-posted");
+  });
+});
+
 // Helpers that page scripts call (this file loads before them):
 //   portal.copyButtons()            every [data-copy="#field"] button copies that field's value,
 //                                   and says data-copied in a status region

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from onboarding.models import Organization
+from onboarding.models import Invitation, Organization
 from tests.e2e.browsing import Watcher, new_page, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -415,3 +415,31 @@ def test_it_shows_where_the_keyboard_is_in_a_form_on_white(live_server, browser,
     # blue shadow.
     assert seen == {"choice": ["solid", "rgb(11, 94, 215)", "2px"],
                     "button": ["solid", "rgb(11, 94, 215)", "2px"]}
+
+
+def test_it_posts_a_form_once_however_often_it_is_sent(live_server, browser, cast):
+    page = new_page(browser)
+    sign_in(page, live_server, cast.admin.email)
+    page.goto(f"{live_server.url}/users/invite/")
+    page.locator("#id_email").fill("new.colleague@acme.nl")
+
+    posted = page.evaluate("""() => {
+        const form = document.getElementById("id_email").form;
+        let posted = 0;
+        // Counts what would leave the page, and keeps it here to count again.
+        const count = (event) => {
+            if (!event.defaultPrevented) posted += 1;
+            event.preventDefault();
+        };
+        document.addEventListener("submit", count);
+        form.requestSubmit();
+        form.requestSubmit();
+        document.removeEventListener("submit", count);
+        return posted; }""")
+
+    assert posted == 1
+    # A page the Back button brings back may be sent again.
+    page.evaluate("""() => window.dispatchEvent(new PageTransitionEvent("pageshow"))""")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert Invitation.objects.filter(email="new.colleague@acme.nl").count() == 1

@@ -9,7 +9,6 @@ class PortalConfig(AppConfig):
         from portal.staff_queues import register_task_queue
 
         register_task_queue()
-        refuse_control_characters_in_forms()
 
 
 def refuse_control_characters_in_forms():
@@ -23,3 +22,8 @@ def refuse_control_characters_in_forms():
     if refuse_control_characters not in forms.CharField.default_validators:
         forms.CharField.default_validators = [*forms.CharField.default_validators,
                                               refuse_control_characters]
+
+
+# When Django loads the apps' configurations, before any app's ready() imports forms (the
+# admin's autodiscovery does): a field copies its validators when its form class is made.
+refuse_control_characters_in_forms()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -13,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.importing.limits import Limits
 from customers.importing.problems import FileProblem
-from portal.text import CONTROL_CHARACTERS
 
 DELIMITERS = (";", ",", "\t", "|")
+BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Longest first: the UTF-32 little-endian mark begins with UTF-16's.
 BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -82,11 +83,11 @@ def detect_encoding(content: bytes) -> str:
 
 
 def is_text(content: bytes, encoding: str) -> bool:
-    """Whether the start of the file reads as text in `encoding`: no NUL or other control
-    characters, which a spreadsheet saved as CSV never holds (a program or an image does)."""
+    """Whether the start of the file reads as text in `encoding`: none of the control
+    characters below space but tab and line breaks, which a spreadsheet saved as CSV never
+    holds (a program or an image does)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    sample = decoder.decode(content[:SAMPLE]).lstrip("\ufeff")
-    return "\x00" not in sample and not CONTROL_CHARACTERS.search(sample)
+    return not BINARY.search(decoder.decode(content[:SAMPLE]))
 
 
 def detect_delimiter(content: bytes, encoding: str) -> str:

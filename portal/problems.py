@@ -95,15 +95,17 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def refused_before_view(exception) -> tuple[int, str]:
+    """(status, what to say) for a request Django refuses before any view: a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413), a Host that is not allowed, too many fields (400)."""
+    if isinstance(exception, RequestDataTooBig):
+        return 413, _("The request body is larger than this address accepts.")
+    return 400, _("The request cannot be read: its headers or body are not accepted here.")
+
+
 def bad_request(request, exception=None):
-    """What Django refuses before any view: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), a
-    Host that is not allowed, too many fields."""
     if is_api_request(request):
-        if isinstance(exception, RequestDataTooBig):
-            return problem_response(413, _("The request body is larger than this address "
-                                           "accepts."))
-        return problem_response(400, _("The request cannot be read: its headers or body are "
-                                        "not accepted here."))
+        return problem_response(*refused_before_view(exception))
     return defaults.bad_request(request, exception)
 
 

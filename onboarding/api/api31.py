@@ -26,7 +26,6 @@ import math
 from typing import Protocol
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.dispatch import Signal
 from django.http import HttpResponse
 from django.urls import reverse
@@ -133,13 +132,10 @@ def bad_request(request, exception=None):
     """Django's handler400: on this endpoint a SOAP fault, as the client expects; elsewhere
     the portal's answer (see portal.problems.bad_request)."""
     if request.path.rstrip("/") == reverse("api:api31"):
-        too_big = isinstance(exception, RequestDataTooBig)
-        return fault_response(Fault("Client", _("The request is larger than this address "
-                                                "accepts.") if too_big else
-                                    _("The request cannot be read: its headers or body are "
-                                      "not accepted here."),
-                                    "too-large" if too_big else "bad-request"),
-                              status=413 if too_big else 400)
+        status, message = problems.refused_before_view(exception)
+        return fault_response(Fault("Client", message,
+                                    "too-large" if status == 413 else "bad-request"),
+                              status=status)
     return problems.bad_request(request, exception)
 
 

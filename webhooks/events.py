@@ -13,7 +13,7 @@ from functools import wraps
 
 import urllib3
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -111,11 +111,11 @@ def delivery_retried(sender, document, attempt, reason, retry_at, **kwargs) -> N
 
 
 def announce(topic, document, message, details) -> list[Delivery]:
-    """A delivery for each active hook covering the document's organization that asked for
-    `topic`; one query finds them."""
+    """A delivery for each hook hearing of the document's organization that asked for
+    `topic`, paused ones included (see queue); one query finds them."""
     organization = document.organization
-    hooks = [hook for hook in Webhook.objects.covering(organization.pk,
-                                                      organization.environment_id)
+    hooks = [hook for hook in Webhook.objects.hearing_of(organization.pk,
+                                                        organization.environment_id)
              if topic in hook.topics]
     if not hooks:
         return []
@@ -126,13 +126,16 @@ def announce(topic, document, message, details) -> list[Delivery]:
 
 def queue(hook, topic, *, organization, document_id, message, details) -> Delivery:
     """Store a delivery about document `document_id` (None: about none) and enqueue its
-    first try; call inside a transaction."""
+    first try; call inside a transaction. For a paused hook it waits, untried, until the
+    hook is resumed (Webhook.resume), or until it is purged (purge_due)."""
     from webhooks.tasks import deliver
 
     delivery = Delivery.objects.create(
         webhook=hook, organization=organization, topic=topic, document_id=document_id,
-        message=message[:500], details=details)
-    enqueue(deliver, delivery.pk)
+        message=message[:500], details=details,
+        status=Delivery.Status.PENDING if hook.is_active else Delivery.Status.RETRYING)
+    if hook.is_active:
+        enqueue(deliver, delivery.pk)
     return delivery
 
 
@@ -202,10 +205,15 @@ def record(delivery_pk, *, succeeded, status_code, answer, duration_ms, error=""
         failed = answered(status_code) if status_code is not None else unexplained(error)
     error = (error or (failed.detail if failed else ""))[:500]
     now = timezone.now()
+    hook_pk = Delivery.objects.filter(pk=delivery_pk).values_list("webhook_id", flat=True).first()
     with transaction.atomic():
+        # The hook before its delivery, in the order Webhook's own changes lock them.
+        hook = Webhook.objects.select_for_update().filter(pk=hook_pk).first()
         delivery = (Delivery.objects.select_for_update(of=("self",))
-                    .select_related("organization").get(pk=delivery_pk))
-        hook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
+                    .select_related("organization").filter(pk=delivery_pk).first())
+        if hook is None or delivery is None:
+            # The hook was deleted while it was being tried: the try is dropped.
+            return ""
         if delivery.status not in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
             return delivery.status
         delivery.attempts += 1
@@ -215,7 +223,10 @@ def record(delivery_pk, *, succeeded, status_code, answer, duration_ms, error=""
             failure=failed.kind if failed else "",
             failure_said=failed.reason.as_data() if failed else None, duration_ms=duration_ms)
         schedule = retry_schedule()
+        # A test event is tried once, and its failure does not bring a pause nearer.
         is_test = delivery.topic == TEST_TOPIC
+        # The reason as a clause inside the sentences below.
+        clause = error.rstrip(".")
         if succeeded:
             delivery.status, delivery.next_attempt_at = Delivery.Status.DELIVERED, None
             hook.consecutive_failures = 0
@@ -230,13 +241,14 @@ def record(delivery_pk, *, succeeded, status_code, answer, duration_ms, error=""
             retry_at = _instant(delivery.next_attempt_at)
             _tell_about(delivery, hook, Topic.HOOK_RETRIED,
                         f"Webhook {hook.pk} failed to deliver {delivery.topic} event "
-                        f"{delivery.pk} on try {delivery.attempts}: {error}; the next try is "
+                        f"{delivery.pk} on try {delivery.attempts}: {clause}; the next try is "
                         f"at {retry_at}.",
                         _about("retried", delivery, hook, lastError=error,
                                retryAt=retry_at))
         else:
             delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
-            hook.consecutive_failures += 1
+            if not is_test:
+                hook.consecutive_failures += 1
             _tell_about(delivery, hook, Topic.HOOK_FAILED,
                         f"Webhook {hook.pk} gave up delivering {delivery.topic} event "
                         f"{delivery.pk} after {delivery.attempts} tries: {error}",
@@ -262,7 +274,7 @@ def _tell_about(delivery, hook, topic, message, details) -> None:
     or a delivery of these topics itself, so that nothing chains."""
     if delivery.organization_id is None or delivery.topic in (*HOOK_TOPICS, TEST_TOPIC):
         return
-    others = [other for other in Webhook.objects.covering(
+    others = [other for other in Webhook.objects.hearing_of(
         delivery.organization_id, delivery.organization.environment_id).exclude(pk=hook.pk)
         if topic in other.topics]
     for other in others:
@@ -285,6 +297,7 @@ def _pause_for_failures(hook, tried, failed) -> None:
                   else hook.environment.administrators())
     notify("webhook_paused", recipients, "webhooks/email/paused", {
         "hook": hook, "attempt": tried, "failures": hook.consecutive_failures,
+        "days": settings.WEBHOOKS_KEEP_DAYS,
         "url": portal_link(reverse("webhooks:detail", args=[hook.pk]))})
 
 
@@ -301,8 +314,11 @@ def due(now=None) -> list[int]:
 
 
 def purge_due(now=None) -> int:
+    """Finished deliveries, and those still waiting for a paused hook, once they are older
+    than WEBHOOKS_KEEP_DAYS."""
     keep_from = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
     deleted, _rows = Delivery.objects.filter(
-        created_at__lt=keep_from,
-        status__in=(Delivery.Status.DELIVERED, Delivery.Status.FAILED)).delete()
+        models.Q(status__in=(Delivery.Status.DELIVERED, Delivery.Status.FAILED))
+        | models.Q(status=Delivery.Status.RETRYING, webhook__is_active=False),
+        created_at__lt=keep_from).delete()
     return deleted

@@ -7,6 +7,7 @@ Its secret signs each delivery, so the portal must be able to use it: it is stor
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from onboarding.models import Environment, Organization, Partnership, Role
 from onboarding.models.audit import record, record_on_organization
 from portal.errors import ChangeRefused
 from portal.said import Said, Shown, as_data, render, said_field
+from portal.tasks import enqueue
 from webhooks.failures import UNEXPLAINED, Failure, answered
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
@@ -90,10 +92,6 @@ class WebhookQuerySet(models.QuerySet):
             models.Q(organization=organization_id) | models.Q(environment=environment_id)
             | models.Q(environment__partnerships__organization=organization_id,
                        environment__partnerships__ended_at__isnull=True)).distinct()
-
-    def covering(self, organization_id: int, environment_id: int):
-        """The active ones of `hearing_of`: those that are told."""
-        return self.filter(is_active=True).hearing_of(organization_id, environment_id)
 
     def with_last_attempt(self):
         """Each with `last_attempt_at` and `last_attempt_succeeded`: its latest try to
@@ -240,18 +238,33 @@ class Webhook(models.Model):
             current._record(by, environment, action,
                             after={"reason": as_data(reason) or reason} if reason else None,
                             actor_label=key_label(key))
-            if active:
-                # What waited while the hook was paused goes out now.
-                current.deliveries.filter(status=Delivery.Status.RETRYING).update(
-                    next_attempt_at=timezone.now())
+            # What waited while the hook was paused goes out now: the sweep of due
+            # deliveries runs at once.
+            if active and current.deliveries.filter(status=Delivery.Status.RETRYING).update(
+                    next_attempt_at=timezone.now()):
+                from webhooks.tasks import deliver_due
+
+                enqueue(deliver_due)
         self.refresh_from_db()
         return True
 
-    def rotate_secret(self, by, environment, key=None) -> str:
-        """A new secret at once; the old one signs nothing from now on."""
+    @property
+    def secret_version(self) -> str:
+        """Which secret the hook has, without saying anything of it: what a page that asks
+        for a new one carries, so that a second page does not replace a secret just shown."""
+        return hashlib.sha256(self.secret_encrypted.encode()).hexdigest()[:16]
+
+    def rotate_secret(self, by, environment, key=None, replacing: str | None = None) -> str:
+        """A new secret at once; the old one signs nothing from now on. `replacing`: the
+        `secret_version` the person asking saw; when another new secret was made meanwhile,
+        this one is refused, so that the one just shown keeps working."""
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         with transaction.atomic():
             current = self._locked()
+            if replacing is not None and replacing != current.secret_version:
+                raise ChangeRefused(_("A new secret was made meanwhile, in another window or "
+                                      "through the API; it is the one that signs. Nothing "
+                                      "was changed."))
             current.secret_encrypted = encryption.encrypt(secret)
             current.save(update_fields=["secret_encrypted"])
             current._record(by, environment, "webhook.secret_rotated",

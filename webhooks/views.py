@@ -16,7 +16,7 @@ from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import creatable_menu, paginate
 from webhooks.filters import WebhookFilter
 from webhooks.forms import WebhookForm
-from webhooks.models import Attempt, Webhook
+from webhooks.models import Attempt, Delivery, Webhook
 
 
 def _visible(request, pk):
@@ -99,6 +99,8 @@ def detail(request, pk):
                 .order_by("-at", "-id"))
     return render(request, "webhooks/detail.html", {
         "hook": hook,
+        "waiting": 0 if hook.is_active else hook.deliveries.filter(
+            status=Delivery.Status.RETRYING).count(),
         "answer_seconds": _answer_seconds(),
         "page": paginate(request, attempts),
         "can_change": Webhook.objects.manageable_by(request.user, request.environment)
@@ -108,12 +110,19 @@ def detail(request, pk):
 
 @environment_required()
 def edit(request, pk):
-    hook = _manageable(request, pk)
+    return _edit(request, _manageable(request, pk))
+
+
+@reauthentication_required
+def _edit(request, hook):
+    # Where the signed events go is asked with a fresh password, as adding a hook is.
     form = WebhookForm(request.POST or None, initial={
         "url": hook.url, "description": hook.description, "topics": hook.topics})
     if request.method == "POST" and form.is_valid():
-        hook.change(request.user, request.environment, **form.cleaned_data)
-        messages.success(request, _("The webhook was saved."))
+        if hook.change(request.user, request.environment, **form.cleaned_data):
+            messages.success(request, _("The webhook was saved."))
+        else:
+            messages.info(request, _("Nothing was changed."))
         return redirect("webhooks:detail", hook.pk)
     return render(request, "webhooks/form.html", {
         "form": form, "hook": hook, "organization": hook.organization,
@@ -145,34 +154,38 @@ ACTIONS = {
 }
 
 
-def _confirm(request, hook, action):
+def _confirm(request, hook, action, replacing=""):
     title, question, button, style = ACTIONS[action]
     return render(request, "webhooks/confirm.html", {
         "hook": hook, "title": title, "question": question, "button": button, "style": style,
+        "replacing": replacing,
     })
 
 
-def _act(request, pk, action, change, message):
-    """Confirm on GET; on POST run `change(hook)` and report `message` when it changed."""
+def _act(request, pk, action, change, message, unchanged=""):
+    """Confirm on GET; on POST run `change(hook)` and report `message` when it changed, or
+    `unchanged` when it already was so (another window did it first)."""
     hook = _manageable(request, pk)
     if request.method != "POST":
         return _confirm(request, hook, action)
     if change(hook):
         messages.success(request, message)
+    elif unchanged:
+        messages.info(request, unchanged)
     return redirect("webhooks:detail", hook.pk)
 
 
 @environment_required()
 def pause(request, pk):
     return _act(request, pk, "pause", lambda hook: hook.pause(request.user, request.environment),
-                _("The webhook is paused."))
+                _("The webhook is paused."), _("The webhook was paused already."))
 
 
 @environment_required()
 def resume(request, pk):
     return _act(request, pk, "resume",
                 lambda hook: hook.resume(request.user, request.environment),
-                _("The webhook is active again."))
+                _("The webhook is active again."), _("The webhook was active already."))
 
 
 @environment_required()
@@ -189,9 +202,14 @@ def rotate_secret(request, pk):
 @reauthentication_required
 def _rotate(request, hook):
     if request.method != "POST":
-        return _confirm(request, hook, "rotate")
-    return _show_secret(request, hook, hook.rotate_secret(request.user, request.environment),
-                        created=False)
+        return _confirm(request, hook, "rotate", replacing=hook.secret_version)
+    try:
+        secret = hook.rotate_secret(request.user, request.environment,
+                                    replacing=request.POST.get("replacing", ""))
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("webhooks:detail", hook.pk)
+    return _show_secret(request, hook, secret, created=False)
 
 
 @environment_required()

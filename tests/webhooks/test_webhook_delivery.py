@@ -16,7 +16,7 @@ from tests.conftest import sign_in
 from tests.standins.webhook_receiver import WebhookReceiver
 from tests.webhooks.conftest import subscribe
 from webhooks import events
-from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic
+from webhooks.models import TEST_TOPIC, Attempt, Delivery, Topic, Webhook
 from webhooks.safety import TooSlow, UnsafeTarget, post, resolve
 
 pytestmark = pytest.mark.django_db
@@ -178,8 +178,14 @@ def test_it_pauses_a_hook_after_repeated_failures_and_mails_the_administrators(
     waiting.refresh_from_db()
     assert waiting.status == Delivery.Status.RETRYING and waiting.attempts == 0
     assert waiting.pk not in events.due(now=timezone.now() + timedelta(days=2))
-    hook.resume(cast.admin, cast.company)
-    assert waiting.pk in events.due()
+    with WebhookReceiver(hook.secret) as mended:
+        Webhook.objects.filter(pk=hook.pk).update(url=mended.url)
+        hook.resume(cast.admin, cast.company)
+    waiting.refresh_from_db()
+    assert waiting.status == Delivery.Status.DELIVERED
+    # With the tries that waited for a retry when it was paused.
+    assert sorted(request.json["message"] for request in mended.received) == [
+        "later", "m", "m", "m"]
 
 
 def test_it_says_why_a_hook_was_paused_in_the_readers_language(
@@ -311,6 +317,32 @@ def test_it_purges_finished_deliveries_after_the_keeping_time(cast, sender, endp
     events.purge_due()
     assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
     assert not Attempt.objects.exists()
+    # An event that waited that long for a paused hook goes too.
+    hook.pause(cast.admin, cast.company)
+    events.purge_due()
+    assert not Delivery.objects.exists()
+
+
+def test_it_drops_the_try_of_a_hook_deleted_meanwhile(cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    delivery = Delivery.objects.create(webhook=hook, organization=sender, topic=TEST_TOPIC,
+                                       message="m")
+    # Deleted while its try waited for the receiver's answer.
+    hook.delete_by(cast.admin, cast.company)
+    assert events.record(delivery.pk, succeeded=True, status_code=204, answer="",
+                         duration_ms=5) == ""
+    assert not Attempt.objects.exists()
+
+
+def test_a_failed_test_event_does_not_bring_the_pause_nearer(cast, sender, settings):
+    settings.WEBHOOKS_PAUSE_AFTER_FAILURES = 2
+    with WebhookReceiver(status=500) as failing:
+        hook = subscribe(failing, sender, cast.admin, topics=[Topic.INVOICE_SENT])
+        for _n in range(3):
+            hook.send_test(cast.admin)
+        hook.refresh_from_db()
+        assert (hook.is_active, hook.consecutive_failures) == (True, 0)
+        assert len(failing.received) == 3
 
 
 def test_it_delivers_over_https_to_the_checked_address_with_the_hosts_name(

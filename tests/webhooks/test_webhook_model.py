@@ -53,7 +53,9 @@ def test_it_pauses_the_hooks_the_accountant_made_when_the_partnership_ends(
 
     accountants.refresh_from_db()
     assert not accountants.is_active
-    assert list(Webhook.objects.covering(sender.pk, sender.environment_id)) == [own]
+    assert {hook.pk: hook.is_active
+            for hook in Webhook.objects.hearing_of(sender.pk, sender.environment_id)} == {
+        own.pk: True, accountants.pk: False}
     assert AuditEvent.objects.filter(action="webhook.paused", environment=cast.company,
                                      actor=cast.admin).count() == 1
     client.force_login(cast.admin)
@@ -67,11 +69,11 @@ def test_it_covers_the_environments_own_and_partner_organizations_with_an_enviro
                                    url=endpoint.url, topics=[Topic.INVOICE_RECEIVED])
     own = activate(Organization.create(environment=cast.accountancy, by=cast.accountant,
                                        name="Numbers BV"))
-    assert list(Webhook.objects.covering(own.pk, own.environment_id)) == [hook]
-    assert not Webhook.objects.covering(receiver.pk, receiver.environment_id).exists()
+    assert list(Webhook.objects.hearing_of(own.pk, own.environment_id)) == [hook]
+    assert not Webhook.objects.hearing_of(receiver.pk, receiver.environment_id).exists()
     Partnership.start(accountant=cast.accountancy, organization=receiver, by=cast.client_admin)
-    assert list(Webhook.objects.covering(receiver.pk, receiver.environment_id)) == [hook]
-    assert not Webhook.objects.covering(sender.pk, sender.environment_id).exists()
+    assert list(Webhook.objects.hearing_of(receiver.pk, receiver.environment_id)) == [hook]
+    assert not Webhook.objects.hearing_of(sender.pk, sender.environment_id).exists()
 
 
 def test_it_refuses_environment_hooks_to_all_but_the_environments_administrators(cast):

@@ -129,10 +129,67 @@ def test_it_shows_a_new_secret_once_on_rotation(client, cast, sender, endpoint):
     hook = subscribe(endpoint, sender, cast.admin)
     old = hook.secret
     sign_in(client, cast.admin)
-    assert "Make a new secret?" in text(client.get(reverse("webhooks:rotate", args=[hook.pk])))
-    response = client.post(reverse("webhooks:rotate", args=[hook.pk]))
+    asked = client.get(reverse("webhooks:rotate", args=[hook.pk])).content.decode()
+    assert "Make a new secret?" in asked
+    response = client.post(reverse("webhooks:rotate", args=[hook.pk]), replacing(asked))
     hook.refresh_from_db()
     assert hook.secret != old and hook.secret in text(response)
+
+
+def replacing(page: str) -> dict:
+    return {"replacing": re.search(r'name="replacing" value="([0-9a-f]+)"', page).group(1)}
+
+
+def test_it_keeps_the_secret_one_window_showed_when_another_asks_again(
+        client, cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    sign_in(client, cast.admin)
+    url = reverse("webhooks:rotate", args=[hook.pk])
+    first, second = (client.get(url).content.decode() for _window in range(2))
+    shown = text(client.post(url, replacing(first)))
+
+    refused = client.post(url, replacing(second), follow=True)
+
+    hook.refresh_from_db()
+    assert hook.secret in shown and hook.secret not in text(refused)
+    assert "A new secret was made meanwhile" in text(refused)
+    assert Webhook.objects.get().secret == hook.secret
+
+
+def test_it_asks_for_the_password_again_before_a_change_of_address(
+        client, cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    client.force_login(cast.admin)
+    response = client.post(reverse("webhooks:edit", args=[hook.pk]), {
+        "url": "https://example.com/elsewhere", "topics": [Topic.DUPLICATE]})
+    assert response.status_code == 302 and "/reauthenticate/" in response["Location"]
+    hook.refresh_from_db()
+    assert hook.url == endpoint.url
+
+
+def test_it_says_when_a_second_window_finds_the_change_made(client, cast, sender, endpoint):
+    hook = subscribe(endpoint, sender, cast.admin)
+    sign_in(client, cast.admin)
+    pause = reverse("webhooks:pause", args=[hook.pk])
+    assert "The webhook is paused." in text(client.post(pause, follow=True))
+    assert "The webhook was paused already." in text(client.post(pause, follow=True))
+    unchanged = client.post(reverse("webhooks:edit", args=[hook.pk]), {
+        "url": hook.url, "description": hook.description, "topics": hook.topics}, follow=True)
+    assert "Nothing was changed." in text(unchanged)
+
+
+def test_it_counts_the_events_a_paused_hook_keeps_for_later(
+        client, cast, sender, endpoint):
+    from webhooks import events
+
+    hook = subscribe(endpoint, sender, cast.admin)
+    hook.pause(cast.admin, cast.company)
+    for number in ("F-1", "F-2"):
+        events.queue(hook, Topic.INVOICE_SENT, organization=sender, document_id=None,
+                     message=number, details={})
+    sign_in(client, cast.admin)
+    page = text(client.get(reverse("webhooks:detail", args=[hook.pk])))
+    assert "2 events wait to go out when the webhook is resumed." in page
 
 
 def test_it_changes_url_and_topics(client, cast, sender, endpoint):

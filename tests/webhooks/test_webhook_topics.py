@@ -123,7 +123,7 @@ def test_it_tells_of_a_retry_with_its_moment(cast, sender, endpoint):
     assert heard.json["details"]["retryAt"].endswith("Z")
 
 
-def test_it_leaves_out_topics_not_chosen_and_paused_hooks(
+def test_it_leaves_out_topics_not_chosen_and_keeps_a_paused_hooks_events(
         send, cast, sender, receiver, endpoint):
     subscribe(endpoint, sender, cast.admin, topics=[Topic.SENDING_FAILED])
     paused = subscribe(endpoint, receiver, cast.client_admin, topics=[Topic.INVOICE_RECEIVED])
@@ -131,6 +131,12 @@ def test_it_leaves_out_topics_not_chosen_and_paused_hooks(
     send(sender, invoice())
     assert endpoint.received == []
     assert not Delivery.objects.filter(webhook__organization=sender).exists()
+    # The paused hook's event waits for it, and goes out when it is resumed.
+    [waiting] = Delivery.objects.filter(webhook=paused)
+    assert (waiting.topic, waiting.status, waiting.attempts) == (
+        Topic.INVOICE_RECEIVED, Delivery.Status.RETRYING, 0)
+    paused.resume(cast.client_admin, cast.client)
+    assert topics_heard(endpoint) == [("InvoiceReceived", receiver.company_id)]
 
 
 def test_it_tells_an_accountants_environment_hook_of_a_clients_invoice(

@@ -1,6 +1,25 @@
 """How the OpenAPI document describes the API's operations."""
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+
+def response_header(name: str, description, *statuses: int, kind=str) -> OpenApiParameter:
+    """A header the answers with `statuses` carry, for an operation's `parameters`."""
+    return OpenApiParameter(name, kind, OpenApiParameter.HEADER, description=description,
+                            response=list(statuses))
+
+
+# Headers of the answers any operation may give; an operation without such an answer
+# lists none of them.
+ANSWER_HEADERS = [
+    response_header("WWW-Authenticate", _("How to authenticate: HTTP Basic with a connection "
+                                          "key, or an Entra ID bearer token."), 401),
+    response_header("Retry-After", _("Seconds to wait before the next request."), 429,
+                    kind=int),
+]
 
 
 class PortalAutoSchema(AutoSchema):
@@ -9,3 +28,18 @@ class PortalAutoSchema(AutoSchema):
 
     def get_description(self) -> str:
         return ""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *ANSWER_HEADERS]
+
+
+def describe_limits(result, generator, request, public):
+    """Adds the limits, as the settings give them, to the document's description."""
+    result["info"]["description"] += (
+        f"\n\nLimits: requests are limited to {settings.API_RATE_LIMIT} per key, shared with "
+        f"the SOAP API; a document may be at most {settings.DOCUMENT_MAX_MB} MB. Received "
+        f"documents are kept {settings.DOCUMENT_RETENTION_DAYS} days, and at most "
+        f"{settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS} days after they are marked "
+        "downloaded. A moment given without a time zone is read as Dutch time "
+        "(Europe/Amsterdam); answers write moments with their offset.")
+    return result

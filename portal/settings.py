@@ -410,6 +410,9 @@ SPECTACULAR_SETTINGS = {
     # No badge fetched from validator.swagger.io: the page loads nothing from elsewhere.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "portal.api_schema.describe_limits"],
+    "WEBHOOKS": ["webhooks.docs.EVENT"],
     "ENUM_NAME_OVERRIDES": {
         "DocumentStatusEnum": "invoices.models.Status",
         "ProcessingStatusEnum": "invoices.api.serializers.PROCESSING_CHOICES",

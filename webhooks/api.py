@@ -19,7 +19,7 @@ from onboarding.api.broker import (
     PartyHeaderSchema,
     broker_caller,
 )
-from onboarding.api.docs import KEY_CALL, problems
+from onboarding.api.docs import JSON_BODY, KEY_CALL, problems
 from portal.fields import MAX_ID
 from portal.problems import ProblemKind
 from portal.said import Said
@@ -28,7 +28,6 @@ from webhooks.safety import UnsafeTarget, resolve
 
 PROBLEMS = KEY_CALL
 NOT_FOUND = problems({404: _("No such webhook of the key's organization.")})
-NOT_VALID = problems({400: _("The request is not valid; detail says why.")})
 
 
 class HookNotFound(ProblemKind, exceptions.NotFound):
@@ -108,7 +107,7 @@ class WebhooksView(KeyHooksView):
             "The portal's \"Send a test event\" posts the topic HookTest, which is not one to "
             "subscribe to."),
         request=WebhookSerializer,
-        responses={201: CreatedWebhookSerializer, **NOT_VALID, **PROBLEMS})
+        responses={201: CreatedWebhookSerializer, **JSON_BODY, **PROBLEMS})
     def post(self, request):
         incoming = WebhookSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -140,7 +139,7 @@ class WebhookView(OneHookView):
         description=_("Give only what changes: url, description, topics, or is_active. "
                       "The secret stays; every change is in the audit log."),
         request=WebhookChangeSerializer,
-        responses={200: WebhookSerializer, **NOT_VALID, **NOT_FOUND, **PROBLEMS})
+        responses={200: WebhookSerializer, **JSON_BODY, **NOT_FOUND, **PROBLEMS})
     def patch(self, request, pk):
         hook = self.hook(pk)
         incoming = WebhookChangeSerializer(data=request.data, partial=True)

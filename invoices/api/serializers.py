@@ -52,7 +52,13 @@ class SentDocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     delivery_id = serializers.UUIDField(allow_null=True)
     client_document_id = serializers.CharField(allow_blank=True)
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(choices=Status.choices, help_text=_(
+        "created: stored, the rules and routing follow. refused: the rules or the sender "
+        "check refused it, for good (status_reason says why). queued: on its way, or waiting "
+        "for the receiver's network (status_reason says so). delivered: the receiving side "
+        "has it. delivery_failed: it could not be delivered (status_reason says why); retry "
+        "tries again. opened, under_review, paid and rejected: what a receiver on this "
+        "platform says of it."))
     status_reason = serializers.CharField(allow_blank=True)
     document_type = serializers.CharField(allow_blank=True)
     number = serializers.CharField(allow_blank=True)
@@ -89,7 +95,11 @@ class SentDocumentSerializer(serializers.Serializer):
 class ReceivedDocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     delivery_id = serializers.UUIDField(allow_null=True)
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(choices=Status.choices, help_text=_(
+        "received: new. downloaded: marked downloaded. opened, under_review, approved, "
+        "approved_for_payment, payment_started and paid: the processing status set. "
+        "rejected: rejected by the receiver. duplicate: held as a possible duplicate until "
+        "it is marked as original."))
     status_reason = serializers.CharField(
         allow_blank=True, help_text=_("Why it is a possible duplicate, or why it was rejected."))
     document_type = serializers.CharField(allow_blank=True)

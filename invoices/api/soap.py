@@ -121,6 +121,18 @@ class Rejected(Exception):
         self.fault, self.status, self.wait = fault, status, wait
 
 
+def limits() -> str:
+    """What the service's documentation says of its limits, from the settings."""
+    return (f"Calls are limited to {settings.API_RATE_LIMIT} per connection key, shared with "
+            f"the REST API; a Payload to {settings.DOCUMENT_MAX_MB} MB. Times in answers are "
+            "UTC. Statuses in answers are written as the portal shows them: Received, "
+            "Downloaded, Opened, Under review, Approved, Approved for payment, Payment "
+            "started, Paid, Rejected. Received documents are kept "
+            f"{settings.DOCUMENT_RETENTION_DAYS} days, and at most "
+            f"{settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS} days after they are marked "
+            "Downloaded.")
+
+
 class V31Service:
     namespace = NAMESPACE
 
@@ -132,7 +144,8 @@ class V31Service:
         from django.http import HttpResponse
 
         location = request.build_absolute_uri(reverse("api:api31"))
-        return HttpResponse(WSDL.replace("{location}", location).encode(),
+        wsdl = WSDL.replace("{location}", location).replace("{service}", escape(limits()))
+        return HttpResponse(wsdl.encode(),
                             content_type="text/xml; charset=utf-8")
 
     def answer(self, request, envelope, operation, address):
@@ -499,12 +512,70 @@ DOCUMENTATION = {
                          f"{MAX_PAGE_SIZE}) a page. CreatedFrom (a date, or a date and "
                          "time; without a time zone it is Dutch time) leaves out those "
                          "received before it. Documents held as possible duplicates are "
-                         "left out until they are marked as original in the portal.",
-    "GetInboxDocument": "One received document, its Payload exactly as it was received.",
+                         "left out until they are marked as original in the portal. Documents "
+                         "marked Downloaded (or with a processing status) stay in the list "
+                         "with that Status: fetch those whose Status is Received.",
+    "GetInboxDocument": "One received document. Its Payload is the XML as it was received, "
+                        "without its XML declaration (the prolog): the REST API's download "
+                        "gives the bytes exactly as received.",
     "SetInboxDocumentStatus": "Sets the Status of a received document: "
-                              + ", ".join(SETTABLE) + ". Rejected needs a Reason of at most "
+                              + ", ".join(SETTABLE) + " (also written with spaces, as answers "
+                              "write them: Under review). Rejected needs a Reason of at most "
                               f"{REJECT_REASON_MAX_LENGTH} characters, which a sender on this "
                               "platform reads.",
+}
+# The codes in a fault's FaultDetail/Reason, each with what it means; faultcode is Client
+# unless said otherwise.
+FAULT_REASONS = {
+    "invalid-credentials": "The AppKey and SecretKey are not those of a connection key.",
+    "key-revoked": "The connection key was revoked; create a new one in the portal.",
+    "organization-inactive": "The key's organization is not active.",
+    "plan-without-api-access": "The environment's subscription does not include API access.",
+    "missing-fields": "The operation lacks a field it needs; the message names it.",
+    "token-missing": "The SOAP header has no SecurityToken; call Login first.",
+    "token-invalid": "The SecurityToken was not issued by this service; call Login.",
+    "token-expired": "The SecurityToken has expired; call Login again.",
+    "rate-limited": "Too many calls with this key (HTTP 429 with Retry-After).",
+    "too-many-failures": "Too many failed logins from this address or for this AppKey "
+                         "(HTTP 429 with Retry-After).",
+    "invalid-field": "A field's value is not valid: a number, a date, an email address or "
+                     "a reason; the message names it.",
+    "receiver-invalid": "ReceiverIdentifier is not a valid scheme:value identifier.",
+    "receiver-mismatch": "ReceiverIdentifier is not the buyer's endpoint in the Payload.",
+    "receiver-not-reachable": "The receiver is neither on this platform nor on Peppol, and no "
+                              "ReceiverEmail was given.",
+    "email-limit": "The organization reached the number of documents it may have mailed "
+                   "today.",
+    "no-right-to-send": "The key's organization may not send for the supplier's identifier "
+                        "in the Payload.",
+    "payload-missing": "The Payload is empty.",
+    "not-an-invoice": "The Payload is not a UBL Invoice or CreditNote.",
+    "document-unreadable": "The Payload is not XML that can be read (faultcode Server: a "
+                           "stored document that cannot be given as text).",
+    "document-too-large": "The Payload is larger than a document may be.",
+    "unknown-document": "No received document of the key's organization has this ExternalId.",
+    "document-held": "The document is held as a possible duplicate until it is marked as "
+                     "original in the portal.",
+    "invalid-status": "Status is not one that can be set.",
+    "status-not-possible": "The document's status does not allow this one.",
+    "unknown-operation": "The Body holds no operation of this service.",
+    "too-large": "The request is larger than the endpoint reads (HTTP 413).",
+    "length-required": "The body came in chunks without a Content-Length (HTTP 411).",
+    "malformed-xml": "The request is not well-formed XML.",
+    "doctype-forbidden": "The request contains a DOCTYPE.",
+    "envelope-namespace": "The request is not a SOAP 1.1 envelope (faultcode VersionMismatch "
+                          "for another SOAP version).",
+    "must-understand": "A header marked mustUnderstand is not one of this service's "
+                       "(faultcode MustUnderstand).",
+    "method-not-allowed": "Only POST is answered, and GET with ?wsdl (HTTP 405).",
+    "bad-request": "The request was refused before it reached the service, for instance for "
+                   "its Host header (HTTP 400).",
+    "server-error": "The service failed to answer (faultcode Server); try again later.",
+    "wrong-software": "TestConnection only: the key was made for other software.",
+    "company-id-mismatch": "TestConnection only: CompanyId is not the key's organization's.",
+    "subscription-key": "TestConnection only: SubscriptionKey is not that of a current "
+                        "contract with API rights.",
+    "subscription-level": "TestConnection only: API31 needs a Professional subscription.",
 }
 TYPES = {
     "InboxDocument": "ExternalId DocumentId:long DocumentType Number IssueDate:date? "
@@ -552,7 +623,10 @@ WSDL = """<?xml version="1.0" encoding="UTF-8"?>
   <wsdl:message name="SecurityHeader">
     <wsdl:part name="SecurityToken" element="tns:SecurityToken"/>
   </wsdl:message>
-  <wsdl:message name="Fault"><wsdl:part name="detail" element="tns:FaultDetail"/></wsdl:message>
+  <wsdl:message name="Fault">
+    <wsdl:documentation>{fault_reasons}</wsdl:documentation>
+    <wsdl:part name="detail" element="tns:FaultDetail"/>
+  </wsdl:message>
 {messages}
   <wsdl:portType name="DocumentServicePortType">
 {port_operations}
@@ -562,6 +636,7 @@ WSDL = """<?xml version="1.0" encoding="UTF-8"?>
 {binding_operations}
   </wsdl:binding>
   <wsdl:service name="DocumentService">
+    <wsdl:documentation>{service}</wsdl:documentation>
     <wsdl:port name="DocumentServicePort" binding="tns:DocumentServiceBinding">
       <soap:address location="{location}"/>
     </wsdl:port>
@@ -597,7 +672,10 @@ def _wsdl_parts() -> dict[str, str]:
             f'      <wsdl:fault name="Fault"><soap:fault name="Fault" use="literal"/>'
             f'</wsdl:fault>\n'
             f'    </wsdl:operation>')
+    reasons = "FaultDetail/Reason holds one of these codes. " + " ".join(
+        f"{code}: {meaning}" for code, meaning in FAULT_REASONS.items())
     return {"schema": _schema(), "messages": "\n".join(messages),
+            "fault_reasons": escape(reasons),
             "port_operations": "\n".join(port), "binding_operations": "\n".join(binding)}
 
 

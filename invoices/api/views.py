@@ -62,9 +62,9 @@ from onboarding.api.broker import (
     PartyNotLinked,
     broker_caller,
 )
-from onboarding.api.docs import ANY_CALL, problems
+from onboarding.api.docs import ANY_CALL, JSON_BODY, problems
 from onboarding.models import Organization
-from portal.api_schema import PortalAutoSchema
+from portal.api_schema import PortalAutoSchema, response_header
 from portal.errors import ChangeRefused
 from portal.fields import MAX_ID
 from portal.problems import PROBLEM_CONTENT_TYPE, problem, problem_kind
@@ -212,7 +212,9 @@ SEND_SCHEMA = {
                      "the same id answers 409 with the first document's Location and sends "
                      "nothing."),
     "parameters": [OpenApiParameter(CLIENT_ID_HEADER, str, OpenApiParameter.HEADER,
-                                    description=_("Your own id for this document."))],
+                                    description=_("Your own id for this document.")),
+                   response_header("Location", _("The document's address: where its status "
+                                                 "is read."), 202, 409)],
     "request": {XML: OpenApiTypes.BINARY},
     "responses": {
         202: AcceptedSerializer, **BAD_REQUEST,
@@ -330,8 +332,10 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 
 class InboxFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in INCOMING_STATUSES])
-    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_(
+        "Received at this moment (ISO 8601) or later."))
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_(
+        "Received before this moment (ISO 8601)."))
     include_duplicates = filters.BooleanFilter(
         method="keep_duplicates", label=_("Also list documents held as possible duplicates."))
 
@@ -355,6 +359,7 @@ class InboxPages(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    page_size_query_description = _("Documents a page: 50 unless given, at most 200.")
 
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot read with 404, and takes any position in one that
@@ -438,7 +443,9 @@ DOWNLOAD_SCHEMA = {
     "description": _("The UBL exactly as it was received, byte for byte. A possible duplicate "
                      "is offered only after it is marked as original."),
     # The document is XML whatever is asked; JSON is the errors' format only.
-    "parameters": [OpenApiParameter("format", exclude=True)],
+    "parameters": [OpenApiParameter("format", exclude=True),
+                   response_header("Content-Disposition", _("attachment, with a file name "
+                                                            "for the document."), 200)],
     "responses": {(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
                   **NOT_FOUND,
                   **problems({409: _("Held as a possible duplicate.")}),
@@ -525,7 +532,7 @@ def inbox_step(operation_id, summary, description, *, body=None,
     """An InboxStepView's place in the OpenAPI document."""
     return extend_schema_view(post=extend_schema(
         operation_id=operation_id, summary=summary, description=description, request=body,
-        responses={200: ReceivedDocumentSerializer, **(BAD_REQUEST if body else {}),
+        responses={200: ReceivedDocumentSerializer, **(JSON_BODY if body else {}),
                    **NOT_FOUND, **problems({409: conflict}),
                    **PROBLEMS}))
 
@@ -552,8 +559,9 @@ class RejectView(InboxStepView):
 
 @inbox_step("inbox_processing_status", _("Set a received document's processing status"),
             _("Says how far your bookkeeping is with the document: opened, under review, "
-              "approved, approved for payment, payment started or paid. A status may go back "
-              "a step; a rejected or held document takes none. A sender on this platform "
+              "approved, approved for payment, payment started or paid. Any of them may follow "
+              "any other, so one set too soon can be changed back; a rejected or held "
+              "document takes none. A sender on this platform "
               "sees it on its copy. Setting the same status again changes nothing."),
             body=ProcessingStatusSerializer)
 class ProcessingStatusView(InboxStepView):
@@ -571,7 +579,7 @@ class RecipientsView(KeyView):
                       "document types it accepts. The answers come in the order asked, each "
                       "with the id as asked and as the platform writes it."),
         request=RecipientQuerySerializer,
-        responses={200: RecipientSerializer(many=True), **BAD_REQUEST, **PROBLEMS},
+        responses={200: RecipientSerializer(many=True), **JSON_BODY, **PROBLEMS},
     )
     def post(self, request):
         query = RecipientQuerySerializer(data=request.data)

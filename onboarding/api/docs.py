@@ -25,3 +25,8 @@ KEY_CALL = {
                 403: _("The key's organization is not active.")}),
     **ANY_CALL,
 }
+# ... and one that reads a JSON body.
+JSON_BODY = problems({
+    400: _("The request is not valid; detail says why."),
+    415: _("The body is not sent as application/json."),
+})

@@ -67,6 +67,36 @@ def test_it_serves_a_valid_openapi_document(live_server, http):
     assert "X-Signature" in hooks and "HMAC-SHA256" in hooks and "five minutes" in hooks
 
 
+def test_it_describes_the_headers_limits_and_events_a_client_relies_on(live_server, http):
+    document = http.get(f"{live_server.url}/api/schema/", timeout=10,
+                        headers={"Accept": "application/vnd.oai.openapi+json"}).json()
+    send = document["paths"]["/api/v1/documents"]["post"]["responses"]
+    assert {"Location"} == set(send["202"]["headers"]) == set(send["409"]["headers"])
+    assert set(send["429"]["headers"]) == {"Retry-After"}
+    assert set(send["401"]["headers"]) == {"WWW-Authenticate"}
+    download = document["paths"]["/api/v1/inbox/{id}/download"]["get"]["responses"]
+    assert set(download["200"]["headers"]) == {"Content-Disposition"}
+    # Each operation that reads a JSON body says what a body of another type gets.
+    for path, method in [("/api/v1/recipients", "post"), ("/api/v1/webhooks", "post"),
+                         ("/api/v1/webhooks/{id}", "patch"),
+                         ("/api/v1/inbox/{id}/status", "post"),
+                         ("/api/v1/inbox/{id}/rejected", "post")]:
+        assert "415" in document["paths"][path][method]["responses"], path
+    assert "415" not in document["paths"]["/api/v1/inbox/{id}/downloaded"]["post"]["responses"]
+    assert "limited to 120/min per key" in document["info"]["description"]
+    assert "10 MB" in document["info"]["description"]
+    inbox = {parameter["name"]: parameter
+             for parameter in document["paths"]["/api/v1/inbox"]["get"]["parameters"]}
+    assert "at most 200" in inbox["page_size"]["description"]
+    assert "or later" in inbox["created_after"]["description"]
+    event = document["webhooks"]["event"]["post"]
+    assert event["requestBody"]["content"]["application/json"]["schema"]["$ref"] == \
+        "#/components/schemas/WebhookEvent"
+    assert "X-Signature" in event["description"]
+    sent = document["components"]["schemas"]["SentDocument"]["properties"]["status"]
+    assert "delivery_failed: it could not be delivered" in sent["description"]
+
+
 def test_it_renders_the_docs_from_the_portals_own_static_files(live_server, http):
     page = http.get(f"{live_server.url}/api/docs/", timeout=10)
 

@@ -2,8 +2,11 @@
 SendDocument, GetInboxDocuments, GetInboxDocument and SetInboxDocumentStatus, and their
 faults."""
 
+import ast
+import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -13,9 +16,19 @@ from django.utils import timezone
 from lxml import etree
 from zeep.exceptions import Fault
 
+from invoices.api import soap as soap_module
+from invoices.api.soap import FAULT_REASONS
 from invoices.models import Document, Status
 from invoices.peppol.smp import INVOICE_DOCUMENT_TYPE
-from onboarding.models import ConnectionKey, Software, Subscription, change_subscription
+from onboarding.api import api31
+from onboarding.api.authentication import Refusal
+from onboarding.models import (
+    ConnectionKey,
+    Software,
+    Subscription,
+    change_subscription,
+    entitlements,
+)
 from tests.invoices.conftest import invoice, make_receiver
 from tests.standins.dns_smp import PeppolNetwork
 
@@ -80,6 +93,42 @@ def test_it_serves_a_wsdl_for_the_endpoint(live_server):
     assert all(documented.values()), documented
     assert "Downloaded, Opened, UnderReview" in documented["SetInboxDocumentStatus"]
     assert "Dutch time" in documented["GetInboxDocuments"]
+    assert "without its XML declaration" in documented["GetInboxDocument"]
+    # The fault codes and the limits are written down where a client's author reads them.
+    fault = next(message for message in root.findall(f"{wsdl}message")
+                 if message.get("name") == "Fault")
+    assert "receiver-not-reachable: The receiver is neither" in \
+        fault.findtext(f"{wsdl}documentation")
+    service = root.find(f"{wsdl}service").findtext(f"{wsdl}documentation")
+    assert "limited to 120/min per connection key" in service and "10 MB" in service
+
+
+def test_it_documents_every_fault_reason_the_endpoint_gives():
+    """Each code that a fault's FaultDetail/Reason may hold, as the code writes it, is in the
+    WSDL's list."""
+    given = {refusal.value for refusal in Refusal}
+    # The connection test's refusals for the subscription, returned as (code, message).
+    for node in ast.walk(ast.parse(Path(entitlements.__file__).read_text())):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and \
+                isinstance(node.value.elts[0], ast.Constant):
+            given.add(node.value.elts[0].value)
+    for module in (soap_module, api31):
+        tree = ast.parse(Path(module.__file__).read_text())
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "Fault" \
+                    and len(call.args) >= 3 and isinstance(call.args[2], ast.Constant):
+                given.add(call.args[2].value)
+    # The conditional ones: ("too-large" if ... else "bad-request").
+    for module in (soap_module, api31):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, ast.IfExp) and all(
+                    isinstance(side, ast.Constant) and isinstance(side.value, str)
+                    and re.fullmatch(r"[a-z]+(-[a-z]+)+", side.value)
+                    for side in (node.body, node.orelse)):
+                given |= {node.body.value, node.orelse.value}
+
+    assert len(given) > 30, given
+    assert given - set(FAULT_REASONS) == set()
 
 
 def test_it_runs_the_whole_cycle_of_sending_and_fetching(soap, acme, acme_key, receiver,

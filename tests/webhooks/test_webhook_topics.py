@@ -173,3 +173,27 @@ def test_a_failure_to_queue_events_never_breaks_the_documents_change(
     monkeypatch.setattr(events, "announce", broken)
     assert send(sender, invoice()).status == Status.DELIVERED
     assert endpoint.received == []
+
+
+def test_it_posts_what_the_openapi_document_says_an_event_is(
+        send, cast, sender, receiver, endpoint):
+    from drf_spectacular.generators import SchemaGenerator
+    from jsonschema import Draft202012Validator
+
+    subscribe(endpoint, sender, cast.admin)
+    subscribe(endpoint, receiver, cast.client_admin)
+    outgoing = send(sender, invoice())
+    delivery_retried.send(Document, document=outgoing, attempt=2, reason="Connection refused",
+                          retry_at=timezone.now())
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    # Nothing the document leaves out: every field a receiver gets is described.
+    for name in ("WebhookEvent", "WebhookEventDetails"):
+        schemas[name]["additionalProperties"] = False
+    validator = Draft202012Validator({"$ref": "#/components/schemas/WebhookEvent",
+                                      "components": {"schemas": schemas}})
+
+    bodies = [r.json for r in endpoint.received]
+    assert {"InvoiceSent", "InvoiceReceived", "InvoiceSentRetry"} <= \
+        {body["topic"] for body in bodies}
+    for body in bodies:
+        assert list(validator.iter_errors(body)) == [], body

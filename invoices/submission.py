@@ -6,6 +6,7 @@ request runs it after its transaction commits."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -203,7 +204,7 @@ def _decide(organization: Organization, document: Document, report) -> None:
     else:
         document.queue(None, actor_label=VALIDATION_ACTOR)
         pk = document.pk
-        transaction.on_commit(lambda: route(pk))
+        transaction.on_commit(lambda: route(pk, sender_checked=True))
 
 
 # -- documents that arrive by machine ---------------------------------------------------------
@@ -316,7 +317,7 @@ def check_and_route(document_pk: int) -> str:
         return Document.objects.filter(pk=document_pk).values_list("status", flat=True).first()
     if document.status != Status.QUEUED:
         return document.status
-    return route(document_pk, document, transport)
+    return route(document_pk, document, transport, sender_checked=True)
 
 
 def _amount(value):
@@ -338,18 +339,25 @@ def receiver_for(scheme: str, value: str) -> Organization | None:
     return identifier.organization if identifier else None
 
 
-def route(document_pk: int, document: Document | None = None, transport=UNCHOSEN) -> str:
+def route(document_pk: int, document: Document | None = None, transport=UNCHOSEN, *,
+          sender_checked=False) -> str:
     """Deliver a queued outgoing document by the transport that reaches its receiver (see
     invoices.transport); with none, it waits for the Peppol network. Safe to run again.
     `document` is the document as the caller just read it, its status included, and
-    `transport` the one the caller chose for it (None: there is none). Returns the
-    document's status afterwards."""
+    `transport` the one the caller chose for it (None: there is none). Unless the caller
+    just checked (`sender_checked`), the sender is checked again first: since the document
+    was queued, its organization may have stopped sending as this identifier, and then its
+    delivery fails with that reason. Returns the document's status afterwards."""
     from invoices.transport.base import choose
 
     if document is None:
         document = (Document.objects.select_related("organization")
                     .defer("content", "validation").get(pk=document_pk))
     if document.status != Status.QUEUED:
+        return document.status
+    if not sender_checked and (problem := _sender_problem(document.organization, document)):
+        with contextlib.suppress(ChangeRefused):  # delivered or failed meanwhile
+            document.mark_delivery_failed(None, problem, actor_label=SENDER_CHECK_ACTOR)
         return document.status
     if transport is UNCHOSEN:
         transport = choose(document)
@@ -362,7 +370,8 @@ def route(document_pk: int, document: Document | None = None, transport=UNCHOSEN
 def route_waiting(limit: int = 1000) -> int:
     """Route again the documents that wait for a way to their receiver: since they were
     queued, an organization here may receive for it, or delivery over Peppol may have been
-    configured. Returns how many left the waiting state."""
+    configured (or the sender stopped sending: see route). Returns how many left the
+    waiting state."""
     waiting = Document.objects.waiting_for_network()
     pks = list(waiting.order_by("id").values_list("pk", flat=True)[:limit])
     for pk in pks:

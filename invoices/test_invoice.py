@@ -154,7 +154,10 @@ def build_test_invoice(organization: Organization, receiver: Party, *, now=None)
         line = Line(description, Decimal("1"), Decimal("0.01"), Decimal("0"), "O")
         exemption = gettext("Test invoice, not subject to VAT")
     spec = DocumentSpec(
-        number=f"TEST-{now:%Y%m%d-%H%M%S}", issue_date=now.date(),
+        # To the thousandth of a second: two test invoices sent in one second (two windows,
+        # or an administrator and an accountant at once) are no duplicates of each other.
+        number=f"TEST-{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}",
+        issue_date=now.date(),
         due_date=now.date() + timedelta(days=30), supplier=supplier, customer=customer,
         lines=[line], buyer_reference=gettext("Test"), payment_means_code="57",
         exemption_reason=exemption, note=gettext("Test invoice sent from the Peppol portal."),

@@ -24,7 +24,8 @@ class EventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     from_status = serializers.CharField(allow_blank=True)
     to_status = serializers.CharField()
-    detail = serializers.CharField(allow_blank=True)
+    # In the language the request asks for (Accept-Language), whoever caused the step.
+    detail = serializers.CharField(source="detail_shown", allow_blank=True)
 
 
 class ValidationMessageSerializer(serializers.Serializer):
@@ -59,7 +60,7 @@ class SentDocumentSerializer(serializers.Serializer):
         "has it. delivery_failed: it could not be delivered (status_reason says why); retry "
         "tries again. opened, under_review, paid and rejected: what a receiver on this "
         "platform says of it."))
-    status_reason = serializers.CharField(allow_blank=True)
+    status_reason = serializers.CharField(source="reason_shown", allow_blank=True)
     document_type = serializers.CharField(allow_blank=True)
     number = serializers.CharField(allow_blank=True)
     issue_date = serializers.DateField(allow_null=True)
@@ -101,7 +102,8 @@ class ReceivedDocumentSerializer(serializers.Serializer):
         "rejected: rejected by the receiver. duplicate: held as a possible duplicate until "
         "it is marked as original."))
     status_reason = serializers.CharField(
-        allow_blank=True, help_text=_("Why it is a possible duplicate, or why it was rejected."))
+        source="reason_shown", allow_blank=True,
+        help_text=_("Why it is a possible duplicate, or why it was rejected."))
     document_type = serializers.CharField(allow_blank=True)
     number = serializers.CharField(allow_blank=True)
     issue_date = serializers.DateField(allow_null=True)

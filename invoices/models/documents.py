@@ -85,6 +85,8 @@ SENDER_SEES = {status: status if status in (Status.OPENED, Status.PAID)
                else Status.UNDER_REVIEW for status in PROCESSING}
 # What a receiver may say of why it rejects an invoice: the sender reads it in a status line.
 REJECT_REASON_MAX_LENGTH = 400
+# What a document's history keeps of a reason (DocumentEvent.detail as _record cuts it).
+ORIGINAL_REASON_MAX_LENGTH = 2000
 
 # The reason of an outgoing document that nothing reaches its receiver by yet. It is stored
 # as a message (portal.said), so readers see it in their own language, and found again by
@@ -129,11 +131,13 @@ class DocumentQuerySet(models.QuerySet):
     def inbox(self):
         return self.filter(direction=Direction.INCOMING)
 
-    def same_invoice(self, organization_id, supplier_id, number, issue_date):
-        """Received documents of one inbox with the same supplier, number and issue date:
-        what makes a newly received one a possible duplicate."""
+    def same_invoice(self, organization_id, supplier_id, number, issue_date, document_type):
+        """Received documents of one inbox with the same supplier, number and issue date,
+        of the same type: what makes a newly received one a possible duplicate. A credit
+        note is not a copy of the invoice it shares a number with."""
         return self.inbox().filter(organization_id=organization_id, supplier_id=supplier_id,
-                                   number=number, issue_date=issue_date)
+                                   number=number, issue_date=issue_date,
+                                   document_type=document_type)
 
     def offered(self):
         """Incoming documents an ERP may fetch: duplicates stay out until released."""
@@ -472,10 +476,14 @@ class Document(SenderReceiverIds, models.Model):
         """Delivery failed, and the sender asks to try again: Queued once more with the
         earlier attempts' evidence cleared, and routed anew after the commit, since the
         receiver may be on the platform by now or its access point back. False when it was
-        no longer Delivery failed."""
+        no longer Delivery failed. Refused, as a new document would be, when the sender
+        may no longer send it."""
         from invoices.models.evidence import PeppolEvidence
-        from invoices.submission import route
+        from invoices.submission import route, sender_problem
 
+        problem = sender_problem(self.organization, self.sender_scheme, self.sender_value)
+        if problem and self.status == Status.DELIVERY_FAILED:
+            raise ChangeRefused(problem)
         with transaction.atomic():
             changed = self._transition(by, Status.QUEUED, {Status.DELIVERY_FAILED},
                                        actor_label=actor_label,
@@ -539,7 +547,8 @@ class Document(SenderReceiverIds, models.Model):
 
     def mark_original(self, by, reason: str) -> bool:
         """Release a duplicate that is not one: it becomes Received and is offered again."""
-        reason = _given_reason(reason, gettext("Say why this document is not a duplicate."))
+        reason = _given_reason(reason, gettext("Say why this document is not a duplicate."),
+                               ORIGINAL_REASON_MAX_LENGTH)
         if not self.may_mark_original(by):
             raise ChangeRefused(gettext("Only administrators of this organization and "
                                         "TechSupport mark a document as original."))
@@ -554,7 +563,7 @@ class Document(SenderReceiverIds, models.Model):
         if self.direction != Direction.INCOMING or self.status != Status.DUPLICATE:
             return Document.objects.none()
         return (Document.objects.same_invoice(self.organization_id, self.supplier_id,
-                                              self.number, self.issue_date)
+                                              self.number, self.issue_date, self.document_type)
                 .filter(pk__lt=self.pk)
                 .exclude(status=Status.REJECTED, status_changed_at__lte=self.created_at)
                 .order_by("pk"))
@@ -600,11 +609,8 @@ class Document(SenderReceiverIds, models.Model):
         gets it. When it came from an organization on the platform, the sent copy is marked
         rejected with that reason in the same transaction (see `rejected_by_receiver`); a
         sender at another access point is not told by the platform."""
-        reason = _given_reason(reason, gettext("Give the reason for rejecting."))
-        if len(reason) > REJECT_REASON_MAX_LENGTH:
-            raise ChangeRefused(
-                gettext("Keep the reason to %(limit)d characters; it has %(length)d.")
-                % {"limit": REJECT_REASON_MAX_LENGTH, "length": len(reason)}, field="reason")
+        reason = _given_reason(reason, gettext("Give the reason for rejecting."),
+                               REJECT_REASON_MAX_LENGTH)
         with transaction.atomic():
             changed = self._transition(by, Status.REJECTED, REJECTABLE, actor_label=actor_label,
                                        detail=reason, **_reason(reason))
@@ -698,12 +704,17 @@ class DocumentEvent(models.Model):
         return super().save(*args, **kwargs)
 
 
-def _given_reason(reason: str, missing: str) -> str:
-    """The reason a person typed, trimmed; refused (`missing` when there is none) unless it
-    can be stored."""
-    reason = reason.strip()
+def _given_reason(reason: str, missing: str, limit: int) -> str:
+    """The reason a person typed, trimmed, with its line breaks as one character each (a
+    browser posts them as two, and counts them as one); refused (`missing` when there is
+    none) unless it can be stored whole in at most `limit` characters."""
+    reason = reason.replace("\r\n", "\n").strip()
     if not reason:
         raise ChangeRefused(missing, field="reason")
+    if len(reason) > limit:
+        raise ChangeRefused(
+            gettext("Keep the reason to %(limit)d characters; it has %(length)d.")
+            % {"limit": limit, "length": len(reason)}, field="reason")
     try:
         ProhibitNullCharactersValidator()(reason)
     except ValidationError as error:

@@ -20,8 +20,8 @@ POSSIBLE_DUPLICATE = gettext_noop("Possible duplicate: not offered for download 
 
 def store_incoming(receiver: Organization, content: bytes, *, channel: str, actor_label: str,
                    fields: dict) -> Document:
-    """Store `content` in `receiver`'s inbox, as Duplicate when an earlier document has the
-    same supplier, number and issue date; call inside a transaction."""
+    """Store `content` in `receiver`'s inbox, as Duplicate when an earlier document of the
+    same type has the same supplier, number and issue date; call inside a transaction."""
     # The receiver's row serializes arrivals, so two copies arriving at once still meet
     # the duplicate check one after the other. A lock without the key: rows that only
     # refer to the organization (its own documents being sent) are not held up.
@@ -29,7 +29,8 @@ def store_incoming(receiver: Organization, content: bytes, *, channel: str, acto
         "pk", flat=True).first()
     duplicate_of = (Document.objects.same_invoice(receiver.pk, fields.get("supplier_id", ""),
                                                   fields.get("number", ""),
-                                                  fields.get("issue_date"))
+                                                  fields.get("issue_date"),
+                                                  fields.get("document_type", ""))
                     .exclude(status=Status.REJECTED).order_by("id").only("pk").first())
     incoming = Document.store(
         organization=receiver, direction=Direction.INCOMING,

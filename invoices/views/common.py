@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from invoices.models import Document
+from invoices.models.documents import ORIGINAL_REASON_MAX_LENGTH
 from onboarding.models import Organization
 from portal.errors import ChangeRefused
 
@@ -62,7 +63,7 @@ def mark_original_page(request, document, template, *, done: str, then: str, **c
             return redirect(then)
     return render(request, template, {
         "document": document, "error": error, "reason": request.POST.get("reason", ""),
-        **context,
+        "max_length": ORIGINAL_REASON_MAX_LENGTH, **context,
     }, status=400 if error else 200)
 
 
@@ -76,4 +77,9 @@ def take_step(request, document, step, done):
     else:
         if changed:
             messages.success(request, done())
+        else:
+            # Another window, or the software, took this step first.
+            messages.info(request, _("Nothing was changed: %(number)s is %(status)s already.")
+                          % {"number": document.number or document.pk,
+                             "status": document.get_status_display().lower()})
     return redirect(document)

@@ -141,8 +141,8 @@ def mark_original(request, pk):
     document = document_from(request, pk, content=True)
     return mark_original_page(
         request, document, "invoices/mark_original.html",
-        done=_("Document %(number)s was marked as original and is offered for download "
-               "again.") % {"number": document.number},
+        done=_("Document %(number)s was marked as original and is offered for download.")
+        % {"number": document.number},
         then=document.get_absolute_url(), organization=document.organization,
         may_mark_original=document.may_mark_original(request.user))
 

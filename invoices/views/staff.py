@@ -70,7 +70,9 @@ def document(request, pk):
 
 @staff_required("is_techsupport")
 def mark_original(request, pk):
-    document = get_object_or_404(Document.objects.select_related("organization__environment")
+    # Only a received document is ever held as a duplicate.
+    document = get_object_or_404(Document.objects.inbox()
+                                 .select_related("organization__environment")
                                  .defer("content"), pk=pk)
     return mark_original_page(
         request, document, "invoices/staff/mark_original.html",

@@ -173,6 +173,29 @@ def test_it_tries_a_failed_delivery_again_when_the_software_asks(live_server, ht
         .actor_label == f"connection key {acme_key.key.app_key}"
 
 
+def test_it_says_why_in_the_language_the_request_asks_whoever_caused_it(
+        live_server, http, acme_key):
+    from django.utils import translation
+
+    response = send(http, live_server, acme_key, invoice("F-WAIT"))
+    sent = Document.objects.get(pk=response.json()["id"])
+    # Someone retries it from the portal in Dutch; it waits for the Peppol network again.
+    sent.mark_delivery_failed(None, "The receiver is not on the Peppol network.")
+    with translation.override("nl"):
+        sent.retry_delivery(None)
+    sent.refresh_from_db()
+    assert sent.status_reason.startswith("Wacht op het Peppol-netwerk")
+
+    path = f"/api/v1/documents/{sent.pk}"
+    english = call(http, "GET", live_server, path, acme_key,
+                   headers={"Accept-Language": "en"}).json()
+    dutch = call(http, "GET", live_server, path, acme_key,
+                 headers={"Accept-Language": "nl"}).json()
+    assert english["status_reason"].startswith("Waiting for the Peppol network")
+    assert english["events"][-2]["detail"] == "Delivery is tried again."
+    assert dutch["status_reason"].startswith("Wacht op het Peppol-netwerk")
+
+
 def test_it_answers_409_with_the_first_document_for_a_client_id_sent_again(
         live_server, http, acme_key, receiver):
     first = send(http, live_server, acme_key, invoice("F-1"), client_id="ERP-42-abc")

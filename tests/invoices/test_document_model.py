@@ -206,3 +206,21 @@ def test_a_held_duplicate_names_the_earlier_documents_the_check_on_arrival_found
     assert list(first.originals()) == []
     held.mark_original(cast.client_admin, "A second delivery")
     assert list(held.originals()) == []
+
+
+def test_it_counts_a_line_break_the_browser_posts_as_one_character(receiver, cast):
+    # 130 short lines: 390 characters as the browser counts them, 519 as it posts them.
+    reason = "\r\n".join(["ab"] * 130)
+    document = incoming(receiver)
+    assert document.reject(None, reason)
+    document.refresh_from_db()
+    assert document.status_reason == "\n".join(["ab"] * 130)
+
+
+def test_it_refuses_a_release_reason_longer_than_the_history_keeps(receiver, cast):
+    held = incoming(receiver, Status.DUPLICATE)
+    with pytest.raises(ChangeRefused) as refused:
+        held.mark_original(cast.client_admin, "x" * 2001)
+    assert refused.value.field == "reason" and "to 2000 characters" in refused.value.message
+    assert held.mark_original(cast.client_admin, "x" * 2000)
+    assert held.events.last().detail == "x" * 2000

@@ -461,6 +461,9 @@ def test_it_lets_techsupport_find_a_duplicate_by_delivery_id_and_release_it(
     assert duplicate.events.filter(to_status=Status.RECEIVED).count() == 1
     assert 'id="not-held">This document is not held as a duplicate.' in client.get(
         f"/staff/documents/{duplicate.pk}/mark-original/").content.decode()
+    # A sent document is never held: there is no such page for it.
+    sent = Document.objects.outbox().first()
+    assert client.get(f"/staff/documents/{sent.pk}/mark-original/").status_code == 404
     client.force_login(cast.admin)
     assert client.get("/staff/documents/").status_code == 404
 

@@ -253,3 +253,14 @@ def test_it_does_not_open_an_invoice_that_techsupport_reads(client, delivered, c
 
     received.refresh_from_db()
     assert received.status == Status.DOWNLOADED
+
+
+def test_a_second_window_hears_that_the_status_was_set_already(client, post, delivered,
+                                                              cast):
+    _sent, received = delivered
+    sign_in(client, cast.client_admin)
+    url = f"/documents/{received.pk}/status/"
+    first = post(url, {"status": Status.APPROVED})
+    assert "F-70 is now approved." in text(client.get(first.url))
+    again = post(url, {"status": Status.APPROVED})
+    assert "Nothing was changed: F-70 is approved already." in text(client.get(again.url))

@@ -273,3 +273,35 @@ def test_it_routes_only_once_when_run_again(send, sender, receiver):
     outgoing = send(sender, invoice())
     assert route(outgoing.pk) == Status.DELIVERED
     assert Document.objects.inbox().count() == 1
+
+
+def test_a_credit_note_is_no_duplicate_of_the_invoice_it_shares_a_number_with(
+        send, sender, receiver):
+    send(sender, invoice("F-88"))
+    send(sender, invoice("F-88", document_type="CreditNote", billing_reference="F-88"))
+    held = Document.objects.filter(direction=Direction.INCOMING, status=Status.DUPLICATE)
+    assert not held.exists()
+    # The same credit note again is one.
+    send(sender, invoice("F-88", document_type="CreditNote", billing_reference="F-88"))
+    assert list(held.values_list("document_type", flat=True)) == ["credit_note"]
+
+
+def test_it_does_not_deliver_again_what_the_sender_may_no_longer_send(
+        send, sender, receiver, cast, django_capture_on_commit_callbacks):
+    from invoices.submission import route_waiting
+
+    waiting = send(sender, invoice("F-89", customer_kvk="11112222"))
+    failed = send(sender, invoice("F-90", customer_kvk="11112222"))
+    failed.mark_delivery_failed(None, "The access point did not answer.")
+    OrganizationIdentifier.objects.filter(organization=sender).update(can_send=False)
+
+    with pytest.raises(ChangeRefused) as refused:
+        failed.retry_delivery(cast.admin)
+    assert "Sending is switched off for identifier 0106:12345678" in refused.value.message
+    failed.refresh_from_db()
+    assert failed.status == Status.DELIVERY_FAILED
+
+    route_waiting()
+    waiting.refresh_from_db()
+    assert waiting.status == Status.DELIVERY_FAILED
+    assert waiting.status_reason.startswith("Sending is switched off for identifier")

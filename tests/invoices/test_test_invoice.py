@@ -174,3 +174,28 @@ def test_it_writes_a_test_invoice_for_a_customer_stored_with_control_characters(
 
     assert response.status_code == 302
     assert sent_ubl().customer.name == "Bakery Client BV"
+
+
+def test_two_test_invoices_sent_in_one_second_are_no_duplicates(client, post, cast, sender,
+                                                               monkeypatch):
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from invoices import test_invoice
+
+    # The moment each invoice is written: two in one second.
+    moment = timezone.make_aware(datetime(2026, 12, 7, 11, 24, 56, 100_000))
+    moments = iter([moment, moment + timedelta(microseconds=300_000)])
+    monkeypatch.setattr(test_invoice, "timezone", SimpleNamespace(
+        now=lambda: next(moments), localtime=timezone.localtime))
+    receives_itself(cast, sender)
+    sign_in(client, cast.admin)
+    post(url(sender), {"receiver": "self"})
+    post(url(sender), {"receiver": "self"})
+
+    received = Document.objects.filter(direction=Direction.INCOMING).order_by("pk")
+    assert list(received.values_list("number", "status")) == [
+        ("TEST-20261207-112456-100", Status.RECEIVED),
+        ("TEST-20261207-112456-400", Status.RECEIVED)]

@@ -239,7 +239,7 @@ def test_it_tells_receivers_how_to_verify_in_dutch_too(client, cast, sender, end
     page = text(client.get(reverse("webhooks:detail", args=[hook.pk])))
     assert "Zo controleert je ontvanger een bericht" in page
     assert "binnen 7 seconden" in page and "vijf minuten" in page
-    assert "Testevent versturen" in page
+    assert "Testgebeurtenis versturen" in page
     # What the receiver reads stays English, a test event's message too.
     client.post(reverse("webhooks:test", args=[hook.pk]))
     assert endpoint.received[-1].json["message"] == \

@@ -158,15 +158,29 @@ class CustomerCardQuerySet(OrganizationPartQuerySet):
 
     def with_problems(self, rules: CardRules):
         """Cards whose invoices would fail when sent today, by `rules`."""
-        problems = (CustomerCard.NO_ENDPOINT | (CustomerCard.UNREACHABLE & ~CustomerCard.DUMMY)
-                    | (CustomerCard.DUMMY & models.Q(invoice_email="")))
-        if rules.schemes:
-            problems |= ~models.Q(endpoint_scheme__in=rules.schemes)
-        if rules.profiles:
-            problems |= CustomerCard.NO_BUYER_REFERENCE | CustomerCard.BY_OLD_CONNECTION
-            if not rules.default_profile:
-                problems |= models.Q(sending_profile__isnull=True)
-        return self.filter(problems)
+        return self.filter(_problems(rules))
+
+    def readiness(self, rules: CardRules) -> dict[str, int]:
+        """How many cards there are (`total`), how many have problems by `rules`
+        (`not_ready`) and how many use the dummy KvK number (`dummy`), in one query: an
+        organization may have tens of thousands of cards."""
+        return self.aggregate(
+            total=models.Count("pk"),
+            not_ready=models.Count("pk", filter=_problems(rules)),
+            dummy=models.Count("pk", filter=CustomerCard.DUMMY))
+
+
+def _problems(rules: CardRules) -> models.Q:
+    """CustomerCard.problems(rules) as a condition: a card meets it when it has any."""
+    problems = (CustomerCard.NO_ENDPOINT | (CustomerCard.UNREACHABLE & ~CustomerCard.DUMMY)
+                | (CustomerCard.DUMMY & models.Q(invoice_email="")))
+    if rules.schemes:
+        problems |= ~models.Q(endpoint_scheme__in=rules.schemes)
+    if rules.profiles:
+        problems |= CustomerCard.NO_BUYER_REFERENCE | CustomerCard.BY_OLD_CONNECTION
+        if not rules.default_profile:
+            problems |= models.Q(sending_profile__isnull=True)
+    return problems
 
 
 class CustomerCard(models.Model):

@@ -3,12 +3,13 @@ whether the step holds now, why not in the user's words, and what event made it 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -80,13 +81,42 @@ def _first_delivered_or_latest(documents):
 class Facts:
     """What the checks of one run read, each looked up once per showing."""
 
-    def __init__(self, run, setup):
+    def __init__(self, run, setup, organization=None):
         self.run = run
         self.setup = setup
-        # Read afresh: a subscription or status changed a moment ago counts at once.
-        self.organization = Organization.objects.select_related("environment").get(
-            pk=run.organization_id)
+        # Read afresh: a subscription or status changed a moment ago counts at once. A page
+        # of runs passes the organization it has just read with them.
+        self.organization = organization or Organization.objects.select_related(
+            "environment").get(pk=run.organization_id)
         self.environment = self.organization.environment
+
+    @classmethod
+    def of_runs(cls, runs) -> list[Facts]:
+        """The facts of a page of runs (read with their organizations and environments), for
+        each run in turn. What the first steps read (identifiers, keys, the default sending
+        profile) is read for all of them at once, one query each rather than one per run;
+        what later steps read, only a run that gets that far reads."""
+        from customers.models import SendingProfile
+
+        organizations = {run.organization_id: run.organization for run in runs}
+        prefetch_related_objects(list(organizations.values()), "identifiers")
+        keys = defaultdict(list)
+        for key in ConnectionKey.objects.filter(organization__in=list(organizations)).order_by(
+                "-created_at", "-id"):
+            keys[key.organization_id, key.software].append(key)
+        defaults = {profile.organization_id: profile for profile in SendingProfile.objects
+                    .filter(organization__in=list(organizations), is_default=True)}
+        facts = []
+        for run in runs:
+            one = cls(run, run.definition, organizations[run.organization_id])
+            held = keys[run.organization_id, one.setup.software]
+            # What the properties of the same names would read, newest first.
+            one.keys = [key for key in held if key.revoked_at is None]
+            one.revoked_key = max((key for key in held if key.revoked_at is not None),
+                                  key=lambda key: key.revoked_at, default=None)
+            one.default_profile = defaults.get(run.organization_id)
+            facts.append(one)
+        return facts
 
     @cached_property
     def keys(self) -> list[ConnectionKey]:
@@ -149,12 +179,13 @@ class Facts:
                                     channel=Channel.SERVICE_BROKER)
             .select_related("entra_identity"))
 
-    @cached_property
+    @property
     def cards(self):
+        """The organization's customer cards, unread: there may be tens of thousands, so the
+        checks count them in the database and read only the few they name."""
         from customers.models import CustomerCard
 
-        return list(CustomerCard.objects.filter(organization=self.organization)
-                    .select_related("sending_profile").order_by("name"))
+        return CustomerCard.objects.filter(organization=self.organization)
 
     @cached_property
     def default_profile(self):
@@ -320,41 +351,41 @@ def key_used(facts: Facts) -> Result:
 
 
 def customer_cards(facts: Facts) -> Result:
-    from customers.models import CardRules
+    from customers.models import CardRules, CustomerCard
 
-    cards = facts.cards
     rules = CardRules.of_setup(facts.setup, default_profile=facts.default_profile is not None)
-    not_ready, dummy = [], []
-    for card in cards:
-        # A Legal ID in a scheme that starts with 9 is refused when the card is saved.
-        problems = card.problems(rules)
-        if problems:
-            not_ready.append(f"{card.name} ({card.customer_number}): {'; '.join(problems)}")
-        if card.uses_dummy_kvk:
-            dummy.append(card.name)
+    counts = facts.cards.readiness(rules)
+    # A Legal ID in a scheme that starts with 9 is refused when the card is saved.
+    not_ready = [f"{card.name} ({card.customer_number}): {'; '.join(card.problems(rules))}"
+                 for card in facts.cards.with_problems(rules)
+                 .order_by("name", "id")[:CARDS_NAMED]] if counts["not_ready"] else []
+    dummy = list(facts.cards.filter(CustomerCard.DUMMY).order_by("name", "id")
+                 .values_list("name", flat=True)[:CARDS_NAMED]) if counts["dummy"] else []
     advice = []
-    if dummy:
+    if counts["dummy"]:
         advice.append(ngettext("%(count)d customer has no KvK number and uses the dummy "
                                "number 99999998: %(names)s.",
                                "%(count)d customers have no KvK number and use the dummy "
-                               "number 99999998: %(names)s.", len(dummy))
-                      % {"count": len(dummy), "names": ", ".join(_first(dummy))})
+                               "number 99999998: %(names)s.", counts["dummy"])
+                      % {"count": counts["dummy"],
+                         "names": ", ".join(_first(dummy, counts["dummy"]))})
     if rules.profiles and rules.default_profile:
         advice.append(_("The sending profile %(name)s is the default: customers without Peppol "
                         "then fail too. Usually, do not set a default profile.")
                       % {"name": facts.default_profile.name})
     cards_page = reverse("customers:cards", args=[facts.organization.pk])
-    if not cards:
+    if not counts["total"]:
         return Result(False, _("There are no customer cards yet. Add or import your customers "
                                "with their Endpoint-ID."), advice=" ".join(advice),
                       action=Action(_("Add or import customers"), cards_page))
-    if not_ready:
+    if counts["not_ready"]:
         query = urlencode({"problems": "on", "setup": facts.setup.slug})
         return Result(False, _("%(ready)d of %(total)d customer cards are ready. Not ready:")
-                      % {"ready": len(cards) - len(not_ready), "total": len(cards)},
-                      items=_first(not_ready), advice=" ".join(advice),
+                      % {"ready": counts["total"] - counts["not_ready"],
+                         "total": counts["total"]},
+                      items=_first(not_ready, counts["not_ready"]), advice=" ".join(advice),
                       action=Action(_("Open the cards with problems"), f"{cards_page}?{query}"))
-    return Result(True, _("All %(total)d customer cards are ready.") % {"total": len(cards)},
+    return Result(True, _("All %(total)d customer cards are ready.") % {"total": counts["total"]},
                   advice=" ".join(advice))
 
 
@@ -362,12 +393,12 @@ def customer_cards(facts: Facts) -> Result:
 CARDS_NAMED = 10
 
 
-def _first(names: list[str]) -> list[str]:
-    """The first CARDS_NAMED of `names`, and how many more there are."""
-    if len(names) <= CARDS_NAMED:
+def _first(names: list[str], count: int) -> list[str]:
+    """`names`, the first CARDS_NAMED of `count`, and how many more there are."""
+    more = count - len(names)
+    if more <= 0:
         return names
-    more = len(names) - CARDS_NAMED
-    return [*names[:CARDS_NAMED], ngettext("and %(count)d more", "and %(count)d more", more)
+    return [*names, ngettext("and %(count)d more", "and %(count)d more", more)
             % {"count": more}]
 
 

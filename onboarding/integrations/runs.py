@@ -176,23 +176,22 @@ class IntegrationRun(models.Model):
         from onboarding.integrations.checks import Facts
         from onboarding.integrations.values import values_for
 
-        setup = self.definition
-        facts = Facts(self, setup)
-        states = []
-        for step in setup.steps:
-            result = step.check(facts)
-            recorded = self.progress.get(step.key)
-            if result.ok:
-                state = State.COMPLETE
-            elif step.key in self.skipped:
-                state = State.SKIPPED
-            elif recorded:
-                state = State.BROKEN
-            else:
-                state = State.WAITING
-            states.append(StepState(step, state, result, recorded,
-                                    values_for(step, facts, secret)))
-        return states
+        facts = Facts(self, self.definition)
+        return [self._step_state(step, step.check(facts), values_for(step, facts, secret))
+                for step in self.definition.steps]
+
+    def _step_state(self, step, result, values) -> StepState:
+        """A step's state from its check's `result` and what the run recorded."""
+        recorded = self.progress.get(step.key)
+        if result.ok:
+            state = State.COMPLETE
+        elif step.key in self.skipped:
+            state = State.SKIPPED
+        elif recorded:
+            state = State.BROKEN
+        else:
+            state = State.WAITING
+        return StepState(step, state, result, recorded, values)
 
     def refresh(self, by=None, event: str = "") -> list[StepState]:
         """Record what became true, mark what broke, complete the run when all holds."""
@@ -228,7 +227,10 @@ class IntegrationRun(models.Model):
                 current.updated_at = timezone.now()
                 current.save(update_fields=["progress", "broken", "completed_at", "updated_at"])
         self._copy_from(current)
-        return self.evaluate() if changed else states
+        if not changed:
+            return states
+        # The checks just ran: only what the run recorded changed.
+        return [self._step_state(s.step, s.result, s.values) for s in states]
 
     def _copy_from(self, current):
         for name in ("progress", "broken", "skipped", "completed_at", "updated_at",
@@ -306,6 +308,15 @@ class IntegrationRun(models.Model):
         self.facts = current.facts
         return True
 
-    def stuck_on(self):
-        """The first step that is not complete, for support."""
-        return first_open(self.evaluate())
+    def stuck_on(self, facts=None):
+        """The first step that is not complete, for support: the steps after it are not
+        checked, and no step's values are read. `facts`: read already for a page of runs
+        (see Facts.of_runs)."""
+        from onboarding.integrations.checks import Facts
+
+        facts = facts or Facts(self, self.definition)
+        for step in self.definition.steps:
+            state = self._step_state(step, step.check(facts), [])
+            if state.state in (State.WAITING, State.BROKEN):
+                return state
+        return None

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from onboarding.forms.integrations import StartForm
 from onboarding.integrations import qualification
+from onboarding.integrations.checks import Facts
 from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State, first_open
 from onboarding.models import ConnectionKey, Organization, Partnership
@@ -210,8 +211,10 @@ def stuck(request):
     page = paginate(request, IntegrationRun.objects.stuck()
                     .select_related("organization__environment", "assigned_to", "started_by")
                     .order_by("updated_at", "id"))
-    runs = [(run, run.stuck_on()) for run in page.object_list if run.definition is not None]
-    return render(request, "integrations/stuck.html", {"runs": runs, "page": page})
+    runs = [run for run in page.object_list if run.definition is not None]
+    return render(request, "integrations/stuck.html", {
+        "runs": [(facts.run, facts.run.stuck_on(facts)) for facts in Facts.of_runs(runs)],
+        "page": page})
 
 
 @staff_required("is_techsupport")

@@ -27,9 +27,15 @@ from portal.spreadsheets import csv_download, csv_lines
 def home(request):
     """The organizations whose customers the user may manage, to pick one."""
     organizations = (Organization.objects.manageable_by(request.user, request.environment)
-                     .annotate(cards=Count("customer_cards", distinct=True))
                      .select_related("environment").order_by("name", "id"))
-    return render(request, "customers/home.html", {"page": paginate(request, organizations)})
+    page = paginate(request, organizations)
+    page.object_list = list(page.object_list)
+    # Counted for the page's organizations only, not for every one the user may manage.
+    counts = dict(CustomerCard.objects.filter(organization__in=page.object_list)
+                  .values_list("organization").annotate(Count("id")).order_by())
+    for organization in page.object_list:
+        organization.cards = counts.get(organization.pk, 0)
+    return render(request, "customers/home.html", {"page": page})
 
 
 @environment_required()

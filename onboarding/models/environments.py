@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,17 +57,21 @@ class EnvironmentQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
     def with_member_count(self):
-        # Distinct: a search through the memberships joins them a second time.
-        return self.annotate(member_count=models.Count("memberships", distinct=True))
+        # A subquery, not a join: a search through the memberships joins them already, and
+        # counting over that join would multiply its rows.
+        counted = (Membership.objects.filter(environment=models.OuterRef("pk")).order_by()
+                   .values("environment").annotate(count=models.Count("*")).values("count"))
+        return self.annotate(member_count=Coalesce(models.Subquery(counted), 0))
 
     def with_current_contracts(self):
         """Annotated with how many of its contracts run today."""
-        today = timezone.localdate()
-        running = models.Q(contracts__starts_on__lte=today) & (
-            models.Q(contracts__ends_on__isnull=True) | models.Q(contracts__ends_on__gte=today))
-        # Distinct, as with_member_count.
-        return self.annotate(current_contracts=models.Count("contracts", filter=running,
-                                                            distinct=True))
+        from onboarding.models.subscriptions import Contract
+
+        # A subquery, as with_member_count.
+        counted = (Contract.objects.filter(environment=models.OuterRef("pk"))
+                   .current(timezone.localdate()).order_by().values("environment")
+                   .annotate(count=models.Count("*")).values("count"))
+        return self.annotate(current_contracts=Coalesce(models.Subquery(counted), 0))
 
 
 class Environment(models.Model):

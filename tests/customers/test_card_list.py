@@ -183,7 +183,10 @@ def test_it_lists_the_organizations_to_choose_from(client, cast, org):
     make_card(org)
     sign_in(client, cast.admin)
 
-    page = text(client.get("/customers/"))
+    page = client.get("/customers/").content.decode()
 
     assert "Acme Trading BV" in page and f"/organizations/{org.pk}/customers/" in page
     assert 'href="/customers/"' in page  # the navigation's Customers item
+    # With the number of cards each keeps.
+    row = page.split(f'href="/organizations/{org.pk}/customers/"')[1].split("</tr>")[0]
+    assert '<td class="text-end">1</td>' in row

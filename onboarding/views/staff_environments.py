@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from onboarding.models import AuditEvent, Environment, Partnership
 from onboarding.views.staff_organizations import RECENT_EVENTS
+from portal.pagination import paginate
 from portal.tenancy import staff_required
 
 # Second factors that count as two-factor sign-in; recovery codes alone do not.
@@ -23,19 +24,21 @@ def staff_environment(request, pk):
     two_factor = Authenticator.objects.filter(user=OuterRef("user"), type__in=SECOND_FACTORS)
     return render(request, "onboarding/staff/environment.html", {
         "environment": environment,
-        "members": list(environment.memberships.select_related("user")
-                        .annotate(two_factor=Exists(two_factor))
-                        # Administrators first: the roles sort so by name.
-                        .order_by("role", "user__email")),
+        # A page at a time: an environment may have hundreds of users and clients.
+        "members": paginate(request, environment.memberships.select_related("user")
+                            .annotate(two_factor=Exists(two_factor))
+                            # Administrators first: the roles sort so by name.
+                            .order_by("role", "user__email"), param="users_page"),
         "invitations": list(environment.invitations.pending().order_by("expires_at")),
         "organizations": list(environment.organizations.order_by("name")[:ORGANIZATIONS_SHOWN]),
         "organization_count": environment.organizations.count(),
         # Accountants who work for its organizations, and clients it works for.
-        "accountants": list(Partnership.objects.active().serving(environment)
-                            .select_related("accountant", "organization")
-                            .order_by("accountant__name", "organization__name")),
-        "clients": list(environment.partnerships.active()
-                        .select_related("organization__environment")
-                        .order_by("organization__name")),
+        "accountants": paginate(request, Partnership.objects.active().serving(environment)
+                                .select_related("accountant", "organization")
+                                .order_by("accountant__name", "organization__name", "pk"),
+                                param="accountants_page"),
+        "clients": paginate(request, environment.partnerships.active()
+                            .select_related("organization__environment")
+                            .order_by("organization__name", "pk"), param="clients_page"),
         "events": list(AuditEvent.objects.beside_documents(environment)[:RECENT_EVENTS]),
     })

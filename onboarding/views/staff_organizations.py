@@ -40,8 +40,9 @@ def staff_organization(request, pk):
         "identifiers": organization.identifiers.all(),
         "administrators": list(organization.administrators().order_by("email")),
         "partnerships": list(organization.partnerships.active().select_related("accountant")),
-        "keys": list(organization.connection_keys.order_by(
-            F("revoked_at").asc(nulls_first=True), "-created_at")),
+        # A page at a time: software may have made hundreds of keys and hooks.
+        "keys": paginate(request, organization.connection_keys.order_by(
+            F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"), param="keys_page"),
         "runs": [(run, None if run.completed_at else run.stuck_on())
                  for run in runs if run.definition is not None],
         "counts": counts,
@@ -51,9 +52,10 @@ def staff_organization(request, pk):
             Status.RECEIVED, 0),
         "last_reminder": InboxReminder.objects.filter(organization=organization)
         .order_by("-sent_at").first(),
-        "webhooks": list(Webhook.objects.hearing_of(organization.pk, organization.environment_id)
-                         .select_related("organization", "environment").with_last_attempt()
-                         .order_by("-is_active", "url")),
+        "webhooks": paginate(request, Webhook.objects.hearing_of(
+            organization.pk, organization.environment_id)
+            .select_related("organization", "environment").with_last_attempt()
+            .order_by("-is_active", "url", "pk"), param="webhooks_page"),
         "recent_documents": list(documents.for_list().order_by("-id")[:RECENT_DOCUMENTS]),
         "events": list(AuditEvent.objects.concerning(organization)[:RECENT_EVENTS]),
         "asked_for_activation": organization.activation_requests.exists(),

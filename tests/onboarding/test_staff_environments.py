@@ -135,3 +135,22 @@ def test_the_staff_lists_lead_to_the_environment(client, cast):
     for url in ("/staff/activations/", "/staff/organizations/", f"/staff/activations/{pending.pk}/",
                 f"/staff/organizations/{pending.pk}/"):
         assert link in client.get(url).content.decode(), url
+
+
+def test_it_pages_the_users_of_a_big_environment(client, cast):
+    from onboarding.models import Membership, User
+
+    User.objects.bulk_create(User(email=f"user{n:02}@acme.nl")
+                             for n in range(30))
+    Membership.objects.bulk_create(
+        Membership(environment=cast.company, user=user, role=Role.BASIC)
+        for user in User.objects.filter(email__startswith="user"))
+    client.force_login(cast.techsupport)
+    url = f"/staff/environments/{cast.company.pk}/"
+
+    first = client.get(url).content.decode().split('id="staff-members"')[1]
+    second = client.get(url, {"users_page": 2}).content.decode().split('id="staff-members"')[1]
+
+    assert first.count("mailto:") == 25 and "Page 1 of 2" in first
+    assert "?users_page=2" in first
+    assert second.count("mailto:") == 32 - 25

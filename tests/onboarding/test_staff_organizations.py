@@ -233,3 +233,19 @@ def test_it_shows_the_webhooks_that_hear_of_the_organization(client, cast, organ
     # Creating its own hook is among the organization's recent changes.
     events = re.search(r'id="staff-events".*?</section>', page, re.S).group(0)
     assert own.url in events and everyone.url not in events
+
+
+def test_it_pages_the_keys_of_an_organization_with_many(client, cast):
+    receiver = make_receiver(cast)
+    for _n in range(27):
+        ConnectionKey.issue(organization=receiver, software=Software.AFAS, by=cast.client_admin)
+    client.force_login(cast.techsupport)
+    url = f"/staff/organizations/{receiver.pk}/"
+
+    first = re.search(r'id="staff-keys".*?</section>',
+                      client.get(url).content.decode(), re.S).group(0)
+    second = re.search(r'id="staff-keys".*?</section>',
+                       client.get(url, {"keys_page": 2}).content.decode(), re.S).group(0)
+
+    assert first.count("<code") == 25 and "?keys_page=2" in first
+    assert second.count("<code") == 2

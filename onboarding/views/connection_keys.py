@@ -50,6 +50,11 @@ def connection_keys(request):
 def connection_key_add(request, pk):
     organization = get_object_or_404(
         Organization.objects.configurable_by(request.user, request.environment), pk=pk)
+    if not organization.is_active:
+        # Said before the password is asked again for a key that cannot be made.
+        messages.error(request, _("Connection keys are for active organizations. Activate the "
+                                  "organization first."))
+        return redirect("onboarding:connection_keys")
     return _add_key(request, organization)
 
 
@@ -61,10 +66,6 @@ def _add_key(request, organization):
     form = ConnectionKeyForm(request.POST or None, organization=organization,
                              environment=request.environment,
                              initial={"software": asked} if asked else None)
-    if not organization.is_active:
-        messages.error(request, _("Connection keys are for active organizations. Activate the "
-                                  "organization first."))
-        return redirect("onboarding:connection_keys")
     if request.method == "POST" and form.is_valid():
         try:
             issued = ConnectionKey.issue(

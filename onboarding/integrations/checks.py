@@ -74,6 +74,8 @@ def _document_page(document) -> Action:
 def _first_delivered_or_latest(documents):
     from invoices.models import Status
 
+    # The UBL is read only by the checks that look inside it (_has_empty_line).
+    documents = documents.defer("content")
     return (documents.filter(status=Status.DELIVERED).order_by("id").first()
             or documents.order_by("-id").first())
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Direction, Document, Status
 from invoices.models.documents import INCOMING_STATUSES, OUTGOING_STATUSES
+from portal.filters import DayFilter, day_bounds
 from portal.widgets import DatePicker
 
 SELECT = {"class": "form-select"}
 CONTROL = {"class": "form-control"}
-
-
-def day_start(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class DocumentFilterForm(forms.Form):
@@ -42,11 +37,10 @@ class DocumentFilter(django_filters.FilterSet):
                                             empty_label=_("Sent and received"),
                                             widget=forms.Select(attrs=SELECT))
     # The day a document was sent or arrived here, not its invoice date.
-    date_from = django_filters.DateFilter(label=_("Sent or received from"),
-                                          method="created_from",
-                                          widget=DatePicker(attrs=CONTROL))
-    date_to = django_filters.DateFilter(label=_("Sent or received until"), method="created_to",
-                                        widget=DatePicker(attrs=CONTROL))
+    date_from = DayFilter(label=_("Sent or received from"), method="created_from",
+                          widget=DatePicker(attrs=CONTROL))
+    date_to = DayFilter(label=_("Sent or received until"), method="created_to",
+                        widget=DatePicker(attrs=CONTROL))
     counterparty = django_filters.CharFilter(label=_("Counterparty"), method="by_counterparty",
                                              widget=forms.TextInput(attrs=CONTROL))
     number = django_filters.CharFilter(label=_("Number"), field_name="number",
@@ -74,8 +68,14 @@ class DocumentFilter(django_filters.FilterSet):
             if self.is_bound and self.form.is_valid() else False
 
     @property
+    def asked(self) -> bool:
+        """A filter was given, valid or not: an empty list then is no empty box."""
+        return self.is_bound and any(self.data.get(name) for name in self.filters)
+
+    @property
     def searches(self) -> bool:
-        """A text filter is on: few rows match, found through the search indexes."""
+        """A text filter is on: few rows match, found through the search indexes. (A range
+        of days is read the same way when few rows fall in it: see keyset_page.)"""
         return self.active and any(self.form.cleaned_data.get(name)
                                    for name in ("q", "number", "counterparty"))
 
@@ -105,10 +105,10 @@ class DocumentFilter(django_filters.FilterSet):
         return queryset.filter(counterparty_name__icontains=value)
 
     def created_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=day_start(value))
+        return queryset.filter(created_at__gte=day_bounds(value)[0])
 
     def created_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=day_start(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=day_bounds(value)[1])
 
 
 class HeldDocumentFilter(django_filters.FilterSet):

@@ -46,12 +46,19 @@ def keyset_page(request, queryset, per_page: int = PER_PAGE,
 
     ``selective`` says a filter picks few rows through an index of its own (a search). The
     order is then written so that PostgreSQL cannot walk the id index instead, hoping to meet
-    enough matches soon: when they all lie at the far end, that walk reads every row."""
+    enough matches soon: when they all lie at the far end, that walk reads every row. A list
+    whose rows are fewer than ``count_limit`` is read so too: counting them has just read
+    every one, so reading them again and sorting them costs no more (a range of days long
+    ago, found through the index by day)."""
+    page = KeysetPage()
+    page.count = queryset.order_by()[:count_limit + 1].count()
+    page.count_capped = page.count > count_limit
+    page.count = min(page.count, count_limit)
+    selective = selective or not page.count_capped
     newest = (F("pk") + 0).desc() if selective else "-pk"
     oldest = (F("pk") + 0).asc() if selective else "pk"
     before = _cursor(request.GET.get("before"))
     after = _cursor(request.GET.get("after"))
-    page = KeysetPage()
     if after is not None and before is None:
         rows = list(queryset.filter(pk__gt=after).order_by(oldest)[:per_page + 1])
         page.has_previous = len(rows) > per_page
@@ -63,7 +70,4 @@ def keyset_page(request, queryset, per_page: int = PER_PAGE,
         page.has_next = len(rows) > per_page
         page.object_list = rows[:per_page]
         page.has_previous = before is not None
-    page.count = queryset.order_by()[:count_limit + 1].count()
-    page.count_capped = page.count > count_limit
-    page.count = min(page.count, count_limit)
     return page

@@ -1,11 +1,14 @@
-"""What every list's FilterSet shares: one search box over several fields, and widgets
-styled like the portal's other forms."""
+"""What every list's FilterSet shares: one search box over several fields, days to filter
+from and until, and widgets styled like the portal's other forms."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.fields import MAX_ID
@@ -79,3 +82,38 @@ class FilterSet(django_filters.FilterSet):
         """The search text as used, for "nothing matches" messages."""
         self.form.is_valid()
         return (getattr(self.form, "cleaned_data", {}).get("q") or "").strip()
+
+
+def day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def day_bounds(day) -> tuple[datetime, datetime]:
+    """The first moment of `day` and of the day after, in the reader's time zone. An
+    OverflowError for a day at the edge of the calendar, whose bounds no database stores."""
+    start, end = day_start(day), day_start(day + timedelta(days=1))
+    for moment in (start, end):
+        moment.astimezone(UTC)
+    return start, end
+
+
+class DayField(forms.DateField):
+    default_error_messages = {
+        "far_off": _("This day is too far off to search by: enter a day closer to today."),
+    }
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            try:
+                day_bounds(value)
+            except OverflowError:
+                raise forms.ValidationError(self.error_messages["far_off"],
+                                            code="far_off") from None
+
+
+class DayFilter(django_filters.DateFilter):
+    """A day that a list is filtered from or until; one at the edge of the calendar is an
+    error beside the field, as a day that is no date is."""
+
+    field_class = DayField

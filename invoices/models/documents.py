@@ -276,6 +276,12 @@ class Document(SenderReceiverIds, models.Model):
             models.Index(fields=["direction", "-id"], name="doc_dir_recent"),
             models.Index(fields=["organization", "direction", "status", "-id"],
                          name="doc_org_dir_status"),
+            # The lists filtered by the day a document came, with or without a direction.
+            models.Index(fields=["organization", "created_at"], name="doc_org_created"),
+            # What the dashboard counts of the last days, and the received invoices waiting
+            # longest to be fetched (reminders.waiting_inboxes), without reading older rows.
+            models.Index(fields=["organization", "direction", "status", "created_at"],
+                         name="doc_org_dir_status_created"),
             # Duplicate detection on arrival.
             models.Index(fields=["organization", "supplier_id", "number", "issue_date"],
                          name="doc_duplicate_key"),

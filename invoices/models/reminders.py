@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,15 +27,19 @@ def waiting_inboxes(now=None):
     many), `oldest` (when the first of them arrived), `last_fetched` and `last_reminded`.
     Held duplicates are not offered for fetching, so they do not wait."""
     now = now or timezone.now()
-    received = Q(documents__direction=Direction.INCOMING, documents__status=Status.RECEIVED)
+    # Each organization's received invoices are read through the index that holds them by
+    # the day they came, never joined to all its other documents.
+    received = Document.objects.awaiting_fetching().filter(organization=OuterRef("pk"))
+    overdue = received.filter(
+        created_at__lte=now - timedelta(hours=max(settings.INBOX_REMINDER_HOURS, 0)))
+    counted = received.order_by().values("organization").annotate(n=Count("*")).values("n")
+    first = received.order_by("created_at").values("created_at")[:1]
     fetched = Document.objects.filter(organization=OuterRef("pk"), direction=Direction.INCOMING,
                                       downloaded_at__isnull=False).order_by("-downloaded_at")
     reminded = InboxReminder.objects.filter(organization=OuterRef("pk")).order_by("-sent_at")
-    return (Organization.objects.filter(status=Organization.Status.ACTIVE)
-            .annotate(waiting=Count("documents", filter=received),
-                      oldest=Min("documents__created_at", filter=received))
-            .filter(oldest__lte=now - timedelta(hours=max(settings.INBOX_REMINDER_HOURS, 0)))
-            .annotate(last_fetched=Subquery(fetched.values("downloaded_at")[:1]),
+    return (Organization.objects.filter(Exists(overdue), status=Organization.Status.ACTIVE)
+            .annotate(waiting=Subquery(counted), oldest=Subquery(first),
+                      last_fetched=Subquery(fetched.values("downloaded_at")[:1]),
                       last_reminded=Subquery(reminded.values("sent_at")[:1]))
             .select_related("environment").order_by("oldest", "pk"))
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices.filters import day_start
 from invoices.models import Direction, Document, Status
 from invoices.models.documents import NEEDING_ATTENTION
+from portal.filters import day_start
 
 register = template.Library()
 

@@ -17,7 +17,8 @@ TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "docu
 
 def _render(request, documents, *, direction, organization=None):
     filters = DocumentFilter(request.GET or None, queryset=documents, direction=direction)
-    if request.GET.get("export") == "csv":
+    # A filter that is not valid is shown with its error, not exported without it.
+    if request.GET.get("export") == "csv" and filters.is_valid():
         return export.download(filters.qs, TITLES[direction], organization)
     page = keyset_page(request, filters.qs, selective=filters.searches)
     # Received invoices on this page can be marked downloaded together, and given a
@@ -29,7 +30,7 @@ def _render(request, documents, *, direction, organization=None):
     return render(request, "invoices/list.html", {
         "filter": filters,
         "form": filters.form,
-        "filtered": filters.active,
+        "filtered": filters.asked,
         "page": page,
         "direction": direction,
         "box": TITLES[direction],
@@ -39,7 +40,7 @@ def _render(request, documents, *, direction, organization=None):
         "processes": processes,
         "export_limit": export.LIMIT,
         **(_ways_to_start(request) if organization is None and not page.object_list
-           and not filters.active else {}),
+           and not filters.asked else {}),
     })
 
 

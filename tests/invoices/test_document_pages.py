@@ -2,7 +2,7 @@
 original", as users see them."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -215,6 +215,9 @@ def test_it_lists_what_the_filters_ask_for(client, post, cast, sender, receiver)
     assert "Sent or received from" in reversed_range.content.decode()
     assert "No documents match these filters." in client.get(base + "?number=nothing").content \
         .decode()
+    # A reversed range that leaves nothing is no empty box: the filters are said to be on.
+    late = client.get(base + "?date_from=2999-12-31&date_to=2999-01-01").content.decode()
+    assert "No documents match these filters." in late and "No documents sent yet" not in late
 
 
 def row_of(page: str, number: str) -> str:
@@ -918,3 +921,68 @@ def test_it_goes_back_to_the_inbox_from_a_selection_whose_way_back_is_no_path(
     assert response.status_code == 302 and response.url == "/documents/inbox/"
     first.refresh_from_db()
     assert first.status == (extra.get("status") or Status.DOWNLOADED)
+
+
+FAR_OFF = "This day is too far off to search by: enter a day closer to today."
+
+
+@pytest.mark.parametrize("path", ["/documents/", "/documents/outbox/", "/documents/inbox/",
+                                  "/organizations/{org}/outbox/", "/organizations/{org}/inbox/"])
+@pytest.mark.parametrize("field, day", [("date_to", "9999-12-31"), ("date_from", "0001-01-01"),
+                                        ("date_from", "9999-12-31"), ("date_to", "0001-01-01")])
+def test_it_says_beside_the_field_that_a_day_at_the_calendars_edge_is_too_far_off(
+        client, cast, sender, path, field, day):
+    received_over_peppol(sender, "M-7")
+    client.force_login(cast.admin)
+    response = client.get(path.format(org=sender.pk), {field: day})
+    assert response.status_code == 200
+    assert tied_error(response, f"id_{field}") == FAR_OFF
+    # The day before the edge still filters.
+    near = client.get(path.format(org=sender.pk),
+                      {field: "9999-12-30" if day.startswith("9999") else "0001-01-02"})
+    assert near.status_code == 200
+    assert tied_error(near, f"id_{field}") == ""
+
+
+@pytest.mark.parametrize("path", ["/documents/", "/organizations/{org}/inbox/"])
+def test_it_shows_the_error_instead_of_exporting_without_the_day_at_the_calendars_edge(
+        client, cast, sender, path):
+    received_over_peppol(sender, "M-7")
+    client.force_login(cast.admin)
+    for query in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+        response = client.get(path.format(org=sender.pk), {**query, "export": "csv"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert "This day is too far off to search by" in response.content.decode()
+        assert "M-7" in response.content.decode()
+
+
+def test_it_lists_the_days_asked_for_in_the_readers_time_zone_page_by_page(client, cast,
+                                                                         sender, settings):
+    from tests.invoices.test_document_model import outgoing
+
+    # Ended before today: the list reads the range through the index by day (see
+    # DocumentFilter.searches), and shows the same rows in the same order as ever.
+    day = timezone.localdate() - timedelta(days=3)
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    documents = [outgoing(sender) for _ in range(32)]
+    for minutes, document in enumerate(documents[1:-1]):
+        Document.objects.filter(pk=document.pk).update(
+            created_at=start + timedelta(minutes=minutes * 40))
+    # Just before the day and just after it, in Amsterdam.
+    Document.objects.filter(pk=documents[0].pk).update(created_at=start - timedelta(seconds=1))
+    Document.objects.filter(pk=documents[-1].pk).update(
+        created_at=start + timedelta(days=1))
+    sign_in(client, cast.admin)
+    url = f"/organizations/{sender.pk}/outbox/"
+    query = f"?date_from={day.isoformat()}&date_to={day.isoformat()}"
+    first = client.get(url + query).content.decode()
+    assert 'id="document-count">30 documents' in first
+    shown = re.findall(r'href="/documents/(\d+)/"', first)
+    assert shown == [str(d.pk) for d in documents[30:0:-1]][:25]
+    second = client.get(url + query + f"&before={shown[-1]}").content.decode()
+    assert re.findall(r'href="/documents/(\d+)/"', second) == \
+        [str(d.pk) for d in documents[5:0:-1]]
+    earlier = client.get(url + f"?date_to={day - timedelta(days=1)}").content.decode()
+    assert 'id="document-count">1 document ·' in earlier
+    assert re.findall(r'href="/documents/(\d+)/"', earlier) == [str(documents[0].pk)]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from invoices.models import Document, InboxReminder, Status
 from invoices.schedules import remind_of_waiting_invoices
-from onboarding.models import AuditEvent
+from onboarding.models import AuditEvent, Organization
 from tests.conftest import sign_in, text
 from tests.invoices.conftest import received_over_peppol
 
@@ -134,3 +134,22 @@ def test_only_techsupport_opens_the_list_of_unfetched_invoices(cast, client):
     for user in (cast.admin, cast.sales):
         sign_in(client, user)
         assert client.get("/staff/waiting-inboxes/").status_code in (403, 404)
+
+
+def test_it_counts_every_received_invoice_of_an_inbox_that_waits_and_nothing_else(
+        cast, receiver, sender, settings):
+    from invoices.models.reminders import waiting_inboxes
+
+    first = arrived(receiver, "F-1", hours_ago=60)
+    arrived(receiver, "F-2", hours_ago=2)
+    arrived(receiver, "F-3", hours_ago=100, status=Status.DUPLICATE)
+    arrived(receiver, "F-4", hours_ago=100, status=Status.DOWNLOADED)
+    arrived(sender, "F-5", hours_ago=47)
+    first.refresh_from_db()
+
+    [waiting] = waiting_inboxes()
+    assert (waiting, waiting.waiting, waiting.oldest) == (receiver, 2, first.created_at)
+    assert waiting_inboxes().count() == 1
+    assert list(waiting_inboxes(later(hours=2))) == [receiver, sender]
+    Organization.objects.filter(pk=receiver.pk).update(status=Organization.Status.DEACTIVATED)
+    assert list(waiting_inboxes(later(hours=2))) == [sender]

@@ -7,7 +7,7 @@ import pytest
 
 from invoices.models import Channel
 from invoices.submission import accept
-from tests.conftest import enable_totp, text
+from tests.conftest import enable_totp, text, tied_error
 from tests.invoices.conftest import invoice, received_over_peppol
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,14 @@ def test_it_shows_support_the_rules_a_refused_document_broke(client, cast, sende
     assert document.status == "refused"
     fatal = page.split('id="fatal"')[1].split("</table>")[0]
     assert "PEPPOL-EN16931-R003" in fatal and "/ubl:Invoice[1]" in fatal
+
+
+@pytest.mark.parametrize("field, day", [("date_to", "9999-12-31"), ("date_from", "0001-01-01")])
+def test_it_tells_support_a_day_at_the_calendars_edge_is_too_far_off(client, cast, sender,
+                                                                     field, day):
+    received_over_peppol(sender, "M-7")
+    client.force_login(cast.techsupport)
+    response = client.get(f"/staff/organizations/{sender.pk}/documents/", {field: day})
+    assert response.status_code == 200
+    assert tied_error(response, f"id_{field}") == \
+        "This day is too far off to search by: enter a day closer to today."

@@ -105,3 +105,43 @@ def test_the_admins_event_list_reads_the_environments_with_the_events(client, ca
 
     few = queries_for([cast.company])
     assert queries_for([cast.company, cast.client, cast.other, cast.accountancy]) == few
+
+
+def test_it_shows_the_days_asked_for_in_the_readers_time_zone(client, cast):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    def at(*moment):
+        return timezone.make_aware(datetime(*moment))
+
+    for label, moment in (("before@acme.nl", at(2026, 2, 28, 23, 59)),
+                          ("first@acme.nl", at(2026, 3, 1, 0, 0)),
+                          ("last@acme.nl", at(2026, 3, 1, 23, 59)),
+                          ("after@acme.nl", at(2026, 3, 2, 0, 0))):
+        event = AuditEvent.objects.create(environment=cast.company, actor_label=label,
+                                          action="member.joined")
+        AuditEvent.objects.filter(pk=event.pk).update(created_at=moment)
+    client.force_login(cast.admin)
+
+    def shown(query):
+        page = client.get("/activity/", {"kind": "all", **query}).content.decode()
+        return sorted(label.split("@")[0] for label in
+                      ("before@acme.nl", "first@acme.nl", "last@acme.nl", "after@acme.nl")
+                      if label in page)
+
+    assert shown({"since": "2026-03-01", "until": "2026-03-01"}) == ["first", "last"]
+    assert shown({"since": "2026-03-02"}) == ["after"]
+    assert shown({"until": "2026-02-28"}) == ["before"]
+
+
+@pytest.mark.parametrize("field, day", [("until", "9999-12-31"), ("since", "0001-01-01")])
+def test_it_says_beside_the_field_that_a_day_at_the_calendars_edge_is_too_far_off(
+        client, cast, field, day):
+    from tests.conftest import tied_error
+
+    client.force_login(cast.admin)
+    response = client.get("/activity/", {field: day})
+    assert response.status_code == 200
+    assert tied_error(response, f"id_{field}") == \
+        "This day is too far off to search by: enter a day closer to today."

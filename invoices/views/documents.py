@@ -266,6 +266,11 @@ def mark_many_downloaded(request):
         return redirect("invoices:inbox_all")
     back, chosen = _chosen(request)
     documents = list(document_from_many(request, chosen).awaiting_fetching())
+    if not documents and chosen and document_from_many(request, chosen).inbox().exists():
+        # Another window, or the software, marked them first.
+        messages.info(request, _("Nothing changed: none of the chosen invoices waits to be "
+                                 "downloaded any more."))
+        return redirect(back)
     if not documents:
         messages.error(request, _("Choose at least one received invoice to mark as "
                                   "downloaded."))

@@ -986,3 +986,18 @@ def test_it_lists_the_days_asked_for_in_the_readers_time_zone_page_by_page(clien
     earlier = client.get(url + f"?date_to={day - timedelta(days=1)}").content.decode()
     assert 'id="document-count">1 document ·' in earlier
     assert re.findall(r'href="/documents/(\d+)/"', earlier) == [str(documents[0].pk)]
+
+
+def test_a_second_window_hears_the_chosen_invoices_were_marked_already(
+        client, post, cast, sender, receiver):
+    _own_outgoing, first, second, _third = three_received(client, post, cast, sender,
+                                                          ("F-83", "F-84", "F-85"))
+    sign_in(client, cast.client_admin)
+    chosen = {"document": [first.pk, second.pk], "confirm": "yes"}
+    post("/documents/mark-downloaded/", chosen)
+
+    again = post("/documents/mark-downloaded/", chosen)
+
+    assert again.url == "/documents/inbox/"
+    assert "Nothing changed: none of the chosen invoices waits to be downloaded any more." in \
+        text(client.get(again.url))

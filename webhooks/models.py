@@ -167,9 +167,13 @@ class Webhook(models.Model):
         Without `organization` the hook is `environment`'s own, for its administrators.
         Software creates one with its connection `key` (and `by` None) for the key's
         organization."""
+        through = None
         if key is not None:
             # The API's key may carry a cached stand-in for its organization.
             organization = Organization.objects.get(pk=key.organization_id)
+            # A key an accountant made through a partnership makes hooks that stop with it.
+            through = Partnership.objects.active().filter(
+                connection_keys__pk=key.pk).first()
         elif organization is None:
             if not environment.has_role(by, Role.ADMINISTRATOR):
                 raise ChangeRefused(_("Only administrators of the environment add webhooks "
@@ -182,8 +186,8 @@ class Webhook(models.Model):
                 organization=organization, environment=None if organization else environment,
                 url=url, topics=list(topics), description=description, created_by=by,
                 secret_encrypted=encryption.encrypt(secret),
-                partnership=Partnership.through(organization, environment)
-                if organization is not None else None)
+                partnership=through or (Partnership.through(organization, environment)
+                                        if organization is not None else None))
             hook._record(by, environment, "webhook.created",
                          after={"url": url, "topics": ", ".join(topics)},
                          actor_label=key_label(key))

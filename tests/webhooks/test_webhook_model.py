@@ -105,3 +105,23 @@ def test_it_records_every_change_in_the_activity_log(cast, sender, endpoint):
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["webhook.created", "webhook.paused", "webhook.resumed",
                        "webhook.secret_rotated", "webhook.changed", "webhook.deleted"]
+
+
+def test_it_pauses_a_hook_the_accountants_software_made_with_their_key(cast, sender, endpoint):
+    from onboarding.models import ConnectionKey, Software, Subscription
+
+    sender.environment.subscription = Subscription.BASIC
+    sender.environment.save(update_fields=["subscription"])
+    partnership = Partnership.start(accountant=cast.accountancy, organization=sender,
+                                    by=cast.admin)
+    issued = ConnectionKey.issue(organization=sender, software=Software.AFAS,
+                                 by=cast.accountant, environment=cast.accountancy)
+    # Made through the API: the key, not a user, makes it.
+    hook, _secret = Webhook.create(by=None, environment=None, key=issued.key,
+                                   url=endpoint.url, topics=[Topic.INVOICE_RECEIVED])
+    assert hook.partnership == partnership
+
+    partnership.end(cast.admin)
+
+    hook.refresh_from_db()
+    assert not hook.is_active and "partnership with Numbers Accountants" in hook.paused_reason

@@ -8,6 +8,7 @@ until the accountant has seen every row's verdict and sends the ready ones.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -80,8 +81,14 @@ def _software(value: str) -> str:
 
 
 def decode(content: bytes) -> str:
-    """An uploaded CSV as text: UTF-8 (with or without its mark) or, as Excel saves it on
-    Dutch Windows, Windows-1252."""
+    """An uploaded CSV as text: UTF-8 (with or without its mark), UTF-16 with its mark (what
+    Excel's "Unicode text" saves) or, as Excel saves it on Dutch Windows, Windows-1252. A
+    workbook (a zip file, whatever its name) is refused with what to do instead."""
+    if content.startswith(b"PK\x03\x04"):
+        raise ClientListProblem(_("This is an Excel workbook, not a CSV file. In Excel, save "
+                                  "it as CSV (UTF-8), or copy the rows and paste them here."))
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return content.decode("utf-16", errors="replace")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -179,6 +186,9 @@ def over_day_limit(rows: list[ClientRow], environment) -> str:
     left = AuthorisationRequest.left_today(environment)
     if ready <= left:
         return ""
+    if not left:
+        return _("No more requests may be sent in the next 24 hours (at most %(most)d a day). "
+                 "Send the list tomorrow.") % {"most": settings.AUTHORISATION_REQUESTS_PER_DAY}
     return ngettext(
         "Only %(left)d more request may be sent in the next 24 hours (at most %(most)d a day), "
         "and %(ready)d are ready. Shorten the list, and send the rest tomorrow.",

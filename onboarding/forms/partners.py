@@ -98,16 +98,16 @@ class ClientListForm(forms.Form):
             self.add_error("file", _("Paste the list or upload a file, not both: clear the "
                                      "pasted rows or the file."))
             return cleaned
-        if upload is not None:
-            if upload.size > client_lists.MOST_CHARACTERS:
-                self.add_error("file", _("The file is larger than %(size)s, the most one list "
-                                         "may be. Send at most %(rows)d clients at once, "
-                                         "without columns the portal does not read.")
-                               % {"size": filesizeformat(client_lists.MOST_CHARACTERS),
-                                  "rows": client_lists.MOST_ROWS})
-                return cleaned
-            cleaned["rows"] = client_lists.decode(upload.read())
+        if upload is not None and upload.size > client_lists.MOST_CHARACTERS:
+            self.add_error("file", _("The file is larger than %(size)s, the most one list "
+                                     "may be. Send at most %(rows)d clients at once, "
+                                     "without columns the portal does not read.")
+                           % {"size": filesizeformat(client_lists.MOST_CHARACTERS),
+                              "rows": client_lists.MOST_ROWS})
+            return cleaned
         try:
+            if upload is not None:
+                cleaned["rows"] = client_lists.decode(upload.read())
             cleaned["clients"] = client_lists.read(cleaned.get("rows", ""))
         except client_lists.ClientListProblem as problem:
             self.add_error("file" if upload is not None else "rows", str(problem))

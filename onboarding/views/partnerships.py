@@ -1,5 +1,7 @@
 """Authorisation requests: the accountant sends and follows them, the client answers them."""
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -85,7 +87,12 @@ def authorisation_request_list(request):
         return render(request, "onboarding/partnerships/request_list.html", context,
                       status=400 if form.is_bound and form.errors else 200)
     rows = client_lists.check(form.cleaned_data["clients"], request.environment)
-    if request.POST.get("action") == "send":
+    if request.POST.get("action") == "send" and not _take_check(request):
+        # The checked page again, from the Back button or a second window: the list was
+        # sent from it already. It is checked anew, and shows what is open now.
+        messages.warning(request, _("This list was sent already. It is checked again below: "
+                                    "send it again only if that is what you want."))
+    elif request.POST.get("action") == "send":
         try:
             sent = client_lists.send(rows, environment=request.environment, by=request.user,
                                      message=form.cleaned_data["message"],
@@ -99,11 +106,33 @@ def authorisation_request_list(request):
             return redirect("onboarding:clients")
     ready = sum(row.ready for row in rows)
     return render(request, "onboarding/partnerships/request_list.html", {
-        **context, "rows": rows, "ready": ready,
+        **context, "rows": rows, "ready": ready, "check": _give_check(request),
         "over_day_limit": client_lists.over_day_limit(rows, request.environment),
         # The list goes back with the second step, as text, however it came.
         "text": form.cleaned_data["rows"],
     })
+
+
+# How many checked lists a session keeps open for sending: a few windows' worth.
+OPEN_CHECKS = 10
+
+
+def _give_check(request) -> str:
+    """A token for one checked list's send: the list is sent once from that page."""
+    token = secrets.token_urlsafe(16)
+    request.session["client_list_checks"] = [
+        *request.session.get("client_list_checks", [])[-(OPEN_CHECKS - 1):], token]
+    return token
+
+
+def _take_check(request) -> bool:
+    """Whether the posted list's token was open; it no longer is."""
+    checks = request.session.get("client_list_checks", [])
+    token = request.POST.get("check", "")
+    if token not in checks:
+        return False
+    request.session["client_list_checks"] = [open_ for open_ in checks if open_ != token]
+    return True
 
 
 @environment_required(Role.ADVANCED)

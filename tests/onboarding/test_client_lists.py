@@ -46,6 +46,17 @@ def verdicts(response) -> dict[int, str]:
                        r"</td>\s*</tr>", table, re.S)}
 
 
+def check_token(response) -> str:
+    """The token of a checked list's page, which its Send button posts."""
+    return re.search(r'name="check" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def send_list(accountant, data):
+    """Check the list, then send it from the page that showed it."""
+    checked = accountant.post(URL, {**data, "action": "check"})
+    return accountant.post(URL, {**data, "action": "send", "check": check_token(checked)})
+
+
 def test_it_checks_each_row_and_sends_nothing_yet(accountant):
     response = accountant.post(URL, {"rows": PASTED, "action": "check"})
 
@@ -63,7 +74,7 @@ def test_it_checks_each_row_and_sends_nothing_yet(accountant):
 
 
 def test_it_sends_the_ready_rows_with_a_mail_each_when_confirmed(accountant, cast):
-    response = accountant.post(URL, {"rows": PASTED, "message": "Tot snel!", "action": "send"})
+    response = send_list(accountant, {"rows": PASTED, "message": "Tot snel!"})
 
     assert response.status_code == 302 and response.url == "/clients/"
     sent = AuthorisationRequest.objects.order_by("client_email")
@@ -91,7 +102,7 @@ def test_it_reads_a_csv_file_as_excel_saves_it(accountant):
     # The second step sends the list as text, whatever way it came.
     accountant.post(URL, {"rows": re.search(r'<textarea name="rows" hidden aria-hidden="true">'
                                             r"(.*?)</textarea>", text(response), re.S).group(1),
-                          "action": "send"})
+                          "action": "send", "check": check_token(response)})
     assert AuthorisationRequest.objects.get().client_name == "Zoë Zwart"
 
 
@@ -167,14 +178,15 @@ def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountan
     Organization.objects.filter(pk=bakery.pk).update(name="Bakery B.V.")
     found = verdicts(accountant.post(URL, {"rows": PASTED, "action": "check"}))
     assert found[2] == "Not sent Already your client: Bakery B.V."
-    assert found[6].startswith("Ready Sent again: replaces the open request of")
+    assert found[6].startswith("Ready Sent again when you send the list: it replaces the open request of")
 
 
 def test_it_holds_back_a_row_on_the_accountancys_own_domain_before_sending(accountant, cast):
     rows = PASTED + "Col League\tcol@numbers.nl\t55667788\tAFAS\n"
 
-    found = verdicts(accountant.post(URL, {"rows": rows, "action": "check"}))
-    accountant.post(URL, {"rows": rows, "action": "send"})
+    checked = accountant.post(URL, {"rows": rows, "action": "check"})
+    found = verdicts(checked)
+    accountant.post(URL, {"rows": rows, "action": "send", "check": check_token(checked)})
 
     assert found[7].startswith("Not sent This address is on your own company's domain")
     # The other ready rows went out, and nothing stopped halfway.
@@ -189,13 +201,31 @@ def test_it_refuses_a_list_longer_than_what_may_go_out_today(accountant, cast, s
                               registry_number="12345678")
 
     checked = accountant.post(URL, {"rows": PASTED, "action": "check"})
-    sent = accountant.post(URL, {"rows": PASTED, "action": "send"})
+    sent = accountant.post(URL, {"rows": PASTED, "action": "send",
+                                 "check": check_token(checked)})
 
     said = ("Only 1 more request may be sent in the next 24 hours (at most 2 a day), and 2 are "
             "ready. Shorten the list, and send the rest tomorrow.")
     assert said in text(checked) and "Send 2 authorisation requests" not in text(checked)
     assert said in text(sent)
     assert AuthorisationRequest.objects.count() == 1 and mail.outbox == []
+
+
+def test_it_sends_a_checked_list_once_from_its_page(accountant):
+    checked = accountant.post(URL, {"rows": PASTED, "action": "check"})
+    sent = {"rows": PASTED, "action": "send", "check": check_token(checked)}
+    accountant.post(URL, sent)
+
+    # The same page again, from the Back button: checked anew, and sent only when asked.
+    again = accountant.post(URL, sent)
+
+    assert again.status_code == 200
+    assert "This list was sent already." in text(again)
+    assert verdicts(again)[2].startswith("Ready Sent again when you send the list: it replaces the open request of")
+    assert AuthorisationRequest.objects.count() == 2
+    assert len(mails_to("bea@bakery.nl")) == 1
+    accountant.post(URL, {**sent, "check": check_token(again)})
+    assert len(mails_to("bea@bakery.nl")) == 2
 
 
 def test_it_keeps_the_list_to_change_it(accountant):
@@ -208,7 +238,7 @@ def test_it_keeps_the_list_to_change_it(accountant):
 def test_it_needs_a_paid_plan_and_an_advanced_user(client, accountant, cast):
     cast.accountancy.subscription = Subscription.INVOICE_PORTAL
     cast.accountancy.save(update_fields=["subscription"])
-    refused = accountant.post(URL, {"rows": PASTED, "action": "send"})
+    refused = send_list(accountant, {"rows": PASTED})
     assert "need at least a Basic subscription" in text(refused)
     assert AuthorisationRequest.objects.count() == 0
 
@@ -216,3 +246,28 @@ def test_it_needs_a_paid_plan_and_an_advanced_user(client, accountant, cast):
     Membership.objects.create(environment=cast.accountancy, user=junior, role=Role.BASIC)
     sign_in(client, junior)
     assert client.get(URL).status_code == 403
+
+
+def test_it_reads_excels_unicode_text_and_names_a_workbook_for_what_it_is(accountant):
+    unicode_text = ("Name\tEmail\tKvK number\tSoftware\r\n"
+                    "Zoë Zwart\tzoe@zwart.nl\t87654321\tAFAS\r\n").encode("utf-16")
+    workbook = b"PK\x03\x04" + bytes(200)
+
+    read = accountant.post(URL, {"file": SimpleUploadedFile("clients.csv", unicode_text),
+                                 "action": "check"})
+    refused = accountant.post(URL, {"file": SimpleUploadedFile("clients.csv", workbook),
+                                    "action": "check"})
+
+    assert verdicts(read) == {2: "Ready"} and "Zoë Zwart" in text(read)
+    assert refused.status_code == 400
+    assert "This is an Excel workbook, not a CSV file." in text(refused)
+
+
+def test_it_says_when_nothing_more_may_go_out_today(accountant, cast, settings):
+    settings.AUTHORISATION_REQUESTS_PER_DAY = 1
+    AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
+                              client_name="Ann", client_email="ann@ant.nl", software="afas",
+                              registry_number="12345678")
+    checked = accountant.post(URL, {"rows": PASTED, "action": "check"})
+    assert "No more requests may be sent in the next 24 hours (at most 1 a day)." in \
+        text(checked)

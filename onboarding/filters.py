@@ -140,8 +140,9 @@ class AuthorisationRequestFilter(FilterSet):
             (PARTNERSHIP_ACTIVE, _("Partnership active")),
             (PARTNERSHIP_ENDED, _("Partnership ended")),
             *[(status, AuthorisationRequest.Status(status).label) for status in (
-                AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.ACCEPTED,
-                AuthorisationRequest.Status.DECLINED, AuthorisationRequest.Status.WITHDRAWN)]])
+                AuthorisationRequest.Status.PENDING, AuthorisationRequest.Status.EXPIRED,
+                AuthorisationRequest.Status.ACCEPTED, AuthorisationRequest.Status.DECLINED,
+                AuthorisationRequest.Status.WITHDRAWN)]])
 
     class Meta:
         model = AuthorisationRequest
@@ -153,6 +154,12 @@ class AuthorisationRequestFilter(FilterSet):
                                    partnership__ended_at__isnull=True)
         if value == PARTNERSHIP_ENDED:
             return queryset.filter(partnership__ended_at__isnull=False)
+        # Expired is a pending request past its date, as the list's badge says.
+        if value == AuthorisationRequest.Status.PENDING:
+            return queryset.pending()
+        if value == AuthorisationRequest.Status.EXPIRED:
+            return queryset.filter(status=AuthorisationRequest.Status.PENDING).exclude(
+                pk__in=queryset.pending().values("pk"))
         return queryset.filter(status=value)
 
     def filter_queryset(self, queryset):

@@ -248,9 +248,25 @@ def _answer(request, found):
                     "organization": form.cleaned_data["organization"].name})
                 return redirect("onboarding:organization_detail",
                                 form.cleaned_data["organization"].pk)
+    has_candidates = organizations.exists()
     return render(request, "onboarding/partnerships/answer.html", {
-        "authorisation": found, "form": form, "has_candidates": organizations.exists(),
+        "authorisation": found, "form": form, "has_candidates": has_candidates,
+        **({} if has_candidates else _who_answers(request, found)),
     }, status=400 if form.is_bound and form.errors else 200)
+
+
+def _who_answers(request, found) -> dict:
+    """For a user who administers no organization with the asked KvK number: whether they
+    may add it, or else the organization that has it and who administers it (or the
+    environment's administrators, who add organizations)."""
+    if request.environment is None or \
+            request.environment.has_role(request.user, Role.ADMINISTRATOR):
+        return {"may_add": True}
+    existing = request.environment.organizations.filter(
+        registry_number=found.registry_number).first()
+    answerers = existing.administrators() if existing else request.environment.administrators()
+    return {"may_add": False, "existing": existing,
+            "answerers": list(answerers.order_by("email").values_list("email", flat=True))}
 
 
 @environment_required()

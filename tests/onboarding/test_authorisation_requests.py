@@ -10,6 +10,7 @@ from onboarding.models import (
     AuditEvent,
     AuthorisationRequest,
     ConnectionKey,
+    Membership,
     Organization,
     Partnership,
     Role,
@@ -17,7 +18,7 @@ from onboarding.models import (
 )
 from portal.errors import ChangeRefused
 from portal.tenancy import SESSION_KEY
-from tests.conftest import field_error, sign_in
+from tests.conftest import field_error, make_user, sign_in
 from tests.onboarding.test_connection_keys import active_org
 
 pytestmark = pytest.mark.django_db
@@ -508,6 +509,11 @@ def test_it_filters_and_searches_the_clients_list(client, cast):
     assert "Beta" in withdrawn and "Alpha" not in withdrawn
     searched = text(client.get("/clients/", {"q": "1111"}))
     assert "Alpha" in searched
+    # A pending request past its date is expired, not pending, as its badge says.
+    AuthorisationRequest.objects.filter(client_name="Alpha").update(
+        expires_at=timezone.now() - timedelta(days=1))
+    assert "Alpha" not in text(client.get("/clients/", {"status": "pending"}))
+    assert "Alpha" in text(client.get("/clients/", {"status": "expired"}))
 
 
 def test_it_keeps_the_clients_list_from_basic_users(client, cast):
@@ -546,3 +552,21 @@ def test_it_leads_the_accountant_from_the_clients_list_to_each_clients_pages(cli
     assert all(client.get(href).status_code == 200 for href in hrefs)
     outbox = text(client.get(f"/organizations/{bakery.pk}/outbox/"))
     assert "Upload a UBL file" in outbox and "Send a test invoice" in outbox
+
+
+def test_it_tells_a_user_who_may_not_add_the_organization_who_answers_instead(client, cast):
+    cast.client.subscription = Subscription.BASIC
+    cast.client.save()
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    clerk = make_user("clerk@bakery.nl")
+    Membership.objects.create(environment=cast.client, user=clerk, role=Role.BASIC)
+    as_accountant(client, cast)
+    send(client, client_email="clerk@bakery.nl")
+    link = emailed_link(mail.outbox[0])
+
+    sign_in(client, clerk)
+    page = text(client.get(link))
+
+    assert "Bakery BV has KvK number 11223344, and its administrators answer this request: " \
+        f"{cast.client_admin.email}." in page
+    assert 'id="add-asked-organization"' not in page and bakery.name in page

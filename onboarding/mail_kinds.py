@@ -24,6 +24,9 @@ register(MailKind("upgrade_requested", _("An environment asks for an upgrade"),
 register(MailKind("partnership_ended", _("A client ended a partnership"),
                   _("To an accountancy's administrators, when a client ends their access to an "
                     "organization."), 75))
+register(MailKind("partnership_stopped", _("An accountant stopped working for you"),
+                  _("To an organization's administrators, when the accountancy that had access "
+                    "to it ends the partnership."), 76))
 register(MailKind("subscription_changed", _("The subscription changed"),
                   _("To an environment's administrators, when Sales changes its subscription, "
                     "with what it can no longer do."), 80))

@@ -94,6 +94,15 @@ def notify_partnership_ended(partnership, url: str, *, revoked_keys: int, kept_k
             "paused_hooks": paused_hooks, "url": url})
 
 
+def notify_partnership_stopped(partnership, url: str, *, kept_keys: int, paused_hooks: int):
+    """Tell the client organization's administrators that the accountant stopped working
+    for it, and what became of the keys and webhooks the accountant's users made."""
+    notify("partnership_stopped", partnership.organization.administrators(),
+           "onboarding/email/partnership_stopped",
+           {"partnership": partnership, "organization": partnership.organization,
+            "kept_keys": kept_keys, "paused_hooks": paused_hooks, "url": url})
+
+
 def notify_subscription_changed(environment, before, losses: list, url: str):
     """Tell an environment's administrators that Sales changed its subscription, and what it
     can no longer do on the new one."""

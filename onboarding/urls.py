@@ -113,6 +113,8 @@ urlpatterns = [
     path("authorisation/<str:key>/", partnerships.authorisation_answer,
          name="authorisation_answer"),
     path("partnerships/<int:pk>/end/", partnerships.partnership_end, name="partnership_end"),
+    path("clients/partnerships/<int:pk>/stop/", partnerships.partnership_stop,
+         name="partnership_stop"),
     path("entra/", entra.entra_account, name="entra_account"),
     path("entra/sign-in/", entra.entra_signin, name="entra_signin"),
     path("entra/callback/", entra.entra_callback, name="entra_callback"),

@@ -18,6 +18,7 @@ from onboarding.models import AuthorisationRequest, Partnership, Role
 from onboarding.notifications import (
     notify_authorisation_answer,
     notify_partnership_ended,
+    notify_partnership_stopped,
     send_authorisation_request,
 )
 from onboarding.tenancy import environment_required
@@ -49,6 +50,7 @@ def clients(request):
         "page": paginate(request, found.qs),
         "filter": found,
         "can_send": request.environment.entitlements.may_send_authorisation_requests,
+        "may_stop": request.environment.has_role(request.user, Role.ADMINISTRATOR),
     })
 
 
@@ -253,6 +255,30 @@ def _answer(request, found):
         "authorisation": found, "form": form, "has_candidates": has_candidates,
         **({} if has_candidates else _who_answers(request, found)),
     }, status=400 if form.is_bound and form.errors else 200)
+
+
+@environment_required(Role.ADMINISTRATOR)
+def partnership_stop(request, pk):
+    """The accountancy's administrator stops working for a client: the accountancy's access
+    ends as when the client ends it. The keys its users made stay with the client."""
+    partnership = get_object_or_404(
+        Partnership.objects.active().filter(accountant=request.environment)
+        .select_related("organization", "accountant"), pk=pk)
+    keys = partnership.connection_keys.filter(revoked_at__isnull=True).count()
+    if request.method == "POST":
+        with transaction.atomic():
+            hooks = partnership.webhooks.filter(is_active=True).count()
+            partnership.end(request.user)
+            notify_partnership_stopped(
+                partnership, request.build_absolute_uri(reverse(
+                    "onboarding:organization_detail", args=[partnership.organization_id])),
+                kept_keys=keys, paused_hooks=hooks)
+        messages.success(request, _("You no longer work for %(organization)s; its "
+                                    "administrators were told.")
+                         % {"organization": partnership.organization.name})
+        return redirect("onboarding:clients")
+    return render(request, "onboarding/partnerships/stop.html",
+                  {"partnership": partnership, "keys": keys})
 
 
 def _who_answers(request, found) -> dict:

@@ -570,3 +570,52 @@ def test_it_tells_a_user_who_may_not_add_the_organization_who_answers_instead(cl
     assert "Bakery BV has KvK number 11223344, and its administrators answer this request: " \
         f"{cast.client_admin.email}." in page
     assert 'id="add-asked-organization"' not in page and bakery.name in page
+
+
+def test_the_accountant_stops_working_for_a_client_and_the_client_is_told(client, cast):
+    cast.client.subscription = Subscription.BASIC
+    cast.client.save()
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    as_accountant(client, cast)
+    send(client)
+    request = AuthorisationRequest.objects.get()
+    request.accept(cast.client_admin, bakery)
+    partnership = Partnership.objects.get()
+    key = ConnectionKey.issue(organization=bakery, software="afas", by=cast.accountant,
+                              environment=cast.accountancy).key
+    url = f"/clients/partnerships/{partnership.pk}/stop/"
+    assert f'href="{url}"' in text(client.get("/clients/"))
+    assert "keeps working" in text(client.get(url))
+    mail.outbox.clear()
+
+    response = client.post(url)
+
+    assert response.status_code == 302 and response.url == "/clients/"
+    partnership.refresh_from_db()
+    assert partnership.ended_at is not None and partnership.ended_by == cast.accountant
+    assert "You no longer work for Bakery BV" in text(client.get("/clients/"))
+    assert client.get(f"/organizations/{bakery.pk}/").status_code == 404
+    key.refresh_from_db()
+    assert key.revoked_at is None
+    [told] = mail.outbox
+    assert told.to == [cast.client_admin.email]
+    assert "Numbers Accountants no longer works for you" in told.subject
+    assert "still works" in told.body
+    assert client.post(url).status_code == 404
+
+
+def test_only_the_accountancys_administrators_stop_working_for_a_client(client, cast):
+    bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
+    partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,
+                                    by=cast.client_admin)
+    junior = make_user("junior@numbers.nl")
+    Membership.objects.create(environment=cast.accountancy, user=junior, role=Role.ADVANCED)
+    sign_in(client, junior)
+    work_in(client, cast.accountancy)
+    url = f"/clients/partnerships/{partnership.pk}/stop/"
+    assert client.post(url).status_code == 403
+    # Nor does the client's side reach it there: it ends partnerships on its own page.
+    sign_in(client, cast.client_admin)
+    assert client.post(url).status_code in (403, 404)
+    partnership.refresh_from_db()
+    assert partnership.ended_at is None

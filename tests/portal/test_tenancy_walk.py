@@ -82,6 +82,13 @@ def _partnership(cast):
                              by=cast.admin)
 
 
+def _partnership_for_a_client(cast):
+    client = Organization.create(environment=cast.client, by=cast.client_admin,
+                                 name="Client BV")
+    return Partnership.start(accountant=cast.company, organization=client,
+                             by=cast.client_admin)
+
+
 def _entra_identity(cast):
     return EntraIdentity.objects.create(user=cast.admin, tenant_id="tenant-acme",
                                         object_id="object-anna", username="anna@acme.nl")
@@ -196,6 +203,8 @@ OBJECT_FACTORIES = {
     "onboarding:authorisation_answer_open":
         lambda cast: _authorisation_request_to_admin(cast).pk,
     "onboarding:partnership_end": lambda cast: _partnership(cast).pk,
+    # The accountant's side: the administrator's environment works for another's client.
+    "onboarding:partnership_stop": lambda cast: _partnership_for_a_client(cast).pk,
     # Entra ID: an identity and its requests and links belong to their portal user.
     "onboarding:entra_unlink": lambda cast: _entra_identity(cast).pk,
     "onboarding:party_link_request": lambda cast: _party_link_request(cast).pk,

@@ -32,6 +32,7 @@ from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
 from invoices.peppol.pasted import split_pasted_data
 from onboarding.models import Country
+from portal.widgets import Textarea
 
 
 def scheme_choices(*, endpoint: bool):
@@ -187,7 +188,7 @@ class SendingProfileForm(forms.Form):
                                          initial=True)
     field_mapping = forms.CharField(
         label=_("Field mapping (optional)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        widget=Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         help_text=_("One line per field: the ERP field, “=”, and the UBL element it fills, for "
                     "example “YourReference = cbc:BuyerReference” or “ExternalDocumentNo = "
                     "BT-13”. Empty: the platform's standard mapping."))

@@ -12,3 +12,13 @@ class DatePicker(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class Textarea(forms.Textarea):
+    """A text box whose line breaks come as one character each, as the browser counts them
+    against the box's maxlength: it posts them as two (CR LF), which a field's max_length
+    would count twice and refuse text the box allowed."""
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value

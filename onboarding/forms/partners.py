@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.forms.organizations import check_registry_number
 from onboarding.models import Country, Software
 from onboarding.models.connection_keys import key_refusal, subscription_refusal
+from portal.widgets import Textarea
 
 
 class ConnectionKeyForm(forms.Form):
@@ -48,7 +49,7 @@ class AuthorisationRequestForm(forms.Form):
     )
     software = forms.ChoiceField(label=_("Software package"), choices=Software.choices)
     message = forms.CharField(label=_("Personal message"), required=False, max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+                              widget=Textarea(attrs={"rows": 3}))
 
     def clean_registry_number(self):
         return check_registry_number(Country.NL, self.cleaned_data["registry_number"])
@@ -75,7 +76,7 @@ class ClientListForm(forms.Form):
 
     rows = forms.CharField(
         label=_("Paste the list"), required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false",
+        widget=Textarea(attrs={"rows": 8, "spellcheck": "false",
                                      "placeholder": _("Name\tEmail\tKvK number\tSoftware")}),
         help_text=_("Copy the rows from your spreadsheet, the row of column names first: Name, "
                     "Email, KvK number and Software (AFAS, 4PS Construct, 4PS Business "
@@ -83,7 +84,7 @@ class ClientListForm(forms.Form):
     file = forms.FileField(label=_("Or upload a CSV file"), required=False,
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
     message = forms.CharField(label=_("Personal message"), required=False, max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 3}),
+                              widget=Textarea(attrs={"rows": 3}),
                               help_text=_("Sent with every request of the list."))
 
     def clean(self):

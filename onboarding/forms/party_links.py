@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.clients import entra
 from onboarding.models import Organization, PreparationChecklist
+from portal.widgets import Textarea
 
 REGISTRY_NUMBER = re.compile(r"^[A-Za-z0-9 .\-]{4,40}$")
 
@@ -44,7 +45,7 @@ class PreparationForm(forms.Form):
 class TypedOrganizationsField(forms.CharField):
     """Organizations not in the list, one per line: name, KvK number."""
 
-    widget = forms.Textarea(attrs={"rows": 3, "placeholder": _("Bakery Ltd, 12345678")})
+    widget = Textarea(attrs={"rows": 3, "placeholder": _("Bakery Ltd, 12345678")})
 
     def clean(self, value):
         value = super().clean(value)
@@ -79,7 +80,7 @@ class PartyLinkRequestForm(forms.Form):
         help_text=_("The Microsoft account that connects Business Central to the service "
                     "broker."))
     note = forms.CharField(label=_("Note for TechSupport"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+                           widget=Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +131,7 @@ class ApproveForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Note to the requester"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         help_text=_("Say why organizations you do not approve were left out."))
 
     def __init__(self, *args, link_request, **kwargs):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Subscription
-from portal.widgets import DatePicker
+from portal.widgets import DatePicker, Textarea
 
 
 class RejectForm(forms.Form):
@@ -17,7 +17,7 @@ class RejectForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Reason for rejecting"), max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason; the requester will read it.")})
 
     def __init__(self, *args, **kwargs):

@@ -22,6 +22,7 @@ from onboarding.views.sales import render_environment
 from portal.errors import ChangeRefused
 from portal.pagination import paginate
 from portal.tenancy import staff_required
+from portal.widgets import Textarea
 
 PAID = [(value, label) for value, label in Subscription.choices
         if value != Subscription.INVOICE_PORTAL]
@@ -39,7 +40,7 @@ class UpgradeRequestForm(forms.Form):
     )
     message = forms.CharField(
         label=gettext_lazy("Message to Sales"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Optional: what you want to connect, and who Sales may call."),
     )
 
@@ -66,7 +67,7 @@ class DecisionForm(forms.Form):
     )
     answer = forms.CharField(
         label=gettext_lazy("Answer to the administrator"), max_length=2000, required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Required when you decline; the administrator reads it."),
     )
 

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
-from onboarding.models.environments import Role, Subscription
+from onboarding.models.environments import Environment, Role, Subscription
 from portal import digests
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
@@ -109,9 +109,17 @@ class Contract(models.Model):
         if ends_on is not None and ends_on < starts_on:
             raise ChangeRefused(_("A contract cannot end before it starts."), field="ends_on")
         key = new_subscription_key()
+        reference = reference.strip()
         with transaction.atomic():
+            # The environment's row serializes adds, so that two at once meet the check below.
+            Environment.objects.select_for_update().filter(pk=environment.pk).first()
+            if environment.contracts.filter(reference__iexact=reference).exists():
+                raise ChangeRefused(_("This environment has a contract with reference "
+                                      "%(reference)s already: each has its own reference, so "
+                                      "that its subscription key and end are told apart.")
+                                    % {"reference": reference}, field="reference")
             contract = cls.objects.create(
-                environment=environment, reference=reference.strip(), api_rights=api_rights,
+                environment=environment, reference=reference, api_rights=api_rights,
                 starts_on=starts_on, ends_on=ends_on, created_by=by,
                 subscription_key_hash=digests.digest(key), subscription_key_hint=key[-4:],
             )

@@ -177,6 +177,19 @@ def test_it_refuses_a_contract_that_ends_before_it_starts(sales, cast):
     assert not Contract.objects.exists()
 
 
+def test_it_refuses_a_second_contract_with_the_same_reference_beside_the_field(sales, cast):
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-7")
+    today = timezone.localdate()
+    response = sales.post(f"/staff/subscriptions/{cast.company.pk}/contracts/", {
+        "reference": " c-7 ", "starts_on": today.isoformat()})
+    assert response.status_code == 400
+    assert 'id="error_1_id_reference"' in response.content.decode()
+    assert "has a contract with reference c-7 already" in text(response)
+    assert Contract.objects.count() == 1
+    # Another environment's references are its own.
+    Contract.add(environment=cast.accountancy, by=cast.sales, reference="C-7")
+
+
 def test_it_ends_a_contract_and_with_it_api_access(sales, cast):
     start = timezone.localdate() - timedelta(days=30)
     contract = Contract.add(environment=cast.accountancy, by=cast.sales, reference="C-9",

@@ -17,7 +17,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from onboarding.models import ConnectionKey, Organization, Subscription
+from onboarding.models import ConnectionKey, Organization, OrganizationIdentifier, Subscription
 from onboarding.models.connection_keys import subscription_refusal
 from onboarding.models.subscriptions import upgrade_url
 from portal.text import one_full_stop
@@ -236,11 +236,23 @@ def organization_active(facts: Facts) -> Result:
                       action=_organization_page(organization, "identifiers",
                                                 _("Add an identifier")))
     verified = [f"{i.scheme}:{i.value}" for i in identifiers if i.is_verified]
-    unverified = [f"{i.scheme}:{i.value}" for i in identifiers if not i.is_verified]
+    rejected = [i for i in identifiers
+                if i.verification == OrganizationIdentifier.Verification.REJECTED]
+    unverified = [f"{i.scheme}:{i.value}" for i in identifiers
+                  if not i.is_verified and i not in rejected]
+    # TechSupport decided already on these: why, and what to do, rather than "wait".
+    refused = " ".join(
+        _("TechSupport did not verify %(identifier)s (\u201c%(reason)s\u201d). Change or "
+          "remove it on the organization's page.")
+        % {"identifier": f"{i.scheme}:{i.value}", "reason": i.rejection_reason.strip()}
+        for i in rejected)
     if not verified:
+        if not unverified:
+            return Result(False, refused, action=_organization_page(
+                organization, "identifiers", _("See the identifiers")))
         return Result(False, _("No Peppol identifier of %(name)s is verified yet; TechSupport "
                                "verifies these:") % {"name": organization.name},
-                      items=unverified,
+                      items=unverified, advice=refused,
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers")))
     elsewhere = [f"{i.scheme}:{i.value}" for i in identifiers if i.registered_elsewhere]
@@ -252,10 +264,11 @@ def organization_active(facts: Facts) -> Result:
                                "release it."), items=elsewhere,
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers")))
+    waiting = _("Not in use until TechSupport verifies it: %(identifiers)s.") % {
+        "identifiers": ", ".join(unverified)} if unverified else ""
     return Result(True, _("%(name)s is active with identifier %(identifiers)s.")
                   % {"name": organization.name, "identifiers": ", ".join(verified)},
-                  advice=_("Not in use until TechSupport verifies it: %(identifiers)s.")
-                  % {"identifiers": ", ".join(unverified)} if unverified else "")
+                  advice=" ".join(part for part in (waiting, refused) if part))
 
 
 def key_exists(facts: Facts) -> Result:

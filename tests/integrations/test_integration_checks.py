@@ -94,6 +94,13 @@ def test_it_counts_only_verified_identifiers(cast):
     assert ready.result.message == ("No Peppol identifier of Acme Trading BV is verified yet; "
                                     "TechSupport verifies these:")
     assert ready.result.items == ["0106:87654329"]
+    # Once TechSupport decided against it, it is no longer said to wait for them.
+    pending.reject(cast.techsupport, "Not this company's KvK number")
+    ready = states(run)["ready"]
+    assert ready.result.message == ("TechSupport did not verify 0106:87654329 (\u201cNot this "
+                                    "company's KvK number\u201d). Change or remove it on the "
+                                    "organization's page.")
+    assert "verifies these" not in ready.result.message and ready.result.items == []
 
 
 def test_it_takes_any_identifier_for_accept_and_checks_debtors_by_kvk_or_oin(cast):

@@ -30,8 +30,8 @@ def notify_admins_of_join(membership):
             "url": portal_link(reverse("onboarding:members"))})
 
 
-def send_invitation(invitation, request):
-    url = request.build_absolute_uri(
+def send_invitation(invitation):
+    url = portal_link(
         reverse("onboarding:invitation_accept", args=[invitation.token])
     )
     _send("invitation", invitation.email, recipient_language(invitation.email), {

@@ -24,6 +24,7 @@ from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import key_refusal
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused
+from portal.mail import portal_link
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 
@@ -148,7 +149,7 @@ def _act(request, run):
             if to is None:
                 raise ChangeRefused(_("Choose a colleague or accountant to hand this to."))
             if run.hand_over(to, request.user, request.environment,
-                             request.build_absolute_uri(reverse("integrations:run",
+                             portal_link(reverse("integrations:run",
                                                                 args=[run.pk]))):
                 messages.success(request, _("%(email)s carries on with this setup now, and "
                                             "was told by mail.") % {"email": to.email})

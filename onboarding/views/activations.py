@@ -12,6 +12,7 @@ from onboarding.models import ActivationRequest, EntraIdentity, Membership, Orga
 from onboarding.models.environments import email_domain
 from onboarding.notifications import notify_activation_decision
 from portal.errors import ChangeRefused
+from portal.mail import portal_link
 from portal.pagination import paginate
 from portal.reporting import report_decision
 from portal.tenancy import staff_required
@@ -120,7 +121,7 @@ def _tell_requester(request, organization, decided: bool) -> None:
     """Only the reviewer whose call decided tells the requester, so two at once mail once."""
     latest = organization.latest_decision() if decided else None
     if latest is not None:
-        notify_activation_decision(latest, request.build_absolute_uri(
+        notify_activation_decision(latest, portal_link(
             reverse("onboarding:organization_detail", args=[organization.pk])))
 
 

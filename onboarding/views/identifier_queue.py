@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from onboarding.models import OrganizationIdentifier
 from onboarding.notifications import notify_identifier_rejected, notify_identifier_verified
 from portal.errors import ChangeRefused
+from portal.mail import portal_link
 from portal.pagination import paginate
 from portal.reporting import report_decision
 from portal.tenancy import staff_required
@@ -44,8 +45,8 @@ def _render_queue(request, reject_form=None, rejecting=None, status=200):
     }, status=status)
 
 
-def _identifiers_url(request, identifier) -> str:
-    return request.build_absolute_uri(
+def _identifiers_url(identifier) -> str:
+    return portal_link(
         reverse("onboarding:organization_detail", args=[identifier.organization_id])
         + "#identifiers")
 
@@ -62,7 +63,7 @@ def identifier_verify(request, pk):
         with transaction.atomic():
             verified = identifier.verify(request.user)
             if verified:
-                notify_identifier_verified(identifier, _identifiers_url(request, identifier))
+                notify_identifier_verified(identifier, _identifiers_url(identifier))
     except ChangeRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -90,7 +91,7 @@ def identifier_reject(request, pk):
         with transaction.atomic():
             decided = identifier.reject(request.user, form.cleaned_data["reason"])
             if decided:
-                notify_identifier_rejected(identifier, _identifiers_url(request, identifier))
+                notify_identifier_rejected(identifier, _identifiers_url(identifier))
         return decided
 
     if form.is_valid():

@@ -46,7 +46,7 @@ def invite(request):
                     environment=request.environment, email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"], by=request.user,
                 )
-                send_invitation(invitation, request)
+                send_invitation(invitation)
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:

@@ -23,6 +23,7 @@ from onboarding.notifications import (
 )
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
+from portal.mail import portal_link
 from portal.pagination import paginate
 
 
@@ -34,8 +35,8 @@ def _sent_request(request, pk):
     return get_object_or_404(_sent_requests(request), pk=pk)
 
 
-def _mail_request(request, authorisation_request):
-    url = request.build_absolute_uri(
+def _mail_request(authorisation_request):
+    url = portal_link(
         reverse("onboarding:authorisation_answer", args=[authorisation_request.link_key]))
     send_authorisation_request(authorisation_request, url)
 
@@ -62,7 +63,7 @@ def authorisation_request_add(request):
             with transaction.atomic():
                 sent = AuthorisationRequest.send(environment=request.environment,
                                                  by=request.user, **form.cleaned_data)
-                _mail_request(request, sent)
+                _mail_request(sent)
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
@@ -98,7 +99,7 @@ def authorisation_request_list(request):
         try:
             sent = client_lists.send(rows, environment=request.environment, by=request.user,
                                      message=form.cleaned_data["message"],
-                                     deliver=lambda sent: _mail_request(request, sent))
+                                     deliver=lambda sent: _mail_request(sent))
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
@@ -152,7 +153,7 @@ def authorisation_request_resend(request, pk):
                 environment=request.environment, by=request.user, client_name=old.client_name,
                 client_email=old.client_email, software=old.software,
                 registry_number=old.registry_number, message=old.message)
-            _mail_request(request, sent)
+            _mail_request(sent)
     except ChangeRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -229,7 +230,7 @@ def _answer(request, found):
         if "decline" in request.POST:
             with transaction.atomic():
                 found.decline(request.user)
-                notify_authorisation_answer(found, request.build_absolute_uri(
+                notify_authorisation_answer(found, portal_link(
                     reverse("onboarding:clients")))
             messages.success(request, _("You declined the request of %(firm)s.")
                              % {"firm": found.environment.name})
@@ -238,7 +239,7 @@ def _answer(request, found):
             try:
                 with transaction.atomic():
                     found.accept(request.user, form.cleaned_data["organization"])
-                    notify_authorisation_answer(found, request.build_absolute_uri(
+                    notify_authorisation_answer(found, portal_link(
                         reverse("onboarding:clients")))
             except ChangeRefused as refused:
                 add_refusal(form, refused)
@@ -270,7 +271,7 @@ def partnership_stop(request, pk):
             hooks = partnership.webhooks.filter(is_active=True).count()
             partnership.end(request.user)
             notify_partnership_stopped(
-                partnership, request.build_absolute_uri(reverse(
+                partnership, portal_link(reverse(
                     "onboarding:organization_detail", args=[partnership.organization_id])),
                 kept_keys=keys, paused_hooks=hooks)
         messages.success(request, _("You no longer work for %(organization)s; its "
@@ -313,7 +314,7 @@ def partnership_end(request, pk):
             hooks = partnership.webhooks.filter(is_active=True).count()
             partnership.end(request.user, revoke_keys=revoke_keys)
             notify_partnership_ended(
-                partnership, request.build_absolute_uri(reverse("onboarding:clients")),
+                partnership, portal_link(reverse("onboarding:clients")),
                 revoked_keys=len(keys) if revoke_keys else 0,
                 kept_keys=0 if revoke_keys else len(keys), paused_hooks=hooks)
         messages.success(request, _("%(firm)s no longer has access to %(organization)s.") % {

@@ -14,6 +14,7 @@ from onboarding.forms.party_links import ApproveForm
 from onboarding.forms.staff import RejectForm
 from onboarding.models import AuditEvent, PartyLink, PartyLinkRequest
 from onboarding.notifications import notify_party_link_decision
+from portal.mail import portal_link
 from portal.pagination import paginate
 from portal.reporting import report_attempt
 from portal.tenancy import staff_required
@@ -64,7 +65,7 @@ def staff_party_link(request, pk):
 
 def _decide(request, link_request, grants, reason) -> bool:
     """True when this call made the decision; only then is the requester told."""
-    url = request.build_absolute_uri(reverse("onboarding:party_link_request",
+    url = portal_link(reverse("onboarding:party_link_request",
                                              args=[link_request.pk]))
     with transaction.atomic():
         decided = link_request.decide(request.user, grants, reason)

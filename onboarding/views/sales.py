@@ -24,6 +24,7 @@ from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT, losses
 from onboarding.notifications import notify_subscription_changed
 from onboarding.tenancy import environment_required
 from portal.errors import ChangeRefused, add_refusal
+from portal.mail import portal_link
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 
@@ -73,7 +74,7 @@ def subscription_detail(request, pk):
             if changed:
                 notify_subscription_changed(
                     environment, before, lost,
-                    request.build_absolute_uri(reverse("onboarding:subscription")))
+                    portal_link(reverse("onboarding:subscription")))
         if changed:
             messages.success(request, _("%(environment)s now has the %(subscription)s "
                                         "subscription. Its administrators were told by mail.")

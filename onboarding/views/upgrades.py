@@ -20,6 +20,7 @@ from onboarding.notifications import notify_upgrade_decision
 from onboarding.tenancy import environment_required
 from onboarding.views.sales import render_environment
 from portal.errors import ChangeRefused
+from portal.mail import portal_link
 from portal.pagination import paginate
 from portal.tenancy import staff_required
 from portal.widgets import Textarea
@@ -141,7 +142,7 @@ def _decide(request, upgrade, approve: bool):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_decision(request, upgrade, form, status=400)
-    url = request.build_absolute_uri(
+    url = portal_link(
         reverse("onboarding:subscription" if approve else "onboarding:upgrade_request"))
     try:
         with transaction.atomic():

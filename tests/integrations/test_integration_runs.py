@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import formats, timezone
 
 from onboarding.integrations.registry import get
@@ -328,7 +329,7 @@ def test_it_hands_a_run_to_a_colleague_and_refuses_outsiders(client, cast):
         "basic@acme.nl"
     [told] = mails_to("basic@acme.nl")
     assert "You carry on with the AFAS setup of Acme Trading BV" in told.subject
-    assert f"http://testserver/integrations/runs/{run.pk}/" in told.body
+    assert f"{django_settings.PORTAL_URL}/integrations/runs/{run.pk}/" in told.body
     client.post(f"/integrations/runs/{run.pk}/", {"action": "hand_over",
                                                   "to": cast.outsider.pk})
     run.refresh_from_db()

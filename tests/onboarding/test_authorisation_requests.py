@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ def send(client, **data):
 
 
 def emailed_link(message):
-    return re.search(r"http://testserver(/authorisation/[^/\s]+/)", message.body).group(1)
+    return re.search(r"https?://[^/\s]+(/authorisation/[^/\s]+/)", message.body).group(1)
 
 
 def test_it_sends_a_request_by_email_and_lists_it_as_pending(client, cast):
@@ -240,7 +241,7 @@ def test_it_stops_access_at_once_when_the_client_ends_the_partnership(client, ca
     assert "The connection key you made for it still works" in told.body
     # It made no webhooks through the partnership.
     assert "Webhooks" not in told.body
-    assert "http://testserver/clients/" in told.body
+    assert f"{django_settings.PORTAL_URL}/clients/" in told.body
 
 
 def test_it_finds_clients_by_their_partnership_and_asks_again_after_one_ended(client, cast):

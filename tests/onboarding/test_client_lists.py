@@ -21,6 +21,7 @@ from tests.onboarding.test_authorisation_requests import as_accountant
 pytestmark = pytest.mark.django_db
 
 URL = "/clients/requests/list/"
+REPLACES = "Ready Sent again when you send the list: it replaces the open request of"
 # As a spreadsheet copies it: tab-separated, its column names in Dutch.
 PASTED = ("Naam\tE-mailadres\tKvK-nummer\tPakket\n"
           "Bea Baker\tbea@bakery.nl\t87654321\tAFAS\n"
@@ -178,7 +179,7 @@ def test_it_marks_a_client_already_worked_for_and_a_request_sent_again(accountan
     Organization.objects.filter(pk=bakery.pk).update(name="Bakery B.V.")
     found = verdicts(accountant.post(URL, {"rows": PASTED, "action": "check"}))
     assert found[2] == "Not sent Already your client: Bakery B.V."
-    assert found[6].startswith("Ready Sent again when you send the list: it replaces the open request of")
+    assert found[6].startswith(REPLACES)
 
 
 def test_it_holds_back_a_row_on_the_accountancys_own_domain_before_sending(accountant, cast):
@@ -221,7 +222,7 @@ def test_it_sends_a_checked_list_once_from_its_page(accountant):
 
     assert again.status_code == 200
     assert "This list was sent already." in text(again)
-    assert verdicts(again)[2].startswith("Ready Sent again when you send the list: it replaces the open request of")
+    assert verdicts(again)[2].startswith(REPLACES)
     assert AuthorisationRequest.objects.count() == 2
     assert len(mails_to("bea@bakery.nl")) == 1
     accountant.post(URL, {**sent, "check": check_token(again)})

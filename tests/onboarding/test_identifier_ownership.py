@@ -3,6 +3,7 @@ by its checked registry number, by the KvK register (the stand-in on 127.0.0.1),
 TechSupport."""
 
 import pytest
+from django.conf import settings as django_settings
 
 from onboarding.models import AuditEvent, Organization, OrganizationIdentifier
 from tests.conftest import mails_to, sign_in
@@ -120,7 +121,7 @@ def test_it_lets_techsupport_verify_or_reject_from_its_queue(client, cast):
     assert told.subject == "[Peppol portal] 9944:NL123456782B01 of Korenaar Bakkerijen B.V. " \
         "was not verified"
     assert "Reason: Not their VAT number." in told.body
-    assert f"http://testserver/organizations/{org.pk}/#identifiers" in told.body
+    assert f"{django_settings.PORTAL_URL}/organizations/{org.pk}/#identifiers" in told.body
     # And that the other one was verified, once for the double click.
     [verified] = [m for m in mails_to(cast.admin.email) if "is verified" in m.subject]
     assert verified.subject == "[Peppol portal] 0088:1234567890128 of Korenaar Bakkerijen " \

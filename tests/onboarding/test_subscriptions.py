@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 
@@ -69,7 +70,7 @@ def test_it_lets_sales_change_the_subscription_with_an_audit_event(sales, cast):
     assert told.subject == "[Peppol portal] Acme now has the Professional subscription"
     assert "Sales changed the subscription of Acme from Invoice Portal to Professional." \
         in told.body
-    assert "http://testserver/subscription/" in told.body
+    assert f"{django_settings.PORTAL_URL}/subscription/" in told.body
 
 
 def test_it_asks_sales_before_a_downgrade_that_stops_keys_and_tells_the_administrators(

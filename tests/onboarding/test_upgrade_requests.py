@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
@@ -152,7 +153,7 @@ def test_it_approves_once_with_the_contract_and_tells_the_administrator(
     assert "now has the Professional subscription" in told.body
     assert "Welcome!" in told.body
     assert "Sales sends you its subscription key" in told.body
-    assert "http://testserver/subscription/" in told.body
+    assert f"{django_settings.PORTAL_URL}/subscription/" in told.body
     admin = sign_in(type(sales)(), cast.admin)
     dashboard = text(admin.get("/"))
     assert 'id="upgrade-status"' in dashboard and "Approved" in dashboard

@@ -21,13 +21,12 @@ pytestmark = pytest.mark.django_db
 
 
 def invite(cast, email="new@acme.nl"):
-    from django.test import RequestFactory
 
     from onboarding.notifications import send_invitation
 
     invitation = Invitation.send(environment=cast.company, email=email, role="basic",
                                  by=cast.admin)
-    send_invitation(invitation, RequestFactory().get("/"))
+    send_invitation(invitation)
     return invitation
 
 

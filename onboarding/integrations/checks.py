@@ -242,7 +242,7 @@ def organization_active(facts: Facts) -> Result:
                   if not i.is_verified and i not in rejected]
     # TechSupport decided already on these: why, and what to do, rather than "wait".
     refused = " ".join(
-        _("TechSupport did not verify %(identifier)s (\u201c%(reason)s\u201d). Change or "
+        _("TechSupport did not verify %(identifier)s (“%(reason)s”). Change or "
           "remove it on the organization's page.")
         % {"identifier": f"{i.scheme}:{i.value}", "reason": i.rejection_reason.strip()}
         for i in rejected)

@@ -97,8 +97,8 @@ def test_it_counts_only_verified_identifiers(cast):
     # Once TechSupport decided against it, it is no longer said to wait for them.
     pending.reject(cast.techsupport, "Not this company's KvK number")
     ready = states(run)["ready"]
-    assert ready.result.message == ("TechSupport did not verify 0106:87654329 (\u201cNot this "
-                                    "company's KvK number\u201d). Change or remove it on the "
+    assert ready.result.message == ("TechSupport did not verify 0106:87654329 (“Not this "
+                                    "company's KvK number”). Change or remove it on the "
                                     "organization's page.")
     assert "verifies these" not in ready.result.message and ready.result.items == []
 

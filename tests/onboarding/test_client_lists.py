@@ -195,11 +195,16 @@ def test_it_holds_back_a_row_on_the_accountancys_own_domain_before_sending(accou
         "bea@bakery.nl", "eva@ent.nl"]
 
 
-def test_it_refuses_a_list_longer_than_what_may_go_out_today(accountant, cast, settings):
-    settings.AUTHORISATION_REQUESTS_PER_DAY = 2
+def one_sent_today(cast, settings, *, limit):
+    """A day's limit of `limit` requests, one of which went out already."""
+    settings.AUTHORISATION_REQUESTS_PER_DAY = limit
     AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
                               client_name="Ann", client_email="ann@ant.nl", software="afas",
                               registry_number="12345678")
+
+
+def test_it_refuses_a_list_longer_than_what_may_go_out_today(accountant, cast, settings):
+    one_sent_today(cast, settings, limit=2)
 
     checked = accountant.post(URL, {"rows": PASTED, "action": "check"})
     sent = accountant.post(URL, {"rows": PASTED, "action": "send",
@@ -265,10 +270,7 @@ def test_it_reads_excels_unicode_text_and_names_a_workbook_for_what_it_is(accoun
 
 
 def test_it_says_when_nothing_more_may_go_out_today(accountant, cast, settings):
-    settings.AUTHORISATION_REQUESTS_PER_DAY = 1
-    AuthorisationRequest.send(environment=cast.accountancy, by=cast.accountant,
-                              client_name="Ann", client_email="ann@ant.nl", software="afas",
-                              registry_number="12345678")
+    one_sent_today(cast, settings, limit=1)
     checked = accountant.post(URL, {"rows": PASTED, "action": "check"})
     assert "No more requests may be sent in the next 24 hours (at most 1 a day)." in \
         text(checked)

@@ -251,3 +251,13 @@ def test_it_pages_the_keys_of_an_organization_with_many(client, cast):
 
     assert first.count("<code") == 25 and "?keys_page=2" in first
     assert second.count("<code") == 2
+
+
+def test_it_names_an_environment_once_when_its_name_is_its_domain(client, cast):
+    receiver = make_receiver(cast)
+    receiver.environment.name = receiver.environment.domain
+    receiver.environment.save(update_fields=["name"])
+    client.force_login(cast.techsupport)
+    page = text(client.get(f"/staff/organizations/{receiver.pk}/"))
+    domain = receiver.environment.domain
+    assert f"{domain}</a> · " in page and f"({domain})" not in page

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,7 @@ from invoices.models.documents import Direction, Document, Status
 from onboarding.models import Organization
 from onboarding.models.audit import record
 from portal.mail import portal_link
+from portal.queries import count_of
 
 REMINDER_ACTOR = "schedule"
 
@@ -32,13 +33,12 @@ def waiting_inboxes(now=None):
     received = Document.objects.awaiting_fetching().filter(organization=OuterRef("pk"))
     overdue = received.filter(
         created_at__lte=now - timedelta(hours=max(settings.INBOX_REMINDER_HOURS, 0)))
-    counted = received.order_by().values("organization").annotate(n=Count("*")).values("n")
     first = received.order_by("created_at").values("created_at")[:1]
     fetched = Document.objects.filter(organization=OuterRef("pk"), direction=Direction.INCOMING,
                                       downloaded_at__isnull=False).order_by("-downloaded_at")
     reminded = InboxReminder.objects.filter(organization=OuterRef("pk")).order_by("-sent_at")
     return (Organization.objects.filter(Exists(overdue), status=Organization.Status.ACTIVE)
-            .annotate(waiting=Subquery(counted), oldest=Subquery(first),
+            .annotate(waiting=count_of(received, "organization"), oldest=Subquery(first),
                       last_fetched=Subquery(fetched.values("downloaded_at")[:1]),
                       last_reminded=Subquery(reminded.values("sent_at")[:1]))
             .select_related("environment").order_by("oldest", "pk"))

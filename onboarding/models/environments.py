@@ -6,7 +6,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +13,7 @@ from onboarding.models.audit import record
 from portal import digests
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
+from portal.queries import count_of
 
 
 class Role(models.TextChoices):
@@ -57,21 +57,17 @@ class EnvironmentQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
     def with_member_count(self):
-        # A subquery, not a join: a search through the memberships joins them already, and
-        # counting over that join would multiply its rows.
-        counted = (Membership.objects.filter(environment=models.OuterRef("pk")).order_by()
-                   .values("environment").annotate(count=models.Count("*")).values("count"))
-        return self.annotate(member_count=Coalesce(models.Subquery(counted), 0))
+        # A search through the memberships joins them already.
+        return self.annotate(member_count=count_of(
+            Membership.objects.filter(environment=models.OuterRef("pk")), "environment"))
 
     def with_current_contracts(self):
         """Annotated with how many of its contracts run today."""
         from onboarding.models.subscriptions import Contract
 
-        # A subquery, as with_member_count.
-        counted = (Contract.objects.filter(environment=models.OuterRef("pk"))
-                   .current(timezone.localdate()).order_by().values("environment")
-                   .annotate(count=models.Count("*")).values("count"))
-        return self.annotate(current_contracts=Coalesce(models.Subquery(counted), 0))
+        return self.annotate(current_contracts=count_of(
+            Contract.objects.filter(environment=models.OuterRef("pk"))
+            .current(timezone.localdate()), "environment"))
 
 
 class Environment(models.Model):

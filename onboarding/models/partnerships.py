@@ -403,14 +403,16 @@ class Partnership(models.Model):
         return cls.objects.active().filter(accountant=environment,
                                            organization=organization).first()
 
-    def end(self, by, *, revoke_keys: bool = False) -> Partnership:
+    def end(self, by, *, revoke_keys: bool = False) -> bool:
         """End at once: the accountant's next request no longer reaches the organization.
         With `revoke_keys` the connection keys the accountant made through it are revoked in
-        the same step; the webhooks they made are paused (partnership_ended)."""
+        the same step; the webhooks they made are paused (partnership_ended). False when the
+        other side, or another window, ended it first: nothing changes then."""
         with transaction.atomic():
             current = Partnership.objects.select_for_update().get(pk=self.pk)
             if current.ended_at is not None:
-                return current
+                self.refresh_from_db()
+                return False
             current.ended_at = timezone.now()
             current.ended_by = by
             current.save(update_fields=["ended_at", "ended_by"])
@@ -424,4 +426,4 @@ class Partnership(models.Model):
                     key.revoke(by, environment=current.organization.environment)
             partnership_ended.send(sender=Partnership, partnership=current, by=by)
         self.refresh_from_db()
-        return current
+        return True

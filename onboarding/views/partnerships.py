@@ -269,17 +269,28 @@ def partnership_stop(request, pk):
     if request.method == "POST":
         with transaction.atomic():
             hooks = partnership.webhooks.filter(is_active=True).count()
-            partnership.end(request.user)
-            notify_partnership_stopped(
-                partnership, portal_link(reverse(
-                    "onboarding:organization_detail", args=[partnership.organization_id])),
-                kept_keys=keys, paused_hooks=hooks)
+            ended = partnership.end(request.user)
+            if ended:
+                notify_partnership_stopped(
+                    partnership, portal_link(reverse(
+                        "onboarding:organization_detail", args=[partnership.organization_id])),
+                    kept_keys=keys, paused_hooks=hooks)
+        if not ended:
+            _say_ended_already(request, partnership)
+            return redirect("onboarding:clients")
         messages.success(request, _("You no longer work for %(organization)s; its "
                                     "administrators were told.")
                          % {"organization": partnership.organization.name})
         return redirect("onboarding:clients")
     return render(request, "onboarding/partnerships/stop.html",
                   {"partnership": partnership, "keys": keys})
+
+
+def _say_ended_already(request, partnership) -> None:
+    """For the second of two who end the same partnership: nobody is mailed again."""
+    messages.info(request, _("The partnership of %(firm)s and %(organization)s had already "
+                             "ended; nothing was changed.") % {
+        "firm": partnership.accountant.name, "organization": partnership.organization.name})
 
 
 def _who_answers(request, found) -> dict:
@@ -312,11 +323,15 @@ def partnership_end(request, pk):
         with transaction.atomic():
             # The hooks the accountant made through it, which its end pauses.
             hooks = partnership.webhooks.filter(is_active=True).count()
-            partnership.end(request.user, revoke_keys=revoke_keys)
-            notify_partnership_ended(
-                partnership, portal_link(reverse("onboarding:clients")),
-                revoked_keys=len(keys) if revoke_keys else 0,
-                kept_keys=0 if revoke_keys else len(keys), paused_hooks=hooks)
+            ended = partnership.end(request.user, revoke_keys=revoke_keys)
+            if ended:
+                notify_partnership_ended(
+                    partnership, portal_link(reverse("onboarding:clients")),
+                    revoked_keys=len(keys) if revoke_keys else 0,
+                    kept_keys=0 if revoke_keys else len(keys), paused_hooks=hooks)
+        if not ended:
+            _say_ended_already(request, partnership)
+            return redirect("onboarding:organization_detail", organization.pk)
         messages.success(request, _("%(firm)s no longer has access to %(organization)s.") % {
             "firm": partnership.accountant.name, "organization": organization.name})
         if revoke_keys:

@@ -605,6 +605,45 @@ def test_the_accountant_stops_working_for_a_client_and_the_client_is_told(client
     assert client.post(url).status_code == 404
 
 
+def ended_meanwhile_by(monkeypatch, user):
+    """The other side ends the partnership after the page found it, before it is locked."""
+    from onboarding.views import partnerships as views
+
+    found = views.get_object_or_404
+
+    def found_then_ended(*args, **kwargs):
+        partnership = found(*args, **kwargs)
+        Partnership.objects.get(pk=partnership.pk).end(user)
+        return partnership
+
+    monkeypatch.setattr(views, "get_object_or_404", found_then_ended)
+
+
+@pytest.mark.parametrize("side", ["client", "accountancy"])
+def test_the_second_of_two_who_end_a_partnership_at_once_changes_nothing_and_mails_nobody(
+        client, cast, monkeypatch, side):
+    bakery, partnership, key = partnered_bakery(cast)
+    if side == "client":
+        sign_in(client, cast.client_admin)
+        url, first = f"/partnerships/{partnership.pk}/end/", cast.accountant
+    else:
+        as_accountant(client, cast)
+        url, first = f"/clients/partnerships/{partnership.pk}/stop/", cast.client_admin
+    ended_meanwhile_by(monkeypatch, first)
+    mail.outbox.clear()
+
+    page = text(client.post(url, {"revoke_keys": "on"}, follow=True))
+
+    assert "The partnership of Numbers Accountants and Bakery BV had already ended; nothing " \
+           "was changed." in page
+    assert mail.outbox == []
+    partnership.refresh_from_db()
+    assert partnership.ended_by == first
+    assert AuditEvent.objects.filter(action="partnership.ended").count() == 2  # both sides'
+    key.refresh_from_db()
+    assert not key.is_revoked
+
+
 def test_only_the_accountancys_administrators_stop_working_for_a_client(client, cast):
     bakery = active_org(cast, environment=cast.client, name="Bakery BV", number=BAKERY_KVK)
     partnership = Partnership.start(accountant=cast.accountancy, organization=bakery,

@@ -99,8 +99,8 @@ def _parse(data: bytes):
         raise DocumentRefused(_("The file contains a DOCTYPE (a DTD or entity declarations). "
                                 "Invoices never need one, so it is refused.")) from error
     except xmlsafe.XmlRejected as error:
-        raise DocumentRefused(_("The file is not readable XML. Upload the UBL file of an "
-                                "invoice or credit note.")) from error
+        raise DocumentRefused(_("This is not readable XML: an invoice or credit note is "
+                                "sent as its UBL XML.")) from error
 
 
 def _sender_problem(organization: Organization, document: Document) -> str:

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 from lxml import etree
 
 from invoices.models import Channel, Document, Status
@@ -74,6 +74,13 @@ def _status_word(word: str) -> str:
     "under_review"), or "" for none."""
     folded = "".join(c for c in word.lower() if c.isalnum())
     return next((status for name, status in SETTABLE.items() if name.lower() == folded), "")
+
+
+def _status_text(status: str) -> str:
+    """A status as answers write it: the platform's English word (Received, Under review),
+    which SetInboxDocumentStatus reads back, whatever language the request asks for."""
+    with override("en"):
+        return str(Status(status).label)
 
 
 def _q(name: str) -> str:
@@ -125,7 +132,8 @@ def limits() -> str:
     """What the service's documentation says of its limits, from the settings."""
     return (f"Calls are limited to {settings.API_RATE_LIMIT} per connection key, shared with "
             f"the REST API; a Payload to {settings.DOCUMENT_MAX_MB} MB. Times in answers are "
-            "UTC. Statuses in answers are written as the portal shows them: Received, "
+            "UTC. Statuses in answers are the portal's English words, whatever language the "
+            "request asks for (faults' messages follow Accept-Language): Received, "
             "Downloaded, Opened, Under review, Approved, Approved for payment, Payment "
             "started, Paid, Rejected. Received documents are kept "
             f"{settings.DOCUMENT_RETENTION_DAYS} days, and at most "
@@ -300,6 +308,14 @@ def send_document(key, fields):
             raise Fault("Client", problem, "no-right-to-send")
         if (facts.receiver_scheme, facts.receiver_value.lower()) != (
                 receiver.scheme, receiver.value.lower()):
+            if not given:
+                raise Fault("Client", _(
+                    "Without a ReceiverIdentifier the dummy number %(dummy)s is used, but the "
+                    "buyer's Endpoint-ID in the document is %(document)s: send that as "
+                    "ReceiverIdentifier.")
+                    % {"dummy": receiver,
+                       "document": f"{facts.receiver_scheme}:{facts.receiver_value}"},
+                    "receiver-mismatch")
             raise Fault("Client", _("The receiver identifier %(given)s is not the buyer's "
                                     "Endpoint-ID in the document, %(document)s.")
                         % {"given": receiver, "document":
@@ -338,7 +354,7 @@ def send_document(key, fields):
     except AlreadySent as already:  # pragma: no cover - SendDocument gives no client id
         document = already.document
     return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
-            ("Status", document.get_status_display())]
+            ("Status", _status_text(document.status))]
 
 
 def _inbox(key):
@@ -378,7 +394,7 @@ def get_inbox_documents(key, fields):
         ("ExternalId", delivery_id), ("DocumentId", pk), ("DocumentType", document_type),
         ("Number", number), ("IssueDate", issue_date),
         ("SenderIdentifier", f"{scheme}:{value}" if value else ""),
-        ("SenderName", name), ("Status", Status(status).label), ("CreatedAt", created)])
+        ("SenderName", name), ("Status", _status_text(status)), ("CreatedAt", created)])
         for pk, delivery_id, document_type, number, issue_date, scheme, value, name, status,
         created in rows[:size]]
     return [("Page", page), ("PageSize", size), ("HasMore", len(rows) > size),
@@ -439,7 +455,7 @@ def get_inbox_document(key, fields):
     return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
             ("DocumentType", document.document_type), ("Number", document.number),
             ("SenderIdentifier", document.sender_id), ("SenderName", document.counterparty_name),
-            ("Status", document.get_status_display()),
+            ("Status", _status_text(document.status)),
             ("Payload", payload)]
 
 
@@ -461,7 +477,7 @@ def set_inbox_document_status(key, fields):
         # A reason that is missing or too long is the request's mistake, not the status's.
         raise Fault("Client", str(refused.message),
                     "invalid-field" if refused.field else "status-not-possible") from None
-    return [("ExternalId", document.delivery_id), ("Status", document.get_status_display())]
+    return [("ExternalId", document.delivery_id), ("Status", _status_text(document.status))]
 
 
 OPERATIONS = {

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
+import zeep.transports
 from django.core import mail
 from django.utils import timezone
 from lxml import etree
@@ -375,6 +376,42 @@ def test_it_refuses_a_receiver_that_is_not_the_documents_buyer(soap, acme_key, r
         send(soap, login(soap, acme_key), invoice(), receiver="0106:11112222")
 
     assert reason(refused.value) == "receiver-mismatch"
+
+
+def test_it_names_the_buyers_endpoint_when_the_receiver_identifier_is_left_out(
+        soap, acme_key, receiver):
+    with pytest.raises(Fault) as refused:
+        soap.SendDocument(Payload=payload(invoice()),
+                          **token_header(login(soap, acme_key)))
+
+    assert reason(refused.value) == "receiver-mismatch"
+    assert refused.value.message == (
+        "Without a ReceiverIdentifier the dummy number 0106:99999998 is used, but the buyer's "
+        "Endpoint-ID in the document is 0106:87654321: send that as ReceiverIdentifier.")
+
+
+def test_it_writes_statuses_in_the_platforms_words_whatever_the_language_asked(
+        live_server, acme_key, receiver_key):
+    session = requests.Session()
+    session.headers["Accept-Language"] = "nl"
+    dutch = zeep.Client(f"{live_server.url}/api/api31?wsdl",
+                        transport=zeep.transports.Transport(session=session)).service
+
+    sent = send(dutch, login(dutch, acme_key), invoice())
+    token = login(dutch, receiver_key)
+    [listed] = dutch.GetInboxDocuments(Page=1, PageSize=10, **token_header(token)) \
+        .Documents.Document
+    fetched = dutch.GetInboxDocument(ExternalId=sent.ExternalId, **token_header(token))
+    reviewed = dutch.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="UnderReview",
+                                            **token_header(token))
+    with pytest.raises(Fault) as refused:
+        dutch.SetInboxDocumentStatus(ExternalId=sent.ExternalId, Status="Kwijt",
+                                     **token_header(token))
+
+    assert (sent.Status, listed.Status, fetched.Status, reviewed.Status) == (
+        "Delivered", "Received", "Received", "Under review")
+    # Messages for people are in the language asked for.
+    assert refused.value.message.startswith("Status kan op Downloaded, ")
 
 
 def test_it_refuses_a_payload_that_is_not_xml(soap, acme_key, receiver):

@@ -54,7 +54,12 @@ def send_templated_mail(template: str, *, to: str, language: str, context: dict)
         # A name that ends a sentence, such as "Acme B.V.", gets no second full stop.
         subject = subject_prefix() + one_full_stop(" ".join(subject.split()))
         body = one_full_stop(body)
-    enqueue(deliver_mail, subject=subject, body=body, to=[to],
+    queue_mail(subject=subject, body=body, to=[to])
+
+
+def queue_mail(*, subject: str, body: str, to: list[str]) -> None:
+    """Hand a written message to a worker, which sends it (deliver_mail)."""
+    enqueue(deliver_mail, subject=subject, body=body, to=to,
             message_id=make_msgid(domain="portal"))
 
 

@@ -116,7 +116,9 @@ def key_for_token(token: str):
         raise invalid from None
     refusal = refusal_now(key)
     if refusal is not None:
-        raise Fault("Client", refusal_message(refusal, key), refusal.value)
+        fault = Fault("Client", refusal_message(refusal, key), refusal.value)
+        fault.app_key = key.app_key
+        raise fault
     return key
 
 

@@ -44,6 +44,7 @@ from onboarding.api.authentication import (
     refusal_message,
 )
 from onboarding.models import Environment, Software
+from onboarding.models.connection_keys import call_refused
 from portal import problems
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -58,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 # Sent with the request and the fault's reason and message when a test fails.
 connection_test_failed = Signal()
+# Why a connection key's authentication refused a call, as a fault's reason.
+REFUSALS = frozenset(refusal.value for refusal in Refusal)
 
 
 class SoapService(Protocol):
@@ -175,9 +178,14 @@ def api31(request):
     except Fault as fault:
         if fault.reason == Refusal.INVALID.value and address is not None:
             abuse.count_failure(address, fault.app_key)
+        payload = getattr(request, "soap_payload", b"")
+        if fault.reason in REFUSALS:
+            # Any operation's: a guided setup that waits for the key says why it waits.
+            call_refused.send(sender=Fault, app_key=fault.app_key, reason=fault.reason,
+                              payload=payload)
         if namespace == API31_NS:
             # Only API31's own connection test: a guided setup shows why it failed.
-            connection_test_failed.send(sender=Fault, payload=getattr(request, "soap_payload", b""),
+            connection_test_failed.send(sender=Fault, payload=payload,
                                         reason=fault.reason, message=str(fault.message),
                                         key=fault.key)
         return fault_response(fault, namespace=namespace)

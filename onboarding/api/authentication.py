@@ -18,7 +18,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from onboarding.api import abuse, keycache
 from onboarding.api.keycache import CachedKey
 from onboarding.models import ConnectionKey, Environment
-from onboarding.models.connection_keys import secret_digest
+from onboarding.models.connection_keys import call_refused, secret_digest
 from portal.problems import ProblemKind, problem_kind
 
 # Compared against when the App Key is unknown, so that an unknown key and a wrong secret
@@ -190,6 +190,8 @@ class ConnectionKeyAuthentication(BaseAuthentication):
         except KeyRefused as refused:
             if refused.refusal is Refusal.INVALID:
                 abuse.count_failure(address, credentials[0])
+            call_refused.send(sender=ConnectionKey, app_key=credentials[0],
+                              reason=refused.refusal.value, payload=b"")
             raise _REFUSAL_EXCEPTIONS[refused.refusal](
                 refusal_message(refused.refusal, refused.key)) from None
         return holder, holder.key

@@ -41,8 +41,10 @@ SETUP = register(Setup(
             _("Open your AFAS environment."),
             _("Go to the e-invoicing settings or the eConnect integration."),
             _("Enter the App Key and Secret in the designated fields, and save the settings."),
+            _("The eVerbinding profile in AFAS also takes your Bedrijfs-ID: enter it with the "
+              "keys."),
             _("This step turns complete when AFAS first calls the platform with the keys."),
-        ), check=checks.key_used, values=("app_key", "secret")),
+        ), check=checks.key_used, values=("app_key", "secret", "company_id")),
         Step("contacts", _("Set up contacts"), (
             _("Each contact (customer) in AFAS needs its Peppol identification number, such as "
               "a KvK number or OIN. The customer cards here show who is ready."),

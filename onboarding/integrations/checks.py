@@ -24,6 +24,9 @@ from portal.text import one_full_stop
 
 # API31 faults that a wrong "Generieke webservice naamruimten" setting causes.
 NAMESPACE_FAULTS = ("envelope-namespace", "malformed-xml")
+# The run's fact that keeps the last call the platform refused with a known App Key of the
+# setup's software (see receivers.key_refused).
+KEY_REFUSAL = "key_refusal"
 
 
 @dataclass(frozen=True)
@@ -157,16 +160,30 @@ class Facts:
     @cached_property
     def other_key_document(self):
         """The latest document that came through a key made for other software since this
-        setup's newest key was made: the key may have been entered in the wrong place."""
+        setup's newest key was made: the key may have been entered in the wrong place.
+
+        Only a key that is not in use by its own software counts: one whose software has a
+        setup of its own for the organization, or that sent documents before this setup's
+        newest key existed, belongs to that software, and its invoices are its own business
+        (an organization runs AFAS, Accept and 4PS Construct side by side)."""
         if self.key is None:
             return None
         from invoices.models import Direction, Document
+        from onboarding.integrations.registry import get
+        from onboarding.integrations.runs import IntegrationRun
 
-        return (Document.objects.filter(organization=self.organization,
-                                        direction=Direction.OUTGOING,
-                                        connection_key__isnull=False,
-                                        created_at__gte=self.key.created_at)
+        sent = Document.objects.filter(organization=self.organization,
+                                       direction=Direction.OUTGOING,
+                                       connection_key__isnull=False)
+        set_up = {setup.software for slug in IntegrationRun.objects.filter(
+            organization=self.organization).exclude(pk=self.run.pk).values_list("setup",
+                                                                                 flat=True)
+                  if (setup := get(slug)) is not None}
+        in_use = sent.filter(created_at__lt=self.key.created_at).values("connection_key")
+        return (sent.filter(created_at__gte=self.key.created_at)
                 .exclude(connection_key__software=self.setup.software)
+                .exclude(connection_key__software__in=set_up)
+                .exclude(connection_key__in=in_use)
                 .select_related("connection_key").defer("content").order_by("-id").first())
 
     @cached_property
@@ -339,19 +356,76 @@ USED = KeyMoment(
                  "was made for, or revoke a key nobody uses."))
 
 
+def _refused_call(facts: Facts) -> Result | None:
+    """The waiting step's result when the software's last call with a known App Key was
+    refused: why, and what to do. Only a call with one of the usable keys counts, or one
+    with an older key after the newest key was made (the software still holds the old one);
+    None otherwise."""
+    refusal = facts.run.facts.get(KEY_REFUSAL) or {}
+    try:
+        at = datetime.fromisoformat(refusal.get("at", ""))
+    except ValueError:
+        return None
+    current = {key.app_key for key in facts.keys}
+    if refusal.get("app_key") not in current and at < facts.key.created_at:
+        return None
+    if any(key.app_key == refusal.get("app_key") and key.last_used_at
+           and key.last_used_at > at for key in facts.keys):
+        return None  # the same key got in after that
+    from onboarding.api.authentication import Refusal
+
+    reason, action = refusal.get("reason"), None
+    if reason == Refusal.REVOKED.value:
+        why = _("the key was revoked. Enter the App Key and Secret of key %(app_key)s in "
+                "%(software)s and save them.") % {"app_key": facts.key.app_key,
+                                                   "software": _software_label(facts)}
+    elif reason == Refusal.INACTIVE.value:
+        why = _("%(name)s is not active; the software can use the platform once it is "
+                "activated.") % {"name": facts.organization.name}
+        action = _organization_page(facts.organization, "status",
+                                    _("Open the organization's page"))
+    elif reason == Refusal.PLAN.value:
+        why = _("the subscription does not include API access for %(software)s.") % {
+            "software": _software_label(facts)}
+        action = _upgrade(facts.environment, facts.setup.minimum_subscription)
+    else:
+        why = _("the Secret does not match. Paste the Secret again; if it is lost, revoke "
+                "the key and create a new pair.")
+    local = localtime(at)
+    when = date_format(local, "H:i") if local.date() == localtime().date() \
+        else date_format(local, "SHORT_DATETIME_FORMAT")
+    return Result(False, _("The last call with %(app_key)s at %(when)s was refused: %(why)s")
+                  % {"app_key": refusal.get("app_key"), "when": when, "why": why},
+                  action=action)
+
+
 def key_tested(facts: Facts) -> Result:
     """The software tested the connection with one of its keys (Verbinding testen)."""
     result = TESTED.result(facts)
     if result is not None:
         return result
     failure = facts.run.facts.get("api31_failure") or {}
+    refused = _refused_call(facts)
+    refusal = facts.run.facts.get(KEY_REFUSAL) or {}
     if failure.get("app_key") == facts.key.app_key:
         from onboarding.api.api31 import namespace_advice
+        from onboarding.api.authentication import Refusal
 
+        if refused is not None and _later(refusal, failure):
+            if refusal.get("reason") != Refusal.INVALID.value:
+                # Revoked, inactive, no API access: told only to a caller with the Secret.
+                return refused
+            # Anyone may know an App Key: a call without the Secret does not replace the
+            # reason a call with it was given, it is only noted beside it.
+        else:
+            refused = None
         return Result(False, _("The last connection test failed: %(message)s")
                       % {"message": failure.get("message", "")},
-                      advice=namespace_advice() if failure.get("reason") in NAMESPACE_FAULTS
-                      else "")
+                      advice=" ".join(part for part in (
+                          namespace_advice() if failure.get("reason") in NAMESPACE_FAULTS
+                          else "", refused.message if refused else "") if part))
+    if refused is not None:
+        return refused
     return Result(False, _("Waiting for the test connection from your software with key "
                            "%(app_key)s.") % {"app_key": facts.key.app_key})
 
@@ -359,10 +433,16 @@ def key_tested(facts: Facts) -> Result:
 def key_used(facts: Facts) -> Result:
     """The software called the platform with one of its keys: the keys were entered and
     saved. For software whose guide has no connection test (AFAS, Accept)."""
-    return USED.result(facts) or Result(
+    return USED.result(facts) or _refused_call(facts) or Result(
         False, _("Waiting for your software to call the platform with connection key "
                  "%(app_key)s. This step turns complete at its first call, once the keys are "
                  "entered and saved.") % {"app_key": facts.key.app_key})
+
+
+def _later(first: dict | None, second: dict | None) -> bool:
+    """Whether fact `first` was seen after `second` (one kept before times were kept counts
+    as older)."""
+    return (first or {}).get("at", "") > (second or {}).get("at", "")
 
 
 def customer_cards(facts: Facts) -> Result:

@@ -1,21 +1,28 @@
-"""Receivers of real platform events: each brings the organization's open runs up to date,
-after the event's transaction commits, so a run records the moment it happened."""
+"""Receivers of real platform events: each brings the organization's runs up to date, after
+the event's transaction commits, so a run records the moment it happened. A finished run is
+brought up to date too by the events that can break it (a key revoked, a party link
+withdrawn); the many document events only move the runs still open."""
 
 from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from onboarding.api.api31 import connection_test_failed
-from onboarding.integrations.checks import NAMESPACE_FAULTS
+from onboarding.api.api31 import REFUSALS, connection_test_failed
+from onboarding.integrations.checks import KEY_REFUSAL, NAMESPACE_FAULTS
+from onboarding.integrations.registry import all_setups
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import ConnectionKey, PartyLink
 from onboarding.models.connection_keys import (
     APP_KEY_PREFIX,
+    LAST_USED_RESOLUTION,
+    call_refused,
     connection_tested,
     connection_used,
 )
@@ -30,16 +37,23 @@ class _Refresh:
     def __init__(self, organization_id: int, event: str):
         self.organization_id, self.event = organization_id, event
         self.done = False
+        self.finished_too = not _document_event(event)
 
     def __call__(self):
         self.done = True
         # A run's bookkeeping must never break the event that fed it.
+        runs = IntegrationRun.objects.filter(organization_id=self.organization_id)
+        if not self.finished_too:
+            runs = runs.open()
         try:
-            for run in IntegrationRun.objects.open().filter(
-                    organization_id=self.organization_id):
+            for run in runs:
                 run.refresh(event=self.event)
         except Exception:
             logger.exception("Refreshing integration runs after %s failed", self.event)
+
+
+def _document_event(event: str) -> bool:
+    return event.startswith("document.")
 
 
 def refresh_runs(organization_id: int, event: str) -> None:
@@ -53,6 +67,7 @@ def refresh_runs(organization_id: int, event: str) -> None:
             if isinstance(pending, _Refresh) and not pending.done \
                     and pending.organization_id == organization_id:
                 pending.event = event
+                pending.finished_too = pending.finished_too or not _document_event(event)
                 return
     transaction.on_commit(_Refresh(organization_id, event))
 
@@ -85,16 +100,59 @@ def api31_failed(sender, payload, reason, message, key=None, **kwargs):
     """Keep why a Business Central test last failed, so its step can say why. A call that
     had the key's App Key and Secret right names its key; before that, only a namespace
     setting that keeps the envelope from being read is kept, found by the App Key in it
-    (with the advice for that setting), as anyone may know an App Key."""
+    (with the advice for that setting), as anyone may know an App Key. A call the key's
+    authentication refused (a wrong Secret, a revoked key) is kept by refused_call."""
+    if reason in REFUSALS:
+        return
     if key is None and reason in NAMESPACE_FAULTS:
         found = APP_KEY.search(payload)
         key = found and ConnectionKey.objects.filter(app_key=found.group().decode()).first()
     if not key:
         return
-    failure = {"app_key": key.app_key, "reason": reason, "message": message[:500]}
+    failure = {"app_key": key.app_key, "reason": reason, "message": message[:500],
+               "at": timezone.now().isoformat()}
     for run in IntegrationRun.objects.filter(organization_id=key.organization_id,
                                              setup="business-central-api31"):
         run.note_fact("api31_failure", failure)
+
+
+@receiver(call_refused, dispatch_uid="integrations.refused_call")
+def refused_call(sender, app_key, reason, payload=b"", **kwargs):
+    """A call through any API whose credentials were refused: kept for every setup of the
+    key's software (see key_refused), the App Key found in the call's body when the refusal
+    did not name it."""
+    if not app_key:
+        found = APP_KEY.search(payload or b"")
+        app_key = found.group().decode() if found else ""
+    key_refused(app_key, reason)
+
+
+def key_refused(app_key: str, reason: str, at=None) -> None:
+    """Keep the last refused call with a known App Key on each setup of the key's software
+    for its organization, so the step that waits for the software's first call says why it
+    has not come: the Secret does not match, the key was revoked, the organization is not
+    active, the plan has no API access. A software that retries in a loop writes once a
+    minute at most for the same key and reason."""
+    key = ConnectionKey.objects.filter(app_key=app_key).first() if app_key else None
+    if key is None:
+        return
+    at = at or timezone.now()
+    refusal = {"app_key": key.app_key, "reason": reason, "at": at.isoformat()}
+    slugs = [setup.slug for setup in all_setups() if setup.software == key.software]
+    for run in IntegrationRun.objects.filter(organization_id=key.organization_id,
+                                             setup__in=slugs):
+        last = run.facts.get(KEY_REFUSAL) or {}
+        if last.get("app_key") == key.app_key and last.get("reason") == reason \
+                and _since(last.get("at"), at) < LAST_USED_RESOLUTION:
+            continue
+        run.note_fact(KEY_REFUSAL, refusal)
+
+
+def _since(iso: str | None, at) -> timedelta:
+    try:
+        return at - datetime.fromisoformat(iso or "")
+    except (TypeError, ValueError):
+        return timedelta.max
 
 
 @receiver(post_save, sender=PartyLink, dispatch_uid="integrations.party_link")

@@ -202,15 +202,15 @@ class IntegrationRun(models.Model):
             current = IntegrationRun.objects.select_for_update().get(pk=self.pk)
             changed = False
             for s in states:
-                if s.state == State.COMPLETE and s.key not in current.progress:
+                # A step done again after it broke is recorded anew: when, and by what, it
+                # holds now, not what made it true before it broke.
+                if s.state == State.COMPLETE and (s.key not in current.progress
+                                                  or s.key in current.broken):
                     at = s.result.at or timezone.now()
                     who = by.email if getattr(by, "pk", None) else ""
                     current.progress[s.key] = {"at": at.isoformat(), "by": who,
                                                "event": s.result.event or event or "check"}
                     current.broken.pop(s.key, None)
-                    changed = True
-                elif s.state == State.COMPLETE and s.key in current.broken:
-                    current.broken.pop(s.key)
                     changed = True
                 elif s.state == State.BROKEN and s.key not in current.broken:
                     current.broken[s.key] = s.result.message
@@ -222,6 +222,13 @@ class IntegrationRun(models.Model):
             if done and current.completed_at is None:
                 current.completed_at = timezone.now()
                 current._audit(by, "integration.completed")
+                changed = True
+            elif not done and current.completed_at is not None:
+                # A finished setup whose step broke is open again: its page offers the
+                # step's actions, events refresh it, support sees it stuck. The audit log
+                # keeps when it was finished (integration.completed) and what broke
+                # (integration.step_broken).
+                current.completed_at = None
                 changed = True
             if changed:
                 current.updated_at = timezone.now()

@@ -109,10 +109,17 @@ def _render_run(request, run, secret="", created_step="", status=200):
                                    request.environment),
         "candidates": _handover_candidates(request, run), "created_step": created_step,
         "complete_count": sum(s.state == State.COMPLETE for s in states),
+        "set_up": _set_up(states),
         "support_mail": _support_mail(run, states),
     }, status=status)
     add_never_cache_headers(response)
     return response
+
+
+def _set_up(states) -> bool:
+    """Whether every step holds now (or was skipped): a step that broke after the run was
+    finished makes the setup unfinished again, whatever the run recorded."""
+    return all(s.state in (State.COMPLETE, State.SKIPPED) for s in states)
 
 
 def _support_mail(run, states) -> str:
@@ -182,7 +189,7 @@ def run_status(request, pk):
     run = _visible_run(request, pk)
     states = run.refresh()
     return JsonResponse({
-        "complete": run.completed_at is not None,
+        "complete": _set_up(states),
         "steps": {s.key: {"state": s.state,
                           "html": render_to_string("integrations/_step_status.html",
                                                    {"s": s}, request=request)}

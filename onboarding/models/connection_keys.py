@@ -38,6 +38,9 @@ PORT_443 = _("The software reaches the platform over HTTPS, on port 443: that po
 connection_tested = Signal()
 # Sent with `pk` when software used that key for the first time.
 connection_used = Signal()
+# Sent with `app_key`, `reason` (an authentication Refusal's value) and `payload` (the call's
+# body, when the App Key may be found only there) when a call's credentials were refused.
+call_refused = Signal()
 
 
 def secret_digest(secret: str) -> str:

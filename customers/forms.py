@@ -24,7 +24,9 @@ from customers.models.cards import (
     legal_identifier,
 )
 from customers.models.profiles import (
+    NAME_TAKEN,
     PROCESSING_MODE_HELP,
+    SendingProfile,
     format_field_mapping,
     parse_field_mapping,
 )
@@ -32,6 +34,7 @@ from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
 from invoices.peppol.pasted import split_pasted_data
 from onboarding.models import Country
+from portal.versions import VersionField
 from portal.widgets import Textarea
 
 
@@ -105,6 +108,7 @@ class CustomerCardForm(forms.Form):
                     "profile of documents”; eVerbinding belongs to the old integration, API31."))
     sending_profile = forms.ModelChoiceField(label=_("Sending profile"), queryset=None,
                                              required=False)
+    version = VersionField()
 
     def __init__(self, data=None, *args, organization, profiles, card=None, **kwargs):
         data = split_pasted_data(data, "endpoint_scheme", "endpoint_value")
@@ -128,6 +132,7 @@ class CustomerCardForm(forms.Form):
             "buyer_reference_source", "einvoicing_method")}
         initial["sending_profile"] = card.sending_profile_id
         initial["no_kvk"] = card.uses_dummy_kvk
+        initial["version"] = card.version
         return initial
 
     def clean_customer_number(self):
@@ -170,6 +175,7 @@ class CustomerCardForm(forms.Form):
     def card_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("no_kvk", None)
+        data.pop("version", None)
         return data
 
 
@@ -186,6 +192,7 @@ class SendingProfileForm(forms.Form):
                                         widget=forms.RadioSelect)
     send_via_peppol = forms.BooleanField(label=_("Send via Peppol"), required=False,
                                          initial=True)
+    version = VersionField()
     field_mapping = forms.CharField(
         label=_("Field mapping (optional)"), required=False,
         widget=Textarea(attrs={"rows": 4, "spellcheck": "false"}),
@@ -193,8 +200,10 @@ class SendingProfileForm(forms.Form):
                     "example “YourReference = cbc:BuyerReference” or “ExternalDocumentNo = "
                     "BT-13”. Empty: the platform's standard mapping."))
 
-    def __init__(self, *args, offer_default=False, **kwargs):
+    def __init__(self, *args, organization=None, profile=None, offer_default=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.profile = profile
         if offer_default:
             self.fields["make_default"] = forms.BooleanField(
                 label=_("Make this the default profile"), required=False,
@@ -204,10 +213,16 @@ class SendingProfileForm(forms.Form):
     def initial_for(cls, profile) -> dict:
         return {"name": profile.name, "processing_mode": profile.processing_mode,
                 "send_via_peppol": profile.send_via_peppol,
-                "field_mapping": format_field_mapping(profile.field_mapping)}
+                "field_mapping": format_field_mapping(profile.field_mapping),
+                "version": profile.version}
 
     def clean_name(self):
-        return self.cleaned_data["name"].strip()
+        """Refused in any case, as the database does; said with the other mistakes."""
+        name = self.cleaned_data["name"].strip()
+        profile = self.profile or SendingProfile(organization=self.organization)
+        if self.organization is not None and profile.name_taken(name, self.organization.pk):
+            raise forms.ValidationError(NAME_TAKEN)
+        return name
 
     def clean_field_mapping(self):
         try:
@@ -217,7 +232,7 @@ class SendingProfileForm(forms.Form):
 
     @property
     def profile_fields(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "make_default"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("make_default", "version")}
 
 
 class ImportUploadForm(forms.Form):

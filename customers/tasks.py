@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -55,15 +56,19 @@ def fail_job_of_failed_task(sender, task_result, **kwargs):
 @periodic(every=RECHECK_EVERY)
 @task()
 def recheck_stale_reachability() -> int:
-    """Look up again the cards whose last answer is older than
-    PEPPOL_REACHABILITY_MAX_AGE_DAYS, the oldest first, at most PEPPOL_RECHECK_PER_HOUR an
-    hour: every quarter of an hour a share, so the lookups spread over the day."""
+    """Look up again the cards last looked up longer than PEPPOL_REACHABILITY_MAX_AGE_DAYS
+    ago, whether that lookup answered or failed, the oldest first, at most
+    PEPPOL_RECHECK_PER_HOUR an hour: every quarter of an hour a share, so the lookups spread
+    over the day. A lookup that keeps failing is tried again no sooner than an answered one."""
     from customers.reachability import check_card
 
     limit = max(1, settings.PEPPOL_RECHECK_PER_HOUR * RECHECK_EVERY // timedelta(hours=1))
+    # A failure keeps the last answer and its moment; either may be missing.
+    tried = Greatest(Coalesce("peppol_checked_at", "peppol_failed_at"),
+                     Coalesce("peppol_failed_at", "peppol_checked_at"))
     stale = (CustomerCard.objects.exclude(CustomerCard.NO_ENDPOINT)
-             .filter(peppol_checked_at__lt=stale_before())
-             .order_by("peppol_checked_at", "pk")[:limit])
+             .annotate(tried=tried).filter(tried__lt=stale_before())
+             .order_by("tried", "pk")[:limit])
     checked = 0
     for card in stale:
         check_card(card)

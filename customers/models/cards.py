@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from invoices.peppol.smp import Reachability
 from onboarding.models import Country, Organization, record_on_organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
+from portal.versions import Gone, Stale, version_of
 
 DUMMY_KVK = peppol_ids.DUMMY_KVK
 OIN_SCHEME = "0190"
@@ -27,6 +28,10 @@ LEGAL_SCHEME_STARTS_WITH_9 = _(
     "A Legal ID takes an ISO 6523 scheme. Schemes starting with 9 are Peppol's own additions "
     "for addressing (mostly VAT numbers) and are refused in a Legal ID; use for example "
     "0106 (KvK), 0088 (GLN) or 0190 (OIN).")
+CHANGED_MEANWHILE = _(
+    "Someone changed this customer card while you were editing it; its current values are "
+    "shown below — make your change again.")
+DELETED_MEANWHILE = _("This customer card was deleted meanwhile.")
 GOVERNMENT_NEEDS_OIN = _(
     "A government customer is addressed by its OIN: choose scheme 0190 and enter the 20-digit "
     "OIN.")
@@ -221,13 +226,16 @@ class CustomerCard(models.Model):
         "customers.SendingProfile", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="customer_cards", verbose_name=_("sending profile"))
 
+    # When the last real answer came; a failed lookup keeps it (and the answer itself).
     peppol_checked_at = models.DateTimeField(_("Peppol checked"), null=True, blank=True)
-    # None: never checked, or the last check could not get an answer (see peppol_error).
+    # None: never answered; a lookup that got no answer since is in peppol_error.
     peppol_registered = models.BooleanField(_("on Peppol"), null=True, blank=True)
     peppol_accepts_invoice = models.BooleanField(_("accepts invoices"), default=False)
     peppol_accepts_credit_note = models.BooleanField(_("accepts credit notes"), default=False)
     peppol_smp_url = models.CharField(_("SMP"), max_length=500, blank=True)
     peppol_error = models.CharField(_("Peppol check problem"), max_length=500, blank=True)
+    # When the last lookup failed; cleared by the next answer. Meaningful with peppol_error.
+    peppol_failed_at = models.DateTimeField(_("Peppol check failed"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
@@ -304,6 +312,41 @@ class CustomerCard(models.Model):
         return bool(self.peppol_registered and self.peppol_accepts_invoice)
 
     @property
+    def version(self) -> str:
+        """What an edit form carries, so a save over someone else's change is refused."""
+        return version_of(self.updated_at)
+
+    @property
+    def peppol_failed(self) -> bool:
+        """The last lookup got no answer (the last real answer, if any, is still shown)."""
+        return bool(self.peppol_error)
+
+    @property
+    def peppol_failure_said(self) -> str:
+        """For a card whose last lookup failed: when, and the last real answer it keeps, in
+        the user's words; empty otherwise."""
+        if not self.peppol_failed:
+            return ""
+
+        def moment(value):
+            return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+        failed = moment(self.peppol_failed_at) if self.peppol_failed_at else "?"
+        if self.peppol_registered is None:
+            return gettext("Last check failed at %(failed)s; no answer is known yet.") % {
+                "failed": failed}
+        if self.peppol_reachable:
+            verdict = gettext("receives Peppol invoices")
+        elif self.peppol_registered:
+            verdict = gettext("on Peppol, but does not accept BIS Billing 3.0 invoices")
+        else:
+            verdict = gettext("not on Peppol")
+        return gettext("Last check failed at %(failed)s; last known answer from %(checked)s: "
+                       "%(verdict)s.") % {"failed": failed,
+                                          "checked": moment(self.peppol_checked_at),
+                                          "verdict": verdict}
+
+    @property
     def peppol_stale(self) -> bool:
         return self.peppol_checked_at is not None and self.peppol_checked_at < stale_before()
 
@@ -355,7 +398,10 @@ class CustomerCard(models.Model):
             raise _refusal(organization, fields.get("customer_number", "")) from exc
         return card
 
-    def change(self, *, by, environment, **fields) -> CustomerCard:
+    def change(self, *, by, environment, version=None, **fields) -> CustomerCard:
+        """Change the card's fields. With `version` (what the edit form was opened at), refuse
+        with Stale when someone changed the card since; callers without one (scripts) write
+        over whatever is there."""
         unknown = set(fields) - set(self.EDITABLE)
         if unknown:
             raise TypeError(f"cannot change {sorted(unknown)} here")
@@ -365,7 +411,9 @@ class CustomerCard(models.Model):
                 current = (CustomerCard.objects.select_for_update(of=("self",))
                            .select_related("sending_profile").filter(pk=self.pk).first())
                 if current is None:
-                    raise ChangeRefused(_("This customer card was deleted meanwhile."))
+                    raise Gone(DELETED_MEANWHILE)
+                if version and version != current.version:
+                    raise Stale(CHANGED_MEANWHILE)
                 before = current.snapshot()
                 old_endpoint = current.endpoint_id
                 for field, value in fields.items():
@@ -376,7 +424,7 @@ class CustomerCard(models.Model):
                     if current.endpoint_id != old_endpoint:
                         # The last lookup was about another identifier.
                         current.forget_reachability()
-                        changed += self.PEPPOL_FIELDS
+                        changed += [*self.PEPPOL_FIELDS, "peppol_failed_at"]
                     current.save(update_fields=[*changed, "updated_at"])
                     record_on_organization(
                         self.organization, by=by, environment=environment,
@@ -401,15 +449,24 @@ class CustomerCard(models.Model):
         self.peppol_registered = None
         self.peppol_accepts_invoice = self.peppol_accepts_credit_note = False
         self.peppol_smp_url = self.peppol_error = ""
+        self.peppol_failed_at = None
 
-    def apply_reachability(self, result: Reachability) -> None:
-        """Take over a lookup's answer (not saved). A failed lookup keeps no verdict."""
+    def apply_reachability(self, result: Reachability) -> list[str]:
+        """Take over a lookup's answer (not saved); the fields it set. A failed lookup keeps
+        the last real answer and its moment, so one outage of the directory does not wipe
+        every verdict: it records only the failure, which the next answer clears."""
+        if result.error:
+            self.peppol_error = result.error[:500]
+            self.peppol_failed_at = result.checked_at
+            return ["peppol_error", "peppol_failed_at"]
         self.peppol_checked_at = result.checked_at
-        self.peppol_registered = None if result.error else result.registered
+        self.peppol_registered = result.registered
         self.peppol_accepts_invoice = result.accepts_invoice
         self.peppol_accepts_credit_note = result.accepts_credit_note
         self.peppol_smp_url = result.smp_url[:500]
-        self.peppol_error = result.error[:500]
+        self.peppol_error = ""
+        self.peppol_failed_at = None
+        return [*self.PEPPOL_FIELDS, "peppol_failed_at"]
 
     def record_reachability(self, result: Reachability) -> bool:
         """Store the answer about this card's Endpoint-ID, unless someone changed the
@@ -417,17 +474,18 @@ class CustomerCard(models.Model):
 
         Not audited: it is an observation of the Peppol network, not a change anyone made.
         A card that could receive and no longer can is reported to the organization's
-        administrators (ReachabilityLoss).
+        administrators (ReachabilityLoss); a lookup that got no answer never is, and leaves
+        the last answer to compare the next one with.
         """
         from customers.models.monitoring import ReachabilityLoss
 
         was_reachable = self.peppol_reachable
-        self.apply_reachability(result)
+        fields = self.apply_reachability(result)
         with transaction.atomic():
             updated = CustomerCard.objects.filter(
                 pk=self.pk, endpoint_scheme=self.endpoint_scheme,
                 endpoint_value=self.endpoint_value,
-            ).update(**{field: getattr(self, field) for field in self.PEPPOL_FIELDS})
+            ).update(**{field: getattr(self, field) for field in fields})
             if updated:
                 ReachabilityLoss.notice(self, was_reachable=was_reachable, result=result)
         return bool(updated)
@@ -444,3 +502,16 @@ def _refusal(organization, customer_number) -> ChangeRefused:
                                    customer_number=customer_number).exists():
         return ChangeRefused(DUPLICATE_CUSTOMER_NUMBER, field="customer_number")
     return ChangeRefused(_("The card could not be saved; check the values and try again."))
+
+
+def was_deleted(model, pk, organization) -> bool:
+    """Whether row `pk` of `model` is gone and its deletion is in the audit log of
+    `organization`'s environment. Only then may a page say "deleted meanwhile" instead of a
+    404: an id of another organization's row, or one that never existed, says nothing."""
+    from onboarding.models import AuditEvent
+
+    if model.objects.filter(pk=pk).exists():
+        return False
+    return AuditEvent.objects.filter(
+        environment=organization.environment_id, target_type=model._meta.model_name,
+        target_id=str(pk), action__endswith=".deleted").exists()

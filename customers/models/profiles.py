@@ -6,11 +6,19 @@ import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Organization, record_on_organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
+from portal.versions import Gone, Stale, version_of
+
+NAME_TAKEN = _("This organization already has a sending profile with this name.")
+CHANGED_MEANWHILE = _(
+    "Someone changed this sending profile while you were editing it; its current values are "
+    "shown below — make your change again.")
+DELETED_MEANWHILE = _("This sending profile was deleted meanwhile.")
 
 
 class ProcessingMode(models.TextChoices):
@@ -87,6 +95,14 @@ class DefaultImpact:
     not_checked: int
 
 
+@dataclass(frozen=True)
+class CardsUsing:
+    """The cards that send with a profile: by naming it, and by getting it as the default."""
+
+    named: int
+    via_default: int
+
+
 class SendingProfile(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="sending_profiles",
@@ -119,10 +135,10 @@ class SendingProfile(models.Model):
                 violation_error_message=_("An organization has at most one default sending "
                                           "profile."),
             ),
+            # Regardless of case: the importer finds a profile by its name in any case.
             models.UniqueConstraint(
-                fields=["organization", "name"], name="sending_profile_name_once",
-                violation_error_message=_("This organization already has a sending profile "
-                                          "with this name."),
+                "organization", Lower("name"), name="sending_profile_name_once_any_case",
+                violation_error_message=NAME_TAKEN,
             ),
         ]
 
@@ -132,6 +148,17 @@ class SendingProfile(models.Model):
     @property
     def processing_mode_help(self):
         return PROCESSING_MODE_HELP[ProcessingMode(self.processing_mode)]
+
+    @property
+    def version(self) -> str:
+        """What an edit form carries, so a save over someone else's change is refused."""
+        return version_of(self.updated_at)
+
+    def name_taken(self, name, organization=None) -> bool:
+        """Whether another profile of the organization has `name`, in any case."""
+        others = SendingProfile.objects.filter(
+            organization=organization or self.organization_id, name__iexact=name)
+        return others.exclude(pk=self.pk).exists() if self.pk else others.exists()
 
     def snapshot(self) -> dict:
         return {"name": self.name, "processing_mode": self.processing_mode,
@@ -155,13 +182,19 @@ class SendingProfile(models.Model):
             raise _name_taken() from exc
         return profile
 
-    def change(self, *, by, environment, **fields) -> SendingProfile:
+    def change(self, *, by, environment, version=None, **fields) -> SendingProfile:
+        """Change the profile. With `version` (what the edit form was opened at), refuse
+        with Stale when someone changed it since."""
         allowed = {"name", "processing_mode", "send_via_peppol", "field_mapping"}
         if set(fields) - allowed:
             raise TypeError(f"cannot change {sorted(set(fields) - allowed)} here")
         try:
             with transaction.atomic():
-                current = SendingProfile.objects.select_for_update().get(pk=self.pk)
+                current = SendingProfile.objects.select_for_update().filter(pk=self.pk).first()
+                if current is None:
+                    raise Gone(DELETED_MEANWHILE)
+                if version and version != current.version:
+                    raise Stale(CHANGED_MEANWHILE)
                 before = current.snapshot()
                 for field, value in fields.items():
                     setattr(current, field, value)
@@ -187,6 +220,17 @@ class SendingProfile(models.Model):
             not_checked=models.Count("pk", filter=CustomerCard.NOT_CHECKED),
         )
         return DefaultImpact(**counts)
+
+    def cards_using(self) -> CardsUsing:
+        """How many cards name this profile, and how many have none and get it as the
+        default (none unless it is the default)."""
+        from customers.models.cards import CustomerCard
+
+        counts = CustomerCard.objects.filter(organization=self.organization_id).aggregate(
+            named=models.Count("pk", filter=models.Q(sending_profile=self.pk)),
+            without=models.Count("pk", filter=models.Q(sending_profile__isnull=True)))
+        return CardsUsing(named=counts["named"],
+                          via_default=counts["without"] if self.is_default else 0)
 
     def make_default(self, *, by, environment) -> SendingProfile:
         with transaction.atomic():
@@ -245,5 +289,4 @@ class SendingProfile(models.Model):
 
 
 def _name_taken() -> ChangeRefused:
-    return ChangeRefused(_("This organization already has a sending profile with this name."),
-                         field="name")
+    return ChangeRefused(NAME_TAKEN, field="name")

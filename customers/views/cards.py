@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,12 +16,14 @@ from customers import reachability
 from customers.filters import CardFilter, filtered_cards
 from customers.forms import CustomerCardForm
 from customers.models import CardRules, CustomerCard, ImportJob, PeppolCheckRun
+from customers.models.cards import DELETED_MEANWHILE, was_deleted
 from customers.views.common import card_from, organization_context, organization_from, render_form
 from onboarding.models import Organization
 from onboarding.tenancy import environment_required
-from portal.errors import attempt
+from portal.errors import ChangeRefused, add_refusal, attempt
 from portal.pagination import paginate
-from portal.spreadsheets import csv_download, csv_lines
+from portal.spreadsheets import csv_download, csv_lines, reader_delimiter
+from portal.versions import Gone, Stale
 
 
 @environment_required()
@@ -100,15 +103,68 @@ def card_detail(request, pk):
     return render_card(request, card_from(request, pk))
 
 
+def gone_to_list(request, organization_pk, message, list_name):
+    """The organization's list with `message`, for a save or delete of a row deleted in
+    another window meanwhile."""
+    messages.warning(request, message)
+    return redirect(list_name, pk=organization_pk)
+
+
+def deleted_meanwhile(request, model, pk, message, list_name):
+    """For a POST about a row that another window deleted: the list of the organization the
+    page was about (its form names it), with `message`; None when that cannot be said
+    safely, and the caller answers 404 (see was_deleted)."""
+    organization_pk = request.POST.get("organization", "") if request.method == "POST" else ""
+    if not organization_pk.isdigit():
+        return None
+    organization = (Organization.objects.manageable_by(request.user, request.environment)
+                    .filter(pk=organization_pk).first())
+    if organization is None or not was_deleted(model, pk, organization):
+        return None
+    return gone_to_list(request, organization.pk, message, list_name)
+
+
+def _card_to_change(request, pk):
+    """The card, or the list saying it was deleted meanwhile (a 404 when that is unsafe)."""
+    try:
+        return card_from(request, pk, change=True)
+    except Http404:
+        gone = deleted_meanwhile(request, CustomerCard, pk, DELETED_MEANWHILE,
+                                 "customers:cards")
+        if gone is None:
+            raise
+        return gone
+
+
 @environment_required()
 def card_edit(request, pk):
-    card = card_from(request, pk, change=True)
+    card = _card_to_change(request, pk)
+    if not isinstance(card, CustomerCard):
+        return card
     organization = card.organization
     form = _card_form(request, organization, initial=CustomerCardForm.initial_for(card),
                       card=card)
-    if form.is_bound and form.is_valid() and attempt(
-            form, card.change, by=request.user, environment=request.environment,
-            **form.card_fields):
+    if form.is_bound and form.is_valid():
+        try:
+            saved = card.change(by=request.user, environment=request.environment,
+                                version=form.cleaned_data["version"], **form.card_fields)
+        except Gone as gone:
+            return gone_to_list(request, organization.pk, gone.message, "customers:cards")
+        except Stale as stale:
+            # Its current values, to make the change again on; nothing was written.
+            card = card_from(request, pk, change=True)
+            return render(request, "customers/cards/form.html", {
+                **organization_context(request, organization, "cards"), "card": card,
+                "form": CustomerCardForm(
+                    None, organization=organization, card=card,
+                    profiles=list(organization.sending_profiles.all()),
+                    initial=CustomerCardForm.initial_for(card)),
+                "conflict": stale.message,
+            }, status=409)
+        except ChangeRefused as refused:
+            add_refusal(form, refused)
+            saved = None
+        if saved:
             messages.success(request, _("Customer %(name)s was saved.") % {"name": card.name})
             return redirect("customers:card_detail", pk=card.pk)
     return render_form(request, "customers/cards/form.html", organization, "cards", form,
@@ -117,7 +173,9 @@ def card_edit(request, pk):
 
 @environment_required()
 def card_delete(request, pk):
-    card = card_from(request, pk, change=True)
+    card = _card_to_change(request, pk)
+    if not isinstance(card, CustomerCard):
+        return card
     if request.method == "POST":
         card.delete_by(by=request.user, environment=request.environment)
         messages.success(request, _("Customer %(name)s was deleted.") % {"name": card.name})
@@ -174,5 +232,5 @@ def card_export(request, pk):
                            organization.customer_cards.select_related("sending_profile"))
     rows = (export_row(card) for card in cards.order_by("customer_number").iterator(2000))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return csv_download(csv_lines(EXPORT_COLUMNS, rows),
+    return csv_download(csv_lines(EXPORT_COLUMNS, rows, delimiter=reader_delimiter()),
                         f"customers-{organization.company_id}-{stamp}.csv")

@@ -2,11 +2,14 @@
 
 from django.contrib import messages
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from customers.forms import SendingProfileForm
 from customers.models import SendingProfile
+from customers.models.profiles import DELETED_MEANWHILE
+from customers.views.cards import deleted_meanwhile, gone_to_list
 from customers.views.common import (
     organization_context,
     organization_from,
@@ -14,7 +17,8 @@ from customers.views.common import (
     render_form,
 )
 from onboarding.tenancy import environment_required
-from portal.errors import attempt, refusal
+from portal.errors import ChangeRefused, add_refusal, attempt, refusal
+from portal.versions import Gone, Stale
 
 
 @environment_required()
@@ -33,7 +37,7 @@ def profile_list(request, pk):
 def profile_add(request, pk):
     organization = organization_from(request, pk, change=True)
     form = SendingProfileForm(request.POST if request.method == "POST" else None,
-                              offer_default=True)
+                              organization=organization, offer_default=True)
     if form.is_bound and form.is_valid():
         profile = attempt(form, SendingProfile.create, organization, by=request.user,
                           environment=request.environment, **form.profile_fields)
@@ -46,14 +50,48 @@ def profile_add(request, pk):
     return render_form(request, "customers/profiles/form.html", organization, "profiles", form)
 
 
+def _profile_to_change(request, pk):
+    """The profile, or the list saying it was deleted meanwhile (a 404 when that is unsafe,
+    see deleted_meanwhile)."""
+    try:
+        return profile_from(request, pk, change=True)
+    except Http404:
+        gone = deleted_meanwhile(request, SendingProfile, pk, DELETED_MEANWHILE,
+                                 "customers:profiles")
+        if gone is None:
+            raise
+        return gone
+
+
+def _profile_form(profile, data=None):
+    return SendingProfileForm(data, organization=profile.organization, profile=profile,
+                              initial=SendingProfileForm.initial_for(profile))
+
+
 @environment_required()
 def profile_edit(request, pk):
-    profile = profile_from(request, pk, change=True)
-    form = SendingProfileForm(request.POST if request.method == "POST" else None,
-                              initial=SendingProfileForm.initial_for(profile))
-    if form.is_bound and form.is_valid() and attempt(
-            form, profile.change, by=request.user, environment=request.environment,
-            **form.profile_fields):
+    profile = _profile_to_change(request, pk)
+    if not isinstance(profile, SendingProfile):
+        return profile
+    form = _profile_form(profile, request.POST if request.method == "POST" else None)
+    saved = None
+    if form.is_bound and form.is_valid():
+        try:
+            saved = profile.change(by=request.user, environment=request.environment,
+                                   version=form.cleaned_data["version"], **form.profile_fields)
+        except Gone as gone:
+            return gone_to_list(request, profile.organization_id, gone.message,
+                                "customers:profiles")
+        except Stale as stale:
+            # Its current values, to make the change again on; nothing was written.
+            profile = profile_from(request, pk, change=True)
+            return render(request, "customers/profiles/form.html", {
+                **organization_context(request, profile.organization, "profiles"),
+                "profile": profile, "form": _profile_form(profile), "conflict": stale.message,
+            }, status=409)
+        except ChangeRefused as refused:
+            add_refusal(form, refused)
+    if saved:
         messages.success(request, _("Sending profile %(name)s was saved.")
                          % {"name": profile.name})
         return redirect("customers:profiles", pk=profile.organization_id)
@@ -103,7 +141,9 @@ def profile_undefault(request, pk):
 
 @environment_required()
 def profile_delete(request, pk):
-    profile = profile_from(request, pk, change=True)
+    profile = _profile_to_change(request, pk)
+    if not isinstance(profile, SendingProfile):
+        return profile
     return _confirm(request, profile, profile.delete_by,
                     _("Sending profile %(name)s was deleted."), "delete",
-                    cards=profile.customer_cards.count())
+                    using=profile.cards_using())

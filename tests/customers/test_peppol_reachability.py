@@ -85,8 +85,8 @@ def test_it_shows_a_customer_that_is_not_on_peppol_as_a_problem(client, cast, or
     assert "An invoice to this customer would fail now:" in page and "Not on Peppol" in page
 
 
-def test_it_keeps_no_verdict_when_the_directory_does_not_answer(client, cast, org, peppol,
-                                                                settings):
+def test_it_keeps_the_last_verdict_when_the_directory_does_not_answer(client, cast, org,
+                                                                     peppol, settings):
     settings.PEPPOL_LOOKUP_TIMEOUT = 0.3
     peppol.dns.drop_queries = True
     card = make_card(org, peppol_registered=True, peppol_accepts_invoice=True,
@@ -97,8 +97,8 @@ def test_it_keeps_no_verdict_when_the_directory_does_not_answer(client, cast, or
 
     assert "The Peppol directory could not be reached" in page
     card.refresh_from_db()
-    assert card.peppol_registered is None and card.peppol_error
-    assert 'data-peppol="failed"' in page
+    assert card.peppol_registered is True and card.peppol_error and card.peppol_failed_at
+    assert 'data-peppol="reachable"' in page and "Last check failed at" in page
 
 
 def test_it_marks_an_old_answer_as_stale(client, cast, org, settings):

@@ -73,6 +73,26 @@ def test_it_spreads_the_recheck_over_the_day(org, settings):
     assert recheck_stale_reachability.call() == 2
 
 
+def test_it_tries_a_failing_lookup_again_no_sooner_than_an_answered_one(org, settings):
+    settings.PEPPOL_RECHECK_PER_HOUR = 400
+    long_ago, just_now = timezone.now() - timedelta(days=60), timezone.now()
+    # The last answer is old, but a lookup failed just now: not again yet.
+    failed_now = reachable_card(org, "1", "11111111")
+    CustomerCard.objects.filter(pk=failed_now.pk).update(peppol_failed_at=just_now,
+                                                         peppol_error="no answer")
+    # Never answered, and the failure is old: tried again.
+    failed_long_ago = make_card(org, customer_number="2", endpoint_value="22222222",
+                                peppol_failed_at=long_ago, peppol_error="no answer")
+    settings.PEPPOL_DNS_SERVERS, settings.PEPPOL_DNS_PORT = ["127.0.0.1"], 9
+
+    assert recheck_stale_reachability.call() == 1
+
+    failed_now.refresh_from_db()
+    failed_long_ago.refresh_from_db()
+    assert failed_now.peppol_failed_at == just_now
+    assert failed_long_ago.peppol_failed_at > long_ago
+
+
 def test_it_flags_an_identifier_registered_at_another_access_point(peppol, org, cast, client,  # noqa: F811
                                                                     settings):
     settings.PEPPOL_OWN_SMP_URLS = ["https://smp.platform.example"]

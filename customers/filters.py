@@ -5,13 +5,88 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CardRules, CustomerCard, Reach
 from portal.filters import FilterSet
 
 NO_PROFILE = "none"
+
+# A link's "problems=on"; any other value is an error beside the box, not a tick.
+TICKED = {"on", "true", "1"}
+UNTICKED = {"off", "false", "0", ""}
+
+
+class Checkbox(forms.CheckboxInput):
+    """A checkbox that hands a value it does not know to its field, instead of taking any
+    text for a tick (and shows it unticked). Named so that its widget_type is "checkbox"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value is True)
+
+    def format_value(self, value):
+        return None  # ticked it sends "on", never the value it was refused for
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().lower() not in TICKED | UNTICKED:
+            return value
+        return super().value_from_datadict(data, files, name)
+
+
+class CheckboxField(forms.NullBooleanField):
+    def to_python(self, value):
+        if isinstance(value, str):
+            raise forms.ValidationError(
+                _("“%(value)s” is not a value of this box: tick it or leave it empty."),
+                code="invalid", params={"value": value})
+        return super().to_python(value)
+
+
+class CheckboxFilter(django_filters.BooleanFilter):
+    field_class = CheckboxField
+
+
+# Receives, cannot receive, not checked: the order of the Peppol column.
+REACH_RANK = Case(When(CustomerCard.REACHABLE, then=Value(0)),
+                  When(CustomerCard.UNREACHABLE, then=Value(1)),
+                  default=Value(2), output_field=IntegerField())
+
+
+class CardOrdering(django_filters.OrderingFilter):
+    """One column's order, either way, and the card's id after it: a stable order, so no
+    card moves between pages. Name and customer number are read from the indexes
+    card_org_name and customer_number_once_per_organization, last checked from
+    card_org_checked; never-checked cards come where PostgreSQL's index keeps them (last
+    when ascending, first when descending), the same on every database."""
+
+    COLUMNS = {"name": "name", "number": "customer_number", "reach": "reach",
+               "checked": "peppol_checked_at"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, fields=[(field, param) for param, field in self.COLUMNS.items()],
+                         field_labels={"name": _("Name"), "customer_number": _("Customer number"),
+                                       "reach": _("Peppol"),
+                                       "peppol_checked_at": _("Last checked")},
+                         **kwargs)
+
+    def filter(self, qs, value):
+        param = next((v for v in value or () if v), None)
+        if param is None:
+            return qs  # the model's order: name, then id
+        descending = param.startswith("-")
+        column = param.lstrip("-")
+        tie = F("pk").desc() if descending else F("pk").asc()
+        if column == "reach":
+            rank = REACH_RANK.desc() if descending else REACH_RANK.asc()
+            return qs.order_by(rank, "name", "pk")
+        field = F(self.COLUMNS[column])
+        if column == "checked":
+            ordered = field.desc(nulls_first=True) if descending else field.asc(nulls_last=True)
+        else:
+            ordered = field.desc() if descending else field.asc()
+        return qs.order_by(ordered, tie)
 
 
 class CardFilter(FilterSet):
@@ -25,15 +100,16 @@ class CardFilter(FilterSet):
     profile = django_filters.ChoiceFilter(label=_("Sending profile"),
                                           empty_label=_("Any sending profile"),
                                           method="filter_profile")
-    problems = django_filters.BooleanFilter(label=_("Only cards with problems"),
-                                            widget=forms.CheckboxInput,
-                                            method="filter_problems")
+    problems = CheckboxFilter(label=_("Only cards with problems"), widget=Checkbox,
+                              method="filter_problems")
     # Problems as a guided setup's software sees them (its link to this list sets it).
     setup = django_filters.ChoiceFilter(widget=forms.HiddenInput, method="keep")
+    # Set by the column headers; kept by the filter form as a hidden field.
+    ordering = CardOrdering(label=_("Order"), widget=forms.HiddenInput)
 
     class Meta:
         model = CustomerCard
-        fields = ["q", "reach", "profile", "problems", "setup"]
+        fields = ["q", "reach", "profile", "problems", "setup", "ordering"]
 
     def __init__(self, data=None, *args, profiles, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -71,7 +147,29 @@ class CardFilter(FilterSet):
         """The valid filters, as stored with a Peppol check; an invalid one is left out."""
         self.form.is_valid()
         return {name: value for name, value in getattr(self.form, "cleaned_data", {}).items()
-                if value}
+                if value and name != "ordering"}
+
+    @property
+    def asked(self) -> bool:
+        """A filter was given, valid or not (an invalid one is said beside its field and
+        left out): the list is then no longer the whole list, as in the document lists."""
+        return any(self.data.get(name) for name in self.filters if name != "ordering")
+
+    @property
+    def sorting(self) -> dict[str, dict]:
+        """Per sortable column: its aria-sort ("ascending", "descending" or "none") and the
+        ordering its header link asks for (the other way round when it is the sort)."""
+        self.form.is_valid()
+        chosen = (getattr(self.form, "cleaned_data", {}).get("ordering") or ["name"])[0]
+        columns = {}
+        for param in CardOrdering.COLUMNS:
+            if chosen == param:
+                columns[param] = {"aria": "ascending", "next": f"-{param}"}
+            elif chosen == f"-{param}":
+                columns[param] = {"aria": "descending", "next": param}
+            else:
+                columns[param] = {"aria": "none", "next": param}
+        return columns
 
     def filter_search(self, cards, name, value):
         query = value.strip()

@@ -43,8 +43,15 @@ class Batch:
 class Reading:
     """One pass over the upload: checked, classified batches, and the rows it rejected."""
 
-    def __init__(self, job: ImportJob) -> None:
+    def __init__(self, job: ImportJob, *, saving: bool = False, changes_wanted: int = 0) -> None:
         self.job = job
+        # The save re-reads the cards under a lock and writes a change only to a card that
+        # nobody changed after the check whose changes the user saw (job.checked_at).
+        self.saving = saving
+        self.checked_at = job.checked_at if saving else None
+        # (row number, the card as stored, the card as the row makes it), for the preview.
+        self.changes: list[tuple[int, dict, dict]] = []
+        self.changes_wanted = changes_wanted
         self.organization = job.organization
         self.checker = RowChecker(job.organization, job.mapping)
         self.rejections: list[list] = []
@@ -96,13 +103,18 @@ class Reading:
         self.rejections.sort(key=lambda rejection: rejection[0])
 
     def _classify(self, pending: list[tuple[int, dict]]) -> Batch:
-        existing = {
-            row["customer_number"]: row
-            for row in CustomerCard.objects.filter(
-                organization=self.organization,
-                customer_number__in=[fields["customer_number"] for _n, fields in pending],
-            ).values(*STORED)
-        }
+        cards = CustomerCard.objects.filter(
+            organization=self.organization,
+            customer_number__in=[fields["customer_number"] for _n, fields in pending])
+        if self.saving:
+            # Held until the save commits: nobody changes these cards between this
+            # comparison and the write.
+            cards = cards.select_for_update()
+        existing: dict[str, dict] = {}
+        changed_at = {}
+        for row in cards.values(*STORED, "updated_at"):
+            changed_at[row["customer_number"]] = row.pop("updated_at")
+            existing[row["customer_number"]] = row
         batch = Batch(rows=len(pending))
         for row_number, fields in pending:
             number = fields["customer_number"]
@@ -123,7 +135,14 @@ class Reading:
             if old is None:
                 batch.new.append(card)
             elif card != old:
+                if self.saving and (self.checked_at is None
+                                    or changed_at[number] > self.checked_at):
+                    self.reject(row_number, number, "customer_number",
+                                gettext(CHANGED_SINCE_CHECK))
+                    continue
                 batch.changed.append(card)
+                if len(self.changes) < self.changes_wanted:
+                    self.changes.append((row_number, old, card))
             else:
                 batch.unchanged += 1
         self.created += len(batch.new)
@@ -131,6 +150,11 @@ class Reading:
         self.unchanged += batch.unchanged
         return batch
 
+
+CHANGED_SINCE_CHECK = gettext_noop(
+    "This customer's card was changed after the file was checked (by someone, or by another "
+    "import), so this row was not written and the card keeps what it has now. Import the "
+    "file again to see the changes against the card as it is now.")
 
 UNEXPECTED = gettext_noop("The import stopped because of an unexpected error; nothing was "
                           "saved. Try again, or ask support if it happens again.")
@@ -166,7 +190,9 @@ def _check(job: ImportJob) -> None:
         job.report(progress_done=reading.rows)
         # Nothing of a check is lost by stopping here: the next run reads from the top.
         checkpoint()
-    stop = bool(reading.rejections) and not job.import_valid_rows
+    # Changes to existing cards wait until the user has seen them (old → new) and confirmed:
+    # see ImportJob.awaits_confirmation. New and unchanged cards alone go straight on.
+    stop = (bool(reading.rejections) and not job.import_valid_rows) or bool(reading.updated)
     if stop:
         job.report(status=ImportJob.Status.CHECKED, progress_done=reading.rows,
                    progress_total=reading.rows, finished_at=timezone.now(),
@@ -191,7 +217,7 @@ def saved_so_far(job: ImportJob) -> int:
 
 
 def _save(job: ImportJob) -> None:
-    reading = Reading(job)
+    reading = Reading(job, saving=True)
     try:
         with transaction.atomic():
             for batch in reading.batches():
@@ -279,8 +305,11 @@ def _audit(job: ImportJob, after: dict) -> None:
 
 
 def import_file(organization, *, by, environment, filename: str, content: bytes,
-                import_valid_rows: bool = False) -> ImportJob:
-    """Upload, map the columns by their headers, check and save: all in this thread."""
+                import_valid_rows: bool = False, confirm_changes: bool = True) -> ImportJob:
+    """Upload, map the columns by their headers, check and save: all in this thread.
+
+    From the command line there is no page to show the changes on: the one who runs it
+    confirms them beforehand (`confirm_changes`); without, changes wait in the portal."""
     job = upload(organization, by=by, environment=environment, filename=filename,
                  content=content)
     problems = mapping_problems(job.mapping)
@@ -290,6 +319,10 @@ def import_file(organization, *, by, environment, filename: str, content: bytes,
     job.start(mapping=job.mapping, import_valid_rows=import_valid_rows, queue=False)
     try:
         run(job.pk)
+        job.refresh_from_db()
+        if confirm_changes and job.awaits_confirmation:
+            job.confirm_changes(queue=False)
+            run(job.pk)
     except Exception:
         # Failed jobs say so themselves; here nobody retries what might have passed.
         job.fail_if_running(Said(UNEXPECTED))

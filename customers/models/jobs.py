@@ -278,12 +278,46 @@ class ImportJob(BackgroundJob):
         (the command line runs it in its own process)."""
         return self._begin(self.Status.CHECKING, {self.Status.UPLOADED, self.Status.FAILED},
                            queue=queue, mapping=mapping, import_valid_rows=import_valid_rows,
-                           progress_done=0, progress_total=self.rows_total)
+                           progress_done=0, progress_total=self.rows_total, finished_at=None)
 
     def save_valid_rows(self) -> ImportJob:
-        """After a check that rejected rows, the user chose to import the others."""
-        return self._begin(self.Status.SAVING, {self.Status.CHECKED}, import_valid_rows=True,
+        """After a check that rejected rows or found cards to change, the user confirmed:
+        import the valid rows. The save refuses each row whose card changed after the check
+        (see customers.importing.passes), so nothing the user did not see is overwritten."""
+        return self._begin(self.Status.SAVING, {self.Status.CHECKED},
+                           import_valid_rows=self.import_valid_rows or bool(self.rows_rejected),
                            progress_done=0)
+
+    def back_to_mapping(self) -> ImportJob:
+        """Leave a checked import unwritten and choose the columns again."""
+        return self._begin(self.Status.UPLOADED, {self.Status.CHECKED}, queue=False,
+                           finished_at=None)
+
+    def confirm_changes(self, *, queue: bool = True) -> ImportJob:
+        """Write the checked rows that change cards; rows rejected by the check (if any)
+        still stop the import unless the user chose to import the valid rows."""
+        return self._begin(self.Status.SAVING, {self.Status.CHECKED}, queue=queue,
+                           progress_done=0)
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Checked, and only the user's go-ahead stands between the check and the save:
+        the check found cards it would change (shown old → new before anything is written)."""
+        return (self.status == self.Status.CHECKED and bool(self.rows_updated)
+                and (not self.rows_rejected or self.import_valid_rows))
+
+    @property
+    def status_shown(self) -> str:
+        if self.awaits_confirmation:
+            return str(_("Checked; waiting for you to confirm the changes"))
+        return self.get_status_display()
+
+    @property
+    def checked_at(self):
+        """When the rows were last checked and shown: a card changed after this is not
+        overwritten by the save. None when nothing was shown (the check went straight on)."""
+        return self.finished_at if self.status in (self.Status.CHECKED,
+                                                   self.Status.SAVING) else None
 
     @property
     def rows_valid(self) -> int:

@@ -55,7 +55,8 @@ def card_list(request, pk):
         "page": page,
         "rows": [(card, card.problems(rules)) for card in page.object_list],
         "for_setup": cards.for_setup,
-        "filtered": bool(cards.values),
+        "filtered": cards.asked,
+        "sorting": cards.sorting,
         "has_default_profile": has_default,
         "has_profiles": bool(cards.profiles),
         "running_check": PeppolCheckRun.objects.filter(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from customers import importing
 from customers.forms import ImportMappingForm, ImportUploadForm
+from customers.importing.changes import CHANGES_SHOWN, changes
 from customers.importing.csvfile import encoding_name
 from customers.importing.limits import Limits
 from customers.models import ImportJob
@@ -35,7 +36,8 @@ def import_start(request, pk):
         limits=Limits.from_settings(), max_mb=settings.CUSTOMER_IMPORT_MAX_MB,
         # A list never loads what an upload stored: previews and reports can be large.
         recent=ImportJob.objects.filter(organization=organization)
-        .only("pk", "organization", "filename", "status", "created_at")[:5])
+        .only("pk", "organization", "filename", "status", "created_at", "rows_updated",
+                      "rows_rejected", "import_valid_rows")[:5])
 
 
 @environment_required()
@@ -46,6 +48,8 @@ def import_detail(request, pk):
     context = {**organization_context(request, job.organization, "import"), "job": job}
     if job.is_running:
         return render(request, "customers/imports/progress.html", context)
+    if job.awaits_confirmation:
+        return _confirmation(request, job)
     if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE):
         return render(request, "customers/imports/report.html", {
             **context, "rejections": job.rejections[:REPORT_ROWS_SHOWN],
@@ -90,16 +94,26 @@ def import_status(request, pk):
 
 @environment_required()
 def import_valid_rows(request, pk):
-    """After a check that rejected rows: import the others, after a confirmation."""
+    """After a check that rejected rows or would change cards: the changes, old → new, and
+    the confirmation that writes them (or the way back to the column mapping)."""
     job = import_from(request, pk, change=True)
     error = None
     if request.method == "POST":
-        error = refusal(job.save_valid_rows)
+        step = job.back_to_mapping if "back" in request.POST else job.save_valid_rows
+        error = refusal(step)
         if error is None:
             return redirect("customers:import_detail", pk=job.pk)
+    return _confirmation(request, job, error)
+
+
+def _confirmation(request, job, error=None):
+    can_import = job.status == ImportJob.Status.CHECKED
+    shown = changes(job) if can_import and job.rows_updated else []
     return render(request, "customers/imports/valid_rows.html", {
         **organization_context(request, job.organization, "import"), "job": job,
-        "can_import": job.status == ImportJob.Status.CHECKED, "error": error,
+        "can_import": can_import, "error": error, "changes": shown,
+        "more_changes": max(0, job.rows_updated - len(shown)) if shown else 0,
+        "changes_shown": CHANGES_SHOWN,
     }, status=400 if error else 200)
 
 

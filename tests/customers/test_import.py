@@ -154,6 +154,8 @@ def test_it_updates_cards_matched_on_customer_number_and_counts_unchanged_ones(a
     job = ImportJob.objects.get()
 
     start(admin, job)
+    # A change to a card waits for the user's confirmation (see test_import_changes).
+    admin.post(f"/customers/imports/{job.pk}/import-valid-rows/")
 
     job.refresh_from_db()
     assert (job.rows_created, job.rows_updated, job.rows_unchanged) == (1, 1, 1)
@@ -219,6 +221,7 @@ def test_it_rejects_a_new_customer_without_a_name_column(admin, org):
     job = ImportJob.objects.get()
 
     start(admin, job, import_valid_rows="on")
+    admin.post(f"/customers/imports/{job.pk}/import-valid-rows/")
 
     job.refresh_from_db()
     assert job.rows_updated == 1 and job.rows_rejected == 1
@@ -467,7 +470,8 @@ def test_it_writes_nothing_when_rows_fail_between_check_and_save(org):
                                    b"2,0106:11111111\n")
     job.start(mapping=job.mapping, import_valid_rows=False, queue=False)
     passes._check(job)
-    assert job.status == "saving"
+    assert job.status == "checked"
+    job.confirm_changes(queue=False)
     CustomerCard.objects.filter(customer_number="2").delete()
 
     passes._save(job)

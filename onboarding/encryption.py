@@ -8,51 +8,19 @@ from SECRET_KEY encrypts (development).
 
 from __future__ import annotations
 
-import base64
-from functools import lru_cache
+from cryptography.fernet import InvalidToken
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-# Every Fernet token starts with its version byte 0x80, which base64 writes as "gAAAAA";
-# allauth's plain secrets are base32 (TOTP) or hex (recovery seeds) and never do.
-FERNET_PREFIX = "gAAAAA"
-
-
-class UndecryptableSecret(Exception):
-    """A stored secret that none of the configured keys opens."""
-
-
-def derived_key(secret_key: str) -> bytes:
-    """A Fernet key derived from SECRET_KEY, for development without MFA_ENCRYPTION_KEY."""
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"peppol-portal mfa secrets").derive(secret_key.encode())
-    return base64.urlsafe_b64encode(raw)
-
-
-@lru_cache(maxsize=8)
-def _cipher(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    try:
-        fernets = [Fernet(key.strip().encode()) for key in keys if key.strip()]
-    except ValueError as exc:
-        raise ImproperlyConfigured(
-            "MFA_ENCRYPTION_KEY holds a key that is not a Fernet key (32 url-safe "
-            "base64-encoded bytes); make one with `python manage.py rotate_mfa_keys "
-            "--new-key`.") from exc
-    # The key derived from SECRET_KEY always decrypts last: rows written before
-    # MFA_ENCRYPTION_KEY was set keep working until rotate_mfa_keys moves them over.
-    return MultiFernet([*fernets, Fernet(derived_key(secret_key))])
-
-
-def cipher() -> MultiFernet:
-    return _cipher(tuple(settings.MFA_ENCRYPTION_KEYS), settings.SECRET_KEY)
-
-
-def is_encrypted(value: str) -> bool:
-    return isinstance(value, str) and value.startswith(FERNET_PREFIX)
+# The keys and the cipher are the portal's (portal.encryption), shared with queued mail;
+# these names stay here for the MFA adapter, the migration and rotate_mfa_keys.
+# (allauth's plain secrets are base32 or hex, so never look like a FERNET_PREFIX token.)
+from portal.encryption import (  # noqa: F401
+    FERNET_PREFIX,
+    UndecryptableSecret,
+    _cipher,
+    cipher,
+    derived_key,
+    is_encrypted,
+)
 
 
 def encrypt(text: str) -> str:

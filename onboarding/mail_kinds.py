@@ -30,3 +30,12 @@ register(MailKind("partnership_stopped", _("An accountant stopped working for yo
 register(MailKind("subscription_changed", _("The subscription changed"),
                   _("To an environment's administrators, when Sales changes its subscription, "
                     "with what it can no longer do."), 80))
+# What TechSupport decided, told to those who did not ask for it themselves: the
+# administrator who asked for an activation always hears (that is the answer to their own
+# request); an identifier records no one who asked, so every administrator may switch it off.
+register(MailKind("organization_activated", _("An organization is active on Peppol"),
+                  _("To an organization's administrators, when TechSupport activates it at "
+                    "the request of an accountancy."), 72))
+register(MailKind("identifier_decided", _("An identifier was verified or not"),
+                  _("To an organization's administrators, when TechSupport decides whether a "
+                    "Peppol identifier added to it is the organization's own."), 74))

@@ -10,16 +10,21 @@ from onboarding.adapters import recipient_language
 from portal.mail import notify, portal_link, send_templated_mail
 
 
-def _send(template: str, to: str, language: str, context: dict):
+def _send(template: str, to: str, language: str, context: dict, reply_to: str = ""):
     send_templated_mail(f"onboarding/email/{template}", to=to, language=language,
-                        context=context)
+                        context=context, reply_to=reply_to)
 
 
-def _tell(user, template: str, context: dict):
+def _tell(user, template: str, context: dict, reply_to: str = ""):
     """Mail a user of the portal in their language, unless the account is gone or off."""
     if user is None or not user.is_active:
         return
-    _send(template, user.email, user.language, context)
+    _send(template, user.email, user.language, context, reply_to)
+
+
+def _address(user) -> str:
+    """Where a reply to a mail sent on `user`'s behalf goes: to them, not to the portal."""
+    return user.email if user is not None and user.is_active else ""
 
 
 def notify_admins_of_join(membership):
@@ -39,7 +44,7 @@ def send_invitation(invitation):
         "environment": invitation.environment,
         "url": url,
         "inviter": invitation.invited_by,
-    })
+    }, reply_to=_address(invitation.invited_by))
 
 
 def notify_activation_decision(activation_request, url: str):
@@ -53,10 +58,11 @@ def notify_activation_decision(activation_request, url: str):
                    activation=activation_request, organization=organization,
                    accountant=accountant)
     if approved and accountant is not None:
-        for admin in organization.administrators().exclude(pk=activation_request.requested_by_id):
-            _tell(admin, "activation_decision", {
-                "approved": True, "activation": activation_request,
-                "organization": organization, "asked_by": accountant, "url": url})
+        notify("organization_activated",
+               organization.administrators().exclude(pk=activation_request.requested_by_id),
+               "onboarding/email/activation_decision", {
+                   "approved": True, "activation": activation_request,
+                   "organization": organization, "asked_by": accountant, "url": url})
 
 
 def _tell_decision(request, template: str, url: str, **context):
@@ -71,16 +77,19 @@ def send_authorisation_request(authorisation_request, url: str):
               "accountant": authorisation_request.environment,
               "sender": authorisation_request.requested_by,
               "url": url,
-          })
+          }, reply_to=_address(authorisation_request.requested_by))
 
 
 def notify_authorisation_answer(authorisation_request, url: str):
     """Tell the accountant who asked whether the client accepted or declined."""
+    # The organization chosen and who answered, not the name the accountant typed.
     _tell(authorisation_request.requested_by, "authorisation_answer", {
         "request": authorisation_request,
         "accepted": authorisation_request.status == "accepted",
+        "organization": authorisation_request.organization,
+        "answered_by": authorisation_request.decided_by,
         "url": url,
-    })
+    }, reply_to=_address(authorisation_request.decided_by))
 
 
 def notify_partnership_ended(partnership, url: str, *, revoked_keys: int, kept_keys: int,
@@ -114,17 +123,17 @@ def notify_subscription_changed(environment, before, losses: list, url: str):
 def notify_identifier_rejected(identifier, url: str):
     """Tell the organization's administrators that TechSupport did not verify an identifier
     they added, and why: it neither sends nor receives until they change it."""
-    for admin in identifier.organization.administrators():
-        _tell(admin, "identifier_rejected", {
-            "identifier": identifier, "organization": identifier.organization, "url": url})
+    notify("identifier_decided", identifier.organization.administrators(),
+           "onboarding/email/identifier_rejected",
+           {"identifier": identifier, "organization": identifier.organization, "url": url})
 
 
 def notify_identifier_verified(identifier, url: str):
     """Tell the organization's administrators that TechSupport verified an identifier they
     added: it sends and receives from now on, as its switches say."""
-    for admin in identifier.organization.administrators():
-        _tell(admin, "identifier_verified", {
-            "identifier": identifier, "organization": identifier.organization, "url": url})
+    notify("identifier_decided", identifier.organization.administrators(),
+           "onboarding/email/identifier_verified",
+           {"identifier": identifier, "organization": identifier.organization, "url": url})
 
 
 def notify_party_link_decision(link_request, url: str):

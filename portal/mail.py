@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from portal import mail_kinds
+from portal.encryption import decrypt, encrypt
 from portal.tasks import enqueue
 from portal.text import one_full_stop
 
@@ -40,9 +41,11 @@ def notify(kind: str, users, template: str, context: dict) -> int:
     return sent
 
 
-def send_templated_mail(template: str, *, to: str, language: str, context: dict) -> None:
+def send_templated_mail(template: str, *, to: str, language: str, context: dict,
+                        reply_to: str = "") -> None:
     """Send `template` (``<template>_subject.txt`` and ``<template>.txt``) to `to`, written
-    in `language` (the site's default when empty).
+    in `language` (the site's default when empty). Replies go to `reply_to` when given (the
+    person who invited or asked), else to SUPPORT_EMAIL (see queue_mail).
 
     The text is written now, from the state the caller sees, and sent by a worker: call it
     inside the transaction that records what the mail is about, so that a rolled-back
@@ -54,13 +57,23 @@ def send_templated_mail(template: str, *, to: str, language: str, context: dict)
         # A name that ends a sentence, such as "Acme B.V.", gets no second full stop.
         subject = subject_prefix() + one_full_stop(" ".join(subject.split()))
         body = one_full_stop(body)
-    queue_mail(subject=subject, body=body, to=[to])
+    queue_mail(subject=subject, body=body, to=[to], reply_to=reply_to,
+               kind=template.rsplit("/", 1)[-1])
 
 
-def queue_mail(*, subject: str, body: str, to: list[str]) -> None:
-    """Hand a written message to a worker, which sends it (deliver_mail)."""
-    enqueue(deliver_mail, subject=subject, body=body, to=to,
-            message_id=make_msgid(domain="portal"))
+def queue_mail(*, subject: str, body: str, to: list[str], reply_to: str = "",
+               kind: str = "") -> None:
+    """Hand a written message to a worker, which sends it (deliver_mail).
+
+    Subject and body travel encrypted: the task's arguments stay in the queue's table for
+    days, and a mail may hold a link that is stored nowhere else in the clear (an
+    invitation, an authorisation request, a password reset). The recipient and `kind` (the
+    template's name, never the text) stay readable, so staff can tell whom a failed mail
+    concerned. Replies go to `reply_to`, else to SUPPORT_EMAIL when it is set."""
+    reply_to = reply_to or settings.SUPPORT_EMAIL
+    enqueue(deliver_mail, subject=encrypt(subject), body=encrypt(body), to=to,
+            message_id=make_msgid(domain="portal"), reply_to=[reply_to] if reply_to else [],
+            kind=kind, encrypted=True)
 
 
 def subject_prefix() -> str:
@@ -69,8 +82,26 @@ def subject_prefix() -> str:
 
 
 @task()
-def deliver_mail(*, subject: str, body: str, to: list[str], message_id: str) -> None:
+def deliver_mail(*, subject: str, body: str, to: list[str], message_id: str,
+                 reply_to: list[str] | None = None, kind: str = "",
+                 encrypted: bool = False) -> None:
     """Hand one message to the mail server. The Message-ID is fixed when the mail is queued,
-    so the rare second delivery after a worker died is recognisably the same message."""
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to,
+    so the rare second delivery after a worker died is recognisably the same message.
+
+    Tasks queued before subject and body were encrypted, and before Reply-To, carry neither
+    `encrypted` nor `reply_to`: they are sent as they are, with replies to SUPPORT_EMAIL."""
+    if encrypted:
+        subject, body = decrypt(subject), decrypt(body)
+    if reply_to is None:
+        reply_to = [settings.SUPPORT_EMAIL] if settings.SUPPORT_EMAIL else []
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to, reply_to=reply_to or None,
                  headers={"Message-ID": message_id}).send()
+
+
+def queued_mail_summary(kwargs: dict) -> str:
+    """What the staff task page shows of a queued mail: whom it is for and which kind it is,
+    never its text."""
+    summary = ", ".join(kwargs.get("to") or [])
+    if kwargs.get("kind"):
+        summary += f" ({kwargs['kind']})"
+    return summary

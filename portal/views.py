@@ -12,6 +12,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from portal.health import queue_figures
+from portal.mail import queued_mail_summary
 from portal.models import WorkerBeat
 from portal.tenancy import staff_required
 
@@ -19,8 +20,12 @@ SHOWN = 50
 
 
 def _summary(row) -> dict:
+    # Of a mail, whom it was for (never its text), so staff can tell whom a failure concerns.
+    concerns = (queued_mail_summary(row.args_kwargs.get("kwargs") or {})
+                if row.task_path == "portal.mail.deliver_mail" else "")
     return {"row": row, "name": row.task_path.rsplit(".", 1)[-1], "attempts": len(row.worker_ids),
-            "error": row.traceback.strip().splitlines()[-1] if row.traceback else ""}
+            "error": row.traceback.strip().splitlines()[-1] if row.traceback else "",
+            "concerns": concerns}
 
 
 @staff_required("is_techsupport")

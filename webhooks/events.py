@@ -287,17 +287,26 @@ def _tell_about(delivery, hook, topic, message, details) -> None:
 
 
 def _pause_for_failures(hook, tried, failed) -> None:
+    from webhooks.addresses import shown_address
+
     reason = Said(gettext_noop("Paused after %(count)d failed tries in a row. Last: "
                                "%(error)s"), count=hook.consecutive_failures,
                   error=failed.reason)
     hook.is_active, hook.paused_reason, hook.paused_said = False, reason[:300], as_data(reason)
     hook.save(update_fields=["is_active", "paused_reason", "paused_said"])
     hook._record(None, None, "webhook.paused", after={"reason": hook.paused_said})
-    recipients = (hook.organization.administrators() if hook.organization_id
-                  else hook.environment.administrators())
+    recipients = list(hook.organization.administrators() if hook.organization_id
+                      else hook.environment.administrators())
+    # A hook an accountant made through a partnership feeds the accountancy's software: its
+    # administrators must hear of the pause too, and open the hook's page in their own
+    # environment (WebhookQuerySet.visible_to reaches the partnership's organization).
+    partnership = hook.partnership if hook.partnership_id else None
+    if partnership is not None and partnership.ended_at is None:
+        recipients += [admin for admin in partnership.accountant.administrators()
+                       if admin not in recipients]
     notify("webhook_paused", recipients, "webhooks/email/paused", {
-        "hook": hook, "attempt": tried, "failures": hook.consecutive_failures,
-        "days": settings.WEBHOOKS_KEEP_DAYS,
+        "hook": hook, "address": shown_address(hook.url), "attempt": tried,
+        "failures": hook.consecutive_failures, "days": settings.WEBHOOKS_KEEP_DAYS,
         "url": portal_link(reverse("webhooks:detail", args=[hook.pk]))})
 
 

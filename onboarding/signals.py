@@ -5,6 +5,7 @@ from allauth.account.signals import email_confirmed, user_signed_up
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils import translation
 
 from onboarding.models import Environment, Invitation
 from portal.errors import ChangeRefused
@@ -40,6 +41,16 @@ def provision_environment(request, email_address, **kwargs):
     Environment.provision_for(user, email_address.email)
 
 
+@receiver(email_confirmed)
+def drop_unconfirmed_claims(request, email_address, **kwargs):
+    """The address is now its confirmer's: other accounts that listed it without confirming
+    it lose that row, so it no longer looks like theirs anywhere."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(email__iexact=email_address.email, verified=False,
+                                primary=False).exclude(user=email_address.user).delete()
+
+
 # Set at login; the dashboard uses it up when it asks about receiving.
 ASK_RECEIVING_SESSION_KEY = "ask_receiving"
 
@@ -62,3 +73,9 @@ def remember_language(request, user, **kwargs):
     if not user.language and language in codes:
         user.language = language
         user.save(update_fields=["language"])
+    if language in codes and user.language in codes and user.language != language:
+        # allauth writes "Signed in as ..." after this signal, so in the person's own
+        # language; the page the sign-in redirects to follows it (portal.language sets the
+        # language cookie on this response).
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language

@@ -163,6 +163,16 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_MAX_EMAIL_ADDRESSES = 10
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Adding, removing or making another address primary asks for the password again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# A mail to the account for each change to its password, addresses and second factor.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Password reset finds accounts by confirmed addresses only; sign-up lets the owner of an
+# address that another account only listed unconfirmed sign up with it.
+ACCOUNT_FORMS = {
+    "reset_password": "onboarding.forms.accounts.ResetPasswordForm",
+    "signup": "onboarding.forms.accounts.SignupForm",
+}
 # Reverse proxies in front of the portal that append to X-Forwarded-For: the client's address
 # is the entry this many from the end. 0 ignores the header (no proxy, or one that replaces it
 # and sets REMOTE_ADDR); too low makes every user share the proxy's limits.
@@ -193,6 +203,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# Seconds a task worker waits for the mail server before trying again later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where users write for help; shown in the footer and on every guided setup.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")

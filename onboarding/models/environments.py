@@ -412,8 +412,11 @@ class Invitation(models.Model):
         with transaction.atomic():
             env = environment._lock()
             if env.memberships.filter(
-                models.Q(user__email__iexact=email)
-                | models.Q(user__emailaddress__email__iexact=email)
+                # An address counts as a member's once confirmed: anyone may list any
+                # address on their account unconfirmed.
+                models.Q(user__email__iexact=email, user__emailaddress__isnull=True)
+                | models.Q(user__emailaddress__email__iexact=email,
+                           user__emailaddress__verified=True)
             ).exists():
                 raise ChangeRefused(_("This person is already a member of the environment."),
                                     field="email")

@@ -1,5 +1,6 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -139,8 +140,15 @@ def invitation_accept(request, token):
         # The link reached this inbox, so signing up with the address needs no second mail.
         request.session[Invitation.SESSION_KEY] = token
         get_adapter(request).stash_verified_email(request, invitation.email)
+    # Signed in with an account that cannot accept (Invitation.accept asks for the invited
+    # address, confirmed): say so before offering a button that would only refuse.
+    other_account = (
+        request.user.is_authenticated and invitation.status == Invitation.Status.PENDING
+        and not EmailAddress.objects.filter(user=request.user, email__iexact=invitation.email,
+                                            verified=True).exists())
     return render(request, "onboarding/invitation_accept.html", {
         "invitation": invitation, "error": error, "token": token, "welcome": welcome,
+        "other_account": other_account,
         "membership": invitation.environment.membership_for(request.user) if welcome else None,
     }, status=400 if error else 200)
 

@@ -2,6 +2,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 
+from tests.conftest import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -18,7 +20,7 @@ def test_it_refuses_an_address_on_another_domain(client, cast):
 
 
 def test_it_adds_an_address_on_the_same_domain_and_verifies_it(client, cast):
-    client.force_login(cast.basic)
+    sign_in(client, cast.basic)
     response = add_email(client, "invoices@acme.nl")
     assert response.status_code == 302
     address = EmailAddress.objects.get(email="invoices@acme.nl")
@@ -30,7 +32,7 @@ def test_it_adds_an_address_on_the_same_domain_and_verifies_it(client, cast):
 def test_it_allows_other_domains_in_a_shared_environment(client, cast):
     cast.company.is_shared = True
     cast.company.save()
-    client.force_login(cast.basic)
+    sign_in(client, cast.basic)
     response = add_email(client, "bas@private.example")
     assert response.status_code == 302
     assert EmailAddress.objects.filter(email="bas@private.example", user=cast.basic).exists()

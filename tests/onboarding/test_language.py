@@ -77,7 +77,7 @@ def test_it_writes_allauths_mail_in_the_recipients_language(client, cast):
 def test_it_names_the_portal_not_the_host_in_allauths_mail(client, cast):
     client.post("/accounts/password/reset/", {"email": cast.admin.email})
     (message,) = mail.outbox
-    assert message.subject == "[Peppol portal] Password Reset Email"
+    assert message.subject == "[Peppol portal] Set a new password"
     assert message.body.startswith("Hello,\n\nSomeone, perhaps you, asked to set a new "
                                    "password for your account on the Peppol onboarding portal.")
     assert message.body.rstrip().endswith("--\nPeppol onboarding portal")

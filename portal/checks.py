@@ -43,3 +43,76 @@ def portal_url_public(app_configs, **kwargs):
              "https://portal.example.com.",
         id="portal.W002",
     )]
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def database_not_sqlite(app_configs, **kwargs):
+    """Without DATABASE_URL the portal runs on db.sqlite3 beside its code: one machine only,
+    and gone with the next deploy of a fresh checkout."""
+    engine = settings.DATABASES.get("default", {}).get("ENGINE", "")
+    if engine != "django.db.backends.sqlite3":
+        return []
+    return [checks.Warning(
+        f"The database is SQLite ({settings.DATABASES['default'].get('NAME')}), which serves "
+        "one machine only and lives wherever the file is.",
+        hint="Set DATABASE_URL to the PostgreSQL database, such as "
+             "postgres://portal:password@db.example.com:5432/portal.",
+        id="portal.W003",
+    )]
+
+
+LOCAL_MAIL_BACKENDS = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def mail_is_sent(app_configs, **kwargs):
+    """Without EMAIL_URL mail goes to the console: nobody receives it, and password-reset
+    and invitation links end up in the log."""
+    if settings.EMAIL_BACKEND not in LOCAL_MAIL_BACKENDS:
+        return []
+    return [checks.Warning(
+        f"Mail is not sent but kept by {settings.EMAIL_BACKEND}: users receive no email, and "
+        "links that sign in or reset a password may end up in the log.",
+        hint="Set EMAIL_URL to the mail server, such as "
+             "smtp+tls://user:password@smtp.example.com:587.",
+        id="portal.W004",
+    )]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def sender_address_public(app_configs, **kwargs):
+    from email.utils import parseaddr
+
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2].lower()
+    if domain and domain != "localhost" and not domain.endswith(".localhost"):
+        return []
+    return [checks.Warning(
+        f"DEFAULT_FROM_EMAIL is {settings.DEFAULT_FROM_EMAIL!r}: mail from it is refused or "
+        "marked as spam, and replies go nowhere.",
+        hint="Set DEFAULT_FROM_EMAIL to an address of the portal's own domain, such as "
+             "portal@example.com.",
+        id="portal.W005",
+    )]
+
+
+@checks.register(checks.Tags.security)
+def webhooks_ca_bundle_exists(app_configs, **kwargs):
+    """Every webhook delivery reads this file: a missing one fails them all."""
+    import os
+
+    bundle = settings.WEBHOOKS_CA_BUNDLE
+    if not bundle or os.path.isfile(bundle):
+        return []
+    return [checks.Error(
+        f"WEBHOOKS_CA_BUNDLE is {bundle!r}, which is not a file: every webhook delivery "
+        "would fail.",
+        hint="Point WEBHOOKS_CA_BUNDLE at a PEM file of certificate authorities, or leave it "
+             "empty for certifi's.",
+        id="portal.E001",
+    )]

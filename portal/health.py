@@ -1,6 +1,14 @@
-"""/health/ for load balancers: database, cache, and the task queue.
+"""Health endpoints, two of them because they answer two questions.
 
-A plain synchronous view running django-health-check's database check and checks of our own:
+/health/ is for load balancers: can this web node serve pages (database, cache)? Work waiting
+for the task workers says nothing about that, and failing every web node because the queue is
+slow would take the whole site down. It is answered over plain http and on any Host (see
+portal.health_middleware), as load balancers probe by address.
+
+/health/queue/ is for monitoring: is background work being done (tasks waiting too long, no
+worker reporting in, periodic tasks overdue)? It goes through the ordinary request handling.
+
+Plain synchronous views running django-health-check's database check and checks of our own:
 the package's view is asynchronous, which a WSGI server wraps in an event loop of its own,
 and that fails in a thread that already runs one."""
 
@@ -44,6 +52,30 @@ class Cache(HealthCheck):
             raise ServiceUnavailable("cache: a stored value did not come back")
 
 
+def worker_figures() -> dict:
+    """Workers that reported in within TASK_WORKER_TIMEOUT, and seconds since the last report."""
+    from portal.models import WorkerBeat
+
+    now = timezone.now()
+    latest = WorkerBeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    alive = WorkerBeat.objects.filter(
+        seen_at__gte=now - timedelta(seconds=settings.TASK_WORKER_TIMEOUT)).count()
+    return {"alive": alive,
+            "last_seen": (now - latest).total_seconds() if latest else None}
+
+
+def overdue_schedules() -> list[str]:
+    """Periodic tasks whose run is due for longer than HEALTH_QUEUE_MAX_WAIT, or that no
+    worker ever scheduled: the workers enqueue them, so these say none is doing so."""
+    from portal import tasks
+    from portal.models import ScheduledTask
+
+    late = timezone.now() - timedelta(seconds=settings.HEALTH_QUEUE_MAX_WAIT)
+    next_runs = dict(ScheduledTask.objects.values_list("name", "next_run_at"))
+    return sorted(name for name in tasks.PERIODIC
+                  if name not in next_runs or next_runs[name] < late)
+
+
 @dataclasses.dataclass
 class TaskQueue(HealthCheck):
     """Unavailable when the oldest waiting task has waited longer than HEALTH_QUEUE_MAX_WAIT:
@@ -52,8 +84,6 @@ class TaskQueue(HealthCheck):
     timeout: timedelta = dataclasses.field(default=timedelta(seconds=5), repr=False)
 
     def run(self):
-        if settings.TASKS_BACKEND != "database":
-            return
         figures = queue_figures()
         if figures["oldest_wait"] > settings.HEALTH_QUEUE_MAX_WAIT:
             raise ServiceUnavailable(
@@ -61,14 +91,39 @@ class TaskQueue(HealthCheck):
                 f"{figures['oldest_wait']:.0f} s")
 
 
-CHECKS = {"database": Database, "cache": Cache, "queue": TaskQueue}
+@dataclasses.dataclass
+class Workers(HealthCheck):
+    """Unavailable when no worker reported in within TASK_WORKER_TIMEOUT: then nothing runs
+    tasks or schedules, even while the queue is empty."""
+
+    def run(self):
+        figures = worker_figures()
+        if figures["alive"]:
+            return
+        if figures["last_seen"] is None:
+            raise ServiceUnavailable("no task worker has reported in")
+        raise ServiceUnavailable(
+            f"no task worker has reported in for {figures['last_seen']:.0f} s")
 
 
-@never_cache
-def health(request):
-    """200 with every check "OK", or 503 with what failed; the queue's figures either way."""
+@dataclasses.dataclass
+class Schedules(HealthCheck):
+    """Unavailable when a periodic task is overdue (see overdue_schedules)."""
+
+    def run(self):
+        overdue = overdue_schedules()
+        if overdue:
+            raise ServiceUnavailable(f"{len(overdue)} periodic tasks overdue: "
+                                     + ", ".join(overdue))
+
+
+CHECKS = {"database": Database, "cache": Cache}
+QUEUE_CHECKS = {"queue": TaskQueue, "workers": Workers, "schedules": Schedules}
+
+
+def _run(checks: dict) -> tuple[dict, bool]:
     answers, healthy = {}, True
-    for name, check in CHECKS.items():
+    for name, check in checks.items():
         try:
             check().run()
         except HealthCheckException as problem:
@@ -77,9 +132,29 @@ def health(request):
             answers[name], healthy = f"unavailable: {type(exc).__name__}", False
         else:
             answers[name] = "OK"
-    if settings.TASKS_BACKEND == "database":
+    return answers, healthy
+
+
+@never_cache
+def health(request):
+    """For load balancers: 200 when this node can serve pages (database and cache "OK"),
+    or 503 with what failed. The task queue is not part of it: see queue_health."""
+    answers, healthy = _run(CHECKS)
+    return JsonResponse(answers, status=200 if healthy else 503)
+
+
+@never_cache
+def queue_health(request):
+    """For monitoring: 200 when background work is being done, or 503 with what is wrong
+    (tasks waiting too long, no worker reporting in, periodic tasks overdue); the figures
+    either way."""
+    if settings.TASKS_BACKEND != "database":
+        return JsonResponse({"queue": f"not used: TASKS_BACKEND is {settings.TASKS_BACKEND}"})
+    answers, healthy = _run(QUEUE_CHECKS)
+    for name, figures in (("queue_figures", queue_figures), ("worker_figures", worker_figures),
+                          ("overdue_schedules", overdue_schedules)):
         try:
-            answers["queue_figures"] = queue_figures()
+            answers[name] = figures()
         except Exception:
-            answers["queue_figures"] = None
+            answers[name] = None
     return JsonResponse(answers, status=200 if healthy else 503)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers the load balancer's /health/ before host validation (portal.health_middleware).
+    "portal.health_middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,7 +118,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A connection outlives its request (unless DATABASE_URL says ?conn_max_age=0): PostgreSQL
 # starts a server process for each new connection, which took longer than an API call
-# itself. One that broke meanwhile is noticed and replaced before it is used.
+# itself. One that broke meanwhile is noticed and replaced before it is used. This holds
+# under WSGI (gunicorn, see the README); under an ASGI server each request runs in a thread
+# of its own and persistent connections pile up (a known Django issue): there, set
+# DATABASE_CONN_MAX_AGE=0.
 DATABASES["default"].setdefault("CONN_MAX_AGE",
                                 env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -243,6 +248,8 @@ STORAGES = {
 
 # Security: secure by default outside development; each can be relaxed behind a proxy.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe /health/ over plain http (see portal.health_middleware).
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -253,6 +260,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = env.bool("LANGUAGE_COOKIE_SECURE", default=not DEBUG)
 
 # Content-Security-Policy (django-csp): scripts and styles come from the portal's own static
 # files only; no inline script, no style="" attribute, no event handler attribute. A template
@@ -367,7 +375,10 @@ PUBLIC_MAIL_DOMAINS_EXTRA = env.list("PUBLIC_MAIL_DOMAINS_EXTRA", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

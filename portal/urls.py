@@ -4,7 +4,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from portal.health import health
+from portal.health import health, queue_health
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Peppol onboarding portal"
@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("portal.page_urls")),
     path("", include("onboarding.integrations.urls")),
     path("health/", health, name="health"),
+    path("health/queue/", queue_health, name="health-queue"),
     # Pages without an icon link (the admin's) make browsers ask for this one.
     path("favicon.ico",
          lambda request: HttpResponsePermanentRedirect(static("portal/favicon.svg"))),

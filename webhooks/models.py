@@ -156,7 +156,28 @@ class Webhook(models.Model):
 
     @property
     def secret(self) -> str:
-        return encryption.decrypt(self.secret_encrypted)
+        try:
+            return encryption.decrypt(self.secret_encrypted)
+        except encryption.UndecryptableSecret as exc:
+            raise encryption.UndecryptableSecret(
+                f"The secret of webhook {self.pk} cannot be decrypted with any key in "
+                "MFA_ENCRYPTION_KEY; keep old keys in the list until rotate_mfa_keys has "
+                "run, or make the webhook a new secret.") from exc
+
+    def reencrypt_secret(self) -> bool:
+        """Store the secret encrypted under the first key of MFA_ENCRYPTION_KEY (for
+        rotate_mfa_keys); whether it changed. The secret itself stays the same."""
+        try:
+            rotated = encryption.rotate(self.secret_encrypted)
+        except encryption.UndecryptableSecret as exc:
+            raise encryption.UndecryptableSecret(
+                f"The secret of webhook {self.pk} cannot be decrypted with any key in "
+                "MFA_ENCRYPTION_KEY.") from exc
+        updated = Webhook.objects.filter(pk=self.pk, secret_encrypted=self.secret_encrypted
+                                         ).update(secret_encrypted=rotated)
+        if updated:
+            self.secret_encrypted = rotated
+        return bool(updated)
 
     # -- changes ----------------------------------------------------------------------------
 

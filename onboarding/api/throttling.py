@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from functools import lru_cache
@@ -18,6 +19,8 @@ from onboarding.api.keycache import CachedKey
 from portal.problems import ProblemKind
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+logger = logging.getLogger("onboarding.api.throttling")
 
 
 class RateLimited(ProblemKind, exceptions.APIException):
@@ -43,16 +46,19 @@ class RateLimited(ProblemKind, exceptions.APIException):
         super().__init__(text % {"rate": settings.API_RATE_LIMIT, "wait": self.wait})
 
 
-@lru_cache(maxsize=8)
-def parse_rate(rate: str) -> tuple[int, int]:
+@lru_cache(maxsize=16)
+def parse_rate(rate: str, setting: str = "API_RATE_LIMIT") -> tuple[int, int]:
     """("120/min") -> (120, 60): a count per second, minute, hour or day."""
     count, _slash, period = rate.partition("/")
     try:
-        return int(count), PERIODS[period.strip()[:1].lower()]
+        parsed = int(count), PERIODS[period.strip()[:1].lower()]
     except (ValueError, KeyError):
+        parsed = None
+    if parsed is None or parsed[0] < 0:
         raise ImproperlyConfigured(
-            f"API_RATE_LIMIT is {rate!r}; write it as a count per s, min, hour or day, "
-            "such as 120/min.") from None
+            f"{setting} is {rate!r}; write it as a count per s, min, hour or day, "
+            "such as 120/min.")
+    return parsed
 
 
 class ConnectionKeyRateThrottle(BaseThrottle):
@@ -79,10 +85,17 @@ class ConnectionKeyRateThrottle(BaseThrottle):
         counter = f"api-rate:{subject}:{window}"
         self.seconds_left = (window + 1) * period - now
         try:
-            count = cache.incr(counter)
-        except ValueError:
-            # The period's first request; add() loses to a concurrent first request.
-            count = 1 if cache.add(counter, 1, period + 1) else cache.incr(counter)
+            try:
+                count = cache.incr(counter)
+            except ValueError:
+                # The period's first request; add() loses to a concurrent first request.
+                count = 1 if cache.add(counter, 1, period + 1) else cache.incr(counter)
+        except Exception:
+            # The cache is down (Redis unreachable): a rate limit that cannot count lets
+            # the call through rather than failing every ERP's API calls with it.
+            logger.warning("API rate limit not applied: the cache could not count "
+                           "requests", exc_info=True)
+            return True
         return count <= limit
 
     def wait(self):

@@ -10,7 +10,10 @@ PRODUCTION = {
     "SECRET_KEY": "a-production-length-secret-key-with-enough-entropy-0123456789-abcdefghij",
     "ALLOWED_HOSTS": "portal.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://portal.example.com",
-    "DATABASE_URL": "sqlite:///:memory:",
+    # check --deploy connects to no database; SQLite would be warned about (portal.W003).
+    "DATABASE_URL": "postgres://portal@db.example.com:5432/portal",
+    "EMAIL_URL": "smtp+tls://portal:password@smtp.example.com:587",
+    "DEFAULT_FROM_EMAIL": "portal@example.com",
     "MFA_ENCRYPTION_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
     "CACHE_URL": "redis://127.0.0.1:6379/0",

@@ -100,7 +100,7 @@ class _Workbook(_Target):
             self.sheets.append(_relationship_id(attrib))
         elif name == "workbookView":
             tab = attrib.get("activeTab", "0")
-            self.active = int(tab) if tab.isdigit() else 0
+            self.active = int(tab) if tab.isascii() and tab.isdigit() else 0
 
 
 class _SharedStrings(_Target):
@@ -222,7 +222,7 @@ class _Sheet(_Target):
             self.phonetic += 1
         elif name == "row":
             number = attrib.get("r")
-            row = int(number) if number and number.isdigit() else self.row + 1
+            row = int(number) if number and number.isascii() and number.isdigit() else self.row + 1
             if row <= self.row:
                 raise unreadable()
             self.row = row
@@ -267,7 +267,7 @@ class _Sheet(_Target):
     def _value(self, text: str) -> str:
         kind = self.kind
         if kind == "s":
-            if self.strings is None or not text.strip().isdigit():
+            if self.strings is None or not (text.strip().isascii() and text.strip().isdigit()):
                 raise unreadable()
             index = int(text)
             if index >= len(self.strings):

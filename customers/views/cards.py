@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
@@ -116,7 +118,7 @@ def deleted_meanwhile(request, model, pk, message, list_name):
     page was about (its form names it), with `message`; None when that cannot be said
     safely, and the caller answers 404 (see was_deleted)."""
     organization_pk = request.POST.get("organization", "") if request.method == "POST" else ""
-    if not organization_pk.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", organization_pk):
         return None
     organization = (Organization.objects.manageable_by(request.user, request.environment)
                     .filter(pk=organization_pk).first())

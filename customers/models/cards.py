@@ -182,10 +182,22 @@ def _problems(rules: CardRules) -> models.Q:
     if rules.schemes:
         problems |= ~models.Q(endpoint_scheme__in=rules.schemes)
     if rules.profiles:
-        problems |= CustomerCard.NO_BUYER_REFERENCE | CustomerCard.BY_OLD_CONNECTION
+        problems |= (CustomerCard.NO_BUYER_REFERENCE | CustomerCard.BY_OLD_CONNECTION
+                     | CustomerCard.PROFILE_NOT_PEPPOL)
         if not rules.default_profile:
             problems |= models.Q(sending_profile__isnull=True)
+        else:
+            problems |= _default_not_peppol()
     return problems
+
+
+def _default_not_peppol() -> models.Q:
+    """A card without a profile of its own gets the default one, which may not send via
+    Peppol."""
+    from customers.models.profiles import SendingProfile
+
+    return models.Q(sending_profile__isnull=True) & models.Exists(SendingProfile.objects.filter(
+        organization=models.OuterRef("organization"), is_default=True, send_via_peppol=False))
 
 
 class CustomerCard(models.Model):
@@ -200,6 +212,8 @@ class CustomerCard(models.Model):
     DUMMY = models.Q(endpoint_scheme=DUMMY_KVK.scheme, endpoint_value=DUMMY_KVK.value)
     NO_BUYER_REFERENCE = models.Q(buyer_reference_source="")
     BY_OLD_CONNECTION = models.Q(einvoicing_method=EInvoicingMethod.LEGACY_CONNECTION)
+    # Its sending profile, or without one the default, does not send via Peppol.
+    PROFILE_NOT_PEPPOL = models.Q(sending_profile__send_via_peppol=False)
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="customer_cards",
@@ -374,6 +388,16 @@ class CustomerCard(models.Model):
             found.append(gettext("E-invoicing by eVerbinding, not by sending profile"))
         if rules.profiles and self.sending_profile_id is None and not rules.default_profile:
             found.append(gettext("No sending profile, and no default"))
+        if rules.profiles and self.sending_profile_id is not None \
+                and not self.sending_profile.send_via_peppol:
+            found.append(gettext("Sending profile %(name)s does not send via Peppol")
+                         % {"name": self.sending_profile.name})
+        if rules.profiles and self.sending_profile_id is None and rules.default_profile:
+            default = self.organization.sending_profiles.filter(
+                is_default=True, send_via_peppol=False).first()
+            if default is not None:
+                found.append(gettext("No sending profile, and the default %(name)s does not "
+                                     "send via Peppol") % {"name": default.name})
         return found
 
     def snapshot(self) -> dict:

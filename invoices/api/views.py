@@ -84,13 +84,13 @@ PROBLEMS = {
                "link to the organization in X-Party-Id with the right this call needs.")}),
     **ANY_CALL,
 }
-NOT_FOUND = problems({404: _("No such document of the key's organization.")})
+NOT_FOUND = problems({404: _("This organization has no such document.")})
 BAD_REQUEST = problems({400: _("The request is not valid; detail says why.")})
 
 
 NotFound = problem_kind("NotFound", exceptions.NotFound, "document-not-found",
                         _("Document not found"), __name__,
-                        default_detail=_("The key's organization has no such document."))
+                        default_detail=_("This organization has no such document."))
 TooLarge = problem_kind("TooLarge", exceptions.APIException, "document-too-large",
                         _("Document too large"), __name__,
                         status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -153,8 +153,12 @@ class ApproveForm(forms.Form):
                     for org in candidates])
             self.fields[names["send"]] = forms.BooleanField(
                 label=_("Send"), required=False, initial=True)
+            # Business Central's extension fetches the organization's received invoices
+            # with this link: an organization that receives needs the right.
+            chosen = next((org for org in candidates if org.pk == default), None)
             self.fields[names["receive"]] = forms.BooleanField(
-                label=_("Receive"), required=False)
+                label=_("Receive"), required=False,
+                initial=chosen is not None and chosen.receiving_enabled)
             for key, (_right, label) in MORE_RIGHTS.items():
                 self.fields[names[key]] = forms.BooleanField(label=label, required=False)
             bound = {key: self[name] for key, name in names.items()}

@@ -65,10 +65,13 @@ SETUP = register(Setup(
             _("This step turns complete when the invoice has passed the rules and was "
               "delivered."),
             check=checks.broker_test_invoice),
-        steps.receiving(
-            _("Incoming invoices come via the Autopilot. It needs a platform user with access "
-              "to all organizations and a user with admin rights in Business Central."),
-            _("Decide here whether the organization receives.")),
+        Step("receiving", _("Receiving invoices"), (
+            _("Decide on the organization's page whether the organization receives "
+              "invoices; receiving costs money, so it is off until you switch it on."),
+            _("Business Central's extension fetches received invoices through the service "
+              "broker as the linked Entra ID account. Its party link needs the right to "
+              "receive: ask for it in the note of the party-link request; TechSupport gives it."),
+        ), check=checks.broker_receiving),
     ),
     cards_need_profiles=True,
 ))

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -74,12 +74,20 @@ def _document_page(document) -> Action:
                   document.get_absolute_url())
 
 
-def _first_delivered_or_latest(documents):
+def delivered_statuses() -> frozenset:
+    """The statuses a sent document has only once it was delivered: Delivered, and what the
+    sender's copy shows as the receiver deals with it (opened, under review, paid), rejected
+    by the receiver included (the platform's own refusal is Refused)."""
     from invoices.models import Status
+    from invoices.models.documents import SENDER_SEES
 
+    return frozenset({Status.DELIVERED, Status.REJECTED, *SENDER_SEES, *SENDER_SEES.values()})
+
+
+def _first_delivered_or_latest(documents):
     # The UBL is read only by the checks that look inside it (_has_empty_line).
     documents = documents.defer("content")
-    return (documents.filter(status=Status.DELIVERED).order_by("id").first()
+    return (documents.filter(status__in=delivered_statuses()).order_by("id").first()
             or documents.order_by("-id").first())
 
 
@@ -578,6 +586,12 @@ def _document_result(document, *, empty_lines: bool = False) -> Result:
         return Result(True, _("Invoice %(number)s passed the rules and was delivered.")
                       % {"number": label}, event="document.delivered",
                       at=document.status_changed_at)
+    if document.status in delivered_statuses():
+        # The receiver is dealing with it: it was delivered before.
+        return Result(True, _("Invoice %(number)s passed the rules and was delivered; the "
+                              "receiver has it as %(status)s.")
+                      % {"number": label, "status": document.get_status_display().lower()},
+                      event="document.delivered", at=document.status_changed_at)
     if document.status == Status.CREATED:
         return Result(False, _("Invoice %(number)s arrived; the rules are being checked.")
                       % {"number": label}, action=_document_page(document))
@@ -608,6 +622,39 @@ def receiving(facts: Facts) -> Result:
                   % {"name": organization.name, "identifiers": ", ".join(receiving_ids)})
 
 
+def broker_receiving(facts: Facts) -> Result:
+    """Receiving as the service broker does it: Business Central's extension fetches the
+    organization's received invoices itself, as the linked Entra ID account, which needs a
+    party link with the right to receive."""
+    from onboarding.models.entra import rights_said
+
+    result = receiving(facts)
+    if not result.ok or not facts.organization.receiving_enabled:
+        return result
+    links = list(_links(facts).select_related("identity").order_by("granted_at", "id"))
+    receiving_link = next((link for link in links if link.can_receive), None)
+    if receiving_link is not None:
+        return Result(True, _("%(name)s receives; Business Central's extension fetches its "
+                              "invoices as %(identity)s, whose party link allows: "
+                              "%(rights)s.")
+                      % {"name": facts.organization.name, "identity": receiving_link.identity,
+                         "rights": ", ".join(rights_said(receiving_link))})
+    request_link = Action(_("Request a party link"), reverse("onboarding:party_link_connect"))
+    if not links:
+        return Result(False, _("%(name)s receives, but no partyId is linked yet: Business "
+                               "Central's extension fetches received invoices through a "
+                               "party link with the right to receive.")
+                      % {"name": facts.organization.name}, action=request_link)
+    return Result(False, _("The party link of %(name)s does not allow receiving, so Business "
+                           "Central's extension cannot fetch received invoices. Ask "
+                           "TechSupport to give the link the right to receive.")
+                  % {"name": facts.organization.name},
+                  items=[_("%(identity)s may: %(rights)s")
+                         % {"identity": link.identity, "rights": ", ".join(rights_said(link))}
+                         for link in links],
+                  action=request_link)
+
+
 def user_statement(facts: Facts, step_key: str) -> Result:
     entry = facts.run.progress.get(step_key)
     if entry and entry.get("event") == "statement":
@@ -618,16 +665,24 @@ def user_statement(facts: Facts, step_key: str) -> Result:
 
 
 def entra_linked(facts: Facts) -> Result:
+    """A Microsoft account linked for this setup: the one behind the organization's party
+    link (Business Central signs in with it), or else one that the run's own user (who
+    started it, or to whom it was handed) linked. Either way its portal user must still be
+    able to configure the organization: a colleague's account linked for other work, or an
+    account of another tenant's user, says nothing about this setup."""
     from onboarding.models import EntraIdentity
 
-    # The account linked to this organization's partyIds when there is one: that is the
-    # one Business Central signs in with.
-    identity = (EntraIdentity.objects.filter(user__memberships__environment=facts.environment)
+    run = facts.run
+    run_users = [pk for pk in (run.started_by_id, run.assigned_to_id) if pk]
+    identity = (EntraIdentity.objects
+                .filter(user__in=facts.organization.configurers())
                 .annotate(for_organization=Exists(_links(facts).filter(identity=OuterRef("pk"))))
+                .filter(Q(for_organization=True) | Q(user_id__in=run_users))
                 .select_related("user").order_by("-for_organization", "pk").first())
     if identity is None:
-        return Result(False, _("Nobody in this environment has linked a Microsoft Entra ID "
-                               "account yet. Link it under your account's Entra ID page."),
+        return Result(False, _("No Microsoft Entra ID account is linked for this setup yet. "
+                               "Link the account you sign in to Business Central with under "
+                               "your account's Entra ID page."),
                       action=Action(_("Open your Entra ID page"),
                                     reverse("onboarding:entra_account")))
     return Result(True, _("Entra ID account %(name)s is linked, by %(user)s.")
@@ -676,8 +731,27 @@ def sending_profile(facts: Facts) -> Result:
                       action=Action(_("Add a sending profile"),
                                     reverse("customers:profile_add",
                                             args=[facts.organization.pk])))
+    profile_page = Action(_("Open the sending profiles"),
+                          reverse("customers:profiles", args=[facts.organization.pk]))
+    silent = list(profiles.filter(send_via_peppol=False).order_by("name", "id")
+                  .values_list("name", flat=True))
+    default = facts.default_profile
+    if default is not None and not default.send_via_peppol:
+        return Result(False, _('The default sending profile %(name)s does not send via Peppol: '
+                               'check "Send via Peppol" on it, in Business Central and here.')
+                      % {"name": default.name}, action=profile_page)
+    if len(silent) == len(profiles):
+        return Result(False, ngettext(
+            'Sending profile %(names)s does not send via Peppol: check "Send via Peppol" on '
+            'it, in Business Central and here.',
+            'No sending profile sends via Peppol (%(names)s): check "Send via Peppol" on the '
+            'one your customers use, in Business Central and here.', len(silent))
+            % {"names": ", ".join(silent)}, action=profile_page)
+    not_sending = _("These sending profiles do not send via Peppol; customers with them get "
+                    "no e-invoice: %(names)s.") % {"names": ", ".join(silent)} if silent else ""
     if facts.default_profile is not None:
-        return Result(True, _("Sending profiles exist."), advice=_(
+        return Result(True, _("Sending profiles exist."), advice=" ".join(part for part in (_(
             "%(name)s is the default profile: customers without Peppol then fail too. Usually, "
-            "do not set a default profile.") % {"name": facts.default_profile.name})
-    return Result(True, _("Sending profiles exist, none is the default."))
+            "do not set a default profile.") % {"name": facts.default_profile.name},
+            not_sending) if part))
+    return Result(True, _("Sending profiles exist, none is the default."), advice=not_sending)

@@ -155,9 +155,22 @@ def _since(iso: str | None, at) -> timedelta:
         return timedelta.max
 
 
+def party_link_event(instance, created: bool, update_fields) -> str:
+    """Which party-link event of runs.EVENTS a save of `instance` was, by what it wrote (the
+    model's methods name the fields they change: grant, switch_sending, revoke)."""
+    fields = set(update_fields or ())
+    if created:
+        return "party_link.approved"
+    if "revoked_at" in fields or instance.revoked_at is not None:
+        return "party_link.revoked"
+    if fields == {"sending_enabled"}:
+        return "party_link.sending_switched"
+    return "party_link.changed"
+
+
 @receiver(post_save, sender=PartyLink, dispatch_uid="integrations.party_link")
-def party_link_saved(sender, instance, **kwargs):
-    refresh_runs(instance.organization_id, "party_link.approved")
+def party_link_saved(sender, instance, created=False, update_fields=None, **kwargs):
+    refresh_runs(instance.organization_id, party_link_event(instance, created, update_fields))
 
 
 def document_event_saved(sender, instance, created, **kwargs):

@@ -35,7 +35,12 @@ EVENTS = {
     "connection_key.changed": gettext_lazy("connection key changed"),
     "connection_key.tested": gettext_lazy("test connection"),
     "connection_key.used": gettext_lazy("connection key used"),
+    # What a saved party link was (receivers.party_link_event): the audit's names for it.
     "party_link.approved": gettext_lazy("party link approved"),
+    "party_link.changed": gettext_lazy("party link's rights changed"),
+    # Step 6 turns complete only when it is switched on.
+    "party_link.sending_switched": gettext_lazy('"Sending via Peppol" switched'),
+    "party_link.revoked": gettext_lazy("party link withdrawn"),
 }
 
 

@@ -3,6 +3,7 @@ the preparation checklist of the service-broker guide."""
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
@@ -22,6 +23,10 @@ from portal.errors import ChangeRefused
 
 # The Entra sign-in of this browser session: which identity, in which broker environment.
 SIGN_IN_SESSION_KEY = "entra_sign_in"
+# A signed-in user's verified sign-in with an unlinked Microsoft account, offered for linking.
+PENDING_LINK_SESSION_KEY = "entra_pending_link"
+# How long, in seconds, that offer stands.
+PENDING_LINK_MAX_AGE = 600
 
 ERROR_STATUS = {
     entra.SignInError.CONSENT: 403,
@@ -120,6 +125,7 @@ def _link(request, signed_in):
         messages.error(request, refused.message)
     else:
         # Linking signed in with Microsoft: the party link needs no second sign-in.
+        identity.signed_in(username=signed_in.username, display_name=signed_in.name)
         _remember(request, identity, signed_in)
         messages.success(request, _("Your Microsoft account %(username)s is linked. You can "
                                     "now sign in with Microsoft.")
@@ -135,10 +141,38 @@ def _remember(request, identity, signed_in):
     }
 
 
+def _keep_for_linking(request, signed_in):
+    """The verified sign-in of an unlinked Microsoft account by a signed-in user, kept in the
+    (server-side) session so that a later POST can link it without a second Microsoft
+    sign-in; only the user it was kept for may use it, and only for a few minutes."""
+    request.session[PENDING_LINK_SESSION_KEY] = {
+        "user": request.user.pk, "broker": signed_in.broker.key,
+        "tenant_id": signed_in.tenant_id, "object_id": signed_in.object_id,
+        "username": signed_in.username, "name": signed_in.name, "at": time.time(),
+    }
+
+
+def _pending_link(request):
+    """The kept sign-in (see _keep_for_linking) as a SignedIn, taken out of the session; None
+    when there is none, it was kept for another user, or it is too old."""
+    data = request.session.pop(PENDING_LINK_SESSION_KEY, None)
+    if not isinstance(data, dict) or data.get("user") != request.user.pk:
+        return None
+    broker = entra.broker(data.get("broker", ""))
+    if broker is None or time.time() - float(data.get("at", 0)) > PENDING_LINK_MAX_AGE:
+        return None
+    return entra.SignedIn(broker=broker, purpose="link", user_id=request.user.pk,
+                          tenant_id=data["tenant_id"], object_id=data["object_id"],
+                          username=data.get("username", ""), name=data.get("name", ""))
+
+
 def _sign_in(request, signed_in):
     identity = EntraIdentity.find(signed_in.tenant_id, signed_in.object_id)
     if identity is None:
         request.session.pop(SIGN_IN_SESSION_KEY, None)
+        if request.user.is_authenticated:
+            # Offered at once: linking it takes this sign-in, kept on the server.
+            _keep_for_linking(request, signed_in)
         return render(request, "onboarding/entra/unknown.html", {"signed_in": signed_in})
     identity.signed_in(username=signed_in.username, display_name=signed_in.name)
     if request.user.is_authenticated and request.user.pk != identity.user_id:
@@ -167,6 +201,15 @@ def entra_account(request):
 @require_POST
 @reauthentication_required
 def entra_link(request):
+    if request.POST.get("pending"):
+        # "Link this Microsoft account": the sign-in that just happened, as the server kept
+        # it; nothing of the account comes from the form.
+        signed_in = _pending_link(request)
+        if signed_in is None:
+            messages.error(request, _("That Microsoft sign-in has expired. Link the account "
+                                      "again; you sign in with Microsoft once more."))
+            return redirect("onboarding:entra_account")
+        return _link(request, signed_in)
     form = BrokerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a service broker environment."))

@@ -434,7 +434,7 @@ def test_it_follows_the_service_broker_path(cast):
                                   by=cast.admin, environment=cast.company)
     found = states(run)
     assert found["extension"].result.statement and found["extension"].state == "waiting"
-    assert "has linked a Microsoft Entra ID account" in found["entra"].result.message
+    assert "No Microsoft Entra ID account is linked for this setup" in found["entra"].result.message
     assert "No partyId is linked" in found["party_link"].result.message
     assert "no sending profile yet" in found["profile"].result.message
 

@@ -19,18 +19,17 @@ from portal.encryption import (  # noqa: F401
     _cipher,
     cipher,
     derived_key,
+    encrypt,
     is_encrypted,
 )
-
-
-def encrypt(text: str) -> str:
-    return cipher().encrypt(text.encode()).decode()
+from portal.encryption import decrypt as _decrypt
 
 
 def decrypt(token: str) -> str:
+    """portal.encryption.decrypt, naming what could not be decrypted."""
     try:
-        return cipher().decrypt(token.encode()).decode()
-    except (InvalidToken, AttributeError) as exc:
+        return _decrypt(token)
+    except UndecryptableSecret as exc:
         raise UndecryptableSecret(
             "A second-factor secret cannot be decrypted with any key in "
             "MFA_ENCRYPTION_KEY; keep old keys in the list until rotate_mfa_keys has run."

@@ -127,16 +127,20 @@ def deleted_meanwhile(request, model, pk, message, list_name):
     return gone_to_list(request, organization.pk, message, list_name)
 
 
-def _card_to_change(request, pk):
-    """The card, or the list saying it was deleted meanwhile (a 404 when that is unsafe)."""
+def to_change(request, find, model, pk, message, list_name):
+    """`find(request, pk, change=True)`, or the organization's list saying the row was
+    deleted meanwhile (a 404 when that is unsafe, see deleted_meanwhile)."""
     try:
-        return card_from(request, pk, change=True)
+        return find(request, pk, change=True)
     except Http404:
-        gone = deleted_meanwhile(request, CustomerCard, pk, DELETED_MEANWHILE,
-                                 "customers:cards")
+        gone = deleted_meanwhile(request, model, pk, message, list_name)
         if gone is None:
             raise
         return gone
+
+
+def _card_to_change(request, pk):
+    return to_change(request, card_from, CustomerCard, pk, DELETED_MEANWHILE, "customers:cards")
 
 
 @environment_required()

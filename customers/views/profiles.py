@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from customers.forms import SendingProfileForm
 from customers.models import SendingProfile
 from customers.models.profiles import DELETED_MEANWHILE
-from customers.views.cards import deleted_meanwhile, gone_to_list
+from customers.views.cards import gone_to_list, to_change
 from customers.views.common import (
     organization_context,
     organization_from,
@@ -51,16 +50,8 @@ def profile_add(request, pk):
 
 
 def _profile_to_change(request, pk):
-    """The profile, or the list saying it was deleted meanwhile (a 404 when that is unsafe,
-    see deleted_meanwhile)."""
-    try:
-        return profile_from(request, pk, change=True)
-    except Http404:
-        gone = deleted_meanwhile(request, SendingProfile, pk, DELETED_MEANWHILE,
-                                 "customers:profiles")
-        if gone is None:
-            raise
-        return gone
+    return to_change(request, profile_from, SendingProfile, pk, DELETED_MEANWHILE,
+                     "customers:profiles")
 
 
 def _profile_form(profile, data=None):

@@ -24,6 +24,10 @@ class PeppolEvidence(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     last_error_said = said_field()
     last_error_shown = Shown("last_error", "last_error_said")
+    # Staff only: what went wrong technically in the last attempt (an HTTP status, an
+    # exception's text, why a signal did not verify), bounded, with no secrets in it.
+    last_error_detail = models.CharField(_("technical detail of the last error"),
+                                         max_length=1000, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 

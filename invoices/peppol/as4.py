@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import requests
 from as4 import (
+    AS4References,
     ExchangeState,
     ReceiptVerificationError,
     SecurityPolicy,
@@ -45,6 +46,16 @@ RECEIPT_UNVERIFIED = gettext_noop(
     "so delivery is not proven.")
 REFUSED_BY_ACCESS_POINT = gettext_noop(
     "The receiver's Peppol access point refused the document: %(reason)s")
+NOT_AN_AS4_ANSWER = gettext_noop(
+    "The receiver's Peppol access point answered HTTP %(status)s, not an AS4 message.")
+NOT_AN_AS4_ANSWER_TEMPORARY = gettext_noop(
+    "The receiver's Peppol access point answered with a temporary error: HTTP %(status)s, "
+    "not an AS4 message.")
+# HTTP statuses that say "not now" rather than "no": the try is repeated later.
+TEMPORARY_STATUSES = frozenset({408, 425, 429})
+EBMS_NAMESPACE = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"
+# What of a technical detail is kept: enough for staff to diagnose, bounded.
+DETAIL_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -88,15 +99,20 @@ class Sent:
 
 class SendFailed(Exception):
     """The document did not arrive. ``passing`` says whether a later try may succeed;
-    ``message`` is a user-facing constant, ``reason`` what the other side said."""
+    ``message`` is a user-facing constant, ``reason`` what the other side said, ``params``
+    the constant's other parameters; ``detail`` is technical, for logs and staff only.
+    ``refused``: the other side's access point said no, or answered with a signal that
+    does not prove delivery, which the sender must hear of."""
 
     def __init__(self, message: str, *, passing: bool, reason: str = "",
-                 detail: str = "") -> None:
+                 detail: str = "", params: dict | None = None, refused: bool = False) -> None:
         super().__init__(f"{message} {reason} {detail}".strip())
         self.message = message
         self.passing = passing
         self.reason = reason
         self.detail = detail
+        self.params = {**(params or {}), **({"reason": reason} if reason else {})}
+        self.refused = refused
 
 
 def subject_of(certificate: x509.Certificate) -> str:
@@ -125,16 +141,30 @@ def document_type_of(ubl: bytes, max_bytes: int) -> tuple[str, str]:
             process)
 
 
+def new_message_id() -> str:
+    """A fresh Peppol (ebMS) message id, in the `as4` package's own form."""
+    return AS4References().message_id
+
+
+def endpoint_subject(endpoint: Endpoint) -> str:
+    """The subject of the certificate the SMP names for the receiving access point."""
+    return subject_of(x509.load_der_x509_certificate(endpoint.certificate_der))
+
+
 def send(access_point: AccessPoint, endpoint: Endpoint, ubl: bytes, *, sender: str,
          receiver: str, country: str, instance_id: str, timeout: float,
-         http: requests.Session | None = None) -> Sent:
+         http: requests.Session | None = None, message_id: str = "") -> Sent:
     """Send `ubl` in an SBDH envelope to `endpoint`; raises SendFailed unless a verified
-    receipt came back. `sender` and `receiver` are "scheme:value" participant ids."""
+    receipt came back. `sender` and `receiver` are "scheme:value" participant ids.
+    `message_id`: the ebMS message id to send under; every try of one document gives the
+    same, so that the receiving access point knows a repeat for what it is."""
     remote_certificate = x509.load_der_x509_certificate(endpoint.certificate_der)
     exchange = PeppolSendingExchange(
         profile=PeppolAS4Profile, local_party=access_point.local_party(),
         remote_party=create_peppol_external_party(party_id=common_name(remote_certificate),
-                                                  certificate=remote_certificate))
+                                                  certificate=remote_certificate),
+        identifiers=AS4References(message_id=message_id) if message_id
+        else AS4References())
     scheme, _, value = endpoint.document_type.partition("::")
     headers, body = exchange.build(ubl, PeppolAS4MessageBuilderArgs(
         sender=sender, recipient=receiver,
@@ -143,14 +173,19 @@ def send(access_point: AccessPoint, endpoint: Endpoint, ubl: bytes, *, sender: s
         process_identifier=endpoint.process, c1_country_id=country))
     answer = _post(endpoint.url, headers, body, timeout, http)
     exchange.mark_sent()
+    status = answer.status_code
+    if not _is_signal(answer.content):
+        passing = status in TEMPORARY_STATUSES or status >= 500
+        raise SendFailed(NOT_AN_AS4_ANSWER_TEMPORARY if passing else NOT_AN_AS4_ANSWER,
+                         passing=passing, params={"status": status},
+                         detail=_bounded(f"HTTP {status} "
+                                         f"{answer.headers.get('Content-Type', '')}: "
+                                         f"{_printable(answer.content[:300])}"))
     try:
         exchange.receive_signal(answer.content)
     except ReceiptVerificationError as exc:
-        if answer.status_code >= 500 or answer.status_code == 429:
-            raise SendFailed(ACCESS_POINT_ERROR, passing=True,
-                             detail=f"HTTP {answer.status_code}") from exc
-        raise SendFailed(RECEIPT_UNVERIFIED, passing=False,
-                         detail=f"HTTP {answer.status_code}: {exc}") from exc
+        raise SendFailed(RECEIPT_UNVERIFIED, passing=False, refused=True,
+                         detail=_bounded(f"HTTP {status}: {exc}")) from exc
     if exchange.state is ExchangeState.REJECTED:
         error = exchange.error
         description = (error.description.value if error.description else "") or \
@@ -158,10 +193,29 @@ def send(access_point: AccessPoint, endpoint: Endpoint, ubl: bytes, *, sender: s
         details = error.error_detail.value if error.error_detail else ""
         reason = " — ".join(part for part in (f"{error.error_code} {description}".strip(),
                                               details) if part)
-        raise SendFailed(REFUSED_BY_ACCESS_POINT, passing=False, reason=reason)
+        raise SendFailed(REFUSED_BY_ACCESS_POINT, passing=False, reason=reason, refused=True,
+                         detail=_bounded(f"HTTP {status}: {reason}"))
     return Sent(message_id=exchange.message_id, receipt=answer.content,
                 access_point_url=endpoint.url,
                 access_point_subject=subject_of(remote_certificate))
+
+
+def _is_signal(content: bytes) -> bool:
+    """Whether an answer is an ebMS signal (a receipt or an error) at all, rather than, say,
+    a proxy's HTML page or an empty 404."""
+    try:
+        root = parse_xml(content, 4 * 1024 * 1024)
+    except (XmlRejected, ValueError):
+        return False
+    return root.find(f".//{{{EBMS_NAMESPACE}}}SignalMessage") is not None
+
+
+def _printable(content: bytes) -> str:
+    return " ".join(content.decode("utf-8", "replace").split())
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= DETAIL_LENGTH else text[:DETAIL_LENGTH - 1] + "…"
 
 
 def _post(url, headers, body, timeout, http) -> requests.Response:
@@ -169,7 +223,8 @@ def _post(url, headers, body, timeout, http) -> requests.Response:
     try:
         return session.post(url, data=body, headers=headers, timeout=(timeout, timeout))
     except requests.RequestException as exc:
-        raise SendFailed(ACCESS_POINT_UNREACHABLE, passing=True, detail=str(exc)) from exc
+        raise SendFailed(ACCESS_POINT_UNREACHABLE, passing=True,
+                         detail=_bounded(f"{type(exc).__name__}: {exc}")) from exc
     finally:
         if http is None:
             session.close()

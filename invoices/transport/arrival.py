@@ -95,6 +95,9 @@ def _arrive(exchange, receipt: bytes) -> None:
     sbd = next(iter(message.decrypted_data.values()))
     ubl = peppol_as4.business_document(sbd, max_bytes() + ENVELOPE_ALLOWANCE)
     fields = incoming_fields(ubl)
+    if not fields.get("document_type"):
+        # Other XML has no buyer to check the recipient against: say what is wrong with it.
+        raise ValueError("The business document is not a UBL invoice or credit note.")
     _check_addressed_to(message.recipient, fields)
     sender_certificate = message.signer_certificate
     with transaction.atomic():

@@ -16,7 +16,7 @@ from invoices import notifications
 from invoices.models import Document, PeppolEvidence, Status
 from invoices.peppol import as4 as peppol_as4
 from invoices.peppol import smp
-from invoices.peppol.as4 import SendFailed
+from invoices.peppol.as4 import DETAIL_LENGTH, SendFailed
 from invoices.peppol.smp import LookupFailed, NotReceivable
 from invoices.transport.base import ROUTING_ACTOR, Transport, access_point, smp_trust
 from portal.mail import portal_link
@@ -31,18 +31,34 @@ UNREADABLE_TYPE = gettext_noop("The document's Peppol document type could not be
 GAVE_UP = gettext_noop("Sending over Peppol stopped with an unexpected error.")
 
 
+# How long an attempt queued for a waiting document may take to start before the routing
+# schedule queues it again (the attempt itself runs once: see attempt()).
+REQUEUE_AFTER = timedelta(minutes=10)
+
+
 class As4Transport(Transport):
     def __init__(self, point):
         self.point = point
 
     def deliver(self, document, locked=None) -> str:
-        """Hand the document to the sending task; it stays Queued meanwhile."""
+        """Hand the document to the sending task; it stays Queued meanwhile. A document
+        whose sending began and then waited for the network (an attempt found no access
+        point settings) goes on with its next attempt, under the same message id."""
         from invoices.tasks import send_over_peppol
 
         with transaction.atomic():
-            _evidence, created = PeppolEvidence.objects.get_or_create(document_id=document.pk)
+            evidence, created = PeppolEvidence.objects.get_or_create(document_id=document.pk)
             if created:
                 enqueue(send_over_peppol, document.pk, 1)
+            elif document.waits_for_network:
+                evidence = PeppolEvidence.objects.select_for_update().get(pk=evidence.pk)
+                now = timezone.now()
+                if evidence.completed_at is None and (
+                        evidence.next_attempt_at is None
+                        or evidence.next_attempt_at <= now - REQUEUE_AFTER):
+                    evidence.next_attempt_at = now
+                    evidence.save(update_fields=["next_attempt_at"])
+                    enqueue(send_over_peppol, document.pk, evidence.attempts + 1)
         return Document.objects.filter(pk=document.pk).values_list("status", flat=True).get()
 
 
@@ -54,6 +70,9 @@ def attempt(document_pk: int, number: int) -> str:
         return document.status
     point = access_point()
     if point is None:
+        # Nothing is scheduled any more: deliver() queues this attempt again once the
+        # settings are back and the routing schedule finds the document waiting.
+        PeppolEvidence.objects.filter(document=document).update(next_attempt_at=None)
         document.wait_for_network()
         return document.status
     content = bytes(document.content)
@@ -66,33 +85,68 @@ def attempt(document_pk: int, number: int) -> str:
                                         document_type, sml_config(),
                                         process or smp.BILLING_PROCESS,
                                         smp_trust=smp_trust())
+        _note_endpoint(document, endpoint)
+        # Made before the first message goes out (not for a receiver off Peppol), and kept.
+        message_id = _message_id(document)
         sent = peppol_as4.send(
             point, endpoint, content, sender=document.sender_id,
             receiver=document.receiver_id, country=_country(document),
             instance_id=str(document.delivery_id or document.pk),
-            timeout=settings.PEPPOL_AP_TIMEOUT)
+            timeout=settings.PEPPOL_AP_TIMEOUT, message_id=message_id)
     except peppol_as4.UnknownDocumentType as error:
         logger.warning("document %s cannot go over Peppol: %s", document.pk, error)
-        _give_up(document, number, Said(UNREADABLE_TYPE), tell=False)
+        _give_up(document, number, Said(UNREADABLE_TYPE), tell=False,
+                 detail=f"Unknown document type: {error}")
     except NotReceivable as error:
         if document.receiver_email:
-            _by_email_instead(document, number, Said(error.message))
+            _by_email_instead(document, number, Said(error.message), detail=error.detail)
         else:
-            _give_up(document, number, Said(error.message), tell=False)
+            _give_up(document, number, Said(error.message), tell=False, detail=error.detail)
     except LookupFailed as error:
         logger.warning("Peppol lookup for document %s failed: %s", document.pk, error.detail)
-        _may_pass(document, number, Said(error.message))
+        _may_pass(document, number, Said(error.message), detail=error.detail)
     except SendFailed as error:
         logger.warning("AS4 delivery of document %s failed: %s", document.pk, error)
-        reason = Said(error.message, reason=error.reason) if error.reason \
-            else Said(error.message)
+        reason = Said(error.message, **error.params)
         if error.passing:
-            _may_pass(document, number, reason)
+            _may_pass(document, number, reason, detail=error.detail)
         else:
-            _give_up(document, number, reason, tell=False)
+            # A refusal by the receiver's access point, or a receipt that proves nothing:
+            # the sender must act on it, so they hear of it even without webhooks.
+            _give_up(document, number, reason, tell=error.refused, detail=error.detail)
     else:
         _delivered(document, number, sent)
     return Document.objects.filter(pk=document_pk).values_list("status", flat=True).get()
+
+
+def _message_id(document) -> str:
+    """The Peppol message id every try of this document is sent under: made before the
+    first try and kept, so that a retry after a timeout is recognisably the same message
+    to a receiver that already took the first copy."""
+    with transaction.atomic():
+        evidence, _created = PeppolEvidence.objects.select_for_update().get_or_create(
+            document=document)
+        if not evidence.message_id:
+            evidence.message_id = peppol_as4.new_message_id()[:250]
+            evidence.save(update_fields=["message_id"])
+    return evidence.message_id
+
+
+def _note_endpoint(document, endpoint) -> None:
+    """The receiving access point as soon as the SMP names it, so that it shows even when
+    the sending fails."""
+    try:
+        subject = peppol_as4.endpoint_subject(endpoint)
+    except ValueError:
+        subject = ""
+    PeppolEvidence.objects.filter(document=document).update(
+        access_point_url=endpoint.url[:500], access_point_subject=subject[:500])
+
+
+def _detail(text: str) -> str:
+    """A technical detail for staff: one line, bounded."""
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= DETAIL_LENGTH else text[:DETAIL_LENGTH - 1] + "…"
 
 
 def _country(document) -> str:
@@ -109,23 +163,24 @@ def _delivered(document, number, sent) -> None:
             message_id=sent.message_id[:250], access_point_url=sent.access_point_url[:500],
             access_point_subject=sent.access_point_subject[:500],
             receipt=sent.receipt.decode("utf-8", "replace"), attempts=number, last_error="",
-            last_error_said=None, next_attempt_at=None, completed_at=timezone.now())
+            last_error_said=None, last_error_detail="", next_attempt_at=None,
+            completed_at=timezone.now())
 
 
-def _may_pass(document, number, reason) -> None:
+def _may_pass(document, number, reason, *, detail: str = "") -> None:
     from invoices.tasks import send_over_peppol
 
     delays = settings.PEPPOL_AP_RETRY_MINUTES
     if number > len(delays):
         _give_up(document, number, Said(gettext_noop("%(reason)s Gave up after %(count)d "
                                                      "attempts."), reason=reason, count=number),
-                 tell=True)
+                 tell=True, detail=detail)
         return
     retry_at = timezone.now() + timedelta(minutes=delays[number - 1])
     with transaction.atomic():
         PeppolEvidence.objects.filter(document=document).update(
             attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
-            next_attempt_at=retry_at)
+            last_error_detail=_detail(detail), next_attempt_at=retry_at)
         document.note_delivery_retry(number, reason, retry_at, actor_label=AS4_ACTOR)
         task = send_over_peppol
         if task.get_backend().supports_defer:
@@ -133,25 +188,27 @@ def _may_pass(document, number, reason) -> None:
         enqueue(task, document.pk, number + 1)
 
 
-def _give_up(document, number, reason, *, tell: bool) -> None:
+def _give_up(document, number, reason, *, tell: bool, detail: str = "") -> None:
     with transaction.atomic():
         PeppolEvidence.objects.filter(document=document).update(
             attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
-            next_attempt_at=None, completed_at=timezone.now())
+            last_error_detail=_detail(detail), next_attempt_at=None,
+            completed_at=timezone.now())
         changed = document.mark_delivery_failed(None, reason, actor_label=AS4_ACTOR)
         if changed and tell:
             pk = document.pk
             transaction.on_commit(lambda: notify_delivery_failed(pk))
 
 
-def _by_email_instead(document, number, reason) -> None:
+def _by_email_instead(document, number, reason, *, detail: str = "") -> None:
     """The receiver is not on Peppol, and the sender gave an address to mail it to."""
     from invoices.transport.email import EmailTransport
 
     with transaction.atomic():
         PeppolEvidence.objects.filter(document=document).update(
             attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
-            next_attempt_at=None, completed_at=timezone.now())
+            last_error_detail=_detail(detail), next_attempt_at=None,
+            completed_at=timezone.now())
         EmailTransport().deliver(document)
 
 

@@ -103,7 +103,7 @@ class Reach(models.TextChoices):
 
     REACHABLE = "reachable", _("Receives Peppol invoices")
     NOT_REACHABLE = "not_reachable", _("Cannot receive Peppol invoices")
-    NOT_CHECKED = "not_checked", _("Not checked, or the check failed")
+    NOT_CHECKED = "not_checked", _("No answer yet: never checked, or every check failed")
     STALE = "stale", _("Checked too long ago")
 
 

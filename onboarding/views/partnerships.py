@@ -263,8 +263,12 @@ def partnership_stop(request, pk):
     """The accountancy's administrator stops working for a client: the accountancy's access
     ends as when the client ends it. The keys its users made stay with the client."""
     partnership = get_object_or_404(
-        Partnership.objects.active().filter(accountant=request.environment)
+        Partnership.objects.filter(accountant=request.environment)
         .select_related("organization", "accountant"), pk=pk)
+    if not partnership.is_active:
+        # The client ended it while this page was open.
+        _say_ended_already(request, partnership)
+        return redirect("onboarding:clients")
     keys = partnership.connection_keys.filter(revoked_at__isnull=True).count()
     if request.method == "POST":
         with transaction.atomic():
@@ -311,9 +315,13 @@ def _who_answers(request, found) -> dict:
 def partnership_end(request, pk):
     """The client's administrator ends an accountant's access to an organization."""
     partnership = get_object_or_404(
-        Partnership.objects.active().visible_to(request.user, request.environment)
+        Partnership.objects.visible_to(request.user, request.environment)
         .select_related("organization", "accountant"), pk=pk)
     organization = partnership.organization
+    if not partnership.is_active:
+        # The accountancy stopped, or another window ended it, while this page was open.
+        _say_ended_already(request, partnership)
+        return redirect("onboarding:organization_detail", organization.pk)
     if not organization.administered_by(request.user):
         messages.error(request, _("Only administrators of the organization end partnerships."))
         return redirect("onboarding:organization_detail", organization.pk)

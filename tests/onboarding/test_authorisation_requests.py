@@ -602,7 +602,10 @@ def test_the_accountant_stops_working_for_a_client_and_the_client_is_told(client
     assert told.to == [cast.client_admin.email]
     assert "Numbers Accountants no longer works for you" in told.subject
     assert "still works" in told.body
-    assert client.post(url).status_code == 404
+    # Stopping again, from a page left open: said, and nobody is mailed again.
+    again = client.post(url, follow=True)
+    assert "had already ended; nothing was changed" in text(again)
+    assert len(mail.outbox) == 1
 
 
 def ended_meanwhile_by(monkeypatch, user):
@@ -642,6 +645,27 @@ def test_the_second_of_two_who_end_a_partnership_at_once_changes_nothing_and_mai
     assert AuditEvent.objects.filter(action="partnership.ended").count() == 2  # both sides'
     key.refresh_from_db()
     assert not key.is_revoked
+
+
+@pytest.mark.parametrize("side", ["client", "accountancy"])
+def test_a_page_left_open_while_the_other_side_ended_the_partnership_says_so(client, cast,
+                                                                             side):
+    bakery, partnership, _key = partnered_bakery(cast)
+    if side == "client":
+        sign_in(client, cast.client_admin)
+        url, first = f"/partnerships/{partnership.pk}/end/", cast.accountant
+    else:
+        as_accountant(client, cast)
+        url, first = f"/clients/partnerships/{partnership.pk}/stop/", cast.client_admin
+    partnership.end(first)
+    mail.outbox.clear()
+
+    response = client.post(url, follow=True)
+
+    assert response.status_code == 200
+    assert "The partnership of Numbers Accountants and Bakery BV had already ended; nothing " \
+           "was changed." in text(response)
+    assert mail.outbox == []
 
 
 def test_only_the_accountancys_administrators_stop_working_for_a_client(client, cast):

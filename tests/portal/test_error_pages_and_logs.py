@@ -40,7 +40,7 @@ def test_it_tells_the_user_to_reload_and_try_again_when_a_form_has_expired(cast)
                                              "password": PASSWORD}).content.decode()
 
     assert '<html lang="en">' in page
-    assert "Reload the page and try again" in page
+    assert "Go back, reload that page and fill in the form again" in page
 
 
 def test_the_server_error_page_speaks_the_active_language_and_promises_nothing():

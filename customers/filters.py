@@ -57,9 +57,10 @@ REACH_RANK = Case(When(CustomerCard.REACHABLE, then=Value(0)),
 class CardOrdering(django_filters.OrderingFilter):
     """One column's order, either way, and the card's id after it: a stable order, so no
     card moves between pages. Name and customer number are read from the indexes
-    card_org_name and customer_number_once_per_organization, last checked from
-    card_org_checked; never-checked cards come where PostgreSQL's index keeps them (last
-    when ascending, first when descending), the same on every database."""
+    card_org_name and customer_number_once_per_organization, last checked ascending from
+    card_org_checked. Never-checked cards come after the checked ones either way, on every
+    database: the dates a user sorts by are on the first pages (the oldest checks, or the
+    newest), and the cards without one are found with the Peppol filter "No answer yet"."""
 
     COLUMNS = {"name": "name", "number": "customer_number", "reach": "reach",
                "checked": "peppol_checked_at"}
@@ -82,10 +83,10 @@ class CardOrdering(django_filters.OrderingFilter):
             rank = REACH_RANK.desc() if descending else REACH_RANK.asc()
             return qs.order_by(rank, "name", "pk")
         field = F(self.COLUMNS[column])
-        if column == "checked":
-            ordered = field.desc(nulls_first=True) if descending else field.asc(nulls_last=True)
-        else:
-            ordered = field.desc() if descending else field.asc()
+        # Both databases are told where NULLs go: PostgreSQL puts them first when descending,
+        # SQLite first when ascending.
+        nulls = {"nulls_last": True} if column == "checked" else {}
+        ordered = field.desc(**nulls) if descending else field.asc(**nulls)
         return qs.order_by(ordered, tie)
 
 
@@ -200,7 +201,10 @@ def search(query: str) -> Q:
 
 
 def filtered_cards(organization, params: dict, cards=None):
-    """The organization's cards (or `cards`) that pass the list's filters in `params`."""
-    return CardFilter(params, profiles=organization.sending_profiles.all(),
-                      queryset=cards if cards is not None
-                      else CustomerCard.objects.filter(organization=organization)).qs
+    """The organization's cards (or `cards`) that pass the list's filters in `params`, in
+    the list's order (its `ordering` there, else by name); none while a filter is not
+    valid, as the list shows none then."""
+    found = CardFilter(params, profiles=organization.sending_profiles.all(),
+                       queryset=cards if cards is not None
+                       else CustomerCard.objects.filter(organization=organization))
+    return found.qs if found.is_valid() else found.qs.none()

@@ -48,7 +48,10 @@ def card_list(request, pk):
     organization = organization_from(request, pk)
     cards = CardFilter(request.GET, profiles=organization.sending_profiles.all(),
                        queryset=organization.customer_cards.select_related("sending_profile"))
-    page = paginate(request, cards.qs)
+    # A filter that is not valid lists nothing rather than every card, as the document
+    # lists do: the list would look filtered while it is not.
+    invalid = cards.is_bound and not cards.is_valid()
+    page = paginate(request, cards.qs.none() if invalid else cards.qs)
     has_default = cards.has_default_profile
     rules = cards.rules
     return render(request, "customers/cards/list.html", {
@@ -58,6 +61,7 @@ def card_list(request, pk):
         "rows": [(card, card.problems(rules)) for card in page.object_list],
         "for_setup": cards.for_setup,
         "filtered": cards.asked,
+        "invalid_filters": invalid,
         "sorting": cards.sorting,
         "has_default_profile": has_default,
         "has_profiles": bool(cards.profiles),
@@ -235,9 +239,10 @@ def export_row(card) -> list[str]:
 @environment_required()
 def card_export(request, pk):
     organization = organization_from(request, pk)
+    # The list's filters and its order: the export link carries both (`ordering` too).
     cards = filtered_cards(organization, request.GET,
                            organization.customer_cards.select_related("sending_profile"))
-    rows = (export_row(card) for card in cards.order_by("customer_number").iterator(2000))
+    rows = (export_row(card) for card in cards.iterator(2000))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_download(csv_lines(EXPORT_COLUMNS, rows, delimiter=reader_delimiter()),
                         f"customers-{organization.company_id}-{stamp}.csv")

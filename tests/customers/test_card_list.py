@@ -125,13 +125,14 @@ def test_it_lists_problems_as_a_setup_checks_the_cards(client, cast, org):
     assert 'name="setup" value="accept"' in client.get(f"{url}&setup=accept").content.decode()
 
 
-def test_it_ignores_a_filter_value_it_does_not_know(client, cast, org, cards):
+def test_it_lists_nothing_for_a_filter_value_it_does_not_know(client, cast, org, cards):
     sign_in(client, cast.admin)
 
     response = client.get(f"/organizations/{org.pk}/customers/?reach=maybe&profile=x&page=zz")
 
     assert response.status_code == 200
-    assert "3 customers" in text(response)
+    assert "Nothing is listed while a filter is not valid" in text(response)
+    assert "3 customers" in text(client.get(f"/organizations/{org.pk}/customers/?page=zz"))
 
 
 def test_it_pages_with_the_filters_kept(client, cast, org):

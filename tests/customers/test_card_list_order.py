@@ -1,5 +1,9 @@
-"""Sorting the customer card list by its column headers, and filter values it does not know."""
+"""Sorting the customer card list by its column headers, its export in the order shown, and
+filter values it does not know."""
 
+import csv
+import html
+import io
 import re
 from datetime import timedelta
 
@@ -50,11 +54,11 @@ def test_it_sorts_by_the_column_asked_for_either_way(client, cast, org, cards):
     assert order(client, org, "?ordering=reach") == ["Beta Garage", "Alpha Bakery", "Gamma Shop"]
     assert order(client, org, "?ordering=-reach") == [
         "Gamma Shop", "Alpha Bakery", "Beta Garage"]
-    # The longest ago first; never checked after the others.
+    # The longest ago first, or the latest; never checked after the others either way.
     assert order(client, org, "?ordering=checked") == [
         "Beta Garage", "Alpha Bakery", "Gamma Shop"]
     assert order(client, org, "?ordering=-checked") == [
-        "Gamma Shop", "Alpha Bakery", "Beta Garage"]
+        "Alpha Bakery", "Beta Garage", "Gamma Shop"]
 
 
 def test_it_makes_the_headers_links_that_turn_the_order_round(client, cast, org, cards):
@@ -141,16 +145,14 @@ def test_it_says_beside_the_field_which_filter_value_it_does_not_know(client, ca
 
     assert response.status_code == 200
     page = text(response)
-    # Neither is applied: the whole list, and the errors beside the fields.
-    assert "3 customers" in page
-    assert order(client, org, "?reach=bogus&problems=maybe") == [
-        "Alpha Bakery", "Beta Garage", "Gamma Shop"]
+    # Nothing is listed, rather than a list that looks filtered; the errors are beside the
+    # fields.
+    assert "Nothing is listed while a filter is not valid" in page
+    assert order(client, org, "?reach=bogus&problems=maybe") == []
     assert re.search(r'id="id_reach_error">Select a valid choice\. bogus', page)
     assert 'id="id_problems_error">“maybe” is not a value of this box' in page
     assert 'value="maybe"' not in page and 'id="id_problems" checked' not in page
-    assert "Clear filters" in page
-    # A valid filter beside an invalid one still applies.
-    assert order(client, org, "?reach=bogus&problems=on") == ["Alpha Bakery"]
+    assert "Show all" in page
     assert order(client, org, "?problems=true") == ["Alpha Bakery"]
 
 
@@ -161,4 +163,78 @@ def test_it_says_so_when_it_does_not_know_an_order(client, cast, org, cards):
 
     assert response.status_code == 200
     assert "Order: Select a valid choice." in text(response)
-    assert order(client, org, "?ordering=colour") == ["Alpha Bakery", "Beta Garage", "Gamma Shop"]
+    assert order(client, org, "?ordering=colour") == []
+
+
+@pytest.fixture
+def checked_at_different_times(org):
+    """Cards checked a day, a week and a month ago, and two never checked, added (and
+    numbered) in neither the order of their names nor of their checks."""
+    now = timezone.now()
+    for number, (name, days) in enumerate((("Week", 7), ("Never 1", None), ("Day", 1),
+                                           ("Never 2", None), ("Month", 30)), start=1):
+        make_card(org, name=name, customer_number=str(number),
+                  peppol_checked_at=now - timedelta(days=days) if days else None)
+
+
+def names_in_list(client, org, query):
+    page = client.get(f"/organizations/{org.pk}/customers/{query}").content.decode()
+    return re.findall(r'<td><a href="/customers/\d+/">([^<]+)</a>', page)
+
+
+def export_link(client, org, query) -> str:
+    page = client.get(f"/organizations/{org.pk}/customers/{query}").content.decode()
+    return html.unescape(re.search(
+        r'<a class="btn btn-outline-secondary" href="([^"]*/export/[^"]*)"', page).group(1))
+
+
+def names_in_export(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    exported = list(csv.reader(io.StringIO(content)))
+    assert exported[0][1] == "name"
+    return [row[1] for row in exported[1:]]
+
+
+def test_it_puts_never_checked_cards_after_the_checked_ones_either_way(
+        client, cast, org, checked_at_different_times):
+    sign_in(client, cast.admin)
+
+    assert names_in_list(client, org, "?ordering=-checked") == [
+        "Day", "Week", "Month", "Never 2", "Never 1"]
+    assert names_in_list(client, org, "?ordering=checked") == [
+        "Month", "Week", "Day", "Never 1", "Never 2"]
+
+
+@pytest.mark.parametrize("query, names", [
+    ("", ["Day", "Month", "Never 1", "Never 2", "Week"]),
+    ("?ordering=-checked", ["Day", "Week", "Month", "Never 2", "Never 1"]),
+    ("?ordering=checked", ["Month", "Week", "Day", "Never 1", "Never 2"]),
+    ("?q=e&ordering=-name", ["Week", "Never 2", "Never 1"]),
+])
+def test_it_exports_the_cards_in_the_order_the_list_shows(
+        client, cast, org, checked_at_different_times, query, names):
+    sign_in(client, cast.admin)
+
+    link = export_link(client, org, query)
+
+    assert names_in_list(client, org, query) == names
+    assert names_in_export(client, link) == names
+
+
+def test_it_lists_and_exports_nothing_while_a_filter_is_not_valid(
+        client, cast, org, checked_at_different_times):
+    sign_in(client, cast.admin)
+    query = "?profile=bogus&ordering=-checked"
+
+    response = client.get(f"/organizations/{org.pk}/customers/{query}")
+
+    assert response.status_code == 200
+    page = text(response)
+    assert re.search(r'id="id_profile_error">Select a valid choice\. bogus', page)
+    assert "Nothing is listed while a filter is not valid" in page
+    assert 'id="customer-cards"' not in page and "Export CSV" not in page
+    assert names_in_list(client, org, "?ordering=-checked") == [
+        "Day", "Week", "Month", "Never 2", "Never 1"]
+    assert names_in_export(client, f"/organizations/{org.pk}/customers/export/{query}") == []

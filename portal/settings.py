@@ -448,6 +448,9 @@ DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=10)
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
 DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS = env.int("DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS",
                                                  default=7)
+# How long the platform still knows a received document, once deleted or purged, well enough
+# to hold the same invoice sent again as a possible duplicate (invoices.models.fingerprints).
+DOCUMENT_FINGERPRINT_DAYS = env.int("DOCUMENT_FINGERPRINT_DAYS", default=730)
 # Received invoices that wait this long to be fetched are the usual sign of bookkeeping
 # software that stopped fetching: the administrators are mailed, again each REPEAT days while
 # they keep waiting. 0 hours: no reminders.

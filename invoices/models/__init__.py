@@ -7,7 +7,8 @@ from invoices.models.documents import (
     Status,
 )
 from invoices.models.evidence import PeppolEvidence
+from invoices.models.fingerprints import ReceivedFingerprint
 from invoices.models.reminders import InboxReminder
 
 __all__ = ["Channel", "Direction", "Document", "DocumentEvent", "DocumentType", "InboxReminder",
-           "PeppolEvidence", "Status"]
+           "PeppolEvidence", "ReceivedFingerprint", "Status"]

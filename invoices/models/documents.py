@@ -576,7 +576,10 @@ class Document(SenderReceiverIds, models.Model):
 
     def discard(self, by, *, actor_label="") -> bool:
         """Delete a received document at its receiver's request; the audit log keeps that it
-        was. False when it was already gone."""
+        was, and a fingerprint (ReceivedFingerprint) that the same invoice came, so a resend
+        is still held as a possible duplicate. False when it was already gone."""
+        from invoices.models.fingerprints import ReceivedFingerprint
+
         with transaction.atomic():
             current = (Document.objects.select_for_update().select_related("organization")
                        .defer("content").filter(pk=self.pk, direction=Direction.INCOMING)
@@ -589,6 +592,7 @@ class Document(SenderReceiverIds, models.Model):
                    action="document.deleted", target=current,
                    before={"status": current.status, "direction": current.direction,
                            "delivery_id": str(current.delivery_id or "")})
+            ReceivedFingerprint.remember([current])
             current.delete()
         return True
 

@@ -323,6 +323,9 @@ if any(_ap_settings) and not all(_ap_settings):
 # names a receiver's access point is then only believed when such an SMP signed it.
 PEPPOL_SMP_TRUST_FILE = env.str("PEPPOL_SMP_TRUST_FILE", default="")
 PEPPOL_AP_TIMEOUT = env.float("PEPPOL_AP_TIMEOUT", default=30.0)
+# Peppol AS4 endpoints are https. Plain http endpoints named by an SMP are only accepted for
+# `make run` and tests, whose stand-in access points listen on 127.0.0.1.
+PEPPOL_ALLOW_HTTP_ENDPOINTS = env.bool("PEPPOL_ALLOW_HTTP_ENDPOINTS", default=DEBUG)
 # Minutes to wait before each new try after a failure that may pass; one try more than listed.
 PEPPOL_AP_RETRY_MINUTES = [float(m) for m in env.list("PEPPOL_AP_RETRY_MINUTES",
                                                       default=["1", "5", "30", "120", "480"])]

@@ -33,6 +33,8 @@ PEPPOL_DNS_SERVERS = env.list("PEPPOL_DNS_SERVERS", default=["127.0.0.1"])  # no
 PEPPOL_DNS_PORT = env.int("PEPPOL_DNS_PORT", default=9)  # noqa: F405
 PEPPOL_SML_ZONE = env.str("PEPPOL_SML_ZONE", default="")  # noqa: F405
 PEPPOL_LOOKUP_TIMEOUT = 1.0
+# The stand-in access points answer plain http on 127.0.0.1.
+PEPPOL_ALLOW_HTTP_ENDPOINTS = True
 # SQLite's test database is a file, not memory, so that the task worker a test starts as a
 # separate process (tests/portal/test_task_worker.py) works on the same database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

@@ -480,12 +480,14 @@ class Document(SenderReceiverIds, models.Model):
 
     def retry_delivery(self, by, *, actor_label="") -> bool:
         """Delivery failed, and the sender asks to try again: Queued once more with the
-        earlier attempts' evidence cleared, and routed anew after the commit, since the
-        receiver may be on the platform by now or its access point back. False when it was
-        no longer Delivery failed. Refused, as a new document would be, when the sender
-        may no longer send it."""
+        earlier attempts' errors and counts cleared, and routed anew after the commit, since
+        the receiver may be on the platform by now or its access point back. The Peppol
+        message id stays: the receiving access point may have taken an earlier try whose
+        receipt never came back, and must see the new one as the same message. False when
+        it was no longer Delivery failed. Refused, as a new document would be, when the
+        sender may no longer send it."""
         from invoices.models.evidence import PeppolEvidence
-        from invoices.submission import route, sender_problem
+        from invoices.submission import receiver_for, route, sender_problem
 
         problem = sender_problem(self.organization, self.sender_scheme, self.sender_value)
         if problem and self.status == Status.DELIVERY_FAILED:
@@ -496,7 +498,15 @@ class Document(SenderReceiverIds, models.Model):
                                        detail=Said(gettext_noop("Delivery is tried again.")),
                                        **_reason(""))
             if changed:
-                PeppolEvidence.objects.filter(document_id=self.pk).delete()
+                evidence = PeppolEvidence.objects.filter(document_id=self.pk)
+                if receiver_for(self.receiver_scheme, self.receiver_value) is not None:
+                    # It goes inside the platform now: no Peppol evidence for that.
+                    evidence.delete()
+                evidence.filter(message_id="").delete()
+                evidence.update(
+                    access_point_url="", access_point_subject="", receipt="", attempts=0,
+                    last_error="", last_error_said=None, last_error_detail="",
+                    next_attempt_at=None, completed_at=None)
                 pk = self.pk
                 transaction.on_commit(lambda: route(pk))
         return changed

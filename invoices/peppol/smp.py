@@ -386,6 +386,9 @@ SMP_UNTRUSTED = gettext_noop(
 NO_AS4_ENDPOINT = gettext_noop(
     "The receiver's Peppol service provider names no AS4 access point for this document type "
     "and process.")
+ENDPOINT_NOT_HTTPS = gettext_noop(
+    "The receiver's Peppol access point cannot be used: its address, as the receiver's Peppol "
+    "service provider publishes it, uses %(scheme)s, and Peppol requires https.")
 
 
 @dataclass(frozen=True)
@@ -407,6 +410,18 @@ class NotReceivable(Exception):
         self.detail = detail
 
 
+class UnusableEndpoint(Exception):
+    """The participant is on Peppol, but the access point its SMP names cannot be sent to,
+    and asking again will not change that until the receiver's provider corrects it.
+    ``message`` is a user-facing constant with ``params``; ``detail`` is for staff."""
+
+    def __init__(self, message: str, *, params: dict | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params or {}
+        self.detail = detail
+
+
 def service_endpoint(
     scheme: str,
     value: str,
@@ -415,12 +430,14 @@ def service_endpoint(
     process: str = BILLING_PROCESS,
     http: requests.Session | None = None,
     smp_trust: tuple[x509.Certificate, ...] = (),
+    allow_http: bool = False,
 ) -> Endpoint:
     """The AS4 endpoint of the participant for `document_type` and `process`. With
-    `smp_trust`, the service metadata must be signed by a certificate it issued.
+    `smp_trust`, the service metadata must be signed by a certificate it issued. Peppol AS4
+    endpoints are https; `allow_http` also accepts plain http, for local stand-ins.
 
-    Raises :class:`NotReceivable` for a clear no, :class:`LookupFailed` when no answer could
-    be had."""
+    Raises :class:`NotReceivable` for a clear no, :class:`UnusableEndpoint` for an endpoint
+    that cannot be used, :class:`LookupFailed` when no answer could be had."""
     smp_url = _resolve_smp_url(sml_dns_name(scheme, value, config.zone), config)
     if smp_url is None:
         raise NotReceivable(NOT_ON_PEPPOL, "no Meta:SMP record")
@@ -436,7 +453,12 @@ def service_endpoint(
     metadata = _fetch_url(metadata_url, config, http)
     if metadata is None:
         raise NotReceivable(TYPE_NOT_ACCEPTED, f"GET {metadata_url}: 404")
-    return _endpoint_from_metadata(metadata, document_type, process, smp_trust)
+    endpoint = _endpoint_from_metadata(metadata, document_type, process, smp_trust)
+    scheme = endpoint.url.partition("://")[0].lower()
+    if scheme != "https" and not allow_http:
+        raise UnusableEndpoint(ENDPOINT_NOT_HTTPS, params={"scheme": scheme},
+                               detail=f"AS4 endpoint {endpoint.url[:300]}")
+    return endpoint
 
 
 def _fetch_url(url: str, config: SmlConfig, http: requests.Session | None) -> bytes | None:

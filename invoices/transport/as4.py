@@ -17,7 +17,7 @@ from invoices.models import Document, PeppolEvidence, Status
 from invoices.peppol import as4 as peppol_as4
 from invoices.peppol import smp
 from invoices.peppol.as4 import DETAIL_LENGTH, SendFailed
-from invoices.peppol.smp import LookupFailed, NotReceivable
+from invoices.peppol.smp import LookupFailed, NotReceivable, UnusableEndpoint
 from invoices.transport.base import ROUTING_ACTOR, Transport, access_point, smp_trust
 from portal.mail import portal_link
 from portal.said import Said, as_data
@@ -41,24 +41,25 @@ class As4Transport(Transport):
         self.point = point
 
     def deliver(self, document, locked=None) -> str:
-        """Hand the document to the sending task; it stays Queued meanwhile. A document
-        whose sending began and then waited for the network (an attempt found no access
-        point settings) goes on with its next attempt, under the same message id."""
+        """Hand the document to the sending task; it stays Queued meanwhile. While an
+        attempt is queued or scheduled, its evidence has a next attempt time. Without one
+        and not completed, nothing is on its way: a new document, one whose sending began
+        and then waited for the network (an attempt found no access point settings), or one
+        the sender asked to try again (Document.retry_delivery). Each goes on with its next
+        attempt, under the message id its evidence keeps."""
         from invoices.tasks import send_over_peppol
 
         with transaction.atomic():
-            evidence, created = PeppolEvidence.objects.get_or_create(document_id=document.pk)
-            if created:
-                enqueue(send_over_peppol, document.pk, 1)
-            elif document.waits_for_network:
-                evidence = PeppolEvidence.objects.select_for_update().get(pk=evidence.pk)
-                now = timezone.now()
-                if evidence.completed_at is None and (
-                        evidence.next_attempt_at is None
-                        or evidence.next_attempt_at <= now - REQUEUE_AFTER):
-                    evidence.next_attempt_at = now
-                    evidence.save(update_fields=["next_attempt_at"])
-                    enqueue(send_over_peppol, document.pk, evidence.attempts + 1)
+            evidence, _created = PeppolEvidence.objects.get_or_create(document_id=document.pk)
+            evidence = PeppolEvidence.objects.select_for_update().get(pk=evidence.pk)
+            now = timezone.now()
+            if evidence.completed_at is None and (
+                    evidence.next_attempt_at is None
+                    or (document.waits_for_network
+                        and evidence.next_attempt_at <= now - REQUEUE_AFTER)):
+                evidence.next_attempt_at = now
+                evidence.save(update_fields=["next_attempt_at"])
+                enqueue(send_over_peppol, document.pk, evidence.attempts + 1)
         return Document.objects.filter(pk=document.pk).values_list("status", flat=True).get()
 
 
@@ -84,7 +85,8 @@ def attempt(document_pk: int, number: int) -> str:
         endpoint = smp.service_endpoint(document.receiver_scheme, document.receiver_value,
                                         document_type, sml_config(),
                                         process or smp.BILLING_PROCESS,
-                                        smp_trust=smp_trust())
+                                        smp_trust=smp_trust(),
+                                        allow_http=settings.PEPPOL_ALLOW_HTTP_ENDPOINTS)
         _note_endpoint(document, endpoint)
         # Made before the first message goes out (not for a receiver off Peppol), and kept.
         message_id = _message_id(document)
@@ -102,6 +104,11 @@ def attempt(document_pk: int, number: int) -> str:
             _by_email_instead(document, number, Said(error.message), detail=error.detail)
         else:
             _give_up(document, number, Said(error.message), tell=False, detail=error.detail)
+    except UnusableEndpoint as error:
+        # Not by email instead: the receiver is on Peppol, its provider must put it right.
+        logger.warning("document %s cannot go over Peppol: %s", document.pk, error.detail)
+        _give_up(document, number, Said(error.message, **error.params), tell=False,
+                 detail=error.detail)
     except LookupFailed as error:
         logger.warning("Peppol lookup for document %s failed: %s", document.pk, error.detail)
         _may_pass(document, number, Said(error.message), detail=error.detail)
@@ -113,7 +120,8 @@ def attempt(document_pk: int, number: int) -> str:
         else:
             # A refusal by the receiver's access point, or a receipt that proves nothing:
             # the sender must act on it, so they hear of it even without webhooks.
-            _give_up(document, number, reason, tell=error.refused, detail=error.detail)
+            _give_up(document, number, reason, tell=error.refused, detail=error.detail,
+                     refused=error.message == peppol_as4.REFUSED_BY_ACCESS_POINT)
     else:
         _delivered(document, number, sent)
     return Document.objects.filter(pk=document_pk).values_list("status", flat=True).get()
@@ -188,7 +196,10 @@ def _may_pass(document, number, reason, *, detail: str = "") -> None:
         enqueue(task, document.pk, number + 1)
 
 
-def _give_up(document, number, reason, *, tell: bool, detail: str = "") -> None:
+def _give_up(document, number, reason, *, tell: bool, detail: str = "",
+             refused: bool = False) -> None:
+    """Delivery failed for good at try `number`. `tell`: the sender's administrators are
+    mailed; `refused`: because the receiver's access point refused the document."""
     with transaction.atomic():
         PeppolEvidence.objects.filter(document=document).update(
             attempts=number, last_error=reason[:500], last_error_said=as_data(reason),
@@ -197,7 +208,8 @@ def _give_up(document, number, reason, *, tell: bool, detail: str = "") -> None:
         changed = document.mark_delivery_failed(None, reason, actor_label=AS4_ACTOR)
         if changed and tell:
             pk = document.pk
-            transaction.on_commit(lambda: notify_delivery_failed(pk))
+            transaction.on_commit(lambda: notify_delivery_failed(pk, attempts=number,
+                                                                 refused=refused))
 
 
 def _by_email_instead(document, number, reason, *, detail: str = "") -> None:
@@ -218,10 +230,14 @@ def give_up_after_failed_task(document_pk: int, number: int) -> None:
         _give_up(document, number, Said(GAVE_UP), tell=True)
 
 
-def notify_delivery_failed(document_pk: int) -> None:
+def notify_delivery_failed(document_pk: int, *, attempts: int = 0,
+                           refused: bool = False) -> None:
+    """Mail the sender's administrators that the document could not be delivered: that the
+    receiving access point refused it (`refused`), or that `attempts` tries failed."""
     document = Document.objects.select_related("organization").get(pk=document_pk)
     notifications.send("delivery_failed", document.organization.administrators(),
                        {"document": document, "organization": document.organization,
+                        "refused": refused, "attempts": attempts,
                         "url": portal_link(document.get_absolute_url())})
 
 

@@ -1,12 +1,15 @@
 """Health endpoints, two of them because they answer two questions.
 
-/health/ is for load balancers: can this web node serve pages (database, cache)? Work waiting
-for the task workers says nothing about that, and failing every web node because the queue is
-slow would take the whole site down. It is answered over plain http and on any Host (see
-portal.health_middleware), as load balancers probe by address.
+/health/ is for load balancers: can this web node serve pages? That is the database. The cache
+is reported beside it but fails nothing: the portal carries on without Redis (portal.cache),
+and failing every web node because Redis is down would take the whole site down with it. Work
+waiting for the task workers says nothing about serving pages either. It is answered over
+plain http and on any Host (see portal.health_middleware), as load balancers probe by
+address.
 
 /health/queue/ is for monitoring: is background work being done (tasks waiting too long, no
-worker reporting in, periodic tasks overdue)? It goes through the ordinary request handling.
+worker reporting in, periodic tasks overdue), and is the cache up? It goes through the
+ordinary request handling.
 
 Plain synchronous views running django-health-check's database check and checks of our own:
 the package's view is asynchronous, which a WSGI server wraps in an event loop of its own,
@@ -117,8 +120,11 @@ class Schedules(HealthCheck):
                                      + ", ".join(overdue))
 
 
-CHECKS = {"database": Database, "cache": Cache}
-QUEUE_CHECKS = {"queue": TaskQueue, "workers": Workers, "schedules": Schedules}
+CHECKS = {"database": Database}
+# Said on /health/ without failing it (see the module).
+REPORTED = {"cache": Cache}
+QUEUE_CHECKS = {"queue": TaskQueue, "workers": Workers, "schedules": Schedules,
+                "cache": Cache}
 
 
 def _run(checks: dict) -> tuple[dict, bool]:
@@ -137,17 +143,19 @@ def _run(checks: dict) -> tuple[dict, bool]:
 
 @never_cache
 def health(request):
-    """For load balancers: 200 when this node can serve pages (database and cache "OK"),
-    or 503 with what failed. The task queue is not part of it: see queue_health."""
+    """For load balancers: 200 when this node can serve pages (the database "OK"), or 503
+    with what failed; the cache's state beside it. The task queue is not part of it: see
+    queue_health."""
     answers, healthy = _run(CHECKS)
+    answers.update(_run(REPORTED)[0])
     return JsonResponse(answers, status=200 if healthy else 503)
 
 
 @never_cache
 def queue_health(request):
-    """For monitoring: 200 when background work is being done, or 503 with what is wrong
-    (tasks waiting too long, no worker reporting in, periodic tasks overdue); the figures
-    either way."""
+    """For monitoring: 200 when background work is being done and the cache is up, or 503
+    with what is wrong (tasks waiting too long, no worker reporting in, periodic tasks
+    overdue, the cache); the figures either way."""
     if settings.TASKS_BACKEND != "database":
         return JsonResponse({"queue": f"not used: TASKS_BACKEND is {settings.TASKS_BACKEND}"})
     answers, healthy = _run(QUEUE_CHECKS)

@@ -138,6 +138,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How long a cache operation waits for Redis to connect or answer. A Redis that is down or
+# hangs then costs a request this much once, after which portal.cache answers as an empty
+# cache (see there): sign-in and the API carry on without it.
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.5)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.PortalRedisCache"
+    _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+    _cache_options.setdefault("socket_connect_timeout", CACHE_TIMEOUT_SECONDS)
+    _cache_options.setdefault("socket_timeout", CACHE_TIMEOUT_SECONDS)
 
 AUTH_USER_MODEL = "onboarding.User"
 AUTHENTICATION_BACKENDS = [

@@ -7,7 +7,9 @@ software behind the same address, as a cloud ERP's customers share one; and per 
 whatever the key, at a higher limit, against trying one key after another.
 
 Counters live in the cache, one per address and fixed window, raised with the cache's incr:
-with a shared cache (Redis) every server process counts together. The address is the one
+with a shared cache (Redis) every server process counts together. While Redis cannot be
+reached the cache counts nothing (portal.cache): each event is then its window's first, so
+the limits let everything through rather than failing the calls. The address is the one
 allauth's sign-in limits use, so ALLAUTH_TRUSTED_PROXY_COUNT decides for both which
 X-Forwarded-For entry is the client's."""
 

@@ -7,11 +7,30 @@ identifiers drops the cached entries at once (and again when the change commits,
 a call that read the old row in between does not keep it). The entry also expires by
 itself after settings.API_KEY_CACHE_SECONDS. Several server processes need a shared cache
 (CACHE_URL) for a revocation to reach them all at once.
+
+While Redis cannot be reached the cache keeps nothing (portal.cache), so every call loads
+the key from the database and a revocation holds at once. But the drop that a revocation
+makes is lost then, and an entry loaded before it may still be in Redis when it answers
+again (a network partition keeps its data): served, it would let a revoked key back in.
+Two rules close that:
+
+- Each entry says when it was loaded, and a process refuses entries loaded before the last
+  moment it could not reach the cache (portal.cache.unreachable_at): it cannot know which
+  drops it, or another process, missed meanwhile. It loads those keys afresh, once.
+- A process whose drop was lost drops those entries again as soon as it reaches the cache
+  (at its next lookup or change of a key), for the processes that did not notice the outage.
+
+What is left: a process that made no cache call during the outage may serve such an entry
+until the process that lost the drop reaches the cache again, and never longer than
+API_KEY_CACHE_SECONDS after the entry was loaded. A check of the database on every call
+would close that too, at the cost the cache is there to save.
 """
 
 from __future__ import annotations
 
 import hmac
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +49,7 @@ from onboarding.models import (
     Software,
 )
 from onboarding.models.connection_keys import TEST_RESOLUTION, secret_digest
+from portal.cache import failure_count, unreachable_at
 
 PREFIX = "api-key:"
 # Kept for unknown App Keys too, so that guessing keys does not cost a query each.
@@ -65,6 +85,8 @@ class CachedKey:
     # Environment.api_access_refusal said no when the entry was loaded; a change of plan or
     # contract drops the entry, so this is never older than the plan.
     plan_refused: bool = False
+    # time.time() when it was read from the database (0.0: by a release that did not say).
+    loaded_at: float = 0.0
 
     @property
     def pk(self) -> int:
@@ -91,6 +113,7 @@ class CachedKey:
 
 
 def _load(app_key: str) -> CachedKey | None:
+    loaded_at = time.time()
     key = (ConnectionKey.objects.select_related("organization", "organization__environment")
            .only("id", "app_key", "secret_hash", "software", "revoked_at", "organization__id",
                  "organization__environment_id", "organization__name",
@@ -110,23 +133,56 @@ def _load(app_key: str) -> CachedKey | None:
             id=organization.pk, environment_id=organization.environment_id,
             name=organization.name, company_id=organization.company_id,
             status=organization.status),
+        loaded_at=loaded_at,
     )
 
 
+# Clocks of the server processes differ a little; an entry loaded this close to an outage
+# counts as loaded before it.
+CLOCK_MARGIN_SECONDS = 1.0
+
+# Cache names whose drop did not reach the cache, dropped again once it answers.
+_undropped: set[str] = set()
+_undropped_lock = threading.Lock()
+
+
 def lookup(app_key: str) -> CachedKey | None:
+    if _undropped:
+        _drop_again()
     cached = cache.get(PREFIX + app_key)
+    if isinstance(cached, CachedKey) and (
+            cached.loaded_at <= unreachable_at(cache) + CLOCK_MARGIN_SECONDS):
+        cached = None
     if cached is None:
         cached = _load(app_key) or UNKNOWN
         cache.set(PREFIX + app_key, cached, settings.API_KEY_CACHE_SECONDS)
     return None if cached == UNKNOWN else cached
 
 
+def _drop(names: list[str]) -> None:
+    failures = failure_count(cache)
+    cache.delete_many(names)
+    if failure_count(cache) != failures:
+        with _undropped_lock:
+            _undropped.update(names)
+
+
+def _drop_again() -> None:
+    with _undropped_lock:
+        names = list(_undropped)
+        _undropped.clear()
+    if names:
+        _drop(names)
+
+
 def forget(app_keys) -> None:
     names = [PREFIX + app_key for app_key in app_keys]
     if not names:
         return
-    cache.delete_many(names)
-    transaction.on_commit(lambda: cache.delete_many(names))
+    if _undropped:
+        _drop_again()
+    _drop(names)
+    transaction.on_commit(lambda: _drop(names))
 
 
 def forget_organization(organization_id: int) -> None:

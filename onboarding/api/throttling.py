@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from functools import lru_cache
@@ -19,8 +18,6 @@ from onboarding.api.keycache import CachedKey
 from portal.problems import ProblemKind
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-logger = logging.getLogger("onboarding.api.throttling")
 
 
 class RateLimited(ProblemKind, exceptions.APIException):
@@ -84,18 +81,13 @@ class ConnectionKeyRateThrottle(BaseThrottle):
         window = int(now // period)
         counter = f"api-rate:{subject}:{window}"
         self.seconds_left = (window + 1) * period - now
+        # While Redis is unreachable the cache counts nothing (portal.cache): every request
+        # is the period's first, and the limit lets calls through rather than failing them.
         try:
-            try:
-                count = cache.incr(counter)
-            except ValueError:
-                # The period's first request; add() loses to a concurrent first request.
-                count = 1 if cache.add(counter, 1, period + 1) else cache.incr(counter)
-        except Exception:
-            # The cache is down (Redis unreachable): a rate limit that cannot count lets
-            # the call through rather than failing every ERP's API calls with it.
-            logger.warning("API rate limit not applied: the cache could not count "
-                           "requests", exc_info=True)
-            return True
+            count = cache.incr(counter)
+        except ValueError:
+            # The period's first request; add() loses to a concurrent first request.
+            count = 1 if cache.add(counter, 1, period + 1) else cache.incr(counter)
         return count <= limit
 
     def wait(self):

@@ -123,6 +123,24 @@ _LOCATION_PREFIXES = {
     "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext",
 }
 _QNAME = re.compile(r"Q\{([^}]*)\}")
+# One step of a location: a name (Clark-style names keep their slashes) and its predicates.
+_STEP = re.compile(r"(?:Q\{[^}]*\})?[^/]+")
+_POSITION = re.compile(r"\[(\d+)\]$")
+# The parts of an invoice or credit note a report names in short beside a location, by the
+# local name of the element under the root; the portal says each in the reader's language.
+PLACES = {
+    "LegalMonetaryTotal": "totals",
+    "AccountingSupplierParty": "supplier",
+    "AccountingCustomerParty": "customer",
+    "TaxTotal": "vat",
+    "InvoiceLine": "line",
+    "CreditNoteLine": "line",
+    "PaymentMeans": "payment",
+    "PaymentTerms": "payment",
+    "Delivery": "delivery",
+    "AllowanceCharge": "allowance_charge",
+    "PayeeParty": "payee",
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +153,32 @@ class RuleMessage:
     def to_dict(self) -> dict:
         return {"rule_id": self.rule_id, "flag": self.flag, "location": self.location,
                 "text": self.text}
+
+    @property
+    def shown_text(self) -> str:
+        """The official text without the ``[BR-CO-16]-`` it starts with when that repeats
+        this message's rule id, which a report shows beside it; otherwise as written."""
+        if self.rule_id:
+            lead = f"[{self.rule_id}]"
+            if self.text.startswith(lead):
+                rest = self.text[len(lead):].lstrip()
+                rest = rest[1:].lstrip() if rest.startswith(("-", ":")) else rest
+                if rest:
+                    return rest
+        return self.text
+
+    @property
+    def place(self) -> str:
+        """The part of the document the location lies in, as a key of PLACES ("totals",
+        "line", ...), "document" for the root or one of its own fields, or "" when the part
+        has no short name (the XPath says it)."""
+        return _place(self.location)[0]
+
+    @property
+    def line_number(self) -> int | None:
+        """For a location in an invoice or credit note line: which line, counted from 1 in
+        the document's order."""
+        return _place(self.location)[1]
 
     @classmethod
     def from_dict(cls, data: dict) -> RuleMessage:
@@ -381,6 +425,27 @@ def _svrl_messages(output: str) -> list[RuleMessage]:
             text=text,
         ))
     return messages
+
+
+def _place(location: str) -> tuple[str, int | None]:
+    if not location.startswith("/"):
+        return "", None
+    steps = _STEP.findall(location)
+    if len(steps) < 2:
+        return "document", None
+    step = steps[1]
+    # A name in a namespace without a prefix here keeps its Clark form, Q{namespace}Name.
+    name = re.sub(r"^Q\{[^}]*\}", "", step.split("[", 1)[0])
+    prefix, _colon, local = name.rpartition(":")
+    if local in PLACES and prefix != "cbc":
+        if PLACES[local] != "line":
+            return PLACES[local], None
+        # The schema check leaves out the position of an element that is the only one.
+        position = _POSITION.search(step)
+        return "line", int(position.group(1)) if position else 1
+    if prefix == "cbc":
+        return "document", None
+    return "", None
 
 
 def readable_location(location: str) -> str:

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from invoices.filters import DocumentFilter
 from invoices.models import Direction, Document
-from invoices.pagination import keyset_page
+from invoices.pagination import KeysetPage, keyset_page
 from invoices.views import export
 from invoices.views.common import may_act_for, organization_from
 from onboarding.models import Organization
@@ -20,7 +20,11 @@ def _render(request, documents, *, direction, organization=None):
     # A filter that is not valid is shown with its error, not exported without it.
     if request.GET.get("export") == "csv" and filters.is_valid():
         return export.download(filters.qs, TITLES[direction], organization)
-    page = keyset_page(request, filters.qs, selective=filters.searches)
+    # A filter that is not valid lists nothing rather than every document: the list would
+    # look filtered while it is not.
+    invalid = filters.is_bound and not filters.is_valid()
+    page = KeysetPage() if invalid else \
+        keyset_page(request, filters.qs, selective=filters.searches)
     # Received invoices on this page can be marked downloaded together, and given a
     # processing status together where the user may process them.
     processable = {doc.organization_id for doc in page.object_list if doc.may_be_processed}
@@ -31,6 +35,7 @@ def _render(request, documents, *, direction, organization=None):
         "filter": filters,
         "form": filters.form,
         "filtered": filters.asked,
+        "invalid_filters": invalid,
         "page": page,
         "direction": direction,
         "box": TITLES[direction],

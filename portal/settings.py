@@ -6,6 +6,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -421,16 +422,20 @@ API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
 SOAP_TOKEN_HOURS = env.int("SOAP_TOKEN_HOURS", default=4)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Peppol onboarding portal API",
-    "DESCRIPTION": (
-        "The API for ERP software. Authenticate with HTTP Basic: a connection key's App Key "
-        "as user name and its Secret as password; create keys in the portal. Each key "
-        "answers for its own organization only. Errors come as application/problem+json "
-        "(RFC 9457); more requests per key than the rate limit get 429 with Retry-After.\n\n"
-        "SOAP 1.1 is answered at /api/api31, with its WSDL at /api/api31?wsdl: the v3.1 "
-        "operations (namespace http://api.everbinding.nl/v3_1/) with which AFAS, Accept and "
-        "4PS Construct send and fetch documents (Login, SendDocument, GetInboxDocuments, "
-        "GetInboxDocument, SetInboxDocumentStatus), and 4PS Business Central's API31 "
-        "connection test (TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."
+    # Lazy, so that each request for the schema gets it in its own language; a paragraph
+    # each, for the translators.
+    "DESCRIPTION": format_lazy(
+        "{}\n\n{}\n\n{}",
+        _("The API for ERP software. Authenticate with HTTP Basic: a connection key's App Key "
+          "as user name and its Secret as password; create keys in the portal. Each key "
+          "answers for its own organization only."),
+        _("Errors come as application/problem+json (RFC 9457); more requests per key than "
+          "the rate limit get 429 with Retry-After."),
+        _("SOAP 1.1 is answered at /api/api31, with its WSDL at /api/api31?wsdl: the v3.1 "
+          "operations (namespace http://api.everbinding.nl/v3_1/) with which AFAS, Accept and "
+          "4PS Construct send and fetch documents (Login, SendDocument, GetInboxDocuments, "
+          "GetInboxDocument, SetInboxDocumentStatus), and 4PS Business Central's API31 "
+          "connection test (TestConnection in namespace urn:peppol-onboarding-portal:api31:v1)."),
     ),
     "VERSION": "1.0.0",
     # OpenAPI 3.1 writes an optional object as oneOf the object or null; 3.0's "nullable"

@@ -151,7 +151,8 @@ class RecipientQuerySerializer(serializers.Serializer):
 
 
 class RecipientSerializer(serializers.Serializer):
-    asked = serializers.CharField(help_text=_("The endpoint id as the request wrote it."))
+    asked = serializers.CharField(help_text=_("The endpoint id as the request wrote it, "
+                                              "without spaces before or after it."))
     identifier = serializers.CharField(
         help_text=_("The endpoint id as the platform writes it (scheme:value, no spaces)."))
     valid = serializers.BooleanField(help_text=_("Whether this is a valid Peppol identifier."))

@@ -399,6 +399,7 @@ def get_inbox_documents(key, fields):
         ("SenderName", name), ("Status", _status_text(status)), ("CreatedAt", created)])
         for pk, delivery_id, document_type, number, issue_date, scheme, value, name, status,
         created in rows[:size]]
+    key.note_use(fetched=True)
     return [("Page", page), ("PageSize", size), ("HasMore", len(rows) > size),
             ("Documents", items)]
 
@@ -433,12 +434,18 @@ def _by_external_id(key, fields, queryset=None):
         external_id = None
     document = (queryset if queryset is not None else _inbox(key)).filter(
         delivery_id=external_id).first() if external_id else None
-    if document is None and external_id and Document.objects.inbox().filter(
-            organization_id=key.organization_id, delivery_id=external_id,
-            status=Status.DUPLICATE).exists():
+    withheld = Document.objects.inbox().filter(
+        organization_id=key.organization_id, delivery_id=external_id,
+        status__in=(Status.DUPLICATE, Status.REJECTED)).values_list("status", flat=True) \
+        .first() if document is None and external_id else None
+    if withheld == Status.DUPLICATE:
         raise Fault("Client", _("The document with external id %(id)s is held as a possible "
                                 "duplicate: it is offered once it is marked as original in the "
                                 "portal.") % {"id": text}, "document-held")
+    if withheld == Status.REJECTED:
+        raise Fault("Client", _("The document with external id %(id)s was rejected, so it is "
+                                "no longer offered to your software; it stays visible in the "
+                                "portal.") % {"id": text}, "document-rejected")
     if document is None:
         raise Fault("Client", _("There is no received document with external id %(id)s for "
                                 "this organization.") % {"id": text or "—"}, "unknown-document")
@@ -454,6 +461,7 @@ def get_inbox_document(key, fields):
         raise Fault("Server", _("The document with external id %(id)s cannot be given as "
                                 "text; download it through the REST API.")
                     % {"id": document.delivery_id}, "document-unreadable") from None
+    key.note_use(fetched=True)
     return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
             ("DocumentType", document.document_type), ("Number", document.number),
             ("SenderIdentifier", document.sender_id), ("SenderName", document.counterparty_name),
@@ -466,7 +474,10 @@ def set_inbox_document_status(key, fields):
     if not wanted:
         raise Fault("Client", _("Status can be set to %(statuses)s.")
                     % {"statuses": ", ".join(SETTABLE)}, "invalid-status")
-    document = _by_external_id(key, fields)
+    # Rejecting a rejected document again changes nothing and answers as the first time.
+    document = _by_external_id(key, fields, _inbox(key) | Document.objects.inbox().filter(
+        organization_id=key.organization_id, status=Status.REJECTED)
+        if wanted == Status.REJECTED else None)
     by = {"actor_label": f"connection key {key.app_key}"}
     try:
         if wanted == Status.DOWNLOADED:
@@ -530,12 +541,15 @@ DOCUMENTATION = {
                          f"{MAX_PAGE_SIZE}) a page. CreatedFrom (a date, or a date and "
                          "time; without a time zone it is Dutch time) leaves out those "
                          "received before it. Documents held as possible duplicates are "
-                         "left out until they are marked as original in the portal. Documents "
+                         "left out until they are marked as original in the portal, and "
+                         "rejected documents for good. Documents "
                          "marked Downloaded (or with a processing status) stay in the list "
                          "with that Status: fetch those whose Status is Received.",
     "GetInboxDocument": "One received document. Its Payload is the XML as it was received, "
                         "without its XML declaration (the prolog): the REST API's download "
-                        "gives the bytes exactly as received.",
+                        "gives the bytes exactly as received. A document held as a possible "
+                        "duplicate gives the fault document-held, a rejected one "
+                        "document-rejected.",
     "SetInboxDocumentStatus": "Sets the Status of a received document: "
                               + ", ".join(SETTABLE) + " (also written with spaces, as answers "
                               "write them: Under review). Rejected needs a Reason of at most "
@@ -574,6 +588,8 @@ FAULT_REASONS = {
     "unknown-document": "No received document of the key's organization has this ExternalId.",
     "document-held": "The document is held as a possible duplicate until it is marked as "
                      "original in the portal.",
+    "document-rejected": "The document was rejected (in the portal or by the software), so it "
+                         "is no longer offered; only Status Rejected may be set again.",
     "invalid-status": "Status is not one that can be set.",
     "status-not-possible": "The document's status does not allow this one.",
     "unknown-operation": "The Body holds no operation of this service.",

@@ -8,6 +8,7 @@ import json
 import re
 from datetime import UTC
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from django_filters.widgets import BooleanWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -139,6 +141,18 @@ class KeyView(ConnectionKeyView):
     permission_classes = [*ConnectionKeyView.permission_classes, HasPartyRight]
     # The party-link right a service-broker caller needs here.
     party_right = RECEIVE
+    # Set once the call has listed the inbox or given a received document: a guided setup
+    # waits for the key's first fetch.
+    fetched = False
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # A call the key authenticated is a use of it, whatever it answers (an error, or 429
+        # for too many calls): software that only gets errors is connected all the same, and
+        # the key's page shows when. A refused key authenticated nothing.
+        if getattr(request, "_authenticator", None) is not None:
+            request.auth.note_use(fetched=self.fetched)
+        return response
 
     def actor_label(self) -> str:
         caller = broker_caller(self.request)
@@ -244,7 +258,7 @@ class SendView(KeyView):
                 "request says %(type)s.") % {"type": sent_as})
         client_id = request.headers.get(CLIENT_ID_HEADER, "").strip()
         if client_id and not CLIENT_ID_PATTERN.fullmatch(client_id):
-            raise BadClientId(_("The client document id has 6 to 100 visible ASCII "
+            raise BadClientId(_("A client document id must be 6 to 100 visible ASCII "
                                 "characters, without spaces."))
         data = read_capped(request)
         if not data.strip():
@@ -266,7 +280,6 @@ class SendView(KeyView):
                         document_id=already.document.pk,
                         delivery_id=str(already.document.delivery_id or "")),
                 status=409, headers={"Location": location}, content_type=PROBLEM_CONTENT_TYPE)
-        request.auth.note_use()
         location = reverse("documents_api:document", args=[document.pk])
         return Response({"id": document.pk, "delivery_id": str(document.delivery_id),
                          "status": document.status,
@@ -330,14 +343,50 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcMomentField
 
 
+class StrictBooleanWidget(BooleanWidget):
+    """true, false, 1 or 0, in any case; anything else is kept as given for the field to
+    refuse, where BooleanWidget would read it as not given."""
+
+    def value_from_datadict(self, data, files, name):
+        given = data.get(name)
+        if given in (None, ""):
+            return None
+        read = super().value_from_datadict(data, files, name)
+        return given if read is None else read
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = StrictBooleanWidget
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        raise ValidationError(_("Give true or false."), code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A yes or no that answers 400 to any other value, as the inbox's other filters do."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", StrictBooleanWidget)
+        super().__init__(*args, **kwargs)
+
+
 class InboxFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in INCOMING_STATUSES])
+    status = filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in INCOMING_STATUSES],
+        label=_("Only documents in this status. Documents held as possible duplicates, and "
+                "rejected ones, are listed only when asked for so: status=duplicate, "
+                "status=rejected."))
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_(
         "Received at this moment (ISO 8601) or later."))
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_(
         "Received before this moment (ISO 8601)."))
-    include_duplicates = filters.BooleanFilter(
-        method="keep_duplicates", label=_("Also list documents held as possible duplicates."))
+    include_duplicates = StrictBooleanFilter(
+        method="keep_duplicates", label=_("Also list documents held as possible duplicates "
+                                          "(true or false; false unless given)."))
 
     class Meta:
         model = Document
@@ -351,6 +400,10 @@ class InboxFilter(filters.FilterSet):
         asked = self.form.cleaned_data
         if not asked.get("include_duplicates") and asked.get("status") != Status.DUPLICATE:
             queryset = queryset.exclude(status=Status.DUPLICATE)
+        # The receiver refused a rejected document: its software no longer gets it, unless
+        # it asks for exactly those, to see what was rejected.
+        if asked.get("status") != Status.REJECTED:
+            queryset = queryset.exclude(status=Status.REJECTED)
         return queryset
 
 
@@ -359,7 +412,29 @@ class InboxPages(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    page_size_query_description = _("Documents a page: 50 unless given, at most 200.")
+    page_size_query_description = _("Documents a page: 50 unless given, at most 200. A "
+                                    "value that is not a whole number from 1 to 200 answers "
+                                    "400, not a page of another size.")
+
+    def get_page_size(self, request):
+        # DRF takes a page size it cannot read as none given, and one too large as the
+        # largest: the client would not learn that it asked for what it does not get.
+        given = request.query_params.get(self.page_size_query_param, "")
+        if given == "":
+            return self.page_size
+        if not (given.isascii() and given.isdigit() and len(given) <= 4
+                and 1 <= int(given) <= self.max_page_size):
+            raise exceptions.ValidationError({self.page_size_query_param: [
+                _("Give a whole number from 1 to %(most)d.") % {"most": self.max_page_size}]})
+        return int(given)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size,
+                                           default=self.page_size)
+        return parameters
 
     def decode_cursor(self, request):
         # DRF answers a cursor it cannot read with 404, and takes any position in one that
@@ -402,11 +477,16 @@ class InboxView(KeyView, generics.ListAPIView):
         operation_id="inbox_list", summary=_("Received documents"),
         description=_("The key's organization's received documents, newest first, a page "
                       "at a time (follow `next`). Documents held as possible duplicates "
-                      "are left out unless include_duplicates=true or status=duplicate."),
+                      "are left out unless include_duplicates=true or status=duplicate. "
+                      "Rejected documents are left out unless status=rejected: the receiver "
+                      "refused them, and their UBL is no longer offered. A filter or "
+                      "page_size that is not valid answers 400, naming it in `errors`."),
         responses={200: ReceivedDocumentSerializer(many=True), **BAD_REQUEST, **PROBLEMS},
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        self.fetched = True
+        return response
 
 
 # The delete call's documentation, shared by its path and the service broker's.
@@ -425,7 +505,9 @@ class ReceivedDocumentView(KeyView):
     @extend_schema(
         operation_id="inbox_document", summary=_("A received document"),
         description=_("What the inbox list says of one received document: its numbers, "
-                      "sender, status and the address to download its UBL from."),
+                      "sender, status and the address to download its UBL from. A document "
+                      "held as a possible duplicate, or rejected, is still described here, "
+                      "with that status and its reason; its download answers 409."),
         responses={200: ReceivedDocumentSerializer, **NOT_FOUND, **PROBLEMS},
     )
     def get(self, request, pk):
@@ -441,14 +523,17 @@ class ReceivedDocumentView(KeyView):
 DOWNLOAD_SCHEMA = {
     "summary": _("Download a received document"),
     "description": _("The UBL exactly as it was received, byte for byte. A possible duplicate "
-                     "is offered only after it is marked as original."),
+                     "is offered only after it is marked as original. A rejected document is "
+                     "no longer offered: the answer is 409, saying who rejected it and why."),
     # The document is XML whatever is asked; JSON is the errors' format only.
     "parameters": [OpenApiParameter("format", exclude=True),
                    response_header("Content-Disposition", _("attachment, with a file name "
                                                             "for the document."), 200)],
     "responses": {(200, XML): OpenApiResponse(OpenApiTypes.BINARY, _("The UBL document.")),
                   **NOT_FOUND,
-                  **problems({409: _("Held as a possible duplicate.")}),
+                  **problems({409: _("Held as a possible duplicate, or rejected: then the "
+                                     "type ends in document-rejected, and detail says who "
+                                     "rejected it and why.")}),
                   **PROBLEMS},
 }
 
@@ -459,13 +544,34 @@ class DownloadView(KeyView):
     @extend_schema(operation_id="inbox_download", **DOWNLOAD_SCHEMA)
     def get(self, request, pk):
         document = self.document(self.documents().inbox(), pk)
+        if document.status == Status.REJECTED:
+            return rejected_problem(document)
         if not document.offered_for_download:
             raise NotNow(_("This document is held as a possible duplicate; it can be "
                            "downloaded once it is marked as original in the portal."))
-        request.auth.note_use()
+        self.fetched = True
         response = HttpResponse(bytes(document.content), content_type=XML)
         response["Content-Disposition"] = f'attachment; filename="document-{document.pk}.xml"'
         return response
+
+
+def rejected_problem(document: Document) -> Response:
+    """409 for a rejected document's download: who rejected it and why, as its history
+    and status reason keep them."""
+    event = document.events.filter(to_status=Status.REJECTED).order_by("-at", "-id").first()
+    values = {"who": event.actor_label if event else "", "reason": document.reason_shown or "—"}
+    if event is not None and event.actor_id is not None:
+        detail = _("This document was rejected in the portal by %(who)s: %(reason)s. A "
+                   "rejected document is no longer offered to your software.") % values
+    elif event is not None:
+        detail = _("This document was rejected by %(who)s: %(reason)s. A rejected document "
+                   "is no longer offered to your software.") % values
+    else:
+        detail = _("This document was rejected: %(reason)s. A rejected document is no longer "
+                   "offered to your software.") % values
+    return Response(problem(409, detail, code="document-rejected",
+                            title=str(_("Document rejected"))),
+                    status=409, content_type=PROBLEM_CONTENT_TYPE)
 
 
 class PartyInPath:
@@ -577,7 +683,8 @@ class RecipientsView(KeyView):
         description=_("For each endpoint id (scheme:value, at most 25), whether it can "
                       "receive through this platform or over the Peppol network, and the "
                       "document types it accepts. The answers come in the order asked, each "
-                      "with the id as asked and as the platform writes it."),
+                      "with the id as asked (without surrounding spaces) and as the platform "
+                      "writes it."),
         request=RecipientQuerySerializer,
         responses={200: RecipientSerializer(many=True), **JSON_BODY, **PROBLEMS},
     )

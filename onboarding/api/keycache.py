@@ -48,7 +48,7 @@ from onboarding.models import (
     OrganizationIdentifier,
     Software,
 )
-from onboarding.models.connection_keys import TEST_RESOLUTION, secret_digest
+from onboarding.models.connection_keys import TEST_RESOLUTION, inbox_fetched, secret_digest
 from portal.cache import failure_count, unreachable_at
 
 PREFIX = "api-key:"
@@ -82,6 +82,9 @@ class CachedKey:
     organization: CachedOrganization
     identifiers: tuple[tuple[str, str], ...]
     last_tested_at: datetime | None = None
+    # As loaded: a key that never fetched its inbox has its first fetch written at once (see
+    # ConnectionKey.record_fetch), which then drops the entry.
+    first_fetched_at: datetime | None = None
     # Environment.api_access_refusal said no when the entry was loaded; a change of plan or
     # contract drops the entry, so this is never older than the plan.
     plan_refused: bool = False
@@ -106,17 +109,22 @@ class CachedKey:
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))
 
-    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION) -> None:
-        moment = ConnectionKey.record_use(self.id, tested=tested, tests_every=tests_every)
+    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION,
+                 fetched: bool = False) -> None:
+        moment = ConnectionKey.record_use(self.id, tested=tested, tests_every=tests_every,
+                                          fetched=fetched,
+                                          never_fetched=self.first_fetched_at is None)
         if tested:
             self.last_tested_at = moment
+        if fetched and self.first_fetched_at is None:
+            self.first_fetched_at = moment
 
 
 def _load(app_key: str) -> CachedKey | None:
     loaded_at = time.time()
     key = (ConnectionKey.objects.select_related("organization", "organization__environment")
-           .only("id", "app_key", "secret_hash", "software", "revoked_at", "organization__id",
-                 "organization__environment_id", "organization__name",
+           .only("id", "app_key", "secret_hash", "software", "revoked_at", "first_fetched_at",
+                 "organization__id", "organization__environment_id", "organization__name",
                  "organization__company_id", "organization__status",
                  "organization__environment__id", "organization__environment__subscription")
            .filter(app_key=app_key).first())
@@ -129,6 +137,7 @@ def _load(app_key: str) -> CachedKey | None:
     return CachedKey(
         id=key.pk, app_key=key.app_key, secret_hash=key.secret_hash, software=key.software,
         revoked_at=key.revoked_at, identifiers=identifiers, plan_refused=plan_refused,
+        first_fetched_at=key.first_fetched_at,
         organization=CachedOrganization(
             id=organization.pk, environment_id=organization.environment_id,
             name=organization.name, company_id=organization.company_id,
@@ -193,6 +202,12 @@ def forget_organization(organization_id: int) -> None:
 @receiver([post_save, post_delete], sender=ConnectionKey, dispatch_uid="api-key-cache-key")
 def _key_changed(sender, instance, **kwargs):
     forget([instance.app_key])
+
+
+@receiver(inbox_fetched, dispatch_uid="api-key-cache-fetched")
+def _key_fetched(sender, pk, **kwargs):
+    # Written with an UPDATE, which sends no post_save.
+    forget(ConnectionKey.objects.filter(pk=pk).values_list("app_key", flat=True))
 
 
 @receiver([post_save, post_delete], sender=Organization, dispatch_uid="api-key-cache-org")

@@ -38,6 +38,8 @@ PORT_443 = _("The software reaches the platform over HTTPS, on port 443: that po
 connection_tested = Signal()
 # Sent with `pk` when software used that key for the first time.
 connection_used = Signal()
+# Sent with `pk` when software fetched that key's inbox (listed or read it) for the first time.
+inbox_fetched = Signal()
 # Sent with `app_key`, `reason` (an authentication Refusal's value) and `payload` (the call's
 # body, when the App Key may be found only there) when a call's credentials were refused.
 call_refused = Signal()
@@ -103,6 +105,11 @@ class ConnectionKey(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     last_tested_at = models.DateTimeField(_("last successful test"), null=True, blank=True)
+    # The software fetches received invoices itself: an empty inbox fetched proves the
+    # connection as much as a full one.
+    first_fetched_at = models.DateTimeField(_("first fetched the inbox"), null=True,
+                                            blank=True)
+    last_fetched_at = models.DateTimeField(_("last fetched the inbox"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = acting_user(blank=True)
     # The partnership an accountant made it through; it may be revoked as that ends.
@@ -183,19 +190,28 @@ class ConnectionKey(models.Model):
                                            "software": current.software})
             current.delete()
 
-    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION) -> None:
-        moment = ConnectionKey.record_use(self.pk, tested=tested, tests_every=tests_every)
+    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION,
+                 fetched: bool = False) -> None:
+        moment = ConnectionKey.record_use(self.pk, tested=tested, tests_every=tests_every,
+                                          fetched=fetched,
+                                          never_fetched=self.first_fetched_at is None)
         if tested:
             self.last_tested_at = moment
+        if fetched and self.first_fetched_at is None:
+            self.first_fetched_at = moment
 
     @staticmethod
-    def record_use(pk: int, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION):
+    def record_use(pk: int, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION,
+                   fetched: bool = False, never_fetched: bool = False):
         """Remember that the ERP used key `pk`; a test connection is recorded to the second,
-        or to `tests_every` for a call that tests as a side effect (a SOAP Login).
+        or to `tests_every` for a call that tests as a side effect (a SOAP Login). `fetched`:
+        the call listed or read the key's inbox (see record_fetch).
 
         A marker in the cache says a write was made recently: an ERP that calls in a loop
         then writes once a minute (once a second while testing), not on every request."""
         now = timezone.now()
+        if fetched:
+            ConnectionKey.record_fetch(pk, now, never_fetched=never_fetched)
         if tested:
             if cache.add(f"key-tested:{pk}", True, tests_every.total_seconds()):
                 ConnectionKey.objects.filter(pk=pk).update(last_tested_at=now, last_used_at=now)
@@ -208,3 +224,18 @@ class ConnectionKey(models.Model):
                 ConnectionKey.objects.filter(pk=pk).update(last_used_at=now)
         return now
 
+    @staticmethod
+    def record_fetch(pk: int, now, *, never_fetched: bool) -> None:
+        """Remember that the ERP fetched key `pk`'s inbox. The last fetch is written once a
+        minute at most, under its own marker, so that the Login or any other call just before
+        does not hold it back. The first fetch, which a guided setup waits for, is written at
+        once whatever the marker says, as long as the key as the caller read it
+        (`never_fetched`) had not fetched before."""
+        marker, seconds = f"key-fetched:{pk}", LAST_USED_RESOLUTION.total_seconds()
+        if never_fetched and ConnectionKey.objects.filter(
+                pk=pk, first_fetched_at__isnull=True).update(first_fetched_at=now,
+                                                             last_fetched_at=now):
+            cache.set(marker, True, seconds)
+            inbox_fetched.send(sender=ConnectionKey, pk=pk)
+        elif cache.add(marker, True, seconds):
+            ConnectionKey.objects.filter(pk=pk).update(last_fetched_at=now)

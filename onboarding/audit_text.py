@@ -163,6 +163,9 @@ ACTIONS = {
                               _("The software tested its connection with key %(object)s.")),
     "connection_key.used": (_("Connection key first used"),
                             _("The software first called the platform with key %(object)s.")),
+    "connection_key.inbox_fetched": (_("Inbox first fetched"),
+                                     _("The software first fetched the inbox with key "
+                                       "%(object)s.")),
     "contract.key_renewed": (_("Subscription key renewed"),
                              _("Gave contract %(object)s a new subscription key.")),
     "customer_import.deleted": (_("Customer import deleted"),

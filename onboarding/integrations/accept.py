@@ -57,7 +57,9 @@ SETUP = register(Setup(
             _("After sending, the Delivery ID is on the Extra tab of the invoice."),
             check=lambda f: checks.test_invoice(f, empty_lines=True), warnings=(EMPTY_LINES,)),
         steps.receiving(_("Optionally configure folders for purchase and sales invoices in "
-                          "Accept; decide here whether the organization receives.")),
+                          "Accept; decide here whether the organization receives."),
+                        _("This step turns complete when Accept first fetches the inbox with "
+                          "the keys, even when it is empty.")),
     ),
     card_schemes=(KVK_SCHEME, OIN_SCHEME),
 ))

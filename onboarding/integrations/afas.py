@@ -54,6 +54,8 @@ SETUP = register(Setup(
                              "rules and was delivered."), warnings=(SMALL_BUSINESS,)),
         steps.receiving(_("Received purchase invoices go to your AFAS environment as they "
                           "are stored: AFAS fetches them with its connection key, without "
-                          "field mapping, and maps the fields itself.")),
+                          "field mapping, and maps the fields itself."),
+                        _("This step turns complete when AFAS first fetches the inbox with "
+                          "the keys, even when it is empty.")),
     ),
 ))

@@ -45,8 +45,9 @@ SETUP = register(Setup(
         ), check=checks.customer_cards, warnings=(BUYER_REFERENCE,)),
         steps.test_invoice(_("Post an invoice in 4PS Business Central. This step turns "
                              "complete when it passed the rules and was delivered.")),
-        steps.receiving(_("Decide whether the organization receives; Business Central fetches "
-                          "received invoices with the connection keys.")),
+        steps.receiving(_("Decide whether the organization receives. Received invoices wait "
+                          "in its inbox; their import into Business Central (the Autopilot "
+                          "of the guide) is arranged with support.")),
     ),
     card_schemes=KVK_GLN_OR_VAT,
 ))

@@ -17,7 +17,13 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from onboarding.models import ConnectionKey, Organization, OrganizationIdentifier, Subscription
+from onboarding.models import (
+    ConnectionKey,
+    Organization,
+    OrganizationIdentifier,
+    Software,
+    Subscription,
+)
 from onboarding.models.connection_keys import subscription_refusal
 from onboarding.models.subscriptions import upgrade_url
 from portal.text import one_full_stop
@@ -600,7 +606,27 @@ def _document_result(document, *, empty_lines: bool = False) -> Result:
                   action=_document_page(document))
 
 
+# The software that fetches its received invoices itself with its connection key (SOAP v3.1
+# GetInboxDocuments), and what the user does for that in it, in its guide's words. Business
+# Central gets them otherwise: by the Autopilot (API31) or through its extension (PSB).
+FETCHES_INBOX = {
+    Software.AFAS: gettext_lazy(
+        "AFAS fetches received purchase invoices into your administration by itself once the "
+        "App Key and Secret are saved in its e-invoicing settings, with your Bedrijfs-ID in "
+        "the eVerbinding profile."),
+    Software.FOURPS_CONSTRUCT: gettext_lazy(
+        "In 4PS Construct, go to the eConnect purchase invoices in the purchase journal and "
+        "click Importeren to retrieve incoming invoices."),
+    Software.ACCEPT: gettext_lazy(
+        "Accept fetches received invoices through eVerbinding (Beheer > Administratie > "
+        "Instellingen, eFactuur folder) with the App Key and Secret saved there; the folder "
+        "for purchase invoices is set there too."),
+}
+
+
 def receiving(facts: Facts) -> Result:
+    """Receiving is decided, and on for a verified identifier; for software that fetches its
+    received invoices itself, it holds once one of the setup's keys fetched the inbox."""
     organization = facts.organization
     if organization.receive_decision == Organization.ReceiveDecision.UNDECIDED:
         return Result(False, _("Decide whether %(name)s receives invoices, on the "
@@ -617,9 +643,34 @@ def receiving(facts: Facts) -> Result:
                                "on for an identifier."),
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers"), own=True))
-    return Result(True, _("%(name)s receives on %(identifiers)s. Received invoices wait in "
-                          "its inbox until your software fetches them.")
-                  % {"name": organization.name, "identifiers": ", ".join(receiving_ids)})
+    said = {"name": organization.name, "identifiers": ", ".join(receiving_ids),
+            "software": _software_label(facts)}
+    how = FETCHES_INBOX.get(facts.setup.software)
+    if how is None:
+        return Result(True, _("%(name)s receives on %(identifiers)s. Received invoices wait in "
+                              "its inbox until your software fetches them.") % said)
+    if facts.key is None:
+        return Result(False, _("%(name)s receives on %(identifiers)s. Waiting for a connection "
+                               "key: %(software)s fetches received invoices with it.") % said)
+    fetched = [key for key in facts.keys if key.first_fetched_at]
+    if not fetched:
+        return Result(False, ngettext(
+            "%(name)s receives on %(identifiers)s. Waiting for %(software)s to fetch the inbox "
+            "with connection key %(app_keys)s. %(how)s This step turns complete at its first "
+            "fetch, even of an empty inbox.",
+            "%(name)s receives on %(identifiers)s. Waiting for %(software)s to fetch the inbox "
+            "with one of its connection keys %(app_keys)s. %(how)s This step turns complete "
+            "at its first fetch, even of an empty inbox.", len(facts.keys))
+            % {**said, "app_keys": _app_keys(facts.keys), "how": how})
+    latest = max(fetched, key=lambda key: key.last_fetched_at or key.first_fetched_at)
+    return Result(True, _("%(name)s receives on %(identifiers)s; %(software)s fetches the "
+                          "inbox with connection key %(app_key)s, last on %(when)s.")
+                  % {**said, "app_key": latest.app_key,
+                     "when": date_format(localtime(latest.last_fetched_at
+                                                   or latest.first_fetched_at),
+                                         "SHORT_DATETIME_FORMAT")},
+                  event="connection_key.inbox_fetched",
+                  at=min(key.first_fetched_at for key in fetched))
 
 
 def broker_receiving(facts: Facts) -> Result:

@@ -42,7 +42,9 @@ SETUP = register(Setup(
         steps.test_invoice(_("Post an invoice and click OK to send it. This step turns "
                              "complete when it passed the rules and was delivered.")),
         steps.receiving(_("In the purchase journal, click Importeren to retrieve incoming "
-                          "invoices, then process them via Externe factuur verwerken.")),
+                          "invoices, then process them via Externe factuur verwerken."),
+                        _("This step turns complete when 4PS Construct first fetches the "
+                          "inbox, even when it is empty.")),
     ),
     card_schemes=KVK_GLN_OR_VAT,
 ))

@@ -25,6 +25,7 @@ from onboarding.models.connection_keys import (
     call_refused,
     connection_tested,
     connection_used,
+    inbox_fetched,
 )
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,11 @@ def key_tested(sender, pk, **kwargs):
 @receiver(connection_used, dispatch_uid="integrations.key_used")
 def key_used(sender, pk, **kwargs):
     _key_event(pk, "connection_key.used")
+
+
+@receiver(inbox_fetched, dispatch_uid="integrations.inbox_fetched")
+def key_fetched_inbox(sender, pk, **kwargs):
+    _key_event(pk, "connection_key.inbox_fetched")
 
 
 def _key_event(pk, event):

@@ -35,6 +35,7 @@ EVENTS = {
     "connection_key.changed": gettext_lazy("connection key changed"),
     "connection_key.tested": gettext_lazy("test connection"),
     "connection_key.used": gettext_lazy("connection key used"),
+    "connection_key.inbox_fetched": gettext_lazy("inbox fetched"),
     # What a saved party link was (receivers.party_link_event): the audit's names for it.
     "party_link.approved": gettext_lazy("party link approved"),
     "party_link.changed": gettext_lazy("party link's rights changed"),

@@ -7,7 +7,7 @@ import requests
 import zeep
 
 from customers.models import CustomerCard, SendingProfile
-from onboarding.models import Contract, Subscription
+from onboarding.models import ConnectionKey, Contract, Software, Subscription
 from tests.conftest import PASSWORD
 from tests.integrations.helpers import (
     API31_BODY,
@@ -119,6 +119,10 @@ def test_a_waiting_step_leads_to_where_it_is_done_and_turns_complete_there(
     page.wait_for_url(f"**/organizations/{org.pk}/#receiving")
     page.locator("#receiving").get_by_role("switch", name="Switch receiving on").click()
     page.locator("#receiving").get_by_role("switch", name="Switch receiving off").wait_for()
+    # Done once AFAS fetched the inbox with its key, an empty one included.
+    issued = ConnectionKey.issue(organization=org, software=Software.AFAS, by=cast.admin)
+    assert requests.get(f"{live_server.url}/api/v1/inbox", timeout=10,
+                        auth=(issued.key.app_key, issued.secret)).status_code == 200
 
     page.goto(run_url)
     complete(page, "receiving")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onboarding import encryption
+from portal.language import speak_as
 from portal.mail import queue_mail, subject_prefix
 
 
@@ -41,6 +42,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if code == "too_many_login_attempts" and _on_second_factor_page(allauth_context.request):
             code = "too_many_code_attempts"
         return super().validation_error(code, *args)
+
+    def pre_login(self, request, user, **kwargs):
+        refused = super().pre_login(request, user, **kwargs)
+        if refused is None:
+            # The password is accepted: what follows (the second-factor page, the sign-in
+            # message) speaks the person's own language, whichever the sign-in page spoke.
+            speak_as(request, user)
+        return refused
 
     def get_login_redirect_url(self, request):
         # A `next` in the sign-in link still wins: allauth only asks here without one.

@@ -39,3 +39,9 @@ register(MailKind("organization_activated", _("An organization is active on Pepp
 register(MailKind("identifier_decided", _("An identifier was verified or not"),
                   _("To an organization's administrators, when TechSupport decides whether a "
                     "Peppol identifier added to it is the organization's own."), 74))
+# A hand-over always goes to a portal user (only those who may configure the organization
+# are offered), so the one who receives it may switch it off like the portal's other news.
+register(MailKind("handed_over", _("A guided setup was handed to you"),
+                  _("To a colleague or the partnered accountant, when someone hands them the "
+                    "guided setup of an organization's bookkeeping software to carry on with."),
+                  78))

@@ -1,7 +1,8 @@
-"""Placing users in environments when allauth tells us an address is theirs, and asking
-about receiving at login."""
+"""Placing users in environments when allauth tells us an address is theirs, telling an
+account's main address of the addresses added to it, and asking about receiving at login."""
 
-from allauth.account.signals import email_confirmed, user_signed_up
+from allauth.account.adapter import get_adapter
+from allauth.account.signals import email_added, email_confirmed, user_signed_up
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -49,6 +50,33 @@ def drop_unconfirmed_claims(request, email_address, **kwargs):
 
     EmailAddress.objects.filter(email__iexact=email_address.email, verified=False,
                                 primary=False).exclude(user=email_address.user).delete()
+
+
+def _tell_the_account(request, template_prefix, email_address, context):
+    """Tell the account's main address (primary and confirmed) about a change to one of its
+    other addresses: whoever added an address of their own to someone else's account does
+    not read that account's mail, so the owner hears of it there. An account without such
+    an address (a sign-up confirming its first one) has no one else to tell."""
+    from allauth.account.models import EmailAddress
+
+    main = (EmailAddress.objects.filter(user=email_address.user, primary=True, verified=True)
+            .exclude(pk=email_address.pk).exclude(email__iexact=email_address.email).first())
+    if main is None:
+        return
+    get_adapter(request).send_notification_mail(
+        template_prefix, email_address.user, context, email=main.email)
+
+
+@receiver(email_added)
+def tell_the_account_of_an_added_address(request, user, email_address, **kwargs):
+    _tell_the_account(request, "account/email/email_added", email_address,
+                      {"added_email": email_address.email})
+
+
+@receiver(email_confirmed)
+def tell_the_account_of_a_confirmed_address(request, email_address, **kwargs):
+    _tell_the_account(request, "account/email/email_confirm", email_address,
+                      {"confirmed_email": email_address.email})
 
 
 # Set at login; the dashboard uses it up when it asks about receiving.

@@ -14,6 +14,18 @@ def chosen_language(user) -> str:
     return language if language and translation.check_for_language(language) else ""
 
 
+def speak_as(request, user) -> None:
+    """Serve the rest of `request` in `user`'s chosen language, and leave it in the language
+    cookie, although `user` is not signed in yet: after the password, before the second
+    factor, the person is known but still anonymous to Django."""
+    language = chosen_language(user)
+    if not language or request is None:
+        return
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    request.speaker_language = language
+
+
 class UserLanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -25,7 +37,8 @@ class UserLanguageMiddleware:
             request.LANGUAGE_CODE = language
         response = self.get_response(request)
         # Read again: the request may have been the one that changed the choice.
-        language = chosen_language(getattr(request, "user", None))
+        language = (chosen_language(getattr(request, "user", None))
+                    or getattr(request, "speaker_language", ""))
         cookie = settings.LANGUAGE_COOKIE_NAME
         if (language and request.COOKIES.get(cookie) != language
                 and cookie not in response.cookies):

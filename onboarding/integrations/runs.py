@@ -288,8 +288,9 @@ class IntegrationRun(models.Model):
 
     def hand_over(self, to, by, environment, url: str = "") -> bool:
         """Give the run to a colleague or the partnered accountant who may configure it; they
-        are told by mail, with a link to `url` (the run's page) when given."""
-        from portal.mail import send_templated_mail
+        are told by mail, with a link to `url` (the run's page) when given, unless they
+        switched that mail off."""
+        from portal.mail import notify
 
         if not self.may_carry_on(to):
             raise ChangeRefused(_("%(email)s may not set up this organization's integrations.")
@@ -302,10 +303,9 @@ class IntegrationRun(models.Model):
             current.updated_at = timezone.now()
             current.save(update_fields=["assigned_to", "updated_at"])
             current._audit(by, "integration.handed_over", environment, to=to.email)
-            send_templated_mail("integrations/email/handed_over", to=to.email,
-                                language=to.language, context={
-                                    "run": current, "setup": current.definition,
-                                    "organization": self.organization, "by": by, "url": url})
+            notify("handed_over", [to], "integrations/email/handed_over", {
+                "run": current, "setup": current.definition,
+                "organization": self.organization, "by": by, "url": url})
         self._copy_from(current)
         self.assigned_to = to
         return True

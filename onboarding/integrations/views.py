@@ -158,8 +158,10 @@ def _act(request, run):
             if run.hand_over(to, request.user, request.environment,
                              portal_link(reverse("integrations:run",
                                                                 args=[run.pk]))):
-                messages.success(request, _("%(email)s carries on with this setup now, and "
-                                            "was told by mail.") % {"email": to.email})
+                told = (_("%(email)s carries on with this setup now, and was told by mail.")
+                        if to.wants_mail("handed_over") else
+                        _("%(email)s carries on with this setup now."))
+                messages.success(request, told % {"email": to.email})
         else:
             raise ChangeRefused(_("Unknown action."))
     except ChangeRefused as refused:

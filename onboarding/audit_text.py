@@ -336,6 +336,7 @@ VARIANTS = {
     ("identifier.switched", "receive", False): _("Switched receiving off for %(identifier)s."),
 }
 ON_OFF_KEYS = {"send", "receive", "send_via_peppol", "api_rights"}
+SWITCHED = {"send": "send", "can_send": "send", "receive": "receive", "can_receive": "receive"}
 # The party-link decision's list, as recorded: "XCNL00000001 send=True receive=False".
 GRANT = re.compile(r"^(?P<who>\S+) send=(?P<send>True|False) receive=(?P<receive>True|False)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -452,9 +453,11 @@ def sentence(event) -> str:
                         or event.target_label.split(" (")[0])
     values["invitee"] = event.target_label.split(" → ")[0]
     variant = VARIANTS.get((event.action, after.get("via")))
-    for direction in ("send", "receive"):
-        if direction in after:
-            variant = variant or VARIANTS.get((event.action, direction, after[direction]))
+    # A switch is recorded under the identifier's field (can_send, can_receive); entries of
+    # before that name the direction itself (send, receive) read the same.
+    for key, direction in SWITCHED.items():
+        if key in after:
+            variant = variant or VARIANTS.get((event.action, direction, after[key]))
     return one_full_stop(str(variant or entry[1]) % values)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import Http404
+
 
 class ChangeRefused(Exception):
     """A refused change, with a message for the user."""
@@ -19,6 +21,17 @@ class Explained(ValueError):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class NotFoundExplained(Http404):
+    """A 404 whose page says more than "not found": rendered from `template` with `context`
+    by the portal's 404 handler (portal.problems.page_not_found), wherever the view raised
+    it. Only for what the person asking may know."""
+
+    def __init__(self, template: str, context: dict):
+        super().__init__(template)
+        self.template = template
+        self.context = context
 
 
 def add_field_error(form, field, message, default=None) -> None:

@@ -10,9 +10,12 @@ from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework.exceptions import NotAcceptable
+
+from portal.errors import NotFoundExplained
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -92,6 +95,8 @@ def is_api_request(request) -> bool:
 def page_not_found(request, exception=None):
     if is_api_request(request):
         return problem_response(404, _("There is no API resource at this address."))
+    if isinstance(exception, NotFoundExplained):
+        return render(request, exception.template, exception.context, status=404)
     return defaults.page_not_found(request, exception)
 
 

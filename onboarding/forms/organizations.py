@@ -111,12 +111,23 @@ class ActivationForm(forms.Form):
         label=_("I confirm that I may act for this company and ask for its activation."),
     )
 
-    def __init__(self, *args, country, **kwargs):
+    def __init__(self, *args, country, partnership=None, **kwargs):
+        """`partnership`: the one through which an accountant asks for a client; they give
+        their own role at the accountancy and act under the client's authorisation."""
         super().__init__(*args, **kwargs)
         self.country = country
         self.fields["registry_number"].label = registry_label(country)
         self.fields["registry_number"].help_text = gettext(
             "Type it again from the register extract, as a check.")
+        if partnership is not None:
+            names = {"firm": partnership.accountant.name,
+                     "name": partnership.organization.name}
+            role = self.fields["requester_role"]
+            role.label = gettext("Your role at %(firm)s") % names
+            role.help_text = gettext("For example accountant or adviser.")
+            self.fields["authorised"].label = gettext(
+                "I confirm that I act on behalf of %(name)s under the authorisation it gave "
+                "%(firm)s, and may ask for its activation.") % names
 
     def clean_registry_number(self):
         # Spaces and dots are how people copy numbers from an extract; the digits decide.

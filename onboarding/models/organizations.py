@@ -748,7 +748,9 @@ class OrganizationIdentifier(models.Model):
                     from onboarding.notifications import alert_staff
 
                     alert_staff("identifier_to_verify", reverse("onboarding:staff_identifiers"),
-                                identifier=created, organization=current)
+                                identifier=created, organization=current, added_by=by,
+                                accountant=environment if environment is not None
+                                and environment.pk != current.environment_id else None)
         except IntegrityError as exc:
             holder = (cls.objects.filter(scheme=identifier.scheme, value=identifier.value)
                       .values_list("organization_id", flat=True).first())

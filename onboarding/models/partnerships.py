@@ -332,6 +332,15 @@ class PartnershipQuerySet(OwnOrganizationPartQuerySet):
         """The partnerships on the organizations of `environment`: its accountants."""
         return self.filter(organization__environment=environment)
 
+    def ended_for(self, accountant, organization_id):
+        """The latest partnership by which `accountant` worked on the organization, when it
+        has ended and no other took its place; None otherwise."""
+        theirs = self.filter(accountant=accountant, organization_id=organization_id)
+        if theirs.active().exists():
+            return None
+        return (theirs.exclude(ended_at=None).select_related("organization", "accountant")
+                .order_by("-ended_at", "-id").first())
+
 
 class Partnership(models.Model):
     """An accountant's environment may configure a client's organization until either ends it."""
@@ -375,6 +384,18 @@ class Partnership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def ended_by_side(self) -> str:
+        """Which side ended it, "accountant" or "client", by where whoever ended it works;
+        empty when that is not known (no one recorded, or someone who works on both sides)."""
+        if self.ended_by_id is None:
+            return ""
+        accountant = self.accountant.memberships.filter(user_id=self.ended_by_id).exists()
+        client = self.organization.administered_by(self.ended_by)
+        if accountant == client:
+            return ""
+        return "accountant" if accountant else "client"
 
     @classmethod
     def start(cls, *, accountant, organization, by, request=None) -> Partnership:

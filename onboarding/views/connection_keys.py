@@ -16,6 +16,7 @@ from onboarding.integrations.registry import with_keys_for
 from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import PORT_443
 from onboarding.tenancy import environment_required
+from onboarding.views.organizations import organization_or_404
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import creatable_menu, paginate
 
@@ -48,8 +49,8 @@ def connection_keys(request):
 
 @environment_required()
 def connection_key_add(request, pk):
-    organization = get_object_or_404(
-        Organization.objects.configurable_by(request.user, request.environment), pk=pk)
+    organization = organization_or_404(
+        request, Organization.objects.configurable_by(request.user, request.environment), pk)
     if not organization.is_active:
         # Said before the password is asked again for a key that cannot be made.
         messages.error(request, _("Connection keys are for active organizations. Activate the "

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -23,13 +24,14 @@ from onboarding.forms import organizations as forms
 from onboarding.models import (
     Country,
     Organization,
+    Partnership,
     Role,
 )
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.organizations import PRIMARY_SCHEME
 from onboarding.tenancy import environment_required
 from onboarding.views.partnerships import answer_waiting_for
-from portal.errors import ChangeRefused, add_refusal, refusal
+from portal.errors import ChangeRefused, NotFoundExplained, add_refusal, refusal
 from portal.pagination import paginate
 
 logger = logging.getLogger(__name__)
@@ -48,8 +50,26 @@ def visible_organizations(request):
     return Organization.objects.visible_to(request.user, request.environment)
 
 
+def organization_or_404(request, scoped, pk):
+    """The organization `pk` among `scoped` (a scope of the user's reach), else a 404. Where
+    the user's environment worked on it through a partnership that has ended, the 404 page
+    says so, for the accountant who follows an old link or mail; anyone who never had such
+    a partnership gets the plain 404, which tells nothing about the organization."""
+    found = scoped.filter(pk=pk).first()
+    if found is not None:
+        return found
+    environment = request.environment
+    # Only Advanced users and administrators ever reached a client's organization.
+    if environment is not None and environment.has_role(request.user, Role.ADVANCED):
+        ended = Partnership.objects.ended_for(environment, pk)
+        if ended is not None:
+            raise NotFoundExplained("onboarding/partnerships/ended.html",
+                                    {"partnership": ended, "ended_by": ended.ended_by_side})
+    raise Http404
+
+
 def visible_organization(request, pk):
-    return get_object_or_404(visible_organizations(request), pk=pk)
+    return organization_or_404(request, visible_organizations(request), pk)
 
 
 def own_organization(request, pk):
@@ -58,8 +78,8 @@ def own_organization(request, pk):
     refused with that reason; any other is a 404."""
     found = visible_organizations(request).filter(pk=pk).first()
     if found is None:
-        client = get_object_or_404(
-            Organization.objects.manageable_by(request.user, request.environment), pk=pk)
+        client = organization_or_404(
+            request, Organization.objects.manageable_by(request.user, request.environment), pk)
         raise PermissionDenied(_("%(name)s's own administrators do this, in their own "
                                  "environment.") % {"name": client.name})
     return found
@@ -68,8 +88,8 @@ def own_organization(request, pk):
 def looked_after_organization(request, pk):
     """One whose activation and identifiers the user looks after: their environment's own as
     its administrator, or a client's through a partnership."""
-    return get_object_or_404(
-        Organization.objects.looked_after_by(request.user, request.environment), pk=pk)
+    return organization_or_404(
+        request, Organization.objects.looked_after_by(request.user, request.environment), pk)
 
 
 def detail_url(organization, anchor=""):
@@ -289,8 +309,8 @@ def _report_added(request, organization, identifier, problem):
 @environment_required()
 def organization_detail(request, pk):
     # An accountant's Advanced users and administrators open their clients' pages too.
-    return render_detail(request, get_object_or_404(
-        Organization.objects.manageable_by(request.user, request.environment), pk=pk))
+    return render_detail(request, organization_or_404(
+        request, Organization.objects.manageable_by(request.user, request.environment), pk))
 
 
 def render_detail(request, organization, *, status=200, **context):
@@ -361,7 +381,9 @@ def organization_activate(request, pk):
     has_identifier = organization.identifiers.exists()
     can_request = organization.status in ACTIVATABLE and has_identifier
     form = forms.ActivationForm(request.POST if request.method == "POST" and can_request else None,
-                          country=organization.country)
+                                country=organization.country,
+                                partnership=Partnership.through(organization,
+                                                                request.environment))
     if form.is_bound and form.is_valid():
         try:
             organization.request_activation(

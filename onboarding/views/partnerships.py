@@ -182,18 +182,30 @@ def _confirm(request, authorisation_request, action):
     })
 
 
-# The answer page a client left to add the organization first: (path, KvK number).
+# The answer page a client left to add the organization first: (path, KvK number, the
+# request's id).
 ANSWER_AFTER_ADDING = "authorisation_answer_after_adding"
 
 
 def answer_waiting_for(request, organization) -> str | None:
     """The answer page to go back to now that `organization` was added, if it was the one
-    an authorisation request waited for."""
-    path, number = request.session.get(ANSWER_AFTER_ADDING) or (None, None)
-    if path is None or number != organization.registry_number:
+    an authorisation request waited for and that request can still be answered: one
+    declined, withdrawn or expired meanwhile has nothing left to answer."""
+    waiting = request.session.get(ANSWER_AFTER_ADDING)
+    if not waiting or waiting[1] != organization.registry_number:
         return None
     del request.session[ANSWER_AFTER_ADDING]
-    return path
+    # An entry without the request's id, from before it was kept, cannot be checked.
+    pk = waiting[2] if len(waiting) > 2 else None
+    found = AuthorisationRequest.objects.filter(pk=pk).first() if pk is not None else None
+    return waiting[0] if found is not None and found.is_open else None
+
+
+def _forget_waiting(request, authorisation_request) -> None:
+    """The request is answered: adding its organization later leads no longer to it."""
+    waiting = request.session.get(ANSWER_AFTER_ADDING)
+    if waiting and len(waiting) > 2 and waiting[2] == authorisation_request.pk:
+        del request.session[ANSWER_AFTER_ADDING]
 
 
 def authorisation_answer(request, key):
@@ -224,14 +236,20 @@ def _answer(request, found):
             "authorisation": found, "not_addressed": True}, status=403)
     organizations = found.answerable_organizations(request.user)
     if found.is_open and not organizations.exists():
-        request.session[ANSWER_AFTER_ADDING] = (request.path, found.registry_number)
+        request.session[ANSWER_AFTER_ADDING] = (request.path, found.registry_number, found.pk)
     form = AcceptForm(request.POST or None, organizations=organizations)
+    if request.method == "GET" and "decline" in request.GET and found.is_open:
+        # Declining cannot be undone by the client: the page asks first, as ending a
+        # partnership does. Only its form posts the answer.
+        return render(request, "onboarding/partnerships/decline.html",
+                      {"authorisation": found})
     if request.method == "POST" and found.is_open:
         if "decline" in request.POST:
             with transaction.atomic():
                 found.decline(request.user)
                 notify_authorisation_answer(found, portal_link(
                     reverse("onboarding:clients")))
+            _forget_waiting(request, found)
             messages.success(request, _("You declined the request of %(firm)s.")
                              % {"firm": found.environment.name})
             return redirect("onboarding:dashboard")
@@ -244,6 +262,7 @@ def _answer(request, found):
             except ChangeRefused as refused:
                 add_refusal(form, refused)
             else:
+                _forget_waiting(request, found)
                 messages.success(request, _("%(firm)s can now set up %(organization)s for you. "
                                             "You can end the partnership at any time on the "
                                             "organization's page.") % {

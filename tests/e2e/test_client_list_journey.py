@@ -27,7 +27,7 @@ def test_it_sends_the_ready_rows_of_a_pasted_list(live_server, browser, cast):
     page.get_by_label("Paste the list").fill(LIST)
     page.get_by_role("button", name="Check the list").click()
 
-    page.get_by_text("1 of 2 clients are ready.").wait_for()
+    page.get_by_text("1 of 2 clients is ready.").wait_for()
     assert "A KvK number has 8 digits" in page.locator('tr[data-line="3"]').inner_text()
     # The accountant corrects the number and checks again.
     page.get_by_role("button", name="Change the list").click()

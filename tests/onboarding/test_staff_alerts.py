@@ -43,8 +43,8 @@ def test_it_tells_techsupport_of_an_identifier_to_verify_but_not_of_one_it_need_
 
     [message] = mails_to(cast.techsupport.email)
     assert "Identifier to verify: 0088:1234567890128" in message.subject
-    assert "Acme Trading BV (Acme) added the Peppol identifier 0088:1234567890128" \
-        in message.body
+    assert "Anna Admin of Acme added the Peppol identifier 0088:1234567890128 to Acme " \
+        "Trading BV." in message.body
     assert "/staff/identifiers/" in message.body
     # Its own KvK number is confirmed by the register it was checked against: nothing to do.
     organization.identifiers.get(scheme="0106").remove(cast.admin)

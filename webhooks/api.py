@@ -113,7 +113,6 @@ class WebhooksView(KeyHooksView):
         incoming.is_valid(raise_exception=True)
         hook, secret = Webhook.create(by=None, environment=None, key=request.auth,
                                       **incoming.validated_data)
-        request.auth.note_use()
         return Response({**WebhookSerializer(hook).data, "secret": secret},
                         status=status.HTTP_201_CREATED)
 
@@ -159,7 +158,6 @@ class WebhookView(OneHookView):
                     if caller is not None else \
                     Said(gettext_noop("Paused by connection key %(key)s."), key=key.app_key)
                 hook.pause(None, None, reason, key=key)
-        key.note_use()
         # change(), pause() and resume() leave `hook` as they wrote it.
         return Response(WebhookSerializer(hook).data)
 
@@ -182,5 +180,4 @@ class NewSecretView(OneHookView):
         request=None, responses={200: NewSecretSerializer, **NOT_FOUND, **PROBLEMS})
     def post(self, request, pk):
         secret = self.hook(pk).rotate_secret(None, None, key=request.auth)
-        request.auth.note_use()
         return Response({"secret": secret})

@@ -141,19 +141,6 @@ class KeyView(ConnectionKeyView):
     permission_classes = [*ConnectionKeyView.permission_classes, HasPartyRight]
     # The party-link right a service-broker caller needs here.
     party_right = RECEIVE
-    # Set once the call has listed the inbox or given a received document: a guided setup
-    # waits for the key's first fetch.
-    fetched = False
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A call the key authenticated is a use of it, whatever it answers (an error, or 429
-        # for too many calls): software that only gets errors is connected all the same, and
-        # the key's page shows when. A refused key authenticated nothing.
-        if getattr(request, "_authenticator", None) is not None:
-            request.auth.note_use(fetched=self.fetched)
-        return response
-
     def actor_label(self) -> str:
         caller = broker_caller(self.request)
         if caller is not None:
@@ -485,7 +472,8 @@ class InboxView(KeyView, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        self.fetched = True
+        # A guided setup waits for the key's first fetch.
+        self.noted_use = {"fetched": True}
         return response
 
 
@@ -549,7 +537,8 @@ class DownloadView(KeyView):
         if not document.offered_for_download:
             raise NotNow(_("This document is held as a possible duplicate; it can be "
                            "downloaded once it is marked as original in the portal."))
-        self.fetched = True
+        # A guided setup waits for the key's first fetch.
+        self.noted_use = {"fetched": True}
         response = HttpResponse(bytes(document.content), content_type=XML)
         response["Content-Disposition"] = f'attachment; filename="document-{document.pk}.xml"'
         return response

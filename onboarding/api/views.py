@@ -52,6 +52,7 @@ class PingView(ConnectionKeyView):
             return Response(_broker_ping(caller))
         key = request.auth
         key.note_use(tested=True)
+        self.use_noted = True
         organization = key.organization
         # Built by hand, not by PingSerializer (which documents it): this is the call ERP
         # software makes most, and the serializer would add more than half to its time.
@@ -86,7 +87,6 @@ class OrganizationView(ConnectionKeyView):
                 _("The organization the connection key belongs to, with its Peppol identifiers "
                   "and whether each sends and receives."))
     def get(self, request):
-        request.auth.note_use()
         organization = Organization.objects.prefetch_related("identifiers").get(
             pk=request.auth.organization_id)
         return Response(OrganizationSerializer(organization).data)

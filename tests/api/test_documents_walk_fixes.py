@@ -172,6 +172,7 @@ def test_it_counts_a_send_that_answered_409_as_a_use(live_server, http, acme_key
     ("POST", "/api/v1/documents", {"data": b"<x/>", "headers": {
         "Content-Type": "application/xml", "X-Client-Document-Id": "short"}}),
     ("POST", "/api/v1/recipients", {"json": {"identifiers": []}}),
+    ("GET", "/api/v1/webhooks/999999", {}),
 ])
 def test_it_counts_a_call_that_answered_an_error_as_a_use(live_server, http, acme_key,
                                                          method, path, kwargs):

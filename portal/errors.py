@@ -25,8 +25,8 @@ class Explained(ValueError):
 
 class NotFoundExplained(Http404):
     """A 404 whose page says more than "not found": rendered from `template` with `context`
-    by the portal's 404 handler (portal.problems.page_not_found), wherever the view raised
-    it. Only for what the person asking may know."""
+    (portal.problems.NotFoundExplainedMiddleware), wherever the view raised it. Only for what
+    the person asking may know."""
 
     def __init__(self, template: str, context: dict):
         super().__init__(template)

@@ -95,9 +95,23 @@ def is_api_request(request) -> bool:
 def page_not_found(request, exception=None):
     if is_api_request(request):
         return problem_response(404, _("There is no API resource at this address."))
-    if isinstance(exception, NotFoundExplained):
-        return render(request, exception.template, exception.context, status=404)
     return defaults.page_not_found(request, exception)
+
+
+class NotFoundExplainedMiddleware:
+    """Renders the page of a NotFoundExplained a view raised, with DEBUG on too (where Django
+    would show its own 404 page instead of the handler's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFoundExplained):
+            return render(request, exception.template, exception.context, status=404)
+        return None
 
 
 def refused_before_view(exception) -> tuple[int, str]:

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "onboarding.tenancy.CurrentEnvironmentMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
     "portal.not_allowed.NotAllowedPageMiddleware",
+    "portal.problems.NotFoundExplainedMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

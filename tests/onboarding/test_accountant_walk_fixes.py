@@ -170,6 +170,18 @@ def test_it_tells_the_accountant_that_the_partnership_ended(client, cast, path):
     assert "Page not found" not in page
 
 
+def test_it_tells_it_with_debug_on_too(client, cast, settings):
+    # As under `make run`, where Django answers a 404 with its own page, not the handler's.
+    settings.DEBUG = True
+    bakery, _partnership = ended_by_client(client, cast)
+    as_accountant(client, cast)
+
+    response = client.get(f"/organizations/{bakery.pk}/")
+
+    assert response.status_code == 404
+    assert "Bakery BV ended it." in text(response)
+
+
 def test_it_says_when_the_accountancy_ended_it_itself(client, cast):
     bakery, partnership, _key = partnered_bakery(cast)
     as_accountant(client, cast)

@@ -35,11 +35,12 @@ class PortalAutoSchema(AutoSchema):
 
 def describe_limits(result, generator, request, public):
     """Adds the limits, as the settings give them, to the document's description."""
-    result["info"]["description"] += (
-        f"\n\nLimits: requests are limited to {settings.API_RATE_LIMIT} per key, shared with "
-        f"the SOAP API; a document may be at most {settings.DOCUMENT_MAX_MB} MB. Received "
-        f"documents are kept {settings.DOCUMENT_RETENTION_DAYS} days, and at most "
-        f"{settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS} days after they are marked "
-        "downloaded. A moment given without a time zone is read as Dutch time "
-        "(Europe/Amsterdam); answers write moments with their offset.")
+    result["info"]["description"] += "\n\n" + _(
+        "Limits: requests are limited to %(rate)s per key, shared with the SOAP API; a "
+        "document may be at most %(size)s MB. Received documents are kept %(days)s days, and "
+        "at most %(after)s days after they are marked downloaded. A moment given without a "
+        "time zone is read as Dutch time (Europe/Amsterdam); answers write moments with their "
+        "offset.") % {"rate": settings.API_RATE_LIMIT, "size": settings.DOCUMENT_MAX_MB,
+                      "days": settings.DOCUMENT_RETENTION_DAYS,
+                      "after": settings.DOCUMENT_RETENTION_AFTER_DOWNLOAD_DAYS}
     return result

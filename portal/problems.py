@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework.exceptions import NotAcceptable
 
@@ -45,9 +46,24 @@ def problem_type(code: str | None) -> str:
     return f"{TYPE_PREFIX}{code}" if code else "about:blank"
 
 
+# The titles of the statuses the API answers without a kind of problem of its own: the HTTP
+# phrase, in the reader's language; any other status keeps its English phrase.
+STATUS_TITLES = {
+    400: gettext_lazy("Bad Request"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not Found"),
+    405: gettext_lazy("Method Not Allowed"),
+    406: gettext_lazy("Not Acceptable"),
+    413: gettext_lazy("Request Entity Too Large"),
+    415: gettext_lazy("Unsupported Media Type"),
+    500: gettext_lazy("Internal Server Error"),
+}
+
+
 def problem(status: int, detail: str, *, code: str | None = None, title: str | None = None,
             **extra) -> dict:
-    body = {"type": problem_type(code), "title": title or HTTPStatus(status).phrase,
+    body = {"type": problem_type(code),
+            "title": title or str(STATUS_TITLES.get(status, HTTPStatus(status).phrase)),
             "status": status, "detail": str(detail)}
     body.update(extra)
     return body

@@ -4,11 +4,15 @@ A status reason or a history line is written once, by whoever changed the docume
 worker, in the default language), and read many times by people who chose another language.
 `Said` is such a message: a string in the language active when it was made, which also keeps
 its text id and parameters, so that `render` can say it again in the language active when it
-is read. Parameters are plain values or other `Said` messages."""
+is read. Parameters are plain values, dates (written as the reader's language writes them)
+or other `Said` messages."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from portal.text import one_full_stop
@@ -24,20 +28,21 @@ class Said(str):
     braces: bool
 
     def __new__(cls, msgid: str, *, braces: bool = False, **params) -> Said:
+        shown = {name: _date(value) if isinstance(value, date) else value
+                 for name, value in params.items()}
         try:
-            text = _fill(gettext(msgid), params, braces)
+            text = _fill(gettext(msgid), shown, braces)
         except FILL_ERRORS:
             # A translation that lost a parameter: the source text still has them all.
-            text = _fill(msgid, params, braces)
+            text = _fill(msgid, shown, braces)
         said = super().__new__(cls, text)
         said.msgid, said.params, said.braces = str(msgid), params, braces
         return said
 
     def as_data(self) -> dict:
         """For a JSON field: the text id and the parameters, nested messages included."""
-        data = {"id": self.msgid, "params": {
-            name: value.as_data() if isinstance(value, Said) else value
-            for name, value in self.params.items()}}
+        data = {"id": self.msgid, "params": {name: _as_data(value)
+                                             for name, value in self.params.items()}}
         if self.braces:
             data["braces"] = True
         return data
@@ -79,7 +84,21 @@ def render(data: dict | None, fallback: str = "") -> str:
         return fallback
 
 
+def _as_data(value):
+    if isinstance(value, Said):
+        return value.as_data()
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _date(value: date) -> str:
+    return date_format(value, "DATE_FORMAT")
+
+
 def _render(data: dict) -> str:
+    if "date" in data:
+        return _date(date.fromisoformat(data["date"]))
     params = {name: _render(value) if isinstance(value, dict) else value
               for name, value in data.get("params", {}).items()}
     return _fill(gettext(data["id"]), params, data.get("braces", False))

@@ -62,8 +62,7 @@ def _held_because(key) -> Said | None:
     if has_earlier:
         return Said(SAME_AS_EARLIER)
     if forgotten_received:
-        return Said(SAME_AS_DELETED,
-                    date=timezone.localdate(forgotten_received).isoformat())
+        return Said(SAME_AS_DELETED, date=timezone.localdate(forgotten_received))
     return None
 
 

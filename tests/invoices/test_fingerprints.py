@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from invoices.models import Channel, Direction, Document, ReceivedFingerprint, Status
 from invoices.retention import purge_due
@@ -30,7 +31,7 @@ def held_because(document):
 
 
 def deleted_reason(document):
-    day = timezone.localdate(document.created_at).isoformat()
+    day = date_format(timezone.localdate(document.created_at), "DATE_FORMAT")
     return (f"Same supplier, number and issue date as a document received on {day} and since "
             "deleted.")
 

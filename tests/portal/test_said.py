@@ -1,5 +1,7 @@
 """Messages stored with their text id and parameters read in the reader's language."""
 
+from datetime import date
+
 from django.utils.translation import gettext_noop, override
 
 from invoices.peppol.validation import VERDICTS
@@ -54,3 +56,14 @@ def test_it_keeps_plain_text_and_what_it_cannot_fill_in_as_stored():
 def test_it_keeps_the_stored_text_when_a_message_inside_cannot_be_filled_in():
     broken = {"id": GAVE_UP, "params": {"reason": {"params": {}}, "count": 2}}
     assert render(broken, "as stored") == "as stored"
+
+
+def test_it_writes_a_date_as_the_readers_language_does():
+    with override("en"):
+        said = Said(gettext_noop("Same supplier, number and issue date as a document received "
+                                 "on %(date)s and since deleted."), date=date(2026, 12, 7))
+    assert said.endswith("received on 7 Dec 2026 and since deleted.")
+    assert as_data(said)["params"] == {"date": {"date": "2026-12-07"}}
+    with override("nl"):
+        assert render(as_data(said)).startswith("Zelfde leverancier") \
+            and "op 7 dec 2026 is ontvangen" in render(as_data(said))

@@ -13,6 +13,7 @@ from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import ConnectionKey, Software, Subscription
 from tests.integrations.helpers import (
+    SOAP_ENV,
     afas_run,
     api31_run,
     basic,
@@ -25,7 +26,6 @@ from tests.integrations.helpers import (
 pytestmark = pytest.mark.django_db
 
 V31 = "http://api.everbinding.nl/v3_1/"
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
 def call(operation: str, fields: str = "", token: str | None = None):

@@ -7,7 +7,6 @@ import base64
 import time
 
 import pytest
-from django.core import mail
 
 from invoices.models import Document, PeppolEvidence, Status
 from invoices.peppol import smp
@@ -16,28 +15,11 @@ from tests.api.conftest import acme  # noqa: F401 - a fixture
 from tests.conftest import sign_in, text
 from tests.invoices.as4_world import REMOTE_KVK
 from tests.invoices.conftest import RECEIVER_KVK, invoice, make_receiver
+from tests.invoices.test_as4_delivery_failures import answering, failure_mails
 from tests.invoices.test_as4_sending import retries, send  # noqa: F401 - fixtures
 from tests.standins.dns_smp import INVOICE
 
 pytestmark = pytest.mark.django_db
-
-
-def failure_mails(number):
-    return [m for m in mail.outbox if number in m.subject and "could not be delivered" in
-            m.subject]
-
-
-def answering(monkeypatch, peppol_world, respond):
-    """The remote access point answers by `respond(call, headers, body, original)`."""
-    original = peppol_world.remote_ap.answer
-    calls = []
-
-    def answer(headers, body):
-        calls.append(1)
-        return respond(len(calls), headers, body, original)
-
-    monkeypatch.setattr(peppol_world.remote_ap, "answer", answer)
-    return calls
 
 
 def took_it_but_answered_busy(call, headers, body, original):

@@ -32,7 +32,7 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -48,7 +48,7 @@ from onboarding.models import (
     OrganizationIdentifier,
     Software,
 )
-from onboarding.models.connection_keys import TEST_RESOLUTION, inbox_fetched, secret_digest
+from onboarding.models.connection_keys import inbox_fetched, secret_digest
 from portal.cache import failure_count, unreachable_at
 
 PREFIX = "api-key:"
@@ -109,15 +109,8 @@ class CachedKey:
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))
 
-    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION,
-                 fetched: bool = False) -> None:
-        moment = ConnectionKey.record_use(self.id, tested=tested, tests_every=tests_every,
-                                          fetched=fetched,
-                                          never_fetched=self.first_fetched_at is None)
-        if tested:
-            self.last_tested_at = moment
-        if fetched and self.first_fetched_at is None:
-            self.first_fetched_at = moment
+    def note_use(self, **kwargs) -> None:
+        ConnectionKey.note_use_of(self, self.id, **kwargs)
 
 
 def _load(app_key: str) -> CachedKey | None:

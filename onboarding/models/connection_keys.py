@@ -190,15 +190,21 @@ class ConnectionKey(models.Model):
                                            "software": current.software})
             current.delete()
 
-    def note_use(self, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION,
-                 fetched: bool = False) -> None:
-        moment = ConnectionKey.record_use(self.pk, tested=tested, tests_every=tests_every,
+    def note_use(self, **kwargs) -> None:
+        ConnectionKey.note_use_of(self, self.pk, **kwargs)
+
+    @staticmethod
+    def note_use_of(holder, pk: int, *, tested: bool = False,
+                    tests_every: timedelta = TEST_RESOLUTION, fetched: bool = False) -> None:
+        """Record a use of key `pk` (see record_use), and keep on `holder` (the key, or the
+        API's cached copy of it) the test time and first fetch it wrote."""
+        moment = ConnectionKey.record_use(pk, tested=tested, tests_every=tests_every,
                                           fetched=fetched,
-                                          never_fetched=self.first_fetched_at is None)
+                                          never_fetched=holder.first_fetched_at is None)
         if tested:
-            self.last_tested_at = moment
-        if fetched and self.first_fetched_at is None:
-            self.first_fetched_at = moment
+            holder.last_tested_at = moment
+        if fetched and holder.first_fetched_at is None:
+            holder.first_fetched_at = moment
 
     @staticmethod
     def record_use(pk: int, *, tested: bool = False, tests_every: timedelta = TEST_RESOLUTION,

@@ -6,10 +6,12 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from onboarding.models import Membership, Role
+from onboarding.models import Membership, Partnership, Role
+from portal.errors import NotFoundExplained
 from portal.tenancy import SESSION_KEY
 
 
@@ -43,6 +45,42 @@ class CurrentEnvironmentMiddleware:
                 if chosen != current.environment_id:
                     request.session[SESSION_KEY] = current.environment_id
         return self.get_response(request)
+
+
+def organization_or_404(request, scoped, pk):
+    """The organization `pk` among `scoped` (a scope of the user's reach), else a 404 (see
+    not_found)."""
+    found = scoped.filter(pk=pk).first()
+    if found is None:
+        not_found(request, pk)
+    return found
+
+
+def part_or_404(request, scoped, pk):
+    """The object `pk` among `scoped`, a scope of the user's reach over a model that belongs
+    to an organization (keys, webhooks, runs, cards, documents), else a 404 (see
+    not_found)."""
+    found = scoped.filter(pk=pk).first()
+    if found is None:
+        not_found(request, scoped.model.objects.filter(pk=pk)
+                  .values_list("organization_id", flat=True).first())
+    return found
+
+
+def not_found(request, organization_id):
+    """Raise the 404 for something of organization `organization_id` the user cannot reach.
+    Where the user's environment worked on that organization through a partnership that has
+    ended, its page says so, for the accountant who follows an old link or mail; anyone who
+    never had such a partnership gets the plain 404, which tells nothing of it."""
+    environment = request.environment
+    # Only Advanced users and administrators ever reached a client's organization.
+    if organization_id is not None and environment is not None \
+            and environment.has_role(request.user, Role.ADVANCED):
+        ended = Partnership.objects.ended_for(environment, organization_id)
+        if ended is not None:
+            raise NotFoundExplained("onboarding/partnerships/ended.html",
+                                    {"partnership": ended, "ended_by": ended.ended_by_side})
+    raise Http404
 
 
 def environment_required(role=None):

@@ -5,13 +5,13 @@ from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onboarding.models import Organization, Role
-from onboarding.tenancy import environment_required
+from onboarding.tenancy import environment_required, organization_or_404, part_or_404
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import creatable_menu, paginate
 from webhooks.filters import WebhookFilter
@@ -20,13 +20,13 @@ from webhooks.models import Attempt, Delivery, Webhook
 
 
 def _visible(request, pk):
-    return get_object_or_404(Webhook.objects.visible_to(request.user, request.environment)
-                             .select_related("organization", "environment"), pk=pk)
+    return part_or_404(request, Webhook.objects.visible_to(request.user, request.environment)
+                       .select_related("organization", "environment"), pk)
 
 
 def _manageable(request, pk):
-    return get_object_or_404(Webhook.objects.manageable_by(request.user, request.environment)
-                             .select_related("organization", "environment"), pk=pk)
+    return part_or_404(request, Webhook.objects.manageable_by(request.user, request.environment)
+                       .select_related("organization", "environment"), pk)
 
 
 def _answer_seconds() -> int:
@@ -55,8 +55,8 @@ def webhook_list(request):
 
 @environment_required()
 def add(request, pk):
-    organization = get_object_or_404(
-        Organization.objects.configurable_by(request.user, request.environment), pk=pk)
+    organization = organization_or_404(
+        request, Organization.objects.configurable_by(request.user, request.environment), pk)
     return _add(request, organization)
 
 

@@ -2,11 +2,12 @@
 manage (their own, and clients' through a partnership). Anything else is a 404."""
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerCard, ImportJob, PeppolCheckRun, SendingProfile
 from onboarding.models import Organization
+from onboarding.tenancy import organization_or_404, part_or_404
 
 
 def _may_change(request, organization) -> None:
@@ -27,17 +28,17 @@ def may_change(request, organization) -> bool:
 
 
 def organization_from(request, pk, *, change=False) -> Organization:
-    organization = get_object_or_404(
-        Organization.objects.manageable_by(request.user, request.environment), pk=pk)
+    organization = organization_or_404(
+        request, Organization.objects.manageable_by(request.user, request.environment), pk)
     if change:
         _may_change(request, organization)
     return organization
 
 
 def _scoped(request, model, pk, change, *related, defer=()):
-    obj = get_object_or_404(
-        model.objects.visible_to(request.user, request.environment)
-        .select_related("organization", *related).defer(*defer), pk=pk)
+    obj = part_or_404(
+        request, model.objects.visible_to(request.user, request.environment)
+        .select_related("organization", *related).defer(*defer), pk)
     if change:
         _may_change(request, obj.organization)
     return obj

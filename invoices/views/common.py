@@ -3,12 +3,13 @@ manage, their own and clients' through a partnership. Anything else is a 404."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from invoices.models import Document
 from invoices.models.documents import ORIGINAL_REASON_MAX_LENGTH
 from onboarding.models import Organization
+from onboarding.tenancy import organization_or_404, part_or_404
 from portal.errors import ChangeRefused
 
 
@@ -21,8 +22,8 @@ def may_act_for(request, organization) -> bool:
 
 
 def organization_from(request, pk, *, send=False) -> Organization:
-    organization = get_object_or_404(
-        Organization.objects.manageable_by(request.user, request.environment), pk=pk)
+    organization = organization_or_404(
+        request, Organization.objects.manageable_by(request.user, request.environment), pk)
     if send and not may_act_for(request, organization):
         raise PermissionDenied(_("Only administrators of this organization, and accountants "
                                  "it works with, send documents for it."))
@@ -34,7 +35,7 @@ def document_from(request, pk, *, content=False) -> Document:
         .select_related("organization__environment")
     if not content:
         documents = documents.defer("content")
-    return get_object_or_404(documents, pk=pk)
+    return part_or_404(request, documents, pk)
 
 
 def document_from_many(request, pks):

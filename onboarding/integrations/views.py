@@ -22,7 +22,7 @@ from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State, first_open
 from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import key_refusal
-from onboarding.tenancy import environment_required
+from onboarding.tenancy import environment_required, organization_or_404, part_or_404
 from portal.errors import ChangeRefused
 from portal.mail import portal_link
 from portal.pagination import paginate
@@ -81,9 +81,10 @@ def start(request):
 
 
 def _visible_run(request, pk):
-    return get_object_or_404(IntegrationRun.objects.visible_to(request.user, request.environment)
-                             .select_related("organization__environment", "assigned_to",
-                                             "started_by"), pk=pk)
+    return part_or_404(request, IntegrationRun.objects.visible_to(request.user,
+                                                                request.environment)
+                       .select_related("organization__environment", "assigned_to",
+                                       "started_by"), pk)
 
 
 def _handover_candidates(request, run):
@@ -202,8 +203,8 @@ def run_status(request, pk):
 @environment_required()
 def readiness(request, pk):
     """One organization across all its integrations: what is done and what is missing."""
-    organization = get_object_or_404(
-        Organization.objects.manageable_by(request.user, request.environment), pk=pk)
+    organization = organization_or_404(
+        request, Organization.objects.manageable_by(request.user, request.environment), pk)
     runs = []
     for run in organization.integration_runs.all():
         if run.definition is not None:

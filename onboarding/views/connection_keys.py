@@ -3,7 +3,7 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers
@@ -15,8 +15,7 @@ from onboarding.forms.partners import ConnectionKeyForm
 from onboarding.integrations.registry import with_keys_for
 from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import PORT_443
-from onboarding.tenancy import environment_required
-from onboarding.views.organizations import organization_or_404
+from onboarding.tenancy import environment_required, organization_or_404, part_or_404
 from portal.errors import ChangeRefused, add_refusal
 from portal.pagination import creatable_menu, paginate
 
@@ -26,7 +25,7 @@ def visible_keys(request):
 
 
 def visible_key(request, pk):
-    return get_object_or_404(visible_keys(request).select_related("organization"), pk=pk)
+    return part_or_404(request, visible_keys(request).select_related("organization"), pk)
 
 
 def _configurable(request, key):

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,9 +28,9 @@ from onboarding.models import (
 )
 from onboarding.models.entitlements import FREE_ORGANIZATION_LIMIT
 from onboarding.models.organizations import PRIMARY_SCHEME
-from onboarding.tenancy import environment_required
+from onboarding.tenancy import environment_required, organization_or_404
 from onboarding.views.partnerships import answer_waiting_for
-from portal.errors import ChangeRefused, NotFoundExplained, add_refusal, refusal
+from portal.errors import ChangeRefused, add_refusal, refusal
 from portal.pagination import paginate
 
 logger = logging.getLogger(__name__)
@@ -48,24 +47,6 @@ ACTIVATABLE = {Organization.Status.DRAFT, Organization.Status.REJECTED,
 
 def visible_organizations(request):
     return Organization.objects.visible_to(request.user, request.environment)
-
-
-def organization_or_404(request, scoped, pk):
-    """The organization `pk` among `scoped` (a scope of the user's reach), else a 404. Where
-    the user's environment worked on it through a partnership that has ended, the 404 page
-    says so, for the accountant who follows an old link or mail; anyone who never had such
-    a partnership gets the plain 404, which tells nothing about the organization."""
-    found = scoped.filter(pk=pk).first()
-    if found is not None:
-        return found
-    environment = request.environment
-    # Only Advanced users and administrators ever reached a client's organization.
-    if environment is not None and environment.has_role(request.user, Role.ADVANCED):
-        ended = Partnership.objects.ended_for(environment, pk)
-        if ended is not None:
-            raise NotFoundExplained("onboarding/partnerships/ended.html",
-                                    {"partnership": ended, "ended_by": ended.ended_by_side})
-    raise Http404
 
 
 def visible_organization(request, pk):

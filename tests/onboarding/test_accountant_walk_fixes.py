@@ -170,6 +170,21 @@ def test_it_tells_the_accountant_that_the_partnership_ended(client, cast, path):
     assert "Page not found" not in page
 
 
+def test_it_tells_it_on_the_pages_of_what_belonged_to_the_organization(client, cast):
+    bakery, partnership, key = partnered_bakery(cast)
+    partnership.end(cast.client_admin)
+    as_accountant(client, cast)
+
+    for path in (f"/connection-keys/{key.pk}/", f"/organizations/{bakery.pk}/customers/",
+                 f"/organizations/{bakery.pk}/inbox/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Bakery BV ended it." in text(response), path
+    # Something that never belonged to an organization the accountancy worked for says
+    # nothing.
+    assert "Partnership ended" not in text(client.get("/connection-keys/999999/"))
+
+
 def test_it_tells_it_with_debug_on_too(client, cast, settings):
     # As under `make run`, where Django answers a 404 with its own page, not the handler's.
     settings.DEBUG = True

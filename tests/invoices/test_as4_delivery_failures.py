@@ -39,6 +39,15 @@ def answering(monkeypatch, peppol_world, respond):
     return calls
 
 
+def took_it_but_answered_late(call, headers, body, original):
+    """The first try reaches the receiver's access point, which keeps it, but its answer
+    comes after the sender's timeout (PEPPOL_AP_TIMEOUT of 0.5 s)."""
+    answer = original(headers, body)
+    if call == 1:
+        time.sleep(1.5)
+    return answer
+
+
 # -- 1. a retry that finds the access point settings missing --------------------------------
 
 def test_it_goes_on_with_the_retries_once_the_settings_are_back(
@@ -83,13 +92,7 @@ def test_it_sends_a_retry_after_a_timeout_under_the_first_message_id(
     settings.PEPPOL_AP_TIMEOUT = 0.5
     peppol_world.register_remote()
 
-    def respond(call, headers, body, original):
-        answer = original(headers, body)
-        if call == 1:
-            time.sleep(1.5)  # the receiver took it, but its answer comes too late
-        return answer
-
-    answering(monkeypatch, peppol_world, respond)
+    answering(monkeypatch, peppol_world, took_it_but_answered_late)
 
     document = send(invoice("F-TIMEOUT", customer_kvk=REMOTE_KVK))
 

@@ -4,7 +4,6 @@ the document or the tries ran out, and an access point the SMP gives a plain htt
 is not used outside tests and `make run`."""
 
 import base64
-import time
 
 import pytest
 
@@ -15,7 +14,11 @@ from tests.api.conftest import acme  # noqa: F401 - a fixture
 from tests.conftest import sign_in, text
 from tests.invoices.as4_world import REMOTE_KVK
 from tests.invoices.conftest import RECEIVER_KVK, invoice, make_receiver
-from tests.invoices.test_as4_delivery_failures import answering, failure_mails
+from tests.invoices.test_as4_delivery_failures import (
+    answering,
+    failure_mails,
+    took_it_but_answered_late,
+)
 from tests.invoices.test_as4_sending import retries, send  # noqa: F401 - fixtures
 from tests.standins.dns_smp import INVOICE
 
@@ -38,13 +41,7 @@ def test_it_sends_a_manual_retry_after_a_timeout_under_the_first_message_id(
     settings.PEPPOL_AP_RETRY_MINUTES = []  # the first failure is the last
     peppol_world.register_remote()
 
-    def respond(call, headers, body, original):
-        answer = original(headers, body)
-        if call == 1:
-            time.sleep(1.5)  # the receiver took it, but its answer comes too late
-        return answer
-
-    answering(monkeypatch, peppol_world, respond)
+    answering(monkeypatch, peppol_world, took_it_but_answered_late)
     document = send(invoice("F-MANUAL", customer_kvk=REMOTE_KVK))
     assert document.status == Status.DELIVERY_FAILED
     [first] = peppol_world.remote_ap.received

@@ -343,8 +343,6 @@ class StrictBooleanWidget(BooleanWidget):
 
 
 class StrictBooleanField(forms.NullBooleanField):
-    widget = StrictBooleanWidget
-
     def to_python(self, value):
         if value is None or isinstance(value, bool):
             return value

@@ -57,10 +57,11 @@ REACH_RANK = Case(When(CustomerCard.REACHABLE, then=Value(0)),
 class CardOrdering(django_filters.OrderingFilter):
     """One column's order, either way, and the card's id after it: a stable order, so no
     card moves between pages. Name and customer number are read from the indexes
-    card_org_name and customer_number_once_per_organization, last checked ascending from
-    card_org_checked. Never-checked cards come after the checked ones either way, on every
-    database: the dates a user sorts by are on the first pages (the oldest checks, or the
-    newest), and the cards without one are found with the Peppol filter "No answer yet"."""
+    card_org_name and customer_number_once_per_organization, last checked from
+    card_org_checked (ascending) and card_org_checked_desc (PostgreSQL). Never-checked cards
+    come after the checked ones either way, on every database: the dates a user sorts by are
+    on the first pages (the oldest checks, or the newest), and the cards without one are
+    found with the Peppol filter "No answer yet"."""
 
     COLUMNS = {"name": "name", "number": "customer_number", "reach": "reach",
                "checked": "peppol_checked_at"}

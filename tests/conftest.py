@@ -36,10 +36,14 @@ def enable_totp(user, secret=TOTP_SECRET):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    # allauth keeps its rate-limit counters in the cache; each test starts with none.
+    # allauth keeps its rate-limit counters in the cache; each test starts with none, and
+    # with no Entra signing keys held by the process.
     from django.core.cache import cache
 
+    from onboarding.clients.entra_tokens import forget_held_keys
+
     cache.clear()
+    forget_held_keys()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,8 @@ registration as audience, naming the tenant and the user."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
 import jwt
@@ -52,27 +54,74 @@ def _get(broker: Broker, url: str) -> dict:
     return answer.json()
 
 
-def _signing_keys(broker: Broker, *, fresh: bool = False) -> dict:
-    """{key id: JWK} of the broker's authority, from the cache unless `fresh`."""
-    cache_key = f"entra-jwks:{_discovery_url(broker)}"
-    keys = None if fresh else cache.get(cache_key)
-    if keys is None:
-        try:
-            jwks_uri = _get(broker, _discovery_url(broker))["jwks_uri"]
-            keys = {k["kid"]: k for k in _get(broker, jwks_uri).get("keys", [])
-                    if k.get("kid") and k.get("kty") == "RSA"}
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            logger.warning("Signing keys of %s not readable: %s", broker.issuer_authority, exc)
-            raise TokenRejected(_("The signing keys of Microsoft Entra ID cannot be read right "
-                                  "now; try again in a minute.")) from exc
-        cache.set(cache_key, keys, KEYS_SECONDS)
+# Each process keeps the keys it read, and when it last fetched them anew, beside the shared
+# cache: while the cache is unreachable (it then answers as empty), a token must not cost two
+# requests to the authority, nor may unknown key ids fetch the keys on every call.
+_held: dict[str, tuple[float, dict]] = {}
+_refetched: dict[str, float] = {}
+_held_lock = threading.Lock()
+
+
+def forget_held_keys() -> None:
+    """Drop what this process holds (its next token reads the cache or the authority)."""
+    with _held_lock:
+        _held.clear()
+        _refetched.clear()
+
+
+def _hold(url: str, keys: dict) -> dict:
+    with _held_lock:
+        _held[url] = (time.monotonic(), keys)
     return keys
+
+
+def _signing_keys(broker: Broker, *, fresh: bool = False) -> dict:
+    """{key id: JWK} of the broker's authority: those this process holds, else the shared
+    cache's, else the authority's; only the authority's if `fresh`."""
+    url = _discovery_url(broker)
+    if not fresh:
+        kept = _held.get(url)
+        if kept is not None and time.monotonic() - kept[0] < KEYS_SECONDS:
+            return kept[1]
+        keys = cache.get(f"entra-jwks:{url}")
+        if keys is not None:
+            return _hold(url, keys)
+    try:
+        jwks_uri = _get(broker, url)["jwks_uri"]
+        keys = {k["kid"]: k for k in _get(broker, jwks_uri).get("keys", [])
+                if k.get("kid") and k.get("kty") == "RSA"}
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        logger.warning("Signing keys of %s not readable: %s", broker.issuer_authority, exc)
+        raise TokenRejected(_("The signing keys of Microsoft Entra ID cannot be read right "
+                              "now; try again in a minute.")) from exc
+    cache.set(f"entra-jwks:{url}", keys, KEYS_SECONDS)
+    return _hold(url, keys)
+
+
+def _shared_keys(broker: Broker, held: dict) -> dict:
+    """The keys in the shared cache, which another process may have fetched since this one
+    did (a rollover); `held` if the cache has none."""
+    url = _discovery_url(broker)
+    keys = cache.get(f"entra-jwks:{url}")
+    return held if keys is None else _hold(url, keys)
+
+
+def _may_refetch(broker: Broker) -> bool:
+    """At most once per REFETCH_SECONDS in this process, and across processes while the
+    shared cache answers."""
+    with _held_lock:
+        last = _refetched.get(broker.key)
+        if last is not None and time.monotonic() - last < REFETCH_SECONDS:
+            return False
+        _refetched[broker.key] = time.monotonic()
+    return cache.add(f"entra-jwks-refetch:{broker.key}", 1, REFETCH_SECONDS)
 
 
 def _key(broker: Broker, key_id: str):
     keys = _signing_keys(broker)
-    if key_id not in keys and cache.add(f"entra-jwks-refetch:{broker.key}", 1,
-                                        REFETCH_SECONDS):
+    if key_id not in keys:
+        keys = _shared_keys(broker, keys)
+    if key_id not in keys and _may_refetch(broker):
         keys = _signing_keys(broker, fresh=True)
     if key_id not in keys:
         return None

@@ -14,14 +14,20 @@ import threading
 import time
 import uuid
 
+import jwt
 import pytest
 import redis
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from onboarding.api import keycache
 from portal import cache as portal_cache
 from tests.api.conftest import acme, acme_key  # noqa: F401 - fixtures
+from tests.api.test_broker_api import entra, identity, link, provider  # noqa: F401 - fixtures
+from tests.api.test_broker_api import send as broker_send
+from tests.api.test_broker_api import token as broker_token
 from tests.api.test_native_api import basic
 from tests.conftest import PASSWORD
+from tests.onboarding.entra_helpers import CLIENT_ID, TENANT
 from tests.portal.test_deploy_settings import PRODUCTION, manage
 
 pytestmark = pytest.mark.django_db
@@ -327,3 +333,20 @@ def test_it_keeps_the_web_node_in_the_balancer_and_tells_the_monitor_while_the_c
                                "cache": "Unavailable: cache: a stored value did not come back"}
     assert monitor.status_code == 503
     assert monitor.json()["cache"] == "Unavailable: cache: a stored value did not come back"
+
+
+def test_it_reads_entras_signing_keys_once_while_the_cache_is_down(
+        entra, acme, link, cache_down):  # noqa: F811
+    served = entra.jwks_served
+    for _ in range(3):
+        assert broker_send(broker_token(entra), acme.company_id).status_code == 202
+    assert entra.jwks_served == served + 1
+
+    # Key ids the authority never published fetch its keys once a minute at most, not per
+    # call, though the cache would let every process try.
+    unknown = jwt.encode({"aud": CLIENT_ID, "tid": TENANT, "iss": entra.authority},
+                         rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                         algorithm="RS256", headers={"kid": "not-published"})
+    for _ in range(3):
+        assert broker_send(unknown, acme.company_id).status_code == 401
+    assert entra.jwks_served == served + 2

@@ -80,6 +80,8 @@ class OidcStandIn(BackgroundServer):
         self._wsgi = DispatcherMiddleware(NotFound(), {prefix: self._provider})
         self._lock = threading.Lock()
         self._next_error: dict[str, str] | None = None
+        # How often the signing keys were asked for.
+        self.jwks_served = 0
         # Signs the access tokens of access_token(); published beside the provider's own key.
         self._token_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.token_key_id = f"standin-{secrets.token_hex(4)}"
@@ -125,6 +127,8 @@ class OidcStandIn(BackgroundServer):
         return self._wsgi(environ, start_response)
 
     def _jwks(self, start_response):
+        with self._lock:
+            self.jwks_served += 1
         keys = json.loads(werkzeug.test.Client(self._wsgi).get(f"{self.prefix}/jwks").data)
         keys["keys"].append(self.public_jwk(self._token_key, self.token_key_id))
         body = json.dumps(keys).encode()

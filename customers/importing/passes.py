@@ -211,9 +211,10 @@ def progress_key(job_pk: int) -> str:
     return f"customers:import:{job_pk}:saved"
 
 
-def saved_so_far(job: ImportJob) -> int:
-    """Rows written by a running save: its transaction cannot commit progress to the row."""
-    return cache.get(progress_key(job.pk), 0) if job.status == ImportJob.Status.SAVING else 0
+def saved_so_far(job: ImportJob) -> int | None:
+    """Rows written by a running save, which its transaction cannot commit to the job's row;
+    None while the cache cannot say (before the first batch, or while it is unreachable)."""
+    return cache.get(progress_key(job.pk)) if job.status == ImportJob.Status.SAVING else 0
 
 
 def _save(job: ImportJob) -> None:

@@ -84,11 +84,15 @@ def import_status(request, pk):
     else:
         message = _("Checked %(done)s of %(total)s rows…")
     total = job.progress_total
+    if done is None:
+        # The bar shows work going on without a share (percent null).
+        message, percent = _("Saving %(total)s rows…"), None
+    else:
+        percent = min(100, round(100 * done / total)) if total else 0
     return JsonResponse({
         "status": job.status, "running": job.is_running, "done": done, "total": total,
-        "note": job.delay_note,
-        "percent": min(100, round(100 * done / total)) if total else 0,
-        "message": message % {"done": intcomma(done), "total": intcomma(total)},
+        "note": job.delay_note, "percent": percent,
+        "message": message % {"done": intcomma(done or 0), "total": intcomma(total)},
     })
 
 

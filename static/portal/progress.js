@@ -17,7 +17,11 @@
         .then(function (status) {
           if (message) { message.textContent = status.message; }
           if (note) { note.textContent = status.note || ""; }
-          if (bar) {
+          if (bar && status.percent === null) {
+            // Going on, without a share to show: a full, moving bar and no value.
+            bar.style.width = "100%";
+            meter.removeAttribute("aria-valuenow");
+          } else if (bar) {
             bar.style.width = status.percent + "%";
             meter.setAttribute("aria-valuenow", status.percent);
           }

@@ -383,6 +383,20 @@ def test_it_reports_saving_progress_from_the_running_transaction(admin, org):
     assert status["message"] == "Saving 2 of 3 rows…" and status["percent"] == 67
 
 
+def test_it_claims_no_share_of_a_save_it_cannot_count(admin, org):
+    # Before the first batch, or while the cache (Redis) is unreachable, it answers nothing:
+    # the save goes on, at a share nobody knows, and 0 would say it had not started.
+    upload(admin, org, GOOD)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="saving", progress_total=3,
+                                               heartbeat_at=timezone.now())
+
+    status = admin.get(f"/customers/imports/{job.pk}/status/").json()
+
+    assert status["message"] == "Saving 3 rows…" and status["percent"] is None
+    assert status["running"] is True
+
+
 def test_it_fails_an_import_whose_thread_died_and_lets_it_start_again(admin, org):
     upload(admin, org, GOOD)
     job = ImportJob.objects.get()

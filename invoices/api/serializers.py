@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from invoices.models import Status
+from invoices.models import Document, Status
 from invoices.models.documents import PROCESSING, REJECT_REASON_MAX_LENGTH
+from invoices.peppol.validation import RuleMessage
 
 MAX_RECIPIENTS = 25
 
@@ -28,11 +29,28 @@ class EventSerializer(serializers.Serializer):
     detail = serializers.CharField(source="detail_shown", allow_blank=True)
 
 
+def offered_to_software(document: Document) -> bool:
+    """Whether the API's download gives the document: not while it is held as a possible
+    duplicate, and no longer once it is rejected (the download then answers 409)."""
+    return document.offered_for_download and document.status != Status.REJECTED
+
+
 class ValidationMessageSerializer(serializers.Serializer):
     rule_id = serializers.CharField(allow_blank=True)
     flag = serializers.CharField()
-    text = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(
+        allow_blank=True,
+        help_text=_("The rule's message, without the rule id that the official text starts "
+                    "with: rule_id holds it."))
     location = serializers.CharField(allow_blank=True, required=False)
+
+    @staticmethod
+    def shown(stored: dict) -> dict:
+        """A message of a stored report as the API answers it. The stored report keeps the
+        official text; the answer leaves out the "[BR-CO-16]-" that repeats rule_id."""
+        return {"rule_id": stored.get("rule_id", ""), "flag": stored.get("flag", ""),
+                "text": RuleMessage.from_dict(stored).shown_text,
+                "location": stored.get("location", "")}
 
 
 class PeppolEvidenceSerializer(serializers.Serializer):
@@ -83,9 +101,7 @@ class SentDocumentSerializer(serializers.Serializer):
     @extend_schema_field(ValidationMessageSerializer(many=True))
     def get_messages(self, document) -> list:
         messages = (document.validation or {}).get("messages", [])
-        return [{"rule_id": m.get("rule_id", ""), "flag": m.get("flag", ""),
-                 "text": m.get("text", ""), "location": m.get("location", "")}
-                for m in messages]
+        return [ValidationMessageSerializer.shown(message) for message in messages]
 
     @extend_schema_field(PeppolEvidenceSerializer(allow_null=True))
     def get_peppol(self, document) -> dict | None:
@@ -120,9 +136,14 @@ class ReceivedDocumentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     downloaded_at = serializers.DateTimeField(allow_null=True)
     keep_until = serializers.DateTimeField(allow_null=True)
-    download = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField(help_text=_(
+        "The address to download the UBL from; null while the download would answer 409: "
+        "for a document held as a possible duplicate, until it is marked as original, and "
+        "for a rejected document."))
 
-    def get_download(self, document) -> str:
+    def get_download(self, document) -> str | None:
+        if not offered_to_software(document):
+            return None
         return reverse("documents_api:inbox-download", args=[document.pk])
 
 

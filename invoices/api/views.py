@@ -39,6 +39,7 @@ from invoices.api.serializers import (
     RecipientSerializer,
     RejectionSerializer,
     SentDocumentSerializer,
+    offered_to_software,
 )
 from invoices.models import Channel, Document, Status
 from invoices.models.documents import INCOMING_STATUSES
@@ -530,9 +531,9 @@ class DownloadView(KeyView):
     @extend_schema(operation_id="inbox_download", **DOWNLOAD_SCHEMA)
     def get(self, request, pk):
         document = self.document(self.documents().inbox(), pk)
-        if document.status == Status.REJECTED:
-            return rejected_problem(document)
-        if not document.offered_for_download:
+        if not offered_to_software(document):
+            if document.status == Status.REJECTED:
+                return rejected_problem(document)
             raise NotNow(_("This document is held as a possible duplicate; it can be "
                            "downloaded once it is marked as original in the portal."))
         # A guided setup waits for the key's first fetch.

@@ -575,9 +575,10 @@ def broker_test_invoice(facts: Facts) -> Result:
 
 def _document_result(document, *, empty_lines: bool = False) -> Result:
     from invoices.models import Status
+    from invoices.peppol.validation import RuleMessage
 
     label = document.number or str(document.pk)
-    items = [f"{m.get('rule_id', '')}: {m.get('text', '')}"
+    items = [f"{m.get('rule_id', '')}: {RuleMessage.from_dict(m).shown_text}"
              for m in (document.validation or {}).get("messages", [])
              if m.get("flag", "fatal") == "fatal"][:20]
     if empty_lines and _has_empty_line(document):

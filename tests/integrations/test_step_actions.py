@@ -118,6 +118,10 @@ def test_it_links_a_refused_test_invoice_to_its_validation_report(client, cast):
 
     assert (url, label) == (f"/documents/{document.pk}/", f"Open invoice {document.number}")
     assert "PEPPOL-EN16931-R003" in opens(client, url)
+    # The step lists the rules it failed, each id once: the official text's own
+    # "[PEPPOL-EN16931-R003]-" is left out.
+    step = opens(client, f"/integrations/runs/{run.pk}/")
+    assert "PEPPOL-EN16931-R003: " in step and "[PEPPOL-EN16931-R003]" not in step
 
 
 def test_it_links_cards_with_problems_to_the_list_of_just_those(client, cast):

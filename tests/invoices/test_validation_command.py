@@ -33,8 +33,8 @@ def test_it_prints_a_verdict_per_valid_file(capsys):
         "warnings: 0.",
         f"{WARNING}: Valid under SI-UBL 2.0 (NLCIUS) (release 2.0.3.13). Fatal errors: 0, "
         "warnings: 1.",
-        "  warning BR-NL-19 at /ubl:Invoice[1]/cbc:TaxCurrencyCode[1]: [BR-NL-19] The use of a "
-        "tax currency code (cbc:TaxCurrencyCode) is not recommended",
+        "  warning BR-NL-19 at /ubl:Invoice[1]/cbc:TaxCurrencyCode[1]: The use of a tax "
+        "currency code (cbc:TaxCurrencyCode) is not recommended",
     ]
 
 
@@ -46,13 +46,27 @@ def test_it_prints_fatal_errors_and_warnings_of_a_refused_file_and_fails(capsys)
                         "Fatal errors: 1, warnings: 1.")
     assert lines[1].startswith(
         "  fatal BR-S-08 at /ubl:Invoice[1]/cac:TaxTotal[1]/cac:TaxSubtotal[2]/cac:TaxCategory[1]: "
-        "[BR-S-08]-For each different value of VAT category rate (BT-119)")
-    assert lines[2] == ("  warning UBL-CR-561 at /ubl:Invoice[1]: [UBL-CR-561]-A UBL invoice "
-                        "should not include the InvoiceLine TaxTotal")
+        "For each different value of VAT category rate (BT-119)")
+    assert lines[2] == ("  warning UBL-CR-561 at /ubl:Invoice[1]: A UBL invoice should not "
+                        "include the InvoiceLine TaxTotal")
     assert lines[3].startswith(f"{VALID}: Valid")
     assert len(lines) == 4
     assert str(excinfo.value) == "1 of 2 files are refused."
     assert excinfo.value.returncode == 1
+
+
+def test_it_prints_each_message_without_the_rule_id_its_official_text_repeats(capsys):
+    with pytest.raises(CommandError):
+        call_command("validate_document", str(FATAL), str(WARNING))
+    messages = [line.strip().split(" ", 2) for line in capsys.readouterr().out.splitlines()
+                if line.startswith("  ")]
+
+    assert [rule_id for _flag, rule_id, _rest in messages] == [
+        "BR-S-08", "UBL-CR-561", "BR-NL-19"]
+    for _flag, rule_id, rest in messages:
+        text = rest.split(": ", 1)[1]
+        assert not text.startswith("["), (rule_id, text)
+        assert f"[{rule_id}]" not in text
 
 
 def test_it_refuses_a_file_it_cannot_read(tmp_path, capsys):

@@ -56,7 +56,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{name}: {report.render_verdict(gettext)}")
         for message in report.fatal + report.warnings:
             where = f" at {message.location}" if message.location else ""
-            self.stdout.write(f"  {message.flag} {message.rule_id}{where}: {message.text}")
+            # The rule id has its own column; the official text repeats it in front.
+            self.stdout.write(
+                f"  {message.flag} {message.rule_id}{where}: {message.shown_text}")
 
 
 def json_dumps(value) -> str:

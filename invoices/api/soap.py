@@ -171,8 +171,8 @@ class V31Service:
             if name == "Login":
                 values = handler(fields, address)
             else:
-                key = self.authenticate(envelope, address)
-                values = handler(key, fields)
+                values = self.answer_with_key(name, handler, fields,
+                                              self.authenticate(envelope, address))
         except Rejected as rejected:
             response = fault_response(rejected.fault, status=rejected.status,
                                       namespace=NAMESPACE)
@@ -202,8 +202,19 @@ class V31Service:
                                  % {"rate": settings.API_RATE_LIMIT,
                                     "wait": math.ceil(throttle.wait())}, "rate-limited"),
                            429, throttle.wait())
-        key.note_use()
         return key
+
+    def answer_with_key(self, name, handler, fields, key):
+        """An operation's answer for the key that authenticated it. The call is one use of
+        the key, noted once whatever it answers (a fault too); an inbox fetch that answered
+        is noted as a fetch, which a guided setup's receiving step waits for."""
+        fetched = False
+        try:
+            values = handler(key, fields)
+            fetched = name in INBOX_FETCHES
+        finally:
+            key.note_use(fetched=fetched)
+        return values
 
 
 def envelope_response(element: str, values) -> object:
@@ -399,7 +410,6 @@ def get_inbox_documents(key, fields):
         ("SenderName", name), ("Status", _status_text(status)), ("CreatedAt", created)])
         for pk, delivery_id, document_type, number, issue_date, scheme, value, name, status,
         created in rows[:size]]
-    key.note_use(fetched=True)
     return [("Page", page), ("PageSize", size), ("HasMore", len(rows) > size),
             ("Documents", items)]
 
@@ -461,7 +471,6 @@ def get_inbox_document(key, fields):
         raise Fault("Server", _("The document with external id %(id)s cannot be given as "
                                 "text; download it through the REST API.")
                     % {"id": document.delivery_id}, "document-unreadable") from None
-    key.note_use(fetched=True)
     return [("ExternalId", document.delivery_id), ("DocumentId", document.pk),
             ("DocumentType", document.document_type), ("Number", document.number),
             ("SenderIdentifier", document.sender_id), ("SenderName", document.counterparty_name),
@@ -493,6 +502,8 @@ def set_inbox_document_status(key, fields):
     return [("ExternalId", document.delivery_id), ("Status", _status_text(document.status))]
 
 
+# The operations that list or read the inbox: answered, each is a fetch (see answer_with_key).
+INBOX_FETCHES = {"GetInboxDocuments", "GetInboxDocument"}
 OPERATIONS = {
     "Login": login,
     "SendDocument": send_document,

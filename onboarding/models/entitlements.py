@@ -50,6 +50,11 @@ class Entitlements:
         return (self.environment.subscription == Subscription.PROFESSIONAL
                 and self.environment.contracts.current(on).filter(api_rights=True).exists())
 
+    def may_ask_for_more(self) -> bool:
+        """Whether an upgrade request could ask for anything: not once the environment has
+        Professional with a running contract with API rights."""
+        return not self.has_api_contract()
+
     def api31_refusal(self, subscription_key: str) -> tuple[str, str] | None:
         """Why API31 may not connect with `subscription_key`, as (fault code, message); None
         when it may: the key of a current contract with API rights, and Professional."""

@@ -86,8 +86,9 @@ def upgrade_request(request):
     requests_made = UpgradeRequest.objects.visible_to(request.user, environment) \
         .select_related("requested_by", "decided_by", "contract")
     waiting = requests_made.pending().first()
+    everything = waiting is None and not environment.entitlements.may_ask_for_more()
     form = None
-    if is_admin and waiting is None:
+    if is_admin and waiting is None and not everything:
         wanted = request.GET.get("subscription")
         form = UpgradeRequestForm(request.POST if request.method == "POST" else None, initial={
             "api_contract": request.GET.get("api_contract") == "1",
@@ -105,7 +106,7 @@ def upgrade_request(request):
                                             "when they decide, and you see it here."))
                 return redirect("onboarding:upgrade_request")
     return render(request, "onboarding/upgrade_request.html", {
-        "form": form, "is_admin": is_admin, "waiting": waiting,
+        "form": form, "is_admin": is_admin, "waiting": waiting, "everything": everything,
         "history": list(requests_made[:10]), "has_api_contract": has_api_contract(environment),
         "administrators": environment.administrators() if not is_admin else [],
     }, status=400 if form is not None and form.is_bound else 200)

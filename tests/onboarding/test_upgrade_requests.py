@@ -227,3 +227,18 @@ def test_it_decides_once_when_two_sales_people_approve_at_once(cast):
     assert sorted(decided) == [False, True]
     assert Contract.objects.count() == 1
     assert AuditEvent.objects.filter(action="upgrade.approved").count() == 1
+
+
+def test_it_offers_no_request_once_the_environment_has_everything(client, cast, settings):
+    settings.SUPPORT_EMAIL = "support@portal.example"
+    cast.company.subscription = Subscription.PROFESSIONAL
+    cast.company.save(update_fields=["subscription"])
+    admin = sign_in(type(client)(), cast.admin)
+    assert 'id="upgrade-form"' in text(admin.get("/subscription/upgrade/"))
+
+    Contract.add(environment=cast.company, by=cast.sales, reference="C-ALL")
+    page = text(admin.get("/subscription/upgrade/"))
+
+    assert 'id="upgrade-form"' not in page and 'id="upgrade-nothing-more"' in page
+    assert "Professional with a contract with API rights is the biggest subscription" in page
+    assert "mailto:support@portal.example" in page

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from django.http import Http404
+from django.utils.html import strip_tags
 
 
 class ChangeRefused(Exception):
@@ -12,6 +16,14 @@ class ChangeRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    @property
+    def plain(self) -> str:
+        """The message without markup, for the command line: a link (a plan refusal's way
+        to ask Sales) is written as its text with its address after it."""
+        text = re.sub(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", str(self.message),
+                      flags=re.S)
+        return html.unescape(strip_tags(text))
 
 
 class Explained(ValueError):

@@ -74,5 +74,11 @@ def test_it_refuses_an_inactive_organization(cast, acme):
 def test_it_refuses_4ps_without_a_contract_with_api_rights(cast, acme):
     acme.environment.contracts.update(api_rights=False)
 
-    with pytest.raises(CommandError, match="needs a Professional subscription and a contract"):
+    with pytest.raises(CommandError, match="needs a Professional subscription and a contract") \
+            as refused:
         create("--organization", acme.company_id, "--software", "4ps_construct")
+    # A terminal shows no HTML: the way to ask Sales is written as text and address.
+    assert "<a" not in str(refused.value)
+    assert str(refused.value).endswith(
+        "Ask Sales for an upgrade. (/subscription/upgrade/?subscription=professional"
+        "&api_contract=1)")

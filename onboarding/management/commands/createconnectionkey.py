@@ -38,7 +38,7 @@ class Command(BaseCommand):
             issued = ConnectionKey.issue(organization=org, software=software, by=user,
                                          label=label)
         except ChangeRefused as refused:
-            raise CommandError(str(refused.message)) from None
+            raise CommandError(refused.plain) from None
         self.print_key(issued, user, as_json=as_json)
 
     def creator(self, organization, email):

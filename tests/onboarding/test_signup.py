@@ -142,3 +142,23 @@ def test_it_ties_a_wrong_current_password_to_its_field(client, cast):
     assert "password" in tied_error(response, "id_oldpassword").lower()
     cast.admin.refresh_from_db()
     assert cast.admin.check_password(PASSWORD)
+
+
+def test_it_asks_to_confirm_the_address_without_naming_it_twice(client):
+    sign_up(client, "founder@newco.nl")
+    page = client.get(confirm_link(mail.outbox[0]).split("testserver", 1)[-1])
+
+    assert page.status_code == 200
+    body = re.sub(r"\s+", " ", page.content.decode())
+    assert 'Confirm that <a href="mailto:founder@newco.nl">founder@newco.nl</a> is your email ' \
+        "address." in body
+    assert "for user" not in body
+
+
+def test_it_invites_to_sign_up_once_on_the_sign_in_page(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    # The portal's own line (and the navigation bar's link), not allauth's line as well.
+    assert page.count("Create an account") == 1
+    assert "If you have not created an account yet" not in page
+    assert 'name="password"' in page and 'name="login"' in page

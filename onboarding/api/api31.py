@@ -106,12 +106,16 @@ def _without_action() -> str:
 class Fault(Exception):
     """A SOAP 1.1 fault: `code` is Client, Server, VersionMismatch or MustUnderstand."""
 
-    def __init__(self, code: str, message: str, reason: str, technical: str = ""):
+    def __init__(self, code: str, message: str, reason: str, technical: str = "",
+                 status: int = 500):
         super().__init__(message)
         self.code = code
         self.message = message
         self.reason = reason
         self.technical = technical
+        # SOAP 1.1 over HTTP answers a fault with 500; a request the endpoint does not read
+        # answers as HTTP says (413, 411), as the WSDL's fault list promises.
+        self.status = status
         # The connection key whose App Key and Secret the failed call had right, if any.
         self.key = None
         # The App Key a failed authentication named, counted against its address.
@@ -188,7 +192,7 @@ def api31(request):
             connection_test_failed.send(sender=Fault, payload=payload,
                                         reason=fault.reason, message=str(fault.message),
                                         key=fault.key)
-        return fault_response(fault, namespace=namespace)
+        return fault_response(fault, status=fault.status, namespace=namespace)
     except Exception:
         logger.exception("API31 request failed")
         return fault_response(Fault("Server", _("The server could not answer this request. "
@@ -242,11 +246,11 @@ def read_envelope(request, max_bytes: int):
         raise Fault("Client", _("The request is larger than a connection test can be.")
                     + _without_action() if max_bytes == MAX_REQUEST_BYTES else
                     _("The request is larger than %(limit)d MB.")
-                    % {"limit": max_bytes // (1024 * 1024)}, "too-large")
+                    % {"limit": max_bytes // (1024 * 1024)}, "too-large", status=413)
     try:
         refuse_chunked(request)
     except LengthRequired as refused:
-        raise Fault("Client", refused.message, "length-required") from None
+        raise Fault("Client", refused.message, "length-required", status=411) from None
     # Kept for who listens to a failed connection test: the stream can be read once only.
     request.soap_payload = request.read(max_bytes + 1)
     try:

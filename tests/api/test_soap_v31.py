@@ -573,6 +573,7 @@ def test_it_tells_a_large_call_without_a_soap_action_to_name_its_operation(live_
     response = requests.post(f"{live_server.url}/api/api31", data=body.encode(), timeout=10,
                              headers={"Content-Type": "text/xml; charset=utf-8"})
 
+    assert response.status_code == 413
     root = etree.fromstring(response.content)
     assert root.findtext(".//{*}Reason") == "too-large"
     assert root.findtext(".//faultstring") == (

@@ -102,6 +102,7 @@ def test_it_asks_for_a_content_length_instead_of_reading_chunks_as_nothing(live_
     status, _content_type, body = send_in_chunks(
         live_server, "/api/api31", f'<s:Envelope xmlns:s="{SOAP_ENV}"><s:Body/></s:Envelope>'
         .encode(), {"Content-Type": "text/xml; charset=utf-8"})
+    assert status == 411
     root = etree.fromstring(body)
     assert root.findtext(".//{*}Reason") == "length-required"
     assert "Content-Length" in root.findtext(".//faultstring")

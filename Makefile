@@ -47,7 +47,7 @@ bench: $(STAMP)
 
 messages: $(STAMP) .env
 	$(PY) manage.py makemessages -l nl --no-obsolete --ignore=.venv --ignore=tests
-	$(PY) manage.py compilemessages -l nl --ignore=.venv
+	$(PY) manage.py compilemessages -l nl -l en --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import sign_in
+
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "nl" / "LC_MESSAGES" / "django.po"
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +42,13 @@ def test_it_switches_language_and_remembers_it(client, cast):
     cast.admin.refresh_from_db()
     assert cast.admin.language == "nl"
     assert "Gebruikers" in client.get("/").content.decode()
+
+
+def test_it_writes_the_account_pages_in_sentence_case_as_the_rest(client, cast):
+    page = client.get("/accounts/login/").content.decode()
+    assert ">Sign in<" in page.replace("\n", "").replace(" <", "<").replace("> ", ">")
+    assert "Sign In" not in page
+
+    sign_in(client, cast.admin)
+    page = client.get("/accounts/email/").content.decode()
+    assert "Email addresses" in page and "Email Addresses" not in page

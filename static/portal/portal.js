@@ -4,6 +4,8 @@
 //   data-percent="42"       on a Bootstrap .progress-bar: sets its width
 //   data-check-all="form-id" on a checkbox: checks or clears every checkbox of that form
 //   data-print              on a button: opens the browser's print dialog for the page
+//   data-focus-first        on a page's content: the keyboard starts in its first field (the
+//                           sign-in, second-factor and confirm-it-is-you pages are there for it)
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
 
@@ -14,6 +16,14 @@ document.addEventListener("DOMContentLoaded", function () {
       boxes.forEach(function (box) { box.checked = all.checked; });
     });
   });
+
+  // Unless something took the focus already (the first field with an error does).
+  var first = document.querySelector(
+    "[data-focus-first] form input:not([type=hidden]):not([disabled]), " +
+    "[data-focus-first] form select, [data-focus-first] form textarea");
+  if (first && (!document.activeElement || document.activeElement === document.body)) {
+    first.focus({preventScroll: true});
+  }
 
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks, steps
-from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.base import SOAP, Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
 
@@ -41,7 +41,8 @@ SETUP = register(Setup(
             _("With version 2.0: check Gebruik debiteur dossiernummer als KvK."),
             _("This step turns complete when Accept first calls the platform with the keys."),
         ), check=checks.key_used,
-            values=("quick_connect", "email", "app_key", "secret", "company_id", "sender")),
+            values=("quick_connect", "email", "app_key", "secret", "company_id", "sender"),
+            events=("connection_key.used",), shows_addresses=True),
         Step("debtors", _("Set up debtors"), (
             _("On the debtor card (Properties tab), enter each debtor's email address for "
               "invoices and its identification number: government at FAX/OIN, organizations "
@@ -62,4 +63,5 @@ SETUP = register(Setup(
                           "the keys, even when it is empty.")),
     ),
     card_schemes=(KVK_SCHEME, OIN_SCHEME),
+    apis=(SOAP,),
 ))

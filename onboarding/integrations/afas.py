@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks, steps
-from onboarding.integrations.base import Setup, Step
+from onboarding.integrations.base import SOAP, Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
 
@@ -44,7 +44,8 @@ SETUP = register(Setup(
             _("The eVerbinding profile in AFAS also takes your Bedrijfs-ID: enter it with the "
               "keys."),
             _("This step turns complete when AFAS first calls the platform with the keys."),
-        ), check=checks.key_used, values=("app_key", "secret", "company_id")),
+        ), check=checks.key_used, values=("app_key", "secret", "company_id"),
+            events=("connection_key.used",), shows_addresses=True),
         Step("contacts", _("Set up contacts"), (
             _("Each contact (customer) in AFAS needs its Peppol identification number, such as "
               "a KvK number or OIN. The customer cards here show who is ready."),
@@ -58,4 +59,5 @@ SETUP = register(Setup(
                         _("This step turns complete when AFAS first fetches the inbox with "
                           "the keys, even when it is empty.")),
     ),
+    apis=(SOAP,),
 ))

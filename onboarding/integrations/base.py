@@ -11,6 +11,11 @@ from invoices.peppol.schemes import vat_codes
 # The identifiers the 4PS guides ask on a customer card: a KvK number, a GLN or a VAT number.
 KVK_GLN_OR_VAT = ("0106", "0088", *vat_codes())
 
+# The platform's APIs that software calls with its connection keys: the SOAP v3.1 endpoint
+# (with its WSDL), which the packages of the guides speak, and the REST API.
+SOAP = "soap"
+REST = "rest"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -30,6 +35,18 @@ class Step:
     # Only the user knows whether this is true; confirming it records their statement.
     statement: str = ""
     warnings: tuple[str, ...] = ()
+    # The platform events (runs.EVENTS, or a kind of them such as "document.") that can be
+    # what made this step true: a refresh that another event caused records the step as seen
+    # when checked, not as made true by an event that has nothing to do with it.
+    events: tuple[str, ...] = ()
+    # The user enters the keys in the software here: the step shows the platform's addresses,
+    # for software that asks for them.
+    shows_addresses: bool = False
+
+    def made_true_by(self, event: str) -> bool:
+        """Whether `event` is of a kind that can make this step true."""
+        return any(event == own or (own.endswith(".") and event.startswith(own))
+                   for own in self.events)
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class Setup:
     card_schemes: tuple[str, ...] = ()
     # Its software signs in with Microsoft Entra ID, which the portal must be set up for.
     needs_entra: bool = False
+    # The platform's APIs (SOAP, REST) its software calls with the connection keys.
+    apis: tuple[str, ...] = ()
 
     def step(self, key: str) -> Step | None:
         return next((s for s in self.steps if s.key == key), None)

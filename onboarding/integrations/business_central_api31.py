@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks, steps
-from onboarding.integrations.base import KVK_GLN_OR_VAT, Setup, Step
+from onboarding.integrations.base import KVK_GLN_OR_VAT, SOAP, Setup, Step
 from onboarding.integrations.business_central import BUSINESS_CENTRAL, BUYER_REFERENCE
 from onboarding.integrations.registry import register
 
@@ -37,7 +37,8 @@ SETUP = register(Setup(
               "in: Prefix soapenv, Namespace http://schemas.xmlsoap.org/soap/envelope/."),
         ), check=checks.key_tested,
             values=("connection_type", "app_key", "secret", "company_id", "subscription_key",
-                    "soap_prefix", "soap_namespace")),
+                    "soap_prefix", "soap_namespace"),
+            events=("connection_key.tested",), shows_addresses=True),
         Step("customers", _("Customer cards for sending"), (
             _("Each customer card needs an identifier (KvK number, GLN or VAT number)."),
             _("Open the customer card and configure the e-invoicing details in the Sales "
@@ -50,4 +51,6 @@ SETUP = register(Setup(
                           "of the guide) is arranged with support.")),
     ),
     card_schemes=KVK_GLN_OR_VAT,
+    # API31 is the SOAP endpoint: its connection test, and the v3.1 calls beside it.
+    apis=(SOAP,),
 ))

@@ -43,11 +43,11 @@ SETUP = register(Setup(
         Step("party_link", _("Linked partyIds"), (
             _("When Business Central says no partyIds are linked, send a party-link request; "
               "TechSupport links them. Then sign in again."),
-        ), check=checks.party_link),
+        ), check=checks.party_link, events=("party_link.",)),
         Step("sending", _("Sending via Peppol"), (
             _("Select the organization name and review the settings: Sending via Peppol must "
               "be checked."),
-        ), check=checks.sending_via_peppol),
+        ), check=checks.sending_via_peppol, events=("party_link.",)),
         Step("profile", _("Sending profile"), (
             _("Configure the sending profile: Default, Processing Mode (Manual or Automatic) "
               "and optionally XMLPorts."),
@@ -71,7 +71,7 @@ SETUP = register(Setup(
             _("Business Central's extension fetches received invoices through the service "
               "broker as the linked Entra ID account. Its party link needs the right to "
               "receive: ask for it in the note of the party-link request; TechSupport gives it."),
-        ), check=checks.broker_receiving),
+        ), check=checks.broker_receiving, events=("party_link.",)),
     ),
     cards_need_profiles=True,
 ))

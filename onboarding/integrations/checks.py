@@ -281,31 +281,42 @@ def organization_active(facts: Facts) -> Result:
         if not unverified:
             return Result(False, refused, action=_organization_page(
                 organization, "identifiers", _("See the identifiers")))
-        return Result(False, _("No Peppol identifier of %(name)s is verified yet; TechSupport "
-                               "verifies these:") % {"name": organization.name},
+        return Result(False, ngettext(
+            "No Peppol identifier of %(name)s is verified yet; TechSupport verifies this one:",
+            "No Peppol identifier of %(name)s is verified yet; TechSupport verifies these:",
+            len(unverified)) % {"name": organization.name},
                       items=unverified, advice=refused,
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers")))
     elsewhere = [f"{i.scheme}:{i.value}" for i in identifiers if i.registered_elsewhere]
     if elsewhere:
-        return Result(False, _("These identifiers are registered on Peppol at another access "
-                               "point, so invoices to them do not arrive here. An "
-                               "identifier is active at one access point at a time: ask the "
-                               "other provider (AFAS's own Peppol sending, for example) to "
-                               "release it."), items=elsewhere,
+        return Result(False, ngettext(
+            "This identifier is registered on Peppol at another access point, so invoices to "
+            "it do not arrive here. An identifier is active at one access point at a time: "
+            "ask the other provider (AFAS's own Peppol sending, for example) to release it.",
+            "These identifiers are registered on Peppol at another access point, so invoices "
+            "to them do not arrive here. An identifier is active at one access point at a "
+            "time: ask the other provider (AFAS's own Peppol sending, for example) to release "
+            "them.", len(elsewhere)), items=elsewhere,
                       action=_organization_page(organization, "identifiers",
                                                 _("See the identifiers")))
-    waiting = _("Not in use until TechSupport verifies it: %(identifiers)s.") % {
+    waiting = ngettext("Not in use until TechSupport verifies it: %(identifiers)s.",
+                       "Not in use until TechSupport verifies them: %(identifiers)s.",
+                       len(unverified)) % {
         "identifiers": ", ".join(unverified)} if unverified else ""
-    return Result(True, _("%(name)s is active with identifier %(identifiers)s.")
+    return Result(True, ngettext("%(name)s is active with identifier %(identifiers)s.",
+                                 "%(name)s is active with identifiers %(identifiers)s.",
+                                 len(verified))
                   % {"name": organization.name, "identifiers": ", ".join(verified)},
                   advice=" ".join(part for part in (waiting, refused) if part))
 
 
 def key_exists(facts: Facts) -> Result:
     if len(facts.keys) > 1:
-        return Result(True, _("%(count)d connection keys for %(software)s exist and are not "
-                              "revoked: %(app_keys)s.")
+        return Result(True, ngettext("%(count)d connection key for %(software)s exists and "
+                                     "is not revoked: %(app_keys)s.",
+                                     "%(count)d connection keys for %(software)s exist and "
+                                     "are not revoked: %(app_keys)s.", len(facts.keys))
                       % {"count": len(facts.keys), "software": _software_label(facts),
                          "app_keys": _app_keys(facts.keys)},
                       event="connection_key.created", at=facts.keys[-1].created_at)
@@ -489,13 +500,17 @@ def customer_cards(facts: Facts) -> Result:
                       action=Action(_("Add or import customers"), cards_page))
     if counts["not_ready"]:
         query = urlencode({"problems": "on", "setup": facts.setup.slug})
-        return Result(False, _("%(ready)d of %(total)d customer cards are ready. Not ready:")
+        return Result(False, ngettext("%(ready)d of %(total)d customer card is ready. Not "
+                                      "ready:",
+                                      "%(ready)d of %(total)d customer cards are ready. Not "
+                                      "ready:", counts["total"])
                       % {"ready": counts["total"] - counts["not_ready"],
                          "total": counts["total"]},
                       items=_first(not_ready, counts["not_ready"]), advice=" ".join(advice),
                       action=Action(_("Open the cards with problems"), f"{cards_page}?{query}"))
-    return Result(True, _("All %(total)d customer cards are ready.") % {"total": counts["total"]},
-                  advice=" ".join(advice))
+    return Result(True, ngettext("%(total)d customer card is ready.",
+                                 "All %(total)d customer cards are ready.", counts["total"])
+                  % {"total": counts["total"]}, advice=" ".join(advice))
 
 
 # How many cards a step names at most; the cards page lists them all.
@@ -799,8 +814,11 @@ def sending_profile(facts: Facts) -> Result:
             'No sending profile sends via Peppol (%(names)s): check "Send via Peppol" on the '
             'one your customers use, in Business Central and here.', len(silent))
             % {"names": ", ".join(silent)}, action=profile_page)
-    not_sending = _("These sending profiles do not send via Peppol; customers with them get "
-                    "no e-invoice: %(names)s.") % {"names": ", ".join(silent)} if silent else ""
+    not_sending = ngettext("This sending profile does not send via Peppol; customers with it "
+                           "get no e-invoice: %(names)s.",
+                           "These sending profiles do not send via Peppol; customers with "
+                           "them get no e-invoice: %(names)s.", len(silent)) % {
+        "names": ", ".join(silent)} if silent else ""
     if facts.default_profile is not None:
         return Result(True, _("Sending profiles exist."), advice=" ".join(part for part in (_(
             "%(name)s is the default profile: customers without Peppol then fail too. Usually, "

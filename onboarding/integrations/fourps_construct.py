@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.integrations import checks, steps
-from onboarding.integrations.base import KVK_GLN_OR_VAT, Setup, Step
+from onboarding.integrations.base import KVK_GLN_OR_VAT, SOAP, Setup, Step
 from onboarding.integrations.registry import register
 from onboarding.models import Software
 
@@ -33,7 +33,8 @@ SETUP = register(Setup(
               "enter the App Key, Secret and Bedrijfs-ID."),
             _("From the ribbon, choose Home > Verbinding testen: this step turns complete when "
               "the test arrives."),
-        ), check=checks.key_tested, values=("app_key", "secret", "company_id")),
+        ), check=checks.key_tested, values=("app_key", "secret", "company_id"),
+            events=("connection_key.tested",), shows_addresses=True),
         Step("customers", _("Customer cards"), (
             _("Go to Afdelingen > Verkoop > Stamgegevens > Klanten > Tabblad Elektronische "
               "factuur and configure the Digipoort settings per customer: each needs a KvK "
@@ -47,4 +48,5 @@ SETUP = register(Setup(
                           "inbox, even when it is empty.")),
     ),
     card_schemes=KVK_GLN_OR_VAT,
+    apis=(SOAP,),
 ))

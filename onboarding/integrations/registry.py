@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from onboarding.integrations.base import Setup
+from onboarding.integrations.base import REST, SOAP, Setup
 
 MODULES = ("afas", "fourps_construct", "business_central_api31", "business_central_psb",
            "accept")
@@ -43,3 +43,10 @@ def with_keys_for(software: str) -> Setup | None:
     """The guided setup in which `software` signs in with connection keys, if there is one."""
     return next((setup for setup in all_setups() if setup.software == software
                  and any(step.creates_key for step in setup.steps)), None)
+
+
+def apis_for(software: str) -> tuple[str, ...]:
+    """The platform's APIs that `software` calls with its connection keys: those of its guided
+    setup, or, for software without one (Other), every API, for its developers to choose."""
+    setup = with_keys_for(software)
+    return setup.apis if setup is not None and setup.apis else (REST, SOAP)

@@ -45,6 +45,16 @@ EVENTS = {
 }
 
 
+# What a run itself records, whatever the step: not an event of the platform.
+OWN_WORDS = ("check", "statement")
+
+
+def recorded_as(step, result, event: str) -> str:
+    """What made `step` true, to record: what its check says, else the refresh's `event`
+    when it is of the step's own kind, else that it was seen when checked."""
+    return result.event or (event if event and step.made_true_by(event) else "") or "check"
+
+
 def first_open(states):
     """The first of a run's step states that waits or broke, or None."""
     return next((s for s in states if s.state in (State.WAITING, State.BROKEN)), None)
@@ -72,10 +82,15 @@ class StepState:
 
     @property
     def recorded_event(self) -> str:
-        """What made the step true, as the reader says it."""
+        """What made the step true, as the reader says it. An event of another kind than the
+        step's own (recorded before steps kept to their own) was not what made it true: the
+        step was seen when checked."""
         from invoices.models import Status
 
         event = (self.recorded or {}).get("event", "")
+        if event not in OWN_WORDS and self.step is not None \
+                and not self.step.made_true_by(event):
+            event = "check"
         if event in EVENTS:
             return str(EVENTS[event])
         kind, _dot, status = event.partition(".")
@@ -215,7 +230,7 @@ class IntegrationRun(models.Model):
                     at = s.result.at or timezone.now()
                     who = by.email if getattr(by, "pk", None) else ""
                     current.progress[s.key] = {"at": at.isoformat(), "by": who,
-                                               "event": s.result.event or event or "check"}
+                                               "event": recorded_as(s.step, s.result, event)}
                     current.broken.pop(s.key, None)
                     changed = True
                 elif s.state == State.BROKEN and s.key not in current.broken:

@@ -27,15 +27,17 @@ def ready(instruction, organization_check) -> Step:
 def keys(*instructions, warnings=(), **options) -> Step:
     return Step("keys", _("Create connection keys"), instructions, check=checks.key_exists,
                 values=("app_key", "secret"), creates_key=True,
-                warnings=(*warnings, PORT_443), **options)
+                warnings=(*warnings, PORT_443), events=("connection_key.created",), **options)
 
 
 def test_invoice(*instructions, check=checks.test_invoice, **options) -> Step:
-    return Step("test_invoice", _("Send a test invoice"), instructions, check=check, **options)
+    return Step("test_invoice", _("Send a test invoice"), instructions, check=check,
+                events=("document.",), **options)
 
 
 def receiving(*instructions) -> Step:
-    return Step("receiving", _("Receiving invoices"), instructions, check=checks.receiving)
+    return Step("receiving", _("Receiving invoices"), instructions, check=checks.receiving,
+                events=("connection_key.inbox_fetched",))
 
 
 def _both(first, second):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from onboarding.api.api31 import SOAP_ENV
+from onboarding.integrations.base import REST, SOAP
 from onboarding.models.connection_keys import quick_connect
 
 
@@ -19,10 +21,16 @@ class Value:
     # says where the user has it.
     note: str = ""
     copyable: bool = True
+    # A page to open beside it (the WSDL, the API's documentation).
+    link: str = ""
+    link_label: str = ""
 
 
 def _company_id(facts, secret):
-    return Value("company_id", _("Bedrijfs-ID eConnect"), facts.organization.company_id)
+    # The software's own name for the field, tied to the name the portal's pages use.
+    return Value("company_id", _("Bedrijfs-ID eConnect"), facts.organization.company_id, _(
+        "The company ID of %(name)s (XCNL… or XCBE…), as on its organization page.")
+        % {"name": facts.organization.name})
 
 
 def _app_key(facts, secret):
@@ -98,3 +106,26 @@ PROVIDERS = {
 
 def values_for(step, facts, secret: str = "") -> list[Value]:
     return [PROVIDERS[name](facts, secret) for name in step.values]
+
+
+def addresses(request, apis) -> list[Value]:
+    """The platform's addresses for software that calls `apis` (base.SOAP, base.REST), as
+    this request reached the portal: the address the software is given is the one its user
+    reaches."""
+    found = []
+    if REST in apis:
+        ping = reverse("api:ping")
+        found += [
+            Value("rest", _("REST API"), request.build_absolute_uri(ping.rsplit("/", 1)[0] + "/"),
+                  link=reverse("api:docs"), link_label=_("Documentation (OpenAPI)")),
+            Value("rest_test", _("Connection test"), request.build_absolute_uri(ping),
+                  _("A GET with the App Key and Secret answers whether they work.")),
+        ]
+    if SOAP in apis:
+        endpoint = request.build_absolute_uri(reverse("api:api31"))
+        found += [
+            Value("soap", _("SOAP v3.1 endpoint"), endpoint),
+            Value("wsdl", _("WSDL"), f"{endpoint}?wsdl", link=f"{endpoint}?wsdl",
+                  link_label=_("Open the WSDL")),
+        ]
+    return found

@@ -20,6 +20,7 @@ from onboarding.integrations import qualification
 from onboarding.integrations.checks import Facts
 from onboarding.integrations.registry import all_setups, get
 from onboarding.integrations.runs import IntegrationRun, State, first_open
+from onboarding.integrations.values import addresses
 from onboarding.models import ConnectionKey, Organization, Partnership
 from onboarding.models.connection_keys import key_refusal
 from onboarding.tenancy import environment_required, organization_or_404, part_or_404
@@ -112,6 +113,8 @@ def _render_run(request, run, secret="", created_step="", status=200):
         "complete_count": sum(s.state == State.COMPLETE for s in states),
         "set_up": _set_up(states),
         "support_mail": _support_mail(run, states),
+        # Where the software connects, for the step in which it is configured.
+        "addresses": addresses(request, run.definition.apis),
     }, status=status)
     add_never_cache_headers(response)
     return response

@@ -12,8 +12,9 @@ from django.views.decorators.cache import never_cache
 
 from onboarding.filters import ConnectionKeyFilter
 from onboarding.forms.partners import ConnectionKeyForm
-from onboarding.integrations.registry import with_keys_for
-from onboarding.models import ConnectionKey, Organization, Partnership
+from onboarding.integrations.registry import apis_for, with_keys_for
+from onboarding.integrations.values import addresses
+from onboarding.models import ConnectionKey, Organization, Partnership, Software
 from onboarding.models.connection_keys import PORT_443
 from onboarding.tenancy import environment_required, organization_or_404, part_or_404
 from portal.errors import ChangeRefused, add_refusal
@@ -81,6 +82,7 @@ def _add_key(request, organization):
                 "quick_connect": issued.quick_connect,
                 "page_url": reverse("onboarding:connection_key_created", args=[issued.key.pk]),
                 "port_443": PORT_443, "setup": with_keys_for(issued.key.software),
+                **_addresses(request, issued.key),
             })
             add_never_cache_headers(response)
             return response
@@ -95,15 +97,23 @@ def connection_key_created(request, pk):
     """Where the page that showed the Secret leads on reload: the Secret is gone by then."""
     key = visible_key(request, pk)
     return render(request, "onboarding/connection_keys/created.html",
-                  {"key": key, "port_443": PORT_443, "setup": with_keys_for(key.software)})
+                  {"key": key, "port_443": PORT_443, "setup": with_keys_for(key.software),
+                   **_addresses(request, key)})
 
 
 @environment_required()
 def connection_key_detail(request, pk):
     key = visible_key(request, pk)
     return render(request, "onboarding/connection_keys/detail.html", {
-        "key": key, "can_change": _configurable(request, key),
+        "key": key, "can_change": _configurable(request, key), **_addresses(request, key),
     })
+
+
+def _addresses(request, key) -> dict:
+    """Where the key's software connects, for the addresses block: a known package knows the
+    address itself, so its name goes with them (see _addresses.html)."""
+    return {"addresses": addresses(request, apis_for(key.software)),
+            "software": "" if key.software == Software.OTHER else key.get_software_display()}
 
 
 def _when(moment):

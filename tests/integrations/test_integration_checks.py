@@ -92,7 +92,7 @@ def test_it_counts_only_verified_identifiers(cast):
     ready = states(run)["ready"]
     assert ready.state != "complete"
     assert ready.result.message == ("No Peppol identifier of Acme Trading BV is verified yet; "
-                                    "TechSupport verifies these:")
+                                    "TechSupport verifies this one:")
     assert ready.result.items == ["0106:87654329"]
     # Once TechSupport decided against it, it is no longer said to wait for them.
     pending.reject(cast.techsupport, "Not this company's KvK number")

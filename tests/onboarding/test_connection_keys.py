@@ -95,12 +95,17 @@ def test_it_tells_other_software_where_the_api_is(client, cast):
     key = ConnectionKey.objects.get()
 
     for shown in (page, text(client.get(f"/connection-keys/{key.pk}/"))):
-        assert "<code>http://testserver/api/v1/</code>" in shown
-        assert '<a href="/api/docs/">Documentation (OpenAPI)</a>' in shown
-        assert "<code>GET http://testserver/api/v1/ping</code>" in shown
-        assert '<code>http://testserver/api/api31</code> · <a href="/api/api31?wsdl">' in shown
+        assert 'id="address-rest" value="http://testserver/api/v1/"' in shown
+        assert '<a class="small" href="/api/docs/">Documentation (OpenAPI)</a>' in shown
+        assert 'id="address-rest_test" value="http://testserver/api/v1/ping"' in shown
+        assert 'id="address-soap" value="http://testserver/api/api31"' in shown
+        assert 'href="http://testserver/api/api31?wsdl"' in shown
+        assert "HTTP Basic for REST, Login for SOAP" in shown
+    # AFAS speaks SOAP v3.1 and knows the address itself: it is there for when it asks.
     afas = text(create(client, org, software="afas"))
-    assert "/api/docs/" not in afas
+    assert "/api/docs/" not in afas and "/api/v1/" not in afas
+    assert 'id="address-soap" value="http://testserver/api/api31"' in afas
+    assert "AFAS usually knows the address of the online environment itself" in afas
 
 
 def test_it_keeps_nothing_of_a_new_secret_in_the_session(client, cast):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import ssl
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import urllib3
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_noop
 from urllib3.util.ssl_match_hostname import CertificateError as NameMismatch
 
 from onboarding.encryption import UndecryptableSecret
+from portal.problems import STATUS_TITLES
 from portal.said import Said, render
 
 
@@ -73,6 +75,68 @@ def answered(status: int) -> Failed:
     else:
         reason = Said(gettext_noop("The target answered HTTP %(status)s."), status=status)
     return Failed(Failure.HTTP_STATUS, reason, f"HTTP {status}")
+
+
+# The names of the statuses receivers answer most, in the reader's language; any other keeps
+# HTTP's English phrase.
+STATUS_NAMES = {
+    **STATUS_TITLES,
+    401: _("Unauthorized"),
+    408: _("Request Timeout"),
+    410: _("Gone"),
+    429: _("Too Many Requests"),
+    502: _("Bad Gateway"),
+    503: _("Service Unavailable"),
+    504: _("Gateway Timeout"),
+}
+REFUSED_SIGNATURE = _("Your receiver refused the message: check that it verifies the "
+                      "signature with the webhook's current secret, and that its clock is "
+                      "right.")
+NOTHING_THERE = _("Nothing takes events at this URL: check its path.")
+UNAVAILABLE = _("Your receiver, or a proxy in front of it, was not available.")
+# What a status means for the event, where it says more than its class does.
+STATUS_MEANINGS = {
+    401: REFUSED_SIGNATURE,
+    403: REFUSED_SIGNATURE,
+    404: NOTHING_THERE,
+    410: NOTHING_THERE,
+    405: _("This URL does not take POST requests."),
+    408: _("Your receiver took too long to read the message."),
+    413: _("The message is too large for your receiver."),
+    429: _("Your receiver asked for fewer messages at a time."),
+    500: _("Your receiver failed while handling the event; its own log says why."),
+    502: UNAVAILABLE,
+    503: UNAVAILABLE,
+    504: UNAVAILABLE,
+}
+
+
+def status_name(status: int) -> str:
+    """HTTP's name of `status` ("Internal Server Error"); empty for a number HTTP has no
+    name for."""
+    if status in STATUS_NAMES:
+        return str(STATUS_NAMES[status])
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def status_meaning(status: int) -> str:
+    """What the answer `status` means for the event, in the reader's language."""
+    if status in STATUS_MEANINGS:
+        return str(STATUS_MEANINGS[status])
+    if 200 <= status < 300:
+        return str(_("Your receiver accepted the event."))
+    if status in FOLLOWED:
+        return str(_("A redirect without an address to follow."))
+    if 300 <= status < 400:
+        return str(_("A redirect, which webhooks do not follow (only 307 and 308 are)."))
+    if 400 <= status < 500:
+        return str(_("Your receiver refused the message."))
+    if 500 <= status < 600:
+        return str(_("An error on your receiver's side."))
+    return str(_("Not a status that HTTP defines."))
 
 
 def unexplained(detail: str) -> Failed:

@@ -24,6 +24,8 @@ from portal.errors import ChangeRefused
 from portal.said import Said, Shown, as_data, render, said_field
 from portal.tasks import enqueue
 from webhooks.failures import UNEXPLAINED, Failure, answered
+from webhooks.failures import status_meaning as meaning_of
+from webhooks.failures import status_name as name_of
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that makes leaked secrets recognisable
 TEST_TOPIC = "HookTest"
@@ -101,6 +103,19 @@ class WebhookQuerySet(models.QuerySet):
                              last_attempt_succeeded=models.Subquery(
                                  latest.values("succeeded")[:1]))
 
+    def with_delivery_state(self):
+        """`with_last_attempt`, and `failing_since`: when the first of the failed tries
+        since its last successful one was made, None while its latest try succeeded. Two
+        subqueries per hook, so a list of hooks stays one query."""
+        last_success = (Attempt.objects.filter(webhook=models.OuterRef(models.OuterRef("pk")),
+                                               succeeded=True)
+                        .order_by("-at", "-id").values("at")[:1])
+        streak = (Attempt.objects.filter(webhook=models.OuterRef("pk"), succeeded=False)
+                  .filter(models.Q(at__gt=models.Subquery(last_success))
+                          | ~models.Exists(last_success))
+                  .order_by("at", "id").values("at")[:1])
+        return self.with_last_attempt().annotate(failing_since=models.Subquery(streak))
+
 
 class Webhook(models.Model):
     organization = models.ForeignKey(Organization, null=True, blank=True,
@@ -142,6 +157,24 @@ class Webhook(models.Model):
 
     def __str__(self):
         return self.description or self.url
+
+    @property
+    def is_failing(self) -> bool:
+        """Whether its latest try failed; on a hook from `with_delivery_state` only."""
+        return getattr(self, "failing_since", None) is not None
+
+    @property
+    def pause_after_failures(self) -> int:
+        return settings.WEBHOOKS_PAUSE_AFTER_FAILURES
+
+    @property
+    def failures_before_pause(self) -> int:
+        """How many more failed tries in a row pause the hook: events.record pauses it on
+        the failed try (a test event's does not count) that brings `consecutive_failures`
+        to WEBHOOKS_PAUSE_AFTER_FAILURES. 0 for a paused hook."""
+        if not self.is_active:
+            return 0
+        return max(settings.WEBHOOKS_PAUSE_AFTER_FAILURES - self.consecutive_failures, 1)
 
     @property
     def owner(self):
@@ -353,6 +386,37 @@ class Delivery(models.Model):
     def topic_label(self) -> str:
         return topic_label(self.topic)
 
+    @property
+    def is_test(self) -> bool:
+        return self.topic == TEST_TOPIC
+
+    @property
+    def tries_allowed(self) -> int:
+        """As events.record decides: a test event is tried once, any other event once more
+        than WEBHOOKS_RETRY_SECONDS has pauses."""
+        return 1 if self.is_test else len(retry_schedule()) + 1
+
+    @property
+    def tries_left(self) -> int:
+        """The tries still to come; none once it was delivered or given up. One waiting is
+        made whatever the settings say now; only its failure is checked against them."""
+        if self.status not in (self.Status.PENDING, self.Status.RETRYING):
+            return 0
+        return max(self.tries_allowed - self.attempts, 1)
+
+
+class FollowUp:
+    """What came after a try (Attempt.follow_up), as its row on the hook's page says it."""
+
+    DELIVERED = "delivered"
+    TRIED_AGAIN = "tried_again"
+    # Its delivery waits for next_attempt_at, which the sweep (tasks.deliver_due) takes.
+    SCHEDULED = "scheduled"
+    TRYING = "trying"
+    WAITS_FOR_RESUME = "waits_for_resume"
+    GAVE_UP = "gave_up"
+    TRIED_ONCE = "tried_once"
+
 
 class Attempt(models.Model):
     """One try of a delivery, as the receiver answered it (or why no answer came)."""
@@ -390,6 +454,33 @@ class Attempt(models.Model):
         if self.status_code and not self.failure_said:
             return str(answered(self.status_code).reason)
         return render(self.failure_said, gettext(UNEXPLAINED))
+
+    @property
+    def status_name(self) -> str:
+        return name_of(self.status_code) if self.status_code else ""
+
+    @property
+    def status_meaning(self) -> str:
+        """What the status the target answered means for the event; empty without one."""
+        return meaning_of(self.status_code) if self.status_code else ""
+
+    @property
+    def follow_up(self) -> str:
+        """What came of the delivery after this try (a FollowUp); reads its delivery and
+        hook, which a list of tries selects with it."""
+        delivery = self.delivery
+        if self.succeeded:
+            return FollowUp.DELIVERED
+        if self.number < delivery.attempts or delivery.status == Delivery.Status.DELIVERED:
+            return FollowUp.TRIED_AGAIN
+        if delivery.status == Delivery.Status.FAILED:
+            return FollowUp.TRIED_ONCE if delivery.is_test else FollowUp.GAVE_UP
+        if not self.webhook.is_active:
+            # events.due leaves a paused hook's deliveries until Webhook.resume.
+            return FollowUp.WAITS_FOR_RESUME
+        if delivery.status == Delivery.Status.RETRYING and delivery.next_attempt_at:
+            return FollowUp.SCHEDULED
+        return FollowUp.TRYING
 
     @property
     def technical_detail(self) -> str:

@@ -222,7 +222,9 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, keep: int) -> 
         try:
             return _post(url, body, headers, timeout=timeout, keep=keep, deadline=deadline)
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            if deadline.expired:
+            # A read that waited the try's whole time is that time running out too: the
+            # deadline's timer may fire a moment after it.
+            if deadline.expired or isinstance(error, urllib3.exceptions.ReadTimeoutError):
                 slow = deadline.too_slow()
                 slow.target = deadline.hop
                 raise slow from error

@@ -21,7 +21,8 @@ from webhooks.models import Attempt, Delivery, Webhook
 
 def _visible(request, pk):
     return part_or_404(request, Webhook.objects.visible_to(request.user, request.environment)
-                       .select_related("organization", "environment"), pk)
+                       .select_related("organization", "environment").with_delivery_state(),
+                       pk)
 
 
 def _manageable(request, pk):
@@ -42,7 +43,7 @@ def webhook_list(request):
     organizations = Organization.objects.manageable_by(request.user, request.environment)
     hooks = WebhookFilter(
         request.GET, queryset=Webhook.objects.visible_to(request.user, request.environment)
-        .select_related("organization", "environment"),
+        .select_related("organization", "environment").with_delivery_state(),
         organizations=organizations.order_by("name").only("pk", "name", "company_id"))
     return render(request, "webhooks/list.html", {
         "page": paginate(request, hooks.qs),
@@ -95,7 +96,7 @@ def _show_secret(request, hook, secret, *, created):
 @environment_required()
 def detail(request, pk):
     hook = _visible(request, pk)
-    attempts = (Attempt.objects.filter(webhook=hook).select_related("delivery")
+    attempts = (Attempt.objects.filter(webhook=hook).select_related("delivery", "webhook")
                 .order_by("-at", "-id"))
     return render(request, "webhooks/detail.html", {
         "hook": hook,

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.conftest import field_error, sign_in, text
+from tests.conftest import field_error, field_hint, sign_in, text
 from tests.standins.webhook_receiver import WebhookReceiver
 from tests.webhooks.conftest import subscribe
 from webhooks.failures import Failure
@@ -56,6 +56,28 @@ def test_it_refuses_loopback_when_local_targets_are_off(client, cast, sender, se
     assert "loopback" in field_error(response, "url")
 
 
+def test_it_says_which_targets_the_settings_allow_under_the_url_field(
+        client, cast, sender, endpoint, settings):
+    sign_in(client, cast.admin)
+    add = reverse("webhooks:add", args=[sender.pk])
+
+    settings.WEBHOOKS_ALLOW_LOCAL = False
+    assert field_hint(client.get(add), "id_url") == \
+        "Where the portal posts each event, over https, to a public address."
+    refused = client.post(add, {"url": endpoint.url, "topics": [Topic.INVOICE_SENT]})
+    assert "over https only" in field_error(refused, "url")
+
+    settings.WEBHOOKS_ALLOW_LOCAL = True
+    assert field_hint(client.get(add), "id_url") == (
+        "Where the portal posts each event, over https or http, to a public address or to "
+        "this machine (localhost, 127.0.0.1): this portal allows local targets, for trying "
+        "things out. Private network addresses stay refused.")
+    # What the hint says is what the form takes.
+    assert endpoint.url.startswith("http://127.0.0.1:")
+    client.post(add, {"url": endpoint.url, "topics": [Topic.INVOICE_SENT]})
+    assert Webhook.objects.get().url == endpoint.url
+
+
 def test_it_asks_for_at_least_one_topic(client, cast, sender, endpoint):
     sign_in(client, cast.admin)
     response = client.post(reverse("webhooks:add", args=[sender.pk]), {"url": endpoint.url})
@@ -73,7 +95,7 @@ def test_it_sends_a_test_event_and_lists_the_try_newest_first(client, cast, send
     client.post(reverse("webhooks:test", args=[hook.pk]))
     assert [r.accepted for r in endpoint.received] == [True, True]
     page = text(client.get(reverse("webhooks:detail", args=[hook.pk])))
-    assert page.index("answer 500") < page.index(">204<")
+    assert page.index("answer 500") < page.index("HTTP 204")
     assert Attempt.objects.count() == 2
 
 
@@ -250,9 +272,9 @@ def failed_tries(response) -> list[tuple[str, str, str]]:
     """Each failed try on the hook's page, newest first, as the user reads it: the reason,
     and the summary and content of the technical detail that folds out ("" without one)."""
     tries = []
-    for row in re.findall(r"<tr>(.*?)</tr>", response.content.decode(), re.S):
-        reason = re.search(r'<span class="small attempt-reason">(.*?)</span>', row, re.S)
-        if reason is None:
+    for row in re.findall(r'<tr class="attempt">(.*?)</tr>', response.content.decode(), re.S):
+        reason = re.search(r'<div class="small attempt-meaning">(.*?)</div>', row, re.S)
+        if "attempt-next" not in row:
             continue
         detail = re.search(r"<details[^>]*><summary>(.*?)</summary>(.*?)</details>", row, re.S)
         read = [reason.group(1), *(detail.groups() if detail else ("", ""))]
@@ -290,24 +312,31 @@ def test_it_says_in_the_readers_language_that_the_target_refused_the_connection(
     assert Attempt.objects.get().failure == Failure.REFUSED
 
 
-@pytest.mark.parametrize("status, english, dutch", [
-    (500, "The target answered HTTP 500.", "De doel-URL antwoordde HTTP 500."),
-    (301, "The target answered HTTP 301, a redirect that webhooks do not follow (only 307 "
-          "and 308 are).",
-     "De doel-URL antwoordde HTTP 301, een doorverwijzing die webhooks niet volgen (alleen "
-     "307 en 308 wel)."),
+@pytest.mark.parametrize("status, name, meaning", [
+    (500, "Internal Server Error",
+     "Your receiver failed while handling the event; its own log says why."),
+    (401, "Unauthorized", "Your receiver refused the message: check that it verifies the "
+                          "signature with the webhook's current secret, and that its clock "
+                          "is right."),
+    (301, "Moved Permanently",
+     "A redirect, which webhooks do not follow (only 307 and 308 are)."),
+    (418, "I'm a Teapot", "Your receiver refused the message."),
 ])
-def test_it_says_which_status_the_target_answered_and_what_it_said(
-        client, cast, sender, endpoint, status, english, dutch):
+def test_it_says_which_status_the_target_answered_and_what_it_means(
+        client, cast, sender, endpoint, status, name, meaning):
     hook = subscribe(endpoint, sender, cast.admin)
     endpoint.status = status
     sign_in(client, cast.admin)
+    client.post(reverse("webhooks:test", args=[hook.pk]))
+    response = client.get(reverse("webhooks:detail", args=[hook.pk]))
 
     # The status says all there is to say: no technical detail beside it.
-    assert tried_in_english_and_dutch(client, hook) == ([(english, "", "")],
-                                                        [(dutch, "", "")])
-    page = text(client.get(reverse("webhooks:detail", args=[hook.pk])))
-    assert f"answer {status}" in page
+    assert failed_tries(response) == [(meaning, "", "")]
+    page = text(response)
+    assert f"HTTP {status}</span> <span class=\"attempt-status-name\">{name}</span>" in page
+    # What the receiver answered, said to be that.
+    assert f"Body of the answer:</span><pre class=\"mb-0 text-wrap text-break\">answer {status}" \
+        in page
     assert Attempt.objects.get().failure == Failure.HTTP_STATUS
 
 

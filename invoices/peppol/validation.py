@@ -142,6 +142,64 @@ PLACES = {
     "PayeeParty": "payee",
 }
 
+# What the schema check's (libxml2's) commonest messages mean, in plain words, as templates
+# filled in after translation (RuleMessage.render_explanation); the message itself stays
+# beside it, as the official text.
+SCHEMA_EXPLANATIONS = {
+    "missing_before": _("{expected} is missing before {element}, or {element} is out of "
+                        "place."),
+    "missing_before_or": _("{expected} (or {others}) is missing before {element}, or "
+                           "{element} is out of place."),
+    "missing_before_one_of": _("{expected} (or one of {others}) is missing before "
+                               "{element}, or {element} is out of place."),
+    "missing_before_unsure": _("{element} is out of place, or an element is missing before "
+                               "it. Expected there: one of {others}, or an element that may "
+                               "follow them."),
+    "not_expected": _("{element} is not allowed here: it is out of place, or it is not part "
+                      "of this document at all."),
+    "wrong_namespace": _("{element} has the wrong namespace: write it as {expected}."),
+    "missing_child": _("{expected} is missing in {element}."),
+    "missing_child_or": _("{expected} (or {others}) is missing in {element}."),
+    "missing_child_one_of": _("{expected} (or one of {others}) is missing in {element}."),
+    "missing_child_unsure": _("An element is missing in {element}. Expected there: one of "
+                              "{others}, or an element that may follow them."),
+    "empty_value": _("{element} is empty, but it needs a value."),
+    "not_a_date": _("{element} holds “{value}”, which is not a date: write a date as "
+                    "YYYY-MM-DD, for example 2026-11-30."),
+    "not_a_time": _("{element} holds “{value}”, which is not a time: write a time as "
+                    "hh:mm:ss, for example 14:30:00."),
+    "not_a_number": _("{element} holds “{value}”, which is not a number: write a number with "
+                      "a point before the decimals, without thousands separators or "
+                      "symbols, for example 1234.50."),
+    "not_true_or_false": _("{element} holds “{value}”, but it can only be true or false."),
+    "invalid_value": _("{element} holds “{value}”, which is not a valid value for it."),
+    "attribute_missing": _("{element} needs the attribute {attribute}, which is missing."),
+    "attribute_not_allowed": _("{element} may not have the attribute {attribute}."),
+    "text_not_allowed": _("{element} holds text of its own, but may only contain other "
+                          "elements."),
+    "elements_not_allowed": _("{element} contains other elements, but may only hold a "
+                              "value."),
+}
+_SCHEMA_MESSAGE = re.compile(r"(?:Line \d+: )?Element '(?P<element>[^']+)'"
+                             r"(?:, attribute '[^']+')?: (?P<says>.*)", re.DOTALL)
+_EXPECTED = r"Expected is (?:one of )?\( (?P<expected>.*?) \)\."
+_NOT_EXPECTED = re.compile(rf"This element is not expected\.(?: {_EXPECTED})?")
+_MISSING_CHILD = re.compile(rf"Missing child element\(s\)\. {_EXPECTED}")
+_INVALID_VALUE = re.compile(r"'(?P<value>.*)' is not a valid value of the (?:local )?atomic "
+                            r"type(?: '(?P<type>[^']+)')?\.")
+_ATTRIBUTE_MISSING = re.compile(r"The attribute '(?P<attribute>[^']+)' is required but "
+                                r"missing\.")
+_ATTRIBUTE_NOT_ALLOWED = re.compile(r"The attribute '(?P<attribute>[^']+)' is not allowed\.")
+_TEXT_NOT_ALLOWED = "Character content other than whitespace is not allowed"
+_ELEMENTS_NOT_ALLOWED = "Element content is not allowed"
+# libxml2 names at most this many expected elements, and says nothing when it left some out:
+# a list this long may lack the element that is really missing.
+_MOST_EXPECTED = 10
+_NUMBER_TYPES = {"xs:decimal", "xs:integer", "xs:nonNegativeInteger", "xs:positiveInteger"}
+# UBL's amounts, quantities and the like restrict xs:decimal, which libxml2 then calls "the
+# local atomic type".
+_NUMBER_ELEMENTS = ("Amount", "Quantity", "Percent", "Numeric", "Rate", "Measure")
+
 
 @dataclass(frozen=True)
 class RuleMessage:
@@ -166,6 +224,23 @@ class RuleMessage:
                 if rest:
                     return rest
         return self.text
+
+    @property
+    def explanation(self) -> tuple[str, dict] | None:
+        """For a message of the schema check that libxml2 words tersely, what it means: a
+        key of SCHEMA_EXPLANATIONS and its parameters; None for any other message."""
+        return _explain_schema(self.text) if self.rule_id == XSD_RULE_ID else None
+
+    def render_explanation(self, translate=gettext_noop) -> str:
+        """The explanation in the language of ``translate``; empty when there is none."""
+        found = self.explanation
+        if found is None:
+            return ""
+        key, params = found
+        try:
+            return translate(SCHEMA_EXPLANATIONS[key]).format(**params)
+        except (KeyError, IndexError, ValueError):
+            return SCHEMA_EXPLANATIONS[key].format(**params)
 
     @property
     def place(self) -> str:
@@ -446,6 +521,63 @@ def _place(location: str) -> tuple[str, int | None]:
     if prefix == "cbc":
         return "document", None
     return "", None
+
+
+def _explain_schema(text: str) -> tuple[str, dict] | None:
+    found = _SCHEMA_MESSAGE.fullmatch(text.strip())
+    if found is None:
+        return None
+    element, says = found.group("element"), found.group("says").strip()
+    if match := _NOT_EXPECTED.fullmatch(says):
+        if not match.group("expected"):
+            return "not_expected", {"element": element}
+        return _expected_explanation("missing_before", element, match.group("expected"))
+    if match := _MISSING_CHILD.fullmatch(says):
+        return _expected_explanation("missing_child", element, match.group("expected"))
+    if match := _INVALID_VALUE.fullmatch(says):
+        value, kind = match.group("value"), match.group("type") or ""
+        if not value.strip():
+            key = "empty_value"
+        elif kind == "xs:date":
+            key = "not_a_date"
+        elif kind == "xs:time":
+            key = "not_a_time"
+        elif kind == "xs:boolean":
+            key = "not_true_or_false"
+        elif kind in _NUMBER_TYPES or (not kind and element.endswith(_NUMBER_ELEMENTS)):
+            key = "not_a_number"
+        else:
+            key = "invalid_value"
+        return key, {"element": element, "value": value}
+    if match := _ATTRIBUTE_MISSING.fullmatch(says):
+        return "attribute_missing", {"element": element, "attribute": match.group("attribute")}
+    if match := _ATTRIBUTE_NOT_ALLOWED.fullmatch(says):
+        return "attribute_not_allowed", {"element": element,
+                                         "attribute": match.group("attribute")}
+    if says.startswith(_TEXT_NOT_ALLOWED):
+        return "text_not_allowed", {"element": element}
+    if says.startswith(_ELEMENTS_NOT_ALLOWED):
+        return "elements_not_allowed", {"element": element}
+    return None
+
+
+def _expected_explanation(kind: str, element: str, listed: str) -> tuple[str, dict] | None:
+    """libxml2 lists what may come at the place, in the schema's order: optional elements,
+    then the first one that must come, which is the one missing, unless the list was cut."""
+    expected = [name.strip() for name in listed.split(",") if name.strip()]
+    if not expected:
+        return None
+    if len(expected) >= _MOST_EXPECTED:
+        return f"{kind}_unsure", {"element": element, "others": ", ".join(expected)}
+    *others, last = expected
+    if kind == "missing_before":
+        # <ID> where <cbc:ID> belongs: the right name in the wrong namespace.
+        local = element.rpartition(":")[2]
+        same = next((name for name in expected if name.rpartition(":")[2] == local), None)
+        if same is not None and same != element:
+            return "wrong_namespace", {"element": element, "expected": same}
+    key = kind if not others else f"{kind}_or" if len(others) == 1 else f"{kind}_one_of"
+    return key, {"element": element, "expected": last, "others": ", ".join(others)}
 
 
 def readable_location(location: str) -> str:

@@ -7,6 +7,9 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Direction, Document, Status
@@ -74,6 +77,33 @@ def payment_means(code):
 @register.filter
 def status_tone(status):
     return TONES.get(str(status), "secondary")
+
+
+@register.filter
+def explained(message):
+    """What a terse message of the schema check means, in the reader's language; empty for a
+    message without an explanation (the official rules' own texts, for one)."""
+    return message.render_explanation(gettext)
+
+
+@register.filter
+def xpath_breaks(location):
+    """An XPath that wraps only between its steps, never inside a name or a position."""
+    return mark_safe("<wbr>/".join(conditional_escape(step)
+                                   for step in str(location).split("/")))
+
+
+@register.filter
+def document_name(document):
+    """What names a document after its type in a title: its number; without one (a file that
+    is not UBL, say) the id its sending software gave, or the start of its Delivery ID."""
+    if document.number:
+        return document.number
+    if document.client_document_id:
+        return document.client_document_id
+    if document.delivery_id:
+        return str(document.delivery_id)[:8]
+    return str(document.pk)
 
 
 @register.inclusion_tag("invoices/_attention.html", takes_context=True)

@@ -27,6 +27,9 @@ def test_it_emails_a_link_that_joins_with_the_invited_role(client, cast):
     message = mail.outbox[-1]
     assert message.to == ["colleague@elsewhere.com"]
     assert "Acme" in message.subject
+    # An environment's name is anyone's to choose; its mail domain is what was checked.
+    assert ('"Acme" is the name its members gave their environment; the portal checked only '
+            f"that it belongs to the mail domain {cast.company.domain}.") in message.body
 
     colleague = make_user("colleague@elsewhere.com")
     client.force_login(colleague)
@@ -130,7 +133,7 @@ def test_it_replaces_a_pending_invitation_to_the_same_address(client, cast):
     second = Invitation.send(environment=cast.company, email="twice@acme.nl",
                              role=Role.ADMINISTRATOR, by=cast.admin)
     first.refresh_from_db()
-    assert first.status == Invitation.Status.REVOKED
+    assert first.status == Invitation.Status.REPLACED and first.replaced_by == second
     assert second.status == Invitation.Status.PENDING
 
 

@@ -14,8 +14,8 @@ from customers.importing.files import TARGETS, guess_mapping, mapping_problems, 
 from customers.importing.passes import import_file, progress_key, run, saved_so_far
 from customers.importing.problems import FileProblem
 from customers.importing.removal import delete
-from customers.importing.report import rejected_rows
+from customers.importing.report import rejected_rows, rejections_shown
 
 __all__ = ["TARGETS", "FileProblem", "delete", "guess_mapping", "import_file",
-           "mapping_problems", "progress_key", "rejected_rows", "run", "saved_so_far",
-           "upload"]
+           "mapping_problems", "progress_key", "rejected_rows", "rejections_shown", "run",
+           "saved_so_far", "upload"]

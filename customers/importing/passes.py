@@ -9,17 +9,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.text import capfirst
+from django.utils.translation import gettext_noop
 
 from customers.importing.files import TARGETS, mapping_problems, rows_of, upload
 from customers.importing.problems import FileProblem
 from customers.importing.report import rejected_rows_file
 from customers.importing.rows import NOT_CHECKED, RowChecker, RowRejected
 from customers.models import CustomerCard, ImportJob
-from customers.models.cards import GOVERNMENT_NEEDS_OIN, OIN_SCHEME
+from customers.models.cards import GOVERNMENT_NEEDS_OIN_ID, OIN_SCHEME
 from onboarding.models import record_on_organization
 from onboarding.models.audit import record
-from portal.said import Said
+from portal.said import Said, as_data
 from portal.tasks import checkpoint
 
 BATCH = 2000
@@ -69,9 +70,12 @@ class Reading:
                 "rows_rejected": len(self.rejections), "rejections": self.rejections}
 
     def reject(self, row_number: int, customer_number: str, target: str, reason: str) -> None:
+        """Keep the rejection as ImportJob.rejections describes it: the reason (and the card
+        field, where the file has no column of that name) to say again to each reader."""
         index = self.job.mapping.get(target)
         column = self.job.columns[index] if index is not None else str(TARGETS[target][0])
-        self.rejections.append([row_number, customer_number, column, reason])
+        self.rejections.append([row_number, customer_number, column, capfirst(reason),
+                                as_data(reason), None if index is not None else target])
 
     def batches(self) -> Iterator[Batch]:
         rows = rows_of(self.job)
@@ -90,9 +94,9 @@ class Reading:
             number = fields["customer_number"]
             first = self._first_row_of.setdefault(number, row_number)
             if first != row_number:
-                self.reject(row_number, number, "customer_number", gettext(
-                    "Customer number %(number)s is also on row %(row)d.")
-                    % {"number": number, "row": first})
+                self.reject(row_number, number, "customer_number", Said(gettext_noop(
+                    "Customer number %(number)s is also on row %(row)d."),
+                    number=number, row=first))
                 continue
             pending.append((row_number, fields))
             if len(pending) >= BATCH:
@@ -120,9 +124,9 @@ class Reading:
             number = fields["customer_number"]
             old = existing.get(number)
             if old is None and "name" not in fields:
-                self.reject(row_number, number, "customer_number", gettext(
+                self.reject(row_number, number, "customer_number", Said(gettext_noop(
                     "There is no customer with this number yet, and the file has no name to "
-                    "create it with."))
+                    "create it with.")))
                 continue
             card = {**(old or self.checker.new_card), **fields}
             if old is not None and (card["endpoint_scheme"], card["endpoint_value"]) != (
@@ -130,7 +134,7 @@ class Reading:
                 card.update(NOT_CHECKED)
             if card["is_government"] and card["endpoint_scheme"] != OIN_SCHEME:
                 target = "is_government" if "is_government" in fields else "endpoint_id"
-                self.reject(row_number, number, target, gettext(GOVERNMENT_NEEDS_OIN))
+                self.reject(row_number, number, target, Said(GOVERNMENT_NEEDS_OIN_ID))
                 continue
             if old is None:
                 batch.new.append(card)
@@ -138,7 +142,7 @@ class Reading:
                 if self.saving and (self.checked_at is None
                                     or changed_at[number] > self.checked_at):
                     self.reject(row_number, number, "customer_number",
-                                gettext(CHANGED_SINCE_CHECK))
+                                Said(CHANGED_SINCE_CHECK))
                     continue
                 batch.changed.append(card)
                 if len(self.changes) < self.changes_wanted:

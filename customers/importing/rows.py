@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from customers.importing.files import COMBINED, normalise_header
 from customers.models import BuyerReferenceSource, CardFieldError, EInvoicingMethod
-from customers.models.cards import endpoint_identifier, legal_identifier, split_identifier
+from customers.models.cards import (
+    endpoint_identifier,
+    identifier_said,
+    legal_identifier,
+    split_identifier,
+)
 from invoices.peppol.identifiers import IdentifierError
 from onboarding.models import Country
+from portal.said import Said
 
 YES = {"yes", "y", "ja", "j", "true", "waar", "1", "x"}
 NO = {"no", "n", "nee", "false", "onwaar", "0", ""}
@@ -61,6 +68,9 @@ def _unescaped(value: str) -> str:
 
 
 class RowRejected(ValueError):
+    """`reason`: a message said again in the language of whoever reads the report
+    (portal.said), or plain text."""
+
     def __init__(self, target: str, reason: str) -> None:
         super().__init__(reason)
         self.target = target
@@ -95,17 +105,19 @@ class RowChecker:
         fields: dict = {}
         number = self.cell(values, "customer_number") or ""
         if not number:
-            raise RowRejected("customer_number", gettext("The customer number is empty."))
+            raise RowRejected("customer_number", Said(gettext_noop("The customer number is "
+                                                                  "empty.")))
         if len(number) > 50:
-            raise RowRejected("customer_number", gettext("A customer number has at most 50 "
-                                                         "characters."))
+            raise RowRejected("customer_number", Said(gettext_noop(
+                "A customer number has at most 50 characters.")))
         fields["customer_number"] = number
         name = self.cell(values, "name")
         if name is not None:
             if not name:
-                raise RowRejected("name", gettext("The name is empty."))
+                raise RowRejected("name", Said(gettext_noop("The name is empty.")))
             if len(name) > 200:
-                raise RowRejected("name", gettext("A name has at most 200 characters."))
+                raise RowRejected("name", Said(gettext_noop("A name has at most 200 "
+                                                             "characters.")))
             fields["name"] = name
         country = self.cell(values, "country")
         if country is not None:
@@ -116,8 +128,8 @@ class RowChecker:
                 try:
                     _validate_email(email)
                 except ValidationError:
-                    raise RowRejected("invoice_email", gettext(
-                        "“%(email)s” is not an email address.") % {"email": email}) from None
+                    raise RowRejected("invoice_email", Said(gettext_noop(
+                        "“%(email)s” is not an email address."), email=email)) from None
             fields["invoice_email"] = email
         self._identifier(values, fields, "endpoint_id", endpoint_identifier)
         self._identifier(values, fields, "legal_id", legal_identifier)
@@ -141,9 +153,9 @@ class RowChecker:
             return code
         code = COUNTRY_NAMES.get(value.lower())
         if code is None:
-            raise RowRejected("country", gettext(
+            raise RowRejected("country", Said(gettext_noop(
                 "Country “%(country)s” is not one the portal knows; use NL, BE, DE, LU, FR, or "
-                "XX for any other country.") % {"country": value})
+                "XX for any other country."), country=value))
         return code
 
     def _identifier(self, values, fields, combined, check) -> None:
@@ -160,10 +172,10 @@ class RowChecker:
                 scheme, value = scheme or "", value or ""
             identifier = check(scheme, value)
         except IdentifierError as err:
-            raise RowRejected(combined, err.render(gettext)) from None
+            raise RowRejected(combined, identifier_said(err)) from None
         except CardFieldError as err:
             target = combined if combined in self.mapping else err.field
-            raise RowRejected(target, err.message) from None
+            raise RowRejected(target, err.said or err.message) from None
         fields[scheme_target] = identifier.scheme if identifier else ""
         fields[value_target] = identifier.value if identifier else ""
 
@@ -173,8 +185,8 @@ class RowChecker:
             return True
         if lowered in NO:
             return False
-        raise RowRejected("is_government", gettext("Write yes or no, not “%(value)s”.")
-                          % {"value": value})
+        raise RowRejected("is_government", Said(gettext_noop("Write yes or no, not "
+                                                             "“%(value)s”."), value=value))
 
     def _choice(self, values, fields, target, choices, names, empty) -> None:
         value = self.cell(values, target)
@@ -185,9 +197,9 @@ class RowChecker:
             return
         found = names.get(normalise_header(value))
         if found is None:
-            options = ", ".join(f"“{label}”" for label in choices.labels)
-            raise RowRejected(target, gettext("“%(value)s” is not one of %(options)s.")
-                              % {"value": value, "options": options})
+            raise RowRejected(target, Said(gettext_noop("“%(value)s” is not one of "
+                                                        "%(options)s."),
+                                           value=value, options=_quoted(choices.labels)))
         fields[target] = found
 
     def _profile(self, value: str) -> int | None:
@@ -195,6 +207,15 @@ class RowChecker:
             return None
         found = self.profiles.get(value.casefold())
         if found is None:
-            raise RowRejected("sending_profile", gettext(
-                "This organization has no sending profile named “%(name)s”.") % {"name": value})
+            raise RowRejected("sending_profile", Said(gettext_noop(
+                "This organization has no sending profile named “%(name)s”."), name=value))
         return found
+
+
+def _quoted(labels) -> Said:
+    """“A”, “B”: the labels of choices, each said again in the reader's language. The list
+    itself is no text of the catalogue; it is filled in as it is."""
+    with translation.override(None):
+        ids = [str(label) for label in labels]  # the text ids, untranslated
+    template = ", ".join(f"“%(choice{n})s”" for n in range(len(ids)))
+    return Said(template, **{f"choice{n}": Said(text_id) for n, text_id in enumerate(ids)})

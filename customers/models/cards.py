@@ -8,15 +8,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from invoices.peppol import identifiers as peppol_ids
 from invoices.peppol import schemes
+from invoices.peppol.identifier_errors import _TRANSLATED_PARAMS as TRANSLATED_PARAMS
 from invoices.peppol.smp import Reachability
 from onboarding.models import Country, Organization, record_on_organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
+from portal.said import Said
 from portal.versions import Gone, Stale, version_of
 
 DUMMY_KVK = peppol_ids.DUMMY_KVK
@@ -24,26 +26,42 @@ OIN_SCHEME = "0190"
 
 DUPLICATE_CUSTOMER_NUMBER = _("This organization already has a customer with this customer "
                               "number.")
-LEGAL_SCHEME_STARTS_WITH_9 = _(
+# The text ids of messages that are also stored (an import's rejections, portal.said).
+LEGAL_SCHEME_STARTS_WITH_9_ID = gettext_noop(
     "A Legal ID takes an ISO 6523 scheme. Schemes starting with 9 are Peppol's own additions "
     "for addressing (mostly VAT numbers) and are refused in a Legal ID; use for example "
     "0106 (KvK), 0088 (GLN) or 0190 (OIN).")
+LEGAL_SCHEME_STARTS_WITH_9 = _(LEGAL_SCHEME_STARTS_WITH_9_ID)
 CHANGED_MEANWHILE = _(
     "Someone changed this customer card while you were editing it; its current values are "
     "shown below — make your change again.")
 DELETED_MEANWHILE = _("This customer card was deleted meanwhile.")
-GOVERNMENT_NEEDS_OIN = _(
+GOVERNMENT_NEEDS_OIN_ID = gettext_noop(
     "A government customer is addressed by its OIN: choose scheme 0190 and enter the 20-digit "
     "OIN.")
+GOVERNMENT_NEEDS_OIN = _(GOVERNMENT_NEEDS_OIN_ID)
 
 
 class CardFieldError(ValueError):
-    """A card value that cannot be stored, with the field to show the message at."""
+    """A card value that cannot be stored, with the field to show the message at.
 
-    def __init__(self, field: str, message: str) -> None:
+    `said`: the message to store and say again in a later reader's language (portal.said),
+    as an import's report does; `message` itself when it is one."""
+
+    def __init__(self, field: str, message: str, *, said: Said | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.said = said if said is not None else (message if isinstance(message, Said)
+                                                   else None)
+
+
+def identifier_said(err: peppol_ids.IdentifierError) -> Said:
+    """An identifier's refusal as a stored message (portal.said). Its first letter is not
+    capitalised, as `err.render` does: whoever shows it does (see ImportJob.rejections_shown)."""
+    params = {name: Said(value) if name in TRANSLATED_PARAMS else value
+              for name, value in err.params.items()}
+    return Said(err.template, braces=True, **params)
 
 
 def _identifier(prefix: str, scheme: str, value: str) -> peppol_ids.Identifier | None:
@@ -52,24 +70,25 @@ def _identifier(prefix: str, scheme: str, value: str) -> peppol_ids.Identifier |
     try:
         return peppol_ids.check(scheme, value)
     except peppol_ids.IdentifierError as err:
-        raise CardFieldError(f"{prefix}_{err.field}", err.render(gettext)) from err
+        raise CardFieldError(f"{prefix}_{err.field}", err.render(gettext),
+                             said=identifier_said(err)) from err
 
 
 def endpoint_identifier(scheme: str, value: str) -> peppol_ids.Identifier | None:
     """The Endpoint-ID in canonical form, checked by its scheme's rules; None when empty."""
     identifier = _identifier("endpoint", scheme, value)
     if identifier is not None and not schemes.is_eas_code(identifier.scheme):
-        raise CardFieldError("endpoint_scheme", gettext(
+        raise CardFieldError("endpoint_scheme", Said(gettext_noop(
             "Scheme %(scheme)s cannot address an invoice on Peppol; an Endpoint-ID needs a "
-            "scheme from the EAS list, such as 0106, 0190, 0088 or 9944.")
-            % {"scheme": identifier.scheme})
+            "scheme from the EAS list, such as 0106, 0190, 0088 or 9944."),
+            scheme=identifier.scheme))
     return identifier
 
 
 def legal_identifier(scheme: str, value: str) -> peppol_ids.Identifier | None:
     """The Legal ID in canonical form; its scheme may not start with 9."""
     if scheme.strip().startswith("9"):
-        raise CardFieldError("legal_scheme", gettext(LEGAL_SCHEME_STARTS_WITH_9))
+        raise CardFieldError("legal_scheme", Said(LEGAL_SCHEME_STARTS_WITH_9_ID))
     return _identifier("legal", scheme, value)
 
 
@@ -104,6 +123,8 @@ class Reach(models.TextChoices):
     REACHABLE = "reachable", _("Receives Peppol invoices")
     NOT_REACHABLE = "not_reachable", _("Cannot receive Peppol invoices")
     NOT_CHECKED = "not_checked", _("No answer yet: never checked, or every check failed")
+    # Whatever the last answer before it: the cards a list-wide check could not check.
+    CHECK_FAILED = "check_failed", _("Last check failed")
     STALE = "stale", _("Checked too long ago")
 
 
@@ -157,6 +178,8 @@ class CustomerCardQuerySet(OrganizationPartQuerySet):
             return self.filter(CustomerCard.UNREACHABLE)
         if reach == Reach.NOT_CHECKED:
             return self.filter(CustomerCard.NOT_CHECKED)
+        if reach == Reach.CHECK_FAILED:
+            return self.filter(CustomerCard.CHECK_FAILED)
         if reach == Reach.STALE:
             return self.filter(peppol_checked_at__lt=stale_before())
         return self
@@ -207,6 +230,8 @@ class CustomerCard(models.Model):
                    | models.Q(peppol_registered=True, peppol_accepts_invoice=False))
     # Never looked up, or the lookup could not get an answer.
     NOT_CHECKED = models.Q(peppol_registered__isnull=True)
+    # The last lookup got no answer (whatever answer came before it).
+    CHECK_FAILED = ~models.Q(peppol_error="")
     NO_ENDPOINT = models.Q(endpoint_scheme="")
     # Nobody receives under the dummy number: its invoices go to the invoice email address.
     DUMMY = models.Q(endpoint_scheme=DUMMY_KVK.scheme, endpoint_value=DUMMY_KVK.value)
@@ -362,6 +387,12 @@ class CustomerCard(models.Model):
                        "%(verdict)s.") % {"failed": failed,
                                           "checked": moment(self.peppol_checked_at),
                                           "verdict": verdict}
+
+    @property
+    def peppol_checked_just_now(self) -> bool:
+        """Answered less than a minute ago, which "0 minutes ago" would say badly."""
+        return (self.peppol_checked_at is not None
+                and timezone.now() - self.peppol_checked_at < timedelta(minutes=1))
 
     @property
     def peppol_stale(self) -> bool:

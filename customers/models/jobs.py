@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -20,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from customers.models.cards import Reach
 from onboarding.models import Organization
 from onboarding.models.organizations import OrganizationPartQuerySet
 from portal.errors import ChangeRefused
@@ -224,7 +226,11 @@ class ImportJob(BackgroundJob):
     rows_updated = models.PositiveIntegerField(_("updated"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
-    # [[row number, customer number, column, reason], ...]
+    # [[row number, customer number, column, reason, reason said, card field], ...]: the
+    # reason as written in the importer's language, and as a message to say again in the
+    # reader's (portal.said); the card field named when the file has no column for it (the
+    # column is then its label). Imports from before kept the first four only. Read them
+    # with customers.importing.report.rejections_shown.
     rejections = models.JSONField(default=list, blank=True)
     # The rejected rows as the file had them, each with its reason: a UTF-8 CSV made while
     # the upload was still stored, for the report to correct and import again.
@@ -369,6 +375,22 @@ class PeppolCheckRun(BackgroundJob):
 
     def __str__(self):
         return f"{self.organization} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def answered(self) -> int:
+        """Cards the run got an answer for: checked, less those that could not be."""
+        return self.progress_done - self.failed
+
+    @property
+    def failed_cards_query(self) -> str:
+        """The card list's query string for the cards this run could not check: its own
+        filters, with the Peppol one asking for cards whose last check failed. That
+        replaces a Peppol filter the run had (the list has one at a time); a failed check
+        from before the run, on a card that filter left out, is then listed too."""
+        query = {name: "on" if value is True else value for name, value in self.filters.items()
+                 if name != "reach"}
+        query["reach"] = Reach.CHECK_FAILED.value
+        return urlencode(query)
 
     @classmethod
     def begin(cls, organization, *, by, environment, filters, total) -> PeppolCheckRun:

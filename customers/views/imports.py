@@ -52,7 +52,7 @@ def import_detail(request, pk):
         return _confirmation(request, job)
     if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE):
         return render(request, "customers/imports/report.html", {
-            **context, "rejections": job.rejections[:REPORT_ROWS_SHOWN],
+            **context, "rejections": importing.rejections_shown(job, REPORT_ROWS_SHOWN),
             "more_rejections": max(0, len(job.rejections) - REPORT_ROWS_SHOWN),
         })
     form = ImportMappingForm(request.POST if request.method == "POST" else None, job=job)
@@ -67,7 +67,10 @@ def import_detail(request, pk):
     return render(request, "customers/imports/preview.html", {
         **context, "form": form, "encoding": encoding_name(job.encoding) if job.encoding else "",
         "fallback_encoding": job.encoding == settings.CUSTOMER_IMPORT_FALLBACK_ENCODING,
-        "columns": [(field, [row[index] for row in job.preview[:3] if index < len(row)])
+        # The first three values of each column in the preview; empty cells say nothing of
+        # what it holds (a column with none at all says "(empty)").
+        "columns": [(field, [row[index] for row in job.preview
+                             if index < len(row) and row[index].strip()][:3])
                     for index, field in enumerate(form.column_fields)],
     }, status=400 if form.is_bound else 200)
 

@@ -64,6 +64,21 @@ def test_it_previews_the_first_rows_with_a_guessed_column_mapping(admin, org):
     assert not CustomerCard.objects.exists()
 
 
+def test_it_says_a_column_with_no_first_values_is_empty(admin, org):
+    upload(admin, org, "customer_number;legal_id;name\n1001;;Bakker BV\n1002;;\n1003;;Garage\n")
+    job = ImportJob.objects.get()
+
+    page = text(admin.get(f"/customers/imports/{job.pk}/"))
+
+    rows = page[page.index('id="import-mapping"'):page.index("</table>",
+                                                             page.index('id="import-mapping"'))]
+    legal = rows[rows.index(">legal_id</th>"):]
+    assert legal.split("</td>")[0].endswith("<em>(empty)</em>")
+    name = rows[rows.index(">name</th>"):]
+    assert "Bakker BV · Garage</td>" in name
+    assert "· ·" not in rows and "·  ·" not in rows
+
+
 def test_it_maps_columns_named_as_the_upload_page_names_the_fields_in_either_language():
     from customers.importing.files import guess_mapping
 
@@ -111,8 +126,9 @@ def test_it_imports_nothing_from_a_file_with_a_bad_row(admin, org):
     page = text(admin.get(f"/customers/imports/{job.pk}/"))
     assert "Nothing was imported: 1 row was rejected." in page
     assert "Import the 3 valid rows" in page
-    assert job.rejections == [[5, "1004", "endpoint_id", "The last digit of this GLN does not "
-                                                         "match the others; check for a typo."]]
+    assert [rejection[:4] for rejection in job.rejections] == [
+        [5, "1004", "endpoint_id", "The last digit of this GLN does not match the others; "
+                                   "check for a typo."]]
     assert "The last digit of this GLN does not match the others" in page
 
 
@@ -187,7 +203,7 @@ def test_it_gives_each_rejection_its_row_number_and_reason(admin, org):
     start(admin, job)
 
     job.refresh_from_db()
-    reasons = {row: (column, reason) for row, _number, column, reason in job.rejections}
+    reasons = {row: (column, reason) for row, _number, column, reason, *_said in job.rejections}
     assert reasons[2] == ("endpoint id", "A KvK number has 8 digits; this one has 7.")
     assert reasons[3] == ("customer number", "The customer number is empty.")
     assert reasons[4][0] == "legal id" and "Schemes starting with 9" in reasons[4][1]

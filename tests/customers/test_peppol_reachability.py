@@ -48,7 +48,7 @@ def test_it_shows_a_customer_that_accepts_invoices_and_credit_notes(client, cast
     assert card.peppol_accepts_credit_note and card.peppol_smp_url == peppol.smp.url
     assert 'id="peppol-registered">Yes' in page
     assert 'id="peppol-invoice">Yes' in page and 'id="peppol-credit-note">Yes' in page
-    assert "0\xa0minutes ago" in page
+    assert 'id="peppol-checked">just now' in page and "0\xa0minutes ago" not in page
     assert peppol.smp.requests == ["/iso6523-actorid-upis%3A%3A0106%3A12345678"]
 
 
@@ -99,6 +99,18 @@ def test_it_keeps_the_last_verdict_when_the_directory_does_not_answer(client, ca
     card.refresh_from_db()
     assert card.peppol_registered is True and card.peppol_error and card.peppol_failed_at
     assert 'data-peppol="reachable"' in page and "Last check failed at" in page
+
+
+def test_it_says_how_long_ago_a_card_was_checked(client, cast, org):
+    recent = make_card(org, peppol_registered=True, peppol_accepts_invoice=True,
+                       peppol_checked_at=timezone.now() - timedelta(seconds=20))
+    older = make_card(org, customer_number="2", peppol_registered=True,
+                      peppol_accepts_invoice=True,
+                      peppol_checked_at=timezone.now() - timedelta(minutes=5, seconds=3))
+    sign_in(client, cast.admin)
+
+    assert 'id="peppol-checked">just now' in text(client.get(f"/customers/{recent.pk}/"))
+    assert 'id="peppol-checked">5\xa0minutes ago' in text(client.get(f"/customers/{older.pk}/"))
 
 
 def test_it_marks_an_old_answer_as_stale(client, cast, org, settings):

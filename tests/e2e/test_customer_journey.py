@@ -74,7 +74,7 @@ def test_it_takes_a_customer_from_sending_profile_to_peppol_check_and_import(
     page.get_by_text("Bakker BV receives Peppol invoices.").wait_for()
     assert page.locator("#peppol-registered").inner_text() == "Yes"
     assert page.locator("#peppol-credit-note").inner_text() == "Yes"
-    assert "0\xa0minutes ago" in page.locator("#peppol-checked").inner_text()
+    assert page.locator("#peppol-checked").inner_text().startswith("just now")
 
     page.get_by_role("link", name="Import").click()
     page.set_input_files("#id_file", files=[{"name": "klanten.csv", "mimeType": "text/csv",

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         except importing.FileProblem as problem:
             raise CommandError(str(problem.message)) from problem
 
-        for row, number, column, reason in job.rejections:
+        for row, number, column, reason in importing.rejections_shown(job):
             self.stderr.write(f"row {row} (customer {number or '-'}), {column}: {reason}")
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.error)

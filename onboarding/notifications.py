@@ -114,10 +114,14 @@ def notify_partnership_stopped(partnership, url: str, *, kept_keys: int, paused_
 
 def notify_subscription_changed(environment, before, losses: list, url: str):
     """Tell an environment's administrators that Sales changed its subscription, and what it
-    can no longer do on the new one."""
+    can no longer do on the new one (`losses`, asked before the change) or can do again
+    (asked here, after it)."""
+    from onboarding.models.entitlements import gains
+
     notify("subscription_changed", environment.administrators(),
            "onboarding/email/subscription_changed",
-           {"environment": environment, "before": before, "losses": losses, "url": url})
+           {"environment": environment, "before": before, "losses": losses,
+            "gains": gains(environment, before), "url": url})
 
 
 def notify_identifier_rejected(identifier, url: str):
@@ -154,11 +158,15 @@ def notify_upgrade_decision(upgrade_request, url: str):
                    upgrade=upgrade_request, environment=upgrade_request.environment)
 
 
-def alert_staff(kind: str, url: str, **context):
+def alert_staff(kind: str, url: str, *, asked_by, **context):
     """Tell the platform staff whom mail `kind` reaches (TechSupport or Sales), unless they
-    switched it off, that something waits for them on the staff page at `url`."""
+    switched it off, that something waits for them on the staff page at `url`.
+
+    `asked_by` is the user whose request it is (None when nobody asked): a reply to the
+    alert goes to them, as the question is theirs, not to the staff's own support address."""
     from onboarding.models import User
     from portal.mail_kinds import KINDS
 
     notify(kind, User.objects.filter(**{KINDS[kind].staff_flag: True}),
-           f"onboarding/email/{kind}", {**context, "url": portal_link(url)})
+           f"onboarding/email/{kind}", {**context, "url": portal_link(url)},
+           reply_to=_address(asked_by))

@@ -33,6 +33,7 @@ urlpatterns = [
     path("users/<int:pk>/role/", members.member_role, name="member_role"),
     path("users/<int:pk>/remove/", members.member_remove, name="member_remove"),
     path("invitations/<int:pk>/revoke/", members.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<int:pk>/resend/", members.invitation_resend, name="invitation_resend"),
     path("invitations/accept/<str:token>/", members.invitation_accept,
          name="invitation_accept"),
     path("activity/", activity.activity, name="activity"),

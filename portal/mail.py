@@ -25,10 +25,12 @@ def portal_link(path: str) -> str:
     return settings.PORTAL_URL.rstrip("/") + path
 
 
-def notify(kind: str, users, template: str, context: dict) -> int:
+def notify(kind: str, users, template: str, context: dict, reply_to: str = "") -> int:
     """Mail `template` (see send_templated_mail) to each of `users` with an address who did
     not switch `kind` (portal.mail_kinds) off, each in their own language, with `recipient`
-    and the link to their mail settings in the context; returns how many were mailed."""
+    and the link to their mail settings in the context; returns how many were mailed.
+    Replies go to `reply_to` when given (whoever asked for what the mail is
+    about), else as send_templated_mail says."""
     if kind not in mail_kinds.KINDS:
         raise ValueError(f"{kind} is not a registered kind of mail")
     settings_url = portal_link(reverse("portal:mail_settings"))
@@ -36,7 +38,8 @@ def notify(kind: str, users, template: str, context: dict) -> int:
     for user in users:
         if user.email and user.is_active and user.wants_mail(kind):
             send_templated_mail(template, to=user.email, language=user.language, context={
-                **context, "recipient": user, "mail_settings_url": settings_url})
+                **context, "recipient": user, "mail_settings_url": settings_url},
+                reply_to=reply_to)
             sent += 1
     return sent
 

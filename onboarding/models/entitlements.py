@@ -118,3 +118,53 @@ def losses(environment, subscription) -> list[str]:
             "Its contract with API rights no longer counts: the 4PS software and Business "
             "Central's API31 connection are refused.")))
     return said
+
+
+def gains(environment, before) -> list[str]:
+    """What `environment` can do on its subscription now that it could not on `before`, in
+    its users' words: the counterpart of `losses`, which the administrators read after
+    Sales changed the subscription up. Asked after the change."""
+    from onboarding.models.connection_keys import ConnectionKey
+    from onboarding.models.partnerships import Software
+
+    earlier = copy.copy(environment)
+    earlier.subscription = Subscription(before)
+    name = environment.name
+    said = []
+    keys = ConnectionKey.objects.filter(organization__environment=environment,
+                                        revoked_at__isnull=True)
+    packages = sorted(software for software in set(keys.values_list("software", flat=True))
+                      if earlier.api_access_refusal(software)
+                      and not environment.api_access_refusal(software))
+    back = keys.filter(software__in=packages).count() if packages else 0
+    if back:
+        said.append(_written_when_shown(lambda: ngettext(
+            "%(count)d connection key works again: software that uses it can send and fetch "
+            "invoices again (%(software)s).",
+            "%(count)d connection keys work again: software that uses them can send and fetch "
+            "invoices again (%(software)s).", back)
+            % {"count": back,
+               "software": ", ".join(str(Software(p).label) for p in packages)}))
+    limit = earlier.entitlements.organization_limit
+    now = Entitlements(environment).organization_limit
+    count = Entitlements(environment).organization_count()
+    if limit is not None and (now is None or now > limit) and count >= limit:
+        said.append(_written_when_shown(lambda: _(
+            "%(name)s can add more organizations: the limit of %(limit)d no longer applies.")
+            % {"name": name, "limit": limit}))
+    if not earlier.entitlements.may_send_authorisation_requests \
+            and Entitlements(environment).may_send_authorisation_requests:
+        if environment.authorisation_requests.exists():
+            said.append(_written_when_shown(lambda: _(
+                "%(name)s can send authorisation requests to clients again.")
+                % {"name": name}))
+        else:
+            said.append(_written_when_shown(lambda: _(
+                "%(name)s can send authorisation requests to clients.") % {"name": name}))
+    if earlier.subscription != Subscription.PROFESSIONAL \
+            and environment.subscription == Subscription.PROFESSIONAL \
+            and environment.contracts.current().filter(api_rights=True).exists():
+        said.append(_written_when_shown(lambda: _(
+            "Its contract with API rights counts again: the 4PS software and Business "
+            "Central's API31 connection may connect.")))
+    return said

@@ -201,7 +201,7 @@ class PartyLinkRequest(models.Model):
                        "organizations": [f"{i.name} ({i.registry_number})" for i in items]})
             alert_staff("party_link_requested",
                         reverse("onboarding:staff_party_link", args=[link_request.pk]),
-                        link_request=link_request, items=items)
+                        link_request=link_request, items=items, asked_by=by)
         return link_request
 
     def _locked(self) -> PartyLinkRequest:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import record
@@ -338,6 +339,8 @@ class Invitation(models.Model):
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")
         REVOKED = "revoked", _("Revoked")
+        # Revoked because a newer invitation went to the same address.
+        REPLACED = "replaced", _("Replaced")
         EXPIRED = "expired", _("Expired")
 
     SIGNING_SALT = "onboarding.invitation"
@@ -359,6 +362,15 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = acting_user(_("accepted by"), blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # The newest invitation sent to the address after this one, so that this one's link
+    # can point the invitee to the mail that holds the working link.
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False, verbose_name=_("replaced by"),
+    )
+
+    # The invitation that `send` replaced, when it did; not stored (see replaced_by).
+    replaces = None
 
     objects = InvitationQuerySet.as_manager()
 
@@ -375,7 +387,14 @@ class Invitation(models.Model):
         if self.accepted_at:
             return self.Status.ACCEPTED
         if self.revoked_at:
-            return self.Status.REVOKED
+            newer = self.replaced_by if self.replaced_by_id else None
+            # Its link tells what became of the newer one when pointing to it leads nowhere:
+            # revoked by an administrator too, or expired.
+            if newer is None or newer.status == self.Status.REVOKED:
+                return self.Status.REVOKED
+            if newer.status == self.Status.EXPIRED:
+                return self.Status.EXPIRED
+            return self.Status.REPLACED
         if self.expires_at <= timezone.now():
             return self.Status.EXPIRED
         return self.Status.PENDING
@@ -405,9 +424,24 @@ class Invitation(models.Model):
             return None
         return invitation
 
+    @property
+    def replaced_message(self) -> str:
+        """What the link of a replaced invitation says instead of "revoked": the invitee
+        holds a newer mail, whose link works."""
+        return _("A newer invitation was sent to this address on %(date)s; use the link in "
+                 "that mail.") % {"date": date_format(timezone.localtime(
+                     self.replaced_by.created_at), "DATETIME_FORMAT")}
+
+    @property
+    def may_be_sent_again(self) -> bool:
+        """Still open, or expired unanswered; not once accepted, revoked or replaced."""
+        return self.status in (self.Status.PENDING, self.Status.EXPIRED)
+
     @classmethod
     def send(cls, *, environment, email: str, role, by) -> Invitation:
-        """Create an invitation, replacing a pending one to the same address."""
+        """Create an invitation, replacing a pending one to the same address: its link stops
+        working and points to this one. The one replaced is then in `replaces` (else None),
+        so that the inviter can be told."""
         email = email.strip().lower()
         with transaction.atomic():
             env = environment._lock()
@@ -420,11 +454,9 @@ class Invitation(models.Model):
             ).exists():
                 raise ChangeRefused(_("This person is already a member of the environment."),
                                     field="email")
-            for old in cls.objects.select_for_update().pending().filter(
+            replaced = list(cls.objects.select_for_update().pending().filter(
                 environment=env, email__iexact=email
-            ):
-                old.revoked_at = timezone.now()
-                old.save(update_fields=["revoked_at"])
+            ).order_by("-created_at", "-pk"))
             key = secrets.token_urlsafe(32)
             invitation = cls.objects.create(
                 environment=env, email=email, role=Role(role), invited_by=by,
@@ -432,9 +464,32 @@ class Invitation(models.Model):
                 expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
             )
             invitation._key = key
+            invitation.replaces = replaced[0] if replaced else None
+            if replaced:
+                # Links replaced earlier point to the newest mail too, not along a chain.
+                cls.objects.filter(replaced_by__in=replaced).update(replaced_by=invitation)
+                cls.objects.filter(pk__in=[old.pk for old in replaced]).update(
+                    revoked_at=timezone.now(), replaced_by=invitation)
             record(environment=env, actor=by, action="invitation.sent", target=invitation,
                    after={"email": email, "role": invitation.role})
         return invitation
+
+    def send_again(self, by) -> Invitation:
+        """Send the same invitation (address and role) with a fresh link, valid for the full
+        period from now; the earlier link stops working and points to the new mail. A fresh
+        link, because the first one's secret is kept only as a digest and cannot be mailed
+        twice; a fresh period, because an invitation is sent again when the first mail got
+        lost or is about to expire. Replies to the new mail go to `by`."""
+        with transaction.atomic():
+            # The environment first, in the order `send` locks: no deadlock with a send.
+            self.environment._lock()
+            current = Invitation.objects.select_for_update().get(pk=self.pk)
+            if not current.may_be_sent_again:
+                raise ChangeRefused(
+                    _("This invitation is %(status)s; it cannot be sent again.")
+                    % {"status": current.get_status_display().lower()})
+            return Invitation.send(environment=current.environment, email=current.email,
+                                   role=current.role, by=by)
 
     def revoke(self, by) -> Invitation:
         with transaction.atomic():
@@ -460,6 +515,8 @@ class Invitation(models.Model):
                 raise ChangeRefused(
                     _("This invitation has expired. Ask the administrator to send a new one.")
                 )
+            if current.status == self.Status.REPLACED:
+                raise ChangeRefused(current.replaced_message)
             if current.status != self.Status.PENDING:
                 raise ChangeRefused(_("This invitation is no longer valid."))
             verified = EmailAddress.objects.filter(

@@ -384,7 +384,7 @@ class Organization(models.Model):
             alert_staff("activation_requested",
                         reverse("onboarding:staff_activation", args=[current.pk]),
                         organization=current, requester_name=requester_name,
-                        accountant=filed.accountant)
+                        accountant=filed.accountant, asked_by=by)
 
         def check(current):
             if not current.identifiers.exists():
@@ -749,6 +749,7 @@ class OrganizationIdentifier(models.Model):
 
                     alert_staff("identifier_to_verify", reverse("onboarding:staff_identifiers"),
                                 identifier=created, organization=current, added_by=by,
+                                asked_by=by,
                                 accountant=environment if environment is not None
                                 and environment.pk != current.environment_id else None)
         except IntegrityError as exc:

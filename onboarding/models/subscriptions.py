@@ -296,7 +296,8 @@ class UpgradeRequest(models.Model):
             record(environment=env, actor=by, action="upgrade.requested", target=upgrade,
                    after={"subscription": subscription.value, "api_contract": api_contract})
             alert_staff("upgrade_requested", reverse("onboarding:staff_upgrade",
-                                                     args=[upgrade.pk]), upgrade=upgrade)
+                                                     args=[upgrade.pk]), upgrade=upgrade,
+                        asked_by=by)
         return upgrade
 
     def _locked(self) -> UpgradeRequest:

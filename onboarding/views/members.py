@@ -1,9 +1,12 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -51,10 +54,48 @@ def invite(request):
         except ChangeRefused as refused:
             add_refusal(form, refused)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {
-                "email": invitation.email})
+            messages.success(request, _sent(invitation))
             return redirect("onboarding:members")
     return render(request, "onboarding/invite.html", {"form": form})
+
+
+def _sent(invitation) -> str:
+    """What the inviter is told; an open invitation to the address was replaced silently
+    before, and its link stops working now."""
+    if invitation.replaces is None:
+        return _("Invitation sent to %(email)s.") % {"email": invitation.email}
+    return _("Invitation sent to %(email)s. It replaces the invitation of %(date)s, whose link "
+             "no longer works.") % {
+        "email": invitation.email,
+        "date": date_format(timezone.localtime(invitation.replaces.created_at),
+                            "DATETIME_FORMAT")}
+
+
+@environment_required(Role.ADMINISTRATOR)
+def invitation_resend(request, pk):
+    invitation = get_object_or_404(Invitation.objects.visible_to(request.user,
+                                                                 request.environment), pk=pk)
+    if not invitation.may_be_sent_again:
+        messages.error(request, _("This invitation is %(status)s; it cannot be sent again.")
+                       % {"status": invitation.get_status_display().lower()})
+        return redirect("onboarding:members")
+    if request.method != "POST":
+        return render(request, "onboarding/invitation_resend.html", {
+            "invitation": invitation,
+            "days": settings.INVITATION_MAX_AGE_DAYS})
+    try:
+        with transaction.atomic():
+            sent = invitation.send_again(request.user)
+            send_invitation(sent)
+    except ChangeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("The invitation was sent again to %(email)s. The link in "
+                                    "the earlier mail no longer works; the new one works until "
+                                    "%(date)s.") % {
+            "email": sent.email,
+            "date": date_format(timezone.localtime(sent.expires_at), "DATETIME_FORMAT")})
+    return redirect("onboarding:members")
 
 
 @environment_required(Role.ADMINISTRATOR)

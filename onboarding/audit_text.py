@@ -4,23 +4,30 @@ person reads it, in the reader's language.
 An action recorded anywhere (`record(action="...")`) gets a line in ACTIONS: a short name for
 the filter and a sentence. A sentence may use %(actor)s, %(object)s (the target as recorded),
 every key of the event's `after` by its name and every key of its `before` as before_<key>,
-each already written out by `value_text`. A key's label for the details comes from FIELDS.
-`tests/onboarding/test_activity_sentences.py` fails for an action recorded in the code
-without a line here.
+each already written out by `value_text`. A key's label for the details comes from FIELDS,
+else from the target model's field of that name; a value that is a choice is written as its
+label, from CHOICES, else from that field's choices. `tests/onboarding/test_activity_sentences.py`
+fails for an action recorded in the code without a line here, and
+`tests/onboarding/test_activity_in_dutch.py` for one without a sample there: it writes every
+action's sample out and finds any key, code or English word that was not translated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import BuyerReferenceSource, EInvoicingMethod, ProcessingMode
 from invoices.models.documents import Direction, Status
-from onboarding.models.entra import BrokerEnvironment, PartyLinkRequest
+from onboarding.models.entra import RIGHTS, BrokerEnvironment, PartyLinkRequest
 from onboarding.models.environments import Invitation, Role, Subscription
 from onboarding.models.organizations import (
     Country,
@@ -226,7 +233,10 @@ FIELDS = {
     "approved": _("Approved"),
     "broker": _("Service broker environment"),
     "buyer_reference_source": _("BuyerReference comes from"),
+    "can_change_status": capfirst(_("may change document status")),
+    "can_manage_hooks": capfirst(_("may manage webhooks")),
     "can_receive": _("May receive"),
+    "can_remove": capfirst(_("may remove documents")),
     "can_send": _("May send"),
     "client_email": _("Client's email address"),
     "company_id": _("Bedrijfs-ID"),
@@ -237,6 +247,7 @@ FIELDS = {
     "customers_without_profile": _("Customers without a sending profile"),
     "default": _("Default sending profile"),
     "delivery_id": _("Delivery ID"),
+    "description": _("Description"),
     "detail": _("Explanation"),
     "direction": _("Direction"),
     "domain": _("Domain"),
@@ -251,8 +262,11 @@ FIELDS = {
     "identifier": _("Peppol identifier"),
     "identifiers": _("Peppol identifiers"),
     "identity": _("Microsoft account"),
+    "imported": _("Imported"),
     "invoice_email": _("Invoice email"),
     "is_government": _("Government customer"),
+    # A connection key's own description.
+    "label": _("Description"),
     "legal_scheme": _("Legal ID scheme"),
     "legal_value": _("Legal ID"),
     "name": _("Name"),
@@ -268,6 +282,7 @@ FIELDS = {
     "reference": _("Reference"),
     "registry_checked": _("Checked in the register"),
     "registry_number": _("Registry number"),
+    "rejected": _("Rejected"),
     "requester_name": _("Requester"),
     "requester_role": _("Requester's role"),
     "revoked": _("Ended"),
@@ -286,7 +301,10 @@ FIELDS = {
     "subscription_key": _("Subscription key"),
     "tenant_id": _("Tenant ID"),
     "test": _("Test event"),
+    "to": capfirst(_("handed to")),
     "topics": _("Topics"),
+    "unchanged": _("Unchanged"),
+    "updated": _("Updated"),
     "url": _("Target URL"),
     "user": _("User"),
     "username": _("Microsoft account"),
@@ -311,6 +329,8 @@ CHOICES = {
     "processing_mode": [ProcessingMode],
     "topic": [Topic],
     "verification": [OrganizationIdentifier.Verification],
+    # How TechSupport verified an identifier; how a member joined is in VIA.
+    "via": [OrganizationIdentifier.VerifiedVia],
     ("invitation", "status"): [Invitation.Status],
     ("authorisationrequest", "status"): [AuthorisationRequest.Status],
     ("partylinkrequest", "status"): [PartyLinkRequest.Status],
@@ -319,6 +339,7 @@ VIA = {
     "founder": _("founded the environment"),
     "domain": _("signed up with an address on the company's domain"),
     "invitation": _("by invitation"),
+    "staff": _("added by platform staff"),
 }
 # Actions whose sentence depends on what was recorded: (action, key value) -> sentence.
 VARIANTS = {
@@ -326,6 +347,7 @@ VARIANTS = {
     ("member.joined", "domain"): _("Joined as %(role)s by signing up with an address on the "
                                    "company's domain."),
     ("member.joined", "invitation"): _("Joined as %(role)s by invitation."),
+    ("member.joined", "staff"): _("Added %(email)s to the environment as %(role)s."),
     ("identifier.verified", "techsupport"): _("Verified that %(identifier)s is an identifier "
                                               "of %(object)s."),
     ("identifier.verified", "activation"): _("Verified %(identifiers)s of %(object)s with the "
@@ -337,9 +359,18 @@ VARIANTS = {
 }
 ON_OFF_KEYS = {"send", "receive", "send_via_peppol", "api_rights"}
 SWITCHED = {"send": "send", "can_send": "send", "receive": "receive", "can_receive": "receive"}
-# The party-link decision's list, as recorded: "XCNL00000001 send=True receive=False".
-GRANT = re.compile(r"^(?P<who>\S+) send=(?P<send>True|False) receive=(?P<receive>True|False)$")
+# The party-link decision's list, as recorded: "XCNL00000001 send=True receive=False", and
+# since each right is its own, "... remove=False status=False hooks=False" too.
+GRANT = re.compile(r"^(?P<who>\S+)(?P<rights>(?: [a-z_]+=(?:True|False))+)$")
+GRANTED = re.compile(r"([a-z_]+)=(True|False)")
+# The names that list gives the rights (PartyLinkRequest.decide), by the rights' fields.
+GRANT_RIGHTS = {"send": "can_send", "receive": "can_receive", "remove": "can_remove",
+                "status": "can_change_status", "hooks": "can_manage_hooks"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Targets whose label held the day in ISO form ("anna@acme.nl (2026-12-07)") before it was
+# stored as a message too (`target_said`).
+DATED_TARGETS = {"partylinkrequest"}
+DATED_LABEL = re.compile(r"^(?P<name>.+) \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 
 
 # The platform's own parts, as stored after "system: " in an actor label.
@@ -373,9 +404,61 @@ def action_name(action: str) -> str:
     return action.replace("_", " ").replace(".", ": ").capitalize()
 
 
-def field_label(key: str) -> str:
+@cache
+def _models() -> dict:
+    return {model._meta.model_name: model for model in apps.get_models()}
+
+
+def model_field(target_type: str, key: str):
+    """The field `key` of the target's model, for a detail FIELDS or CHOICES do not name
+    (an upgrade request's status); None when it has none."""
+    model = _models().get(target_type)
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    return field if getattr(field, "verbose_name", None) else None
+
+
+def field_label(key: str, target_type: str = "") -> str:
     label = FIELDS.get(key)
-    return str(label) if label is not None else key.replace("_", " ").capitalize()
+    if label is not None:
+        return str(label)
+    field = model_field(target_type, key)
+    if field is not None:
+        return capfirst(str(field.verbose_name))
+    return key.replace("_", " ").capitalize()
+
+
+def target_text(event) -> str:
+    """What the event happened to, as recorded, in the reader's language: said again where a
+    message was stored with the label; the ISO day in a label recorded before that is
+    written as the reader writes days."""
+    if event.target_said:
+        return render(event.target_said, event.target_label)
+    label = event.target_label
+    dated = DATED_LABEL.match(label) if event.target_type in DATED_TARGETS else None
+    if dated is None:
+        return label
+    try:
+        day = dt.date.fromisoformat(dated["day"])
+    except ValueError:
+        return label
+    return gettext("%(username)s (%(day)s)") % {"username": dated["name"],
+                                                 "day": formats.date_format(day)}
+
+
+def _grant_text(grant: re.Match) -> str:
+    """A party link as the decision recorded it: the organization and what it may do."""
+    given = {GRANT_RIGHTS.get(name, name) for name, value in GRANTED.findall(grant["rights"])
+             if value == "True"}
+    known = {name for name, _label in RIGHTS}
+    rights = [str(label) for name, label in RIGHTS if name in given]
+    rights += sorted(given - known)
+    return gettext("%(identity)s may: %(rights)s") % {"identity": grant["who"],
+                                                       "rights": ", ".join(rights) or "—"}
 
 
 def value_text(key: str, value, target_type: str = "", recorded: dict | None = None) -> str:
@@ -388,12 +471,18 @@ def value_text(key: str, value, target_type: str = "", recorded: dict | None = N
             return gettext("on") if value else gettext("off")
         return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
-        return ", ".join(value_text(key, item, target_type) for item in value) or "—"
+        items = [value_text(key, item, target_type) for item in value]
+        # Items that are lists themselves ("XCNL00000001 may: send, receive") part by
+        # semicolons.
+        return ("; " if any(", " in item for item in items) else ", ").join(items) or "—"
     if isinstance(value, dict) and "id" in value:
         return render(value)
+    if isinstance(value, dict) and key == "field_mapping":
+        # The ERP's own field names, as the profile's form writes them.
+        return "; ".join(f"{erp} = {ubl}" for erp, ubl in value.items()) or "—"
     if isinstance(value, dict):
-        return ", ".join(f"{field_label(k)}: {value_text(k, v, target_type)}"
-                         for k, v in value.items())
+        return ", ".join(f"{field_label(k, target_type)}: {value_text(k, v, target_type)}"
+                         for k, v in value.items()) or "—"
     text = str(value)
     if key == "via" and text in VIA:
         return str(VIA[text])
@@ -413,19 +502,23 @@ def value_text(key: str, value, target_type: str = "", recorded: dict | None = N
     for choices in CHOICES.get((target_type, key), CHOICES.get(key, [])):
         if text in choices.values:
             return str(choices(text).label)
+    field = model_field(target_type, key)
+    if field is not None and field.choices:
+        labels = dict(field.flatchoices)
+        if text in labels:
+            return str(labels[text])
     grant = GRANT.match(text)
     if grant:
-        return gettext("%(who)s (send %(send)s, receive %(receive)s)") % {
-            "who": grant["who"],
-            "send": value_text("send", grant["send"] == "True"),
-            "receive": value_text("receive", grant["receive"] == "True"),
-        }
+        return _grant_text(grant)
     if ISO_DATE.match(text):
         try:
             return formats.date_format(dt.date.fromisoformat(text))
         except ValueError:
             return text
     return text
+
+
+EMPTY = (None, "", [], {})
 
 
 class _Values(dict):
@@ -438,10 +531,10 @@ class _Values(dict):
 def sentence(event) -> str:
     entry = ACTIONS.get(event.action)
     if entry is None:
-        return action_name(event.action) + (f": {event.target_label}"
+        return action_name(event.action) + (f": {target_text(event)}"
                                             if event.target_label else "")
     values = _Values(actor=event.actor_label or gettext("the system"),
-                     object=event.target_label or "—")
+                     object=target_text(event) or "—")
     for key, value in (event.before or {}).items():
         values[f"before_{key}"] = value_text(key, value, event.target_type)
     for key, value in (event.after or {}).items():
@@ -465,8 +558,11 @@ def changes(event) -> list[tuple[str, str | None, str]]:
     """(label, before or None, after) for each value that differs, written out."""
     rows = []
     for key, before, after in event.changes:
+        if before in EMPTY and after in EMPTY:
+            # Recorded empty on one side and not at all on the other (no reason given).
+            continue
         rows.append((
-            field_label(key),
+            field_label(key, event.target_type),
             value_text(key, before, event.target_type, event.before) if before is not None
             else None,
             value_text(key, after, event.target_type, event.after),

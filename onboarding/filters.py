@@ -270,9 +270,20 @@ class ActivityFilter(FilterSet):
         actions = self.queryset.order_by("action").values_list("action", flat=True).distinct()
         names = sorted((action_name(a), a) for a in actions)
         self.form.fields["action"].choices = [(a, n) for n, a in names]
+        # The list offers the actions this log holds; a link or a typed address may name
+        # another.
+        self.form.fields["action"].error_messages["invalid_choice"] = _(
+            "This log holds no such action: choose one from the list.")
         self.form.fields["actor"].widget.attrs["placeholder"] = _("email contains")
         for name in ("since", "until"):
             self.form.fields[name].widget.input_type = "date"
+
+    @property
+    def asked(self) -> bool:
+        """A filter was given, valid or not, beyond the list's opening view of settings and
+        people: an empty list then offers to clear it."""
+        return (self.data.get("kind") != self.SETTINGS
+                or any(self.data.get(name) for name in ("action", "actor", "since", "until")))
 
     def filter_since(self, events, name, value):
         return events.filter(created_at__gte=day_bounds(value)[0])

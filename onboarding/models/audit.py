@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.fields import acting_user
+from portal.said import Said, as_data, said_field
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -51,6 +52,9 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("object type"), max_length=64, blank=True)
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
     target_label = models.CharField(_("object"), max_length=254, blank=True)
+    # The label as a message said again in the reader's language, where it holds more than
+    # names (a day); null for a plain label, and for events recorded before there was one.
+    target_said = said_field()
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
@@ -93,13 +97,19 @@ class AuditEvent(models.Model):
         ]
 
 
-def _label(obj) -> str:
-    return str(obj)[:254] if obj is not None else ""
+def _label(obj) -> str | Said:
+    """The target's name: its `audit_label` where it has one (a message with a day that each
+    reader reads in their own language), else its str."""
+    if obj is None:
+        return ""
+    label = getattr(obj, "audit_label", None)
+    return label if isinstance(label, Said) else str(obj)
 
 
 def record(*, environment, actor, action: str, target: models.Model | None = None,
            before: dict | None = None, after: dict | None = None, actor_label: str = ""):
     """Record one audit event; called once per change, inside the change's transaction."""
+    label = _label(target)
     return AuditEvent.objects.create(
         environment=environment,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -107,7 +117,8 @@ def record(*, environment, actor, action: str, target: models.Model | None = Non
         action=action,
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=_label(target),
+        target_label=str(label)[:254],
+        target_said=as_data(label),
         before=before or {},
         after=after or {},
     )

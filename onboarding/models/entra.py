@@ -9,12 +9,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from onboarding.models.audit import record
 from onboarding.models.environments import Role
 from onboarding.models.organizations import Organization, OrganizationMember
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
+from portal.said import Said
 
 
 class BrokerEnvironment(models.TextChoices):
@@ -159,6 +161,14 @@ class PartyLinkRequest(models.Model):
 
     def __str__(self):
         return f"{self.entra_username} ({self.requested_at:%Y-%m-%d})"
+
+    @property
+    def audit_label(self) -> Said:
+        """As __str__, with the day asked written as each reader of the activity log writes
+        days."""
+        # Translators: a party-link request in the activity log: who asked (day asked).
+        return Said(gettext_noop("%(username)s (%(day)s)"), username=self.entra_username,
+                    day=timezone.localdate(self.requested_at))
 
     @property
     def is_pending(self) -> bool:

@@ -145,3 +145,61 @@ def test_it_says_beside_the_field_that_a_day_at_the_calendars_edge_is_too_far_of
     assert response.status_code == 200
     assert tied_error(response, f"id_{field}") == \
         "This day is too far off to search by: enter a day closer to today."
+
+
+def empty_state(response) -> str:
+    page = response.content.decode()
+    start = page.index('class="empty-state"')
+    return page[start:page.index("</div>", start)]
+
+
+def test_it_lists_nothing_for_an_action_the_log_does_not_hold_and_says_why(client, cast):
+    from tests.conftest import tied_error
+
+    Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.BASIC,
+                    by=cast.admin)
+    client.force_login(cast.admin)
+
+    response = client.get("/activity/", {"action": "contract.ended"})
+
+    assert response.status_code == 200
+    assert tied_error(response, "id_action") == \
+        "This log holds no such action: choose one from the list."
+    assert "Invited new@acme.nl" not in response.content.decode()
+    empty = empty_state(response)
+    assert "Nothing is listed while a filter is not valid" in empty
+    assert '<a href="/activity/">Clear filters</a>' in empty
+
+
+def test_it_lists_nothing_while_a_day_is_not_valid(client, cast):
+    Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.BASIC,
+                    by=cast.admin)
+    client.force_login(cast.admin)
+
+    response = client.get("/activity/", {"since": "yesterday"})
+
+    assert "Invited new@acme.nl" not in response.content.decode()
+    assert '<a href="/activity/">Clear filters</a>' in empty_state(response)
+
+
+def test_it_offers_to_clear_the_filters_when_nothing_matches_them(client, cast):
+    Invitation.send(environment=cast.company, email="new@acme.nl", role=Role.BASIC,
+                    by=cast.admin)
+    cast.admin.language = "nl"
+    cast.admin.save()
+    client.force_login(cast.admin)
+
+    empty = empty_state(client.get("/activity/", {"actor": "nobody@"}))
+
+    assert "Er is geen activiteit die aan deze filters voldoet." in empty
+    assert '<a href="/activity/">Filters wissen</a>' in empty
+
+
+def test_it_says_an_environment_without_activity_has_none_yet(client, cast):
+    AuditEvent.objects.filter(environment=cast.company).delete()
+    client.force_login(cast.admin)
+
+    empty = empty_state(client.get("/activity/"))
+
+    assert "Nothing has been recorded in this environment yet." in empty
+    assert "Clear filters" not in empty

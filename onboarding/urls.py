@@ -96,6 +96,8 @@ urlpatterns = [
          name="connection_key_created"),
     path("connection-keys/<int:pk>/status/", connection_keys.connection_key_status,
          name="connection_key_status"),
+    path("connection-keys/<int:pk>/rename/", connection_keys.connection_key_rename,
+         name="connection_key_rename"),
     path("connection-keys/<int:pk>/revoke/", connection_keys.connection_key_revoke,
          name="connection_key_revoke"),
     path("connection-keys/<int:pk>/delete/", connection_keys.connection_key_delete,

@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms.organizations import check_registry_number
-from onboarding.models import Country, Software
+from onboarding.models import ConnectionKey, Country, Software
 from onboarding.models.connection_keys import key_refusal, subscription_refusal
 from portal.widgets import Textarea
 
@@ -36,6 +36,16 @@ class ConnectionKeyForm(forms.Form):
         if refused is not None:
             raise forms.ValidationError(refused.message)
         return software
+
+
+class ConnectionKeyLabelForm(forms.Form):
+    """A key's description, changed on its page (ConnectionKey.rename)."""
+
+    label = forms.CharField(
+        label=_("Description"), required=False,
+        max_length=ConnectionKey._meta.get_field("label").max_length,
+        help_text=_("Optional, to tell keys apart, e.g. the AFAS environment they are for."),
+    )
 
 
 class AuthorisationRequestForm(forms.Form):

@@ -12,13 +12,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models.audit import acting_label, record_on_organization
 from onboarding.models.organizations import Organization, OrganizationPartQuerySet
 from onboarding.models.partnerships import Partnership, Software
-from onboarding.models.subscriptions import plan_refusal
+from onboarding.models.subscriptions import Contract, plan_refusal
 from portal.errors import ChangeRefused
 from portal.fields import acting_user
 
@@ -92,6 +94,26 @@ def quick_connect(app_key: str, secret: str, email: str, company_id: str) -> str
     return f"APP_KEY:{app_key};SECRET_KEY:{secret};EMAIL_ID:{email};COMPANY_ID:{company_id};"
 
 
+@dataclass(frozen=True)
+class Blocked:
+    """Why the API refuses a key that is not revoked, as the key's pages say it: `badge` in
+    place of "Active", `message` (safe HTML) the reason and the way on."""
+
+    badge: str
+    message: str
+
+
+class ConnectionKeyQuerySet(OrganizationPartQuerySet):
+    def with_api_state(self):
+        """With what `blocked_for` reads, in the list's one query: the organization, its
+        environment's plan, and whether that environment has a contract with API rights
+        running today (which Entitlements.has_api_contract would ask per row)."""
+        return self.select_related("organization__environment").annotate(
+            api_contract_running=models.Exists(
+                Contract.objects.current().filter(
+                    api_rights=True, environment=models.OuterRef("organization__environment"))))
+
+
 class ConnectionKey(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="connection_keys",
@@ -117,7 +139,7 @@ class ConnectionKey(models.Model):
                                     on_delete=models.SET_NULL, related_name="connection_keys",
                                     verbose_name=_("made through the partnership"))
 
-    objects = OrganizationPartQuerySet.as_manager()
+    objects = ConnectionKeyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("connection key")
@@ -162,6 +184,59 @@ class ConnectionKey(models.Model):
 
     def matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))
+
+    def blocked_for(self, environment=None) -> Blocked | None:
+        """Why the API refuses this key now although it is not revoked, told to someone
+        working in `environment` (an accountant's own: the way on is then the client's); None
+        when the API takes it, or when it is revoked, which says itself.
+
+        In the API's order (api.authentication.refusal_now): an organization that is not
+        active, then the plan, by the one plan rule (Environment.api_access_refusal)."""
+        if self.is_revoked:
+            return None
+        organization = self.organization
+        if not organization.is_active:
+            return Blocked(_("Blocked: organization not active"), format_html(
+                '{} <a href="{}" class="alert-link">{}</a>',
+                _("%(name)s is %(status)s: the API refuses its keys until the organization "
+                  "is active again.") % {"name": organization.name,
+                                         "status": organization.get_status_display().lower()},
+                reverse("onboarding:organization_detail", args=[organization.pk]),
+                _("Open the organization")))
+        if "api_contract_running" in self.__dict__:
+            organization.environment.running_api_contract = self.api_contract_running
+        refused = key_refusal(organization, self.software,
+                              environment or organization.environment)
+        if refused is None:
+            return None
+        return Blocked(_("Blocked by the subscription"), conditional_escape(refused.message))
+
+    def rename(self, by, label: str, environment=None) -> bool:
+        """Give the key another description, or none; True when it changed.
+
+        A revoked key may be renamed too: it stays listed, with its history, until someone
+        deletes it, and its description is only the administrators' own note to tell keys
+        apart; what the software may do does not depend on it."""
+        environment = environment or self.organization.environment
+        label = label.strip()
+        max_length = ConnectionKey._meta.get_field("label").max_length
+        if len(label) > max_length:
+            raise ChangeRefused(_("Keep the description to %(count)d characters.")
+                                % {"count": max_length}, field="label")
+        if not self.organization.configurable_by(by, environment):
+            raise ChangeRefused(_("Only administrators of the organization rename keys."))
+        with transaction.atomic():
+            current = ConnectionKey.objects.select_for_update().get(pk=self.pk)
+            changed = current.label != label
+            if changed:
+                before = {"label": current.label}
+                current.label = label
+                current.save(update_fields=["label"])
+                record_on_organization(self.organization, by=by, environment=environment,
+                                       action="connection_key.changed", target=current,
+                                       before=before, after={"label": label})
+        self.label = current.label
+        return changed
 
     def revoke(self, by, environment=None) -> ConnectionKey:
         environment = environment or self.organization.environment

@@ -46,9 +46,14 @@ class Entitlements:
 
     def has_api_contract(self, on: date | None = None) -> bool:
         """The native API is for Professional environments with a running contract with API
-        rights."""
-        return (self.environment.subscription == Subscription.PROFESSIONAL
-                and self.environment.contracts.current(on).filter(api_rights=True).exists())
+        rights. A list that read today's answer for its rows' environments in its own query
+        leaves it on the environment as `running_api_contract` (see
+        ConnectionKeyQuerySet.with_api_state), so that no row asks again."""
+        if self.environment.subscription != Subscription.PROFESSIONAL:
+            return False
+        if on is None and "running_api_contract" in self.environment.__dict__:
+            return self.environment.running_api_contract
+        return self.environment.contracts.current(on).filter(api_rights=True).exists()
 
     def may_ask_for_more(self) -> bool:
         """Whether an upgrade request could ask for anything: not once the environment has

@@ -1,4 +1,4 @@
-"""Connection keys: list, create (the Secret shown once), revoke and delete."""
+"""Connection keys: list, create (the Secret shown once), rename, revoke and delete."""
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from onboarding.filters import ConnectionKeyFilter
-from onboarding.forms.partners import ConnectionKeyForm
+from onboarding.forms.partners import ConnectionKeyForm, ConnectionKeyLabelForm
 from onboarding.integrations.registry import apis_for, with_keys_for
 from onboarding.integrations.values import addresses
 from onboarding.models import ConnectionKey, Organization, Partnership, Software
@@ -26,7 +26,7 @@ def visible_keys(request):
 
 
 def visible_key(request, pk):
-    return part_or_404(request, visible_keys(request).select_related("organization"), pk)
+    return part_or_404(request, visible_keys(request).with_api_state(), pk)
 
 
 def _configurable(request, key):
@@ -37,10 +37,13 @@ def _configurable(request, key):
 def connection_keys(request):
     organizations = Organization.objects.manageable_by(request.user, request.environment)
     keys = ConnectionKeyFilter(
-        request.GET, queryset=visible_keys(request).select_related("organization", "created_by"),
+        request.GET, queryset=visible_keys(request).with_api_state().select_related("created_by"),
         organizations=organizations.order_by("name").only("pk", "name", "company_id"))
+    page = paginate(request, keys.qs)
+    for key in page:
+        key.blocked = key.blocked_for(request.environment)
     return render(request, "onboarding/connection_keys/list.html", {
-        "page": paginate(request, keys.qs),
+        "page": page,
         "filter": keys,
         **creatable_menu(Organization.objects.configurable_by(request.user, request.environment)
                          .active()),
@@ -94,19 +97,54 @@ def _add_key(request, organization):
 @never_cache
 @environment_required()
 def connection_key_created(request, pk):
-    """Where the page that showed the Secret leads on reload: the Secret is gone by then."""
+    """Where the page that showed the Secret leads on reload: the Secret is gone by then,
+    and once the key is revoked nothing is left to wait for, so its own page answers."""
     key = visible_key(request, pk)
+    if key.is_revoked:
+        return redirect("onboarding:connection_key_detail", key.pk)
     return render(request, "onboarding/connection_keys/created.html",
                   {"key": key, "port_443": PORT_443, "setup": with_keys_for(key.software),
+                   "blocked": key.blocked_for(request.environment),
                    **_addresses(request, key)})
 
 
 @environment_required()
 def connection_key_detail(request, pk):
     key = visible_key(request, pk)
+    return _detail(request, key, ConnectionKeyLabelForm(initial={"label": key.label}))
+
+
+def _detail(request, key, label_form, status=200, focus_label=False):
+    can_change = _configurable(request, key)
     return render(request, "onboarding/connection_keys/detail.html", {
-        "key": key, "can_change": _configurable(request, key), **_addresses(request, key),
-    })
+        "key": key, "can_change": can_change, "label_form": label_form if can_change else None,
+        "focus_label": focus_label or label_form.errors,
+        "blocked": key.blocked_for(request.environment), **_addresses(request, key),
+    }, status=status)
+
+
+@environment_required()
+def connection_key_rename(request, pk):
+    key = visible_key(request, pk)
+    if request.method != "POST":
+        # The key's page, with the keyboard in its description field.
+        return _detail(request, key, ConnectionKeyLabelForm(initial={"label": key.label}),
+                       focus_label=True)
+    form = ConnectionKeyLabelForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = key.rename(request.user, form.cleaned_data["label"],
+                                 environment=request.environment)
+        except ChangeRefused as refused:
+            if refused.field is None:
+                return _refuse(request, key, refused.message)
+            add_refusal(form, refused)
+        else:
+            if changed:
+                messages.success(request, _("The description of %(app_key)s was saved.")
+                                 % {"app_key": key.app_key})
+            return redirect("onboarding:connection_key_detail", key.pk)
+    return _detail(request, key, form, status=400)
 
 
 def _addresses(request, key) -> dict:

@@ -181,6 +181,8 @@ OBJECT_FACTORIES = {
     "onboarding:member_remove": lambda cast: Membership.objects.get(user=cast.basic).pk,
     "onboarding:invitation_revoke": lambda cast: Invitation.send(
         environment=cast.company, email="new@acme.nl", role=Role.BASIC, by=cast.admin).pk,
+    "onboarding:invitation_resend": lambda cast: Invitation.send(
+        environment=cast.company, email="again@acme.nl", role=Role.BASIC, by=cast.admin).pk,
     "onboarding:organization_detail": lambda cast: _organization(cast).pk,
     "onboarding:organization_activate": lambda cast: _organization(cast).pk,
     "onboarding:organization_deactivate": lambda cast: _organization(cast).pk,
@@ -196,6 +198,7 @@ OBJECT_FACTORIES = {
     "onboarding:connection_key_detail": lambda cast: _key(cast).pk,
     "onboarding:connection_key_created": lambda cast: _key(cast).pk,
     "onboarding:connection_key_status": lambda cast: _key(cast).pk,
+    "onboarding:connection_key_rename": lambda cast: _key(cast).pk,
     "onboarding:connection_key_revoke": lambda cast: _key(cast).pk,
     "onboarding:connection_key_delete": lambda cast: _key(cast, revoked=True).pk,
     "onboarding:authorisation_request_resend": lambda cast: _authorisation_request(cast).pk,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Direction, Document, Status
 from invoices.models.documents import INCOMING_STATUSES, OUTGOING_STATUSES
+from invoices.pagination import NEWEST, KeysetOrder
 from portal.filters import DayFilter, day_bounds
 from portal.widgets import DatePicker
 
@@ -25,6 +26,33 @@ class DocumentFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("This day comes before the first day: swap them."))
         return cleaned
+
+
+class DocumentOrdering(django_filters.OrderingFilter):
+    """A column of the outbox and inbox, either way, set by its header; without one the list
+    is newest first. Each is read by keyset from an index of its own (see Document.Meta),
+    rows without a value (no issue date, no amount) after the others either way."""
+
+    COLUMNS = {"issue_date": "issue_date", "amount": "payable_amount",
+               "since": "status_changed_at"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, fields=[(field, param) for param, field in self.COLUMNS.items()],
+                         field_labels={"issue_date": _("Issue date"),
+                                       "payable_amount": _("Amount"),
+                                       "status_changed_at": _("Since")},
+                         **kwargs)
+
+    @classmethod
+    def order_of(cls, value) -> KeysetOrder:
+        param = next((v for v in value or () if v), None)
+        if param is None:
+            return NEWEST
+        return KeysetOrder(cls.COLUMNS[param.lstrip("-")], descending=param.startswith("-"))
+
+    def filter(self, qs, value):
+        order = self.order_of(value)
+        return qs if order.is_newest_first else qs.order_by(*order.ordering())
 
 
 class DocumentFilter(django_filters.FilterSet):
@@ -46,15 +74,20 @@ class DocumentFilter(django_filters.FilterSet):
     number = django_filters.CharFilter(label=_("Number"), field_name="number",
                                        lookup_expr="istartswith",
                                        widget=forms.TextInput(attrs=CONTROL))
+    # Set by the column headers of a sortable list; the filter form keeps it hidden.
+    ordering = DocumentOrdering(label=_("Sort order"), widget=forms.HiddenInput)
 
     class Meta:
         model = Document
-        fields = ["q", "status", "direction", "date_from", "date_to", "counterparty", "number"]
+        fields = ["q", "status", "direction", "date_from", "date_to", "counterparty", "number",
+                  "ordering"]
         form = DocumentFilterForm
 
-    def __init__(self, *args, direction=None, **kwargs):
+    def __init__(self, *args, direction=None, sortable=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_direction = direction
+        if not sortable:
+            del self.filters["ordering"]
         if direction is not None:
             del self.filters["direction"]
             statuses = OUTGOING_STATUSES if direction == Direction.OUTGOING else \
@@ -63,14 +96,42 @@ class DocumentFilter(django_filters.FilterSet):
                 (status.value, status.label) for status in statuses]
 
     @property
+    def choosing(self) -> list[str]:
+        """The filters proper: the order is none."""
+        return [name for name in self.filters if name != "ordering"]
+
+    @property
     def active(self) -> bool:
-        return any(self.form.cleaned_data.get(name) for name in self.filters) \
+        return any(self.form.cleaned_data.get(name) for name in self.choosing) \
             if self.is_bound and self.form.is_valid() else False
 
     @property
     def asked(self) -> bool:
         """A filter was given, valid or not: an empty list then is no empty box."""
-        return self.is_bound and any(self.data.get(name) for name in self.filters)
+        return self.is_bound and any(self.data.get(name) for name in self.choosing)
+
+    @property
+    def order(self) -> KeysetOrder:
+        """The order the headers chose, if it is valid; else newest first."""
+        if "ordering" not in self.filters or not self.is_bound or not self.form.is_valid():
+            return NEWEST
+        return DocumentOrdering.order_of(self.form.cleaned_data.get("ordering"))
+
+    @property
+    def sorting(self) -> dict[str, dict]:
+        """Per sortable column: its aria-sort ("ascending", "descending", or "" when the
+        list is not sorted by it) and the ordering its header link asks for: ascending
+        first, then descending, then newest first again (None)."""
+        order = self.order
+        columns = {}
+        for param, column in DocumentOrdering.COLUMNS.items():
+            if order.column != column:
+                columns[param] = {"aria": "", "next": param}
+            elif order.descending:
+                columns[param] = {"aria": "descending", "next": None}
+            else:
+                columns[param] = {"aria": "ascending", "next": f"-{param}"}
+        return columns
 
     @property
     def searches(self) -> bool:

@@ -274,6 +274,23 @@ class Document(SenderReceiverIds, models.Model):
             models.Index(fields=["organization", "direction", "-id"], name="doc_org_dir_recent"),
             # The same across all organizations a user may see.
             models.Index(fields=["direction", "-id"], name="doc_dir_recent"),
+            # The outbox and inbox of one organization sorted by a column, either way, by
+            # keyset on (value, id), read forwards or backwards from the cursor
+            # (invoices.pagination.KeysetOrder); the rows without a value, which come last
+            # either way, by id from an index of their own: PostgreSQL does not read the id
+            # order from the column's index after "IS NULL".
+            models.Index(fields=["organization", "direction", "issue_date", "id"],
+                         name="doc_org_dir_issued"),
+            models.Index(fields=["organization", "direction", "id"],
+                         condition=models.Q(issue_date__isnull=True),
+                         name="doc_org_dir_no_issue_date"),
+            models.Index(fields=["organization", "direction", "payable_amount", "id"],
+                         name="doc_org_dir_amount"),
+            models.Index(fields=["organization", "direction", "id"],
+                         condition=models.Q(payable_amount__isnull=True),
+                         name="doc_org_dir_no_amount"),
+            models.Index(fields=["organization", "direction", "status_changed_at", "id"],
+                         name="doc_org_dir_since"),
             models.Index(fields=["organization", "direction", "status", "-id"],
                          name="doc_org_dir_status"),
             # The lists filtered by the day a document came, with or without a direction.

@@ -1,5 +1,6 @@
-"""A document list as a CSV file: what the list shows with its filters, newest first, in the
-reader's language and with the separator and decimal sign their spreadsheet expects."""
+"""A document list as a CSV file: what the list shows with its filters, in its order (newest
+first unless a column was chosen), in the reader's language and with the separator and
+decimal sign their spreadsheet expects."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from invoices.models import Direction, DocumentType, Status
+from invoices.pagination import NEWEST, KeysetOrder
 from portal.said import render
 from portal.spreadsheets import csv_download, csv_lines, reader_delimiter
 
@@ -43,9 +45,10 @@ def _rows(values, language: str):
                 statuses[status], render(reason_said, reason), delivery_id or "", attachments]
 
 
-def download(documents, name: str, organization=None):
-    """Stream `documents` (a filtered list's queryset) as CSV, LIMIT rows at most."""
-    values = (documents.order_by("-id").values_list(*FIELDS)[:LIMIT]
+def download(documents, name: str, organization=None, order: KeysetOrder = NEWEST):
+    """Stream `documents` (a filtered list's queryset) as CSV in the list's `order`, LIMIT
+    rows at most: the first ones in that order."""
+    values = (documents.order_by(*order.ordering()).values_list(*FIELDS)[:LIMIT]
               .iterator(chunk_size=2000))
     stamp = timezone.localdate().isoformat()
     owner = f"-{organization.company_id}" if organization is not None else ""

@@ -16,15 +16,18 @@ TITLES = {Direction.OUTGOING: "outbox", Direction.INCOMING: "inbox", None: "docu
 
 
 def _render(request, documents, *, direction, organization=None):
-    filters = DocumentFilter(request.GET or None, queryset=documents, direction=direction)
-    # A filter that is not valid is shown with its error, not exported without it.
+    filters = DocumentFilter(request.GET or None, queryset=documents, direction=direction,
+                             sortable=True)
+    # A filter (or an order) that is not valid is shown with its error, not exported
+    # without it.
     if request.GET.get("export") == "csv" and filters.is_valid():
-        return export.download(filters.qs, TITLES[direction], organization)
+        return export.download(filters.qs, TITLES[direction], organization,
+                               order=filters.order)
     # A filter that is not valid lists nothing rather than every document: the list would
     # look filtered while it is not.
     invalid = filters.is_bound and not filters.is_valid()
     page = KeysetPage() if invalid else \
-        keyset_page(request, filters.qs, selective=filters.searches)
+        keyset_page(request, filters.qs, selective=filters.searches, order=filters.order)
     # Received invoices on this page can be marked downloaded together, and given a
     # processing status together where the user may process them.
     processable = {doc.organization_id for doc in page.object_list if doc.may_be_processed}
@@ -35,6 +38,7 @@ def _render(request, documents, *, direction, organization=None):
         "filter": filters,
         "form": filters.form,
         "filtered": filters.asked,
+        "sorting": filters.sorting,
         "invalid_filters": invalid,
         "page": page,
         "direction": direction,

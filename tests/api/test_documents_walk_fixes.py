@@ -294,7 +294,8 @@ STORED_REPORT = {
 
 def report_rows(page: str, list_id: str) -> list[str]:
     table = page.split(f'id="{list_id}"')[1].split("</table>")[0]
-    return [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+    # A <wbr> (where a long XPath may wrap) takes no room; other tags part words.
+    return [" ".join(re.sub(r"<[^>]+>", " ", row.replace("<wbr>", "")).split())
             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
 
 

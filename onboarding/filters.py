@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invoices.peppol import identifiers as peppol_ids
+from invoices.peppol import schemes
 from onboarding.audit_text import action_name
 from onboarding.models import (
     AuditEvent,
@@ -17,6 +19,7 @@ from onboarding.models import (
     ConnectionKey,
     Environment,
     Organization,
+    OrganizationIdentifier,
     PartyLinkRequest,
     Subscription,
     UpgradeRequest,
@@ -24,12 +27,49 @@ from onboarding.models import (
 from portal.filters import DayFilter, FilterSet, RowIdFilter, SearchFilter, day_bounds
 
 
-class OrganizationFilter(FilterSet):
+class ListFilter(FilterSet):
+    """A list that says what its filters found: a filter that is not valid (a status the
+    list does not have, a link typed by hand) lists nothing rather than everything, with its
+    error beside its field, as the customer cards and the activity do; the list would look
+    filtered while it is not. Its template shows the clearing with portal/list_total.html and
+    portal/filter_empty.html."""
+
+    # The values a list opens with (a queue's "waiting"): a filter at such a value was not
+    # asked for.
+    opening: dict[str, str] = {}
+
+    @property
+    def asked(self) -> bool:
+        """A filter was given, valid or not, beyond the list's opening view: the list then
+        offers to clear them."""
+        return any((self.data.get(name) or "") != self.opening.get(name, "")
+                   for name in self.filters)
+
+    @property
+    def invalid(self) -> bool:
+        return not self.is_valid()
+
+    @property
+    def listed(self):
+        """The rows the list shows: none while a filter is not valid."""
+        return self.queryset.none() if self.invalid else self.qs
+
+
+class OrganizationFilter(ListFilter):
     q = SearchFilter(fields=("name", "company_id", "registry_number"),
                      placeholder=_("Name, Bedrijfs-ID or registry number"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Organization.Status.choices,
+                                         empty_label=_("Any status"))
+    receiving = django_filters.ChoiceFilter(label=_("Receiving"), field_name="receive_decision",
+                                            choices=Organization.ReceiveDecision.choices,
+                                            empty_label=_("On, off or not decided"))
+
+    class Meta:
+        model = Organization
+        fields = ["q", "status", "receiving"]
 
 
-class ActivationQueueFilter(FilterSet):
+class ActivationQueueFilter(ListFilter):
     q = SearchFilter(fields=("name", "company_id", "registry_number", "environment__name",
                              "environment__domain"),
                      placeholder=_("Name, company ID, KvK number or environment"))
@@ -42,7 +82,12 @@ PARTICIPANT_PREFIX = "iso6523-actorid-upis::"
 class OrganizationSearch(SearchFilter):
     """Also finds a Peppol identifier written whole, as "0106:12345678" (with its
     "iso6523-actorid-upis::" prefix or without), and a number written with spaces or dots,
-    as "8123 4567"."""
+    as "8123 4567". `identifier` leads from a row to its identifiers' fields: "" when the
+    rows are identifiers."""
+
+    def __init__(self, *args, identifier="identifiers__", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.identifier = identifier
 
     def filter(self, qs, value):
         value = (value or "").strip()
@@ -50,15 +95,17 @@ class OrganizationSearch(SearchFilter):
             value = value[len(PARTICIPANT_PREFIX):]
         scheme, colon, rest = value.partition(":")
         if colon and len(scheme) == 4 and scheme.isdigit() and rest.strip():
-            return qs.filter(identifiers__scheme=scheme,
-                             identifiers__value__iexact=rest.strip()).distinct()
+            found = qs.filter(**{f"{self.identifier}scheme": scheme,
+                                 f"{self.identifier}value__iexact": rest.strip()})
+            # Through its identifiers, an organization could be found more than once.
+            return found.distinct() if self.identifier else found
         compact = "".join(value.replace(".", " ").split())
         if compact != value and compact.isdigit():
             value = compact
         return super().filter(qs, value)
 
 
-class StaffOrganizationFilter(FilterSet):
+class StaffOrganizationFilter(ListFilter):
     q = OrganizationSearch(fields=("name", "company_id", "registry_number", "identifiers__value",
                                    "environment__name", "environment__domain"),
                            placeholder=_("Name, company ID, KvK number or identifier"),
@@ -71,6 +118,41 @@ class StaffOrganizationFilter(FilterSet):
     class Meta:
         model = Organization
         fields = ["q", "status", "environment"]
+
+
+def scheme_choices() -> list:
+    """The schemes of the code list not removed from it, by code and Peppol's short name
+    ("0106 · NL:KVK"), the common ones first: short enough for a filter bar, whose select
+    is as wide as its longest choice."""
+    def label(scheme):
+        return f"{scheme.code} · {scheme.scheme_id}"
+
+    kept = {s.code: s for s in schemes.all_schemes() if s.state != schemes.REMOVED}
+    return [(_("Common in the Netherlands and Belgium"),
+             [(code, label(kept[code])) for code in peppol_ids.COMMON_SCHEMES]),
+            (_("Other schemes"), [(code, label(scheme)) for code, scheme in kept.items()
+                                  if code not in peppol_ids.COMMON_SCHEMES])]
+
+
+class IdentifierQueueFilter(ListFilter):
+    """TechSupport's identifiers to verify: found by organization or by the identifier,
+    written whole or not, and by scheme. The queue holds one state, waiting, so it offers no
+    choice of state."""
+
+    q = OrganizationSearch(identifier="", fields=("organization__name",
+                                                  "organization__company_id",
+                                                  "organization__registry_number", "value"),
+                           placeholder=_("Organization, company ID or identifier"))
+    scheme = django_filters.ChoiceFilter(label=_("Scheme"), empty_label=_("Any scheme"))
+
+    class Meta:
+        model = OrganizationIdentifier
+        fields = ["q", "scheme"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # Every scheme, so that a link to one stays valid when the queue no longer holds it.
+        self.form.fields["scheme"].choices = scheme_choices()
 
 
 class MembershipFilter(FilterSet):
@@ -170,7 +252,7 @@ class AuthorisationRequestFilter(FilterSet):
         return found
 
 
-class EnvironmentFilter(FilterSet):
+class EnvironmentFilter(ListFilter):
     # A support call often starts with a person: their email address finds their environment.
     q = SearchFilter(fields=("name", "domain", "memberships__user__email"),
                      placeholder=_("Name, domain or a user's email address"), distinct=True)
@@ -190,7 +272,7 @@ class SubscriptionFilter(EnvironmentFilter):
         fields = ["q", "subscription"]
 
 
-class PartyLinkQueueFilter(FilterSet):
+class PartyLinkQueueFilter(ListFilter):
     AGES = (("1", _("Waiting over a day")), ("7", _("Waiting over a week")),
             ("30", _("Waiting over 30 days")))
 
@@ -205,26 +287,29 @@ class PartyLinkQueueFilter(FilterSet):
                              "items__registry_number", "environment__name"),
                      placeholder=_("User, organization or KvK number"), distinct=True)
 
+    # The queue opens on what waits for a decision; "All statuses" is an empty status.
+    opening = {"status": PartyLinkRequest.Status.PENDING}
+
     class Meta:
         model = PartyLinkRequest
         fields = ["q", "status", "older_than", "tenant"]
 
     def __init__(self, data=None, *args, **kwargs):
-        # The queue opens on what waits for a decision; "All statuses" is an empty status.
         data = data.copy() if data is not None else {}
-        data.setdefault("status", PartyLinkRequest.Status.PENDING)
+        data.setdefault("status", self.opening["status"])
         super().__init__(data, *args, **kwargs)
 
     def filter_older_than(self, found, name, value):
         return found.filter(requested_at__lt=timezone.now() - timedelta(days=int(value)))
 
 
-class UpgradeQueueFilter(FilterSet):
+class UpgradeQueueFilter(ListFilter):
     """Sales' queue: what waits, the longest waiting first, or every request ever made."""
 
     SHOW = (("pending", _("Waiting")), ("all", _("All")))
 
-    show = django_filters.ChoiceFilter(choices=SHOW, method="filter_show")
+    show = django_filters.ChoiceFilter(label=_("Show"), choices=SHOW, method="filter_show")
+    opening = {"show": "pending"}
 
     class Meta:
         model = UpgradeRequest
@@ -232,8 +317,8 @@ class UpgradeQueueFilter(FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         data = data.copy() if data is not None else {}
-        if data.get("show") != "all":
-            data["show"] = "pending"
+        if not data.get("show"):
+            data["show"] = self.opening["show"]
         super().__init__(data, *args, **kwargs)
 
     def filter_show(self, found, name, value):

@@ -58,7 +58,7 @@ def activation_queue(request):
     pending = ActivationQueueFilter(request.GET,
                                     queryset=Organization.objects.awaiting_activation())
     return render(request, "onboarding/staff/activations.html", {
-        "page": paginate(request, pending.qs), "filter": pending,
+        "page": paginate(request, pending.listed), "filter": pending,
     })
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onboarding.filters import IdentifierQueueFilter
 from onboarding.models import OrganizationIdentifier
 from onboarding.notifications import notify_identifier_rejected, notify_identifier_verified
 from portal.errors import ChangeRefused
@@ -38,9 +39,10 @@ def identifier_queue(request):
 
 
 def _render_queue(request, reject_form=None, rejecting=None, status=200):
-    page = paginate(request, _queue())
+    found = IdentifierQueueFilter(request.GET, queryset=_queue())
     return render(request, "onboarding/staff/identifiers.html", {
-        "page": page, "reject_form": reject_form or IdentifierRejectForm(),
+        "page": paginate(request, found.listed), "filter": found,
+        "reject_form": reject_form or IdentifierRejectForm(),
         "rejecting": rejecting,
     }, status=status)
 
@@ -56,6 +58,13 @@ def _identifier(pk):
         "organization", "organization__environment"), pk=pk)
 
 
+def _back_to_queue(request):
+    """The queue as the decision was made from it: its filters and page are in the query
+    string of the form's address."""
+    query = request.GET.urlencode()
+    return redirect(reverse("onboarding:staff_identifiers") + (f"?{query}" if query else ""))
+
+
 @staff_required("is_techsupport", post=True)
 def identifier_verify(request, pk):
     identifier = _identifier(pk)
@@ -68,7 +77,7 @@ def identifier_verify(request, pk):
         messages.error(request, refused.message)
     else:
         _report_verified(request, identifier, verified)
-    return redirect("onboarding:staff_identifiers")
+    return _back_to_queue(request)
 
 
 def _report_verified(request, identifier, verified):
@@ -101,7 +110,7 @@ def identifier_reject(request, pk):
             if refused.field is None:
                 # Decided meanwhile from another page: the queue no longer lists it.
                 messages.error(request, refused.message)
-                return redirect("onboarding:staff_identifiers")
+                return _back_to_queue(request)
             form.add_error(refused.field, refused.message)
         else:
             report_decision(
@@ -109,5 +118,5 @@ def identifier_reject(request, pk):
                 _("%(identifier)s of %(name)s was not verified; it does not send or receive. "
                   "Its administrators were told by mail, with the reason.")
                 % {"identifier": identifier, "name": identifier.organization.name}, None)
-            return redirect("onboarding:staff_identifiers")
+            return _back_to_queue(request)
     return _render_queue(request, reject_form=form, rejecting=identifier.pk, status=400)

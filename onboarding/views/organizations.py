@@ -85,7 +85,7 @@ def detail_url(organization, anchor=""):
 def organizations(request):
     found = OrganizationFilter(request.GET, queryset=visible_organizations(request))
     return render(request, "onboarding/organizations/list.html", {
-        "page": paginate(request, found.qs),
+        "page": paginate(request, found.listed),
         "filter": found,
         "is_admin": request.membership.is_administrator,
         # An accountancy's clients' organizations are on its Clients page, not here.

@@ -31,7 +31,7 @@ def staff_party_links(request):
                                                                       "environment")
         .prefetch_related("items").order_by("requested_at", "id"))
     return render(request, "onboarding/staff/party_links.html", {
-        "filter": found, "page": paginate(request, found.qs),
+        "filter": found, "page": paginate(request, found.listed),
     })
 
 

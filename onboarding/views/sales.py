@@ -34,7 +34,7 @@ def subscriptions(request):
     environments = SubscriptionFilter(
         request.GET, queryset=Environment.objects.with_current_contracts().order_by("name", "id"))
     return render(request, "onboarding/staff/subscriptions.html", {
-        "page": paginate(request, environments.qs), "filter": environments,
+        "page": paginate(request, environments.listed), "filter": environments,
     })
 
 

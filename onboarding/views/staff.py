@@ -12,6 +12,6 @@ def staff_home(request):
     environments = EnvironmentFilter(
         request.GET, queryset=Environment.objects.with_member_count().order_by("name"))
     return render(request, "onboarding/staff_home.html", {
-        "page": paginate(request, environments.qs), "filter": environments,
+        "page": paginate(request, environments.listed), "filter": environments,
         "queues": staff_queues.for_request(request),
     })

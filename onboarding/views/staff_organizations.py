@@ -22,7 +22,7 @@ def staff_organizations(request):
     found = StaffOrganizationFilter(request.GET, queryset=Organization.objects.for_staff())
     chosen = found.form.cleaned_data.get("environment") if found.is_valid() else None
     return render(request, "onboarding/staff/organizations.html", {
-        "page": paginate(request, found.qs), "filter": found,
+        "page": paginate(request, found.listed), "filter": found,
         "environment": Environment.objects.filter(pk=chosen).first() if chosen else None,
     })
 

@@ -117,7 +117,7 @@ def upgrade_queue(request):
     found = UpgradeQueueFilter(request.GET, queryset=UpgradeRequest.objects.select_related(
         "environment", "requested_by", "decided_by"))
     return render(request, "onboarding/staff/upgrades.html", {
-        "filter": found, "page": paginate(request, found.qs),
+        "filter": found, "page": paginate(request, found.listed),
     })
 
 

@@ -80,30 +80,37 @@ def _written_when_shown(build) -> str:
     return lazy(build, str)()
 
 
-def losses(environment, subscription) -> list[str]:
-    """What `environment` could no longer do on `subscription`, in its users' words: what
-    Sales confirms before a downgrade, and the administrators read after it."""
+def _keys_refused_on(plan, *, not_on) -> tuple[int, str]:
+    """How many live keys of the environment the API refuses on `plan` but not on `not_on`
+    (copies of one environment with either subscription), and their packages' names. Asked
+    once per package, not per key: the 4PS packages' answer reads the contracts."""
     from onboarding.models.connection_keys import ConnectionKey
     from onboarding.models.partnerships import Software
 
+    keys = ConnectionKey.objects.filter(organization__environment=not_on,
+                                        revoked_at__isnull=True)
+    packages = sorted(software for software in set(keys.values_list("software", flat=True))
+                      if plan.api_access_refusal(software)
+                      and not not_on.api_access_refusal(software))
+    count = keys.filter(software__in=packages).count() if packages else 0
+    return count, ", ".join(str(Software(p).label) for p in packages)
+
+
+def losses(environment, subscription) -> list[str]:
+    """What `environment` could no longer do on `subscription`, in its users' words: what
+    Sales confirms before a downgrade, and the administrators read after it."""
     after = copy.copy(environment)
     after.subscription = Subscription(subscription)
     name = environment.name
     said = []
-    keys = ConnectionKey.objects.filter(organization__environment=environment,
-                                        revoked_at__isnull=True)
-    # Asked once per package, not per key: the 4PS packages' answer reads the contracts.
-    packages = sorted(software for software in set(keys.values_list("software", flat=True))
-                      if after.api_access_refusal(software))
-    refused = keys.filter(software__in=packages).count() if packages else 0
+    refused, packages = _keys_refused_on(after, not_on=environment)
     if refused:
         said.append(_written_when_shown(lambda: ngettext(
             "%(count)d connection key stops working: software that uses it can no longer send "
             "or fetch invoices (%(software)s).",
             "%(count)d connection keys stop working: software that uses them can no longer "
             "send or fetch invoices (%(software)s).", refused)
-            % {"count": refused,
-               "software": ", ".join(str(Software(p).label) for p in packages)}))
+            % {"count": refused, "software": packages}))
     limit = after.entitlements.organization_limit
     count = Entitlements(environment).organization_count()
     if limit is not None and count > limit:
@@ -129,27 +136,18 @@ def gains(environment, before) -> list[str]:
     """What `environment` can do on its subscription now that it could not on `before`, in
     its users' words: the counterpart of `losses`, which the administrators read after
     Sales changed the subscription up. Asked after the change."""
-    from onboarding.models.connection_keys import ConnectionKey
-    from onboarding.models.partnerships import Software
-
     earlier = copy.copy(environment)
     earlier.subscription = Subscription(before)
     name = environment.name
     said = []
-    keys = ConnectionKey.objects.filter(organization__environment=environment,
-                                        revoked_at__isnull=True)
-    packages = sorted(software for software in set(keys.values_list("software", flat=True))
-                      if earlier.api_access_refusal(software)
-                      and not environment.api_access_refusal(software))
-    back = keys.filter(software__in=packages).count() if packages else 0
+    back, packages = _keys_refused_on(earlier, not_on=environment)
     if back:
         said.append(_written_when_shown(lambda: ngettext(
             "%(count)d connection key works again: software that uses it can send and fetch "
             "invoices again (%(software)s).",
             "%(count)d connection keys work again: software that uses them can send and fetch "
             "invoices again (%(software)s).", back)
-            % {"count": back,
-               "software": ", ".join(str(Software(p).label) for p in packages)}))
+            % {"count": back, "software": packages}))
     limit = earlier.entitlements.organization_limit
     now = Entitlements(environment).organization_limit
     count = Entitlements(environment).organization_count()

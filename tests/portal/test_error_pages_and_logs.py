@@ -72,3 +72,24 @@ def test_each_log_line_says_when_how_bad_and_where_from():
 
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING portal\.example "
                      r"the disk is full$", result.stderr, re.MULTILINE), result.stderr
+
+
+@pytest.mark.parametrize("language, says", [
+    ("en", "The portal could not read what your browser sent"),
+    ("nl", "Het portaal kon niet lezen wat je browser stuurde"),
+])
+def test_it_shows_the_portals_own_page_for_a_request_it_cannot_read(settings, language, says):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    settings.ALLOWED_HOSTS = ["testserver"]
+    browser = Client()
+    browser.cookies["django_language"] = language
+
+    too_many = browser.post("/accounts/login/", {f"f{n}": "x" for n in range(20)})
+    wrong_host = browser.get("/organizations/", HTTP_HOST="portal.attacker.example")
+
+    for response in (too_many, wrong_host):
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert f'<html lang="{language}">' in page and "portal/portal.css" in page
+        assert says in page
+        assert "portal.attacker.example" not in page

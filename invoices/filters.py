@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Direction, Document, Status
@@ -53,6 +55,52 @@ class DocumentOrdering(django_filters.OrderingFilter):
     def filter(self, qs, value):
         order = self.order_of(value)
         return qs if order.is_newest_first else qs.order_by(*order.ordering())
+
+
+# The shortest start of a Delivery ID that finds its document: what a document's page title
+# shows when it has no number (invoices.templatetags.documents.document_name).
+DELIVERY_ID_PREFIX = 8
+HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _scheme_of(value: str) -> str:
+    """The scheme of an identifier written "scheme:value" ("0106:81234567"), else ""."""
+    scheme, colon, _rest = value.partition(":")
+    return scheme if colon and len(scheme) == 4 and scheme.isdigit() else ""
+
+
+def counterparty_ids(value: str, direction=None) -> Q | None:
+    """The documents whose counterparty has the Endpoint-ID `value`, "scheme:value" or the
+    value alone, in any case: the customer's (receiver) of a sent document, the supplier's
+    (sender) of a received one; of one `direction` only when the list is one box. Read from
+    the indexes doc_customer_id and doc_supplier_id."""
+    scheme = _scheme_of(value)
+    if scheme:
+        value = value.partition(":")[2].strip()
+    if not value:
+        return None
+    found = Q()
+    for side, side_direction in (("receiver", Direction.OUTGOING),
+                                 ("sender", Direction.INCOMING)):
+        if direction in (None, side_direction):
+            found |= Q(direction=side_direction, **{f"{side}_value__iexact": value},
+                       **({f"{side}_scheme": scheme} if scheme else {}))
+    return found or None
+
+
+def delivery_ids(value: str) -> Q | None:
+    """The documents whose Delivery ID is `value`, or starts with it when it has at least
+    DELIVERY_ID_PREFIX hex digits (dashes aside): a range of ids, which the index on the
+    Delivery ID answers on PostgreSQL (uuid) and SQLite (its hex digits) alike."""
+    try:
+        return Q(delivery_id=uuid.UUID(value))
+    except ValueError:
+        pass
+    digits = value.lower().replace("-", "")
+    if not DELIVERY_ID_PREFIX <= len(digits) < 32 or not HEX_DIGITS.issuperset(digits):
+        return None
+    return Q(delivery_id__gte=uuid.UUID(digits.ljust(32, "0")),
+             delivery_id__lte=uuid.UUID(digits.ljust(32, "f")))
 
 
 class DocumentFilter(django_filters.FilterSet):
@@ -106,6 +154,25 @@ class DocumentFilter(django_filters.FilterSet):
             if self.is_bound and self.form.is_valid() else False
 
     @property
+    def described(self) -> list[tuple[str, str]]:
+        """Each filter given, as its label and its value as the filter bar shows it: what a
+        step on all the documents that match says it acts on."""
+        if not self.active:
+            return []
+        shown = []
+        for name in self.choosing:
+            value = self.form.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            field = self.form.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            elif isinstance(value, date):
+                value = formats.date_format(value, "SHORT_DATE_FORMAT")
+            shown.append((str(field.label), str(value).strip()))
+        return shown
+
+    @property
     def asked(self) -> bool:
         """A filter was given, valid or not: an empty list then is no empty box."""
         return self.is_bound and any(self.data.get(name) for name in self.choosing)
@@ -141,29 +208,32 @@ class DocumentFilter(django_filters.FilterSet):
                                    for name in ("q", "number", "counterparty"))
 
     def search(self, queryset, name, value):
+        """What a user may have at hand of a document: part of its number, of the
+        counterparty's name or of the buyer reference; the counterparty's Endpoint-ID (see
+        `counterparty_ids`); the id the sending software gave it, whole; its Delivery ID,
+        whole or its start (`delivery_ids`). Each alternative is read from an index of its own
+        on PostgreSQL, so that together they are too (a BitmapOr)."""
         value = value.strip()
         if not value:
             return queryset
-        try:
-            # A Delivery ID, as software and support quote it, finds its document.
-            return queryset.filter(delivery_id=uuid.UUID(value))
-        except ValueError:
-            pass
-        return queryset.filter(Q(number__icontains=value) | Q(counterparty_name__icontains=value)
-                               | Q(buyer_reference__icontains=value))
+        found = (Q(number__icontains=value) | Q(counterparty_name__icontains=value)
+                 | Q(buyer_reference__icontains=value) | Q(client_document_id=value))
+        for alternative in (delivery_ids(value), counterparty_ids(value, self.fixed_direction)):
+            if alternative is not None:
+                found |= alternative
+        return queryset.filter(found)
 
     def by_counterparty(self, queryset, name, value):
+        """Part of the counterparty's name, or its Endpoint-ID ("0106:81234567", or the value
+        alone) as the outbox shows it under the customer's name."""
         value = value.strip()
         if not value:
             return queryset
-        scheme, colon, rest = value.partition(":")
-        if colon and len(scheme) == 4 and scheme.isdigit():
-            return queryset.filter(
-                Q(receiver_scheme=scheme, receiver_value__iexact=rest.strip(),
-                  direction=Direction.OUTGOING)
-                | Q(sender_scheme=scheme, sender_value__iexact=rest.strip(),
-                    direction=Direction.INCOMING))
-        return queryset.filter(counterparty_name__icontains=value)
+        ids = counterparty_ids(value, self.fixed_direction)
+        if ids is not None and _scheme_of(value):
+            return queryset.filter(ids)
+        found = Q(counterparty_name__icontains=value)
+        return queryset.filter(found | ids if ids is not None else found)
 
     def created_from(self, queryset, name, value):
         return queryset.filter(created_at__gte=day_bounds(value)[0])

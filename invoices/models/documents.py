@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models, transaction
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
@@ -304,7 +306,20 @@ class Document(SenderReceiverIds, models.Model):
                          name="doc_duplicate_key"),
             models.Index(fields=["keep_until"], name="doc_keep_until",
                          condition=models.Q(keep_until__isnull=False)),
+            # A whole Delivery ID, or the start of one as a page title quotes it: a range.
             models.Index(fields=["delivery_id"], name="doc_delivery_id"),
+            # What the lists' search finds besides text (invoices.filters), in one
+            # organization's box and across those a user may see alike: the counterparty's
+            # Endpoint-ID in any case (`iexact` is UPPER(value::text) = UPPER(…)), the
+            # customer's of a sent document and the supplier's of a received one; and the id
+            # the sending software gave (the unique constraint's index begins with the
+            # organization, which a search across organizations does not give).
+            models.Index(Upper("receiver_value"), F("organization"), name="doc_customer_id",
+                         condition=models.Q(direction=Direction.OUTGOING)),
+            models.Index(Upper("sender_value"), F("organization"), name="doc_supplier_id",
+                         condition=models.Q(direction=Direction.INCOMING)),
+            models.Index(fields=["client_document_id"], name="doc_client_document_id",
+                         condition=~models.Q(client_document_id="")),
             # When software last fetched from an organization's inbox (last_moments).
             models.Index(fields=["organization", "-downloaded_at"], name="doc_org_fetched",
                          condition=models.Q(downloaded_at__isnull=False)),

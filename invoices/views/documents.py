@@ -21,6 +21,7 @@ from invoices.peppol import xmlsafe
 from invoices.peppol.ubl import read_document
 from invoices.peppol.ubl.reader import ATTACHMENT_TYPES, attachment_content
 from invoices.peppol.validation import ValidationReport
+from invoices.views import lists
 from invoices.views.common import (
     document_from,
     document_from_many,
@@ -224,10 +225,6 @@ def retry_delivery(request, pk):
         "document": document, "organization": document.organization, "allowed": allowed})
 
 
-# How many invoices one action on a selection takes: a page of the inbox and more.
-MARK_AT_ONCE = 100
-
-
 # Back to the list with nothing chosen: the page opens at the table, so the keyboard's next
 # step is its first box rather than the top of the page.
 CHOOSE_AGAIN = "#documents"
@@ -242,98 +239,168 @@ def _chosen(request) -> tuple[str, list[int]]:
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("invoices:inbox_all")
     ids = (row_id(value) for value in request.POST.getlist("document"))
-    chosen = list(dict.fromkeys(pk for pk in ids if pk is not None))[:MARK_AT_ONCE]
+    chosen = list(dict.fromkeys(pk for pk in ids if pk is not None))[:lists.AT_ONCE]
     return back, chosen
 
 
-def _take_each(documents, *, document_step) -> int:
-    """A selection's step taken on each document in its own transaction; how many it
-    changed. One that changed meanwhile (rejected, for one) is refused and left as it is."""
-    changed = 0
+def _all_matching(request, back):
+    """For "all documents that match these filters": (the list the POST names, as its
+    filters choose now, and how many documents match, or None and 0 when the POST chose them
+    one by one; the answer when they cannot be taken)."""
+    if "matching" not in request.POST:
+        return None, 0, None
+    listed = lists.matching(request, request.POST["matching"])
+    if listed is None:
+        messages.error(request, _("These filters are no longer valid: filter the list again."))
+        return None, 0, redirect(back)
+    matched = listed.count(lists.AT_ONCE)
+    if matched > lists.AT_ONCE:
+        messages.error(request, _("More than %(limit)d documents match these filters, and at "
+                                  "most %(limit)d are taken at once: narrow the filters.")
+                       % {"limit": lists.AT_ONCE})
+        return None, 0, redirect(back)
+    return listed, matched, None
+
+
+def _take_each(documents, *, document_step) -> set[int]:
+    """A selection's step taken on each document in its own transaction; the ids of those
+    it changed. One that changed meanwhile (rejected, for one) is refused and left as it
+    is."""
+    changed = set()
     for document in documents:
         try:
-            changed += document_step(document)
+            if document_step(document):
+                changed.add(document.pk)
         except ChangeRefused:
             continue
     return changed
 
 
+def _changed_meanwhile(request, chosen, documents) -> set[int]:
+    """Of the documents the confirmed page listed (`chosen`), those the user may see that
+    no longer take the step (`documents` are those that do): another window or the
+    software took a step on them meanwhile, or they no longer match the filters."""
+    taking = {document.pk for document in documents}
+    others = [pk for pk in chosen if pk not in taking]
+    return set(document_from_many(request, others).values_list("pk", flat=True)) \
+        if others else set()
+
+
+def _skipped(count: int) -> str:
+    return ngettext("%(skipped)d changed meanwhile and was left as it is.",
+                    "%(skipped)d changed meanwhile and were left as they are.",
+                    count) % {"skipped": count}
+
+
 @environment_required()
 def mark_many_downloaded(request):
-    """The inbox's "mark selected as downloaded": a POST of the chosen invoices asks first,
-    listing them with the date until which they are kept; the confirmed POST marks them."""
+    """The inbox's "mark selected as downloaded", for the invoices chosen on its page or all
+    that its filters match: the POST asks first, listing them with the date until which
+    they are kept; the confirmed POST marks those that wait to be downloaded then."""
     if request.method != "POST":
         return redirect("invoices:inbox_all")
     back, chosen = _chosen(request)
-    documents = list(document_from_many(request, chosen).awaiting_fetching())
-    if not documents and chosen and document_from_many(request, chosen).inbox().exists():
-        # Another window, or the software, marked them first.
-        messages.info(request, _("Nothing changed: none of the chosen invoices waits to be "
-                                 "downloaded any more."))
-        return redirect(back)
-    if not documents:
-        messages.error(request, _("Choose at least one received invoice to mark as "
-                                  "downloaded."))
-        return redirect(back + CHOOSE_AGAIN)
+    listed, matched, refused = _all_matching(request, back)
+    if refused:
+        return refused
+    if listed is not None:
+        documents = list(listed.documents.awaiting_fetching())
+        left_out = max(matched - len(documents), 0)
+        if not documents:
+            messages.info(request, _("Nothing changed: none of the documents that match these "
+                                     "filters waits to be downloaded."))
+            return redirect(back)
+    else:
+        documents = list(document_from_many(request, chosen).awaiting_fetching())
+        left_out = len(chosen) - len(documents)
+        if not documents and chosen and document_from_many(request, chosen).inbox().exists():
+            # Another window, or the software, marked them first.
+            messages.info(request, _("Nothing changed: none of the chosen invoices waits to "
+                                     "be downloaded any more."))
+            return redirect(back)
+        if not documents:
+            messages.error(request, _("Choose at least one received invoice to mark as "
+                                      "downloaded."))
+            return redirect(back + CHOOSE_AGAIN)
     if request.POST.get("confirm") != "yes":
         return render(request, "invoices/mark_many_downloaded.html", {
-            "documents": documents, "back": back,
+            "documents": documents, "back": back, "matching": listed, "matched": matched,
             "keep_until": min(document.kept_after_download() for document in documents),
-            "left_out": len(chosen) - len(documents)})
+            "left_out": left_out})
     marked = _take_each(documents, document_step=lambda d: d.mark_downloaded(request.user))
-    messages.success(request, ngettext("%(count)d invoice is marked as downloaded.",
-                                       "%(count)d invoices are marked as downloaded.",
-                                       marked) % {"count": marked})
+    skipped = len({d.pk for d in documents} - marked) + len(
+        _changed_meanwhile(request, chosen, documents))
+    done = ngettext("%(count)d invoice is marked as downloaded.",
+                    "%(count)d invoices are marked as downloaded.",
+                    len(marked)) % {"count": len(marked)}
+    messages.success(request, f"{done} {_skipped(skipped)}" if skipped else done)
     return redirect(back)
 
 
 @environment_required()
 def set_many_statuses(request):
-    """The inbox's "set processing status of selected": a POST of the chosen invoices shows
-    them with the statuses to choose from; the POST with a status sets it on each of them
-    that the user may process."""
+    """The inbox's "set processing status of selected", for the invoices chosen on its page
+    or all that its filters match: the POST shows them with the statuses to choose from;
+    the POST with a status sets it on each of them that the user may process then."""
     if request.method != "POST":
         return redirect("invoices:inbox_all")
     back, chosen = _chosen(request)
-    documents = list(document_from_many(request, chosen)
-                     .processable_by(request.user, request.environment)
-                     .select_related("organization"))
-    if not documents:
-        messages.error(request, _("Choose at least one received invoice whose processing "
-                                  "status you may set."))
-        return redirect(back + CHOOSE_AGAIN)
+    listed, matched, refused = _all_matching(request, back)
+    if refused:
+        return refused
+    if listed is not None:
+        documents = list(listed.documents.processable_by(request.user, request.environment))
+        left_out = max(matched - len(documents), 0)
+        if not documents:
+            messages.info(request, _("Nothing changed: none of the documents that match these "
+                                     "filters is a received invoice whose processing status "
+                                     "you may set."))
+            return redirect(back)
+    else:
+        documents = list(document_from_many(request, chosen)
+                         .processable_by(request.user, request.environment)
+                         .select_related("organization"))
+        left_out = len(chosen) - len(documents)
+        if not documents:
+            messages.error(request, _("Choose at least one received invoice whose processing "
+                                      "status you may set."))
+            return redirect(back + CHOOSE_AGAIN)
     status, error = request.POST.get("status", ""), ""
     if request.POST.get("confirm") == "yes":
         if status in PROCESSING:
-            # A paid invoice goes back a step only on its own page, never in passing.
-            kept = [d for d in documents if d.status == Status.PAID and status != Status.PAID]
-            changed = _take_each([d for d in documents if d not in kept],
-                                 document_step=lambda d: d.set_processing_status(
-                                     request.user, status))
-            said = Status(status).label.lower()
-            unchanged = len(documents) - changed - len(kept)
-            if kept:
-                messages.info(request, ngettext(
-                    "%(count)d paid invoice keeps its status: change it on its own page.",
-                    "%(count)d paid invoices keep their status: change one on its own page.",
-                    len(kept)) % {"count": len(kept)})
-            if not changed:
-                messages.info(request, _("Nothing changed: the chosen invoices already were "
-                                         "%(status)s, or no longer take a status.")
-                              % {"status": said})
-                return redirect(back)
-            done = ngettext("%(count)d invoice is now %(status)s.",
-                            "%(count)d invoices are now %(status)s.", changed)
-            if unchanged:
-                done += " " + ngettext(
-                    "%(unchanged)d already was, or no longer takes a status.",
-                    "%(unchanged)d already were, or no longer take a status.", unchanged)
-            messages.success(request, done % {"count": changed, "status": said,
-                                              "unchanged": unchanged})
-            return redirect(back)
+            return _set_statuses(request, back, chosen, documents, status)
         error = _("Choose one of the processing statuses.")
     return render(request, "invoices/set_many_statuses.html", {
-        "documents": documents, "back": back, "error": error,
-        "left_out": len(chosen) - len(documents),
-        "statuses": STATUS_CHOICES,
+        "documents": documents, "back": back, "error": error, "matching": listed,
+        "matched": matched, "left_out": left_out, "statuses": STATUS_CHOICES,
     }, status=400 if error else 200)
+
+
+def _set_statuses(request, back, chosen, documents, status):
+    # A paid invoice goes back a step only on its own page, never in passing.
+    kept = [d for d in documents if d.status == Status.PAID and status != Status.PAID]
+    changed = len(_take_each([d for d in documents if d not in kept],
+                             document_step=lambda d: d.set_processing_status(
+                                 request.user, status)))
+    said = Status(status).label.lower()
+    unchanged = len(documents) - changed - len(kept)
+    meanwhile = len(_changed_meanwhile(request, chosen, documents))
+    if kept:
+        messages.info(request, ngettext(
+            "%(count)d paid invoice keeps its status: change it on its own page.",
+            "%(count)d paid invoices keep their status: change one on its own page.",
+            len(kept)) % {"count": len(kept)})
+    if not changed:
+        messages.info(request, _("Nothing changed: the chosen invoices already were "
+                                 "%(status)s, or no longer take a status.")
+                      % {"status": said})
+        return redirect(back)
+    done = ngettext("%(count)d invoice is now %(status)s.",
+                    "%(count)d invoices are now %(status)s.", changed)
+    if unchanged:
+        done += " " + ngettext(
+            "%(unchanged)d already was, or no longer takes a status.",
+            "%(unchanged)d already were, or no longer take a status.", unchanged)
+    done = done % {"count": changed, "status": said, "unchanged": unchanged}
+    messages.success(request, f"{done} {_skipped(meanwhile)}" if meanwhile else done)
+    return redirect(back)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from customers.importing.files import TARGETS, mapping_problems, rows_of, upload
 from customers.importing.problems import FileProblem
 from customers.importing.report import rejected_rows_file
-from customers.importing.rows import NOT_CHECKED, RowChecker, RowRejected
+from customers.importing.rows import NOT_CHECKED, Problem, RowChecker
 from customers.models import CustomerCard, ImportJob
 from customers.models.cards import GOVERNMENT_NEEDS_OIN_ID, OIN_SCHEME
 from onboarding.models import record_on_organization
@@ -24,6 +24,15 @@ from portal.said import Said, as_data
 from portal.tasks import checkpoint
 
 BATCH = 2000
+# The first rows with problems are checked for every problem; past these, a row is checked up
+# to its first one, so a file of 200,000 bad rows costs time and memory (and JSON: PostgreSQL
+# takes at most 255 MB in one value) by its rows, not by every problem of each.
+EVERY_PROBLEM_OF = 1000
+
+# What the check that a government customer is addressed by its OIN reads: it is left out
+# when one of these already has a problem.
+GOVERNMENT_INPUTS = frozenset({"is_government", "endpoint_id", "endpoint_scheme",
+                               "endpoint_value"})
 
 # The stored values a row is compared and written with.
 STORED = ("name", "customer_number", "country", "invoice_email", "endpoint_scheme",
@@ -59,6 +68,7 @@ class Reading:
         self.rows = 0
         self.created = self.updated = self.unchanged = 0
         self._first_row_of: dict[str, int] = {}
+        self._rows_with_problems = 0
 
     @property
     def valid(self) -> int:
@@ -69,36 +79,57 @@ class Reading:
                 "rows_updated": self.updated, "rows_unchanged": self.unchanged,
                 "rows_rejected": len(self.rejections), "rejections": self.rejections}
 
-    def reject(self, row_number: int, customer_number: str, target: str, reason: str) -> None:
-        """Keep the rejection as ImportJob.rejections describes it: the reason (and the card
-        field, where the file has no column of that name) to say again to each reader."""
+    def reject(self, row_number: int, customer_number: str, problems: list[Problem], *,
+               first_only: bool = False) -> None:
+        """Keep the rejection of a row as ImportJob.rejections describes it: each problem's
+        reason (and the card field, where the file has no column of that name) to say again
+        to each reader; the first in the rejection itself, any others in a list after it.
+        `first_only`: the row was checked up to its first problem (see EVERY_PROBLEM_OF)."""
+        first, *others = [self._stored(problem) for problem in problems]
+        rejection = [row_number, customer_number, *first]
+        if others or first_only:
+            rejection.append(None if first_only else others)
+        self.rejections.append(rejection)
+
+    def _stored(self, problem: Problem) -> list:
+        target, reason = problem
         index = self.job.mapping.get(target)
         column = self.job.columns[index] if index is not None else str(TARGETS[target][0])
-        self.rejections.append([row_number, customer_number, column, capfirst(reason),
-                                as_data(reason), None if index is not None else target])
+        return [column, capfirst(reason), as_data(reason), None if index is not None else target]
 
     def batches(self) -> Iterator[Batch]:
         rows = rows_of(self.job)
         next(rows, None)  # the header
-        pending: list[tuple[int, dict]] = []
+        pending: list[tuple[int, dict, list[Problem]]] = []
         for row_number, values in enumerate(rows, start=2):
             if not any(value.strip() for value in values):
                 continue
             self.rows += 1
-            try:
-                fields = self.checker.check(values)
-            except RowRejected as rejected:
-                self.reject(row_number, self.checker.customer_number(values), rejected.target,
-                            rejected.reason)
+            every = self._rows_with_problems < EVERY_PROBLEM_OF
+            fields, problems = self.checker.check(values, every=every)
+            if problems:
+                self._rows_with_problems += 1
+            number = fields.get("customer_number")
+            if number is None:
+                self.reject(row_number, self.checker.customer_number(values), problems,
+                            first_only=not every)
                 continue
-            number = fields["customer_number"]
+            # The first row of a number is the first that has it, whatever else is wrong with
+            # that row: a second row for the customer is reported at once, not after the
+            # first one is corrected.
             first = self._first_row_of.setdefault(number, row_number)
-            if first != row_number:
-                self.reject(row_number, number, "customer_number", Said(gettext_noop(
-                    "Customer number %(number)s is also on row %(row)d."),
-                    number=number, row=first))
+            if problems and not every:
+                # The row's other fields were not looked at: no checks across them either.
+                self.reject(row_number, number, problems, first_only=True)
                 continue
-            pending.append((row_number, fields))
+            if first != row_number:
+                # Two rows for one card: there is no one card to check the row against.
+                problems.append(Problem("customer_number", Said(gettext_noop(
+                    "Customer number %(number)s is also on row %(row)d."),
+                    number=number, row=first)))
+                self.reject(row_number, number, problems)
+                continue
+            pending.append((row_number, fields, problems))
             if len(pending) >= BATCH:
                 yield self._classify(pending)
                 pending = []
@@ -106,10 +137,10 @@ class Reading:
             yield self._classify(pending)
         self.rejections.sort(key=lambda rejection: rejection[0])
 
-    def _classify(self, pending: list[tuple[int, dict]]) -> Batch:
+    def _classify(self, pending: list[tuple[int, dict, list[Problem]]]) -> Batch:
         cards = CustomerCard.objects.filter(
             organization=self.organization,
-            customer_number__in=[fields["customer_number"] for _n, fields in pending])
+            customer_number__in=[fields["customer_number"] for _n, fields, _p in pending])
         if self.saving:
             # Held until the save commits: nobody changes these cards between this
             # comparison and the write.
@@ -120,29 +151,34 @@ class Reading:
             changed_at[row["customer_number"]] = row.pop("updated_at")
             existing[row["customer_number"]] = row
         batch = Batch(rows=len(pending))
-        for row_number, fields in pending:
+        for row_number, fields, problems in pending:
             number = fields["customer_number"]
             old = existing.get(number)
-            if old is None and "name" not in fields:
-                self.reject(row_number, number, "customer_number", Said(gettext_noop(
+            # The checks across fields, after those of each field; a check whose fields
+            # already have a problem is left out (it would judge what the row does not say).
+            failed = {problem.target for problem in problems} if problems else ()
+            if old is None and "name" not in fields and "name" not in failed:
+                problems.append(Problem("customer_number", Said(gettext_noop(
                     "There is no customer with this number yet, and the file has no name to "
-                    "create it with.")))
-                continue
+                    "create it with."))))
             card = {**(old or self.checker.new_card), **fields}
+            if (card["is_government"] and card["endpoint_scheme"] != OIN_SCHEME
+                    and GOVERNMENT_INPUTS.isdisjoint(failed)):
+                target = "is_government" if "is_government" in fields else "endpoint_id"
+                problems.append(Problem(target, Said(GOVERNMENT_NEEDS_OIN_ID)))
+            if problems:
+                self.reject(row_number, number, problems)
+                continue
             if old is not None and (card["endpoint_scheme"], card["endpoint_value"]) != (
                     old["endpoint_scheme"], old["endpoint_value"]):
                 card.update(NOT_CHECKED)
-            if card["is_government"] and card["endpoint_scheme"] != OIN_SCHEME:
-                target = "is_government" if "is_government" in fields else "endpoint_id"
-                self.reject(row_number, number, target, Said(GOVERNMENT_NEEDS_OIN_ID))
-                continue
             if old is None:
                 batch.new.append(card)
             elif card != old:
                 if self.saving and (self.checked_at is None
                                     or changed_at[number] > self.checked_at):
-                    self.reject(row_number, number, "customer_number",
-                                Said(CHANGED_SINCE_CHECK))
+                    self.reject(row_number, number,
+                                [Problem("customer_number", Said(CHANGED_SINCE_CHECK))])
                     continue
                 batch.changed.append(card)
                 if len(self.changes) < self.changes_wanted:

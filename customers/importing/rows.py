@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import translation
@@ -77,8 +79,16 @@ class RowRejected(ValueError):
         self.reason = reason
 
 
+class Problem(NamedTuple):
+    """One reason a row is rejected: the target (card field or combined column) it is about,
+    and the reason, as RowRejected has them."""
+
+    target: str
+    reason: str
+
+
 class RowChecker:
-    """Checks one row's cells into card values; raises RowRejected with the reason."""
+    """Checks one row's cells into card values, and says every problem of the row."""
 
     def __init__(self, organization, mapping: dict[str, int]) -> None:
         self.mapping = mapping
@@ -91,6 +101,22 @@ class RowChecker:
             "einvoicing_method": EInvoicingMethod.SENDING_PROFILE, "sending_profile_id": None,
             **NOT_CHECKED,
         }
+        # One step a field the file has, in the order of the card form; each adds its
+        # field's value or raises RowRejected, so a field has one problem at most. The
+        # customer number is always checked: a row cannot do without one.
+        steps = (
+            ((), self._customer_number), (("name",), self._name),
+            (("country",), self._country), (("invoice_email",), self._email),
+            (("endpoint_id", *COMBINED["endpoint_id"]), self._endpoint),
+            (("legal_id", *COMBINED["legal_id"]), self._legal),
+            (("is_government",), self._government),
+            (("buyer_reference_source",), self._buyer_reference),
+            (("einvoicing_method",), self._method), (("sending_profile",), self._profile),
+        )
+        self.steps = tuple(step for targets, step in steps
+                           if not targets or any(target in mapping for target in targets))
+        # The choices a value is not one of, said once a reading (in one language).
+        self._options: dict = {}
 
     def cell(self, values: list[str], target: str) -> str | None:
         index = self.mapping.get(target)
@@ -101,8 +127,23 @@ class RowChecker:
     def customer_number(self, values: list[str]) -> str:
         return (self.cell(values, "customer_number") or "")[:50]
 
-    def check(self, values: list[str]) -> dict:
+    def check(self, values: list[str], *, every: bool = True) -> tuple[dict, list[Problem]]:
+        """The card values of the row's valid cells, and the problems of the others: every
+        field is checked, so one report names all that is wrong with a row (`every`; else
+        up to the first problem). A field with a problem has no value; checks across fields
+        come after these (see customers.importing.passes)."""
         fields: dict = {}
+        problems: list[Problem] = []
+        for step in self.steps:
+            try:
+                step(values, fields)
+            except RowRejected as rejected:
+                problems.append(Problem(rejected.target, rejected.reason))
+                if not every:
+                    break
+        return fields, problems
+
+    def _customer_number(self, values, fields) -> None:
         number = self.cell(values, "customer_number") or ""
         if not number:
             raise RowRejected("customer_number", Said(gettext_noop("The customer number is "
@@ -111,52 +152,50 @@ class RowChecker:
             raise RowRejected("customer_number", Said(gettext_noop(
                 "A customer number has at most 50 characters.")))
         fields["customer_number"] = number
-        name = self.cell(values, "name")
-        if name is not None:
-            if not name:
-                raise RowRejected("name", Said(gettext_noop("The name is empty.")))
-            if len(name) > 200:
-                raise RowRejected("name", Said(gettext_noop("A name has at most 200 "
-                                                             "characters.")))
-            fields["name"] = name
-        country = self.cell(values, "country")
-        if country is not None:
-            fields["country"] = self._country(country)
-        email = self.cell(values, "invoice_email")
-        if email is not None:
-            if email:
-                try:
-                    _validate_email(email)
-                except ValidationError:
-                    raise RowRejected("invoice_email", Said(gettext_noop(
-                        "“%(email)s” is not an email address."), email=email)) from None
-            fields["invoice_email"] = email
-        self._identifier(values, fields, "endpoint_id", endpoint_identifier)
-        self._identifier(values, fields, "legal_id", legal_identifier)
-        government = self.cell(values, "is_government")
-        if government is not None:
-            fields["is_government"] = self._yes_no(government)
-        self._choice(values, fields, "buyer_reference_source", BuyerReferenceSource,
-                     BUYER_REFERENCE_NAMES, "")
-        self._choice(values, fields, "einvoicing_method", EInvoicingMethod, METHOD_NAMES,
-                     EInvoicingMethod.SENDING_PROFILE)
-        profile = self.cell(values, "sending_profile")
-        if profile is not None:
-            fields["sending_profile_id"] = self._profile(profile)
-        return fields
 
-    def _country(self, value: str) -> str:
+    def _name(self, values, fields) -> None:
+        name = self.cell(values, "name")
+        if name is None:
+            return
+        if not name:
+            raise RowRejected("name", Said(gettext_noop("The name is empty.")))
+        if len(name) > 200:
+            raise RowRejected("name", Said(gettext_noop("A name has at most 200 characters.")))
+        fields["name"] = name
+
+    def _email(self, values, fields) -> None:
+        email = self.cell(values, "invoice_email")
+        if email is None:
+            return
+        if email:
+            try:
+                _validate_email(email)
+            except ValidationError:
+                raise RowRejected("invoice_email", Said(gettext_noop(
+                    "“%(email)s” is not an email address."), email=email)) from None
+        fields["invoice_email"] = email
+
+    def _country(self, values, fields) -> None:
+        value = self.cell(values, "country")
+        if value is None:
+            return
         if not value:
-            return self.default_country
+            fields["country"] = self.default_country
+            return
         code = value.upper()
-        if code in COUNTRY_CODES:
-            return code
-        code = COUNTRY_NAMES.get(value.lower())
+        if code not in COUNTRY_CODES:
+            code = COUNTRY_NAMES.get(value.lower())
         if code is None:
             raise RowRejected("country", Said(gettext_noop(
                 "Country “%(country)s” is not one the portal knows; use NL, BE, DE, LU, FR, or "
                 "XX for any other country."), country=value))
-        return code
+        fields["country"] = code
+
+    def _endpoint(self, values, fields) -> None:
+        self._identifier(values, fields, "endpoint_id", endpoint_identifier)
+
+    def _legal(self, values, fields) -> None:
+        self._identifier(values, fields, "legal_id", legal_identifier)
 
     def _identifier(self, values, fields, combined, check) -> None:
         scheme_target, value_target = COMBINED[combined]
@@ -179,14 +218,26 @@ class RowChecker:
         fields[scheme_target] = identifier.scheme if identifier else ""
         fields[value_target] = identifier.value if identifier else ""
 
-    def _yes_no(self, value: str) -> bool:
+    def _government(self, values, fields) -> None:
+        value = self.cell(values, "is_government")
+        if value is None:
+            return
         lowered = value.lower()
         if lowered in YES:
-            return True
-        if lowered in NO:
-            return False
-        raise RowRejected("is_government", Said(gettext_noop("Write yes or no, not "
-                                                             "“%(value)s”."), value=value))
+            fields["is_government"] = True
+        elif lowered in NO:
+            fields["is_government"] = False
+        else:
+            raise RowRejected("is_government", Said(gettext_noop("Write yes or no, not "
+                                                                 "“%(value)s”."), value=value))
+
+    def _buyer_reference(self, values, fields) -> None:
+        self._choice(values, fields, "buyer_reference_source", BuyerReferenceSource,
+                     BUYER_REFERENCE_NAMES, "")
+
+    def _method(self, values, fields) -> None:
+        self._choice(values, fields, "einvoicing_method", EInvoicingMethod, METHOD_NAMES,
+                     EInvoicingMethod.SENDING_PROFILE)
 
     def _choice(self, values, fields, target, choices, names, empty) -> None:
         value = self.cell(values, target)
@@ -197,19 +248,26 @@ class RowChecker:
             return
         found = names.get(normalise_header(value))
         if found is None:
+            options = self._options.get(target)
+            if options is None:
+                options = self._options[target] = _quoted(choices.labels)
             raise RowRejected(target, Said(gettext_noop("“%(value)s” is not one of "
                                                         "%(options)s."),
-                                           value=value, options=_quoted(choices.labels)))
+                                           value=value, options=options))
         fields[target] = found
 
-    def _profile(self, value: str) -> int | None:
+    def _profile(self, values, fields) -> None:
+        value = self.cell(values, "sending_profile")
+        if value is None:
+            return
         if not value:
-            return None
+            fields["sending_profile_id"] = None
+            return
         found = self.profiles.get(value.casefold())
         if found is None:
             raise RowRejected("sending_profile", Said(gettext_noop(
                 "This organization has no sending profile named “%(name)s”."), name=value))
-        return found
+        fields["sending_profile_id"] = found
 
 
 def _quoted(labels) -> Said:

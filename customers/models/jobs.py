@@ -226,11 +226,14 @@ class ImportJob(BackgroundJob):
     rows_updated = models.PositiveIntegerField(_("updated"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
-    # [[row number, customer number, column, reason, reason said, card field], ...]: the
-    # reason as written in the importer's language, and as a message to say again in the
-    # reader's (portal.said); the card field named when the file has no column for it (the
-    # column is then its label). Imports from before kept the first four only. Read them
-    # with customers.importing.report.rejections_shown.
+    # One per rejected row: [row number, customer number, column, reason, reason said, card
+    # field, [[column, reason, reason said, card field], ...]]: the row's first problem, and
+    # its others (only when it has more than one; null when the row was checked up to its
+    # first problem only, see customers.importing.passes). The reason as written in the
+    # importer's language, and as a message to say again in the reader's (portal.said); the
+    # card field named when the file has no column for it (the column is then its label).
+    # Imports from before kept the first four only, or the first six. Read them with
+    # customers.importing.report.rejections_shown.
     rejections = models.JSONField(default=list, blank=True)
     # The rejected rows as the file had them, each with its reason: a UTF-8 CSV made while
     # the upload was still stored, for the report to correct and import again.

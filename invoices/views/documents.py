@@ -1,6 +1,7 @@
 """One document: the readable invoice, its history, its validation report, the download."""
 
 import mimetypes
+from functools import wraps
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -292,23 +293,42 @@ def _skipped(count: int) -> str:
                     count) % {"skipped": count}
 
 
+def bulk_action(view):
+    """A bulk action of the inbox, for the invoices chosen on a page or all that a list's
+    filters match: `view` gets where to go back, the ids chosen, the list whose filters
+    chose them all (None for a choice on a page) and how many that list matches."""
+    @wraps(view)
+    def asked(request):
+        if request.method != "POST":
+            return redirect("invoices:inbox_all")
+        back, chosen = _chosen(request)
+        listed, matched, refused = _all_matching(request, back)
+        return refused or view(request, back, chosen, listed, matched)
+    return asked
+
+
+def _all_that_match(request, documents, matched: int, nothing: str):
+    """(the documents a bulk action takes of all that match, how many of those it leaves
+    out); the `nothing` message and None when it takes none."""
+    documents = list(documents)
+    if not documents:
+        messages.info(request, nothing)
+        return None, 0
+    return documents, max(matched - len(documents), 0)
+
+
 @environment_required()
-def mark_many_downloaded(request):
-    """The inbox's "mark selected as downloaded", for the invoices chosen on its page or all
-    that its filters match: the POST asks first, listing them with the date until which
-    they are kept; the confirmed POST marks those that wait to be downloaded then."""
-    if request.method != "POST":
-        return redirect("invoices:inbox_all")
-    back, chosen = _chosen(request)
-    listed, matched, refused = _all_matching(request, back)
-    if refused:
-        return refused
+@bulk_action
+def mark_many_downloaded(request, back, chosen, listed, matched):
+    """The inbox's "mark selected as downloaded": the POST asks first, listing them with the
+    date until which they are kept; the confirmed POST marks those that wait to be
+    downloaded then."""
     if listed is not None:
-        documents = list(listed.documents.awaiting_fetching())
-        left_out = max(matched - len(documents), 0)
-        if not documents:
-            messages.info(request, _("Nothing changed: none of the documents that match these "
-                                     "filters waits to be downloaded."))
+        documents, left_out = _all_that_match(
+            request, listed.documents.awaiting_fetching(), matched,
+            _("Nothing changed: none of the documents that match these filters waits to be "
+              "downloaded."))
+        if documents is None:
             return redirect(back)
     else:
         documents = list(document_from_many(request, chosen).awaiting_fetching())
@@ -338,23 +358,17 @@ def mark_many_downloaded(request):
 
 
 @environment_required()
-def set_many_statuses(request):
-    """The inbox's "set processing status of selected", for the invoices chosen on its page
-    or all that its filters match: the POST shows them with the statuses to choose from;
-    the POST with a status sets it on each of them that the user may process then."""
-    if request.method != "POST":
-        return redirect("invoices:inbox_all")
-    back, chosen = _chosen(request)
-    listed, matched, refused = _all_matching(request, back)
-    if refused:
-        return refused
+@bulk_action
+def set_many_statuses(request, back, chosen, listed, matched):
+    """The inbox's "set processing status of selected": the POST shows them with the
+    statuses to choose from; the POST with a status sets it on each of them that the user
+    may process then."""
     if listed is not None:
-        documents = list(listed.documents.processable_by(request.user, request.environment))
-        left_out = max(matched - len(documents), 0)
-        if not documents:
-            messages.info(request, _("Nothing changed: none of the documents that match these "
-                                     "filters is a received invoice whose processing status "
-                                     "you may set."))
+        documents, left_out = _all_that_match(
+            request, listed.documents.processable_by(request.user, request.environment),
+            matched, _("Nothing changed: none of the documents that match these filters is a "
+                       "received invoice whose processing status you may set."))
+        if documents is None:
             return redirect(back)
     else:
         documents = list(document_from_many(request, chosen)

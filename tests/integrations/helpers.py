@@ -110,3 +110,8 @@ def send_test_invoice(issued, cast, **spec):
 
 def states(run):
     return {s.key: s for s in run.refresh()}
+
+
+def step_html(page, key):
+    """The part of a guided setup's page that shows step `key`."""
+    return page.split(f'id="step-{key}"')[1].split('id="step-')[0]

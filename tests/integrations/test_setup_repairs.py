@@ -23,6 +23,7 @@ from tests.integrations.helpers import (
     send_by_api,
     send_test_invoice,
     states,
+    step_html,
     subscribe,
 )
 from tests.invoices.conftest import invoice
@@ -33,9 +34,6 @@ pytestmark = pytest.mark.django_db
 def text(response):
     return response.content.decode()
 
-
-def step_html(page, key):
-    return page.split(f'id="step-{key}"')[1].split('id="step-')[0]
 
 
 def finished_afas_run(cast, capture):

@@ -16,6 +16,7 @@ from tests.integrations.helpers import (
     organization,
     send_test_invoice,
     states,
+    step_html,
     subscribe,
 )
 
@@ -25,9 +26,6 @@ pytestmark = pytest.mark.django_db
 def text(response):
     return response.content.decode()
 
-
-def step_html(page, key):
-    return page.split(f'id="step-{key}"')[1].split('id="step-')[0]
 
 
 def card(org, number, value="87654321"):

@@ -11,7 +11,7 @@ from onboarding.integrations.registry import get
 from onboarding.integrations.runs import IntegrationRun
 from onboarding.models import ConnectionKey, Contract, Subscription
 from tests.conftest import sign_in
-from tests.integrations.helpers import afas_run, issue, organization, subscribe
+from tests.integrations.helpers import afas_run, issue, organization, step_html, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +21,6 @@ SOAP_ADDRESS = "http://testserver/api/api31"
 def text(response):
     return response.content.decode()
 
-
-def step_html(page, key):
-    return page.split(f'id="step-{key}"')[1].split('id="step-')[0]
 
 
 def construct_run(cast):
